@@ -1,0 +1,88 @@
+# Makefile - builds kuzet, its test runner, fuzz targets and benchmarks.
+#
+#   make            build build/release/kuzet
+#   make test       install what is missing, build, run the whole suite
+#                   twice: as built for users (-O2), then under ASan+UBSan
+#   make demo       install what is missing, build, scan a generated sample
+#   make bench      the benchmarks under bench/ (not run by CI)
+#   make fuzz       libFuzzer builds of every fuzz/fuzz_*.c (clang)
+#
+# Every library comes from pkg-config; the sources of each stage are found
+# by folder, so adding a file needs no edit here.
+
+PKGS    := libhs libutf8proc yaml-0.1 json-c gumbo
+MODE    ?= release
+BUILD   := build/$(MODE)
+CC      ?= cc
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Isrc $(PKG_CFLAGS) -MMD -MP
+ifeq ($(MODE),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+  OPT := -O2 -g
+endif
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
+ALL_CFLAGS  := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+ALL_LDFLAGS := $(OPT) -pthread $(LDFLAGS)
+LIBS        := $(PKG_LIBS) -lm
+
+STAGES   := util text detect ingest
+LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all setup test check demo bench fuzz clean
+all: $(BUILD)/kuzet
+
+$(BUILD)/libkuzet.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kuzet: $(CLI_OBJ) $(BUILD)/libkuzet.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/kt: $(TEST_OBJ) $(BUILD)/libkuzet.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -Ifuzz -c -o $@ $<
+
+setup:
+	@scripts/setup
+
+# check: build and run the suite in one mode (MODE=release or MODE=asan).
+check: $(BUILD)/kuzet $(BUILD)/kt
+	$(BUILD)/kt --bin $(BUILD)/kuzet
+
+test: setup
+	@scripts/test
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+bench: setup
+	@scripts/setup --bench
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+fuzz: setup
+	@scripts/setup --fuzz
+	@$(MAKE) --no-print-directory -f fuzz/Makefile
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,21 @@
+/*
+ * cli/cli.h - what the subcommands share.
+ *
+ * Each subcommand is one file, cmd_<name>.c, with one entry point listed in
+ * main.c's table.  Subcommands print and choose exit codes; the library
+ * never does.  Exit codes: 0 ok, 1 findings or failure, 2 usage.
+ */
+#ifndef KZ_CLI_H
+#define KZ_CLI_H
+
+#include "util/kz.h"
+
+enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
+
+int cmd_scan(int argc, char **argv);
+int cmd_normalize(int argc, char **argv);
+
+/* "kuzet: " + message on stderr. */
+void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
+
+#endif

@@ -1,0 +1,675 @@
+/*
+ * cli/cmd_scan.c - kuzet scan: posts in, evidence out.
+ *
+ * JSON Lines input is read in batches of whole lines (about 1 MiB each);
+ * with --threads N, N workers parse and scan batches while the main thread
+ * reads the next ones and writes finished ones in input order.  At most
+ * 2N+2 batches exist at once, so memory stays flat whatever the input
+ * size.  A line longer than --max-record is never held in memory: the
+ * reader skips it and leaves a note for the worker, which reports it.
+ *
+ * Plain .txt and .html files are one document each.
+ */
+#include "cli.h"
+#include "detect/rules.h"
+#include "detect/scan.h"
+#include "ingest/jsonl.h"
+#include "ingest/html.h"
+#include "util/buf.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: kuzet scan --rules FILE [options] [INPUT...]\n"
+    "\n"
+    "Scans posts against the rules and prints one JSON line per record.\n"
+    "INPUT is a JSON Lines file (one post per line, with \"text\" or \"html\"),\n"
+    "or a .txt or .html file scanned as one document; stdin when none or '-'.\n"
+    "\n"
+    "  --rules FILE        the YAML rule file (required)\n"
+    "  --threads N         worker threads (default: the number of CPUs)\n"
+    "  --flagged-only      print only records flagged for some category\n"
+    "  --format F          jsonl, text or html: how to read every INPUT\n"
+    "                      (default: by extension, JSON Lines otherwise)\n"
+    "  --max-record BYTES  longest JSON line or document accepted (default 1048576)\n"
+    "  --quiet             no summary on stderr\n"
+    "  --help              this text\n"
+    "\n"
+    "Exit status: 0 every record read, 1 some were rejected (each reported on\n"
+    "stderr as FILE:LINE: reason), 2 usage or rule errors.\n";
+
+#define BATCH_TARGET (1u << 20)
+
+enum fmt { FMT_AUTO, FMT_JSONL, FMT_TEXT, FMT_HTML };
+
+typedef struct overlong {
+    size_t line;        /* absolute line number */
+    size_t len;         /* bytes seen before giving up (at least) */
+} overlong;
+
+typedef struct batch {
+    int       state;                    /* EMPTY, FILLED, BUSY, DONE */
+    kz_buf    in, out, err;
+    size_t    first_line;
+    overlong *ol; size_t nol, capol;
+    size_t    records, flagged, rejected, bytes;
+    const char *path;
+} batch;
+
+enum { B_EMPTY, B_FILLED, B_BUSY, B_DONE };
+
+typedef struct worker {
+    kz_jsonl    *jl;
+    kz_scan_ctx *sc;
+    kz_buf       doc;        /* html text for document inputs */
+} worker;
+
+typedef struct job {
+    const kz_scanner *scanner;
+    int    flagged_only;
+    size_t max_record;
+    /* the batch ring */
+    batch *ring; size_t nring;
+    size_t fill, claim;
+    int    quit;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+} job;
+
+typedef struct reader {
+    int    fd;
+    int    eof;
+    const char *path;
+    size_t line;             /* next line number */
+    kz_buf carry;            /* partial line left from the previous batch */
+    int    skipping;         /* inside an over-long line */
+    size_t skip_len;
+    int    io_error;
+} reader;
+
+/* ---- output of one record ---------------------------------------------- */
+
+static void put_record(const job *jb, kz_buf *o, const kz_record *rec, size_t line,
+                       const kz_result *r, const char *text)
+{
+    const kz_scanner *s = jb->scanner;
+    kz_buf_adds(o, "{\"id\":");
+    if (!rec->id)
+        kz_buf_adds(o, "null");
+    else if (rec->id_is_number)
+        kz_buf_add(o, rec->id, rec->id_len);
+    else
+        kz_buf_add_json_str(o, rec->id, rec->id_len);
+    if (line)
+        kz_buf_addf(o, ",\"line\":%zu", line);
+    kz_buf_adds(o, ",\"flagged\":[");
+    int first = 1;
+    for (size_t c = 0; c < kz_scanner_ncats(s); c++)
+        if (r->flagged[c]) {
+            if (!first) kz_buf_addc(o, ',');
+            kz_buf_add_json_str(o, kz_scanner_cat_name(s, c), strlen(kz_scanner_cat_name(s, c)));
+            first = 0;
+        }
+    kz_buf_adds(o, "],\"score\":{");
+    first = 1;
+    for (size_t c = 0; c < kz_scanner_ncats(s); c++)
+        if (r->score[c]) {
+            if (!first) kz_buf_addc(o, ',');
+            kz_buf_add_json_str(o, kz_scanner_cat_name(s, c), strlen(kz_scanner_cat_name(s, c)));
+            kz_buf_addf(o, ":%u", r->score[c]);
+            first = 0;
+        }
+    kz_buf_adds(o, "},\"hits\":[");
+    for (size_t i = 0; i < r->nhits; i++) {
+        const kz_hit *h = &r->hits[i];
+        const char *id = kz_scanner_rule_id(s, h->rule);
+        const char *cat = kz_scanner_cat_name(s, kz_scanner_rule_cat(s, h->rule));
+        if (i) kz_buf_addc(o, ',');
+        kz_buf_adds(o, "{\"rule\":");
+        kz_buf_add_json_str(o, id, strlen(id));
+        kz_buf_adds(o, ",\"category\":");
+        kz_buf_add_json_str(o, cat, strlen(cat));
+        kz_buf_addf(o, ",\"start\":%u,\"end\":%u,\"match\":", h->start, h->end);
+        kz_buf_add_json_str(o, text + h->start, h->end - h->start);
+        kz_buf_addc(o, '}');
+    }
+    kz_buf_addc(o, ']');
+    if (r->hits_dropped)
+        kz_buf_addf(o, ",\"hits_dropped\":%zu", r->hits_dropped);
+    if (r->invalid_utf8)
+        kz_buf_addf(o, ",\"invalid_utf8\":%zu", r->invalid_utf8);
+    if (rec->from_html)
+        kz_buf_adds(o, ",\"text_from\":\"html\"");
+    kz_buf_adds(o, "}\n");
+}
+
+static void scan_record(const job *jb, worker *w, batch *b, const kz_record *rec, size_t line)
+{
+    kz_result r;
+    int rc = kz_scan(w->sc, rec->text, rec->text_len, &r);
+    if (rc) {
+        kz_buf_addf(&b->err, "%s:%zu: cannot scan: %s\n", b->path, line, kz_strerror(rc));
+        b->rejected++;
+        return;
+    }
+    b->records++;
+    if (r.nflagged)
+        b->flagged++;
+    if (r.nflagged || !jb->flagged_only)
+        put_record(jb, &b->out, rec, line, &r, rec->text);
+}
+
+/* ---- a batch of JSON lines ----------------------------------------------- */
+
+static void run_batch(const job *jb, worker *w, batch *b)
+{
+    const char *p = b->in.p, *end = b->in.p + b->in.len;
+    size_t line = b->first_line, oi = 0;
+    kz_buf_reset(&b->out);
+    kz_buf_reset(&b->err);
+    b->records = b->flagged = b->rejected = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t len = (size_t)(le - p);
+        if (oi < b->nol && b->ol[oi].line == line) {
+            kz_buf_addf(&b->err, "%s:%zu: line is over %zu bytes, over the limit of %zu; skipped\n",
+                        b->path, line, b->ol[oi].len, jb->max_record);
+            b->rejected++;
+            oi++;
+        } else {
+            size_t k = len;
+            while (k > 0 && (p[k - 1] == '\r' || p[k - 1] == ' ' || p[k - 1] == '\t'))
+                k--;
+            if (k > 0) {
+                kz_record rec;
+                int rc = kz_jsonl_parse(w->jl, p, len, &rec);
+                if (rc) {
+                    kz_buf_addf(&b->err, "%s:%zu: %s\n", b->path, line, kz_jsonl_errmsg(w->jl));
+                    b->rejected++;
+                } else {
+                    scan_record(jb, w, b, &rec, line);
+                }
+            }
+        }
+        line++;
+        p = nl ? nl + 1 : end;
+    }
+}
+
+static int add_overlong(batch *b, size_t line)
+{
+    if (b->nol == b->capol) {
+        size_t cap = b->capol ? b->capol * 2 : 8;
+        overlong *o = realloc(b->ol, cap * sizeof *o);
+        if (!o)
+            return KZ_ENOMEM;
+        b->ol = o;
+        b->capol = cap;
+    }
+    b->ol[b->nol].line = line;
+    b->ol[b->nol].len = 0;
+    b->nol++;
+    return 0;
+}
+
+static size_t count_nl(const char *p, size_t n)
+{
+    size_t c = 0;
+    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        c++;
+    return c;
+}
+
+/* Fill b with whole lines from rd.  An over-long line is replaced by an
+ * empty placeholder line and noted in b->ol.  Returns 1 when b holds
+ * something to process. */
+static int fill_batch(reader *rd, batch *b, size_t max_record)
+{
+    kz_buf_reset(&b->in);
+    b->nol = 0;
+    b->first_line = rd->line;
+    b->path = rd->path;
+    b->bytes = 0;
+    if (rd->carry.len) {
+        if (kz_buf_add(&b->in, rd->carry.p, rd->carry.len)) {
+            rd->io_error = ENOMEM;
+            rd->eof = 1;
+        }
+        kz_buf_reset(&rd->carry);
+    }
+    size_t line_start = 0;      /* start of the unfinished line */
+    while (!rd->eof && b->in.len < BATCH_TARGET) {
+        if (kz_buf_grow(&b->in, 256 * 1024 + 1)) {
+            rd->io_error = ENOMEM;
+            rd->eof = 1;
+            break;
+        }
+        ssize_t n = read(rd->fd, b->in.p + b->in.len, 256 * 1024);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rd->io_error = errno;
+            rd->eof = 1;
+            break;
+        }
+        if (n == 0) {
+            rd->eof = 1;
+            break;
+        }
+        b->bytes += (size_t)n;
+        size_t i = b->in.len;
+        b->in.len += (size_t)n;
+        if (rd->skipping) {
+            char *nl = memchr(b->in.p + i, '\n', b->in.len - i);
+            if (!nl) {
+                b->in.len = i;                      /* still inside: drop it */
+                continue;
+            }
+            size_t drop = (size_t)(nl - (b->in.p + i)) + 1;
+            memmove(b->in.p + i, b->in.p + i + drop, b->in.len - i - drop);
+            b->in.len -= drop;
+            rd->skipping = 0;
+        }
+        char *last = b->in.len > i ? memrchr(b->in.p + i, '\n', b->in.len - i) : NULL;
+        if (last)
+            line_start = (size_t)(last - b->in.p) + 1;
+        if (b->in.len - line_start > max_record) {
+            if (add_overlong(b, b->first_line + count_nl(b->in.p, line_start))) {
+                rd->io_error = ENOMEM;
+                rd->eof = 1;
+                break;
+            }
+            b->in.len = line_start;
+            b->in.p[b->in.len++] = '\n';            /* the placeholder */
+            line_start = b->in.len;
+            rd->skipping = 1;
+        }
+    }
+    rd->skipping &= !rd->eof;
+    if (!rd->eof) {                                 /* keep the partial line */
+        if (kz_buf_add(&rd->carry, b->in.p + line_start, b->in.len - line_start)) {
+            rd->io_error = ENOMEM;
+            rd->eof = 1;
+        }
+        b->in.len = line_start;
+    }
+    if (b->in.p)
+        b->in.p[b->in.len] = '\0';
+    rd->line += count_nl(b->in.p ? b->in.p : "", b->in.len);
+    return b->in.len > 0;
+}
+
+/* ---- threads ------------------------------------------------------------- */
+
+typedef struct wargs {
+    job    *jb;
+    worker  w;
+} wargs;
+
+static int worker_init(worker *w, const job *jb)
+{
+    memset(w, 0, sizeof *w);
+    w->jl = kz_jsonl_new(jb->max_record);
+    w->sc = kz_scan_ctx_new(jb->scanner);
+    kz_buf_init(&w->doc, jb->max_record);
+    return w->jl && w->sc ? 0 : KZ_ENOMEM;
+}
+
+static void worker_release(worker *w)
+{
+    kz_jsonl_free(w->jl);
+    kz_scan_ctx_free(w->sc);
+    kz_buf_release(&w->doc);
+}
+
+static void *worker_main(void *arg)
+{
+    wargs *wa = arg;
+    job *jb = wa->jb;
+    pthread_mutex_lock(&jb->mu);
+    for (;;) {
+        while (!jb->quit && !(jb->claim < jb->fill))
+            pthread_cond_wait(&jb->cv, &jb->mu);
+        if (jb->claim >= jb->fill && jb->quit)
+            break;
+        batch *b = &jb->ring[jb->claim % jb->nring];
+        jb->claim++;
+        b->state = B_BUSY;
+        pthread_mutex_unlock(&jb->mu);
+        run_batch(jb, &wa->w, b);
+        pthread_mutex_lock(&jb->mu);
+        b->state = B_DONE;
+        pthread_cond_broadcast(&jb->cv);
+    }
+    pthread_mutex_unlock(&jb->mu);
+    return NULL;
+}
+
+typedef struct totals {
+    size_t records, flagged, rejected, bytes;
+    int    failed;          /* an input could not be read */
+} totals;
+
+static void write_batch(batch *b, totals *t)
+{
+    fwrite(b->out.p ? b->out.p : "", 1, b->out.len, stdout);
+    fwrite(b->err.p ? b->err.p : "", 1, b->err.len, stderr);
+    t->records += b->records;
+    t->flagged += b->flagged;
+    t->rejected += b->rejected;
+    t->bytes += b->bytes;
+}
+
+/* One JSON Lines input, through the ring (nthreads > 0) or inline. */
+static void run_jsonl(job *jb, worker *inline_w, int fd, const char *path, totals *t)
+{
+    reader rd = { .fd = fd, .path = path, .line = 1 };
+    kz_buf_init(&rd.carry, KZ_BUF_NOLIMIT);
+    if (!inline_w) {
+        size_t write = jb->fill;
+        for (;;) {
+            pthread_mutex_lock(&jb->mu);
+            batch *wb = &jb->ring[write % jb->nring];
+            while (write < jb->fill && wb->state != B_DONE &&
+                   (rd.eof || jb->ring[jb->fill % jb->nring].state != B_EMPTY))
+                pthread_cond_wait(&jb->cv, &jb->mu);
+            if (write < jb->fill && wb->state == B_DONE) {
+                pthread_mutex_unlock(&jb->mu);
+                write_batch(wb, t);
+                pthread_mutex_lock(&jb->mu);
+                wb->state = B_EMPTY;
+                write++;
+                pthread_cond_broadcast(&jb->cv);
+                pthread_mutex_unlock(&jb->mu);
+                continue;
+            }
+            if (rd.eof && write == jb->fill) {
+                pthread_mutex_unlock(&jb->mu);
+                break;
+            }
+            batch *fb = &jb->ring[jb->fill % jb->nring];
+            pthread_mutex_unlock(&jb->mu);
+            if (!rd.eof && fb->state == B_EMPTY && fill_batch(&rd, fb, jb->max_record)) {
+                pthread_mutex_lock(&jb->mu);
+                fb->state = B_FILLED;
+                jb->fill++;
+                pthread_cond_broadcast(&jb->cv);
+                pthread_mutex_unlock(&jb->mu);
+            }
+        }
+    } else {
+        batch *b = &jb->ring[0];
+        while (!rd.eof) {
+            if (fill_batch(&rd, b, jb->max_record)) {
+                run_batch(jb, inline_w, b);
+                write_batch(b, t);
+            } else {
+                t->bytes += b->bytes;
+            }
+        }
+    }
+    if (rd.io_error) {
+        kz_cli_err("%s: read error: %s", path, strerror(rd.io_error));
+        t->failed = 1;
+    }
+    kz_buf_release(&rd.carry);
+}
+
+/* One .txt or .html file as one document. */
+static void run_document(job *jb, worker *w, int fd, const char *path, enum fmt f, totals *t)
+{
+    kz_buf raw;
+    kz_buf_init(&raw, jb->max_record);
+    batch *b = &jb->ring[0];
+    kz_buf_reset(&b->out);
+    kz_buf_reset(&b->err);
+    b->records = b->flagged = b->rejected = b->bytes = 0;
+    b->path = path;
+    char tmp[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(fd, tmp, sizeof tmp)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            kz_cli_err("%s: read error: %s", path, strerror(errno));
+            t->failed = 1;
+            goto out;
+        }
+        b->bytes += (size_t)n;
+        if (!rc && (rc = kz_buf_add(&raw, tmp, (size_t)n)) != 0)
+            continue;                           /* keep counting the size */
+    }
+    if (rc) {
+        kz_buf_addf(&b->err, "%s: %zu bytes, over the limit of %zu (--max-record); skipped\n",
+                    path, b->bytes, jb->max_record);
+        b->rejected++;
+    } else {
+        kz_record rec = { .id = path, .id_len = strlen(path) };
+        if (f == FMT_HTML) {
+            kz_buf_reset(&w->doc);
+            if (kz_html_text(raw.p ? raw.p : "", raw.len, &w->doc, NULL) != 0) {
+                kz_buf_addf(&b->err, "%s: visible text over the limit; skipped\n", path);
+                b->rejected++;
+                goto done;
+            }
+            rec.text = w->doc.p ? w->doc.p : "";
+            rec.text_len = w->doc.len;
+            rec.from_html = true;
+        } else {
+            rec.text = raw.p ? raw.p : "";
+            rec.text_len = raw.len;
+        }
+        scan_record(jb, w, b, &rec, 0);
+    }
+done:
+    write_batch(b, t);
+out:
+    kz_buf_release(&raw);
+}
+
+static enum fmt guess_format(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return FMT_JSONL;
+    if (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".text"))
+        return FMT_TEXT;
+    if (!strcasecmp(dot, ".html") || !strcasecmp(dot, ".htm"))
+        return FMT_HTML;
+    return FMT_JSONL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "rules", required_argument, NULL, 'r' },
+        { "threads", required_argument, NULL, 't' },
+        { "flagged-only", no_argument, NULL, 'f' },
+        { "format", required_argument, NULL, 'F' },
+        { "max-record", required_argument, NULL, 'm' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *rules_path = NULL;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    int flagged_only = 0, quiet = 0, c;
+    enum fmt format = FMT_AUTO;
+    size_t max_record = 1u << 20;
+    char *endp;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:t:fF:m:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules_path = optarg; break;
+        case 't':
+            threads = strtol(optarg, &endp, 10);
+            if (*endp || threads < 1 || threads > 256) {
+                kz_cli_err("--threads takes a number from 1 to 256, not '%s'", optarg);
+                return KZ_EXIT_USAGE;
+            }
+            break;
+        case 'f': flagged_only = 1; break;
+        case 'F':
+            if (!strcmp(optarg, "jsonl")) format = FMT_JSONL;
+            else if (!strcmp(optarg, "text")) format = FMT_TEXT;
+            else if (!strcmp(optarg, "html")) format = FMT_HTML;
+            else {
+                kz_cli_err("--format takes jsonl, text or html, not '%s'", optarg);
+                return KZ_EXIT_USAGE;
+            }
+            break;
+        case 'm': {
+            unsigned long long v = strtoull(optarg, &endp, 10);
+            if (*endp || v < 16 || v > KZ_NORM_MAX) {
+                kz_cli_err("--max-record takes a byte count from 16 to %u, not '%s'",
+                           KZ_NORM_MAX, optarg);
+                return KZ_EXIT_USAGE;
+            }
+            max_record = (size_t)v;
+            break;
+        }
+        case 'q': quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (!rules_path) {
+        kz_cli_err("scan needs --rules FILE");
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    if (threads < 1)
+        threads = 1;
+
+    int status = KZ_EXIT_USAGE;
+    kz_ruleset *rs = NULL;
+    kz_scanner *scanner = NULL;
+    kz_buf errs;
+    kz_buf_init(&errs, 1u << 20);
+    job jb;
+    memset(&jb, 0, sizeof jb);
+    wargs *wa = NULL;
+    pthread_t *tids = NULL;
+    size_t nstarted = 0;
+    worker main_w;
+    int main_w_ok = 0;
+    totals t = { 0 };
+
+    double t0 = now_s();
+    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &scanner, &errs) != 0) {
+        fputs(errs.p ? errs.p : "", stderr);
+        kz_cli_err("%s: rules not loaded; nothing scanned", rules_path);
+        goto out;
+    }
+    double t_compile = now_s() - t0;
+
+    status = KZ_EXIT_FAIL;
+    jb.scanner = scanner;
+    jb.flagged_only = flagged_only;
+    jb.max_record = max_record;
+    jb.nring = threads > 1 ? (size_t)threads * 2 + 2 : 1;
+    jb.ring = calloc(jb.nring, sizeof *jb.ring);
+    pthread_mutex_init(&jb.mu, NULL);
+    pthread_cond_init(&jb.cv, NULL);
+    if (!jb.ring)
+        goto oom;
+    for (size_t i = 0; i < jb.nring; i++) {
+        kz_buf_init(&jb.ring[i].in, KZ_BUF_NOLIMIT);
+        kz_buf_init(&jb.ring[i].out, KZ_BUF_NOLIMIT);
+        kz_buf_init(&jb.ring[i].err, KZ_BUF_NOLIMIT);
+    }
+    if (worker_init(&main_w, &jb) != 0)
+        goto oom;
+    main_w_ok = 1;
+    if (threads > 1) {
+        wa = calloc((size_t)threads, sizeof *wa);
+        tids = calloc((size_t)threads, sizeof *tids);
+        if (!wa || !tids)
+            goto oom;
+        for (long i = 0; i < threads; i++) {
+            wa[i].jb = &jb;
+            if (worker_init(&wa[i].w, &jb) != 0)
+                goto oom;
+            if (pthread_create(&tids[i], NULL, worker_main, &wa[i]) != 0)
+                goto oom;
+            nstarted++;
+        }
+    }
+
+    double t1 = now_s();
+    int ninputs = argc - optind;
+    for (int a = 0; a < (ninputs ? ninputs : 1); a++) {
+        const char *path = ninputs ? argv[optind + a] : "-";
+        int is_stdin = !strcmp(path, "-");
+        int fd = is_stdin ? 0 : open(path, O_RDONLY);
+        if (fd < 0) {
+            kz_cli_err("%s: cannot open: %s", path, strerror(errno));
+            t.failed = 1;
+            continue;
+        }
+        enum fmt f = format != FMT_AUTO ? format : is_stdin ? FMT_JSONL : guess_format(path);
+        if (f == FMT_JSONL)
+            run_jsonl(&jb, threads > 1 ? NULL : &main_w, fd, is_stdin ? "<stdin>" : path, &t);
+        else
+            run_document(&jb, &main_w, fd, path, f, &t);
+        if (!is_stdin)
+            close(fd);
+    }
+    fflush(stdout);
+    double el = now_s() - t1;
+    if (!quiet) {
+        double mb = (double)t.bytes / 1e6;
+        fprintf(stderr, "kuzet scan: %zu records, %zu flagged, %zu rejected; %.2f MB in %.2f s "
+                "(%.1f MB/s, %.0f records/s); %zu rules compiled in %.2f s\n",
+                t.records, t.flagged, t.rejected, mb, el, el > 0 ? mb / el : 0.0,
+                el > 0 ? (double)t.records / el : 0.0, kz_scanner_nrules(scanner), t_compile);
+    }
+    status = t.rejected || t.failed ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+    goto out;
+oom:
+    kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+    status = KZ_EXIT_FAIL;
+out:
+    if (nstarted) {
+        pthread_mutex_lock(&jb.mu);
+        jb.quit = 1;
+        pthread_cond_broadcast(&jb.cv);
+        pthread_mutex_unlock(&jb.mu);
+        for (size_t i = 0; i < nstarted; i++)
+            pthread_join(tids[i], NULL);
+    }
+    if (wa)
+        for (long i = 0; i < threads; i++)
+            worker_release(&wa[i].w);
+    free(wa);
+    free(tids);
+    if (main_w_ok)
+        worker_release(&main_w);
+    if (jb.ring) {
+        for (size_t i = 0; i < jb.nring; i++) {
+            kz_buf_release(&jb.ring[i].in);
+            kz_buf_release(&jb.ring[i].out);
+            kz_buf_release(&jb.ring[i].err);
+            free(jb.ring[i].ol);
+        }
+        free(jb.ring);
+        pthread_mutex_destroy(&jb.mu);
+        pthread_cond_destroy(&jb.cv);
+    }
+    kz_scanner_free(&scanner);
+    kz_ruleset_free(&rs);
+    kz_buf_release(&errs);
+    return status;
+}

@@ -1,0 +1,59 @@
+/*
+ * cli/main.c - the kuzet command: finds the subcommand in one table and
+ * calls it.  Usage text comes from the same table.
+ */
+#include "cli.h"
+#include <stdarg.h>
+
+#ifndef KZ_VERSION
+#define KZ_VERSION "0.1.0"
+#endif
+
+static const struct kz_cmd {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} cmds[] = {
+    { "scan",      cmd_scan,      "scan posts (JSON Lines, text, HTML) against rules" },
+    { "normalize", cmd_normalize, "print the normalized form of each input line" },
+};
+
+void kz_cli_err(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("kuzet: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void usage(FILE *o)
+{
+    fprintf(o, "usage: kuzet <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cmds); i++)
+        fprintf(o, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+    fprintf(o, "\n'kuzet <command> --help' describes a command; docs/cli.md has them all.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return KZ_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return KZ_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("kuzet %s\n", KZ_VERSION);
+        return KZ_EXIT_OK;
+    }
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cmds); i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    kz_cli_err("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return KZ_EXIT_USAGE;
+}

@@ -1,0 +1,681 @@
+/*
+ * detect/scan.c - the scan engine.
+ *
+ * Phrases: each phrase is normalized into its words; the phrase is indexed
+ * by its first word, in one of two open-addressing hash tables: exact words
+ * (keyed by the hash of the whole word) and stems (keyed by the hash of the
+ * stem, with a bitmap of the stem lengths in use).  A scan hashes each word
+ * of the text once, byte by byte, probing the stem table at every code
+ * point boundary whose length is in the bitmap and the exact table at the
+ * end; a probe that hits is verified with memcmp, and multi-word phrases
+ * are verified word by word.  Whole-word matching falls out of this: a
+ * stem only ever matches the start of a word, a word only a whole word, so
+ * the short stems that occur inside many unrelated Russian and Kazakh words
+ * cost nothing.  docs/performance.md has the measurements that chose this
+ * over Hyperscan's literal mode.
+ *
+ * Regexes: one Hyperscan block-mode database (UTF-8, Unicode properties,
+ * leftmost start of match) over the normalized text.
+ */
+#include "scan.h"
+#include <hs/hs.h>
+
+enum { K_PHRASE = 0, K_UNLESS = 1 };
+
+typedef struct pword {
+    uint32_t off;       /* into s->pool */
+    uint32_t len;
+    uint8_t  stem;
+} pword;
+
+typedef struct phrase {
+    uint32_t rule;
+    uint32_t first;     /* index of the first word in s->pw */
+    uint16_t nwords;
+    uint8_t  kind;
+} phrase;
+
+typedef struct slot {
+    uint64_t key;       /* 0 = empty (keys are never 0) */
+    uint32_t head;      /* first phrase in the chain, via s->next */
+} slot;
+
+typedef struct table {
+    slot    *slots;
+    size_t   mask;      /* capacity - 1 */
+    size_t   used;
+} table;
+
+typedef struct srule {
+    char    *id;
+    uint32_t cat;
+    int      weight;
+} srule;
+
+typedef struct scat {
+    char *name;
+    int   threshold;
+} scat;
+
+struct kz_scanner {
+    srule    *rules;  size_t nrules;
+    scat     *cats;   size_t ncats;
+    char     *pool;   size_t npool, cappool;
+    pword    *pw;     size_t npw, cappw;
+    phrase   *ph;     size_t nph, capph;
+    uint32_t *next;                      /* chain links, parallel to ph */
+    table     exact, stems;
+    uint64_t  stemlen[4];                /* bitmap of stem byte lengths < 256 */
+    hs_database_t *db;
+    uint32_t *re_rule;  size_t nre;      /* regex id -> rule */
+};
+
+typedef struct rawhit {
+    uint32_t rule, ns, ne;   /* normalized span */
+    uint8_t  kind;
+} rawhit;
+
+struct kz_scan_ctx {
+    const kz_scanner *s;
+    kz_norm     *norm;
+    hs_scratch_t *scratch;
+    kz_normtext  nt;
+    rawhit      *raw;  size_t nraw, capraw;
+    size_t       dropped;
+    kz_hit      *hits; size_t caphits;
+    uint32_t    *score;
+    uint8_t     *flagged;
+    uint8_t     *matched;     /* per rule */
+    uint8_t     *cancelled;   /* per rule */
+    uint32_t    *touched;  size_t ntouched, captouched;   /* rules set in matched/cancelled */
+};
+
+/* ---- hashing ----------------------------------------------------------- */
+
+#define FNV_OFF 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static inline uint64_t fin(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h | 1;               /* never 0: 0 marks an empty slot */
+}
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = FNV_OFF;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
+    return fin(h);
+}
+
+/* ---- growable arrays ----------------------------------------------------- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return KZ_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+#define GROW(a, cap, need) grow((void **)&(a), &(cap), (need), sizeof(*(a)))
+
+/* ---- tables -------------------------------------------------------------- */
+
+static int table_init(table *t, size_t entries)
+{
+    size_t cap = 64;
+    while (cap < entries * 2 + 1)
+        cap *= 2;
+    t->slots = calloc(cap, sizeof *t->slots);
+    if (!t->slots)
+        return KZ_ENOMEM;
+    t->mask = cap - 1;
+    t->used = 0;
+    return 0;
+}
+
+static inline const slot *table_find(const table *t, uint64_t key)
+{
+    size_t i = (size_t)key & t->mask;
+    for (;;) {
+        const slot *sl = &t->slots[i];
+        if (sl->key == key)
+            return sl;
+        if (sl->key == 0)
+            return NULL;
+        i = (i + 1) & t->mask;
+    }
+}
+
+static void table_add(table *t, uint32_t *next, uint64_t key, uint32_t ph)
+{
+    size_t i = (size_t)key & t->mask;
+    while (t->slots[i].key != 0 && t->slots[i].key != key)
+        i = (i + 1) & t->mask;
+    slot *sl = &t->slots[i];
+    if (sl->key == 0) {
+        sl->key = key;
+        sl->head = UINT32_MAX;
+        t->used++;
+    }
+    next[ph] = sl->head;        /* chains are walked newest first; order is */
+    sl->head = ph;              /* restored by sorting the hits */
+}
+
+/* ---- compile ------------------------------------------------------------- */
+
+static int pool_add(kz_scanner *s, const char *p, size_t n, uint32_t *off)
+{
+    if (GROW(s->pool, s->cappool, s->npool + n + 1))
+        return KZ_ENOMEM;
+    memcpy(s->pool + s->npool, p, n);
+    *off = (uint32_t)s->npool;
+    s->npool += n;
+    s->pool[s->npool] = '\0';
+    return 0;
+}
+
+static size_t utf8_chars(const char *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Add one phrase from the spellings sp[0..nw), the last a stem when stem. */
+static int add_phrase(kz_scanner *s, uint32_t rule, uint8_t kind,
+                      const kz_spelling *sp, size_t nw, int stem)
+{
+    int rc;
+    if ((rc = GROW(s->ph, s->capph, s->nph + 1)) != 0 ||
+        (rc = GROW(s->pw, s->cappw, s->npw + nw)) != 0)
+        return rc;
+    phrase *p = &s->ph[s->nph];
+    p->rule = rule;
+    p->kind = kind;
+    p->first = (uint32_t)s->npw;
+    p->nwords = (uint16_t)nw;
+    for (size_t i = 0; i < nw; i++) {
+        pword *w = &s->pw[s->npw++];
+        if ((rc = pool_add(s, sp[i].s, sp[i].len, &w->off)) != 0)
+            return rc;
+        w->len = sp[i].len;
+        w->stem = (uint8_t)(stem && i + 1 == nw);
+    }
+    s->nph++;
+    return 0;
+}
+
+/* Normalize one phrase and add it (and its joined or alternate forms). */
+static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_pattern *pat,
+                          uint32_t rule, uint8_t kind, kz_buf *errs)
+{
+    const char *text = pat->text;
+    size_t len = strlen(text);
+    int stem = len > 0 && text[len - 1] == '*';
+    if (stem)
+        len--;
+    kz_normtext t;
+    int rc = kz_norm_run(nm, text, len, &t);
+    if (rc)
+        return rc;
+    if (t.nwords == 0) {
+        kz_buf_addf(errs, "%s:%u: phrase '%s' has no letters or digits left after normalization\n",
+                    src, pat->line, text);
+        return KZ_EBADRULE;
+    }
+    if (t.nwords > KZ_PHRASE_MAX_WORDS) {
+        kz_buf_addf(errs, "%s:%u: phrase '%s' has %zu words; at most %d are allowed\n",
+                    src, pat->line, text, t.nwords, KZ_PHRASE_MAX_WORDS);
+        return KZ_EBADRULE;
+    }
+    if (stem) {
+        const kz_token *lw = &t.words[t.nwords - 1];
+        if (utf8_chars(lw->sp[0].s, lw->sp[0].len) < KZ_STEM_MIN_LETTERS ||
+            lw->end != t.len) {
+            kz_buf_addf(errs, "%s:%u: stem '%s' is too short: at least %d letters must come before '*' "
+                        "(after normalization: '%.*s')\n", src, pat->line, text,
+                        KZ_STEM_MIN_LETTERS, (int)lw->sp[0].len, lw->sp[0].s);
+            return KZ_EBADRULE;
+        }
+    }
+    kz_spelling sp[KZ_PHRASE_MAX_WORDS];
+    for (size_t i = 0; i < t.nwords; i++)
+        sp[i] = t.words[i].sp[0];
+    if ((rc = add_phrase(s, rule, kind, sp, t.nwords, stem)) != 0)
+        return rc;
+    /* a one-word phrase: its alternate spellings too */
+    if (t.nwords == 1)
+        for (uint32_t k = 1; k < t.words[0].nsp; k++)
+            if ((rc = add_phrase(s, rule, kind, &t.words[0].sp[k], 1, stem)) != 0)
+                return rc;
+    /* "кто-то": also as the one joined word */
+    if (t.njoined == 1 && t.joined[0].start == t.words[0].start &&
+        t.joined[0].end == t.words[t.nwords - 1].end)
+        if ((rc = add_phrase(s, rule, kind, &t.joined[0].sp[0], 1, stem)) != 0)
+            return rc;
+    return 0;
+}
+
+static int compile_regexes(kz_scanner *s, const kz_ruleset *rs, kz_buf *errs)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < rs->nrules; r++)
+        n += rs->rules[r].nregexes;
+    if (n == 0)
+        return 0;
+    const char **exprs = calloc(n, sizeof *exprs);
+    unsigned *flags = calloc(n, sizeof *flags), *ids = calloc(n, sizeof *ids);
+    const kz_pattern **pats = calloc(n, sizeof *pats);
+    s->re_rule = calloc(n, sizeof *s->re_rule);
+    int rc = KZ_ENOMEM;
+    if (!exprs || !flags || !ids || !pats || !s->re_rule)
+        goto out;
+    size_t k = 0;
+    for (size_t r = 0; r < rs->nrules; r++)
+        for (size_t i = 0; i < rs->rules[r].nregexes; i++) {
+            exprs[k] = rs->rules[r].regexes[i].text;
+            pats[k] = &rs->rules[r].regexes[i];
+            flags[k] = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SOM_LEFTMOST;
+            ids[k] = (unsigned)k;
+            s->re_rule[k] = (uint32_t)r;
+            k++;
+        }
+    s->nre = n;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &s->db, &cerr)
+        == HS_SUCCESS) {
+        rc = 0;
+        goto out;
+    }
+    hs_free_compile_error(cerr);
+    /* find every regex that fails on its own, to report them all */
+    rc = KZ_EBADRULE;
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        hs_database_t *one = NULL;
+        cerr = NULL;
+        if (hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one, &cerr) != HS_SUCCESS) {
+            kz_buf_addf(errs, "%s:%u: regex '%s' does not compile: %s\n", rs->source,
+                        pats[i]->line, exprs[i], cerr ? cerr->message : "unknown error");
+            found = 1;
+        }
+        hs_free_compile_error(cerr);
+        hs_free_database(one);
+    }
+    if (!found)
+        kz_buf_addf(errs, "%s: the regexes compile one by one but not together "
+                    "(too many or too large for one database)\n", rs->source);
+out:
+    free(exprs);
+    free(flags);
+    free(ids);
+    free(pats);
+    return rc;
+}
+
+int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
+{
+    int rc = KZ_ENOMEM, bad = 0;
+    kz_norm *nm = NULL;
+    kz_scanner *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s || !(nm = kz_norm_new()))
+        goto out;
+    s->ncats = rs->ncats;
+    s->cats = calloc(rs->ncats + 1, sizeof *s->cats);
+    s->nrules = rs->nrules;
+    s->rules = calloc(rs->nrules + 1, sizeof *s->rules);
+    if (!s->cats || !s->rules)
+        goto out;
+    for (size_t c = 0; c < rs->ncats; c++) {
+        if (!(s->cats[c].name = kz_strdup(rs->cats[c].name)))
+            goto out;
+        s->cats[c].threshold = rs->cats[c].threshold;
+    }
+    for (size_t r = 0; r < rs->nrules; r++) {
+        const kz_rule *ru = &rs->rules[r];
+        if (!(s->rules[r].id = kz_strdup(ru->id)))
+            goto out;
+        s->rules[r].weight = ru->weight;
+        s->rules[r].cat = 0;
+        for (size_t c = 0; c < rs->ncats; c++)
+            if (!strcmp(rs->cats[c].name, ru->category))
+                s->rules[r].cat = (uint32_t)c;
+        for (size_t i = 0; i < ru->nphrases; i++) {
+            rc = compile_phrase(s, nm, rs->source, &ru->phrases[i], (uint32_t)r, K_PHRASE, errs);
+            if (rc == KZ_EBADRULE) bad = 1;
+            else if (rc) goto out;
+        }
+        for (size_t i = 0; i < ru->nunless; i++) {
+            rc = compile_phrase(s, nm, rs->source, &ru->unless[i], (uint32_t)r, K_UNLESS, errs);
+            if (rc == KZ_EBADRULE) bad = 1;
+            else if (rc) goto out;
+        }
+    }
+    rc = compile_regexes(s, rs, errs);
+    if (rc == KZ_EBADRULE) bad = 1;
+    else if (rc) goto out;
+    if (bad) {
+        rc = KZ_EBADRULE;
+        goto out;
+    }
+    /* index every phrase by its first word */
+    size_t nexact = 0, nstem = 0;
+    for (size_t p = 0; p < s->nph; p++) {
+        if (s->pw[s->ph[p].first].stem) nstem++;
+        else nexact++;
+    }
+    s->next = calloc(s->nph + 1, sizeof *s->next);
+    if (!s->next || (rc = table_init(&s->exact, nexact)) != 0 ||
+        (rc = table_init(&s->stems, nstem)) != 0) {
+        rc = KZ_ENOMEM;
+        goto out;
+    }
+    for (size_t p = 0; p < s->nph; p++) {
+        const pword *w = &s->pw[s->ph[p].first];
+        uint64_t key = hash_bytes(s->pool + w->off, w->len);
+        if (w->stem) {
+            table_add(&s->stems, s->next, key, (uint32_t)p);
+            if (w->len < 256)
+                s->stemlen[w->len >> 6] |= 1ULL << (w->len & 63);
+        } else {
+            table_add(&s->exact, s->next, key, (uint32_t)p);
+        }
+    }
+    *out = s;
+    s = NULL;
+    rc = 0;
+out:
+    kz_norm_free(nm);
+    kz_scanner_free(&s);
+    return rc;
+}
+
+void kz_scanner_free(kz_scanner **sp)
+{
+    kz_scanner *s = sp ? *sp : NULL;
+    if (!s)
+        return;
+    for (size_t r = 0; r < s->nrules; r++)
+        free(s->rules[r].id);
+    for (size_t c = 0; c < s->ncats; c++)
+        free(s->cats[c].name);
+    free(s->rules);
+    free(s->cats);
+    free(s->pool);
+    free(s->pw);
+    free(s->ph);
+    free(s->next);
+    free(s->exact.slots);
+    free(s->stems.slots);
+    free(s->re_rule);
+    hs_free_database(s->db);
+    free(s);
+    *sp = NULL;
+}
+
+size_t kz_scanner_nrules(const kz_scanner *s) { return s->nrules; }
+const char *kz_scanner_rule_id(const kz_scanner *s, size_t r) { return s->rules[r].id; }
+size_t kz_scanner_rule_cat(const kz_scanner *s, size_t r) { return s->rules[r].cat; }
+size_t kz_scanner_ncats(const kz_scanner *s) { return s->ncats; }
+const char *kz_scanner_cat_name(const kz_scanner *s, size_t c) { return s->cats[c].name; }
+int kz_scanner_cat_threshold(const kz_scanner *s, size_t c) { return s->cats[c].threshold; }
+size_t kz_scanner_nphrases(const kz_scanner *s) { return s->nph; }
+size_t kz_scanner_nregexes(const kz_scanner *s) { return s->nre; }
+
+/* ---- scan ---------------------------------------------------------------- */
+
+kz_scan_ctx *kz_scan_ctx_new(const kz_scanner *s)
+{
+    kz_scan_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->s = s;
+    c->norm = kz_norm_new();
+    c->score = calloc(s->ncats + 1, sizeof *c->score);
+    c->flagged = calloc(s->ncats + 1, 1);
+    c->matched = calloc(s->nrules + 1, 1);
+    c->cancelled = calloc(s->nrules + 1, 1);
+    if (!c->norm || !c->score || !c->flagged || !c->matched || !c->cancelled ||
+        (s->db && hs_alloc_scratch(s->db, &c->scratch) != HS_SUCCESS)) {
+        kz_scan_ctx_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void kz_scan_ctx_free(kz_scan_ctx *c)
+{
+    if (!c)
+        return;
+    kz_norm_free(c->norm);
+    if (c->scratch)
+        hs_free_scratch(c->scratch);
+    free(c->raw);
+    free(c->hits);
+    free(c->score);
+    free(c->flagged);
+    free(c->matched);
+    free(c->cancelled);
+    free(c->touched);
+    free(c);
+}
+
+/* Record a match: the rule's flags (always, so scores are complete) and the
+ * span (up to a cap, so a hostile text cannot grow memory without bound). */
+static int add_raw(kz_scan_ctx *c, uint32_t rule, uint8_t kind, uint32_t ns, uint32_t ne)
+{
+    if (!c->matched[rule] && !c->cancelled[rule]) {
+        if (GROW(c->touched, c->captouched, c->ntouched + 1))
+            return KZ_ENOMEM;
+        c->touched[c->ntouched++] = rule;
+    }
+    if (kind == K_UNLESS) {
+        c->cancelled[rule] = 1;
+        return 0;
+    }
+    c->matched[rule] = 1;
+    if (c->nraw >= KZ_SCAN_MAX_HITS * 4) {
+        c->dropped++;
+        return 0;
+    }
+    if (GROW(c->raw, c->capraw, c->nraw + 1))
+        return KZ_ENOMEM;
+    c->raw[c->nraw++] = (rawhit){ rule, ns, ne, kind };
+    return 0;
+}
+
+static inline int sp_matches(const kz_token *t, const char *w, uint32_t len, int stem)
+{
+    for (uint32_t k = 0; k < t->nsp; k++) {
+        const kz_spelling *sp = &t->sp[k];
+        if (stem ? sp->len >= len : sp->len == len)
+            if (memcmp(sp->s, w, len) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* Verify the phrases of one chain against words starting at index wi
+ * (words == NULL: a joined token, one-word phrases only). */
+static int check_chain(kz_scan_ctx *c, uint32_t head, const kz_token *tok, const kz_spelling *sp,
+                       const kz_token *words, size_t nwords, size_t wi)
+{
+    const kz_scanner *s = c->s;
+    for (uint32_t p = head; p != UINT32_MAX; p = s->next[p]) {
+        const phrase *ph = &s->ph[p];
+        const pword *w0 = &s->pw[ph->first];
+        if (w0->stem ? sp->len < w0->len : sp->len != w0->len)
+            continue;
+        if (memcmp(sp->s, s->pool + w0->off, w0->len) != 0)
+            continue;
+        uint32_t end = tok->end;
+        if (ph->nwords > 1) {
+            if (!words || wi + ph->nwords > nwords)
+                continue;
+            size_t k = 1;
+            for (; k < ph->nwords; k++) {
+                const pword *w = &s->pw[ph->first + k];
+                if (!sp_matches(&words[wi + k], s->pool + w->off, w->len, w->stem))
+                    break;
+            }
+            if (k < ph->nwords)
+                continue;
+            end = words[wi + ph->nwords - 1].end;
+        }
+        int rc = add_raw(c, ph->rule, ph->kind, tok->start, end);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *words, size_t nwords,
+                       size_t wi)
+{
+    const kz_scanner *s = c->s;
+    int have_stems = s->stems.used > 0;
+    for (uint32_t k = 0; k < tok->nsp; k++) {
+        const kz_spelling *sp = &tok->sp[k];
+        const unsigned char *p = (const unsigned char *)sp->s;
+        uint64_t h = FNV_OFF;
+        for (uint32_t i = 0; i < sp->len; i++) {
+            h = (h ^ p[i]) * FNV_PRIME;
+            uint32_t L = i + 1;
+            if (have_stems && L < 256 && (s->stemlen[L >> 6] >> (L & 63) & 1) &&
+                (L == sp->len || (p[L] & 0xC0) != 0x80)) {
+                const slot *sl = table_find(&s->stems, fin(h));
+                if (sl) {
+                    int rc = check_chain(c, sl->head, tok, sp, words, nwords, wi);
+                    if (rc)
+                        return rc;
+                }
+            }
+        }
+        const slot *sl = table_find(&s->exact, fin(h));
+        if (sl) {
+            int rc = check_chain(c, sl->head, tok, sp, words, nwords, wi);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
+                    unsigned flags, void *ctx)
+{
+    kz_scan_ctx *c = ctx;
+    if (to <= from)
+        return 0;
+    /* Hyperscan reports every end of a match; keep the longest per start */
+    if (c->nraw > 0) {
+        rawhit *last = &c->raw[c->nraw - 1];
+        if (last->kind == K_PHRASE && last->rule == c->s->re_rule[id] && last->ns == from) {
+            last->ne = (uint32_t)to;
+            return 0;
+        }
+    }
+    return add_raw(c, c->s->re_rule[id], K_PHRASE, (uint32_t)from, (uint32_t)to) ? 1 : 0;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const kz_hit *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->rule != y->rule) return x->rule < y->rule ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1;
+    return 0;
+}
+
+int kz_scan(kz_scan_ctx *c, const char *text, size_t n, kz_result *res)
+{
+    const kz_scanner *s = c->s;
+    int rc;
+    memset(res, 0, sizeof *res);
+    for (size_t i = 0; i < c->ntouched; i++)      /* the previous call's rules */
+        c->matched[c->touched[i]] = c->cancelled[c->touched[i]] = 0;
+    c->nraw = 0;
+    c->dropped = 0;
+    c->ntouched = 0;
+    if ((rc = kz_norm_run(c->norm, text, n, &c->nt)) != 0)
+        return rc;
+    const kz_normtext *t = &c->nt;
+    for (size_t i = 0; i < t->nwords; i++)
+        if ((rc = match_token(c, &t->words[i], t->words, t->nwords, i)) != 0)
+            return rc;
+    for (size_t i = 0; i < t->njoined; i++)
+        if ((rc = match_token(c, &t->joined[i], NULL, 0, 0)) != 0)
+            return rc;
+    if (s->db && t->len > 0) {
+        hs_error_t he = hs_scan(s->db, t->text, (unsigned)t->len, 0, c->scratch, on_regex, c);
+        if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
+            return KZ_EMATCHER;
+        if (he == HS_SCAN_TERMINATED)
+            return KZ_ENOMEM;           /* on_regex stops only when out of memory */
+    }
+
+    /* scores of the rules that matched and are not cancelled */
+    size_t nt = c->ntouched;
+    memset(c->score, 0, s->ncats * sizeof *c->score);
+    memset(c->flagged, 0, s->ncats);
+    for (size_t i = 0; i < nt; i++) {
+        uint32_t r = c->touched[i];
+        if (c->matched[r] && !c->cancelled[r])
+            c->score[s->rules[r].cat] += (uint32_t)s->rules[r].weight;
+    }
+    size_t nflagged = 0;
+    for (size_t k = 0; k < s->ncats; k++)
+        if (c->score[k] > 0 && c->score[k] >= (uint32_t)s->cats[k].threshold) {
+            c->flagged[k] = 1;
+            nflagged++;
+        }
+
+    /* hits of rules that count, in original offsets, sorted, unique */
+    if (GROW(c->hits, c->caphits, c->nraw + 1))
+        return KZ_ENOMEM;
+    size_t nh = 0;
+    for (size_t i = 0; i < c->nraw; i++) {
+        const rawhit *h = &c->raw[i];
+        if (h->kind != K_PHRASE || c->cancelled[h->rule])
+            continue;
+        kz_hit *o = &c->hits[nh++];
+        o->rule = h->rule;
+        kz_norm_span(t, h->ns, h->ne, &o->start, &o->end);
+    }
+    qsort(c->hits, nh, sizeof *c->hits, cmp_hit);
+    size_t u = 0;       /* one hit per (start, rule): the longest */
+    for (size_t i = 0; i < nh; i++) {
+        if (u > 0 && c->hits[u - 1].start == c->hits[i].start &&
+            c->hits[u - 1].rule == c->hits[i].rule) {
+            c->hits[u - 1].end = c->hits[i].end;
+            continue;
+        }
+        c->hits[u++] = c->hits[i];
+    }
+    size_t dropped = c->dropped;
+    if (u > KZ_SCAN_MAX_HITS) {
+        dropped += u - KZ_SCAN_MAX_HITS;
+        u = KZ_SCAN_MAX_HITS;
+    }
+    res->hits = c->hits;
+    res->nhits = u;
+    res->hits_dropped = dropped;
+    res->score = c->score;
+    res->flagged = c->flagged;
+    res->nflagged = nflagged;
+    res->invalid_utf8 = t->invalid;
+    return 0;
+}

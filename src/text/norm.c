@@ -1,0 +1,629 @@
+/*
+ * text/norm.c - text normalization against evasion, with an offset map.
+ *
+ * Two passes over each text:
+ *   1. decode UTF-8 (invalid bytes become U+FFFD and are counted) and fold
+ *      every code point through the context-free table of text/tables.c,
+ *      keeping for each folded code point the original byte span;
+ *   2. cut the folded text into words and map each word to the Cyrillic
+ *      skeleton.  This pass needs the word as a whole: whether a Latin "p"
+ *      is the Cyrillic "р" it looks like or the "п" it sounds like depends
+ *      on the script of the rest of the word, spaced-out letters have to be
+ *      seen as a group, and letter runs collapse.
+ * The output is the normalized text (words as mapped, white space runs as
+ * one space or line break, other punctuation as folded), a per-byte map back
+ * to the original, and the word tokens the matcher walks.
+ */
+#include "norm.h"
+#include "tables.h"
+#include "util/utf8.h"
+
+/* one folded code point */
+typedef struct fch {
+    uint32_t cp;
+    uint32_t s, e;     /* original byte span */
+    uint8_t  cls;
+} fch;
+
+/* one mapped code point of a word */
+typedef struct mch {
+    uint32_t cp;
+    uint32_t s, e;
+} mch;
+
+/* a spelling under construction: offset into text (where == 0) or alt */
+typedef struct spref {
+    uint32_t off, len;
+    uint8_t  in_alt;
+} spref;
+
+typedef struct tokb {
+    uint32_t start, end, nsp;
+    spref    sp[KZ_TOKEN_MAXSP];
+} tokb;
+
+struct kz_norm {
+    fch      *f;     size_t nf, capf;
+    mch      *m;     size_t capm;
+    uint32_t *ix;    size_t capix;
+    char     *out;   size_t nout, capout;
+    uint32_t *ms, *me;                       /* map, sized like out */
+    char     *alt;   size_t nalt, capalt;
+    tokb     *w;     size_t nw, capw;
+    tokb     *j;     size_t nj, capj;
+    kz_token *tw, *tj; size_t captw, captj;
+};
+
+/* variants of a word's mapping */
+enum {
+    V_VISUAL = 1,    /* read Latin letters by look even in a Latin word */
+    V_ALT4   = 2,    /* 4 = ч instead of а */
+    V_ALT3   = 4,    /* 3 = the other of з / е */
+    V_ALT1   = 8,    /* 1 = л instead of и */
+    V_PHON   = 16,   /* read Latin letters by sound even in a Cyrillic word */
+};
+
+enum { CTX_OTHER, CTX_CYR, CTX_LAT };
+
+#define GROW(arr, cap, need) \
+    grow_array((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 256;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return KZ_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+kz_norm *kz_norm_new(void)
+{
+    if (kz_tables_init() != 0)
+        return NULL;
+    return calloc(1, sizeof(kz_norm));
+}
+
+void kz_norm_free(kz_norm *n)
+{
+    if (!n)
+        return;
+    free(n->f); free(n->m); free(n->ix); free(n->out); free(n->ms); free(n->me);
+    free(n->alt); free(n->w); free(n->j); free(n->tw); free(n->tj);
+    free(n);
+}
+
+/* ---- pass 1 ------------------------------------------------------------ */
+
+static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
+{
+    /* each input byte folds to at most KZ_FOLD_MAX code points, but real
+     * text is close to one per code point: grow as needed */
+    if (GROW(n->f, n->capf, len + 16))
+        return KZ_ENOMEM;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, nf = 0, bad = 0;
+    uint32_t tmp[KZ_FOLD_MAX];
+    while (i < len) {
+        uint32_t cp;
+        size_t k;
+        if (u[i] < 0x80) {
+            cp = u[i];
+            k = 1;
+        } else {
+            k = kz_utf8_decode(u + i, len - i, &cp);
+            if (KZ_UNLIKELY(k == 0)) {
+                cp = 0xFFFD;
+                k = 1;
+                bad++;
+            }
+        }
+        const uint32_t *src;
+        size_t cnt;
+        if (cp < 0x10000) {
+            uint32_t e = kz_fold_tab[cp];
+            cnt = e >> 24;
+            src = kz_fold_pool + (e & 0xFFFFFF);
+        } else {
+            cnt = kz_fold(cp, tmp);
+            src = tmp;
+        }
+        if (cnt == 0 && nf > 0)          /* a mark, ь, an invisible: part of */
+            n->f[nf - 1].e = (uint32_t)(i + k);   /* the span before it */
+        if (KZ_UNLIKELY(nf + cnt > n->capf) && GROW(n->f, n->capf, nf + cnt + 16))
+            return KZ_ENOMEM;
+        for (size_t c = 0; c < cnt; c++) {
+            fch *x = &n->f[nf++];
+            x->cp = src[c];
+            x->s = (uint32_t)i;
+            x->e = (uint32_t)(i + k);
+            x->cls = (uint8_t)kz_cls_of(src[c]);
+        }
+        i += k;
+    }
+    n->nf = nf;
+    *invalid = bad;
+    return 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
+{
+    if (n->nout + 4 > n->capout) {
+        size_t cap = n->capout;
+        if (GROW(n->out, cap, n->nout + 5))
+            return KZ_ENOMEM;
+        uint32_t *a = realloc(n->ms, cap * sizeof *a);
+        if (!a) return KZ_ENOMEM;
+        n->ms = a;
+        a = realloc(n->me, cap * sizeof *a);
+        if (!a) return KZ_ENOMEM;
+        n->me = a;
+        n->capout = cap;
+    }
+    size_t k = kz_utf8_encode(cp, n->out + n->nout);
+    for (size_t b = 0; b < k; b++) {
+        n->ms[n->nout + b] = s;
+        n->me[n->nout + b] = e;
+    }
+    n->nout += k;
+    return 0;
+}
+
+static int alt_cp(kz_norm *n, uint32_t cp)
+{
+    if (n->nalt + 4 > n->capalt && GROW(n->alt, n->capalt, n->nalt + 5))
+        return KZ_ENOMEM;
+    n->nalt += kz_utf8_encode(cp, n->alt + n->nalt);
+    return 0;
+}
+
+/* ---- word mapping ------------------------------------------------------ */
+
+static inline int is_letter(unsigned c) { return c == KZ_C_CYR || c == KZ_C_LAT || c == KZ_C_LET; }
+static inline int is_alnum(unsigned c) { return is_letter(c) || c == KZ_C_DIGIT; }
+
+static inline int lat_index(uint32_t cp)
+{
+    if (cp >= 'a' && cp <= 'z') return (int)(cp - 'a');
+    if (cp == 0x0131) return 26;
+    return -1;
+}
+
+/* leet digit or symbol to Cyrillic; 0 = not a letter here */
+static uint32_t leet(uint32_t cp, int ctx, unsigned v)
+{
+    switch (cp) {
+    case '0': return 0x43E;                                      /* о */
+    case '1': return (v & V_ALT1) ? 0x43B : 0x438;               /* л / и */
+    case '3':
+        if (ctx == CTX_LAT) return (v & V_ALT3) ? 0x437 : 0x435; /* е / з */
+        return (v & V_ALT3) ? 0x435 : 0x437;                     /* з / е */
+    case '4': return (v & V_ALT4) ? 0x447 : 0x430;               /* а / ч */
+    case '5': return ctx == CTX_LAT ? 0x441 : 0;                 /* s */
+    case '6': return ctx == CTX_CYR ? 0x431 : 0;                 /* б */
+    case '7': return 0x442;                                      /* т */
+    case '8': return ctx == CTX_CYR ? 0x432 : 0;                 /* в */
+    case '@': return 0x430;
+    case '$': return 0x441;
+    case '!': case '|': return 0x438;
+    case 0x20AC: return 0x435;                                   /* € */
+    default: return 0;
+    }
+}
+
+/* Latin digraphs in Latin words; returns the Cyrillic letter and sets *used. */
+static uint32_t digraph(const fch *f, const uint32_t *ix, size_t i, size_t cnt, size_t *used)
+{
+    uint32_t a = f[ix[i]].cp, b = i + 1 < cnt ? f[ix[i + 1]].cp : 0;
+    uint32_t c = i + 2 < cnt ? f[ix[i + 2]].cp : 0, d = i + 3 < cnt ? f[ix[i + 3]].cp : 0;
+    if (a == 's' && b == 'h' && c == 'c' && d == 'h') { *used = 4; return 0x449; }  /* щ */
+    if (a == 's' && b == 'c' && c == 'h') { *used = 3; return 0x449; }
+    *used = 2;
+    switch (a) {
+    case 's': if (b == 'h') return 0x448; break;                 /* ш */
+    case 'z': if (b == 'h') return 0x436; break;                 /* ж */
+    case 'c': if (b == 'h') return 0x447; break;                 /* ч */
+    case 'k': if (b == 'h') return 0x445; break;                 /* х */
+    case 'g': if (b == 'h') return 0x433; break;                 /* ғ → г */
+    case 'n': if (b == 'g') return 0x43D; break;                 /* ң → н */
+    case 't': if (b == 's') return 0x446; break;                 /* ц */
+    case 'y':
+        if (b == 'a') return 0x44F;                              /* я */
+        if (b == 'u') return 0x44E;                              /* ю */
+        if (b == 'o') return 0x435;                              /* ё → е */
+        break;
+    }
+    *used = 1;
+    return 0;
+}
+
+typedef struct wordinfo {
+    int      ctx;
+    int      leet_ok;      /* digits are letters in this word */
+    unsigned ambig;        /* V_* flags worth trying as alternates */
+} wordinfo;
+
+static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
+{
+    size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
+    int has1 = 0, has3 = 0, has4 = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        const fch *x = &f[ix[i]];
+        switch (x->cls) {
+        case KZ_C_CYR: cy++; break;
+        case KZ_C_LAT: {
+            la++;
+            int li = lat_index(x->cp);
+            if (li >= 0 && kz_lat_lookalike[li]) look++;
+            break;
+        }
+        case KZ_C_LET: other++; break;
+        case KZ_C_DIGIT:
+            dig++;
+            has1 |= x->cp == '1';
+            has3 |= x->cp == '3';
+            has4 |= x->cp == '4';
+            break;
+        default: break;
+        }
+    }
+    wi->ctx = cy > la ? CTX_CYR : la > 0 ? CTX_LAT : cy > 0 ? CTX_CYR : CTX_OTHER;
+    wi->leet_ok = (cy + la + other) >= dig && (cy + la) > 0;
+    wi->ambig = 0;
+    if (wi->ctx == CTX_LAT && look == la && cy == 0)
+        wi->ambig |= V_VISUAL;
+    if (wi->ctx == CTX_CYR && la > 0)
+        wi->ambig |= V_PHON;
+    if (wi->leet_ok) {
+        if (has4) wi->ambig |= V_ALT4;
+        if (has3) wi->ambig |= V_ALT3;
+        if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
+    }
+}
+
+/* Map the word's code points (indices ix into n->f) to n->m; returns the
+ * count after collapsing letter runs. */
+static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinfo *wi, unsigned v)
+{
+    const fch *f = n->f;
+    mch *m = n->m;
+    size_t nm = 0;
+    int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
+    for (size_t i = 0; i < cnt;) {
+        const fch *x = &f[ix[i]];
+        uint32_t cp = x->cp, out = cp;
+        uint32_t s = x->s, e = x->e;
+        size_t used = 1;
+        switch (x->cls) {
+        case KZ_C_LAT: {
+            if (!visual) {
+                uint32_t d = digraph(f, ix, i, cnt, &used);
+                if (d) {
+                    out = d;
+                    e = f[ix[i + used - 1]].e;
+                    break;
+                }
+            }
+            int li = lat_index(cp);
+            if (li >= 0)
+                out = visual ? kz_lat_visual[li] : kz_lat_phonetic[li];
+            break;
+        }
+        case KZ_C_DIGIT:
+        case KZ_C_SYM:
+            if (wi->leet_ok) {
+                uint32_t l = leet(cp, wi->ctx, v);
+                if (l) out = l;
+            }
+            break;
+        case KZ_C_APOS:
+            out = 0;
+            break;
+        default:
+            break;
+        }
+        i += used;
+        if (!out)
+            continue;
+        if (nm > 0 && m[nm - 1].cp == out && (is_letter(kz_cls_of(out)))) {
+            m[nm - 1].e = e;                  /* stretched letter: one */
+            continue;
+        }
+        m[nm].cp = out;
+        m[nm].s = s;
+        m[nm].e = e;
+        nm++;
+    }
+    return nm;
+}
+
+/* Emit a word (or a group joined into one word) as a token. */
+static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int to_text)
+{
+    int rc;
+    if ((rc = GROW(n->m, n->capm, cnt + 1)) != 0)
+        return rc;
+    wordinfo wi;
+    word_info(n->f, ix, cnt, &wi);
+    size_t nm = word_map(n, ix, cnt, &wi, 0);
+    tok->nsp = 0;
+    if (to_text) {
+        tok->start = (uint32_t)n->nout;
+        for (size_t i = 0; i < nm; i++)
+            if ((rc = out_cp(n, n->m[i].cp, n->m[i].s, n->m[i].e)) != 0)
+                return rc;
+        tok->end = (uint32_t)n->nout;
+        tok->sp[0] = (spref){ tok->start, tok->end - tok->start, 0 };
+    } else {
+        uint32_t a = (uint32_t)n->nalt;
+        for (size_t i = 0; i < nm; i++)
+            if ((rc = alt_cp(n, n->m[i].cp)) != 0)
+                return rc;
+        tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
+    }
+    tok->nsp = 1;
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT4, V_ALT3, V_ALT1 };
+    for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
+        if (!(wi.ambig & tries[t]))
+            continue;
+        size_t k = word_map(n, ix, cnt, &wi, tries[t]);
+        uint32_t a = (uint32_t)n->nalt;
+        for (size_t i = 0; i < k; i++)
+            if ((rc = alt_cp(n, n->m[i].cp)) != 0)
+                return rc;
+        uint32_t l = (uint32_t)n->nalt - a;
+        /* keep it only when it differs from the primary spelling */
+        const char *p0 = tok->sp[0].in_alt ? n->alt + tok->sp[0].off : n->out + tok->sp[0].off;
+        if (l == tok->sp[0].len && memcmp(p0, n->alt + a, l) == 0) {
+            n->nalt = a;
+            continue;
+        }
+        tok->sp[tok->nsp++] = (spref){ a, l, 1 };
+    }
+    return 0;
+}
+
+static int push_tok(tokb **arr, size_t *num, size_t *cap, const tokb *t)
+{
+    if (GROW(*arr, *cap, *num + 1))
+        return KZ_ENOMEM;
+    (*arr)[(*num)++] = *t;
+    return 0;
+}
+
+/* ---- pass 2: segmentation ---------------------------------------------- */
+
+/* is f[i] part of a word? Symbols and apostrophes only between word chars */
+static inline int word_char(const fch *f, size_t nf, size_t i)
+{
+    unsigned c = f[i].cls;
+    if (is_alnum(c))
+        return 1;
+    if (c == KZ_C_SYM) {
+        int prev = i > 0 && is_alnum(f[i - 1].cls);
+        int next = i + 1 < nf && is_letter(f[i + 1].cls);
+        int nextd = i + 1 < nf && is_alnum(f[i + 1].cls);
+        if (prev && nextd) return 1;
+        if (f[i].cp == '$' && next && !prev) return 1;
+        return 0;
+    }
+    if (c == KZ_C_APOS)
+        return i > 0 && i + 1 < nf && is_letter(f[i - 1].cls) && is_letter(f[i + 1].cls);
+    return 0;
+}
+
+static size_t chunk_end(const fch *f, size_t nf, size_t i)
+{
+    while (i < nf && word_char(f, nf, i))
+        i++;
+    return i;
+}
+
+static int chunk_has_letter(const fch *f, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++)
+        if (is_letter(f[i].cls))
+            return 1;
+    return 0;
+}
+
+/* Spaced-out letters: single-character chunks separated by 1-3 spaces or
+ * joiners (no line break).  Returns the end of the group (index after its
+ * last chunk) when it has 3+ chunks with 3+ letters, more letters than
+ * digits; else 0.  Indices of the group's characters go to n->ix. */
+static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
+{
+    const fch *f = n->f;
+    size_t nf = n->nf, k = 0, letters = 0, digits = 0, end = i;
+    size_t p = i;
+    uint32_t sepcp = 0;       /* every separator of a group starts alike */
+    for (;;) {
+        if (p >= nf || !word_char(f, nf, p) || chunk_end(f, nf, p) != p + 1)
+            break;
+        if (GROW(n->ix, n->capix, k + 1))
+            return 0;
+        n->ix[k++] = (uint32_t)p;
+        if (is_letter(f[p].cls)) letters++; else digits++;
+        end = p + 1;
+        size_t q = p + 1, sep = 0;
+        while (q < nf && sep < 4 && (f[q].cls == KZ_C_SPACE || f[q].cls == KZ_C_JOIN) &&
+               !word_char(f, nf, q)) {
+            q++;
+            sep++;
+        }
+        if (sep == 0 || sep > 3)
+            break;
+        if (sepcp == 0) {
+            sepcp = f[p + 1].cp;
+        } else if (f[p + 1].cp != sepcp) {
+            break;            /* another kind of separator ends the group */
+        }
+        p = q;
+    }
+    if (k >= 3 && letters >= 3 && letters > digits) {
+        *cnt = k;
+        return end;
+    }
+    return 0;
+}
+
+static int emit_chunk(kz_norm *n, size_t a, size_t b)
+{
+    if (GROW(n->ix, n->capix, b - a))
+        return KZ_ENOMEM;
+    for (size_t i = a; i < b; i++)
+        n->ix[i - a] = (uint32_t)i;
+    tokb t;
+    int rc = emit_word(n, n->ix, b - a, &t, 1);
+    if (rc)
+        return rc;
+    if (t.end > t.start)
+        return push_tok(&n->w, &n->nw, &n->capw, &t);
+    return 0;
+}
+
+static int pass2(kz_norm *n)
+{
+    fch *f = n->f;
+    size_t nf = n->nf;
+    int rc;
+    int space_pending = 0, nl_pending = 0;
+    uint32_t sp_s = 0, sp_e = 0;
+    for (size_t i = 0; i < nf;) {
+        unsigned c = f[i].cls;
+        if (c == KZ_C_SPACE || c == KZ_C_NL) {
+            if (!space_pending) sp_s = f[i].s;
+            space_pending = 1;
+            nl_pending |= c == KZ_C_NL;
+            sp_e = f[i].e;
+            i++;
+            continue;
+        }
+        if (space_pending) {
+            if (n->nout > 0 && (rc = out_cp(n, nl_pending ? '\n' : ' ', sp_s, sp_e)) != 0)
+                return rc;
+            space_pending = nl_pending = 0;
+        }
+        if (!word_char(f, nf, i)) {
+            if ((rc = out_cp(n, f[i].cp, f[i].s, f[i].e)) != 0)
+                return rc;
+            i++;
+            continue;
+        }
+        size_t cnt = 0, gend;
+        if ((gend = spaced_group(n, i, &cnt)) != 0) {
+            tokb t;
+            if ((rc = emit_word(n, n->ix, cnt, &t, 1)) != 0)
+                return rc;
+            if (t.end > t.start && (rc = push_tok(&n->w, &n->nw, &n->capw, &t)) != 0)
+                return rc;
+            i = gend;
+            continue;
+        }
+        size_t e = chunk_end(f, nf, i);
+        /* parts joined by single joiners: a-b-c */
+        size_t parts = 1, last = e;
+        while (last + 1 < nf && f[last].cls == KZ_C_JOIN && word_char(f, nf, last + 1)) {
+            size_t e2 = chunk_end(f, nf, last + 1);
+            if (!chunk_has_letter(f, last + 1, e2) || !chunk_has_letter(f, i, e))
+                break;
+            parts++;
+            last = e2;
+        }
+        if (parts == 1) {
+            if ((rc = emit_chunk(n, i, e)) != 0)
+                return rc;
+            i = e;
+            continue;
+        }
+        /* each part is a word; the joiners stay in the text; the whole
+         * group is also one joined word */
+        size_t first_tok = n->nw;
+        size_t p = i;
+        while (p < last) {
+            size_t pe = chunk_end(f, nf, p);
+            if ((rc = emit_chunk(n, p, pe)) != 0)
+                return rc;
+            if (pe < last && (rc = out_cp(n, f[pe].cp, f[pe].s, f[pe].e)) != 0)
+                return rc;
+            p = pe + 1;
+        }
+        size_t k = 0;
+        if (GROW(n->ix, n->capix, last - i))
+            return KZ_ENOMEM;
+        for (size_t q = i; q < last; q++)
+            if (word_char(f, nf, q))
+                n->ix[k++] = (uint32_t)q;
+        tokb t;
+        if ((rc = emit_word(n, n->ix, k, &t, 0)) != 0)
+            return rc;
+        if (n->nw > first_tok && t.sp[0].len > 0) {
+            t.start = n->w[first_tok].start;
+            t.end = n->w[n->nw - 1].end;
+            if ((rc = push_tok(&n->j, &n->nj, &n->capj, &t)) != 0)
+                return rc;
+        }
+        i = last;
+    }
+    return 0;
+}
+
+static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst, size_t *cap)
+{
+    if (GROW(*dst, *cap, cnt + 1))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < cnt; i++) {
+        kz_token *t = &(*dst)[i];
+        t->start = src[i].start;
+        t->end = src[i].end;
+        t->nsp = src[i].nsp;
+        for (uint32_t k = 0; k < t->nsp; k++) {
+            const spref *r = &src[i].sp[k];
+            t->sp[k].s = (r->in_alt ? n->alt : n->out) + r->off;
+            t->sp[k].len = r->len;
+        }
+    }
+    return 0;
+}
+
+int kz_norm_run(kz_norm *n, const char *s, size_t len, kz_normtext *out)
+{
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (len > KZ_NORM_MAX)
+        return KZ_ETOOBIG;
+    n->nf = n->nout = n->nalt = n->nw = n->nj = 0;
+    size_t invalid = 0;
+    if ((rc = pass1(n, s, len, &invalid)) != 0)
+        return rc;
+    if ((rc = pass2(n)) != 0)
+        return rc;
+    /* NUL-terminate text and alternates (not counted) */
+    if ((rc = out_cp(n, 0, (uint32_t)len, (uint32_t)len)) != 0)
+        return rc;
+    n->nout--;
+    if ((rc = alt_cp(n, 0)) != 0)
+        return rc;
+    n->nalt--;
+    if ((rc = finish_tokens(n, n->w, n->nw, &n->tw, &n->captw)) != 0 ||
+        (rc = finish_tokens(n, n->j, n->nj, &n->tj, &n->captj)) != 0)
+        return rc;
+    out->text = n->out;
+    out->len = n->nout;
+    out->src_start = n->ms;
+    out->src_end = n->me;
+    out->words = n->tw;
+    out->nwords = n->nw;
+    out->joined = n->tj;
+    out->njoined = n->nj;
+    out->invalid = invalid;
+    return 0;
+}

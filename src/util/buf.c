@@ -1,0 +1,126 @@
+/*
+ * util/buf.c - growable byte buffer with a size limit.
+ */
+#include "buf.h"
+#include "utf8.h"
+
+void kz_buf_init(kz_buf *b, size_t max)
+{
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+void kz_buf_release(kz_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+int kz_buf_grow(kz_buf *b, size_t n)
+{
+    if (n > b->max || b->len > b->max - n)
+        return KZ_ETOOBIG;
+    if (b->len + n + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+        return KZ_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int kz_buf_add(kz_buf *b, const void *data, size_t n)
+{
+    int rc = kz_buf_grow(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+int kz_buf_addc(kz_buf *b, char c) { return kz_buf_add(b, &c, 1); }
+int kz_buf_adds(kz_buf *b, const char *s) { return kz_buf_add(b, s, strlen(s)); }
+
+int kz_buf_addf(kz_buf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return KZ_EINVAL;
+    if ((size_t)n < sizeof tmp)
+        return kz_buf_add(b, tmp, (size_t)n);
+    int rc = kz_buf_grow(b, (size_t)n);
+    if (rc)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* worst case: every byte becomes \u00XX or U+FFFD (3 bytes) */
+    int rc = kz_buf_grow(b, n * 6 + 2);
+    if (rc)
+        return rc;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            *o++ = '\\';
+            switch (c) {
+            case '"': *o++ = '"'; break;
+            case '\\': *o++ = '\\'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            default:
+                *o++ = 'u'; *o++ = '0'; *o++ = '0';
+                *o++ = hex[c >> 4]; *o++ = hex[c & 15];
+            }
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (k == 0) {                       /* invalid byte: U+FFFD */
+            *o++ = (char)0xEF; *o++ = (char)0xBF; *o++ = (char)0xBD;
+            i++;
+            continue;
+        }
+        if (cp == 0x2028 || cp == 0x2029) { /* valid JSON, but breaks JS */
+            memcpy(o, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
+            o += 6;
+        } else {
+            memcpy(o, s + i, k);
+            o += k;
+        }
+        i += k;
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = '\0';
+    return 0;
+}

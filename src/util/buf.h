@@ -1,0 +1,40 @@
+/*
+ * util/buf.h - growable byte buffer with a size limit.
+ *
+ * Every buffer has a limit ("toobig"): growth past it fails with KZ_ETOOBIG
+ * and leaves the buffer as it was, so input can never make one grow without
+ * bound.  The contents are always NUL-terminated after a successful append
+ * (the NUL is not counted in len).  Pointers into p are invalidated by any
+ * call that may grow the buffer.
+ */
+#ifndef KZ_BUF_H
+#define KZ_BUF_H
+
+#include "kz.h"
+#include <stdarg.h>
+
+typedef struct kz_buf {
+    char  *p;      /* contents; NULL until the first append */
+    size_t len;    /* bytes used */
+    size_t cap;    /* bytes allocated */
+    size_t max;    /* the limit on len */
+} kz_buf;
+
+#define KZ_BUF_NOLIMIT ((size_t)-1 / 2)
+
+void kz_buf_init(kz_buf *b, size_t max);
+void kz_buf_release(kz_buf *b);           /* frees p; b can be reused after kz_buf_init */
+static inline void kz_buf_reset(kz_buf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
+
+/* Make room for n more bytes.  0, KZ_ENOMEM or KZ_ETOOBIG. */
+int kz_buf_grow(kz_buf *b, size_t n);
+int kz_buf_add(kz_buf *b, const void *data, size_t n);
+int kz_buf_addc(kz_buf *b, char c);
+int kz_buf_adds(kz_buf *b, const char *s);
+int kz_buf_addf(kz_buf *b, const char *fmt, ...) KZ_PRINTF(2, 3);
+
+/* Append s as a JSON string literal, quotes included.  Bytes that are not
+ * valid UTF-8 are written as U+FFFD, so the output is always valid JSON. */
+int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * tests/main.c - the one test runner.
+ *
+ * Runs every registered unit test (KT_TEST), then every golden case under
+ * tests/golden/ (see tests/golden.c), each in a forked child.  Arguments:
+ *   --bin PATH     the kuzet binary the golden and CLI tests drive
+ *   --root DIR     the repository root (default ".")
+ *   NAME...        run only the tests whose name contains NAME
+ * The last line printed is "N passed, N failed"; exit 1 when any failed.
+ */
+#define _GNU_SOURCE
+#include "kt.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+struct kt_entry { const char *name; kt_fn fn; void (*fn_arg)(size_t); size_t arg; };
+static struct kt_entry *tests;
+static size_t ntests, captests;
+static int failed_here;
+static const char *bin_path = "build/release/kuzet";
+static const char *root_path = ".";
+
+void kt_register(const char *name, kt_fn fn)
+{
+    if (ntests == captests) {
+        captests = captests ? captests * 2 : 64;
+        tests = realloc(tests, captests * sizeof *tests);
+        if (!tests) abort();
+    }
+    tests[ntests].name = name;
+    tests[ntests].fn = fn;
+    tests[ntests].fn_arg = NULL;
+    tests[ntests].arg = 0;
+    ntests++;
+}
+
+void kt_register_arg(const char *name, void (*fn)(size_t), size_t arg)
+{
+    kt_register(name, NULL);
+    tests[ntests - 1].fn_arg = fn;
+    tests[ntests - 1].arg = arg;
+}
+
+void kt_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "    %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    failed_here = 1;
+}
+
+const char *kt_bin(void) { return bin_path; }
+const char *kt_root(void) { return root_path; }
+
+char *kt_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *p = malloc(cap);
+    size_t k;
+    while (p && (k = fread(p + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (cap - n - 1 == 0) {
+            char *q = realloc(p, cap * 2);
+            if (!q) { free(p); p = NULL; break; }
+            p = q;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!p) return NULL;
+    p[n] = '\0';
+    if (len) *len = n;
+    return p;
+}
+
+int kt_run(const char *cmd, char **out, char **err)
+{
+    char ofile[] = "/tmp/kt-out-XXXXXX", efile[] = "/tmp/kt-err-XXXXXX";
+    int ofd = mkstemp(ofile), efd = mkstemp(efile);
+    if (ofd < 0 || efd < 0) return -1;
+    close(ofd);
+    close(efd);
+    size_t n = strlen(cmd) + strlen(ofile) + strlen(efile) + 32;
+    char *full = malloc(n);
+    if (!full) return -1;
+    snprintf(full, n, "(%s) >%s 2>%s", cmd, ofile, efile);
+    int st = system(full);
+    free(full);
+    if (out) *out = kt_slurp(ofile, NULL);
+    if (err) *err = kt_slurp(efile, NULL);
+    unlink(ofile);
+    unlink(efile);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+void kt_golden_register(void);   /* tests/golden.c */
+
+static int selected(const char *name, int argc, char **argv, int first)
+{
+    if (first >= argc) return 1;
+    for (int i = first; i < argc; i++)
+        if (strstr(name, argv[i])) return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--bin") && i + 1 < argc) bin_path = argv[++i];
+        else if (!strcmp(argv[i], "--root") && i + 1 < argc) root_path = argv[++i];
+        else break;
+    }
+    if (chdir(root_path) != 0) { perror(root_path); return 2; }
+    root_path = ".";
+    kt_golden_register();
+    int pass = 0, fail = 0;
+    for (size_t t = 0; t < ntests; t++) {
+        if (!selected(tests[t].name, argc, argv, i)) continue;
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid == 0) {
+            failed_here = 0;
+            if (tests[t].fn) tests[t].fn();
+            else tests[t].fn_arg(tests[t].arg);
+            fflush(stdout);
+            fflush(stderr);
+            _exit(failed_here ? 1 : 0);
+        }
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) < 0) st = -1;
+        int ok = pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        if (ok) pass++; else fail++;
+        if (!ok && pid > 0 && WIFSIGNALED(st))
+            fprintf(stderr, "    killed by signal %d\n", WTERMSIG(st));
+        printf("%s %s\n", ok ? "ok  " : "FAIL", tests[t].name);
+    }
+    printf("%d passed, %d failed\n", pass, fail);
+    return fail ? 1 : 0;
+}
