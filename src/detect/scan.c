@@ -66,6 +66,8 @@ struct kz_scanner {
     uint32_t *next;                      /* chain links, parallel to ph */
     table     exact, stems;
     uint64_t  stemlen[4];                /* bitmap of stem byte lengths < 256 */
+    uint64_t *filter;                    /* one bit per key of either table, */
+    uint64_t  fmask;                     /* so most probes never touch them */
     hs_database_t *db;
     uint32_t *re_rule;  size_t nre;      /* regex id -> rule */
 };
@@ -155,6 +157,14 @@ static inline const slot *table_find(const table *t, uint64_t key)
             return NULL;
         i = (i + 1) & t->mask;
     }
+}
+
+#define FILTER_BIT(key) ((key) >> 40)
+
+static inline int filter_has(const kz_scanner *s, uint64_t key)
+{
+    uint64_t b = FILTER_BIT(key) & s->fmask;
+    return (int)(s->filter[b >> 6] >> (b & 63) & 1);
 }
 
 static void table_add(table *t, uint32_t *next, uint64_t key, uint32_t ph)
@@ -383,9 +393,19 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
         rc = KZ_ENOMEM;
         goto out;
     }
+    size_t fbits = 1u << 16;               /* >= 16 bits per key: few false hits */
+    while (fbits < s->nph * 16)
+        fbits *= 2;
+    s->fmask = fbits - 1;
+    if (!(s->filter = calloc(fbits / 64, sizeof *s->filter))) {
+        rc = KZ_ENOMEM;
+        goto out;
+    }
     for (size_t p = 0; p < s->nph; p++) {
         const pword *w = &s->pw[s->ph[p].first];
         uint64_t key = hash_bytes(s->pool + w->off, w->len);
+        uint64_t fb = FILTER_BIT(key) & s->fmask;
+        s->filter[fb >> 6] |= 1ULL << (fb & 63);
         if (w->stem) {
             table_add(&s->stems, s->next, key, (uint32_t)p);
             if (w->len < 256)
@@ -421,6 +441,7 @@ void kz_scanner_free(kz_scanner **sp)
     free(s->exact.slots);
     free(s->stems.slots);
     free(s->re_rule);
+    free(s->filter);
     hs_free_database(s->db);
     free(s);
     *sp = NULL;
@@ -525,6 +546,10 @@ static int check_chain(kz_scan_ctx *c, uint32_t head, const kz_token *tok, const
         if (ph->nwords > 1) {
             if (!words || wi + ph->nwords > nwords)
                 continue;
+            /* "синий кит" is not in "синий кит-кат" */
+            if ((words[wi].flags & KZ_TOK_CONT_PREV) ||
+                (words[wi + ph->nwords - 1].flags & KZ_TOK_CONT_NEXT))
+                continue;
             size_t k = 1;
             for (; k < ph->nwords; k++) {
                 const pword *w = &s->pw[ph->first + k];
@@ -556,7 +581,10 @@ static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *word
             uint32_t L = i + 1;
             if (have_stems && L < 256 && (s->stemlen[L >> 6] >> (L & 63) & 1) &&
                 (L == sp->len || (p[L] & 0xC0) != 0x80)) {
-                const slot *sl = table_find(&s->stems, fin(h));
+                uint64_t key = fin(h);
+                if (!filter_has(s, key))
+                    continue;
+                const slot *sl = table_find(&s->stems, key);
                 if (sl) {
                     int rc = check_chain(c, sl->head, tok, sp, words, nwords, wi);
                     if (rc)
@@ -564,7 +592,8 @@ static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *word
                 }
             }
         }
-        const slot *sl = table_find(&s->exact, fin(h));
+        uint64_t key = fin(h);
+        const slot *sl = filter_has(s, key) ? table_find(&s->exact, key) : NULL;
         if (sl) {
             int rc = check_chain(c, sl->head, tok, sp, words, nwords, wi);
             if (rc)

@@ -38,13 +38,14 @@ typedef struct spref {
 } spref;
 
 typedef struct tokb {
-    uint32_t start, end, nsp;
+    uint32_t start, end, nsp, flags;
     spref    sp[KZ_TOKEN_MAXSP];
 } tokb;
 
 struct kz_norm {
     fch      *f;     size_t nf, capf;
     mch      *m;     size_t capm;
+    uint32_t *lc;    size_t caplc;
     uint32_t *ix;    size_t capix;
     char     *out;   size_t nout, capout;
     uint32_t *ms, *me;                       /* map, sized like out */
@@ -61,6 +62,7 @@ enum {
     V_ALT3   = 4,    /* 3 = the other of з / е */
     V_ALT1   = 8,    /* 1 = л instead of и */
     V_PHON   = 16,   /* read Latin letters by sound even in a Cyrillic word */
+    V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж */
 };
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
@@ -94,7 +96,7 @@ void kz_norm_free(kz_norm *n)
 {
     if (!n)
         return;
-    free(n->f); free(n->m); free(n->ix); free(n->out); free(n->ms); free(n->me);
+    free(n->f); free(n->m); free(n->lc); free(n->ix); free(n->out); free(n->ms); free(n->me);
     free(n->alt); free(n->w); free(n->j); free(n->tw); free(n->tj);
     free(n);
 }
@@ -154,11 +156,11 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
 
 /* ---- output ------------------------------------------------------------ */
 
-static int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
+static int out_reserve(kz_norm *n, size_t bytes)
 {
-    if (n->nout + 4 > n->capout) {
+    if (n->nout + bytes > n->capout) {
         size_t cap = n->capout;
-        if (GROW(n->out, cap, n->nout + 5))
+        if (GROW(n->out, cap, n->nout + bytes + 1))
             return KZ_ENOMEM;
         uint32_t *a = realloc(n->ms, cap * sizeof *a);
         if (!a) return KZ_ENOMEM;
@@ -168,6 +170,24 @@ static int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
         n->me = a;
         n->capout = cap;
     }
+    return 0;
+}
+
+/* append cp; room must have been reserved */
+static inline void out_put(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
+{
+    size_t k = kz_utf8_encode(cp, n->out + n->nout);
+    for (size_t b = 0; b < k; b++) {
+        n->ms[n->nout + b] = s;
+        n->me[n->nout + b] = e;
+    }
+    n->nout += k;
+}
+
+static int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
+{
+    if (n->nout + 4 > n->capout && out_reserve(n, 5))
+        return KZ_ENOMEM;
     size_t k = kz_utf8_encode(cp, n->out + n->nout);
     for (size_t b = 0; b < k; b++) {
         n->ms[n->nout + b] = s;
@@ -197,44 +217,53 @@ static inline int lat_index(uint32_t cp)
     return -1;
 }
 
-/* leet digit or symbol to Cyrillic; 0 = not a letter here */
+/* A leet digit or symbol as a letter: in Cyrillic words the Cyrillic
+ * letter it imitates, in Latin words the Latin letter (so that "y0u" still
+ * meets the digraph "yo").  0 = not a letter here. */
 static uint32_t leet(uint32_t cp, int ctx, unsigned v)
 {
+    int lat = ctx == CTX_LAT;
     switch (cp) {
-    case '0': return 0x43E;                                      /* о */
-    case '1': return (v & V_ALT1) ? 0x43B : 0x438;               /* л / и */
+    case '0': return lat ? 'o' : 0x43E;
+    case '1': return (v & V_ALT1) ? (lat ? 'l' : 0x43B) : (lat ? 'i' : 0x438);
     case '3':
-        if (ctx == CTX_LAT) return (v & V_ALT3) ? 0x437 : 0x435; /* е / з */
+        if (lat) return (v & V_ALT3) ? 0x437 : 'e';              /* e / з */
         return (v & V_ALT3) ? 0x435 : 0x437;                     /* з / е */
-    case '4': return (v & V_ALT4) ? 0x447 : 0x430;               /* а / ч */
-    case '5': return ctx == CTX_LAT ? 0x441 : 0;                 /* s */
-    case '6': return ctx == CTX_CYR ? 0x431 : 0;                 /* б */
-    case '7': return 0x442;                                      /* т */
-    case '8': return ctx == CTX_CYR ? 0x432 : 0;                 /* в */
-    case '@': return 0x430;
-    case '$': return 0x441;
-    case '!': case '|': return 0x438;
-    case 0x20AC: return 0x435;                                   /* € */
+    case '4': return (v & V_ALT4) ? 0x447 : (lat ? 'a' : 0x430); /* а / ч */
+    case '5': return lat ? 's' : 0;
+    case '6': return lat ? 0 : 0x431;                            /* б */
+    case '7': return lat ? 't' : 0x442;
+    case '8': return lat ? 0 : 0x432;                            /* в */
+    case '@': return lat ? 'a' : 0x430;
+    case '$': return lat ? 's' : 0x441;
+    case '!': case '|': return lat ? 'i' : 0x438;
+    case 0x20AC: return lat ? 'e' : 0x435;                       /* € */
     default: return 0;
     }
 }
 
-/* Latin digraphs in Latin words; returns the Cyrillic letter and sets *used. */
-static uint32_t digraph(const fch *f, const uint32_t *ix, size_t i, size_t cnt, size_t *used)
+static inline int is_apos(uint32_t cp) { return cp && kz_cls_of(cp) == KZ_C_APOS; }
+
+/* Latin digraphs in Latin words, over the letters c[i..n); returns the
+ * Cyrillic letter and sets *used, or 0. */
+static uint32_t digraph(const uint32_t *c, size_t i, size_t n, size_t *used)
 {
-    uint32_t a = f[ix[i]].cp, b = i + 1 < cnt ? f[ix[i + 1]].cp : 0;
-    uint32_t c = i + 2 < cnt ? f[ix[i + 2]].cp : 0, d = i + 3 < cnt ? f[ix[i + 3]].cp : 0;
-    if (a == 's' && b == 'h' && c == 'c' && d == 'h') { *used = 4; return 0x449; }  /* щ */
-    if (a == 's' && b == 'c' && c == 'h') { *used = 3; return 0x449; }
+    uint32_t a = c[i], b = i + 1 < n ? c[i + 1] : 0;
+    uint32_t x = i + 2 < n ? c[i + 2] : 0, d = i + 3 < n ? c[i + 3] : 0;
+    if (a == 's' && b == 'h' && x == 'c' && d == 'h') { *used = 4; return 0x449; }  /* щ */
+    if (a == 's' && b == 'c' && x == 'h') { *used = 3; return 0x449; }
     *used = 2;
     switch (a) {
-    case 's': if (b == 'h') return 0x448; break;                 /* ш */
+    case 's':
+        if (b == 'h' || is_apos(b)) return 0x448;                /* ш; 2017: s' */
+        break;
+    case 'c':
+        if (b == 'h' || is_apos(b)) return 0x447;                /* ч; 2017: c' */
+        break;
     case 'z': if (b == 'h') return 0x436; break;                 /* ж */
-    case 'c': if (b == 'h') return 0x447; break;                 /* ч */
     case 'k': if (b == 'h') return 0x445; break;                 /* х */
     case 'g': if (b == 'h') return 0x433; break;                 /* ғ → г */
     case 'n': if (b == 'g') return 0x43D; break;                 /* ң → н */
-    case 't': if (b == 's') return 0x446; break;                 /* ц */
     case 'y':
         if (b == 'a') return 0x44F;                              /* я */
         if (b == 'u') return 0x44E;                              /* ю */
@@ -254,7 +283,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
-    int has1 = 0, has3 = 0, has4 = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         switch (x->cls) {
@@ -263,6 +292,7 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             la++;
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
+            hasj |= x->cp == 'j';
             break;
         }
         case KZ_C_LET: other++; break;
@@ -275,13 +305,15 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         default: break;
         }
     }
-    wi->ctx = cy > la ? CTX_CYR : la > 0 ? CTX_LAT : cy > 0 ? CTX_CYR : CTX_OTHER;
+    wi->ctx = cy > 0 && cy >= la ? CTX_CYR : la > 0 ? CTX_LAT : CTX_OTHER;
     wi->leet_ok = (cy + la + other) >= dig && (cy + la) > 0;
     wi->ambig = 0;
-    if (wi->ctx == CTX_LAT && look == la && cy == 0)
-        wi->ambig |= V_VISUAL;
+    if (wi->ctx == CTX_LAT && (look == la || cy > 0))
+        wi->ambig |= V_VISUAL;          /* "PAPA" may be Cyrillic РАРА */
     if (wi->ctx == CTX_CYR && la > 0)
-        wi->ambig |= V_PHON;
+        wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
+    if (wi->ctx == CTX_LAT && hasj)
+        wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
         if (has3) wi->ambig |= V_ALT3;
@@ -295,44 +327,41 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
 {
     const fch *f = n->f;
     mch *m = n->m;
+    uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
-    for (size_t i = 0; i < cnt;) {
+    for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
-        uint32_t cp = x->cp, out = cp;
-        uint32_t s = x->s, e = x->e;
-        size_t used = 1;
-        switch (x->cls) {
-        case KZ_C_LAT: {
-            if (!visual) {
-                uint32_t d = digraph(f, ix, i, cnt, &used);
-                if (d) {
-                    out = d;
-                    e = f[ix[i + used - 1]].e;
-                    break;
-                }
-            }
-            int li = lat_index(cp);
-            if (li >= 0)
-                out = visual ? kz_lat_visual[li] : kz_lat_phonetic[li];
-            break;
+        uint32_t cp = x->cp;
+        if ((x->cls == KZ_C_DIGIT || x->cls == KZ_C_SYM) && wi->leet_ok) {
+            uint32_t l = leet(cp, wi->ctx, v);
+            if (l) cp = l;
         }
-        case KZ_C_DIGIT:
-        case KZ_C_SYM:
-            if (wi->leet_ok) {
-                uint32_t l = leet(cp, wi->ctx, v);
-                if (l) out = l;
+        c[i] = cp;
+    }
+    for (size_t i = 0; i < cnt;) {
+        uint32_t cp = c[i], out = cp;
+        uint32_t s = f[ix[i]].s, e = f[ix[i]].e;
+        size_t used = 1;
+        int li = lat_index(cp);
+        if (li >= 0) {
+            uint32_t d = visual ? 0 : digraph(c, i, cnt, &used);
+            if (d) {
+                out = d;
+                e = f[ix[i + used - 1]].e;
+            } else if (cp == 'j' && (v & V_ALTJ)) {
+                out = 0x438;
+            } else {
+                out = visual ? kz_lat_visual[li] : kz_lat_phonetic[li];
             }
-            break;
-        case KZ_C_APOS:
+        } else if (f[ix[i]].cls == KZ_C_APOS) {
             out = 0;
-            break;
-        default:
-            break;
         }
         i += used;
-        if (!out)
+        if (!out) {
+            if (nm > 0) m[nm - 1].e = e;      /* an apostrophe: part of the letter */
             continue;
+        }
         if (nm > 0 && m[nm - 1].cp == out && (is_letter(kz_cls_of(out)))) {
             m[nm - 1].e = e;                  /* stretched letter: one */
             continue;
@@ -349,17 +378,19 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
 static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int to_text)
 {
     int rc;
-    if ((rc = GROW(n->m, n->capm, cnt + 1)) != 0)
+    if ((rc = GROW(n->m, n->capm, cnt + 1)) != 0 || (rc = GROW(n->lc, n->caplc, cnt + 1)) != 0)
         return rc;
     wordinfo wi;
     word_info(n->f, ix, cnt, &wi);
     size_t nm = word_map(n, ix, cnt, &wi, 0);
     tok->nsp = 0;
+    tok->flags = 0;
     if (to_text) {
         tok->start = (uint32_t)n->nout;
+        if ((rc = out_reserve(n, nm * 4 + 1)) != 0)
+            return rc;
         for (size_t i = 0; i < nm; i++)
-            if ((rc = out_cp(n, n->m[i].cp, n->m[i].s, n->m[i].e)) != 0)
-                return rc;
+            out_put(n, n->m[i].cp, n->m[i].s, n->m[i].e);
         tok->end = (uint32_t)n->nout;
         tok->sp[0] = (spref){ tok->start, tok->end - tok->start, 0 };
     } else {
@@ -370,7 +401,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT4, V_ALT3, V_ALT1 };
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALTJ, V_ALT4, V_ALT3, V_ALT1 };
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if (!(wi.ambig & tries[t]))
             continue;
@@ -445,8 +476,10 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     size_t nf = n->nf, k = 0, letters = 0, digits = 0, end = i;
     size_t p = i;
     uint32_t sepcp = 0;       /* every separator of a group starts alike */
+    if (i + 1 < nf && word_char(f, nf, i + 1))     /* the common case: a longer word */
+        return 0;
     for (;;) {
-        if (p >= nf || !word_char(f, nf, p) || chunk_end(f, nf, p) != p + 1)
+        if (p >= nf || !word_char(f, nf, p) || (p + 1 < nf && word_char(f, nf, p + 1)))
             break;
         if (GROW(n->ix, n->capix, k + 1))
             return 0;
@@ -556,6 +589,10 @@ static int pass2(kz_norm *n)
                 return rc;
             p = pe + 1;
         }
+        for (size_t q = first_tok; q < n->nw; q++) {
+            if (q > first_tok) n->w[q].flags |= KZ_TOK_CONT_PREV;
+            if (q + 1 < n->nw) n->w[q].flags |= KZ_TOK_CONT_NEXT;
+        }
         size_t k = 0;
         if (GROW(n->ix, n->capix, last - i))
             return KZ_ENOMEM;
@@ -584,7 +621,8 @@ static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst
         kz_token *t = &(*dst)[i];
         t->start = src[i].start;
         t->end = src[i].end;
-        t->nsp = src[i].nsp;
+        t->nsp = (uint16_t)src[i].nsp;
+        t->flags = (uint16_t)src[i].flags;
         for (uint32_t k = 0; k < t->nsp; k++) {
             const spref *r = &src[i].sp[k];
             t->sp[k].s = (r->in_alt ? n->alt : n->out) + r->off;

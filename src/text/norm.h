@@ -45,9 +45,14 @@ typedef struct kz_spelling {
     uint32_t    len;
 } kz_spelling;
 
+/* kz_token.flags: the word is a part of a group joined by -, . or _ */
+#define KZ_TOK_CONT_PREV 1u          /* another part comes before it */
+#define KZ_TOK_CONT_NEXT 2u          /* another part comes after it */
+
 typedef struct kz_token {
     uint32_t    start, end;          /* byte span in the normalized text */
-    uint32_t    nsp;                 /* 1..KZ_TOKEN_MAXSP */
+    uint16_t    nsp;                 /* 1..KZ_TOKEN_MAXSP */
+    uint16_t    flags;               /* KZ_TOK_* */
     kz_spelling sp[KZ_TOKEN_MAXSP];  /* sp[0] is text[start..end) for words */
 } kz_token;
 

@@ -39,7 +39,7 @@ const uint32_t kz_lat_phonetic[27] = {
     /* k */ 0x43A, /* l */ 0x43B, /* m */ 0x43C, /* n */ 0x43D, /* o */ 0x43E,
     /* p */ 0x43F, /* q */ 0x43A, /* r */ 0x440, /* s */ 0x441, /* t */ 0x442,
     /* u */ 0x443, /* v */ 0x432, /* w */ 0x443, /* x */ 0x445, /* y */ 0x44B,
-    /* z */ 0x437, /* ı */ 0x44B,
+    /* z */ 0x437, /* ı */ 0x438,
 };
 /* A B C E H I K M O P T X Y and a c e i o p x y look Cyrillic. */
 const uint8_t kz_lat_lookalike[27] = {
@@ -184,17 +184,22 @@ size_t kz_fold(uint32_t cp, uint32_t *out)
         if (overrides[i].cp == cp)
             return utf8_to_cps(overrides[i].to, out);
     int bc = 0;
+    /* half the room: each folded letter may grow to two (ц → тс) */
     utf8proc_ssize_t k = utf8proc_decompose_char((utf8proc_int32_t)cp, (utf8proc_int32_t *)tmp,
-                                                 KZ_FOLD_MAX,
+                                                 KZ_FOLD_MAX / 2,
                                                  UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                                                  UTF8PROC_STRIPMARK | UTF8PROC_IGNORE |
                                                  UTF8PROC_DECOMPOSE, &bc);
-    if (k < 0 || k > KZ_FOLD_MAX) {          /* unassigned or too long: keep it */
+    if (k < 0 || k > KZ_FOLD_MAX / 2) {      /* unassigned or too long: keep it */
         out[0] = cp;
         return 1;
     }
     for (utf8proc_ssize_t i = 0; i < k; i++) {
         uint32_t c = cyr_fold(greek_small(tmp[i]));
+        if (c == 0x446) {               /* ц → тс, as "ts" transliterates it */
+            out[n++] = 0x442;
+            c = 0x441;
+        }
         if (c)
             out[n++] = c;
     }
