@@ -6,7 +6,7 @@
  * fuzz/corpus/<name>/.  A crash or sanitizer report fails the test.  A
  * target with no corpus files fails too: every parser must have seeds.
  */
-#define _GNU_SOURCE
+
 #include "kt.h"
 #include "fuzz.h"
 #include <dirent.h>
@@ -20,7 +20,7 @@ static size_t ntargets;
 
 static void replay(size_t i)
 {
-    char dir[PATH_MAX];
+    char dir[PATH_MAX - 300];
     snprintf(dir, sizeof dir, "fuzz/corpus/%s", targets[i].name);
     DIR *d = opendir(dir);
     if (!d) {
@@ -31,7 +31,7 @@ static void replay(size_t i)
     size_t files = 0;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.') continue;
-        char path[PATH_MAX];
+        char path[PATH_MAX + 300];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t n = 0;
         char *data = kt_slurp(path, &n);

@@ -12,7 +12,7 @@
  * timings and rates can stand in expected.err.  A new case is a new
  * directory; no C changes.
  */
-#define _GNU_SOURCE
+
 #include "kt.h"
 #include <dirent.h>
 #include <stdlib.h>
@@ -60,7 +60,7 @@ static size_t current;
 static void run_case(void)
 {
     const char *dir = case_dirs[current];
-    char path[PATH_MAX], cmd[PATH_MAX * 2 + 64], binabs[PATH_MAX];
+    char path[PATH_MAX + 64], cmd[PATH_MAX * 2 + 64], binabs[PATH_MAX];
     if (!realpath(kt_bin(), binabs)) {
         kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
         return;
@@ -119,13 +119,13 @@ void kt_golden_register(void)
     struct dirent *s, *c;
     while ((s = readdir(suites)) != NULL) {
         if (s->d_name[0] == '.') continue;
-        char sdir[PATH_MAX];
+        char sdir[PATH_MAX - 300];
         snprintf(sdir, sizeof sdir, "%s/%s", GOLDEN_DIR, s->d_name);
         DIR *cases = opendir(sdir);
         if (!cases) continue;
         while ((c = readdir(cases)) != NULL && ncases < MAX_CASES) {
             if (c->d_name[0] == '.') continue;
-            char cdir[PATH_MAX], cmdf[PATH_MAX + 8];
+            char cdir[PATH_MAX + 300], cmdf[PATH_MAX + 310];
             snprintf(cdir, sizeof cdir, "%s/%s", sdir, c->d_name);
             snprintf(cmdf, sizeof cmdf, "%s/cmd", cdir);
             struct stat st;

@@ -29,6 +29,8 @@ void kt_fail(const char *file, int line, const char *fmt, ...) __attribute__((fo
 /* Path of the kuzet binary under test, and of the repository root. */
 const char *kt_bin(void);
 const char *kt_root(void);
+/* Registers the golden cases (tests/golden.c). */
+void kt_golden_register(void);
 /* Run cmd with sh -c, capture stdout and stderr (each up to 16 MiB) into
  * malloc'd strings (caller frees); returns the exit status, or -1. */
 int kt_run(const char *cmd, char **out, char **err);

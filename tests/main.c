@@ -8,7 +8,7 @@
  *   NAME...        run only the tests whose name contains NAME
  * The last line printed is "N passed, N failed"; exit 1 when any failed.
  */
-#define _GNU_SOURCE
+
 #include "kt.h"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -102,7 +102,6 @@ int kt_run(const char *cmd, char **out, char **err)
     return WEXITSTATUS(st);
 }
 
-void kt_golden_register(void);   /* tests/golden.c */
 
 static int selected(const char *name, int argc, char **argv, int first)
 {

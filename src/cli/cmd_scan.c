@@ -48,7 +48,6 @@ enum fmt { FMT_AUTO, FMT_JSONL, FMT_TEXT, FMT_HTML };
 
 typedef struct overlong {
     size_t line;        /* absolute line number */
-    size_t len;         /* bytes seen before giving up (at least) */
 } overlong;
 
 typedef struct batch {
@@ -87,7 +86,6 @@ typedef struct reader {
     size_t line;             /* next line number */
     kz_buf carry;            /* partial line left from the previous batch */
     int    skipping;         /* inside an over-long line */
-    size_t skip_len;
     int    io_error;
 } reader;
 
@@ -177,8 +175,8 @@ static void run_batch(const job *jb, worker *w, batch *b)
         const char *le = nl ? nl : end;
         size_t len = (size_t)(le - p);
         if (oi < b->nol && b->ol[oi].line == line) {
-            kz_buf_addf(&b->err, "%s:%zu: line is over %zu bytes, over the limit of %zu; skipped\n",
-                        b->path, line, b->ol[oi].len, jb->max_record);
+            kz_buf_addf(&b->err, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
+                        b->path, line, jb->max_record);
             b->rejected++;
             oi++;
         } else {
@@ -212,7 +210,6 @@ static int add_overlong(batch *b, size_t line)
         b->capol = cap;
     }
     b->ol[b->nol].line = line;
-    b->ol[b->nol].len = 0;
     b->nol++;
     return 0;
 }

@@ -1,0 +1,204 @@
+/*
+ * tests/t_norm.c - text normalization: each evasion class, the offset map,
+ * invalid UTF-8, and what must not fold.
+ */
+#include "kt.h"
+#include "text/norm.h"
+#include <stdlib.h>
+
+static kz_norm *nm;
+
+/* normalized text of s (static buffer) */
+static const char *norm(const char *s)
+{
+    static char out[4096];
+    kz_normtext t;
+    if (!nm) nm = kz_norm_new();
+    if (kz_norm_run(nm, s, strlen(s), &t) != 0) return "(error)";
+    snprintf(out, sizeof out, "%.*s", (int)t.len, t.text);
+    return out;
+}
+
+/* all spellings of all words and joined groups, " "-separated, alternates after "|" */
+static const char *words(const char *s)
+{
+    static char out[4096];
+    kz_normtext t;
+    if (!nm) nm = kz_norm_new();
+    if (kz_norm_run(nm, s, strlen(s), &t) != 0) return "(error)";
+    size_t o = 0;
+    out[0] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        const kz_token *tk = pass ? t.joined : t.words;
+        size_t n = pass ? t.njoined : t.nwords;
+        for (size_t i = 0; i < n; i++) {
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s%.*s", o ? " " : "", pass ? "+" : "",
+                                  (int)tk[i].sp[0].len, tk[i].sp[0].s);
+            for (unsigned k = 1; k < tk[i].nsp; k++)
+                o += (size_t)snprintf(out + o, sizeof out - o, "|%.*s", (int)tk[i].sp[k].len,
+                                      tk[i].sp[k].s);
+        }
+    }
+    return out;
+}
+
+KT_TEST(norm_case_and_compat)
+{
+    KT_EQ_STR(norm("ЗАКЛАДКА Закладка"), "закладка закладка");
+    KT_EQ_STR(norm("Ｚａｋｌａｄｋａ"), "закладка");                  /* fullwidth */
+    KT_EQ_STR(norm("\xF0\x9D\x90\xB3\xF0\x9D\x90\x9A"), "за");       /* math bold z a */
+    KT_EQ_STR(norm("ⓒⓞⓒⓐⓘⓝⓔ"), "сосаине");                        /* circled */
+    KT_EQ_STR(norm("ﬁnal"), "финал");                                /* ligature */
+}
+
+KT_TEST(norm_lookalikes)
+{
+    KT_EQ_STR(norm("зaклaдкa"), "закладка");                         /* Latin a */
+    KT_EQ_STR(norm("мeфeдpoн"), "мефедрон");                         /* as many Latin as Cyrillic */
+    KT_EQ_STR(norm("ΚΙΤ"), "кит");                                   /* Greek capitals */
+    KT_EQ_STR(words("PAPA"), "папа|рара");                           /* all look-alike: both */
+    KT_EQ_STR(words("сосаіnе"), "сосаипе|сосаине");                  /* mostly Cyrillic: by look, and by sound */
+}
+
+KT_TEST(norm_invisible_and_marks)
+{
+    KT_EQ_STR(norm("за\xE2\x80\x8B" "клад\xC2\xAD" "ка"), "закладка");        /* ZWSP, soft hyphen */
+    KT_EQ_STR(norm("з\xE2\x81\xA0" "а\xEF\xBB\xBF" "к"), "зак");             /* word joiner, BOM */
+    KT_EQ_STR(norm("з̴̛а̷к̸л̶а̵д̷к̸а̴"), "закладка");                              /* zalgo */
+    KT_EQ_STR(norm("cócaíne"), "сосаине");
+    KT_EQ_STR(norm("ёлка йод"), "елка иод");
+}
+
+KT_TEST(norm_spaced_and_joined)
+{
+    KT_EQ_STR(norm("з а к л а д к а"), "закладка");
+    KT_EQ_STR(norm("з.а.к.л.а.д.к.а!"), "закладка!");
+    KT_EQ_STR(norm("з_а_к_л_а_д_к_а"), "закладка");
+    KT_EQ_STR(words("за-кла-дка"), "за кла дка +закладка");           /* parts and the joined word */
+    KT_EQ_STR(norm("я и ты"), "я и ты");                               /* two single letters: no group */
+    KT_EQ_STR(norm("а б\nв г"), "а б\nв г");                           /* no group across a line break */
+}
+
+KT_TEST(norm_leet)
+{
+    KT_EQ_STR(words("з4кл4дк4"), "закладка|зчклчдкч");
+    KT_EQ_STR(norm("3акладка"), "закладка");
+    KT_EQ_STR(norm("n4rk0tiki"), "наркотики");
+    KT_EQ_STR(norm("k1ll y0urself"), "кил еурселф");
+    KT_EQ_STR(norm("z@kladka"), "закладка");
+    KT_EQ_STR(norm("2024 500г 1488"), "2024 500г 1488");              /* numbers stay numbers */
+    KT_EQ_STR(norm("@user hi!"), "@усер хи!");                         /* mention, exclamation */
+}
+
+KT_TEST(norm_stretch)
+{
+    KT_EQ_STR(norm("закладкааааа"), "закладка");
+    KT_EQ_STR(norm("зззакладка"), "закладка");
+    KT_EQ_STR(norm("касса"), "каса");                                   /* doubles fold both sides */
+}
+
+KT_TEST(norm_kazakh_latin)
+{
+    const char *want = "казакша";
+    KT_EQ_STR(norm("қазақша"), want);
+    KT_EQ_STR(norm("Qazaqşa"), want);                                   /* 2021 */
+    KT_EQ_STR(norm("qazaqsha"), want);                                  /* informal */
+    KT_EQ_STR(norm("kazaksha"), want);
+    KT_EQ_STR(norm("esırtkı"), "есиртки");                              /* 2021: ı = і */
+    KT_EQ_STR(norm("есірткі"), "есиртки");
+    KT_EQ_STR(norm("sälem sa'lem сәлем"), "салем салем салем");        /* 2021, 2017, Cyrillic */
+    KT_EQ_STR(norm("öltir óltir o'ltir өлтір"), "олтир олтир олтир олтир");
+    KT_EQ_STR(norm("aqymaqsyñ aqymaqsyń ақымақсың"), "акымаксын акымаксын акымаксын");
+    KT_EQ_STR(norm("s'ara c'ai"), "шара чаи");                          /* 2017 s' c' */
+}
+
+KT_TEST(norm_russian_keyboard)
+{
+    KT_EQ_STR(norm("ақымақсың"), norm("акымаксын"));
+    KT_EQ_STR(norm("өзіңді"), norm("озинди"));
+    KT_EQ_STR(norm("жиһад"), norm("жихад"));
+    KT_EQ_STR(norm("ұл үй"), "ул уи");
+    KT_EQ_STR(norm("ғалым"), "галым");
+}
+
+KT_TEST(norm_translit)
+{
+    KT_EQ_STR(norm("zakladka"), "закладка");
+    KT_EQ_STR(norm("vypilitsya"), norm("выпилиться"));
+    KT_EQ_STR(norm("tsar"), norm("царь"));
+    KT_EQ_STR(norm("shchuka"), norm("щука"));
+    KT_EQ_STR(words("sinij"), "синиж|сини");                             /* j = ж or й */
+}
+
+KT_TEST(norm_offsets_point_to_original)
+{
+    const char *s = "ok З а к л а д к а! n4rk0";
+    kz_normtext t;
+    if (!nm) nm = kz_norm_new();
+    KT_EQ_INT(kz_norm_run(nm, s, strlen(s), &t), 0);
+    KT_EQ_INT(t.nwords, 3);
+    uint32_t os, oe;
+    kz_norm_span(&t, t.words[1].start, t.words[1].end, &os, &oe);
+    KT_EQ_MEM(s + os, oe - os, "З а к л а д к а");
+    kz_norm_span(&t, t.words[2].start, t.words[2].end, &os, &oe);
+    KT_EQ_MEM(s + os, oe - os, "n4rk0");
+    /* every normalized byte maps inside the original, in order */
+    for (size_t i = 0; i < t.len; i++) {
+        KT_CHECK(t.src_start[i] < t.src_end[i]);
+        KT_CHECK(t.src_end[i] <= strlen(s));
+        if (i) KT_CHECK(t.src_start[i] >= t.src_start[i - 1]);
+    }
+}
+
+KT_TEST(norm_offsets_cover_dropped_letters)
+{
+    const char *s = "соль\xCC\x81 x";          /* the soft sign and an accent vanish */
+    kz_normtext t;
+    if (!nm) nm = kz_norm_new();
+    KT_EQ_INT(kz_norm_run(nm, s, strlen(s), &t), 0);
+    uint32_t os, oe;
+    kz_norm_span(&t, t.words[0].start, t.words[0].end, &os, &oe);
+    KT_EQ_MEM(s + os, oe - os, "соль\xCC\x81");
+}
+
+KT_TEST(norm_invalid_utf8_replaced_and_counted)
+{
+    const char s[] = "за\xFF\xFEклад\xC0\xAFка \xED\xA0\x80 ok";
+    kz_normtext t;
+    if (!nm) nm = kz_norm_new();
+    KT_EQ_INT(kz_norm_run(nm, s, sizeof s - 1, &t), 0);
+    KT_EQ_INT(t.invalid, 7);                     /* FF FE, C0 AF, ED A0 80 */
+    KT_EQ_STR(t.text, "за\xEF\xBF\xBD\xEF\xBF\xBD" "клад\xEF\xBF\xBD\xEF\xBF\xBD" "ка \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ок");
+    KT_EQ_INT(t.nwords, 4);                      /* U+FFFD separates words, nothing is lost */
+}
+
+KT_TEST(norm_empty_and_nul)
+{
+    kz_normtext t;
+    if (!nm) nm = kz_norm_new();
+    KT_EQ_INT(kz_norm_run(nm, "", 0, &t), 0);
+    KT_EQ_INT(t.len, 0);
+    KT_EQ_INT(t.nwords, 0);
+    KT_EQ_INT(kz_norm_run(nm, "a\0b", 3, &t), 0);   /* NUL is invisible: dropped */
+    KT_EQ_INT(t.nwords, 1);
+    KT_EQ_INT(t.len, 4);                              /* "аб" */
+}
+
+KT_TEST(norm_reuse_many_sizes)
+{
+    /* one normalizer, texts of growing size: buffers grow, results stay right */
+    if (!nm) nm = kz_norm_new();
+    size_t n = 1;
+    for (int round = 0; round < 16; round++, n *= 2) {
+        char *s = malloc(n * 3 + 1);
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(s + o, i % 7 == 6 ? " " : "\xD0\xB0", i % 7 == 6 ? 1 : 2);
+            o += i % 7 == 6 ? 1 : 2;
+        }
+        kz_normtext t;
+        KT_EQ_INT(kz_norm_run(nm, s, o, &t), 0);
+        KT_CHECK(t.len <= o);
+        free(s);
+    }
+}
