@@ -287,7 +287,7 @@ KT_TEST(rules_error_messages)
     EXPECT_ERRS("rules:\n  - {id: r1, category: c, weight: 1, phrase: x}\n",
                 "t.yaml:2: rule 'r1' has no 'phrases' or 'regex'\n"
                 "t.yaml:2: unknown key 'phrase' (expected id, category, weight, phrases, regex, "
-                "unless, description or lang)\n");
+                "raw_regex, unless, description or lang)\n");
     EXPECT_ERRS("rules:\n  - {id: r1, category: c, weight: abc, phrases: x}\n",
                 "t.yaml:2: weight must be an integer from 1 to 100, not 'abc'\n");
     EXPECT_ERRS("rules:\n  - {id: r1, category: c, weight: 0, phrases: x}\n",
@@ -479,7 +479,7 @@ KT_TEST(rules_many_errors_all_reported)
         "t.yaml:7: '*' is allowed only at the end of a phrase\n"
         "t.yaml:8: duplicate rule id 'd1' (first at line 4)\n"
         "t.yaml:12: unknown key 'colour' (expected id, category, weight, phrases, regex, "
-        "unless, description or lang)\n"
+        "raw_regex, unless, description or lang)\n"
         "t.yaml:17: rule at line 17 has no 'id'\n"
         "t.yaml:17: rule at line 17 has no 'category'\n"
         "t.yaml:18: empty regex\n"

@@ -208,3 +208,15 @@ KT_TEST(scan_ctx_per_thread_shares_scanner)
     kz_scan_ctx_free(c2);
     teardown(&f);
 }
+
+KT_TEST(scan_raw_regex_runs_on_text_as_written)
+{
+    fixture f;
+    KT_EQ_INT(setup(&f, "rules:\n"
+                        "  - {id: wallet, category: drugs, weight: 30, raw_regex: ['\\bbc1[a-z0-9]{20}[a-z0-9]*']}\n"
+                        "  - {id: tg, category: drugs, weight: 30, raw_regex: ['@[a-z0-9_]{5,32}_bot\\b']}\n"), 0);
+    KT_EQ_STR(hits(&f, "оплата: BC1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh, пишите @Shop_KZ_bot"),
+              "wallet@14-56:BC1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh tg@71-83:@Shop_KZ_bot");
+    KT_EQ_STR(hits(&f, "xbc1qxy2kgdygjrsqtzq2n0yrf2493"), "");        /* \b holds */
+    teardown(&f);
+}

@@ -8,7 +8,8 @@
  *       category: drugs
  *       weight: 40              # 1-100
  *       phrases: [закладка, "купить нарко*"]   # whole words; trailing * = any ending
- *       regex: ['\bbtc\s*[13][a-z0-9]{25,34}']  # optional, Hyperscan syntax
+ *       regex: ['закладк\S*\s+\d{2,4}']        # optional: over the normalized text
+ *       raw_regex: ['\bbc1[a-z0-9]{20,60}']     # optional: over the text as written
  *       unless: [новости]       # optional: cancels the rule in that document
  *
  * Loading checks everything it can without the scanner (types, ranges,
@@ -35,6 +36,7 @@ typedef struct kz_rule {
     kz_pattern *phrases;  size_t nphrases;
     kz_pattern *regexes;  size_t nregexes;
     kz_pattern *unless;   size_t nunless;
+    kz_pattern *raw_regexes; size_t nraw_regexes;   /* over the original text */
     unsigned    line;            /* line of the rule's first key */
 } kz_rule;
 

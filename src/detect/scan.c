@@ -20,7 +20,7 @@
 #include "scan.h"
 #include <hs/hs.h>
 
-enum { K_PHRASE = 0, K_UNLESS = 1 };
+enum { K_PHRASE = 0, K_UNLESS = 1, K_RAW = 2 };   /* K_RAW: a span of the original */
 
 typedef struct pword {
     uint32_t off;       /* into s->pool */
@@ -68,8 +68,10 @@ struct kz_scanner {
     uint64_t  stemlen[4];                /* bitmap of stem byte lengths < 256 */
     uint64_t *filter;                    /* one bit per key of either table, */
     uint64_t  fmask;                     /* so most probes never touch them */
-    hs_database_t *db;
+    hs_database_t *db;                   /* regexes over the normalized text */
     uint32_t *re_rule;  size_t nre;      /* regex id -> rule */
+    hs_database_t *rawdb;                /* raw_regex: over the original text */
+    uint32_t *raw_rule; size_t nrawre;
 };
 
 typedef struct rawhit {
@@ -80,7 +82,9 @@ typedef struct rawhit {
 struct kz_scan_ctx {
     const kz_scanner *s;
     kz_norm     *norm;
-    hs_scratch_t *scratch;
+    hs_scratch_t *scratch;      /* for both databases */
+    const uint32_t *cur_map;    /* regex id -> rule of the database being scanned */
+    uint8_t      cur_raw;       /* its spans are original offsets already */
     kz_normtext  nt;
     rawhit      *raw;  size_t nraw, capraw;
     size_t       dropped;
@@ -278,33 +282,42 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
     return 0;
 }
 
-static int compile_regexes(kz_scanner *s, const kz_ruleset *rs, kz_buf *errs)
+/* The regexes of every rule from one list (normalized or raw) into one
+ * Hyperscan database; *map gets regex id -> rule. */
+static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, uint32_t **map,
+                      size_t *count, kz_buf *errs)
 {
     size_t n = 0;
     for (size_t r = 0; r < rs->nrules; r++)
-        n += rs->rules[r].nregexes;
+        n += raw ? rs->rules[r].nraw_regexes : rs->rules[r].nregexes;
+    *count = n;
     if (n == 0)
         return 0;
     const char **exprs = calloc(n, sizeof *exprs);
     unsigned *flags = calloc(n, sizeof *flags), *ids = calloc(n, sizeof *ids);
     const kz_pattern **pats = calloc(n, sizeof *pats);
-    s->re_rule = calloc(n, sizeof *s->re_rule);
+    *map = calloc(n, sizeof **map);
     int rc = KZ_ENOMEM;
-    if (!exprs || !flags || !ids || !pats || !s->re_rule)
+    if (!exprs || !flags || !ids || !pats || !*map)
         goto out;
     size_t k = 0;
-    for (size_t r = 0; r < rs->nrules; r++)
-        for (size_t i = 0; i < rs->rules[r].nregexes; i++) {
-            exprs[k] = rs->rules[r].regexes[i].text;
-            pats[k] = &rs->rules[r].regexes[i];
-            flags[k] = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SOM_LEFTMOST;
+    for (size_t r = 0; r < rs->nrules; r++) {
+        const kz_pattern *list = raw ? rs->rules[r].raw_regexes : rs->rules[r].regexes;
+        size_t cnt = raw ? rs->rules[r].nraw_regexes : rs->rules[r].nregexes;
+        for (size_t i = 0; i < cnt; i++) {
+            exprs[k] = list[i].text;
+            pats[k] = &list[i];
+            /* the normalized text is Cyrillic: Unicode classes; raw regexes
+             * are for addresses, handles, numbers: ASCII \w and \b */
+            flags[k] = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST |
+                       (raw ? HS_FLAG_CASELESS : HS_FLAG_UCP);
             ids[k] = (unsigned)k;
-            s->re_rule[k] = (uint32_t)r;
+            (*map)[k] = (uint32_t)r;
             k++;
         }
-    s->nre = n;
+    }
     hs_compile_error_t *cerr = NULL;
-    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &s->db, &cerr)
+    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr)
         == HS_SUCCESS) {
         rc = 0;
         goto out;
@@ -317,8 +330,9 @@ static int compile_regexes(kz_scanner *s, const kz_ruleset *rs, kz_buf *errs)
         hs_database_t *one = NULL;
         cerr = NULL;
         if (hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one, &cerr) != HS_SUCCESS) {
-            kz_buf_addf(errs, "%s:%u: regex '%s' does not compile: %s\n", rs->source,
-                        pats[i]->line, exprs[i], cerr ? cerr->message : "unknown error");
+            kz_buf_addf(errs, "%s:%u: %s '%s' does not compile: %s\n", rs->source,
+                        pats[i]->line, raw ? "raw_regex" : "regex", exprs[i],
+                        cerr ? cerr->message : "unknown error");
             found = 1;
         }
         hs_free_compile_error(cerr);
@@ -335,9 +349,20 @@ out:
     return rc;
 }
 
+static int compile_regexes(kz_scanner *s, const kz_ruleset *rs, kz_buf *errs)
+{
+    int rc = compile_db(rs, 0, &s->db, &s->re_rule, &s->nre, errs);
+    int rc2 = compile_db(rs, 1, &s->rawdb, &s->raw_rule, &s->nrawre, errs);
+    return rc ? rc : rc2;
+}
+
 int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
 {
     int rc = KZ_ENOMEM, bad = 0;
+    kz_buf sink;                    /* where messages go when errs is NULL */
+    kz_buf_init(&sink, 1u << 16);
+    if (!errs)
+        errs = &sink;
     kz_norm *nm = NULL;
     kz_scanner *s = calloc(1, sizeof *s);
     *out = NULL;
@@ -420,6 +445,7 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
 out:
     kz_norm_free(nm);
     kz_scanner_free(&s);
+    kz_buf_release(&sink);
     return rc;
 }
 
@@ -441,8 +467,10 @@ void kz_scanner_free(kz_scanner **sp)
     free(s->exact.slots);
     free(s->stems.slots);
     free(s->re_rule);
+    free(s->raw_rule);
     free(s->filter);
     hs_free_database(s->db);
+    hs_free_database(s->rawdb);
     free(s);
     *sp = NULL;
 }
@@ -454,7 +482,7 @@ size_t kz_scanner_ncats(const kz_scanner *s) { return s->ncats; }
 const char *kz_scanner_cat_name(const kz_scanner *s, size_t c) { return s->cats[c].name; }
 int kz_scanner_cat_threshold(const kz_scanner *s, size_t c) { return s->cats[c].threshold; }
 size_t kz_scanner_nphrases(const kz_scanner *s) { return s->nph; }
-size_t kz_scanner_nregexes(const kz_scanner *s) { return s->nre; }
+size_t kz_scanner_nregexes(const kz_scanner *s) { return s->nre + s->nrawre; }
 
 /* ---- scan ---------------------------------------------------------------- */
 
@@ -470,7 +498,8 @@ kz_scan_ctx *kz_scan_ctx_new(const kz_scanner *s)
     c->matched = calloc(s->nrules + 1, 1);
     c->cancelled = calloc(s->nrules + 1, 1);
     if (!c->norm || !c->score || !c->flagged || !c->matched || !c->cancelled ||
-        (s->db && hs_alloc_scratch(s->db, &c->scratch) != HS_SUCCESS)) {
+        (s->db && hs_alloc_scratch(s->db, &c->scratch) != HS_SUCCESS) ||
+        (s->rawdb && hs_alloc_scratch(s->rawdb, &c->scratch) != HS_SUCCESS)) {
         kz_scan_ctx_free(c);
         return NULL;
     }
@@ -607,17 +636,19 @@ static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
                     unsigned flags, void *ctx)
 {
     kz_scan_ctx *c = ctx;
+    uint8_t kind = c->cur_raw ? K_RAW : K_PHRASE;
+    uint32_t rule = c->cur_map[id];
     if (to <= from)
         return 0;
     /* Hyperscan reports every end of a match; keep the longest per start */
     if (c->nraw > 0) {
         rawhit *last = &c->raw[c->nraw - 1];
-        if (last->kind == K_PHRASE && last->rule == c->s->re_rule[id] && last->ns == from) {
+        if (last->kind == kind && last->rule == rule && last->ns == from) {
             last->ne = (uint32_t)to;
             return 0;
         }
     }
-    return add_raw(c, c->s->re_rule[id], K_PHRASE, (uint32_t)from, (uint32_t)to) ? 1 : 0;
+    return add_raw(c, rule, kind, (uint32_t)from, (uint32_t)to) ? 1 : 0;
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -648,12 +679,19 @@ int kz_scan(kz_scan_ctx *c, const char *text, size_t n, kz_result *res)
     for (size_t i = 0; i < t->njoined; i++)
         if ((rc = match_token(c, &t->joined[i], NULL, 0, 0)) != 0)
             return rc;
-    if (s->db && t->len > 0) {
-        hs_error_t he = hs_scan(s->db, t->text, (unsigned)t->len, 0, c->scratch, on_regex, c);
-        if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
-            return KZ_EMATCHER;
+    for (int raw = 0; raw < 2; raw++) {
+        const hs_database_t *db = raw ? s->rawdb : s->db;
+        const char *p = raw ? text : t->text;
+        size_t len = raw ? n : t->len;
+        if (!db || len == 0)
+            continue;
+        c->cur_map = raw ? s->raw_rule : s->re_rule;
+        c->cur_raw = (uint8_t)raw;
+        hs_error_t he = hs_scan(db, p, (unsigned)len, 0, c->scratch, on_regex, c);
         if (he == HS_SCAN_TERMINATED)
             return KZ_ENOMEM;           /* on_regex stops only when out of memory */
+        if (he != HS_SUCCESS)
+            return KZ_EMATCHER;
     }
 
     /* scores of the rules that matched and are not cancelled */
@@ -678,11 +716,16 @@ int kz_scan(kz_scan_ctx *c, const char *text, size_t n, kz_result *res)
     size_t nh = 0;
     for (size_t i = 0; i < c->nraw; i++) {
         const rawhit *h = &c->raw[i];
-        if (h->kind != K_PHRASE || c->cancelled[h->rule])
+        if (h->kind == K_UNLESS || c->cancelled[h->rule])
             continue;
         kz_hit *o = &c->hits[nh++];
         o->rule = h->rule;
-        kz_norm_span(t, h->ns, h->ne, &o->start, &o->end);
+        if (h->kind == K_RAW) {
+            o->start = h->ns;
+            o->end = h->ne;
+        } else {
+            kz_norm_span(t, h->ns, h->ne, &o->start, &o->end);
+        }
     }
     qsort(c->hits, nh, sizeof *c->hits, cmp_hit);
     size_t u = 0;       /* one hit per (start, rule): the longest */

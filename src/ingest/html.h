@@ -19,7 +19,8 @@ typedef struct kz_html_info {
 } kz_html_info;
 
 /* Append the visible text of html[0..n) to out (whose limit applies).
- * info may be NULL.  Returns 0, KZ_ENOMEM, or KZ_ETOOBIG. */
+ * info may be NULL.  Returns 0, KZ_ENOMEM, or KZ_ETOOBIG; on error out is
+ * left as it was.  Thread-safe (no shared state). */
 int kz_html_text(const char *html, size_t n, kz_buf *out, kz_html_info *info);
 
 #endif

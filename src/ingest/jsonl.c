@@ -1,0 +1,266 @@
+/*
+ * ingest/jsonl.c - one post from a line of a JSON Lines export.
+ *
+ * Parsing is done by json-c (pkg-config json-c, Debian libjson-c-dev),
+ * chosen over cJSON and jansson after bench/json/json_libs.c measured all
+ * three on realistic posts (see bench/json/run):
+ *   - like cJSON it passes bytes that are not valid UTF-8 through untouched
+ *     (jansson rejects the whole record), and it is about as fast;
+ *   - a lone surrogate escape ("\ud800", "\udc00", a high surrogate not
+ *     followed by a low one) becomes U+FFFD instead of failing the record
+ *     (cJSON and jansson both reject it);
+ *   - "\u0000" is kept, with the length, so text_len covers it;
+ *   - integers are exact up to 64 bits, so snowflake ids survive (cJSON keeps
+ *     only a double), and the text of other numbers is kept as written.
+ * It is run in its lenient (non-strict) mode, which also accepts raw control
+ * characters in strings.  Nesting is limited to KZ_JSONL_DEPTH levels; the
+ * tokener keeps its own stack, so deep input cannot overflow ours.
+ *
+ * Limits of json-c to know: an integer beyond the 64-bit range is clamped
+ * (an id of 18446744073709551617 reads as 18446744073709551615); with
+ * duplicate keys the last one wins.
+ *
+ * Every pointer in the returned kz_record points into the json-c tree (or
+ * into j->html_text) kept on the handle until the next call.
+ */
+#include "ingest/jsonl.h"
+#include "ingest/html.h"
+#include "util/buf.h"
+
+#include <limits.h>
+#include <math.h>
+#include <json-c/json.h>
+
+#define KZ_JSONL_DEPTH 64
+
+struct kz_jsonl {
+    size_t max_record;
+    struct json_tokener *tok;
+    struct json_object *root;     /* the last record's tree, owned */
+    kz_buf html_text;             /* visible text of the last "html" record */
+    char errmsg[160];
+};
+
+kz_jsonl *kz_jsonl_new(size_t max_record)
+{
+    kz_jsonl *j = kz_calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->tok = json_tokener_new_ex(KZ_JSONL_DEPTH);
+    if (!j->tok) {
+        free(j);
+        return NULL;
+    }
+    /* json-c takes the length as an int */
+    j->max_record = KZ_MIN(max_record, (size_t)INT_MAX - 1);
+    kz_buf_init(&j->html_text, j->max_record);
+    return j;
+}
+
+void kz_jsonl_free(kz_jsonl *j)
+{
+    if (!j)
+        return;
+    json_object_put(j->root);
+    json_tokener_free(j->tok);
+    kz_buf_release(&j->html_text);
+    free(j);
+}
+
+const char *kz_jsonl_errmsg(const kz_jsonl *j)
+{
+    return j ? j->errmsg : "no parser";
+}
+
+static int fail(kz_jsonl *j, int rc, const char *fmt, ...) KZ_PRINTF(3, 4);
+
+static int fail(kz_jsonl *j, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->errmsg, sizeof j->errmsg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Does s[0..n) follow the JSON number grammar?  json-c's lenient mode also
+ * takes NaN, Infinity and the like, which must not be printed bare. */
+static bool json_number_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    return i == n;
+}
+
+/* The string value of key, or NULL (absent or not a string). */
+static const char *get_str(struct json_object *root, const char *key, size_t *len)
+{
+    struct json_object *v = NULL;
+    *len = 0;
+    if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    int n = json_object_get_string_len(v);
+    *len = n > 0 ? (size_t)n : 0;
+    return json_object_get_string(v);
+}
+
+static void get_id(struct json_object *root, kz_record *rec)
+{
+    struct json_object *v = NULL;
+    if (!json_object_object_get_ex(root, "id", &v) || !v)
+        return;
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        rec->id = get_str(root, "id", &rec->id_len);
+        break;
+    case json_type_double:
+        if (!isfinite(json_object_get_double(v)))
+            break;
+        /* fall through */
+    case json_type_int: {
+        /* an int prints exactly; a double keeps its text as written */
+        const char *s = json_object_get_string(v);
+        if (!s)
+            break;
+        rec->id = s;
+        rec->id_len = strlen(s);
+        rec->id_is_number = json_number_text(s, rec->id_len);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static const char *tokener_reason(enum json_tokener_error e)
+{
+    switch (e) {
+    case json_tokener_continue:
+    case json_tokener_error_parse_eof:
+        return "unexpected end of line";
+    default:
+        return json_tokener_error_desc(e);
+    }
+}
+
+int kz_jsonl_parse(kz_jsonl *j, const char *line, size_t n, kz_record *rec)
+{
+    size_t skip = 0;
+    int rc;
+
+    memset(rec, 0, sizeof *rec);
+    json_object_put(j->root);
+    j->root = NULL;
+    kz_buf_reset(&j->html_text);
+    j->errmsg[0] = '\0';
+
+    if (n > j->max_record)
+        return fail(j, KZ_ETOOBIG, "line is %zu bytes, over the limit of %zu", n, j->max_record);
+    if (n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)   /* a BOM on the first line */
+        skip = 3;
+    while (n > skip && is_ws(line[n - 1]))
+        n--;
+    while (skip < n && is_ws(line[skip]))
+        skip++;
+    if (skip == n)
+        return fail(j, KZ_EBADJSON, "not JSON: empty line");
+
+    json_tokener_reset(j->tok);
+    j->root = json_tokener_parse_ex(j->tok, line + skip, (int)(n - skip));
+    size_t end = skip + json_tokener_get_parse_end(j->tok);
+    if (!j->root) {
+        enum json_tokener_error e = json_tokener_get_error(j->tok);
+        if (e == json_tokener_success) /* the literal null */
+            return fail(j, KZ_EBADJSON, "not a JSON object");
+        if (e == json_tokener_continue || e == json_tokener_error_parse_eof) {
+            /* json-c waits for more after a bare 42 or true */
+            if (line[skip] != '{')
+                return fail(j, KZ_EBADJSON, "not a JSON object");
+            return fail(j, KZ_EBADJSON, "not JSON: %s", tokener_reason(e));
+        }
+        return fail(j, KZ_EBADJSON, "not JSON: %s at byte %zu", tokener_reason(e),
+                    KZ_MIN(end, n - 1) + 1);
+    }
+    if (end < n) {
+        rc = fail(j, KZ_EBADJSON, "not JSON: unexpected text after the value at byte %zu", end + 1);
+        goto bad;
+    }
+    if (!json_object_is_type(j->root, json_type_object)) {
+        rc = fail(j, KZ_EBADJSON, "not a JSON object");
+        goto bad;
+    }
+
+    struct json_object *root = j->root, *t = NULL, *h = NULL;
+    bool has_text = json_object_object_get_ex(root, "text", &t);
+    bool has_html = json_object_object_get_ex(root, "html", &h);
+    if (has_text && json_object_is_type(t, json_type_string)) {
+        rec->text = get_str(root, "text", &rec->text_len);
+    } else if (has_html && json_object_is_type(h, json_type_string)) {
+        size_t hl = 0;
+        const char *hs = get_str(root, "html", &hl);
+        rc = kz_html_text(hs, hl, &j->html_text, NULL);
+        if (rc == KZ_ETOOBIG) {
+            rc = fail(j, rc, "visible text of \"html\" is over the limit of %zu bytes",
+                      j->max_record);
+            goto bad;
+        }
+        if (rc < 0) {
+            rc = fail(j, rc, "\"html\": %s", kz_strerror(rc));
+            goto bad;
+        }
+        rec->text = j->html_text.p ? j->html_text.p : "";
+        rec->text_len = j->html_text.len;
+        rec->from_html = true;
+    } else if (has_text) {
+        rc = fail(j, KZ_ENOTEXT, "\"text\" is not a string");
+        goto bad;
+    } else if (has_html) {
+        rc = fail(j, KZ_ENOTEXT, "\"html\" is not a string");
+        goto bad;
+    } else {
+        rc = fail(j, KZ_ENOTEXT, "no \"text\" or \"html\" string");
+        goto bad;
+    }
+    if (!rec->text)
+        rec->text = "";
+
+    get_id(root, rec);
+    rec->url = get_str(root, "url", &rec->url_len);
+    rec->platform = get_str(root, "platform", &rec->platform_len);
+    rec->published = get_str(root, "published", &rec->published_len);
+    rec->lang = get_str(root, "lang", &rec->lang_len);
+    return 0;
+
+bad:
+    memset(rec, 0, sizeof *rec);
+    return rc;
+}
