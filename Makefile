@@ -10,7 +10,7 @@
 # Every library comes from pkg-config; the sources of each stage are found
 # by folder, so adding a file needs no edit here.
 
-PKGS    := libhs libutf8proc yaml-0.1 json-c gumbo
+PKGS    := libhs libutf8proc yaml-0.1 json-c gumbo libidn2 libpsl libjpeg libpng libwebp libsodium
 MODE    ?= release
 BUILD   := build/$(MODE)
 CC      ?= cc
@@ -30,9 +30,9 @@ ifeq ($(WERROR),1)
 endif
 ALL_CFLAGS  := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) -pthread $(LDFLAGS)
-LIBS        := $(PKG_LIBS) -lm
+LIBS        := $(PKG_LIBS) -lgif -lm
 
-STAGES   := util text detect ingest
+STAGES   := util url text detect ingest
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
