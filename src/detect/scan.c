@@ -2,13 +2,14 @@
  * detect/scan.c - the scan engine.
  *
  * Phrases: each phrase is normalized into its words; the phrase is indexed
- * by its first word, in one of two open-addressing hash tables: exact words
- * (keyed by the hash of the whole word) and stems (keyed by the hash of the
- * stem, with a bitmap of the stem lengths in use).  A scan hashes each word
- * of the text once, byte by byte, probing the stem table at every code
- * point boundary whose length is in the bitmap and the exact table at the
- * end; a probe that hits is verified with memcmp, and multi-word phrases
- * are verified word by word.  Whole-word matching falls out of this: a
+ * by its first word, in open-addressing hash tables: exact words (keyed by
+ * the hash of the whole word) and stems (keyed by the hash of their first
+ * four letters, or of all three for three-letter stems).  A scan hashes each
+ * word of the text once, byte by byte, noting the hash after three and after
+ * four letters: at most three probes a word, each first checked against a
+ * one-bit-per-key filter that keeps most probes out of the tables.  A probe
+ * that hits walks a chain verified with memcmp; multi-word phrases are
+ * verified word by word.  Whole-word matching falls out of this: a
  * stem only ever matches the start of a word, a word only a whole word, so
  * the short stems that occur inside many unrelated Russian and Kazakh words
  * cost nothing.  docs/performance.md has the measurements that chose this
@@ -65,7 +66,7 @@ struct kz_scanner {
     phrase   *ph;     size_t nph, capph;
     uint32_t *next;                      /* chain links, parallel to ph */
     table     exact, stems;
-    uint64_t  stemlen[4];                /* bitmap of stem byte lengths < 256 */
+    table     stems3;                    /* stems of exactly 3 letters, by those 3 */
     uint64_t *filter;                    /* one bit per key of either table, */
     uint64_t  fmask;                     /* so most probes never touch them */
     hs_database_t *db;                   /* regexes over the normalized text */
@@ -197,6 +198,16 @@ static int pool_add(kz_scanner *s, const char *p, size_t n, uint32_t *off)
     s->npool += n;
     s->pool[s->npool] = '\0';
     return 0;
+}
+
+/* Bytes of the first k code points of p[0..n), or 0 when it has fewer. */
+static size_t prefix_bytes(const char *p, size_t n, size_t k)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)p[i] & 0xC0) != 0x80 && c++ == k)
+            return i;
+    return c == k ? n : 0;
 }
 
 static size_t utf8_chars(const char *p, size_t n)
@@ -414,7 +425,7 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
     }
     s->next = calloc(s->nph + 1, sizeof *s->next);
     if (!s->next || (rc = table_init(&s->exact, nexact)) != 0 ||
-        (rc = table_init(&s->stems, nstem)) != 0) {
+        (rc = table_init(&s->stems, nstem)) != 0 || (rc = table_init(&s->stems3, nstem)) != 0) {
         rc = KZ_ENOMEM;
         goto out;
     }
@@ -428,16 +439,19 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
     }
     for (size_t p = 0; p < s->nph; p++) {
         const pword *w = &s->pw[s->ph[p].first];
-        uint64_t key = hash_bytes(s->pool + w->off, w->len);
+        const char *ws = s->pool + w->off;
+        uint64_t key;
+        table *t = &s->exact;
+        if (w->stem) {
+            size_t n4 = prefix_bytes(ws, w->len, 4);
+            key = hash_bytes(ws, n4 ? n4 : w->len);
+            t = n4 ? &s->stems : &s->stems3;
+        } else {
+            key = hash_bytes(ws, w->len);
+        }
         uint64_t fb = FILTER_BIT(key) & s->fmask;
         s->filter[fb >> 6] |= 1ULL << (fb & 63);
-        if (w->stem) {
-            table_add(&s->stems, s->next, key, (uint32_t)p);
-            if (w->len < 256)
-                s->stemlen[w->len >> 6] |= 1ULL << (w->len & 63);
-        } else {
-            table_add(&s->exact, s->next, key, (uint32_t)p);
-        }
+        table_add(t, s->next, key, (uint32_t)p);
     }
     *out = s;
     s = NULL;
@@ -466,6 +480,7 @@ void kz_scanner_free(kz_scanner **sp)
     free(s->next);
     free(s->exact.slots);
     free(s->stems.slots);
+    free(s->stems3.slots);
     free(s->re_rule);
     free(s->raw_rule);
     free(s->filter);
@@ -596,38 +611,41 @@ static int check_chain(kz_scan_ctx *c, uint32_t head, const kz_token *tok, const
     return 0;
 }
 
+static inline int probe(kz_scan_ctx *c, const table *t, uint64_t key, const kz_token *tok,
+                        const kz_spelling *sp, const kz_token *words, size_t nwords, size_t wi)
+{
+    if (t->used == 0 || !filter_has(c->s, key))
+        return 0;
+    const slot *sl = table_find(t, key);
+    return sl ? check_chain(c, sl->head, tok, sp, words, nwords, wi) : 0;
+}
+
 static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *words, size_t nwords,
                        size_t wi)
 {
     const kz_scanner *s = c->s;
-    int have_stems = s->stems.used > 0;
+    int rc;
     for (uint32_t k = 0; k < tok->nsp; k++) {
         const kz_spelling *sp = &tok->sp[k];
         const unsigned char *p = (const unsigned char *)sp->s;
-        uint64_t h = FNV_OFF;
+        uint64_t h = FNV_OFF, h3 = 0, h4 = 0;
+        unsigned cps = 0;
         for (uint32_t i = 0; i < sp->len; i++) {
-            h = (h ^ p[i]) * FNV_PRIME;
-            uint32_t L = i + 1;
-            if (have_stems && L < 256 && (s->stemlen[L >> 6] >> (L & 63) & 1) &&
-                (L == sp->len || (p[L] & 0xC0) != 0x80)) {
-                uint64_t key = fin(h);
-                if (!filter_has(s, key))
-                    continue;
-                const slot *sl = table_find(&s->stems, key);
-                if (sl) {
-                    int rc = check_chain(c, sl->head, tok, sp, words, nwords, wi);
-                    if (rc)
-                        return rc;
-                }
+            if ((p[i] & 0xC0) != 0x80) {          /* a code point starts here */
+                if (cps == 3) h3 = h;
+                else if (cps == 4) h4 = h;
+                cps++;
             }
+            h = (h ^ p[i]) * FNV_PRIME;
         }
-        uint64_t key = fin(h);
-        const slot *sl = filter_has(s, key) ? table_find(&s->exact, key) : NULL;
-        if (sl) {
-            int rc = check_chain(c, sl->head, tok, sp, words, nwords, wi);
-            if (rc)
-                return rc;
-        }
+        if (cps == 3) h3 = h;
+        else if (cps == 4) h4 = h;
+        if (h3 && (rc = probe(c, &s->stems3, fin(h3), tok, sp, words, nwords, wi)) != 0)
+            return rc;
+        if (h4 && (rc = probe(c, &s->stems, fin(h4), tok, sp, words, nwords, wi)) != 0)
+            return rc;
+        if ((rc = probe(c, &s->exact, fin(h), tok, sp, words, nwords, wi)) != 0)
+            return rc;
     }
     return 0;
 }

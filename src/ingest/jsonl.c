@@ -41,6 +41,7 @@ struct kz_jsonl {
     struct json_object *root;     /* the last record's tree, owned */
     kz_buf html_text;             /* visible text of the last "html" record */
     char errmsg[160];
+    char idbuf[24];               /* an integer id as text */
 };
 
 kz_jsonl *kz_jsonl_new(size_t max_record)
@@ -135,7 +136,26 @@ static const char *get_str(struct json_object *root, const char *key, size_t *le
     return json_object_get_string(v);
 }
 
-static void get_id(struct json_object *root, kz_record *rec)
+/* Decimal text of v into buf (room for 21 bytes); returns its length.
+ * Done here because json-c formats numbers through snprintf and a locale
+ * switch, which costs more than the rest of the record. */
+static size_t int_text(int64_t v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0, o = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[o++] = '-';
+    while (n)
+        buf[o++] = tmp[--n];
+    return o;
+}
+
+static void get_id(kz_jsonl *j, struct json_object *root, kz_record *rec)
 {
     struct json_object *v = NULL;
     if (!json_object_object_get_ex(root, "id", &v) || !v)
@@ -144,11 +164,19 @@ static void get_id(struct json_object *root, kz_record *rec)
     case json_type_string:
         rec->id = get_str(root, "id", &rec->id_len);
         break;
-    case json_type_double:
-        if (!isfinite(json_object_get_double(v)))
-            break;
-        /* fall through */
     case json_type_int: {
+        int64_t iv = json_object_get_int64(v);
+        if (iv != INT64_MAX) {            /* INT64_MAX may be a clamped uint64 */
+            rec->id_len = int_text(iv, j->idbuf);
+            rec->id = j->idbuf;
+            rec->id_is_number = true;
+            break;
+        }
+    }
+        /* fall through */
+    case json_type_double: {
+        if (json_object_get_type(v) == json_type_double && !isfinite(json_object_get_double(v)))
+            break;
         /* an int prints exactly; a double keeps its text as written */
         const char *s = json_object_get_string(v);
         if (!s)
@@ -255,7 +283,7 @@ int kz_jsonl_parse(kz_jsonl *j, const char *line, size_t n, kz_record *rec)
     if (!rec->text)
         rec->text = "";
 
-    get_id(root, rec);
+    get_id(j, root, rec);
     rec->url = get_str(root, "url", &rec->url_len);
     rec->platform = get_str(root, "platform", &rec->platform_len);
     rec->published = get_str(root, "published", &rec->published_len);

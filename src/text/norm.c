@@ -126,6 +126,20 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 bad++;
             }
         }
+        if (KZ_LIKELY(cp < 0x10000)) {
+            uint32_t e1 = kz_fold1_tab[cp];
+            if (KZ_LIKELY(!(e1 & KZ_FOLD1_SLOW))) {
+                if (KZ_UNLIKELY(nf >= n->capf) && GROW(n->f, n->capf, nf + 16))
+                    return KZ_ENOMEM;
+                fch *x = &n->f[nf++];
+                x->cp = e1 & 0xFFFFFF;
+                x->s = (uint32_t)i;
+                x->e = (uint32_t)(i + k);
+                x->cls = (uint8_t)(e1 >> 24);
+                i += k;
+                continue;
+            }
+        }
         const uint32_t *src;
         size_t cnt;
         if (cp < 0x10000) {
@@ -508,8 +522,47 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     return 0;
 }
 
+/* The common case, a word of Cyrillic letters only: no script, leet or
+ * digraph question, no alternates; map it straight to the output. */
+static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
+{
+    const fch *f = n->f;
+    if (out_reserve(n, (b - a) * 4 + 1) || GROW(n->w, n->capw, n->nw + 1))
+        return KZ_ENOMEM;
+    uint32_t start = (uint32_t)n->nout, prev = 0;
+    char *o = n->out;
+    size_t no = n->nout;
+    for (size_t i = a; i < b; i++) {
+        uint32_t cp = f[i].cp;
+        if (cp == prev) {                       /* stretched letter: one */
+            n->me[no - 1] = n->me[no - 2] = f[i].e;
+            continue;
+        }
+        prev = cp;
+        size_t k = kz_utf8_encode(cp, o + no);
+        for (size_t j = 0; j < k; j++) {
+            n->ms[no + j] = f[i].s;
+            n->me[no + j] = f[i].e;
+        }
+        no += k;
+    }
+    n->nout = no;
+    tokb *t = &n->w[n->nw++];
+    t->start = start;
+    t->end = (uint32_t)no;
+    t->nsp = 1;
+    t->flags = 0;
+    t->sp[0] = (spref){ start, (uint32_t)no - start, 0 };
+    return 0;
+}
+
 static int emit_chunk(kz_norm *n, size_t a, size_t b)
 {
+    size_t c = a;
+    while (c < b && n->f[c].cls == KZ_C_CYR)
+        c++;
+    if (c == b)
+        return emit_cyrillic(n, a, b);
     if (GROW(n->ix, n->capix, b - a))
         return KZ_ENOMEM;
     for (size_t i = a; i < b; i++)

@@ -23,6 +23,7 @@
 uint32_t  kz_fold_tab[0x10000];
 uint32_t *kz_fold_pool;
 uint8_t   kz_cls_tab[0x10000];
+uint32_t  kz_fold1_tab[0x10000];
 
 /* Latin a..z, then dotless ı. */
 const uint32_t kz_lat_visual[27] = {
@@ -233,6 +234,15 @@ static void build(void)
         kz_fold_tab[cp] = (uint32_t)(n << 24) | (uint32_t)used;
         used += n;
         kz_cls_tab[cp] = (uint8_t)classify(cp);
+    }
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t e = kz_fold_tab[cp];
+        if ((e >> 24) == 1) {
+            uint32_t to = kz_fold_pool[e & 0xFFFFFF];
+            kz_fold1_tab[cp] = to | (uint32_t)classify(to) << 24;
+        } else {
+            kz_fold1_tab[cp] = KZ_FOLD1_SLOW;
+        }
     }
 }
 

@@ -42,6 +42,11 @@ size_t kz_fold(uint32_t cp, uint32_t *out);
 extern uint32_t  kz_fold_tab[0x10000];   /* (len << 24) | offset in kz_fold_pool */
 extern uint32_t *kz_fold_pool;
 extern uint8_t   kz_cls_tab[0x10000];     /* class of a folded BMP code point */
+/* The common case in one lookup: when a BMP code point folds to exactly one
+ * code point, kz_fold1_tab[cp] is that code point | class << 24; otherwise
+ * KZ_FOLD1_SLOW is set and kz_fold_tab has the answer. */
+#define KZ_FOLD1_SLOW 0x80000000u
+extern uint32_t  kz_fold1_tab[0x10000];
 
 unsigned kz_cls_astral(uint32_t cp);
 
