@@ -102,8 +102,10 @@ static void put_record(const job *jb, kz_buf *o, const kz_record *rec, size_t li
         kz_buf_add(o, rec->id, rec->id_len);
     else
         kz_buf_add_json_str(o, rec->id, rec->id_len);
-    if (line)
-        kz_buf_addf(o, ",\"line\":%zu", line);
+    if (line) {
+        kz_buf_adds(o, ",\"line\":");
+        kz_buf_add_uint(o, line);
+    }
     kz_buf_adds(o, ",\"flagged\":[");
     int first = 1;
     for (size_t c = 0; c < kz_scanner_ncats(s); c++)
@@ -118,7 +120,8 @@ static void put_record(const job *jb, kz_buf *o, const kz_record *rec, size_t li
         if (r->score[c]) {
             if (!first) kz_buf_addc(o, ',');
             kz_buf_add_json_str(o, kz_scanner_cat_name(s, c), strlen(kz_scanner_cat_name(s, c)));
-            kz_buf_addf(o, ":%u", r->score[c]);
+            kz_buf_addc(o, ':');
+            kz_buf_add_uint(o, r->score[c]);
             first = 0;
         }
     kz_buf_adds(o, "},\"hits\":[");
@@ -131,7 +134,11 @@ static void put_record(const job *jb, kz_buf *o, const kz_record *rec, size_t li
         kz_buf_add_json_str(o, id, strlen(id));
         kz_buf_adds(o, ",\"category\":");
         kz_buf_add_json_str(o, cat, strlen(cat));
-        kz_buf_addf(o, ",\"start\":%u,\"end\":%u,\"match\":", h->start, h->end);
+        kz_buf_adds(o, ",\"start\":");
+        kz_buf_add_uint(o, h->start);
+        kz_buf_adds(o, ",\"end\":");
+        kz_buf_add_uint(o, h->end);
+        kz_buf_adds(o, ",\"match\":");
         kz_buf_add_json_str(o, text + h->start, h->end - h->start);
         kz_buf_addc(o, '}');
     }

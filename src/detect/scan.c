@@ -20,6 +20,7 @@
  */
 #include "scan.h"
 #include <hs/hs.h>
+#include <xxhash.h>
 
 enum { K_PHRASE = 0, K_UNLESS = 1, K_RAW = 2 };   /* K_RAW: a span of the original */
 
@@ -99,23 +100,12 @@ struct kz_scan_ctx {
 
 /* ---- hashing ----------------------------------------------------------- */
 
-#define FNV_OFF 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static inline uint64_t fin(uint64_t h)
+/* XXH3 (libxxhash): a few nanoseconds for a word.  Keys are never 0, which
+ * marks an empty slot. */
+static inline uint64_t hash_bytes(const char *p, size_t n)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h | 1;               /* never 0: 0 marks an empty slot */
-}
-
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = FNV_OFF;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
-    return fin(h);
+    uint64_t h = XXH3_64bits(p, n);
+    return h ? h : 1;
 }
 
 /* ---- growable arrays ----------------------------------------------------- */
@@ -164,7 +154,7 @@ static inline const slot *table_find(const table *t, uint64_t key)
     }
 }
 
-#define FILTER_BIT(key) ((key) >> 40)
+#define FILTER_BIT(key) ((key) >> 32)
 
 static inline int filter_has(const kz_scanner *s, uint64_t key)
 {
@@ -624,27 +614,28 @@ static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *word
                        size_t wi)
 {
     const kz_scanner *s = c->s;
-    int rc;
+    int stems = s->stems.used || s->stems3.used, rc;
     for (uint32_t k = 0; k < tok->nsp; k++) {
         const kz_spelling *sp = &tok->sp[k];
-        const unsigned char *p = (const unsigned char *)sp->s;
-        uint64_t h = FNV_OFF, h3 = 0, h4 = 0;
-        unsigned cps = 0;
-        for (uint32_t i = 0; i < sp->len; i++) {
-            if ((p[i] & 0xC0) != 0x80) {          /* a code point starts here */
-                if (cps == 3) h3 = h;
-                else if (cps == 4) h4 = h;
-                cps++;
-            }
-            h = (h ^ p[i]) * FNV_PRIME;
+        if (stems) {
+            /* where the 4th and 5th code points start */
+            const unsigned char *p = (const unsigned char *)sp->s;
+            size_t b3 = 0, b4 = 0;
+            unsigned cps = 0;
+            for (uint32_t i = 0; i < sp->len && cps <= 4; i++)
+                if ((p[i] & 0xC0) != 0x80) {
+                    if (cps == 3) b3 = i;
+                    else if (cps == 4) b4 = i;
+                    cps++;
+                }
+            if (cps == 3) b3 = sp->len;
+            else if (cps == 4) b4 = sp->len;
+            if (b3 && (rc = probe(c, &s->stems3, hash_bytes(sp->s, b3), tok, sp, words, nwords, wi)))
+                return rc;
+            if (b4 && (rc = probe(c, &s->stems, hash_bytes(sp->s, b4), tok, sp, words, nwords, wi)))
+                return rc;
         }
-        if (cps == 3) h3 = h;
-        else if (cps == 4) h4 = h;
-        if (h3 && (rc = probe(c, &s->stems3, fin(h3), tok, sp, words, nwords, wi)) != 0)
-            return rc;
-        if (h4 && (rc = probe(c, &s->stems, fin(h4), tok, sp, words, nwords, wi)) != 0)
-            return rc;
-        if ((rc = probe(c, &s->exact, fin(h), tok, sp, words, nwords, wi)) != 0)
+        if ((rc = probe(c, &s->exact, hash_bytes(sp->s, sp->len), tok, sp, words, nwords, wi)) != 0)
             return rc;
     }
     return 0;

@@ -71,6 +71,17 @@ int kz_buf_addf(kz_buf *b, const char *fmt, ...)
     return 0;
 }
 
+int kz_buf_add_uint(kz_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t n = sizeof tmp;
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return kz_buf_add(b, tmp + n, sizeof tmp - n);
+}
+
 int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

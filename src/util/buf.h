@@ -32,6 +32,8 @@ int kz_buf_add(kz_buf *b, const void *data, size_t n);
 int kz_buf_addc(kz_buf *b, char c);
 int kz_buf_adds(kz_buf *b, const char *s);
 int kz_buf_addf(kz_buf *b, const char *fmt, ...) KZ_PRINTF(2, 3);
+/* Append v in decimal (faster than kz_buf_addf on hot paths). */
+int kz_buf_add_uint(kz_buf *b, uint64_t v);
 
 /* Append s as a JSON string literal, quotes included.  Bytes that are not
  * valid UTF-8 are written as U+FFFD, so the output is always valid JSON. */
