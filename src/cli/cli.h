@@ -14,6 +14,8 @@ enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
 
 int cmd_scan(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
+int cmd_url(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
 
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);

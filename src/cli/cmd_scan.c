@@ -357,16 +357,43 @@ static void *worker_main(void *arg)
 typedef struct totals {
     size_t records, flagged, rejected, bytes;
     int    failed;          /* an input could not be read */
+    int    progress;        /* stderr is a terminal: show a progress line */
+    int    shown;           /* a progress line is on the screen */
+    double start, last;     /* when the scan started, the line was drawn */
 } totals;
+
+static double now_s(void);
+
+static void progress_clear(totals *t)
+{
+    if (t->shown) {
+        fputs("\r\033[K", stderr);
+        t->shown = 0;
+    }
+}
 
 static void write_batch(batch *b, totals *t)
 {
     fwrite(b->out.p ? b->out.p : "", 1, b->out.len, stdout);
-    fwrite(b->err.p ? b->err.p : "", 1, b->err.len, stderr);
+    if (b->err.len) {
+        progress_clear(t);
+        fwrite(b->err.p, 1, b->err.len, stderr);
+    }
     t->records += b->records;
     t->flagged += b->flagged;
     t->rejected += b->rejected;
     t->bytes += b->bytes;
+    if (t->progress) {
+        double now = now_s();
+        if (now - t->last >= 0.5) {
+            double el = now - t->start, mb = (double)t->bytes / 1e6;
+            fprintf(stderr, "\r\033[Kkuzet scan: %zu records, %zu flagged, %zu rejected; "
+                    "%.1f MB, %.1f MB/s", t->records, t->flagged, t->rejected, mb,
+                    el > 0 ? mb / el : 0.0);
+            t->shown = 1;
+            t->last = now;
+        }
+    }
 }
 
 /* One JSON Lines input, through the ring (nthreads > 0) or inline. */
@@ -613,6 +640,8 @@ int cmd_scan(int argc, char **argv)
     }
 
     double t1 = now_s();
+    t.progress = !quiet && isatty(STDERR_FILENO);
+    t.start = t.last = t1;
     int ninputs = argc - optind;
     for (int a = 0; a < (ninputs ? ninputs : 1); a++) {
         const char *path = ninputs ? argv[optind + a] : "-";
@@ -633,6 +662,7 @@ int cmd_scan(int argc, char **argv)
     }
     fflush(stdout);
     double el = now_s() - t1;
+    progress_clear(&t);
     if (!quiet) {
         double mb = (double)t.bytes / 1e6;
         fprintf(stderr, "kuzet scan: %zu records, %zu flagged, %zu rejected; %.2f MB in %.2f s "

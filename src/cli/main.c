@@ -16,6 +16,8 @@ static const struct kz_cmd {
 } cmds[] = {
     { "scan",      cmd_scan,      "scan posts (JSON Lines, text, HTML) against rules" },
     { "normalize", cmd_normalize, "print the normalized form of each input line" },
+    { "url", cmd_url, "canonical URLs, lookup expressions, registrable domains" },
+    { "hash", cmd_hash, "image and content hashes (PDQ, SHA-256)" },
 };
 
 void kz_cli_err(const char *fmt, ...)

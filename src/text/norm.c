@@ -598,6 +598,20 @@ static int pass2(kz_norm *n)
                 return rc;
             space_pending = nl_pending = 0;
         }
+        if (c == KZ_C_CYR) {
+            /* the common case: a Cyrillic word ending at a space or
+             * punctuation, neither spaced out nor joined to another */
+            size_t e = i + 1;
+            while (e < nf && f[e].cls == KZ_C_CYR)
+                e++;
+            unsigned ce = e < nf ? f[e].cls : KZ_C_SPACE;
+            if (e - i > 1 && (ce == KZ_C_SPACE || ce == KZ_C_NL || ce == KZ_C_PUNCT)) {
+                if ((rc = emit_cyrillic(n, i, e)) != 0)
+                    return rc;
+                i = e;
+                continue;
+            }
+        }
         if (!word_char(f, nf, i)) {
             if ((rc = out_cp(n, f[i].cp, f[i].s, f[i].e)) != 0)
                 return rc;

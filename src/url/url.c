@@ -14,6 +14,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 #include <sodium.h>
+#include <utf8proc.h>
 
 #define OUT_MAX (3 * KZ_URL_MAX_INPUT + 64)
 
@@ -205,6 +206,121 @@ static bool utf8_valid(const char *s, size_t n)
     return true;
 }
 
+/* RFC 3492 punycode of cp[0..n) appended to o[*w..cap) after "xn--".
+ * false when it does not fit or overflows. */
+static bool punycode_label(const uint32_t *cp, size_t n, char *o, size_t *w, size_t cap)
+{
+    enum { BASE = 36, TMIN = 1, TMAX = 26, SKEW = 38, DAMP = 700 };
+    size_t k = *w, b = 0;
+#define PUT(ch) do { if (k >= cap) return false; o[k++] = (char)(ch); } while (0)
+    PUT('x'); PUT('n'); PUT('-'); PUT('-');
+    for (size_t i = 0; i < n; i++)
+        if (cp[i] < 0x80) {
+            PUT(cp[i]);
+            b++;
+        }
+    if (b > 0)
+        PUT('-');
+    uint64_t next = 0x80, delta = 0, bias = 72;
+    for (size_t h = b; h < n;) {
+        uint64_t m = UINT32_MAX;
+        for (size_t i = 0; i < n; i++)
+            if (cp[i] >= next && cp[i] < m)
+                m = cp[i];
+        delta += (m - next) * (h + 1);
+        next = m;
+        for (size_t i = 0; i < n; i++) {
+            if (cp[i] < next)
+                delta++;
+            if (cp[i] != next)
+                continue;
+            uint64_t q = delta;
+            for (uint64_t kk = BASE;; kk += BASE) {
+                uint64_t t = kk <= bias ? TMIN : kk >= bias + TMAX ? TMAX : kk - bias;
+                if (q < t)
+                    break;
+                uint64_t d = t + (q - t) % (BASE - t);
+                PUT(d < 26 ? 'a' + d : '0' + d - 26);
+                q = (q - t) / (BASE - t);
+            }
+            PUT(q < 26 ? 'a' + q : '0' + q - 26);
+            /* adapt the bias */
+            delta = h == b ? delta / DAMP : delta / 2;
+            delta += delta / (h + 1);
+            uint64_t kb = 0;
+            while (delta > ((BASE - TMIN) * TMAX) / 2) {
+                delta /= BASE - TMIN;
+                kb += BASE;
+            }
+            bias = kb + (BASE - TMIN + 1) * delta / (delta + SKEW);
+            delta = 0;
+            h++;
+        }
+        delta++;
+        next++;
+        if (delta > UINT32_MAX)
+            return false;
+    }
+#undef PUT
+    *w = k;
+    return true;
+}
+
+/*
+ * For a label IDNA2008 disallows (emoji, symbols: "💩.la"), do what
+ * browsers do with UTS #46: NFKC, lowercase (so 'ß' stays), then punycode.  Only letters,
+ * digits, '-' and '_' may be ASCII in the result.
+ */
+static int idn_fallback(kz_url *u, const char *label, char *o, size_t *w, size_t cap)
+{
+    utf8proc_uint8_t *m = NULL;
+    utf8proc_ssize_t mn = utf8proc_map((const utf8proc_uint8_t *)label, 0, &m,
+                                       UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                       UTF8PROC_COMPAT | UTF8PROC_IGNORE |
+                                       UTF8PROC_REJECTNA);
+    uint32_t cp[KZ_URL_MAX_LABEL + 1];
+    size_t ncp = 0, start = *w;
+    bool ascii = true;
+    int rc = 0;
+    if (mn < 0) {
+        rc = fail(u, "host is not a valid name: %s", utf8proc_errmsg(mn));
+        goto out;
+    }
+    for (utf8proc_ssize_t i = 0; i < mn;) {
+        uint32_t c;
+        size_t k = kz_utf8_decode(m + i, (size_t)(mn - i), &c);
+        if (!k || ncp == KZ_URL_MAX_LABEL) {
+            rc = fail(u, k ? "host label longer than %d bytes" : "host is not a valid name",
+                      KZ_URL_MAX_LABEL);
+            goto out;
+        }
+        c = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
+        if (c < 0x80 && !(c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+            rc = fail(u, "host is not a valid name: string contains a disallowed character");
+            goto out;
+        }
+        if (c >= 0x80)
+            ascii = false;
+        cp[ncp++] = c;
+        i += (utf8proc_ssize_t)k;
+    }
+    if (ascii) {
+        for (size_t i = 0; i < ncp; i++) {
+            if (*w >= cap) {
+                rc = fail(u, "host longer than %d bytes", KZ_URL_MAX_HOST);
+                goto out;
+            }
+            o[(*w)++] = (char)cp[i];
+        }
+    } else if (!punycode_label(cp, ncp, o, w, cap)) {
+        *w = start;
+        rc = fail(u, "host label longer than %d bytes", KZ_URL_MAX_LABEL);
+    }
+out:
+    free(m);
+    return rc;
+}
+
 /* Append one label to o (capacity cap) after IDN conversion when it has
  * non-ASCII UTF-8.  Labels that are not valid UTF-8 stay bytes (they are
  * escaped later, as the published pair "http://\x01\x80.com/" expects). */
@@ -227,14 +343,20 @@ static int host_label(kz_url *u, const char *s, size_t n, char *o, size_t *w, si
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80 && !(c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
-            return fail(u, "host is not a valid name: %s%c%s in an internationalized label",
-                        c > 0x20 && c < 0x7f ? "'" : "byte 0x", 0, "");
+            return fail(u, c > 0x20 && c < 0x7f
+                               ? "host is not a valid name: '%c' in an internationalized label"
+                               : "host is not a valid name: byte 0x%02X in an internationalized label",
+                        c);
     }
     char label[KZ_URL_MAX_INPUT + 1];
     memcpy(label, s, n);
     label[n] = '\0';
     char *a = NULL;
     int rc = idn2_lookup_u8((const uint8_t *)label, (uint8_t **)&a, IDN2_NONTRANSITIONAL);
+    if (rc == IDN2_DISALLOWED) {
+        idn2_free(a);
+        return idn_fallback(u, label, o, w, cap);
+    }
     if (rc != IDN2_OK) {
         idn2_free(a);
         return fail(u, "host is not a valid name: %s", idn2_strerror(rc));
@@ -482,8 +604,7 @@ int kz_url_parse(kz_url *u, const char *in, size_t n)
     size_t rest = 0;
     if (i > 0 && i < sn && s[i] == ':') {
         bool web = ieq(s, i, "http") || ieq(s, i, "https");
-        bool slashes = i + 2 < sn + 1 && i + 2 <= sn && s[i + 1] == '/' && i + 2 < sn + 1 &&
-                       i + 2 <= sn && (i + 2 < sn ? s[i + 2] == '/' : false);
+        bool slashes = i + 2 < sn && s[i + 1] == '/' && s[i + 2] == '/';
         size_t k = i + 1;
         while (k < sn && s[k] >= '0' && s[k] <= '9')
             k++;
@@ -602,16 +723,16 @@ int kz_url_expressions(const kz_url *u, kz_url_exprs *x)
 
     hosts[nh++] = (struct span){ h, hl };
     if (u->host_kind == KZ_URL_HOST_NAME) {
-        size_t dots[4], nd = 0;          /* the last four dots, from the end */
-        for (size_t i = hl; i > 0 && nd < 4; i--)
+        /* the last five dots, from the end: after dot k come the last k
+         * labels; k == 1 is the TLD alone, never tried */
+        size_t dots[5], nd = 0;
+        for (size_t i = hl; i > 0 && nd < 5; i--)
             if (h[i - 1] == '.')
                 dots[nd++] = i - 1;
-        for (size_t k = nd; k > 0; k--) {   /* longest suffix first */
+        for (size_t k = nd; k >= 2; k--) {
             const char *sp = h + dots[k - 1] + 1;
             size_t sl = hl - dots[k - 1] - 1;
-            if (k == 1 && nd == 0)
-                break;
-            if (memchr(sp, '.', sl) && !span_seen(hosts, nh, sp, sl))
+            if (!span_seen(hosts, nh, sp, sl))
                 hosts[nh++] = (struct span){ sp, sl };
         }
     }

@@ -1,0 +1,248 @@
+/*
+ * cli/cmd_hash.c - kuzet hash: image and content hashes of files.
+ *
+ *   kuzet hash pdq [--dihedral] [--no-orient] [--full-res] FILE...
+ *       HASH,QUALITY,FILE per image (the PDQ reference hasher's format);
+ *       with --dihedral 8 lines per image, in the reference's order
+ *       (original, rotate90, rotate180, rotate270, flipx, flipy,
+ *       flipplus1, flipminus1).
+ *   kuzet hash sha256 FILE...
+ *       HASH,FILE (lowercase hex).
+ *
+ * A file that fails is reported on stderr as "kuzet: FILE: reason"; the
+ * others are still hashed and the exit status is 1 at the end.
+ */
+#include "cli.h"
+#include "detect/pdq.h"
+#include "ingest/image.h"
+#include <sodium.h>
+#include <getopt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+/* JPEGs are decoded at 1/2, 1/4 or 1/8 scale while both sides stay at
+ * least this large (see docs/hashing.md: the hashes stay within a few bits
+ * of a full-size decode, and decoding is several times faster). */
+#ifndef PDQ_JPEG_MIN_SIDE
+#define PDQ_JPEG_MIN_SIDE 256
+#endif
+
+static const char usage_text[] =
+    "usage: kuzet hash pdq [--dihedral] [--no-orient] [--full-res] FILE...\n"
+    "       kuzet hash sha256 FILE...\n"
+    "\n"
+    "pdq     PDQ perceptual hash of each image (JPEG, PNG, WebP, GIF; the\n"
+    "        format is found from the content): HASH,QUALITY,FILE\n"
+    "  --dihedral   8 lines per image: the hashes of its rotations and flips\n"
+    "               (original, rotate90, rotate180, rotate270, flipx, flipy,\n"
+    "               flipplus1, flipminus1)\n"
+    "  --no-orient  ignore the JPEG EXIF orientation (as the reference does)\n"
+    "  --full-res   decode and filter at full size instead of the reference's\n"
+    "               512x512 pre-resize\n"
+    "sha256  SHA-256 of each file's bytes: HASH,FILE\n"
+    "\n"
+    "'-' reads standard input.  A file that fails is reported on stderr and\n"
+    "the others are still hashed; the exit status is then 1.\n";
+
+/* Read a whole file (or stdin for "-") up to max bytes into *out. */
+static int slurp(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
+{
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = KZ_EIO;
+    *out = NULL;
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open: %s", strerror(errno));
+        return KZ_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(why, whylen, "is a directory");
+        goto out;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+        snprintf(why, whylen, "file over %zu bytes", max);
+        rc = KZ_ETOOBIG;
+        goto out;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                snprintf(why, whylen, "file over %zu bytes", max);
+                rc = KZ_ETOOBIG;
+                goto out;
+            }
+            size_t ncap = cap ? cap * 2 : 65536;
+            if (S_ISREG(st.st_mode) && cap == 0 && (uint64_t)st.st_size < max)
+                ncap = (size_t)st.st_size + 1;
+            uint8_t *nb = kz_realloc(buf, ncap);
+            if (!nb) {
+                snprintf(why, whylen, "%s", kz_strerror(KZ_ENOMEM));
+                rc = KZ_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(why, whylen, "read error: %s", strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > max) {
+        snprintf(why, whylen, "file over %zu bytes", max);
+        rc = KZ_ETOOBIG;
+        goto out;
+    }
+    *out = buf;
+    *len = n;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    if (fd > 0)
+        close(fd);
+    return rc;
+}
+
+static int hash_pdq_file(const char *path, int dihedral, const kz_image_opts *io, unsigned flags)
+{
+    char why[KZ_IMAGE_ERRLEN + 32] = "";
+    uint8_t *data = NULL;
+    size_t n = 0;
+    kz_image *im = NULL;
+    kz_pdq_hash h[KZ_PDQ_NXFORMS];
+    int quality = 0, nh = dihedral ? KZ_PDQ_NXFORMS : 1;
+    int rc = slurp(path, KZ_IMAGE_MAX_BYTES, &data, &n, why, sizeof why);
+    if (rc)
+        goto out;
+    if ((rc = kz_image_decode(data, n, io, &im, why)) != 0)
+        goto out;
+    uint32_t w = kz_image_width(im);
+    int ch = kz_image_channels(im);
+    rc = kz_pdq_hash_pixels(kz_image_pixels(im), w, kz_image_height(im), ch,
+                            (size_t)w * (size_t)ch, flags, h, nh, &quality);
+    if (rc) {
+        snprintf(why, sizeof why, "%s", kz_strerror(rc));
+        goto out;
+    }
+    for (int i = 0; i < nh; i++) {
+        char hex[KZ_PDQ_HEXLEN + 1];
+        kz_pdq_to_hex(&h[i], hex);
+        printf("%s,%d,%s\n", hex, quality, path);
+    }
+out:
+    if (rc)
+        kz_cli_err("%s: %s", path, why[0] ? why : kz_strerror(rc));
+    kz_image_free(&im);
+    free(data);
+    return rc;
+}
+
+static int hash_sha256_file(const char *path)
+{
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) {
+        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
+        return KZ_EIO;
+    }
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    static uint8_t buf[1 << 16];
+    int rc = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            kz_cli_err("%s: read error: %s", path, strerror(errno));
+            rc = KZ_EIO;
+            break;
+        }
+        if (r == 0)
+            break;
+        crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+    }
+    if (fd > 0)
+        close(fd);
+    if (rc)
+        return rc;
+    uint8_t md[crypto_hash_sha256_BYTES];
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    crypto_hash_sha256_final(&st, md);
+    sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+    printf("%s,%s\n", hex, path);
+    return 0;
+}
+
+int cmd_hash(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "dihedral", no_argument, NULL, 'd' },
+        { "no-orient", no_argument, NULL, 'O' },
+        { "full-res", no_argument, NULL, 'F' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int dihedral = 0, no_orient = 0, full_res = 0, c;
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage_text, stdout);
+        return KZ_EXIT_OK;
+    }
+    const char *algo = argv[1];
+    int is_pdq = !strcmp(algo, "pdq"), is_sha = !strcmp(algo, "sha256");
+    if (!is_pdq && !is_sha) {
+        kz_cli_err("hash: unknown algorithm '%s' (pdq, sha256)", algo);
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    argc--;
+    argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': dihedral = 1; break;
+        case 'O': no_orient = 1; break;
+        case 'F': full_res = 1; break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (is_sha && (dihedral || no_orient || full_res)) {
+        kz_cli_err("hash sha256: --dihedral, --no-orient and --full-res are for pdq");
+        return KZ_EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        kz_cli_err("hash %s: no FILE given", algo);
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    if (is_sha && sodium_init() < 0) {
+        kz_cli_err("hash: libsodium failed to initialise");
+        return KZ_EXIT_FAIL;
+    }
+    kz_image_opts io = { .no_orient = no_orient != 0,
+                         .min_side = full_res ? 0 : PDQ_JPEG_MIN_SIDE };
+    unsigned flags = full_res ? KZ_PDQ_FULLRES : 0;
+    int status = KZ_EXIT_OK;
+    for (int i = optind; i < argc; i++) {
+        int rc = is_pdq ? hash_pdq_file(argv[i], dihedral, &io, flags) : hash_sha256_file(argv[i]);
+        if (rc)
+            status = KZ_EXIT_FAIL;
+        fflush(stdout);
+    }
+    return status;
+}
