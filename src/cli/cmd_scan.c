@@ -15,6 +15,7 @@
 #include "detect/scan.h"
 #include "ingest/jsonl.h"
 #include "ingest/html.h"
+#include "ingest/lines.h"
 #include "util/buf.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -42,19 +43,13 @@ static const char usage_text[] =
     "Exit status: 0 every record read, 1 some were rejected (each reported on\n"
     "stderr as FILE:LINE: reason), 2 usage or rule errors.\n";
 
-#define BATCH_TARGET (1u << 20)
 
 enum fmt { FMT_AUTO, FMT_JSONL, FMT_TEXT, FMT_HTML };
 
-typedef struct overlong {
-    size_t line;        /* absolute line number */
-} overlong;
-
 typedef struct batch {
     int       state;                    /* EMPTY, FILLED, BUSY, DONE */
-    kz_buf    in, out, err;
-    size_t    first_line;
-    overlong *ol; size_t nol, capol;
+    kz_lines_batch lb;                  /* the lines read */
+    kz_buf    out, err;
     size_t    records, flagged, rejected, bytes;
     const char *path;
 } batch;
@@ -78,16 +73,6 @@ typedef struct job {
     pthread_mutex_t mu;
     pthread_cond_t  cv;
 } job;
-
-typedef struct reader {
-    int    fd;
-    int    eof;
-    const char *path;
-    size_t line;             /* next line number */
-    kz_buf carry;            /* partial line left from the previous batch */
-    int    skipping;         /* inside an over-long line */
-    int    io_error;
-} reader;
 
 /* ---- output of one record ---------------------------------------------- */
 
@@ -172,8 +157,8 @@ static void scan_record(const job *jb, worker *w, batch *b, const kz_record *rec
 
 static void run_batch(const job *jb, worker *w, batch *b)
 {
-    const char *p = b->in.p, *end = b->in.p + b->in.len;
-    size_t line = b->first_line, oi = 0;
+    const char *p = b->lb.in.p, *end = b->lb.in.p + b->lb.in.len;
+    size_t line = b->lb.first_line, oi = 0;
     kz_buf_reset(&b->out);
     kz_buf_reset(&b->err);
     b->records = b->flagged = b->rejected = 0;
@@ -181,7 +166,7 @@ static void run_batch(const job *jb, worker *w, batch *b)
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         size_t len = (size_t)(le - p);
-        if (oi < b->nol && b->ol[oi].line == line) {
+        if (oi < b->lb.noverlong && b->lb.overlong[oi] == line) {
             kz_buf_addf(&b->err, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
                         b->path, line, jb->max_record);
             b->rejected++;
@@ -204,108 +189,6 @@ static void run_batch(const job *jb, worker *w, batch *b)
         line++;
         p = nl ? nl + 1 : end;
     }
-}
-
-static int add_overlong(batch *b, size_t line)
-{
-    if (b->nol == b->capol) {
-        size_t cap = b->capol ? b->capol * 2 : 8;
-        overlong *o = realloc(b->ol, cap * sizeof *o);
-        if (!o)
-            return KZ_ENOMEM;
-        b->ol = o;
-        b->capol = cap;
-    }
-    b->ol[b->nol].line = line;
-    b->nol++;
-    return 0;
-}
-
-static size_t count_nl(const char *p, size_t n)
-{
-    size_t c = 0;
-    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-        c++;
-    return c;
-}
-
-/* Fill b with whole lines from rd.  An over-long line is replaced by an
- * empty placeholder line and noted in b->ol.  Returns 1 when b holds
- * something to process. */
-static int fill_batch(reader *rd, batch *b, size_t max_record)
-{
-    kz_buf_reset(&b->in);
-    b->nol = 0;
-    b->first_line = rd->line;
-    b->path = rd->path;
-    b->bytes = 0;
-    if (rd->carry.len) {
-        if (kz_buf_add(&b->in, rd->carry.p, rd->carry.len)) {
-            rd->io_error = ENOMEM;
-            rd->eof = 1;
-        }
-        kz_buf_reset(&rd->carry);
-    }
-    size_t line_start = 0;      /* start of the unfinished line */
-    while (!rd->eof && b->in.len < BATCH_TARGET) {
-        if (kz_buf_grow(&b->in, 256 * 1024 + 1)) {
-            rd->io_error = ENOMEM;
-            rd->eof = 1;
-            break;
-        }
-        ssize_t n = read(rd->fd, b->in.p + b->in.len, 256 * 1024);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rd->io_error = errno;
-            rd->eof = 1;
-            break;
-        }
-        if (n == 0) {
-            rd->eof = 1;
-            break;
-        }
-        b->bytes += (size_t)n;
-        size_t i = b->in.len;
-        b->in.len += (size_t)n;
-        if (rd->skipping) {
-            char *nl = memchr(b->in.p + i, '\n', b->in.len - i);
-            if (!nl) {
-                b->in.len = i;                      /* still inside: drop it */
-                continue;
-            }
-            size_t drop = (size_t)(nl - (b->in.p + i)) + 1;
-            memmove(b->in.p + i, b->in.p + i + drop, b->in.len - i - drop);
-            b->in.len -= drop;
-            rd->skipping = 0;
-        }
-        char *last = b->in.len > i ? memrchr(b->in.p + i, '\n', b->in.len - i) : NULL;
-        if (last)
-            line_start = (size_t)(last - b->in.p) + 1;
-        if (b->in.len - line_start > max_record) {
-            if (add_overlong(b, b->first_line + count_nl(b->in.p, line_start))) {
-                rd->io_error = ENOMEM;
-                rd->eof = 1;
-                break;
-            }
-            b->in.len = line_start;
-            b->in.p[b->in.len++] = '\n';            /* the placeholder */
-            line_start = b->in.len;
-            rd->skipping = 1;
-        }
-    }
-    rd->skipping &= !rd->eof;
-    if (!rd->eof) {                                 /* keep the partial line */
-        if (kz_buf_add(&rd->carry, b->in.p + line_start, b->in.len - line_start)) {
-            rd->io_error = ENOMEM;
-            rd->eof = 1;
-        }
-        b->in.len = line_start;
-    }
-    if (b->in.p)
-        b->in.p[b->in.len] = '\0';
-    rd->line += count_nl(b->in.p ? b->in.p : "", b->in.len);
-    return b->in.len > 0;
 }
 
 /* ---- threads ------------------------------------------------------------- */
@@ -396,11 +279,25 @@ static void write_batch(batch *b, totals *t)
     }
 }
 
+/* Read the next batch of b from rd; 1 when it holds lines. */
+static int fill(kz_lines *rd, batch *b, const char *path)
+{
+    b->path = path;
+    int rc = kz_lines_fill(rd, &b->lb);
+    b->bytes = b->lb.bytes;
+    if (rc < 0) {
+        rd->error = ENOMEM;
+        rd->eof = 1;
+        return 0;
+    }
+    return rc;
+}
+
 /* One JSON Lines input, through the ring (nthreads > 0) or inline. */
 static void run_jsonl(job *jb, worker *inline_w, int fd, const char *path, totals *t)
 {
-    reader rd = { .fd = fd, .path = path, .line = 1 };
-    kz_buf_init(&rd.carry, KZ_BUF_NOLIMIT);
+    kz_lines rd;
+    kz_lines_init(&rd, fd, jb->max_record);
     if (!inline_w) {
         size_t write = jb->fill;
         for (;;) {
@@ -425,18 +322,22 @@ static void run_jsonl(job *jb, worker *inline_w, int fd, const char *path, total
             }
             batch *fb = &jb->ring[jb->fill % jb->nring];
             pthread_mutex_unlock(&jb->mu);
-            if (!rd.eof && fb->state == B_EMPTY && fill_batch(&rd, fb, jb->max_record)) {
-                pthread_mutex_lock(&jb->mu);
-                fb->state = B_FILLED;
-                jb->fill++;
-                pthread_cond_broadcast(&jb->cv);
-                pthread_mutex_unlock(&jb->mu);
+            if (!rd.eof && fb->state == B_EMPTY) {
+                if (fill(&rd, fb, path)) {
+                    pthread_mutex_lock(&jb->mu);
+                    fb->state = B_FILLED;
+                    jb->fill++;
+                    pthread_cond_broadcast(&jb->cv);
+                    pthread_mutex_unlock(&jb->mu);
+                } else {
+                    t->bytes += fb->bytes;
+                }
             }
         }
     } else {
         batch *b = &jb->ring[0];
         while (!rd.eof) {
-            if (fill_batch(&rd, b, jb->max_record)) {
+            if (fill(&rd, b, path)) {
                 run_batch(jb, inline_w, b);
                 write_batch(b, t);
             } else {
@@ -444,11 +345,11 @@ static void run_jsonl(job *jb, worker *inline_w, int fd, const char *path, total
             }
         }
     }
-    if (rd.io_error) {
-        kz_cli_err("%s: read error: %s", path, strerror(rd.io_error));
+    if (rd.error) {
+        kz_cli_err("%s: read error: %s", path, strerror(rd.error));
         t->failed = 1;
     }
-    kz_buf_release(&rd.carry);
+    kz_lines_release(&rd);
 }
 
 /* One .txt or .html file as one document. */
@@ -617,7 +518,7 @@ int cmd_scan(int argc, char **argv)
     if (!jb.ring)
         goto oom;
     for (size_t i = 0; i < jb.nring; i++) {
-        kz_buf_init(&jb.ring[i].in, KZ_BUF_NOLIMIT);
+        kz_lines_batch_init(&jb.ring[i].lb);
         kz_buf_init(&jb.ring[i].out, KZ_BUF_NOLIMIT);
         kz_buf_init(&jb.ring[i].err, KZ_BUF_NOLIMIT);
     }
@@ -693,10 +594,9 @@ out:
         worker_release(&main_w);
     if (jb.ring) {
         for (size_t i = 0; i < jb.nring; i++) {
-            kz_buf_release(&jb.ring[i].in);
+            kz_lines_batch_release(&jb.ring[i].lb);
             kz_buf_release(&jb.ring[i].out);
             kz_buf_release(&jb.ring[i].err);
-            free(jb.ring[i].ol);
         }
         free(jb.ring);
         pthread_mutex_destroy(&jb.mu);

@@ -26,6 +26,12 @@
     X(NOTEXT,   "record has no text")                   \
     X(BADUTF8,  "invalid UTF-8")                        \
     X(MATCHER,  "pattern matcher error")                \
+    X(DB,       "storage error")                        \
+    X(BUSY,     "database busy; try again")             \
+    X(NOTFOUND, "not found")                            \
+    X(STATE,    "not allowed in this state")            \
+    X(PERM,     "not permitted")                        \
+    X(VERSION,  "database schema is newer than this kuzet") \
     X(INTERNAL, "internal error")
 
 enum kz_err {
