@@ -10,7 +10,7 @@
 # Every library comes from pkg-config; the sources of each stage are found
 # by folder, so adding a file needs no edit here.
 
-PKGS    := libhs libutf8proc yaml-0.1 json-c gumbo libxxhash libidn2 libpsl libjpeg libpng libwebp libsodium
+PKGS    := libhs libutf8proc yaml-0.1 json-c gumbo libxxhash sqlite3 libidn2 libpsl libjpeg libpng libwebp libsodium
 MODE    ?= release
 BUILD   := build/$(MODE)
 CC      ?= cc
@@ -32,7 +32,7 @@ ALL_CFLAGS  := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) -pthread $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lgif -lm
 
-STAGES   := util url text detect ingest
+STAGES   := util url text detect ingest store
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))

@@ -14,6 +14,9 @@ enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
 
 int cmd_scan(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_url(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 

@@ -16,6 +16,9 @@ static const struct kz_cmd {
 } cmds[] = {
     { "scan",      cmd_scan,      "scan posts (JSON Lines, text, HTML) against rules" },
     { "normalize", cmd_normalize, "print the normalized form of each input line" },
+    { "ingest",    cmd_ingest,    "scan posts and store items, detections and cases" },
+    { "db",        cmd_db,        "create, migrate and inspect the database" },
+    { "audit",     cmd_audit,     "verify the audit log; sign checkpoints" },
     { "url", cmd_url, "canonical URLs, lookup expressions, registrable domains" },
     { "hash", cmd_hash, "image and content hashes (PDQ, SHA-256)" },
 };

@@ -1,0 +1,261 @@
+/*
+ * cli/cmd_ingest.c - kuzet ingest: scan posts and store what was found.
+ *
+ * Each JSON Lines record is scanned as by `kuzet scan`; a record with hits
+ * becomes an item (or updates the item with the same URL, or with the same
+ * content when it has no URL) with its detections, and each category it is
+ * flagged for opens a case.  Records without hits are counted, not stored
+ * (data minimisation; --store-all keeps them).  One transaction per batch
+ * of about 1 MiB of input: a batch is stored whole or not at all.
+ */
+#include "cli.h"
+#include "detect/rules.h"
+#include "detect/scan.h"
+#include "ingest/jsonl.h"
+#include "ingest/lines.h"
+#include "store/audit.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: kuzet ingest --rules FILE [--db URI] [--store-all] [--max-record BYTES]\n"
+    "                    [--quiet] [INPUT...]\n"
+    "\n"
+    "Scans JSON Lines posts (stdin when no INPUT or '-') and stores in the database\n"
+    "every post with hits, as an item with its detections; a post flagged for a\n"
+    "category opens a case.  The same URL (or, without a URL, the same content)\n"
+    "seen again updates the item instead of duplicating it.\n"
+    "\n"
+    "  --rules FILE        the YAML rule file (required)\n"
+    "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
+    "  --store-all         store posts without hits too\n"
+    "  --max-record BYTES  longest line accepted (default 1048576)\n"
+    "  --quiet             no summary on stderr\n";
+
+typedef struct ingest {
+    kz_store    *st;
+    kz_scanner  *sc;
+    kz_scan_ctx *cx;
+    kz_jsonl    *jl;
+    int          store_all;
+    size_t       records, flagged, rejected, created, updated, cases;
+    kz_detection_in *det; size_t capdet;
+    kz_flag_in  *flags;
+} ingest;
+
+static int store_record(ingest *g, const kz_record *rec, const kz_result *r)
+{
+    if (r->nhits == 0 && !g->store_all)
+        return 0;
+    if (r->nhits > g->capdet) {
+        kz_detection_in *d = realloc(g->det, r->nhits * sizeof *d);
+        if (!d)
+            return KZ_ENOMEM;
+        g->det = d;
+        g->capdet = r->nhits;
+    }
+    for (size_t i = 0; i < r->nhits; i++) {
+        const kz_hit *h = &r->hits[i];
+        size_t cat = kz_scanner_rule_cat(g->sc, h->rule);
+        g->det[i] = (kz_detection_in){ kz_scanner_rule_id(g->sc, h->rule),
+                                       kz_scanner_cat_name(g->sc, cat), "rule",
+                                       0, h->start, h->end };
+    }
+    size_t nf = 0;
+    for (size_t c = 0; c < kz_scanner_ncats(g->sc); c++)
+        if (r->flagged[c])
+            g->flags[nf++] = (kz_flag_in){ kz_scanner_cat_name(g->sc, c), (int)r->score[c] };
+    kz_item_in it = { rec->url, rec->url_len, rec->platform, rec->platform_len, rec->id,
+                      rec->id_len, rec->lang, rec->lang_len, rec->published, rec->published_len,
+                      rec->text, rec->text_len };
+    kz_ingest_out out;
+    int rc = kz_store_ingest(g->st, &it, g->det, r->nhits, g->flags, nf, &out);
+    if (rc)
+        return rc;
+    if (out.item_created) g->created++;
+    else g->updated++;
+    g->cases += out.cases_opened;
+    return 0;
+}
+
+/* One batch in one transaction.  Returns 0, or a store error (the batch is
+ * rolled back and reading stops). */
+static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_record)
+{
+    const char *p = b->in.p, *end = b->in.p + b->in.len;
+    size_t line = b->first_line, oi = 0;
+    size_t records = 0, flagged = 0, rejected = 0, created = g->created, updated = g->updated,
+           cases = g->cases;
+    int rc = kz_store_begin(g->st);
+    if (rc)
+        return rc;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = (size_t)((nl ? nl : end) - p);
+        if (oi < b->noverlong && b->overlong[oi] == line) {
+            fprintf(stderr, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
+                    path, line, max_record);
+            rejected++;
+            oi++;
+        } else if (len > 0 && !(len == 1 && p[0] == '\r')) {
+            kz_record rec;
+            kz_result r;
+            if (kz_jsonl_parse(g->jl, p, len, &rec) != 0) {
+                fprintf(stderr, "%s:%zu: %s\n", path, line, kz_jsonl_errmsg(g->jl));
+                rejected++;
+            } else if ((rc = kz_scan(g->cx, rec.text, rec.text_len, &r)) != 0) {
+                fprintf(stderr, "%s:%zu: cannot scan: %s\n", path, line, kz_strerror(rc));
+                rejected++;
+                rc = 0;
+            } else {
+                records++;
+                flagged += r.nflagged > 0;
+                if ((rc = store_record(g, &rec, &r)) != 0)
+                    break;
+            }
+        }
+        line++;
+        p = nl ? nl + 1 : end;
+    }
+    if (rc == 0)
+        rc = kz_store_commit(g->st);
+    if (rc) {
+        kz_store_rollback(g->st);
+        g->created = created;           /* nothing of this batch was stored */
+        g->updated = updated;
+        g->cases = cases;
+        return rc;
+    }
+    g->records += records;
+    g->flagged += flagged;
+    g->rejected += rejected;
+    return 0;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "rules", required_argument, NULL, 'r' },
+        { "db", required_argument, NULL, 'd' },
+        { "store-all", no_argument, NULL, 'a' },
+        { "max-record", required_argument, NULL, 'm' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *rules_path = NULL, *uri = NULL;
+    int quiet = 0, c;
+    size_t max_record = 1u << 20;
+    ingest g;
+    memset(&g, 0, sizeof g);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:d:am:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules_path = optarg; break;
+        case 'd': uri = optarg; break;
+        case 'a': g.store_all = 1; break;
+        case 'm': {
+            char *e;
+            unsigned long long v = strtoull(optarg, &e, 10);
+            if (*e || v < 16 || v > (1u << 28)) {
+                kz_cli_err("--max-record takes a byte count from 16 to %u, not '%s'", 1u << 28, optarg);
+                return KZ_EXIT_USAGE;
+            }
+            max_record = (size_t)v;
+            break;
+        }
+        case 'q': quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (!rules_path) {
+        kz_cli_err("ingest needs --rules FILE");
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    int status = KZ_EXIT_USAGE, failed = 0;
+    kz_ruleset *rs = NULL;
+    kz_buf errs;
+    kz_buf_init(&errs, 1u << 20);
+    kz_lines_batch b;
+    kz_lines_batch_init(&b);
+    char err[512];
+    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &g.sc, &errs) != 0) {
+        fputs(errs.p ? errs.p : "", stderr);
+        kz_cli_err("%s: rules not loaded; nothing ingested", rules_path);
+        goto out;
+    }
+    status = KZ_EXIT_FAIL;
+    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        goto out;
+    }
+    g.cx = kz_scan_ctx_new(g.sc);
+    g.jl = kz_jsonl_new(max_record);
+    g.flags = calloc(kz_scanner_ncats(g.sc) + 1, sizeof *g.flags);
+    if (!g.cx || !g.jl || !g.flags) {
+        kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+        goto out;
+    }
+    int ninputs = argc - optind;
+    for (int a = 0; a < (ninputs ? ninputs : 1) && !failed; a++) {
+        const char *path = ninputs ? argv[optind + a] : "-";
+        int is_stdin = !strcmp(path, "-");
+        int fd = is_stdin ? 0 : open(path, O_RDONLY);
+        if (fd < 0) {
+            kz_cli_err("%s: cannot open: %s", path, strerror(errno));
+            failed = 1;
+            continue;
+        }
+        kz_lines rd;
+        kz_lines_init(&rd, fd, max_record);
+        int rc;
+        while ((rc = kz_lines_fill(&rd, &b)) > 0) {
+            if ((rc = run_batch(&g, &b, is_stdin ? "<stdin>" : path, max_record)) != 0) {
+                kz_cli_err("%s: %s; this batch was not stored, stopping (lines from %zu)",
+                           path, kz_store_errmsg(g.st), b.first_line);
+                failed = 1;
+                break;
+            }
+        }
+        if (rc < 0 && !failed) {
+            kz_cli_err("%s: %s", path, kz_strerror(rc));
+            failed = 1;
+        }
+        if (rd.error) {
+            kz_cli_err("%s: read error: %s", path, strerror(rd.error));
+            failed = 1;
+        }
+        kz_lines_release(&rd);
+        if (!is_stdin)
+            close(fd);
+    }
+    if (g.created || g.updated || g.cases) {
+        /* sign where the log stands after this run (store/audit.h) */
+        char path[1024], line[512];
+        kz_audit_key_path(g.st, path, sizeof path);
+        if (kz_audit_checkpoint(g.st, path, line, sizeof line) != 0)
+            kz_cli_err("warning: no audit checkpoint signed (key file %s)", path);
+    }
+    if (!quiet)
+        fprintf(stderr, "kuzet ingest: %zu records, %zu flagged, %zu rejected; items: %zu new, "
+                "%zu updated; %zu cases opened\n", g.records, g.flagged, g.rejected, g.created,
+                g.updated, g.cases);
+    status = failed || g.rejected ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+out:
+    kz_lines_batch_release(&b);
+    free(g.det);
+    free(g.flags);
+    kz_jsonl_free(g.jl);
+    kz_scan_ctx_free(g.cx);
+    kz_store_close(&g.st);
+    kz_scanner_free(&g.sc);
+    kz_ruleset_free(&rs);
+    kz_buf_release(&errs);
+    return status;
+}

@@ -1,0 +1,68 @@
+/*
+ * store/db.c - picks the backend for a URI and forwards to its ops table.
+ */
+#include "db.h"
+
+int kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz)
+{
+    *out = NULL;
+    if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11)) {
+        snprintf(err, errsz, "%s: PostgreSQL is not built into this kuzet yet", uri);
+        return KZ_EINVAL;
+    }
+    const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
+    if (!*path) {
+        snprintf(err, errsz, "'%s': no database file named", uri);
+        return KZ_EINVAL;
+    }
+    return kz_db_sqlite_ops.open(out, path, err, errsz);
+}
+
+void kz_db_close(kz_db **dbp)
+{
+    if (dbp && *dbp) {
+        (*dbp)->ops->close(*dbp);
+        *dbp = NULL;
+    }
+}
+
+const char *kz_db_scheme(const kz_db *db) { return db->ops->scheme; }
+const char *kz_db_errmsg(kz_db *db) { return db->ops->errmsg(db); }
+
+int kz_db_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
+{
+    return db->ops->query(db, sql, p, np, res);
+}
+
+int kz_db_exec(kz_db *db, const char *sql) { return db->ops->query(db, sql, NULL, 0, NULL); }
+
+int kz_db_int(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t *out)
+{
+    kz_dbres *r = NULL;
+    int rc = kz_db_query(db, sql, p, np, &r);
+    if (rc)
+        return rc;
+    rc = kz_dbres_next(r);
+    if (rc == 1) {
+        *out = kz_dbres_int(r, 0);
+        rc = 0;
+    } else if (rc == 0) {
+        *out = 0;
+        rc = KZ_ENOTFOUND;
+    }
+    kz_dbres_done(r);
+    return rc;
+}
+
+int kz_dbres_next(kz_dbres *r) { return r->db->ops->next(r); }
+int64_t kz_dbres_int(kz_dbres *r, int col) { return r->db->ops->col_int(r, col); }
+const char *kz_dbres_text(kz_dbres *r, int col, size_t *len) { return r->db->ops->col_text(r, col, len); }
+int kz_dbres_null(kz_dbres *r, int col) { return r->db->ops->col_null(r, col); }
+void kz_dbres_done(kz_dbres *r) { if (r) r->db->ops->done(r); }
+
+int kz_db_begin(kz_db *db)
+{
+    return kz_db_exec(db, !strcmp(db->ops->scheme, "sqlite") ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+int kz_db_commit(kz_db *db) { return kz_db_exec(db, "COMMIT"); }
+int kz_db_rollback(kz_db *db) { return kz_db_exec(db, "ROLLBACK"); }

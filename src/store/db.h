@@ -1,0 +1,90 @@
+/*
+ * store/db.h - the SQL driver under the store: one interface, a backend per
+ * database (store/sqlite.c now; store/pg.c for PostgreSQL next).
+ *
+ * The store writes its SQL once, in the subset SQLite and PostgreSQL share
+ * (ON CONFLICT ... DO UPDATE, RETURNING), with parameters written $1, $2...;
+ * a backend translates what it must (SQLite reads them as ?1, ?2).
+ * Schema differences (identity columns) live in store/migrations.c.
+ *
+ * Not thread-safe: one kz_db per thread or process.
+ */
+#ifndef KZ_DB_H
+#define KZ_DB_H
+
+#include "util/kz.h"
+
+typedef enum kz_dbtype { KZ_DB_NULL, KZ_DB_INT, KZ_DB_TEXT } kz_dbtype;
+
+typedef struct kz_dbval {
+    kz_dbtype   type;
+    int64_t     i;
+    const char *s;          /* KZ_DB_TEXT: need not be NUL-terminated */
+    size_t      n;
+} kz_dbval;
+
+static inline kz_dbval kz_dbint(int64_t i) { kz_dbval v = { KZ_DB_INT, i, NULL, 0 }; return v; }
+static inline kz_dbval kz_dbnull(void) { kz_dbval v = { KZ_DB_NULL, 0, NULL, 0 }; return v; }
+static inline kz_dbval kz_dbtext(const char *s, size_t n)
+{
+    kz_dbval v = { s ? KZ_DB_TEXT : KZ_DB_NULL, 0, s, n };
+    return v;
+}
+static inline kz_dbval kz_dbstr(const char *s) { return kz_dbtext(s, s ? strlen(s) : 0); }
+
+typedef struct kz_db kz_db;
+typedef struct kz_dbres kz_dbres;
+
+typedef struct kz_db_ops {
+    const char *scheme;                                     /* "sqlite", "postgresql" */
+    int  (*open)(kz_db **out, const char *target, char *err, size_t errsz);
+    void (*close)(kz_db *db);
+    int  (*query)(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
+    int  (*next)(kz_dbres *r);
+    int64_t     (*col_int)(kz_dbres *r, int col);
+    const char *(*col_text)(kz_dbres *r, int col, size_t *len);
+    int  (*col_null)(kz_dbres *r, int col);
+    void (*done)(kz_dbres *r);
+    const char *(*errmsg)(kz_db *db);
+    int  busy_code;                                         /* retryable: locked, serialization */
+} kz_db_ops;
+
+/* Open "sqlite:PATH", a plain PATH (SQLite), or "postgresql://..." /
+ * "postgres://...".  On failure returns KZ_EDB (or KZ_EINVAL for an unknown
+ * scheme) and writes the reason into err. */
+int  kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz);
+void kz_db_close(kz_db **dbp);                              /* NULL-safe */
+const char *kz_db_scheme(const kz_db *db);
+const char *kz_db_errmsg(kz_db *db);
+
+/* Run sql with parameters.  With res, the caller walks the rows with
+ * kz_dbres_next() (1 row, 0 end, <0 error) and must call kz_dbres_done();
+ * without, rows are discarded.  0 or KZ_EDB (KZ_EBUSY when the database is
+ * locked or a serialization failure asks for a retry). */
+int kz_db_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
+int kz_db_exec(kz_db *db, const char *sql);                 /* no parameters, no rows */
+
+/* One row, one integer column: *out (0 and KZ_ENOTFOUND when no row). */
+int kz_db_int(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t *out);
+
+int         kz_dbres_next(kz_dbres *r);
+int64_t     kz_dbres_int(kz_dbres *r, int col);
+const char *kz_dbres_text(kz_dbres *r, int col, size_t *len);  /* NULL for NULL */
+int         kz_dbres_null(kz_dbres *r, int col);
+void        kz_dbres_done(kz_dbres *r);                     /* NULL-safe */
+
+/* Transactions: BEGIN (IMMEDIATE on SQLite), COMMIT, ROLLBACK. */
+int kz_db_begin(kz_db *db);
+int kz_db_commit(kz_db *db);
+int kz_db_rollback(kz_db *db);
+
+/* Internal to store/: the backends, and the db header they share. */
+struct kz_db {
+    const kz_db_ops *ops;
+};
+struct kz_dbres {
+    kz_db *db;
+};
+extern const kz_db_ops kz_db_sqlite_ops;
+
+#endif

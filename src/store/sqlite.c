@@ -1,0 +1,213 @@
+/*
+ * store/sqlite.c - the SQLite backend of store/db.h (the embedded default).
+ *
+ * WAL journal, synchronous=NORMAL (durable at checkpoints, never corrupt),
+ * foreign keys on, a 10 s busy timeout so concurrent processes wait rather
+ * than fail.  Prepared statements are cached by their SQL text (hash, then
+ * the text itself), so the hot loops of ingest prepare each statement once.
+ */
+#include "db.h"
+#include <sqlite3.h>
+#include <xxhash.h>
+
+#define CACHE 64
+
+typedef struct sqres {
+    kz_dbres      base;
+    sqlite3_stmt *st;
+} sqres;
+
+typedef struct sqdb {
+    kz_db    base;
+    sqlite3 *h;
+    struct { uint64_t key; char *sql; sqlite3_stmt *st; } cache[CACHE];
+    size_t   ncache, next_evict;
+    sqres    res;                 /* one result walk at a time */
+} sqdb;
+
+static int sq_open(kz_db **out, const char *target, char *err, size_t errsz)
+{
+    sqdb *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    d->base.ops = &kz_db_sqlite_ops;
+    int rc = sqlite3_open_v2(target, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", target, d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+        sqlite3_close(d->h);
+        free(d);
+        return KZ_EDB;
+    }
+    sqlite3_busy_timeout(d->h, 10000);
+    sqlite3_extended_result_codes(d->h, 1);
+    char *msg = NULL;
+    if (sqlite3_exec(d->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", target, msg ? msg : "cannot set up the database");
+        sqlite3_free(msg);
+        sqlite3_close(d->h);
+        free(d);
+        return KZ_EDB;
+    }
+    *out = &d->base;
+    return 0;
+}
+
+static void sq_close(kz_db *db)
+{
+    sqdb *d = (sqdb *)db;
+    for (size_t i = 0; i < d->ncache; i++) {
+        sqlite3_finalize(d->cache[i].st);
+        free(d->cache[i].sql);
+    }
+    sqlite3_close(d->h);
+    free(d);
+}
+
+/* $1 -> ?1, outside string literals */
+static char *translate(const char *sql)
+{
+    size_t n = strlen(sql);
+    char *o = malloc(n + 1);
+    if (!o)
+        return NULL;
+    int quoted = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = sql[i];
+        if (c == '\'')
+            quoted = !quoted;
+        o[i] = (!quoted && c == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9') ? '?' : c;
+    }
+    return o;
+}
+
+static int map_rc(int rc)
+{
+    int base = rc & 0xff;
+    if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+        return KZ_EBUSY;
+    return KZ_EDB;
+}
+
+static sqlite3_stmt *prepare(sqdb *d, const char *sql, int *rcp)
+{
+    uint64_t key = XXH3_64bits(sql, strlen(sql));
+    for (size_t i = 0; i < d->ncache; i++)
+        if (d->cache[i].key == key && !strcmp(d->cache[i].sql, sql))
+            return d->cache[i].st;
+    char *t = translate(sql);
+    sqlite3_stmt *st = NULL;
+    if (!t) {
+        *rcp = KZ_ENOMEM;
+        return NULL;
+    }
+    int rc = sqlite3_prepare_v2(d->h, t, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        free(t);
+        *rcp = map_rc(rc);
+        return NULL;
+    }
+    size_t slot = d->ncache < CACHE ? d->ncache++ : d->next_evict++ % CACHE;
+    if (d->cache[slot].st) {
+        sqlite3_finalize(d->cache[slot].st);
+        free(d->cache[slot].sql);
+    }
+    d->cache[slot].key = key;
+    d->cache[slot].sql = kz_strdup(sql);
+    d->cache[slot].st = st;
+    free(t);
+    if (!d->cache[slot].sql) {
+        sqlite3_finalize(st);
+        d->cache[slot].st = NULL;
+        d->ncache = slot;
+        *rcp = KZ_ENOMEM;
+        return NULL;
+    }
+    return st;
+}
+
+static int sq_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
+{
+    sqdb *d = (sqdb *)db;
+    int rc = KZ_EDB;
+    sqlite3_stmt *st = prepare(d, sql, &rc);
+    if (!st)
+        return rc;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (int i = 0; i < np; i++) {
+        int brc;
+        switch (p[i].type) {
+        case KZ_DB_INT:  brc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
+        case KZ_DB_TEXT: brc = sqlite3_bind_text(st, i + 1, p[i].s, (int)p[i].n, SQLITE_TRANSIENT); break;
+        default:         brc = sqlite3_bind_null(st, i + 1); break;
+        }
+        if (brc != SQLITE_OK)
+            return map_rc(brc);
+    }
+    if (res) {
+        d->res.base.db = db;
+        d->res.st = st;
+        *res = &d->res.base;
+        return 0;
+    }
+    for (;;) {
+        int s = sqlite3_step(st);
+        if (s == SQLITE_DONE) {
+            sqlite3_reset(st);
+            return 0;
+        }
+        if (s != SQLITE_ROW) {
+            sqlite3_reset(st);
+            return map_rc(s);
+        }
+    }
+}
+
+static int sq_next(kz_dbres *r)
+{
+    sqres *q = (sqres *)r;
+    int s = sqlite3_step(q->st);
+    if (s == SQLITE_ROW)
+        return 1;
+    if (s == SQLITE_DONE)
+        return 0;
+    return map_rc(s);
+}
+
+static int64_t sq_int(kz_dbres *r, int col) { return sqlite3_column_int64(((sqres *)r)->st, col); }
+
+static const char *sq_text(kz_dbres *r, int col, size_t *len)
+{
+    sqlite3_stmt *st = ((sqres *)r)->st;
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    if (len)
+        *len = s ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    return s;
+}
+
+static int sq_null(kz_dbres *r, int col)
+{
+    return sqlite3_column_type(((sqres *)r)->st, col) == SQLITE_NULL;
+}
+
+static void sq_done(kz_dbres *r) { sqlite3_reset(((sqres *)r)->st); }
+
+static const char *sq_errmsg(kz_db *db) { return sqlite3_errmsg(((sqdb *)db)->h); }
+
+const kz_db_ops kz_db_sqlite_ops = {
+    .scheme = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .query = sq_query,
+    .next = sq_next,
+    .col_int = sq_int,
+    .col_text = sq_text,
+    .col_null = sq_null,
+    .done = sq_done,
+    .errmsg = sq_errmsg,
+    .busy_code = KZ_EBUSY,
+};

@@ -1,0 +1,104 @@
+/*
+ * store/store.h - what kuzet remembers: items, detections, cases, and (for
+ * the workflow in the next stage) decisions, notices, appeals, accounts and
+ * the audit log.
+ *
+ * One interface over store/db.h, so the same code runs on SQLite (the
+ * embedded default, a file) and on PostgreSQL.  The database is chosen by a
+ * URI: "sqlite:PATH" or a path, or "postgresql://...".  The schema is
+ * versioned (store/migrations.c); a database newer than this binary is
+ * refused with KZ_EVERSION, an older one must be migrated first
+ * (kz_store_migrate, `kuzet db migrate`).
+ *
+ * A kz_store is not thread-safe; messages about the last failure are in
+ * kz_store_errmsg().
+ */
+#ifndef KZ_STORE_H
+#define KZ_STORE_H
+
+#include "util/kz.h"
+#include "store/db.h"
+
+typedef struct kz_migration {
+    int         version;
+    const char *summary;
+    const char *sql;            /* {ID} = the dialect's identity primary key */
+} kz_migration;
+
+extern const kz_migration kz_migrations[];
+extern const size_t kz_nmigrations;
+
+typedef struct kz_store kz_store;
+
+#define KZ_STORE_DEFAULT "sqlite:kuzet.db"
+
+/* Open the database at uri (NULL: $KUZET_DB, else KZ_STORE_DEFAULT).
+ * need_current: refuse (KZ_EVERSION) unless the schema is exactly the one
+ * this binary knows; otherwise only refuse a newer one.  On failure *out is
+ * NULL and err holds the reason. */
+int  kz_store_open(kz_store **out, const char *uri, int need_current, char *err, size_t errsz);
+void kz_store_close(kz_store **sp);                 /* NULL-safe; sets *sp = NULL */
+const char *kz_store_errmsg(const kz_store *s);
+const char *kz_store_uri(const kz_store *s);
+kz_db *kz_store_db(kz_store *s);
+
+/* Schema version of the database (0: empty) and of this binary. */
+int kz_store_version(kz_store *s, int *current, int *latest);
+/* Apply every missing migration, each in its own transaction. */
+int kz_store_migrate(kz_store *s, int *from, int *to);
+
+/* The time now, as stored: "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
+void kz_store_now(char out[21]);
+
+/* ---- items and detections ------------------------------------------------ */
+
+typedef struct kz_item_in {
+    const char *url;         size_t url_len;        /* may be NULL */
+    const char *platform;    size_t platform_len;   /* may be NULL */
+    const char *source_ref;  size_t source_ref_len; /* the record's id in its source */
+    const char *lang;        size_t lang_len;
+    const char *published;   size_t published_len;
+    const char *text;        size_t text_len;       /* the content scanned */
+} kz_item_in;
+
+typedef struct kz_detection_in {
+    const char *rule_id;
+    const char *category;
+    const char *method;      /* "rule", "regex" or "hash" */
+    int         weight;
+    uint32_t    start, end;  /* byte span in the text */
+} kz_detection_in;
+
+typedef struct kz_flag_in {
+    const char *category;
+    int         score;
+} kz_flag_in;
+
+typedef struct kz_ingest_out {
+    int64_t item_id;
+    int     item_created;    /* 0: the URL or content was seen before */
+    size_t  cases_opened;
+} kz_ingest_out;
+
+/* Store one scanned record: the item is found by canonical URL, else by
+ * content hash, and updated (last seen) or created; its detections are
+ * recorded; each flagged category opens a case in state "detected" unless
+ * the item already has a case for it.  Every change is in the audit log.
+ * Call inside kz_store_begin/commit for speed. */
+int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
+                    const kz_flag_in *f, size_t nf, kz_ingest_out *out);
+
+int kz_store_begin(kz_store *s);
+int kz_store_commit(kz_store *s);
+int kz_store_rollback(kz_store *s);
+
+/* Append an audit entry (hash-chained onto the previous one). */
+int kz_store_audit(kz_store *s, const char *actor, const char *action, const char *entity,
+                   int64_t entity_id, const char *before, const char *after);
+
+/* The hash of an audit entry, as 64 hex digits (store/audit.h). */
+void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const char *actor,
+                         const char *action, const char *entity, int64_t entity_id,
+                         const char *before, const char *after, char hex[65]);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * tests/t_store.c - the SQLite store: migrations and the version guard,
+ * ingest deduplication, and the audit log's tamper evidence (an edited row,
+ * a deleted row, a truncated tail, a forged checkpoint), each on a copy.
+ */
+#include "kt.h"
+#include "store/audit.h"
+#include "store/store.h"
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static const char *mkdb(const char *name)
+{
+    static char path[128];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/kt-store-XXXXXX");
+        if (!mkdtemp(dir)) abort();
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+static void cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) kt_fail(__FILE__, __LINE__, "cleanup failed");
+    dir[0] = '\0';
+}
+
+static kz_store *fresh(const char *name)
+{
+    char err[512];
+    kz_store *s = NULL;
+    int from, to;
+    if (kz_store_open(&s, mkdb(name), 0, err, sizeof err) != 0) {
+        kt_fail(__FILE__, __LINE__, "open: %s", err);
+        return NULL;
+    }
+    KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
+    KT_EQ_INT(from, 0);
+    KT_EQ_INT(to, kz_migrations[kz_nmigrations - 1].version);
+    return s;
+}
+
+static void ingest_some(kz_store *s, int n)
+{
+    KT_EQ_INT(kz_store_begin(s), 0);
+    for (int i = 0; i < n; i++) {
+        char url[64], text[64];
+        snprintf(url, sizeof url, "https://example.kz/p/%d", i);
+        snprintf(text, sizeof text, "закладка номер %d", i);
+        kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text) };
+        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16 };
+        kz_flag_in f = { "drugs", 50 };
+        kz_ingest_out out;
+        KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+    }
+    KT_EQ_INT(kz_store_commit(s), 0);
+}
+
+static void raw_sql(const char *path, const char *sql)
+{
+    sqlite3 *h = NULL;
+    if (sqlite3_open(path, &h) != SQLITE_OK || sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        kt_fail(__FILE__, __LINE__, "raw sql failed: %s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+}
+
+static int64_t verify(const char *path, char *why, size_t whysz)
+{
+    char err[512];
+    kz_store *s = NULL;
+    kz_audit_report rep;
+    if (kz_store_open(&s, path, 1, err, sizeof err) != 0) {
+        kt_fail(__FILE__, __LINE__, "open: %s", err);
+        return -1;
+    }
+    KT_EQ_INT(kz_audit_verify(s, &rep), 0);
+    if (why) snprintf(why, whysz, "%s", rep.why);
+    kz_store_close(&s);
+    return rep.bad_seq;
+}
+
+KT_TEST(store_version_guard)
+{
+    char err[512];
+    kz_store *s = fresh("v.db");
+    kz_store_close(&s);
+    /* never initialised: commands that need the schema refuse */
+    KT_EQ_INT(kz_store_open(&s, mkdb("empty.db"), 1, err, sizeof err), KZ_EVERSION);
+    KT_CHECK(strstr(err, "run 'kuzet db init'") != NULL);
+    /* newer than this binary: refused, even for migrate */
+    raw_sql(mkdb("v.db"), "INSERT INTO kz_migrations VALUES (999, 'future', '2030-01-01T00:00:00Z')");
+    KT_EQ_INT(kz_store_open(&s, mkdb("v.db"), 0, err, sizeof err), KZ_EVERSION);
+    KT_CHECK(strstr(err, "schema version 999, newer than this kuzet") != NULL);
+    KT_CHECK(s == NULL);
+    cleanup();
+}
+
+KT_TEST(store_ingest_dedupes_by_url_and_content)
+{
+    kz_store *s = fresh("d.db");
+    kz_ingest_out o1, o2, o3;
+    kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8 };
+    kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8 };
+    kz_flag_in f = { "drugs", 60 };
+    KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
+    KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o2), 0);      /* same URL */
+    KT_EQ_INT(o1.item_created, 1);
+    KT_EQ_INT(o2.item_created, 0);
+    KT_EQ_INT(o1.item_id, o2.item_id);
+    KT_EQ_INT(o1.cases_opened, 1);
+    KT_EQ_INT(o2.cases_opened, 0);                                   /* one case per category */
+    KT_EQ_INT(kz_store_ingest(s, &b, NULL, 0, NULL, 0, &o3), 0);     /* no URL: by content */
+    KT_EQ_INT(o3.item_created, 0);
+    KT_EQ_INT(o3.item_id, o1.item_id);
+    kz_store_close(&s);
+    cleanup();
+}
+
+KT_TEST(audit_detects_edit_delete_truncate_forgery)
+{
+    char line[512], why[256], key[128], cmd[512];
+    kz_store *s = fresh("a.db");
+    ingest_some(s, 10);                                               /* 20 entries */
+    snprintf(key, sizeof key, "%s/key", dir);
+    KT_EQ_INT(kz_audit_checkpoint(s, key, line, sizeof line), 0);
+    KT_CHECK(strncmp(line, "20 ", 3) == 0);
+    kz_store_close(&s);
+    KT_EQ_INT(verify(mkdb("a.db"), NULL, 0), 0);
+
+    static const struct { const char *sql; int64_t bad; const char *why; } cases[] = {
+        { "UPDATE audit_log SET actor = 'someone' WHERE seq = 5", 5, "was changed" },
+        { "UPDATE audit_log SET after_state = NULL WHERE seq = 12", 12, "was changed" },
+        { "DELETE FROM audit_log WHERE seq = 7", 7, "is missing" },
+        { "DELETE FROM audit_log WHERE seq > 15", 16, "truncated" },
+        { "UPDATE audit_checkpoints SET hash = replace(hash, substr(hash, 1, 1), 'f')", 20,
+          "bad signature" },
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy.db'", mkdb("a.db"), dir);
+        KT_EQ_INT(system(cmd), 0);
+        raw_sql(mkdb("copy.db"), cases[i].sql);
+        int64_t bad = verify(mkdb("copy.db"), why, sizeof why);
+        if (bad != cases[i].bad || !strstr(why, cases[i].why))
+            kt_fail(__FILE__, __LINE__, "%s: bad entry %lld (%s), expected %lld (%s)",
+                    cases[i].sql, (long long)bad, why, (long long)cases[i].bad, cases[i].why);
+    }
+    cleanup();
+}
