@@ -1,0 +1,94 @@
+/*
+ * bench/collisions/collisions.c - how lossy is normalization on ordinary
+ * words?  For a word list (one word per line, hunspell "/FLAGS" suffixes
+ * stripped), counts the distinct words (case-folded only) and how many of
+ * them share their normalized form with another distinct word: a measure
+ * of the false positives normalization can add, since a rule word matches
+ * every word with the same normalized form.  Spellings that differ only by
+ * ё/е count as one word.
+ *
+ *   collisions WORDLIST [EXAMPLES]
+ *
+ * Prints words, forms, colliding words and their share, and EXAMPLES
+ * (default 8) colliding groups.  Not a test; run by bench/collisions/run.
+ */
+#include "util/kz.h"
+#include "text/norm.h"
+#include <utf8proc.h>
+
+typedef struct entry { char *word; char *form; } entry;
+
+static int by_form(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    int c = strcmp(x->form, y->form);
+    return c ? c : strcmp(x->word, y->word);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: collisions WORDLIST [EXAMPLES]\n");
+        return 2;
+    }
+    int examples = argc > 2 ? atoi(argv[2]) : 8;
+    FILE *f = fopen(argv[1], "r");
+    if (!f) { perror(argv[1]); return 2; }
+    kz_norm *nm = kz_norm_new();
+    size_t cap = 1 << 16, n = 0;
+    entry *e = malloc(cap * sizeof *e);
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, f)) > 0) {
+        char *slash = strchr(line, '/');
+        if (slash) *slash = '\0';
+        line[strcspn(line, "\r\n\t ")] = '\0';
+        if (!line[0] || (line[0] >= '0' && line[0] <= '9') || strchr(line, '\''))
+            continue;
+        /* the word itself, case-folded: distinct words are distinct after this */
+        utf8proc_uint8_t *folded = NULL;
+        if (utf8proc_map((const utf8proc_uint8_t *)line, 0, &folded,
+                         UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) < 0)
+            continue;
+        /* ё and е are one letter written two ways: the dictionary lists
+         * both spellings of many words, which are not collisions */
+        for (char *q = (char *)folded; (q = strstr(q, "\xD1\x91")) != NULL; q += 2)
+            memcpy(q, "\xD0\xB5", 2);
+        kz_normtext t;
+        if (kz_norm_run(nm, line, strlen(line), &t) != 0 || t.nwords != 1) {
+            free(folded);
+            continue;
+        }
+        if (n == cap) e = realloc(e, (cap *= 2) * sizeof *e);
+        e[n].word = (char *)folded;
+        e[n].form = kz_strndup(t.words[0].sp[0].s, t.words[0].sp[0].len);
+        n++;
+    }
+    fclose(f);
+    qsort(e, n, sizeof *e, by_form);
+    size_t words = 0, forms = 0, colliding = 0, shown = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i, distinct = 0;
+        while (j < n && !strcmp(e[j].form, e[i].form)) {
+            if (j == i || strcmp(e[j].word, e[j - 1].word)) distinct++;
+            j++;
+        }
+        words += distinct;
+        forms++;
+        if (distinct > 1) {
+            colliding += distinct;
+            if ((int)shown < examples && distinct <= 4) {
+                printf("  %s <-", e[i].form);
+                for (size_t k = i; k < j; k++)
+                    if (k == i || strcmp(e[k].word, e[k - 1].word)) printf(" %s", e[k].word);
+                printf("\n");
+                shown++;
+            }
+        }
+        i = j;
+    }
+    printf("%s: %zu words, %zu normalized forms; %zu words (%.2f%%) share their form with another word\n",
+           argv[1], words, forms, colliding, words ? 100.0 * (double)colliding / (double)words : 0.0);
+    return 0;
+}
