@@ -108,24 +108,6 @@ static inline uint64_t hash_bytes(const char *p, size_t n)
     return h ? h : 1;
 }
 
-/* ---- growable arrays ----------------------------------------------------- */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return KZ_ENOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-#define GROW(a, cap, need) grow((void **)&(a), &(cap), (need), sizeof(*(a)))
-
 /* ---- tables -------------------------------------------------------------- */
 
 static int table_init(table *t, size_t entries)
@@ -181,7 +163,7 @@ static void table_add(table *t, uint32_t *next, uint64_t key, uint32_t ph)
 
 static int pool_add(kz_scanner *s, const char *p, size_t n, uint32_t *off)
 {
-    if (GROW(s->pool, s->cappool, s->npool + n + 1))
+    if (KZ_GROW(s->pool, s->cappool, s->npool + n + 1))
         return KZ_ENOMEM;
     memcpy(s->pool + s->npool, p, n);
     *off = (uint32_t)s->npool;
@@ -213,8 +195,8 @@ static int add_phrase(kz_scanner *s, uint32_t rule, uint8_t kind,
                       const kz_spelling *sp, size_t nw, int stem)
 {
     int rc;
-    if ((rc = GROW(s->ph, s->capph, s->nph + 1)) != 0 ||
-        (rc = GROW(s->pw, s->cappw, s->npw + nw)) != 0)
+    if ((rc = KZ_GROW(s->ph, s->capph, s->nph + 1)) != 0 ||
+        (rc = KZ_GROW(s->pw, s->cappw, s->npw + nw)) != 0)
         return rc;
     phrase *p = &s->ph[s->nph];
     p->rule = rule;
@@ -533,7 +515,7 @@ void kz_scan_ctx_free(kz_scan_ctx *c)
 static int add_raw(kz_scan_ctx *c, uint32_t rule, uint8_t kind, uint32_t ns, uint32_t ne)
 {
     if (!c->matched[rule] && !c->cancelled[rule]) {
-        if (GROW(c->touched, c->captouched, c->ntouched + 1))
+        if (KZ_GROW(c->touched, c->captouched, c->ntouched + 1))
             return KZ_ENOMEM;
         c->touched[c->ntouched++] = rule;
     }
@@ -546,7 +528,7 @@ static int add_raw(kz_scan_ctx *c, uint32_t rule, uint8_t kind, uint32_t ns, uin
         c->dropped++;
         return 0;
     }
-    if (GROW(c->raw, c->capraw, c->nraw + 1))
+    if (KZ_GROW(c->raw, c->capraw, c->nraw + 1))
         return KZ_ENOMEM;
     c->raw[c->nraw++] = (rawhit){ rule, ns, ne, kind };
     return 0;
@@ -720,7 +702,7 @@ int kz_scan(kz_scan_ctx *c, const char *text, size_t n, kz_result *res)
         }
 
     /* hits of rules that count, in original offsets, sorted, unique */
-    if (GROW(c->hits, c->caphits, c->nraw + 1))
+    if (KZ_GROW(c->hits, c->caphits, c->nraw + 1))
         return KZ_ENOMEM;
     size_t nh = 0;
     for (size_t i = 0; i < c->nraw; i++) {

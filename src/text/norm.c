@@ -67,24 +67,6 @@ enum {
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
 
-#define GROW(arr, cap, need) \
-    grow_array((void **)&(arr), &(cap), (need), sizeof(*(arr)))
-
-static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return KZ_ENOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 kz_norm *kz_norm_new(void)
 {
     if (kz_tables_init() != 0)
@@ -107,7 +89,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
 {
     /* each input byte folds to at most KZ_FOLD_MAX code points, but real
      * text is close to one per code point: grow as needed */
-    if (GROW(n->f, n->capf, len + 16))
+    if (KZ_GROW(n->f, n->capf, len + 16))
         return KZ_ENOMEM;
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, nf = 0, bad = 0;
@@ -129,7 +111,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         if (KZ_LIKELY(cp < 0x10000)) {
             uint32_t e1 = kz_fold1_tab[cp];
             if (KZ_LIKELY(!(e1 & KZ_FOLD1_SLOW))) {
-                if (KZ_UNLIKELY(nf >= n->capf) && GROW(n->f, n->capf, nf + 16))
+                if (KZ_UNLIKELY(nf >= n->capf) && KZ_GROW(n->f, n->capf, nf + 16))
                     return KZ_ENOMEM;
                 fch *x = &n->f[nf++];
                 x->cp = e1 & 0xFFFFFF;
@@ -152,7 +134,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         }
         if (cnt == 0 && nf > 0)          /* a mark, ь, an invisible: part of */
             n->f[nf - 1].e = (uint32_t)(i + k);   /* the span before it */
-        if (KZ_UNLIKELY(nf + cnt > n->capf) && GROW(n->f, n->capf, nf + cnt + 16))
+        if (KZ_UNLIKELY(nf + cnt > n->capf) && KZ_GROW(n->f, n->capf, nf + cnt + 16))
             return KZ_ENOMEM;
         for (size_t c = 0; c < cnt; c++) {
             fch *x = &n->f[nf++];
@@ -174,7 +156,7 @@ static int out_reserve(kz_norm *n, size_t bytes)
 {
     if (n->nout + bytes > n->capout) {
         size_t cap = n->capout;
-        if (GROW(n->out, cap, n->nout + bytes + 1))
+        if (KZ_GROW(n->out, cap, n->nout + bytes + 1))
             return KZ_ENOMEM;
         uint32_t *a = realloc(n->ms, cap * sizeof *a);
         if (!a) return KZ_ENOMEM;
@@ -213,7 +195,7 @@ static int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
 
 static int alt_cp(kz_norm *n, uint32_t cp)
 {
-    if (n->nalt + 4 > n->capalt && GROW(n->alt, n->capalt, n->nalt + 5))
+    if (n->nalt + 4 > n->capalt && KZ_GROW(n->alt, n->capalt, n->nalt + 5))
         return KZ_ENOMEM;
     n->nalt += kz_utf8_encode(cp, n->alt + n->nalt);
     return 0;
@@ -392,7 +374,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
 static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int to_text)
 {
     int rc;
-    if ((rc = GROW(n->m, n->capm, cnt + 1)) != 0 || (rc = GROW(n->lc, n->caplc, cnt + 1)) != 0)
+    if ((rc = KZ_GROW(n->m, n->capm, cnt + 1)) != 0 || (rc = KZ_GROW(n->lc, n->caplc, cnt + 1)) != 0)
         return rc;
     wordinfo wi;
     word_info(n->f, ix, cnt, &wi);
@@ -438,7 +420,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
 
 static int push_tok(tokb **arr, size_t *num, size_t *cap, const tokb *t)
 {
-    if (GROW(*arr, *cap, *num + 1))
+    if (KZ_GROW(*arr, *cap, *num + 1))
         return KZ_ENOMEM;
     (*arr)[(*num)++] = *t;
     return 0;
@@ -495,7 +477,7 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     for (;;) {
         if (p >= nf || !word_char(f, nf, p) || (p + 1 < nf && word_char(f, nf, p + 1)))
             break;
-        if (GROW(n->ix, n->capix, k + 1))
+        if (KZ_GROW(n->ix, n->capix, k + 1))
             return 0;
         n->ix[k++] = (uint32_t)p;
         if (is_letter(f[p].cls)) letters++; else digits++;
@@ -527,7 +509,7 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
 static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
-    if (out_reserve(n, (b - a) * 4 + 1) || GROW(n->w, n->capw, n->nw + 1))
+    if (out_reserve(n, (b - a) * 4 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1))
         return KZ_ENOMEM;
     uint32_t start = (uint32_t)n->nout, prev = 0;
     char *o = n->out;
@@ -563,7 +545,7 @@ static int emit_chunk(kz_norm *n, size_t a, size_t b)
         c++;
     if (c == b)
         return emit_cyrillic(n, a, b);
-    if (GROW(n->ix, n->capix, b - a))
+    if (KZ_GROW(n->ix, n->capix, b - a))
         return KZ_ENOMEM;
     for (size_t i = a; i < b; i++)
         n->ix[i - a] = (uint32_t)i;
@@ -661,7 +643,7 @@ static int pass2(kz_norm *n)
             if (q + 1 < n->nw) n->w[q].flags |= KZ_TOK_CONT_NEXT;
         }
         size_t k = 0;
-        if (GROW(n->ix, n->capix, last - i))
+        if (KZ_GROW(n->ix, n->capix, last - i))
             return KZ_ENOMEM;
         for (size_t q = i; q < last; q++)
             if (word_char(f, nf, q))
@@ -682,7 +664,7 @@ static int pass2(kz_norm *n)
 
 static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst, size_t *cap)
 {
-    if (GROW(*dst, *cap, cnt + 1))
+    if (KZ_GROW(*dst, *cap, cnt + 1))
         return KZ_ENOMEM;
     for (size_t i = 0; i < cnt; i++) {
         kz_token *t = &(*dst)[i];

@@ -30,6 +30,23 @@ char *kz_strndup(const char *s, size_t n)
 
 char *kz_strdup(const char *s) { return kz_strndup(s, strlen(s)); }
 
+int kz_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    if (c > SIZE_MAX / elem)
+        return KZ_ENOMEM;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return KZ_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 #include "utf8.h"
 
 size_t kz_utf8_invalid_count(const char *s, size_t n)
