@@ -100,6 +100,9 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         if (u[i] < 0x80) {
             cp = u[i];
             k = 1;
+        } else if (u[i] >= 0xC2 && u[i] < 0xE0 && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
+            cp = ((u[i] & 0x1Fu) << 6) | (u[i + 1] & 0x3Fu);      /* Cyrillic, Greek... */
+            k = 2;
         } else {
             k = kz_utf8_decode(u + i, len - i, &cp);
             if (KZ_UNLIKELY(k == 0)) {
@@ -270,6 +273,10 @@ static uint32_t digraph(const uint32_t *c, size_t i, size_t n, size_t *used)
     return 0;
 }
 
+#define DIGRAPH_STARTS ((1u << ('s' - 'a')) | (1u << ('z' - 'a')) | (1u << ('c' - 'a')) | \
+                        (1u << ('k' - 'a')) | (1u << ('g' - 'a')) | (1u << ('n' - 'a')) | \
+                        (1u << ('y' - 'a')))
+
 typedef struct wordinfo {
     int      ctx;
     int      leet_ok;      /* digits are letters in this word */
@@ -341,7 +348,9 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
         size_t used = 1;
         int li = lat_index(cp);
         if (li >= 0) {
-            uint32_t d = visual ? 0 : digraph(c, i, cnt, &used);
+            /* only s z c k g n y start a digraph */
+            uint32_t d = visual || li >= 26 || !((DIGRAPH_STARTS >> li) & 1) ? 0
+                         : digraph(c, i, cnt, &used);
             if (d) {
                 out = d;
                 e = f[ix[i + used - 1]].e;
@@ -358,7 +367,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
             if (nm > 0) m[nm - 1].e = e;      /* an apostrophe: part of the letter */
             continue;
         }
-        if (nm > 0 && m[nm - 1].cp == out && (is_letter(kz_cls_of(out)))) {
+        if (nm > 0 && m[nm - 1].cp == out && (out >= 0x400 || is_letter(kz_cls_of(out)))) {
             m[nm - 1].e = e;                  /* stretched letter: one */
             continue;
         }
@@ -514,19 +523,19 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
     uint32_t start = (uint32_t)n->nout, prev = 0;
     char *o = n->out;
     size_t no = n->nout;
+    uint32_t *ms = n->ms, *me = n->me;
     for (size_t i = a; i < b; i++) {
-        uint32_t cp = f[i].cp;
+        uint32_t cp = f[i].cp;                  /* U+0400..U+052F: two bytes */
         if (cp == prev) {                       /* stretched letter: one */
-            n->me[no - 1] = n->me[no - 2] = f[i].e;
+            me[no - 1] = me[no - 2] = f[i].e;
             continue;
         }
         prev = cp;
-        size_t k = kz_utf8_encode(cp, o + no);
-        for (size_t j = 0; j < k; j++) {
-            n->ms[no + j] = f[i].s;
-            n->me[no + j] = f[i].e;
-        }
-        no += k;
+        o[no] = (char)(0xC0 | (cp >> 6));
+        o[no + 1] = (char)(0x80 | (cp & 0x3F));
+        ms[no] = ms[no + 1] = f[i].s;
+        me[no] = me[no + 1] = f[i].e;
+        no += 2;
     }
     n->nout = no;
     tokb *t = &n->w[n->nw++];
