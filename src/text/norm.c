@@ -183,7 +183,7 @@ static inline void out_put(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
     n->nout += k;
 }
 
-static int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
+static inline int out_cp(kz_norm *n, uint32_t cp, uint32_t s, uint32_t e)
 {
     if (n->nout + 4 > n->capout && out_reserve(n, 5))
         return KZ_ENOMEM;
@@ -513,6 +513,81 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     return 0;
 }
 
+/* A word of lowercase ASCII letters (English, Kazakh and Russian in
+ * informal Latin): read by sound, with digraphs, straight to the output;
+ * when every letter is a Cyrillic look-alike ("PAPA", "the"), also by look,
+ * as the alternate.  Words with j (two readings) take the general path. */
+static int emit_latin(kz_norm *n, size_t a, size_t b)
+{
+    const fch *f = n->f;
+    size_t cnt = b - a;
+    int look = 1;
+    for (size_t i = a; i < b; i++) {
+        uint32_t cp = f[i].cp;
+        look &= kz_lat_lookalike[cp - 'a'];
+    }
+    if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
+        KZ_GROW(n->lc, n->caplc, cnt + 1))
+        return KZ_ENOMEM;
+    uint32_t *c = n->lc;
+    for (size_t i = 0; i < cnt; i++)
+        c[i] = f[a + i].cp;
+    uint32_t start = (uint32_t)n->nout, prev = 0;
+    char *o = n->out;
+    uint32_t *ms = n->ms, *me = n->me;
+    size_t no = n->nout;
+    for (size_t i = 0; i < cnt;) {
+        uint32_t cp = c[i], out = 0, s0 = f[a + i].s;
+        size_t used = 1;
+        int li = (int)(cp - 'a');
+        if ((DIGRAPH_STARTS >> li) & 1)
+            out = digraph(c, i, cnt, &used);
+        if (!out) {
+            out = kz_lat_phonetic[li];
+            used = 1;
+        }
+        uint32_t e0 = f[a + i + used - 1].e;
+        i += used;
+        if (out == prev) {                      /* letter runs: one */
+            me[no - 1] = me[no - 2] = e0;
+            continue;
+        }
+        prev = out;
+        o[no] = (char)(0xC0 | (out >> 6));
+        o[no + 1] = (char)(0x80 | (out & 0x3F));
+        ms[no] = ms[no + 1] = s0;
+        me[no] = me[no + 1] = e0;
+        no += 2;
+    }
+    n->nout = no;
+    tokb *t = &n->w[n->nw++];
+    t->start = start;
+    t->end = (uint32_t)no;
+    t->nsp = 1;
+    t->flags = 0;
+    t->sp[0] = (spref){ start, (uint32_t)no - start, 0 };
+    if (look) {                                 /* the reading by look */
+        if (KZ_GROW(n->alt, n->capalt, n->nalt + cnt * 2 + 1))
+            return KZ_ENOMEM;
+        uint32_t at = (uint32_t)n->nalt;
+        prev = 0;
+        for (size_t i = 0; i < cnt; i++) {
+            uint32_t v = kz_lat_visual[c[i] - 'a'];
+            if (v == prev)
+                continue;
+            prev = v;
+            n->alt[n->nalt++] = (char)(0xC0 | (v >> 6));
+            n->alt[n->nalt++] = (char)(0x80 | (v & 0x3F));
+        }
+        uint32_t l = (uint32_t)n->nalt - at;
+        if (l == t->sp[0].len && memcmp(n->alt + at, n->out + start, l) == 0)
+            n->nalt = at;                       /* the same spelling */
+        else
+            t->sp[t->nsp++] = (spref){ at, l, 1 };
+    }
+    return 0;
+}
+
 /* The common case, a word of Cyrillic letters only: no script, leet or
  * digraph question, no alternates; map it straight to the output. */
 static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
@@ -567,6 +642,18 @@ static int emit_chunk(kz_norm *n, size_t a, size_t b)
     return 0;
 }
 
+/* Does a word end at e for the fast paths: a space, a line break or
+ * punctuation follows, or a joiner ("конец." , "a/") that joins nothing. */
+static inline int word_ends(const fch *f, size_t nf, size_t e)
+{
+    if (e >= nf)
+        return 1;
+    unsigned ce = f[e].cls;
+    if (ce == KZ_C_SPACE || ce == KZ_C_NL || ce == KZ_C_PUNCT)
+        return 1;
+    return ce == KZ_C_JOIN && (e + 1 >= nf || !word_char(f, nf, e + 1));
+}
+
 static int pass2(kz_norm *n)
 {
     fch *f = n->f;
@@ -595,9 +682,19 @@ static int pass2(kz_norm *n)
             size_t e = i + 1;
             while (e < nf && f[e].cls == KZ_C_CYR)
                 e++;
-            unsigned ce = e < nf ? f[e].cls : KZ_C_SPACE;
-            if (e - i > 1 && (ce == KZ_C_SPACE || ce == KZ_C_NL || ce == KZ_C_PUNCT)) {
+            if (e - i > 1 && word_ends(f, nf, e)) {
                 if ((rc = emit_cyrillic(n, i, e)) != 0)
+                    return rc;
+                i = e;
+                continue;
+            }
+        }
+        if (c == KZ_C_LAT && f[i].cp >= 'a' && f[i].cp <= 'z' && f[i].cp != 'j') {
+            size_t e = i + 1;
+            while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j')
+                e++;
+            if (e - i > 1 && word_ends(f, nf, e)) {
+                if ((rc = emit_latin(n, i, e)) != 0)
                     return rc;
                 i = e;
                 continue;

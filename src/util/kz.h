@@ -69,7 +69,8 @@ char *kz_strdup(const char *s);
 /* Grow the array *p of elem-sized items so that it holds at least need
  * (capacity doubles, from 64); 0 or KZ_ENOMEM, leaving *p as it was. */
 int kz_grow(void **p, size_t *cap, size_t need, size_t elem);
-#define KZ_GROW(arr, cap, need) kz_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+#define KZ_GROW(arr, cap, need) \
+    ((need) <= (cap) ? 0 : kz_grow((void **)&(arr), &(cap), (need), sizeof(*(arr))))
 
 #include "banned.h"
 
