@@ -337,9 +337,10 @@ static int host_label(kz_url *u, const char *s, size_t n, char *o, size_t *w, si
         *w += n;
         return 0;
     }
-    /* libidn2 silently drops some ASCII (with STD3 rules) or makes an
-     * A-label whose basic part could form "%XX" with its neighbours, so
-     * only letters, digits, '-' and '_' may sit beside non-ASCII. */
+    /* An A-label repeats the label's ASCII; anything but letters, digits,
+     * '-' and '_' there ('%', ':', '/', ...) would change how the canonical
+     * URL parses again.  (STD3 rules are no help: libidn2 drops such
+     * characters silently.) */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80 && !(c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
@@ -362,6 +363,13 @@ static int host_label(kz_url *u, const char *s, size_t n, char *o, size_t *w, si
         return fail(u, "host is not a valid name: %s", idn2_strerror(rc));
     }
     size_t an = strlen(a);
+    for (size_t i = 0; i < an; i++) {
+        char c = a[i];      /* U+FF1A maps to ':', U+FF0F to '/': not in a name */
+        if (!(c == '-' || c == '_' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+            idn2_free(a);
+            return fail(u, "host is not a valid name: it maps to '%c'", c);
+        }
+    }
     if (*w + an > cap) {
         idn2_free(a);
         return fail(u, "host longer than %d bytes", KZ_URL_MAX_HOST);
@@ -378,6 +386,8 @@ static int canon_name(kz_url *u, const char *h, size_t n, char *o, size_t *on)
 {
     char t[KZ_URL_MAX_INPUT + 1], idn[KZ_URL_MAX_INPUT + 1];
     size_t tn = squeeze_dots(t, h, n), w = 0;
+    if (memchr(t, '[', tn) || memchr(t, ']', tn))
+        return fail(u, "bad IPv6 address");           /* brackets only around one */
     for (size_t i = 0; i < tn; i++)
         if (t[i] >= 'A' && t[i] <= 'Z')
             t[i] = (char)(t[i] - 'A' + 'a');
@@ -656,7 +666,11 @@ int kz_url_parse(kz_url *u, const char *in, size_t n)
             goto out;
         u->query_len = t->len - u->query_off;
     }
+    if (t->len > KZ_URL_MAX_INPUT)      /* escaping grew it: keep it re-parsable */
+        return fail(u, "canonical URL longer than %d bytes", KZ_URL_MAX_INPUT);
 out:
+    if (rc == KZ_ETOOBIG)               /* cannot happen with OUT_MAX; be safe */
+        return fail(u, "canonical URL longer than %d bytes", KZ_URL_MAX_INPUT);
     if (rc) {
         kz_buf_reset(t);
         snprintf(u->why, sizeof u->why, "%s", kz_strerror(rc));

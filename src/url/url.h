@@ -21,7 +21,8 @@
  * canon(canon(x)) == canon(x) for every x that canonicalizes.
  *
  * Thread-safety: every function may be called from any thread; a kz_url or
- * kz_url_exprs must not be used by two threads at once.
+ * kz_url_exprs must not be used by two threads at once.  Parsing works in
+ * bounded arrays on the stack (about 50 KiB).
  */
 #ifndef KZ_URL_H
 #define KZ_URL_H
@@ -63,7 +64,8 @@ void kz_url_release(kz_url *u);     /* NULL-safe; u can be reused after init */
  * held.  Returns 0; KZ_EINVAL when the input is not a usable URL, with a
  * one-line reason in u->why ("empty URL", "no host", "bad IPv6 address",
  * "invalid punycode in host", "unsupported scheme 'ftp'", "URL longer than
- * 8192 bytes", ...); or KZ_ENOMEM.  On failure u holds no URL.
+ * 8192 bytes", "canonical URL longer than 8192 bytes" (escaping can
+ * triple the length), ...); or KZ_ENOMEM.  On failure u holds no URL.
  */
 int kz_url_parse(kz_url *u, const char *in, size_t n);
 
