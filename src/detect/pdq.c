@@ -22,53 +22,98 @@ static void dct_init(void)
             dct_m[i][j] = (float)(scale * cos((M_PI / 2.0 / 64.0) * (double)(i + 1) * (double)(2 * j + 1)));
 }
 
-/* Box filter of one line: a window of `win` samples centred on each output
- * (half = (win + 2) / 2 samples up to and including it), shrinking at both
- * ends, the mean of what it covers. */
-static void box_line(const float *in, float *out, uint32_t n, size_t stride, uint32_t win)
+/*
+ * Box filter: each output is the mean of a window of `win` samples around
+ * it (half = (win + 2) / 2 of them up to and including it), the window
+ * shrinking at both ends.  Done as a running sum: the entering sample is
+ * added before the leaving one is subtracted.
+ *
+ * Along rows, KZ_ROWS rows are filtered together (independent sums, so the
+ * CPU overlaps them); along columns, all columns are swept together row by
+ * row (contiguous, vectorised).  Each line's arithmetic is exactly that of
+ * a one-line filter.
+ */
+#define KZ_ROWS 8
+
+static void box_rows(const float *in, float *out, uint32_t w, uint32_t nr, uint32_t win)
 {
-    uint32_t half = (win + 2) / 2;
-    size_t ri = 0, li = 0, oi = 0;
-    float sum = 0.0f;
+    float sum[KZ_ROWS] = { 0 };
+    uint32_t half = (win + 2) / 2, ri = 0, li = 0, oi = 0;
     int cnt = 0;
-    for (uint32_t i = 0; i + 1 < half; i++) {        /* fill, no output */
-        sum += in[ri];
+    for (uint32_t i = 0; i + 1 < half; i++, ri++) {        /* fill, no output */
+        for (uint32_t r = 0; r < nr; r++)
+            sum[r] += in[(size_t)r * w + ri];
         cnt++;
-        ri += stride;
     }
-    for (uint32_t i = 0; i < win - half + 1; i++) {  /* growing window */
-        sum += in[ri];
+    for (uint32_t i = 0; i < win - half + 1; i++, ri++, oi++) {   /* growing */
         cnt++;
-        out[oi] = sum / (float)cnt;
-        ri += stride;
-        oi += stride;
+        for (uint32_t r = 0; r < nr; r++) {
+            sum[r] += in[(size_t)r * w + ri];
+            out[(size_t)r * w + oi] = sum[r] / (float)cnt;
+        }
     }
-    for (uint32_t i = 0; i < n - win; i++) {         /* full window */
-        sum += in[ri];
-        sum -= in[li];
-        out[oi] = sum / (float)cnt;
-        li += stride;
-        ri += stride;
-        oi += stride;
-    }
-    for (uint32_t i = 0; i + 1 < half; i++) {        /* shrinking window */
-        sum -= in[li];
+    for (uint32_t i = 0; i < w - win; i++, ri++, li++, oi++)      /* full */
+        for (uint32_t r = 0; r < nr; r++) {
+            sum[r] += in[(size_t)r * w + ri];
+            sum[r] -= in[(size_t)r * w + li];
+            out[(size_t)r * w + oi] = sum[r] / (float)cnt;
+        }
+    for (uint32_t i = 0; i + 1 < half; i++, li++, oi++) {         /* shrinking */
         cnt--;
-        out[oi] = sum / (float)cnt;
-        li += stride;
-        oi += stride;
+        for (uint32_t r = 0; r < nr; r++) {
+            sum[r] -= in[(size_t)r * w + li];
+            out[(size_t)r * w + oi] = sum[r] / (float)cnt;
+        }
     }
 }
 
-void kz_pdq_downsample(float *luma, float *tmp, uint32_t w, uint32_t h, float out[64 * 64])
+static void box_cols(const float *restrict in, float *restrict out, float *restrict sum,
+                     uint32_t w, uint32_t h, uint32_t win)
+{
+    uint32_t half = (win + 2) / 2;
+    size_t ri = 0, li = 0, oi = 0;
+    int cnt = 0;
+    for (uint32_t x = 0; x < w; x++)
+        sum[x] = 0.0f;
+    for (uint32_t i = 0; i + 1 < half; i++, ri += w) {
+        for (uint32_t x = 0; x < w; x++)
+            sum[x] += in[ri + x];
+        cnt++;
+    }
+    for (uint32_t i = 0; i < win - half + 1; i++, ri += w, oi += w) {
+        cnt++;
+        float c = (float)cnt;
+        for (uint32_t x = 0; x < w; x++) {
+            sum[x] += in[ri + x];
+            out[oi + x] = sum[x] / c;
+        }
+    }
+    float c = (float)cnt;
+    for (uint32_t i = 0; i < h - win; i++, ri += w, li += w, oi += w)
+        for (uint32_t x = 0; x < w; x++) {
+            sum[x] += in[ri + x];
+            sum[x] -= in[li + x];
+            out[oi + x] = sum[x] / c;
+        }
+    for (uint32_t i = 0; i + 1 < half; i++, li += w, oi += w) {
+        cnt--;
+        c = (float)cnt;
+        for (uint32_t x = 0; x < w; x++) {
+            sum[x] -= in[li + x];
+            out[oi + x] = sum[x] / c;
+        }
+    }
+}
+
+void kz_pdq_downsample(float *luma, float *tmp, float *sums, uint32_t w, uint32_t h,
+                       float out[64 * 64])
 {
     uint32_t win_r = (w + 2 * 64 - 1) / (2 * 64);    /* along rows: from the width */
     uint32_t win_c = (h + 2 * 64 - 1) / (2 * 64);
     for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t y = 0; y < h; y++)
-            box_line(luma + (size_t)y * w, tmp + (size_t)y * w, w, 1, win_r);
-        for (uint32_t x = 0; x < w; x++)
-            box_line(tmp + x, luma + x, h, w, win_c);
+        for (uint32_t y = 0; y < h; y += KZ_ROWS)
+            box_rows(luma + (size_t)y * w, tmp + (size_t)y * w, w, KZ_MIN(KZ_ROWS, h - y), win_r);
+        box_cols(tmp, luma, sums, w, h, win_c);
     }
     for (int i = 0; i < 64; i++) {
         size_t si = (size_t)(((i + 0.5) * h) / 64);
@@ -176,18 +221,24 @@ int kz_pdq_hash_pixels(const uint8_t *px, uint32_t w, uint32_t h, int channels,
         return 0;
     }
     size_t np = (size_t)ow * oh;
-    float *luma = kz_malloc(np * 2 * sizeof *luma);
-    if (!luma)
+    float *luma = kz_malloc((np * 2 + ow) * sizeof *luma);
+    uint32_t *sxs = kz_malloc(ow * sizeof *sxs);
+    if (!luma || !sxs) {
+        free(luma);
+        free(sxs);
         return KZ_ENOMEM;
-    float *tmp = luma + np;
+    }
+    float *tmp = luma + np, *sums = tmp + np;
     /* Nearest neighbour as the reference's image library does it: output
      * x reads input floor(x * w / 512). */
+    for (uint32_t x = 0; x < ow; x++)
+        sxs[x] = sample ? (uint32_t)(((double)x * w) / ow) : x;
     for (uint32_t y = 0; y < oh; y++) {
         size_t sy = sample ? (size_t)(((double)y * h) / oh) : y;
         const uint8_t *row = px + sy * stride;
         float *o = luma + (size_t)y * ow;
         for (uint32_t x = 0; x < ow; x++) {
-            size_t sx = sample ? (size_t)(((double)x * w) / ow) : x;
+            size_t sx = sxs[x];
             if (channels == 1) {
                 o[x] = (float)row[sx];
             } else {
@@ -200,8 +251,9 @@ int kz_pdq_hash_pixels(const uint8_t *px, uint32_t w, uint32_t h, int channels,
     if (ow == 64 && oh == 64)
         memcpy(small, luma, sizeof small);
     else
-        kz_pdq_downsample(luma, tmp, ow, oh, small);
+        kz_pdq_downsample(luma, tmp, sums, ow, oh, small);
     free(luma);
+    free(sxs);
     if (quality)
         *quality = kz_pdq_quality(small);
     kz_pdq_dct(small, dct);

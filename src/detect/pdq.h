@@ -66,9 +66,10 @@ int kz_pdq_hash_pixels(const uint8_t *px, uint32_t w, uint32_t h, int channels,
                        int nhash, int *quality);
 
 /* The steps, for tests and for callers that already have a 64x64 luma. */
-/* Two-pass Jarosz filter of luma (w x h, row-major; overwritten, tmp is
- * scratch of the same size) and decimation to out (64x64). */
-void kz_pdq_downsample(float *luma, float *tmp, uint32_t w, uint32_t h, float out[64 * 64]);
+/* Two-pass Jarosz filter of luma (w x h, row-major; overwritten; tmp is
+ * scratch of the same size, sums of w floats) and decimation to out. */
+void kz_pdq_downsample(float *luma, float *tmp, float *sums, uint32_t w, uint32_t h,
+                       float out[64 * 64]);
 /* Coefficients (1..16) x (1..16) of the 2D DCT-II of in (64x64). */
 void kz_pdq_dct(const float in[64 * 64], float out[16 * 16]);
 /* Quality 0..100 of a 64x64 luma. */

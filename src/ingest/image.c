@@ -31,7 +31,7 @@ struct lim {
     size_t max_bytes;
     uint32_t max_side, min_side;
     uint64_t max_pixels;
-    bool no_orient;
+    bool no_orient, jpeg_luma;
 };
 
 static void seterr(char *err, const char *fmt, ...) KZ_PRINTF(2, 3);
@@ -249,6 +249,7 @@ static int jpg_decode(struct jpg_ctx *x, const uint8_t *data, size_t n,
     case JCS_GRAYSCALE: ci->out_color_space = JCS_GRAYSCALE; break;
     case JCS_CMYK:
     case JCS_YCCK: ci->out_color_space = JCS_CMYK; cmyk = 1; break;
+    case JCS_YCbCr: ci->out_color_space = l->jpeg_luma ? JCS_GRAYSCALE : JCS_RGB; break;
     default: ci->out_color_space = JCS_RGB; break;
     }
     if (l->min_side) {
@@ -634,6 +635,7 @@ int kz_image_decode(const void *data, size_t n, const kz_image_opts *opts,
         .max_pixels = opts && opts->max_pixels ? opts->max_pixels : KZ_IMAGE_MAX_PIXELS,
         .min_side = opts ? opts->min_side : 0,
         .no_orient = opts ? opts->no_orient : false,
+        .jpeg_luma = opts ? opts->jpeg_luma : false,
     };
     int rc = KZ_EINVAL;
     kz_image *im = NULL;

@@ -48,6 +48,9 @@ typedef struct kz_image_opts {
      * DCT) as long as both sides stay >= min_side.  0: full size. */
     uint32_t min_side;
     bool     no_orient;    /* ignore the EXIF orientation */
+    /* JPEG only: output the decoded luminance (the file's Y channel, which
+     * is 0.299 R + 0.587 G + 0.114 B) as grey, skipping the chroma. */
+    bool     jpeg_luma;
 } kz_image_opts;
 
 typedef struct kz_image kz_image;
