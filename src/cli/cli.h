@@ -17,8 +17,10 @@ int cmd_normalize(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_url(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
+struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);

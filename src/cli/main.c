@@ -19,6 +19,7 @@ static const struct kz_cmd {
     { "ingest",    cmd_ingest,    "scan posts and store items, detections and cases" },
     { "db",        cmd_db,        "create, migrate and inspect the database" },
     { "audit",     cmd_audit,     "verify the audit log; sign checkpoints" },
+    { "check",     cmd_check,     "is a URL blocked, and by which entry" },
     { "url", cmd_url, "canonical URLs, lookup expressions, registrable domains" },
     { "hash", cmd_hash, "image and content hashes (PDQ, SHA-256)" },
 };

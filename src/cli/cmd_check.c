@@ -1,0 +1,149 @@
+/*
+ * cli/cmd_check.c - kuzet check: is this URL blocked, and by what?
+ *
+ * The blocklist comes from a list file for now (an export, or entries
+ * written by hand); reading the active decisions from the store comes with
+ * the review workflow.
+ */
+#include "cli.h"
+#include "act/blocklist.h"
+#include <errno.h>
+#include <getopt.h>
+
+static const char usage_text[] =
+    "usage: kuzet check --list FILE [URL...]\n"
+    "\n"
+    "Says for each URL (from the arguments, or one per line on stdin) whether the\n"
+    "blocklist in FILE blocks it, matching as Safe Browsing does: a domain entry\n"
+    "covers its subdomains and every path, a URL entry ending in '/' covers what\n"
+    "is below it.  Prints one line per URL, in order:\n"
+    "  blocked ID EXPRESSION     (the entry that matched, most specific first)\n"
+    "  ok\n"
+    "  error: REASON             (the URL cannot be canonicalized)\n"
+    "FILE has one entry per line: 'domain HOST [ID]' or 'url URL [ID]'; '#' starts\n"
+    "a comment.  ID defaults to the line number.  A bad entry is reported and\n"
+    "left out; the others still apply.\n"
+    "Exit status: 0 nothing blocked, 1 something blocked or an error, 2 usage.\n";
+
+/* Load the entries of path into b; a bad entry is reported and left out.
+ * 0, -1 when some entry was bad, -2 when the file cannot be read. */
+static int load_list(kz_blocklist *b, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
+        return -2;
+    }
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    int bad = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = '\0';
+        char *save = NULL, *kind = strtok_r(line, " \t\r\n", &save);
+        if (!kind)
+            continue;
+        char *target = strtok_r(NULL, " \t\r\n", &save), *ids = strtok_r(NULL, " \t\r\n", &save);
+        long long id = (long long)lineno;
+        char *end = NULL;
+        if (ids && ((id = strtoll(ids, &end, 10)), *end)) {
+            kz_cli_err("%s:%zu: the id must be a number, not '%s'", path, lineno, ids);
+            bad = 1;
+            continue;
+        }
+        const char *why = NULL;
+        int rc;
+        if (!target || (strcmp(kind, "domain") && strcmp(kind, "url"))) {
+            kz_cli_err("%s:%zu: expected 'domain HOST [ID]' or 'url URL [ID]'", path, lineno);
+            bad = 1;
+            continue;
+        }
+        rc = !strcmp(kind, "domain") ? kz_blocklist_add_domain(b, target, strlen(target), id, &why)
+                                     : kz_blocklist_add_url(b, target, strlen(target), id, &why);
+        if (rc == KZ_EINVAL) {
+            kz_cli_err("%s:%zu: %s", path, lineno, why ? why : "bad entry");
+            bad = 1;
+        } else if (rc) {
+            kz_cli_err("%s", kz_strerror(rc));
+            free(line);
+            fclose(f);
+            return -2;
+        }
+    }
+    free(line);
+    fclose(f);
+    return bad ? -1 : 0;
+}
+
+static int check_one(const kz_blocklist *b, kz_blocklist_ctx *c, const char *url, size_t n)
+{
+    int64_t id;
+    const char *expr;
+    int rc = kz_blocklist_check(b, c, url, n, &id, &expr);
+    if (rc == 1) {
+        printf("blocked %lld %s\n", (long long)id, expr);
+        return 1;
+    }
+    if (rc == 0) {
+        fputs("ok\n", stdout);
+        return 0;
+    }
+    printf("error: %s\n", rc == KZ_EINVAL ? c->url.why : kz_strerror(rc));
+    return 1;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "list", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *list = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': list = optarg; break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (!list) {
+        kz_cli_err("check needs --list FILE");
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    kz_blocklist *b = kz_blocklist_new();
+    if (!b) {
+        kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+        return KZ_EXIT_FAIL;
+    }
+    int bad = load_list(b, list);
+    if (bad == -2) {
+        kz_blocklist_free(b);
+        return KZ_EXIT_FAIL;
+    }
+    kz_blocklist_ctx ctx;
+    kz_blocklist_ctx_init(&ctx);
+    int any = 0;
+    if (optind < argc) {
+        for (int i = optind; i < argc; i++)
+            any |= check_one(b, &ctx, argv[i], strlen(argv[i]));
+    } else {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, stdin)) >= 0) {
+            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                len--;
+            any |= check_one(b, &ctx, line, (size_t)len);
+        }
+        free(line);
+    }
+    kz_blocklist_ctx_release(&ctx);
+    kz_blocklist_free(b);
+    return any || bad ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+}
