@@ -20,6 +20,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_url(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
+int cmd_cases(int argc, char **argv);
+int cmd_users(int argc, char **argv);
+/* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */
 struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 
 /* "kuzet: " + message on stderr. */

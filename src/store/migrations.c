@@ -122,6 +122,18 @@ const kz_migration kz_migrations[] = {
       "  at TEXT NOT NULL,"
       "  public_key TEXT NOT NULL,"
       "  signature TEXT NOT NULL);" },
+    /* migration 2 - the review workflow (src/case/, docs/workflow.md) */
+    { 2, "workflow: notice deadlines per category, appeal bookkeeping, evidence retention",
+      "CREATE TABLE category_deadlines ("
+      "  category TEXT PRIMARY KEY,"
+      "  seconds BIGINT NOT NULL CHECK (seconds >= 0));"
+      "INSERT INTO category_deadlines (category, seconds) VALUES"
+      "  ('terrorism', 3600), ('csam', 3600), ('bullying', 86400), ('*', 86400);"
+      "ALTER TABLE appeals ADD COLUMN case_state_before TEXT;"
+      "ALTER TABLE items ADD COLUMN removed_at TEXT;"
+      "ALTER TABLE items ADD COLUMN evidence_purged_at TEXT;"
+      "CREATE INDEX notices_by_decision ON notices(decision_id);"
+      "CREATE INDEX appeals_by_decision ON appeals(decision_id);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

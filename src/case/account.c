@@ -1,0 +1,469 @@
+/*
+ * case/account.c - accounts, roles, password hashing (Argon2id, libsodium)
+ * and the acting session, plus the helpers the workflow shares
+ * (case/actor_int.h).
+ */
+#include "case/actor_int.h"
+#include <sodium.h>
+#include <stdarg.h>
+
+/* Argon2id cost: libsodium's "interactive" limits, 2 passes over 64 MiB.
+ * OWASP ASVS 4.0 (2.4.1) / the OWASP password storage cheat sheet ask for
+ * at least 19 MiB and 2 passes; 64 MiB costs an attacker 3x more memory
+ * per guess, and takes about 0.1 s here.  The parameters are stored in
+ * each hash, so raising them later keeps old hashes verifiable. */
+#define PW_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define PW_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+static const char *const roles[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
+
+unsigned kz__role_bit(const char *role)
+{
+    for (size_t i = 0; i < KZ_ARRAY_LEN(roles); i++)
+        if (role && !strcmp(role, roles[i]))
+            return 1u << i;
+    return 0;
+}
+
+int kz_account_role_ok(const char *role) { return kz__role_bit(role) != 0; }
+
+int kz_account_name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n < 1 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    /* the audit log's names for kuzet itself */
+    return strcmp(name, "system") && strcmp(name, "ingest");
+}
+
+int kz__fail(kz_actor *a, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kz__dbfail(kz_actor *a, int rc, const char *what)
+{
+    return kz__fail(a, rc, "%s: %s", what,
+                    rc == KZ_EDB || rc == KZ_EBUSY ? kz_db_errmsg(kz_store_db(a->s)) : kz_strerror(rc));
+}
+
+void kz__now(const kz_actor *a, char out[21])
+{
+    if (a->now[0])
+        memcpy(out, a->now, 21);
+    else
+        kz_store_now(out);
+}
+
+int kz__time_parse(const char *s, time_t *t)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *e = s ? strptime(s, "%Y-%m-%d", &tm) : NULL;
+    if (!e)
+        return KZ_EINVAL;
+    if (*e) {
+        e = strptime(e, "T%H:%M:%SZ", &tm);
+        if (!e || *e)
+            return KZ_EINVAL;
+    }
+    int mon = tm.tm_mon, day = tm.tm_mday;
+    *t = timegm(&tm);
+    if (*t == (time_t)-1)
+        return KZ_EINVAL;
+    struct tm back;
+    gmtime_r(t, &back);                          /* 2026-02-30 is not a date */
+    return back.tm_mon == mon && back.tm_mday == day ? 0 : KZ_EINVAL;
+}
+
+void kz__time_fmt(time_t t, char out[21])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int kz__begin(kz_actor *a)
+{
+    int rc = kz_store_begin(a->s);
+    return rc ? kz__fail(a, rc, "%s", kz_store_errmsg(a->s)) : 0;
+}
+
+int kz__end(kz_actor *a, int rc)
+{
+    if (rc == 0) {
+        if ((rc = kz_store_commit(a->s)) == 0)
+            return 0;
+        kz__fail(a, rc, "%s", kz_store_errmsg(a->s));
+    }
+    kz_store_rollback(a->s);
+    return rc;
+}
+
+static void role_list(unsigned mask, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < KZ_ARRAY_LEN(roles); i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        int k = snprintf(out + len, n - len, "%s%s %s", len ? " or " : "",
+                         roles[i][0] == 'a' ? "an" : "a", roles[i]);
+        if (k < 0 || (size_t)k >= n - len)
+            return;
+        len += (size_t)k;
+    }
+}
+
+int kz__need(kz_actor *a, unsigned mask, const char *what)
+{
+    char want[128];
+    role_list(mask, want, sizeof want);
+    if (a->id == 0)
+        return kz__fail(a, KZ_EPERM, "%s needs %s; the system acts for no one (log in)", what, want);
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(a->id) };
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT role, disabled FROM accounts WHERE id = $1",
+                         p, 1, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "reading the account");
+    rc = kz_dbres_next(r);
+    if (rc == 1) {
+        const char *role = kz_dbres_text(r, 0, NULL);
+        snprintf(a->role, sizeof a->role, "%s", role ? role : "");
+        rc = kz_dbres_int(r, 1) ? KZ_EPERM : 0;
+        if (rc)
+            kz__fail(a, rc, "account '%s' is disabled", a->name);
+    } else {
+        rc = rc < 0 ? kz__dbfail(a, rc, "reading the account")
+                    : kz__fail(a, KZ_EPERM, "account '%s' no longer exists", a->name);
+    }
+    kz_dbres_done(r);
+    if (rc)
+        return rc;
+    if (!(kz__role_bit(a->role) & mask))
+        return kz__fail(a, KZ_EPERM, "%s needs %s; '%s' is %s %s", what, want, a->name,
+                        a->role[0] == 'a' ? "an" : "a", a->role);
+    return 0;
+}
+
+void kz__account_name(kz_actor *a, int64_t id, char out[72])
+{
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(id) };
+    snprintf(out, 72, "?");
+    if (kz_db_query(kz_store_db(a->s), "SELECT name FROM accounts WHERE id = $1", p, 1, &r) == 0 &&
+        kz_dbres_next(r) == 1) {
+        const char *n = kz_dbres_text(r, 0, NULL);
+        snprintf(out, 72, "%s", n ? n : "?");
+    }
+    kz_dbres_done(r);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static kz_actor *actor_new(kz_store *s)
+{
+    kz_actor *a = calloc(1, sizeof *a);
+    if (a) {
+        a->s = s;
+        snprintf(a->name, sizeof a->name, "system");
+    }
+    return a;
+}
+
+int kz_account_system(kz_actor **out, kz_store *s)
+{
+    *out = actor_new(s);
+    return *out ? 0 : KZ_ENOMEM;
+}
+
+void kz_account_logout(kz_actor **ap)
+{
+    if (!ap || !*ap)
+        return;
+    sodium_memzero(*ap, sizeof **ap);
+    free(*ap);
+    *ap = NULL;
+}
+
+const char *kz_account_errmsg(const kz_actor *a) { return a->err; }
+const char *kz_account_name(const kz_actor *a) { return a->name; }
+const char *kz_account_role(const kz_actor *a) { return a->role; }
+
+int kz_account_set_clock(kz_actor *a, const char *now)
+{
+    time_t t;
+    if (!now) {
+        a->now[0] = '\0';
+        return 0;
+    }
+    if (strlen(now) != 20 || kz__time_parse(now, &t))
+        return kz__fail(a, KZ_EINVAL, "'%s' is not a time like 2026-01-31T12:00:00Z", now);
+    memcpy(a->now, now, 21);
+    return 0;
+}
+
+/* The refusal, audited in a transaction of its own. */
+static int auth_failure(kz_store *s, const char *name, int64_t id, const char *reason,
+                        char *why, size_t whysz)
+{
+    kz_buf after;
+    kz_buf_init(&after, 4096);
+    snprintf(why, whysz, "%s", reason);
+    int rc = kz_buf_adds(&after, "{\"name\":");
+    if (!rc) rc = kz_buf_add_json_str(&after, name, strlen(name));
+    if (!rc) rc = kz_buf_adds(&after, ",\"reason\":");
+    if (!rc) rc = kz_buf_add_json_str(&after, reason, strlen(reason));
+    if (!rc) rc = kz_buf_addc(&after, '}');
+    if (!rc && (rc = kz_store_begin(s)) == 0) {
+        rc = kz_store_audit(s, kz_account_name_ok(name) ? name : "?", "auth.failure", "account", id,
+                            NULL, after.p);
+        rc = rc ? (kz_store_rollback(s), rc) : kz_store_commit(s);
+    }
+    kz_buf_release(&after);
+    if (rc)
+        snprintf(why, whysz, "%s (and the failure could not be audited: %s)", reason,
+                 kz_store_errmsg(s));
+    return KZ_EPERM;
+}
+
+int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password,
+                     char *why, size_t whysz)
+{
+    *out = NULL;
+    char reason[160], hash[crypto_pwhash_STRBYTES];
+    int64_t id = 0, disabled = 0;
+    kz_dbres *r = NULL;
+    int found = 0;
+    if (!name || !password) {
+        snprintf(why, whysz, "a name and a password are needed");
+        return KZ_EINVAL;
+    }
+    kz_dbval p[] = { kz_dbstr(name) };
+    int rc = kz_db_query(kz_store_db(s), "SELECT id, role, password_hash, disabled FROM accounts "
+                                         "WHERE name = $1", p, 1, &r);
+    if (rc) {
+        snprintf(why, whysz, "reading the account: %s", kz_db_errmsg(kz_store_db(s)));
+        return rc;
+    }
+    char role[16] = "";
+    if ((rc = kz_dbres_next(r)) == 1) {
+        size_t n = 0;
+        const char *h = kz_dbres_text(r, 2, &n), *ro = kz_dbres_text(r, 1, NULL);
+        id = kz_dbres_int(r, 0);
+        disabled = kz_dbres_int(r, 3);
+        snprintf(role, sizeof role, "%s", ro ? ro : "");
+        if (h && n < sizeof hash) {
+            memcpy(hash, h, n);
+            hash[n] = '\0';
+            found = 1;
+        }
+    }
+    kz_dbres_done(r);
+    if (rc < 0) {
+        snprintf(why, whysz, "reading the account: %s", kz_db_errmsg(kz_store_db(s)));
+        return rc;
+    }
+    if (!found) {
+        snprintf(reason, sizeof reason, "no account '%.64s'", name);
+        return auth_failure(s, name, 0, reason, why, whysz);
+    }
+    if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+        snprintf(reason, sizeof reason, "wrong password for '%s'", name);
+        return auth_failure(s, name, id, reason, why, whysz);
+    }
+    if (disabled) {
+        snprintf(reason, sizeof reason, "account '%s' is disabled", name);
+        return auth_failure(s, name, id, reason, why, whysz);
+    }
+    kz_actor *a = actor_new(s);
+    if (!a) {
+        snprintf(why, whysz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    a->id = id;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    snprintf(a->role, sizeof a->role, "%s", role);
+    *out = a;
+    return 0;
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+static int account_json(kz_buf *b, const char *name, const char *role, int disabled)
+{
+    int rc = kz_buf_adds(b, "{\"name\":");
+    if (!rc) rc = kz_buf_add_json_str(b, name, strlen(name));
+    if (!rc) rc = kz_buf_addf(b, ",\"role\":\"%s\",\"disabled\":%s}", role,
+                              disabled ? "true" : "false");
+    return rc;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static int do_add(kz_actor *a, const char *name, const char *role, const char *hash, int64_t *id)
+{
+    int64_t n = 0;
+    kz_db *db = kz_store_db(a->s);
+    int rc;
+    if (a->id == 0) {
+        /* bootstrap: only on a database with no admin, active or disabled */
+        if ((rc = kz_db_int(db, "SELECT COUNT(*) FROM accounts WHERE role = 'admin'", NULL, 0, &n)))
+            return kz__dbfail(a, rc, "counting admins");
+        if (n > 0)
+            return kz__fail(a, KZ_EPERM, "adding an account needs an admin (--as); the first admin "
+                                         "exists already");
+        if (strcmp(role, "admin"))
+            return kz__fail(a, KZ_EPERM, "the first account must be an admin, not %s %s",
+                            role[0] == 'a' ? "an" : "a", role);
+    } else if ((rc = kz__need(a, R_ADMIN, "adding an account")) != 0) {
+        return rc;
+    }
+    kz_dbval q[] = { kz_dbstr(name) };
+    rc = kz_db_int(db, "SELECT id FROM accounts WHERE name = $1", q, 1, &n);
+    if (rc == 0)
+        return kz__fail(a, KZ_EINVAL, "account '%s' exists already", name);
+    if (rc != KZ_ENOTFOUND)
+        return kz__dbfail(a, rc, "finding the account");
+    char now[21];
+    kz_store_now(now);
+    kz_dbval p[] = { kz_dbstr(name), kz_dbstr(role), kz_dbstr(hash), kz_dbstr(now) };
+    if ((rc = kz_db_int(db, "INSERT INTO accounts (name, role, password_hash, disabled, created_at) "
+                            "VALUES ($1, $2, $3, 0, $4) RETURNING id", p, 4, id)) != 0)
+        return kz__dbfail(a, rc, "adding the account");
+    kz_buf after;
+    kz_buf_init(&after, 4096);
+    rc = account_json(&after, name, role, 0);
+    if (!rc)
+        rc = kz_store_audit(a->s, a->name, "account.create", "account", *id, NULL, after.p);
+    if (rc)
+        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    kz_buf_release(&after);
+    return rc;
+}
+
+int kz_account_add(kz_actor *a, const char *name, const char *role, const char *password,
+                   int64_t *id)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int64_t tmp;
+    if (!id)
+        id = &tmp;
+    *id = 0;
+    if (!kz_account_name_ok(name))
+        return kz__fail(a, KZ_EINVAL, "'%s' is not an account name: 1 to 64 characters of a-z, "
+                        "0-9, '.', '_', '-' (and not 'system' or 'ingest')", name ? name : "");
+    if (!kz_account_role_ok(role))
+        return kz__fail(a, KZ_EINVAL, "unknown role '%s' (analyst, reviewer, supervisor, auditor, "
+                        "admin)", role ? role : "");
+    if (!password || utf8_chars(password) < KZ_PASSWORD_MIN)
+        return kz__fail(a, KZ_EINVAL, "the password must have at least %d characters",
+                        KZ_PASSWORD_MIN);
+    if (strlen(password) > KZ_PASSWORD_MAX)
+        return kz__fail(a, KZ_EINVAL, "the password is longer than %d bytes", KZ_PASSWORD_MAX);
+    /* hash before the transaction: it takes a while, and holds no lock */
+    if (crypto_pwhash_str(hash, password, strlen(password), PW_OPS, PW_MEM) != 0)
+        return kz__fail(a, KZ_ENOMEM, "hashing the password: out of memory");
+    int rc = kz__begin(a);
+    if (rc)
+        return rc;
+    rc = kz__end(a, do_add(a, name, role, hash, id));
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
+static int do_disable(kz_actor *a, const char *name)
+{
+    kz_db *db = kz_store_db(a->s);
+    kz_dbres *r = NULL;
+    int rc = kz__need(a, R_ADMIN, "disabling an account");
+    if (rc)
+        return rc;
+    kz_dbval p[] = { kz_dbstr(name) };
+    if ((rc = kz_db_query(db, "SELECT id, role, disabled FROM accounts WHERE name = $1", p, 1, &r)))
+        return kz__dbfail(a, rc, "finding the account");
+    int64_t id = 0, disabled = 0;
+    char role[16] = "";
+    if ((rc = kz_dbres_next(r)) == 1) {
+        const char *ro = kz_dbres_text(r, 1, NULL);
+        id = kz_dbres_int(r, 0);
+        disabled = kz_dbres_int(r, 2);
+        snprintf(role, sizeof role, "%s", ro ? ro : "");
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "finding the account");
+    if (!id)
+        return kz__fail(a, KZ_ENOTFOUND, "no account '%s'", name);
+    if (disabled)
+        return kz__fail(a, KZ_ESTATE, "account '%s' is disabled already", name);
+    if (!strcmp(role, "admin")) {
+        int64_t n = 0;
+        if ((rc = kz_db_int(db, "SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND "
+                                "disabled = 0", NULL, 0, &n)))
+            return kz__dbfail(a, rc, "counting admins");
+        if (n <= 1)
+            return kz__fail(a, KZ_EPERM, "'%s' is the last active admin; add another admin first",
+                            name);
+    }
+    kz_dbval q[] = { kz_dbint(id) };
+    if ((rc = kz_db_query(db, "UPDATE accounts SET disabled = 1 WHERE id = $1", q, 1, NULL)))
+        return kz__dbfail(a, rc, "disabling the account");
+    kz_buf before, after;
+    kz_buf_init(&before, 4096);
+    kz_buf_init(&after, 4096);
+    rc = account_json(&before, name, role, 0);
+    if (!rc) rc = account_json(&after, name, role, 1);
+    if (!rc)
+        rc = kz_store_audit(a->s, a->name, "account.disable", "account", id, before.p, after.p);
+    if (rc)
+        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    kz_buf_release(&before);
+    kz_buf_release(&after);
+    return rc;
+}
+
+int kz_account_disable(kz_actor *a, const char *name)
+{
+    int rc = kz__begin(a);
+    return rc ? rc : kz__end(a, do_disable(a, name ? name : ""));
+}
+
+int kz_account_list_json(kz_actor *a, kz_buf *out)
+{
+    kz_dbres *r = NULL;
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT id, name, role, disabled, created_at "
+                                            "FROM accounts ORDER BY name", NULL, 0, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "listing accounts");
+    while ((rc = kz_dbres_next(r)) == 1) {
+        size_t n = 0;
+        const char *name = kz_dbres_text(r, 1, &n), *role = kz_dbres_text(r, 2, NULL),
+                   *at = kz_dbres_text(r, 4, NULL);
+        if ((rc = kz_buf_addf(out, "{\"id\":%lld,\"name\":", (long long)kz_dbres_int(r, 0))) ||
+            (rc = kz_buf_add_json_str(out, name ? name : "", n)) ||
+            (rc = kz_buf_addf(out, ",\"role\":\"%s\",\"disabled\":%s,\"created_at\":\"%s\"}\n",
+                              role ? role : "", kz_dbres_int(r, 3) ? "true" : "false",
+                              at ? at : "")))
+            break;
+    }
+    kz_dbres_done(r);
+    return rc < 0 ? kz__dbfail(a, rc, "listing accounts") : 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * case/account.h - accounts, roles and the acting session.
+ *
+ * An account is a person who works in kuzet: a name (1-64 characters of
+ * [a-z0-9._-]), a role (analyst, reviewer, supervisor, auditor, admin) and
+ * an Argon2id password hash (libsodium crypto_pwhash_str with
+ * OPSLIMIT_INTERACTIVE = 2 passes and MEMLIMIT_INTERACTIVE = 64 MiB, above
+ * the OWASP ASVS minimum of 19 MiB and 2 passes; docs/workflow.md says why).
+ * Accounts are disabled, never deleted: decisions refer to them.
+ *
+ * Everything a person does goes through a kz_actor: kz_account_login()
+ * checks the password and gives one; kz_account_system() gives the actor
+ * that is no person (the first admin's bootstrap, deadline checks, reads,
+ * re-checks by the crawler).  The library checks the acting account's role
+ * and that it is not disabled inside the transaction of every change, so
+ * a caller cannot skip a rule.  Every change is audited (kz_store_audit);
+ * passwords and hashes never enter the audit log.
+ *
+ * Errors: KZ_EPERM (wrong password, disabled, wrong role), KZ_EINVAL (bad
+ * name, role or password), KZ_ENOTFOUND, KZ_ESTATE, storage errors; the
+ * message is kz_account_errmsg(actor).  A kz_actor borrows its store: close
+ * the actor first.  Not thread-safe.
+ */
+#ifndef KZ_ACCOUNT_H
+#define KZ_ACCOUNT_H
+
+#include "store/store.h"
+#include "util/buf.h"
+
+typedef struct kz_actor kz_actor;
+
+#define KZ_PASSWORD_MIN 12          /* characters */
+#define KZ_PASSWORD_MAX 1024        /* bytes */
+
+/* Log in: check name's password.  A wrong password, an unknown or a
+ * disabled account is refused with KZ_EPERM (the reason in why), and
+ * audited as auth.failure, in a transaction of its own; nothing else
+ * changes. */
+int  kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password,
+                      char *why, size_t whysz);
+/* The system: no account, no role. */
+int  kz_account_system(kz_actor **out, kz_store *s);
+void kz_account_logout(kz_actor **ap);                 /* NULL-safe; sets *ap = NULL */
+
+const char *kz_account_errmsg(const kz_actor *a);     /* the last failure's reason */
+const char *kz_account_name(const kz_actor *a);       /* "system" for the system */
+const char *kz_account_role(const kz_actor *a);       /* "" for the system */
+
+/* Test hook: make a's clock read now ("YYYY-MM-DDTHH:MM:SSZ"); NULL goes
+ * back to the real clock.  Only deadlines, decisions and purges read it;
+ * audit entries keep the real time. */
+int  kz_account_set_clock(kz_actor *a, const char *now);
+
+/* 1 when name is a valid account name, role a known role. */
+int kz_account_name_ok(const char *name);
+int kz_account_role_ok(const char *role);
+
+/* Add an account.  Only an admin may, except on a database that has no
+ * admin account at all: then the system may add the first one, and it
+ * must be an admin (bootstrap).  The password must have at least
+ * KZ_PASSWORD_MIN characters. */
+int kz_account_add(kz_actor *a, const char *name, const char *role, const char *password,
+                   int64_t *id);
+/* Disable an account (admin only).  The last active admin cannot be
+ * disabled; an account already disabled is KZ_ESTATE. */
+int kz_account_disable(kz_actor *a, const char *name);
+/* The accounts as JSON lines (id, name, role, disabled, created_at), by
+ * name.  Never the hash. */
+int kz_account_list_json(kz_actor *a, kz_buf *out);
+
+#endif

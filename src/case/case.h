@@ -1,0 +1,109 @@
+/*
+ * case/case.h - the review workflow: a case's states and the rules for
+ * moving between them, enforced here, in the library, whoever calls it.
+ *
+ *   detected --assign--> in_review --decide--> decided
+ *                                   \--decide (url_block, domain_block)-->
+ *                                      awaiting_approval --approve--> decided
+ *   decided --notify--> notified --comply--> complied --verify gone--> verified
+ *                       notified --deadline passed--> overdue --comply--> complied
+ *                                                     overdue --verify gone--> verified
+ *   complied --verify still online--> overdue
+ *   decided|notified|complied|overdue|verified --appeal--> appealed
+ *   appealed --resolve upheld--> (the state before the appeal)
+ *   appealed --resolve reversed--> reversed   (decisions.reversed_at set)
+ *
+ * docs/workflow.md has the table, the roles allowed for each step and the
+ * reasons.  Each call is one transaction: its checks, its change and its
+ * audit entry (before/after JSON, the acting account) are stored together
+ * or not at all.  A refused call changes nothing.
+ *
+ * Errors (message in kz_account_errmsg(a)):
+ *   KZ_ESTATE     the case is not in a state that allows this
+ *   KZ_EPERM      the acting account may not (role, two-person rule,
+ *                 appeal resolver who took part, disabled)
+ *   KZ_EINVAL     a missing or bad field; the message names it
+ *   KZ_ENOTFOUND  no such case, account or platform
+ * and storage errors.
+ */
+#ifndef KZ_CASE_H
+#define KZ_CASE_H
+
+#include "case/account.h"
+
+/* Is measure one of no_action, removal_request, geo_restriction,
+ * url_block, domain_block; is it restrictive (all but no_action); does it
+ * need a supervisor's approval (url_block, domain_block)? */
+int kz_case_measure_ok(const char *measure);
+int kz_case_measure_restrictive(const char *measure);
+int kz_case_measure_needs_approval(const char *measure);
+
+/* detected|in_review -> in_review: the case goes to a reviewer or a
+ * supervisor, by an analyst, a supervisor or an admin. */
+int kz_case_assign(kz_actor *a, int64_t case_id, const char *assignee);
+
+typedef struct kz_decision_in {
+    const char *measure;
+    const char *legal_basis;      /* the law and article; required when restrictive */
+    const char *reasons;          /* facts and reasons; always required */
+    const char *scope;            /* territorial scope; required when restrictive */
+    const char *until;            /* end: "YYYY-MM-DD[THH:MM:SSZ]", or */
+    int         days;             /* duration in days (1..3650); one is required
+                                     when restrictive */
+} kz_decision_in;
+
+/* in_review -> decided (awaiting_approval for blocks), by the account the
+ * case is assigned to.  The decision records whether detection was
+ * automated (from the case) and who decided. */
+int kz_case_decide(kz_actor *a, int64_t case_id, const kz_decision_in *d, int64_t *decision_id);
+
+/* awaiting_approval -> decided: a supervisor who is not the proposer. */
+int kz_case_approve(kz_actor *a, int64_t case_id);
+
+/* decided -> notified, for removal_request and geo_restriction: a notice
+ * to platform (NULL: the item's platform), with the deadline = now + the
+ * category's time (kz_case_deadline_*).  deadline may be NULL. */
+int kz_case_notify(kz_actor *a, int64_t case_id, const char *platform, int64_t *notice_id,
+                   char deadline[21]);
+
+/* notified|overdue -> complied: the platform's answer, at now. */
+int kz_case_comply(kz_actor *a, int64_t case_id, const char *answer);
+
+/* notified -> overdue for every case whose notice is past its deadline
+ * without compliance (the system may do this).  *moved: how many. */
+int kz_case_check_overdue(kz_actor *a, size_t *moved);
+
+/* complied|overdue -> verified when gone (the item is marked removed);
+ * still online: complied -> overdue (escalated), overdue stays.  The
+ * system may do this (the crawler's re-check). */
+int kz_case_verify(kz_actor *a, int64_t case_id, int gone);
+
+/* decided|notified|complied|overdue|verified -> appealed: an appeal by
+ * "content_owner" or "platform", with grounds, recorded by staff. */
+int kz_case_appeal(kz_actor *a, int64_t case_id, const char *by, const char *grounds,
+                   int64_t *appeal_id);
+
+/* appealed -> back where it was ("upheld") or reversed ("reversed": the
+ * measure is lifted, decisions.reversed_at set), with reasons, by a
+ * reviewer or a supervisor who neither decided nor approved the decision. */
+int kz_case_resolve_appeal(kz_actor *a, int64_t case_id, const char *outcome,
+                           const char *reasons);
+
+/* Retention: drop the evidence (items.excerpt, detections.evidence) of
+ * items verified removed more than days ago (admin or supervisor).  Each
+ * item and the run itself are audited.  *purged: how many items. */
+#define KZ_RETENTION_DAYS 183
+int kz_case_purge(kz_actor *a, int days, size_t *purged);
+
+/* Notice deadlines per category ("*": every other category), in seconds. */
+int kz_case_deadline_get(kz_actor *a, const char *category, int64_t *seconds);
+int kz_case_deadline_set(kz_actor *a, const char *category, int64_t seconds);   /* admin */
+int kz_case_deadline_list_json(kz_actor *a, kz_buf *out);
+
+/* Reading.  Cases as JSON lines (state, category: NULL for any); one case
+ * as one JSON object with its item, detections (with evidence), decisions,
+ * notices, appeals and audit trail.  KZ_ENOTFOUND for no such case. */
+int kz_case_list_json(kz_actor *a, const char *state, const char *category, kz_buf *out);
+int kz_case_show_json(kz_actor *a, int64_t case_id, kz_buf *out);
+
+#endif
