@@ -20,6 +20,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_url(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
+int cmd_robots(int argc, char **argv);
 int cmd_cases(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 /* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */

@@ -22,6 +22,7 @@ static const struct kz_cmd {
     { "check",     cmd_check,     "is a URL blocked, and by which entry" },
     { "url", cmd_url, "canonical URLs, lookup expressions, registrable domains" },
     { "hash", cmd_hash, "image and content hashes (PDQ, SHA-256)" },
+    { "robots", cmd_robots, "decide URLs under a robots.txt (RFC 9309)" },
     { "cases",     cmd_cases,     "review, decide, notify, appeal: the due-process workflow" },
     { "users",     cmd_users,     "accounts and roles of the people who review and decide" },
 };
