@@ -465,6 +465,7 @@ void kz_scanner_free(kz_scanner **sp)
 size_t kz_scanner_nrules(const kz_scanner *s) { return s->nrules; }
 const char *kz_scanner_rule_id(const kz_scanner *s, size_t r) { return s->rules[r].id; }
 size_t kz_scanner_rule_cat(const kz_scanner *s, size_t r) { return s->rules[r].cat; }
+int kz_scanner_rule_weight(const kz_scanner *s, size_t r) { return s->rules[r].weight; }
 size_t kz_scanner_ncats(const kz_scanner *s) { return s->ncats; }
 const char *kz_scanner_cat_name(const kz_scanner *s, size_t c) { return s->cats[c].name; }
 int kz_scanner_cat_threshold(const kz_scanner *s, size_t c) { return s->cats[c].threshold; }

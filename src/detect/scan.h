@@ -41,6 +41,7 @@ void kz_scanner_free(kz_scanner **sp);                  /* NULL-safe; sets *sp =
 size_t      kz_scanner_nrules(const kz_scanner *s);
 const char *kz_scanner_rule_id(const kz_scanner *s, size_t rule);
 size_t      kz_scanner_rule_cat(const kz_scanner *s, size_t rule);
+int         kz_scanner_rule_weight(const kz_scanner *s, size_t rule);
 size_t      kz_scanner_ncats(const kz_scanner *s);
 const char *kz_scanner_cat_name(const kz_scanner *s, size_t cat);
 int         kz_scanner_cat_threshold(const kz_scanner *s, size_t cat);
