@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -83,8 +84,9 @@ static int store_record(ingest *g, const kz_record *rec, const kz_result *r)
 }
 
 /* One batch in one transaction.  Returns 0, or a store error (the batch is
- * rolled back and reading stops). */
-static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_record)
+ * rolled back; KZ_EBUSY: it may be run again, with again set so the
+ * rejected lines are not reported twice). */
+static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_record, int again)
 {
     const char *p = b->in.p, *end = b->in.p + b->in.len;
     size_t line = b->first_line, oi = 0;
@@ -97,18 +99,21 @@ static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
         if (oi < b->noverlong && b->overlong[oi] == line) {
-            fprintf(stderr, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
-                    path, line, max_record);
+            if (!again)
+                fprintf(stderr, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
+                        path, line, max_record);
             rejected++;
             oi++;
         } else if (len > 0 && !(len == 1 && p[0] == '\r')) {
             kz_record rec;
             kz_result r;
             if (kz_jsonl_parse(g->jl, p, len, &rec) != 0) {
-                fprintf(stderr, "%s:%zu: %s\n", path, line, kz_jsonl_errmsg(g->jl));
+                if (!again)
+                    fprintf(stderr, "%s:%zu: %s\n", path, line, kz_jsonl_errmsg(g->jl));
                 rejected++;
             } else if ((rc = kz_scan(g->cx, rec.text, rec.text_len, &r)) != 0) {
-                fprintf(stderr, "%s:%zu: cannot scan: %s\n", path, line, kz_strerror(rc));
+                if (!again)
+                    fprintf(stderr, "%s:%zu: cannot scan: %s\n", path, line, kz_strerror(rc));
                 rejected++;
                 rc = 0;
             } else {
@@ -216,7 +221,18 @@ int cmd_ingest(int argc, char **argv)
         kz_lines_init(&rd, fd, max_record);
         int rc;
         while ((rc = kz_lines_fill(&rd, &b)) > 0) {
-            if ((rc = run_batch(&g, &b, is_stdin ? "<stdin>" : path, max_record)) != 0) {
+            /* busy (SQLite's timeout ran out; PostgreSQL: deadlock,
+             * serialization failure, lock timeout): the batch was rolled
+             * back, so run it again, backing off, up to 8 times */
+            for (int again = 0;; again++) {
+                rc = run_batch(&g, &b, is_stdin ? "<stdin>" : path, max_record, again);
+                if (rc != KZ_EBUSY || again == 8)
+                    break;
+                struct timespec ts = { 0, (50L << (again < 4 ? again : 4)) * 1000000L +
+                                          (long)(getpid() % 50) * 1000000L };
+                nanosleep(&ts, NULL);
+            }
+            if (rc != 0) {
                 kz_cli_err("%s: %s; this batch was not stored, stopping (lines from %zu)",
                            path, kz_store_errmsg(g.st), b.first_line);
                 failed = 1;

@@ -6,10 +6,8 @@
 int kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz)
 {
     *out = NULL;
-    if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11)) {
-        snprintf(err, errsz, "%s: PostgreSQL is not built into this kuzet yet", uri);
-        return KZ_EINVAL;
-    }
+    if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11))
+        return kz_db_pg_ops.open(out, uri, err, errsz);
     const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
     if (!*path) {
         snprintf(err, errsz, "'%s': no database file named", uri);
@@ -60,9 +58,14 @@ const char *kz_dbres_text(kz_dbres *r, int col, size_t *len) { return r->db->ops
 int kz_dbres_null(kz_dbres *r, int col) { return r->db->ops->col_null(r, col); }
 void kz_dbres_done(kz_dbres *r) { if (r) r->db->ops->done(r); }
 
+/* SQLite: take the write lock up front, so two writers never deadlock on
+ * upgrading.  PostgreSQL: READ COMMITTED whatever the server's default, as
+ * the audit log's lock in store.c relies on each statement seeing what was
+ * committed before the lock was granted. */
 int kz_db_begin(kz_db *db)
 {
-    return kz_db_exec(db, !strcmp(db->ops->scheme, "sqlite") ? "BEGIN IMMEDIATE" : "BEGIN");
+    return kz_db_exec(db, !strcmp(db->ops->scheme, "sqlite") ? "BEGIN IMMEDIATE"
+                                                              : "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 int kz_db_commit(kz_db *db) { return kz_db_exec(db, "COMMIT"); }
 int kz_db_rollback(kz_db *db) { return kz_db_exec(db, "ROLLBACK"); }

@@ -86,5 +86,6 @@ struct kz_dbres {
     kz_db *db;
 };
 extern const kz_db_ops kz_db_sqlite_ops;
+extern const kz_db_ops kz_db_pg_ops;
 
 #endif

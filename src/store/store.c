@@ -11,7 +11,7 @@ struct kz_store {
     kz_db *db;
     char  *uri;
     char   err[512];
-    int    in_tx;
+    int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -182,19 +182,46 @@ void kz_store_close(kz_store **sp)
     *sp = NULL;
 }
 
+/* PostgreSQL only: the audit log's "read the last entry, insert the next"
+ * must not interleave between writers, or two would both append seq N+1
+ * (one failing on the key) and the chain would fork.  So a store
+ * transaction takes this lock when it begins, as SQLite's BEGIN IMMEDIATE
+ * takes the write lock, and holds it to commit or rollback: reads made to
+ * decide a write (is this URL new? is the case in that state?) cannot race
+ * either (two ingests that both miss a new URL would otherwise collide on
+ * items_by_url, or deadlock).  Readers of the log are not blocked. */
+static int pg_write_lock(kz_store *s)
+{
+    if (s->in_tx != 1 || strcmp(kz_db_scheme(s->db), "postgresql"))
+        return 0;
+    int rc = kz_db_exec(s->db, "LOCK TABLE audit_log IN EXCLUSIVE MODE");
+    if (rc)
+        return fail(s, rc, "locking the audit log");
+    s->in_tx = 2;
+    return 0;
+}
+
 int kz_store_begin(kz_store *s)
 {
     int rc = kz_db_begin(s->db);
+    s->in_tx = !rc;
+    if (!rc && (rc = pg_write_lock(s)) != 0) {
+        kz_db_rollback(s->db);
+        s->in_tx = 0;
+        return rc;
+    }
     return rc ? fail(s, rc, "starting a transaction") : 0;
 }
 int kz_store_commit(kz_store *s)
 {
     int rc = kz_db_commit(s->db);
+    s->in_tx = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
 {
     int rc = kz_db_rollback(s->db);
+    s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
 
@@ -246,8 +273,22 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     kz_dbres *r = NULL;
     int64_t seq = 1;
     char prev[65] = ZERO_HASH, now[21], hex[65];
-    int rc = kz_db_query(s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                         NULL, 0, &r);
+    int rc;
+    if (!s->in_tx && !strcmp(kz_db_scheme(s->db), "postgresql")) {
+        /* outside a transaction: one of its own, for the lock */
+        if ((rc = kz_store_begin(s)) != 0)
+            return rc;
+        if ((rc = kz_store_audit(s, actor, action, entity, entity_id, before, after)) != 0) {
+            kz_db_rollback(s->db);
+            s->in_tx = 0;
+            return rc;
+        }
+        return kz_store_commit(s);
+    }
+    if ((rc = pg_write_lock(s)) != 0)          /* no-op after kz_store_begin */
+        return rc;
+    rc = kz_db_query(s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                     NULL, 0, &r);
     if (rc)
         return fail(s, rc, "reading the audit log");
     if ((rc = kz_dbres_next(r)) == 1) {

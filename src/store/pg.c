@@ -1,0 +1,330 @@
+/*
+ * store/pg.c - the PostgreSQL backend of store/db.h (libpq).
+ *
+ * Opens a "postgresql://" or "postgres://" URI (any libpq connection URI;
+ * client_encoding is UTF8).  Each query is one round trip with every
+ * parameter sent as text (integers in decimal, NULL as NULL); the server
+ * infers the types from the SQL.  The SELECT/INSERT/UPDATE/DELETE statements
+ * are prepared once per connection (the first CACHE of them, by their text;
+ * about half the server time of parsing each again), anything else goes
+ * through PQexecParams.  A result is walked row by row over the one PGresult
+ * held in memory, so a huge SELECT costs its size in RAM.
+ *
+ * Errors: the message of the failed result (or of the connection) is kept
+ * for errmsg.  SQLSTATE 40001 (serialization_failure), 40P01
+ * (deadlock_detected) and 55P03 (lock_not_available) are KZ_EBUSY: the
+ * transaction was rolled back by the server and may simply be run again.
+ * Server notices ("relation already exists, skipping") are dropped instead
+ * of going to stderr: library code does not print.
+ */
+#include "db.h"
+#include <libpq-fe.h>
+#include <strings.h>
+#include <xxhash.h>
+
+#define CACHE 64
+
+typedef struct pgres {
+    kz_dbres  base;
+    PGresult *r;
+    int       row, nrows;     /* row is the current one; -1 before next() */
+} pgres;
+
+typedef struct pgdb {
+    kz_db      base;
+    PGconn    *c;
+    char       err[512];      /* the last failure; "" after a success */
+    char      *scratch;       /* parameter text, reused across queries */
+    size_t     scratchsz;
+    const char **vals;
+    size_t     nvals;
+    struct { uint64_t key; char *sql; } cache[CACHE];   /* statement "kz<i>" */
+    size_t     ncache;
+} pgdb;
+
+/* msg on one line: libpq's messages end in a newline and may hold more
+ * ("...failed: Connection refused\n\tIs the server running..."). */
+static void one_line(char *out, size_t outsz, const char *msg)
+{
+    size_t o = 0;
+    int space = 0;
+    if (!msg || !*msg)
+        msg = "PostgreSQL error";
+    for (; *msg && o + 1 < outsz; msg++) {
+        if (*msg == '\n' || *msg == '\t' || *msg == ' ') {
+            space = o > 0;
+            continue;
+        }
+        if (space && o + 2 < outsz)
+            out[o++] = ' ';
+        space = 0;
+        out[o++] = *msg;
+    }
+    out[o] = '\0';
+}
+
+static void set_err(pgdb *d, const char *msg) { one_line(d->err, sizeof d->err, msg); }
+
+static void no_notices(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static int pg_open(kz_db **out, const char *target, char *err, size_t errsz)
+{
+    /* the URI is expanded as "dbname"; the other keys apply only where it
+     * does not say otherwise */
+    static const char *const keys[] = { "dbname", "fallback_application_name",
+                                        "client_encoding", NULL };
+    const char *vals[] = { target, "kuzet", "UTF8", NULL };
+    pgdb *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    d->base.ops = &kz_db_pg_ops;
+    d->c = PQconnectdbParams(keys, vals, 1);
+    if (!d->c || PQstatus(d->c) != CONNECTION_OK) {
+        /* not the URI itself: it may hold a password */
+        char msg[400];
+        one_line(msg, sizeof msg, d->c ? PQerrorMessage(d->c) : "out of memory");
+        snprintf(err, errsz, "PostgreSQL: %s", msg);
+        PQfinish(d->c);
+        free(d);
+        return KZ_EDB;
+    }
+    PQsetNoticeProcessor(d->c, no_notices, NULL);
+    *out = &d->base;
+    return 0;
+}
+
+static void pg_close(kz_db *db)
+{
+    pgdb *d = (pgdb *)db;
+    PQfinish(d->c);
+    for (size_t i = 0; i < d->ncache; i++)
+        free(d->cache[i].sql);
+    free(d->scratch);
+    free(d->vals);
+    free(d);
+}
+
+/* SQLSTATEs after which running the transaction again may succeed. */
+static int map_error(const PGresult *r)
+{
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (st && (!strcmp(st, "40001") || !strcmp(st, "40P01") || !strcmp(st, "55P03")))
+        return KZ_EBUSY;
+    return KZ_EDB;
+}
+
+/* The parameters as NUL-terminated text in d->scratch, pointed to by
+ * d->vals.  PostgreSQL text cannot hold a NUL byte, so a value with one is
+ * refused rather than cut short. */
+static int params(pgdb *d, const kz_dbval *p, int np)
+{
+    size_t need = 0;
+    for (int i = 0; i < np; i++) {
+        if (p[i].type == KZ_DB_TEXT) {
+            if (memchr(p[i].s, '\0', p[i].n)) {
+                set_err(d, "a text value holds a NUL byte, which PostgreSQL cannot store");
+                return KZ_EDB;
+            }
+            need += p[i].n + 1;
+        } else if (p[i].type == KZ_DB_INT) {
+            need += 24;
+        }
+    }
+    if ((size_t)np > d->nvals) {
+        const char **v = realloc(d->vals, (size_t)np * sizeof *v);
+        if (!v)
+            return KZ_ENOMEM;
+        d->vals = v;
+        d->nvals = (size_t)np;
+    }
+    if (need > d->scratchsz) {
+        size_t sz = need < 4096 ? 4096 : need;
+        char *s = realloc(d->scratch, sz);
+        if (!s)
+            return KZ_ENOMEM;
+        d->scratch = s;
+        d->scratchsz = sz;
+    }
+    size_t off = 0;
+    for (int i = 0; i < np; i++) {
+        char *o = d->scratch + off;
+        switch (p[i].type) {
+        case KZ_DB_INT:
+            off += (size_t)snprintf(o, 24, "%lld", (long long)p[i].i) + 1;
+            d->vals[i] = o;
+            break;
+        case KZ_DB_TEXT:
+            if (p[i].n)
+                memcpy(o, p[i].s, p[i].n);
+            o[p[i].n] = '\0';
+            off += p[i].n + 1;
+            d->vals[i] = o;
+            break;
+        default:
+            d->vals[i] = NULL;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Failed: keep the message, free r, return KZ_EBUSY or KZ_EDB. */
+static int failed(pgdb *d, PGresult *r)
+{
+    set_err(d, r ? PQresultErrorMessage(r) : PQerrorMessage(d->c));
+    int rc = map_error(r);
+    PQclear(r);
+    return rc;
+}
+
+static int ok(const PGresult *r)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* The name of sql's prepared statement, preparing it the first time; NULL
+ * when it is not to be prepared (not DML, or the cache is full). */
+static int prepared(pgdb *d, const char *sql, int np, char name[16], int *hit)
+{
+    static const char *const dml[] = { "SELECT", "INSERT", "UPDATE", "DELETE" };
+    size_t i;
+    *hit = 0;
+    for (i = 0; i < KZ_ARRAY_LEN(dml); i++)
+        if (!strncasecmp(sql, dml[i], 6))
+            break;
+    if (i == KZ_ARRAY_LEN(dml))
+        return 0;
+    uint64_t key = XXH3_64bits(sql, strlen(sql));
+    for (i = 0; i < d->ncache; i++)
+        if (d->cache[i].key == key && !strcmp(d->cache[i].sql, sql))
+            break;
+    if (i == d->ncache) {
+        if (d->ncache == CACHE)
+            return 0;
+        char *copy = kz_strdup(sql);
+        if (!copy)
+            return KZ_ENOMEM;
+        snprintf(name, 16, "kz%zu", i);
+        PGresult *r = PQprepare(d->c, name, sql, np, NULL);
+        if (!ok(r)) {
+            free(copy);
+            return failed(d, r);
+        }
+        PQclear(r);
+        d->cache[i].key = key;
+        d->cache[i].sql = copy;
+        d->ncache++;
+    }
+    snprintf(name, 16, "kz%zu", i);
+    *hit = 1;
+    return 0;
+}
+
+static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
+{
+    pgdb *d = (pgdb *)db;
+    char name[16];
+    int rc, hit;
+    d->err[0] = '\0';
+    if (res)
+        *res = NULL;
+    if ((rc = params(d, p, np)) != 0 || (rc = prepared(d, sql, np, name, &hit)) != 0)
+        return rc;
+    PGresult *r = hit ? PQexecPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)
+                      : PQexecParams(d->c, sql, np, NULL, np ? d->vals : NULL, NULL, NULL, 0);
+    if (!ok(r))
+        return failed(d, r);
+    if (!res) {
+        PQclear(r);
+        return 0;
+    }
+    pgres *q = calloc(1, sizeof *q);
+    if (!q) {
+        PQclear(r);
+        return KZ_ENOMEM;
+    }
+    q->base.db = db;
+    q->r = r;
+    q->row = -1;
+    q->nrows = PQntuples(r);
+    *res = &q->base;
+    return 0;
+}
+
+static int pg_next(kz_dbres *r)
+{
+    pgres *q = (pgres *)r;
+    if (q->row + 1 >= q->nrows) {
+        q->row = q->nrows;
+        return 0;
+    }
+    q->row++;
+    return 1;
+}
+
+static int valid(const pgres *q, int col)
+{
+    return q->row >= 0 && q->row < q->nrows && col >= 0 && col < PQnfields(q->r);
+}
+
+static int64_t pg_int(kz_dbres *r, int col)
+{
+    pgres *q = (pgres *)r;
+    if (!valid(q, col) || PQgetisnull(q->r, q->row, col))
+        return 0;
+    return strtoll(PQgetvalue(q->r, q->row, col), NULL, 10);
+}
+
+static const char *pg_text(kz_dbres *r, int col, size_t *len)
+{
+    pgres *q = (pgres *)r;
+    if (len)
+        *len = 0;
+    if (!valid(q, col) || PQgetisnull(q->r, q->row, col))
+        return NULL;
+    if (len)
+        *len = (size_t)PQgetlength(q->r, q->row, col);
+    return PQgetvalue(q->r, q->row, col);
+}
+
+static int pg_null(kz_dbres *r, int col)
+{
+    pgres *q = (pgres *)r;
+    return !valid(q, col) || PQgetisnull(q->r, q->row, col);
+}
+
+static void pg_done(kz_dbres *r)
+{
+    pgres *q = (pgres *)r;
+    PQclear(q->r);
+    free(q);
+}
+
+static const char *pg_errmsg(kz_db *db)
+{
+    pgdb *d = (pgdb *)db;
+    if (!d->err[0])
+        set_err(d, PQstatus(d->c) == CONNECTION_OK ? "no error" : PQerrorMessage(d->c));
+    return d->err;
+}
+
+const kz_db_ops kz_db_pg_ops = {
+    .scheme = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .query = pg_query,
+    .next = pg_next,
+    .col_int = pg_int,
+    .col_text = pg_text,
+    .col_null = pg_null,
+    .done = pg_done,
+    .errmsg = pg_errmsg,
+    .busy_code = KZ_EBUSY,
+};
