@@ -18,6 +18,7 @@ int cmd_db(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_url(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_robots(int argc, char **argv);

@@ -21,7 +21,13 @@ static int print_status(kz_store *s)
         kz_cli_err("%s", kz_store_errmsg(s));
         return KZ_EXIT_FAIL;
     }
-    printf("database: %s\n", kz_store_uri(s));
+    /* a URI may carry a password: never print it */
+    const char *uri = kz_store_uri(s), *at = strchr(uri, '@'), *scheme = strstr(uri, "://");
+    const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (colon)
+        printf("database: %.*s:***%s\n", (int)(colon - uri), uri, at);
+    else
+        printf("database: %s\n", uri);
     printf("schema: %d (this kuzet: %d)%s\n", cur, latest,
            cur < latest ? " - run 'kuzet db migrate'" : "");
     if (cur == 0)

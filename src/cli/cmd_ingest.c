@@ -64,7 +64,7 @@ static int store_record(ingest *g, const kz_record *rec, const kz_result *r)
         size_t cat = kz_scanner_rule_cat(g->sc, h->rule);
         g->det[i] = (kz_detection_in){ kz_scanner_rule_id(g->sc, h->rule),
                                        kz_scanner_cat_name(g->sc, cat), "rule",
-                                       0, h->start, h->end };
+                                       kz_scanner_rule_weight(g->sc, h->rule), h->start, h->end };
     }
     size_t nf = 0;
     for (size_t c = 0; c < kz_scanner_ncats(g->sc); c++)

@@ -20,6 +20,7 @@ static const struct kz_cmd {
     { "db",        cmd_db,        "create, migrate and inspect the database" },
     { "audit",     cmd_audit,     "verify the audit log; sign checkpoints" },
     { "check",     cmd_check,     "is a URL blocked, and by which entry" },
+    { "export",    cmd_export,    "the blocklist as RPZ, Unbound, hosts, Squid, CSV/JSON, hash prefixes" },
     { "url", cmd_url, "canonical URLs, lookup expressions, registrable domains" },
     { "hash", cmd_hash, "image and content hashes (PDQ, SHA-256)" },
     { "robots", cmd_robots, "decide URLs under a robots.txt (RFC 9309)" },

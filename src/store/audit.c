@@ -128,6 +128,8 @@ void kz_audit_key_path(const kz_store *s, char *out, size_t outsz)
     const char *uri = kz_store_uri(s);
     if (env && *env)
         snprintf(out, outsz, "%s", env);
+    else if (strcmp(kz_db_scheme(kz_store_db((kz_store *)s)), "sqlite") != 0)
+        snprintf(out, outsz, "kuzet-audit.key");       /* a URI is no path */
     else
         snprintf(out, outsz, "%s.audit-key", !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri);
 }
@@ -151,14 +153,23 @@ static int load_key(const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTE
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     crypto_sign_keypair(pk, sk);
     sodium_bin2hex(hex, sizeof hex, sk, crypto_sign_SECRETKEYBYTES);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    /* written to a temporary file, then linked into place: a crash never
+     * leaves a half-written key, and two processes never make two keys */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
         return KZ_EIO;
     size_t len = strlen(hex);
     hex[len++] = '\n';
-    int ok = write(fd, hex, len) == (ssize_t)len;
+    int ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
     if (close(fd) != 0)
         ok = 0;
+    if (ok && link(tmp, path) != 0)
+        ok = errno == EEXIST ? -1 : 0;          /* another process made one first */
+    unlink(tmp);
+    if (ok == -1)
+        return load_key(path, sk);
     return ok ? 0 : KZ_EIO;
 }
 

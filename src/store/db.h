@@ -1,6 +1,6 @@
 /*
  * store/db.h - the SQL driver under the store: one interface, a backend per
- * database (store/sqlite.c now; store/pg.c for PostgreSQL next).
+ * database: store/sqlite.c (the embedded default), store/pg.c (PostgreSQL).
  *
  * The store writes its SQL once, in the subset SQLite and PostgreSQL share
  * (ON CONFLICT ... DO UPDATE, RETURNING), with parameters written $1, $2...;

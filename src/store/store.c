@@ -4,11 +4,13 @@
  */
 #include "store.h"
 #include "util/buf.h"
+#include "url/url.h"
 #include <sodium.h>
 #include <time.h>
 
 struct kz_store {
     kz_db *db;
+    kz_buf scratch;             /* cleaned text of the record being stored */
     char  *uri;
     char   err[512];
     int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
@@ -139,6 +141,8 @@ int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, 
     if (!uri || !*uri)
         uri = KZ_STORE_DEFAULT;
     kz_store *s = calloc(1, sizeof *s);
+    if (s)
+        kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
     if (!s || !(s->uri = kz_strdup(uri))) {
         free(s);
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
@@ -177,6 +181,7 @@ void kz_store_close(kz_store **sp)
     if (!sp || !*sp)
         return;
     kz_db_close(&(*sp)->db);
+    kz_buf_release(&(*sp)->scratch);
     free((*sp)->uri);
     free(*sp);
     *sp = NULL;
@@ -331,6 +336,17 @@ static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
 
 #define EXCERPT_MAX 2000
 
+/* A cleaned copy of p[0..n) in s->scratch (room reserved beforehand, so
+ * earlier copies stay where they are). */
+static kz_dbval clean(kz_store *s, const char *p, size_t n)
+{
+    if (!p)
+        return kz_dbnull();
+    size_t at = s->scratch.len;
+    kz_buf_add_utf8_clean(&s->scratch, p, n);
+    return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
+}
+
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     const kz_flag_in *f, size_t nf, kz_ingest_out *out)
 {
@@ -342,12 +358,43 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     crypto_hash_sha256(h, (const unsigned char *)it->text, it->text_len);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     kz_store_now(now);
-    if ((rc = platform_id(s, it, &pid)) != 0)
+
+    /* Text goes into the database as valid UTF-8 without NULs (PostgreSQL
+     * refuses anything else): room for every field at three bytes a byte. */
+    size_t ex = it->text_len < EXCERPT_MAX ? it->text_len : EXCERPT_MAX;
+    while (ex < it->text_len && ex > 0 && ((unsigned char)it->text[ex] & 0xC0) == 0x80)
+        ex--;                                       /* cut on a character boundary */
+    size_t need = it->url_len + it->source_ref_len + it->lang_len + it->published_len + ex +
+                  KZ_URL_MAX_INPUT;
+    for (size_t i = 0; i < nd; i++)
+        need += d[i].end > d[i].start ? d[i].end - d[i].start : 0;
+    kz_buf_reset(&s->scratch);
+    if ((rc = kz_buf_grow(&s->scratch, need * 3 + 64)) != 0)
+        return fail(s, rc, "storing the item");
+    kz_dbval url = clean(s, it->url, it->url_len), canon = kz_dbnull();
+    if (it->url && it->url_len) {
+        /* the canonical URL identifies the item; a URL that does not
+         * canonicalize is kept as written, and the content identifies it */
+        size_t at = s->scratch.len;
+        if (kz_url_canon(it->url, it->url_len, &s->scratch, NULL) == 0)
+            canon = kz_dbtext(s->scratch.p + at, s->scratch.len - at);
+        else
+            s->scratch.len = at;
+    }
+    kz_dbval ref = clean(s, it->source_ref, it->source_ref_len);
+    kz_dbval lang = clean(s, it->lang, it->lang_len);
+    kz_dbval published = clean(s, it->published, it->published_len);
+    kz_dbval excerpt = clean(s, it->text, ex);
+    kz_item_in itc = *it;                           /* the platform name, cleaned */
+    kz_dbval plat = clean(s, it->platform, it->platform_len);
+    itc.platform = plat.s;
+    itc.platform_len = plat.n;
+    if ((rc = platform_id(s, &itc, &pid)) != 0)
         return fail(s, rc, "finding the platform");
 
     /* the same URL, or else the same content, is the same item */
-    if (it->url && it->url_len) {
-        kz_dbval p[] = { kz_dbtext(it->url, it->url_len) };
+    if (canon.type == KZ_DB_TEXT) {
+        kz_dbval p[] = { canon };
         rc = kz_db_int(s->db, "SELECT id FROM items WHERE canonical_url = $1", p, 1, &item);
     } else {
         kz_dbval p[] = { kz_dbstr(hex) };
@@ -364,9 +411,15 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                                    "content_sha256 = $2", q, 2, &n)) != 0)
             return fail(s, rc, "reading the item");
         same_content = n > 0;
-        kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), kz_dbint(item) };
-        if ((rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2 "
-                                     "WHERE id = $3", p, 3, NULL)) != 0)
+        if (same_content) {
+            kz_dbval p[] = { kz_dbstr(now), kz_dbint(item) };
+            rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2, NULL);
+        } else {                                    /* edited: the new text and hash */
+            kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item) };
+            rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
+                                    "excerpt = $3 WHERE id = $4", p, 4, NULL);
+        }
+        if (rc)
             return fail(s, rc, "updating the item");
         if (!same_content) {
             snprintf(after, sizeof after, "{\"content_sha256\":\"%s\"}", hex);
@@ -375,15 +428,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                 return rc;
         }
     } else {
-        size_t ex = it->text_len < EXCERPT_MAX ? it->text_len : EXCERPT_MAX;
-        while (ex < it->text_len && ex > 0 && ((unsigned char)it->text[ex] & 0xC0) == 0x80)
-            ex--;                                   /* cut on a character boundary */
-        kz_dbval p[] = { kz_dbtext(it->url, it->url_len), kz_dbtext(it->url, it->url_len),
-                         pid ? kz_dbint(pid) : kz_dbnull(),
-                         kz_dbtext(it->source_ref, it->source_ref_len), kz_dbstr(hex),
-                         kz_dbtext(it->text, ex), kz_dbtext(it->lang, it->lang_len),
-                         kz_dbtext(it->published, it->published_len), kz_dbstr(now),
-                         kz_dbstr(now) };
+        kz_dbval p[] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
+                         excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
         if ((rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, "
                                    "source_ref, content_sha256, excerpt, lang, published, "
                                    "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, "
@@ -403,7 +449,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             a = b = 0;
         kz_dbval p[] = { kz_dbint(item), kz_dbstr(now), kz_dbstr(d[i].method),
                          kz_dbstr(d[i].rule_id), kz_dbstr(d[i].category), kz_dbint(d[i].weight),
-                         kz_dbint(a), kz_dbint(b), kz_dbtext(it->text + a, b - a) };
+                         kz_dbint(a), kz_dbint(b), clean(s, it->text + a, b - a) };
         if ((rc = kz_db_query(s->db, "INSERT INTO detections (item_id, detected_at, method, "
                                      "rule_id, category, weight, start_offset, end_offset, "
                                      "evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

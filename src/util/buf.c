@@ -82,6 +82,31 @@ int kz_buf_add_uint(kz_buf *b, uint64_t v)
     return kz_buf_add(b, tmp + n, sizeof tmp - n);
 }
 
+int kz_buf_add_utf8_clean(kz_buf *b, const char *s, size_t n)
+{
+    int rc = kz_buf_grow(b, n * 3);
+    if (rc)
+        return rc;
+    char *o = b->p + b->len;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = (unsigned char)s[i] < 0x80 ? 1 : kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (k == 0 || s[i] == '\0') {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+            continue;
+        }
+        memcpy(o, s + i, k);
+        o += k;
+        i += k;
+    }
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = '\0';
+    return 0;
+}
+
 int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

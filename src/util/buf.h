@@ -35,6 +35,10 @@ int kz_buf_addf(kz_buf *b, const char *fmt, ...) KZ_PRINTF(2, 3);
 /* Append v in decimal (faster than kz_buf_addf on hot paths). */
 int kz_buf_add_uint(kz_buf *b, uint64_t v);
 
+/* Append s[0..n) with every byte that is not valid UTF-8, and every NUL,
+ * replaced by U+FFFD: text any database or JSON consumer accepts. */
+int kz_buf_add_utf8_clean(kz_buf *b, const char *s, size_t n);
+
 /* Append s as a JSON string literal, quotes included.  Bytes that are not
  * valid UTF-8 are written as U+FFFD, so the output is always valid JSON. */
 int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n);
