@@ -27,6 +27,10 @@ int cmd_users(int argc, char **argv);
 /* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */
 struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 
+/* Parse a byte count for option opt ("--max-record") within [lo, hi] into
+ * *out; on a bad value prints why and returns -1. */
+int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);
+
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
 

@@ -163,16 +163,10 @@ int cmd_ingest(int argc, char **argv)
         case 'r': rules_path = optarg; break;
         case 'd': uri = optarg; break;
         case 'a': g.store_all = 1; break;
-        case 'm': {
-            char *e;
-            unsigned long long v = strtoull(optarg, &e, 10);
-            if (*e || v < 16 || v > (1u << 28)) {
-                kz_cli_err("--max-record takes a byte count from 16 to %u, not '%s'", 1u << 28, optarg);
+        case 'm':
+            if (kz_cli_size("--max-record", optarg, 16, 1u << 28, &max_record))
                 return KZ_EXIT_USAGE;
-            }
-            max_record = (size_t)v;
             break;
-        }
         case 'q': quiet = 1; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;

@@ -462,16 +462,10 @@ int cmd_scan(int argc, char **argv)
                 return KZ_EXIT_USAGE;
             }
             break;
-        case 'm': {
-            unsigned long long v = strtoull(optarg, &endp, 10);
-            if (*endp || v < 16 || v > KZ_NORM_MAX) {
-                kz_cli_err("--max-record takes a byte count from 16 to %u, not '%s'",
-                           KZ_NORM_MAX, optarg);
+        case 'm':
+            if (kz_cli_size("--max-record", optarg, 16, KZ_NORM_MAX, &max_record))
                 return KZ_EXIT_USAGE;
-            }
-            max_record = (size_t)v;
             break;
-        }
         case 'q': quiet = 1; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;

@@ -3,6 +3,7 @@
  * calls it.  Usage text comes from the same table.
  */
 #include "cli.h"
+#include <errno.h>
 #include <stdarg.h>
 
 #ifndef KZ_VERSION
@@ -36,6 +37,19 @@ void kz_cli_err(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi) {
+        kz_cli_err("%s takes a byte count from %zu to %zu, not '%s'", opt, lo, hi, arg);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
 }
 
 static void usage(FILE *o)

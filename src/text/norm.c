@@ -513,6 +513,29 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     return 0;
 }
 
+/* A word token over out[start..end), its only spelling the text itself
+ * (room in n->w reserved by the caller). */
+static inline tokb *push_word(kz_norm *n, uint32_t start, uint32_t end)
+{
+    tokb *t = &n->w[n->nw++];
+    t->start = start;
+    t->end = end;
+    t->nsp = 1;
+    t->flags = 0;
+    t->sp[0] = (spref){ start, end - start, 0 };
+    return t;
+}
+
+/* Write a two-byte code point (U+0080..U+07FF: Cyrillic) at out[at] with its
+ * source span (room reserved by the caller). */
+static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t e)
+{
+    n->out[at] = (char)(0xC0 | (cp >> 6));
+    n->out[at + 1] = (char)(0x80 | (cp & 0x3F));
+    n->ms[at] = n->ms[at + 1] = s;
+    n->me[at] = n->me[at + 1] = e;
+}
+
 /* A word of lowercase ASCII letters (English, Kazakh and Russian in
  * informal Latin): read by sound, with digraphs, straight to the output;
  * when every letter is a Cyrillic look-alike ("PAPA", "the"), also by look,
@@ -533,8 +556,7 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
     for (size_t i = 0; i < cnt; i++)
         c[i] = f[a + i].cp;
     uint32_t start = (uint32_t)n->nout, prev = 0;
-    char *o = n->out;
-    uint32_t *ms = n->ms, *me = n->me;
+    uint32_t *me = n->me;
     size_t no = n->nout;
     for (size_t i = 0; i < cnt;) {
         uint32_t cp = c[i], out = 0, s0 = f[a + i].s;
@@ -553,19 +575,11 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
             continue;
         }
         prev = out;
-        o[no] = (char)(0xC0 | (out >> 6));
-        o[no + 1] = (char)(0x80 | (out & 0x3F));
-        ms[no] = ms[no + 1] = s0;
-        me[no] = me[no + 1] = e0;
+        put2(n, no, out, s0, e0);
         no += 2;
     }
     n->nout = no;
-    tokb *t = &n->w[n->nw++];
-    t->start = start;
-    t->end = (uint32_t)no;
-    t->nsp = 1;
-    t->flags = 0;
-    t->sp[0] = (spref){ start, (uint32_t)no - start, 0 };
+    tokb *t = push_word(n, start, (uint32_t)no);
     if (look) {                                 /* the reading by look */
         if (KZ_GROW(n->alt, n->capalt, n->nalt + cnt * 2 + 1))
             return KZ_ENOMEM;
@@ -596,9 +610,8 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
     if (out_reserve(n, (b - a) * 4 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1))
         return KZ_ENOMEM;
     uint32_t start = (uint32_t)n->nout, prev = 0;
-    char *o = n->out;
     size_t no = n->nout;
-    uint32_t *ms = n->ms, *me = n->me;
+    uint32_t *me = n->me;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;                  /* U+0400..U+052F: two bytes */
         if (cp == prev) {                       /* stretched letter: one */
@@ -606,19 +619,11 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
             continue;
         }
         prev = cp;
-        o[no] = (char)(0xC0 | (cp >> 6));
-        o[no + 1] = (char)(0x80 | (cp & 0x3F));
-        ms[no] = ms[no + 1] = f[i].s;
-        me[no] = me[no + 1] = f[i].e;
+        put2(n, no, cp, f[i].s, f[i].e);
         no += 2;
     }
     n->nout = no;
-    tokb *t = &n->w[n->nw++];
-    t->start = start;
-    t->end = (uint32_t)no;
-    t->nsp = 1;
-    t->flags = 0;
-    t->sp[0] = (spref){ start, (uint32_t)no - start, 0 };
+    push_word(n, start, (uint32_t)no);
     return 0;
 }
 
