@@ -27,6 +27,7 @@ static const struct kz_cmd {
     { "robots", cmd_robots, "decide URLs under a robots.txt (RFC 9309)" },
     { "cases",     cmd_cases,     "review, decide, notify, appeal: the due-process workflow" },
     { "users",     cmd_users,     "accounts and roles of the people who review and decide" },
+    { "report",    cmd_report,    "transparency report figures over a period, as JSON or CSV" },
 };
 
 void kz_cli_err(const char *fmt, ...)

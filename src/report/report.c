@@ -1,0 +1,705 @@
+/*
+ * report/report.c - the transparency report: each figure is one SQL
+ * aggregate over the store's rows in the period (the same SQL on SQLite
+ * and PostgreSQL), and the medians of notice-to-removal times are taken
+ * here, in C, from the durations fetched and sorted (no SQL median, which
+ * SQLite lacks).  Group keys (categories, platforms) are sorted here with
+ * strcmp, so the order does not depend on the database's collation.
+ *
+ * The period is [lo, hi): lo = "FROMT00:00:00Z", hi = the day after TO at
+ * 00:00:00Z.  Timestamps are stored as "YYYY-MM-DDTHH:MM:SSZ", which
+ * compare as text the same on both backends.
+ */
+#include "report.h"
+#include <stdarg.h>
+
+enum { FIG_INT, FIG_NUM, FIG_STR, FIG_NULL };
+
+#define FIG_DEPTH 4                 /* the section and up to three keys */
+
+struct fig {
+    char   *path[FIG_DEPTH];
+    int     np;
+    int     kind;
+    int64_t i;
+    double  d;
+    char   *s;
+};
+
+struct kz_report {
+    struct fig *f;
+    size_t      n, cap;
+};
+
+static const char *const measures[] = { "no_action", "removal_request", "geo_restriction",
+                                        "url_block", "domain_block" };
+static const char *const methods[] = { "rule", "regex", "hash" };
+
+/* ---- dates ----------------------------------------------------------------- */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+static int digits(const char *s, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 1;
+}
+
+static int parse_date(const char *s, int *y, int *m, int *d)
+{
+    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    if (!digits(s, 4, y) || !digits(s + 5, 2, m) || !digits(s + 8, 2, d))
+        return 0;
+    if (*y < 1000 || *y > 9998 || *m < 1 || *m > 12 || *d < 1)
+        return 0;
+    int leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+    return *d <= mdays[*m - 1] + (*m == 2 && leap);
+}
+
+int kz_report_date_ok(const char *d)
+{
+    int y, m, dd;
+    return parse_date(d, &y, &m, &dd);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" -> seconds since the epoch; -1 when malformed. */
+static int64_t ts_secs(const char *t)
+{
+    int y, mo, d, h, mi, se;
+    if (!t || strlen(t) < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+        t[16] != ':' || !digits(t, 4, &y) || !digits(t + 5, 2, &mo) || !digits(t + 8, 2, &d) ||
+        !digits(t + 11, 2, &h) || !digits(t + 14, 2, &mi) || !digits(t + 17, 2, &se) ||
+        mo < 1 || mo > 12)
+        return -1;
+    return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+}
+
+/* ---- figures ------------------------------------------------------------------ */
+
+static void fig_release(struct fig *f)
+{
+    for (int j = 0; j < f->np; j++)
+        free(f->path[j]);
+    free(f->s);
+}
+
+void kz_report_free(kz_report **rp)
+{
+    if (!rp || !*rp)
+        return;
+    for (size_t i = 0; i < (*rp)->n; i++)
+        fig_release(&(*rp)->f[i]);
+    free((*rp)->f);
+    free(*rp);
+    *rp = NULL;
+}
+
+/* Add a figure; the path is NULL-terminated (section first). */
+static int fig_add(kz_report *r, int kind, int64_t i, double d, const char *s, ...)
+{
+    struct fig f;
+    va_list ap;
+    const char *p;
+    memset(&f, 0, sizeof f);
+    f.kind = kind;
+    f.i = i;
+    f.d = d;
+    if (KZ_GROW(r->f, r->cap, r->n + 1))
+        return KZ_ENOMEM;
+    va_start(ap, s);
+    while ((p = va_arg(ap, const char *)) != NULL && f.np < FIG_DEPTH) {
+        if (!(f.path[f.np] = kz_strdup(p)))
+            break;
+        f.np++;
+    }
+    va_end(ap);
+    if ((p && f.np < FIG_DEPTH) || (s && !(f.s = kz_strdup(s)))) {
+        fig_release(&f);
+        return KZ_ENOMEM;
+    }
+    r->f[r->n++] = f;
+    return 0;
+}
+
+#define ADD_INT(r, v, ...) fig_add((r), FIG_INT, (v), 0, NULL, __VA_ARGS__, (const char *)NULL)
+#define ADD_NUM(r, v, ...) fig_add((r), FIG_NUM, 0, (v), NULL, __VA_ARGS__, (const char *)NULL)
+#define ADD_STR(r, v, ...) fig_add((r), FIG_STR, 0, 0, (v), __VA_ARGS__, (const char *)NULL)
+#define ADD_NULL(r, ...)   fig_add((r), FIG_NULL, 0, 0, NULL, __VA_ARGS__, (const char *)NULL)
+
+/* ---- tallies: counts by a text key, sorted by strcmp -------------------------- */
+
+struct tally_e { char *k; int64_t v; };
+struct tally { struct tally_e *e; size_t n, cap; };
+
+static int tally_add(struct tally *t, const char *k, int64_t v)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->e[i].k, k)) {
+            t->e[i].v += v;
+            return 0;
+        }
+    if (KZ_GROW(t->e, t->cap, t->n + 1))
+        return KZ_ENOMEM;
+    if (!(t->e[t->n].k = kz_strdup(k)))
+        return KZ_ENOMEM;
+    t->e[t->n++].v = v;
+    return 0;
+}
+
+static int tally_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct tally_e *)a)->k, ((const struct tally_e *)b)->k);
+}
+
+static void tally_sort(struct tally *t)
+{
+    if (t->n > 1)
+        qsort(t->e, t->n, sizeof *t->e, tally_cmp);
+}
+
+static void tally_release(struct tally *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->e[i].k);
+    free(t->e);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- the queries ----------------------------------------------------------- */
+
+struct ctx {
+    kz_store  *s;
+    kz_db     *db;
+    kz_report *r;
+    kz_dbval   p[2];            /* $1 = lo, $2 = hi */
+};
+
+static const char *col_text(kz_dbres *res, int col, const char *dflt)
+{
+    const char *t = kz_dbres_text(res, col, NULL);
+    return t ? t : dflt;
+}
+
+/* One row of up to 8 integer columns. */
+static int row_ints(struct ctx *c, const char *sql, int64_t *v, int n)
+{
+    kz_dbres *res = NULL;
+    int rc = kz_db_query(c->db, sql, c->p, 2, &res);
+    if (rc)
+        goto out;
+    if ((rc = kz_dbres_next(res)) < 0)
+        goto out;
+    for (int i = 0; i < n; i++)
+        v[i] = rc == 1 && !kz_dbres_null(res, i) ? kz_dbres_int(res, i) : 0;
+    rc = 0;
+out:
+    kz_dbres_done(res);
+    return rc;
+}
+
+/* Rows of (key, count), or with two keys (key1, key2, count) into t2 as
+ * "key1\x1fkey2". */
+static int tally_query(struct ctx *c, const char *sql, int nkeys, struct tally *t,
+                       const char *null_key)
+{
+    kz_dbres *res = NULL;
+    char key[1024];
+    int rc = kz_db_query(c->db, sql, c->p, 2, &res);
+    if (rc)
+        goto out;
+    while ((rc = kz_dbres_next(res)) == 1) {
+        if (nkeys == 1)
+            snprintf(key, sizeof key, "%s", col_text(res, 0, null_key));
+        else
+            snprintf(key, sizeof key, "%s\x1f%s", col_text(res, 0, null_key),
+                     col_text(res, 1, null_key));
+        if ((rc = tally_add(t, key, kz_dbres_int(res, nkeys))) != 0)
+            goto out;
+    }
+out:
+    kz_dbres_done(res);
+    return rc;
+}
+
+#define IN_PERIOD(col) col " >= $1 AND " col " < $2"
+
+static int items_flagged(struct ctx *c)
+{
+    int64_t v[3];
+    struct tally cat = { 0 }, meth = { 0 };
+    int rc;
+    if ((rc = row_ints(c, "SELECT COUNT(*), COUNT(DISTINCT item_id), "
+                          "COALESCE(SUM(CASE WHEN automated <> 0 THEN 1 ELSE 0 END), 0) "
+                          "FROM cases WHERE " IN_PERIOD("opened_at"), v, 3)) != 0)
+        goto out;
+    if ((rc = tally_query(c, "SELECT category, COUNT(*) FROM cases WHERE " IN_PERIOD("opened_at")
+                             " GROUP BY category", 1, &cat, "")) != 0)
+        goto out;
+    if ((rc = tally_query(c, "SELECT d.method, COUNT(DISTINCT c.id) FROM cases c JOIN detections d "
+                             "ON d.item_id = c.item_id AND d.category = c.category WHERE "
+                             IN_PERIOD("c.opened_at") " GROUP BY d.method", 1, &meth, "")) != 0)
+        goto out;
+    tally_sort(&cat);
+    if ((rc = ADD_INT(c->r, v[0], "items_flagged", "cases")) ||
+        (rc = ADD_INT(c->r, v[1], "items_flagged", "items")) ||
+        (rc = ADD_INT(c->r, v[2], "items_flagged", "automated")) ||
+        (rc = ADD_INT(c->r, v[0] - v[2], "items_flagged", "not_automated")))
+        goto out;
+    for (size_t i = 0; i < cat.n; i++)
+        if ((rc = ADD_INT(c->r, cat.e[i].v, "items_flagged", "by_category", cat.e[i].k)))
+            goto out;
+    for (size_t m = 0; m < KZ_ARRAY_LEN(methods); m++) {
+        int64_t n = 0;
+        for (size_t i = 0; i < meth.n; i++)
+            if (!strcmp(meth.e[i].k, methods[m]))
+                n = meth.e[i].v;
+        if ((rc = ADD_INT(c->r, n, "items_flagged", "by_method", methods[m])))
+            goto out;
+    }
+out:
+    tally_release(&cat);
+    tally_release(&meth);
+    return rc;
+}
+
+static int decisions(struct ctx *c)
+{
+    struct tally cm = { 0 }, cat = { 0 };
+    int64_t v[2], bym[KZ_ARRAY_LEN(measures)] = { 0 };
+    int rc;
+    if ((rc = row_ints(c, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN automated_detection <> 0 "
+                          "THEN 1 ELSE 0 END), 0) FROM decisions WHERE " IN_PERIOD("decided_at"),
+                       v, 2)) != 0)
+        goto out;
+    if ((rc = tally_query(c, "SELECT c.category, d.measure, COUNT(*) FROM decisions d JOIN cases c "
+                             "ON c.id = d.case_id WHERE " IN_PERIOD("d.decided_at")
+                             " GROUP BY c.category, d.measure", 2, &cm, "")) != 0)
+        goto out;
+    tally_sort(&cm);
+    for (size_t i = 0; i < cm.n; i++) {
+        char *sep = strchr(cm.e[i].k, '\x1f');
+        *sep = '\0';
+        if ((rc = tally_add(&cat, cm.e[i].k, cm.e[i].v)) != 0)
+            goto out;
+        for (size_t m = 0; m < KZ_ARRAY_LEN(measures); m++)
+            if (!strcmp(sep + 1, measures[m]))
+                bym[m] += cm.e[i].v;
+        *sep = '\x1f';
+    }
+    tally_sort(&cat);
+    if ((rc = ADD_INT(c->r, v[0], "decisions", "total")))
+        goto out;
+    for (size_t m = 0; m < KZ_ARRAY_LEN(measures); m++)
+        if ((rc = ADD_INT(c->r, bym[m], "decisions", "by_measure", measures[m])))
+            goto out;
+    for (size_t i = 0; i < cat.n; i++)
+        if ((rc = ADD_INT(c->r, cat.e[i].v, "decisions", "by_category", cat.e[i].k)))
+            goto out;
+    for (size_t i = 0; i < cm.n; i++) {
+        char *sep = strchr(cm.e[i].k, '\x1f');
+        *sep = '\0';
+        rc = ADD_INT(c->r, cm.e[i].v, "decisions", "by_category_and_measure", cm.e[i].k, sep + 1);
+        *sep = '\x1f';
+        if (rc)
+            goto out;
+    }
+    /* the share of decisions where detection was automated */
+    if ((rc = ADD_INT(c->r, v[0], "automation", "decisions")) ||
+        (rc = ADD_INT(c->r, v[1], "automation", "automated")) ||
+        (rc = ADD_INT(c->r, v[0] - v[1], "automation", "not_automated")))
+        goto out;
+    rc = v[0] ? ADD_NUM(c->r, (double)v[1] / (double)v[0], "automation", "automated_share")
+              : ADD_NULL(c->r, "automation", "automated_share");
+out:
+    tally_release(&cm);
+    tally_release(&cat);
+    return rc;
+}
+
+static int measures_in_force(struct ctx *c)
+{
+    int64_t u[2], d[2], g[2];
+    int rc;
+    /* blocks approved in the period; reversed = lifted on appeal by the end of it */
+    if ((rc = row_ints(c, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN reversed_at IS NOT NULL AND "
+                          "reversed_at < $2 THEN 1 ELSE 0 END), 0) FROM decisions WHERE measure = "
+                          "'url_block' AND " IN_PERIOD("approved_at"), u, 2)) ||
+        (rc = row_ints(c, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN reversed_at IS NOT NULL AND "
+                          "reversed_at < $2 THEN 1 ELSE 0 END), 0) FROM decisions WHERE measure = "
+                          "'domain_block' AND " IN_PERIOD("approved_at"), d, 2)) ||
+        (rc = row_ints(c, "SELECT COUNT(DISTINCT c.item_id), COUNT(*) FROM decisions d JOIN cases c "
+                          "ON c.id = d.case_id WHERE d.measure = 'geo_restriction' AND "
+                          IN_PERIOD("d.decided_at") " AND (d.reversed_at IS NULL OR "
+                          "d.reversed_at >= $2)", g, 2)))
+        return rc;
+    if ((rc = ADD_INT(c->r, u[0] - u[1] + d[0] - d[1], "links_blocked", "total")) ||
+        (rc = ADD_INT(c->r, u[0] - u[1], "links_blocked", "url_block")) ||
+        (rc = ADD_INT(c->r, d[0] - d[1], "links_blocked", "domain_block")) ||
+        (rc = ADD_INT(c->r, u[1] + d[1], "links_blocked", "approved_then_reversed")) ||
+        (rc = ADD_INT(c->r, g[0], "geo_restricted", "items")) ||
+        (rc = ADD_INT(c->r, g[1], "geo_restricted", "decisions")))
+        return rc;
+    return 0;
+}
+
+static int notices(struct ctx *c)
+{
+    int64_t v[6], removed = 0;
+    struct tally plat = { 0 };
+    int rc;
+    if ((rc = row_ints(c,
+             "SELECT COUNT(*),"
+             " COALESCE(SUM(CASE WHEN complied_at IS NOT NULL AND complied_at < $2 THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN complied_at IS NOT NULL AND complied_at < $2 AND complied_at <= "
+             "deadline THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN complied_at IS NOT NULL AND complied_at < $2 AND complied_at > "
+             "deadline THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN deadline < $2 AND (complied_at IS NULL OR complied_at >= $2) "
+             "THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN deadline >= $2 AND (complied_at IS NULL OR complied_at >= $2) "
+             "THEN 1 ELSE 0 END), 0) "
+             "FROM notices WHERE " IN_PERIOD("sent_at"), v, 6)))
+        goto out;
+    if ((rc = row_ints(c, "SELECT COUNT(*) FROM items WHERE " IN_PERIOD("removed_at"),
+                       &removed, 1)))
+        goto out;
+    if ((rc = tally_query(c, "SELECT p.name, COUNT(*) FROM notices n LEFT JOIN platforms p ON "
+                             "p.id = n.platform_id WHERE " IN_PERIOD("n.sent_at") " GROUP BY p.name",
+                          1, &plat, "(none)")))
+        goto out;
+    tally_sort(&plat);
+    if ((rc = ADD_INT(c->r, v[0], "notices", "sent")) ||
+        (rc = ADD_INT(c->r, v[1], "notices", "complied")) ||
+        (rc = ADD_INT(c->r, v[2], "notices", "complied_in_time")) ||
+        (rc = ADD_INT(c->r, v[3], "notices", "complied_late")) ||
+        (rc = ADD_INT(c->r, v[4], "notices", "overdue")) ||
+        (rc = ADD_INT(c->r, v[5], "notices", "pending")) ||
+        (rc = ADD_INT(c->r, removed, "notices", "items_verified_removed")))
+        goto out;
+    for (size_t i = 0; i < plat.n; i++)
+        if ((rc = ADD_INT(c->r, plat.e[i].v, "notices", "sent_by_platform", plat.e[i].k)))
+            goto out;
+out:
+    tally_release(&plat);
+    return rc;
+}
+
+/* ---- medians ------------------------------------------------------------------- */
+
+struct dur { char *plat, *cat; int64_t secs; };
+
+static int dur_by_plat(const void *a, const void *b)
+{
+    const struct dur *x = a, *y = b;
+    int k = strcmp(x->plat, y->plat);
+    return k ? k : (x->secs > y->secs) - (x->secs < y->secs);
+}
+
+static int dur_by_cat(const void *a, const void *b)
+{
+    const struct dur *x = a, *y = b;
+    int k = strcmp(x->cat, y->cat);
+    return k ? k : (x->secs > y->secs) - (x->secs < y->secs);
+}
+
+/* The median of n sorted durations, in hours (n > 0). */
+static double median_hours(const struct dur *d, size_t n)
+{
+    if (n % 2)
+        return (double)d[n / 2].secs / 3600.0;
+    return ((double)d[n / 2 - 1].secs + (double)d[n / 2].secs) / 7200.0;
+}
+
+/* Emit n and median for each run of equal keys (plat or cat) in sorted d. */
+static int median_groups(struct ctx *c, struct dur *d, size_t n, int by_plat)
+{
+    const char *group = by_plat ? "by_platform" : "by_category";
+    int rc = 0;
+    qsort(d, n, sizeof *d, by_plat ? dur_by_plat : dur_by_cat);
+    for (size_t i = 0, j; i < n; i = j) {
+        const char *k = by_plat ? d[i].plat : d[i].cat;
+        for (j = i + 1; j < n && !strcmp(k, by_plat ? d[j].plat : d[j].cat); j++)
+            ;
+        if ((rc = ADD_INT(c->r, (int64_t)(j - i), "time_to_removal", group, k, "n")) ||
+            (rc = ADD_NUM(c->r, median_hours(d + i, j - i), "time_to_removal", group, k,
+                          "median_hours")))
+            break;
+    }
+    return rc;
+}
+
+static int time_to_removal(struct ctx *c)
+{
+    struct dur *d = NULL;
+    size_t n = 0, cap = 0;
+    kz_dbres *res = NULL;
+    int rc = kz_db_query(c->db,
+        "SELECT p.name, c.category, n.sent_at, n.complied_at FROM notices n "
+        "JOIN decisions d ON d.id = n.decision_id JOIN cases c ON c.id = d.case_id "
+        "LEFT JOIN platforms p ON p.id = n.platform_id WHERE " IN_PERIOD("n.sent_at")
+        " AND n.complied_at IS NOT NULL AND n.complied_at < $2", c->p, 2, &res);
+    if (rc)
+        goto out;
+    while ((rc = kz_dbres_next(res)) == 1) {
+        int64_t a = ts_secs(kz_dbres_text(res, 2, NULL)), b = ts_secs(kz_dbres_text(res, 3, NULL));
+        if (a < 0 || b < 0) {
+            rc = KZ_EDB;                /* a timestamp the store never writes */
+            goto out;
+        }
+        if ((rc = KZ_GROW(d, cap, n + 1)) != 0)
+            goto out;
+        d[n].plat = kz_strdup(col_text(res, 0, "(none)"));
+        d[n].cat = kz_strdup(col_text(res, 1, ""));
+        d[n].secs = b - a;
+        n++;
+        if (!d[n - 1].plat || !d[n - 1].cat) {
+            rc = KZ_ENOMEM;
+            goto out;
+        }
+    }
+    if (rc < 0)
+        goto out;
+    if ((rc = ADD_STR(c->r, "hours", "time_to_removal", "unit")) ||
+        (rc = ADD_INT(c->r, (int64_t)n, "time_to_removal", "overall", "n")))
+        goto out;
+    if (n) {
+        struct dur *all = kz_malloc(n * sizeof *all);
+        if (!all) {
+            rc = KZ_ENOMEM;
+            goto out;
+        }
+        memcpy(all, d, n * sizeof *all);
+        for (size_t i = 0; i < n; i++)
+            all[i].plat = all[i].cat = (char *)"";
+        qsort(all, n, sizeof *all, dur_by_cat);          /* by seconds: the keys are all "" */
+        rc = ADD_NUM(c->r, median_hours(all, n), "time_to_removal", "overall", "median_hours");
+        free(all);
+        if (rc || (rc = median_groups(c, d, n, 1)) != 0 || (rc = median_groups(c, d, n, 0)) != 0)
+            goto out;
+    } else if ((rc = ADD_NULL(c->r, "time_to_removal", "overall", "median_hours"))) {
+        goto out;
+    }
+    rc = 0;
+out:
+    kz_dbres_done(res);
+    for (size_t i = 0; i < n; i++) {
+        free(d[i].plat);
+        free(d[i].cat);
+    }
+    free(d);
+    return rc;
+}
+
+static int appeals(struct ctx *c)
+{
+    int64_t v[4];
+    int rc = row_ints(c,
+        "SELECT"
+        " COALESCE(SUM(CASE WHEN " IN_PERIOD("filed_at") " THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN outcome = 'upheld' AND " IN_PERIOD("resolved_at") " THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN outcome = 'reversed' AND " IN_PERIOD("resolved_at") " THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN " IN_PERIOD("filed_at") " AND (resolved_at IS NULL OR "
+        "resolved_at >= $2) THEN 1 ELSE 0 END), 0) "
+        "FROM appeals WHERE (" IN_PERIOD("filed_at") ") OR (" IN_PERIOD("resolved_at") ")", v, 4);
+    if (rc || (rc = ADD_INT(c->r, v[0], "appeals", "filed")) ||
+        (rc = ADD_INT(c->r, v[1], "appeals", "upheld")) ||
+        (rc = ADD_INT(c->r, v[2], "appeals", "reversed")) ||
+        (rc = ADD_INT(c->r, v[3], "appeals", "pending")))
+        return rc;
+    return 0;
+}
+
+int kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out)
+{
+    int y, m, d, rc = KZ_EINVAL;
+    char lo[21], hi[48];
+    struct ctx c = { s, kz_store_db(s), NULL, { { 0 } } };
+    *out = NULL;
+    if (!parse_date(from, &y, &m, &d))
+        goto out;
+    snprintf(lo, sizeof lo, "%.10sT00:00:00Z", from);
+    if (!parse_date(to, &y, &m, &d))
+        goto out;
+    civil_from_days(days_from_civil(y, (unsigned)m, (unsigned)d) + 1, &y, &m, &d);
+    snprintf(hi, sizeof hi, "%04d-%02d-%02dT00:00:00Z", y, m, d);
+    if (strcmp(lo, hi) >= 0)
+        goto out;
+    rc = KZ_ENOMEM;
+    if (!(c.r = kz_calloc(1, sizeof *c.r)))
+        goto out;
+    c.p[0] = kz_dbstr(lo);
+    c.p[1] = kz_dbstr(hi);
+    if ((rc = ADD_STR(c.r, from, "period", "from")) || (rc = ADD_STR(c.r, to, "period", "to")) ||
+        (rc = ADD_STR(c.r, lo, "period", "start")) || (rc = ADD_STR(c.r, hi, "period", "end")))
+        goto out;
+    if ((rc = items_flagged(&c)) || (rc = decisions(&c)) || (rc = measures_in_force(&c)) ||
+        (rc = notices(&c)) || (rc = time_to_removal(&c)) || (rc = appeals(&c)))
+        goto out;
+    *out = c.r;
+    c.r = NULL;
+out:
+    kz_report_free(&c.r);
+    return rc;
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static int add_num(kz_buf *b, double v)
+{
+    char t[64];
+    snprintf(t, sizeof t, "%.6f", v);
+    size_t n = strlen(t);
+    while (n > 1 && t[n - 1] == '0')
+        n--;
+    if (t[n - 1] == '.')
+        n--;
+    return kz_buf_add(b, t, n);
+}
+
+static int add_value(kz_buf *b, const struct fig *f, int json)
+{
+    switch (f->kind) {
+    case FIG_INT: return kz_buf_addf(b, "%lld", (long long)f->i);
+    case FIG_NUM: return add_num(b, f->d);
+    case FIG_STR: return json ? kz_buf_add_json_str(b, f->s, strlen(f->s)) : kz_buf_adds(b, f->s);
+    default:      return json ? kz_buf_adds(b, "null") : 0;
+    }
+}
+
+int kz_report_json(const kz_report *r, kz_buf *out)
+{
+    int has[FIG_DEPTH + 1] = { 0 }, depth = 0, rc = 0;
+    const struct fig *prev = NULL;
+    if ((rc = kz_buf_addc(out, '{')))
+        return rc;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct fig *f = &r->f[i];
+        int k = 0, cd = f->np - 1;
+        if (prev)
+            while (k < depth && k < cd && !strcmp(prev->path[k], f->path[k]))
+                k++;
+        for (; depth > k; depth--)
+            if ((rc = kz_buf_addc(out, '}')))
+                return rc;
+        for (; depth < cd; depth++) {
+            if ((has[depth] && (rc = kz_buf_addc(out, ','))) ||
+                (rc = kz_buf_add_json_str(out, f->path[depth], strlen(f->path[depth]))) ||
+                (rc = kz_buf_adds(out, ":{")))
+                return rc;
+            has[depth] = 1;
+            has[depth + 1] = 0;
+        }
+        if ((has[depth] && (rc = kz_buf_addc(out, ','))) ||
+            (rc = kz_buf_add_json_str(out, f->path[cd], strlen(f->path[cd]))) ||
+            (rc = kz_buf_addc(out, ':')) || (rc = add_value(out, f, 1)))
+            return rc;
+        has[depth] = 1;
+        prev = f;
+    }
+    for (; depth > 0; depth--)
+        if ((rc = kz_buf_addc(out, '}')))
+            return rc;
+    return kz_buf_adds(out, "}\n");
+}
+
+/* A CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
+static int csv_field(kz_buf *b, const char *s, size_t n)
+{
+    int rc;
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n))
+        return kz_buf_add(b, s, n);
+    if ((rc = kz_buf_addc(b, '"')))
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((s[i] == '"' && (rc = kz_buf_addc(b, '"'))) || (rc = kz_buf_addc(b, s[i])))
+            return rc;
+    return kz_buf_addc(b, '"');
+}
+
+static int fig_key(const struct fig *f, kz_buf *k)
+{
+    int rc = 0;
+    kz_buf_reset(k);
+    for (int j = 1; j < f->np && !rc; j++)
+        rc = (j > 1 ? kz_buf_addc(k, '.') : 0) || kz_buf_adds(k, f->path[j]) ? KZ_ENOMEM : 0;
+    return rc;
+}
+
+int kz_report_csv(const kz_report *r, kz_buf *out)
+{
+    kz_buf k, v;
+    int rc;
+    kz_buf_init(&k, KZ_BUF_NOLIMIT);
+    kz_buf_init(&v, KZ_BUF_NOLIMIT);
+    if ((rc = kz_buf_adds(out, "section,key,value\n")))
+        goto out;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct fig *f = &r->f[i];
+        kz_buf_reset(&v);
+        if ((rc = fig_key(f, &k)) || (rc = add_value(&v, f, 0)) ||
+            (rc = csv_field(out, f->path[0], strlen(f->path[0]))) || (rc = kz_buf_addc(out, ',')) ||
+            (rc = csv_field(out, k.p ? k.p : "", k.len)) || (rc = kz_buf_addc(out, ',')) ||
+            (rc = csv_field(out, v.p ? v.p : "", v.len)) || (rc = kz_buf_addc(out, '\n')))
+            goto out;
+    }
+out:
+    kz_buf_release(&k);
+    kz_buf_release(&v);
+    return rc;
+}
+
+int kz_report_get(const kz_report *r, const char *section, const char *key, double *v,
+                  int *is_null)
+{
+    kz_buf k;
+    int rc = KZ_ENOTFOUND;
+    kz_buf_init(&k, KZ_BUF_NOLIMIT);
+    *v = 0;
+    if (is_null)
+        *is_null = 0;
+    for (size_t i = 0; i < r->n && rc == KZ_ENOTFOUND; i++) {
+        const struct fig *f = &r->f[i];
+        if (strcmp(f->path[0], section))
+            continue;
+        if (fig_key(f, &k)) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+        if (strcmp(k.p ? k.p : "", key))
+            continue;
+        rc = 0;
+        *v = f->kind == FIG_INT ? (double)f->i : f->kind == FIG_NUM ? f->d : 0;
+        if (is_null)
+            *is_null = f->kind == FIG_NULL;
+    }
+    kz_buf_release(&k);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/*
+ * report/report.h - the transparency report: figures computed from the
+ * store over a period, with SQL aggregates that run the same on SQLite and
+ * PostgreSQL (medians are taken in C, exactly).
+ *
+ * A report is a list of figures in a fixed order.  Each figure has a path
+ * (a section and one to three keys below it, e.g. "notices" / "sent", or
+ * "decisions" / "by_measure" / "url_block") and a value: an integer, a
+ * number (medians in hours, shares), a string (the period) or null (the
+ * median of no durations).  kz_report_json() nests the path into objects;
+ * kz_report_csv() writes one row per figure: section,key,value where key
+ * is the rest of the path joined by '.'.  docs/report.md lists every
+ * figure and how it is computed.
+ *
+ * The period is [from 00:00:00Z, to + 1 day 00:00:00Z), UTC; "as of --to"
+ * means at the end of that last day.
+ *
+ * Errors: KZ_EINVAL (a bad date, to before from), KZ_ENOMEM, storage
+ * errors (the message in kz_store_errmsg()).  Not thread-safe; a report
+ * borrows nothing from the store once computed.
+ */
+#ifndef KZ_REPORT_H
+#define KZ_REPORT_H
+
+#include "store/store.h"
+#include "util/buf.h"
+
+typedef struct kz_report kz_report;
+
+/* 1 when d is a valid calendar date "YYYY-MM-DD" (years 1000..9998). */
+int kz_report_date_ok(const char *d);
+
+/* Compute the report for [from, to] (dates "YYYY-MM-DD", to inclusive).
+ * On success *out is a new report (kz_report_free). */
+int  kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out);
+void kz_report_free(kz_report **rp);                      /* NULL-safe; sets *rp = NULL */
+
+/* Append the report as one JSON object (and a newline), or as CSV with a
+ * header line "section,key,value". */
+int kz_report_json(const kz_report *r, kz_buf *out);
+int kz_report_csv(const kz_report *r, kz_buf *out);
+
+/* Look a figure up by its CSV name: section and key ("notices", "sent";
+ * "decisions", "by_measure.url_block").  *v is its value as a number (0
+ * for null and strings).  0, or KZ_ENOTFOUND; *is_null says null. */
+int kz_report_get(const kz_report *r, const char *section, const char *key, double *v,
+                  int *is_null);
+
+#endif
