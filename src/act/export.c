@@ -212,11 +212,11 @@ static int add_entry_comment(kz_buf *o, const char *lead, const kz_export_entry 
 
 /* ---- classification ------------------------------------------------------- */
 
-enum { W_WRITE, W_SKIP_URL, W_SKIP_DOMAIN, W_SKIP_IP, W_DUP, W_COVERED, W_BAD };
+enum { W_WRITE, W_SKIP_URL, W_SKIP_DOMAIN, W_SKIP_IP, W_SKIP_GEO, W_DUP, W_COVERED, W_BAD };
 
 typedef struct plan {
     unsigned char *what;     /* W_* per entry */
-    size_t nurl, ndomain, nip, nbad, nwrite;
+    size_t nurl, ndomain, nip, ngeo, nbad, nwrite;
 } plan;
 
 static void reject(const kz_export_opts *o, const kz_export_entry *e, size_t i, const char *why,
@@ -251,11 +251,12 @@ static int make_plan(int format, const kz_export_entry *e, size_t n, const kz_ex
         size_t tn = strlen(t);
         const char *h;
         size_t hn;
-        if (e[i].kind != KZ_EXPORT_DOMAIN && e[i].kind != KZ_EXPORT_URL) {
+        if (e[i].kind != KZ_EXPORT_DOMAIN && e[i].kind != KZ_EXPORT_URL &&
+            e[i].kind != KZ_EXPORT_GEO) {
             reject(o, &e[i], i, "unknown kind of entry", p);
             continue;
         }
-        if (e[i].kind == KZ_EXPORT_URL && !url_host(t, &h, &hn)) {
+        if (e[i].kind != KZ_EXPORT_DOMAIN && !url_host(t, &h, &hn)) {
             reject(o, &e[i], i, "not a canonical URL", p);
             continue;
         }
@@ -263,8 +264,15 @@ static int make_plan(int format, const kz_export_entry *e, size_t n, const kz_ex
             reject(o, &e[i], i, "empty host", p);
             continue;
         }
-        if (format == KZ_EXPORT_CSV || format == KZ_EXPORT_JSON || format == KZ_EXPORT_HASH_PREFIXES)
+        if (format == KZ_EXPORT_CSV || format == KZ_EXPORT_JSON)
             continue;                                   /* every entry */
+        if (e[i].kind == KZ_EXPORT_GEO) {               /* for platforms, not resolvers */
+            p->what[i] = W_SKIP_GEO;
+            p->ngeo++;
+            continue;
+        }
+        if (format == KZ_EXPORT_HASH_PREFIXES)
+            continue;
         if (format == KZ_EXPORT_SQUID_URLS) {
             if (e[i].kind == KZ_EXPORT_DOMAIN) { p->what[i] = W_SKIP_DOMAIN; p->ndomain++; }
             else if (!sset_add(&seen, t, tn)) p->what[i] = W_DUP;
@@ -325,6 +333,10 @@ static int add_left_out(kz_buf *o, const char *c, const plan *p, bool squid)
     if (!rc && p->ndomain)
         rc = kz_buf_addf(o, "%s%zu domain entr%s left out: they are in the squid-domains file\n",
                          c, p->ndomain, p->ndomain == 1 ? "y" : "ies");
+    if (!rc && p->ngeo)
+        rc = kz_buf_addf(o, "%s%zu geo-restriction%s left out: they are for platforms, "
+                            "in the csv and json exports\n",
+                         c, p->ngeo, p->ngeo == 1 ? "" : "s");
     if (!rc && p->nbad)
         rc = kz_buf_addf(o, "%s%zu entr%s left out as invalid for this format (reported by the exporter)\n",
                          c, p->nbad, p->nbad == 1 ? "y" : "ies");
@@ -483,11 +495,16 @@ static int add_csv(kz_buf *o, const char *s)
     return rc ? rc : kz_buf_addc(o, '"');
 }
 
-static const char *kind_name(int k) { return k == KZ_EXPORT_DOMAIN ? "domain" : "url"; }
-
-static int w_csv(kz_buf *out, const kz_export_entry *e, size_t n, const plan *p)
+static const char *kind_name(int k)
 {
-    int rc = kz_buf_adds(out, "kind,target,decision_id,legal_basis,starts,ends\r\n");
+    return k == KZ_EXPORT_DOMAIN ? "domain" : k == KZ_EXPORT_GEO ? "geo" : "url";
+}
+
+static int w_csv(kz_buf *out, const kz_export_entry *e, size_t n, const kz_export_opts *o,
+                 const plan *p)
+{
+    int rc = kz_buf_adds(out, o->scope ? "kind,target,decision_id,legal_basis,starts,ends,scope\r\n"
+                                       : "kind,target,decision_id,legal_basis,starts,ends\r\n");
     for (size_t i = 0; i < n && !rc; i++) {
         if (p->what[i] != W_WRITE)
             continue;
@@ -499,6 +516,8 @@ static int w_csv(kz_buf *out, const kz_export_entry *e, size_t n, const plan *p)
         if (!rc) rc = add_csv(out, e[i].starts);
         if (!rc) rc = kz_buf_addc(out, ',');
         if (!rc) rc = add_csv(out, e[i].ends);
+        if (!rc && o->scope) rc = kz_buf_addc(out, ',');
+        if (!rc && o->scope) rc = add_csv(out, o->scope[i]);
         if (!rc) rc = kz_buf_adds(out, "\r\n");
     }
     return rc;
@@ -509,7 +528,8 @@ static int add_json_or_null(kz_buf *o, const char *s)
     return s ? kz_buf_add_json_str(o, s, strlen(s)) : kz_buf_adds(o, "null");
 }
 
-static int w_json(kz_buf *out, const kz_export_entry *e, size_t n, const plan *p)
+static int w_json(kz_buf *out, const kz_export_entry *e, size_t n, const kz_export_opts *o,
+                  const plan *p)
 {
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -523,6 +543,8 @@ static int w_json(kz_buf *out, const kz_export_entry *e, size_t n, const plan *p
         if (!rc) rc = add_json_or_null(out, e[i].starts);
         if (!rc) rc = kz_buf_adds(out, ",\"ends\":");
         if (!rc) rc = add_json_or_null(out, e[i].ends);
+        if (!rc && o->scope) rc = kz_buf_adds(out, ",\"scope\":");
+        if (!rc && o->scope) rc = add_json_or_null(out, o->scope[i]);
         if (!rc) rc = kz_buf_adds(out, "}\n");
     }
     return rc;
@@ -597,8 +619,8 @@ int kz_export_write(kz_buf *out, int format, const kz_export_entry *e, size_t n,
     case KZ_EXPORT_HOSTS:         rc = w_hosts(out, e, n, &p); break;
     case KZ_EXPORT_SQUID_DOMAINS: rc = w_squid_domains(out, e, n, &p); break;
     case KZ_EXPORT_SQUID_URLS:    rc = w_squid_urls(out, e, n, &p); break;
-    case KZ_EXPORT_CSV:           rc = w_csv(out, e, n, &p); break;
-    case KZ_EXPORT_JSON:          rc = w_json(out, e, n, &p); break;
+    case KZ_EXPORT_CSV:           rc = w_csv(out, e, n, o, &p); break;
+    case KZ_EXPORT_JSON:          rc = w_json(out, e, n, o, &p); break;
     default:                      rc = w_hashes(out, e, n, o, &p); break;
     }
 out:

@@ -38,7 +38,11 @@
 #include "util/kz.h"
 #include "util/buf.h"
 
-enum kz_export_kind { KZ_EXPORT_DOMAIN, KZ_EXPORT_URL };
+/* KZ_EXPORT_GEO: a geo-restriction of a canonical URL (a decision for
+ * platforms, within a territorial scope): only CSV and JSON carry it; every
+ * other format leaves it out, with a comment line where the format has a
+ * header. */
+enum kz_export_kind { KZ_EXPORT_DOMAIN, KZ_EXPORT_URL, KZ_EXPORT_GEO };
 
 /* One blocking decision as the exports see it.  The writers only read it. */
 typedef struct kz_export_entry {
@@ -79,6 +83,9 @@ typedef struct kz_export_opts {
                              (serving the block page); NULL: NXDOMAIN */
     uint32_t ttl;         /* RPZ $TTL and UNBOUND local-data TTL; 0: 300 */
     bool full;            /* HASH_PREFIXES: full hashes instead of prefixes */
+    const char *const *scope; /* CSV, JSON: when not NULL, the territorial scope
+                             of each entry (scope[i], NULL for none), as a
+                             last column / a "scope" field */
     kz_export_reject_fn reject;   /* may be NULL */
     void *arg;
 } kz_export_opts;

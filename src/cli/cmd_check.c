@@ -1,23 +1,29 @@
 /*
  * cli/cmd_check.c - kuzet check: is this URL blocked, and by what?
  *
- * The blocklist comes from a list file for now (an export, or entries
- * written by hand); reading the active decisions from the store comes with
- * the review workflow.
+ * The blocklist comes from a list file (an export, or entries written by
+ * hand) or, with --db, from the decisions in effect in the store
+ * (act/active.h): approved URL and domain blocks that are not reversed or
+ * expired.
  */
 #include "cli.h"
+#include "act/active.h"
 #include "act/blocklist.h"
 #include <errno.h>
 #include <getopt.h>
 
 static const char usage_text[] =
     "usage: kuzet check --list FILE [URL...]\n"
+    "       kuzet check --db URI [--at TIME] [URL...]\n"
     "\n"
     "Says for each URL (from the arguments, or one per line on stdin) whether the\n"
-    "blocklist in FILE blocks it, matching as Safe Browsing does: a domain entry\n"
-    "covers its subdomains and every path, a URL entry ending in '/' covers what\n"
-    "is below it.  Prints one line per URL, in order:\n"
-    "  blocked ID EXPRESSION     (the entry that matched, most specific first)\n"
+    "blocklist in FILE (or, with --db, the approved URL and domain blocks in\n"
+    "effect in the store at TIME: YYYY-MM-DD[THH:MM:SSZ], default now) blocks it,\n"
+    "matching as Safe Browsing does: a domain entry covers its subdomains and\n"
+    "every path, a URL entry ending in '/' covers what is below it.  Prints one\n"
+    "line per URL, in order:\n"
+    "  blocked ID EXPRESSION     (the entry that matched, most specific first;\n"
+    "                            with --db, ID is the decision)\n"
     "  ok\n"
     "  error: REASON             (the URL cannot be canonicalized)\n"
     "FILE has one entry per line: 'domain HOST [ID]' or 'url URL [ID]'; '#' starts\n"
@@ -77,6 +83,51 @@ static int load_list(kz_blocklist *b, const char *path)
     return bad ? -1 : 0;
 }
 
+/* Load the URL and domain blocks in effect into b.  0, or -2 (reported). */
+static int load_db(kz_blocklist *b, const char *uri, const char *at)
+{
+    char err[512];
+    kz_store *s = NULL;
+    kz_active l;
+    int rc, ret = -2;
+    kz_active_init(&l);
+    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        goto out;
+    }
+    if ((rc = kz_active_load(&l, s, at)) != 0) {
+        kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
+        goto out;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        const kz_export_entry *e = &l.v[i];
+        if (e->kind == KZ_EXPORT_GEO)
+            continue;                   /* a measure for platforms, not for lists */
+        rc = e->kind == KZ_EXPORT_DOMAIN
+                 ? kz_blocklist_add_domain(b, e->target, strlen(e->target), e->id, NULL)
+                 : kz_blocklist_add_url(b, e->target, strlen(e->target), e->id, NULL);
+        if (rc == KZ_ENOMEM) {
+            kz_cli_err("%s", kz_strerror(rc));
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    kz_active_release(&l);
+    kz_store_close(&s);
+    return ret;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" into out; false when neither */
+static bool parse_at(const char *s, char out[21])
+{
+    if (strlen(s) == 10)
+        snprintf(out, 21, "%sT00:00:00Z", s);
+    else
+        snprintf(out, 21, "%s", s);
+    return strlen(s) <= 20 && kz_active_time_ok(out);
+}
+
 static int check_one(const kz_blocklist *b, kz_blocklist_ctx *c, const char *url, size_t n)
 {
     int64_t id;
@@ -98,21 +149,34 @@ int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "list", required_argument, NULL, 'l' },
+        { "db", required_argument, NULL, 'd' },
+        { "at", required_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *list = NULL;
+    const char *list = NULL, *db = NULL;
+    char at[21] = "";
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': list = optarg; break;
+        case 'd': db = optarg; break;
+        case 'a':
+            if (!parse_at(optarg, at)) {
+                kz_cli_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);
+                fputs(usage_text, stderr);
+                return KZ_EXIT_USAGE;
+            }
+            break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
-    if (!list) {
-        kz_cli_err("check needs --list FILE");
+    if (!list == !db || (at[0] && !db)) {
+        kz_cli_err("%s", at[0] && !db ? "--at goes with --db"
+                         : list ? "check takes --list FILE or --db URI, not both"
+                                : "check needs --list FILE or --db URI");
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
@@ -121,7 +185,7 @@ int cmd_check(int argc, char **argv)
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         return KZ_EXIT_FAIL;
     }
-    int bad = load_list(b, list);
+    int bad = list ? load_list(b, list) : load_db(b, db, at[0] ? at : NULL);
     if (bad == -2) {
         kz_blocklist_free(b);
         return KZ_EXIT_FAIL;

@@ -2,12 +2,17 @@
  * cli/cmd_export.c - kuzet export: the blocklist in the format a resolver
  * or proxy loads (act/export.h).
  *
- * The entries come from a list file for now (the format `kuzet check`
- * reads, parsed by kz_export_list_parse); the active decisions of the store
- * come with the review workflow.  --out is written to FILE.tmp and renamed,
- * so a resolver reloading the file never sees half of it.
+ * The entries come from a list file (the format `kuzet check` reads, parsed
+ * by kz_export_list_parse) or, with --db, from the decisions in effect in
+ * the store (act/active.h).  With --db, rpz takes its SOA serial from the
+ * blocklist versions (a new version when the list changed), rpz-changes
+ * writes the changes since a serial as an nsupdate script, and blockpage
+ * writes the page a landing host shows for one decision.  Everything is
+ * built in memory, then --out is written to FILE.tmp and renamed, so a
+ * resolver reloading the file never sees half of it.
  */
 #include "cli.h"
+#include "act/active.h"
 #include "act/export.h"
 #include <errno.h>
 #include <getopt.h>
@@ -16,9 +21,16 @@
 static const char usage_text[] =
     "usage: kuzet export FORMAT --list FILE [--out FILE] [--serial N] [--origin ZONE]\n"
     "                    [--landing HOST] [--ttl N] [--full]\n"
+    "       kuzet export FORMAT --db URI [--at TIME] [--out FILE] [options as above]\n"
+    "       kuzet export rpz-changes --db URI --since N [--origin ZONE] [--landing HOST]\n"
+    "                    [--ttl N] [--out FILE]\n"
+    "       kuzet export blockpage --db URI --decision ID [--lang kk|ru|en|all]\n"
+    "                    [--authority NAME] [--appeal CONTACT] [--text] [--out FILE]\n"
     "\n"
     "Writes the blocklist in FILE ('domain HOST [ID]' / 'url URL [ID]' lines, as\n"
-    "for kuzet check) in FORMAT, to stdout or to --out (replaced atomically):\n"
+    "for kuzet check), or with --db the decisions in effect in the store (at TIME:\n"
+    "YYYY-MM-DD[THH:MM:SSZ], default now), in FORMAT, to stdout or to --out\n"
+    "(replaced atomically):\n"
     "  rpz            DNS Response Policy Zone (Unbound, BIND, Knot, PowerDNS)\n"
     "  unbound        Unbound local-zone configuration (include: it)\n"
     "  hosts          0.0.0.0 NAME lines (exact names, no subdomains)\n"
@@ -26,9 +38,18 @@ static const char usage_text[] =
     "  squid-urls     Squid url_regex ACL file (anchored regexes, plain HTTP)\n"
     "  csv, json      every entry with its decision (json: JSON Lines)\n"
     "  hash-prefixes  sorted SHA-256 4-byte prefixes in hex; --full: full hashes\n"
+    "  rpz-changes    (--db) the RPZ changes since serial --since N, as an\n"
+    "                 nsupdate script\n"
+    "  blockpage      (--db) the block page of decision --decision ID: HTML, or\n"
+    "                 plain text with --text; in Kazakh, Russian and English\n"
+    "                 (--lang: one of them); --authority NAME (default\n"
+    "                 $KUZET_AUTHORITY, else 'the competent authority'), --appeal\n"
+    "                 CONTACT: where to appeal (default $KUZET_APPEAL)\n"
+    "With --db, geo-restrictions are only in csv and json (with a scope column).\n"
     "Options:\n"
-    "  --serial N     RPZ SOA serial (default: the current Unix time); it must\n"
-    "                 grow with every change of the list\n"
+    "  --serial N     RPZ SOA serial (default: the current Unix time; with --db\n"
+    "                 the list's version, +1 on every change); it must grow with\n"
+    "                 every change of the list\n"
     "  --origin ZONE  RPZ zone name the file is loaded as (default rpz.local)\n"
     "  --landing HOST RPZ/unbound: CNAME blocked names to HOST (a block page)\n"
     "                 instead of NXDOMAIN\n"
@@ -42,7 +63,7 @@ static const char usage_text[] =
 #define MAX_LIST_BYTES ((size_t)4 << 30)
 
 struct ctx {
-    const char *path;
+    const char *path;               /* NULL: the entries come from the store */
     const kz_export_list *list;
 };
 
@@ -54,7 +75,10 @@ static void bad_line(void *arg, size_t line, const char *why)
 static void bad_entry(void *arg, const kz_export_entry *e, size_t i, const char *why)
 {
     const struct ctx *c = arg;
-    kz_cli_err("%s:%zu: %s: %s", c->path, c->list->line[i], e->target, why);
+    if (c->path)
+        kz_cli_err("%s:%zu: %s: %s", c->path, c->list->line[i], e->target, why);
+    else
+        kz_cli_err("decision %lld: %s: %s", (long long)e->id, e->target, why);
 }
 
 /* the whole file into a malloc'd buffer; NULL (reported) on failure */
@@ -112,6 +136,156 @@ static int usage_err(const char *msg, const char *arg)
     return KZ_EXIT_USAGE;
 }
 
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" into out; false when neither */
+static bool parse_at(const char *s, char out[21])
+{
+    if (strlen(s) == 10)
+        snprintf(out, 21, "%sT00:00:00Z", s);
+    else
+        snprintf(out, 21, "%s", s);
+    return strlen(s) <= 20 && kz_active_time_ok(out);
+}
+
+/* b to stdout, or to outp through outp.tmp and a rename.  0 or -1 (reported). */
+static int write_out(const char *outp, const kz_buf *b)
+{
+    if (!outp) {
+        if ((b->len && fwrite(b->p, 1, b->len, stdout) != b->len) || fflush(stdout) != 0) {
+            kz_cli_err("stdout: %s", kz_strerror(KZ_EIO));
+            return -1;
+        }
+        return 0;
+    }
+    size_t n = strlen(outp) + 5;
+    char *tmp = malloc(n);
+    FILE *f = NULL;
+    int ret = -1;
+    if (!tmp) {
+        kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+        goto out;
+    }
+    snprintf(tmp, n, "%s.tmp", outp);
+    if (!(f = fopen(tmp, "w"))) {
+        kz_cli_err("%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
+    }
+    bool ok = (!b->len || fwrite(b->p, 1, b->len, f) == b->len);
+    ok = (fclose(f) == 0) && ok;
+    f = NULL;
+    if (!ok) {
+        kz_cli_err("%s: %s", tmp, kz_strerror(KZ_EIO));
+        remove(tmp);
+        goto out;
+    }
+    if (rename(tmp, outp) != 0) {
+        kz_cli_err("%s: cannot rename to %s: %s", tmp, outp, strerror(errno));
+        remove(tmp);
+        goto out;
+    }
+    ret = 0;
+out:
+    free(tmp);
+    return ret;
+}
+
+static int open_store(kz_store **s, const char *uri)
+{
+    char err[512];
+    if (kz_store_open(s, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+struct args {
+    const char *list, *outp, *db, *authority, *appeal;
+    char at[21];
+    int64_t since, decision;
+    bool have_serial, have_since, have_decision, text;
+    unsigned langs;
+    kz_export_opts o;
+};
+
+static int do_changes(struct args *g, kz_buf *b)
+{
+    kz_store *s = NULL;
+    kz_active l;
+    kz_active_version v;
+    int rc, status = KZ_EXIT_FAIL;
+    kz_active_init(&l);
+    if (open_store(&s, g->db))
+        goto out;
+    if ((rc = kz_active_version_update(&l, s, g->at[0] ? g->at : NULL, NULL, &v)) != 0) {
+        kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
+        goto out;
+    }
+    if (g->since > v.serial) {
+        kz_cli_err("--since %lld is after the current serial %lld", (long long)g->since,
+                   (long long)v.serial);
+        goto out;
+    }
+    if ((rc = kz_active_changes_nsupdate(s, g->since, v.serial, g->o.origin, g->o.landing,
+                                         g->o.ttl, b, NULL)) != 0) {
+        kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
+        goto out;
+    }
+    status = write_out(g->outp, b) ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+out:
+    kz_active_release(&l);
+    kz_store_close(&s);
+    return status;
+}
+
+static int do_blockpage(struct args *g, kz_buf *b)
+{
+    kz_store *s = NULL;
+    kz_active_decision d;
+    int rc, status = KZ_EXIT_FAIL;
+    memset(&d, 0, sizeof d);
+    if (open_store(&s, g->db))
+        goto out;
+    rc = kz_active_decision_get(s, g->decision, g->at[0] ? g->at : NULL, &d);
+    if (rc == KZ_ENOTFOUND) {
+        kz_cli_err("no decision %lld", (long long)g->decision);
+        goto out;
+    }
+    if (rc) {
+        kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
+        goto out;
+    }
+    if (!d.in_effect) {
+        kz_cli_err("decision %lld is not in effect (%s): no block page", (long long)g->decision,
+                   d.why_not);
+        goto out;
+    }
+    kz_active_page_opts po = { g->langs, g->authority, g->appeal, g->text };
+    if (!po.authority)
+        po.authority = getenv("KUZET_AUTHORITY");
+    if (!po.appeal)
+        po.appeal = getenv("KUZET_APPEAL");
+    if ((rc = kz_active_page_write(b, &d, &po)) != 0) {
+        kz_cli_err("%s", kz_strerror(rc));
+        goto out;
+    }
+    status = write_out(g->outp, b) ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+out:
+    kz_active_decision_release(&d);
+    kz_store_close(&s);
+    return status;
+}
+
+static bool parse_i64(const char *s, int64_t *v)
+{
+    char *end = NULL;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (!*s || *end || errno || x < 0)
+        return false;
+    *v = x;
+    return true;
+}
+
 int cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -122,98 +296,162 @@ int cmd_export(int argc, char **argv)
         { "landing", required_argument, NULL, 'L' },
         { "ttl", required_argument, NULL, 't' },
         { "full", no_argument, NULL, 'f' },
+        { "db", required_argument, NULL, 'd' },
+        { "at", required_argument, NULL, 'a' },
+        { "since", required_argument, NULL, 'S' },
+        { "decision", required_argument, NULL, 'D' },
+        { "lang", required_argument, NULL, 'g' },
+        { "authority", required_argument, NULL, 'A' },
+        { "appeal", required_argument, NULL, 'P' },
+        { "text", no_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *list = NULL, *outp = NULL;
-    kz_export_opts o = { 0 };
-    bool have_serial = false;
+    struct args g;
+    memset(&g, 0, sizeof g);
+    kz_export_opts *o = &g.o;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': list = optarg; break;
-        case 'o': outp = optarg; break;
+        case 'l': g.list = optarg; break;
+        case 'o': g.outp = optarg; break;
         case 's':
-            if (!parse_u32(optarg, &o.serial))
+            if (!parse_u32(optarg, &o->serial))
                 return usage_err("--serial must be a number from 0 to 4294967295, not '%s'", optarg);
-            have_serial = true;
+            g.have_serial = true;
             break;
-        case 'z': o.origin = optarg; break;
-        case 'L': o.landing = optarg; break;
+        case 'z': o->origin = optarg; break;
+        case 'L': o->landing = optarg; break;
         case 't':
-            if (!parse_u32(optarg, &o.ttl) || o.ttl == 0 || o.ttl > 2147483647)
+            if (!parse_u32(optarg, &o->ttl) || o->ttl == 0 || o->ttl > 2147483647)
                 return usage_err("--ttl must be a number from 1 to 2147483647, not '%s'", optarg);
             break;
-        case 'f': o.full = true; break;
+        case 'f': o->full = true; break;
+        case 'd': g.db = optarg; break;
+        case 'a':
+            if (!parse_at(optarg, g.at))
+                return usage_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);
+            break;
+        case 'S':
+            if (!parse_i64(optarg, &g.since))
+                return usage_err("--since takes a serial (0 or more), not '%s'", optarg);
+            g.have_since = true;
+            break;
+        case 'D':
+            if (!parse_i64(optarg, &g.decision))
+                return usage_err("--decision takes a decision id, not '%s'", optarg);
+            g.have_decision = true;
+            break;
+        case 'g':
+            if (!strcmp(optarg, "kk")) g.langs = KZ_PAGE_KK;
+            else if (!strcmp(optarg, "ru")) g.langs = KZ_PAGE_RU;
+            else if (!strcmp(optarg, "en")) g.langs = KZ_PAGE_EN;
+            else if (!strcmp(optarg, "all")) g.langs = KZ_PAGE_ALL;
+            else return usage_err("--lang is kk, ru, en or all, not '%s'", optarg);
+            break;
+        case 'A': g.authority = optarg; break;
+        case 'P': g.appeal = optarg; break;
+        case 'T': g.text = true; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc)
         return usage_err("%s", optind >= argc ? "export needs a FORMAT" : "export takes one FORMAT");
-    int format = kz_export_format_parse(argv[optind]);
+    const char *fname = argv[optind];
+    bool changes = !strcmp(fname, "rpz-changes"), page = !strcmp(fname, "blockpage");
+    int format = changes || page ? KZ_EXPORT_RPZ : kz_export_format_parse(fname);
     if (format < 0)
-        return usage_err("unknown format '%s'", argv[optind]);
-    if (!list)
-        return usage_err("%s", "export needs --list FILE");
-    if (o.origin && kz_export_name_why(o.origin))
-        return usage_err("--origin '%s' is not a DNS name", o.origin);
-    if (o.landing && kz_export_name_why(o.landing))
-        return usage_err("--landing '%s' is not a DNS name", o.landing);
-    if (!have_serial)
-        o.serial = (uint32_t)time(NULL);
+        return usage_err("unknown format '%s'", fname);
+    if (o->origin && kz_export_name_why(o->origin))
+        return usage_err("--origin '%s' is not a DNS name", o->origin);
+    if (o->landing && kz_export_name_why(o->landing))
+        return usage_err("--landing '%s' is not a DNS name", o->landing);
+    if ((changes || page) && (!g.db || g.list))
+        return usage_err("%s needs --db URI (and no --list)", fname);
+    if (!changes && !page && !g.list == !g.db)
+        return usage_err("%s", g.list ? "export takes --list FILE or --db URI, not both"
+                                      : "export needs --list FILE");
+    if (g.at[0] && !g.db)
+        return usage_err("%s", "--at goes with --db");
+    if (changes != g.have_since)
+        return usage_err("%s", changes ? "rpz-changes needs --since N" : "--since goes with rpz-changes");
+    if (page != g.have_decision)
+        return usage_err("%s", page ? "blockpage needs --decision ID" : "--decision goes with blockpage");
+    if (!page && (g.langs || g.authority || g.appeal || g.text))
+        return usage_err("%s", "--lang, --authority, --appeal and --text go with blockpage");
+    if (g.at[0] && format == KZ_EXPORT_RPZ && !page)
+        return usage_err("%s", "--at: the RPZ versions are of the list in effect now "
+                               "(--at goes with check, csv, json... and blockpage)");
+    if (g.db && g.have_serial && (format == KZ_EXPORT_RPZ))
+        return usage_err("%s", "--serial: with --db the serial is the list's version");
 
     int status = KZ_EXIT_FAIL, rc;
     size_t len = 0, nbad = 0, nrej = 0;
-    char *text = NULL, *tmp = NULL;
-    FILE *f = NULL;
+    char *text = NULL;
+    kz_store *s = NULL;
+    kz_buf b;
     kz_export_list l;
+    kz_active al;
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
     kz_export_list_init(&l);
-    struct ctx cx = { list, &l };
-    o.reject = bad_entry;
-    o.arg = &cx;
-    if (!(text = slurp(list, &len)))
-        goto out;
-    if ((rc = kz_export_list_parse(&l, text, len, bad_line, (void *)list, &nbad)) != 0) {
-        kz_cli_err("%s: %s", list, kz_strerror(rc));
+    kz_active_init(&al);
+    if (changes) {
+        status = do_changes(&g, &b);
         goto out;
     }
-    if (outp) {
-        size_t n = strlen(outp) + 5;
-        if (!(tmp = malloc(n))) {
-            kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
-            goto out;
-        }
-        snprintf(tmp, n, "%s.tmp", outp);
-        if (!(f = fopen(tmp, "w"))) {
-            kz_cli_err("%s: cannot create: %s", tmp, strerror(errno));
-            goto out;
-        }
-    }
-    rc = kz_export_fwrite(f ? f : stdout, format, l.v, l.n, &o, &nrej);
-    if (f) {
-        if (fclose(f) != 0 && !rc)
-            rc = KZ_EIO;
-        f = NULL;
-        if (rc)
-            remove(tmp);
-        else if (rename(tmp, outp) != 0) {
-            kz_cli_err("%s: cannot rename to %s: %s", tmp, outp, strerror(errno));
-            remove(tmp);
-            goto out;
-        }
-    }
-    if (rc) {
-        kz_cli_err("%s%s%s", outp ? outp : "", outp ? ": " : "", kz_strerror(rc));
+    if (page) {
+        status = do_blockpage(&g, &b);
         goto out;
     }
+    struct ctx cx = { g.list, &l };
+    o->reject = bad_entry;
+    o->arg = &cx;
+    const kz_export_entry *e;
+    size_t n;
+    if (g.list) {
+        if (!g.have_serial)
+            o->serial = (uint32_t)time(NULL);
+        if (!(text = slurp(g.list, &len)))
+            goto out;
+        if ((rc = kz_export_list_parse(&l, text, len, bad_line, (void *)g.list, &nbad)) != 0) {
+            kz_cli_err("%s: %s", g.list, kz_strerror(rc));
+            goto out;
+        }
+        e = l.v;
+        n = l.n;
+    } else {
+        const char *at = g.at[0] ? g.at : NULL;
+        if (open_store(&s, g.db))
+            goto out;
+        if (format == KZ_EXPORT_RPZ) {
+            kz_active_version v;
+            rc = kz_active_version_update(&al, s, at, NULL, &v);
+            o->serial = (uint32_t)v.serial;
+        } else {
+            rc = kz_active_load(&al, s, at);
+        }
+        if (rc) {
+            kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
+            goto out;
+        }
+        o->scope = al.scope;
+        e = al.v;
+        n = al.n;
+    }
+    if ((rc = kz_export_write(&b, format, e, n, o, &nrej)) != 0) {
+        kz_cli_err("%s%s%s", g.outp ? g.outp : "", g.outp ? ": " : "", kz_strerror(rc));
+        goto out;
+    }
+    if (write_out(g.outp, &b))
+        goto out;
     status = nbad || nrej ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
-    if (f)
-        fclose(f);
-    free(tmp);
     free(text);
+    kz_buf_release(&b);
     kz_export_list_release(&l);
+    kz_active_release(&al);
+    kz_store_close(&s);
     return status;
 }

@@ -134,6 +134,28 @@ const kz_migration kz_migrations[] = {
       "ALTER TABLE items ADD COLUMN evidence_purged_at TEXT;"
       "CREATE INDEX notices_by_decision ON notices(decision_id);"
       "CREATE INDEX appeals_by_decision ON appeals(decision_id);" },
+    /* migration 3 - versions of the published blocklist (src/act/active.c,
+     * docs/blocklist.md): the RPZ serial and the changes between versions */
+    { 3, "blocklist versions: serials, the current entries, add/del changes",
+      "CREATE TABLE blocklist_versions ("
+      "  serial BIGINT PRIMARY KEY,"
+      "  computed_at TEXT NOT NULL,"
+      "  list_at TEXT NOT NULL,"
+      "  digest TEXT NOT NULL,"
+      "  entries BIGINT NOT NULL);"
+      "CREATE TABLE blocklist_entries ("
+      "  kind TEXT NOT NULL CHECK (kind IN ('domain','url','geo')),"
+      "  target TEXT NOT NULL,"
+      "  decision_id BIGINT NOT NULL REFERENCES decisions(id),"
+      "  PRIMARY KEY (kind, target, decision_id));"
+      "CREATE TABLE blocklist_changes ("
+      "  id {ID},"
+      "  serial BIGINT NOT NULL REFERENCES blocklist_versions(serial),"
+      "  op TEXT NOT NULL CHECK (op IN ('add','del')),"
+      "  kind TEXT NOT NULL CHECK (kind IN ('domain','url','geo')),"
+      "  target TEXT NOT NULL,"
+      "  decision_id BIGINT NOT NULL REFERENCES decisions(id));"
+      "CREATE INDEX blocklist_changes_by_serial ON blocklist_changes(serial);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

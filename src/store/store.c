@@ -14,6 +14,9 @@ struct kz_store {
     char  *uri;
     char   err[512];
     int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
+    int    last_valid;          /* inside a write transaction, the last audit entry */
+    int64_t last_seq;           /* appended is known without reading it back */
+    char   last_hash[65];
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -209,6 +212,7 @@ static int pg_write_lock(kz_store *s)
 int kz_store_begin(kz_store *s)
 {
     int rc = kz_db_begin(s->db);
+    s->last_valid = 0;
     s->in_tx = !rc;
     if (!rc && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -220,12 +224,14 @@ int kz_store_begin(kz_store *s)
 int kz_store_commit(kz_store *s)
 {
     int rc = kz_db_commit(s->db);
+    s->last_valid = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
 {
     int rc = kz_db_rollback(s->db);
+    s->last_valid = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -292,22 +298,29 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     }
     if ((rc = pg_write_lock(s)) != 0)          /* no-op after kz_store_begin */
         return rc;
-    rc = kz_db_query(s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                     NULL, 0, &r);
-    if (rc)
-        return fail(s, rc, "reading the audit log");
-    if ((rc = kz_dbres_next(r)) == 1) {
-        size_t n = 0;
-        const char *h = kz_dbres_text(r, 1, &n);
-        seq = kz_dbres_int(r, 0) + 1;
-        if (h && n == 64)
-            memcpy(prev, h, 65);
-        prev[64] = '\0';
-        rc = 0;
+    if (s->in_tx && s->last_valid) {
+        /* this transaction holds the write lock and appended the last
+         * entry itself: nobody else can have appended since */
+        seq = s->last_seq + 1;
+        memcpy(prev, s->last_hash, sizeof prev);
+    } else {
+        rc = kz_db_query(s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                         NULL, 0, &r);
+        if (rc)
+            return fail(s, rc, "reading the audit log");
+        if ((rc = kz_dbres_next(r)) == 1) {
+            size_t n = 0;
+            const char *h = kz_dbres_text(r, 1, &n);
+            seq = kz_dbres_int(r, 0) + 1;
+            if (h && n == 64)
+                memcpy(prev, h, 64);
+            prev[64] = '\0';
+            rc = 0;
+        }
+        kz_dbres_done(r);
+        if (rc < 0)
+            return fail(s, rc, "reading the audit log");
     }
-    kz_dbres_done(r);
-    if (rc < 0)
-        return fail(s, rc, "reading the audit log");
     kz_store_now(now);
     kz_store_entry_hash(prev, seq, now, actor, action, entity, entity_id, before, after, hex);
     kz_dbval p[] = { kz_dbint(seq), kz_dbstr(now), kz_dbstr(actor), kz_dbstr(action),
@@ -316,7 +329,16 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     rc = kz_db_query(s->db, "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, "
                             "before_state, after_state, prev_hash, hash) "
                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", p, 10, NULL);
-    return rc ? fail(s, rc, "writing the audit log") : 0;
+    if (rc) {
+        s->last_valid = 0;
+        return fail(s, rc, "writing the audit log");
+    }
+    if (s->in_tx) {
+        s->last_valid = 1;
+        s->last_seq = seq;
+        memcpy(s->last_hash, hex, sizeof s->last_hash);
+    }
+    return 0;
 }
 
 /* ---- ingest -------------------------------------------------------------- */
