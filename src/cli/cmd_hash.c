@@ -8,12 +8,16 @@
  *       flipplus1, flipminus1).
  *   kuzet hash sha256 FILE...
  *       HASH,FILE (lowercase hex).
+ *   kuzet hash text FILE...
+ *       SIMHASH,FILE: the 64-bit SimHash of the UTF-8 text (16 hex digits).
  *
  * A file that fails is reported on stderr as "kuzet: FILE: reason"; the
  * others are still hashed and the exit status is 1 at the end.
  */
 #include "cli.h"
 #include "detect/pdq.h"
+#include "detect/simhash.h"
+#include "text/norm.h"
 #include "ingest/image.h"
 #include <sodium.h>
 #include <getopt.h>
@@ -33,6 +37,7 @@
 static const char usage_text[] =
     "usage: kuzet hash pdq [--dihedral] [--no-orient] [--exact] [--full-res] FILE...\n"
     "       kuzet hash sha256 FILE...\n"
+    "       kuzet hash text FILE...\n"
     "\n"
     "pdq     PDQ perceptual hash of each image (JPEG, PNG, WebP, GIF; the\n"
     "        format is found from the content): HASH,QUALITY,FILE\n"
@@ -45,6 +50,8 @@ static const char usage_text[] =
     "  --full-res   decode and filter at full size instead of the reference's\n"
     "               512x512 pre-resize\n"
     "sha256  SHA-256 of each file's bytes: HASH,FILE\n"
+    "text    64-bit SimHash of each UTF-8 text file (normalized words, shingles\n"
+    "        of 3): SIMHASH,FILE; near duplicates differ in few bits\n"
     "\n"
     "'-' reads standard input.  A file that fails is reported on stderr and\n"
     "the others are still hashed; the exit status is then 1.\n";
@@ -151,6 +158,27 @@ out:
     return rc;
 }
 
+static int hash_text_file(kz_simhash *sh, const char *path)
+{
+    char why[128] = "";
+    uint8_t *data = NULL;
+    size_t n = 0;
+    uint64_t h = 0;
+    int rc = slurp(path, KZ_NORM_MAX, &data, &n, why, sizeof why);
+    if (rc)
+        goto out;
+    if ((rc = kz_simhash_text(sh, (const char *)data, n, &h)) != 0)
+        goto out;
+    char hex[KZ_SIMHASH_HEXLEN + 1];
+    kz_simhash_to_hex(h, hex);
+    printf("%s,%s\n", hex, path);
+out:
+    if (rc)
+        kz_cli_err("%s: %s", path, why[0] ? why : kz_strerror(rc));
+    free(data);
+    return rc;
+}
+
 static int hash_sha256_file(const char *path)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
@@ -208,8 +236,9 @@ int cmd_hash(int argc, char **argv)
     }
     const char *algo = argv[1];
     int is_pdq = !strcmp(algo, "pdq"), is_sha = !strcmp(algo, "sha256");
-    if (!is_pdq && !is_sha) {
-        kz_cli_err("hash: unknown algorithm '%s' (pdq, sha256)", algo);
+    int is_text = !strcmp(algo, "text");
+    if (!is_pdq && !is_sha && !is_text) {
+        kz_cli_err("hash: unknown algorithm '%s' (pdq, sha256, text)", algo);
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
@@ -226,8 +255,8 @@ int cmd_hash(int argc, char **argv)
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
-    if (is_sha && (dihedral || no_orient || full_res || exact)) {
-        kz_cli_err("hash sha256: --dihedral, --no-orient, --full-res and --exact are for pdq");
+    if (!is_pdq && (dihedral || no_orient || full_res || exact)) {
+        kz_cli_err("hash %s: --dihedral, --no-orient, --full-res and --exact are for pdq", algo);
         return KZ_EXIT_USAGE;
     }
     if (optind >= argc) {
@@ -244,11 +273,19 @@ int cmd_hash(int argc, char **argv)
                          .jpeg_luma = !exact };
     unsigned flags = full_res ? KZ_PDQ_FULLRES : 0;
     int status = KZ_EXIT_OK;
+    kz_simhash *sh = NULL;
+    if (is_text && !(sh = kz_simhash_new())) {
+        kz_cli_err("hash text: %s", kz_strerror(KZ_ENOMEM));
+        return KZ_EXIT_FAIL;
+    }
     for (int i = optind; i < argc; i++) {
-        int rc = is_pdq ? hash_pdq_file(argv[i], dihedral, &io, flags) : hash_sha256_file(argv[i]);
+        int rc = is_pdq    ? hash_pdq_file(argv[i], dihedral, &io, flags)
+                 : is_text ? hash_text_file(sh, argv[i])
+                           : hash_sha256_file(argv[i]);
         if (rc)
             status = KZ_EXIT_FAIL;
         fflush(stdout);
     }
+    kz_simhash_free(sh);
     return status;
 }
