@@ -16,7 +16,10 @@
  * over Hyperscan's literal mode.
  *
  * Regexes: one Hyperscan block-mode database (UTF-8, Unicode properties,
- * leftmost start of match) over the normalized text.
+ * leftmost start of match) over the normalized text, and one over the text
+ * as written for raw_regex; each behind a prefilter database of the same
+ * patterns without start-of-match tracking (single match), which decides
+ * cheaply whether a text needs the full pass at all.
  */
 #include "scan.h"
 #include <hs/hs.h>
@@ -73,6 +76,7 @@ struct kz_scanner {
     hs_database_t *db;                   /* regexes over the normalized text */
     uint32_t *re_rule;  size_t nre;      /* regex id -> rule */
     hs_database_t *rawdb;                /* raw_regex: over the original text */
+    hs_database_t *pre, *rawpre;         /* the same without start of match: a prefilter */
     uint32_t *raw_rule; size_t nrawre;
 };
 
@@ -267,8 +271,8 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
 
 /* The regexes of every rule from one list (normalized or raw) into one
  * Hyperscan database; *map gets regex id -> rule. */
-static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, uint32_t **map,
-                      size_t *count, kz_buf *errs)
+static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_database_t **pre,
+                      uint32_t **map, size_t *count, kz_buf *errs)
 {
     size_t n = 0;
     for (size_t r = 0; r < rs->nrules; r++)
@@ -302,6 +306,16 @@ static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, uint32_
     hs_compile_error_t *cerr = NULL;
     if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr)
         == HS_SUCCESS) {
+        /* the prefilter: the same patterns without start-of-match tracking,
+         * which costs more than everything else in a scan; most texts match
+         * none, and only those that match some run through *db */
+        for (size_t i = 0; i < n; i++)
+            flags[i] = (flags[i] & ~(unsigned)HS_FLAG_SOM_LEFTMOST) | HS_FLAG_SINGLEMATCH;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, pre, &cerr)
+            != HS_SUCCESS) {
+            hs_free_compile_error(cerr);
+            *pre = NULL;                    /* then every text goes through *db */
+        }
         rc = 0;
         goto out;
     }
@@ -334,8 +348,8 @@ out:
 
 static int compile_regexes(kz_scanner *s, const kz_ruleset *rs, kz_buf *errs)
 {
-    int rc = compile_db(rs, 0, &s->db, &s->re_rule, &s->nre, errs);
-    int rc2 = compile_db(rs, 1, &s->rawdb, &s->raw_rule, &s->nrawre, errs);
+    int rc = compile_db(rs, 0, &s->db, &s->pre, &s->re_rule, &s->nre, errs);
+    int rc2 = compile_db(rs, 1, &s->rawdb, &s->rawpre, &s->raw_rule, &s->nrawre, errs);
     return rc ? rc : rc2;
 }
 
@@ -458,6 +472,8 @@ void kz_scanner_free(kz_scanner **sp)
     free(s->filter);
     hs_free_database(s->db);
     hs_free_database(s->rawdb);
+    hs_free_database(s->pre);
+    hs_free_database(s->rawpre);
     free(s);
     *sp = NULL;
 }
@@ -487,7 +503,9 @@ kz_scan_ctx *kz_scan_ctx_new(const kz_scanner *s)
     c->cancelled = calloc(s->nrules + 1, 1);
     if (!c->norm || !c->score || !c->flagged || !c->matched || !c->cancelled ||
         (s->db && hs_alloc_scratch(s->db, &c->scratch) != HS_SUCCESS) ||
-        (s->rawdb && hs_alloc_scratch(s->rawdb, &c->scratch) != HS_SUCCESS)) {
+        (s->rawdb && hs_alloc_scratch(s->rawdb, &c->scratch) != HS_SUCCESS) ||
+        (s->pre && hs_alloc_scratch(s->pre, &c->scratch) != HS_SUCCESS) ||
+        (s->rawpre && hs_alloc_scratch(s->rawpre, &c->scratch) != HS_SUCCESS)) {
         kz_scan_ctx_free(c);
         return NULL;
     }
@@ -624,6 +642,13 @@ static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *word
     return 0;
 }
 
+/* The prefilter's callback: one match is enough to know. */
+static int on_any(unsigned id, unsigned long long from, unsigned long long to,
+                  unsigned flags, void *ctx)
+{
+    return 1;
+}
+
 static int on_regex(unsigned id, unsigned long long from, unsigned long long to,
                     unsigned flags, void *ctx)
 {
@@ -677,9 +702,18 @@ int kz_scan(kz_scan_ctx *c, const char *text, size_t n, kz_result *res)
         size_t len = raw ? n : t->len;
         if (!db || len == 0)
             continue;
+        const hs_database_t *pre = raw ? s->rawpre : s->pre;
+        hs_error_t he;
+        if (pre) {
+            he = hs_scan(pre, p, (unsigned)len, 0, c->scratch, on_any, NULL);
+            if (he == HS_SUCCESS)
+                continue;                   /* no regex matches this text */
+            if (he != HS_SCAN_TERMINATED)
+                return KZ_EMATCHER;
+        }
         c->cur_map = raw ? s->raw_rule : s->re_rule;
         c->cur_raw = (uint8_t)raw;
-        hs_error_t he = hs_scan(db, p, (unsigned)len, 0, c->scratch, on_regex, c);
+        he = hs_scan(db, p, (unsigned)len, 0, c->scratch, on_regex, c);
         if (he == HS_SCAN_TERMINATED)
             return KZ_ENOMEM;           /* on_regex stops only when out of memory */
         if (he != HS_SUCCESS)
