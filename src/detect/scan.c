@@ -23,6 +23,7 @@
  */
 #include "scan.h"
 #include <hs/hs.h>
+#include <pthread.h>
 #include <xxhash.h>
 
 enum { K_PHRASE = 0, K_UNLESS = 1, K_RAW = 2 };   /* K_RAW: a span of the original */
@@ -269,6 +270,27 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
     return 0;
 }
 
+typedef struct pre_job {
+    const char  **exprs;
+    unsigned     *flags;
+    const unsigned *ids;
+    unsigned      n;
+    hs_database_t *db;
+    int           ok;
+} pre_job;
+
+static void *compile_pre(void *arg)
+{
+    pre_job *j = arg;
+    hs_compile_error_t *cerr = NULL;
+    j->ok = hs_compile_multi(j->exprs, j->flags, j->ids, j->n, HS_MODE_BLOCK, NULL, &j->db,
+                             &cerr) == HS_SUCCESS;
+    hs_free_compile_error(cerr);
+    if (!j->ok)
+        j->db = NULL;
+    return NULL;
+}
+
 /* The regexes of every rule from one list (normalized or raw) into one
  * Hyperscan database; *map gets regex id -> rule. */
 static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_database_t **pre,
@@ -303,22 +325,31 @@ static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_data
             k++;
         }
     }
-    hs_compile_error_t *cerr = NULL;
-    if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr)
-        == HS_SUCCESS) {
-        /* the prefilter: the same patterns without start-of-match tracking,
-         * which costs more than everything else in a scan; most texts match
-         * none, and only those that match some run through *db */
+    /* The prefilter: the same patterns without start-of-match tracking,
+     * which costs more than everything else in a scan; most texts match
+     * none, and only those that match some run through *db.  Compiled in a
+     * second thread while this one compiles *db. */
+    pre_job pj = { exprs, NULL, ids, (unsigned)n, NULL, 0 };
+    pthread_t tid;
+    int threaded = 0;
+    if ((pj.flags = calloc(n, sizeof *pj.flags)) != NULL) {
         for (size_t i = 0; i < n; i++)
-            flags[i] = (flags[i] & ~(unsigned)HS_FLAG_SOM_LEFTMOST) | HS_FLAG_SINGLEMATCH;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, pre, &cerr)
-            != HS_SUCCESS) {
-            hs_free_compile_error(cerr);
-            *pre = NULL;                    /* then every text goes through *db */
-        }
+            pj.flags[i] = (flags[i] & ~(unsigned)HS_FLAG_SOM_LEFTMOST) | HS_FLAG_SINGLEMATCH;
+        threaded = pthread_create(&tid, NULL, compile_pre, &pj) == 0;
+        if (!threaded)
+            compile_pre(&pj);
+    }
+    hs_compile_error_t *cerr = NULL;
+    hs_error_t he = hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr);
+    if (threaded)
+        pthread_join(tid, NULL);
+    free(pj.flags);
+    if (he == HS_SUCCESS) {
+        *pre = pj.ok ? pj.db : NULL;        /* without one, every text goes through *db */
         rc = 0;
         goto out;
     }
+    hs_free_database(pj.db);
     hs_free_compile_error(cerr);
     /* find every regex that fails on its own, to report them all */
     rc = KZ_EBADRULE;
