@@ -654,35 +654,17 @@ int kz_case_comply(kz_actor *a, int64_t case_id, const char *answer)
 static int do_overdue(kz_actor *a, size_t *moved)
 {
     char now[21];
-    kz_dbres *r = NULL;
     int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     kz__now(a, now);
     kz_dbval p[] = { kz_dbstr(now) };
-    int rc = kz_db_query(kz_store_db(a->s), "SELECT DISTINCT c.id FROM cases c JOIN decisions d "
-                         "ON d.case_id = c.id JOIN notices n ON n.decision_id = d.id WHERE "
-                         "c.state = 'notified' AND d.reversed_at IS NULL AND n.complied_at IS NULL "
-                         "AND n.deadline < $1 ORDER BY c.id", p, 1, &r);
+    int rc = kz_db_ids(kz_store_db(a->s), "SELECT DISTINCT c.id FROM cases c JOIN decisions d "
+                       "ON d.case_id = c.id JOIN notices n ON n.decision_id = d.id WHERE "
+                       "c.state = 'notified' AND d.reversed_at IS NULL AND n.complied_at IS NULL "
+                       "AND n.deadline < $1 ORDER BY c.id", p, 1, &ids, &n);
     if (rc)
-        return kz__dbfail(a, rc, "finding overdue notices");
-    while ((rc = kz_dbres_next(r)) == 1) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            int64_t *t = realloc(ids, nc * sizeof *t);
-            if (!t) {
-                rc = KZ_ENOMEM;
-                break;
-            }
-            ids = t;
-            cap = nc;
-        }
-        ids[n++] = kz_dbres_int(r, 0);
-    }
-    kz_dbres_done(r);
-    if (rc < 0) {
-        free(ids);
-        return rc == KZ_ENOMEM ? kz__fail(a, rc, "out of memory") : kz__dbfail(a, rc, "finding overdue notices");
-    }
+        return rc == KZ_ENOMEM ? kz__fail(a, rc, "out of memory")
+                               : kz__dbfail(a, rc, "finding overdue notices");
     for (size_t i = 0; i < n && !rc; i++) {
         case_row c;
         dec_row d;
@@ -909,9 +891,8 @@ int kz_case_resolve_appeal(kz_actor *a, int64_t case_id, const char *outcome, co
 static int do_purge(kz_actor *a, int days, size_t *purged)
 {
     char now[21], cutoff[21];
-    kz_dbres *r = NULL;
     int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     int rc = kz__need(a, R_ADMIN | R_SUPERVISOR, "purging evidence");
     if (rc)
         return rc;
@@ -922,28 +903,11 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
     kz__time_parse(now, &t);
     kz__time_fmt(t - (time_t)days * 86400, cutoff);
     kz_dbval p[] = { kz_dbstr(cutoff) };
-    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT id FROM items WHERE removed_at IS NOT NULL "
-                          "AND removed_at <= $1 AND evidence_purged_at IS NULL ORDER BY id",
-                          p, 1, &r)))
-        return kz__dbfail(a, rc, "finding evidence to purge");
-    while ((rc = kz_dbres_next(r)) == 1) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            int64_t *tmp = realloc(ids, nc * sizeof *tmp);
-            if (!tmp) {
-                rc = KZ_ENOMEM;
-                break;
-            }
-            ids = tmp;
-            cap = nc;
-        }
-        ids[n++] = kz_dbres_int(r, 0);
-    }
-    kz_dbres_done(r);
-    if (rc < 0) {
-        free(ids);
-        return rc == KZ_ENOMEM ? kz__fail(a, rc, "out of memory") : kz__dbfail(a, rc, "finding evidence to purge");
-    }
+    if ((rc = kz_db_ids(kz_store_db(a->s), "SELECT id FROM items WHERE removed_at IS NOT NULL "
+                        "AND removed_at <= $1 AND evidence_purged_at IS NULL ORDER BY id",
+                        p, 1, &ids, &n)))
+        return rc == KZ_ENOMEM ? kz__fail(a, rc, "out of memory")
+                               : kz__dbfail(a, rc, "finding evidence to purge");
     for (size_t i = 0; i < n && !rc; i++) {
         kz_dbval q[] = { kz_dbstr(now), kz_dbint(ids[i]) };
         kz_dbval q1[] = { kz_dbint(ids[i]) };

@@ -52,6 +52,32 @@ int kz_db_int(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t *ou
     return rc;
 }
 
+int kz_db_ids(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t **ids, size_t *n)
+{
+    kz_dbres *r = NULL;
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    int rc = kz_db_query(db, sql, p, np, &r);
+    if (rc)
+        return rc;
+    while ((rc = kz_dbres_next(r)) == 1) {
+        if (KZ_GROW(*ids, cap, *n + 1)) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+        (*ids)[(*n)++] = kz_dbres_int(r, 0);
+    }
+    kz_dbres_done(r);
+    if (rc < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
 int kz_dbres_next(kz_dbres *r) { return r->db->ops->next(r); }
 int64_t kz_dbres_int(kz_dbres *r, int col) { return r->db->ops->col_int(r, col); }
 const char *kz_dbres_text(kz_dbres *r, int col, size_t *len) { return r->db->ops->col_text(r, col, len); }

@@ -67,6 +67,10 @@ int kz_db_exec(kz_db *db, const char *sql);                 /* no parameters, no
 /* One row, one integer column: *out (0 and KZ_ENOTFOUND when no row). */
 int kz_db_int(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t *out);
 
+/* Every row's first column as integers: *ids (malloc'd, the caller frees;
+ * NULL when no rows) and *n.  0, KZ_EDB/KZ_EBUSY or KZ_ENOMEM. */
+int kz_db_ids(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t **ids, size_t *n);
+
 int         kz_dbres_next(kz_dbres *r);
 int64_t     kz_dbres_int(kz_dbres *r, int col);
 const char *kz_dbres_text(kz_dbres *r, int col, size_t *len);  /* NULL for NULL */
