@@ -29,3 +29,23 @@ KT_TEST(export_integration_unbound_bind_squid)
     free(err);
 }
 #endif
+
+#if !defined(__SANITIZE_ADDRESS__)
+/* tests/integration/rpz-nsupdate.sh: the RPZ from the decisions in effect in
+ * BIND as a dynamic zone, then `kuzet export rpz-changes` applied with
+ * nsupdate after a block is approved and another reversed on appeal. */
+KT_TEST(export_integration_rpz_changes_nsupdate_bind)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && bash tests/integration/rpz-nsupdate.sh '%s'", kt_root(),
+             kt_bin());
+    char *out = NULL, *err = NULL;
+    int rc = kt_run(cmd, &out, &err);
+    if (rc != 0) {
+        kt_fail(__FILE__, __LINE__, "tests/integration/rpz-nsupdate.sh exited %d", rc);
+        fprintf(stderr, "%s%s\n", out ? out : "", err ? err : "");
+    }
+    free(out);
+    free(err);
+}
+#endif
