@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/integration/export.sh - kuzet's blocklist exports loaded by the real
-# programs: Unbound (RPZ and local-zone), BIND (RPZ) and Squid (dstdomain
-# and url_regex ACLs), all from Debian packages (scripts/setup, TEST_PKGS).
+# programs: Unbound (RPZ and local-zone), BIND (RPZ), Squid (dstdomain and
+# url_regex ACLs) and dnsmasq (the hosts file), all from Debian packages
+# (scripts/setup, TEST_PKGS).
 #
 #   tests/integration/export.sh KUZET_BINARY
 #
@@ -20,7 +21,7 @@ chmod 755 "$T"
 . "$HERE/lib.sh"
 
 for prog in unbound unbound-control unbound-checkconf named named-checkconf named-checkzone dig \
-            squid busybox curl; do
+            squid busybox curl dnsmasq; do
     command -v "$prog" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
     command -v "$prog" >/dev/null 2>&1 || die "$prog is not installed (scripts/setup installs TEST_PKGS)"
 done
@@ -294,6 +295,24 @@ web http://shop.test/page.html 403-squid
 web "http://shop.test/page.html?a=1" 403-squid
 web http://shop.test/page.htmlx 200
 web http://notshop.test/bad/page.html 200
+
+# ---- hosts: loaded by dnsmasq (as Pi-hole does), asked with dig -----------------
+pick_port; P_DNSMASQ=$PORT
+export_to hosts hosts.txt list1.txt
+dnsmasq --no-daemon --port="$P_DNSMASQ" --listen-address=127.0.0.1 --bind-interfaces \
+    --no-resolv --no-hosts --addn-hosts="$T/hosts.txt" --local=/test/ --user="$(id -un)" \
+    --pid-file="$T/dnsmasq.pid" > dnsmasq.log 2>&1 &
+PIDS="$PIDS $!"
+for _ in $(seq 1 50); do
+    dig @127.0.0.1 -p "$P_DNSMASQ" +time=1 +tries=1 blocked.test A 2>/dev/null | grep -q "status:" && break
+    sleep 0.2
+done
+D=$P_DNSMASQ
+expect "hosts (dnsmasq)" $D blocked.test "A 0.0.0.0"
+expect "hosts (dnsmasq)" $D a.blocked.test "A 0.0.0.0"
+expect "hosts (dnsmasq)" $D x.blocked.test NXDOMAIN     # a hosts file has no subdomains
+expect "hosts (dnsmasq)" $D ok.test NXDOMAIN            # not in the file: the local domain's answer
+grep -q "bad_name" hosts.txt && fail "hosts: the invalid name was written"
 
 echo "--- $FAILS failed"
 [ "$FAILS" -eq 0 ]
