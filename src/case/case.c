@@ -154,7 +154,7 @@ static int bad_state(kz_actor *a, const case_row *c, const char *what, const cha
 {
     const char *hint = "";
     if (!strcmp(c->state, "detected")) hint = " (assign it first)";
-    else if (!strcmp(c->state, "in_review")) hint = " (it has no decision yet)";
+    else if (!strcmp(c->state, "in_review")) hint = " (it has no decision in effect yet)";
     else if (!strcmp(c->state, "awaiting_approval")) hint = " (its block awaits a supervisor's approval)";
     else if (!strcmp(c->state, "appealed")) hint = " (an appeal is open)";
     else if (!strcmp(c->state, "reversed")) hint = " (its decision was reversed on appeal)";
@@ -406,6 +406,50 @@ int kz_case_approve(kz_actor *a, int64_t case_id)
 {
     int rc = kz__begin(a);
     return rc ? rc : kz__end(a, do_approve(a, case_id));
+}
+
+/* A supervisor who will not approve a proposed block sends the case back to
+ * its reviewer: the proposal keeps its row, closed (reversed_at set, never
+ * approved, so no list ever carried it), and the reasons are in the audit
+ * entry; the reviewer decides again. */
+static int do_reject(kz_actor *a, int64_t id, const char *reasons)
+{
+    case_row c;
+    dec_row d;
+    int rc;
+    char now[21];
+    if ((rc = kz__need(a, R_SUPERVISOR, "rejecting a proposed block")) || (rc = load_case(a, id, &c)))
+        return rc;
+    if (strcmp(c.state, "awaiting_approval"))
+        return bad_state(a, &c, "rejecting", "'awaiting_approval' (a proposed url_block or "
+                         "domain_block)");
+    if (!reasons || !*reasons)
+        return kz__fail(a, KZ_EINVAL, "rejecting a proposed block needs --reasons");
+    if ((rc = decision_for(a, &c, &d)))
+        return rc;
+    if (d.decided_by == a->id)
+        return kz__fail(a, KZ_EPERM, "'%s' proposed this %s; a second person, a supervisor who "
+                        "did not propose it, must review it", a->name, d.measure);
+    kz__now(a, now);
+    kz_dbval p[] = { kz_dbstr(now), kz_dbint(d.id) };
+    if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE decisions SET reversed_at = $1 "
+                          "WHERE id = $2 AND approved_by IS NULL", p, 2, NULL)))
+        return kz__dbfail(a, rc, "closing the proposal");
+    jb ax;
+    jb_init(&ax);
+    jb_int(&ax, "decision_id", d.id);
+    jb_str(&ax, "measure", d.measure);
+    jb_str(&ax, "rejected_by", a->name);
+    jb_str(&ax, "reasons", reasons);
+    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "in_review", "case.reject", NULL, &ax);
+    jb_release(&ax);
+    return rc;
+}
+
+int kz_case_reject(kz_actor *a, int64_t case_id, const char *reasons)
+{
+    int rc = kz__begin(a);
+    return rc ? rc : kz__end(a, do_reject(a, case_id, reasons));
 }
 
 /* ---- deadlines ----------------------------------------------------------- */

@@ -60,6 +60,11 @@ int kz_case_decide(kz_actor *a, int64_t case_id, const kz_decision_in *d, int64_
 /* awaiting_approval -> decided: a supervisor who is not the proposer. */
 int kz_case_approve(kz_actor *a, int64_t case_id);
 
+/* awaiting_approval -> in_review: a supervisor other than the proposer does
+ * not approve the proposed block; reasons required.  The proposal is closed
+ * (reversed_at, never approved) and the reviewer decides again. */
+int kz_case_reject(kz_actor *a, int64_t case_id, const char *reasons);
+
 /* decided -> notified, for removal_request and geo_restriction: a notice
  * to platform (NULL: the item's platform), with the deadline = now + the
  * category's time (kz_case_deadline_*).  deadline may be NULL. */

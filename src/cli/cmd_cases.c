@@ -27,6 +27,7 @@ static const char usage_text[] =
     "       kuzet cases overdue [--json]\n"
     "       kuzet cases appeal ID --by content_owner|platform --grounds TEXT --as NAME\n"
     "       kuzet cases resolve-appeal ID --outcome upheld|reversed --reasons TEXT --as NAME\n"
+    "       kuzet cases reject ID --reasons TEXT --as NAME     (a proposed block, back to review)\n"
     "       kuzet cases verify ID --gone|--still-online --as NAME\n"
     "       kuzet cases purge [--older-than DAYS] --as NAME\n"
     "       kuzet cases deadlines [--set CATEGORY=DURATION]... [--as ADMIN] [--json]\n"
@@ -80,6 +81,7 @@ static const struct sub {
     { "assign", 1, 1, O_TO },
     { "decide", 1, 1, O_MEASURE | O_BASIS | O_REASONS | O_SCOPE | O_UNTIL | O_DAYS },
     { "approve", 1, 1, 0 },
+    { "reject", 1, 1, O_REASONS },
     { "notify", 1, 1, O_PLATFORM },
     { "comply", 1, 1, O_ANSWER },
     { "overdue", 0, 0, O_JSON },
@@ -274,6 +276,11 @@ static int run(const struct sub *sc, const args *g, kz_actor *a)
         if ((rc = kz_case_approve(a, g->id)))
             goto out;
         printf("case %lld: decided (approved by %s)\n", (long long)g->id, kz_account_name(a));
+    } else if (!strcmp(n, "reject")) {
+        if ((rc = kz_case_reject(a, g->id, g->reasons)))
+            goto out;
+        printf("case %lld: in_review (the proposed block was rejected by %s)\n", (long long)g->id,
+               kz_account_name(a));
     } else if (!strcmp(n, "notify")) {
         char dl[21];
         int64_t nid = 0;
