@@ -156,6 +156,25 @@ const kz_migration kz_migrations[] = {
       "  target TEXT NOT NULL,"
       "  decision_id BIGINT NOT NULL REFERENCES decisions(id));"
       "CREATE INDEX blocklist_changes_by_serial ON blocklist_changes(serial);" },
+    /* migration 4 - hash banks (src/store/bank.c, docs/banks.md): lists of
+     * hashes of material decided on, and allow-lists of false positives */
+    { 4, "hash banks: banks (signal type, threshold, block/allow) and their entries",
+      "CREATE TABLE banks ("
+      "  id {ID},"
+      "  name TEXT NOT NULL UNIQUE,"
+      "  signal_type TEXT NOT NULL CHECK (signal_type IN ('pdq','sha256','md5','simhash')),"
+      "  threshold INTEGER NOT NULL CHECK (threshold >= 0),"
+      "  kind TEXT NOT NULL CHECK (kind IN ('block','allow')),"
+      "  created_at TEXT NOT NULL);"
+      "CREATE TABLE bank_entries ("
+      "  id {ID},"
+      "  bank_id BIGINT NOT NULL REFERENCES banks(id),"
+      "  signal TEXT NOT NULL,"
+      "  tags TEXT NOT NULL DEFAULT '',"
+      "  origin TEXT NOT NULL CHECK (origin = 'import' OR origin LIKE 'decision:%'),"
+      "  added_at TEXT NOT NULL,"
+      "  UNIQUE (bank_id, signal));"
+      "CREATE INDEX bank_entries_by_signal ON bank_entries(signal);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];
