@@ -28,6 +28,7 @@ static const struct kz_cmd {
     { "cases",     cmd_cases,     "review, decide, notify, appeal: the due-process workflow" },
     { "users",     cmd_users,     "accounts and roles of the people who review and decide" },
     { "report",    cmd_report,    "transparency report figures over a period, as JSON or CSV" },
+    { "crawl",     cmd_crawl,     "fetch public pages from seeds (robots.txt, politeness), scan, store" },
     { "bank",      cmd_bank,      "hash banks: create, import, export, list, match hashes and files" },
 };
 

@@ -1,0 +1,427 @@
+/*
+ * cli/cmd_crawl.c - kuzet crawl: fetch public pages from seeds, scan, store.
+ *
+ * The crawl itself is ingest/crawl.h (robots.txt, politeness, scope, caps,
+ * SSRF guard).  Here each HTML page's visible text is scanned with the
+ * rules and, when it has hits, stored like `kuzet ingest` stores a post:
+ * an item (url = canonical page URL, platform = host) with its detections,
+ * and a case per flagged category.  Pages are stored in batches, one
+ * transaction each (up to 32 pages, or what arrived in about a second).
+ */
+#include "cli.h"
+#include "detect/rules.h"
+#include "detect/scan.h"
+#include "ingest/crawl.h"
+#include "store/audit.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include <errno.h>
+#include <getopt.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef KZ_VERSION
+#define KZ_VERSION "0.1.0"
+#endif
+
+static const char usage_text[] =
+    "usage: kuzet crawl --seeds FILE --rules FILE [--db URI] [--depth N] [--max-pages N]\n"
+    "                   [--delay MS] [--contact URL] [--same-host] [--allow-private]\n"
+    "                   [--allow-addr IP] [--timeout MS] [--max-body BYTES] [--parallel N]\n"
+    "                   [--quiet]\n"
+    "\n"
+    "Fetches the seed URLs (one per line; '#' comments) and the pages they link to\n"
+    "within the seeds' registrable domains, obeying robots.txt, one request at a\n"
+    "time per site.  Each HTML page is scanned; pages with hits are stored as items\n"
+    "with detections, and a page flagged for a category opens a case.\n"
+    "\n"
+    "  --seeds FILE        seed URLs (required)\n"
+    "  --rules FILE        the YAML rule file (required)\n"
+    "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
+    "  --depth N           links followed from a seed (default 2; 0: seeds only)\n"
+    "  --max-pages N       pages fetched at most (default 1000)\n"
+    "  --delay MS          between requests to one site (default 1000; a larger\n"
+    "                      robots.txt Crawl-delay wins)\n"
+    "  --contact URL       put in the User-Agent, so site owners can reach you\n"
+    "  --same-host         stay on each seed's host, not its registrable domain\n"
+    "  --allow-private     allow loopback/private/reserved addresses (SSRF guard off)\n"
+    "  --allow-addr IP     allow this one address even though it is not public\n"
+    "  --timeout MS        whole-fetch time limit (default 30000)\n"
+    "  --max-body BYTES    body size limit (default 10485760)\n"
+    "  --parallel N        fetches in flight, over all sites (default 16)\n"
+    "  --quiet             no progress, no per-URL errors, no summary\n"
+    "\n"
+    "Exit status: 0; 1 when a seed could not be fetched at all or storing failed;\n"
+    "2 on usage errors.\n";
+
+typedef struct crawl_run {
+    kz_store    *st;
+    kz_scanner  *sc;
+    kz_scan_ctx *cx;
+    kz_detection_in *det; size_t capdet;
+    kz_flag_in  *flags;
+    int          quiet, tty, in_tx, store_failed;
+    size_t       batch;
+    size_t       flagged, created, updated, cases, seeds_failed, scan_errors;
+    int          progress_shown;
+    char         store_err[512];
+} crawl_run;
+
+static void clear_progress(crawl_run *g)
+{
+    if (g->progress_shown) {
+        fputs("\r\033[K", stderr);
+        g->progress_shown = 0;
+    }
+}
+
+static int commit_batch(crawl_run *g)
+{
+    if (!g->in_tx)
+        return 0;
+    g->in_tx = 0;
+    g->batch = 0;
+    int rc = kz_store_commit(g->st);
+    if (rc) {
+        snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
+        kz_store_rollback(g->st);
+        g->store_failed = 1;
+    }
+    return rc;
+}
+
+static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r)
+{
+    int rc;
+    if (KZ_GROW(g->det, g->capdet, r->nhits))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < r->nhits; i++) {
+        const kz_hit *h = &r->hits[i];
+        size_t cat = kz_scanner_rule_cat(g->sc, h->rule);
+        g->det[i] = (kz_detection_in){ kz_scanner_rule_id(g->sc, h->rule),
+                                       kz_scanner_cat_name(g->sc, cat), "rule",
+                                       kz_scanner_rule_weight(g->sc, h->rule), h->start, h->end };
+    }
+    size_t nf = 0;
+    for (size_t c = 0; c < kz_scanner_ncats(g->sc); c++)
+        if (r->flagged[c])
+            g->flags[nf++] = (kz_flag_in){ kz_scanner_cat_name(g->sc, c), (int)r->score[c] };
+    if (!g->in_tx) {
+        if ((rc = kz_store_begin(g->st)) != 0)
+            goto fail;
+        g->in_tx = 1;
+    }
+    kz_item_in it = { ev->url, strlen(ev->url), ev->host, strlen(ev->host), NULL, 0,
+                      ev->lang[0] ? ev->lang : NULL, strlen(ev->lang), NULL, 0,
+                      ev->text, ev->text_len };
+    kz_ingest_out out;
+    if ((rc = kz_store_ingest(g->st, &it, g->det, r->nhits, g->flags, nf, &out)) != 0)
+        goto fail;
+    if (out.item_created) g->created++;
+    else g->updated++;
+    g->cases += out.cases_opened;
+    if (++g->batch >= 32)
+        return commit_batch(g);
+    return 0;
+fail:
+    snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
+    if (g->in_tx)
+        kz_store_rollback(g->st);
+    g->in_tx = 0;
+    g->store_failed = 1;
+    return rc;
+}
+
+static int on_event(void *arg, const kz_crawl_event *ev)
+{
+    crawl_run *g = arg;
+    switch (ev->what) {
+    case KZ_CRAWL_PAGE: {
+        kz_result r;
+        int rc = kz_scan(g->cx, ev->text, ev->text_len, &r);
+        if (rc) {
+            g->scan_errors++;
+            if (!g->quiet) {
+                clear_progress(g);
+                kz_cli_err("%s: cannot scan: %s", ev->url, kz_strerror(rc));
+            }
+            return 0;
+        }
+        g->flagged += r.nflagged > 0;
+        if (r.nhits > 0)
+            return store_page(g, ev, &r);
+        return 0;
+    }
+    case KZ_CRAWL_ERROR:
+        if (ev->is_seed)
+            g->seeds_failed++;
+        if (!g->quiet) {
+            clear_progress(g);
+            kz_cli_err("%s: %s: %s", ev->fetched_url, kz_fetch_kind_name(ev->fetch_kind),
+                       ev->errmsg);
+        }
+        return 0;
+    case KZ_CRAWL_HTTP:
+        if (ev->is_seed)
+            g->seeds_failed++;
+        if (!g->quiet) {
+            clear_progress(g);
+            kz_cli_err("%s: %s", ev->fetched_url, ev->errmsg);
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static void progress(crawl_run *g, const kz_crawl_stats *s, double secs, int final)
+{
+    char line[256];
+    snprintf(line, sizeof line, "%zu pages, %.1f pages/s, %zu queued, %zu in flight, "
+             "%zu errors, %zu flagged", s->pages, secs > 0 ? (double)s->pages / secs : 0.0,
+             s->queued, s->in_flight, s->errors + s->http_errors, g->flagged);
+    if (g->tty) {
+        fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");
+        g->progress_shown = !final;
+    } else if (!final) {
+        fprintf(stderr, "kuzet crawl: %s\n", line);
+    }
+}
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_num(const char *opt, const char *arg, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < lo || v > hi) {
+        kz_cli_err("%s: '%s' is not a number from %ld to %ld", opt, arg, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cmd_crawl(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "seeds", required_argument, NULL, 's' },
+        { "rules", required_argument, NULL, 'r' },
+        { "db", required_argument, NULL, 'd' },
+        { "depth", required_argument, NULL, 'D' },
+        { "max-pages", required_argument, NULL, 'P' },
+        { "delay", required_argument, NULL, 'w' },
+        { "contact", required_argument, NULL, 'c' },
+        { "same-host", no_argument, NULL, 'H' },
+        { "allow-private", no_argument, NULL, 'A' },
+        { "allow-addr", required_argument, NULL, 'a' },
+        { "timeout", required_argument, NULL, 't' },
+        { "max-body", required_argument, NULL, 'b' },
+        { "parallel", required_argument, NULL, 'p' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *seeds_path = NULL, *rules_path = NULL, *uri = NULL, *contact = NULL;
+    long depth = 2, max_pages = 1000, delay = 1000, timeout = 30000, parallel = 16;
+    size_t max_body = 10u << 20;
+    kz_crawl_opts co;
+    memset(&co, 0, sizeof co);
+    int c;
+    crawl_run g;
+    memset(&g, 0, sizeof g);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:r:d:D:P:w:c:HAa:t:b:p:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': seeds_path = optarg; break;
+        case 'r': rules_path = optarg; break;
+        case 'd': uri = optarg; break;
+        case 'D': if (parse_num("--depth", optarg, 0, 1000, &depth)) return KZ_EXIT_USAGE; break;
+        case 'P':
+            if (parse_num("--max-pages", optarg, 1, 100000000, &max_pages)) return KZ_EXIT_USAGE;
+            break;
+        case 'w': if (parse_num("--delay", optarg, 0, 3600000, &delay)) return KZ_EXIT_USAGE; break;
+        case 'c': contact = optarg; break;
+        case 'H': co.same_host = 1; break;
+        case 'A': co.fetch.allow_private = 1; break;
+        case 'a':
+            if (kz_fetch_ip_public(optarg) == KZ_EINVAL) {
+                kz_cli_err("--allow-addr: '%s' is not an IP address", optarg);
+                return KZ_EXIT_USAGE;
+            }
+            co.fetch.allow_addr = optarg;
+            break;
+        case 't':
+            if (parse_num("--timeout", optarg, 100, 3600000, &timeout)) return KZ_EXIT_USAGE;
+            break;
+        case 'b':
+            if (kz_cli_size("--max-body", optarg, 1024, (size_t)1 << 30, &max_body))
+                return KZ_EXIT_USAGE;
+            break;
+        case 'p': if (parse_num("--parallel", optarg, 1, 1000, &parallel)) return KZ_EXIT_USAGE; break;
+        case 'q': g.quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (!seeds_path || !rules_path || optind < argc) {
+        kz_cli_err(optind < argc ? "crawl takes no operands" : "crawl needs --seeds FILE and --rules FILE");
+        fputs(usage_text, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    if (contact && (strpbrk(contact, "()\r\n") || !*contact)) {
+        kz_cli_err("--contact: a URL without parentheses or line breaks, please");
+        return KZ_EXIT_USAGE;
+    }
+    int status = KZ_EXIT_USAGE;
+    kz_ruleset *rs = NULL;
+    kz_crawl *cr = NULL;
+    FILE *sf = NULL;
+    char *line = NULL;
+    size_t linecap = 0;
+    kz_buf errs, ua;
+    kz_buf_init(&errs, 1u << 20);
+    kz_buf_init(&ua, 4096);
+    char err[512];
+    size_t nseeds = 0, badseeds = 0;
+    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &g.sc, &errs) != 0) {
+        fputs(errs.p ? errs.p : "", stderr);
+        kz_cli_err("%s: rules not loaded; nothing crawled", rules_path);
+        goto out;
+    }
+    if (!(sf = fopen(seeds_path, "r"))) {
+        kz_cli_err("%s: cannot open: %s", seeds_path, strerror(errno));
+        goto out;
+    }
+    status = KZ_EXIT_FAIL;
+    if (kz_fetch_global_init() != 0) {
+        kz_cli_err("cannot initialise libcurl");
+        goto out;
+    }
+    if (contact ? kz_buf_addf(&ua, "kuzet/%s (+%s)", KZ_VERSION, contact)
+                : kz_buf_addf(&ua, "kuzet/%s", KZ_VERSION)) {
+        kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+        goto out;
+    }
+    co.agent = "kuzet";
+    co.fetch.user_agent = ua.p;
+    co.fetch.max_body = max_body;
+    co.fetch.timeout_ms = timeout;
+    co.fetch.connect_timeout_ms = KZ_MIN(timeout, 10000L);
+    co.fetch.low_speed_secs = KZ_MAX(1L, KZ_MIN(10L, timeout / 1000));
+    co.fetch.max_parallel = (size_t)parallel;
+    co.fetch.max_redirs = 5;
+    co.max_depth = (unsigned)depth;
+    co.max_pages = (size_t)max_pages;
+    co.delay_ms = delay;
+    if (kz_crawl_new(&cr, &co) != 0) {
+        kz_cli_err("cannot start the crawler");
+        goto out;
+    }
+    ssize_t len;
+    size_t lineno = 0;
+    while ((len = getline(&line, &linecap, sf)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                           line[len - 1] == ' ' || line[len - 1] == '\t'))
+            line[--len] = '\0';
+        const char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s || *s == '#')
+            continue;
+        const char *why = NULL;
+        int rc = kz_crawl_add_seed(cr, s, &why);
+        if (rc == KZ_EINVAL) {
+            kz_cli_err("%s:%zu: %s: %s", seeds_path, lineno, s, why ? why : "bad URL");
+            badseeds++;
+            continue;
+        }
+        if (rc) {
+            kz_cli_err("%s", kz_strerror(rc));
+            goto out;
+        }
+        nseeds++;
+    }
+    if (nseeds == 0) {
+        kz_cli_err("%s: no usable seed URL", seeds_path);
+        status = badseeds ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
+    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        goto out;
+    }
+    g.cx = kz_scan_ctx_new(g.sc);
+    g.flags = calloc(kz_scanner_ncats(g.sc) + 1, sizeof *g.flags);
+    if (!g.cx || !g.flags) {
+        kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+        goto out;
+    }
+    g.tty = !g.quiet && isatty(2);
+    double t0 = mono(), last_log = t0;
+    kz_crawl_stats s;
+    int rc;
+    for (;;) {
+        rc = kz_crawl_run(cr, 1000, on_event, &g);
+        commit_batch(&g);
+        if (rc <= 0 || g.store_failed)
+            break;
+        double now = mono();
+        kz_crawl_get_stats(cr, &s);
+        if (!g.quiet && (g.tty || now - last_log >= 5.0)) {
+            progress(&g, &s, now - t0, 0);
+            last_log = now;
+        }
+    }
+    commit_batch(&g);
+    clear_progress(&g);
+    if (g.store_failed)
+        kz_cli_err("storing failed: %s; the crawl was stopped", g.store_err);
+    else if (rc < 0)
+        kz_cli_err("the crawl stopped: %s", kz_strerror(rc));
+    if (g.created || g.updated || g.cases) {
+        char path[1024], msg[512];
+        kz_audit_key_path(g.st, path, sizeof path);
+        if (kz_audit_checkpoint(g.st, path, msg, sizeof msg) != 0)
+            kz_cli_err("warning: no audit checkpoint signed (key file %s)", path);
+    }
+    kz_crawl_get_stats(cr, &s);
+    if (!g.quiet) {
+        kz_buf kinds;
+        kz_buf_init(&kinds, 4096);
+        for (int k = 1; k < KZ_FETCH_NKINDS; k++)
+            if (s.by_kind[k])
+                kz_buf_addf(&kinds, "%s%s %zu", kinds.len ? ", " : " (", kz_fetch_kind_name(k),
+                            s.by_kind[k]);
+        if (kinds.len)
+            kz_buf_addc(&kinds, ')');
+        fprintf(stderr, "kuzet crawl: %zu pages fetched in %.1f s, %zu not HTML, %zu HTTP errors, "
+                "%zu skipped by robots.txt, %zu out of scope, %zu fetch errors%s; %zu flagged; "
+                "items: %zu new, %zu updated; %zu cases opened\n", s.pages, mono() - t0,
+                s.not_html, s.http_errors, s.robots_skipped, s.offscope, s.errors,
+                kinds.p ? kinds.p : "", g.flagged, g.created, g.updated, g.cases);
+        kz_buf_release(&kinds);
+    }
+    status = g.store_failed || rc < 0 || g.seeds_failed || badseeds ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+out:
+    if (sf)
+        fclose(sf);
+    free(line);
+    free(g.det);
+    free(g.flags);
+    kz_scan_ctx_free(g.cx);
+    kz_store_close(&g.st);
+    kz_crawl_free(&cr);
+    kz_scanner_free(&g.sc);
+    kz_ruleset_free(&rs);
+    kz_buf_release(&errs);
+    kz_buf_release(&ua);
+    return status;
+}

@@ -1,0 +1,105 @@
+/*
+ * ingest/crawl.h - a polite, bounded crawl of public web pages.
+ *
+ * From seed URLs, fetch pages (ingest/fetch.h: libcurl multi, caps, SSRF
+ * guard), follow the links of HTML pages within scope, and hand every page
+ * to the caller with its visible text (ingest/html.h).  The caller scans and
+ * stores; this module neither scans nor touches the database.
+ *
+ *   - robots.txt (ingest/robots.h) is fetched once per origin and kept for
+ *     the crawl: 2xx parsed; 4xx (and 3xx left after redirects) allow
+ *     everything; 5xx and 429 disallow everything on that origin for this
+ *     crawl; when robots.txt cannot be fetched at all (DNS, connect, SSRF
+ *     guard...), every URL of the origin is reported as that error;
+ *   - at most one request in flight per origin (robots.txt included), and
+ *     delay_ms between the end of one and the start of the next (or the
+ *     robots.txt Crawl-delay for our product token, when larger);
+ *   - scope: the registrable domain of a seed (or, for IP addresses and
+ *     with same_host, the seed's host); depth and page limits; each URL
+ *     fetched once (by canonical URL, url/url.h, and port), in memory;
+ *   - links: a[href] and area[href] (rel=nofollow skipped), resolved
+ *     against the page URL (or <base href>), http and https only.
+ *
+ * Redirects are followed by libcurl; the SSRF guard applies to each hop,
+ * the scope and robots.txt only to the final URL (see docs/crawl.md).
+ * Thread-safety: one kz_crawl per thread.
+ */
+#ifndef KZ_CRAWL_H
+#define KZ_CRAWL_H
+
+#include "util/kz.h"
+#include "ingest/fetch.h"
+
+typedef struct kz_crawl kz_crawl;
+
+typedef struct kz_crawl_opts {
+    kz_fetch_opts fetch;        /* user_agent must start with agent's product token */
+    const char *agent;          /* robots.txt product token, e.g. "kuzet" */
+    unsigned    max_depth;      /* links followed from a seed; 0: seeds only */
+    size_t      max_pages;      /* pages fetched (robots.txt not counted); 0: no limit */
+    long        delay_ms;       /* between requests to one origin */
+    int         same_host;      /* scope: the seed's host, not its registrable domain */
+    size_t      max_text;       /* bytes of visible text per page; 0: 4 MiB */
+    size_t      max_links;      /* links taken from one page; 0: 10000 */
+} kz_crawl_opts;
+
+enum kz_crawl_what {
+    KZ_CRAWL_PAGE,      /* an HTML page with status 2xx: text is set */
+    KZ_CRAWL_NOTHTML,   /* 2xx but not HTML: not scanned in this version */
+    KZ_CRAWL_HTTP,      /* a response with status >= 300 after redirects */
+    KZ_CRAWL_ERROR,     /* no response: fetch_kind says why */
+    KZ_CRAWL_ROBOTS,    /* not fetched: robots.txt disallows it */
+    KZ_CRAWL_OFFSCOPE,  /* redirected out of scope: not used */
+    KZ_CRAWL_DUP,       /* redirected to a URL already seen: not used again */
+};
+
+/* One URL dealt with.  Pointers are lent for the callback only. */
+typedef struct kz_crawl_event {
+    int         what;           /* enum kz_crawl_what */
+    const char *url;            /* canonical URL of the page (after redirects) */
+    const char *fetched_url;    /* what was requested */
+    const char *host;           /* host of url (the platform) */
+    unsigned    depth;
+    int         seed;           /* index of its seed in the order added */
+    int         is_seed;        /* this URL is the seed itself */
+    long        status;
+    int         fetch_kind;     /* enum kz_fetch_kind */
+    const char *errmsg;         /* "" when none */
+    const char *text;           /* visible text (KZ_CRAWL_PAGE), else "" */
+    size_t      text_len;
+    const char *lang;           /* <html lang>, "" when none */
+} kz_crawl_event;
+
+/* Return 0 to go on, < 0 to stop the crawl with that code. */
+typedef int (*kz_crawl_fn)(void *arg, const kz_crawl_event *ev);
+
+typedef struct kz_crawl_stats {
+    size_t pages, queued, in_flight, robots_skipped, offscope, not_html, http_errors;
+    size_t errors;                          /* fetch failures, by kind below */
+    size_t by_kind[KZ_FETCH_NKINDS];
+    size_t robots_fetched, dup_links;
+} kz_crawl_stats;
+
+/* 0 with *out; KZ_EINVAL (no agent/user agent) / KZ_ENOMEM / KZ_EINTERNAL. */
+int  kz_crawl_new(kz_crawl **out, const kz_crawl_opts *o);
+void kz_crawl_free(kz_crawl **cp);          /* NULL-safe; sets *cp = NULL */
+
+/* Add a seed (its index is the number of seeds added before).  0;
+ * KZ_EINVAL with *why (static or valid until the next call) when the URL
+ * is unusable; KZ_ENOMEM. */
+int kz_crawl_add_seed(kz_crawl *c, const char *url, const char **why);
+
+/* Run until the crawl has nothing left or wait_ms passed, calling fn for
+ * every URL dealt with.  1: more to do; 0: finished; < 0: an error (from
+ * fn, or KZ_ENOMEM / KZ_EINTERNAL). */
+int kz_crawl_run(kz_crawl *c, int wait_ms, kz_crawl_fn fn, void *arg);
+
+void kz_crawl_get_stats(const kz_crawl *c, kz_crawl_stats *st);
+
+/* Append to out the http(s) links of html[0..n), resolved against base,
+ * one per line (fragment removed, not canonicalized, duplicates kept).  For
+ * tests and tools.  0, KZ_ENOMEM, KZ_ETOOBIG. */
+struct kz_buf;
+int kz_crawl_links(const char *html, size_t n, const char *base, struct kz_buf *out);
+
+#endif

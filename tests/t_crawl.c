@@ -1,0 +1,188 @@
+/*
+ * tests/t_crawl.c - the crawler: the SSRF address check, link extraction,
+ * and a whole crawl on loopback (tests/crawl/run.sh: nginx serving a
+ * generated site, and tests/crawl/hostile.c for the failure cases).
+ */
+#include "kt.h"
+#include "ingest/crawl.h"
+#include "ingest/fetch.h"
+#include "util/buf.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+KT_TEST(crawl_ssrf_ipv4)
+{
+    static const char *const refused[] = {
+        "127.0.0.1", "127.255.255.254", "10.1.2.3", "172.16.0.1", "172.31.255.255",
+        "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "0.1.2.3",
+        "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255", "192.0.2.5",
+        "198.51.100.7", "203.0.113.9", "198.18.0.1", "192.0.0.8",
+    };
+    static const char *const allowed[] = {
+        "8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1", "100.63.255.255",
+        "100.128.0.1", "169.253.0.1", "11.0.0.1", "93.184.216.34", "223.255.255.254",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        if (kz_fetch_ip_public(refused[i]) != 0)
+            kt_fail(__FILE__, __LINE__, "%s should be refused", refused[i]);
+    for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+        if (kz_fetch_ip_public(allowed[i]) != 1)
+            kt_fail(__FILE__, __LINE__, "%s should be allowed", allowed[i]);
+    KT_EQ_INT(kz_fetch_ip_public("example.com"), KZ_EINVAL);
+    KT_EQ_INT(kz_fetch_ip_public("127.1"), KZ_EINVAL);   /* inet_pton is strict */
+}
+
+KT_TEST(crawl_ssrf_ipv6)
+{
+    static const char *const refused[] = {
+        "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2001:db8::1",
+        "2001::1", "::127.0.0.1", "fec0::1", "100::1", "3fff::1",
+    };
+    static const char *const allowed[] = {
+        "2a00:1450:4001:80b::200e", "2606:4700:4700::1111", "::ffff:8.8.8.8",
+        "64:ff9b::808:808", "2002:808:808::1", "2001:4860:4860::8888",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        if (kz_fetch_ip_public(refused[i]) != 0)
+            kt_fail(__FILE__, __LINE__, "%s should be refused", refused[i]);
+    for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+        if (kz_fetch_ip_public(allowed[i]) != 1)
+            kt_fail(__FILE__, __LINE__, "%s should be allowed", allowed[i]);
+}
+
+KT_TEST(crawl_ssrf_sockaddr)
+{
+    struct sockaddr_in a4;
+    struct sockaddr_in6 a6;
+    memset(&a4, 0, sizeof a4);
+    memset(&a6, 0, sizeof a6);
+    a4.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &a4.sin_addr);
+    KT_EQ_INT(kz_fetch_addr_public((struct sockaddr *)&a4), 0);
+    inet_pton(AF_INET, "9.9.9.9", &a4.sin_addr);
+    KT_EQ_INT(kz_fetch_addr_public((struct sockaddr *)&a4), 1);
+    a6.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "::ffff:192.168.0.1", &a6.sin6_addr);
+    KT_EQ_INT(kz_fetch_addr_public((struct sockaddr *)&a6), 0);
+    inet_pton(AF_INET6, "2620:fe::fe", &a6.sin6_addr);
+    KT_EQ_INT(kz_fetch_addr_public((struct sockaddr *)&a6), 1);
+    struct sockaddr un = { .sa_family = AF_UNIX };
+    KT_EQ_INT(kz_fetch_addr_public(&un), 0);
+    KT_EQ_INT(kz_fetch_addr_public(NULL), 0);
+}
+
+KT_TEST(crawl_links)
+{
+    static const char html[] =
+        "<html><head><base href='/sub/'></head><body>"
+        "<a href='a.html#frag'>a</a> <a href='../b.html?x=1'>b</a>"
+        "<a href='//other.example/c'>c</a> <a href='mailto:x@y'>m</a>"
+        "<a href='javascript:void(0)'>j</a> <a href=' /sp ace.html '>s</a>"
+        "<a rel='nofollow' href='/nf'>n</a> <map><area href='/area'></map>"
+        "<a>no href</a> <a href='https://example.com/caf\xc3\xa9'>u</a>"
+        "</body></html>";
+    kz_buf out;
+    kz_buf_init(&out, 1 << 16);
+    KT_EQ_INT(kz_crawl_links(html, sizeof html - 1, "http://example.com/dir/page.html", &out), 0);
+    KT_EQ_STR(out.p,
+              "http://example.com/sub/a.html\n"
+              "http://example.com/b.html?x=1\n"
+              "http://other.example/c\n"
+              "http://example.com/sp%20ace.html\n"
+              "http://example.com/area\n"
+              "https://example.com/caf%C3%A9\n");
+    kz_buf_release(&out);
+}
+
+KT_TEST(crawl_kind_names)
+{
+    KT_EQ_STR(kz_fetch_kind_name(KZ_FETCH_BLOCKED), "blocked");
+    KT_EQ_STR(kz_fetch_kind_name(KZ_FETCH_BODYSIZE), "bodysize");
+    KT_EQ_STR(kz_fetch_kind_name(999), "other");
+}
+
+/* The text between "== name" and the next "== " line. */
+static char *section(const char *out, const char *name)
+{
+    char head[64];
+    snprintf(head, sizeof head, "== %s", name);
+    const char *p = strstr(out, head);
+    if (!p)
+        return strdup("");
+    const char *e = strstr(p + 3, "\n== ");
+    return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+#define HAS(s, sub) do { if (!strstr((s), (sub)))                                   \
+    kt_fail(__FILE__, __LINE__, "missing \"%s\" in:\n%s", (sub), (s)); } while (0)
+#define HASNT(s, sub) do { if (strstr((s), (sub)))                                  \
+    kt_fail(__FILE__, __LINE__, "unexpected \"%s\" in:\n%s", (sub), (s)); } while (0)
+
+KT_TEST(crawl_loopback)
+{
+    if (system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0) {
+        kt_fail(__FILE__, __LINE__, "nginx is not installed (scripts/setup installs it)");
+        return;
+    }
+    char bin[4096], cmd[8192];
+    if (!realpath(kt_bin(), bin)) {
+        kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "PATH=\"$PATH:/usr/sbin\" sh '%s/tests/crawl/run.sh' '%s'",
+             kt_root(), bin);
+    char *out = NULL, *err = NULL;
+    int rc = kt_run(cmd, &out, &err);
+    KT_EQ_INT(rc, 0);
+    if (!out)
+        out = strdup("");
+    HAS(out, "== end");
+
+    char *s = section(out, "site");
+    HAS(s, "== site rc=0");
+    /* index + p1..p30; p2 again through old.html is not counted twice;
+     * /private/ is disallowed; deep/ is beyond --depth 1 */
+    HAS(s, "31 pages fetched");
+    HAS(s, "1 skipped by robots.txt");
+    HAS(s, "1 not HTML");
+    HAS(s, "1 HTTP errors");
+    HAS(s, "missing.html: HTTP status 404");
+    HAS(s, "1 out of scope");
+    HAS(s, "1 flagged");
+    HAS(s, "1 cases opened");
+    HASNT(s, "private");
+    free(s);
+
+    s = section(out, "cases");
+    HAS(s, "\"category\":\"terrorism\"");
+    HAS(s, "/p7.html\"");
+    HAS(s, "\"platform\":\"127.0.0.1\"");
+    HAS(s, "\"state\":\"detected\"");
+    free(s);
+
+    s = section(out, "hostile");
+    HAS(s, "== hostile rc=0");
+    HAS(s, "/endless: bodysize:");
+    HAS(s, "/drip: timeout:");
+    HAS(s, "/loop: redirects:");
+    HAS(s, "/to-local: blocked: refused to connect to 127.0.0.2");
+    HAS(s, "/to-meta: blocked: refused to connect to 169.254.169.254");
+    HAS(s, "/bighead: headsize:");
+    HAS(s, "1 pages fetched");
+    HAS(s, "6 fetch errors (blocked 2, timeout 1, bodysize 1, headsize 1, redirects 1)");
+    free(s);
+
+    s = section(out, "guard");
+    HAS(s, "== guard rc=1");
+    HAS(s, "blocked: robots.txt: refused to connect to 127.0.0.1");
+    HAS(s, "0 pages fetched");
+    free(s);
+    if (rc != 0 || !strstr(out, "== end"))
+        fprintf(stderr, "%s\n%s\n", out, err ? err : "");
+    free(out);
+    free(err);
+}
