@@ -30,6 +30,20 @@ int cmd_bank(int argc, char **argv);
 /* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */
 struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 
+/* Buffers for kz_cli_store_scan (zero-initialise; release when done). */
+struct kz_store; struct kz_scanner; struct kz_item_in; struct kz_result; struct kz_ingest_out;
+struct kz_detection_in; struct kz_flag_in;
+typedef struct kz_cli_sink {
+    struct kz_detection_in *det; size_t capdet;
+    struct kz_flag_in      *flags; size_t capflags;
+} kz_cli_sink;
+/* Store a scanned text (it) with its scan result r: detections from the
+ * hits, a case per flagged category (cli/stored.c).  kz_store_ingest's codes. */
+int kz_cli_store_scan(struct kz_store *st, const struct kz_scanner *sc, kz_cli_sink *k,
+                      const struct kz_item_in *it, const struct kz_result *r,
+                      struct kz_ingest_out *out);
+void kz_cli_sink_release(kz_cli_sink *k);
+
 /* Parse a byte count for option opt ("--max-record") within [lo, hi] into
  * *out; on a bad value prints why and returns -1. */
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);

@@ -58,8 +58,7 @@ typedef struct crawl_run {
     kz_store    *st;
     kz_scanner  *sc;
     kz_scan_ctx *cx;
-    kz_detection_in *det; size_t capdet;
-    kz_flag_in  *flags;
+    kz_cli_sink  sink;
     int          quiet, tty, in_tx, store_failed;
     size_t       batch;
     size_t       flagged, created, updated, cases, seeds_failed, scan_errors;
@@ -93,19 +92,6 @@ static int commit_batch(crawl_run *g)
 static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r)
 {
     int rc;
-    if (KZ_GROW(g->det, g->capdet, r->nhits))
-        return KZ_ENOMEM;
-    for (size_t i = 0; i < r->nhits; i++) {
-        const kz_hit *h = &r->hits[i];
-        size_t cat = kz_scanner_rule_cat(g->sc, h->rule);
-        g->det[i] = (kz_detection_in){ kz_scanner_rule_id(g->sc, h->rule),
-                                       kz_scanner_cat_name(g->sc, cat), "rule",
-                                       kz_scanner_rule_weight(g->sc, h->rule), h->start, h->end };
-    }
-    size_t nf = 0;
-    for (size_t c = 0; c < kz_scanner_ncats(g->sc); c++)
-        if (r->flagged[c])
-            g->flags[nf++] = (kz_flag_in){ kz_scanner_cat_name(g->sc, c), (int)r->score[c] };
     if (!g->in_tx) {
         if ((rc = kz_store_begin(g->st)) != 0)
             goto fail;
@@ -115,7 +101,7 @@ static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r
                       ev->lang[0] ? ev->lang : NULL, strlen(ev->lang), NULL, 0,
                       ev->text, ev->text_len };
     kz_ingest_out out;
-    if ((rc = kz_store_ingest(g->st, &it, g->det, r->nhits, g->flags, nf, &out)) != 0)
+    if ((rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out)) != 0)
         goto fail;
     if (out.item_created) g->created++;
     else g->updated++;
@@ -359,8 +345,7 @@ int cmd_crawl(int argc, char **argv)
         goto out;
     }
     g.cx = kz_scan_ctx_new(g.sc);
-    g.flags = calloc(kz_scanner_ncats(g.sc) + 1, sizeof *g.flags);
-    if (!g.cx || !g.flags) {
+    if (!g.cx) {
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
@@ -414,8 +399,7 @@ out:
     if (sf)
         fclose(sf);
     free(line);
-    free(g.det);
-    free(g.flags);
+    kz_cli_sink_release(&g.sink);
     kz_scan_ctx_free(g.cx);
     kz_store_close(&g.st);
     kz_crawl_free(&cr);

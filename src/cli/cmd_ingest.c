@@ -44,37 +44,18 @@ typedef struct ingest {
     kz_jsonl    *jl;
     int          store_all;
     size_t       records, flagged, rejected, created, updated, cases;
-    kz_detection_in *det; size_t capdet;
-    kz_flag_in  *flags;
+    kz_cli_sink  sink;
 } ingest;
 
 static int store_record(ingest *g, const kz_record *rec, const kz_result *r)
 {
     if (r->nhits == 0 && !g->store_all)
         return 0;
-    if (r->nhits > g->capdet) {
-        kz_detection_in *d = realloc(g->det, r->nhits * sizeof *d);
-        if (!d)
-            return KZ_ENOMEM;
-        g->det = d;
-        g->capdet = r->nhits;
-    }
-    for (size_t i = 0; i < r->nhits; i++) {
-        const kz_hit *h = &r->hits[i];
-        size_t cat = kz_scanner_rule_cat(g->sc, h->rule);
-        g->det[i] = (kz_detection_in){ kz_scanner_rule_id(g->sc, h->rule),
-                                       kz_scanner_cat_name(g->sc, cat), "rule",
-                                       kz_scanner_rule_weight(g->sc, h->rule), h->start, h->end };
-    }
-    size_t nf = 0;
-    for (size_t c = 0; c < kz_scanner_ncats(g->sc); c++)
-        if (r->flagged[c])
-            g->flags[nf++] = (kz_flag_in){ kz_scanner_cat_name(g->sc, c), (int)r->score[c] };
     kz_item_in it = { rec->url, rec->url_len, rec->platform, rec->platform_len, rec->id,
                       rec->id_len, rec->lang, rec->lang_len, rec->published, rec->published_len,
                       rec->text, rec->text_len };
     kz_ingest_out out;
-    int rc = kz_store_ingest(g->st, &it, g->det, r->nhits, g->flags, nf, &out);
+    int rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out);
     if (rc)
         return rc;
     if (out.item_created) g->created++;
@@ -196,8 +177,7 @@ int cmd_ingest(int argc, char **argv)
     }
     g.cx = kz_scan_ctx_new(g.sc);
     g.jl = kz_jsonl_new(max_record);
-    g.flags = calloc(kz_scanner_ncats(g.sc) + 1, sizeof *g.flags);
-    if (!g.cx || !g.jl || !g.flags) {
+    if (!g.cx || !g.jl) {
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
@@ -259,8 +239,7 @@ int cmd_ingest(int argc, char **argv)
     status = failed || g.rejected ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     kz_lines_batch_release(&b);
-    free(g.det);
-    free(g.flags);
+    kz_cli_sink_release(&g.sink);
     kz_jsonl_free(g.jl);
     kz_scan_ctx_free(g.cx);
     kz_store_close(&g.st);
