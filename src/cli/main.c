@@ -23,7 +23,7 @@ static const struct kz_cmd {
     { "check",     cmd_check,     "is a URL blocked, and by which entry" },
     { "export",    cmd_export,    "the blocklist as RPZ, Unbound, hosts, Squid, CSV/JSON, hash prefixes" },
     { "url", cmd_url, "canonical URLs, lookup expressions, registrable domains" },
-    { "hash", cmd_hash, "image and content hashes (PDQ, SHA-256)" },
+    { "hash", cmd_hash, "image and text hashes (PDQ, SHA-256, SimHash)" },
     { "robots", cmd_robots, "decide URLs under a robots.txt (RFC 9309)" },
     { "cases",     cmd_cases,     "review, decide, notify, appeal: the due-process workflow" },
     { "users",     cmd_users,     "accounts and roles of the people who review and decide" },
