@@ -30,15 +30,23 @@ int cmd_bank(int argc, char **argv);
 /* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */
 struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 
-/* Buffers for kz_cli_store_scan (zero-initialise; release when done). */
+/* Buffers for kz_cli_store_scan (zero-initialise; release when done, before
+ * the store is closed).  The hash banks are opened on the first record and
+ * kept for the run (kz_banks loads a simhash bank once). */
 struct kz_store; struct kz_scanner; struct kz_item_in; struct kz_result; struct kz_ingest_out;
-struct kz_detection_in; struct kz_flag_in;
+struct kz_detection_in; struct kz_flag_in; struct kz_banks; struct kz_simhash;
+struct kz_cli_bankhit;
 typedef struct kz_cli_sink {
     struct kz_detection_in *det; size_t capdet;
     struct kz_flag_in      *flags; size_t capflags;
+    struct kz_banks        *banks;
+    struct kz_simhash      *sh;
+    struct kz_cli_bankhit  *bh; size_t capbh;     /* this record's bank matches */
 } kz_cli_sink;
 /* Store a scanned text (it) with its scan result r: detections from the
- * hits, a case per flagged category (cli/stored.c).  kz_store_ingest's codes. */
+ * hits, a "hash" detection per block-bank match of the text's SHA-256 or
+ * SimHash (docs/banks.md "Re-uploads"), a case per flagged category
+ * (cli/stored.c).  kz_store_ingest's codes. */
 int kz_cli_store_scan(struct kz_store *st, const struct kz_scanner *sc, kz_cli_sink *k,
                       const struct kz_item_in *it, const struct kz_result *r,
                       struct kz_ingest_out *out);
