@@ -272,86 +272,16 @@ int kz_case_assign(kz_actor *a, int64_t case_id, const char *assignee)
 
 /* ---- banking decided material (docs/banks.md "Re-uploads") --------------- */
 
-/* The block bank name of type, created when missing (audited bank.create);
- * *bid 0 when a bank of that name exists with another type or kind (then
- * nothing is banked there). */
-static int bank_find(kz_actor *a, const char *name, int type, const char *now, int64_t *bid)
+/* Add signal to the block bank <category><suffix>, created when missing
+ * (store/bank.h, inside this decision's transaction). */
+static int bank_one(kz_actor *a, kz_banks *banks, const case_row *c, const char *suffix,
+                    int type, const char *signal, const char *origin)
 {
-    kz_db *db = kz_store_db(a->s);
-    kz_dbres *r = NULL;
-    kz_dbval p[] = { kz_dbstr(name) };
-    int rc = kz_db_query(db, "SELECT id, signal_type, kind FROM banks WHERE name = $1", p, 1, &r);
-    if (rc)
-        return kz__dbfail(a, rc, "reading banks");
-    *bid = 0;
-    if ((rc = kz_dbres_next(r)) == 1) {
-        char t[16], k[16];
-        col_copy(r, 1, t, sizeof t);
-        col_copy(r, 2, k, sizeof k);
-        if (!strcmp(t, kz_bank_type_name(type)) && !strcmp(k, "block"))
-            *bid = kz_dbres_int(r, 0);
-        kz_dbres_done(r);
-        return 0;
-    }
-    kz_dbres_done(r);
-    if (rc < 0)
-        return kz__dbfail(a, rc, "reading banks");
-    int th = kz_bank_default_threshold(type);
-    kz_dbval q[] = { kz_dbstr(name), kz_dbstr(kz_bank_type_name(type)), kz_dbint(th),
-                     kz_dbstr(now) };
-    if ((rc = kz_db_int(db, "INSERT INTO banks (name, signal_type, threshold, kind, created_at) "
-                        "VALUES ($1, $2, $3, 'block', $4) RETURNING id", q, 4, bid)))
-        return kz__dbfail(a, rc, "creating a bank");
-    jb j;
-    jb_init(&j);
-    jb_raw(&j, "{");
-    jb_str(&j, "name", name);
-    jb_str(&j, "signal_type", kz_bank_type_name(type));
-    jb_int(&j, "threshold", th);
-    jb_str(&j, "kind", "block");
-    jb_raw(&j, "}");
-    if ((rc = j.rc))
-        kz__fail(a, rc, "out of memory");
-    else if ((rc = kz_store_audit(a->s, a->name, "bank.create", "bank", *bid, NULL, j.b.p)))
-        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    jb_release(&j);
-    return rc;
-}
-
-/* Add signal to the bank <category><suffix> (audited bank.add, as kz_bank_add does). */
-static int bank_one(kz_actor *a, const case_row *c, const char *suffix, int type,
-                    const char *signal, const char *origin, const char *now)
-{
-    char name[sizeof c->category + 8], sig[KZ_BANK_SIGMAX + 1];
-    int64_t bid = 0, eid = 0;
+    char name[sizeof c->category + 8];
+    int added = 0;
     snprintf(name, sizeof name, "%s%s", c->category, suffix);
-    if (!kz_bank_name_ok(name) || kz_bank_signal_norm(type, signal, strlen(signal), sig))
-        return 0;                   /* a category that cannot name a bank: not banked */
-    int rc = bank_find(a, name, type, now, &bid);
-    if (rc || !bid)
-        return rc;
-    kz_dbval p[] = { kz_dbint(bid), kz_dbstr(sig), kz_dbstr(c->category), kz_dbstr(origin),
-                     kz_dbstr(now) };
-    rc = kz_db_int(kz_store_db(a->s), "INSERT INTO bank_entries (bank_id, signal, tags, origin, "
-                   "added_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bank_id, signal) DO "
-                   "NOTHING RETURNING id", p, 5, &eid);
-    if (rc == KZ_ENOTFOUND)
-        return 0;                   /* already banked */
-    if (rc)
-        return kz__dbfail(a, rc, "adding to a bank");
-    jb j;
-    jb_init(&j);
-    jb_raw(&j, "{");
-    jb_str(&j, "bank", name);
-    jb_str(&j, "signal", sig);
-    jb_str(&j, "origin", origin);
-    jb_raw(&j, "}");
-    if ((rc = j.rc))
-        kz__fail(a, rc, "out of memory");
-    else if ((rc = kz_store_audit(a->s, a->name, "bank.add", "bank_entry", eid, NULL, j.b.p)))
-        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    jb_release(&j);
-    return rc;
+    int rc = kz_bank_add_tx(banks, a->name, name, type, signal, c->category, origin, &added);
+    return rc ? kz__fail(a, rc, "banking the decision: %s", kz_bank_errmsg(banks)) : 0;
 }
 
 /* A restrictive decision took effect: bank the item's SHA-256 (of the text
@@ -360,7 +290,7 @@ static int bank_item(kz_actor *a, const case_row *c, int64_t dec)
 {
     kz_dbres *r = NULL;
     kz_dbval p[] = { kz_dbint(c->item_id) };
-    char sha[72] = "", origin[32], now[21], hex[KZ_SIMHASH_HEXLEN + 1];
+    char sha[72] = "", origin[32], hex[KZ_SIMHASH_HEXLEN + 1];
     kz_simhash *sh = NULL;
     uint64_t h = 0;
     int rc = kz_db_query(kz_store_db(a->s), "SELECT content_sha256, excerpt FROM items "
@@ -385,13 +315,16 @@ static int bank_item(kz_actor *a, const case_row *c, int64_t dec)
     if (rc)
         return rc;
     snprintf(origin, sizeof origin, "decision:%lld", (long long)dec);
-    kz__now(a, now);
-    if (sha[0] && (rc = bank_one(a, c, "-sha256", KZ_BANK_SHA256, sha, origin, now)))
-        return rc;
-    if (h) {                        /* 0: no words, nothing to match on */
+    kz_banks *banks = NULL;
+    if ((rc = kz_bank_open(&banks, a->s)) != 0)
+        return kz__fail(a, rc, "out of memory");
+    if (sha[0])
+        rc = bank_one(a, banks, c, "-sha256", KZ_BANK_SHA256, sha, origin);
+    if (!rc && h) {                 /* 0: no words, nothing to match on */
         kz_simhash_to_hex(h, hex);
-        rc = bank_one(a, c, "-text", KZ_BANK_SIMHASH, hex, origin, now);
+        rc = bank_one(a, banks, c, "-text", KZ_BANK_SIMHASH, hex, origin);
     }
+    kz_bank_close(&banks);
     return rc;
 }
 

@@ -444,11 +444,37 @@ static int origin_ok(const char *o)
     return 1;
 }
 
-int kz_bank_create(kz_banks *b, const char *actor, const char *name, int type, int threshold,
-                   int allow, int64_t *id)
+/* Insert a bank and its bank.create audit entry (inside the caller's
+ * transaction). */
+static int create_row(kz_banks *b, const char *actor, const char *name, int type, int threshold,
+                      int allow, int64_t *id)
 {
     char now[21];
     kz_buf j;
+    int rc;
+    kz_buf_init(&j, KZ_BUF_NOLIMIT);
+    kz_store_now(now);
+    kz_dbval p[] = { kz_dbstr(name), kz_dbstr(kz_bank_type_name(type)), kz_dbint(threshold),
+                     kz_dbstr(allow ? "allow" : "block"), kz_dbstr(now) };
+    if ((rc = kz_db_int(b->db, "INSERT INTO banks (name, signal_type, threshold, kind, created_at) "
+                               "VALUES ($1, $2, $3, $4, $5) RETURNING id", p, 5, id)) != 0) {
+        fail(b, rc, "creating the bank");
+    } else if ((rc = kz_buf_addc(&j, '{')) || (rc = json_kv(&j, "name", name, 0)) ||
+               (rc = json_kv(&j, "signal_type", kz_bank_type_name(type), 0)) ||
+               (rc = kz_buf_addf(&j, "\"threshold\":%d,", threshold)) ||
+               (rc = json_kv(&j, "kind", allow ? "allow" : "block", 1)) ||
+               (rc = kz_buf_addc(&j, '}'))) {
+        fail(b, rc, "%s", kz_strerror(rc));
+    } else if ((rc = kz_store_audit(b->s, actor, "bank.create", "bank", *id, NULL, j.p)) != 0) {
+        fail(b, rc, "%s", kz_store_errmsg(b->s));
+    }
+    kz_buf_release(&j);
+    return rc;
+}
+
+int kz_bank_create(kz_banks *b, const char *actor, const char *name, int type, int threshold,
+                   int allow, int64_t *id)
+{
     int rc;
     if (!kz_bank_name_ok(name))
         return fail(b, KZ_EINVAL, "'%s' is not a bank name: 1 to 64 characters of a-z, 0-9, '.', "
@@ -460,11 +486,8 @@ int kz_bank_create(kz_banks *b, const char *actor, const char *name, int type, i
     if (threshold > kz_bank_max_threshold(type))
         return fail(b, KZ_EINVAL, "threshold %d is over the most a %s bank allows (%d)", threshold,
                     kz_bank_type_name(type), kz_bank_max_threshold(type));
-    kz_buf_init(&j, KZ_BUF_NOLIMIT);
-    if ((rc = kz_store_begin(b->s)) != 0) {
-        fail(b, rc, "%s", kz_store_errmsg(b->s));
-        goto done;
-    }
+    if ((rc = kz_store_begin(b->s)) != 0)
+        return fail(b, rc, "%s", kz_store_errmsg(b->s));
     if ((rc = check_actor(b, actor)) != 0)
         goto out;
     int64_t dummy = 0;
@@ -478,32 +501,13 @@ int kz_bank_create(kz_banks *b, const char *actor, const char *name, int type, i
         fail(b, rc, "reading banks");
         goto out;
     }
-    kz_store_now(now);
-    kz_dbval p[] = { kz_dbstr(name), kz_dbstr(kz_bank_type_name(type)), kz_dbint(threshold),
-                     kz_dbstr(allow ? "allow" : "block"), kz_dbstr(now) };
-    if ((rc = kz_db_int(b->db, "INSERT INTO banks (name, signal_type, threshold, kind, created_at) "
-                               "VALUES ($1, $2, $3, $4, $5) RETURNING id", p, 5, id)) != 0) {
-        fail(b, rc, "creating the bank");
+    if ((rc = create_row(b, actor, name, type, threshold, allow, id)) != 0)
         goto out;
-    }
-    if ((rc = kz_buf_addc(&j, '{')) || (rc = json_kv(&j, "name", name, 0)) ||
-        (rc = json_kv(&j, "signal_type", kz_bank_type_name(type), 0)) ||
-        (rc = kz_buf_addf(&j, "\"threshold\":%d,", threshold)) ||
-        (rc = json_kv(&j, "kind", allow ? "allow" : "block", 1)) || (rc = kz_buf_addc(&j, '}'))) {
-        fail(b, rc, "%s", kz_strerror(rc));
-        goto out;
-    }
-    if ((rc = kz_store_audit(b->s, actor, "bank.create", "bank", *id, NULL, j.p)) != 0) {
-        fail(b, rc, "%s", kz_store_errmsg(b->s));
-        goto out;
-    }
     if ((rc = kz_store_commit(b->s)) != 0)
         fail(b, rc, "%s", kz_store_errmsg(b->s));
-    goto done;
+    return rc;
 out:
     kz_store_rollback(b->s);
-done:
-    kz_buf_release(&j);
     return rc;
 }
 
@@ -520,6 +524,60 @@ static int insert_entry(kz_banks *b, int64_t bank, const char *sig, const char *
     if (rc == KZ_ENOTFOUND)
         rc = 0;
     return rc ? fail(b, rc, "adding to the bank") : 0;
+}
+
+/* The bank.add audit entry of a new entry. */
+static int audit_add(kz_banks *b, const char *actor, const char *bank, const char *sig,
+                     const char *origin, int64_t eid)
+{
+    kz_buf j;
+    int rc;
+    kz_buf_init(&j, KZ_BUF_NOLIMIT);
+    if ((rc = kz_buf_addc(&j, '{')) || (rc = json_kv(&j, "bank", bank, 0)) ||
+        (rc = json_kv(&j, "signal", sig, 0)) || (rc = json_kv(&j, "origin", origin, 1)) ||
+        (rc = kz_buf_addc(&j, '}')))
+        fail(b, rc, "%s", kz_strerror(rc));
+    else if ((rc = kz_store_audit(b->s, actor, "bank.add", "bank_entry", eid, NULL, j.p)) != 0)
+        fail(b, rc, "%s", kz_store_errmsg(b->s));
+    kz_buf_release(&j);
+    return rc;
+}
+
+int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, const char *signal,
+                   const char *tags, const char *origin, int *added)
+{
+    char sig[KZ_BANK_SIGMAX + 1], now[21], t[16] = "", k[16] = "";
+    int64_t bid = 0, eid = 0;
+    kz_dbres *r = NULL;
+    *added = 0;
+    if (!kz_bank_name_ok(bank) || !signal || kz_bank_signal_norm(type, signal, strlen(signal), sig))
+        return 0;                       /* nothing that can be banked */
+    kz_dbval p[] = { kz_dbstr(bank) };
+    int rc = kz_db_query(b->db, "SELECT id, signal_type, kind FROM banks WHERE name = $1", p, 1, &r);
+    if (rc)
+        return fail(b, rc, "reading banks");
+    if ((rc = kz_dbres_next(r)) == 1) {
+        const char *v = kz_dbres_text(r, 1, NULL);
+        snprintf(t, sizeof t, "%s", v ? v : "");
+        v = kz_dbres_text(r, 2, NULL);
+        snprintf(k, sizeof k, "%s", v ? v : "");
+        bid = kz_dbres_int(r, 0);
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return fail(b, rc, "reading banks");
+    if (bid && (strcmp(t, kz_bank_type_name(type)) || strcmp(k, "block")))
+        return 0;                       /* the name holds another kind of bank */
+    if (!bid && (rc = create_row(b, actor, bank, type, kz_bank_default_threshold(type), 0, &bid)))
+        return rc;
+    kz_store_now(now);
+    if ((rc = insert_entry(b, bid, sig, tags, origin, now, &eid, added)) != 0)
+        return rc;
+    if (*added && (rc = audit_add(b, actor, bank, sig, origin, eid)) != 0)
+        return rc;
+    unload(b, bid);
+    return 0;
 }
 
 int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *signal,
@@ -548,18 +606,8 @@ int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *si
     kz_store_now(now);
     if ((rc = insert_entry(b, bid, sig, tags, origin, now, &eid, added)) != 0)
         goto out;
-    if (*added) {
-        if ((rc = kz_buf_addc(&j, '{')) || (rc = json_kv(&j, "bank", bank, 0)) ||
-            (rc = json_kv(&j, "signal", sig, 0)) || (rc = json_kv(&j, "origin", origin, 1)) ||
-            (rc = kz_buf_addc(&j, '}'))) {
-            fail(b, rc, "%s", kz_strerror(rc));
-            goto out;
-        }
-        if ((rc = kz_store_audit(b->s, actor, "bank.add", "bank_entry", eid, NULL, j.p)) != 0) {
-            fail(b, rc, "%s", kz_store_errmsg(b->s));
-            goto out;
-        }
-    }
+    if (*added && (rc = audit_add(b, actor, bank, sig, origin, eid)) != 0)
+        goto out;
     if ((rc = kz_store_commit(b->s)) != 0)
         fail(b, rc, "%s", kz_store_errmsg(b->s));
     unload(b, bid);

@@ -116,6 +116,16 @@ int kz_bank_create(kz_banks *b, const char *actor, const char *name, int type, i
 int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *signal,
                 const char *tags, const char *origin, int *added);
 
+/* What a decision that takes effect does (src/case): add signal to the
+ * block bank named bank, inside the caller's transaction, creating the
+ * bank (block, the type's default threshold) when missing; audited as
+ * bank.create / bank.add by actor.  No role check: the caller's workflow
+ * has authorized the decision.  Nothing is banked (0, *added 0) when the
+ * name or signal is not valid or the name holds a bank of another type or
+ * kind.  Storage errors otherwise. */
+int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, const char *signal,
+                   const char *tags, const char *origin, int *added);
+
 typedef struct kz_bank_import_report {
     size_t added, duplicates, bad;
 } kz_bank_import_report;
