@@ -46,8 +46,8 @@ static int64_t new_case(kz_store *s, const char *category)
     char url[64], text[64];
     snprintf(url, sizeof url, "https://forum.example.kz/t/%d", ++n);
     snprintf(text, sizeof text, "пост номер %d закладка", n);
-    kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text) };
-    kz_detection_in d = { "r1", category, "rule", 50, 0, 8 };
+    kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text), NULL };
+    kz_detection_in d = { "r1", category, "rule", 50, 0, 8, NULL };
     kz_flag_in f = { category, 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);

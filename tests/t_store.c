@@ -53,8 +53,8 @@ static void ingest_some(kz_store *s, int n)
         char url[64], text[64];
         snprintf(url, sizeof url, "https://example.kz/p/%d", i);
         snprintf(text, sizeof text, "закладка номер %d", i);
-        kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text) };
-        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16 };
+        kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text), NULL };
+        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
         KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
@@ -105,8 +105,8 @@ KT_TEST(store_ingest_dedupes_by_url_and_content)
 {
     kz_store *s = fresh("d.db");
     kz_ingest_out o1, o2, o3;
-    kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8 };
-    kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8 };
+    kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
+    kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
     kz_flag_in f = { "drugs", 60 };
     KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
     KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o2), 0);      /* same URL */

@@ -187,8 +187,8 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     kz_store *s = fresh("d", uri, sizeof uri);
     if (!s) { dropall(); return; }
     kz_ingest_out o1, o2, o3;
-    kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8 };
-    kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8 };
+    kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
+    kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
     kz_flag_in f = { "drugs", 60 };
     /* outside a transaction: each audit entry takes one of its own */
     KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
@@ -203,8 +203,8 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     KT_EQ_INT(o3.item_id, o1.item_id);
     /* and inside one */
     KT_EQ_INT(kz_store_begin(s), 0);
-    kz_item_in c = { "https://x.kz/2", 14, "forum", 5, "7", 1, "ru", 2, NULL, 0, "два", 6 };
-    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 6 };
+    kz_item_in c = { "https://x.kz/2", 14, "forum", 5, "7", 1, "ru", 2, NULL, 0, "два", 6, NULL };
+    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 6, NULL };
     KT_EQ_INT(kz_store_ingest(s, &c, &d, 1, &f, 1, &o1), 0);
     KT_EQ_INT(kz_store_ingest(s, &c, &d, 1, &f, 1, &o2), 0);
     KT_EQ_INT(kz_store_commit(s), 0);
@@ -230,8 +230,8 @@ KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
         char url[64], text[64];
         snprintf(url, sizeof url, "https://example.kz/p/%d", i);
         snprintf(text, sizeof text, "закладка номер %d", i);
-        kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text) };
-        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16 };
+        kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text), NULL };
+        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
         KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);

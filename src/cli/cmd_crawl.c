@@ -99,7 +99,7 @@ static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r
     }
     kz_item_in it = { ev->url, strlen(ev->url), ev->host, strlen(ev->host), NULL, 0,
                       ev->lang[0] ? ev->lang : NULL, strlen(ev->lang), NULL, 0,
-                      ev->text, ev->text_len };
+                      ev->text, ev->text_len, NULL };
     kz_ingest_out out;
     if ((rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out)) != 0)
         goto fail;

@@ -53,7 +53,7 @@ static int store_record(ingest *g, const kz_record *rec, const kz_result *r)
         return 0;
     kz_item_in it = { rec->url, rec->url_len, rec->platform, rec->platform_len, rec->id,
                       rec->id_len, rec->lang, rec->lang_len, rec->published, rec->published_len,
-                      rec->text, rec->text_len };
+                      rec->text, rec->text_len, NULL };
     kz_ingest_out out;
     int rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out);
     if (rc)

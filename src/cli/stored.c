@@ -18,7 +18,6 @@
 #include "store/store.h"
 #include <sodium.h>
 
-#define EXCERPT_MAX 2000            /* as store.c's excerpt: what decisions bank */
 
 typedef struct kz_cli_bankhit {
     char rule[KZ_BANK_NAME_MAX + 8];        /* "bank:<name>" */
@@ -58,10 +57,11 @@ static void entry_origin(kz_store *st, int64_t id, char out[32])
 }
 
 /* Match the text against the block banks into k->bh[0..*nbh). */
-static int match_banks(kz_store *st, kz_cli_sink *k, const kz_item_in *it, size_t *nbh)
+static int match_banks(kz_store *st, kz_cli_sink *k, const kz_item_in *it, size_t *nbh,
+                       char sha[2 * crypto_hash_sha256_BYTES + 1])
 {
     unsigned char md[crypto_hash_sha256_BYTES];
-    char sha[2 * crypto_hash_sha256_BYTES + 1], sim[KZ_SIMHASH_HEXLEN + 1];
+    char sim[KZ_SIMHASH_HEXLEN + 1];
     uint64_t h = 0;
     int rc;
     *nbh = 0;
@@ -70,10 +70,8 @@ static int match_banks(kz_store *st, kz_cli_sink *k, const kz_item_in *it, size_
     if (!k->sh && !(k->sh = kz_simhash_new()))
         return KZ_ENOMEM;
     crypto_hash_sha256(md, (const unsigned char *)it->text, it->text_len);
-    sodium_bin2hex(sha, sizeof sha, md, sizeof md);
-    size_t ex = it->text_len < EXCERPT_MAX ? it->text_len : EXCERPT_MAX;
-    while (ex < it->text_len && ex > 0 && ((unsigned char)it->text[ex] & 0xC0) == 0x80)
-        ex--;                                   /* as store.c cuts the excerpt */
+    sodium_bin2hex(sha, 2 * crypto_hash_sha256_BYTES + 1, md, sizeof md);
+    size_t ex = kz_store_excerpt_len(it->text, it->text_len);
     if ((rc = kz_simhash_text(k->sh, it->text, ex, &h)) != 0)
         return rc;
     kz_simhash_to_hex(h, sim);
@@ -101,26 +99,12 @@ static int match_banks(kz_store *st, kz_cli_sink *k, const kz_item_in *it, size_
 
 /* The hash detections' evidence: the entry's origin (kz_detection_in has no
  * evidence field; a zero span stores ""), in the ingest's transaction. */
-static int set_evidence(kz_store *st, const kz_cli_sink *k, size_t nbh, int64_t item)
-{
-    for (size_t i = 0; i < nbh; i++) {
-        if (!k->bh[i].origin[0])
-            continue;
-        kz_dbval p[] = { kz_dbstr(k->bh[i].origin), kz_dbint(item), kz_dbstr(k->bh[i].rule) };
-        int rc = kz_db_query(kz_store_db(st), "UPDATE detections SET evidence = $1 WHERE "
-                             "item_id = $2 AND method = 'hash' AND rule_id = $3 AND "
-                             "evidence = ''", p, 3, NULL);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 int kz_cli_store_scan(kz_store *st, const kz_scanner *sc, kz_cli_sink *k, const kz_item_in *it,
                       const kz_result *r, kz_ingest_out *out)
 {
     size_t nbh = 0;
-    int rc = match_banks(st, k, it, &nbh);
+    char sha[2 * crypto_hash_sha256_BYTES + 1];
+    int rc = match_banks(st, k, it, &nbh, sha);
     if (rc)
         return rc;
     if (KZ_GROW(k->det, k->capdet, r->nhits + nbh + 1) ||
@@ -131,7 +115,7 @@ int kz_cli_store_scan(kz_store *st, const kz_scanner *sc, kz_cli_sink *k, const 
         size_t cat = kz_scanner_rule_cat(sc, h->rule);
         k->det[i] = (kz_detection_in){ kz_scanner_rule_id(sc, h->rule),
                                        kz_scanner_cat_name(sc, cat), "rule",
-                                       kz_scanner_rule_weight(sc, h->rule), h->start, h->end };
+                                       kz_scanner_rule_weight(sc, h->rule), h->start, h->end, NULL };
     }
     size_t nf = 0;
     for (size_t c = 0; c < kz_scanner_ncats(sc); c++)
@@ -139,7 +123,8 @@ int kz_cli_store_scan(kz_store *st, const kz_scanner *sc, kz_cli_sink *k, const 
             k->flags[nf++] = (kz_flag_in){ kz_scanner_cat_name(sc, c), (int)r->score[c] };
     for (size_t i = 0; i < nbh; i++) {
         const kz_cli_bankhit *b = &k->bh[i];
-        k->det[r->nhits + i] = (kz_detection_in){ b->rule, b->cat, "hash", 100, 0, 0 };
+        k->det[r->nhits + i] = (kz_detection_in){ b->rule, b->cat, "hash", 100, 0, 0,
+                                                  b->origin[0] ? b->origin : NULL };
         size_t f = 0;
         while (f < nf && strcmp(k->flags[f].category, b->cat))
             f++;
@@ -148,9 +133,9 @@ int kz_cli_store_scan(kz_store *st, const kz_scanner *sc, kz_cli_sink *k, const 
         else if (k->flags[f].score < 100)
             k->flags[f].score = 100;
     }
-    if ((rc = kz_store_ingest(st, it, k->det, r->nhits + nbh, k->flags, nf, out)) != 0)
-        return rc;
-    return set_evidence(st, k, nbh, out->item_id);
+    kz_item_in item = *it;
+    item.content_sha256 = sha;                  /* hashed once, for the banks and the store */
+    return kz_store_ingest(st, &item, k->det, r->nhits + nbh, k->flags, nf, out);
 }
 
 void kz_cli_sink_release(kz_cli_sink *k)

@@ -358,6 +358,14 @@ static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
 
 #define EXCERPT_MAX 2000
 
+size_t kz_store_excerpt_len(const char *text, size_t n)
+{
+    size_t ex = n < EXCERPT_MAX ? n : EXCERPT_MAX;
+    while (ex < n && ex > 0 && ((unsigned char)text[ex] & 0xC0) == 0x80)
+        ex--;                                       /* cut on a character boundary */
+    return ex;
+}
+
 /* A cleaned copy of p[0..n) in s->scratch (room reserved beforehand, so
  * earlier copies stay where they are). */
 static kz_dbval clean(kz_store *s, const char *p, size_t n)
@@ -377,15 +385,17 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     int rc;
     int64_t pid = 0, item = 0;
     memset(out, 0, sizeof *out);
-    crypto_hash_sha256(h, (const unsigned char *)it->text, it->text_len);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    if (it->content_sha256 && strlen(it->content_sha256) == 64) {
+        memcpy(hex, it->content_sha256, 65);
+    } else {
+        crypto_hash_sha256(h, (const unsigned char *)it->text, it->text_len);
+        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    }
     kz_store_now(now);
 
     /* Text goes into the database as valid UTF-8 without NULs (PostgreSQL
      * refuses anything else): room for every field at three bytes a byte. */
-    size_t ex = it->text_len < EXCERPT_MAX ? it->text_len : EXCERPT_MAX;
-    while (ex < it->text_len && ex > 0 && ((unsigned char)it->text[ex] & 0xC0) == 0x80)
-        ex--;                                       /* cut on a character boundary */
+    size_t ex = kz_store_excerpt_len(it->text, it->text_len);
     size_t need = it->url_len + it->source_ref_len + it->lang_len + it->published_len + ex +
                   KZ_URL_MAX_INPUT;
     for (size_t i = 0; i < nd; i++)
@@ -471,7 +481,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             a = b = 0;
         kz_dbval p[] = { kz_dbint(item), kz_dbstr(now), kz_dbstr(d[i].method),
                          kz_dbstr(d[i].rule_id), kz_dbstr(d[i].category), kz_dbint(d[i].weight),
-                         kz_dbint(a), kz_dbint(b), clean(s, it->text + a, b - a) };
+                         kz_dbint(a), kz_dbint(b),
+                         d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a) };
         if ((rc = kz_db_query(s->db, "INSERT INTO detections (item_id, detected_at, method, "
                                      "rule_id, category, weight, start_offset, end_offset, "
                                      "evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -59,7 +59,13 @@ typedef struct kz_item_in {
     const char *lang;        size_t lang_len;
     const char *published;   size_t published_len;
     const char *text;        size_t text_len;       /* the content scanned */
+    const char *content_sha256;  /* its SHA-256 in hex when the caller has it; NULL: computed */
 } kz_item_in;
+
+/* How much of a text is kept as an item's excerpt: at most 2000 bytes, cut
+ * on a character boundary.  What a decision banks is the excerpt's SimHash,
+ * so whoever matches against the banks hashes the same prefix. */
+size_t kz_store_excerpt_len(const char *text, size_t n);
 
 typedef struct kz_detection_in {
     const char *rule_id;
@@ -67,6 +73,7 @@ typedef struct kz_detection_in {
     const char *method;      /* "rule", "regex" or "hash" */
     int         weight;
     uint32_t    start, end;  /* byte span in the text */
+    const char *evidence;    /* NULL: the text of the span; else this ("decision:12") */
 } kz_detection_in;
 
 typedef struct kz_flag_in {
