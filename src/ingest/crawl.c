@@ -22,11 +22,18 @@
 #define MAX_SEEN      (4u << 20)   /* URLs remembered in one crawl */
 #define MAX_DELAY_MS  30000        /* a Crawl-delay above this is capped */
 
+/* What a queued URL is fetched for. */
+enum job_kind {
+    JOB_PAGE,                      /* a page (HTML, or a feed): text and links */
+    JOB_IMAGE,                     /* an image a page refers to */
+};
+
 struct job {
     char    *url;                  /* what to fetch (curl's normal form) */
     unsigned depth;
     int      seed;
     int      is_seed;
+    int      kind;                 /* enum job_kind */
 };
 
 struct origin {
@@ -239,7 +246,7 @@ static void origin_free(struct origin *o)
  * dropped: unusable, out of scope, seen), KZ_ENOMEM; for seeds KZ_EINVAL
  * when the URL is unusable. */
 static int enqueue(kz_crawl *c, const char *base, const char *href, unsigned depth, int seed,
-                   int is_seed)
+                   int is_seed, int kind)
 {
     char *origin = NULL, *url = NULL;
     long port = 0;
@@ -296,7 +303,7 @@ static int enqueue(kz_crawl *c, const char *base, const char *href, unsigned dep
         o->qhead = o->qlen = 0;
     if (KZ_GROW(o->q, o->qcap, o->qlen + 1))
         goto out;
-    o->q[o->qlen++] = (struct job){ url, depth, seed, is_seed };
+    o->q[o->qlen++] = (struct job){ url, depth, seed, is_seed, kind };
     url = NULL;
     c->st.queued++;
     rc = 0;
@@ -339,7 +346,7 @@ static void take_link(struct links_ctx *lc, const char *href)
         return;
     lc->n++;
     if (lc->c) {
-        lc->rc = enqueue(lc->c, lc->base, href, lc->depth, lc->seed, 0);
+        lc->rc = enqueue(lc->c, lc->base, href, lc->depth, lc->seed, 0, JOB_PAGE);
         return;
     }
     char *origin = NULL;
@@ -605,7 +612,7 @@ static int start(kz_crawl *c, struct origin *o, int is_robots, struct job *j)
             kz_buf_release(&b);
             goto out;
         }
-        q->job = (struct job){ b.p, 0, -1, 0 };
+        q->job = (struct job){ b.p, 0, -1, 0, JOB_PAGE };
     } else {
         q->job = *j;
         j->url = NULL;
@@ -781,7 +788,7 @@ void kz_crawl_free(kz_crawl **cp)
 int kz_crawl_add_seed(kz_crawl *c, const char *url, const char **why)
 {
     c->why[0] = '\0';
-    int rc = enqueue(c, NULL, url, 0, c->nseeds, 1);
+    int rc = enqueue(c, NULL, url, 0, c->nseeds, 1, JOB_PAGE);
     if (rc == 0)
         c->nseeds++;
     if (why)
