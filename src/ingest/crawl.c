@@ -426,7 +426,7 @@ static void emit(kz_crawl *c, int what, const struct job *j, const char *url, lo
     if (c->stop_rc)
         return;
     kz_crawl_event ev = { what, url, j->url, "", j->depth, j->seed, j->is_seed, status, kind,
-                          msg ? msg : "", text ? text : "", tlen, lang ? lang : "" };
+                          msg ? msg : "", text ? text : "", tlen, lang ? lang : "", NULL, 0, "" };
     char host[KZ_URL_MAX_HOST * 3 + 8] = "";
     if (kz_url_parse(&c->u, url, strlen(url)) == 0) {
         snprintf(host, sizeof host, "%.*s", (int)c->u.host_len, c->u.text.p + c->u.host_off);

@@ -51,6 +51,7 @@ enum kz_crawl_what {
     KZ_CRAWL_ROBOTS,    /* not fetched: robots.txt disallows it */
     KZ_CRAWL_OFFSCOPE,  /* redirected out of scope: not used */
     KZ_CRAWL_DUP,       /* redirected to a URL already seen: not used again */
+    KZ_CRAWL_IMAGE,     /* an image a page refers to, status 2xx: body is set */
 };
 
 /* One URL dealt with.  Pointers are lent for the callback only. */
@@ -68,6 +69,10 @@ typedef struct kz_crawl_event {
     const char *text;           /* visible text (KZ_CRAWL_PAGE), else "" */
     size_t      text_len;
     const char *lang;           /* <html lang>, "" when none */
+    const unsigned char *body;  /* KZ_CRAWL_IMAGE: the bytes as received (decoded
+                                   from any Content-Encoding), else NULL */
+    size_t      body_len;
+    const char *content_type;   /* the sniffed media type, "" when unknown */
 } kz_crawl_event;
 
 /* Return 0 to go on, < 0 to stop the crawl with that code. */
