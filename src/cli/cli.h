@@ -56,6 +56,11 @@ void kz_cli_sink_release(kz_cli_sink *k);
  * *out; on a bad value prints why and returns -1. */
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);
 
+/* The whole file at path (at most max bytes) in a malloc'd buffer, its
+ * length in *len; NULL (reported with the path) on failure. */
+#define MAX_LIST_BYTES ((size_t)4 << 30)   /* a list file kuzet check/export read */
+char *kz_cli_slurp(const char *path, size_t max, size_t *len);
+
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
 

@@ -31,56 +31,48 @@ static const char usage_text[] =
     "left out; the others still apply.\n"
     "Exit status: 0 nothing blocked, 1 something blocked or an error, 2 usage.\n";
 
-/* Load the entries of path into b; a bad entry is reported and left out.
+/* An entry of a list or of the decisions in effect into b (geo-restrictions
+ * are a measure for platforms, not for lists: skipped). */
+static int add_entry(kz_blocklist *b, const kz_export_entry *e, const char **why)
+{
+    if (e->kind == KZ_EXPORT_GEO)
+        return 0;
+    return e->kind == KZ_EXPORT_DOMAIN
+               ? kz_blocklist_add_domain(b, e->target, strlen(e->target), e->id, why)
+               : kz_blocklist_add_url(b, e->target, strlen(e->target), e->id, why);
+}
+
+static void bad_line(void *arg, size_t line, const char *why)
+{
+    kz_cli_err("%s:%zu: %s", (const char *)arg, line, why);
+}
+
+/* Load the entries of path (kz_export_list_parse, the format `kuzet
+ * export --list` reads) into b; a bad entry is reported and left out.
  * 0, -1 when some entry was bad, -2 when the file cannot be read. */
 static int load_list(kz_blocklist *b, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
+    size_t len = 0, nbad = 0;
+    char *text = kz_cli_slurp(path, MAX_LIST_BYTES, &len);
+    if (!text)
         return -2;
-    }
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    int bad = 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash) *hash = '\0';
-        char *save = NULL, *kind = strtok_r(line, " \t\r\n", &save);
-        if (!kind)
-            continue;
-        char *target = strtok_r(NULL, " \t\r\n", &save), *ids = strtok_r(NULL, " \t\r\n", &save);
-        long long id = (long long)lineno;
-        char *end = NULL;
-        if (ids && ((id = strtoll(ids, &end, 10)), *end)) {
-            kz_cli_err("%s:%zu: the id must be a number, not '%s'", path, lineno, ids);
-            bad = 1;
-            continue;
-        }
+    kz_export_list l;
+    kz_export_list_init(&l);
+    int rc = kz_export_list_parse(&l, text, len, bad_line, (void *)path, &nbad);
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
         const char *why = NULL;
-        int rc;
-        if (!target || (strcmp(kind, "domain") && strcmp(kind, "url"))) {
-            kz_cli_err("%s:%zu: expected 'domain HOST [ID]' or 'url URL [ID]'", path, lineno);
-            bad = 1;
-            continue;
-        }
-        rc = !strcmp(kind, "domain") ? kz_blocklist_add_domain(b, target, strlen(target), id, &why)
-                                     : kz_blocklist_add_url(b, target, strlen(target), id, &why);
-        if (rc == KZ_EINVAL) {
-            kz_cli_err("%s:%zu: %s", path, lineno, why ? why : "bad entry");
-            bad = 1;
-        } else if (rc) {
-            kz_cli_err("%s", kz_strerror(rc));
-            free(line);
-            fclose(f);
-            return -2;
+        rc = add_entry(b, &l.v[i], &why);
+        if (rc == KZ_EINVAL) {           /* canonical already: not expected */
+            kz_cli_err("%s:%zu: %s", path, l.line[i], why ? why : "bad entry");
+            nbad++;
+            rc = 0;
         }
     }
-    free(line);
-    fclose(f);
-    return bad ? -1 : 0;
+    if (rc)
+        kz_cli_err("%s: %s", path, kz_strerror(rc));
+    kz_export_list_release(&l);
+    free(text);
+    return rc ? -2 : nbad ? -1 : 0;
 }
 
 /* Load the URL and domain blocks in effect into b.  0, or -2 (reported). */
@@ -100,12 +92,7 @@ static int load_db(kz_blocklist *b, const char *uri, const char *at)
         goto out;
     }
     for (size_t i = 0; i < l.n; i++) {
-        const kz_export_entry *e = &l.v[i];
-        if (e->kind == KZ_EXPORT_GEO)
-            continue;                   /* a measure for platforms, not for lists */
-        rc = e->kind == KZ_EXPORT_DOMAIN
-                 ? kz_blocklist_add_domain(b, e->target, strlen(e->target), e->id, NULL)
-                 : kz_blocklist_add_url(b, e->target, strlen(e->target), e->id, NULL);
+        rc = add_entry(b, &l.v[i], NULL);
         if (rc == KZ_ENOMEM) {
             kz_cli_err("%s", kz_strerror(rc));
             goto out;

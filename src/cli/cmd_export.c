@@ -60,7 +60,6 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 some line or entry left out as invalid, or failure,\n"
     "2 usage.\n";
 
-#define MAX_LIST_BYTES ((size_t)4 << 30)
 
 struct ctx {
     const char *path;               /* NULL: the entries come from the store */
@@ -79,43 +78,6 @@ static void bad_entry(void *arg, const kz_export_entry *e, size_t i, const char 
         kz_cli_err("%s:%zu: %s: %s", c->path, c->list->line[i], e->target, why);
     else
         kz_cli_err("decision %lld: %s: %s", (long long)e->id, e->target, why);
-}
-
-/* the whole file into a malloc'd buffer; NULL (reported) on failure */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
-    size_t n = 0, cap = 0;
-    if (!f) {
-        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    for (;;) {
-        if (KZ_GROW(p, cap, n + 65536)) {
-            kz_cli_err("%s: %s", path, kz_strerror(KZ_ENOMEM));
-            goto fail;
-        }
-        size_t k = fread(p + n, 1, cap - n, f);
-        n += k;
-        if (n > MAX_LIST_BYTES) {
-            kz_cli_err("%s: %s", path, kz_strerror(KZ_ETOOBIG));
-            goto fail;
-        }
-        if (k == 0)
-            break;
-    }
-    if (ferror(f)) {
-        kz_cli_err("%s: cannot read: %s", path, strerror(errno));
-        goto fail;
-    }
-    fclose(f);
-    *len = n;
-    return p;
-fail:
-    fclose(f);
-    free(p);
-    return NULL;
 }
 
 static bool parse_u32(const char *s, uint32_t *v)
@@ -413,7 +375,7 @@ int cmd_export(int argc, char **argv)
     if (g.list) {
         if (!g.have_serial)
             o->serial = (uint32_t)time(NULL);
-        if (!(text = slurp(g.list, &len)))
+        if (!(text = kz_cli_slurp(g.list, MAX_LIST_BYTES, &len)))
             goto out;
         if ((rc = kz_export_list_parse(&l, text, len, bad_line, (void *)g.list, &nbad)) != 0) {
             kz_cli_err("%s: %s", g.list, kz_strerror(rc));

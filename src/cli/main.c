@@ -42,6 +42,42 @@ void kz_cli_err(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+char *kz_cli_slurp(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    size_t n = 0, cap = 0;
+    if (!f) {
+        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (KZ_GROW(p, cap, n + 65536)) {
+            kz_cli_err("%s: %s", path, kz_strerror(KZ_ENOMEM));
+            goto fail;
+        }
+        size_t k = fread(p + n, 1, cap - n, f);
+        n += k;
+        if (n > max) {
+            kz_cli_err("%s: %s", path, kz_strerror(KZ_ETOOBIG));
+            goto fail;
+        }
+        if (k == 0)
+            break;
+    }
+    if (ferror(f)) {
+        kz_cli_err("%s: cannot read: %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    *len = n;
+    return p;
+fail:
+    fclose(f);
+    free(p);
+    return NULL;
+}
+
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
 {
     char *end = NULL;
