@@ -171,34 +171,10 @@ expect "unbound local-zone landing" $U ok.test "A 192.0.2.1"
 stop_unbound
 
 # ---- BIND: RPZ as a primary zone -------------------------------------------
-mkdir -p named && chmod 755 named
-NAMED_USER=""
-[ $ROOT -eq 1 ] && chown bind named && NAMED_USER="-u bind"
-cp test.zone named/test.zone && chmod 644 named/test.zone
+mkdir -p named
+cp test.zone named/test.zone
 export_to rpz named/rpz.zone list1.txt --serial 1 --origin rpz.local
-cat > named/named.conf <<EOF
-options {
-    directory "$T/named";
-    pid-file "$T/named/named.pid";
-    listen-on port $P_NAMED { 127.0.0.1; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { 127.0.0.1; };
-    dnssec-validation no;
-    response-policy { zone "rpz.local"; } min-update-interval 0;
-};
-controls { };
-zone "test" { type primary; file "$T/named/test.zone"; };
-zone "rpz.local" { type primary; file "$T/named/rpz.zone"; allow-query { none; }; };
-EOF
-named-checkconf named/named.conf > named/check.log 2>&1 || die "named-checkconf refused the config" named/check.log
-named-checkzone rpz.local named/rpz.zone > named/check.log 2>&1 ||
-    die "named-checkzone refused the RPZ export" named/check.log named/rpz.zone
-# shellcheck disable=SC2086
-named -g $NAMED_USER -c "$T/named/named.conf" > named/log 2>&1 &
-NAMED_PID=$!
-PIDS="$PIDS $NAMED_PID"
-wait_dns "$P_NAMED" named/log
+RPZ_ZONE_OPTS="allow-query { none; };" start_named
 N=$P_NAMED
 expect "bind rpz" $N blocked.test NXDOMAIN
 expect "bind rpz" $N a.blocked.test NXDOMAIN

@@ -56,3 +56,37 @@ wait_dns() {  # PORT LOG
     die "no DNS answer on port $1" "$2"
 }
 
+
+# BIND on P_NAMED with zone "test" from named/test.zone and the RPZ
+# named/rpz.zone as zone rpz.local; RPZ_ZONE_OPTS are added to that zone's
+# statement (who may query or update it).  The files must exist; named is
+# checked, started (as bind when root) and waited for; sets NAMED_PID.
+start_named() {
+    mkdir -p named && chmod 755 named
+    local user=""
+    if [ $ROOT -eq 1 ]; then chown bind named named/rpz.zone && user="-u bind"; fi
+    chmod 644 named/test.zone named/rpz.zone
+    cat > named/named.conf <<NAMED
+options {
+    directory "$T/named";
+    pid-file "$T/named/named.pid";
+    listen-on port $P_NAMED { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion yes;
+    allow-recursion { 127.0.0.1; };
+    dnssec-validation no;
+    response-policy { zone "rpz.local"; } min-update-interval 0;
+};
+controls { };
+zone "test" { type primary; file "$T/named/test.zone"; };
+zone "rpz.local" { type primary; file "$T/named/rpz.zone"; $RPZ_ZONE_OPTS };
+NAMED
+    named-checkconf named/named.conf > named/check.log 2>&1 || die "named-checkconf refused the config" named/check.log
+    named-checkzone rpz.local named/rpz.zone > named/check.log 2>&1 ||
+        die "named-checkzone refused the RPZ export" named/check.log named/rpz.zone
+    # shellcheck disable=SC2086
+    named -g $user -c "$T/named/named.conf" > named/log 2>&1 &
+    NAMED_PID=$!
+    PIDS="$PIDS $NAMED_PID"
+    wait_dns "$P_NAMED" named/log
+}

@@ -55,9 +55,7 @@ run sue cases approve 1 --as sue
 run sue cases approve 2 --as sue                  # case 3 awaits approval: not in the list
 
 # ---- BIND with the RPZ as a dynamic zone -------------------------------------
-mkdir -p named && chmod 755 named
-NAMED_USER=""
-[ $ROOT -eq 1 ] && chown bind named && NAMED_USER="-u bind"
+mkdir -p named
 "$KUZET" export rpz --db "$KUZET_DB" --origin rpz.local --out named/rpz.zone 2>> kuzet.log || die "export rpz failed" kuzet.log
 SERIAL=$(awk '$3 == "SOA" || $4 == "SOA" { for (i = 1; i <= NF; i++) if ($i == "SOA") { print $(i + 3); exit } }' named/rpz.zone)
 [ -n "$SERIAL" ] || die "no SOA serial in the export" named/rpz.zone
@@ -70,29 +68,7 @@ forum  IN A   192.0.2.10
 chat   IN A   192.0.2.20
 shop   IN A   192.0.2.30
 EOF
-chmod 644 named/test.zone named/rpz.zone
-[ $ROOT -eq 1 ] && chown bind named/rpz.zone
-cat > named/named.conf <<EOF
-options {
-    directory "$T/named";
-    pid-file "$T/named/named.pid";
-    listen-on port $P_NAMED { 127.0.0.1; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { 127.0.0.1; };
-    dnssec-validation no;
-    response-policy { zone "rpz.local"; } min-update-interval 0;
-};
-controls { };
-zone "test" { type primary; file "$T/named/test.zone"; };
-zone "rpz.local" { type primary; file "$T/named/rpz.zone"; allow-query { 127.0.0.1; };
-                   allow-update { 127.0.0.1; }; };
-EOF
-named-checkconf named/named.conf > named/check.log 2>&1 || die "named-checkconf refused the config" named/check.log
-# shellcheck disable=SC2086
-named -g $NAMED_USER -c "$T/named/named.conf" > named/log 2>&1 &
-PIDS="$PIDS $!"
-wait_dns "$P_NAMED" named/log
+RPZ_ZONE_OPTS="allow-query { 127.0.0.1; }; allow-update { 127.0.0.1; };" start_named
 N=$P_NAMED
 expect "rpz serial $SERIAL" $N forum.test NXDOMAIN
 expect "rpz serial $SERIAL" $N www.forum.test NXDOMAIN
