@@ -4,39 +4,26 @@
  * nsupdate form, the block page; geo-restrictions in the exports.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "act/active.h"
 #include "store/store.h"
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
+static kt_tmpstore tmp;
 
 static kz_store *fresh(void)
 {
-    char err[512], path[128];
-    kz_store *s = NULL;
-    int from, to;
-    snprintf(dir, sizeof dir, "/tmp/kt-active-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    snprintf(path, sizeof path, "%s/k.db", dir);
-    if (kz_store_open(&s, path, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
+    kz_store *s = kt_store_fresh(&tmp, "active");
+    if (!s)
         abort();
-    }
-    KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
-    KT_EQ_INT(kz_db_exec(kz_store_db(s),
-        "INSERT INTO accounts (name, role, password_hash, created_at) VALUES"
-        " ('ann', 'reviewer', 'x', '2026-01-01T00:00:00Z'),"
-        " ('sue', 'supervisor', 'x', '2026-01-01T00:00:00Z')"), 0);
+    kt_store_accounts(s);
     return s;
 }
 
 static void cleanup(kz_store **s)
 {
-    char cmd[128];
-    kz_store_close(s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) kt_fail(__FILE__, __LINE__, "cleanup failed");
+    kt_store_cleanup(&tmp, s);
 }
 
 /* an item (url may be NULL), its case and one decision; returns its id */

@@ -1,0 +1,26 @@
+/*
+ * tests/kt_store.h - a throwaway SQLite store for the unit tests.
+ *
+ *     kt_tmpstore t;
+ *     kz_store *s = kt_store_fresh(&t, "case");   // /tmp/kt-case-XXXXXX/k.db, migrated
+ *     ...
+ *     kt_store_cleanup(&t, &s);                    // closed and removed
+ *
+ * kt_store_fresh() records a failure and returns NULL when the store
+ * cannot be created.  kt_store_accounts() adds the accounts most workflow
+ * tests act as (ann reviewer, sue supervisor), without real passwords.
+ */
+#ifndef KT_STORE_H
+#define KT_STORE_H
+
+#include "store/store.h"
+
+typedef struct kt_tmpstore {
+    char dir[64];
+} kt_tmpstore;
+
+kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag);
+void kt_store_accounts(kz_store *s);
+void kt_store_cleanup(kt_tmpstore *t, kz_store **s);
+
+#endif
