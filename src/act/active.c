@@ -59,6 +59,16 @@ int kz_active_time_ok(const char *t)
     return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 61;
 }
 
+int kz_active_time_arg(const char *s, char out[21])
+{
+    size_t n = strlen(s);
+    if (n == 10)
+        snprintf(out, 21, "%sT00:00:00Z", s);
+    else
+        snprintf(out, 21, "%s", s);
+    return n <= 20 && kz_active_time_ok(out);
+}
+
 static char *dup_col(kz_dbres *r, int col, int *nomem)
 {
     size_t n;

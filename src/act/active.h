@@ -54,6 +54,10 @@ int kz_active_load(kz_active *l, kz_store *s, const char *at);
 /* 1 when t is a stored time "YYYY-MM-DDTHH:MM:SSZ" (a plausible one). */
 int kz_active_time_ok(const char *t);
 
+/* A time given by a person ("--at"): "YYYY-MM-DD" (midnight UTC) or
+ * "YYYY-MM-DDTHH:MM:SSZ", in the stored form into out; 0 when neither. */
+int kz_active_time_arg(const char *s, char out[21]);
+
 /* ---- versions ------------------------------------------------------------ */
 
 typedef struct kz_active_version {

@@ -105,16 +105,6 @@ out:
     return ret;
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" into out; false when neither */
-static bool parse_at(const char *s, char out[21])
-{
-    if (strlen(s) == 10)
-        snprintf(out, 21, "%sT00:00:00Z", s);
-    else
-        snprintf(out, 21, "%s", s);
-    return strlen(s) <= 20 && kz_active_time_ok(out);
-}
-
 static int check_one(const kz_blocklist *b, kz_blocklist_ctx *c, const char *url, size_t n)
 {
     int64_t id;
@@ -150,7 +140,7 @@ int cmd_check(int argc, char **argv)
         case 'l': list = optarg; break;
         case 'd': db = optarg; break;
         case 'a':
-            if (!parse_at(optarg, at)) {
+            if (!kz_active_time_arg(optarg, at)) {
                 kz_cli_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);
                 fputs(usage_text, stderr);
                 return KZ_EXIT_USAGE;

@@ -98,16 +98,6 @@ static int usage_err(const char *msg, const char *arg)
     return KZ_EXIT_USAGE;
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" into out; false when neither */
-static bool parse_at(const char *s, char out[21])
-{
-    if (strlen(s) == 10)
-        snprintf(out, 21, "%sT00:00:00Z", s);
-    else
-        snprintf(out, 21, "%s", s);
-    return strlen(s) <= 20 && kz_active_time_ok(out);
-}
-
 /* b to stdout, or to outp through outp.tmp and a rename.  0 or -1 (reported). */
 static int write_out(const char *outp, const kz_buf *b)
 {
@@ -292,7 +282,7 @@ int cmd_export(int argc, char **argv)
         case 'f': o->full = true; break;
         case 'd': g.db = optarg; break;
         case 'a':
-            if (!parse_at(optarg, g.at))
+            if (!kz_active_time_arg(optarg, g.at))
                 return usage_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);
             break;
         case 'S':
