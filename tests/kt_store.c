@@ -4,6 +4,7 @@
  */
 #include "kt.h"
 #include "kt_store.h"
+#include "store/audit.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,4 +50,20 @@ void kt_store_cleanup(kt_tmpstore *t, kz_store **s)
     if (system(cmd) != 0)
         kt_fail(__FILE__, __LINE__, "removing %s failed", t->dir);
     t->dir[0] = '\0';
+}
+
+int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz)
+{
+    char err[512];
+    kz_store *s = NULL;
+    kz_audit_report rep;
+    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+        return -1;
+    }
+    KT_EQ_INT(kz_audit_verify(s, &rep), 0);
+    if (why)
+        snprintf(why, whysz, "%s", rep.why);
+    kz_store_close(&s);
+    return rep.bad_seq;
 }

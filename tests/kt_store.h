@@ -23,4 +23,9 @@ kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag);
 void kt_store_accounts(kz_store *s);
 void kt_store_cleanup(kt_tmpstore *t, kz_store **s);
 
+/* Open the store at uri, verify its audit log: the first bad entry's
+ * sequence number (0: all good; why, when not NULL, says what is wrong);
+ * -1 and a recorded failure when it cannot be opened. */
+int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz);
+
 #endif

@@ -4,6 +4,7 @@
  * a deleted row, a truncated tail, a forged checkpoint), each on a copy.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "store/audit.h"
 #include "store/store.h"
 #include <sqlite3.h>
@@ -70,20 +71,6 @@ static void raw_sql(const char *path, const char *sql)
     sqlite3_close(h);
 }
 
-static int64_t verify(const char *path, char *why, size_t whysz)
-{
-    char err[512];
-    kz_store *s = NULL;
-    kz_audit_report rep;
-    if (kz_store_open(&s, path, 1, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
-        return -1;
-    }
-    KT_EQ_INT(kz_audit_verify(s, &rep), 0);
-    if (why) snprintf(why, whysz, "%s", rep.why);
-    kz_store_close(&s);
-    return rep.bad_seq;
-}
 
 KT_TEST(store_version_guard)
 {
@@ -131,7 +118,7 @@ KT_TEST(audit_detects_edit_delete_truncate_forgery)
     KT_EQ_INT(kz_audit_checkpoint(s, key, line, sizeof line), 0);
     KT_CHECK(strncmp(line, "20 ", 3) == 0);
     kz_store_close(&s);
-    KT_EQ_INT(verify(mkdb("a.db"), NULL, 0), 0);
+    KT_EQ_INT(kt_audit_bad_seq(mkdb("a.db"), NULL, 0), 0);
 
     static const struct { const char *sql; int64_t bad; const char *why; } cases[] = {
         { "UPDATE audit_log SET actor = 'someone' WHERE seq = 5", 5, "was changed" },
@@ -146,7 +133,7 @@ KT_TEST(audit_detects_edit_delete_truncate_forgery)
         snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy.db'", mkdb("a.db"), dir);
         KT_EQ_INT(system(cmd), 0);
         raw_sql(mkdb("copy.db"), cases[i].sql);
-        int64_t bad = verify(mkdb("copy.db"), why, sizeof why);
+        int64_t bad = kt_audit_bad_seq(mkdb("copy.db"), why, sizeof why);
         if (bad != cases[i].bad || !strstr(why, cases[i].why))
             kt_fail(__FILE__, __LINE__, "%s: bad entry %lld (%s), expected %lld (%s)",
                     cases[i].sql, (long long)bad, why, (long long)cases[i].bad, cases[i].why);

@@ -18,6 +18,7 @@
  * ingests) drive the kuzet binary; see tests/faults/README.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "store/audit.h"
 #include "store/store.h"
 #include <libpq-fe.h>
@@ -145,20 +146,6 @@ static kz_store *fresh(const char *name, char *uri, size_t urisz)
     return s;
 }
 
-static int64_t verify(const char *uri, char *why, size_t whysz)
-{
-    char err[512];
-    kz_store *s = NULL;
-    kz_audit_report rep;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
-        return -1;
-    }
-    KT_EQ_INT(kz_audit_verify(s, &rep), 0);
-    if (why) snprintf(why, whysz, "%s", rep.why);
-    kz_store_close(&s);
-    return rep.bad_seq;
-}
 
 /* ---- the checks of t_store.c, on PostgreSQL -------------------------------- */
 
@@ -211,7 +198,7 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     KT_EQ_INT(o1.item_created, 1);
     KT_EQ_INT(o2.item_id, o1.item_id);
     kz_store_close(&s);
-    KT_EQ_INT(verify(uri, NULL, 0), 0);
+    KT_EQ_INT(kt_audit_bad_seq(uri, NULL, 0), 0);
     dropall();
 }
 
@@ -241,7 +228,7 @@ KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
     KT_CHECK(strncmp(line, "20 ", 3) == 0);
     kz_store_close(&s);
     unlink(key);
-    KT_EQ_INT(verify(uri, NULL, 0), 0);
+    KT_EQ_INT(kt_audit_bad_seq(uri, NULL, 0), 0);
 
     static const struct { const char *sql; int64_t bad; const char *why; } cases[] = {
         { "UPDATE audit_log SET actor = 'someone' WHERE seq = 5", 5, "was changed" },
@@ -258,7 +245,7 @@ KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
         snprintf(name, sizeof name, "copy%zu", i);
         if (newdb(name, orig, copy, sizeof copy)) break;
         pg_sql(made[nmade - 1], cases[i].sql);
-        int64_t bad = verify(copy, why, sizeof why);
+        int64_t bad = kt_audit_bad_seq(copy, why, sizeof why);
         if (bad != cases[i].bad || !strstr(why, cases[i].why))
             kt_fail(__FILE__, __LINE__, "%s: bad entry %lld (%s), expected %lld (%s)",
                     cases[i].sql, (long long)bad, why, (long long)cases[i].bad, cases[i].why);
