@@ -124,6 +124,106 @@ KT_TEST(pdqindex_exact_random)
     run_sizes(3, 3000, ts, KZ_ARRAY_LEN(ts), 5);
     run_sizes(32, 3000, ts, KZ_ARRAY_LEN(ts), 6);
     run_sizes(0, 1, ts, KZ_ARRAY_LEN(ts), 7);
+    /* 8-bit keys over 20,000 entries: ~78 a bucket, 2-byte offset cells */
+    run_sizes(32, 20000, ts, KZ_ARRAY_LEN(ts), 8);
+    run_sizes(2, 3000, ts, KZ_ARRAY_LEN(ts), 9);
+}
+
+/* Hashes added after the tables were built: first flat in the tail, then
+ * in a delta segment with its own tables, then merged into the main one;
+ * every stage exact against brute force, and the flushed index within
+ * twice the raw 40 bytes (hash + id) per entry. */
+KT_TEST(pdqindex_delta)
+{
+    static const int ts[] = { 0, 31, 32 };
+    size_t n0 = 40000, n = 76000;
+    rng_state = 31337;
+    kz_pdq_hash *all = malloc(n * sizeof *all);
+    kz_pdqindex *ix = kz_pdqindex_new(0);
+    KT_CHECK(ix != NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && i % 3 == 0) {
+            all[i] = all[rnd() % i];
+            flip_bits(&all[i], (int)(rnd() % 40));
+        } else {
+            rand_hash(&all[i]);
+        }
+    }
+    for (size_t i = 0; i < n0; i++)
+        KT_EQ_INT(kz_pdqindex_add(ix, &all[i], i), 0);
+    KT_EQ_INT(kz_pdqindex_flush(ix), 0);
+    /* main 40,000: the tail is folded at 4,097 into a delta segment
+     * (44,097); at 48,194 the delta outgrows main / 8 and all is rebuilt
+     * as one; then a delta again from 52,291 ... */
+    static const size_t stops[] = { 40000, 40003, 44000, 44200, 48000, 50000, 54000, 60000, 76000 };
+    size_t have = n0;
+    for (size_t st = 0; st < KZ_ARRAY_LEN(stops); st++) {
+        for (; have < stops[st]; have++)
+            KT_EQ_INT(kz_pdqindex_add(ix, &all[have], have), 0);
+        KT_EQ_INT(kz_pdqindex_count(ix), have);
+        for (int qn = 0; qn < 3; qn++) {
+            kz_pdq_hash q[2];
+            /* near a recent add, near an old one, random */
+            q[0] = all[qn == 0 ? have - 1 - rnd() % 100 : qn == 1 ? rnd() % n0 : 0];
+            if (qn == 2)
+                rand_hash(&q[0]);
+            else
+                flip_bits(&q[0], (int)(rnd() % 34));
+            rand_hash(&q[1]);
+            for (size_t k = 0; k < KZ_ARRAY_LEN(ts); k++) {
+                check_query(ix, all, have, q, 1, ts[k], KZ_PDQINDEX_AUTO);
+                check_query(ix, all, have, q, 1, ts[k], KZ_PDQINDEX_MIH);
+                check_query(ix, all, have, q, 1, ts[k], KZ_PDQINDEX_FLAT);
+                check_query(ix, all, have, q, 2, ts[k], KZ_PDQINDEX_MIH);
+            }
+        }
+    }
+    KT_EQ_INT(kz_pdqindex_flush(ix), 0);
+    check_query(ix, all, n, &all[n - 1], 1, 31, KZ_PDQINDEX_MIH);
+    KT_CHECK(kz_pdqindex_memory(ix) <= 80 * n);
+    kz_pdqindex_free(ix);
+    free(all);
+}
+
+/* Every flat-scan kernel this CPU has gives the brute-force answer,
+ * including the entries left over after the last full vector step. */
+KT_TEST(pdqindex_scan_kernels)
+{
+    static const int ts[] = { 0, 31, 32, 100, 256 };
+    size_t n = 1003;
+    rng_state = 777;
+    kz_pdq_hash *all = malloc(n * sizeof *all);
+    kz_pdqindex *ix = kz_pdqindex_new(0);
+    for (size_t i = 0; i < n; i++) {
+        rand_hash(&all[i]);
+        if (i % 2) {
+            all[i] = all[i - 1];
+            flip_bits(&all[i], (int)(rnd() % 40));
+        }
+        KT_EQ_INT(kz_pdqindex_add(ix, &all[i], i), 0);
+    }
+    int tried = 0;
+    KT_EQ_INT(kz_pdqindex_set_scan(ix, KZ_PDQINDEX_SCAN_C), 0);
+    KT_EQ_INT(kz_pdqindex_set_scan(ix, 99), KZ_EINVAL);
+    KT_EQ_INT(kz_pdqindex_scan_kind(ix), KZ_PDQINDEX_SCAN_C);
+    for (int kind = KZ_PDQINDEX_SCAN_C; kind <= KZ_PDQINDEX_SCAN_AVX512; kind++) {
+        if (kz_pdqindex_set_scan(ix, kind) != 0)
+            continue;
+        tried++;
+        KT_EQ_INT(kz_pdqindex_scan_kind(ix), kind);
+        KT_CHECK(strcmp(kz_pdqindex_scan_name(kind), "auto") != 0);
+        for (int qn = 0; qn < 4; qn++) {
+            kz_pdq_hash q = all[rnd() % n];
+            flip_bits(&q, qn * 9);
+            for (size_t k = 0; k < KZ_ARRAY_LEN(ts); k++)
+                check_query(ix, all, n, &q, 1, ts[k], KZ_PDQINDEX_FLAT);
+        }
+    }
+    KT_CHECK(tried >= 1);
+    KT_EQ_INT(kz_pdqindex_set_scan(ix, KZ_PDQINDEX_SCAN_AUTO), 0);
+    KT_EQ_INT(kz_pdqindex_scan_kind(ix), kz_pdqindex_scan_kind(NULL));
+    kz_pdqindex_free(ix);
+    free(all);
 }
 
 KT_TEST(pdqindex_empty_and_args)

@@ -12,17 +12,27 @@
  *     substrings or within r-1 in one of the others), so each table is
  *     probed with the query substring's neighbours up to that radius and
  *     every candidate is checked with a full 256-bit popcount;
- *   - a flat scan (popcount over every stored hash; an AVX-512 VPOPCNTQ
- *     path when the CPU has it, chosen at run time), used when the table
- *     probes would cost more than the scan (small index, large T).
- * The choice is made per query from a cost model; both are exact.
+ *   - a flat scan (xor and popcount over every stored hash: AVX-512
+ *     VPOPCNTQ, AVX2 nibble lookup, POPCNT or portable C, the best the CPU
+ *     has, chosen at run time), used when the table probes would cost more
+ *     than the scan (small index, large T).
+ * The choice is made per query from a cost model whose constants were
+ * measured (bench/pdqindex/run crossover); both are exact.
  *
- * Adds are visible at once: new hashes go to a small tail that is scanned
- * flat, and the tail is folded into the tables once it reaches a fraction
- * of the indexed part (amortised O(1) per add; kz_pdqindex_flush() folds
- * it now).  The tables are compact (bucket offsets plus 3- or 4-byte item
- * numbers), so the whole index stays within about twice the raw 40 bytes
- * (hash + id) per entry; kz_pdqindex_memory() says how much it holds.
+ * Adds are visible at once, with no full rebuild on the add path's usual
+ * step: new hashes go to a tail scanned flat (at most 65,536, and at most
+ * a 32nd of the tables' part); a full tail is folded into a second, delta
+ * set of tables built over the recent entries alone; a delta grown past an
+ * eighth of the main tables is merged into them (a rebuild whose cost,
+ * with that geometric growth, is amortised O(1) per add).
+ * kz_pdqindex_flush() folds everything into the main tables now.
+ *
+ * Memory: the raw data is 40 bytes an entry (32-byte hash, 8-byte id);
+ * the tables are sized to at most 40 more (m item numbers of 2-4 bytes,
+ * and bucket offsets packed a cache line per probe), so the whole index,
+ * hashes and ids included, stays within twice the raw data after a flush
+ * (between flushes also the growth slack of the arrays and the delta);
+ * kz_pdqindex_memory() says how much it holds.
  *
  * Thread safety: queries only read the index, so any number may run at
  * once, each with its own kz_pdqindex_hits; adds and flushes need the
@@ -87,9 +97,26 @@ void kz_pdqindex_hits_release(kz_pdqindex_hits *h);   /* NULL-safe */
 size_t kz_pdqindex_count(const kz_pdqindex *ix);
 /* Bytes allocated by the index (hashes, ids, tables, slack). */
 size_t kz_pdqindex_memory(const kz_pdqindex *ix);
-/* Substrings used by the tables (0 while nothing is indexed in them). */
+/* Substrings and key bits of the main tables (0 while nothing is indexed
+ * in them). */
 int kz_pdqindex_m(const kz_pdqindex *ix);
-/* 1 when the AVX-512 VPOPCNTQ scan is in use. */
-int kz_pdqindex_simd(void);
+int kz_pdqindex_tbits(const kz_pdqindex *ix);
+
+/* The flat-scan kernels.  AUTO picks the fastest the CPU has (checked at
+ * run time, not by -march). */
+enum kz_pdqindex_scan_kind {
+    KZ_PDQINDEX_SCAN_AUTO = 0,
+    KZ_PDQINDEX_SCAN_C,             /* portable C */
+    KZ_PDQINDEX_SCAN_POPCNT,        /* 4 POPCNT per hash */
+    KZ_PDQINDEX_SCAN_AVX2,          /* vpshufb nibble counts, 4 hashes a step */
+    KZ_PDQINDEX_SCAN_AVX512,        /* VPOPCNTQ, 2 hashes a step */
+};
+
+/* Use that kernel (tests, benchmarks): 0, or KZ_EINVAL when the CPU lacks
+ * it.  Like an add, it must not run during a query. */
+int kz_pdqindex_set_scan(kz_pdqindex *ix, int kind);
+/* The kernel in use (ix NULL: the one AUTO picks on this CPU), and its name. */
+int kz_pdqindex_scan_kind(const kz_pdqindex *ix);
+const char *kz_pdqindex_scan_name(int kind);
 
 #endif
