@@ -80,7 +80,7 @@ bench: setup
 
 fuzz: setup
 	@scripts/setup --fuzz
-	@$(MAKE) --no-print-directory -f fuzz/Makefile
+	@$(MAKE) --no-print-directory -f fuzz/Makefile PKGS="$(PKGS)" STAGES="$(STAGES)"
 
 clean:
 	rm -rf build
