@@ -3,12 +3,15 @@
  * create and import with bad rows, the export round trip (byte for byte),
  * PDQ matching within the threshold across the 8 dihedral variants,
  * allow-bank suppression, exact sha256 and md5 lookups, simhash matching,
- * the role check and the audit entries.
+ * the role check and the audit entries; hits' origins, the cheap "any
+ * block bank" check, a decision's images banked and a reversed decision's
+ * entries taken out.
  */
 #include "kt.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
 #include "store/bank.h"
+#include "store/media.h"
 #include "store/store.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -391,6 +394,164 @@ KT_TEST(bank_match_exact_and_simhash)
     KT_EQ_INT(kz_bank_add(b, "al", "texts", x3, "council", "import", &added), 0);
     KT_EQ_INT(kz_bank_match(b, KZ_BANK_SIMHASH, sq, 1, &r), 0);
     KT_EQ_INT(r->n, 1);
+    kz_bank_close(&b);
+    cleanup(&s);
+}
+
+/* ---- origins, cheap checks, decisions ------------------------------------ */
+
+KT_TEST(bank_hit_origin_and_any_block)
+{
+    kz_store *s = fresh();
+    kz_banks *b = NULL;
+    int64_t id;
+    int added = 0;
+    if (!s) return;
+    KT_EQ_INT(kz_bank_open(&b, s), 0);
+    /* no banks, then only an allow bank, then an empty block bank: nothing to hash for */
+    KT_EQ_INT(kz_bank_any_block(b, KZ_BANK_SHA256), 0);
+    KT_EQ_INT(kz_bank_create(b, "al", "ok-files", KZ_BANK_SHA256, -1, 1, &id), 0);
+    KT_EQ_INT(kz_bank_add(b, "al", "ok-files", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                          "", "import", &added), 0);
+    KT_EQ_INT(kz_bank_create(b, "al", "drugs-sha256", KZ_BANK_SHA256, -1, 0, &id), 0);
+    KT_EQ_INT(kz_bank_any_block(b, KZ_BANK_SHA256), 0);
+    const char *sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    KT_EQ_INT(kz_bank_add(b, "al", "drugs-sha256", sha, "drugs", "decision:3", &added), 0);
+    KT_EQ_INT(kz_bank_any_block(b, KZ_BANK_SHA256), 1);
+    KT_EQ_INT(kz_bank_any_block(b, KZ_BANK_MD5), 0);
+    /* a hit carries its entry's origin and tags (no second query) */
+    const kz_bank_result *r = NULL;
+    const char *q[1] = { sha };
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SHA256, q, 1, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+    if (r->n) {
+        KT_EQ_STR(r->v[0].origin, "decision:3");
+        KT_EQ_STR(r->v[0].tags, "drugs");
+    }
+    /* loaded banks (simhash, pdq) too */
+    KT_EQ_INT(kz_bank_create(b, "al", "t", KZ_BANK_SIMHASH, -1, 0, &id), 0);
+    KT_EQ_INT(kz_bank_add(b, "al", "t", "00000000000000ff", "x", "decision:44", &added), 0);
+    KT_EQ_INT(kz_bank_add(b, "al", "t", "ffffffffffffff00", "y", "import", &added), 0);
+    const char *sq[1] = { "000000000000000f" };
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SIMHASH, sq, 1, &r), 0);
+    KT_EQ_INT(r->n, 1);
+    if (r->n) {
+        KT_EQ_STR(r->v[0].origin, "decision:44");
+        KT_EQ_INT(r->v[0].distance, 4);
+    }
+    kz_bank_close(&b);
+    /* a second handle sees what the first one added (the list is per handle) */
+    KT_EQ_INT(kz_bank_open(&b, s), 0);
+    KT_EQ_INT(kz_bank_any_block(b, KZ_BANK_SIMHASH), 1);
+    kz_bank_close(&b);
+    cleanup(&s);
+}
+
+KT_TEST(bank_remove_decision)
+{
+    kz_store *s = fresh();
+    kz_banks *b = NULL;
+    int added = 0;
+    size_t removed = 0;
+    if (!s) return;
+    KT_EQ_INT(kz_bank_open(&b, s), 0);
+    const char *a = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const char *c = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_bank_add_tx(b, "rev", "drugs-sha256", KZ_BANK_SHA256, a, "drugs", "decision:5", &added), 0);
+    KT_EQ_INT(added, 1);
+    KT_EQ_INT(kz_bank_add_tx(b, "rev", "drugs-text", KZ_BANK_SIMHASH, "0123456789abcdef", "drugs",
+                             "decision:5", &added), 0);
+    KT_EQ_INT(kz_bank_add_tx(b, "rev", "drugs-sha256", KZ_BANK_SHA256, c, "drugs", "decision:6", &added), 0);
+    KT_EQ_INT(kz_bank_add_tx(b, "rev", "drugs-text", KZ_BANK_SIMHASH, "fedcba9876543210", "drugs",
+                             "decision:50", &added), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    /* matched once, so the simhash bank is loaded before the removal */
+    const kz_bank_result *r = NULL;
+    const char *qa[1] = { a }, *qc[1] = { c }, *qs[1] = { "0123456789abcdef" };
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SIMHASH, qs, 1, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SHA256, qa, 1, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_bank_remove_decision_tx(b, "bob", 5, &removed), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(removed, 2);
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SHA256, qa, 1, &r), 0);
+    KT_EQ_INT(r->n, 0);
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SIMHASH, qs, 1, &r), 0);
+    KT_EQ_INT(r->n, 0);
+    /* another decision's entries stay (decision:50 is not decision:5) */
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SHA256, qc, 1, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+    if (r->n) KT_EQ_STR(r->v[0].origin, "decision:6");
+    int64_t left = 0;
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM bank_entries", NULL, 0, &left), 0);
+    KT_EQ_INT(left, 2);
+    /* each removal is audited, with what was removed */
+    KT_EQ_INT(audit_count(s, "bank.remove"), 2);
+    int64_t hasit = 0;
+    kz_dbval p[] = { kz_dbstr("%ba7816bf8f01cfea%decision:5%") };
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM audit_log WHERE action = 'bank.remove' "
+                        "AND actor = 'bob' AND before_state LIKE $1", p, 1, &hasit), 0);
+    KT_EQ_INT(hasit, 1);
+    /* nothing left of decision 5: a second reversal removes nothing */
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_bank_remove_decision_tx(b, "bob", 5, &removed), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(removed, 0);
+    kz_bank_close(&b);
+    cleanup(&s);
+}
+
+KT_TEST(bank_add_media_tx)
+{
+    kz_store *s = fresh();
+    kz_banks *b = NULL;
+    size_t added = 0;
+    if (!s) return;
+    KT_EQ_INT(kz_bank_open(&b, s), 0);
+    uint8_t px[64 * 64];
+    test_image(px, 64, 64);
+    kz_pdq_hash v[8];
+    int q = 0;
+    KT_EQ_INT(kz_pdq_hash_pixels(px, 64, 64, 1, 64, 0, v, 8, &q), 0);
+    char hex[8][KZ_PDQ_HEXLEN + 1];
+    for (int i = 0; i < 8; i++)
+        kz_pdq_to_hex(&v[i], hex[i]);
+    kz_item_in it = { "https://x.example/1", 19, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "t", 1, NULL };
+    kz_ingest_out out;
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_store_ingest(s, &it, NULL, 0, NULL, 0, &out), 0);
+    kz_media_in m1 = { "a.png", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                       "900150983cd24fb0d6963f7d28e17f72", hex[0], 80 };
+    kz_media_in m2 = { "b.png", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                       "d41d8cd98f00b204e9800998ecf8427e", NULL, 0 };
+    KT_EQ_INT(kz_media_add(s, out.item_id, &m1), 0);
+    KT_EQ_INT(kz_media_add(s, out.item_id, &m1), 0);         /* the same bytes: kept once */
+    KT_EQ_INT(kz_media_add(s, out.item_id, &m2), 0);
+    KT_EQ_INT(kz_bank_add_media_tx(b, "rev", out.item_id, "drugs", "decision:9", &added), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(added, 5);                    /* 1 PDQ (b.png did not decode), 2 SHA-256, 2 MD5 */
+    /* the rotated image's hashes, as one query, find the banked original */
+    const kz_bank_result *r = NULL;
+    const char *qs[8];
+    for (int i = 0; i < 8; i++)
+        qs[i] = hex[(i + 1) % 8];
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_PDQ, qs, 8, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+    if (r->n) {
+        KT_EQ_STR(r->v[0].bank, "drugs-pdq");
+        KT_EQ_STR(r->v[0].origin, "decision:9");
+        KT_EQ_STR(r->v[0].tags, "drugs");
+        KT_EQ_INT(r->v[0].distance, 0);
+    }
+    const char *mq[1] = { "d41d8cd98f00b204e9800998ecf8427e" };
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_MD5, mq, 1, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+    if (r->n) KT_EQ_STR(r->v[0].bank, "drugs-md5");
+    KT_EQ_INT(audit_count(s, "bank.add"), 5);
     kz_bank_close(&b);
     cleanup(&s);
 }

@@ -98,6 +98,70 @@ KT_TEST(crawl_links)
     kz_buf_release(&out);
 }
 
+KT_TEST(crawl_links_media)
+{
+    static const char html[] =
+        "<html><head><link rel='alternate' type='application/rss+xml' href='/feed.rss'>"
+        "<link rel='Alternate stylesheet' type='application/atom+xml' href='atom.xml'>"
+        "<link rel='stylesheet' href='s.css'><link rel='alternate' href='/fr/'>"
+        "</head><body><img src='a.png'> <img srcset=' b.jpg 1x, c.jpg 2x'>"
+        "<img src='' srcset='d.webp,e.webp 2x'> <img alt=x>"
+        "<a rel='noopener nofollowed' href='/kept'>k</a></body></html>";
+    kz_buf out;
+    kz_buf_init(&out, 1 << 16);
+    KT_EQ_INT(kz_crawl_links(html, sizeof html - 1, "http://example.com/d/p.html", &out), 0);
+    KT_EQ_STR(out.p,
+              "feed http://example.com/feed.rss\n"
+              "feed http://example.com/d/atom.xml\n"
+              "image http://example.com/d/a.png\n"
+              "image http://example.com/d/b.jpg\n"
+              "image http://example.com/d/d.webp,e.webp\n"   /* as the srcset spec says */
+              "http://example.com/kept\n");
+    kz_buf_release(&out);
+}
+
+KT_TEST(crawl_links_tokenizer)
+{
+    /* what is not markup is not scanned for links; references are decoded */
+    static const char html[] =
+        "<!-- <a href='/c1'> --><!--><a href=/after-empty-comment>x</a>"
+        "<script>var s = '<a href=\"/in-script\">';</script >"
+        "<style>a{}</style><title><a href=/in-title></title>"
+        "<textarea><a href=/in-textarea></TEXTAREA>"
+        "<![CDATA[ <a href=/bogus> ]]> <? pi ?>"
+        "<a title='a > b' href=\"/q?a=1&amp;b=2&ampc&#x41;&#66;&#0;&copy;\">q</a>"
+        "<A HREF=/upper hReF=/second-ignored>u</A>"
+        "<a href = 'spaced' >s</a> <a href=unquoted/x?y=1>n</a>"
+        "</a href='/end-tag-attr'> x < y <a href=/after-lt>l</a>"
+        "<a\nhref\n=\n/newlines>nl</a>"
+        "<plaintext><a href=/in-plaintext>";
+    kz_buf out;
+    kz_buf_init(&out, 1 << 16);
+    KT_EQ_INT(kz_crawl_links(html, sizeof html - 1, "http://example.com/", &out), 0);
+    KT_EQ_STR(out.p,
+              "http://example.com/after-empty-comment\n"
+              "http://example.com/q?a=1&b=2&ampcAB%EF%BF%BD&copy;\n"
+              "http://example.com/upper\n"
+              "http://example.com/spaced\n"
+              "http://example.com/unquoted/x?y=1\n"
+              "http://example.com/after-lt\n"
+              "http://example.com/newlines\n");
+    kz_buf_release(&out);
+    /* a tag cut by the end of input is dropped */
+    kz_buf_reset(&out);
+    KT_EQ_INT(kz_crawl_links("<a href='/x", 11, "http://example.com/", &out), 0);
+    KT_CHECK(out.len == 0);
+    kz_buf_release(&out);
+}
+
+KT_TEST(crawl_encodings)
+{
+    /* Debian's libcurl has zlib, brotli and zstd */
+    const char *e = kz_fetch_encodings();
+    KT_CHECK(strstr(e, "gzip") != NULL);
+    KT_CHECK(strstr(e, "deflate") != NULL);
+}
+
 KT_TEST(crawl_kind_names)
 {
     KT_EQ_STR(kz_fetch_kind_name(KZ_FETCH_BLOCKED), "blocked");
@@ -144,24 +208,57 @@ KT_TEST(crawl_loopback)
 
     char *s = section(out, "site");
     HAS(s, "== site rc=0");
-    /* index + p1..p30; p2 again through old.html is not counted twice;
-     * /private/ is disallowed; deep/ is beyond --depth 1 */
-    HAS(s, "31 pages fetched");
+    /* index + p1..p30 + 5 pages in other charsets + HTML served as
+     * text/plain + the RSS feed (<link rel=alternate>) and the Atom feed;
+     * p2 again through old.html is not counted twice; /private/ is
+     * disallowed; deep/ and the feeds' items are beyond --depth 1 */
+    HAS(s, "39 pages fetched");
     HAS(s, "1 skipped by robots.txt");
-    HAS(s, "1 not HTML");
+    HAS(s, "2 not HTML");                   /* notes.txt, and fake.png (an <img>) */
     HAS(s, "1 HTTP errors");
     HAS(s, "missing.html: HTTP status 404");
     HAS(s, "1 out of scope");
-    HAS(s, "1 flagged");
-    HAS(s, "1 cases opened");
+    /* p7, and the windows-1251 / KOI8-R pages (charset in the header or
+     * only in <meta>) and the UTF-16 one, decoded before the scan */
+    HAS(s, "6 flagged");
+    HAS(s, "6 cases opened");
+    HAS(s, "content: 4 images, 2 feeds (5 items), 0 unusable charset labels");
     HASNT(s, "private");
     free(s);
 
     s = section(out, "cases");
     HAS(s, "\"category\":\"terrorism\"");
     HAS(s, "/p7.html\"");
+    HAS(s, "/cs/h1251/page.html\"");
+    HAS(s, "/cs/hkoi8/page.html\"");
+    HAS(s, "/meta-1251.html\"");
+    HAS(s, "/meta-koi8.html\"");
+    HAS(s, "/utf16.html\"");
     HAS(s, "\"platform\":\"127.0.0.1\"");
     HAS(s, "\"state\":\"detected\"");
+    free(s);
+
+    /* every request said who we are, and took every encoding libcurl
+     * decodes (nginx's gzip answered them) */
+    s = section(out, "served");
+    HAS(s, "kuzet/");
+    HAS(s, " (+https://kuzet.example/contact)|");
+    HAS(s, "gzip");
+    HAS(s, kz_fetch_encodings());           /* what libcurl sent is what we report */
+    size_t lines = 0;
+    for (const char *p = s; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    KT_EQ_INT(lines, 1);                    /* "== served" and one pair */
+    free(s);
+
+    /* the feeds as seeds: their items' pages are crawled (news/2 is
+     * flagged), the off-site item is out of scope */
+    s = section(out, "feeds");
+    HAS(s, "== feeds rc=0");
+    HAS(s, "5 pages fetched");
+    HAS(s, "1 out of scope");
+    HAS(s, "1 flagged");
+    HAS(s, "content: 0 images, 2 feeds (5 items)");
     free(s);
 
     s = section(out, "hostile");
@@ -172,8 +269,17 @@ KT_TEST(crawl_loopback)
     HAS(s, "/to-local: blocked: refused to connect to 127.0.0.2");
     HAS(s, "/to-meta: blocked: refused to connect to 169.254.169.254");
     HAS(s, "/bighead: headsize:");
-    HAS(s, "1 pages fetched");
-    HAS(s, "6 fetch errors (blocked 2, timeout 1, bodysize 1, headsize 1, redirects 1)");
+    HAS(s, "/chunked-bad: protocol:");
+    HAS(s, "/bomb: bodysize: body over 100000 bytes");        /* decoded bytes counted */
+    HAS(s, "/bomb-small: bodysize: body over 100000 bytes");  /* Content-Length was under */
+    HAS(s, "/bad-gzip: protocol:");
+    /* /, /malformed, /mismatch (read as its header says), /bad-charset */
+    HAS(s, "4 pages fetched");
+    HAS(s, "0 flagged");
+    HAS(s, "1 not HTML");                   /* <img src=/html-as-image> */
+    HAS(s, "10 fetch errors (blocked 2, timeout 1, bodysize 3, headsize 1, redirects 1, "
+           "protocol 2)");
+    HAS(s, "content: 1 images, 0 feeds (0 items), 1 unusable charset labels");
     free(s);
 
     s = section(out, "guard");

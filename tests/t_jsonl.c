@@ -240,3 +240,31 @@ KT_TEST(jsonl_pointers_live_until_next_call)
     kz_jsonl_free(a);
     kz_jsonl_free(NULL);
 }
+
+KT_TEST(jsonl_images)
+{
+    KT_EQ_INT(parse("{\"text\":\"a\",\"images\":[\"media/1.jpg\",\"https://cdn.example/2.png\"]}"), 0);
+    KT_EQ_INT(r.nimages, 2);
+    if (r.nimages == 2) {
+        KT_EQ_MEM(r.images[0], r.image_lens[0], "media/1.jpg");
+        KT_EQ_MEM(r.images[1], r.image_lens[1], "https://cdn.example/2.png");
+    }
+    KT_EQ_INT(parse("{\"text\":\"a\",\"images\":[]}"), 0);
+    KT_EQ_INT(r.nimages, 0);
+    KT_EQ_INT(parse("{\"text\":\"a\",\"images\":null}"), 0);
+    KT_EQ_INT(r.nimages, 0);
+    KT_EQ_INT(parse("{\"text\":\"a\"}"), 0);
+    KT_CHECK(r.images == NULL && r.nimages == 0);
+    KT_EQ_INT(parse("{\"text\":\"a\",\"images\":\"x.jpg\"}"), KZ_EBADJSON);
+    KT_EQ_STR(kz_jsonl_errmsg(j), "\"images\" is not an array of strings");
+    KT_EQ_INT(parse("{\"text\":\"a\",\"images\":[\"x.jpg\",3]}"), KZ_EBADJSON);
+    KT_EQ_STR(kz_jsonl_errmsg(j), "\"images\"[1] is not a non-empty string");
+    KT_EQ_INT(parse("{\"text\":\"a\",\"images\":[\"\"]}"), KZ_EBADJSON);
+    char line[1024];
+    size_t n = (size_t)snprintf(line, sizeof line, "{\"text\":\"a\",\"images\":[");
+    for (int i = 0; i < 33; i++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s\"i.png\"", i ? "," : "");
+    snprintf(line + n, sizeof line - n, "]}");
+    KT_EQ_INT(parse(line), KZ_EBADJSON);
+    KT_EQ_STR(kz_jsonl_errmsg(j), "\"images\" has 33 entries, over the limit of 32");
+}

@@ -160,6 +160,7 @@ static int bad_state(kz_actor *a, const case_row *c, const char *what, const cha
     else if (!strcmp(c->state, "awaiting_approval")) hint = " (its block awaits a supervisor's approval)";
     else if (!strcmp(c->state, "appealed")) hint = " (an appeal is open)";
     else if (!strcmp(c->state, "reversed")) hint = " (its decision was reversed on appeal)";
+    else if (!strcmp(c->state, "reopened")) hint = " (its content came back: send a new notice)";
     return kz__fail(a, KZ_ESTATE, "case %lld is '%s'; %s needs it %s%s", (long long)c->id,
                     c->state, what, need, hint);
 }
@@ -324,6 +325,9 @@ static int bank_item(kz_actor *a, const case_row *c, int64_t dec)
         kz_simhash_to_hex(h, hex);
         rc = bank_one(a, banks, c, "-text", KZ_BANK_SIMHASH, hex, origin);
     }
+    size_t nimg = 0;                /* and its images: PDQ, SHA-256, MD5 (store/bank.h) */
+    if (!rc && (rc = kz_bank_add_media_tx(banks, a->name, c->item_id, c->category, origin, &nimg)))
+        kz__fail(a, rc, "banking the decision: %s", kz_bank_errmsg(banks));
     kz_bank_close(&banks);
     return rc;
 }
@@ -655,7 +659,7 @@ static int do_notify(kz_actor *a, int64_t id, const char *platform, int64_t *nid
     if ((rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR, "sending a notice")) ||
         (rc = load_case(a, id, &c)))
         return rc;
-    if (strcmp(c.state, "decided"))
+    if (strcmp(c.state, "decided") && strcmp(c.state, "reopened"))
         return bad_state(a, &c, "a notice", "'decided'");
     if ((rc = decision_for(a, &c, &d)))
         return rc;
@@ -813,7 +817,7 @@ int kz_case_check_overdue(kz_actor *a, size_t *moved)
 
 static int do_verify(kz_actor *a, int64_t id, int gone)
 {
-    static const char *const ok[] = { "complied", "overdue", NULL };
+    static const char *const ok[] = { "complied", "overdue", "reopened", NULL };
     case_row c;
     int rc;
     char now[21];
@@ -863,11 +867,218 @@ int kz_case_verify(kz_actor *a, int64_t case_id, int gone)
     return rc ? rc : kz__end(a, do_verify(a, case_id, gone));
 }
 
+/* ---- reopen, and what a removal check does to cases ---------------------- */
+
+/* verified -> reopened: the content is back.  The item is online again
+ * (its removal time cleared, so retention keeps the evidence); the case
+ * waits for a person: a new notice, an appeal, or a re-check. */
+static int reopen_case(kz_actor *a, case_row *c, const char *reason, int64_t check_id,
+                       const char *at)
+{
+    kz_db *db = kz_store_db(a->s);
+    kz_dbval p[] = { kz_dbstr(at), kz_dbint(c->item_id) };
+    int rc = kz_db_query(db, "UPDATE items SET returned_at = CASE WHEN online_status = "
+                         "'removed' THEN $1 ELSE returned_at END, online_status = 'online', "
+                         "removed_at = NULL, gone_at = NULL WHERE id = $2", p, 2, NULL);
+    if (rc)
+        return kz__dbfail(a, rc, "marking the item online");
+    jb ax;
+    jb_init(&ax);
+    jb_str(&ax, "reason", reason);
+    jb_str(&ax, "online_status", "online");
+    if (check_id)
+        jb_int(&ax, "check_id", check_id);
+    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, c, "reopened", "case.reopen", NULL, &ax);
+    jb_release(&ax);
+    return rc;
+}
+
+static int do_reopen(kz_actor *a, int64_t id, const char *reason)
+{
+    case_row c;
+    int rc;
+    char now[21];
+    if (a->id && (rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR, "reopening a case")))
+        return rc;
+    if ((rc = load_case(a, id, &c)))
+        return rc;
+    if (strcmp(c.state, "verified"))
+        return bad_state(a, &c, "reopening", "'verified' (its content found gone)");
+    if ((rc = text_ok(a, reason, "reason", ": say why the case is reopened")))
+        return rc;
+    kz__now(a, now);
+    return reopen_case(a, &c, reason, 0, now);
+}
+
+int kz_case_reopen(kz_actor *a, int64_t case_id, const char *reason)
+{
+    int rc = kz__begin(a);
+    return rc ? rc : kz__end(a, do_reopen(a, case_id, reason));
+}
+
+/* The notice of decision dec not yet complied with: *nid 0 when none. */
+static int open_notice_if_any(kz_actor *a, int64_t dec, int64_t *nid)
+{
+    kz_dbval p[] = { kz_dbint(dec) };
+    *nid = 0;
+    int rc = kz_db_int(kz_store_db(a->s), "SELECT id FROM notices WHERE decision_id = $1 AND "
+                       "complied_at IS NULL ORDER BY id DESC LIMIT 1", p, 1, nid);
+    if (rc == KZ_ENOTFOUND)
+        return 0;
+    return rc ? kz__dbfail(a, rc, "reading the notice") : 0;
+}
+
+static void effect_note(kz_check_effect *e, int64_t case_id, const char *from, const char *to)
+{
+    size_t n = strlen(e->cases);
+    if (n + 1 < sizeof e->cases)
+        snprintf(e->cases + n, sizeof e->cases - n, "%scase %lld %s -> %s", n ? ", " : "",
+                 (long long)case_id, from, to);
+}
+
+/* The item was found gone: every case whose measure is in effect and not
+ * yet verified becomes verified; an open notice is complied with at the
+ * check's time, the check as the evidence (docs/verify.md). */
+static int check_gone(kz_actor *a, case_row *c, const dec_row *d, const kz_verify_check *k,
+                      int64_t check_id, kz_check_effect *e)
+{
+    static const char *const ok[] = { "decided", "notified", "overdue", "complied", "reopened",
+                                      NULL };
+    int64_t nid = 0;
+    int rc;
+    char answer[160], from[24];
+    if (!state_is(c, ok))
+        return 0;
+    if ((rc = open_notice_if_any(a, d->id, &nid)))
+        return rc;
+    jb ax;
+    jb_init(&ax);
+    jb_str(&ax, "online_status", "removed");
+    jb_str(&ax, "checked_at", k->checked_at);
+    jb_int(&ax, "check_id", check_id);
+    jb_str(&ax, "why", k->why);
+    if (nid) {
+        snprintf(answer, sizeof answer, "removal verified by kuzet verify (check %lld: %s)",
+                 (long long)check_id, k->why);
+        kz_dbval p[] = { kz_dbstr(k->checked_at), kz_dbstr(answer), kz_dbint(nid) };
+        if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE notices SET complied_at = $1, "
+                              "answered_at = COALESCE(answered_at, $1), answer = "
+                              "COALESCE(answer, $2) WHERE id = $3", p, 3, NULL))) {
+            jb_release(&ax);
+            return kz__dbfail(a, rc, "recording the removal");
+        }
+        jb_int(&ax, "notice_id", nid);
+        jb_str(&ax, "complied_at", k->checked_at);
+    }
+    snprintf(from, sizeof from, "%s", c->state);
+    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, c, "verified", "case.verify", NULL, &ax);
+    jb_release(&ax);
+    if (!rc) {
+        e->verified++;
+        effect_note(e, c->id, from, "verified");
+    }
+    return rc;
+}
+
+/* The item was found online: a verified case is reopened (the content came
+ * back); a case whose platform claimed compliance is overdue again. */
+static int check_present(kz_actor *a, case_row *c, const kz_verify_check *k, int64_t check_id,
+                         kz_check_effect *e)
+{
+    int rc = 0;
+    char reason[64];
+    if (!strcmp(c->state, "verified")) {
+        snprintf(reason, sizeof reason, "content returned on %.10s", k->checked_at);
+        if (!(rc = reopen_case(a, c, reason, check_id, k->checked_at))) {
+            e->reopened++;
+            effect_note(e, c->id, "verified", "reopened");
+        }
+    } else if (!strcmp(c->state, "complied")) {
+        kz_dbval q[] = { kz_dbstr(k->checked_at), kz_dbint(c->id) };
+        if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE notices SET escalated_at = $1 WHERE id = "
+                              "(SELECT MAX(n.id) FROM notices n JOIN decisions d ON d.id = "
+                              "n.decision_id WHERE d.case_id = $2)", q, 2, NULL)))
+            return kz__dbfail(a, rc, "escalating the notice");
+        jb ax;
+        jb_init(&ax);
+        jb_str(&ax, "online_status", "online");
+        jb_str(&ax, "checked_at", k->checked_at);
+        jb_int(&ax, "check_id", check_id);
+        jb_bool(&ax, "escalated", 1);
+        rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, c, "overdue", "case.recheck", NULL, &ax);
+        jb_release(&ax);
+        if (!rc) {
+            e->escalated++;
+            effect_note(e, c->id, "complied", "overdue");
+        }
+    }
+    return rc;
+}
+
+static int do_apply_check(kz_actor *a, const kz_verify_check *k, kz_check_effect *e)
+{
+    int64_t *ids = NULL, check_id = 0;
+    size_t n = 0;
+    int rc, was_gone = 0;
+    if (a->id && (rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR, "recording a check")))
+        return rc;
+    if (!k || !k->url || !k->why || !k->checked_at || strlen(k->checked_at) != 20)
+        return kz__fail(a, KZ_EINVAL, "a check needs its URL, time and reason");
+    if ((rc = kz_verify_record(a->s, a->name, k, &check_id, &was_gone)))
+        return rc == KZ_ENOTFOUND ? kz__fail(a, rc, "no item %lld", (long long)k->item_id)
+                                  : kz__dbfail(a, rc, "recording the check");
+    e->check_id = check_id;
+    e->returned = was_gone && k->outcome == KZ_VERIFY_PRESENT;
+    if (k->outcome == KZ_VERIFY_ERROR)
+        return 0;
+    kz_dbval p[] = { kz_dbint(k->item_id) };
+    if ((rc = kz_db_ids(kz_store_db(a->s), "SELECT id FROM cases WHERE item_id = $1 ORDER BY id",
+                        p, 1, &ids, &n)))
+        return rc == KZ_ENOMEM ? kz__fail(a, rc, "out of memory")
+                               : kz__dbfail(a, rc, "finding the item's cases");
+    for (size_t i = 0; i < n && !rc; i++) {
+        case_row c;
+        dec_row d;
+        if ((rc = load_case(a, ids[i], &c)))
+            break;
+        if ((rc = load_decision(a, c.id, &d)) == KZ_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc)
+            break;
+        /* only a restrictive measure in effect: not reversed, a block approved */
+        if (d.reversed || !kz_case_measure_restrictive(d.measure) ||
+            (kz_case_measure_needs_approval(d.measure) && !d.approved_by))
+            continue;
+        rc = k->outcome == KZ_VERIFY_GONE ? check_gone(a, &c, &d, k, check_id, e)
+                                          : check_present(a, &c, k, check_id, e);
+    }
+    free(ids);
+    return rc;
+}
+
+int kz_case_apply_check(kz_actor *a, const kz_verify_check *check, kz_check_effect *e)
+{
+    kz_check_effect scratch;
+    if (!e)
+        e = &scratch;
+    memset(e, 0, sizeof *e);
+    int rc = kz__begin(a);
+    if (rc)
+        return rc;
+    rc = kz__end(a, do_apply_check(a, check, e));
+    if (rc)
+        memset(e, 0, sizeof *e);
+    return rc;
+}
+
 /* ---- appeals ------------------------------------------------------------- */
 
 static int do_appeal(kz_actor *a, int64_t id, const char *by, const char *grounds, int64_t *aid)
 {
-    static const char *const ok[] = { "decided", "notified", "complied", "overdue", "verified", NULL };
+    static const char *const ok[] = { "decided", "notified", "complied", "overdue", "verified",
+                                      "reopened", NULL };
     case_row c;
     dec_row d;
     int rc;
@@ -971,6 +1182,15 @@ static int do_resolve(kz_actor *a, int64_t id, const char *outcome, const char *
         if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE decisions SET reversed_at = $1 "
                               "WHERE id = $2", u, 2, NULL)))
             return kz__dbfail(a, rc, "reversing the decision");
+        kz_banks *bk = NULL;        /* its hashes leave the banks (store/bank.h) */
+        size_t nrm = 0;
+        if ((rc = kz_bank_open(&bk, a->s)) ||
+            (rc = kz_bank_remove_decision_tx(bk, a->name, d.id, &nrm)))
+            rc = kz__fail(a, rc, "taking the decision out of the banks: %s",
+                          bk ? kz_bank_errmsg(bk) : kz_strerror(rc));
+        kz_bank_close(&bk);
+        if (rc)
+            return rc;
     }
     jb ax;
     jb_init(&ax);
@@ -1221,6 +1441,19 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
                             "ap.resolved_at FROM appeals ap JOIN decisions d ON "
                             "d.id = ap.decision_id LEFT JOIN accounts x ON x.id = ap.reviewer "
                             "WHERE d.case_id = $1 ORDER BY ap.id", p1, 1, app_spec);
+    if (!rc) {
+        /* removal checks (kuzet verify), only when there are any */
+        static const char *const chk_spec[] = { "iid", "schecked_at", "ihttp_status", "soutcome",
+                                                "swhy", "sdetail", NULL };
+        int64_t nchk = 0;
+        if ((rc = kz_db_int(kz_store_db(a->s), "SELECT COUNT(*) FROM item_checks WHERE "
+                            "item_id = $1", pi, 1, &nchk)))
+            rc = kz__dbfail(a, rc, "reading the checks");
+        else if (nchk)
+            rc = rows_json(a, out, "checks", "SELECT id, checked_at, http_status, outcome, why, "
+                           "detail FROM item_checks WHERE item_id = $1 ORDER BY id", pi, 1,
+                           chk_spec);
+    }
     if (!rc) rc = rows_json(a, out, "audit", "SELECT seq, at, actor, action, before_state, "
                             "after_state FROM audit_log WHERE (entity = 'case' AND entity_id = $1) "
                             "OR (entity = 'item' AND entity_id = $2) ORDER BY seq", p2, 2, aud_spec);

@@ -9,7 +9,10 @@
  *                       notified --deadline passed--> overdue --comply--> complied
  *                                                     overdue --verify gone--> verified
  *   complied --verify still online--> overdue
- *   decided|notified|complied|overdue|verified --appeal--> appealed
+ *   decided|notified|overdue|complied|reopened --check gone--> verified
+ *                          (kuzet verify; an open notice is complied with)
+ *   verified --reopen (content returned)--> reopened --notify--> notified
+ *   decided|notified|complied|overdue|verified|reopened --appeal--> appealed
  *   appealed --resolve upheld--> (the state before the appeal)
  *   appealed --resolve reversed--> reversed   (decisions.reversed_at set)
  *
@@ -30,6 +33,7 @@
 #define KZ_CASE_H
 
 #include "case/account.h"
+#include "act/verify.h"
 
 /* Is measure one of no_action, removal_request, geo_restriction,
  * url_block, domain_block; is it restrictive (all but no_action); does it
@@ -83,7 +87,37 @@ int kz_case_check_overdue(kz_actor *a, size_t *moved);
  * system may do this (the crawler's re-check). */
 int kz_case_verify(kz_actor *a, int64_t case_id, int gone);
 
-/* decided|notified|complied|overdue|verified -> appealed: an appeal by
+/* verified -> reopened: the content came back ("content returned on
+ * DATE" when kuzet verify found it online again).  The item is online
+ * again: removed_at and gone_at cleared, returned_at set, so the retention
+ * purge keeps its evidence.  A reopened case takes a new notice (notify),
+ * an appeal, or a re-check.  The system or an analyst, reviewer or
+ * supervisor; a reason is required. */
+int kz_case_reopen(kz_actor *a, int64_t case_id, const char *reason);
+
+/* What one removal check did (kz_case_apply_check). */
+typedef struct kz_check_effect {
+    int64_t check_id;
+    int     returned;                /* present now, gone before */
+    size_t  verified, reopened, escalated;
+    char    cases[256];              /* "case 3 notified -> verified, ..." */
+} kz_check_effect;
+
+/* Record a removal check (act/verify.h: kz_verify_record) and apply it to
+ * every case of the item whose restrictive measure is in effect, in one
+ * transaction:
+ *   gone:    decided|notified|overdue|complied|reopened -> verified; the
+ *            open notice gets complied_at = the check's time (answer
+ *            "removal verified by kuzet verify (check N: why)") unless the
+ *            platform's compliance was recorded already;
+ *   present: verified -> reopened ("content returned on DATE");
+ *            complied -> overdue (escalated), as verify --still-online;
+ *   error:   the check is recorded; no case changes.
+ * An appealed or reversed case is not changed.  The system or an analyst,
+ * reviewer or supervisor.  e may be NULL. */
+int kz_case_apply_check(kz_actor *a, const kz_verify_check *check, kz_check_effect *e);
+
+/* decided|notified|complied|overdue|verified|reopened -> appealed: an appeal by
  * "content_owner" or "platform", with grounds, recorded by staff. */
 int kz_case_appeal(kz_actor *a, int64_t case_id, const char *by, const char *grounds,
                    int64_t *appeal_id);

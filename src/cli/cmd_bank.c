@@ -18,6 +18,7 @@
 #include "detect/pdq.h"
 #include "detect/simhash.h"
 #include "ingest/image.h"
+#include "ingest/imghash.h"
 #include "store/bank.h"
 #include "store/store.h"
 #include "text/norm.h"
@@ -52,7 +53,7 @@ static const char usage_text[] =
     "  match       each HASH against every bank of its type (without --type,\n"
     "              from its length: 16 simhash, 32 md5, 64 pdq and sha256)\n"
     "  match-file  hash each file (images: PDQ with its 8 rotations and flips;\n"
-    "              every file: SHA-256; UTF-8 text: simhash) and match\n"
+    "              every file: SHA-256 and MD5; UTF-8 text: simhash) and match\n"
     "\n"
     "  --as WHO    the analyst, supervisor or admin acting (password from\n"
     "              $KUZET_PASSWORD, else asked)\n"
@@ -277,7 +278,7 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
         }
         matched |= rc;
     } else if (why[0]) {
-        kz_cli_err("%s: %s (matched by SHA-256 only)", path, why);
+        kz_cli_err("%s: %s (matched by SHA-256 and MD5 only)", path, why);
     } else if (text_ok(data, n)) {
         uint64_t v = 0;
         char hex[KZ_SIMHASH_HEXLEN + 1];
@@ -301,6 +302,16 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
         crypto_hash_sha256(md, (const unsigned char *)data, n);
         sodium_bin2hex(hex, sizeof hex, md, sizeof md);
         if ((rc = match_one(bk, path, KZ_BANK_SHA256, q, 1, &supp)) < 0) {
+            matched = -1;
+            goto out;
+        }
+        matched |= rc;
+        if (kz_imghash_md5(data, n, hex)) {             /* MD5 lists (libcrypto) */
+            kz_cli_err("%s: MD5: libcrypto failed", path);
+            matched = -1;
+            goto out;
+        }
+        if ((rc = match_one(bk, path, KZ_BANK_MD5, q, 1, &supp)) < 0) {
             matched = -1;
             goto out;
         }

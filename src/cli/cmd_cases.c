@@ -29,6 +29,7 @@ static const char usage_text[] =
     "       kuzet cases resolve-appeal ID --outcome upheld|reversed --reasons TEXT --as NAME\n"
     "       kuzet cases reject ID --reasons TEXT --as NAME     (a proposed block, back to review)\n"
     "       kuzet cases verify ID --gone|--still-online --as NAME\n"
+    "       kuzet cases reopen ID --reasons TEXT --as NAME     (a verified removal undone)\n"
     "       kuzet cases purge [--older-than DAYS] --as NAME\n"
     "       kuzet cases deadlines [--set CATEGORY=DURATION]... [--as ADMIN] [--json]\n"
     "\n"
@@ -88,6 +89,7 @@ static const struct sub {
     { "appeal", 1, 1, O_BY | O_GROUNDS },
     { "resolve-appeal", 1, 1, O_OUTCOME | O_REASONS },
     { "verify", 1, 1, O_GONE | O_ONLINE },
+    { "reopen", 1, 1, O_REASONS },
     { "purge", 0, 1, O_OLDER },
     { "deadlines", 0, 2, O_SET | O_JSON },
 };
@@ -308,6 +310,10 @@ static int run(const struct sub *sc, const args *g, kz_actor *a)
             goto out;
         printf("case %lld: %s (%s)\n", (long long)g->id, state_of(a, g->id, st, sizeof st),
                gone ? "gone" : "still online");
+    } else if (!strcmp(n, "reopen")) {
+        if ((rc = kz_case_reopen(a, g->id, g->reasons)))
+            goto out;
+        printf("case %lld: reopened (%s)\n", (long long)g->id, g->reasons);
     } else if (!strcmp(n, "purge")) {
         size_t k = 0;
         int days = g->given & O_OLDER ? g->older : KZ_RETENTION_DAYS;

@@ -5,18 +5,32 @@
  * SSRF guard).  Here each HTML page's visible text is scanned with the
  * rules and, when it has hits, stored like `kuzet ingest` stores a post:
  * an item (url = canonical page URL, platform = host) with its detections,
- * and a case per flagged category.  Pages are stored in batches, one
- * transaction each (up to 32 pages, or what arrived in about a second).
+ * and a case per flagged category.
+ *
+ * The frontier is in the store (store/frontier.h), under a named source:
+ * run the same command again after a crash or a kill and the crawl goes on
+ * where it was.  Every transaction goes through the frontier, so that a
+ * page's URL is committed as done in the same transaction as the page, or
+ * after it: a batch of up to 32 stored pages or 256 URLs done, or what came
+ * in about a second.  A page whose text (SHA-256) was already seen in the
+ * source - unchanged since its last fetch, or the same as another URL's -
+ * is neither scanned nor stored again, and its links are not followed.
  */
 #include "cli.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
 #include "ingest/crawl.h"
+#include "ingest/image.h"
 #include "store/audit.h"
+#include "store/frontier.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include <errno.h>
 #include <getopt.h>
+#include <openssl/evp.h>
+#include <regex.h>
+#include <signal.h>
+#include <sodium.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,25 +39,34 @@
 #endif
 
 static const char usage_text[] =
-    "usage: kuzet crawl --seeds FILE --rules FILE [--db URI] [--depth N] [--max-pages N]\n"
-    "                   [--delay MS] [--contact URL] [--same-host] [--allow-private]\n"
-    "                   [--allow-addr IP] [--timeout MS] [--max-body BYTES] [--parallel N]\n"
-    "                   [--quiet]\n"
+    "usage: kuzet crawl --seeds FILE --rules FILE [--db URI] [--source NAME] [--depth N]\n"
+    "                   [--max-pages N] [--recrawl DURATION] [--delay MS] [--per-host N]\n"
+    "                   [--contact URL] [--same-host] [--include REGEX] [--exclude REGEX]\n"
+    "                   [--allow-private] [--allow-addr IP] [--timeout MS]\n"
+    "                   [--max-body BYTES] [--parallel N] [--quiet]\n"
     "\n"
     "Fetches the seed URLs (one per line; '#' comments) and the pages they link to\n"
     "within the seeds' registrable domains, obeying robots.txt, one request at a\n"
     "time per site.  Each HTML page is scanned; pages with hits are stored as items\n"
-    "with detections, and a page flagged for a category opens a case.\n"
+    "with detections, and a page flagged for a category opens a case.  What was\n"
+    "queued and fetched is kept in the database under the source's name: run the\n"
+    "same command again to resume an interrupted crawl.\n"
     "\n"
     "  --seeds FILE        seed URLs (required)\n"
     "  --rules FILE        the YAML rule file (required)\n"
     "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
+    "  --source NAME       the crawl's name in the database (default \"default\")\n"
     "  --depth N           links followed from a seed (default 2; 0: seeds only)\n"
-    "  --max-pages N       pages fetched at most (default 1000)\n"
+    "  --max-pages N       pages fetched at most in this run (default 1000)\n"
+    "  --recrawl DURATION  fetch again pages fetched longer ago (e.g. 30m, 6h, 7d)\n"
     "  --delay MS          between requests to one site (default 1000; a larger\n"
     "                      robots.txt Crawl-delay wins)\n"
+    "  --per-host N        requests in flight per site (default 1); politeness off:\n"
+    "                      --per-host 16 --delay 0, on sites you run yourself\n"
     "  --contact URL       put in the User-Agent, so site owners can reach you\n"
     "  --same-host         stay on each seed's host, not its registrable domain\n"
+    "  --include REGEX     follow only links matching this (POSIX extended)\n"
+    "  --exclude REGEX     do not follow links matching this\n"
     "  --allow-private     allow loopback/private/reserved addresses (SSRF guard off)\n"
     "  --allow-addr IP     allow this one address even though it is not public\n"
     "  --timeout MS        whole-fetch time limit (default 30000)\n"
@@ -56,12 +79,15 @@ static const char usage_text[] =
 
 typedef struct crawl_run {
     kz_store    *st;
+    kz_frontier *fr;
+    kz_crawl    *cr;
     kz_scanner  *sc;
     kz_scan_ctx *cx;
     kz_cli_sink  sink;
     int          quiet, tty, in_tx, store_failed;
     size_t       batch;
     size_t       flagged, created, updated, cases, seeds_failed, scan_errors;
+    size_t       unchanged, dup_content;
     int          progress_shown;
     char         store_err[512];
 } crawl_run;
@@ -74,33 +100,56 @@ static void clear_progress(crawl_run *g)
     }
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) { interrupted = sig; }
+
+/* Commit the pages stored and the frontier's writes (one transaction). */
 static int commit_batch(crawl_run *g)
 {
-    if (!g->in_tx)
-        return 0;
     g->in_tx = 0;
     g->batch = 0;
-    int rc = kz_store_commit(g->st);
+    int rc = kz_frontier_commit(g->fr);
     if (rc) {
         snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
-        kz_store_rollback(g->st);
         g->store_failed = 1;
     }
     return rc;
 }
 
-static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r)
+/* Open the transaction (the frontier's) the next writes go into. */
+static int begin_tx(crawl_run *g)
+{
+    int rc = kz_frontier_begin(g->fr);
+    if (rc) {
+        snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
+        g->store_failed = 1;
+        return rc;
+    }
+    g->in_tx = 1;
+    return 0;
+}
+
+/* Store a scanned page: one with hits, or one without that matches a block
+ * bank.  0 (stored or not needed), < 0 a storage error (recorded). */
+static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r,
+                      const char *sha)
 {
     int rc;
-    if (!g->in_tx) {
-        if ((rc = kz_store_begin(g->st)) != 0)
-            goto fail;
-        g->in_tx = 1;
-    }
+    if ((rc = begin_tx(g)) != 0)
+        return rc;
     kz_item_in it = { ev->url, strlen(ev->url), ev->host, strlen(ev->host), NULL, 0,
                       ev->lang[0] ? ev->lang : NULL, strlen(ev->lang), NULL, 0,
-                      ev->text, ev->text_len, NULL };
+                      ev->text, ev->text_len, sha };
     kz_ingest_out out;
+    kz_cli_sink_reset(&g->sink);
+    /* without hits, a page is stored only when it matches a block bank: a
+     * re-upload that evades the rules (cli/stored.c, as kuzet ingest does) */
+    if (r->nhits == 0 && (rc = kz_cli_bank_check(g->st, &g->sink, &it)) <= 0) {
+        if (rc < 0)
+            goto fail;
+        return 0;
+    }
     if ((rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out)) != 0)
         goto fail;
     if (out.item_created) g->created++;
@@ -111,20 +160,56 @@ static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r
     return 0;
 fail:
     snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
-    if (g->in_tx)
-        kz_store_rollback(g->st);
+    kz_frontier_rollback(g->fr);
     g->in_tx = 0;
     g->store_failed = 1;
     return rc;
 }
 
+/* Has the source seen this text before?  1: yes (counted; its links are
+ * not followed), 0: no (its hash recorded), < 0: a storage error. */
+static int seen_content(crawl_run *g, const kz_crawl_event *ev, char sha[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(ev->text, ev->text_len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+        return KZ_EINTERNAL;
+    sodium_bin2hex(sha, 65, md, sizeof md);     /* OpenSSL's SHA-256 uses the CPU's SHA
+                                                   instructions: 5x libsodium's here */
+    int64_t id = kz_crawl_current_job(g->cr);
+    if (id <= 0)
+        return 0;
+    int rc = kz_frontier_content(g->fr, id, sha);
+    if (rc < 0) {
+        snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
+        kz_frontier_rollback(g->fr);
+        g->in_tx = 0;
+        g->store_failed = 1;
+        return rc;
+    }
+    if (rc == KZ_FRONTIER_NEW)
+        return 0;
+    if (rc == KZ_FRONTIER_UNCHANGED)
+        g->unchanged++;
+    else
+        g->dup_content++;
+    kz_crawl_skip_links(g->cr);
+    return 1;
+}
+
 static int on_event(void *arg, const kz_crawl_event *ev)
 {
     crawl_run *g = arg;
+    if (ev->what == KZ_CRAWL_IMAGE && begin_tx(g) != 0)
+        return KZ_EDB;                  /* what stores an image finds the transaction open */
     switch (ev->what) {
     case KZ_CRAWL_PAGE: {
         kz_result r;
-        int rc = kz_scan(g->cx, ev->text, ev->text_len, &r);
+        char sha[65];
+        int rc = seen_content(g, ev, sha);
+        if (rc)
+            return rc < 0 ? rc : 0;
+        rc = kz_scan(g->cx, ev->text, ev->text_len, &r);
         if (rc) {
             g->scan_errors++;
             if (!g->quiet) {
@@ -134,9 +219,7 @@ static int on_event(void *arg, const kz_crawl_event *ev)
             return 0;
         }
         g->flagged += r.nflagged > 0;
-        if (r.nhits > 0)
-            return store_page(g, ev, &r);
-        return 0;
+        return store_page(g, ev, &r, sha);
     }
     case KZ_CRAWL_ERROR:
         if (ev->is_seed)
@@ -155,6 +238,32 @@ static int on_event(void *arg, const kz_crawl_event *ev)
             kz_cli_err("%s: %s", ev->fetched_url, ev->errmsg);
         }
         return 0;
+    case KZ_CRAWL_IMAGE: {      /* re-uploaded images: hashed, matched, stored (cli/stored.c) */
+        char why[KZ_IMAGE_ERRLEN] = "";
+        kz_ingest_out out;
+        int rc = kz_cli_store_image(g->st, &g->sink, ev, &g->in_tx, &out, why);
+        if (rc && why[0]) {     /* it does not decode: reported, the crawl goes on */
+            if (!g->quiet) {
+                clear_progress(g);
+                kz_cli_err("%s: %s", ev->url, why);
+            }
+            return 0;
+        }
+        if (rc) {
+            snprintf(g->store_err, sizeof g->store_err, "%s", kz_store_errmsg(g->st));
+            kz_frontier_rollback(g->fr);    /* the transaction is the frontier's */
+            g->in_tx = 0;
+            g->store_failed = 1;
+            return rc;
+        }
+        if (out.item_id) {
+            g->flagged++;
+            if (out.item_created) g->created++;
+            else g->updated++;
+            g->cases += out.cases_opened;
+        }
+        return 0;
+    }
     default:
         return 0;
     }
@@ -164,8 +273,9 @@ static void progress(crawl_run *g, const kz_crawl_stats *s, double secs, int fin
 {
     char line[256];
     snprintf(line, sizeof line, "%zu pages, %.1f pages/s, %zu queued, %zu in flight, "
-             "%zu errors, %zu flagged", s->pages, secs > 0 ? (double)s->pages / secs : 0.0,
-             s->queued, s->in_flight, s->errors + s->http_errors, g->flagged);
+             "%zu errors, %zu flagged, %zu seen before", s->pages,
+             secs > 0 ? (double)s->pages / secs : 0.0, s->queued, s->in_flight,
+             s->errors + s->http_errors, g->flagged, g->unchanged + g->dup_content);
     if (g->tty) {
         fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");
         g->progress_shown = !final;
@@ -194,6 +304,19 @@ static int parse_num(const char *opt, const char *arg, long lo, long hi, long *o
     return 0;
 }
 
+/* "90", "90s", "30m", "6h", "7d" -> seconds (at least 1); -1 when bad. */
+static long long parse_duration(const char *arg)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || v < 1 || v > 100LL * 365 * 86400)
+        return -1;
+    long long mul = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
+                  : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
+    return mul ? v * mul : -1;
+}
+
 int cmd_crawl(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -211,11 +334,18 @@ int cmd_crawl(int argc, char **argv)
         { "max-body", required_argument, NULL, 'b' },
         { "parallel", required_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
+        { "source", required_argument, NULL, 'S' },
+        { "recrawl", required_argument, NULL, 'R' },
+        { "per-host", required_argument, NULL, 'O' },
+        { "include", required_argument, NULL, 'I' },
+        { "exclude", required_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *seeds_path = NULL, *rules_path = NULL, *uri = NULL, *contact = NULL;
-    long depth = 2, max_pages = 1000, delay = 1000, timeout = 30000, parallel = 16;
+    const char *source = "default";
+    long depth = 2, max_pages = 1000, delay = 1000, timeout = 30000, parallel = 16, per_host = 1;
+    long long recrawl = 0;
     size_t max_body = 10u << 20;
     kz_crawl_opts co;
     memset(&co, 0, sizeof co);
@@ -223,8 +353,38 @@ int cmd_crawl(int argc, char **argv)
     crawl_run g;
     memset(&g, 0, sizeof g);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:r:d:D:P:w:c:HAa:t:b:p:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:r:d:D:P:w:c:HAa:t:b:p:qhS:R:O:I:X:", opts, NULL)) != -1) {
         switch (c) {
+        case 'S':
+            if (!kz_frontier_name_ok(optarg)) {
+                kz_cli_err("--source: '%s': 1 to %d letters, digits, '.', '_' or '-'", optarg,
+                           KZ_FRONTIER_NAME_MAX);
+                return KZ_EXIT_USAGE;
+            }
+            source = optarg;
+            break;
+        case 'R':
+            if ((recrawl = parse_duration(optarg)) < 0) {
+                kz_cli_err("--recrawl: '%s' is not a duration (90, 90s, 30m, 6h, 7d)", optarg);
+                return KZ_EXIT_USAGE;
+            }
+            break;
+        case 'O': if (parse_num("--per-host", optarg, 1, 256, &per_host)) return KZ_EXIT_USAGE; break;
+        case 'I':
+        case 'X': {
+            regex_t re;
+            int e = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
+            if (e) {
+                char why[256];
+                regerror(e, &re, why, sizeof why);
+                kz_cli_err("%s: '%s': %s", c == 'I' ? "--include" : "--exclude", optarg, why);
+                return KZ_EXIT_USAGE;
+            }
+            regfree(&re);
+            if (c == 'I') co.include = optarg;
+            else co.exclude = optarg;
+            break;
+        }
         case 's': seeds_path = optarg; break;
         case 'r': rules_path = optarg; break;
         case 'd': uri = optarg; break;
@@ -306,9 +466,34 @@ int cmd_crawl(int argc, char **argv)
     co.max_depth = (unsigned)depth;
     co.max_pages = (size_t)max_pages;
     co.delay_ms = delay;
+    co.per_host = (unsigned)per_host;
+    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        goto out;
+    }
+    kz_frontier_opts fo = { recrawl, 0, (int)depth, co.same_host, co.include, co.exclude };
+    kz_frontier_info fi;
+    int frc = kz_frontier_open(&g.fr, g.st, source, &fo, &fi);
+    if (frc) {
+        kz_cli_err("source %s: %s", source, frc == KZ_EDB || frc == KZ_EBUSY
+                                                ? kz_store_errmsg(g.st) : kz_strerror(frc));
+        goto out;
+    }
+    kz_crawl_frontier ops;
+    kz_frontier_bind(g.fr, &ops);
+    co.frontier = &ops;
     if (kz_crawl_new(&cr, &co) != 0) {
         kz_cli_err("cannot start the crawler");
         goto out;
+    }
+    g.cr = cr;
+    if (!g.quiet && !fi.created) {
+        if (fi.new_pass)
+            kz_cli_err("source %s: %zu URLs known, none queued: starting again from the seeds",
+                       source, fi.done);
+        else
+            kz_cli_err("source %s: resuming: %zu URLs queued (%zu due again), %zu done", source,
+                       fi.queued, fi.due, fi.done);
     }
     ssize_t len;
     size_t lineno = 0;
@@ -340,25 +525,31 @@ int cmd_crawl(int argc, char **argv)
         status = badseeds ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
-    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
-        goto out;
-    }
     g.cx = kz_scan_ctx_new(g.sc);
     if (!g.cx) {
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
     g.tty = !g.quiet && isatty(2);
-    double t0 = mono(), last_log = t0;
+    double t0 = mono(), last_log = t0, last_commit = t0;
     kz_crawl_stats s;
     int rc;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     for (;;) {
-        rc = kz_crawl_run(cr, 1000, on_event, &g);
-        commit_batch(&g);
-        if (rc <= 0 || g.store_failed)
-            break;
+        rc = kz_crawl_run(cr, 250, on_event, &g);
         double now = mono();
+        if (rc <= 0 || g.store_failed || interrupted || now - last_commit >= 1.0) {
+            commit_batch(&g);
+            last_commit = now;
+        }
+        if (rc <= 0 || g.store_failed || interrupted)
+            break;
         kz_crawl_get_stats(cr, &s);
         if (!g.quiet && (g.tty || now - last_log >= 5.0)) {
             progress(&g, &s, now - t0, 0);
@@ -366,11 +557,15 @@ int cmd_crawl(int argc, char **argv)
         }
     }
     commit_batch(&g);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     clear_progress(&g);
     if (g.store_failed)
         kz_cli_err("storing failed: %s; the crawl was stopped", g.store_err);
     else if (rc < 0)
         kz_cli_err("the crawl stopped: %s", kz_strerror(rc));
+    else if (interrupted)
+        kz_cli_err("interrupted; what was fetched is kept: run the same command to go on");
     if (g.created || g.updated || g.cases) {
         char path[1024], msg[512];
         kz_audit_key_path(g.st, path, sizeof path);
@@ -389,20 +584,30 @@ int cmd_crawl(int argc, char **argv)
             kz_buf_addc(&kinds, ')');
         fprintf(stderr, "kuzet crawl: %zu pages fetched in %.1f s, %zu not HTML, %zu HTTP errors, "
                 "%zu skipped by robots.txt, %zu out of scope, %zu fetch errors%s; %zu flagged; "
-                "items: %zu new, %zu updated; %zu cases opened\n", s.pages, mono() - t0,
+                "items: %zu new, %zu updated; %zu cases opened; %zu unchanged, %zu duplicate "
+                "content; %zu queued\n", s.pages, mono() - t0,
                 s.not_html, s.http_errors, s.robots_skipped, s.offscope, s.errors,
-                kinds.p ? kinds.p : "", g.flagged, g.created, g.updated, g.cases);
+                kinds.p ? kinds.p : "", g.flagged, g.created, g.updated, g.cases, g.unchanged,
+                g.dup_content, s.queued);
         kz_buf_release(&kinds);
+        fprintf(stderr, "kuzet crawl: content: %zu images, %zu feeds (%zu items), "
+                "%zu unusable charset labels\n", s.images, s.feeds, s.feed_items,
+                s.charset_fallbacks);
     }
-    status = g.store_failed || rc < 0 || g.seeds_failed || badseeds ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+    status = g.store_failed || rc < 0 || g.seeds_failed || badseeds || interrupted
+                 ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     if (sf)
         fclose(sf);
     free(line);
     kz_cli_sink_release(&g.sink);
     kz_scan_ctx_free(g.cx);
-    kz_store_close(&g.st);
     kz_crawl_free(&cr);
+    if (kz_frontier_close(&g.fr) != 0 && status == KZ_EXIT_OK) {
+        kz_cli_err("storing failed: %s", kz_store_errmsg(g.st));
+        status = KZ_EXIT_FAIL;
+    }
+    kz_store_close(&g.st);
     kz_scanner_free(&g.sc);
     kz_ruleset_free(&rs);
     kz_buf_release(&errs);

@@ -7,7 +7,8 @@
  *       (original, rotate90, rotate180, rotate270, flipx, flipy,
  *       flipplus1, flipminus1).
  *   kuzet hash sha256 FILE...
- *       HASH,FILE (lowercase hex).
+ *   kuzet hash md5 FILE...
+ *       HASH,FILE (lowercase hex); MD5 through OpenSSL's EVP interface.
  *   kuzet hash text FILE...
  *       SIMHASH,FILE: the 64-bit SimHash of the UTF-8 text (16 hex digits).
  *
@@ -20,6 +21,7 @@
 #include "text/norm.h"
 #include "ingest/image.h"
 #include <sodium.h>
+#include <openssl/evp.h>
 #include <getopt.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +39,7 @@
 static const char usage_text[] =
     "usage: kuzet hash pdq [--dihedral] [--no-orient] [--exact] [--full-res] FILE...\n"
     "       kuzet hash sha256 FILE...\n"
+    "       kuzet hash md5 FILE...\n"
     "       kuzet hash text FILE...\n"
     "\n"
     "pdq     PDQ perceptual hash of each image (JPEG, PNG, WebP, GIF; the\n"
@@ -50,6 +53,7 @@ static const char usage_text[] =
     "  --full-res   decode and filter at full size instead of the reference's\n"
     "               512x512 pre-resize\n"
     "sha256  SHA-256 of each file's bytes: HASH,FILE\n"
+    "md5     MD5 of each file's bytes: HASH,FILE (for MD5 hash lists)\n"
     "text    64-bit SimHash of each UTF-8 text file (normalized words, shingles\n"
     "        of 3): SIMHASH,FILE; near duplicates differ in few bits\n"
     "\n"
@@ -179,7 +183,8 @@ out:
     return rc;
 }
 
-static int hash_sha256_file(const char *path)
+/* SHA-256 (libsodium) or MD5 (libcrypto EVP) of a file, streamed. */
+static int hash_digest_file(const char *path, int md5)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0) {
@@ -187,7 +192,16 @@ static int hash_sha256_file(const char *path)
         return KZ_EIO;
     }
     crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
+    EVP_MD_CTX *ctx = NULL;
+    if (md5 && (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(ctx, EVP_md5(), NULL))) {
+        kz_cli_err("%s: MD5: libcrypto failed", path);
+        EVP_MD_CTX_free(ctx);
+        if (fd > 0)
+            close(fd);
+        return KZ_EINTERNAL;
+    }
+    if (!md5)
+        crypto_hash_sha256_init(&st);
     static uint8_t buf[1 << 16];
     int rc = 0;
     for (;;) {
@@ -201,16 +215,29 @@ static int hash_sha256_file(const char *path)
         }
         if (r == 0)
             break;
-        crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+        if (md5 && !EVP_DigestUpdate(ctx, buf, (size_t)r)) {
+            kz_cli_err("%s: MD5: libcrypto failed", path);
+            rc = KZ_EINTERNAL;
+            break;
+        }
+        if (!md5)
+            crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
     }
     if (fd > 0)
         close(fd);
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned int n = crypto_hash_sha256_BYTES;
+    char hex[EVP_MAX_MD_SIZE * 2 + 1];
+    if (!rc && md5 && !EVP_DigestFinal_ex(ctx, md, &n)) {
+        kz_cli_err("%s: MD5: libcrypto failed", path);
+        rc = KZ_EINTERNAL;
+    }
+    EVP_MD_CTX_free(ctx);
     if (rc)
         return rc;
-    uint8_t md[crypto_hash_sha256_BYTES];
-    char hex[crypto_hash_sha256_BYTES * 2 + 1];
-    crypto_hash_sha256_final(&st, md);
-    sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+    if (!md5)
+        crypto_hash_sha256_final(&st, md);
+    sodium_bin2hex(hex, sizeof hex, md, n);
     printf("%s,%s\n", hex, path);
     return 0;
 }
@@ -236,9 +263,9 @@ int cmd_hash(int argc, char **argv)
     }
     const char *algo = argv[1];
     int is_pdq = !strcmp(algo, "pdq"), is_sha = !strcmp(algo, "sha256");
-    int is_text = !strcmp(algo, "text");
-    if (!is_pdq && !is_sha && !is_text) {
-        kz_cli_err("hash: unknown algorithm '%s' (pdq, sha256, text)", algo);
+    int is_text = !strcmp(algo, "text"), is_md5 = !strcmp(algo, "md5");
+    if (!is_pdq && !is_sha && !is_text && !is_md5) {
+        kz_cli_err("hash: unknown algorithm '%s' (pdq, sha256, md5, text)", algo);
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
@@ -281,7 +308,7 @@ int cmd_hash(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         int rc = is_pdq    ? hash_pdq_file(argv[i], dihedral, &io, flags)
                  : is_text ? hash_text_file(sh, argv[i])
-                           : hash_sha256_file(argv[i]);
+                           : hash_digest_file(argv[i], is_md5);
         if (rc)
             status = KZ_EXIT_FAIL;
         fflush(stdout);

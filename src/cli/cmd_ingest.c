@@ -1,16 +1,19 @@
 /*
  * cli/cmd_ingest.c - kuzet ingest: scan posts and store what was found.
  *
- * Each JSON Lines record is scanned as by `kuzet scan`; a record with hits
- * becomes an item (or updates the item with the same URL, or with the same
- * content when it has no URL) with its detections, and each category it is
- * flagged for opens a case.  Records without hits are counted, not stored
- * (data minimisation; --store-all keeps them).  One transaction per batch
- * of about 1 MiB of input: a batch is stored whole or not at all.
+ * Each JSON Lines record is scanned as by `kuzet scan`, its "images" (local
+ * files) hashed, and text and images matched against the block hash banks
+ * (cli/stored.c); a record with hits or bank matches becomes an item (or
+ * updates the item with the same URL, or with the same content when it has
+ * no URL) with its detections, and each category it is flagged for opens a
+ * case.  Records without either are counted, not stored (data minimisation;
+ * --store-all keeps them).  One transaction per batch of about 1 MiB of
+ * input: a batch is stored whole or not at all.
  */
 #include "cli.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
+#include "ingest/image.h"
 #include "ingest/jsonl.h"
 #include "ingest/lines.h"
 #include "store/audit.h"
@@ -29,7 +32,10 @@ static const char usage_text[] =
     "Scans JSON Lines posts (stdin when no INPUT or '-') and stores in the database\n"
     "every post with hits, as an item with its detections; a post flagged for a\n"
     "category opens a case.  The same URL (or, without a URL, the same content)\n"
-    "seen again updates the item instead of duplicating it.\n"
+    "seen again updates the item instead of duplicating it.  Every post is also\n"
+    "matched against the block hash banks (re-uploads of material decided on),\n"
+    "with the images it lists in \"images\" (local files, relative to the\n"
+    "input's folder; URLs are not fetched).\n"
     "\n"
     "  --rules FILE        the YAML rule file (required)\n"
     "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
@@ -43,19 +49,62 @@ typedef struct ingest {
     kz_scan_ctx *cx;
     kz_jsonl    *jl;
     int          store_all;
-    size_t       records, flagged, rejected, created, updated, cases;
+    size_t       records, flagged, rejected, created, updated, cases, image_errors;
     kz_cli_sink  sink;
 } ingest;
 
-static int store_record(ingest *g, const kz_record *rec, const kz_result *r)
+/* Hash the record's images (local files: relative paths from the folder of
+ * the input, as platform exports keep media beside the JSON; URLs are not
+ * fetched).  An image that cannot be read or decoded is reported (unless
+ * quiet, i.e. a batch run again) and counted; the record goes on. */
+static void hash_images(ingest *g, const kz_record *rec, const char *path, size_t line,
+                        int quiet, size_t *image_errors)
 {
-    if (r->nhits == 0 && !g->store_all)
-        return 0;
+    char why[KZ_IMAGE_ERRLEN], file[4096];
+    const char *slash = strrchr(path, '/');
+    int dirlen = !strcmp(path, "<stdin>") || !slash ? 0 : (int)(slash - path) + 1;
+    for (size_t i = 0; i < rec->nimages; i++) {
+        const char *ref = rec->images[i];
+        size_t n = rec->image_lens[i];
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int rc;
+        if (memmem(ref, n, "://", 3))
+            continue;                           /* a URL: not fetched by ingest */
+        if (memchr(ref, '\0', n) || (size_t)snprintf(file, sizeof file, "%.*s%.*s",
+                                                     ref[0] == '/' ? 0 : dirlen, path, (int)n,
+                                                     ref) >= sizeof file) {
+            snprintf(why, sizeof why, "not a usable file name");
+            rc = KZ_EINVAL;
+        } else if ((rc = kz_cli_read_file(file, KZ_IMAGE_MAX_BYTES, &data, &len, why,
+                                          sizeof why)) == 0) {
+            rc = kz_cli_sink_image(&g->sink, ref, n, data, len, why);
+        }
+        free(data);
+        if (rc) {
+            if (!quiet)
+                fprintf(stderr, "%s:%zu: image %.*s: %s\n", path, line, (int)KZ_MIN(n, 512), ref,
+                        why);
+            (*image_errors)++;
+        }
+    }
+}
+
+static int store_record(ingest *g, const kz_record *rec, const kz_result *r, const char *path,
+                        size_t line, int again, size_t *image_errors)
+{
     kz_item_in it = { rec->url, rec->url_len, rec->platform, rec->platform_len, rec->id,
                       rec->id_len, rec->lang, rec->lang_len, rec->published, rec->published_len,
                       rec->text, rec->text_len, NULL };
+    int rc;
+    kz_cli_sink_reset(&g->sink);
+    hash_images(g, rec, path, line, again, image_errors);
+    /* without hits, a record is stored only when it matches a block bank:
+     * a re-upload that evades the rules (cli/stored.c) */
+    if (r->nhits == 0 && !g->store_all && (rc = kz_cli_bank_check(g->st, &g->sink, &it)) <= 0)
+        return rc;
     kz_ingest_out out;
-    int rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out);
+    rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out);
     if (rc)
         return rc;
     if (out.item_created) g->created++;
@@ -72,7 +121,7 @@ static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_
     const char *p = b->in.p, *end = b->in.p + b->in.len;
     size_t line = b->first_line, oi = 0;
     size_t records = 0, flagged = 0, rejected = 0, created = g->created, updated = g->updated,
-           cases = g->cases;
+           cases = g->cases, image_errors = 0;
     int rc = kz_store_begin(g->st);
     if (rc)
         return rc;
@@ -100,7 +149,7 @@ static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_
             } else {
                 records++;
                 flagged += r.nflagged > 0;
-                if ((rc = store_record(g, &rec, &r)) != 0)
+                if ((rc = store_record(g, &rec, &r, path, line, again, &image_errors)) != 0)
                     break;
             }
         }
@@ -119,6 +168,7 @@ static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_
     g->records += records;
     g->flagged += flagged;
     g->rejected += rejected;
+    g->image_errors += image_errors;
     return 0;
 }
 
@@ -234,9 +284,11 @@ int cmd_ingest(int argc, char **argv)
     }
     if (!quiet)
         fprintf(stderr, "kuzet ingest: %zu records, %zu flagged, %zu rejected; items: %zu new, "
-                "%zu updated; %zu cases opened\n", g.records, g.flagged, g.rejected, g.created,
+                "%zu updated; %zu cases opened", g.records, g.flagged, g.rejected, g.created,
                 g.updated, g.cases);
-    status = failed || g.rejected ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+    if (!quiet)
+        fprintf(stderr, g.image_errors ? "; %zu images not hashed\n" : "\n", g.image_errors);
+    status = failed || g.rejected || g.image_errors ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     kz_lines_batch_release(&b);
     kz_cli_sink_release(&g.sink);

@@ -30,6 +30,7 @@ static const struct kz_cmd {
     { "report",    cmd_report,    "transparency report figures over a period, as JSON or CSV" },
     { "crawl",     cmd_crawl,     "fetch public pages from seeds (robots.txt, politeness), scan, store" },
     { "bank",      cmd_bank,      "hash banks: create, import, export, list, match hashes and files" },
+    { "verify",    cmd_verify,    "re-fetch removed or blocked items: gone, still there, or back" },
 };
 
 void kz_cli_err(const char *fmt, ...)

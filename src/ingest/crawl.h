@@ -11,14 +11,23 @@
  *     everything; 5xx and 429 disallow everything on that origin for this
  *     crawl; when robots.txt cannot be fetched at all (DNS, connect, SSRF
  *     guard...), every URL of the origin is reported as that error;
- *   - at most one request in flight per origin (robots.txt included), and
- *     delay_ms between the end of one and the start of the next (or the
- *     robots.txt Crawl-delay for our product token, when larger);
+ *   - at most per_host requests in flight per origin (robots.txt first and
+ *     alone), and delay_ms between the end of one and the start of the next
+ *     (or the robots.txt Crawl-delay for our product token, when larger);
+ *     origins served round-robin, so that none starves the others;
  *   - scope: the registrable domain of a seed (or, for IP addresses and
  *     with same_host, the seed's host); depth and page limits; each URL
- *     fetched once (by canonical URL, url/url.h, and port), in memory;
- *   - links: a[href] and area[href] (rel=nofollow skipped), resolved
- *     against the page URL (or <base href>), http and https only.
+ *     fetched once (by canonical URL, url/url.h, and port), as the
+ *     frontier (below) remembers;
+ *   - links: a[href] and area[href] (rel=nofollow skipped), feeds of
+ *     <link rel=alternate>, img[src] (queued as images, max_images a
+ *     page), found by ingest/links.h and resolved against the page URL
+ *     (or <base href>), http and https only;
+ *   - what a response is comes from its bytes (ingest/sniff.h): an image
+ *     is a KZ_CRAWL_IMAGE event; HTML and RSS/Atom feeds are converted to
+ *     UTF-8 from their charset (ingest/charset.h) and become a
+ *     KZ_CRAWL_PAGE event (a feed's text: its items' titles and texts;
+ *     its item links are queued, ingest/feed.h); the rest KZ_CRAWL_NOTHTML.
  *
  * Redirects are followed by libcurl; the SSRF guard applies to each hop,
  * the scope and robots.txt only to the final URL (see docs/crawl.md).
@@ -32,6 +41,55 @@
 
 typedef struct kz_crawl kz_crawl;
 
+/*
+ * The frontier: every URL the crawl has queued or dealt with.  The crawl
+ * keeps only a bounded window of queued jobs per origin in memory (refilled
+ * with take) and a bounded cache of the keys it has seen; the frontier holds
+ * the rest.  Without one (kz_crawl_opts.frontier NULL) the crawl uses its
+ * own in memory (everything kept: for small crawls and tests); store/
+ * frontier.h keeps one in the database, so that a crawl survives restarts.
+ *
+ * A job's key is "PORT|CANONICAL-URL" (url/url.h): two URLs with the same
+ * key are the same URL.  Strings given to the frontier are lent for the
+ * call; strings it passes to a take callback, for the callback.
+ */
+typedef struct kz_crawl_job {
+    int64_t     id;             /* the frontier's id (take), 0 in add */
+    const char *key;            /* PORT|canonical URL */
+    const char *url;            /* what is fetched */
+    const char *origin;         /* scheme://host:port */
+    unsigned    depth;
+    int         seed, is_seed;
+    int         kind;           /* 0 page, 1 image (what it is fetched for) */
+} kz_crawl_job;
+
+typedef int (*kz_crawl_job_fn)(void *arg, const kz_crawl_job *j);
+typedef int (*kz_crawl_origin_fn)(void *arg, const char *origin);
+
+typedef struct kz_crawl_frontier {
+    void *self;
+    /* Queue j unless its key is known.  1: queued (a frontier that writes
+     * in batches may not know yet: 1 then means "queued or known"), 0:
+     * known, < 0: an error (the crawl stops with it). */
+    int (*add)(void *self, const kz_crawl_job *j);
+    /* Record key as seen without queueing it (the final URL of a redirect).
+     * 1: it was new; 0: known; < 0 an error. */
+    int (*claim)(void *self, const char *key, const char *url);
+    /* Call fn for at most max queued jobs of origin whose id is above
+     * *cursor, in id order (first queued, first out), and advance *cursor.
+     * Returns how many, or < 0. */
+    int (*take)(void *self, const char *origin, int64_t *cursor, size_t max,
+                kz_crawl_job_fn fn, void *arg);
+    /* Job id was dealt with, whatever the outcome: "ok" (a response with
+     * status), "robots" (disallowed), or the fetch error's kind name
+     * (kz_fetch_kind_name).  0 or < 0. */
+    int (*done)(void *self, int64_t id, const char *outcome, long status);
+    /* Call fn for every origin that has queued jobs (at the start). */
+    int (*origins)(void *self, kz_crawl_origin_fn fn, void *arg);
+    /* Jobs queued, in all (for progress). */
+    size_t (*queued)(void *self);
+} kz_crawl_frontier;
+
 typedef struct kz_crawl_opts {
     kz_fetch_opts fetch;        /* user_agent must start with agent's product token */
     const char *agent;          /* robots.txt product token, e.g. "kuzet" */
@@ -41,6 +99,11 @@ typedef struct kz_crawl_opts {
     int         same_host;      /* scope: the seed's host, not its registrable domain */
     size_t      max_text;       /* bytes of visible text per page; 0: 4 MiB */
     size_t      max_links;      /* links taken from one page; 0: 10000 */
+    size_t      max_images;     /* img[src] taken from one page; 0: 100 */
+    unsigned    per_host;       /* requests in flight per origin; 0: 1 */
+    const kz_crawl_frontier *frontier;  /* NULL: in memory (copied: may be a local) */
+    const char *include;        /* POSIX extended regex a URL must match, or NULL */
+    const char *exclude;        /* ... and must not match, or NULL (seeds exempt) */
 } kz_crawl_opts;
 
 enum kz_crawl_what {
@@ -73,6 +136,9 @@ typedef struct kz_crawl_event {
                                    from any Content-Encoding), else NULL */
     size_t      body_len;
     const char *content_type;   /* the sniffed media type, "" when unknown */
+    const char *charset;        /* KZ_CRAWL_PAGE: the charset the body was read in
+                                   (ingest/charset.h), else "" */
+    const char *charset_bad;    /* a declared charset that could not be used, "" */
 } kz_crawl_event;
 
 /* Return 0 to go on, < 0 to stop the crawl with that code. */
@@ -80,12 +146,18 @@ typedef int (*kz_crawl_fn)(void *arg, const kz_crawl_event *ev);
 
 typedef struct kz_crawl_stats {
     size_t pages, queued, in_flight, robots_skipped, offscope, not_html, http_errors;
+                                            /* queued: not done, as the frontier counts */
     size_t errors;                          /* fetch failures, by kind below */
     size_t by_kind[KZ_FETCH_NKINDS];
     size_t robots_fetched, dup_links;
+    size_t images;                          /* KZ_CRAWL_IMAGE events */
+    size_t feeds, feed_items;               /* feeds read (also counted in pages), their items */
+    size_t charset_fallbacks;               /* pages whose declared charset was unusable */
 } kz_crawl_stats;
 
-/* 0 with *out; KZ_EINVAL (no agent/user agent) / KZ_ENOMEM / KZ_EINTERNAL. */
+/* 0 with *out; KZ_EINVAL (no agent/user agent, a bad include/exclude
+ * regex) / KZ_ENOMEM / KZ_EINTERNAL.  The frontier's functions are called
+ * only from the crawl's calls (add_seed, run), on the caller's thread. */
 int  kz_crawl_new(kz_crawl **out, const kz_crawl_opts *o);
 void kz_crawl_free(kz_crawl **cp);          /* NULL-safe; sets *cp = NULL */
 
@@ -101,8 +173,17 @@ int kz_crawl_run(kz_crawl *c, int wait_ms, kz_crawl_fn fn, void *arg);
 
 void kz_crawl_get_stats(const kz_crawl *c, kz_crawl_stats *st);
 
+/* During a callback: the frontier id of the job the event is about (0 for
+ * none), so that the caller can record more about it in its frontier. */
+int64_t kz_crawl_current_job(const kz_crawl *c);
+/* During the callback of a KZ_CRAWL_PAGE event: do not follow this page's
+ * links (e.g. its content was already seen). */
+void kz_crawl_skip_links(kz_crawl *c);
+
 /* Append to out the http(s) links of html[0..n), resolved against base,
- * one per line (fragment removed, not canonicalized, duplicates kept).  For
+ * one per line (fragment removed, not canonicalized, duplicates kept); an
+ * image (img[src]) is written "image URL", a feed (<link rel=alternate
+ * type=application/rss+xml or atom+xml>) "feed URL".  For
  * tests and tools.  0, KZ_ENOMEM, KZ_ETOOBIG. */
 struct kz_buf;
 int kz_crawl_links(const char *html, size_t n, const char *base, struct kz_buf *out);

@@ -68,6 +68,18 @@ const char *kz_fetch_kind_text(int kind)
     return kind >= 0 && kind < KZ_FETCH_NKINDS ? kind_texts[kind] : "other error";
 }
 
+const char *kz_fetch_encodings(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    int z = v && (v->features & CURL_VERSION_LIBZ), br = v && (v->features & CURL_VERSION_BROTLI),
+        zs = v && (v->features & CURL_VERSION_ZSTD);
+    static const char *const names[8] = {
+        "identity", "deflate, gzip", "br", "deflate, gzip, br",
+        "zstd", "deflate, gzip, zstd", "br, zstd", "deflate, gzip, br, zstd",
+    };
+    return names[(z ? 1 : 0) | (br ? 2 : 0) | (zs ? 4 : 0)];
+}
+
 int kz_fetch_global_init(void)
 {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KZ_EINTERNAL;
@@ -315,7 +327,9 @@ int kz_fetch_add(kz_fetch *f, const char *url, void *user)
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, f->o.max_redirs);
     curl_easy_setopt(e, CURLOPT_AUTOREFERER, 0L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, f->ua);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");         /* all libcurl decodes */
+    /* "": every encoding libcurl decodes (kz_fetch_encodings()); on_body
+     * sees the decoded bytes, so max_body caps what a bomb expands to */
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->o.max_body);

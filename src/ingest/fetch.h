@@ -88,6 +88,12 @@ typedef struct kz_fetch_result {
 
 typedef void (*kz_fetch_done_fn)(void *arg, const kz_fetch_result *r);
 
+/* The content encodings this libcurl decodes, as it sends them in
+ * Accept-Encoding (from curl_version_info: "deflate, gzip" with zlib, then
+ * "br" and "zstd" when built in).  The body limit counts decoded bytes, so
+ * a compression bomb stops at max_body.  Static storage. */
+const char *kz_fetch_encodings(void);
+
 /* Once per process, before any other call (wraps curl_global_init).
  * 0 or KZ_EINTERNAL. */
 int kz_fetch_global_init(void);

@@ -42,6 +42,8 @@ struct kz_jsonl {
     kz_buf html_text;             /* visible text of the last "html" record */
     char errmsg[160];
     char idbuf[24];               /* an integer id as text */
+    const char *img[KZ_JSONL_MAX_IMAGES];     /* the last record's "images" */
+    size_t img_len[KZ_JSONL_MAX_IMAGES];
 };
 
 kz_jsonl *kz_jsonl_new(size_t max_record)
@@ -191,6 +193,33 @@ static void get_id(kz_jsonl *j, struct json_object *root, kz_record *rec)
     }
 }
 
+/* "images": an array of non-empty strings (paths or URLs), at most
+ * KZ_JSONL_MAX_IMAGES; absent or null: none. */
+static int get_images(kz_jsonl *j, struct json_object *root, kz_record *rec)
+{
+    struct json_object *v = NULL;
+    if (!json_object_object_get_ex(root, "images", &v) || !v)
+        return 0;
+    if (!json_object_is_type(v, json_type_array))
+        return fail(j, KZ_EBADJSON, "\"images\" is not an array of strings");
+    size_t n = json_object_array_length(v);
+    if (n > KZ_JSONL_MAX_IMAGES)
+        return fail(j, KZ_EBADJSON, "\"images\" has %zu entries, over the limit of %d", n,
+                    KZ_JSONL_MAX_IMAGES);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(v, i);
+        int len = e && json_object_is_type(e, json_type_string) ? json_object_get_string_len(e) : 0;
+        if (len <= 0)
+            return fail(j, KZ_EBADJSON, "\"images\"[%zu] is not a non-empty string", i);
+        j->img[i] = json_object_get_string(e);
+        j->img_len[i] = (size_t)len;
+    }
+    rec->images = j->img;
+    rec->image_lens = j->img_len;
+    rec->nimages = n;
+    return 0;
+}
+
 static const char *tokener_reason(enum json_tokener_error e)
 {
     switch (e) {
@@ -288,6 +317,8 @@ int kz_jsonl_parse(kz_jsonl *j, const char *line, size_t n, kz_record *rec)
     rec->platform = get_str(root, "platform", &rec->platform_len);
     rec->published = get_str(root, "published", &rec->published_len);
     rec->lang = get_str(root, "lang", &rec->lang_len);
+    if ((rc = get_images(j, root, rec)) != 0)
+        goto bad;
     return 0;
 
 bad:

@@ -3,7 +3,10 @@
  *
  * A record is a JSON object with "text" (or "html", whose visible text is
  * used instead) and optional "id" (string or number), "url", "platform",
- * "published", "lang".  Unknown fields are ignored.  Bytes that are not
+ * "published", "lang", and "images": an array of strings, each the path
+ * or URL of an image of the post (at most KZ_JSONL_MAX_IMAGES; what they
+ * mean is up to the caller: kuzet ingest, docs/formats.md).  Unknown
+ * fields are ignored.  Bytes that are not
  * valid UTF-8 inside strings are kept as they are (the normalizer replaces
  * and counts them), so one bad byte never loses a post.
  *
@@ -14,6 +17,8 @@
 
 #include "util/kz.h"
 
+#define KZ_JSONL_MAX_IMAGES 32
+
 typedef struct kz_record {
     const char *id;        size_t id_len;    /* NULL when absent */
     bool        id_is_number;                /* id was a JSON number: print it bare */
@@ -23,6 +28,9 @@ typedef struct kz_record {
     const char *lang;      size_t lang_len;
     const char *text;      size_t text_len;  /* never NULL after success; may hold NULs */
     bool        from_html;                   /* text is the visible text of "html" */
+    const char *const *images;               /* nimages strings (not NUL-safe: use */
+    const size_t *image_lens;                /* image_lens), or NULL */
+    size_t      nimages;
 } kz_record;
 
 typedef struct kz_jsonl kz_jsonl;
@@ -33,8 +41,9 @@ void kz_jsonl_free(kz_jsonl *j);                          /* NULL-safe */
 
 /* Parse line[0..n) (no newline; a trailing '\r' is allowed).  On success
  * returns 0 and fills *rec with pointers that stay valid until the next call
- * on j.  Otherwise returns KZ_EBADJSON (not JSON, or not an object),
- * KZ_ENOTEXT (no string "text" or "html"), or KZ_ETOOBIG (over max_record),
+ * on j.  Otherwise returns KZ_EBADJSON (not JSON, not an object, or
+ * "images" not an array of strings), KZ_ENOTEXT (no string "text" or
+ * "html"), or KZ_ETOOBIG (over max_record),
  * and kz_jsonl_errmsg() says why, e.g. "invalid JSON at byte 17". */
 int kz_jsonl_parse(kz_jsonl *j, const char *line, size_t n, kz_record *rec);
 const char *kz_jsonl_errmsg(const kz_jsonl *j);

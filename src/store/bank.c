@@ -274,6 +274,7 @@ typedef struct loaded {
     int64_t     *eid;
     char        *sig;               /* n * (KZ_BANK_SIGMAX + 1) */
     char       **tags;
+    char       **orig;              /* origins */
     uint64_t    *sh;                /* simhash values */
     kz_pdqindex *ix;                /* pdq */
 } loaded;
@@ -284,6 +285,10 @@ struct kz_banks {
     char      err[512];
     loaded   *lb;
     size_t    nlb;
+    /* the banks (without entry counts), read once until a change */
+    kz_bank_info *bl;
+    size_t    nbl;
+    int       bl_ok;
     /* the last result */
     kz_bank_hit *mv;
     size_t         mn, mcap;
@@ -308,9 +313,12 @@ static int fail(kz_banks *b, int rc, const char *fmt, ...)
 
 static void loaded_release(loaded *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->tags[i]);
+        free(l->orig[i]);
+    }
     free(l->tags);
+    free(l->orig);
     free(l->eid);
     free(l->sig);
     free(l->sh);
@@ -322,6 +330,7 @@ static void loaded_release(loaded *l)
 /* Forget what was loaded of bank id (it changed). */
 static void unload(kz_banks *b, int64_t id)
 {
+    b->bl_ok = 0;
     for (size_t i = 0; i < b->nlb; i++)
         if (b->lb[i].id == id) {
             loaded_release(&b->lb[i]);
@@ -357,6 +366,7 @@ void kz_bank_close(kz_banks **bp)
     for (size_t i = 0; i < b->nlb; i++)
         loaded_release(&b->lb[i]);
     free(b->lb);
+    free(b->bl);
     clear_result(b);
     free(b->strs);
     free(b->mv);
@@ -505,6 +515,7 @@ int kz_bank_create(kz_banks *b, const char *actor, const char *name, int type, i
         goto out;
     if ((rc = kz_store_commit(b->s)) != 0)
         fail(b, rc, "%s", kz_store_errmsg(b->s));
+    b->bl_ok = 0;
     return rc;
 out:
     kz_store_rollback(b->s);
@@ -711,7 +722,9 @@ out:
     return rc ? fail(b, rc, "%s", kz_strerror(rc)) : 0;
 }
 
-int kz_bank_list(kz_banks *b, kz_bank_info **out, size_t *n)
+/* The banks by name; entries: their count (counts: a scan of each bank),
+ * or else 1 when the bank has any (an index lookup). */
+static int list_banks(kz_banks *b, int counts, kz_bank_info **out, size_t *n)
 {
     kz_dbres *r = NULL;
     kz_bank_info *v = NULL;
@@ -719,10 +732,13 @@ int kz_bank_list(kz_banks *b, kz_bank_info **out, size_t *n)
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = kz_db_query(b->db, "SELECT b.id, b.name, b.signal_type, b.threshold, b.kind, "
-                                 "b.created_at, (SELECT COUNT(*) FROM bank_entries e "
-                                 "WHERE e.bank_id = b.id) FROM banks b ORDER BY b.name",
-                          NULL, 0, &r)) != 0)
+    if ((rc = kz_db_query(b->db, counts ? "SELECT b.id, b.name, b.signal_type, b.threshold, "
+                                 "b.kind, b.created_at, (SELECT COUNT(*) FROM bank_entries e "
+                                 "WHERE e.bank_id = b.id) FROM banks b ORDER BY b.name"
+                                 : "SELECT b.id, b.name, b.signal_type, b.threshold, b.kind, "
+                                 "b.created_at, CASE WHEN EXISTS (SELECT 1 FROM bank_entries e "
+                                 "WHERE e.bank_id = b.id) THEN 1 ELSE 0 END FROM banks b "
+                                 "ORDER BY b.name", NULL, 0, &r)) != 0)
         return fail(b, rc, "reading banks");
     while ((rc = kz_dbres_next(r)) == 1) {
         if ((rc = KZ_GROW(v, cap, cnt + 1)) != 0)
@@ -753,7 +769,36 @@ int kz_bank_list(kz_banks *b, kz_bank_info **out, size_t *n)
     return 0;
 }
 
+int kz_bank_list(kz_banks *b, kz_bank_info **out, size_t *n)
+{
+    return list_banks(b, 1, out, n);
+}
+
 /* ---- matching ------------------------------------------------------------ */
+
+/* The bank list, read once until this handle changes a bank. */
+static int banks_cached(kz_banks *b)
+{
+    if (b->bl_ok)
+        return 0;
+    free(b->bl);
+    b->bl = NULL;
+    b->nbl = 0;
+    int rc = list_banks(b, 0, &b->bl, &b->nbl);
+    b->bl_ok = rc == 0;
+    return rc;
+}
+
+int kz_bank_any_block(kz_banks *b, int type)
+{
+    int rc = banks_cached(b);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < b->nbl; i++)
+        if (b->bl[i].type == type && !b->bl[i].allow && b->bl[i].entries > 0)
+            return 1;
+    return 0;
+}
 
 static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
 {
@@ -775,12 +820,13 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
         goto out;
     }
     kz_dbval p[] = { kz_dbint(bi->id) };
-    if ((rc = kz_db_query(b->db, "SELECT id, signal, tags FROM bank_entries WHERE bank_id = $1 "
-                                 "ORDER BY id", p, 1, &r)) != 0)
+    if ((rc = kz_db_query(b->db, "SELECT id, signal, tags, origin FROM bank_entries "
+                                 "WHERE bank_id = $1 ORDER BY id", p, 1, &r)) != 0)
         goto out;
     while ((rc = kz_dbres_next(r)) == 1) {
-        size_t sn = 0, tn = 0, cap = l.cap;
+        size_t sn = 0, tn = 0, on = 0, cap = l.cap;
         const char *sig = kz_dbres_text(r, 1, &sn), *tags = kz_dbres_text(r, 2, &tn);
+        const char *orig = kz_dbres_text(r, 3, &on);
         char norm[KZ_BANK_SIGMAX + 1];
         if (!sig || kz_bank_signal_norm(l.type, sig, sn, norm))
             continue;                           /* cannot happen: validated on the way in */
@@ -792,15 +838,22 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
             if (s) l.sig = s;
             char **t = kz_realloc(l.tags, nc * sizeof *t);
             if (t) l.tags = t;
+            char **o = kz_realloc(l.orig, nc * sizeof *o);
+            if (o) l.orig = o;
             uint64_t *h = kz_realloc(l.sh, nc * sizeof *h);
             if (h) l.sh = h;
-            if (!e || !s || !t || !h) {
+            if (!e || !s || !t || !o || !h) {
                 rc = KZ_ENOMEM;
                 break;
             }
             l.cap = nc;
         }
         if (!(l.tags[l.n] = kz_strndup(tags ? tags : "", tn))) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+        if (!(l.orig[l.n] = kz_strndup(orig ? orig : "", on))) {
+            free(l.tags[l.n]);
             rc = KZ_ENOMEM;
             break;
         }
@@ -811,6 +864,7 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
             kz_pdq_hash h;
             if (kz_pdq_from_hex(norm, 64, &h) || (rc = kz_pdqindex_add(l.ix, &h, l.n)) != 0) {
                 free(l.tags[l.n]);
+                free(l.orig[l.n]);
                 rc = rc ? rc : KZ_EINTERNAL;
                 break;
             }
@@ -849,13 +903,15 @@ static char *keep(kz_banks *b, const char *s, size_t n)
 }
 
 static int add_match(kz_banks *b, const char *bank, const char *sig, const char *tags,
-                     size_t tags_len, int64_t eid, int dist, int allow)
+                     size_t tags_len, const char *origin, size_t origin_len, int64_t eid,
+                     int dist, int allow)
 {
     if (KZ_GROW(b->mv, b->mcap, b->mn + 1))
         return KZ_ENOMEM;
     kz_bank_hit *m = &b->mv[b->mn];
     if (!(m->bank = keep(b, bank, strlen(bank))) || !(m->signal = keep(b, sig, strlen(sig))) ||
-        !(m->tags = keep(b, tags ? tags : "", tags ? tags_len : 0)))
+        !(m->tags = keep(b, tags ? tags : "", tags ? tags_len : 0)) ||
+        !(m->origin = keep(b, origin ? origin : "", origin ? origin_len : 0)))
         return KZ_ENOMEM;
     m->entry_id = eid;
     m->distance = dist;
@@ -877,19 +933,21 @@ static int cmp_match(const void *x, const void *y)
     return a->entry_id < c->entry_id ? -1 : a->entry_id > c->entry_id;
 }
 
+/* Exact types: one indexed lookup per signal (UNIQUE (bank_id, signal)). */
 static int match_exact(kz_banks *b, const kz_bank_info *bi, char q[][KZ_BANK_SIGMAX + 1], int nq)
 {
     for (int i = 0; i < nq; i++) {
         kz_dbres *r = NULL;
         kz_dbval p[] = { kz_dbint(bi->id), kz_dbstr(q[i]) };
-        int rc = kz_db_query(b->db, "SELECT id, tags FROM bank_entries WHERE bank_id = $1 AND "
-                                    "signal = $2", p, 2, &r);
+        int rc = kz_db_query(b->db, "SELECT id, tags, origin FROM bank_entries WHERE bank_id = $1 "
+                                    "AND signal = $2", p, 2, &r);
         if (rc)
             return fail(b, rc, "matching");
         while ((rc = kz_dbres_next(r)) == 1) {
-            size_t tn = 0;
-            const char *tags = kz_dbres_text(r, 1, &tn);
-            if ((rc = add_match(b, bi->name, q[i], tags, tn, kz_dbres_int(r, 0), 0, bi->allow)))
+            size_t tn = 0, on = 0;
+            const char *tags = kz_dbres_text(r, 1, &tn), *orig = kz_dbres_text(r, 2, &on);
+            if ((rc = add_match(b, bi->name, q[i], tags, tn, orig, on, kz_dbres_int(r, 0), 0,
+                                bi->allow)))
                 break;
         }
         kz_dbres_done(r);
@@ -911,7 +969,8 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
             for (size_t i = 0; i < hits.n && !rc; i++) {
                 size_t k = (size_t)hits.v[i].id;
                 rc = add_match(b, l->name, l->sig + k * (KZ_BANK_SIGMAX + 1), l->tags[k],
-                               strlen(l->tags[k]), l->eid[k], hits.v[i].distance, l->allow);
+                               strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
+                               hits.v[i].distance, l->allow);
             }
         kz_pdqindex_hits_release(&hits);
     } else {
@@ -927,7 +986,8 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
             }
             if (best <= l->threshold)
                 rc = add_match(b, l->name, l->sig + k * (KZ_BANK_SIGMAX + 1), l->tags[k],
-                               strlen(l->tags[k]), l->eid[k], best, l->allow);
+                               strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
+                               best, l->allow);
         }
     }
     return rc ? fail(b, rc, "matching: %s", kz_strerror(rc)) : 0;
@@ -936,8 +996,6 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
 int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_bank_result **res)
 {
     char norm[KZ_PDQINDEX_MAXQ][KZ_BANK_SIGMAX + 1];
-    kz_bank_info *banks = NULL;
-    size_t nb = 0;
     int rc;
     *res = NULL;
     clear_result(b);
@@ -947,20 +1005,20 @@ int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_
         if (!q[i] || kz_bank_signal_norm(type, q[i], strlen(q[i]), norm[i]))
             return fail(b, KZ_EINVAL, "'%s' is not a %s signal", q[i] ? q[i] : "",
                         kz_bank_type_name(type));
-    if ((rc = kz_bank_list(b, &banks, &nb)) != 0)
+    if ((rc = banks_cached(b)) != 0)
         return rc;
-    for (size_t i = 0; i < nb && !rc; i++) {
-        if (banks[i].type != type)
+    for (size_t i = 0; i < b->nbl && !rc; i++) {
+        const kz_bank_info *bi = &b->bl[i];
+        if (bi->type != type || !bi->entries)
             continue;
         if (type == KZ_BANK_SHA256 || type == KZ_BANK_MD5) {
-            rc = match_exact(b, &banks[i], norm, nq);
+            rc = match_exact(b, bi, norm, nq);
         } else {
             loaded *l = NULL;
-            if ((rc = load_bank(b, &banks[i], &l)) == 0)
+            if ((rc = load_bank(b, bi, &l)) == 0)
                 rc = match_loaded(b, l, norm, nq);
         }
     }
-    free(banks);
     if (rc)
         return rc;
     if (b->mn)
@@ -973,4 +1031,118 @@ int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_
     b->res.suppressed = b->res.nblock < b->res.n;
     *res = &b->res;
     return 0;
+}
+
+/* ---- decisions: images banked, reversals taken out ------------------------- */
+
+int kz_bank_add_media_tx(kz_banks *b, const char *actor, int64_t item_id, const char *category,
+                         const char *origin, size_t *added)
+{
+    static const struct { const char *col, *suffix; int type; } sig[] = {
+        { "pdq", "-pdq", KZ_BANK_PDQ },
+        { "sha256", "-sha256", KZ_BANK_SHA256 },
+        { "md5", "-md5", KZ_BANK_MD5 },
+    };
+    char (*v)[3][KZ_BANK_SIGMAX + 1] = NULL;
+    size_t n = 0, cap = 0;
+    kz_dbres *r = NULL;
+    char name[KZ_BANK_NAME_MAX + 16];
+    int rc;
+    *added = 0;
+    kz_dbval p[] = { kz_dbint(item_id) };
+    if ((rc = kz_db_query(b->db, "SELECT pdq, sha256, md5 FROM item_media WHERE item_id = $1 "
+                                 "ORDER BY id", p, 1, &r)) != 0)
+        return fail(b, rc, "reading the item's images");
+    while ((rc = kz_dbres_next(r)) == 1) {
+        if ((rc = KZ_GROW(v, cap, n + 1)) != 0)
+            break;
+        for (int k = 0; k < 3; k++) {
+            size_t len = 0;
+            const char *s = kz_dbres_text(r, k, &len);
+            snprintf(v[n][k], sizeof v[n][k], "%.*s", (int)(s && len <= KZ_BANK_SIGMAX ? len : 0),
+                     s ? s : "");
+        }
+        n++;
+    }
+    kz_dbres_done(r);
+    if (rc < 0) {
+        free(v);
+        return rc == KZ_ENOMEM ? fail(b, rc, "%s", kz_strerror(rc))
+                               : fail(b, rc, "reading the item's images");
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        for (int k = 0; k < 3 && !rc; k++) {
+            int one = 0;
+            if (!v[i][k][0])
+                continue;                       /* no PDQ: the image did not decode */
+            snprintf(name, sizeof name, "%s%s", category, sig[k].suffix);
+            rc = kz_bank_add_tx(b, actor, name, sig[k].type, v[i][k], category, origin, &one);
+            *added += (size_t)one;
+        }
+    free(v);
+    return rc;
+}
+
+int kz_bank_remove_decision_tx(kz_banks *b, const char *actor, int64_t decision, size_t *removed)
+{
+    char origin[32];
+    kz_dbres *r = NULL;
+    int64_t *eid = NULL, *bid = NULL;
+    char (*sig)[KZ_BANK_SIGMAX + 1] = NULL, (*bname)[KZ_BANK_NAME_MAX + 1] = NULL;
+    size_t n = 0, cap = 0, cap2 = 0, cap3 = 0, cap4 = 0;
+    int rc;
+    *removed = 0;
+    snprintf(origin, sizeof origin, "decision:%lld", (long long)decision);
+    kz_dbval p[] = { kz_dbstr(origin) };
+    if ((rc = kz_db_query(b->db, "SELECT e.id, e.bank_id, e.signal, b.name FROM bank_entries e "
+                                 "JOIN banks b ON b.id = e.bank_id WHERE e.origin = $1 "
+                                 "ORDER BY e.id", p, 1, &r)) != 0)
+        return fail(b, rc, "reading the decision's bank entries");
+    while ((rc = kz_dbres_next(r)) == 1) {
+        if ((rc = KZ_GROW(eid, cap, n + 1)) || (rc = KZ_GROW(bid, cap2, n + 1)) ||
+            (rc = KZ_GROW(sig, cap3, n + 1)) || (rc = KZ_GROW(bname, cap4, n + 1)))
+            break;
+        const char *s;
+        size_t len = 0;
+        eid[n] = kz_dbres_int(r, 0);
+        bid[n] = kz_dbres_int(r, 1);
+        s = kz_dbres_text(r, 2, &len);
+        snprintf(sig[n], sizeof sig[n], "%.*s", (int)(len <= KZ_BANK_SIGMAX ? len : 0), s ? s : "");
+        s = kz_dbres_text(r, 3, &len);
+        snprintf(bname[n], sizeof bname[n], "%.*s", (int)(len <= KZ_BANK_NAME_MAX ? len : 0),
+                 s ? s : "");
+        n++;
+    }
+    kz_dbres_done(r);
+    if (rc < 0) {
+        rc = rc == KZ_ENOMEM ? fail(b, rc, "%s", kz_strerror(rc))
+                             : fail(b, rc, "reading the decision's bank entries");
+        goto out;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        kz_dbval d[] = { kz_dbint(eid[i]) };
+        kz_buf j;
+        if ((rc = kz_db_query(b->db, "DELETE FROM bank_entries WHERE id = $1", d, 1, NULL)) != 0) {
+            fail(b, rc, "taking the entry out of the bank");
+            break;
+        }
+        kz_buf_init(&j, KZ_BUF_NOLIMIT);
+        if ((rc = kz_buf_addc(&j, '{')) || (rc = json_kv(&j, "bank", bname[i], 0)) ||
+            (rc = json_kv(&j, "signal", sig[i], 0)) || (rc = json_kv(&j, "origin", origin, 1)) ||
+            (rc = kz_buf_addc(&j, '}')))
+            fail(b, rc, "%s", kz_strerror(rc));
+        else if ((rc = kz_store_audit(b->s, actor, "bank.remove", "bank_entry", eid[i], j.p,
+                                      "{\"reason\":\"decision reversed\"}")) != 0)
+            fail(b, rc, "%s", kz_store_errmsg(b->s));
+        kz_buf_release(&j);
+        if (!rc)
+            (*removed)++;
+        unload(b, bid[i]);
+    }
+out:
+    free(eid);
+    free(bid);
+    free(sig);
+    free(bname);
+    return rc;
 }

@@ -21,11 +21,16 @@
  * analyst, supervisor or admin; that is checked inside the transaction of
  * every change (KZ_EPERM otherwise).  The caller logs the person in
  * (cli/cmd_users.c kz_cli_act); this module only gets the name.  Every
- * change is audited (bank.create, bank.add, bank.import).
+ * change is audited (bank.create, bank.add, bank.import, and bank.remove
+ * when a decision is reversed).
  *
- * Matching: PDQ banks are loaded on first use into a kz_pdqindex (exact
- * Hamming-radius search), simhash banks into an array scanned with
- * popcount, and exact types are looked up through the table's index.
+ * Matching: the list of banks is read once per handle (and again after
+ * this handle changed a bank); PDQ banks are loaded on first use into a
+ * kz_pdqindex (exact Hamming-radius search), simhash banks into an array
+ * scanned with popcount, and exact types are looked up through the
+ * table's index.  So a kz_banks kept for a run (kuzet ingest) sees the
+ * banks as they were when it first matched; changes made elsewhere show
+ * in the next handle.
  *
  * A kz_banks borrows its store (close the kz_banks first) and is not
  * thread-safe.
@@ -161,9 +166,10 @@ int kz_bank_list(kz_banks *b, kz_bank_info **out, size_t *n);
 /* ---- matching ------------------------------------------------------------ */
 
 typedef struct kz_bank_hit {
-    const char *bank;               /* lent until the next kz_bank_hit */
+    const char *bank;               /* lent until the next kz_bank_match */
     const char *signal;
     const char *tags;
+    const char *origin;             /* the entry's: "import" or "decision:<id>" */
     int64_t     entry_id;
     int         distance;
     int         allow;              /* 1: an allow-bank entry */
@@ -185,5 +191,27 @@ typedef struct kz_bank_result {
  * KZ_EINVAL (a bad signal), KZ_ENOMEM, storage errors.
  */
 int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_bank_result **res);
+
+/* 1 when a block bank of type has entries (as the handle's cached list of
+ * banks says), 0 when none: a caller can skip hashing.  <0: storage error. */
+int kz_bank_any_block(kz_banks *b, int type);
+
+/* ---- decisions ------------------------------------------------------------ */
+
+/* What a decision on an item with images does besides banking its text:
+ * each image of item_id (store/media.h) has its PDQ, SHA-256 and MD5 added
+ * to the block banks <category>-pdq, -sha256 and -md5 (kz_bank_add_tx:
+ * created when missing, tags = category, audited), inside the caller's
+ * transaction.  *added: entries new to their bank.  Storage errors. */
+int kz_bank_add_media_tx(kz_banks *b, const char *actor, int64_t item_id, const char *category,
+                         const char *origin, size_t *added);
+
+/* A decision reversed on appeal: every entry whose origin is
+ * "decision:<decision>" is deleted, each with an audit entry bank.remove
+ * (before: bank, signal, origin), inside the caller's transaction.  An
+ * entry that another decision would also have added is removed too (a
+ * bank holds a signal once, with the first origin).  *removed: how many.
+ * Storage errors. */
+int kz_bank_remove_decision_tx(kz_banks *b, const char *actor, int64_t decision, size_t *removed);
 
 #endif

@@ -175,6 +175,75 @@ const kz_migration kz_migrations[] = {
       "  added_at TEXT NOT NULL,"
       "  UNIQUE (bank_id, signal));"
       "CREATE INDEX bank_entries_by_signal ON bank_entries(signal);" },
+    /* migration 5 - the crawl frontier (src/store/frontier.c, docs/crawl.md):
+     * named sources, their origins, and every URL each has queued or fetched */
+    { 5, "crawl frontier: sources, origins, URLs queued and done",
+      "CREATE TABLE crawl_sources ("
+      "  id {ID},"
+      "  name TEXT NOT NULL UNIQUE,"
+      "  created_at TEXT NOT NULL,"
+      "  last_run_at TEXT,"
+      "  recrawl_secs BIGINT,"
+      "  depth INTEGER,"
+      "  same_host INTEGER,"
+      "  include_re TEXT,"
+      "  exclude_re TEXT);"
+      "CREATE TABLE crawl_origins ("
+      "  id {ID},"
+      "  source_id BIGINT NOT NULL REFERENCES crawl_sources(id),"
+      "  origin TEXT NOT NULL,"
+      "  UNIQUE (source_id, origin));"
+      "CREATE TABLE crawl_urls ("
+      "  id {ID},"
+      "  source_id BIGINT NOT NULL REFERENCES crawl_sources(id),"
+      "  origin_id BIGINT REFERENCES crawl_origins(id),"
+      "  ukey TEXT NOT NULL,"
+      "  url TEXT NOT NULL,"
+      "  kind INTEGER NOT NULL DEFAULT 0,"
+      "  depth INTEGER NOT NULL,"
+      "  seed INTEGER NOT NULL,"
+      "  is_seed INTEGER NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('queued','done')),"
+      "  queued_at TEXT NOT NULL,"
+      "  fetched_at TEXT,"
+      "  outcome TEXT,"
+      "  status INTEGER,"
+      "  content_sha256 TEXT,"
+      "  fetches INTEGER NOT NULL DEFAULT 0,"
+      "  UNIQUE (source_id, ukey));"
+      "CREATE INDEX crawl_urls_queue ON crawl_urls(origin_id, state, id);"
+      "CREATE INDEX crawl_urls_content ON crawl_urls(source_id, content_sha256);" },
+    /* migration 6 - removal verification (src/act/verify.c, docs/verify.md):
+     * every re-fetch of a decided item, and the item's gone/returned times */
+    { 6, "removal verification: item checks (status, outcome, why), items gone_at/returned_at",
+      "CREATE TABLE item_checks ("
+      "  id {ID},"
+      "  item_id BIGINT NOT NULL REFERENCES items(id),"
+      "  checked_at TEXT NOT NULL,"
+      "  url TEXT NOT NULL,"
+      "  http_status INTEGER,"
+      "  outcome TEXT NOT NULL CHECK (outcome IN ('present','gone','error')),"
+      "  why TEXT NOT NULL,"
+      "  detail TEXT);"
+      "CREATE INDEX item_checks_by_item ON item_checks(item_id, checked_at);"
+      "ALTER TABLE items ADD COLUMN checked_at TEXT;"
+      "ALTER TABLE items ADD COLUMN gone_at TEXT;"
+      "ALTER TABLE items ADD COLUMN returned_at TEXT;" },
+    /* migration 7 - the images of an item (src/store/media.c, docs/banks.md):
+     * their hashes, which a decision banks; and bank entries by origin, for
+     * taking a reversed decision's entries out */
+    { 7, "item images (SHA-256, MD5, PDQ) and bank entries by origin",
+      "CREATE TABLE item_media ("
+      "  id {ID},"
+      "  item_id BIGINT NOT NULL REFERENCES items(id),"
+      "  ref TEXT NOT NULL,"
+      "  sha256 TEXT NOT NULL,"
+      "  md5 TEXT NOT NULL,"
+      "  pdq TEXT,"
+      "  pdq_quality INTEGER,"
+      "  added_at TEXT NOT NULL,"
+      "  UNIQUE (item_id, sha256));"
+      "CREATE INDEX bank_entries_by_origin ON bank_entries(origin);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

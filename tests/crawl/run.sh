@@ -2,10 +2,15 @@
 # tests/crawl/run.sh KUZET - the crawl end to end, on loopback only.
 #
 # Generates a fixture site (index, 30 pages, a folder robots.txt forbids,
-# a page that breaks a rule, a redirect, a missing link, a text file),
+# a page that breaks a rule, a redirect, a missing link, a text file, pages
+# in windows-1251, KOI8-R and UTF-16 that break the rule - charset in the
+# header for some, only in <meta> for others -, HTML served as text/plain,
+# images, an RSS and an Atom feed whose items link to pages),
 # serves it with nginx on a free port, builds and starts tests/crawl/hostile.c
-# on another, and runs three crawls, printing a section for each:
+# on another, and runs four crawls, printing a section for each:
 #   == site      the fixture site (--allow-private), then `cases list --json`
+#   == served    the User-Agent and Accept-Encoding nginx logged for it
+#   == feeds     the two feeds as seeds: their items' pages are crawled
 #   == hostile   the hostile server, its address allowed with --allow-addr
 #                only, so the redirects to other private addresses are refused
 #   == guard     the site again without --allow-private: the seed is refused
@@ -24,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cc -O1 -o "$d/hostile" "$here/hostile.c" || { echo "cannot build hostile.c"; exit 1; }
+cc -O1 -o "$d/hostile" "$here/hostile.c" -lz || { echo "cannot build hostile.c"; exit 1; }
 NPORT=$("$d/hostile" --free-port)
 HPORT=$("$d/hostile" --free-port)
 while [ "$HPORT" = "$NPORT" ]; do HPORT=$("$d/hostile" --free-port); done
@@ -33,13 +38,19 @@ while [ "$HPORT" = "$NPORT" ]; do HPORT=$("$d/hostile" --free-port); done
 w="$d/www"
 mkdir -p "$w/private" "$w/deep"
 {
-    echo '<!doctype html><html lang="ru"><title>Fixture</title><body><h1>Index</h1><ul>'
+    echo '<!doctype html><html lang="ru"><title>Fixture</title>'
+    echo '<link rel="alternate" type="application/rss+xml" href="/feed.rss"><body><h1>Index</h1><ul>'
     i=1; while [ $i -le 30 ]; do echo "<li><a href=\"p$i.html\">page $i</a>"; i=$((i+1)); done
     echo '<li><a href="/private/secret.html">secret</a>'
     echo '<li><a href="old.html">moved</a> <a href="missing.html">gone</a>'
     echo '<li><a href="notes.txt">notes</a> <a href="mailto:x@example.org">mail</a>'
     echo '<li><a href="http://example.org/offsite.html">elsewhere</a>'
     echo '<li><a href="p1.html#top">again</a> <a rel="nofollow" href="deep/nofollow.html">nf</a>'
+    echo '<li><a href="cs/h1251/page.html">1251 (header)</a> <a href="cs/hkoi8/page.html">koi8 (header)</a>'
+    echo '<li><a href="meta-1251.html">1251 (meta)</a> <a href="meta-koi8.html">koi8 (meta)</a>'
+    echo '<li><a href="utf16.html">utf-16</a> <a href="page.txt">html as text</a> <a href="atom.xml">atom</a>'
+    echo '<li><img src="photo.jpg"> <img src="photo.png"> <img srcset="photo.webp 1x"> <img src="photo.gif">'
+    echo '<li><img src="photo.png" alt="again"> <img src="fake.png">'
     echo '</ul></body></html>'
 } > "$w/index.html"
 i=1
@@ -52,6 +63,37 @@ done
 printf '<!doctype html><title>Bad</title><p>Кто хочет взорвать школу, пиши.\n<a href="index.html">home</a>\n' > "$w/p7.html"
 printf '<!doctype html><p>secret page, never fetched</p>\n' > "$w/private/secret.html"
 printf 'plain notes, not html\n' > "$w/notes.txt"
+# the rule's phrase in other charsets
+mkdir -p "$w/cs/h1251" "$w/cs/hkoi8" "$w/news"
+phrase='Кто хочет взорвать школу, пиши.'
+printf '<!doctype html><title>1251</title><p>%s\n' "$phrase" | iconv -f UTF-8 -t WINDOWS-1251 > "$w/cs/h1251/page.html"
+printf '<!doctype html><title>koi8</title><p>%s\n' "$phrase" | iconv -f UTF-8 -t KOI8-R > "$w/cs/hkoi8/page.html"
+printf '<!doctype html><html><head><meta charset="windows-1251"><title>m</title></head><p>%s\n' "$phrase" \
+    | iconv -f UTF-8 -t WINDOWS-1251 > "$w/meta-1251.html"
+printf '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head><p>%s\n' "$phrase" \
+    | iconv -f UTF-8 -t KOI8-R > "$w/meta-koi8.html"
+printf '<!doctype html><title>u16</title><p>%s\n' "$phrase" | iconv -f UTF-8 -t UTF-16 > "$w/utf16.html"
+printf '<!doctype html><title>as text</title><p>HTML that nginx serves as text/plain.\n' > "$w/page.txt"
+printf 'not really an image\n' > "$w/fake.png"
+for f in photo.jpg photo.png photo.webp photo.gif; do cp "$here/../data/images/$f" "$w/$f"; done
+printf '<!doctype html><title>News 1</title><p>Bread prices are stable.\n' > "$w/news/1.html"
+printf '<!doctype html><title>News 2</title><p>%s\n' "$phrase" > "$w/news/2.html"
+printf '<!doctype html><title>News 3</title><p>Weather: rain.\n' > "$w/news/3.html"
+cat > "$w/feed.rss" <<F
+<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Fixture news</title><link>http://127.0.0.1:$NPORT/</link>
+<item><title>One</title><link>/news/1.html</link><description>&lt;p&gt;About &lt;b&gt;bread&lt;/b&gt;</description></item>
+<item><title>Two</title><link>http://127.0.0.1:$NPORT/news/2.html</link><description>A story</description></item>
+</channel></rss>
+F
+cat > "$w/atom.xml" <<F
+<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://127.0.0.1:$NPORT/news/"><title>Fixture atom</title>
+<entry><title>Three</title><link href="3.html"/><summary type="html">&lt;p&gt;rain&lt;/p&gt;</summary></entry>
+<entry><title>Two again</title><link rel="alternate" href="2.html"/></entry>
+<entry><title>Elsewhere</title><link href="http://example.org/x.html"/></entry>
+</feed>
+F
 printf 'User-agent: *\nDisallow: /private/\n' > "$w/robots.txt"
 cat > "$d/rules.yaml" <<'R'
 categories:
@@ -70,7 +112,8 @@ pid $d/nginx/nginx.pid;
 error_log $d/nginx/logs/error.log;
 events { worker_connections 64; }
 http {
-    access_log off;
+    log_format ua '\$http_user_agent|\$http_accept_encoding';
+    access_log $d/nginx/logs/ua.log ua;
     client_body_temp_path $d/nginx/tmp/body;
     proxy_temp_path $d/nginx/tmp/proxy;
     fastcgi_temp_path $d/nginx/tmp/fastcgi;
@@ -83,12 +126,14 @@ http {
         listen 127.0.0.1:$NPORT;
         root $w;
         location = /old.html { return 301 /p2.html; }
+        location /cs/h1251/ { charset windows-1251; }
+        location /cs/hkoi8/ { charset koi8-r; }
     }
 }
 N
 nginx -p "$d/nginx" -e "$d/nginx/logs/error.log" -c "$d/nginx/nginx.conf" &
 npid=$!
-"$d/hostile" "$HPORT" &
+"$d/hostile" "$HPORT" "$here/../data/images/photo.jpg" &
 hpid=$!
 # wait until both answer (up to 5 s)
 n=0
@@ -108,7 +153,16 @@ cat "$d/err"
 echo "== cases"
 "$KUZET" cases list --json
 echo "== served"
-# what nginx saw is not logged (access_log off); the crawl's own count is checked
+# the User-Agent and Accept-Encoding nginx saw (one line per distinct pair)
+grep -v '^curl/' "$d/nginx/logs/ua.log" | sort -u      # (not the readiness probe above)
+
+printf 'http://127.0.0.1:%s/feed.rss\nhttp://127.0.0.1:%s/atom.xml\n' "$NPORT" "$NPORT" > "$d/seeds3"
+# a database of its own: the site crawl already saw the feeds' content
+KUZET_DB="sqlite:$d/feeds.db" "$KUZET" db init > /dev/null || exit 1
+KUZET_DB="sqlite:$d/feeds.db" "$KUZET" crawl --seeds "$d/seeds3" --rules "$d/rules.yaml" --depth 1 \
+    --delay 0 --allow-private > "$d/out" 2> "$d/err"
+echo "== feeds rc=$?"
+cat "$d/err"
 
 echo "http://127.0.0.1:$HPORT/" > "$d/seeds2"
 "$KUZET" crawl --seeds "$d/seeds2" --rules "$d/rules.yaml" --depth 1 --delay 0 \

@@ -1,0 +1,350 @@
+/*
+ * ingest/links.c - a one-pass HTML tokenizer that reports link attributes.
+ *
+ * It follows the states of the HTML tokenizer (WHATWG 13.2.5) only as far
+ * as finding tags and their attributes needs: data, tag open, end tag
+ * open, tag name, attribute name/value (quoted and unquoted), comment,
+ * bogus comment, and the raw-text/RCDATA elements whose content is not
+ * markup.  There is no tree and no recursion: the cost is one pass over
+ * the bytes (memchr to the next '<'), about 40x less than a gumbo parse.
+ */
+#include "ingest/links.h"
+#include <strings.h>
+
+enum { A_HREF, A_SRC, A_SRCSET, A_REL, A_TYPE, NATTR };
+static const char *const attr_names[NATTR] = { "href", "src", "srcset", "rel", "type" };
+
+struct tag {
+    const char *v[NATTR];
+    size_t      vl[NATTR];
+    int         set[NATTR];
+};
+
+static int ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static int alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static int alnum(unsigned char c)
+{
+    return alpha(c) || (c >= '0' && c <= '9');
+}
+
+static int name_eq(const char *s, size_t n, const char *name)
+{
+    return strlen(name) == n && !strncasecmp(s, name, n);
+}
+
+/* Read the attributes from h[*i] to the end of the tag; *i is left after
+ * the '>' (or at n).  Returns 0 at the end of input inside the tag. */
+static int attributes(const char *h, size_t n, size_t *i, struct tag *t)
+{
+    size_t j = *i;
+    for (;;) {
+        while (j < n && (ws((unsigned char)h[j]) || h[j] == '/'))
+            j++;
+        if (j >= n)
+            return *i = n, 0;
+        if (h[j] == '>') {
+            *i = j + 1;
+            return 1;
+        }
+        size_t ns = j++;
+        while (j < n && !ws((unsigned char)h[j]) && h[j] != '/' && h[j] != '>' && h[j] != '=')
+            j++;
+        size_t nl = j - ns;
+        while (j < n && ws((unsigned char)h[j]))
+            j++;
+        const char *v = "";
+        size_t vl = 0;
+        if (j < n && h[j] == '=') {
+            j++;
+            while (j < n && ws((unsigned char)h[j]))
+                j++;
+            if (j < n && (h[j] == '"' || h[j] == '\'')) {
+                const char *e = memchr(h + j + 1, h[j], n - j - 1);
+                if (!e)
+                    return *i = n, 0;
+                v = h + j + 1;
+                vl = (size_t)(e - v);
+                j = (size_t)(e - h) + 1;
+            } else {
+                size_t vs = j;
+                while (j < n && !ws((unsigned char)h[j]) && h[j] != '>')
+                    j++;
+                v = h + vs;
+                vl = j - vs;
+            }
+        }
+        if (t)
+            for (int a = 0; a < NATTR; a++)
+                if (!t->set[a] && name_eq(h + ns, nl, attr_names[a])) {
+                    t->set[a] = 1;
+                    t->v[a] = v;
+                    t->vl[a] = vl;
+                }
+    }
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        cp = 0xFFFD;
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decode the character references of an attribute value into out (room
+ * for 3n + 1 bytes: a reference never decodes longer than it is written,
+ * a NUL becomes U+FFFD, 3 bytes for 1, as the HTML tokenizer says). */
+static size_t decode(const char *s, size_t n, char *out)
+{
+    static const struct { const char *name; const char *utf8; } named[] = {
+        { "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" },
+        { "nbsp", "\xC2\xA0" },
+    };
+    size_t o = 0, i = 0;
+    while (i < n) {
+        if (s[i] == '\0') {
+            o += put_utf8(out + o, 0);
+            i++;
+            continue;
+        }
+        if (s[i] != '&') {
+            out[o++] = s[i++];
+            continue;
+        }
+        size_t j = i + 1;
+        if (j < n && s[j] == '#') {
+            int hex = j + 1 < n && (s[j + 1] | 0x20) == 'x';
+            size_t k = j + 1 + hex, ds = k;
+            uint32_t cp = 0;
+            while (k < n && (hex ? ((s[k] >= '0' && s[k] <= '9') || ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'f'))
+                                 : (s[k] >= '0' && s[k] <= '9'))) {
+                unsigned d = s[k] <= '9' ? (unsigned)(s[k] - '0') : (unsigned)((s[k] | 0x20) - 'a' + 10);
+                if (cp <= 0x10FFFF)
+                    cp = cp * (hex ? 16 : 10) + d;
+                k++;
+            }
+            if (k == ds) {                      /* "&#" alone: as written */
+                out[o++] = s[i++];
+                continue;
+            }
+            if (k < n && s[k] == ';')
+                k++;
+            o += put_utf8(out + o, cp);
+            i = k;
+            continue;
+        }
+        size_t k = j;
+        while (k < n && alnum((unsigned char)s[k]) && k - j < 8)
+            k++;
+        int done = 0;
+        for (size_t e = 0; e < KZ_ARRAY_LEN(named) && !done; e++) {
+            size_t l = strlen(named[e].name);
+            if (k - j < l || memcmp(s + j, named[e].name, l))
+                continue;
+            size_t end = j + l;
+            if (end < n && s[end] == ';')
+                end++;
+            else if (end < n && (s[end] == '=' || alnum((unsigned char)s[end])))
+                continue;                       /* "&ampx", "&amp=": as written */
+            size_t ul = strlen(named[e].utf8);
+            memcpy(out + o, named[e].utf8, ul);
+            o += ul;
+            i = end;
+            done = 1;
+        }
+        if (!done)
+            out[o++] = s[i++];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int has_token(const char *s, size_t n, const char *word)
+{
+    size_t wl = strlen(word), i = 0;
+    while (i < n) {
+        while (i < n && ws((unsigned char)s[i]))
+            i++;
+        size_t b = i;
+        while (i < n && !ws((unsigned char)s[i]))
+            i++;
+        if (i - b == wl && !strncasecmp(s + b, word, wl))
+            return 1;
+    }
+    return 0;
+}
+
+static int is_feed_type(const char *s, size_t n)
+{
+    while (n && ws((unsigned char)*s))
+        s++, n--;
+    return (n >= 19 && !strncasecmp(s, "application/rss+xml", 19)) ||
+           (n >= 20 && !strncasecmp(s, "application/atom+xml", 20));
+}
+
+/* Report attribute a of t as kind (decoded; srcset: its first URL). */
+static int report(const struct tag *t, int a, int kind, kz_links_fn fn, void *arg)
+{
+    char buf[KZ_LINKS_MAX_VALUE * 3 + 8];
+    if (t->vl[a] > KZ_LINKS_MAX_VALUE)
+        return 0;
+    size_t l = decode(t->v[a], t->vl[a], buf);
+    if (l > KZ_LINKS_MAX_VALUE)                  /* NULs made it longer */
+        return 0;
+    const char *u = buf;
+    if (a == A_SRCSET) {
+        while (l && (ws((unsigned char)*u) || *u == ',')) {
+            u++;
+            l--;
+        }
+        size_t k = 0;
+        while (k < l && !ws((unsigned char)u[k]))
+            k++;
+        while (k && u[k - 1] == ',')
+            k--;
+        l = k;
+        buf[u - buf + (ptrdiff_t)l] = '\0';
+    }
+    return fn(arg, kind, u, l);
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ws((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* Where the raw text of element name (its content) ends: the offset of its
+ * end tag, or n. */
+static size_t raw_end(const char *h, size_t n, size_t i, const char *name)
+{
+    size_t l = strlen(name);
+    while (i < n) {
+        const char *p = memchr(h + i, '<', n - i);
+        if (!p)
+            return n;
+        size_t k = (size_t)(p - h);
+        if (k + 2 + l <= n && h[k + 1] == '/' && !strncasecmp(h + k + 2, name, l) &&
+            (k + 2 + l == n || ws((unsigned char)h[k + 2 + l]) || h[k + 2 + l] == '/' ||
+             h[k + 2 + l] == '>'))
+            return k;
+        i = k + 1;
+    }
+    return n;
+}
+
+int kz_links_scan(const char *h, size_t n, kz_links_fn fn, void *arg)
+{
+    static const char *const raw[] = { "script", "style", "textarea", "title", "xmp", "iframe",
+                                       "noembed", "noframes" };
+    size_t i = 0;
+    int base_seen = 0, rc = 0;
+    while (i < n && !rc) {
+        const char *p = memchr(h + i, '<', n - i);
+        if (!p || (size_t)(p - h) + 1 >= n)
+            break;
+        i = (size_t)(p - h);
+        unsigned char c = (unsigned char)h[i + 1];
+        if (c == '!' && i + 4 <= n && !memcmp(h + i, "<!--", 4)) {
+            size_t j = i + 4;
+            if (j < n && h[j] == '>') {              /* <!--> */
+                i = j + 1;
+                continue;
+            }
+            if (j + 1 < n && h[j] == '-' && h[j + 1] == '>') {   /* <!---> */
+                i = j + 2;
+                continue;
+            }
+            const char *e = memmem(h + j, n - j, "-->", 3);
+            if (!e)
+                break;
+            i = (size_t)(e - h) + 3;
+            continue;
+        }
+        if (c == '!' || c == '?' || (c == '/' && (i + 2 >= n || !alpha((unsigned char)h[i + 2])))) {
+            const char *e = memchr(h + i, '>', n - i);   /* bogus comment (or "</>") */
+            if (!e)
+                break;
+            i = (size_t)(e - h) + 1;
+            continue;
+        }
+        if (c == '/') {                              /* end tag: attributes skipped */
+            size_t j = i + 2;
+            while (j < n && !ws((unsigned char)h[j]) && h[j] != '/' && h[j] != '>')
+                j++;
+            if (!attributes(h, n, &j, NULL))
+                break;
+            i = j;
+            continue;
+        }
+        if (!alpha(c)) {                             /* a '<' in text */
+            i++;
+            continue;
+        }
+        size_t ns = i + 1, j = ns;
+        while (j < n && !ws((unsigned char)h[j]) && h[j] != '/' && h[j] != '>')
+            j++;
+        const char *name = h + ns;
+        size_t nl = j - ns;
+        struct tag t;
+        memset(&t, 0, sizeof t);
+        if (!attributes(h, n, &j, &t))
+            break;
+        i = j;
+        if (name_eq(name, nl, "a") || name_eq(name, nl, "area")) {
+            if (t.set[A_HREF] && !(t.set[A_REL] && has_token(t.v[A_REL], t.vl[A_REL], "nofollow")))
+                rc = report(&t, A_HREF, KZ_LINK_PAGE, fn, arg);
+        } else if (name_eq(name, nl, "img")) {
+            if (t.set[A_SRC] && !blank(t.v[A_SRC], t.vl[A_SRC]))
+                rc = report(&t, A_SRC, KZ_LINK_IMAGE, fn, arg);
+            else if (t.set[A_SRCSET] && !blank(t.v[A_SRCSET], t.vl[A_SRCSET]))
+                rc = report(&t, A_SRCSET, KZ_LINK_IMAGE, fn, arg);
+        } else if (name_eq(name, nl, "link")) {
+            if (t.set[A_HREF] && t.set[A_REL] && t.set[A_TYPE] &&
+                has_token(t.v[A_REL], t.vl[A_REL], "alternate") && is_feed_type(t.v[A_TYPE], t.vl[A_TYPE]))
+                rc = report(&t, A_HREF, KZ_LINK_FEED, fn, arg);
+        } else if (name_eq(name, nl, "base")) {
+            if (t.set[A_HREF] && !base_seen) {
+                base_seen = 1;
+                rc = report(&t, A_HREF, KZ_LINK_BASE, fn, arg);
+            }
+        } else if (name_eq(name, nl, "plaintext")) {
+            break;
+        } else {
+            for (size_t r = 0; r < KZ_ARRAY_LEN(raw); r++)
+                if (name_eq(name, nl, raw[r])) {
+                    i = raw_end(h, n, i, raw[r]);
+                    break;
+                }
+        }
+    }
+    return rc;
+}
