@@ -78,9 +78,9 @@ int kz_cli_bank_check(struct kz_store *st, kz_cli_sink *k, const struct kz_item_
 int kz_cli_store_image(struct kz_store *st, kz_cli_sink *k, const struct kz_crawl_event *ev,
                        int *in_tx, struct kz_ingest_out *out, char *why);
 
-/* Read the file path (stdin for "-") into *out (malloc'd, the caller
- * frees), refusing more than max bytes.  0, or KZ_EIO / KZ_ETOOBIG /
- * KZ_ENOMEM with why[0..whylen) saying why (cli/stored.c). */
+/* Read the file path (stdin for "-") into *out (malloc'd, NUL-terminated
+ * after *len bytes; the caller frees), refusing more than max bytes.  0, or
+ * KZ_EIO / KZ_ETOOBIG / KZ_ENOMEM with why[0..whylen) saying why. */
 int kz_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why,
                      size_t whylen);
 
@@ -88,8 +88,7 @@ int kz_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, c
  * *out; on a bad value prints why and returns -1. */
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);
 
-/* The whole file at path (at most max bytes) in a malloc'd buffer, its
- * length in *len; NULL (reported with the path) on failure. */
+/* kz_cli_read_file, a failure reported as "kuzet: PATH: why": NULL. */
 #define MAX_LIST_BYTES ((size_t)4 << 30)   /* a list file kuzet check/export read */
 char *kz_cli_slurp(const char *path, size_t max, size_t *len);
 

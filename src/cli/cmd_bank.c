@@ -63,55 +63,6 @@ static const char usage_text[] =
     "'QUERY: no match'.  Exit status: 0 no match, 1 a match (or an error),\n"
     "2 usage; import exits 1 when a row was bad (the good ones are kept).\n";
 
-/* Read a whole file (or stdin for "-") up to max bytes. */
-static int slurp(const char *path, size_t max, char **out, size_t *len)
-{
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-    kz_buf b;
-    char tmp[65536];
-    int rc = 0;
-    *out = NULL;
-    *len = 0;
-    if (fd < 0) {
-        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
-        return KZ_EIO;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        kz_cli_err("%s: is a directory", path);
-        if (fd > 0)
-            close(fd);
-        return KZ_EIO;
-    }
-    kz_buf_init(&b, max);
-    for (;;) {
-        ssize_t r = read(fd, tmp, sizeof tmp);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            kz_cli_err("%s: read error: %s", path, strerror(errno));
-            rc = KZ_EIO;
-            break;
-        }
-        if (r == 0)
-            break;
-        if ((rc = kz_buf_add(&b, tmp, (size_t)r)) != 0) {
-            kz_cli_err("%s: %s", path, rc == KZ_ETOOBIG ? "file too large" : kz_strerror(rc));
-            break;
-        }
-    }
-    if (fd > 0)
-        close(fd);
-    if (rc) {
-        kz_buf_release(&b);
-        return rc;
-    }
-    if (!b.p && kz_buf_addc(&b, '\0') == 0)
-        b.len = 0;
-    *out = b.p;
-    *len = b.len;
-    return b.p ? 0 : KZ_ENOMEM;
-}
 
 static void bad_row(void *ctx, unsigned line, const char *why)
 {
@@ -252,7 +203,7 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
     size_t n = 0, supp = 0;
     kz_image *im = NULL;
     int rc, matched = 0;
-    if (slurp(path, KZ_NORM_MAX, &data, &n))
+    if (!(data = kz_cli_slurp(path, KZ_NORM_MAX, &n)))
         return -1;
     kz_image_opts io = { .no_orient = 0, .min_side = 256, .jpeg_luma = 1 };
     if (kz_image_sniff(data, n) != KZ_IMAGE_UNKNOWN && kz_image_decode(data, n, &io, &im, why) == 0) {
@@ -440,7 +391,7 @@ int cmd_bank(int argc, char **argv)
         kz_cli_err("libsodium failed to initialise");
         goto out;
     }
-    if (!strcmp(sub, "import") && slurp(pos[1], BANK_FILE_MAX, &data, &n))
+    if (!strcmp(sub, "import") && !(data = kz_cli_slurp(pos[1], BANK_FILE_MAX, &n)))
         goto out;
     if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);

@@ -60,73 +60,6 @@ static const char usage_text[] =
     "'-' reads standard input.  A file that fails is reported on stderr and\n"
     "the others are still hashed; the exit status is then 1.\n";
 
-/* Read a whole file (or stdin for "-") up to max bytes into *out. */
-static int slurp(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
-{
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = KZ_EIO;
-    *out = NULL;
-    if (fd < 0) {
-        snprintf(why, whylen, "cannot open: %s", strerror(errno));
-        return KZ_EIO;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(why, whylen, "is a directory");
-        goto out;
-    }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
-        snprintf(why, whylen, "file over %zu bytes", max);
-        rc = KZ_ETOOBIG;
-        goto out;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > max) {
-                snprintf(why, whylen, "file over %zu bytes", max);
-                rc = KZ_ETOOBIG;
-                goto out;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            if (S_ISREG(st.st_mode) && cap == 0 && (uint64_t)st.st_size < max)
-                ncap = (size_t)st.st_size + 1;
-            uint8_t *nb = kz_realloc(buf, ncap);
-            if (!nb) {
-                snprintf(why, whylen, "%s", kz_strerror(KZ_ENOMEM));
-                rc = KZ_ENOMEM;
-                goto out;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            snprintf(why, whylen, "read error: %s", strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    if (n > max) {
-        snprintf(why, whylen, "file over %zu bytes", max);
-        rc = KZ_ETOOBIG;
-        goto out;
-    }
-    *out = buf;
-    *len = n;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    if (fd > 0)
-        close(fd);
-    return rc;
-}
 
 static int hash_pdq_file(const char *path, int dihedral, const kz_image_opts *io, unsigned flags)
 {
@@ -136,7 +69,7 @@ static int hash_pdq_file(const char *path, int dihedral, const kz_image_opts *io
     kz_image *im = NULL;
     kz_pdq_hash h[KZ_PDQ_NXFORMS];
     int quality = 0, nh = dihedral ? KZ_PDQ_NXFORMS : 1;
-    int rc = slurp(path, KZ_IMAGE_MAX_BYTES, &data, &n, why, sizeof why);
+    int rc = kz_cli_read_file(path, KZ_IMAGE_MAX_BYTES, &data, &n, why, sizeof why);
     if (rc)
         goto out;
     if ((rc = kz_image_decode(data, n, io, &im, why)) != 0)
@@ -168,7 +101,7 @@ static int hash_text_file(kz_simhash *sh, const char *path)
     uint8_t *data = NULL;
     size_t n = 0;
     uint64_t h = 0;
-    int rc = slurp(path, KZ_NORM_MAX, &data, &n, why, sizeof why);
+    int rc = kz_cli_read_file(path, KZ_NORM_MAX, &data, &n, why, sizeof why);
     if (rc)
         goto out;
     if ((rc = kz_simhash_text(sh, (const char *)data, n, &h)) != 0)

@@ -5,6 +5,10 @@
 #include "cli.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 
 #ifndef KZ_VERSION
 #define KZ_VERSION "0.1.0"
@@ -43,40 +47,92 @@ void kz_cli_err(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-char *kz_cli_slurp(const char *path, size_t max, size_t *len)
+int kz_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why,
+                     size_t whylen)
 {
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+    uint8_t *buf = NULL;
     size_t n = 0, cap = 0;
-    if (!f) {
-        kz_cli_err("%s: cannot open: %s", path, strerror(errno));
-        return NULL;
+    struct stat st;
+    int rc = KZ_EIO;
+    *out = NULL;
+    *len = 0;
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open: %s", strerror(errno));
+        return KZ_EIO;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, whylen, "cannot read: %s", strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(why, whylen, "is a directory");
+        goto out;
     }
     for (;;) {
-        if (KZ_GROW(p, cap, n + 65536)) {
-            kz_cli_err("%s: %s", path, kz_strerror(KZ_ENOMEM));
-            goto fail;
+        if (n == cap) {
+            if (cap > max) {
+                snprintf(why, whylen, "file over %zu bytes", max);
+                rc = KZ_ETOOBIG;
+                goto out;
+            }
+            size_t ncap = cap ? cap * 2 : S_ISREG(st.st_mode) && (uint64_t)st.st_size < max
+                                              ? (size_t)st.st_size + 1 : 65536;
+            uint8_t *nb = kz_realloc(buf, ncap);
+            if (!nb) {
+                snprintf(why, whylen, "%s", kz_strerror(KZ_ENOMEM));
+                rc = KZ_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
         }
-        size_t k = fread(p + n, 1, cap - n, f);
-        n += k;
-        if (n > max) {
-            kz_cli_err("%s: %s", path, kz_strerror(KZ_ETOOBIG));
-            goto fail;
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(why, whylen, "read error: %s", strerror(errno));
+            goto out;
         }
-        if (k == 0)
+        if (r == 0)
             break;
+        n += (size_t)r;
     }
-    if (ferror(f)) {
-        kz_cli_err("%s: cannot read: %s", path, strerror(errno));
-        goto fail;
+    if (n > max) {
+        snprintf(why, whylen, "file over %zu bytes", max);
+        rc = KZ_ETOOBIG;
+        goto out;
     }
-    fclose(f);
+    if (n == cap) {                     /* room for the terminating NUL */
+        uint8_t *nb = kz_realloc(buf, cap + 1);
+        if (!nb) {
+            snprintf(why, whylen, "%s", kz_strerror(KZ_ENOMEM));
+            rc = KZ_ENOMEM;
+            goto out;
+        }
+        buf = nb;
+    }
+    buf[n] = 0;
+    *out = buf;
     *len = n;
-    return p;
-fail:
-    fclose(f);
-    free(p);
-    return NULL;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    if (fd > 0)
+        close(fd);
+    return rc;
+}
+
+char *kz_cli_slurp(const char *path, size_t max, size_t *len)
+{
+    uint8_t *p = NULL;
+    char why[256];
+    if (kz_cli_read_file(path, max, &p, len, why, sizeof why) != 0) {
+        kz_cli_err("%s: %s", path, why);
+        return NULL;
+    }
+    return (char *)p;
 }
 
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
