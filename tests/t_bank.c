@@ -8,6 +8,7 @@
  * entries taken out.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
 #include "store/bank.h"
@@ -16,21 +17,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
+static kt_tmpstore tmp;
 
 static kz_store *fresh(void)
 {
-    char err[512], path[128];
-    kz_store *s = NULL;
-    int from, to;
-    snprintf(dir, sizeof dir, "/tmp/kt-bank-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    snprintf(path, sizeof path, "sqlite:%s/k.db", dir);
-    if (kz_store_open(&s, path, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
-        return NULL;
-    }
-    KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
+    kz_store *s = kt_store_fresh(&tmp, "bank");
+    if (!s)
+        abort();
     /* accounts without passwords worth hashing: the bank module only reads name, role, disabled */
     KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, created_at) "
                          "VALUES ('al', 'analyst', 'x', '2026-01-01T00:00:00Z'), "
@@ -42,10 +35,7 @@ static kz_store *fresh(void)
 
 static void cleanup(kz_store **s)
 {
-    char cmd[128];
-    kz_store_close(s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) kt_fail(__FILE__, __LINE__, "cleanup failed");
+    kt_store_cleanup(&tmp, s);
 }
 
 /* ---- the parser ---------------------------------------------------------- */

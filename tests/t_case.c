@@ -7,36 +7,26 @@
  * overdue notices on a fake clock; evidence retention.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "case/case.h"
 #include "store/audit.h"
 #include "store/store.h"
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
+static kt_tmpstore tmp;
 
 static kz_store *fresh(void)
 {
-    char err[512], path[128];
-    kz_store *s = NULL;
-    int from, to;
-    snprintf(dir, sizeof dir, "/tmp/kt-case-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    snprintf(path, sizeof path, "%s/k.db", dir);
-    if (kz_store_open(&s, path, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
+    kz_store *s = kt_store_fresh(&tmp, "case");
+    if (!s)
         abort();
-    }
-    KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
     return s;
 }
 
 static void cleanup(kz_store **s)
 {
-    char cmd[128];
-    kz_store_close(s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) kt_fail(__FILE__, __LINE__, "cleanup failed");
+    kt_store_cleanup(&tmp, s);
 }
 
 /* One item with one detection, and its case; returns the case id. */

@@ -7,6 +7,7 @@
  * on loopback (tests/verify/run.sh), on SQLite and PostgreSQL.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "act/verify.h"
 #include "case/case.h"
 #include "report/report.h"
@@ -172,30 +173,19 @@ KT_TEST(verify_classify)
 
 /* ---- the workflow --------------------------------------------------------- */
 
-static char dir[64];
+static kt_tmpstore tmp;
 
 static kz_store *fresh(void)
 {
-    char err[512], path[128];
-    kz_store *s = NULL;
-    int from, to;
-    snprintf(dir, sizeof dir, "/tmp/kt-verify-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    snprintf(path, sizeof path, "%s/k.db", dir);
-    if (kz_store_open(&s, path, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
+    kz_store *s = kt_store_fresh(&tmp, "verify");
+    if (!s)
         abort();
-    }
-    KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
     return s;
 }
 
 static void cleanup(kz_store **s)
 {
-    char cmd[128];
-    kz_store_close(s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) kt_fail(__FILE__, __LINE__, "cleanup failed");
+    kt_store_cleanup(&tmp, s);
 }
 
 typedef struct people { kz_actor *sys, *root, *ann, *sue, *al, *bob; } people;
