@@ -7,6 +7,7 @@
 #include "store/audit.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag)
 {
@@ -66,4 +67,55 @@ int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz)
         snprintf(why, whysz, "%s", rep.why);
     kz_store_close(&s);
     return rep.bad_seq;
+}
+
+kz_actor *kt_login(kz_store *s, const char *name)
+{
+    char pw[64], why[256];
+    kz_actor *a = NULL;
+    snprintf(pw, sizeof pw, "%s-password-123", name);
+    if (kz_account_login(&a, s, name, pw, why, sizeof why))
+        kt_fail(__FILE__, __LINE__, "login %s: %s", name, why);
+    return a;
+}
+
+void kt_add_person(kz_actor *by, const char *name, const char *role)
+{
+    char pw[64];
+    snprintf(pw, sizeof pw, "%s-password-123", name);
+    if (kz_account_add(by, name, role, pw, NULL))
+        kt_fail(__FILE__, __LINE__, "add %s: %s", name, kz_account_errmsg(by));
+}
+
+void kt_staff_login(kz_store *s, kt_staff *p)
+{
+    memset(p, 0, sizeof *p);
+    KT_EQ_INT(kz_account_system(&p->sys, s), 0);
+    kt_add_person(p->sys, "root", "admin");
+    p->root = kt_login(s, "root");
+    kt_add_person(p->root, "ann", "reviewer");
+    kt_add_person(p->root, "bob", "reviewer");
+    kt_add_person(p->root, "sue", "supervisor");
+    kt_add_person(p->root, "al", "analyst");
+    p->ann = kt_login(s, "ann");
+    p->bob = kt_login(s, "bob");
+    p->sue = kt_login(s, "sue");
+    p->al = kt_login(s, "al");
+}
+
+void kt_staff_clock(kt_staff *p, const char *t)
+{
+    kz_actor *all[] = { p->sys, p->root, p->ann, p->bob, p->sue, p->al };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(all); i++)
+        KT_EQ_INT(kz_account_set_clock(all[i], t), 0);
+}
+
+void kt_staff_release(kt_staff *p)
+{
+    kz_account_logout(&p->sys);
+    kz_account_logout(&p->root);
+    kz_account_logout(&p->ann);
+    kz_account_logout(&p->bob);
+    kz_account_logout(&p->sue);
+    kz_account_logout(&p->al);
 }

@@ -14,6 +14,7 @@
 #define KT_STORE_H
 
 #include "store/store.h"
+#include "case/account.h"
 
 typedef struct kt_tmpstore {
     char dir[64];
@@ -22,6 +23,18 @@ typedef struct kt_tmpstore {
 kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag);
 void kt_store_accounts(kz_store *s);
 void kt_store_cleanup(kt_tmpstore *t, kz_store **s);
+
+/* The staff of the workflow tests, logged in: the system, root (admin),
+ * ann and bob (reviewers), sue (supervisor), al (analyst); each person's
+ * password is NAME-password-123.  kt_staff_clock sets every clock to t
+ * ("YYYY-MM-DDTHH:MM:SSZ"); kt_staff_release logs them out. */
+typedef struct kt_staff { kz_actor *sys, *root, *ann, *bob, *sue, *al; } kt_staff;
+
+void kt_staff_login(kz_store *s, kt_staff *p);
+void kt_staff_clock(kt_staff *p, const char *t);
+void kt_staff_release(kt_staff *p);
+kz_actor *kt_login(kz_store *s, const char *name);          /* NAME-password-123 */
+void kt_add_person(kz_actor *by, const char *name, const char *role);
 
 /* Open the store at uri, verify its audit log: the first bad entry's
  * sequence number (0: all good; why, when not NULL, says what is wrong);

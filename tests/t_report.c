@@ -19,6 +19,7 @@
  * same runs on a throwaway PostgreSQL database.
  */
 #include "kt.h"
+#include "kt_store.h"
 #include "case/case.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -43,28 +44,8 @@ struct mcase {
 
 static struct mcase model[NCASES];
 
-typedef struct people { kz_actor *root, *ann, *bob, *sue, *al, *sys; } people;
-
-static kz_actor *login(kz_store *s, const char *name)
-{
-    char pw[64], why[256];
-    kz_actor *a = NULL;
-    snprintf(pw, sizeof pw, "%s-password-123", name);
-    if (kz_account_login(&a, s, name, pw, why, sizeof why))
-        kt_fail(__FILE__, __LINE__, "login %s: %s", name, why);
-    return a;
-}
-
-static void add(kz_actor *by, const char *name, const char *role)
-{
-    char pw[64];
-    snprintf(pw, sizeof pw, "%s-password-123", name);
-    if (kz_account_add(by, name, role, pw, NULL))
-        kt_fail(__FILE__, __LINE__, "add %s: %s", name, kz_account_errmsg(by));
-}
-
 /* Every actor's clock reads t. */
-static void at(people *p, const char *t)
+static void at(kt_staff *p, const char *t)
 {
     kz_actor *all[] = { p->root, p->ann, p->bob, p->sue, p->al, p->sys };
     for (size_t i = 0; i < KZ_ARRAY_LEN(all); i++)
@@ -101,19 +82,9 @@ static void step(kz_actor *a, int rc, int line)
 /* Build the database and the model. */
 static void build(kz_store *s)
 {
-    people p = { 0 };
+    kt_staff p;
     kz_db *db = kz_store_db(s);
-    KT_EQ_INT(kz_account_system(&p.sys, s), 0);
-    add(p.sys, "root", "admin");
-    p.root = login(s, "root");
-    add(p.root, "ann", "reviewer");
-    add(p.root, "bob", "reviewer");
-    add(p.root, "sue", "supervisor");
-    add(p.root, "al", "analyst");
-    p.ann = login(s, "ann");
-    p.bob = login(s, "bob");
-    p.sue = login(s, "sue");
-    p.al = login(s, "al");
+    kt_staff_login(s, &p);
     memset(model, 0, sizeof model);
     for (int i = 0; i < NCASES; i++) {
         struct mcase *m = &model[i];
@@ -193,12 +164,7 @@ static void build(kz_store *s)
             }
         }
     }
-    kz_account_logout(&p.root);
-    kz_account_logout(&p.ann);
-    kz_account_logout(&p.bob);
-    kz_account_logout(&p.sue);
-    kz_account_logout(&p.al);
-    kz_account_logout(&p.sys);
+    kt_staff_release(&p);
 }
 
 /* ---- expectations from the model ------------------------------------------ */

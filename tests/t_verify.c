@@ -188,60 +188,6 @@ static void cleanup(kz_store **s)
     kt_store_cleanup(&tmp, s);
 }
 
-typedef struct people { kz_actor *sys, *root, *ann, *sue, *al, *bob; } people;
-
-static kz_actor *login(kz_store *s, const char *name)
-{
-    char pw[64], why[256];
-    kz_actor *a = NULL;
-    snprintf(pw, sizeof pw, "%s-password-123", name);
-    if (kz_account_login(&a, s, name, pw, why, sizeof why))
-        kt_fail(__FILE__, __LINE__, "login %s: %s", name, why);
-    return a;
-}
-
-static void add(kz_actor *by, const char *name, const char *role)
-{
-    char pw[64];
-    snprintf(pw, sizeof pw, "%s-password-123", name);
-    if (kz_account_add(by, name, role, pw, NULL))
-        kt_fail(__FILE__, __LINE__, "add %s: %s", name, kz_account_errmsg(by));
-}
-
-static void staff(kz_store *s, people *p)
-{
-    KT_EQ_INT(kz_account_system(&p->sys, s), 0);
-    add(p->sys, "root", "admin");
-    p->root = login(s, "root");
-    add(p->root, "ann", "reviewer");
-    add(p->root, "bob", "reviewer");
-    add(p->root, "sue", "supervisor");
-    add(p->root, "al", "analyst");
-    p->ann = login(s, "ann");
-    p->bob = login(s, "bob");
-    p->sue = login(s, "sue");
-    p->al = login(s, "al");
-}
-
-static void unstaff(people *p)
-{
-    kz_account_logout(&p->sys);
-    kz_account_logout(&p->root);
-    kz_account_logout(&p->ann);
-    kz_account_logout(&p->bob);
-    kz_account_logout(&p->sue);
-    kz_account_logout(&p->al);
-}
-
-static void clock_all(people *p, const char *t)
-{
-    kz_account_set_clock(p->sys, t);
-    kz_account_set_clock(p->ann, t);
-    kz_account_set_clock(p->bob, t);
-    kz_account_set_clock(p->sue, t);
-    kz_account_set_clock(p->al, t);
-}
-
 /* An item on platform plat with one detection, and its case. */
 static int64_t new_case(kz_store *s, const char *plat, int64_t *item)
 {
@@ -265,7 +211,7 @@ static int64_t new_case(kz_store *s, const char *plat, int64_t *item)
     return id;
 }
 
-static void decide(people *p, int64_t c, const char *measure)
+static void decide(kt_staff *p, int64_t c, const char *measure)
 {
     kz_decision_in d = { measure, "Law, art. 5", "reasons", "KZ", NULL, 30 };
     KT_EQ_INT(kz_case_assign(p->al, c, "ann"), 0);
@@ -320,11 +266,11 @@ static char *snapshot(kz_store *s, int64_t c)
 KT_TEST(verify_workflow)
 {
     kz_store *s = fresh();
-    people p;
+    kt_staff p;
     kz_check_effect e;
     int64_t item[6];
-    staff(s, &p);
-    clock_all(&p, "2026-01-01T10:00:00Z");
+    kt_staff_login(s, &p);
+    kt_staff_clock(&p, "2026-01-01T10:00:00Z");
     int64_t c1 = new_case(s, "forum", &item[0]);     /* removal request, notified */
     int64_t c2 = new_case(s, "forum", &item[1]);     /* removal request, complied (claimed) */
     int64_t c3 = new_case(s, "video", &item[2]);     /* URL block, approved */
@@ -410,8 +356,8 @@ KT_TEST(verify_workflow)
     KT_EQ_INT(check(p.sys, item[5], KZ_VERIFY_GONE, "2026-01-01T12:00:00Z", &e), 0);
     STATE(s, c6, "decided");
     /* an auditor may not record checks; a bad check is refused */
-    add(p.root, "aud", "auditor");
-    kz_actor *aud = login(s, "aud");
+    kt_add_person(p.root, "aud", "auditor");
+    kz_actor *aud = kt_login(s, "aud");
     KT_EQ_INT(check(aud, item[0], KZ_VERIFY_GONE, "2026-01-03T12:00:00Z", &e), KZ_EPERM);
     kz_account_logout(&aud);
     KT_EQ_INT(check(p.sys, item[0], KZ_VERIFY_GONE, "yesterday", &e), KZ_EINVAL);
@@ -430,7 +376,7 @@ KT_TEST(verify_workflow)
     KT_EQ_INT(kz_case_show_json(p.sys, c6, &b), 0);
     HAS(b.p, "\"checks\":[");
     kz_buf_release(&b);
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
@@ -447,10 +393,10 @@ static double fig(const kz_report *r, const char *sec, const char *key)
 
 static void reconcile(kz_store *s)
 {
-    people p;
+    kt_staff p;
     int64_t item[5], c[5];
-    staff(s, &p);
-    clock_all(&p, "2026-03-01T00:00:00Z");
+    kt_staff_login(s, &p);
+    kt_staff_clock(&p, "2026-03-01T00:00:00Z");
     for (int i = 0; i < 5; i++) {
         c[i] = new_case(s, i < 3 ? "forum" : "video", &item[i]);
         decide(&p, c[i], "removal_request");
@@ -465,16 +411,16 @@ static void reconcile(kz_store *s)
     /* 0: found gone 30 min after the notice (in time), nobody answered */
     KT_EQ_INT(check(p.sys, item[0], KZ_VERIFY_GONE, "2026-03-01T00:30:00Z", NULL), 0);
     /* 1: the platform claimed compliance at 00:20; found gone at 05:00: the claim stands (00:20) */
-    clock_all(&p, "2026-03-01T00:20:00Z");
+    kt_staff_clock(&p, "2026-03-01T00:20:00Z");
     KT_EQ_INT(kz_case_comply(p.al, c[1], "removed"), 0);
     KT_EQ_INT(check(p.sys, item[1], KZ_VERIFY_GONE, "2026-03-01T05:00:00Z", NULL), 0);
     /* 2: claimed at 00:10, but still online at 02:00; gone at 04:00 (late): 4 h */
-    clock_all(&p, "2026-03-01T00:10:00Z");
+    kt_staff_clock(&p, "2026-03-01T00:10:00Z");
     KT_EQ_INT(kz_case_comply(p.al, c[2], "removed"), 0);
     KT_EQ_INT(check(p.sys, item[2], KZ_VERIFY_PRESENT, "2026-03-01T02:00:00Z", NULL), 0);
     KT_EQ_INT(check(p.sys, item[2], KZ_VERIFY_GONE, "2026-03-01T04:00:00Z", NULL), 0);
     /* 3: claimed at 00:40, still online at 01:00, never found gone: not complied */
-    clock_all(&p, "2026-03-01T00:40:00Z");
+    kt_staff_clock(&p, "2026-03-01T00:40:00Z");
     KT_EQ_INT(kz_case_comply(p.al, c[3], "removed"), 0);
     KT_EQ_INT(check(p.sys, item[3], KZ_VERIFY_PRESENT, "2026-03-01T01:00:00Z", NULL), 0);
     /* 4: only an error: nothing */
@@ -498,7 +444,7 @@ static void reconcile(kz_store *s)
     KT_EQ_INT(kz_report_compute(s, "2026-02-01", "2026-02-28", &r), 0);
     KT_EQ_INT(fig(r, "notices", "sent"), 0);
     kz_report_free(&r);
-    unstaff(&p);
+    kt_staff_release(&p);
 }
 
 KT_TEST(verify_report_reconciles)
