@@ -20,6 +20,7 @@
 # failure.  tests/t_crawl_frontier.c runs it.
 set -u
 KUZET=$1
+. "$(cd "$(dirname "$0")/../.." && pwd)/scripts/nginx.sh"
 PAGES=${RESUME_PAGES:-3000}
 PER_HOST=4
 BATCH=256
@@ -81,36 +82,10 @@ rules:
     weight: 50
     phrases: ["взорвать школу"]
 R
-mkdir -p "$d/nginx/logs" "$d/nginx/tmp"
-cat > "$d/nginx/nginx.conf" <<N
-daemon off;
-master_process off;
-pid $d/nginx/nginx.pid;
-error_log $d/nginx/logs/error.log;
-events { worker_connections 256; }
-http {
-    log_format uri '\$request_uri \$connection';
-    access_log $d/access.log uri;
-    keepalive_requests 1000000;
-    client_body_temp_path $d/nginx/tmp/body;
-    proxy_temp_path $d/nginx/tmp/proxy;
-    fastcgi_temp_path $d/nginx/tmp/fastcgi;
-    uwsgi_temp_path $d/nginx/tmp/uwsgi;
-    scgi_temp_path $d/nginx/tmp/scgi;
-    types { text/html html; text/plain txt; }
-    server {
-        listen 127.0.0.1:$PORT;
-        root $w;
-    }
-}
-N
-nginx -p "$d/nginx" -e "$d/nginx/logs/error.log" -c "$d/nginx/nginx.conf" &
-npid=$!
-n=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/robots.txt"; do
-    n=$((n+1)); [ $n -gt 50 ] && { echo "FAIL: nginx did not start"; cat "$d/nginx/logs/error.log"; exit 1; }
-    sleep 0.1
-done
+nginx_start "$d" "$PORT" "$w" \
+    "log_format uri '\$request_uri \$connection'; access_log $d/access.log uri; keepalive_requests 1000000;" ||
+    { echo "FAIL: nginx did not start"; exit 1; }
+npid=$NGINX_PID
 : > "$d/access.log"
 
 db="$d/k.db"

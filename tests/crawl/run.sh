@@ -18,6 +18,7 @@
 set -u
 KUZET=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/nginx.sh"
 d=$(mktemp -d /tmp/kz-crawl.XXXXXX)
 chmod 755 "$d"
 npid=""; hpid=""
@@ -104,35 +105,10 @@ rules:
     weight: 50
     phrases: ["взорвать школу"]
 R
-mkdir -p "$d/nginx/logs" "$d/nginx/tmp"
-cat > "$d/nginx/nginx.conf" <<N
-daemon off;
-master_process off;
-pid $d/nginx/nginx.pid;
-error_log $d/nginx/logs/error.log;
-events { worker_connections 64; }
-http {
-    log_format ua '\$http_user_agent|\$http_accept_encoding';
-    access_log $d/nginx/logs/ua.log ua;
-    client_body_temp_path $d/nginx/tmp/body;
-    proxy_temp_path $d/nginx/tmp/proxy;
-    fastcgi_temp_path $d/nginx/tmp/fastcgi;
-    uwsgi_temp_path $d/nginx/tmp/uwsgi;
-    scgi_temp_path $d/nginx/tmp/scgi;
-    types { text/html html; text/plain txt; }
-    gzip on;
-    gzip_types text/plain;
-    server {
-        listen 127.0.0.1:$NPORT;
-        root $w;
-        location = /old.html { return 301 /p2.html; }
-        location /cs/h1251/ { charset windows-1251; }
-        location /cs/hkoi8/ { charset koi8-r; }
-    }
-}
-N
-nginx -p "$d/nginx" -e "$d/nginx/logs/error.log" -c "$d/nginx/nginx.conf" &
-npid=$!
+nginx_start "$d" "$NPORT" "$w" \
+    "log_format ua '\$http_user_agent|\$http_accept_encoding'; access_log $d/nginx/logs/ua.log ua; gzip on; gzip_types text/plain;" \
+    "location = /old.html { return 301 /p2.html; } location /cs/h1251/ { charset windows-1251; } location /cs/hkoi8/ { charset koi8-r; }" || exit 1
+npid=$NGINX_PID
 "$d/hostile" "$HPORT" "$here/../data/images/photo.jpg" &
 hpid=$!
 # wait until both answer (up to 5 s)

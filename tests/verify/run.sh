@@ -20,6 +20,7 @@
 # With "pg", the database is a new one on the server of $KUZET_TEST_PG.
 set -u
 KUZET=$1
+. "$(cd "$(dirname "$0")/../.." && pwd)/scripts/nginx.sh"
 MODE=${2:-sqlite}
 T=$(mktemp -d /tmp/kz-verify.XXXXXX)
 chmod 755 "$T"
@@ -59,36 +60,9 @@ page() {  # FILE TEXT
     printf '<!doctype html><html lang="ru"><title>Форум</title><body><h1>Тема</h1>\n<div class="post"><p>%s</p></div>\n<footer>Правила форума</footer></body></html>\n' "$2" > "$w/$1"
 }
 for x in a b c d e f g; do page $x.html "Кто хочет взорвать школу, пиши. Пост $x."; done
-cat > "$T/nginx/nginx.conf" <<N
-daemon off;
-master_process off;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/logs/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $T/nginx/tmp/body;
-    proxy_temp_path $T/nginx/tmp/proxy;
-    fastcgi_temp_path $T/nginx/tmp/fastcgi;
-    uwsgi_temp_path $T/nginx/tmp/uwsgi;
-    scgi_temp_path $T/nginx/tmp/scgi;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$PORT;
-        root $w;
-        location = /b.html { try_files /b.html =410; }
-        location = /c.html { try_files /c.html =451; }
-        location = /d.html { if (-f $w/d-moved) { return 302 /index.html; } }
-    }
-}
-N
-nginx -p "$T/nginx" -e "$T/nginx/logs/error.log" -c "$T/nginx/nginx.conf" &
-npid=$!
-n=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/a.html"; do
-    n=$((n + 1)); [ $n -gt 50 ] && { echo "nginx did not start"; cat "$T/nginx/logs/error.log"; exit 1; }
-    sleep 0.1
-done
+nginx_start "$T" "$PORT" "$w" "" \
+    "location = /b.html { try_files /b.html =410; } location = /c.html { try_files /c.html =451; } location = /d.html { if (-f $w/d-moved) { return 302 /index.html; } }" || exit 1
+npid=$NGINX_PID
 
 cat > "$T/rules.yaml" <<'R'
 categories:
