@@ -84,6 +84,10 @@ int kz_cli_store_image(struct kz_store *st, kz_cli_sink *k, const struct kz_craw
 int kz_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why,
                      size_t whylen);
 
+/* "45s", "30m", "6h", "2d" (or, unless unit_required, a bare number of
+ * seconds) -> seconds, at most 100 years; -1 when not a duration. */
+int64_t kz_cli_duration(const char *s, int unit_required);
+
 /* Parse a byte count for option opt ("--max-record") within [lo, hi] into
  * *out; on a bad value prints why and returns -1. */
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);

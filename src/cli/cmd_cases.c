@@ -202,22 +202,6 @@ static const char *state_of(kz_actor *a, int64_t id, char *out, size_t n)
     return out;
 }
 
-/* "1h", "30m", "2d", "0s" -> seconds; -1 when not a duration. */
-static int64_t parse_duration(const char *s)
-{
-    char *e;
-    long long v = strtoll(s, &e, 10);
-    if (e == s || v < 0 || e[0] == '\0' || e[1] != '\0')
-        return -1;
-    switch (*e) {
-    case 's': return v;
-    case 'm': return v * 60;
-    case 'h': return v * 3600;
-    case 'd': return v * 86400;
-    default: return -1;
-    }
-}
-
 static void deadline_line(json_object *o)
 {
     json_object *v;
@@ -326,7 +310,7 @@ static int run(const struct sub *sc, const args *g, kz_actor *a)
             const char *eq = strchr(g->sets[i], '=');
             char cat[72];
             snprintf(cat, sizeof cat, "%.*s", (int)(eq - g->sets[i]), g->sets[i]);
-            if ((rc = kz_case_deadline_set(a, cat, parse_duration(eq + 1))))
+            if ((rc = kz_case_deadline_set(a, cat, kz_cli_duration(eq + 1, 1))))
                 goto out;
         }
         if ((rc = kz_case_deadline_list_json(a, &b)))
@@ -419,7 +403,7 @@ int cmd_cases(int argc, char **argv)
         }
         case 'E': {
             const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || eq - optarg > 64 || parse_duration(eq + 1) < 0)
+            if (!eq || eq == optarg || eq - optarg > 64 || kz_cli_duration(eq + 1, 1) < 0)
                 return usage_err("--set takes CATEGORY=DURATION (like bullying=24h, 30m, 2d), "
                                  "not '%s'", optarg);
             if (g.nsets == (int)KZ_ARRAY_LEN(g.sets))

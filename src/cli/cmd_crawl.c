@@ -304,19 +304,6 @@ static int parse_num(const char *opt, const char *arg, long lo, long hi, long *o
     return 0;
 }
 
-/* "90", "90s", "30m", "6h", "7d" -> seconds (at least 1); -1 when bad. */
-static long long parse_duration(const char *arg)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(arg, &end, 10);
-    if (errno || end == arg || v < 1 || v > 100LL * 365 * 86400)
-        return -1;
-    long long mul = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
-                  : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
-    return mul ? v * mul : -1;
-}
-
 int cmd_crawl(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -364,7 +351,7 @@ int cmd_crawl(int argc, char **argv)
             source = optarg;
             break;
         case 'R':
-            if ((recrawl = parse_duration(optarg)) < 0) {
+            if ((recrawl = kz_cli_duration(optarg, 0)) < 1) {
                 kz_cli_err("--recrawl: '%s' is not a duration (90, 90s, 30m, 6h, 7d)", optarg);
                 return KZ_EXIT_USAGE;
             }

@@ -62,26 +62,6 @@ typedef struct vctx {
     kz_buf    line;
 } vctx;
 
-/* "30m", "6h", "2d", "45s", "0" -> seconds; -1 when not a duration. */
-static int64_t parse_duration(const char *s)
-{
-    char *e;
-    long long v = strtoll(s, &e, 10);
-    if (e == s || v < 0 || v > 3650LL * 86400)
-        return -1;
-    if (!*e)
-        return v == 0 ? 0 : -1;
-    if (e[1])
-        return -1;
-    switch (*e) {
-    case 's': return v;
-    case 'm': return v * 60;
-    case 'h': return v * 3600;
-    case 'd': return v * 86400;
-    default: return -1;
-    }
-}
-
 /* A whole number for option opt within [lo, hi]; -1 (said why) when not. */
 static int count_arg(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
 {
@@ -173,7 +153,7 @@ int cmd_verify(int argc, char **argv)
         switch (c) {
         case 'd': uri = optarg; break;
         case 'e':
-            if ((every = parse_duration(optarg)) < 0) {
+            if ((every = kz_cli_duration(optarg, 0)) < 0) {
                 kz_cli_err("--every takes a duration like 30m, 6h or 1d (0: every run), not '%s'",
                            optarg);
                 return KZ_EXIT_USAGE;

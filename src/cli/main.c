@@ -135,6 +135,26 @@ char *kz_cli_slurp(const char *path, size_t max, size_t *len)
     return (char *)p;
 }
 
+int64_t kz_cli_duration(const char *s, int unit_required)
+{
+    char *e = NULL;
+    errno = 0;
+    long long v = strtoll(s, &e, 10);
+    if (errno || e == s || *s == '-' || *s == '+' || v > 100LL * 366 * 86400)
+        return -1;
+    if (!*e)
+        return unit_required ? -1 : v;
+    if (e[1])
+        return -1;
+    switch (*e) {
+    case 's': return v;
+    case 'm': return v * 60;
+    case 'h': return v * 3600;
+    case 'd': return v * 86400;
+    default: return -1;
+    }
+}
+
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
 {
     char *end = NULL;
