@@ -87,7 +87,8 @@ static int write_file(const char *path, const char *text)
 
 static char dir[64], bin[PATH_MAX], dburi[700] = "sqlite:k.db";
 
-/* The images in dir/img: photo.png, rot.png, mirror.png, other.png, bad.png;
+/* The images in dir/img: photo.png, rot.png, mirror.png, other.png, bad.png,
+ * flat.png and flat2.png (two plain greys: PDQ quality 0, not banked);
  * the rules and the posts in dir. */
 static int setup(void)
 {
@@ -108,6 +109,14 @@ static int setup(void)
     snprintf(p, sizeof p, "%s/img/other.png", dir);
     rc |= write_png(p, o, w, h);
     free(a); free(r); free(m); free(o);
+    uint8_t *g1 = malloc((size_t)w * h * 3), *g2 = malloc((size_t)w * h * 3);
+    memset(g1, 128, (size_t)w * h * 3);
+    memset(g2, 200, (size_t)w * h * 3);
+    snprintf(p, sizeof p, "%s/img/flat.png", dir);
+    rc |= write_png(p, g1, w, h);
+    snprintf(p, sizeof p, "%s/img/flat2.png", dir);
+    rc |= write_png(p, g2, w, h);
+    free(g1); free(g2);
     snprintf(p, sizeof p, "%s/img/bad.png", dir);
     rc |= write_file(p, "this is not an image\n");
     snprintf(p, sizeof p, "%s/rules.yaml", dir);
@@ -116,7 +125,7 @@ static int setup(void)
                         "    phrases: [закладка]\n");
     snprintf(p, sizeof p, "%s/post.jsonl", dir);
     rc |= write_file(p, "{\"id\":\"p1\",\"url\":\"https://forum.example.kz/t/1\",\"platform\":\"forum\","
-                        "\"text\":\"Продам закладка, фото товара\",\"images\":[\"img/photo.png\"]}\n");
+                        "\"text\":\"Продам закладка, фото товара\",\"images\":[\"img/photo.png\",\"img/flat.png\"]}\n");
     snprintf(p, sizeof p, "%s/again.jsonl", dir);
     rc |= write_file(p,
         "{\"id\":\"r1\",\"url\":\"https://a.example.kz/1\",\"text\":\"смотри\",\"images\":[\"img/photo.png\"]}\n"
@@ -124,7 +133,8 @@ static int setup(void)
         "{\"id\":\"r3\",\"url\":\"https://c.example.kz/3\",\"text\":\"\",\"images\":[\"https://cdn.example/x.jpg\",\"img/mirror.png\"]}\n"
         "{\"id\":\"r4\",\"url\":\"https://d.example.kz/4\",\"text\":\"кошка\",\"images\":[\"img/other.png\"]}\n"
         "{\"id\":\"r5\",\"url\":\"https://e.example.kz/5\",\"text\":\"сломано\",\"images\":[\"img/bad.png\",\"img/none.png\"]}\n"
-        "{\"id\":\"r6\",\"url\":\"https://f.example.kz/6\",\"text\":\"x\",\"images\":\"img/photo.png\"}\n");
+        "{\"id\":\"r6\",\"url\":\"https://f.example.kz/6\",\"text\":\"x\",\"images\":\"img/photo.png\"}\n"
+        "{\"id\":\"r7\",\"url\":\"https://h.example.kz/8\",\"text\":\"серый фон\",\"images\":[\"img/flat2.png\"]}\n");
     snprintf(p, sizeof p, "%s/later.jsonl", dir);
     rc |= write_file(p, "{\"id\":\"l1\",\"url\":\"https://g.example.kz/7\",\"text\":\"опять\","
                         "\"images\":[\"img/rot.png\"]}\n");
@@ -182,8 +192,8 @@ static void ingest_flow(void)
                  "--scope KZ --days 90 --as ann && %s bank list", K, K, K), 0);
     HAS(o, "case 1: decided (decision 1: removal_request)");
     HAS(o, "drugs-pdq                pdq      31        block        1");
-    HAS(o, "drugs-md5                md5      0         block        1");
-    HAS(o, "drugs-sha256             sha256   0         block        2");
+    HAS(o, "drugs-md5                md5      0         block        2");
+    HAS(o, "drugs-sha256             sha256   0         block        3");
     HAS(o, "drugs-text               simhash  14        block        1");
     free(o);
     o = NULL;
@@ -192,7 +202,7 @@ static void ingest_flow(void)
     HAS(o, "again.jsonl:5: image img/bad.png: not a JPEG, PNG, WebP or GIF image");
     HAS(o, "again.jsonl:5: image img/none.png: cannot open: No such file or directory");
     HAS(o, "again.jsonl:6: \"images\" is not an array of strings");
-    HAS(o, "kuzet ingest: 5 records, 0 flagged, 1 rejected; items: 3 new, 0 updated; 3 cases "
+    HAS(o, "kuzet ingest: 6 records, 0 flagged, 1 rejected; items: 3 new, 0 updated; 3 cases "
            "opened; 2 images not hashed");
     free(o);
     o = NULL;
@@ -202,6 +212,7 @@ static void ingest_flow(void)
     HAS(o, "https://c.example.kz/3");
     HASNT(o, "https://d.example.kz/4");                 /* a different image */
     HASNT(o, "https://e.example.kz/5");
+    HASNT(o, "https://h.example.kz/8");                 /* another plain image: quality 0, not matched by PDQ */
     free(o);
     o = NULL;
     /* the exact copy by all three hashes, the rotated and mirrored ones by PDQ */
@@ -235,7 +246,8 @@ static void ingest_flow(void)
     KT_EQ_INT(sh(&o, "Q=\"SELECT 'removed ' || COUNT(*) FROM audit_log WHERE action = 'bank.remove' "
                  "AND actor = 'bob'\"; case $KUZET_DB in sqlite:*) sqlite3 \"${KUZET_DB#sqlite:}\" "
                  "\"$Q\";; *) psql -X -At \"$KUZET_DB\" -c \"$Q\";; esac"), 0);
-    HAS(o, "removed 5");       /* the original's text SHA-256 and SimHash, image PDQ, SHA-256, MD5 */
+    HAS(o, "removed 7");       /* the original's text SHA-256 and SimHash, the photo's PDQ,
+                                  SHA-256, MD5, the plain image's SHA-256 and MD5 (no PDQ) */
     free(o);
 }
 

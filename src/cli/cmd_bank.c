@@ -223,6 +223,9 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
             kz_pdq_to_hex(&h[i], hex[i]);
             q[i] = hex[i];
         }
+        if (quality < KZ_PDQ_MIN_QUALITY)       /* matched all the same: a person asked */
+            kz_cli_err("%s: PDQ quality %d, under %d: its PDQ matches are unreliable (ingest "
+                       "and crawl do not match it)", path, quality, KZ_PDQ_MIN_QUALITY);
         if ((rc = match_one(bk, path, KZ_BANK_PDQ, q, KZ_PDQ_NXFORMS, &supp)) < 0) {
             matched = -1;
             goto out;

@@ -126,6 +126,8 @@ static int match_image(kz_cli_sink *k, const kz_cli_image *im)
             continue;
         }
         if (types[t] == KZ_BANK_PDQ) {
+            if (im->h.quality < KZ_PDQ_MIN_QUALITY)
+                continue;                       /* a flat image: its PDQ says too little */
             for (int i = 0; i < KZ_PDQ_NXFORMS; i++)
                 q[i] = im->h.pdq[i];
             nq = KZ_PDQ_NXFORMS;

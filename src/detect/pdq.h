@@ -7,7 +7,8 @@
  * a 64x64 DCT-II (coefficients 1..16 in each direction, DC dropped), and one
  * bit per coefficient: 1 when it is greater than the median of the 256.
  * Quality (0..100) counts significant gradients in the 64x64 image; the
- * reference treats hashes of quality < 50 as unreliable.
+ * reference treats hashes of quality < 50 as unreliable: kuzet neither
+ * banks nor matches them on ingest and crawl (KZ_PDQ_MIN_QUALITY).
  *
  * Like the reference hasher, images wider or taller than 512 pixels are
  * first sampled (nearest neighbour) to 512x512, so that hashes are bit-for-
@@ -27,6 +28,11 @@
  */
 #ifndef KZ_PDQ_H
 #define KZ_PDQ_H
+
+/* Below this quality a PDQ hash (of a flat or nearly flat image) says too
+ * little to match on: such hashes are not banked nor matched on ingest and
+ * crawl (the reference's and ThreatExchange's guidance). */
+#define KZ_PDQ_MIN_QUALITY 50
 
 #include "util/kz.h"
 

@@ -1049,9 +1049,9 @@ int kz_bank_add_media_tx(kz_banks *b, const char *actor, int64_t item_id, const 
     char name[KZ_BANK_NAME_MAX + 16];
     int rc;
     *added = 0;
-    kz_dbval p[] = { kz_dbint(item_id) };
-    if ((rc = kz_db_query(b->db, "SELECT pdq, sha256, md5 FROM item_media WHERE item_id = $1 "
-                                 "ORDER BY id", p, 1, &r)) != 0)
+    kz_dbval p[] = { kz_dbint(item_id), kz_dbint(KZ_PDQ_MIN_QUALITY) };
+    if ((rc = kz_db_query(b->db, "SELECT CASE WHEN pdq_quality >= $2 THEN pdq END, sha256, md5 "
+                                 "FROM item_media WHERE item_id = $1 ORDER BY id", p, 2, &r)) != 0)
         return fail(b, rc, "reading the item's images");
     while ((rc = kz_dbres_next(r)) == 1) {
         if ((rc = KZ_GROW(v, cap, n + 1)) != 0)
@@ -1074,7 +1074,7 @@ int kz_bank_add_media_tx(kz_banks *b, const char *actor, int64_t item_id, const 
         for (int k = 0; k < 3 && !rc; k++) {
             int one = 0;
             if (!v[i][k][0])
-                continue;                       /* no PDQ: the image did not decode */
+                continue;                       /* no PDQ: did not decode, or quality < 50 */
             snprintf(name, sizeof name, "%s%s", category, sig[k].suffix);
             rc = kz_bank_add_tx(b, actor, name, sig[k].type, v[i][k], category, origin, &one);
             *added += (size_t)one;
