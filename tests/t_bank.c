@@ -495,6 +495,62 @@ KT_TEST(bank_remove_decision)
     cleanup(&s);
 }
 
+/* Two decisions on the same content: reversing the first leaves the entry
+ * in the bank, given to the second (audited bank.reassign); reversing the
+ * second too takes it out. */
+KT_TEST(bank_reversal_keeps_shared_entry)
+{
+    kz_store *s = fresh();
+    kz_banks *b = NULL;
+    int added = 0;
+    size_t removed = 9;
+    if (!s) return;
+    kz_db *db = kz_store_db(s);
+    const char *a = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    for (int k = 1; k <= 2; k++) {             /* items 1 and 2, cases 1 and 2, decisions 1 and 2 */
+        char sql[3][400];
+        snprintf(sql[0], sizeof sql[0],
+                 "INSERT INTO items (url, canonical_url, content_sha256, first_seen, last_seen) "
+                 "VALUES ('https://x.kz/%d', 'https://x.kz/%d', '%s', '2026-01-01T00:00:00Z', "
+                 "'2026-01-01T00:00:00Z')", k, k, a);
+        snprintf(sql[1], sizeof sql[1],
+                 "INSERT INTO cases (item_id, category, state, score, opened_at, updated_at) "
+                 "VALUES (%d, 'drugs', 'decided', 50, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')", k);
+        snprintf(sql[2], sizeof sql[2],
+                 "INSERT INTO decisions (case_id, measure, starts_at, automated_detection, decided_by, "
+                 "decided_at) VALUES (%d, 'removal_request', '2026-01-01T00:00:00Z', 0, "
+                 "(SELECT id FROM accounts WHERE name = 'rev'), '2026-01-01T00:00:00Z')", k);
+        for (int q = 0; q < 3; q++)
+            KT_EQ_INT(kz_db_exec(db, sql[q]), 0);
+    }
+    KT_EQ_INT(kz_bank_open(&b, s), 0);
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_bank_add_tx(b, "rev", "drugs-sha256", KZ_BANK_SHA256, a, "drugs", "decision:1", &added), 0);
+    KT_EQ_INT(kz_bank_add_tx(b, "rev", "drugs-sha256", KZ_BANK_SHA256, a, "drugs", "decision:2", &added), 0);
+    KT_EQ_INT(added, 0);                    /* one entry, with the first origin */
+    KT_EQ_INT(kz_db_exec(db, "UPDATE decisions SET reversed_at = '2026-02-01T00:00:00Z' WHERE id = 1"), 0);
+    KT_EQ_INT(kz_bank_remove_decision_tx(b, "bob", 1, &removed), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(removed, 0);
+    const kz_bank_result *r = NULL;
+    const char *qa[1] = { a };
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SHA256, qa, 1, &r), 0);
+    KT_EQ_INT(r->nblock, 1);
+    if (r->n) KT_EQ_STR(r->v[0].origin, "decision:2");
+    KT_EQ_INT(audit_count(s, "bank.reassign"), 1);
+    KT_EQ_INT(audit_count(s, "bank.remove"), 0);
+    /* the second reversed too: nothing stands, the entry goes */
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_db_exec(db, "UPDATE decisions SET reversed_at = '2026-02-02T00:00:00Z' WHERE id = 2"), 0);
+    KT_EQ_INT(kz_bank_remove_decision_tx(b, "bob", 2, &removed), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(removed, 1);
+    KT_EQ_INT(kz_bank_match(b, KZ_BANK_SHA256, qa, 1, &r), 0);
+    KT_EQ_INT(r->n, 0);
+    kz_bank_close(&b);
+    cleanup(&s);
+}
+
 KT_TEST(bank_add_media_tx)
 {
     kz_store *s = fresh();

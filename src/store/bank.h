@@ -209,8 +209,10 @@ int kz_bank_add_media_tx(kz_banks *b, const char *actor, int64_t item_id, const 
 /* A decision reversed on appeal: every entry whose origin is
  * "decision:<decision>" is deleted, each with an audit entry bank.remove
  * (before: bank, signal, origin), inside the caller's transaction.  An
- * entry that another decision would also have added is removed too (a
- * bank holds a signal once, with the first origin).  *removed: how many.
+ * entry whose signal another standing decision of the same category also
+ * covers (its item's text SHA-256, or an image's SHA-256, MD5 or PDQ) stays,
+ * given to that decision (audited bank.reassign); SimHash entries are not
+ * kept with items, so they cannot be reassigned.  *removed: how many left.
  * Storage errors. */
 int kz_bank_remove_decision_tx(kz_banks *b, const char *actor, int64_t decision, size_t *removed);
 
