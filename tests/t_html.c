@@ -5,6 +5,8 @@
 #include "kt.h"
 #include "ingest/html.h"
 
+#include <pthread.h>
+
 static kz_buf out;
 static kz_html_info info;
 
@@ -103,10 +105,89 @@ KT_TEST(html_broken_markup_still_gives_text)
 
 KT_TEST(html_windows1251_bytes_pass)
 {
-    /* gumbo takes UTF-8: invalid bytes become U+FFFD, nothing fails */
+    /* the input is UTF-8: invalid bytes become U+FFFD, nothing fails */
     const char *t = text_of("<p>\xcf\xf0\xe8\xe2\xe5\xf2</p>");
     KT_CHECK(t != NULL && strlen(t) > 0);
     kz_buf_release(&out);
+}
+
+KT_TEST(html_meta_charset_does_not_switch_utf8)
+{
+    /* the crawler converted the page already: the meta must not count */
+    KT_EQ_STR(text_of("<html><head><meta charset=\"windows-1251\"><title>Заголовок</title></head>"
+                      "<body><p>Привет мир</p></body></html>"),
+              "Заголовок\nПривет мир");
+    KT_EQ_STR(title(), "Заголовок");
+    KT_EQ_STR(text_of("<?xml version=\"1.0\" encoding=\"windows-1251\"?><meta http-equiv="
+                      "\"Content-Type\" content=\"text/html; charset=koi8-r\"><p>Привет</p>"),
+              "Привет");
+    kz_buf_release(&out);
+}
+
+KT_TEST(html_invalid_utf8_keeps_the_rest)
+{
+    /* libxml2 alone would read all after the first bad byte as latin-1 */
+    KT_EQ_STR(text_of("<p>Привет</p>\xff<p>мир \xe2\x82 и \xd0</p>конец\x01!"),
+              "Привет\n\xef\xbf\xbd\nмир \xef\xbf\xbd и \xef\xbf\xbd\nконец\xef\xbf\xbd!");
+    KT_EQ_STR(text_of("\xef\xbb\xbf<p>bom</p>"), "bom");
+    kz_buf_release(&out);
+}
+
+KT_TEST(html_html5_corners)
+{
+    /* what libxml2's HTML4 parser reads otherwise, made as in HTML5 */
+    KT_EQ_STR(text_of("<p>&copy 2020 &#150; &AMP &COPY; &#0; &amp</p><img alt=\"a&copy b\">"),
+              "© 2020 – & © \xef\xbf\xbd &\na© b");
+    KT_EQ_STR(text_of("<title>a <b>b</b> &amp; c</title><textarea><p>x</p></textarea>"
+                      "<xmp>&amp;</xmp><p>y<plaintext><p>z &amp;"),
+              "a <b>b</b> & c\n<p>x</p>\n&amp;\ny\n<p>z &amp;");
+    KT_EQ_STR(title(), "a <b>b</b> & c");
+    KT_EQ_STR(text_of("<!-->a<!--->b<!--x--!>c<![CDATA[x]]>d<!x>e<?php x ?>f</ g>h</>i"), "abcdefhi");
+    KT_EQ_STR(text_of("<body>a</body>b"), "ab");
+    KT_EQ_STR(text_of("<p>a</p>b</p>c</br>d"), "a\nb\nc\nd");
+    KT_EQ_STR(text_of("<head><title>T</title>stray<meta name=x></head><body>body"), "T\nstraybody");
+    text_of("x<!doctype html><html lang=kk><p>y");
+    KT_EQ_STR(info.lang, "kk");
+    kz_buf_release(&out);
+}
+
+struct html_thread {
+    const char *html;
+    int rc;
+    char text[64];
+};
+
+static void *html_thread_run(void *arg)
+{
+    struct html_thread *t = arg;
+    for (int k = 0; k < 200 && t->rc == 0; k++) {
+        kz_buf b;
+        kz_buf_init(&b, KZ_BUF_NOLIMIT);
+        t->rc = kz_html_text(t->html, strlen(t->html), &b, NULL);
+        if (t->rc == 0)
+            snprintf(t->text, sizeof t->text, "%s", b.p);
+        kz_buf_release(&b);
+    }
+    return NULL;
+}
+
+KT_TEST(html_threads)
+{
+    struct html_thread t[4] = {
+        { "<p>one<p>two", 0, "" }, { "<meta charset=koi8-r><p>три", 0, "" },
+        { "<div>a<p>b</x></y>c", 0, "" }, { "<title>t</title><b>x</b>", 0, "" },
+    };
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        KT_EQ_INT(pthread_create(&th[i], NULL, html_thread_run, &t[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    KT_EQ_STR(t[0].text, "one\ntwo");
+    KT_EQ_STR(t[1].text, "три");
+    KT_EQ_STR(t[2].text, "a\nbc");
+    KT_EQ_STR(t[3].text, "t\nx");
+    for (int i = 0; i < 4; i++)
+        KT_EQ_INT(t[i].rc, 0);
 }
 
 static char *repeat(const char *unit, size_t times, const char *tail)
@@ -123,8 +204,10 @@ static char *repeat(const char *unit, size_t times, const char *tail)
 
 KT_TEST(html_100000_deep_nesting_survives)
 {
+    /* "<div></x>": an end tag matching nothing scans the open elements */
     const char *units[] = { "<div>", "<span>", "<b>", "<div/>", "<b><div></b>",
-                            "<table><tr><td>", "<p><b>x</p>" };
+                            "<table><tr><td>", "<p><b>x</p>", "<div></x>", "<span></div>",
+                            "<ul><li>", "<title>" };
     for (size_t k = 0; k < KZ_ARRAY_LEN(units); k++) {
         char *s = repeat(units[k], 100000, "deep text");
         KT_CHECK(s != NULL);

@@ -1,11 +1,14 @@
 /*
  * ingest/html.h - the visible text of an HTML document.
  *
- * Uses the gumbo HTML5 parser, so any input, however broken, yields text.
- * Visible text means text nodes outside <script>, <style>, <noscript>,
- * <template> and <head> (except <title>), with block elements (p, div, li,
- * h1-h6, br, tr, ...) separated by a newline and inline runs joined as they
- * appear; whitespace runs collapse to one space.  Image alt text is kept.
+ * Streams the input (UTF-8: a <meta charset> does not count) through
+ * libxml2's HTML parser in SAX mode, after a pass that makes it read broken
+ * markup and bad UTF-8 as HTML5 does, so any input, however broken, yields
+ * text.  Visible text means text nodes outside <script>, <style>,
+ * <noscript>, <template> and <head> (except <title>), with block elements
+ * (p, div, li, h1-h6, br, tr, ...) separated by a newline and inline runs
+ * joined as they appear; whitespace runs collapse to one space.  Image alt
+ * text is kept.
  */
 #ifndef KZ_HTML_H
 #define KZ_HTML_H
