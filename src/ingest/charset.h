@@ -1,7 +1,7 @@
 /*
  * ingest/charset.h - which charset a fetched document is in, and its UTF-8.
  *
- * The parsers downstream (gumbo for HTML, libxml2 for feeds, the scan
+ * The parsers downstream (libxml2 for HTML and feeds, the scan
  * engine) want UTF-8.  Pages on the web are also in windows-1251, KOI8-R,
  * ISO-8859-x, UTF-16..., so the crawler decides the charset the way a
  * browser does (the WHATWG encoding sniffing algorithm, simplified):

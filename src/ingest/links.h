@@ -2,8 +2,8 @@
  * ingest/links.h - the links of an HTML page, found by a tokenizer.
  *
  * The crawler needs only a few attributes of a few tags; building a DOM
- * for them (gumbo, as ingest/html.c does for the text) costs about a
- * millisecond per 20 KiB page and is quadratic in nesting depth.  This
+ * for them (an HTML5 tree, as gumbo builds) costs about a millisecond per
+ * 20 KiB page and is quadratic in nesting depth.  This
  * scanner follows the HTML tokenizer instead, in one pass without a tree:
  * comments, bogus comments (<!...>, <?...>), end tags and the content of
  * raw-text elements (script, style, textarea, title, xmp, iframe,
