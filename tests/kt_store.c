@@ -96,16 +96,18 @@ void kt_staff_login(kz_store *s, kt_staff *p)
     kt_add_person(p->root, "ann", "reviewer");
     kt_add_person(p->root, "bob", "reviewer");
     kt_add_person(p->root, "sue", "supervisor");
+    kt_add_person(p->root, "sam", "supervisor");
     kt_add_person(p->root, "al", "analyst");
     p->ann = kt_login(s, "ann");
     p->bob = kt_login(s, "bob");
     p->sue = kt_login(s, "sue");
+    p->sam = kt_login(s, "sam");
     p->al = kt_login(s, "al");
 }
 
 void kt_staff_clock(kt_staff *p, const char *t)
 {
-    kz_actor *all[] = { p->sys, p->root, p->ann, p->bob, p->sue, p->al };
+    kz_actor *all[] = { p->sys, p->root, p->ann, p->bob, p->sue, p->sam, p->al };
     for (size_t i = 0; i < KZ_ARRAY_LEN(all); i++)
         KT_EQ_INT(kz_account_set_clock(all[i], t), 0);
 }
@@ -117,5 +119,6 @@ void kt_staff_release(kt_staff *p)
     kz_account_logout(&p->ann);
     kz_account_logout(&p->bob);
     kz_account_logout(&p->sue);
+    kz_account_logout(&p->sam);
     kz_account_logout(&p->al);
 }

@@ -25,10 +25,10 @@ void kt_store_accounts(kz_store *s);
 void kt_store_cleanup(kt_tmpstore *t, kz_store **s);
 
 /* The staff of the workflow tests, logged in: the system, root (admin),
- * ann and bob (reviewers), sue (supervisor), al (analyst); each person's
+ * ann and bob (reviewers), sue and sam (supervisors), al (analyst); each person's
  * password is NAME-password-123.  kt_staff_clock sets every clock to t
  * ("YYYY-MM-DDTHH:MM:SSZ"); kt_staff_release logs them out. */
-typedef struct kt_staff { kz_actor *sys, *root, *ann, *bob, *sue, *al; } kt_staff;
+typedef struct kt_staff { kz_actor *sys, *root, *ann, *bob, *sue, *sam, *al; } kt_staff;
 
 void kt_staff_login(kz_store *s, kt_staff *p);
 void kt_staff_clock(kt_staff *p, const char *t);

@@ -48,55 +48,6 @@ static int64_t new_case(kz_store *s, const char *category)
     return id;
 }
 
-static kz_actor *login(kz_store *s, const char *name)
-{
-    char pw[64], why[256];
-    kz_actor *a = NULL;
-    snprintf(pw, sizeof pw, "%s-password-123", name);
-    int rc = kz_account_login(&a, s, name, pw, why, sizeof why);
-    if (rc) kt_fail(__FILE__, __LINE__, "login %s: %s", name, why);
-    return a;
-}
-
-typedef struct people {
-    kz_actor *sys, *root, *ann, *bob, *sue, *sam, *al;
-} people;
-
-static void add(kz_actor *by, const char *name, const char *role)
-{
-    char pw[64];
-    snprintf(pw, sizeof pw, "%s-password-123", name);
-    int rc = kz_account_add(by, name, role, pw, NULL);
-    if (rc) kt_fail(__FILE__, __LINE__, "add %s: %s", name, kz_account_errmsg(by));
-}
-
-static void staff(kz_store *s, people *p)
-{
-    KT_EQ_INT(kz_account_system(&p->sys, s), 0);
-    add(p->sys, "root", "admin");
-    p->root = login(s, "root");
-    add(p->root, "ann", "reviewer");
-    add(p->root, "bob", "reviewer");
-    add(p->root, "sue", "supervisor");
-    add(p->root, "sam", "supervisor");
-    add(p->root, "al", "analyst");
-    p->ann = login(s, "ann");
-    p->bob = login(s, "bob");
-    p->sue = login(s, "sue");
-    p->sam = login(s, "sam");
-    p->al = login(s, "al");
-}
-
-static void unstaff(people *p)
-{
-    kz_account_logout(&p->sys);
-    kz_account_logout(&p->root);
-    kz_account_logout(&p->ann);
-    kz_account_logout(&p->bob);
-    kz_account_logout(&p->sue);
-    kz_account_logout(&p->sam);
-    kz_account_logout(&p->al);
-}
 
 /* Everything a workflow step may change, as one string. */
 static char *snapshot(kz_store *s, int64_t id)
@@ -171,13 +122,13 @@ KT_TEST(case_accounts_bootstrap_roles_passwords)
     KT_EQ_INT(kz_account_add(sys, "root", "admin", "root-password-123", NULL), 0);
     KT_EQ_INT(kz_account_add(sys, "root2", "admin", "root-password-123", NULL), KZ_EPERM);
     /* 12 characters, not bytes: 12 Cyrillic letters are enough, 11 are not */
-    kz_actor *root = login(s, "root");
+    kz_actor *root = kt_login(s, "root");
     KT_EQ_INT(kz_account_add(root, "ann", "reviewer", "ann-password-123", NULL), 0);
     KT_EQ_INT(kz_account_add(root, "x1", "reviewer", "абвгдеёжзий", NULL), KZ_EINVAL);
     KT_EQ_INT(kz_account_add(root, "x1", "reviewer", "абвгдеёжзийк", NULL), 0);
     KT_EQ_INT(kz_account_add(root, "ann", "analyst", "ann-password-123", NULL), KZ_EINVAL);
     /* only an admin adds and disables */
-    kz_actor *ann = login(s, "ann");
+    kz_actor *ann = kt_login(s, "ann");
     KT_EQ_INT(kz_account_add(ann, "bob", "reviewer", "bob-password-123", NULL), KZ_EPERM);
     KT_EQ_STR(kz_account_errmsg(ann), "adding an account needs an admin; 'ann' is a reviewer");
     KT_EQ_INT(kz_account_disable(ann, "x1"), KZ_EPERM);
@@ -198,7 +149,7 @@ KT_TEST(case_accounts_bootstrap_roles_passwords)
     int64_t c = new_case(s, "drugs");
     KT_EQ_INT(kz_case_assign(root, c, "ann"), KZ_EPERM);              /* disabled assignee */
     KT_EQ_INT(kz_account_add(root, "al", "analyst", "al-password-123", NULL), 0);
-    kz_actor *al = login(s, "al");
+    kz_actor *al = kt_login(s, "al");
     KT_EQ_INT(kz_account_add(root, "bob", "reviewer", "bob-password-123", NULL), 0);
     KT_EQ_INT(kz_case_assign(al, c, "bob"), 0);
     KT_EQ_INT(kz_case_decide(ann, c, &REMOVAL, NULL), KZ_EPERM);     /* ann's old session */
@@ -229,7 +180,7 @@ static const char *const op_names[] = { "assign", "decide", "approve", "notify",
 
 /* Try op on case c, each by an account the op allows, so that only the
  * state can refuse it. */
-static int try_op(kz_store *s, people *p, int op, int64_t c)
+static int try_op(kz_store *s, kt_staff *p, int op, int64_t c)
 {
     (void)s;
     switch (op) {
@@ -246,7 +197,7 @@ static int try_op(kz_store *s, people *p, int op, int64_t c)
 }
 
 /* A new case driven to state st along the allowed path. */
-static int64_t drive(kz_store *s, people *p, const char *st)
+static int64_t drive(kz_store *s, kt_staff *p, const char *st)
 {
     int64_t c = new_case(s, "drugs");
     const int block = !strcmp(st, "awaiting_approval");
@@ -294,8 +245,8 @@ KT_TEST(case_every_forbidden_transition_is_refused_and_changes_nothing)
         { "reversed", 0 },
     };
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     for (size_t i = 0; i < KZ_ARRAY_LEN(m); i++) {
         int64_t c = drive(s, &p, m[i].state);
         KT_EQ_STR(state(s, c), m[i].state);
@@ -347,15 +298,15 @@ KT_TEST(case_every_forbidden_transition_is_refused_and_changes_nothing)
     kz_audit_report rep;
     KT_EQ_INT(kz_audit_verify(s, &rep), 0);
     KT_EQ_INT(rep.bad_seq, 0);
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_full_path_is_audited_with_before_and_after)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     int64_t c = drive(s, &p, "verified");
     KT_EQ_STR(state(s, c), "verified");
     char sql[256];
@@ -390,15 +341,15 @@ KT_TEST(case_full_path_is_audited_with_before_and_after)
     /* the system is no person: it cannot decide */
     int64_t e = drive(s, &p, "in_review");
     KT_EQ_INT(kz_case_decide(p.sys, e, &REMOVAL, NULL), KZ_EPERM);
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_decision_must_carry_every_field)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     int64_t c = drive(s, &p, "in_review");
     static const struct { kz_decision_in d; const char *field; } bad[] = {
         { { "removal_request", NULL, "reasons", "KZ", NULL, 30 }, "legal basis" },
@@ -424,15 +375,15 @@ KT_TEST(case_decision_must_carry_every_field)
         free(before);
         free(after);
     }
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_block_needs_a_second_person_a_supervisor)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     int64_t c = new_case(s, "terrorism");
     KT_EQ_INT(kz_case_assign(p.al, c, "sue"), 0);          /* a supervisor proposes */
     KT_EQ_INT(kz_case_decide(p.sue, c, &URLBLOCK, NULL), 0);
@@ -456,15 +407,15 @@ KT_TEST(case_block_needs_a_second_person_a_supervisor)
                        "accounts WHERE name = 'sam') AND decided_by = (SELECT id FROM accounts "
                        "WHERE name = 'sue') AND approved_at IS NOT NULL"), 1);
     KT_EQ_INT(kz_case_approve(p.sam, c), KZ_ESTATE);       /* once */
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_appeal_goes_to_a_third_person_and_reversal_lifts_the_measure)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     /* a block: ann proposed, sue approved */
     int64_t c = new_case(s, "terrorism");
     KT_EQ_INT(kz_case_assign(p.al, c, "ann"), 0);
@@ -501,15 +452,15 @@ KT_TEST(case_appeal_goes_to_a_third_person_and_reversal_lifts_the_measure)
     /* and can be appealed again, and verified */
     KT_EQ_INT(kz_case_verify(p.al, d, 1), 0);
     KT_EQ_STR(state(s, d), "verified");
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_deadlines_per_category_and_overdue_on_a_fake_clock)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     static const struct { const char *cat, *deadline; } want[] = {
         { "terrorism", "2026-03-01T13:00:00Z" }, { "csam", "2026-03-01T13:00:00Z" },
         { "bullying", "2026-03-02T12:00:00Z" }, { "drugs", "2026-03-02T12:00:00Z" },
@@ -566,15 +517,15 @@ KT_TEST(case_deadlines_per_category_and_overdue_on_a_fake_clock)
     KT_EQ_INT(kz_account_set_clock(p.al, "2026-04-01T00:00:00Z"), 0);
     KT_EQ_INT(kz_case_notify(p.al, c, "forum2", NULL, dl), 0);
     KT_EQ_STR(dl, "2026-04-01T02:00:00Z");
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_purge_drops_old_evidence_of_removed_items)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     int64_t c = drive(s, &p, "complied");
     int64_t keep = drive(s, &p, "complied");
     KT_EQ_INT(kz_account_set_clock(p.al, "2026-01-01T00:00:00Z"), 0);
@@ -601,15 +552,15 @@ KT_TEST(case_purge_drops_old_evidence_of_removed_items)
     KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'item.evidence_purge'"), 1);
     KT_EQ_INT(kz_case_purge(p.sue, 0, &n), 0);         /* purged once */
     KT_EQ_INT(n, 0);
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
 
 KT_TEST(case_reads_list_and_show)
 {
     kz_store *s = fresh();
-    people p = { 0 };
-    staff(s, &p);
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
     int64_t c = drive(s, &p, "notified");
     (void)drive(s, &p, "detected");
     kz_buf b;
@@ -622,6 +573,6 @@ KT_TEST(case_reads_list_and_show)
              strstr(b.p, "\"action\":\"case.notify\"") && strstr(b.p, "\"notices\":[{"));
     KT_EQ_INT(kz_case_show_json(p.sys, 999, &b), KZ_ENOTFOUND);
     kz_buf_release(&b);
-    unstaff(&p);
+    kt_staff_release(&p);
     cleanup(&s);
 }
