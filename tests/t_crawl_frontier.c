@@ -291,7 +291,10 @@ KT_TEST(crawl_frontier_pg)
 
 /* ---- end to end ---- */
 
-KT_TEST(crawl_frontier_resume)
+/* tests/crawl/resume.sh with CRAWL_OPTS as given ("": the scan on a second
+ * thread, pages committed only after those queued to it are stored;
+ * "--one-thread": the scan on the crawl thread). */
+static void resume_script(const char *opts)
 {
     if (system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0 ||
         system("command -v sqlite3 >/dev/null 2>&1") != 0) {
@@ -303,8 +306,9 @@ KT_TEST(crawl_frontier_resume)
         kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
         return;
     }
-    snprintf(cmd, sizeof cmd, "PATH=\"$PATH:/usr/sbin\" sh '%s/tests/crawl/resume.sh' '%s'",
-             kt_root(), bin);
+    snprintf(cmd, sizeof cmd,
+             "PATH=\"$PATH:/usr/sbin\" CRAWL_OPTS='%s' sh '%s/tests/crawl/resume.sh' '%s'",
+             opts, kt_root(), bin);
     char *out = NULL, *err = NULL;
     int rc = kt_run(cmd, &out, &err);
     KT_EQ_INT(rc, 0);
@@ -324,6 +328,16 @@ KT_TEST(crawl_frontier_resume)
     }
     free(out);
     free(err);
+}
+
+KT_TEST(crawl_frontier_resume)
+{
+    resume_script("");
+}
+
+KT_TEST(crawl_frontier_resume_one_thread)
+{
+    resume_script("--one-thread");
 }
 
 /* ---- the crawler and its frontier interface (no server: port 1 refuses) ---- */

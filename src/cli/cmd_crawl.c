@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <regex.h>
 #include <signal.h>
 #include <sodium.h>
@@ -43,7 +44,7 @@ static const char usage_text[] =
     "                   [--max-pages N] [--recrawl DURATION] [--delay MS] [--per-host N]\n"
     "                   [--contact URL] [--same-host] [--include REGEX] [--exclude REGEX]\n"
     "                   [--allow-private] [--allow-addr IP] [--timeout MS]\n"
-    "                   [--max-body BYTES] [--parallel N] [--quiet]\n"
+    "                   [--max-body BYTES] [--parallel N] [--quiet] [--one-thread]\n"
     "\n"
     "Fetches the seed URLs (one per line; '#' comments) and the pages they link to\n"
     "within the seeds' registrable domains, obeying robots.txt, one request at a\n"
@@ -73,9 +74,13 @@ static const char usage_text[] =
     "  --max-body BYTES    body size limit (default 10485760)\n"
     "  --parallel N        fetches in flight, over all sites (default 16)\n"
     "  --quiet             no progress, no per-URL errors, no summary\n"
+    "  --one-thread        scan on the thread that fetches (default: a second thread\n"
+    "                      scans while the first fetches and stores)\n"
     "\n"
     "Exit status: 0; 1 when a seed could not be fetched at all or storing failed;\n"
     "2 on usage errors.\n";
+
+struct pipe;
 
 typedef struct crawl_run {
     kz_store    *st;
@@ -90,6 +95,7 @@ typedef struct crawl_run {
     size_t       unchanged, dup_content;
     int          progress_shown;
     char         store_err[512];
+    struct pipe *pipe;          /* pages scanned on a second thread (not --one-thread) */
 } crawl_run;
 
 static void clear_progress(crawl_run *g)
@@ -105,8 +111,12 @@ static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = sig; }
 
 /* Commit the pages stored and the frontier's writes (one transaction). */
+static int pipe_drain(crawl_run *g, int all);
+
 static int commit_batch(crawl_run *g)
 {
+    if (g->pipe)
+        pipe_drain(g, 1);       /* every page whose URL is done is stored first */
     g->in_tx = 0;
     g->batch = 0;
     int rc = kz_frontier_commit(g->fr);
@@ -155,7 +165,7 @@ static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r
     if (out.item_created) g->created++;
     else g->updated++;
     g->cases += out.cases_opened;
-    if (++g->batch >= 32)
+    if (++g->batch >= 32 && !g->pipe)   /* pipelined: the crawl loop commits */
         return commit_batch(g);
     return 0;
 fail:
@@ -197,6 +207,234 @@ static int seen_content(crawl_run *g, const kz_crawl_event *ev, char sha[65])
     return 1;
 }
 
+/* ---- the scan on a second thread (unless --one-thread) ----------------------
+ *
+ * The crawl thread checks a page's content (seen before?), copies it into a
+ * ring of PIPE_SLOTS slots and goes on; the scan thread scans the slots in
+ * order; the crawl thread stores the scanned ones, in order, whenever it
+ * passes by.  Every commit first waits for all queued pages and stores them
+ * (pipe_drain), and the frontier never commits by itself in this mode, so a
+ * URL is never committed as done before its page is stored: a kill loses
+ * nothing that was committed. */
+
+#define PIPE_SLOTS 16
+
+struct slot {
+    int       state;            /* 0 free, 1 queued, 2 scanned */
+    char     *url, *host, *lang, *text;
+    size_t    text_len;
+    char      sha[65];
+    int       rc;               /* kz_scan's */
+    kz_hit   *hits;
+    size_t    nhits, cap_hits, nflagged;
+    uint32_t *score;
+    uint8_t  *flagged;
+};
+
+struct pipe {
+    pthread_t       th;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    struct slot     s[PIPE_SLOTS];
+    size_t          fill, scan, store;  /* next slot to fill, to scan, to store */
+    int             stop;
+    kz_scan_ctx    *cx;
+    size_t          ncats;
+};
+
+static void *pipe_main(void *arg)
+{
+    struct pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->s[p->scan].state != 1)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->s[p->scan].state != 1) {         /* stopped, nothing queued */
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        struct slot *sl = &p->s[p->scan];
+        pthread_mutex_unlock(&p->mu);
+        kz_result r;
+        sl->rc = kz_scan(p->cx, sl->text, sl->text_len, &r);
+        if (!sl->rc && r.nhits > sl->cap_hits) {
+            kz_hit *nh = kz_realloc(sl->hits, r.nhits * sizeof *nh);
+            if (nh) {
+                sl->hits = nh;
+                sl->cap_hits = r.nhits;
+            } else {
+                sl->rc = KZ_ENOMEM;
+            }
+        }
+        if (!sl->rc) {
+            if (r.nhits)
+                memcpy(sl->hits, r.hits, r.nhits * sizeof *r.hits);
+            sl->nhits = r.nhits;
+            memcpy(sl->score, r.score, p->ncats * sizeof *r.score);
+            memcpy(sl->flagged, r.flagged, p->ncats);
+            sl->nflagged = r.nflagged;
+        }
+        pthread_mutex_lock(&p->mu);
+        sl->state = 2;
+        p->scan = (p->scan + 1) % PIPE_SLOTS;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static void slot_clear(struct slot *sl)
+{
+    free(sl->url);
+    free(sl->host);
+    free(sl->lang);
+    free(sl->text);
+    sl->url = sl->host = sl->lang = sl->text = NULL;
+    sl->state = 0;
+}
+
+static int pipe_start(crawl_run *g)
+{
+    struct pipe *p = kz_calloc(1, sizeof *p);
+    if (!p)
+        return KZ_ENOMEM;
+    p->ncats = kz_scanner_ncats(g->sc);
+    int ok = (p->cx = kz_scan_ctx_new(g->sc)) != NULL;
+    for (size_t i = 0; ok && i < PIPE_SLOTS; i++)
+        ok = (p->s[i].score = kz_calloc(p->ncats + 1, sizeof *p->s[i].score)) &&
+             (p->s[i].flagged = kz_calloc(p->ncats + 1, 1));
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (ok && pthread_create(&p->th, NULL, pipe_main, p) == 0) {
+        g->pipe = p;
+        return 0;
+    }
+    for (size_t i = 0; i < PIPE_SLOTS; i++) {
+        free(p->s[i].score);
+        free(p->s[i].flagged);
+    }
+    kz_scan_ctx_free(p->cx);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+    return KZ_ENOMEM;
+}
+
+/* Store the scanned slot (its page) as on_event does without the pipe. */
+static int pipe_store_one(crawl_run *g, struct slot *sl)
+{
+    int rc = 0;
+    if (sl->rc) {
+        g->scan_errors++;
+        if (!g->quiet) {
+            clear_progress(g);
+            kz_cli_err("%s: cannot scan: %s", sl->url, kz_strerror(sl->rc));
+        }
+    } else if (!g->store_failed) {
+        kz_result r = { sl->hits, sl->nhits, 0, sl->score, sl->flagged, sl->nflagged, 0 };
+        kz_crawl_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.what = KZ_CRAWL_PAGE;
+        ev.url = sl->url;
+        ev.host = sl->host;
+        ev.lang = sl->lang;
+        ev.text = sl->text;
+        ev.text_len = sl->text_len;
+        g->flagged += r.nflagged > 0;
+        rc = store_page(g, &ev, &r, sl->sha);
+    }
+    return rc;
+}
+
+/* Store the scanned slots at the head of the ring, in order; with all,
+ * wait for every queued one.  The first storage error, or 0. */
+static int pipe_drain(crawl_run *g, int all)
+{
+    struct pipe *p = g->pipe;
+    int rc = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        struct slot *sl = &p->s[p->store];
+        while (all && sl->state == 1)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int ready = sl->state == 2;
+        pthread_mutex_unlock(&p->mu);
+        if (!ready)
+            return rc;
+        int r1 = pipe_store_one(g, sl);
+        if (r1 && !rc)
+            rc = r1;
+        pthread_mutex_lock(&p->mu);
+        slot_clear(sl);
+        p->store = (p->store + 1) % PIPE_SLOTS;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Queue a page for the scan thread (stores what is ready to make room). */
+static int pipe_push(crawl_run *g, const kz_crawl_event *ev, const char *sha)
+{
+    struct pipe *p = g->pipe;
+    int rc = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        int state = p->s[p->fill].state;
+        if (state != 0 && p->s[p->store].state != 2)
+            pthread_cond_wait(&p->cv, &p->mu);
+        state = p->s[p->fill].state;
+        pthread_mutex_unlock(&p->mu);
+        if (state == 0)
+            break;
+        if ((rc = pipe_drain(g, 0)) != 0)
+            return rc;
+    }
+    struct slot *sl = &p->s[p->fill];
+    sl->url = kz_strdup(ev->url);
+    sl->host = kz_strdup(ev->host);
+    sl->lang = kz_strdup(ev->lang);
+    sl->text = kz_malloc(ev->text_len + 1);
+    if (!sl->url || !sl->host || !sl->lang || !sl->text) {
+        slot_clear(sl);
+        return KZ_ENOMEM;
+    }
+    memcpy(sl->text, ev->text, ev->text_len);
+    sl->text[ev->text_len] = '\0';
+    sl->text_len = ev->text_len;
+    memcpy(sl->sha, sha, sizeof sl->sha);
+    pthread_mutex_lock(&p->mu);
+    sl->state = 1;
+    p->fill = (p->fill + 1) % PIPE_SLOTS;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+/* Store what is queued, stop the scan thread, free the ring. */
+static int pipe_stop(crawl_run *g)
+{
+    struct pipe *p = g->pipe;
+    if (!p)
+        return 0;
+    int rc = pipe_drain(g, 1);
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->th, NULL);
+    for (size_t i = 0; i < PIPE_SLOTS; i++) {
+        slot_clear(&p->s[i]);
+        free(p->s[i].hits);
+        free(p->s[i].score);
+        free(p->s[i].flagged);
+    }
+    kz_scan_ctx_free(p->cx);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+    g->pipe = NULL;
+    return rc;
+}
+
 static int on_event(void *arg, const kz_crawl_event *ev)
 {
     crawl_run *g = arg;
@@ -209,6 +447,11 @@ static int on_event(void *arg, const kz_crawl_event *ev)
         int rc = seen_content(g, ev, sha);
         if (rc)
             return rc < 0 ? rc : 0;
+        if (g->pipe) {
+            if ((rc = pipe_drain(g, 0)) == 0)   /* store what is ready first */
+                rc = pipe_push(g, ev, sha);
+            return rc;
+        }
         rc = kz_scan(g->cx, ev->text, ev->text_len, &r);
         if (rc) {
             g->scan_errors++;
@@ -321,6 +564,7 @@ int cmd_crawl(int argc, char **argv)
         { "max-body", required_argument, NULL, 'b' },
         { "parallel", required_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
+        { "one-thread", no_argument, NULL, 'T' },
         { "source", required_argument, NULL, 'S' },
         { "recrawl", required_argument, NULL, 'R' },
         { "per-host", required_argument, NULL, 'O' },
@@ -333,6 +577,7 @@ int cmd_crawl(int argc, char **argv)
     const char *source = "default";
     long depth = 2, max_pages = 1000, delay = 1000, timeout = 30000, parallel = 16, per_host = 1;
     long long recrawl = 0;
+    int scan_thread = 1;
     size_t max_body = 10u << 20;
     kz_crawl_opts co;
     memset(&co, 0, sizeof co);
@@ -399,6 +644,7 @@ int cmd_crawl(int argc, char **argv)
             break;
         case 'p': if (parse_num("--parallel", optarg, 1, 1000, &parallel)) return KZ_EXIT_USAGE; break;
         case 'q': g.quiet = 1; break;
+        case 'T': scan_thread = 0; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
@@ -458,7 +704,9 @@ int cmd_crawl(int argc, char **argv)
         kz_cli_err("%s", err);
         goto out;
     }
-    kz_frontier_opts fo = { recrawl, 0, (int)depth, co.same_host, co.include, co.exclude };
+    /* with the scan thread only the crawl loop commits (after the pipe is drained) */
+    kz_frontier_opts fo = { recrawl, scan_thread ? SIZE_MAX : 0, (int)depth, co.same_host,
+                            co.include, co.exclude };
     kz_frontier_info fi;
     int frc = kz_frontier_open(&g.fr, g.st, source, &fo, &fi);
     if (frc) {
@@ -517,6 +765,10 @@ int cmd_crawl(int argc, char **argv)
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
+    if (scan_thread && pipe_start(&g) != 0) {
+        kz_cli_err("cannot start the scan thread: %s", kz_strerror(KZ_ENOMEM));
+        goto out;
+    }
     g.tty = !g.quiet && isatty(2);
     double t0 = mono(), last_log = t0, last_commit = t0;
     kz_crawl_stats s;
@@ -529,9 +781,10 @@ int cmd_crawl(int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     for (;;) {
-        rc = kz_crawl_run(cr, 250, on_event, &g);
+        rc = kz_crawl_run(cr, g.pipe ? 100 : 250, on_event, &g);
         double now = mono();
-        if (rc <= 0 || g.store_failed || interrupted || now - last_commit >= 1.0) {
+        if (rc <= 0 || g.store_failed || interrupted || now - last_commit >= 1.0 ||
+            (g.pipe && now - last_commit >= 0.1)) {
             commit_batch(&g);
             last_commit = now;
         }
@@ -543,6 +796,8 @@ int cmd_crawl(int argc, char **argv)
             last_log = now;
         }
     }
+    commit_batch(&g);
+    pipe_stop(&g);
     commit_batch(&g);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -584,6 +839,7 @@ int cmd_crawl(int argc, char **argv)
     status = g.store_failed || rc < 0 || g.seeds_failed || badseeds || interrupted
                  ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
+    pipe_stop(&g);
     if (sf)
         fclose(sf);
     free(line);

@@ -93,13 +93,18 @@ db="$d/k.db"
 echo "http://127.0.0.1:$PORT/p0.html" > "$d/seeds"
 # --delay 1 with --per-host 4: about 1000 pages/s at most, so that the kill
 # below lands in the middle of the crawl
+# CRAWL_OPTS: more options for every crawl (the test runs this script once
+# as it is and once with --one-thread)
 crawl() {
+    # shellcheck disable=SC2086
     "$KUZET" crawl --db "sqlite:$db" --seeds "$d/seeds" --rules "$d/rules.yaml" --depth 1000 \
-        --max-pages 1000000 --delay 1 --per-host $PER_HOST --allow-private "$@"
+        --max-pages 1000000 --delay 1 --per-host $PER_HOST --allow-private ${CRAWL_OPTS:-} "$@"
 }
 crawl_bg() {  # N: in the background, $! being kuzet itself (not a subshell)
+    # shellcheck disable=SC2086
     "$KUZET" crawl --db "sqlite:$db" --seeds "$d/seeds" --rules "$d/rules.yaml" --depth 1000 \
-        --max-pages 1000000 --delay 1 --per-host $PER_HOST --allow-private > "$d/out$1" 2> "$d/err$1" &
+        --max-pages 1000000 --delay 1 --per-host $PER_HOST --allow-private ${CRAWL_OPTS:-} \
+        > "$d/out$1" 2> "$d/err$1" &
 }
 q() { sqlite3 "$db" "$1" 2>/dev/null; }
 uris() { awk '{ print $1 }' "$d/access.log"; }     # the log: "URI CONNECTION" lines
