@@ -292,6 +292,21 @@ static void slot_clear(struct slot *sl)
     sl->state = 0;
 }
 
+/* The ring and the scan thread's state (the thread is not running). */
+static void pipe_free(struct pipe *p)
+{
+    for (size_t i = 0; i < PIPE_SLOTS; i++) {
+        slot_clear(&p->s[i]);
+        free(p->s[i].hits);
+        free(p->s[i].score);
+        free(p->s[i].flagged);
+    }
+    kz_scan_ctx_free(p->cx);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
 static int pipe_start(crawl_run *g)
 {
     struct pipe *p = kz_calloc(1, sizeof *p);
@@ -308,14 +323,7 @@ static int pipe_start(crawl_run *g)
         g->pipe = p;
         return 0;
     }
-    for (size_t i = 0; i < PIPE_SLOTS; i++) {
-        free(p->s[i].score);
-        free(p->s[i].flagged);
-    }
-    kz_scan_ctx_free(p->cx);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p);
+    pipe_free(p);
     return KZ_ENOMEM;
 }
 
@@ -421,16 +429,7 @@ static int pipe_stop(crawl_run *g)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->th, NULL);
-    for (size_t i = 0; i < PIPE_SLOTS; i++) {
-        slot_clear(&p->s[i]);
-        free(p->s[i].hits);
-        free(p->s[i].score);
-        free(p->s[i].flagged);
-    }
-    kz_scan_ctx_free(p->cx);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p);
+    pipe_free(p);
     g->pipe = NULL;
     return rc;
 }
