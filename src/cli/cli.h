@@ -46,6 +46,7 @@ typedef struct kz_cli_sink {
     size_t                  nbh;
     int                     matched;             /* bh holds this record's matches */
     struct kz_cli_image    *img; size_t nimg, capimg;  /* this record's images, hashed */
+    char                    text_sha[65];        /* its text's SHA-256, once computed */
 } kz_cli_sink;
 /* Store a scanned text (it) with its scan result r: detections from the
  * hits, a "hash" detection per block-bank match of the text's SHA-256 or

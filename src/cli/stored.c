@@ -26,11 +26,7 @@
 #include "store/bank.h"
 #include "store/media.h"
 #include "store/store.h"
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 typedef struct kz_cli_bankhit {
     char rule[KZ_BANK_NAME_MAX + 8];        /* "bank:<name>" */
@@ -71,6 +67,21 @@ void kz_cli_sink_reset(kz_cli_sink *k)
     k->nimg = 0;
     k->nbh = 0;
     k->matched = 0;
+    k->text_sha[0] = '\0';
+}
+
+/* The SHA-256 (hex) of it's text: it->content_sha256 when the caller has it,
+ * else computed once per record and kept in k until kz_cli_sink_reset. */
+static const char *text_sha256(kz_cli_sink *k, const kz_item_in *it)
+{
+    if (it->content_sha256)
+        return it->content_sha256;
+    if (!k->text_sha[0]) {
+        unsigned char md[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(md, (const unsigned char *)it->text, it->text_len);
+        sodium_bin2hex(k->text_sha, sizeof k->text_sha, md, sizeof md);
+    }
+    return k->text_sha;
 }
 
 int kz_cli_sink_image(kz_cli_sink *k, const char *ref, size_t ref_len, const void *data, size_t n,
@@ -158,12 +169,8 @@ int kz_cli_bank_check(kz_store *st, kz_cli_sink *k, const kz_item_in *it)
     if ((want_sim = kz_bank_any_block(k->banks, KZ_BANK_SIMHASH)) < 0)
         return want_sim;
     if (want_sha && it->text_len) {             /* an empty text matches nothing */
-        unsigned char md[crypto_hash_sha256_BYTES];
-        char sha[2 * crypto_hash_sha256_BYTES + 1];
-        const char *q[1] = { sha };
+        const char *q[1] = { text_sha256(k, it) };
         const kz_bank_result *res = NULL;
-        crypto_hash_sha256(md, (const unsigned char *)it->text, it->text_len);
-        sodium_bin2hex(sha, sizeof sha, md, sizeof md);
         if ((rc = kz_bank_match(k->banks, KZ_BANK_SHA256, q, 1, &res)) != 0 ||
             (rc = add_hits(k, res)) != 0)
             return rc;
@@ -239,19 +246,14 @@ static int store_matched(kz_store *st, const kz_scanner *sc, kz_cli_sink *k, con
 int kz_cli_store_scan(kz_store *st, const kz_scanner *sc, kz_cli_sink *k, const kz_item_in *it,
                       const kz_result *r, kz_ingest_out *out)
 {
-    unsigned char md[crypto_hash_sha256_BYTES];
-    char sha[2 * crypto_hash_sha256_BYTES + 1];
     int rc;
     if (!k->matched && (rc = kz_cli_bank_check(st, k, it)) < 0)
         return rc;
     kz_item_in item = *it;
-    if (!item.content_sha256 && !it->text_len && k->nimg) {
+    if (!item.content_sha256 && !it->text_len && k->nimg)
         item.content_sha256 = k->img[0].h.sha256;   /* a post of images only: its first */
-    } else if (!item.content_sha256) {
-        crypto_hash_sha256(md, (const unsigned char *)it->text, it->text_len);
-        sodium_bin2hex(sha, sizeof sha, md, sizeof md);
-        item.content_sha256 = sha;
-    }
+    else
+        item.content_sha256 = text_sha256(k, it);
     rc = store_matched(st, sc, k, &item, r, out);
     kz_cli_sink_reset(k);
     return rc;
