@@ -175,10 +175,13 @@ static int text_ok(kz_actor *a, const char *v, const char *field, const char *wh
 }
 
 /* Move the case to state, and audit it: before = {"state": old, bx...},
- * after = {"state": new, ax...}; bx and ax are fields (may be NULL). */
+ * after = {"state": new, ax...}; bx and ax are fields (may be NULL), and a
+ * builder that ran out of memory fails the move before anything is written. */
 static int move(kz_actor *a, case_row *c, const char *state, const char *action,
                 const jb *bx, const jb *ax)
 {
+    if ((bx && bx->rc) || (ax && ax->rc))
+        return kz__fail(a, KZ_ENOMEM, "out of memory");
     char now[21];
     kz_store_now(now);
     kz_dbval p[] = { kz_dbstr(state), kz_dbstr(now), kz_dbint(c->id) };
@@ -258,8 +261,7 @@ static int do_assign(kz_actor *a, int64_t id, const char *to)
     jb_init(&ax);
     jb_str(&bx, "assigned_to", c.assigned_to ? was : NULL);
     jb_str(&ax, "assigned_to", to);
-    rc = bx.rc || ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory")
-                        : move(a, &c, "in_review", "case.assign", &bx, &ax);
+    rc = move(a, &c, "in_review", "case.assign", &bx, &ax);
     jb_release(&bx);
     jb_release(&ax);
     return rc;
@@ -419,7 +421,7 @@ static int do_decide(kz_actor *a, int64_t id, const kz_decision_in *d, int64_t *
     jb_str(&ax, "decided_by", a->name);
     jb_raw(&ax, "}");
     const char *next = kz_case_measure_needs_approval(m) ? "awaiting_approval" : "decided";
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, next, "case.decide", NULL, &ax);
+    rc = move(a, &c, next, "case.decide", NULL, &ax);
     jb_release(&ax);
     if (!rc && restrictive && !strcmp(next, "decided"))
         rc = bank_item(a, &c, dec);
@@ -463,7 +465,7 @@ static int do_approve(kz_actor *a, int64_t id)
     jb_str(&ax, "measure", d.measure);
     jb_str(&ax, "approved_by", a->name);
     jb_str(&ax, "approved_at", now);
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "decided", "case.approve", NULL, &ax);
+    rc = move(a, &c, "decided", "case.approve", NULL, &ax);
     jb_release(&ax);
     if (!rc)
         rc = bank_item(a, &c, d.id);
@@ -509,7 +511,7 @@ static int do_reject(kz_actor *a, int64_t id, const char *reasons)
     jb_str(&ax, "measure", d.measure);
     jb_str(&ax, "rejected_by", a->name);
     jb_str(&ax, "reasons", reasons);
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "in_review", "case.reject", NULL, &ax);
+    rc = move(a, &c, "in_review", "case.reject", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
@@ -692,7 +694,7 @@ static int do_notify(kz_actor *a, int64_t id, const char *platform, int64_t *nid
     jb_str(&ax, "sent_at", now);
     jb_str(&ax, "deadline", dl);
     jb_raw(&ax, "}");
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "notified", "case.notify", NULL, &ax);
+    rc = move(a, &c, "notified", "case.notify", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
@@ -752,7 +754,7 @@ static int do_comply(kz_actor *a, int64_t id, const char *answer)
     jb_str(&ax, "answer", answer);
     jb_str(&ax, "complied_at", now);
     jb_bool(&ax, "late", strcmp(now, dl) > 0);
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "complied", "case.comply", NULL, &ax);
+    rc = move(a, &c, "complied", "case.comply", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
@@ -796,7 +798,7 @@ static int do_overdue(kz_actor *a, size_t *moved)
         jb_int(&ax, "notice_id", nid);
         jb_str(&ax, "deadline", dl);
         jb_str(&ax, "checked_at", now);
-        rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "overdue", "case.overdue", NULL, &ax);
+        rc = move(a, &c, "overdue", "case.overdue", NULL, &ax);
         jb_release(&ax);
     }
     free(ids);
@@ -855,8 +857,7 @@ static int do_verify(kz_actor *a, int64_t id, int gone)
     if (rc)
         rc = kz__dbfail(a, rc, "recording the re-check");
     else
-        rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory")
-                   : move(a, &c, next, gone ? "case.verify" : "case.recheck", NULL, &ax);
+        rc = move(a, &c, next, gone ? "case.verify" : "case.recheck", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
@@ -888,7 +889,7 @@ static int reopen_case(kz_actor *a, case_row *c, const char *reason, int64_t che
     jb_str(&ax, "online_status", "online");
     if (check_id)
         jb_int(&ax, "check_id", check_id);
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, c, "reopened", "case.reopen", NULL, &ax);
+    rc = move(a, c, "reopened", "case.reopen", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
@@ -971,7 +972,7 @@ static int check_gone(kz_actor *a, case_row *c, const dec_row *d, const kz_verif
         jb_str(&ax, "complied_at", k->checked_at);
     }
     snprintf(from, sizeof from, "%s", c->state);
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, c, "verified", "case.verify", NULL, &ax);
+    rc = move(a, c, "verified", "case.verify", NULL, &ax);
     jb_release(&ax);
     if (!rc) {
         e->verified++;
@@ -1005,7 +1006,7 @@ static int check_present(kz_actor *a, case_row *c, const kz_verify_check *k, int
         jb_str(&ax, "checked_at", k->checked_at);
         jb_int(&ax, "check_id", check_id);
         jb_bool(&ax, "escalated", 1);
-        rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, c, "overdue", "case.recheck", NULL, &ax);
+        rc = move(a, c, "overdue", "case.recheck", NULL, &ax);
         jb_release(&ax);
         if (!rc) {
             e->escalated++;
@@ -1117,7 +1118,7 @@ static int do_appeal(kz_actor *a, int64_t id, const char *by, const char *ground
     jb_str(&ax, "grounds", grounds);
     jb_str(&ax, "filed_at", now);
     jb_raw(&ax, "}");
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory") : move(a, &c, "appealed", "case.appeal", NULL, &ax);
+    rc = move(a, &c, "appealed", "case.appeal", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
@@ -1202,8 +1203,7 @@ static int do_resolve(kz_actor *a, int64_t id, const char *outcome, const char *
         jb_int(&ax, "decision_id", d.id);
         jb_str(&ax, "reversed_at", now);
     }
-    rc = ax.rc ? kz__fail(a, KZ_ENOMEM, "out of memory")
-               : move(a, &c, reversed ? "reversed" : back, "case.resolve_appeal", NULL, &ax);
+    rc = move(a, &c, reversed ? "reversed" : back, "case.resolve_appeal", NULL, &ax);
     jb_release(&ax);
     return rc;
 }
