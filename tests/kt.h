@@ -34,6 +34,13 @@ void kt_golden_register(void);
 /* Run cmd with sh -c, capture stdout and stderr (each up to 16 MiB) into
  * malloc'd strings (caller frees); returns the exit status, or -1. */
 int kt_run(const char *cmd, char **out, char **err);
+/* Run the loopback script ROOT/script (with shell: "sh" or "bash") as
+ * "SCRIPT BIN ARGS" with /usr/sbin on PATH, kt_run's way.  Records a
+ * failure and returns -1 when a program the scripts need (nginx, and each
+ * of the space-separated names in needs) is missing or the binary under
+ * test is not there. */
+int kt_run_script(const char *shell, const char *script, const char *args, const char *needs,
+                  char **out, char **err);
 /* Read a whole file into a malloc'd NUL-terminated string; NULL if absent. */
 char *kt_slurp(const char *path, size_t *len);
 

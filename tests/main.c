@@ -102,6 +102,26 @@ int kt_run(const char *cmd, char **out, char **err)
     return WEXITSTATUS(st);
 }
 
+int kt_run_script(const char *shell, const char *script, const char *args, const char *needs,
+                  char **out, char **err)
+{
+    char check[512], bin[4096], cmd[8192];
+    *out = *err = NULL;
+    snprintf(check, sizeof check, "for p in nginx %s; do command -v $p >/dev/null 2>&1 || "
+             "test -x /usr/sbin/$p || exit 1; done", needs ? needs : "");
+    if (system(check) != 0) {
+        kt_fail(__FILE__, __LINE__, "nginx or one of '%s' is not installed (scripts/setup "
+                "installs them)", needs ? needs : "");
+        return -1;
+    }
+    if (!realpath(kt_bin(), bin)) {
+        kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "PATH=\"$PATH:/usr/sbin\" %s '%s/%s' '%s' %s", shell, kt_root(),
+             script, bin, args ? args : "");
+    return kt_run(cmd, out, err);
+}
 
 static int selected(const char *name, int argc, char **argv, int first)
 {

@@ -188,19 +188,10 @@ static char *section(const char *out, const char *name)
 
 KT_TEST(crawl_loopback)
 {
-    if (system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0) {
-        kt_fail(__FILE__, __LINE__, "nginx is not installed (scripts/setup installs it)");
-        return;
-    }
-    char bin[4096], cmd[8192];
-    if (!realpath(kt_bin(), bin)) {
-        kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
-        return;
-    }
-    snprintf(cmd, sizeof cmd, "PATH=\"$PATH:/usr/sbin\" sh '%s/tests/crawl/run.sh' '%s'",
-             kt_root(), bin);
     char *out = NULL, *err = NULL;
-    int rc = kt_run(cmd, &out, &err);
+    int rc = kt_run_script("sh", "tests/crawl/run.sh", "", NULL, &out, &err);
+    if (rc < 0)
+        return;
     KT_EQ_INT(rc, 0);
     if (!out)
         out = strdup("");

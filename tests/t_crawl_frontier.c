@@ -296,21 +296,11 @@ KT_TEST(crawl_frontier_pg)
  * "--one-thread": the scan on the crawl thread). */
 static void resume_script(const char *opts)
 {
-    if (system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0 ||
-        system("command -v sqlite3 >/dev/null 2>&1") != 0) {
-        kt_fail(__FILE__, __LINE__, "nginx or sqlite3 is not installed (scripts/setup installs them)");
+    char shell[64], *out = NULL, *err = NULL;
+    snprintf(shell, sizeof shell, "CRAWL_OPTS='%s' sh", opts);
+    int rc = kt_run_script(shell, "tests/crawl/resume.sh", "", "sqlite3", &out, &err);
+    if (rc < 0)
         return;
-    }
-    char bin[4096], cmd[8192];
-    if (!realpath(kt_bin(), bin)) {
-        kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
-        return;
-    }
-    snprintf(cmd, sizeof cmd,
-             "PATH=\"$PATH:/usr/sbin\" CRAWL_OPTS='%s' sh '%s/tests/crawl/resume.sh' '%s'",
-             opts, kt_root(), bin);
-    char *out = NULL, *err = NULL;
-    int rc = kt_run(cmd, &out, &err);
     KT_EQ_INT(rc, 0);
     if (!out || !strstr(out, "== end") || strstr(out, "FAIL"))
         kt_fail(__FILE__, __LINE__, "resume.sh:\n%s\n%s", out ? out : "", err ? err : "");

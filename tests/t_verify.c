@@ -517,19 +517,10 @@ static char *section(const char *out, const char *name)
 
 static void loopback(const char *mode)
 {
-    if (system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0) {
-        kt_fail(__FILE__, __LINE__, "nginx is not installed (scripts/setup installs it)");
-        return;
-    }
-    char bin[4096], cmd[8192];
-    if (!realpath(kt_bin(), bin)) {
-        kt_fail(__FILE__, __LINE__, "no binary at %s", kt_bin());
-        return;
-    }
-    snprintf(cmd, sizeof cmd, "PATH=\"$PATH:/usr/sbin\" bash '%s/tests/verify/run.sh' '%s' %s",
-             kt_root(), bin, mode);
     char *out = NULL, *err = NULL;
-    int rc = kt_run(cmd, &out, &err);
+    int rc = kt_run_script("bash", "tests/verify/run.sh", mode, NULL, &out, &err);
+    if (rc < 0)
+        return;
     KT_EQ_INT(rc, 0);
     if (!out)
         out = strdup("");
