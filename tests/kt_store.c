@@ -5,6 +5,8 @@
 #include "kt.h"
 #include "kt_store.h"
 #include "store/audit.h"
+#include <libpq-fe.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +123,83 @@ void kt_staff_release(kt_staff *p)
     kz_account_logout(&p->sue);
     kz_account_logout(&p->sam);
     kz_account_logout(&p->al);
+}
+
+static void pg_quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
+
+/* One statement on the server of base; 0, or -1 (a failure recorded). */
+static int pg_exec(const char *base, const char *sql)
+{
+    PGconn *c = PQconnectdb(base);
+    int rc = -1;
+    PQsetNoticeProcessor(c, pg_quiet, NULL);
+    if (PQstatus(c) != CONNECTION_OK) {
+        kt_fail(__FILE__, __LINE__, "connect: %s", PQerrorMessage(c));
+    } else {
+        PGresult *r = PQexec(c, sql);
+        rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+        if (rc)
+            kt_fail(__FILE__, __LINE__, "%s: %s", sql, PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    PQfinish(c);
+    return rc;
+}
+
+kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
+{
+    const char *base = getenv("KUZET_TEST_PG");
+    char sql[160], uri[700], err[512];
+    kz_store *s = NULL;
+    int from, to;
+    d->name[0] = '\0';
+    if (!base) {
+        printf("skip %s: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env run "
+               "build/release/kt %s)\n", test, test);
+        return NULL;
+    }
+    if (!*base || strlen(base) > 500) {
+        kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is %s", *base ? "too long"
+                : "set but empty: the test cluster did not start");
+        return NULL;
+    }
+    /* the same server, another database: replace the path of the URI */
+    const char *q = strchr(base, '?'), *hp = strstr(base, "://");
+    size_t end = q ? (size_t)(q - base) : strlen(base), slash = end;
+    size_t min = hp ? (size_t)(hp - base) + 3 : 0;
+    while (slash > min && base[slash - 1] != '/')
+        slash--;
+    snprintf(d->name, sizeof d->name, "kt_%.32s_%ld", tag, (long)getpid());
+    if (slash <= min)
+        snprintf(uri, sizeof uri, "%.*s/%s%s", (int)end, base, d->name, q ? q : "");
+    else
+        snprintf(uri, sizeof uri, "%.*s%s%s", (int)slash, base, d->name, q ? q : "");
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
+    if (pg_exec(base, sql))
+        return NULL;
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", d->name);
+    if (pg_exec(base, sql))
+        return NULL;
+    if (kz_store_open(&s, uri, 0, err, sizeof err) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+        kt_store_pg_drop(d, &s);
+        return NULL;
+    }
+    if (kz_store_migrate(s, &from, &to) != 0) {
+        kt_fail(__FILE__, __LINE__, "migrate %s: %s", uri, kz_store_errmsg(s));
+        kt_store_pg_drop(d, &s);
+        return NULL;
+    }
+    return s;
+}
+
+void kt_store_pg_drop(kt_pgdb *d, kz_store **s)
+{
+    char sql[160];
+    kz_store_close(s);
+    if (!d->name[0])
+        return;
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
+    pg_exec(getenv("KUZET_TEST_PG"), sql);
+    d->name[0] = '\0';
 }

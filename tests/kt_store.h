@@ -41,4 +41,15 @@ void kt_add_person(kz_actor *by, const char *name, const char *role);
  * -1 and a recorded failure when it cannot be opened. */
 int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz);
 
+/* A throwaway migrated database kt_<tag>_<pid> on the server of
+ * $KUZET_TEST_PG (same URI, another database name).  NULL when there is none:
+ * without KUZET_TEST_PG the test named test is skipped (a "skip" line);
+ * otherwise a failure is recorded.  kt_store_pg_drop closes and drops it. */
+typedef struct kt_pgdb {
+    char name[64];
+} kt_pgdb;
+
+kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag);
+void kt_store_pg_drop(kt_pgdb *d, kz_store **s);
+
 #endif

@@ -9,7 +9,6 @@
 #include "kt_store.h"
 #include "ingest/crawl.h"
 #include "store/frontier.h"
-#include <libpq-fe.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -221,72 +220,16 @@ KT_TEST(crawl_frontier_sqlite)
     kt_store_cleanup(&t, &s);
 }
 
-/* ---- PostgreSQL (KUZET_TEST_PG, as tests/t_store_pg.c) ---- */
-
-static void quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
-
-static int pg_exec(const char *uri, const char *sql)
-{
-    PGconn *c = PQconnectdb(uri);
-    int rc = 0;
-    PQsetNoticeProcessor(c, quiet, NULL);
-    if (PQstatus(c) != CONNECTION_OK) {
-        kt_fail(__FILE__, __LINE__, "connect: %s", PQerrorMessage(c));
-        rc = -1;
-    } else {
-        PGresult *r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            kt_fail(__FILE__, __LINE__, "%s: %s", sql, PQresultErrorMessage(r));
-            rc = -1;
-        }
-        PQclear(r);
-    }
-    PQfinish(c);
-    return rc;
-}
+/* ---- PostgreSQL (KUZET_TEST_PG: a database of its own, kt_store.h) ---- */
 
 KT_TEST(crawl_frontier_pg)
 {
-    const char *base = getenv("KUZET_TEST_PG");
-    if (!base) {
-        printf("skip crawl_frontier_pg: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env "
-               "run build/release/kt crawl_frontier_pg)\n");
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "crawl_frontier_pg", "frontier");
+    if (!s)
         return;
-    }
-    if (!*base) {
-        kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is set but empty: the test cluster did not start");
-        return;
-    }
-    char name[64], sql[160], uri[700], err[512];
-    snprintf(name, sizeof name, "kt_frontier_%ld", (long)getpid());
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-    if (pg_exec(base, sql))
-        return;
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    if (pg_exec(base, sql))
-        return;
-    /* the same server, database name: replace the path of the URI */
-    const char *q = strchr(base, '?');
-    size_t end = q ? (size_t)(q - base) : strlen(base);
-    const char *hp = strstr(base, "://");
-    size_t min = hp ? (size_t)(hp - base) + 3 : 0, slash = end;
-    while (slash > min && base[slash - 1] != '/')
-        slash--;
-    if (slash <= min)
-        snprintf(uri, sizeof uri, "%.*s/%s%s", (int)end, base, name, q ? q : "");
-    else
-        snprintf(uri, sizeof uri, "%.*s%s%s", (int)slash, base, name, q ? q : "");
-    kz_store *s = NULL;
-    int from, to;
-    if (kz_store_open(&s, uri, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
-    } else {
-        KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
-        frontier_checks(s);
-        kz_store_close(&s);
-    }
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-    pg_exec(base, sql);
+    frontier_checks(s);
+    kt_store_pg_drop(&d, &s);
 }
 
 /* ---- end to end ---- */

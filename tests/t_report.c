@@ -24,7 +24,6 @@
 #include "report/report.h"
 #include "store/store.h"
 #include <json-c/json.h>
-#include <libpq-fe.h>
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -417,57 +416,12 @@ KT_TEST(report_dates)
 
 /* ---- PostgreSQL ------------------------------------------------------------ */
 
-static int pg_exec(const char *uri, const char *sql)
-{
-    PGconn *c = PQconnectdb(uri);
-    int rc = -1;
-    if (PQstatus(c) == CONNECTION_OK) {
-        PGresult *r = PQexec(c, sql);
-        rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
-        if (rc) kt_fail(__FILE__, __LINE__, "%s: %s", sql, PQresultErrorMessage(r));
-        PQclear(r);
-    } else {
-        kt_fail(__FILE__, __LINE__, "connect: %s", PQerrorMessage(c));
-    }
-    PQfinish(c);
-    return rc;
-}
-
 KT_TEST(report_reconciles_pg)
 {
-    const char *base = getenv("KUZET_TEST_PG");
-    char name[64], sql[160], uri[700], err[512];
-    if (!base) {
-        printf("skip report_reconciles_pg: KUZET_TEST_PG is not set (to run it: "
-               "scripts/pg-test-env run build/release/kt report_reconciles_pg)\n");
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "report_reconciles_pg", "report");
+    if (!s)
         return;
-    }
-    if (!*base) {
-        kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is set but empty: the test cluster did not start");
-        return;
-    }
-    /* a database next to the one of KUZET_TEST_PG: same URI, another name */
-    const char *q = strchr(base, '?'), *hp = strstr(base, "://");
-    size_t end = q ? (size_t)(q - base) : strlen(base), slash = end, min = hp ? (size_t)(hp - base) + 3 : 0;
-    while (slash > min && base[slash - 1] != '/') slash--;
-    snprintf(name, sizeof name, "kt_report_%ld", (long)getpid());
-    if (slash <= min)
-        snprintf(uri, sizeof uri, "%.*s/%s%s", (int)end, base, name, q ? q : "");
-    else
-        snprintf(uri, sizeof uri, "%.*s%s%s", (int)slash, base, name, q ? q : "");
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-    if (pg_exec(base, sql)) return;
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    if (pg_exec(base, sql)) return;
-    kz_store *s = NULL;
-    int from, to;
-    if (kz_store_open(&s, uri, 0, err, sizeof err)) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
-    } else {
-        KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
-        reconcile(s);
-    }
-    kz_store_close(&s);
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-    pg_exec(base, sql);
+    reconcile(s);
+    kt_store_pg_drop(&d, &s);
 }

@@ -457,49 +457,12 @@ KT_TEST(verify_report_reconciles)
 /* The same on a database of its own on the server of $KUZET_TEST_PG. */
 KT_TEST(verify_report_reconciles_pg)
 {
-    const char *base = getenv("KUZET_TEST_PG");
-    char name[64], cmd[1024], uri[700], err[512];
-    if (!base) {
-        printf("skip verify_report_reconciles_pg: KUZET_TEST_PG is not set (to run it: "
-               "scripts/pg-test-env run build/release/kt verify_report)\n");
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "verify_report_reconciles_pg", "verify_report");
+    if (!s)
         return;
-    }
-    if (!*base) {
-        kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is set but empty: the test cluster did not start");
-        return;
-    }
-    if (strchr(base, '\'') || strlen(base) > 500) {
-        kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is not a URI this test can quote");
-        return;
-    }
-    const char *q = strchr(base, '?'), *hp = strstr(base, "://");
-    size_t end = q ? (size_t)(q - base) : strlen(base), slash = end;
-    size_t min = hp ? (size_t)(hp - base) + 3 : 0;
-    while (slash > min && base[slash - 1] != '/') slash--;
-    snprintf(name, sizeof name, "kt_verify_report_%ld", (long)getpid());
-    if (slash <= min)
-        snprintf(uri, sizeof uri, "%.*s/%s%s", (int)end, base, name, q ? q : "");
-    else
-        snprintf(uri, sizeof uri, "%.*s%s%s", (int)slash, base, name, q ? q : "");
-    snprintf(cmd, sizeof cmd, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s' "
-             ">/dev/null", base, name);
-    if (system(cmd) != 0) {
-        kt_fail(__FILE__, __LINE__, "cannot create database %s", name);
-        return;
-    }
-    kz_store *s = NULL;
-    int from, to;
-    if (kz_store_open(&s, uri, 0, err, sizeof err)) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
-    } else {
-        KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
-        reconcile(s);
-    }
-    kz_store_close(&s);
-    snprintf(cmd, sizeof cmd, "psql -X -q '%s' -c 'DROP DATABASE IF EXISTS %s WITH (FORCE)' "
-             ">/dev/null", base, name);
-    if (system(cmd) != 0)
-        kt_fail(__FILE__, __LINE__, "cannot drop database %s", name);
+    reconcile(s);
+    kt_store_pg_drop(&d, &s);
 }
 
 /* ---- end to end ----------------------------------------------------------- */
