@@ -7,16 +7,32 @@
 
 #define READ_CHUNK (256 * 1024)
 
+static ssize_t read_fd(void *ctx, void *buf, size_t n)
+{
+    return read(*(const int *)ctx, buf, n);
+}
+
 void kz_lines_init(kz_lines *l, int fd, size_t max_record)
 {
     memset(l, 0, sizeof *l);
     l->fd = fd;
+    l->read = read_fd;
+    l->read_ctx = &l->fd;
+    l->batch = KZ_LINES_BATCH;
     l->line = 1;
     l->max_record = max_record;
     kz_buf_init(&l->carry, KZ_BUF_NOLIMIT);
 }
 
 void kz_lines_release(kz_lines *l) { kz_buf_release(&l->carry); }
+
+void kz_lines_set_reader(kz_lines *l, kz_lines_read_fn fn, void *ctx, size_t batch)
+{
+    l->read = fn;
+    l->read_ctx = ctx;
+    if (batch)
+        l->batch = batch;
+}
 
 void kz_lines_batch_init(kz_lines_batch *b)
 {
@@ -64,11 +80,13 @@ int kz_lines_fill(kz_lines *l, kz_lines_batch *b)
             return KZ_ENOMEM;
         kz_buf_reset(&l->carry);
     }
-    size_t line_start = 0;      /* start of the unfinished line */
-    while (!l->eof && b->in.len < KZ_LINES_BATCH) {
+    size_t line_start = 0;      /* start of the unfinished line; 0: no whole line yet */
+    /* go on past the batch size while the batch holds no whole line: a carried
+     * line as long as the batch must not look like the end of input */
+    while (!l->eof && (b->in.len < l->batch || line_start == 0)) {
         if (kz_buf_grow(&b->in, READ_CHUNK + 1))
             return KZ_ENOMEM;
-        ssize_t n = read(l->fd, b->in.p + b->in.len, READ_CHUNK);
+        ssize_t n = l->read(l->read_ctx, b->in.p + b->in.len, READ_CHUNK);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
