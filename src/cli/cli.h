@@ -97,6 +97,11 @@ int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *
 #define MAX_LIST_BYTES ((size_t)4 << 30)   /* a list file kuzet check/export read */
 char *kz_cli_slurp(const char *path, size_t max, size_t *len);
 
+/* Sign a checkpoint of s's audit log with the key at key (NULL: the
+ * default, kz_audit_key_path), the line into line; a failure, or a key file
+ * others can read, is reported.  Returns kz_audit_checkpoint's code. */
+int kz_cli_checkpoint(struct kz_store *s, const char *key, char *line, size_t linesz);
+
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
 

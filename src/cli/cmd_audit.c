@@ -16,6 +16,23 @@ static const char usage_text[] =
     "              print the checkpoint for publication:\n"
     "              SEQ HASH TIME PUBLIC-KEY SIGNATURE\n";
 
+int kz_cli_checkpoint(kz_store *s, const char *key, char *line, size_t linesz)
+{
+    char path[1024];
+    if (key)
+        snprintf(path, sizeof path, "%s", key);
+    else
+        kz_audit_key_path(s, path, sizeof path);
+    int rc = kz_audit_checkpoint(s, path, line, linesz);
+    if (rc == KZ_ENOTFOUND)
+        kz_cli_err("checkpoint: the audit log is empty");
+    else if (rc)
+        kz_cli_err("no audit checkpoint signed: %s", kz_store_errmsg(s));
+    else if (kz_audit_key_exposed(path))
+        kz_cli_err("warning: the audit key %s can be read by others; chmod 600 it", path);
+    return rc;
+}
+
 int cmd_audit(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -59,15 +76,8 @@ int cmd_audit(int argc, char **argv)
                    (long long)rep.checkpoints);
         }
     } else {
-        char path[1024], line[512];
-        if (key)
-            snprintf(path, sizeof path, "%s", key);
-        else
-            kz_audit_key_path(s, path, sizeof path);
-        if ((rc = kz_audit_checkpoint(s, path, line, sizeof line)) != 0) {
-            kz_cli_err("checkpoint: %s", rc == KZ_ENOTFOUND ? "the audit log is empty"
-                       : rc == KZ_EINVAL ? "the key file is not a kuzet audit key"
-                       : rc == KZ_EIO ? "cannot read or create the key file" : kz_strerror(rc));
+        char line[512];
+        if (kz_cli_checkpoint(s, key, line, sizeof line) != 0) {
             status = KZ_EXIT_FAIL;
         } else {
             printf("%s\n", line);

@@ -808,10 +808,8 @@ int cmd_crawl(int argc, char **argv)
     else if (interrupted)
         kz_cli_err("interrupted; what was fetched is kept: run the same command to go on");
     if (g.created || g.updated || g.cases) {
-        char path[1024], msg[512];
-        kz_audit_key_path(g.st, path, sizeof path);
-        if (kz_audit_checkpoint(g.st, path, msg, sizeof msg) != 0)
-            kz_cli_err("warning: no audit checkpoint signed (key file %s)", path);
+        char msg[512];
+        kz_cli_checkpoint(g.st, NULL, msg, sizeof msg);
     }
     kz_crawl_get_stats(cr, &s);
     if (!g.quiet) {

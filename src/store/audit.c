@@ -3,6 +3,7 @@
  */
 #include "audit.h"
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -134,43 +135,85 @@ void kz_audit_key_path(const kz_store *s, char *out, size_t outsz)
         snprintf(out, outsz, "%s.audit-key", !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri);
 }
 
-/* The secret key from path, made when missing. */
-static int load_key(const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTES])
+/* The secret key from path, made when missing.  A path that names nothing
+ * readable but exists (a symbolic link to nothing, say) is refused, never
+ * replaced: the key is made only where there is no file at all. */
+static int load_key(kz_store *s, const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTES])
 {
     char hex[crypto_sign_SECRETKEYBYTES * 2 + 2];
-    int fd = open(path, O_RDONLY);
-    if (fd >= 0) {
-        ssize_t n = read(fd, hex, sizeof hex - 1);
-        close(fd);
-        if (n < (ssize_t)(crypto_sign_SECRETKEYBYTES * 2))
+    struct stat st;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t n = -1;
+            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                n = read(fd, hex, sizeof hex - 1);
+            else
+                errno = EINVAL;
+            int err = errno;
+            close(fd);
+            if (n < 0 && err == EINVAL) {
+                kz_store_set_errmsg(s, "audit key %s: not a regular file", path);
+                return KZ_EINVAL;
+            }
+            if (n < (ssize_t)(crypto_sign_SECRETKEYBYTES * 2) ||
+                sodium_hex2bin(sk, crypto_sign_SECRETKEYBYTES, hex,
+                               crypto_sign_SECRETKEYBYTES * 2, NULL, NULL, NULL)) {
+                kz_store_set_errmsg(s, "audit key %s: not a kuzet audit key", path);
+                return KZ_EINVAL;
+            }
+            return 0;
+        }
+        if (errno != ENOENT) {
+            kz_store_set_errmsg(s, "audit key %s: %s", path, strerror(errno));
+            return KZ_EIO;
+        }
+        if (lstat(path, &st) == 0) {
+            kz_store_set_errmsg(s, "audit key %s: a symbolic link to nothing; remove it, or "
+                                "point it at the key", path);
             return KZ_EINVAL;
-        hex[n] = '\0';
-        return sodium_hex2bin(sk, crypto_sign_SECRETKEYBYTES, hex, crypto_sign_SECRETKEYBYTES * 2,
-                              NULL, NULL, NULL) ? KZ_EINVAL : 0;
+        }
+        if (attempt)
+            break;
+        unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+        crypto_sign_keypair(pk, sk);
+        sodium_bin2hex(hex, sizeof hex, sk, crypto_sign_SECRETKEYBYTES);
+        /* written to a temporary file, then linked into place: a crash never
+         * leaves a half-written key, and two processes never make two keys */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            kz_store_set_errmsg(s, "audit key %s: cannot create: %s", path, strerror(errno));
+            return KZ_EIO;
+        }
+        size_t len = strlen(hex);
+        hex[len++] = '\n';
+        int ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
+        if (close(fd) != 0)
+            ok = 0;
+        int err = errno;
+        int linked = ok && link(tmp, path) == 0;
+        if (ok && !linked)
+            err = errno;
+        unlink(tmp);
+        sodium_memzero(hex, sizeof hex);
+        if (linked)
+            return 0;
+        if (!ok || err != EEXIST) {
+            kz_store_set_errmsg(s, "audit key %s: cannot create: %s", path, strerror(err));
+            return KZ_EIO;
+        }
+        /* another process made one first: read that one */
     }
-    if (errno != ENOENT)
-        return KZ_EIO;
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-    crypto_sign_keypair(pk, sk);
-    sodium_bin2hex(hex, sizeof hex, sk, crypto_sign_SECRETKEYBYTES);
-    /* written to a temporary file, then linked into place: a crash never
-     * leaves a half-written key, and two processes never make two keys */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return KZ_EIO;
-    size_t len = strlen(hex);
-    hex[len++] = '\n';
-    int ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = 0;
-    if (ok && link(tmp, path) != 0)
-        ok = errno == EEXIST ? -1 : 0;          /* another process made one first */
-    unlink(tmp);
-    if (ok == -1)
-        return load_key(path, sk);
-    return ok ? 0 : KZ_EIO;
+    kz_store_set_errmsg(s, "audit key %s: cannot be read or created", path);
+    return KZ_EIO;
+}
+
+int kz_audit_key_exposed(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0;
 }
 
 int kz_audit_checkpoint(kz_store *s, const char *key_path, char *line, size_t linesz)
@@ -181,7 +224,7 @@ int kz_audit_checkpoint(kz_store *s, const char *key_path, char *line, size_t li
     char hash[65] = "", now[21], msg[96];
     int64_t seq = 0;
     kz_dbres *r = NULL;
-    int rc = load_key(key_path, sk);
+    int rc = load_key(s, key_path, sk);
     if (rc)
         return rc;
     crypto_sign_ed25519_sk_to_pk(pk, sk);

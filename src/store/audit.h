@@ -29,10 +29,16 @@ typedef struct kz_audit_report {
 int kz_audit_verify(kz_store *s, kz_audit_report *rep);
 
 /* Load the Ed25519 secret key from key_path, creating it (mode 0600) when
- * it does not exist; sign the latest entry and store the checkpoint.  The
- * checkpoint line ("seq hash time public-key signature") goes to line.
- * KZ_ENOTFOUND when the log is empty. */
+ * nothing is at that path; sign the latest entry and store the checkpoint.
+ * The checkpoint line ("seq hash time public-key signature") goes to line.
+ * KZ_ENOTFOUND when the log is empty; KZ_EINVAL when the path holds no key
+ * (not a regular file, a symbolic link to nothing, not a key), KZ_EIO when
+ * it cannot be read or created: kz_store_errmsg() says which. */
 int kz_audit_checkpoint(kz_store *s, const char *key_path, char *line, size_t linesz);
+
+/* 1 when the key file at path exists and its mode lets group or others
+ * read or write it (it is used all the same: callers warn). */
+int kz_audit_key_exposed(const char *path);
 
 /* The key file kuzet uses for a database: $KUZET_AUDIT_KEY, else the
  * database file's path + ".audit-key" (SQLite). */

@@ -6,6 +6,7 @@
 #include "util/buf.h"
 #include "url/url.h"
 #include <sodium.h>
+#include <stdarg.h>
 #include <time.h>
 
 struct kz_store {
@@ -29,6 +30,14 @@ static int fail(kz_store *s, int rc, const char *what)
 }
 
 const char *kz_store_errmsg(const kz_store *s) { return s->err; }
+
+void kz_store_set_errmsg(kz_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+}
 const char *kz_store_uri(const kz_store *s) { return s->uri; }
 kz_db *kz_store_db(kz_store *s) { return s->db; }
 

@@ -39,6 +39,8 @@ typedef struct kz_store kz_store;
 int  kz_store_open(kz_store **out, const char *uri, int need_current, char *err, size_t errsz);
 void kz_store_close(kz_store **sp);                 /* NULL-safe; sets *sp = NULL */
 const char *kz_store_errmsg(const kz_store *s);
+/* Set the detail kz_store_errmsg() returns (for the store's own modules). */
+void kz_store_set_errmsg(kz_store *s, const char *fmt, ...) KZ_PRINTF(2, 3);
 const char *kz_store_uri(const kz_store *s);
 kz_db *kz_store_db(kz_store *s);
 
