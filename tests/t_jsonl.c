@@ -42,8 +42,8 @@ KT_TEST(jsonl_optional_fields_absent)
     KT_CHECK(r.id == NULL && r.id_len == 0 && !r.id_is_number);
     KT_CHECK(r.url == NULL && r.platform == NULL && r.published == NULL && r.lang == NULL);
     KT_EQ_MEM(r.text, r.text_len, "x");
-    /* wrong types are treated as absent */
-    KT_EQ_INT(parse("{\"id\":true,\"url\":1,\"platform\":null,\"lang\":[],\"text\":\"\"}"), 0);
+    /* wrong types are treated as absent (but not for the id: below) */
+    KT_EQ_INT(parse("{\"id\":null,\"url\":1,\"platform\":null,\"lang\":[],\"text\":\"\"}"), 0);
     KT_CHECK(r.id == NULL && r.url == NULL && r.platform == NULL && r.lang == NULL);
     KT_CHECK(r.text != NULL);
     KT_EQ_INT(r.text_len, 0);
@@ -66,12 +66,33 @@ KT_TEST(jsonl_id_number_vs_string)
     KT_EQ_INT(parse("{\"id\":1.50e3,\"text\":\"x\"}"), 0);
     KT_EQ_MEM(r.id, r.id_len, "1.50e3");
     KT_CHECK(r.id_is_number);
-    /* json-c clamps integers past 64 bits (documented) */
+    /* past 64 bits, -0 and the ends of the range keep their text */
     KT_EQ_INT(parse("{\"id\":18446744073709551617,\"text\":\"x\"}"), 0);
-    KT_EQ_MEM(r.id, r.id_len, "18446744073709551615");
-    /* NaN is accepted by the lenient parser but is no id */
-    KT_EQ_INT(parse("{\"id\":NaN,\"text\":\"x\"}"), 0);
-    KT_CHECK(r.id == NULL);
+    KT_EQ_MEM(r.id, r.id_len, "18446744073709551617");
+    KT_EQ_INT(parse("{\"id\":123456789012345678901234567890,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "123456789012345678901234567890");
+    KT_CHECK(r.id_is_number);
+    KT_EQ_INT(parse("{\"id\": -0 ,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "-0");
+    KT_EQ_INT(parse("{\"id\":0,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "0");
+    KT_EQ_INT(parse("{\"id\":-9223372036854775809,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "-9223372036854775809");
+    KT_EQ_INT(parse("{\"id\":9223372036854775807,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "9223372036854775807");
+    /* the last of repeated keys, as json-c; nested "id"s and escaped keys */
+    KT_EQ_INT(parse("{\"id\":\"a\",\"x\":{\"id\":5,\"s\":\"}\\\"\"},\"\\u0069d\":-0,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "-0");
+    KT_EQ_INT(parse("{\"id\":1e999,\"text\":\"x\"}"), 0);
+    KT_EQ_MEM(r.id, r.id_len, "1e999");
+    /* NaN is accepted by the lenient parser but is no id; nor is a boolean,
+     * an object or an array: the record is rejected, saying why */
+    KT_EQ_INT(parse("{\"id\":NaN,\"text\":\"x\"}"), KZ_EBADJSON);
+    KT_EQ_INT(parse("{\"id\":true,\"text\":\"x\"}"), KZ_EBADJSON);
+    KT_EQ_STR(kz_jsonl_errmsg(j), "\"id\" is a boolean; an id is a string or a number");
+    KT_EQ_INT(parse("{\"id\":{},\"text\":\"x\"}"), KZ_EBADJSON);
+    KT_EQ_INT(parse("{\"id\":[1],\"text\":\"x\"}"), KZ_EBADJSON);
+    KT_EQ_INT(parse("{\"id\":1234567890123456789012345678901234567890123456789012345678901234567890,\"text\":\"x\"}"), KZ_EBADJSON);
     kz_jsonl_free(j);
 }
 

@@ -19,8 +19,9 @@
  * tokener keeps its own stack, so deep input cannot overflow ours.
  *
  * Limits of json-c to know: an integer beyond the 64-bit range is clamped
- * (an id of 18446744073709551617 reads as 18446744073709551615); with
- * duplicate keys the last one wins.
+ * (18446744073709551617 reads as 18446744073709551615) and -0 reads as 0,
+ * so for those few values the id's text is taken from the line itself
+ * (raw_id); with duplicate keys the last one wins.
  *
  * Every pointer in the returned kz_record points into the json-c tree (or
  * into j->html_text) kept on the handle until the next call.
@@ -157,39 +158,158 @@ static size_t int_text(int64_t v, char *buf)
     return o;
 }
 
-static void get_id(kz_jsonl *j, struct json_object *root, kz_record *rec)
+/* ---- the id as written ---------------------------------------------------- */
+
+/* Past the JSON string that starts at s[i] (a '"'); n when unterminated. */
+static size_t skip_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+/* Past the JSON value that starts at s[i]: strings skipped whole, objects and
+ * arrays to their matching bracket, anything else to the next ',', '}' or ']'
+ * at depth 0. */
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    size_t depth = 0;
+    while (i < n) {
+        char c = s[i];
+        if (c == '"') {
+            i = skip_string(s, n, i);
+            if (!depth)
+                return i;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (!depth)
+                return i;
+            if (!--depth)
+                return i + 1;
+        } else if (c == ',' && !depth) {
+            return i;
+        }
+        i++;
+    }
+    return n;
+}
+
+/* Is the string token s[0..n) (quotes included) the key "id", escapes and
+ * all ("\u0069d" is "id" too)? */
+static bool key_is_id(const char *s, size_t n)
+{
+    if (n == 4)
+        return memcmp(s, "\"id\"", 4) == 0;
+    if (!memchr(s, '\\', n))
+        return false;
+    char buf[64];
+    if (n + 1 > sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    struct json_object *k = json_tokener_parse(buf);
+    bool is = k && json_object_is_type(k, json_type_string) &&
+              json_object_get_string_len(k) == 2 && memcmp(json_object_get_string(k), "id", 2) == 0;
+    json_object_put(k);
+    return is;
+}
+
+/* The text of the top-level "id" member of the object in s[0..n), as
+ * written; the last one when the key repeats (json-c's choice).  Only called
+ * for the integers json-c cannot give back exactly (0, which may have been
+ * -0, and the clamped ends of the 64-bit range), on a line json-c accepted. */
+static const char *raw_id(const char *s, size_t n, size_t *len)
+{
+    const char *found = NULL;
+    size_t i = 0;
+    while (i < n && s[i] != '{')
+        i++;
+    i++;
+    while (i < n) {
+        while (i < n && (is_ws(s[i]) || s[i] == ','))
+            i++;
+        if (i >= n || s[i] != '"')
+            break;
+        size_t k = i;
+        i = skip_string(s, n, i);
+        bool id = key_is_id(s + k, i - k);
+        while (i < n && (is_ws(s[i]) || s[i] == ':'))
+            i++;
+        size_t v = i;
+        i = skip_value(s, n, i);
+        if (id) {
+            size_t e = i;
+            while (e > v && is_ws(s[e - 1]))
+                e--;
+            found = s + v;
+            *len = e - v;
+        }
+    }
+    return found;
+}
+
+/* "id": a string, a number (its text kept as written, however long), or
+ * null / absent (no id).  Anything else rejects the record. */
+static int get_id(kz_jsonl *j, struct json_object *root, const char *line, size_t n,
+                  kz_record *rec)
 {
     struct json_object *v = NULL;
     if (!json_object_object_get_ex(root, "id", &v) || !v)
-        return;
+        return 0;
     switch (json_object_get_type(v)) {
     case json_type_string:
         rec->id = get_str(root, "id", &rec->id_len);
-        break;
+        return 0;
     case json_type_int: {
         int64_t iv = json_object_get_int64(v);
-        if (iv != INT64_MAX) {            /* INT64_MAX may be a clamped uint64 */
+        if (iv != 0 && iv != INT64_MAX && iv != INT64_MIN) {
             rec->id_len = int_text(iv, j->idbuf);
             rec->id = j->idbuf;
             rec->id_is_number = true;
-            break;
+            return 0;
         }
+        /* 0 may have been written -0; the ends of the range may be clamped */
+        size_t len = 0;
+        const char *raw = raw_id(line, n, &len);
+        if (!raw || !len || !json_number_text(raw, len))
+            return fail(j, KZ_EBADJSON, "\"id\": a number whose text cannot be read back");
+        if (len > 64)
+            return fail(j, KZ_EBADJSON, "\"id\": a number of %zu characters, over the limit "
+                        "of 64; write it as a string", len);
+        rec->id = raw;
+        rec->id_len = len;
+        rec->id_is_number = true;
+        return 0;
     }
-        /* fall through */
     case json_type_double: {
-        if (json_object_get_type(v) == json_type_double && !isfinite(json_object_get_double(v)))
-            break;
-        /* an int prints exactly; a double keeps its text as written */
+        /* json-c keeps a double's text as written (1e999, -0.0, 1.50) */
         const char *s = json_object_get_string(v);
-        if (!s)
-            break;
+        size_t len = s ? strlen(s) : 0;
+        if (!len || !json_number_text(s, len))
+            return fail(j, KZ_EBADJSON, "\"id\" is not a JSON number (%.20s)", s ? s : "");
+        if (len > 64)
+            return fail(j, KZ_EBADJSON, "\"id\": a number of %zu characters, over the limit "
+                        "of 64; write it as a string", len);
         rec->id = s;
-        rec->id_len = strlen(s);
-        rec->id_is_number = json_number_text(s, rec->id_len);
-        break;
+        rec->id_len = len;
+        rec->id_is_number = true;
+        return 0;
     }
+    case json_type_boolean:
+        return fail(j, KZ_EBADJSON, "\"id\" is a boolean; an id is a string or a number");
+    case json_type_object:
+        return fail(j, KZ_EBADJSON, "\"id\" is an object; an id is a string or a number");
+    case json_type_array:
+        return fail(j, KZ_EBADJSON, "\"id\" is an array; an id is a string or a number");
     default:
-        break;
+        return 0;
     }
 }
 
@@ -312,7 +432,8 @@ int kz_jsonl_parse(kz_jsonl *j, const char *line, size_t n, kz_record *rec)
     if (!rec->text)
         rec->text = "";
 
-    get_id(j, root, rec);
+    if ((rc = get_id(j, root, line + skip, n - skip, rec)) != 0)
+        goto bad;
     rec->url = get_str(root, "url", &rec->url_len);
     rec->platform = get_str(root, "platform", &rec->platform_len);
     rec->published = get_str(root, "published", &rec->published_len);
