@@ -626,3 +626,31 @@ KT_TEST(rules_load)
     kz_buf_release(&errs);
     NO_LEAKS();
 }
+
+/* Regexes are dear to compile (about 10 ms and 100 KB each, and more than
+ * linear together): a file may hold 2000 (regex and raw_regex together);
+ * the rule that goes over is named, at load, before anything compiles. */
+KT_TEST(rules_too_many_regexes)
+{
+    kz_buf y;
+    kz_buf_init(&y, KZ_BUF_NOLIMIT);
+    kz_buf_adds(&y, "rules:\n");
+    for (int i = 0; i < 1000; i++)
+        kz_buf_addf(&y, "  - {id: r%d, category: c, weight: 1, regex: ['a%d\\d+'], "
+                    "raw_regex: ['b%d\\d+']}\n", i, i, i);
+    kz_ruleset *rs = NULL;
+    char *errs = NULL;
+    KT_EQ_INT(parse(y.p, &rs, &errs), 0);
+    KT_CHECK(rs && rs->nrules == 1000);
+    kz_ruleset_free(&rs);
+    free(errs);
+    kz_buf_adds(&y, "  - {id: over, category: c, weight: 1, regex: ['x\\d+', 'y\\d+']}\n");
+    kz_buf_adds(&y, "  - {id: after, category: c, weight: 1, regex: ['z\\d+']}\n");
+    KT_EQ_INT(parse(y.p, &rs, &errs), KZ_EBADRULE);
+    KT_EQ_STR(errs, "t.yaml:1002: this rule brings the file to 2002 regexes (regex and "
+              "raw_regex together), over the limit of 2000: each costs about 10 ms and "
+              "100 KB to compile; use phrases, or fewer and wider regexes\n");
+    free(errs);
+    kz_buf_release(&y);
+    NO_LEAKS();
+}

@@ -170,6 +170,14 @@ KT_TEST(scan_compile_errors_name_the_line)
     KT_CHECK(f.errs.p && strstr(f.errs.p, "t.yaml:5: stem 'ab*' is too short"));
     KT_CHECK(f.errs.p && strstr(f.errs.p, "t.yaml:6: regex '(unclosed' does not compile"));
     teardown(&f);
+    /* a long bad regex is quoted in its first 60 bytes, control characters as '?' */
+    rc = setup(&f, "rules:\n"
+                   "  - {id: b, category: x, weight: 10, regex: [\"(\\u0007"
+                   "0123456789012345678901234567890123456789012345678901234567890123456789\"]}\n");
+    KT_EQ_INT(rc, KZ_EBADRULE);
+    KT_CHECK(f.errs.p && strstr(f.errs.p, "t.yaml:2: regex '(?012345678901234567890123456789"
+                                          "0123456789012345678901234567...' does not compile"));
+    teardown(&f);
 }
 
 KT_TEST(scan_many_hits_are_capped_but_scored)

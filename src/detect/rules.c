@@ -15,6 +15,7 @@
  */
 #include "detect/rules.h"
 #include "util/utf8.h"
+#include "util/quote.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #define RULES_MAX_ERRORS    10000u
 #define RULES_MAX_PHRASE    512u
 #define RULES_MAX_REGEX     4096u
+#define RULES_MAX_REGEXES   2000u       /* regex + raw_regex in one file */
 #define RULES_MAX_ID        128u
 #define RULES_MAX_CATNAME   64u
 #define RULES_MAX_WEIGHT    100L
@@ -155,6 +157,7 @@ typedef struct rp {
     size_t        budget;        /* nodes left for the rule being built */
     bool          budget_hit;
     size_t        nrules_seen;
+    size_t        nregexes;      /* regex and raw_regex items so far */
     size_t        caprules, capcats;
     kz_ruleset   *rs;
     smap          ids;           /* rule id -> line of its first use */
@@ -189,34 +192,6 @@ static void rp_oom(rp *p)
     p->fatal = true;
 }
 
-#define QBUF 96
-
-/* A value quoted back in a message: at most ~60 bytes, cut at a character
- * boundary, control characters and invalid bytes shown as '?'. */
-static const char *quote(char out[QBUF], const char *s, size_t n)
-{
-    size_t o = 0, i = 0;
-    while (i < n && o < 60) {
-        uint32_t cp;
-        size_t k = kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (k == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)
-            || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e)
-            || (cp >= 0x2066 && cp <= 0x2069)) {
-            out[o++] = '?';
-            i += k ? k : 1;
-            continue;
-        }
-        memcpy(out + o, s + i, k);
-        o += k;
-        i += k;
-    }
-    if (i < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
-}
 
 static const char *kind_name(const node *n)
 {
@@ -278,9 +253,9 @@ static int rp_next(rp *p, yaml_event_t *ev)
         return -1;
     }
     if (ev->type == YAML_ALIAS_EVENT) {
-        char q[QBUF];
+        char q[KZ_QUOTE_BUF];
         const char *a = ev->data.alias.anchor ? (const char *)ev->data.alias.anchor : "";
-        rp_err(p, ev_line(ev), "aliases are not supported (*%s)", quote(q, a, strlen(a)));
+        rp_err(p, ev_line(ev), "aliases are not supported (*%s)", kz_quote(q, a, strlen(a)));
     }
     return 0;
 }
@@ -437,14 +412,14 @@ static bool parse_int(const node *v, long min, long max, long *out)
 
 static void bad_int(rp *p, const node *v, const char *what, long max)
 {
-    char q[QBUF];
+    char q[KZ_QUOTE_BUF];
     if (v->type == N_BAD)
         return;
     if (v->type == N_SCALAR && v->null)
         rp_err(p, v->line, "'%s' has no value: give an integer from 1 to %ld", what, max);
     else if (v->type == N_SCALAR)
         rp_err(p, v->line, "%s must be an integer from 1 to %ld, not '%s'", what, max,
-               quote(q, v->s, v->len));
+               kz_quote(q, v->s, v->len));
     else
         rp_err(p, v->line, "%s must be an integer from 1 to %ld, not %s", what, max, kind_name(v));
 }
@@ -674,12 +649,12 @@ oom:
 /* One entry of categories: (name at line: value v). */
 static void check_category(rp *p, const char *name, size_t nlen, unsigned line, const node *v)
 {
-    char q[QBUF];
+    char q[KZ_QUOTE_BUF];
     long threshold = RULES_THRESHOLD;
     bool ok = catname_ok(name, nlen);
     if (!ok)
         rp_err(p, line, "category '%s' is not valid: use 1 to %u characters from a-z 0-9 _ -",
-               quote(q, name, nlen), RULES_MAX_CATNAME);
+               kz_quote(q, name, nlen), RULES_MAX_CATNAME);
     if (v->type == N_SCALAR && !v->null) {
         if (!parse_int(v, 1, RULES_MAX_THRESHOLD, &threshold)) {
             bad_int(p, v, "threshold", RULES_MAX_THRESHOLD);
@@ -687,7 +662,7 @@ static void check_category(rp *p, const char *name, size_t nlen, unsigned line, 
         }
     } else if (v->type == N_SEQ) {
         rp_err(p, v->line, "category '%s' must be a mapping such as { threshold: 60 }, not a list",
-               quote(q, name, nlen));
+               kz_quote(q, name, nlen));
         ok = false;
     } else if (v->type == N_MAP) {
         unsigned tline = 0, dline = 0;
@@ -701,7 +676,7 @@ static void check_category(rp *p, const char *name, size_t nlen, unsigned line, 
                 ok = false;
             } else if (!seen) {
                 rp_err(p, k->line, "unknown key '%s' in category (expected 'threshold' or 'description')",
-                       quote(q, k->s, k->len));
+                       kz_quote(q, k->s, k->len));
                 ok = false;
             } else if (*seen) {
                 rp_err(p, k->line, "duplicate key '%s' (first at line %u)", k->s, *seen);
@@ -774,7 +749,7 @@ static void rule_release(kz_rule *r)
 
 static void check_rule(rp *p, const node *r)
 {
-    char q[QBUF], who[RULES_MAX_ID + 32];
+    char q[KZ_QUOTE_BUF], who[RULES_MAX_ID + 32];
     const node *val[K_N] = { 0 }, *key[K_N] = { 0 };
     kz_rule rule = { 0 };
 
@@ -823,7 +798,7 @@ static void check_rule(rp *p, const node *r)
         }
         if (ki < 0) {
             rp_err(p, k->line, "unknown key '%s' (expected id, category, weight, phrases, "
-                   "regex, raw_regex, unless, description or lang)", quote(q, k->s, k->len));
+                   "regex, raw_regex, unless, description or lang)", kz_quote(q, k->s, k->len));
             continue;
         }
         if (key[ki] != k) {
@@ -836,7 +811,7 @@ static void check_rule(rp *p, const node *r)
                 break;
             if (!id_ok(v->s, v->len)) {
                 rp_err(p, v->line, "rule id '%s' is not valid: use 1 to %u characters from "
-                       "A-Z a-z 0-9 . _ : -", quote(q, v->s, v->len), RULES_MAX_ID);
+                       "A-Z a-z 0-9 . _ : -", kz_quote(q, v->s, v->len), RULES_MAX_ID);
                 break;
             }
             smap_ent *e = smap_get(&p->ids, v->s, v->len);
@@ -852,7 +827,7 @@ static void check_rule(rp *p, const node *r)
                 break;
             if (!catname_ok(v->s, v->len)) {
                 rp_err(p, v->line, "category '%s' is not valid: use 1 to %u characters from "
-                       "a-z 0-9 _ -", quote(q, v->s, v->len), RULES_MAX_CATNAME);
+                       "a-z 0-9 _ -", kz_quote(q, v->s, v->len), RULES_MAX_CATNAME);
                 break;
             }
             if (cat_index(p, v->s, v->len) < 0 || !(rule.category = kz_strdup(v->s)))
@@ -886,6 +861,13 @@ static void check_rule(rp *p, const node *r)
     }
     if (p->budget_hit)
         rp_err(p, r->line, "rule is too large (more than %u YAML values)", RULES_MAX_NODES);
+    size_t before = p->nregexes;
+    p->nregexes += rule.nregexes + rule.nraw_regexes;
+    if (before <= RULES_MAX_REGEXES && p->nregexes > RULES_MAX_REGEXES)
+        rp_err(p, r->line, "this rule brings the file to %zu regexes (regex and raw_regex "
+               "together), over the limit of %u: each costs about 10 ms and 100 KB to "
+               "compile; use phrases, or fewer and wider regexes", p->nregexes,
+               RULES_MAX_REGEXES);
     if (p->nerr == 0 && !p->fatal) {      /* keep it: nothing is wrong so far */
         kz_ruleset *rs = p->rs;
         if (rs->nrules == p->caprules) {
@@ -1023,13 +1005,13 @@ static void parse_categories(rp *p, const yaml_event_t *ev)
 
 static void check_version(rp *p, const node *v)
 {
-    char q[QBUF];
+    char q[KZ_QUOTE_BUF];
     if (v->type == N_BAD)
         return;
     if (!key_is(v, "1"))
         rp_err(p, v->line, "version must be 1, not %s%s%s",
                v->type == N_SCALAR && !v->null ? "'" : "",
-               v->type == N_SCALAR && !v->null ? quote(q, v->s, v->len) : kind_name(v),
+               v->type == N_SCALAR && !v->null ? kz_quote(q, v->s, v->len) : kind_name(v),
                v->type == N_SCALAR && !v->null ? "'" : "");
 }
 
@@ -1037,7 +1019,7 @@ static void check_version(rp *p, const node *v)
 static void parse_top(rp *p, const yaml_event_t *ev)
 {
     unsigned rules_line = 0, cats_line = 0, version_line = 0;
-    char q[QBUF];
+    char q[KZ_QUOTE_BUF];
     for (;;) {
         yaml_event_t k, v;
         unsigned *seen = NULL, kline;
@@ -1065,7 +1047,7 @@ static void parse_top(rp *p, const yaml_event_t *ev)
                 seen = &version_line;
             else
                 rp_err(p, kline, "unknown key '%s' (expected rules, categories or version)",
-                       quote(q, s, n));
+                       kz_quote(q, s, n));
             if (seen && *seen) {
                 rp_err(p, kline, "duplicate key '%s' (first at line %u)", s, *seen);
                 seen = NULL;

@@ -22,6 +22,7 @@
  * cheaply whether a text needs the full pass at all.
  */
 #include "scan.h"
+#include "util/quote.h"
 #include <hs/hs.h>
 #include <pthread.h>
 #include <xxhash.h>
@@ -358,8 +359,10 @@ static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_data
         hs_database_t *one = NULL;
         cerr = NULL;
         if (hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one, &cerr) != HS_SUCCESS) {
+            char q[KZ_QUOTE_BUF];
             kz_buf_addf(errs, "%s:%u: %s '%s' does not compile: %s\n", rs->source,
-                        pats[i]->line, raw ? "raw_regex" : "regex", exprs[i],
+                        pats[i]->line, raw ? "raw_regex" : "regex",
+                        kz_quote(q, exprs[i], strlen(exprs[i])),
                         cerr ? cerr->message : "unknown error");
             found = 1;
         }
