@@ -70,6 +70,10 @@ static void run_case(void)
     int rc = kt_run(cmd, &out, &err);
     if (!out) out = strdup("");
     if (!err) err = strdup("");
+    if (rc == KT_SKIP_STATUS && !strncmp(err, "skipped: ", 9)) {
+        err[strcspn(err, "\n")] = '\0';
+        kt_skip("%s", err + 9);
+    }
 
     snprintf(path, sizeof path, "%s/expected.rc", dir);
     char *want_rc = kt_slurp(path, NULL);

@@ -4,7 +4,7 @@
  * A test is a function declared with KT_TEST(name) in any tests/t_*.c file;
  * it registers itself at start-up, so adding a test needs no list to edit.
  * The runner (tests/main.c) runs each test in a forked child, so a crash
- * counts as one failure, and ends with "N passed, N failed".
+ * counts as one failure, and ends with "N passed, N failed, N skipped".
  *
  *   KT_TEST(buf_grows) {
  *       kz_buf b; kz_buf_init(&b, 10);
@@ -26,6 +26,13 @@ void kt_register(const char *name, kt_fn fn);
 void kt_register_arg(const char *name, void (*fn)(size_t), size_t arg);
 /* Records a failure of the running test (it goes on; the test fails). */
 void kt_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Ends the running test as skipped, saying why: for a test that cannot run
+ * here (no server set).  Never returns.  A skipped test is counted as
+ * skipped, never as passed; `make test` treats any skip as a broken set-up. */
+void kt_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The exit status of a golden case's cmd that means "skipped" (stderr says
+ * why), as automake's test drivers use it. */
+#define KT_SKIP_STATUS 77
 /* Path of the kuzet binary under test, and of the repository root. */
 const char *kt_bin(void);
 const char *kt_root(void);
@@ -35,10 +42,10 @@ void kt_golden_register(void);
  * malloc'd strings (caller frees); returns the exit status, or -1. */
 int kt_run(const char *cmd, char **out, char **err);
 /* Run the loopback script ROOT/script (with shell: "sh" or "bash") as
- * "SCRIPT BIN ARGS" with /usr/sbin on PATH, kt_run's way.  Records a
- * failure and returns -1 when a program the scripts need (nginx, and each
- * of the space-separated names in needs) is missing or the binary under
- * test is not there. */
+ * "SCRIPT BIN ARGS" with /usr/sbin on PATH, kt_run's way.  Skips the test
+ * when a program the scripts need (nginx, and each of the space-separated
+ * names in needs) is missing; records a failure and returns -1 when the
+ * binary under test is not there. */
 int kt_run_script(const char *shell, const char *script, const char *args, const char *needs,
                   char **out, char **err);
 /* Read a whole file into a malloc'd NUL-terminated string; NULL if absent. */

@@ -154,9 +154,8 @@ kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
     int from, to;
     d->name[0] = '\0';
     if (!base) {
-        printf("skip %s: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env run "
-               "build/release/kt %s)\n", test, test);
-        return NULL;
+        kt_skip("%s: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env run "
+               "build/release/kt %s)", test, test);
     }
     if (!*base || strlen(base) > 500) {
         kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is %s", *base ? "too long"

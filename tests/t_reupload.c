@@ -268,8 +268,7 @@ KT_TEST(reupload_images_ingest_pg)
     const char *u = getenv("KUZET_TEST_PG");
     char *o = NULL, db[64];
     if (!u) {
-        printf("skip reupload_images_ingest_pg: KUZET_TEST_PG is not set\n");
-        return;
+        kt_skip("reupload_images_ingest_pg: KUZET_TEST_PG is not set");
     }
     if (!*u || setup() != 0) {
         kt_fail(__FILE__, __LINE__, "no test cluster, or setup failed");

@@ -10,7 +10,7 @@
  * throwaway cluster with scripts/pg-test-env and sets it).  Each test makes
  * its own database next to that one and drops it at the end.
  *
- *   KUZET_TEST_PG unset   the PostgreSQL tests pass as skipped, saying why
+ *   KUZET_TEST_PG unset   the PostgreSQL tests are skipped (kt_skip), saying why
  *                         (someone running build/release/kt by hand)
  *   KUZET_TEST_PG=""      they fail: scripts/test could not start the server
  *
@@ -39,9 +39,8 @@ static int have_pg(const char *test)
 {
     const char *u = getenv("KUZET_TEST_PG");
     if (!u) {
-        printf("skip %s: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env run "
-               "build/release/kt %s)\n", test, test);
-        return 0;
+        kt_skip("%s: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env run "
+               "build/release/kt %s)", test, test);
     }
     if (!*u) {
         kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is set but empty: the test cluster did not "

@@ -573,9 +573,8 @@ KT_TEST(verify_loopback_pg)
 {
     const char *base = getenv("KUZET_TEST_PG");
     if (!base) {
-        printf("skip verify_loopback_pg: KUZET_TEST_PG is not set (to run it: "
-               "scripts/pg-test-env run build/release/kt verify_loopback_pg)\n");
-        return;
+        kt_skip("verify_loopback_pg: KUZET_TEST_PG is not set (to run it: "
+               "scripts/pg-test-env run build/release/kt verify_loopback_pg)");
     }
     if (!*base) {
         kt_fail(__FILE__, __LINE__, "KUZET_TEST_PG is set but empty: the test cluster did not start");

@@ -23,7 +23,7 @@ chmod 755 "$T"
 for prog in unbound unbound-control unbound-checkconf named named-checkconf named-checkzone dig \
             squid busybox curl dnsmasq; do
     command -v "$prog" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-    command -v "$prog" >/dev/null 2>&1 || die "$prog is not installed (scripts/setup installs TEST_PKGS)"
+    command -v "$prog" >/dev/null 2>&1 || { echo "skipped: $prog is not installed (scripts/setup installs TEST_PKGS)"; rm -rf "$T"; exit 77; }
 done
 
 pick_port; P_UNBOUND=$PORT; pick_port; P_NAMED=$PORT; pick_port; P_SQUID=$PORT; pick_port; P_HTTP=$PORT

@@ -19,7 +19,7 @@ chmod 755 "$T"
 
 for prog in named named-checkconf dig nsupdate; do
     command -v "$prog" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-    command -v "$prog" >/dev/null 2>&1 || die "$prog is not installed (scripts/setup installs TEST_PKGS)"
+    command -v "$prog" >/dev/null 2>&1 || { echo "skipped: $prog is not installed (scripts/setup installs TEST_PKGS)"; rm -rf "$T"; exit 77; }
 done
 pick_port; P_NAMED=$PORT
 cd "$T" || exit 1
