@@ -229,6 +229,14 @@ KT_TEST(crawl_loopback)
     HAS(s, "\"state\":\"detected\"");
     free(s);
 
+    /* the item's URL kept its port, and verify fetched it there */
+    s = section(out, "verify");
+    HAS(s, "http://127.0.0.1:PORT/p7.html\n");
+    HAS(s, "\"present\"");
+    HASNT(s, "connect");
+    HAS(s, "verify rc=0");
+    free(s);
+
     /* every request said who we are, and took every encoding libcurl
      * decodes (nginx's gzip answered them) */
     s = section(out, "served");

@@ -647,21 +647,12 @@ static void emit_ex(kz_crawl *c, int what, const struct job *j, const char *url,
         .charset = x && x->charset ? x->charset : "",
         .charset_bad = x && x->charset_bad ? x->charset_bad : "",
     };
+    /* the URL stays as fetched, port and all, so that it can be fetched
+     * again (kuzet verify); the store files it under its canonical form */
     char host[KZ_URL_MAX_HOST * 3 + 8] = "";
     if (kz_url_parse(&c->u, url, strlen(url)) == 0) {
         snprintf(host, sizeof host, "%.*s", (int)c->u.host_len, c->u.text.p + c->u.host_off);
         ev.host = host;
-        /* the canonical form is the one items are stored under */
-        kz_buf cu;
-        kz_buf_init(&cu, KZ_BUF_NOLIMIT);
-        if (kz_buf_add(&cu, c->u.text.p, c->u.text.len) == 0) {
-            ev.url = cu.p;
-            int rc = c->fn ? c->fn(c->arg, &ev) : 0;
-            if (rc < 0)
-                c->stop_rc = rc;
-        }
-        kz_buf_release(&cu);
-        return;
     }
     int rc = c->fn ? c->fn(c->arg, &ev) : 0;
     if (rc < 0)

@@ -120,9 +120,11 @@ enum kz_crawl_what {
 /* One URL dealt with.  Pointers are lent for the callback only. */
 typedef struct kz_crawl_event {
     int         what;           /* enum kz_crawl_what */
-    const char *url;            /* canonical URL of the page (after redirects) */
+    const char *url;            /* URL of the page after redirects, as fetched
+                                 * (port kept; the store files an item under its
+                                 * canonical form, url/url.h) */
     const char *fetched_url;    /* what was requested */
-    const char *host;           /* host of url (the platform) */
+    const char *host;           /* canonical host of url (the platform) */
     unsigned    depth;
     int         seed;           /* index of its seed in the order added */
     int         is_seed;        /* this URL is the seed itself */

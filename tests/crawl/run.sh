@@ -128,6 +128,23 @@ echo "== site rc=$?"
 cat "$d/err"
 echo "== cases"
 "$KUZET" cases list --json
+echo "== verify"
+# a crawled item keeps its URL as fetched, port and all, so kuzet verify can
+# fetch it again: decide the p7 case, then verify finds the page present
+sqlite3 "$d/k.db" "SELECT url FROM items WHERE url LIKE '%/p7.html'" | sed "s/:$NPORT\//:PORT\//"
+c7=$(sqlite3 "$d/k.db" "SELECT c.id FROM cases c JOIN items i ON i.id = c.item_id WHERE i.url LIKE '%/p7.html'")
+KUZET_PASSWORD=root-password-123 "$KUZET" users add root --role admin > /dev/null
+for u in ann:reviewer al:analyst; do
+    KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD="${u%%:*}-password-123" \
+        "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root > /dev/null
+done
+KUZET_PASSWORD=al-password-123 "$KUZET" cases assign "$c7" --to ann --as al > /dev/null
+KUZET_PASSWORD=ann-password-123 "$KUZET" cases decide "$c7" --measure removal_request \
+    --legal-basis "Law, art. 5" --reasons "incitement on a public page" --scope KZ --days 30 \
+    --as ann > /dev/null
+"$KUZET" verify --allow-private --timeout 5000 --json > "$d/out" 2>&1
+echo "verify rc=$?"
+sed "s/:$NPORT\//:PORT\//g" "$d/out"
 echo "== served"
 # the User-Agent and Accept-Encoding nginx saw (one line per distinct pair)
 grep -v '^curl/' "$d/nginx/logs/ua.log" | sort -u      # (not the readiness probe above)
