@@ -1355,8 +1355,27 @@ static const char *const case_spec[] = { "iid", "sstate", "scategory", "iscore",
                                          "sassigned_to", "surl", "splatform", "smeasure",
                                          "snotice_deadline", "sopened_at", "supdated_at", NULL };
 
+static const char *const case_states[] = {
+    "detected", "in_review", "awaiting_approval", "decided", "notified", "overdue",
+    "complied", "verified", "reopened", "appealed", "reversed", NULL };
+
+const char *const *kz_case_states(void) { return case_states; }
+
+int kz_case_state_valid(const char *state)
+{
+    for (size_t i = 0; case_states[i]; i++)
+        if (!strcmp(state, case_states[i]))
+            return 1;
+    return 0;
+}
+
 int kz_case_list_json(kz_actor *a, const char *state, const char *category, kz_buf *out)
 {
+    if (state && *state && !kz_case_state_valid(state)) {
+        return kz__fail(a, KZ_EINVAL, "unknown state '%.40s' (detected, in_review, "
+                        "awaiting_approval, decided, notified, overdue, complied, verified, "
+                        "reopened, appealed, reversed)", state);
+    }
     char sql[1024];
     kz_dbval p[2];
     int np = 0;

@@ -143,6 +143,11 @@ int kz_case_deadline_list_json(kz_actor *a, kz_buf *out);
  * as one JSON object with its item, detections (with evidence), decisions,
  * notices, appeals and audit trail.  KZ_ENOTFOUND for no such case. */
 int kz_case_list_json(kz_actor *a, const char *state, const char *category, kz_buf *out);
+
+/* The states a case can be in (NULL-terminated, static); 1 when state is
+ * one of them.  kz_case_list_json refuses any other with KZ_EINVAL. */
+const char *const *kz_case_states(void);
+int kz_case_state_valid(const char *state);
 int kz_case_show_json(kz_actor *a, int64_t case_id, kz_buf *out);
 
 #endif

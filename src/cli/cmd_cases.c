@@ -453,6 +453,16 @@ int cmd_cases(int argc, char **argv)
     if ((g.given & O_UNTIL) && (g.given & O_DAYS))
         return usage_err("cases %s: --until or --days, not both", sc->name);
 
+    if (g.state && !kz_case_state_valid(g.state)) {
+        kz_buf st;
+        kz_buf_init(&st, 1024);
+        for (const char *const *p = kz_case_states(); *p; p++)
+            kz_buf_addf(&st, "%s%s", p == kz_case_states() ? "" : ", ", *p);
+        kz_cli_err("--state '%s' is not a state (%s)", g.state, st.p ? st.p : "");
+        kz_buf_release(&st);
+        fputs("(kuzet cases --help for the options)\n", stderr);
+        return KZ_EXIT_USAGE;
+    }
     char err[512];
     kz_store *s = NULL;
     kz_actor *a = NULL;

@@ -150,6 +150,8 @@ int cmd_check(int argc, char **argv)
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
+    if (!list && !db && getenv("KUZET_DB") && *getenv("KUZET_DB"))
+        db = getenv("KUZET_DB");              /* as every other command */
     if (!list == !db || (at[0] && !db)) {
         kz_cli_err("%s", at[0] && !db ? "--at goes with --db"
                          : list ? "check takes --list FILE or --db URI, not both"

@@ -320,6 +320,8 @@ int cmd_export(int argc, char **argv)
         return usage_err("--origin '%s' is not a DNS name", o->origin);
     if (o->landing && kz_export_name_why(o->landing))
         return usage_err("--landing '%s' is not a DNS name", o->landing);
+    if (!g.list && !g.db && getenv("KUZET_DB") && *getenv("KUZET_DB"))
+        g.db = getenv("KUZET_DB");            /* as every other command */
     if ((changes || page) && (!g.db || g.list))
         return usage_err("%s needs --db URI (and no --list)", fname);
     if (!changes && !page && !g.list == !g.db)
