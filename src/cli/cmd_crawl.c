@@ -821,10 +821,11 @@ int cmd_crawl(int argc, char **argv)
                             s.by_kind[k]);
         if (kinds.len)
             kz_buf_addc(&kinds, ')');
-        fprintf(stderr, "kuzet crawl: %zu pages fetched in %.1f s, %zu not HTML, %zu HTTP errors, "
+        double el = mono() - t0;
+        fprintf(stderr, "kuzet crawl: %zu pages fetched in %.*f s, %zu not HTML, %zu HTTP errors, "
                 "%zu skipped by robots.txt, %zu out of scope, %zu fetch errors%s; %zu flagged; "
                 "items: %zu new, %zu updated; %zu cases opened; %zu unchanged, %zu duplicate "
-                "content; %zu queued\n", s.pages, mono() - t0,
+                "content; %zu queued\n", s.pages, el < 10 ? 3 : 1, el,
                 s.not_html, s.http_errors, s.robots_skipped, s.offscope, s.errors,
                 kinds.p ? kinds.p : "", g.flagged, g.created, g.updated, g.cases, g.unchanged,
                 g.dup_content, s.queued);
