@@ -2,11 +2,12 @@
  * cli/cmd_ingest.c - kuzet ingest: scan posts and store what was found.
  *
  * Each JSON Lines record is scanned as by `kuzet scan`, its "images" (local
- * files) hashed, and text and images matched against the block hash banks
- * (cli/stored.c); a record with hits or bank matches becomes an item (or
- * updates the item with the same URL, or with the same content when it has
- * no URL) with its detections, and each category it is flagged for opens a
- * case.  Records without either are counted, not stored (data minimisation;
+ * files, read only from inside the input's folder or --images-dir:
+ * util/folder.h) hashed, and text and images matched against the block
+ * hash banks (cli/stored.c); a record with hits or bank matches becomes an
+ * item (or updates the item with the same URL, or with the same content
+ * when it has no URL) with its detections, and each category it is flagged
+ * for opens a case.  Records without either are counted, not stored (data minimisation;
  * --store-all keeps them).  One transaction per batch of about 1 MiB of
  * input: a batch is stored whole or not at all.
  */
@@ -19,6 +20,7 @@
 #include "store/audit.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/folder.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,20 +29,21 @@
 
 static const char usage_text[] =
     "usage: kuzet ingest --rules FILE [--db URI] [--store-all] [--max-record BYTES]\n"
-    "                    [--quiet] [INPUT...]\n"
+    "                    [--images-dir DIR] [--quiet] [INPUT...]\n"
     "\n"
     "Scans JSON Lines posts (stdin when no INPUT or '-') and stores in the database\n"
     "every post with hits, as an item with its detections; a post flagged for a\n"
     "category opens a case.  The same URL (or, without a URL, the same content)\n"
     "seen again updates the item instead of duplicating it.  Every post is also\n"
     "matched against the block hash banks (re-uploads of material decided on),\n"
-    "with the images it lists in \"images\" (local files, relative to the\n"
-    "input's folder; URLs are not fetched).\n"
+    "with the images it lists in \"images\" (regular files inside the input's\n"
+    "folder, or stdin's current one; URLs are not fetched).\n"
     "\n"
     "  --rules FILE        the YAML rule file (required)\n"
     "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
     "  --store-all         store posts without hits too\n"
     "  --max-record BYTES  longest line accepted (default 1048576)\n"
+    "  --images-dir DIR    read \"images\" from inside DIR instead\n"
     "  --quiet             no summary on stderr\n";
 
 typedef struct ingest {
@@ -49,42 +52,52 @@ typedef struct ingest {
     kz_scan_ctx *cx;
     kz_jsonl    *jl;
     int          store_all;
+    kz_folder   *images;        /* where this input's "images" are read from */
     size_t       records, flagged, rejected, created, updated, cases, image_errors;
     kz_cli_sink  sink;
 } ingest;
 
-/* Hash the record's images (local files: relative paths from the folder of
- * the input, as platform exports keep media beside the JSON; URLs are not
- * fetched).  An image that cannot be read or decoded is reported (unless
- * quiet, i.e. a batch run again) and counted; the record goes on. */
+/* An image reference as given, at most 512 bytes, with control characters
+ * escaped: a name in the input cannot forge a line of the report. */
+static void put_ref(const char *ref, size_t n)
+{
+    for (size_t i = 0; i < KZ_MIN(n, 512); i++) {
+        unsigned char c = (unsigned char)ref[i];
+        if (c < 0x20 || c == 0x7f)
+            fprintf(stderr, "\\x%02x", c);
+        else
+            fputc(c, stderr);
+    }
+}
+
+/* Hash the record's images: local files inside g->images (the input's
+ * folder, as platform exports keep media beside the JSON, or --images-dir;
+ * anything else is refused by util/folder.h); URLs are not fetched.  An
+ * image that cannot be read or decoded is reported (unless quiet, i.e. a
+ * batch run again) and counted; the record goes on. */
 static void hash_images(ingest *g, const kz_record *rec, const char *path, size_t line,
                         int quiet, size_t *image_errors)
 {
-    char why[KZ_IMAGE_ERRLEN], file[4096];
-    const char *slash = strrchr(path, '/');
-    int dirlen = !strcmp(path, "<stdin>") || !slash ? 0 : (int)(slash - path) + 1;
+    char why[KZ_IMAGE_ERRLEN];
     for (size_t i = 0; i < rec->nimages; i++) {
-        const char *ref = rec->images[i];
+        const char *ref = rec->images[i], *reason = why;
         size_t n = rec->image_lens[i];
         uint8_t *data = NULL;
         size_t len = 0;
         int rc;
         if (memmem(ref, n, "://", 3))
             continue;                           /* a URL: not fetched by ingest */
-        if (memchr(ref, '\0', n) || (size_t)snprintf(file, sizeof file, "%.*s%.*s",
-                                                     ref[0] == '/' ? 0 : dirlen, path, (int)n,
-                                                     ref) >= sizeof file) {
-            snprintf(why, sizeof why, "not a usable file name");
-            rc = KZ_EINVAL;
-        } else if ((rc = kz_cli_read_file(file, KZ_IMAGE_MAX_BYTES, &data, &len, why,
-                                          sizeof why)) == 0) {
+        if ((rc = kz_folder_read(g->images, ref, n, KZ_IMAGE_MAX_BYTES, &data, &len)) != 0)
+            reason = kz_folder_errmsg(g->images);
+        else
             rc = kz_cli_sink_image(&g->sink, ref, n, data, len, why);
-        }
         free(data);
         if (rc) {
-            if (!quiet)
-                fprintf(stderr, "%s:%zu: image %.*s: %s\n", path, line, (int)KZ_MIN(n, 512), ref,
-                        why);
+            if (!quiet) {
+                fprintf(stderr, "%s:%zu: image ", path, line);
+                put_ref(ref, n);
+                fprintf(stderr, ": %s\n", reason);
+            }
             (*image_errors)++;
         }
     }
@@ -180,16 +193,17 @@ int cmd_ingest(int argc, char **argv)
         { "store-all", no_argument, NULL, 'a' },
         { "max-record", required_argument, NULL, 'm' },
         { "quiet", no_argument, NULL, 'q' },
+        { "images-dir", required_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *rules_path = NULL, *uri = NULL;
+    const char *rules_path = NULL, *uri = NULL, *images_dir = NULL;
     int quiet = 0, c;
     size_t max_record = 1u << 20;
     ingest g;
     memset(&g, 0, sizeof g);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:d:am:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:d:am:qI:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules_path = optarg; break;
         case 'd': uri = optarg; break;
@@ -199,6 +213,7 @@ int cmd_ingest(int argc, char **argv)
                 return KZ_EXIT_USAGE;
             break;
         case 'q': quiet = 1; break;
+        case 'I': images_dir = optarg; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
@@ -208,7 +223,7 @@ int cmd_ingest(int argc, char **argv)
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
-    int status = KZ_EXIT_USAGE, failed = 0;
+    int status = KZ_EXIT_USAGE, failed = 0, rc;
     kz_ruleset *rs = NULL;
     kz_buf errs;
     kz_buf_init(&errs, 1u << 20);
@@ -231,6 +246,11 @@ int cmd_ingest(int argc, char **argv)
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
+    if (images_dir && (rc = kz_folder_open(&g.images, images_dir, 0)) != 0) {
+        kz_cli_err("--images-dir: %s",
+                   rc == KZ_ENOMEM ? kz_strerror(rc) : kz_folder_errmsg(g.images));
+        goto out;
+    }
     int ninputs = argc - optind;
     for (int a = 0; a < (ninputs ? ninputs : 1) && !failed; a++) {
         const char *path = ninputs ? argv[optind + a] : "-";
@@ -241,9 +261,24 @@ int cmd_ingest(int argc, char **argv)
             failed = 1;
             continue;
         }
+        /* "images" are read from inside the input's folder (stdin: the
+         * current one) unless --images-dir says where */
+        if (!images_dir) {
+            const char *slash = is_stdin ? NULL : strrchr(path, '/');
+            char *dir = slash ? kz_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
+            kz_folder_free(&g.images);
+            if ((slash && !dir) || kz_folder_open(&g.images, dir ? dir : ".", 0) == KZ_ENOMEM) {
+                free(dir);
+                kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+                failed = 1;
+                if (!is_stdin)
+                    close(fd);
+                continue;
+            }
+            free(dir);      /* a folder that cannot be opened: each image says so */
+        }
         kz_lines rd;
         kz_lines_init(&rd, fd, max_record);
-        int rc;
         while ((rc = kz_lines_fill(&rd, &b)) > 0) {
             /* busy (SQLite's timeout ran out; PostgreSQL: deadlock,
              * serialization failure, lock timeout): the batch was rolled
@@ -291,6 +326,7 @@ int cmd_ingest(int argc, char **argv)
 out:
     kz_lines_batch_release(&b);
     kz_cli_sink_release(&g.sink);
+    kz_folder_free(&g.images);
     kz_jsonl_free(g.jl);
     kz_scan_ctx_free(g.cx);
     kz_store_close(&g.st);

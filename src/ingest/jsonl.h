@@ -5,7 +5,8 @@
  * used instead) and optional "id" (string or number), "url", "platform",
  * "published", "lang", and "images": an array of strings, each the path
  * or URL of an image of the post (at most KZ_JSONL_MAX_IMAGES; what they
- * mean is up to the caller: kuzet ingest, docs/formats.md).  Unknown
+ * mean is up to the caller: kuzet ingest reads the local ones from inside
+ * one folder only, util/folder.h, docs/banks.md "Images").  Unknown
  * fields are ignored.  Bytes that are not
  * valid UTF-8 inside strings are kept as they are (the normalizer replaces
  * and counts them), so one bad byte never loses a post.
