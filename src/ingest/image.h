@@ -24,7 +24,9 @@
  *   - the decoding thread's CPU time (CLOCK_THREAD_CPUTIME_ID), checked
  *     from the JPEG progress monitor, the PNG row callback and the GIF line
  *     loop: at most max_cpu_ms, by default KZ_IMAGE_CPU_MS plus
- *     KZ_IMAGE_CPU_MS_PER_MP per megapixel of the image.
+ *     KZ_IMAGE_CPU_MS_PER_MP per megapixel of the image;
+ *   - PNG ancillary chunks (text, ICC profiles, ...) are skipped unread, so
+ *     compressed ones are never inflated; only tRNS is used.
  * Over a limit is KZ_ETOOBIG with a reason such as "JPEG has 1006 scans,
  * over the limit of 100".  Truncated or corrupt data is an error
  * (KZ_EINVAL) with a one-line reason; the decoders' own error handlers
