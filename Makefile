@@ -31,6 +31,8 @@ endif
 ALL_CFLAGS  := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) -pthread $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lgif -lm
+# the test runner also writes PNG chunks itself (tests/imggen.c)
+TEST_LIBS   := $(shell pkg-config --libs zlib 2>/dev/null)
 
 STAGES   := util url text detect ingest store act case report
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
@@ -53,7 +55,7 @@ $(BUILD)/kuzet: $(CLI_OBJ) $(BUILD)/libkuzet.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/kt: $(TEST_OBJ) $(BUILD)/libkuzet.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -3,9 +3,10 @@
  * decode any bytes as an image, then PDQ-hash it with its 8 variants.
  *
  * The pixel limit is lowered to 4 megapixels so that headers claiming
- * big images stay fast; a JPEG of at least 64 px a side is decoded at a
- * reduced scale, and odd-sized inputs as luminance only (the paths kuzet
- * hash uses by default).
+ * big images stay fast, and a JPEG's scans x pixels to 16 scans of that
+ * (so the limit is reached: corpus/image/scan-pixels.jpg); a JPEG of at
+ * least 64 px a side is decoded at a reduced scale, and odd-sized inputs
+ * as luminance only (the paths kuzet hash uses by default).
  */
 #include "fuzz.h"
 #include "ingest/image.h"
@@ -13,7 +14,8 @@
 
 KZ_FUZZ(image)
 {
-    kz_image_opts o = { .max_pixels = 4u << 20, .min_side = 32, .jpeg_luma = size & 1 };
+    kz_image_opts o = { .max_pixels = 4u << 20, .max_scan_pixels = 64u << 20, .min_side = 32,
+                        .jpeg_luma = size & 1 };
     kz_image *im = NULL;
     char err[KZ_IMAGE_ERRLEN];
     int rc = kz_image_decode(data, size, &o, &im, err);

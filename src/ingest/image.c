@@ -7,12 +7,18 @@
  * must be freed after such a jump lives in a struct owned by the caller of
  * that function (so no automatic variable of the setjmp frame is relied on
  * after the jump).  See image.h for the choices (alpha on white, CMYK, EXIF).
+ *
+ * Work limits (image.h): a JPEG's scans are counted in its bytes before
+ * decoding (jpeg_count_scans) and again by libjpeg as it reads them
+ * (jpg_progress, the progress monitor, which also checks the CPU budget);
+ * PNG rows and GIF lines check the CPU budget as they are decoded.
  */
 #include "ingest/image.h"
 
 #include <setjmp.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <time.h>
 #include <jpeglib.h>
 #include <jerror.h>
 #include <png.h>
@@ -32,6 +38,13 @@ struct lim {
     uint32_t max_side, min_side;
     uint64_t max_pixels;
     bool no_orient, jpeg_luma;
+    uint32_t max_scans;
+    uint64_t max_scan_pixels;
+    uint32_t max_cpu_ms;     /* 0: from the pixels (set_budget) */
+    uint32_t budget_ms;      /* the budget in force, once set_budget ran */
+    uint64_t t0_ns;          /* thread CPU time when decoding began */
+    uint64_t deadline_ns;    /* 0 until set_budget: no check */
+    unsigned ticks;          /* calls of over_budget, which reads the clock every 16th */
 };
 
 static void seterr(char *err, const char *fmt, ...) KZ_PRINTF(2, 3);
@@ -70,6 +83,35 @@ const char *kz_image_fmt_name(kz_image_fmt f)
     case KZ_IMAGE_GIF:  return "gif";
     default:            return "unknown";
     }
+}
+
+/* CPU time of the calling thread in ns; 0 if the clock is unavailable. */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Start the CPU budget for a w x h image (its size is known from here). */
+static void set_budget(struct lim *l, uint64_t w, uint64_t h)
+{
+    uint64_t mp = (w * h + 999999) / 1000000;
+    l->budget_ms = l->max_cpu_ms ? l->max_cpu_ms
+                                 : (uint32_t)(KZ_IMAGE_CPU_MS + KZ_IMAGE_CPU_MS_PER_MP * mp);
+    if (l->t0_ns)
+        l->deadline_ns = l->t0_ns + (uint64_t)l->budget_ms * 1000000u;
+}
+
+/* True (and err set) when the decoding thread has used up its CPU
+ * budget.  Called once per row or so: reads the clock every 16th call. */
+static bool over_budget(struct lim *l, const char *what, char *err)
+{
+    if (!l->deadline_ns || (++l->ticks & 15) != 0 || cpu_ns() <= l->deadline_ns)
+        return false;
+    seterr(err, "%s decoding took over its CPU budget of %u ms", what, l->budget_ms);
+    return true;
 }
 
 /* 0 if w x h is within the limits, else KZ_ETOOBIG / KZ_EINVAL. */
@@ -179,12 +221,96 @@ static int apply_orientation(kz_image *im, int o)
 struct jpg_ctx {
     struct jpeg_decompress_struct cinfo;
     struct jpeg_error_mgr jerr;
+    struct jpeg_progress_mgr prog;
     jmp_buf jb;
     char *err;
     int rc;
     bool created;
     uint8_t *row;
+    struct lim *l;
 };
+
+/* The number of scans (SOS markers) in a JPEG, found the way libjpeg
+ * reads it: marker segments skipped by their length, entropy-coded data
+ * up to the next marker (FF 00 stuffing and RSTn are data), other bytes
+ * skipped up to the next FF; EOI or the end of the data ends it. */
+static uint64_t jpeg_count_scans(const uint8_t *p, size_t n)
+{
+    uint64_t scans = 0;
+    size_t i = 2;                       /* after SOI */
+    while (i < n) {
+        while (i < n && p[i] != 0xFF)   /* stray bytes */
+            i++;
+        while (i < n && p[i] == 0xFF)   /* fill bytes */
+            i++;
+        if (i >= n)
+            break;
+        unsigned m = p[i++];
+        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7))
+            continue;                   /* no length: stuffing, TEM, RSTn */
+        if (m == 0xD8 || m == 0xD9 || n - i < 2)
+            break;                      /* SOI again (libjpeg fails), EOI */
+        size_t len = (size_t)p[i] << 8 | p[i + 1];
+        if (len < 2)
+            break;                      /* libjpeg fails */
+        i += KZ_MIN(len, n - i);
+        if (m != 0xDA)
+            continue;
+        scans++;
+        for (;;) {                      /* the scan's data, up to a marker */
+            const uint8_t *f = i < n ? memchr(p + i, 0xFF, n - i) : NULL;
+            if (!f)
+                return scans;
+            size_t j = (size_t)(f - p) + 1;
+            while (j < n && p[j] == 0xFF)
+                j++;
+            if (j >= n)
+                return scans;
+            if (p[j] != 0x00 && !(p[j] >= 0xD0 && p[j] <= 0xD7)) {
+                i = j - 1;              /* the FF of the marker */
+                break;
+            }
+            i = j + 1;
+        }
+    }
+    return scans;
+}
+
+/* 0 if `scans` scans of the image are within the limits; else KZ_ETOOBIG
+ * with the reason ("at least" N scans while libjpeg is reading them). */
+static int jpg_check_scans(const struct lim *l, uint64_t scans, const char *over,
+                           uint64_t w, uint64_t h, char *err)
+{
+    if (scans > l->max_scans) {
+        seterr(err, "JPEG has %s%llu scans, over the limit of %u", over,
+               (unsigned long long)scans, l->max_scans);
+        return KZ_ETOOBIG;
+    }
+    if (scans * w * h > l->max_scan_pixels) {
+        seterr(err, "JPEG has %s%llu scans of %llux%llu pixels, over the limit of %llu scans x pixels",
+               over, (unsigned long long)scans, (unsigned long long)w, (unsigned long long)h,
+               (unsigned long long)l->max_scan_pixels);
+        return KZ_ETOOBIG;
+    }
+    return 0;
+}
+
+/* libjpeg's progress monitor: called for every row of MCUs it reads from
+ * each scan, and for every row it outputs.  The scans libjpeg has seen and
+ * the CPU budget are checked here, so no file can keep it busy longer. */
+static void jpg_progress(j_common_ptr c)
+{
+    struct jpg_ctx *x = (struct jpg_ctx *)c->client_data;
+    const struct jpeg_decompress_struct *ci = &x->cinfo;
+    uint64_t scans = ci->input_scan_number > 0 ? (uint64_t)ci->input_scan_number : 0;
+    int rc = jpg_check_scans(x->l, scans, "at least ", ci->image_width, ci->image_height, x->err);
+    if (!rc && over_budget(x->l, "JPEG", x->err))
+        rc = KZ_ETOOBIG;
+    if (rc) {
+        x->rc = rc;
+        longjmp(x->jb, 1);
+    }
+}
 
 static void jpg_error_exit(j_common_ptr c)
 {
@@ -211,7 +337,7 @@ static void jpg_emit_message(j_common_ptr c, int level)
 static void jpg_output_message(j_common_ptr c) { (void)c; }
 
 static int jpg_decode(struct jpg_ctx *x, const uint8_t *data, size_t n,
-                      const struct lim *l, kz_image *im)
+                      struct lim *l, kz_image *im)
 {
     struct jpeg_decompress_struct *ci = &x->cinfo;
     ci->err = jpeg_std_error(&x->jerr);
@@ -234,6 +360,15 @@ static int jpg_decode(struct jpg_ctx *x, const uint8_t *data, size_t n,
     int rc = check_size(l, ci->image_width, ci->image_height, "JPEG", x->err);
     if (rc)
         return rc;
+    /* The scan limits before any scan is decoded; from here on, libjpeg
+     * calls jpg_progress as it works. */
+    if ((rc = jpg_check_scans(l, jpeg_count_scans(data, n), "", ci->image_width,
+                              ci->image_height, x->err)) != 0)
+        return rc;
+    set_budget(l, ci->image_width, ci->image_height);
+    x->l = l;
+    x->prog.progress_monitor = jpg_progress;
+    ci->progress = &x->prog;
     im->src_w = ci->image_width;
     im->src_h = ci->image_height;
     if (!l->no_orient)
@@ -301,7 +436,7 @@ static int jpg_decode(struct jpg_ctx *x, const uint8_t *data, size_t n,
     return 0;
 }
 
-static int decode_jpeg(const uint8_t *data, size_t n, const struct lim *l, kz_image *im, char *err)
+static int decode_jpeg(const uint8_t *data, size_t n, struct lim *l, kz_image *im, char *err)
 {
     struct jpg_ctx *x = kz_calloc(1, sizeof *x);
     if (!x)
@@ -326,6 +461,7 @@ struct png_ctx {
     int rc;
     uint8_t *buf;
     png_bytep *rows;
+    struct lim *l;
 };
 
 static void png_err_fn(png_structp p, png_const_charp msg)
@@ -339,6 +475,18 @@ static void png_err_fn(png_structp p, png_const_charp msg)
 
 static void png_warn_fn(png_structp p, png_const_charp msg) { (void)p; (void)msg; }
 
+/* Called by libpng after each row (of each Adam7 pass): the CPU budget. */
+static void png_row_fn(png_structp p, png_uint_32 row, int pass)
+{
+    (void)row;
+    (void)pass;
+    struct png_ctx *x = png_get_io_ptr(p);
+    if (over_budget(x->l, "PNG", x->err)) {
+        x->rc = KZ_ETOOBIG;
+        png_error(p, "CPU budget");
+    }
+}
+
 static void png_read_fn(png_structp p, png_bytep out, png_size_t len)
 {
     struct png_ctx *x = png_get_io_ptr(p);
@@ -351,7 +499,7 @@ static void png_read_fn(png_structp p, png_bytep out, png_size_t len)
     x->off += len;
 }
 
-static int png_decode(struct png_ctx *x, const struct lim *l, kz_image *im)
+static int png_decode(struct png_ctx *x, struct lim *l, kz_image *im)
 {
     png_structp p = x->png;
     png_infop info = x->info;
@@ -360,6 +508,10 @@ static int png_decode(struct png_ctx *x, const struct lim *l, kz_image *im)
     png_set_read_fn(p, x, png_read_fn);
     png_set_user_limits(p, 0x7fffffffu, 0x7fffffffu);   /* our limits: check_size() */
     png_set_chunk_malloc_max(p, 16u << 20);
+    /* Skip every ancillary chunk but tRNS unread (none changes the pixels
+     * we output): 1,000 zTXt or iTXt chunks, each inflating to 16 MiB,
+     * would otherwise cost a minute of inflate for a 15 MB file. */
+    png_set_keep_unknown_chunks(p, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
     png_read_info(p, info);
     png_uint_32 w = png_get_image_width(p, info), h = png_get_image_height(p, info);
     int rc = check_size(l, w, h, "PNG", x->err);
@@ -367,6 +519,9 @@ static int png_decode(struct png_ctx *x, const struct lim *l, kz_image *im)
         return rc;
     im->src_w = w;
     im->src_h = h;
+    set_budget(l, w, h);
+    x->l = l;
+    png_set_read_status_fn(p, png_row_fn);
     int bit_depth = png_get_bit_depth(p, info);
     png_set_expand(p);                 /* palette -> RGB, grey < 8 bits -> 8, tRNS -> alpha */
     if (bit_depth == 16)
@@ -411,7 +566,7 @@ static int png_decode(struct png_ctx *x, const struct lim *l, kz_image *im)
     return 0;
 }
 
-static int decode_png(const uint8_t *data, size_t n, const struct lim *l, kz_image *im, char *err)
+static int decode_png(const uint8_t *data, size_t n, struct lim *l, kz_image *im, char *err)
 {
     struct png_ctx *x = kz_calloc(1, sizeof *x);
     if (!x)
@@ -438,7 +593,7 @@ out:
 
 /* ---------------------------------------------------------------- WebP */
 
-static int decode_webp(const uint8_t *data, size_t n, const struct lim *l, kz_image *im, char *err)
+static int decode_webp(const uint8_t *data, size_t n, struct lim *l, kz_image *im, char *err)
 {
     WebPBitstreamFeatures f;
     VP8StatusCode st = WebPGetFeatures(data, n, &f);
@@ -518,7 +673,7 @@ static int gif_fail(GifFileType *g, int code, char *err)
     return e == D_GIF_ERR_NOT_ENOUGH_MEM ? KZ_ENOMEM : KZ_EINVAL;
 }
 
-static int decode_gif(const uint8_t *data, size_t n, const struct lim *l, kz_image *im, char *err)
+static int decode_gif(const uint8_t *data, size_t n, struct lim *l, kz_image *im, char *err)
 {
     struct gif_src src = { data, n, 0 };
     int code = 0, rc = KZ_EINVAL, transparent = -1;
@@ -586,6 +741,7 @@ static int decode_gif(const uint8_t *data, size_t n, const struct lim *l, kz_ima
     }
     if ((rc = check_size(l, cw, chh, "GIF", err)) != 0)
         goto out;
+    set_budget(l, cw, chh);
     rc = KZ_ENOMEM;
     im->w = im->src_w = (uint32_t)cw;
     im->h = im->src_h = (uint32_t)chh;
@@ -602,6 +758,10 @@ static int decode_gif(const uint8_t *data, size_t n, const struct lim *l, kz_ima
         for (int y = y0; y < d->Height; y += dy) {
             if (DGifGetLine(g, line, d->Width) == GIF_ERROR) {
                 rc = gif_fail(g, 0, err);
+                goto out;
+            }
+            if (over_budget(l, "GIF", err)) {
+                rc = KZ_ETOOBIG;
                 goto out;
             }
             uint8_t *o = im->px + (((size_t)(y + fy)) * cw + (size_t)fx) * 3;
@@ -636,6 +796,11 @@ int kz_image_decode(const void *data, size_t n, const kz_image_opts *opts,
         .min_side = opts ? opts->min_side : 0,
         .no_orient = opts ? opts->no_orient : false,
         .jpeg_luma = opts ? opts->jpeg_luma : false,
+        .max_scans = opts && opts->max_scans ? opts->max_scans : KZ_IMAGE_MAX_SCANS,
+        .max_scan_pixels = opts && opts->max_scan_pixels ? opts->max_scan_pixels
+                                                         : KZ_IMAGE_MAX_SCAN_PIXELS,
+        .max_cpu_ms = opts ? opts->max_cpu_ms : 0,
+        .t0_ns = cpu_ns(),
     };
     int rc = KZ_EINVAL;
     kz_image *im = NULL;

@@ -16,9 +16,21 @@
  *     animated WebP is refused (KZ_EINVAL).
  *
  * Limits are checked from the header before any pixel buffer is allocated:
- * input size, pixels per side and total pixels.  Truncated or corrupt data
- * is an error (KZ_EINVAL) with a one-line reason; the decoders' own error
- * handlers longjmp back, nothing here prints or exits.
+ * input size, pixels per side and total pixels.  The work is bounded too:
+ *   - a JPEG's scans (SOS markers, counted in the bytes before decoding
+ *     and again by libjpeg's progress monitor while it decodes): at most
+ *     max_scans, and at most max_scan_pixels for scans x width x height
+ *     (each scan of a multi-scan JPEG is a pass over its whole image);
+ *   - the decoding thread's CPU time (CLOCK_THREAD_CPUTIME_ID), checked
+ *     from the JPEG progress monitor, the PNG row callback and the GIF line
+ *     loop: at most max_cpu_ms, by default KZ_IMAGE_CPU_MS plus
+ *     KZ_IMAGE_CPU_MS_PER_MP per megapixel of the image;
+ *   - PNG ancillary chunks (text, ICC profiles, ...) are skipped unread, so
+ *     compressed ones are never inflated; only tRNS is used.
+ * Over a limit is KZ_ETOOBIG with a reason such as "JPEG has 1006 scans,
+ * over the limit of 100".  Truncated or corrupt data is an error
+ * (KZ_EINVAL) with a one-line reason; the decoders' own error handlers
+ * longjmp back, nothing here prints or exits.
  *
  * Thread-safe: no global state.
  */
@@ -30,6 +42,10 @@
 #define KZ_IMAGE_MAX_BYTES  ((size_t)64 << 20)     /* 64 MiB of input */
 #define KZ_IMAGE_MAX_SIDE   16384u                 /* pixels per side */
 #define KZ_IMAGE_MAX_PIXELS 100000000ull           /* 100 megapixels */
+#define KZ_IMAGE_MAX_SCANS  100u                   /* JPEG scans (SOS markers) */
+#define KZ_IMAGE_MAX_SCAN_PIXELS 2000000000ull     /* JPEG scans x pixels */
+#define KZ_IMAGE_CPU_MS     250u                   /* CPU budget: base ... */
+#define KZ_IMAGE_CPU_MS_PER_MP 100u                /* ... + per megapixel */
 #define KZ_IMAGE_ERRLEN     160
 
 typedef enum kz_image_fmt {
@@ -51,6 +67,11 @@ typedef struct kz_image_opts {
     /* JPEG only: output the decoded luminance (the file's Y channel, which
      * is 0.299 R + 0.587 G + 0.114 B) as grey, skipping the chroma. */
     bool     jpeg_luma;
+    uint32_t max_scans;        /* JPEG: 0: KZ_IMAGE_MAX_SCANS */
+    uint64_t max_scan_pixels;  /* JPEG scans x pixels; 0: KZ_IMAGE_MAX_SCAN_PIXELS */
+    /* CPU time of the decoding thread; 0: KZ_IMAGE_CPU_MS +
+     * KZ_IMAGE_CPU_MS_PER_MP per megapixel (rounded up) of the image. */
+    uint32_t max_cpu_ms;
 } kz_image_opts;
 
 typedef struct kz_image kz_image;
