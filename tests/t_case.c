@@ -293,7 +293,7 @@ KT_TEST(case_every_forbidden_transition_is_refused_and_changes_nothing)
     kz_decision_in none = { "no_action", NULL, "a quote in a news report", NULL, NULL, 0 };
     KT_EQ_INT(kz_case_decide(p.ann, n, &none, NULL), 0);
     KT_EQ_STR(state(s, n), "decided");
-    KT_EQ_INT(kz_case_appeal(p.al, n, "platform", "x", NULL), KZ_ESTATE);
+    KT_EQ_INT(kz_case_appeal(p.al, n, "platform", "a quote, not a call", NULL), KZ_ESTATE);
     KT_EQ_INT(kz_case_notify(p.al, n, NULL, NULL, NULL), KZ_ESTATE);
     kz_audit_report rep;
     KT_EQ_INT(kz_audit_verify(s, &rep), 0);
@@ -363,6 +363,18 @@ KT_TEST(case_decision_must_carry_every_field)
         { { "ban_user", "Law, art. 1", "reasons", "KZ", NULL, 5 }, "unknown measure" },
         { { NULL, "Law, art. 1", "reasons", "KZ", NULL, 5 }, "missing measure" },
         { { "no_action", NULL, NULL, NULL, NULL, 0 }, "facts and reasons" },
+        /* blank or saying nothing is refused like missing */
+        { { "removal_request", "   ", "reasons", "KZ", NULL, 30 }, "legal basis (legal_basis: the law and article) is blank" },
+        { { "removal_request", "Law, art. 1", " \t\u00a0.. ", "KZ", NULL, 30 }, "facts and reasons (facts_and_reasons) is blank" },
+        { { "no_action", NULL, "\u200b\u200b", NULL, NULL, 0 }, "is blank" },
+        { { "removal_request", "Law, art. 1", "r 1", "KZ", NULL, 30 }, "too short to say anything ('r 1'" },
+        { { "removal_request", "§ 5", "reasons", "KZ", NULL, 30 }, "legal basis (legal_basis: the law and article) is too short" },
+        /* the scope is ISO 3166 */
+        { { "removal_request", "Law, art. 1", "reasons", "Марс", NULL, 30 }, "'Марс' is not an ISO 3166 code" },
+        { { "removal_request", "Law, art. 1", "reasons", "KZ, XX", NULL, 30 }, "'XX' is not an ISO 3166 code" },
+        { { "removal_request", "Law, art. 1", "reasons", "kz", NULL, 30 }, "'kz' is not" },
+        { { "removal_request", "Law, art. 1", "reasons", "KZ-QQQ", NULL, 30 }, "'KZ-QQQ' is not" },
+        { { "removal_request", "Law, art. 1", "reasons", " , ", NULL, 30 }, "is not an ISO 3166 code" },
     };
     for (size_t i = 0; i < KZ_ARRAY_LEN(bad); i++) {
         char *before = snapshot(s, c);
@@ -374,6 +386,13 @@ KT_TEST(case_decision_must_carry_every_field)
         KT_EQ_STR(after, before);
         free(before);
         free(after);
+    }
+    /* what the list does take */
+    static const char *const good[] = { "KZ, KZ-ALA KZ-71", "RU" };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(good); i++) {
+        int64_t k = drive(s, &p, "in_review");
+        kz_decision_in d = { "removal_request", "Law, art. 1", "reasons", good[i], NULL, 30 };
+        KT_EQ_INT(kz_case_decide(p.ann, k, &d, NULL), 0);
     }
     kt_staff_release(&p);
     cleanup(&s);
@@ -427,11 +446,11 @@ KT_TEST(case_appeal_goes_to_a_third_person_and_reversal_lifts_the_measure)
     KT_EQ_STR(state(s, c), "appealed");
     KT_EQ_INT(kz_case_appeal(p.al, c, "platform", "again", NULL), KZ_ESTATE);
     char *before = snapshot(s, c);
-    KT_EQ_INT(kz_case_resolve_appeal(p.ann, c, "reversed", "r"), KZ_EPERM);   /* decider */
+    KT_EQ_INT(kz_case_resolve_appeal(p.ann, c, "reversed", "no call to violence"), KZ_EPERM);   /* decider */
     KT_CHECK(strstr(kz_account_errmsg(p.ann), "took no part") != NULL);
-    KT_EQ_INT(kz_case_resolve_appeal(p.sue, c, "reversed", "r"), KZ_EPERM);   /* approver */
-    KT_EQ_INT(kz_case_resolve_appeal(p.al, c, "reversed", "r"), KZ_EPERM);    /* analyst */
-    KT_EQ_INT(kz_case_resolve_appeal(p.bob, c, "maybe", "r"), KZ_EINVAL);
+    KT_EQ_INT(kz_case_resolve_appeal(p.sue, c, "reversed", "no call to violence"), KZ_EPERM);   /* approver */
+    KT_EQ_INT(kz_case_resolve_appeal(p.al, c, "reversed", "no call to violence"), KZ_EPERM);    /* analyst */
+    KT_EQ_INT(kz_case_resolve_appeal(p.bob, c, "maybe", "no call to violence"), KZ_EINVAL);
     KT_EQ_INT(kz_case_resolve_appeal(p.bob, c, "reversed", NULL), KZ_EINVAL);
     char *after = snapshot(s, c);
     KT_EQ_STR(after, before);

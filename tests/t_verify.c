@@ -297,7 +297,7 @@ KT_TEST(verify_workflow)
         free(before);
         free(after);
     }
-    KT_EQ_INT(kz_case_reopen(p.al, 999, "x"), KZ_ENOTFOUND);
+    KT_EQ_INT(kz_case_reopen(p.al, 999, "content came back"), KZ_ENOTFOUND);
 
     /* present while notified: no change; an error: no change either */
     KT_EQ_INT(check(p.sys, item[0], KZ_VERIFY_PRESENT, "2026-01-01T10:30:00Z", &e), 0);

@@ -9,11 +9,14 @@
  */
 #include "case/case.h"
 #include "case/actor_int.h"
+#include "case/scope.h"
 #include "detect/simhash.h"
 #include "store/bank.h"
 #include <json-c/json.h>
+#include <utf8proc.h>
 
 #define TEXT_MAX 16384          /* reasons, grounds, answers, legal basis */
+#define TEXT_MIN 3              /* letters or digits in each of them */
 
 /* ---- measures ------------------------------------------------------------ */
 
@@ -165,12 +168,44 @@ static int bad_state(kz_actor *a, const case_row *c, const char *what, const cha
                     c->state, what, need, hint);
 }
 
+/* Letters and digits in v (Unicode categories L and N); invalid UTF-8
+ * counts as nothing. */
+static size_t alnum_count(const char *v)
+{
+    size_t n = 0;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)v;
+    utf8proc_ssize_t len = (utf8proc_ssize_t)strlen(v);
+    while (len > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p, len, &cp);
+        if (k <= 0) {
+            p++;
+            len--;
+            continue;
+        }
+        utf8proc_category_t c = utf8proc_category(cp);
+        n += (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+             (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+        p += k;
+        len -= k;
+    }
+    return n;
+}
+
+/* A text the law needs (reasons, legal basis, grounds, an answer): present,
+ * not blank, not trivially short (TEXT_MIN letters or digits), not too long. */
 static int text_ok(kz_actor *a, const char *v, const char *field, const char *why)
 {
     if (!v || !*v)
         return kz__fail(a, KZ_EINVAL, "missing %s%s", field, why);
     if (strlen(v) > TEXT_MAX)
         return kz__fail(a, KZ_EINVAL, "%s is longer than %d bytes", field, TEXT_MAX);
+    size_t n = alnum_count(v);
+    if (n == 0)
+        return kz__fail(a, KZ_EINVAL, "%s is blank%s", field, why);
+    if (n < TEXT_MIN)
+        return kz__fail(a, KZ_EINVAL, "%s is too short to say anything ('%.40s'; at least %d "
+                        "letters or digits)%s", field, v, TEXT_MIN, why);
     return 0;
 }
 
@@ -367,9 +402,16 @@ static int do_decide(kz_actor *a, int64_t id, const kz_decision_in *d, int64_t *
     if (restrictive) {
         char why[96];
         snprintf(why, sizeof why, ": a %s needs it", m);
-        if ((rc = text_ok(a, d->legal_basis, "legal basis (legal_basis: the law and article)", why)) ||
-            (rc = text_ok(a, d->scope, "territorial scope (territorial_scope)", why)))
+        if ((rc = text_ok(a, d->legal_basis, "legal basis (legal_basis: the law and article)", why)))
             return rc;
+        const char *bad;
+        size_t badlen;
+        if (!d->scope || !*d->scope)
+            return kz__fail(a, KZ_EINVAL, "missing territorial scope (territorial_scope)%s", why);
+        if (strlen(d->scope) > 1024 || !kz_scope_valid(d->scope, &bad, &badlen))
+            return kz__fail(a, KZ_EINVAL, "territorial scope (territorial_scope) '%.*s' is not an "
+                            "ISO 3166 code: give one or more, like KZ or KZ-ALA, KZ-71",
+                            badlen ? (int)KZ_MIN(badlen, 40) : 40, badlen ? bad : d->scope);
         time_t t0, t;
         kz__time_parse(now, &t0);
         if (d->until && *d->until) {
@@ -547,8 +589,8 @@ static int do_deadline_set(kz_actor *a, const char *cat, int64_t secs)
         return rc;
     if (!cat || !*cat || strlen(cat) > 64)
         return kz__fail(a, KZ_EINVAL, "missing category (1 to 64 bytes, or '*' for the others)");
-    if (secs < 0 || secs > 366 * 86400LL)
-        return kz__fail(a, KZ_EINVAL, "a deadline is 0 s to 366 days");
+    if (secs < 60 || secs > 366 * 86400LL)
+        return kz__fail(a, KZ_EINVAL, "a deadline is 1 minute to 366 days");
     kz_dbval p[] = { kz_dbstr(cat), kz_dbint(secs) };
     rc = kz_db_int(kz_store_db(a->s), "SELECT seconds FROM category_deadlines WHERE category = $1",
                    p, 1, &old);

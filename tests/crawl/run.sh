@@ -128,6 +128,10 @@ echo "== site rc=$?"
 cat "$d/err"
 echo "== cases"
 "$KUZET" cases list --json
+echo "== served"
+# the User-Agent and Accept-Encoding nginx saw (one line per distinct pair)
+grep -v '^curl/' "$d/nginx/logs/ua.log" | sort -u      # (not the readiness probe above)
+
 echo "== verify"
 # a crawled item keeps its URL as fetched, port and all, so kuzet verify can
 # fetch it again: decide the p7 case, then verify finds the page present
@@ -145,9 +149,6 @@ KUZET_PASSWORD=ann-password-123 "$KUZET" cases decide "$c7" --measure removal_re
 "$KUZET" verify --allow-private --timeout 5000 --json > "$d/out" 2>&1
 echo "verify rc=$?"
 sed "s/:$NPORT\//:PORT\//g" "$d/out"
-echo "== served"
-# the User-Agent and Accept-Encoding nginx saw (one line per distinct pair)
-grep -v '^curl/' "$d/nginx/logs/ua.log" | sort -u      # (not the readiness probe above)
 
 printf 'http://127.0.0.1:%s/feed.rss\nhttp://127.0.0.1:%s/atom.xml\n' "$NPORT" "$NPORT" > "$d/seeds3"
 # a database of its own: the site crawl already saw the feeds' content

@@ -95,11 +95,11 @@ done
 for c in 1 2 3 4 5 6 7 8; do
     k al cases assign $c --to ann --as al
     if [ $c = 7 ]; then
-        k ann cases decide $c --measure url_block --legal-basis "Law, art. 41-1" --reasons "r $c" \
+        k ann cases decide $c --measure url_block --legal-basis "Law, art. 41-1" --reasons "reasons $c" \
             --scope KZ --days 30 --as ann
         k sue cases approve $c --as sue
     else
-        k ann cases decide $c --measure removal_request --legal-basis "Law, art. 5" --reasons "r $c" \
+        k ann cases decide $c --measure removal_request --legal-basis "Law, art. 5" --reasons "reasons $c" \
             --scope KZ --days 30 --as ann
         k al cases notify $c --as al
     fi
