@@ -40,6 +40,9 @@ KT_TEST(conninfo_backend)
     KT_CHECK(kz_db_backend("POSTGRESQL://u:pw@h/db") == NULL);
     KT_CHECK(kz_db_backend("postgresql:/u:pw@h/db") == NULL);
     KT_CHECK(kz_db_backend("postgres:u:pw@h") == NULL);
+    KT_CHECK(kz_db_backend("PostgreSQL:/u:pw@h") == NULL);
+    KT_EQ_STR(kz_db_backend("postgres.db"), "sqlite");        /* a file, not a misspelt URI */
+    KT_EQ_STR(kz_db_backend("postgresql-copy.db"), "sqlite");
 }
 
 KT_TEST(conninfo_redact_uri)

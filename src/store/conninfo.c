@@ -47,7 +47,7 @@ static kind kind_of(const char *s)
         return K_PG_URI;
     /* any other scheme://, and a misspelt PostgreSQL URI ("postgresql:/",
      * "POSTGRES://"): never a file name, which errors would show */
-    if (scheme_len(s) || !strncasecmp(s, "postgres", 8))
+    if (scheme_len(s) || !strncasecmp(s, "postgres:", 9) || !strncasecmp(s, "postgresql:", 11))
         return K_UNKNOWN;
     if (strchr(s, '='))                 /* libpq's own test for a connection string */
         return K_PG_KV;
