@@ -12,7 +12,9 @@ static const char usage_text[] =
     "  migrate   apply the schema migrations this kuzet has and the database lacks\n"
     "  status    the schema version and what the database holds\n"
     "\n"
-    "  --db URI  sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n";
+    "  --db URI  sqlite:PATH or a path, or PostgreSQL: postgresql://... or a libpq\n"
+    "            key=value string (default $KUZET_DB, else sqlite:kuzet.db); its\n"
+    "            password is shown as ***\n";
 
 static int print_status(kz_store *s)
 {
@@ -21,13 +23,7 @@ static int print_status(kz_store *s)
         kz_cli_err("%s", kz_store_errmsg(s));
         return KZ_EXIT_FAIL;
     }
-    /* a URI may carry a password: never print it */
-    const char *uri = kz_store_uri(s), *at = strchr(uri, '@'), *scheme = strstr(uri, "://");
-    const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-    if (colon)
-        printf("database: %.*s:***%s\n", (int)(colon - uri), uri, at);
-    else
-        printf("database: %s\n", uri);
+    printf("database: %s\n", kz_store_uri(s));     /* without its password */
     printf("schema: %d (this kuzet: %d)%s\n", cur, latest,
            cur < latest ? " - run 'kuzet db migrate'" : "");
     if (cur == 0)

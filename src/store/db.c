@@ -1,12 +1,24 @@
 /*
- * store/db.c - picks the backend for a URI and forwards to its ops table.
+ * store/db.c - picks the backend for a URI (store/conninfo.c tells which) and
+ * forwards to its ops table.
  */
 #include "db.h"
+#include <ctype.h>
 
 int kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz)
 {
     *out = NULL;
-    if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11))
+    const char *backend = kz_db_backend(uri);
+    if (!backend) {                     /* only the scheme: the rest may hold a password */
+        size_t n = 0;
+        while (uri[n] && (isalnum((unsigned char)uri[n]) || strchr("+-.", uri[n])))
+            n++;
+        snprintf(err, errsz, "unknown database scheme '%.*s:' (sqlite:PATH or a path; "
+                 "PostgreSQL: postgresql://..., postgres://... or key=value)",
+                 (int)(n < 32 ? n : 32), uri);
+        return KZ_EINVAL;
+    }
+    if (!strcmp(backend, "postgresql"))
         return kz_db_pg_ops.open(out, uri, err, errsz);
     const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
     if (!*path) {

@@ -49,11 +49,43 @@ typedef struct kz_db_ops {
     int  busy_code;                                         /* retryable: locked, serialization */
 } kz_db_ops;
 
-/* Open "sqlite:PATH", a plain PATH (SQLite), or "postgresql://..." /
- * "postgres://...".  On failure returns KZ_EDB (or KZ_EINVAL for an unknown
- * scheme) and writes the reason into err. */
+/* Open "sqlite:PATH", a plain PATH (SQLite), or PostgreSQL: a URI
+ * "postgresql://..." / "postgres://...", or a libpq key=value string
+ * ("host=... dbname=...": any string with '=' that does not start with
+ * "sqlite:").  On failure returns KZ_EDB (KZ_EINVAL for an unknown scheme or
+ * a connection string libpq cannot parse) and writes the reason into err;
+ * a PostgreSQL reason never holds a password (kz_db_redact_msg). */
 int  kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz);
 void kz_db_close(kz_db **dbp);                              /* NULL-safe */
+
+/* The backend a database string names, as kz_db_open reads it: "sqlite",
+ * "postgresql", or NULL (a scheme kuzet does not know: "mysql://...", or a
+ * misspelt PostgreSQL URI such as "postgresql:/..."). */
+const char *kz_db_backend(const char *uri);
+
+/* Database strings as they may be shown: every password replaced by
+ * KZ_DB_REDACTED.  In a URI, the password of user:password@ and the value
+ * of a password= or sslpassword= query parameter; in a key=value string,
+ * the value of password and sslpassword, quoted (the quotes stay) or not.
+ * Where libpq would read a password with an unencoded '@' or '/' (URI) or
+ * an unquoted space (key=value) differently from what was meant, the
+ * whole of what was meant goes.  A SQLite path is returned unchanged.
+ *
+ * kz_db_redact writes uri redacted.  kz_db_redact_msg writes msg (an error
+ * message that may quote uri: libpq's do) with uri replaced by its redacted
+ * form wherever it appears, and every password of uri (as written,
+ * percent-decoded or unescaped; and, as words of their own, its fragments
+ * where libpq's reading differs) and every string of also (NULL, or a
+ * NULL-terminated list: the passwords as libpq parsed them) replaced by
+ * KZ_DB_REDACTED wherever it appears, even inside other words.  Both write
+ * at most outsz bytes with the NUL (out may be NULL when outsz is 0) and
+ * return the length of the whole result, like snprintf: a result cut short
+ * holds no part of a password. */
+#define KZ_DB_REDACTED "***"
+size_t kz_db_redact(const char *uri, char *out, size_t outsz);
+size_t kz_db_redact_msg(const char *msg, const char *uri, const char *const *also, char *out,
+                        size_t outsz);
+
 const char *kz_db_scheme(const kz_db *db);
 const char *kz_db_errmsg(kz_db *db);
 

@@ -10,8 +10,13 @@
  * through PQexecParams.  A result is walked row by row over the one PGresult
  * held in memory, so a huge SELECT costs its size in RAM.
  *
+ * Opens a libpq key=value string ("host=... dbname=...") the same way.
+ *
  * Errors: the message of the failed result (or of the connection) is kept
- * for errmsg.  SQLSTATE 40001 (serialization_failure), 40P01
+ * for errmsg, with every password of the connection string replaced by
+ * "***" (kz_db_redact_msg: libpq's parse errors quote the string; the
+ * passwords as libpq parsed them are hidden too).  SQLSTATE 40001
+ * (serialization_failure), 40P01
  * (deadlock_detected) and 55P03 (lock_not_available) are KZ_EBUSY: the
  * transaction was rolled back by the server and may simply be run again.
  * Server notices ("relation already exists, skipping") are dropped instead
@@ -40,6 +45,8 @@ typedef struct pgdb {
     size_t     nvals;
     struct { uint64_t key; char *sql; } cache[CACHE];   /* statement "kz<i>" */
     size_t     ncache;
+    char      *conninfo;      /* as given: what messages must not show */
+    char      *pw[3];         /* its passwords as libpq parsed them; NULL-terminated */
 } pgdb;
 
 /* msg on one line: libpq's messages end in a newline and may hold more
@@ -63,7 +70,61 @@ static void one_line(char *out, size_t outsz, const char *msg)
     out[o] = '\0';
 }
 
-static void set_err(pgdb *d, const char *msg) { one_line(d->err, sizeof d->err, msg); }
+/* msg without a password of the connection string, on one line, in out. */
+static void safe_line(const pgdb *d, char *out, size_t outsz, const char *msg)
+{
+    char clean[2048];
+    kz_db_redact_msg(msg ? msg : "", d->conninfo, (const char *const *)d->pw, clean, sizeof clean);
+    one_line(out, outsz, clean);
+}
+
+static void set_err(pgdb *d, const char *msg) { safe_line(d, d->err, sizeof d->err, msg); }
+
+static void free_db(pgdb *d)
+{
+    if (!d)
+        return;
+    PQfinish(d->c);
+    for (size_t i = 0; i < d->ncache; i++)
+        free(d->cache[i].sql);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(d->pw); i++)
+        free(d->pw[i]);
+    free(d->conninfo);
+    free(d->scratch);
+    free(d->vals);
+    free(d);
+}
+
+/* Parse the connection string as libpq will, keeping the passwords it
+ * holds; 0, KZ_EINVAL (err says why) or KZ_ENOMEM. */
+static int parse_target(pgdb *d, const char *target, char *err, size_t errsz)
+{
+    char *why = NULL;
+    PQconninfoOption *o = PQconninfoParse(target, &why);
+    if (!o) {
+        char msg[400];
+        int rc = why ? KZ_EINVAL : KZ_ENOMEM;
+        int kv = strncmp(target, "postgres", 8) != 0;
+        safe_line(d, msg, sizeof msg, why ? why : kz_strerror(KZ_ENOMEM));
+        snprintf(err, errsz, "PostgreSQL: %s%s", msg,
+                 kv ? " (a SQLite path with '=' in it is written sqlite:PATH)" : "");
+        PQfreemem(why);
+        return rc;
+    }
+    int rc = 0;
+    size_t n = 0;
+    for (PQconninfoOption *p = o; p->keyword && !rc; p++) {
+        if (!p->val || !*p->val ||
+            (strcmp(p->keyword, "password") && strcmp(p->keyword, "sslpassword")))
+            continue;
+        if (n + 1 < KZ_ARRAY_LEN(d->pw) && !(d->pw[n++] = kz_strdup(p->val)))
+            rc = KZ_ENOMEM;
+    }
+    PQconninfoFree(o);
+    if (rc)
+        snprintf(err, errsz, "%s", kz_strerror(rc));
+    return rc;
+}
 
 static void no_notices(void *arg, const char *msg)
 {
@@ -84,14 +145,22 @@ static int pg_open(kz_db **out, const char *target, char *err, size_t errsz)
         return KZ_ENOMEM;
     }
     d->base.ops = &kz_db_pg_ops;
+    if (!(d->conninfo = kz_strdup(target))) {
+        free_db(d);
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    int rc = parse_target(d, target, err, errsz);
+    if (rc) {
+        free_db(d);
+        return rc;
+    }
     d->c = PQconnectdbParams(keys, vals, 1);
     if (!d->c || PQstatus(d->c) != CONNECTION_OK) {
-        /* not the URI itself: it may hold a password */
         char msg[400];
-        one_line(msg, sizeof msg, d->c ? PQerrorMessage(d->c) : "out of memory");
+        safe_line(d, msg, sizeof msg, d->c ? PQerrorMessage(d->c) : "out of memory");
         snprintf(err, errsz, "PostgreSQL: %s", msg);
-        PQfinish(d->c);
-        free(d);
+        free_db(d);
         return KZ_EDB;
     }
     PQsetNoticeProcessor(d->c, no_notices, NULL);
@@ -99,16 +168,7 @@ static int pg_open(kz_db **out, const char *target, char *err, size_t errsz)
     return 0;
 }
 
-static void pg_close(kz_db *db)
-{
-    pgdb *d = (pgdb *)db;
-    PQfinish(d->c);
-    for (size_t i = 0; i < d->ncache; i++)
-        free(d->cache[i].sql);
-    free(d->scratch);
-    free(d->vals);
-    free(d);
-}
+static void pg_close(kz_db *db) { free_db((pgdb *)db); }
 
 /* SQLSTATEs after which running the transaction again may succeed. */
 static int map_error(const PGresult *r)

@@ -12,7 +12,7 @@
 struct kz_store {
     kz_db *db;
     kz_buf scratch;             /* cleaned text of the record being stored */
-    char  *uri;
+    char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
     char   err[512];
     int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
     int    last_valid;          /* inside a write transaction, the last audit entry */
@@ -153,9 +153,13 @@ int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, 
     if (!uri || !*uri)
         uri = KZ_STORE_DEFAULT;
     kz_store *s = calloc(1, sizeof *s);
-    if (s)
+    size_t shown = kz_db_redact(uri, NULL, 0);
+    if (s) {
         kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
-    if (!s || !(s->uri = kz_strdup(uri))) {
+        if ((s->uri = kz_malloc(shown + 1)) != NULL)
+            kz_db_redact(uri, s->uri, shown + 1);
+    }
+    if (!s || !s->uri) {
         free(s);
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
         return KZ_ENOMEM;
@@ -168,16 +172,16 @@ int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, 
     }
     int cur, latest;
     if ((rc = kz_store_version(s, &cur, &latest)) != 0) {
-        snprintf(err, errsz, "%s: %s", uri, s->err);
+        snprintf(err, errsz, "%s: %s", s->uri, s->err);
     } else if (cur > latest) {
         snprintf(err, errsz, "%s: the database is at schema version %d, newer than this kuzet "
-                 "(%d); use a newer kuzet", uri, cur, latest);
+                 "(%d); use a newer kuzet", s->uri, cur, latest);
         rc = KZ_EVERSION;
     } else if (need_current && cur < latest) {
         snprintf(err, errsz, cur == 0 ? "%s: no kuzet database here yet; run 'kuzet db init'"
                                       : "%s: the database is at schema version %d, this kuzet "
                                         "needs %d; run 'kuzet db migrate'",
-                 uri, cur, latest);
+                 s->uri, cur, latest);
         rc = KZ_EVERSION;
     }
     if (rc) {

@@ -5,7 +5,8 @@
  *
  * One interface over store/db.h, so the same code runs on SQLite (the
  * embedded default, a file) and on PostgreSQL.  The database is chosen by a
- * URI: "sqlite:PATH" or a path, or "postgresql://...".  The schema is
+ * URI: "sqlite:PATH" or a path, or PostgreSQL ("postgresql://..." or a
+ * libpq key=value string).  No message shows a password.  The schema is
  * versioned (store/migrations.c); a database newer than this binary is
  * refused with KZ_EVERSION, an older one must be migrated first
  * (kz_store_migrate, `kuzet db migrate`).
@@ -41,6 +42,8 @@ void kz_store_close(kz_store **sp);                 /* NULL-safe; sets *sp = NUL
 const char *kz_store_errmsg(const kz_store *s);
 /* Set the detail kz_store_errmsg() returns (for the store's own modules). */
 void kz_store_set_errmsg(kz_store *s, const char *fmt, ...) KZ_PRINTF(2, 3);
+/* The database's URI as it may be shown: any password replaced by "***"
+ * (kz_db_redact); a SQLite path as given. */
 const char *kz_store_uri(const kz_store *s);
 kz_db *kz_store_db(kz_store *s);
 
