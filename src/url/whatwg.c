@@ -312,7 +312,9 @@ static int approx_label(const char *label, char *o, size_t *w, size_t cap, char 
                                        UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
                                        UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_REJECTNA);
     if (mn < 0) {
-        rc = wfail(why, "host is not a valid name: %s", utf8proc_errmsg(mn));
+        rc = mn == UTF8PROC_ERROR_NOMEM ? KZ_ENOMEM
+                                        : wfail(why, "host is not a valid name: %s",
+                                                utf8proc_errmsg(mn));
         goto out;
     }
     for (utf8proc_ssize_t i = 0; i < mn;) {
@@ -426,6 +428,8 @@ static int label_to_ascii(const char *s, size_t n, char *o, size_t *w, size_t ca
     utf8proc_ssize_t mn = utf8proc_map((const utf8proc_uint8_t *)lab, 0, &m,
                                        UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
                                        UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_CASEFOLD);
+    if (mn == UTF8PROC_ERROR_NOMEM)
+        return KZ_ENOMEM;
     if (mn >= 4 && !memcmp(m, "xn--", 4)) {
         bool joiner = strstr(lab, "\xe2\x80\x8c") || strstr(lab, "\xe2\x80\x8d");
         for (utf8proc_ssize_t i = 0; i < mn && !rc; i++)     /* joiners stay, too */
