@@ -98,6 +98,33 @@ KT_TEST(active_in_effect)
     cleanup(&s);
 }
 
+/* the store keeps an item's URL as written and its Safe Browsing form;
+ * the target is the host a browser contacts, from the URL as written */
+KT_TEST(active_target_is_the_host_a_browser_contacts)
+{
+    kz_store *s = fresh();
+    const char *t0 = "2026-01-01T00:00:00Z", *url = "http://good.kz%2f@evil.kz/x";
+    int64_t dm = decision(s, url, "domain_block", t0, NULL, true, false, NULL);
+    int64_t ub = decision(s, "http://good.kz%2f@evil.kz/y", "url_block", t0, NULL, true, false,
+                          NULL);
+    int64_t old = decision(s, "http://a b.kz/", "domain_block", t0, NULL, true, false, NULL);
+    kz_dbval p[] = { kz_dbstr("http://good.kz/@evil.kz/x"), kz_dbstr(url) };
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "UPDATE items SET canonical_url = $1 WHERE url = $2",
+                          p, 2, NULL), 0);
+    kz_active l;
+    kz_active_init(&l);
+    KT_EQ_INT(kz_active_load(&l, s, "2026-03-01T00:00:00Z"), 0);
+    KT_EQ_STR(find(&l, dm), "evil.kz");
+    KT_EQ_STR(find(&l, ub), "http://evil.kz/y");
+    KT_EQ_STR(find(&l, old), "a%20b.kz");        /* a browser refuses it: as before */
+    kz_active_decision d;
+    KT_EQ_INT(kz_active_decision_get(s, dm, "2026-03-01T00:00:00Z", &d), 0);
+    KT_EQ_STR(d.target, "evil.kz");
+    kz_active_decision_release(&d);
+    kz_active_release(&l);
+    cleanup(&s);
+}
+
 KT_TEST(active_versions_and_changes)
 {
     kz_store *s = fresh();

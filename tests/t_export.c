@@ -356,4 +356,16 @@ KT_TEST(export_list_parse)
     KT_EQ_INT(l.n, 2);
     KT_EQ_STR(l.v[0].target, "a%00b.kz");
     kz_export_list_release(&l);
+    /* entries are read as a browser reads them: the host it contacts */
+    static const char br[] = "domain http://good.kz%2f@bad.kz/x 1\n"
+                             "url http:\\\\bad.kz\\a\\b 2\n"
+                             "domain a%20b.kz 3\n";
+    kz_export_list_init(&l);
+    KT_EQ_INT(kz_export_list_parse(&l, br, sizeof br - 1, NULL, NULL, &nbad), 0);
+    KT_EQ_INT(nbad, 0);
+    KT_EQ_INT(l.n, 3);
+    KT_EQ_STR(l.v[0].target, "bad.kz");
+    KT_EQ_STR(l.v[1].target, "http://bad.kz/a/b");
+    KT_EQ_STR(l.v[2].target, "a%20b.kz");          /* a browser refuses it: as before */
+    kz_export_list_release(&l);
 }

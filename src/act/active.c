@@ -81,11 +81,14 @@ static char *dup_col(kz_dbres *r, int col, int *nomem)
     return d;
 }
 
-/* the target of a measure on an item URL: the canonical URL, or its host
- * for a domain block; NULL (*nomem untouched) when it cannot be parsed */
+/* the target of a measure on an item URL (as written): the canonical URL,
+ * or its host for a domain block, as a browser reads the URL (the host it
+ * contacts: "http://good.com%2f@evil.com/" is evil.com); kz_url_parse's
+ * form when a browser would refuse it; NULL (*nomem untouched) when it
+ * cannot be parsed either way */
 static char *target_of(kz_url *u, int kind, const char *url, size_t n, int *nomem)
 {
-    if (!url || kz_url_parse(u, url, n) != 0)
+    if (!url || (kz_url_parse_browser(u, url, n) != 0 && kz_url_parse(u, url, n) != 0))
         return NULL;
     char *t = kind == KZ_EXPORT_DOMAIN ? kz_strndup(u->text.p + u->host_off, u->host_len)
                                        : kz_strndup(u->text.p, u->text.len);
@@ -103,7 +106,7 @@ static int kind_of(const char *measure)
 }
 
 static const char SQL_ACTIVE[] =
-    "SELECT d.id, d.measure, COALESCE(i.canonical_url, i.url), d.legal_basis, d.starts_at,"
+    "SELECT d.id, d.measure, COALESCE(i.url, i.canonical_url), d.legal_basis, d.starts_at,"
     "  d.ends_at, d.territorial_scope"
     " FROM decisions d JOIN cases c ON c.id = d.case_id JOIN items i ON i.id = c.item_id"
     " WHERE d.measure IN ('url_block', 'domain_block', 'geo_restriction')"
@@ -535,7 +538,7 @@ int kz_active_decision_get(kz_store *s, int64_t id, const char *at, kz_active_de
         kz_store_now(now);
     kz_dbval p[] = { kz_dbint(id) };
     rc = kz_db_query(kz_store_db(s),
-        "SELECT d.id, d.measure, COALESCE(i.canonical_url, i.url), d.legal_basis,"
+        "SELECT d.id, d.measure, COALESCE(i.url, i.canonical_url), d.legal_basis,"
         "  d.territorial_scope, d.starts_at, d.ends_at, d.decided_at, d.approved_by, d.reversed_at"
         " FROM decisions d JOIN cases c ON c.id = d.case_id JOIN items i ON i.id = c.item_id"
         " WHERE d.id = $1", p, 1, &r);

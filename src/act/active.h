@@ -13,6 +13,10 @@
  *   geo_restriction  the item's canonical URL, with    KZ_EXPORT_GEO
  *                    the decision's territorial scope
  *
+ * where the item's URL (as ingested) is read as a browser reads it
+ * (kz_url_parse_browser: the host it contacts, so the item at
+ * "http://good.com%2f@evil.com/" is on evil.com), or in kz_url_parse's
+ * form when a browser would refuse it;
  * so an expired or reversed decision drops out of the next list by itself.
  * Items without a URL (or with one that no longer canonicalizes) cannot be
  * blocked by a list and are counted in kz_active.skipped.

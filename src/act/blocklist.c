@@ -102,10 +102,14 @@ int kz_blocklist_add_expr(kz_blocklist *b, const char *expr, size_t n, int64_t i
 
 static _Thread_local char why_buf[KZ_URL_WHY_MAX];
 
-/* Canonicalize s, which may be a bare host ("example.com") or a URL. */
+/* Canonicalize s, which may be a bare host ("example.com") or a URL, as a
+ * browser reads it (what a lookup of the same URL meets); one a browser
+ * refuses is still listed, in its Safe Browsing form. */
 static int parse(kz_url *u, const char *s, size_t n, const char **why)
 {
-    int rc = kz_url_parse(u, s, n);
+    int rc = kz_url_parse_browser(u, s, n);
+    if (rc == KZ_EINVAL)
+        rc = kz_url_parse(u, s, n);
     if (rc == KZ_EINVAL && why) {
         snprintf(why_buf, sizeof why_buf, "%s", u->why);
         *why = why_buf;
@@ -159,7 +163,7 @@ void kz_blocklist_ctx_release(kz_blocklist_ctx *c)
 int kz_blocklist_check(const kz_blocklist *b, kz_blocklist_ctx *c, const char *url, size_t n,
                        int64_t *id, const char **expr)
 {
-    int rc = kz_url_parse(&c->url, url, n);
+    int rc = kz_url_parse_browser(&c->url, url, n);
     if (rc)
         return rc;
     if ((rc = kz_url_expressions(&c->url, &c->exprs)) != 0)

@@ -10,6 +10,10 @@
  * compared on a hit); of the entries that match, the longest (the most
  * specific) is reported.
  *
+ * URLs are read as a browser reads them (kz_url_parse_browser): the host
+ * is the one a browser contacts, so "http://good.com%2f@evil.com/" is
+ * looked up under evil.com, and "http:\\evil.com\x" too.
+ *
  * Building is not thread-safe; lookups are, each thread with its own
  * kz_blocklist_ctx.
  */
@@ -30,8 +34,10 @@ size_t kz_blocklist_size(const kz_blocklist *b);
 int kz_blocklist_add_expr(kz_blocklist *b, const char *expr, size_t n, int64_t id);
 
 /* Add a domain block (a host name or a URL whose host is taken) or a URL
- * block.  KZ_EINVAL with *why (valid until the next call in this thread)
- * when it cannot be canonicalized; 0; KZ_ENOMEM. */
+ * block, read as a browser reads it (kz_url_parse_browser); what a browser
+ * refuses is added in kz_url_parse's form.  KZ_EINVAL with *why (valid
+ * until the next call in this thread) when it cannot be canonicalized
+ * either way; 0; KZ_ENOMEM. */
 int kz_blocklist_add_domain(kz_blocklist *b, const char *s, size_t n, int64_t id, const char **why);
 int kz_blocklist_add_url(kz_blocklist *b, const char *s, size_t n, int64_t id, const char **why);
 
@@ -43,9 +49,11 @@ typedef struct kz_blocklist_ctx {
 void kz_blocklist_ctx_init(kz_blocklist_ctx *c);
 void kz_blocklist_ctx_release(kz_blocklist_ctx *c);
 
-/* Check url[0..n).  Returns 1 when blocked (*id, and *expr pointing to the
- * matching expression, valid until the next call with c), 0 when not,
- * KZ_EINVAL when the URL cannot be canonicalized (c->url.why says why). */
+/* Check url[0..n), read as a browser reads it (kz_url_parse_browser).
+ * Returns 1 when blocked (*id, and *expr pointing to the matching
+ * expression, valid until the next call with c), 0 when not, KZ_EINVAL
+ * when a browser would refuse the URL or it cannot be canonicalized
+ * (c->url.why says why). */
 int kz_blocklist_check(const kz_blocklist *b, kz_blocklist_ctx *c, const char *url, size_t n,
                        int64_t *id, const char **expr);
 

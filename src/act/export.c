@@ -723,7 +723,9 @@ static int parse_line(kz_export_list *l, const char *s, const char *end, size_t 
         *why = msg;
         return 0;
     }
-    int rc = kz_url_parse(u, target, tn);
+    int rc = kz_url_parse_browser(u, target, tn);
+    if (rc == KZ_EINVAL)
+        rc = kz_url_parse(u, target, tn);
     if (rc == KZ_EINVAL) {
         snprintf(msg, sizeof msg, "%s", u->why);
         *why = msg;

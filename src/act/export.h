@@ -114,7 +114,9 @@ const char *kz_export_name_why(const char *name);
  * The list file that `kuzet check` and `kuzet export` read: one entry per
  * line, "domain HOST [ID]" or "url URL [ID]", '#' starts a comment, fields
  * separated by blanks.  ID defaults to the line number.  A domain may be
- * written as a host or a URL (its host is taken); both are canonicalized.
+ * written as a host or a URL (its host is taken); both are canonicalized
+ * as a browser reads them (kz_url_parse_browser: the host a browser
+ * contacts), or, when a browser would refuse them, in kz_url_parse's form.
  * legal_basis, starts and ends are NULL (the list file has none).
  */
 typedef struct kz_export_list {

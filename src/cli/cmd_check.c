@@ -1,5 +1,6 @@
 /*
  * cli/cmd_check.c - kuzet check: is this URL blocked, and by what?
+ * URLs are read as a browser reads them (act/blocklist.h).
  *
  * The blocklist comes from a list file (an export, or entries written by
  * hand) or, with --db, from the decisions in effect in the store
@@ -20,12 +21,14 @@ static const char usage_text[] =
     "blocklist in FILE (or, with --db, the approved URL and domain blocks in\n"
     "effect in the store at TIME: YYYY-MM-DD[THH:MM:SSZ], default now) blocks it,\n"
     "matching as Safe Browsing does: a domain entry covers its subdomains and\n"
-    "every path, a URL entry ending in '/' covers what is below it.  Prints one\n"
-    "line per URL, in order:\n"
+    "every path, a URL entry ending in '/' covers what is below it.  The host is\n"
+    "the one a browser contacts (WHATWG URL Standard).  Prints one line per URL,\n"
+    "in order:\n"
     "  blocked ID EXPRESSION     (the entry that matched, most specific first;\n"
     "                            with --db, ID is the decision)\n"
     "  ok\n"
-    "  error: REASON             (the URL cannot be canonicalized)\n"
+    "  error: REASON             (a browser would refuse the URL, or it cannot\n"
+    "                            be canonicalized)\n"
     "FILE has one entry per line: 'domain HOST [ID]' or 'url URL [ID]'; '#' starts\n"
     "a comment.  ID defaults to the line number.  A bad entry is reported and\n"
     "left out; the others still apply.\n"

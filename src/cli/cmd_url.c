@@ -1,6 +1,6 @@
 /*
- * cli/cmd_url.c - kuzet url: canonical URLs, lookup expressions and
- * registrable domains (url/url.h).
+ * cli/cmd_url.c - kuzet url: canonical URLs, lookup expressions,
+ * registrable domains and the host a browser contacts (url/url.h).
  *
  * Each subcommand takes URLs as arguments, or one per line from stdin when
  * there are none, and prints one result per URL in input order.  A URL
@@ -15,6 +15,7 @@ static const char usage_text[] =
     "usage: kuzet url canon [URL...]\n"
     "       kuzet url expressions [--hash] [URL...]\n"
     "       kuzet url domain [URL...]\n"
+    "       kuzet url host [URL...]\n"
     "\n"
     "URLs come from the arguments, or one per line from stdin when none.\n"
     "  canon        the Safe Browsing canonical form of each URL, one per line\n"
@@ -22,10 +23,12 @@ static const char usage_text[] =
     "               per line, a blank line between URLs; --hash puts the\n"
     "               SHA-256 (hex) of each expression before it\n"
     "  domain       the registrable domain (Public Suffix List) of each URL\n"
+    "  host         the host a browser contacts (WHATWG URL Standard; http,\n"
+    "               https, ws, wss, ftp), as the standard writes it\n"
     "A URL that cannot be parsed prints \"error: <reason>\" on its line and\n"
     "the exit status is 1; 2 for usage errors.  docs/urls.md has the rules.\n";
 
-enum sub { SUB_CANON, SUB_EXPR, SUB_DOMAIN };
+enum sub { SUB_CANON, SUB_EXPR, SUB_DOMAIN, SUB_HOST };
 
 struct run {
     enum sub sub;
@@ -35,6 +38,7 @@ struct run {
     kz_url u;
     kz_url_exprs x;
     kz_buf out;
+    kz_url_whatwg w;
 };
 
 static void print_error(const char *why)
@@ -49,6 +53,17 @@ static int one(struct run *r, const char *s, size_t n)
     if (r->sub == SUB_EXPR && r->count > 0)
         putchar('\n');
     r->count++;
+    if (r->sub == SUB_HOST) {
+        rc = kz_url_host_whatwg(&r->w, s, n);
+        if (rc == KZ_EINVAL) {
+            print_error(r->w.why);
+            r->failed = 1;
+            return 0;
+        }
+        if (rc == 0)
+            printf("%s\n", r->w.host);
+        return rc;
+    }
     rc = kz_url_parse(&r->u, s, n);
     if (rc == KZ_EINVAL) {
         print_error(r->u.why);
@@ -77,6 +92,8 @@ static int one(struct run *r, const char *s, size_t n)
             fwrite(r->x.expr[i], 1, r->x.len[i], stdout);
             putchar('\n');
         }
+        break;
+    case SUB_HOST:
         break;
     case SUB_DOMAIN: {
         const char *why;
@@ -147,6 +164,8 @@ int cmd_url(int argc, char **argv)
         r.sub = SUB_EXPR;
     else if (!strcmp(sub, "domain"))
         r.sub = SUB_DOMAIN;
+    else if (!strcmp(sub, "host"))
+        r.sub = SUB_HOST;
     else {
         kz_cli_err("url: unknown subcommand '%s'", sub);
         fputs(usage_text, stderr);

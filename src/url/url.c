@@ -8,6 +8,7 @@
  * result.  The rules and their reasons are in url.h and docs/urls.md.
  */
 #include "url/url.h"
+#include "url/url_int.h"
 #include "util/utf8.h"
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -17,14 +18,6 @@
 #include <utf8proc.h>
 
 #define OUT_MAX (3 * KZ_URL_MAX_INPUT + 64)
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 static int fail(kz_url *u, const char *fmt, ...) KZ_PRINTF(2, 3);
 static int fail(kz_url *u, const char *fmt, ...)
@@ -50,7 +43,8 @@ static size_t unescape_all(char *s, size_t n)
     for (size_t r = 0; r < n; r++) {
         s[w++] = s[r];
         while (w >= 3 && s[w - 3] == '%') {
-            int hi = hexval((unsigned char)s[w - 2]), lo = hexval((unsigned char)s[w - 1]);
+            int hi = kz__url_hexval((unsigned char)s[w - 2]);
+            int lo = kz__url_hexval((unsigned char)s[w - 1]);
             if (hi < 0 || lo < 0)
                 break;
             s[w - 3] = (char)(hi * 16 + lo);
@@ -116,7 +110,7 @@ static bool ipv4_part(const char *s, size_t n, uint64_t *v)
     }
     uint64_t x = 0;
     for (; i < n; i++) {
-        int d = hexval((unsigned char)s[i]);
+        int d = kz__url_hexval((unsigned char)s[i]);
         if (d < 0 || (unsigned)d >= base)
             return false;
         x = x * base + (unsigned)d;
@@ -159,8 +153,8 @@ static size_t fmt_ipv4(char *o, const unsigned char b[4])
 }
 
 /* RFC 5952: lowercase hex, no leading zeros, the longest run (two or more,
- * the first when tied) of zero groups as "::". */
-static size_t fmt_ipv6(char *o, const unsigned char a[16])
+ * the first when tied) of zero groups as "::" (url_int.h). */
+size_t kz__url_fmt_ipv6(char *o, const unsigned char a[16])
 {
     unsigned g[8];
     int best = -1, bestlen = 1;
@@ -207,8 +201,8 @@ static bool utf8_valid(const char *s, size_t n)
 }
 
 /* RFC 3492 punycode of cp[0..n) appended to o[*w..cap) after "xn--".
- * false when it does not fit or overflows. */
-static bool punycode_label(const uint32_t *cp, size_t n, char *o, size_t *w, size_t cap)
+ * false when it does not fit or overflows (url_int.h). */
+bool kz__url_punycode(const uint32_t *cp, size_t n, char *o, size_t *w, size_t cap)
 {
     enum { BASE = 36, TMIN = 1, TMAX = 26, SKEW = 38, DAMP = 700 };
     size_t k = *w, b = 0;
@@ -312,7 +306,7 @@ static int idn_fallback(kz_url *u, const char *label, char *o, size_t *w, size_t
             }
             o[(*w)++] = (char)cp[i];
         }
-    } else if (!punycode_label(cp, ncp, o, w, cap)) {
+    } else if (!kz__url_punycode(cp, ncp, o, w, cap)) {
         *w = start;
         rc = fail(u, "host label longer than %d bytes", KZ_URL_MAX_LABEL);
     }
@@ -457,7 +451,7 @@ static int canon_ipv6(kz_url *u, const char *h, size_t n, char *o, size_t *on)
         *on = fmt_ipv4(o, a + 12);
         u->host_kind = KZ_URL_HOST_IPV4;
     } else {
-        *on = fmt_ipv6(o, a);
+        *on = kz__url_fmt_ipv6(o, a);
         u->host_kind = KZ_URL_HOST_IPV6;
     }
     return 0;

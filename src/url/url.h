@@ -111,4 +111,83 @@ int kz_url_registrable_domain(const kz_url *u, kz_buf *out, const char **why);
  * KZ_EINTERNAL when libsodium cannot be initialized. */
 int kz_url_hash(const char *s, size_t n, uint8_t out[KZ_URL_HASH_LEN]);
 
+/* ---- the host a browser contacts (url/whatwg.c) -------------------------- */
+
+/*
+ * Safe Browsing's form unescapes the whole URL before splitting it, and
+ * knows no backslashes, so it can disagree with a browser about the host:
+ * "http://good.com%2f@evil.com/" is good.com to it and evil.com to a
+ * browser.  These functions follow the WHATWG URL Standard's basic URL
+ * parser instead, for the special schemes (http, https, ws, wss, ftp; not
+ * file), as far as the host:
+ *
+ *   - leading/trailing C0 controls and spaces (bytes <= 0x20) stripped,
+ *     tab, LF and CR removed everywhere;
+ *   - the scheme (letters, digits, '+', '-', '.' before ':'), then any
+ *     number of '/' and '\' (also none: "http:evil.com");
+ *   - the authority ends at the first '/', '\', '?' or '#'; userinfo ends
+ *     at its LAST '@' (no host after it: failure); the port, after the
+ *     first ':' outside brackets, must be digits (empty: none), <= 65535;
+ *   - "[...]": the standard's IPv6 parser (no zone ids, no escapes);
+ *   - otherwise the host is percent-decoded once (a '%' not followed by
+ *     two hex digits stays, and is then refused), must be UTF-8, and goes
+ *     through IDNA (UTS #46 non-transitional, by libidn2, label by label;
+ *     where libidn2 applies IDNA2008 rules UTS #46 has not -- hyphens in
+ *     positions 3-4 or at the ends, symbols and emoji, CONTEXTO, length,
+ *     bidi -- an approximation: NFKC, lowercase, punycode; see
+ *     docs/urls.md); a domain that is then empty or holds a forbidden
+ *     domain code point (C0 controls, space, # % / : < > ? @ [ \ ] ^ |,
+ *     DEL) is refused;
+ *   - a domain whose last label (a final empty label ignored) is decimal
+ *     digits or a valid hex/octal number is an IPv4 address, parsed with
+ *     the standard's rules (1-4 parts, 0x hex, leading-0 octal, the last
+ *     part filling the remaining bytes: "0x7f.1" = 127.0.0.1) or refused
+ *     ("1.2.3.4.5", "256.0.0.1", "1.2.3.08").
+ *
+ * Each failure is one the standard makes a browser refuse the URL with;
+ * the reason is in why.
+ */
+typedef struct kz_url_whatwg {
+    char scheme[6];               /* "http", "https", "ws", "wss" or "ftp" */
+    char host[KZ_URL_MAX_INPUT + 1];  /* serialized, NUL-terminated: */
+    size_t host_len;              /*   a domain as the standard writes it:
+                                   *   ASCII, lowercase, punycode, dots kept
+                                   *   ("evil.com." stays); dotted-decimal
+                                   *   IPv4; "[...]" IPv6 (RFC 5952 form) */
+    int host_kind;                /* enum kz_url_host_kind */
+    int port;                     /* -1: none or the scheme's default */
+    char why[KZ_URL_WHY_MAX];     /* reason of the last failure */
+} kz_url_whatwg;
+
+/*
+ * The host a browser contacts for the absolute URL in[0..n) (any bytes).
+ * Fills *w; 0, or KZ_EINVAL with w->why ("no scheme", "unsupported scheme
+ * 'gopher' (only http, https, ws, wss and ftp)", "no host", "bad port",
+ * "port out of range", "bad IPv6 address", "bad IPv4 address",
+ * "forbidden character '%' in host", "host is not valid UTF-8", "host is
+ * not a valid name: <libidn2's reason>", "URL longer than 8192 bytes",
+ * ...), or KZ_ENOMEM.  There is no base URL: a URL without a scheme fails.
+ */
+int kz_url_host_whatwg(kz_url_whatwg *w, const char *in, size_t n);
+
+/*
+ * What a blocklist lookup needs: in[0..n) canonicalized into u as
+ * kz_url_parse does, but split as a browser splits it -- the host is the
+ * one kz_url_host_whatwg finds (then in Safe Browsing form: no trailing
+ * dot, IPv4-mapped IPv6 as IPv4, ...), the path and query are what follows
+ * the browser's authority, with '\' read as '/' in the path (also '\' that
+ * unescaping makes).  The result is a kz_url_parse canonical form, and
+ * reads again as itself, or is refused when Safe Browsing's squeezing of
+ * dots made a host a browser refuses ("a.6.." is a name, "a.6" a bad IPv4
+ * address); callers that list entries fall back to kz_url_parse on
+ * KZ_EINVAL, which keeps such an entry as it is.  The userinfo
+ * and port are dropped.  Only http and https are accepted, as in
+ * kz_url_parse; a URL without a scheme is read as http ("example.com/x",
+ * "//example.com/x", "example.com:8080/x").  For a URL with nothing a
+ * browser reads differently the result is kz_url_parse's.
+ * 0; KZ_EINVAL with u->why (kz_url_parse's reasons and
+ * kz_url_host_whatwg's); KZ_ENOMEM.  Uses about 100 KiB of stack.
+ */
+int kz_url_parse_browser(kz_url *u, const char *in, size_t n);
+
 #endif
