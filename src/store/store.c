@@ -8,6 +8,8 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
+#include <errno.h>
 
 struct kz_store {
     kz_db *db;
@@ -163,6 +165,18 @@ int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, 
         free(s);
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
         return KZ_ENOMEM;
+    }
+    /* a command that needs the schema never leaves an empty SQLite file
+     * behind where there was none (only db init and migrate make one) */
+    const char *backend = kz_db_backend(uri);
+    if (need_current && backend && !strcmp(backend, "sqlite")) {
+        const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
+        if (*path && access(path, F_OK) != 0 && errno == ENOENT) {
+            snprintf(err, errsz, "%s: no kuzet database here yet; run 'kuzet db init'", s->uri);
+            free(s->uri);
+            free(s);
+            return KZ_EVERSION;
+        }
     }
     int rc = kz_db_open(&s->db, uri, err, errsz);
     if (rc) {
