@@ -255,6 +255,18 @@ static const char *raw_id(const char *s, size_t n, size_t *len)
     return found;
 }
 
+/* A number id as written, text[0..len) (a valid JSON number). */
+static int number_id(kz_jsonl *j, kz_record *rec, const char *text, size_t len)
+{
+    if (len > 64)
+        return fail(j, KZ_EBADJSON, "\"id\": a number of %zu characters, over the limit of 64; "
+                    "write it as a string", len);
+    rec->id = text;
+    rec->id_len = len;
+    rec->id_is_number = true;
+    return 0;
+}
+
 /* "id": a string, a number (its text kept as written, however long), or
  * null / absent (no id).  Anything else rejects the record. */
 static int get_id(kz_jsonl *j, struct json_object *root, const char *line, size_t n,
@@ -280,13 +292,7 @@ static int get_id(kz_jsonl *j, struct json_object *root, const char *line, size_
         const char *raw = raw_id(line, n, &len);
         if (!raw || !len || !json_number_text(raw, len))
             return fail(j, KZ_EBADJSON, "\"id\": a number whose text cannot be read back");
-        if (len > 64)
-            return fail(j, KZ_EBADJSON, "\"id\": a number of %zu characters, over the limit "
-                        "of 64; write it as a string", len);
-        rec->id = raw;
-        rec->id_len = len;
-        rec->id_is_number = true;
-        return 0;
+        return number_id(j, rec, raw, len);
     }
     case json_type_double: {
         /* json-c keeps a double's text as written (1e999, -0.0, 1.50) */
@@ -294,13 +300,7 @@ static int get_id(kz_jsonl *j, struct json_object *root, const char *line, size_
         size_t len = s ? strlen(s) : 0;
         if (!len || !json_number_text(s, len))
             return fail(j, KZ_EBADJSON, "\"id\" is not a JSON number (%.20s)", s ? s : "");
-        if (len > 64)
-            return fail(j, KZ_EBADJSON, "\"id\": a number of %zu characters, over the limit "
-                        "of 64; write it as a string", len);
-        rec->id = s;
-        rec->id_len = len;
-        rec->id_is_number = true;
-        return 0;
+        return number_id(j, rec, s, len);
     }
     case json_type_boolean:
         return fail(j, KZ_EBADJSON, "\"id\" is a boolean; an id is a string or a number");
