@@ -252,12 +252,23 @@ static int open_beneath(kz_folder *f, const char *name, int *fd)
         memset(&how, 0, sizeof how);
         how.flags = FILE_FLAGS;
         how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-        long r = syscall(SYS_openat2, f->fd, name, &how, sizeof how);
+        /* EAGAIN: a rename somewhere on the system while a ".." was
+         * resolved, and the kernel could not prove it stayed beneath
+         * (openat2(2)); asking again is what the manual says to do, and
+         * after a few tries the walk decides */
+        long r = -1;
+        for (int tries = 0; tries < 8; tries++) {
+            r = syscall(SYS_openat2, f->fd, name, &how, sizeof how);
+            if (r >= 0 || errno != EAGAIN)
+                break;
+        }
         if (r >= 0) {
             *fd = (int)r;
             return 0;
         }
         int e = errno;
+        if (e == EAGAIN)
+            return walk(f, name, fd);
         if (e == ENOSYS)
             f->no_openat2 = 1;          /* before Linux 5.6 */
         if (e != ENOSYS && e != EPERM && e != EINVAL && e != E2BIG) {
