@@ -699,7 +699,7 @@ int cmd_crawl(int argc, char **argv)
     co.max_pages = (size_t)max_pages;
     co.delay_ms = delay;
     co.per_host = (unsigned)per_host;
-    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
