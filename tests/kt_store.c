@@ -5,6 +5,7 @@
 #include "kt.h"
 #include "kt_store.h"
 #include "store/audit.h"
+#include "case/rows.h"
 #include <libpq-fe.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag)
         kz_store_close(&s);
         return NULL;
     }
+    /* every transaction that writes the audit log signs it, as in kuzet */
+    snprintf(path, sizeof path, "%s/k.db.audit-key", t->dir);
+    KT_EQ_INT(kz_store_set_signer(s, path), 0);
     return s;
 }
 
@@ -55,20 +59,61 @@ void kt_store_cleanup(kt_tmpstore *t, kz_store **s)
     t->dir[0] = '\0';
 }
 
-int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz)
+int kt_audit_verify(const char *uri, const kz_audit_opts *o, kz_audit_report *rep)
 {
     char err[512];
     kz_store *s = NULL;
-    kz_audit_report rep;
+    memset(rep, 0, sizeof *rep);
     if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
         kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
         return -1;
     }
-    KT_EQ_INT(kz_audit_verify(s, &rep), 0);
+    int rc = kz_audit_snapshot_begin(s);
+    KT_EQ_INT(rc, 0);
+    if (!rc) {
+        KT_EQ_INT(rc = kz_audit_verify(s, o, rep), 0);
+        kz_audit_snapshot_end(s);
+    }
+    kz_store_close(&s);
+    return rc ? -1 : 0;
+}
+
+int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz)
+{
+    kz_audit_report rep;
+    if (kt_audit_verify(uri, NULL, &rep))
+        return -1;
     if (why)
         snprintf(why, whysz, "%s", rep.why);
+    return rep.failed ? (rep.bad_seq ? rep.bad_seq : -2) : 0;
+}
+
+int64_t kt_rows_differ(const char *uri, char *what, size_t whatsz)
+{
+    char err[512];
+    kz_store *s = NULL;
+    kz_rows_report rep;
+    kt_rowsink k = { what, whatsz };
+    if (what && whatsz)
+        what[0] = '\0';
+    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+        return -1;
+    }
+    int rc = kz_rows_check(s, kt_rows_note, &k, &rep);
+    if (rc)
+        kt_fail(__FILE__, __LINE__, "rows %s: %s", uri, kz_store_errmsg(s));
     kz_store_close(&s);
-    return rep.bad_seq;
+    return rc ? -1 : rep.differ;
+}
+
+void kt_rows_note(void *ctx, const char *table, int64_t id, const char *what)
+{
+    kt_rowsink *k = ctx;
+    size_t n = k->out ? strlen(k->out) : 0;
+    if (k->out && n + 1 < k->outsz)
+        snprintf(k->out + n, k->outsz - n, "%s%s %lld: %s", n ? "\n" : "", table, (long long)id,
+                 what);
 }
 
 kz_actor *kt_login(kz_store *s, const char *name)
@@ -146,6 +191,37 @@ static int pg_exec(const char *base, const char *sql)
     return rc;
 }
 
+/* The URI of database name on the server of base: base with its path
+ * replaced. */
+static void pg_uri(const char *base, const char *name, char *uri, size_t urisz)
+{
+    const char *q = strchr(base, '?'), *hp = strstr(base, "://");
+    size_t end = q ? (size_t)(q - base) : strlen(base), slash = end;
+    size_t min = hp ? (size_t)(hp - base) + 3 : 0;
+    while (slash > min && base[slash - 1] != '/')
+        slash--;
+    if (slash <= min)
+        snprintf(uri, urisz, "%.*s/%s%s", (int)end, base, name, q ? q : "");
+    else
+        snprintf(uri, urisz, "%.*s%s%s", (int)slash, base, name, q ? q : "");
+}
+
+int kt_store_pg_copy(const kt_pgdb *d, kt_pgdb *copy, const char *tag, char *uri, size_t urisz)
+{
+    const char *base = getenv("KUZET_TEST_PG");
+    char sql[256];
+    copy->key[0] = '\0';
+    snprintf(copy->name, sizeof copy->name, "kt_%.32s_%ld", tag, (long)getpid());
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", copy->name);
+    if (!base || pg_exec(base, sql))
+        return -1;
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", copy->name, d->name);
+    if (pg_exec(base, sql))
+        return -1;
+    pg_uri(base, copy->name, uri, urisz);
+    return 0;
+}
+
 kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
 {
     const char *base = getenv("KUZET_TEST_PG");
@@ -153,6 +229,7 @@ kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
     kz_store *s = NULL;
     int from, to;
     d->name[0] = '\0';
+    d->key[0] = '\0';
     if (!base) {
         kt_skip("%s: KUZET_TEST_PG is not set (to run it: scripts/pg-test-env run "
                "build/release/kt %s)", test, test);
@@ -162,17 +239,9 @@ kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
                 : "set but empty: the test cluster did not start");
         return NULL;
     }
-    /* the same server, another database: replace the path of the URI */
-    const char *q = strchr(base, '?'), *hp = strstr(base, "://");
-    size_t end = q ? (size_t)(q - base) : strlen(base), slash = end;
-    size_t min = hp ? (size_t)(hp - base) + 3 : 0;
-    while (slash > min && base[slash - 1] != '/')
-        slash--;
+    /* the same server, another database */
     snprintf(d->name, sizeof d->name, "kt_%.32s_%ld", tag, (long)getpid());
-    if (slash <= min)
-        snprintf(uri, sizeof uri, "%.*s/%s%s", (int)end, base, d->name, q ? q : "");
-    else
-        snprintf(uri, sizeof uri, "%.*s%s%s", (int)slash, base, d->name, q ? q : "");
+    pg_uri(base, d->name, uri, sizeof uri);
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
     if (pg_exec(base, sql))
         return NULL;
@@ -189,6 +258,9 @@ kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
         kt_store_pg_drop(d, &s);
         return NULL;
     }
+    snprintf(d->key, sizeof d->key, "/tmp/kt-pgkey-%.32s-%ld", tag, (long)getpid());
+    unlink(d->key);
+    KT_EQ_INT(kz_store_set_signer(s, d->key), 0);
     return s;
 }
 
@@ -201,4 +273,7 @@ void kt_store_pg_drop(kt_pgdb *d, kz_store **s)
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
     pg_exec(getenv("KUZET_TEST_PG"), sql);
     d->name[0] = '\0';
+    if (d->key[0])
+        unlink(d->key);
+    d->key[0] = '\0';
 }

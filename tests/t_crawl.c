@@ -286,6 +286,13 @@ KT_TEST(crawl_loopback)
     HAS(s, "blocked: robots.txt: refused to connect to 127.0.0.1");
     HAS(s, "0 pages fetched");
     free(s);
+
+    s = section(out, "unsigned");
+    HAS(s, "== unsigned rc=1");
+    HAS(s, "kuzet: no audit checkpoint signed: audit key DIR/unsigned.db.audit-key: a symbolic "
+           "link to nothing");
+    HAS(s, "1 cases stored");
+    free(s);
     if (rc != 0 || !strstr(out, "== end"))
         fprintf(stderr, "%s\n%s\n", out, err ? err : "");
     free(out);

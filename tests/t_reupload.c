@@ -235,8 +235,8 @@ static void ingest_flow(void)
     KT_EQ_INT(sh(&o, "KUZET_PASSWORD=al-password-123 %s cases appeal 1 --by content_owner "
                  "--grounds 'a pharmacy photo' --as al && KUZET_PASSWORD=bob-password-123 "
                  "%s cases resolve-appeal 1 --outcome reversed --reasons 'not drugs' --as bob && "
-                 "%s bank list && %s ingest --rules rules.yaml later.jsonl && %s audit verify",
-                 K, K, K, K, K), 0);
+                 "%s bank list && %s ingest --rules rules.yaml later.jsonl && "
+                 "%s audit verify --pubkey \"$(%s audit key)\"", K, K, K, K, K, K), 0);
     HAS(o, "drugs-pdq                pdq      31        block        0");
     HAS(o, "drugs-sha256             sha256   0         block        0");
     HAS(o, "items: 0 new, 0 updated; 0 cases opened");

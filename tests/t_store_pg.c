@@ -118,6 +118,10 @@ static int newdb(const char *name, const char *template, char *uri, size_t urisz
     return 0;
 }
 
+/* the audit key of each database fresh() made */
+static char keys[8][64];
+static size_t nkeys;
+
 static void dropall(void)
 {
     char sql[160];
@@ -126,6 +130,9 @@ static void dropall(void)
         pg_sql("", sql);
     }
     nmade = 0;
+    for (size_t i = 0; i < nkeys; i++)
+        unlink(keys[i]);
+    nkeys = 0;
 }
 
 static kz_store *fresh(const char *name, char *uri, size_t urisz)
@@ -142,6 +149,11 @@ static kz_store *fresh(const char *name, char *uri, size_t urisz)
     KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
     KT_EQ_INT(from, 0);
     KT_EQ_INT(to, kz_migrations[kz_nmigrations - 1].version);
+    if (nkeys < KZ_ARRAY_LEN(keys)) {     /* each transaction signs, as in kuzet */
+        snprintf(keys[nkeys], sizeof keys[nkeys], "/tmp/kt-pgkey-%s-%ld", name, (long)getpid());
+        unlink(keys[nkeys]);
+        KT_EQ_INT(kz_store_set_signer(s, keys[nkeys++]), 0);
+    }
     return s;
 }
 

@@ -553,6 +553,7 @@ static int do_reject(kz_actor *a, int64_t id, const char *reasons)
     jb_str(&ax, "measure", d.measure);
     jb_str(&ax, "rejected_by", a->name);
     jb_str(&ax, "reasons", reasons);
+    jb_str(&ax, "reversed_at", now);
     rc = move(a, &c, "in_review", "case.reject", NULL, &ax);
     jb_release(&ax);
     return rc;
@@ -1241,6 +1242,7 @@ static int do_resolve(kz_actor *a, int64_t id, const char *outcome, const char *
     jb_str(&ax, "outcome", outcome);
     jb_str(&ax, "reasons", reasons);
     jb_str(&ax, "resolved_by", a->name);
+    jb_str(&ax, "resolved_at", now);
     if (reversed) {
         jb_int(&ax, "decision_id", d.id);
         jb_str(&ax, "reversed_at", now);

@@ -396,7 +396,7 @@ int cmd_bank(int argc, char **argv)
     }
     if (!strcmp(sub, "import") && !(data = kz_cli_slurp(pos[1], BANK_FILE_MAX, &n)))
         goto out;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
@@ -462,6 +462,5 @@ out:
     free(data);
     kz_bank_close(&bk);
     kz_account_logout(&a);
-    kz_store_close(&s);
-    return status;
+    return kz_cli_store_close(&s, status);
 }

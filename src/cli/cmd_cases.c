@@ -467,7 +467,7 @@ int cmd_cases(int argc, char **argv)
     kz_store *s = NULL;
     kz_actor *a = NULL;
     int status = KZ_EXIT_FAIL;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
@@ -476,6 +476,5 @@ int cmd_cases(int argc, char **argv)
     status = run(sc, &g, a);
 out:
     kz_account_logout(&a);
-    kz_store_close(&s);
-    return status;
+    return kz_cli_store_close(&s, status);
 }

@@ -699,7 +699,7 @@ int cmd_crawl(int argc, char **argv)
     co.max_pages = (size_t)max_pages;
     co.delay_ms = delay;
     co.per_host = (unsigned)per_host;
-    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
@@ -807,9 +807,10 @@ int cmd_crawl(int argc, char **argv)
         kz_cli_err("the crawl stopped: %s", kz_strerror(rc));
     else if (interrupted)
         kz_cli_err("interrupted; what was fetched is kept: run the same command to go on");
+    int not_signed = 0;         /* the key could not be loaded: said, and exit 1 */
     if (g.created || g.updated || g.cases) {
         char msg[512];
-        kz_cli_checkpoint(g.st, NULL, msg, sizeof msg);
+        not_signed = kz_cli_checkpoint(g.st, NULL, msg, sizeof msg) != 0;
     }
     kz_crawl_get_stats(cr, &s);
     if (!g.quiet) {
@@ -834,7 +835,7 @@ int cmd_crawl(int argc, char **argv)
                 "%zu unusable charset labels\n", s.images, s.feeds, s.feed_items,
                 s.charset_fallbacks);
     }
-    status = g.store_failed || rc < 0 || g.seeds_failed || badseeds || interrupted
+    status = g.store_failed || rc < 0 || g.seeds_failed || badseeds || interrupted || not_signed
                  ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     pipe_stop(&g);

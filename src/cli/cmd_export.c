@@ -143,7 +143,7 @@ out:
 static int open_store(kz_store **s, const char *uri)
 {
     char err[512];
-    if (kz_store_open(s, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         return -1;
     }
@@ -185,8 +185,7 @@ static int do_changes(struct args *g, kz_buf *b)
     status = write_out(g->outp, b) ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     kz_active_release(&l);
-    kz_store_close(&s);
-    return status;
+    return kz_cli_store_close(&s, status);
 }
 
 static int do_blockpage(struct args *g, kz_buf *b)
@@ -223,8 +222,7 @@ static int do_blockpage(struct args *g, kz_buf *b)
     status = write_out(g->outp, b) ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     kz_active_decision_release(&d);
-    kz_store_close(&s);
-    return status;
+    return kz_cli_store_close(&s, status);
 }
 
 static bool parse_i64(const char *s, int64_t *v)
@@ -406,6 +404,5 @@ out:
     kz_buf_release(&b);
     kz_export_list_release(&l);
     kz_active_release(&al);
-    kz_store_close(&s);
-    return status;
+    return kz_cli_store_close(&s, status);
 }

@@ -236,7 +236,7 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
     status = KZ_EXIT_FAIL;
-    if (kz_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }

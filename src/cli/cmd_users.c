@@ -201,7 +201,7 @@ int cmd_users(int argc, char **argv)
     kz_buf out;
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
     int status = KZ_EXIT_FAIL, rc;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
@@ -256,6 +256,5 @@ out:
     explicit_bzero(pw, sizeof pw);
     kz_buf_release(&out);
     kz_account_logout(&a);
-    kz_store_close(&s);
-    return status;
+    return kz_cli_store_close(&s, status);
 }

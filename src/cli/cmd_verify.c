@@ -218,7 +218,7 @@ int cmd_verify(int argc, char **argv)
             goto out;
         }
     }
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
@@ -262,7 +262,7 @@ int cmd_verify(int argc, char **argv)
     status = rc || g.errors ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     kz_account_logout(&g.a);
-    kz_store_close(&s);
+    status = kz_cli_store_close(&s, status);
     kz_verify_markers_free(&mk);
     free(mtext);
     kz_buf_release(&ua);

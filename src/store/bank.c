@@ -7,6 +7,7 @@
 #include "detect/pdq.h"
 #include "detect/pdqindex.h"
 #include "util/utf8.h"
+#include <sodium.h>
 #include <stdarg.h>
 #include <strings.h>
 
@@ -537,16 +538,16 @@ static int insert_entry(kz_banks *b, int64_t bank, const char *sig, const char *
     return rc ? fail(b, rc, "adding to the bank") : 0;
 }
 
-/* The bank.add audit entry of a new entry. */
+/* The bank.add audit entry of a new entry: the row as stored. */
 static int audit_add(kz_banks *b, const char *actor, const char *bank, const char *sig,
-                     const char *origin, int64_t eid)
+                     const char *tags, const char *origin, int64_t eid)
 {
     kz_buf j;
     int rc;
     kz_buf_init(&j, KZ_BUF_NOLIMIT);
     if ((rc = kz_buf_addc(&j, '{')) || (rc = json_kv(&j, "bank", bank, 0)) ||
-        (rc = json_kv(&j, "signal", sig, 0)) || (rc = json_kv(&j, "origin", origin, 1)) ||
-        (rc = kz_buf_addc(&j, '}')))
+        (rc = json_kv(&j, "signal", sig, 0)) || (rc = json_kv(&j, "origin", origin, 0)) ||
+        (rc = json_kv(&j, "tags", tags ? tags : "", 1)) || (rc = kz_buf_addc(&j, '}')))
         fail(b, rc, "%s", kz_strerror(rc));
     else if ((rc = kz_store_audit(b->s, actor, "bank.add", "bank_entry", eid, NULL, j.p)) != 0)
         fail(b, rc, "%s", kz_store_errmsg(b->s));
@@ -585,7 +586,7 @@ int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, c
     kz_store_now(now);
     if ((rc = insert_entry(b, bid, sig, tags, origin, now, &eid, added)) != 0)
         return rc;
-    if (*added && (rc = audit_add(b, actor, bank, sig, origin, eid)) != 0)
+    if (*added && (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0)
         return rc;
     unload(b, bid);
     return 0;
@@ -617,7 +618,7 @@ int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *si
     kz_store_now(now);
     if ((rc = insert_entry(b, bid, sig, tags, origin, now, &eid, added)) != 0)
         goto out;
-    if (*added && (rc = audit_add(b, actor, bank, sig, origin, eid)) != 0)
+    if (*added && (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0)
         goto out;
     if ((rc = kz_store_commit(b->s)) != 0)
         fail(b, rc, "%s", kz_store_errmsg(b->s));
@@ -664,25 +665,82 @@ static int import_row(void *ctx, const kz_bank_row *row)
     return 0;
 }
 
+void kz_bank_digest_entry(void *sha256_state, int64_t id, const char *signal, const char *tags)
+{
+    crypto_hash_sha256_state *st = sha256_state;
+    char num[24];
+    const char *f[3] = { num, signal ? signal : "", tags ? tags : "" };
+    snprintf(num, sizeof num, "%lld", (long long)id);
+    for (int i = 0; i < 3; i++) {
+        char len[24];
+        int k = snprintf(len, sizeof len, "%zu:", strlen(f[i]));
+        crypto_hash_sha256_update(st, (const unsigned char *)len, (unsigned long long)k);
+        crypto_hash_sha256_update(st, (const unsigned char *)f[i], strlen(f[i]));
+    }
+}
+
+/* What the import added, for its audit entry: the first and last id (the
+ * transaction holds the write lock, so every entry past the highest id
+ * before it is this import's) and the digest of those entries. */
+static int import_digest(kz_banks *b, int64_t before, char *out, size_t outsz)
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[65];
+    int64_t first = 0, last = 0;
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(before) };
+    int rc = kz_db_query(b->db, "SELECT id, signal, tags FROM bank_entries WHERE id > $1 "
+                                "ORDER BY id", p, 1, &r);
+    if (rc)
+        return fail(b, rc, "reading the imported entries");
+    crypto_hash_sha256_init(&st);
+    while ((rc = kz_dbres_next(r)) == 1) {
+        last = kz_dbres_int(r, 0);
+        if (!first)
+            first = last;
+        kz_bank_digest_entry(&st, last, kz_dbres_text(r, 1, NULL), kz_dbres_text(r, 2, NULL));
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return fail(b, rc, "reading the imported entries");
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    if (first)
+        snprintf(out, outsz, ",\"first_id\":%lld,\"last_id\":%lld,\"entries_sha256\":\"%s\"",
+                 (long long)first, (long long)last, hex);
+    else
+        out[0] = '\0';
+    return 0;
+}
+
 int kz_bank_import(kz_banks *b, const char *actor, const char *bank, const char *data,
                    size_t n, kz_bank_bad_fn bad, void *ctx, kz_bank_import_report *rep)
 {
     import_ctx c = { b, 0, -1, "", bad, ctx, rep };
-    char after[160];
+    char after[400], range[200];
+    int64_t before = 0;
     int rc;
     memset(rep, 0, sizeof *rep);
     if ((rc = kz_store_begin(b->s)) != 0)
         return fail(b, rc, "%s", kz_store_errmsg(b->s));
     if ((rc = check_actor(b, actor)) != 0 || (rc = find_bank(b, bank, &c.bank, &c.type)) != 0)
         goto out;
+    if ((rc = kz_db_int(b->db, "SELECT COALESCE(MAX(id), 0) FROM bank_entries", NULL, 0,
+                        &before)) != 0) {
+        fail(b, rc, "reading the bank");
+        goto out;
+    }
     kz_store_now(c.now);
     if ((rc = kz_bank_parse(data, n, import_row, &c)) != 0) {
         if (rc == KZ_ENOMEM)
             fail(b, rc, "%s", kz_strerror(rc));
         goto out;
     }
-    snprintf(after, sizeof after, "{\"added\":%zu,\"duplicates\":%zu,\"bad\":%zu}", rep->added,
-             rep->duplicates, rep->bad);
+    if ((rc = import_digest(b, before, range, sizeof range)) != 0)
+        goto out;
+    snprintf(after, sizeof after, "{\"added\":%zu,\"duplicates\":%zu,\"bad\":%zu%s}",
+             rep->added, rep->duplicates, rep->bad, range);
     if ((rc = kz_store_audit(b->s, actor, "bank.import", "bank", c.bank, NULL, after)) != 0) {
         fail(b, rc, "%s", kz_store_errmsg(b->s));
         goto out;

@@ -135,6 +135,14 @@ typedef struct kz_bank_import_report {
     size_t added, duplicates, bad;
 } kz_bank_import_report;
 
+/* What a bank.import audit entry records of the entries it added, besides
+ * the counts: "first_id", "last_id" and "entries_sha256", the SHA-256 over
+ * each entry in id order as "LEN:id" "LEN:signal" "LEN:tags" (LEN the byte
+ * count), so that a verifier can tell that none was changed, deleted or
+ * slipped in since (case/rows.h).  Feeds one entry to sha256_state, a
+ * libsodium crypto_hash_sha256_state. */
+void kz_bank_digest_entry(void *sha256_state, int64_t id, const char *signal, const char *tags);
+
 /* Called for each bad row (skipped); why is static text. */
 typedef void (*kz_bank_bad_fn)(void *ctx, unsigned line, const char *why);
 
@@ -142,7 +150,8 @@ typedef void (*kz_bank_bad_fn)(void *ctx, unsigned line, const char *why);
  * rows are added (origin "import"), rows already held are counted as
  * duplicates, bad rows (and rows of another signal type) are reported
  * through bad and skipped.  One audit entry "bank.import" with the
- * counts.  Errors roll everything back. */
+ * counts and the added entries' ids and digest (kz_bank_digest_entry).
+ * Errors roll everything back. */
 int kz_bank_import(kz_banks *b, const char *actor, const char *bank, const char *data,
                    size_t n, kz_bank_bad_fn bad, void *ctx, kz_bank_import_report *rep);
 

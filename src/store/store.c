@@ -3,6 +3,7 @@
  * detections, cases, and the hash-chained audit log.
  */
 #include "store.h"
+#include "store/audit.h"
 #include "util/buf.h"
 #include "url/url.h"
 #include <sodium.h>
@@ -20,6 +21,12 @@ struct kz_store {
     int    last_valid;          /* inside a write transaction, the last audit entry */
     int64_t last_seq;           /* appended is known without reading it back */
     char   last_hash[65];
+    char  *key_path;            /* kz_store_set_signer: the audit key, loaded */
+    int    have_key;            /* on the first commit that signs */
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    int    sign_rc;             /* the key could not be loaded: commits go unsigned */
+    char   sign_err[512];
+    int64_t nsigned;            /* transactions signed */
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -212,6 +219,8 @@ void kz_store_close(kz_store **sp)
         return;
     kz_db_close(&(*sp)->db);
     kz_buf_release(&(*sp)->scratch);
+    sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
+    free((*sp)->key_path);
     free((*sp)->uri);
     free(*sp);
     *sp = NULL;
@@ -248,9 +257,61 @@ int kz_store_begin(kz_store *s)
     }
     return rc ? fail(s, rc, "starting a transaction") : 0;
 }
+int kz_store_set_signer(kz_store *s, const char *key_path)
+{
+    char *p = key_path ? kz_strdup(key_path) : NULL;
+    if (key_path && !p)
+        return fail(s, KZ_ENOMEM, "the audit key");
+    free(s->key_path);
+    s->key_path = p;
+    s->have_key = 0;
+    s->sign_rc = 0;
+    s->sign_err[0] = '\0';
+    s->nsigned = 0;
+    sodium_memzero(s->sk, sizeof s->sk);
+    return 0;
+}
+
+int64_t kz_store_signed(const kz_store *s, const char **why)
+{
+    if (why)
+        *why = s->sign_rc ? s->sign_err : NULL;
+    return s->nsigned;
+}
+
+/* The checkpoint of a transaction that appended audit entries, inserted
+ * before its COMMIT: the entries and their signature are stored together
+ * or not at all.  A key that cannot be loaded leaves them unsigned (a
+ * later checkpoint covers them) and is remembered, not retried. */
+static int sign_tx(kz_store *s)
+{
+    if (!s->key_path || s->sign_rc)
+        return 0;
+    if (!s->have_key) {
+        int rc = kz_audit_key_load(s->key_path, s->sk, s->sign_err, sizeof s->sign_err);
+        if (rc) {
+            s->sign_rc = rc;
+            return 0;
+        }
+        s->have_key = 1;
+    }
+    int rc = kz_audit_sign_entry(s, s->sk, s->last_seq, s->last_hash, NULL, 0);
+    if (rc)
+        return fail(s, rc, "signing the audit log");
+    s->nsigned++;
+    return 0;
+}
+
 int kz_store_commit(kz_store *s)
 {
-    int rc = kz_db_commit(s->db);
+    int rc = s->in_tx && s->last_valid ? sign_tx(s) : 0;
+    if (rc) {
+        kz_db_rollback(s->db);
+        s->last_valid = 0;
+        s->in_tx = 0;
+        return rc;
+    }
+    rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "committing") : 0;
@@ -312,8 +373,9 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     int64_t seq = 1;
     char prev[65] = ZERO_HASH, now[21], hex[65];
     int rc;
-    if (!s->in_tx && !strcmp(kz_db_scheme(s->db), "postgresql")) {
-        /* outside a transaction: one of its own, for the lock */
+    if (!s->in_tx) {
+        /* outside a transaction: one of its own, for the PostgreSQL lock
+         * and for the checkpoint signed at its commit */
         if ((rc = kz_store_begin(s)) != 0)
             return rc;
         if ((rc = kz_store_audit(s, actor, action, entity, entity_id, before, after)) != 0) {
@@ -408,7 +470,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                     const kz_flag_in *f, size_t nf, kz_ingest_out *out)
 {
     unsigned char h[crypto_hash_sha256_BYTES];
-    char hex[65], now[21], after[160];
+    char hex[65], now[21], after[512];
     int rc;
     int64_t pid = 0, item = 0;
     memset(out, 0, sizeof *out);
@@ -531,8 +593,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                                    "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "
                                    "$5) RETURNING id", p, 5, &cid)) != 0)
             return fail(s, rc, "opening a case");
-        snprintf(after, sizeof after, "{\"state\":\"detected\",\"category\":\"%s\",\"score\":%d}",
-                 f[i].category, f[i].score);
+        snprintf(after, sizeof after, "{\"state\":\"detected\",\"category\":\"%s\",\"score\":%d,"
+                 "\"item_id\":%lld,\"automated\":true}", f[i].category, f[i].score, (long long)item);
         if ((rc = kz_store_audit(s, "ingest", "case.open", "case", cid, NULL, after)) != 0)
             return rc;
         out->cases_opened++;

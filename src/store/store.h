@@ -104,7 +104,21 @@ int kz_store_begin(kz_store *s);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
 
-/* Append an audit entry (hash-chained onto the previous one). */
+/* Sign what every transaction appends to the audit log: at its commit, a
+ * checkpoint of its last entry (store/audit.h), signed with the Ed25519 key
+ * at key_path, is inserted in the same transaction, so the entries are
+ * never stored without it.  The key is loaded (created when nothing is at
+ * that path) on the first commit that has entries to sign.  A key that
+ * cannot be loaded does not stop the writes: they are stored unsigned, and
+ * kz_store_signed() says why.  NULL: commits are not signed. */
+int kz_store_set_signer(kz_store *s, const char *key_path);
+/* How many transactions were signed since kz_store_set_signer; *why (may
+ * be NULL) is NULL while every one that appended entries was, else why the
+ * key could not be loaded. */
+int64_t kz_store_signed(const kz_store *s, const char **why);
+
+/* Append an audit entry (hash-chained onto the previous one); outside a
+ * transaction, in one of its own. */
 int kz_store_audit(kz_store *s, const char *actor, const char *action, const char *entity,
                    int64_t entity_id, const char *before, const char *after);
 

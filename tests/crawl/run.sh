@@ -7,13 +7,15 @@
 # header for some, only in <meta> for others -, HTML served as text/plain,
 # images, an RSS and an Atom feed whose items link to pages),
 # serves it with nginx on a free port, builds and starts tests/crawl/hostile.c
-# on another, and runs four crawls, printing a section for each:
+# on another, and runs five crawls, printing a section for each:
 #   == site      the fixture site (--allow-private), then `cases list --json`
 #   == served    the User-Agent and Accept-Encoding nginx logged for it
 #   == feeds     the two feeds as seeds: their items' pages are crawled
 #   == hostile   the hostile server, its address allowed with --allow-addr
 #                only, so the redirects to other private addresses are refused
 #   == guard     the site again without --allow-private: the seed is refused
+#   == unsigned  a flagged page crawled into a store whose audit key cannot be
+#                loaded: stored, said, exit 1
 # tests/t_crawl.c checks the output.  Servers are killed on exit.
 set -u
 KUZET=$1
@@ -167,4 +169,15 @@ cat "$d/err"
 "$KUZET" crawl --seeds "$d/seeds" --rules "$d/rules.yaml" --delay 0 > "$d/out" 2> "$d/err"
 echo "== guard rc=$?"
 cat "$d/err"
+
+# a crawl that cannot sign what it stored (its audit key is a symbolic link
+# to nothing) keeps it, says so, and exits 1
+echo "http://127.0.0.1:$NPORT/p7.html" > "$d/seeds4"
+KUZET_DB="sqlite:$d/unsigned.db" "$KUZET" db init > /dev/null || exit 1
+ln -s "$d/nowhere" "$d/unsigned.db.audit-key"
+KUZET_DB="sqlite:$d/unsigned.db" "$KUZET" crawl --seeds "$d/seeds4" --rules "$d/rules.yaml" \
+    --depth 0 --delay 0 --allow-private > "$d/out" 2> "$d/err"
+echo "== unsigned rc=$?"
+sed "s|$d|DIR|g" "$d/err"
+sqlite3 "$d/unsigned.db" "SELECT COUNT(*) || ' cases stored' FROM cases"
 echo "== end"

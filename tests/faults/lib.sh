@@ -34,7 +34,8 @@ check_store() {
     [ "$got" = "$want|$want" ] || fail "items|item.create entries: $got, expected $want|$want"
     got=$(q "SELECT COUNT(*) || '|' || COUNT(DISTINCT item_id) FROM cases")
     [ "$got" = "$flagged|$flagged" ] || fail "cases|items with a case: $got, expected $flagged|$flagged"
-    out=$("$KUZET" audit verify --db "$DB" 2>&1) || fail "audit verify: $out"
+    key=$("$KUZET" audit key --db "$DB") || fail "audit key: $key"
+    out=$("$KUZET" audit verify --db "$DB" --pubkey "$key" 2>&1) || fail "audit verify: $out"
     case "$out" in ok:*) ;; *) fail "audit verify: $out" ;; esac
     case "$DB" in
     postgres://*|postgresql://*) ;;

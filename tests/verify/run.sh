@@ -162,7 +162,7 @@ cat "$T/err"
 k al cases notify 1 --as al
 "$KUZET" cases show 1 | grep -E '^(state|  - [0-9])' | head -3
 rep
-"$KUZET" audit verify > /dev/null && echo "audit ok"
+"$KUZET" audit verify --pubkey "$("$KUZET" audit key)" > /dev/null && echo "audit ok"
 
 echo "== redirected"
 # d.html now sends visitors to the home page: without a marker, no verdict
