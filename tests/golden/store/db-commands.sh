@@ -19,7 +19,7 @@ db_commands() {
     echo "https://example.org/" > "$dc_seeds"
     (
         cd "$dc_dir" || exit 99
-        for c in "db status" "ingest --rules $RULES" "audit verify" \
+        for c in "db status" "ingest --rules $RULES" "audit verify --unpinned" \
                  "audit checkpoint --key $dc_key" "check https://example.org/" "export rpz" \
                  "export rpz-changes --since 0" "export blockpage --decision 1" "cases list" \
                  "cases assign 1 --to a --as b" "users list" "users add ann --role admin" \
