@@ -32,7 +32,7 @@ ALL_CFLAGS  := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) -pthread $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lgif -lm
 
-STAGES   := util url text detect ingest store act case report
+STAGES   := util url text detect ingest store act case report pipeline
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
