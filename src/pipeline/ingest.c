@@ -463,9 +463,8 @@ static void run_input(run *r, const kz_ingest_input *in)
     kz_lines rd;
     kz_lines_init(&rd, fd, r->max_record);
     if (in->read && !in->path)
-        kz_lines_set_reader(&rd, in->read, in->read_ctx, r->o->batch);
-    else if (r->o->batch)
-        rd.batch = r->o->batch;
+        kz_lines_set_reader(&rd, in->read, in->read_ctx, 0);
+    rd.batch = r->o->batch ? r->o->batch : KZ_INGEST_BATCH;
     for (;;) {
         while ((b = kz_pool_take(r->pool, 0)) != NULL)
             if (!r->rc)
@@ -569,7 +568,7 @@ int kz_ingest_run(const kz_ingest_opts *o, const kz_ingest_input *inputs, size_t
     r.want_img = want[KZ_BANK_PDQ] || want[KZ_BANK_SHA256] || want[KZ_BANK_MD5];
     rc = KZ_ENOMEM;
     r.nw = nthreads;
-    r.nring = (size_t)nthreads * 2 + 2;
+    r.nring = (size_t)nthreads + 2;     /* a batch for each worker, and one more to read */
     if (!(r.w = kz_calloc(r.nw, sizeof *r.w)) || !(r.ring = kz_calloc(r.nring, sizeof *r.ring)))
         goto out;
     for (size_t i = 0; i < r.nring; i++) {

@@ -11,14 +11,15 @@
  * flagged for opens a case; the others are counted, not stored, unless
  * store_all.
  *
- * Threads: the input is read in batches of whole lines (about 1 MiB,
- * ingest/lines.h) on the caller's thread; `threads` workers (util/pool.h)
- * parse, scan and hash batches in parallel; the caller's thread stores
- * them in input order, one transaction per batch: a batch is stored whole
- * or not at all.  A batch rolled back because the database was busy
- * (SQLite's timeout ran out; PostgreSQL: deadlock, serialization failure,
- * lock timeout) is stored again, backing off, up to 8 times.  At most
- * 2 * threads + 2 batches exist at once, so memory stays flat.
+ * Threads: the input is read in batches of whole lines (about
+ * KZ_INGEST_BATCH bytes, ingest/lines.h) on the caller's thread; `threads`
+ * workers (util/pool.h) parse, scan and hash batches in parallel; the
+ * caller's thread stores them in input order, one transaction per batch: a
+ * batch is stored whole or not at all.  A batch rolled back because the
+ * database was busy (SQLite's timeout ran out; PostgreSQL: deadlock,
+ * serialization failure, lock timeout) is stored again, backing off, up to
+ * 8 times.  At most threads + 2 batches exist at once, so memory stays
+ * flat.
  *
  * When the run stored anything, it ends by signing an audit checkpoint
  * (store/audit.h) with the database's key, as every ingest run does.
@@ -35,6 +36,12 @@
 #include "detect/scan.h"
 #include "ingest/lines.h"
 #include "store/store.h"
+
+/* Bytes of input a batch (and its transaction) aims for: 4 MiB.  Fewer,
+ * larger transactions write fewer pages: a batch's rows dirty pages all
+ * over the random-keyed indexes (content hashes), and each commit writes
+ * every dirty page once (docs/performance.md "Ingest"). */
+#define KZ_INGEST_BATCH ((size_t)4 << 20)
 
 /* One input: a file by path, a descriptor, or a read function. */
 typedef struct kz_ingest_input {
@@ -107,7 +114,7 @@ typedef struct kz_ingest_opts {
     unsigned    threads;        /* threads that parse, scan and hash; 0: the CPUs */
     int         no_checkpoint;  /* 1: sign no audit checkpoint at the end */
     const char *audit_key;      /* the checkpoint's key; NULL: kz_audit_key_path */
-    size_t      batch;          /* bytes a batch aims for; 0: KZ_LINES_BATCH */
+    size_t      batch;          /* bytes a batch aims for; 0: KZ_INGEST_BATCH */
     kz_ingest_fn on_event;      /* may be NULL */
     void       *ctx;
 } kz_ingest_opts;
