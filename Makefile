@@ -34,7 +34,7 @@ LIBS        := $(PKG_LIBS) -lgif -lm
 # the test runner also writes PNG chunks itself (tests/imggen.c)
 TEST_LIBS   := $(shell pkg-config --libs zlib 2>/dev/null)
 
-STAGES   := util url text detect ingest store act case report
+STAGES   := util url text detect ingest store act case report pipeline
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))

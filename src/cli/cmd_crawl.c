@@ -21,6 +21,7 @@
 #include "detect/scan.h"
 #include "ingest/crawl.h"
 #include "ingest/image.h"
+#include "pipeline/evidence.h"
 #include "store/audit.h"
 #include "store/frontier.h"
 #include "store/store.h"
@@ -88,7 +89,7 @@ typedef struct crawl_run {
     kz_crawl    *cr;
     kz_scanner  *sc;
     kz_scan_ctx *cx;
-    kz_cli_sink  sink;
+    kz_evidence *ev;            /* what becomes evidence (pipeline/evidence.h) */
     int          quiet, tty, in_tx, store_failed;
     size_t       batch;
     size_t       flagged, created, updated, cases, seeds_failed, scan_errors;
@@ -152,16 +153,14 @@ static int store_page(crawl_run *g, const kz_crawl_event *ev, const kz_result *r
                       ev->lang[0] ? ev->lang : NULL, strlen(ev->lang), NULL, 0,
                       ev->text, ev->text_len, sha };
     kz_ingest_out out;
-    kz_cli_sink_reset(&g->sink);
+    kz_evidence_reset(g->ev);
     /* without hits, a page is stored only when it matches a block bank: a
-     * re-upload that evades the rules (cli/stored.c, as kuzet ingest does) */
-    if (r->nhits == 0 && (rc = kz_cli_bank_check(g->st, &g->sink, &it)) <= 0) {
+     * re-upload that evades the rules (pipeline/evidence.h, as kuzet ingest) */
+    if ((rc = kz_evidence_keep(g->ev, &it, r, 0, &out)) <= 0) {
         if (rc < 0)
             goto fail;
         return 0;
     }
-    if ((rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out)) != 0)
-        goto fail;
     if (out.item_created) g->created++;
     else g->updated++;
     g->cases += out.cases_opened;
@@ -480,14 +479,14 @@ static int on_event(void *arg, const kz_crawl_event *ev)
             kz_cli_err("%s: %s", ev->fetched_url, ev->errmsg);
         }
         return 0;
-    case KZ_CRAWL_IMAGE: {      /* re-uploaded images: hashed, matched, stored (cli/stored.c) */
-        char why[KZ_IMAGE_ERRLEN] = "";
+    case KZ_CRAWL_IMAGE: {      /* re-uploaded images: hashed, matched, stored (pipeline/evidence.h) */
         kz_ingest_out out;
-        int rc = kz_cli_store_image(g->st, &g->sink, ev, &g->in_tx, &out, why);
-        if (rc && why[0]) {     /* it does not decode: reported, the crawl goes on */
+        int rc = kz_evidence_store_image(g->ev, ev->url, ev->host, ev->body, ev->body_len,
+                                         &g->in_tx, &out);
+        if (rc && kz_evidence_errmsg(g->ev)[0]) {  /* it does not decode: reported, the crawl goes on */
             if (!g->quiet) {
                 clear_progress(g);
-                kz_cli_err("%s: %s", ev->url, why);
+                kz_cli_err("%s: %s", ev->url, kz_evidence_errmsg(g->ev));
             }
             return 0;
         }
@@ -760,7 +759,7 @@ int cmd_crawl(int argc, char **argv)
         goto out;
     }
     g.cx = kz_scan_ctx_new(g.sc);
-    if (!g.cx) {
+    if (!g.cx || kz_evidence_new(&g.ev, g.st, g.sc) != 0) {
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
@@ -842,7 +841,7 @@ out:
     if (sf)
         fclose(sf);
     free(line);
-    kz_cli_sink_release(&g.sink);
+    kz_evidence_free(&g.ev);
     kz_scan_ctx_free(g.cx);
     kz_crawl_free(&cr);
     if (kz_frontier_close(&g.fr) != 0 && status == KZ_EXIT_OK) {

@@ -1,35 +1,27 @@
 /*
  * cli/cmd_ingest.c - kuzet ingest: scan posts and store what was found.
  *
- * Each JSON Lines record is scanned as by `kuzet scan`, its "images" (local
- * files, read only from inside the input's folder or --images-dir:
- * util/folder.h) hashed, and text and images matched against the block
- * hash banks (cli/stored.c); a record with hits or bank matches becomes an
- * item (or updates the item with the same URL, or with the same content
- * when it has no URL) with its detections, and each category it is flagged
- * for opens a case.  Records without either are counted, not stored (data minimisation;
- * --store-all keeps them).  One transaction per batch of about 1 MiB of
- * input: a batch is stored whole or not at all.
+ * The work is pipeline/ingest.h (parse, scan, hash images, keep or not,
+ * store in batches, sign a checkpoint); this file reads the options, hands
+ * the inputs over, and prints what the pipeline reports: a rejected line or
+ * an image not hashed as FILE:LINE: reason, a progress line on a terminal,
+ * the summary (or one JSON object with --json), and the exit status.
  */
 #include "cli.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
-#include "ingest/image.h"
-#include "ingest/jsonl.h"
-#include "ingest/lines.h"
-#include "store/audit.h"
+#include "pipeline/ingest.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/folder.h"
-#include <errno.h>
-#include <fcntl.h>
+#include "util/pool.h"
 #include <getopt.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char usage_text[] =
     "usage: kuzet ingest --rules FILE [--db URI] [--store-all] [--max-record BYTES]\n"
-    "                    [--images-dir DIR] [--quiet] [INPUT...]\n"
+    "                    [--images-dir DIR] [--threads N] [--json] [--quiet] [INPUT...]\n"
     "\n"
     "Scans JSON Lines posts (stdin when no INPUT or '-') and stores in the database\n"
     "every post with hits, as an item with its detections; a post flagged for a\n"
@@ -44,18 +36,38 @@ static const char usage_text[] =
     "  --store-all         store posts without hits too\n"
     "  --max-record BYTES  longest line accepted (default 1048576)\n"
     "  --images-dir DIR    read \"images\" from inside DIR instead\n"
-    "  --quiet             no summary on stderr\n";
+    "  --threads N         threads that parse and scan (default: the number of CPUs);\n"
+    "                      the main thread stores, in input order\n"
+    "  --json              the summary as one JSON object on stdout\n"
+    "  --quiet             no progress and no summary on stderr\n";
 
-typedef struct ingest {
-    kz_store    *st;
-    kz_scanner  *sc;
-    kz_scan_ctx *cx;
-    kz_jsonl    *jl;
-    int          store_all;
-    kz_folder   *images;        /* where this input's "images" are read from */
-    size_t       records, flagged, rejected, created, updated, cases, image_errors;
-    kz_cli_sink  sink;
-} ingest;
+typedef struct printer {
+    int    quiet, json, progress;   /* progress: stderr is a terminal */
+    int    shown;                   /* a progress line is on the screen */
+    int    stopped;                 /* what stopped the run was reported */
+    double start, last;
+} printer;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_clear(printer *pr)
+{
+    if (pr->shown) {
+        fputs("\r\033[K", stderr);
+        pr->shown = 0;
+    }
+}
+
+/* The input as its lines are named: the path, or <stdin>. */
+static const char *in_name(const kz_ingest_input *in)
+{
+    return in->path ? in->path : "<stdin>";
+}
 
 /* An image reference as given, at most 512 bytes, with control characters
  * escaped: a name in the input cannot forge a line of the report. */
@@ -70,119 +82,73 @@ static void put_ref(const char *ref, size_t n)
     }
 }
 
-/* Hash the record's images: local files inside g->images (the input's
- * folder, as platform exports keep media beside the JSON, or --images-dir;
- * anything else is refused by util/folder.h); URLs are not fetched.  An
- * image that cannot be read or decoded is reported (unless quiet, i.e. a
- * batch run again) and counted; the record goes on. */
-static void hash_images(ingest *g, const kz_record *rec, const char *path, size_t line,
-                        int quiet, size_t *image_errors)
+static int on_event(void *ctx, const kz_ingest_event *ev)
 {
-    char why[KZ_IMAGE_ERRLEN];
-    for (size_t i = 0; i < rec->nimages; i++) {
-        const char *ref = rec->images[i], *reason = why;
-        size_t n = rec->image_lens[i];
-        uint8_t *data = NULL;
-        size_t len = 0;
-        int rc;
-        if (memmem(ref, n, "://", 3))
-            continue;                           /* a URL: not fetched by ingest */
-        if ((rc = kz_folder_read(g->images, ref, n, KZ_IMAGE_MAX_BYTES, &data, &len)) != 0)
-            reason = kz_folder_errmsg(g->images);
+    printer *pr = ctx;
+    const kz_ingest_stats *s = ev->stats;
+    switch (ev->what) {
+    case KZ_INGEST_REJECTED:
+        progress_clear(pr);
+        fprintf(stderr, "%s:%zu: %s\n", in_name(ev->in), ev->line, ev->why);
+        break;
+    case KZ_INGEST_IMAGE:
+        progress_clear(pr);
+        fprintf(stderr, "%s:%zu: image ", in_name(ev->in), ev->line);
+        put_ref(ev->ref, ev->ref_len);
+        fprintf(stderr, ": %s\n", ev->why);
+        break;
+    case KZ_INGEST_INPUT_ERROR:
+        progress_clear(pr);
+        pr->stopped = 1;            /* (when it stops the run: out of memory) */
+        kz_cli_err("%s: %s", ev->in->path ? ev->in->path : "-", ev->why);
+        break;
+    case KZ_INGEST_STORE_ERROR:
+        progress_clear(pr);
+        pr->stopped = 1;
+        if (ev->in)
+            kz_cli_err("%s: %s; this batch was not stored, stopping (lines from %zu)",
+                       ev->in->path ? ev->in->path : "-", ev->why, ev->line);
         else
-            rc = kz_cli_sink_image(&g->sink, ref, n, data, len, why);
-        free(data);
-        if (rc) {
-            if (!quiet) {
-                fprintf(stderr, "%s:%zu: image ", path, line);
-                put_ref(ref, n);
-                fprintf(stderr, ": %s\n", reason);
+            kz_cli_err("%s; nothing was stored", ev->why);
+        break;
+    case KZ_INGEST_CHECKPOINT:
+        progress_clear(pr);
+        if (ev->rc == KZ_ENOTFOUND)
+            kz_cli_err("checkpoint: %s", ev->why);
+        else if (ev->rc)
+            kz_cli_err("no audit checkpoint signed: %s", ev->why);
+        else if (ev->key_exposed)
+            kz_cli_err("warning: the audit key %s can be read by others; chmod 600 it",
+                       ev->key_path);
+        break;
+    case KZ_INGEST_PROGRESS:
+        if (pr->progress) {
+            double now = now_s();
+            if (now - pr->last >= 0.5) {
+                double el = now - pr->start, mb = (double)s->bytes / 1e6;
+                fprintf(stderr, "\r\033[Kkuzet ingest: %zu records, %zu flagged, %zu rejected; "
+                        "items: %zu new, %zu updated; %.1f MB, %.1f MB/s", s->records,
+                        s->flagged, s->rejected, s->created, s->updated, mb,
+                        el > 0 ? mb / el : 0.0);
+                pr->shown = 1;
+                pr->last = now;
             }
-            (*image_errors)++;
         }
+        break;
+    default:
+        break;
     }
-}
-
-static int store_record(ingest *g, const kz_record *rec, const kz_result *r, const char *path,
-                        size_t line, int again, size_t *image_errors)
-{
-    kz_item_in it = { rec->url, rec->url_len, rec->platform, rec->platform_len, rec->id,
-                      rec->id_len, rec->lang, rec->lang_len, rec->published, rec->published_len,
-                      rec->text, rec->text_len, NULL };
-    int rc;
-    kz_cli_sink_reset(&g->sink);
-    hash_images(g, rec, path, line, again, image_errors);
-    /* without hits, a record is stored only when it matches a block bank:
-     * a re-upload that evades the rules (cli/stored.c) */
-    if (r->nhits == 0 && !g->store_all && (rc = kz_cli_bank_check(g->st, &g->sink, &it)) <= 0)
-        return rc;
-    kz_ingest_out out;
-    rc = kz_cli_store_scan(g->st, g->sc, &g->sink, &it, r, &out);
-    if (rc)
-        return rc;
-    if (out.item_created) g->created++;
-    else g->updated++;
-    g->cases += out.cases_opened;
     return 0;
 }
 
-/* One batch in one transaction.  Returns 0, or a store error (the batch is
- * rolled back; KZ_EBUSY: it may be run again, with again set so the
- * rejected lines are not reported twice). */
-static int run_batch(ingest *g, kz_lines_batch *b, const char *path, size_t max_record, int again)
+static void put_json(const kz_ingest_stats *s)
 {
-    const char *p = b->in.p, *end = b->in.p + b->in.len;
-    size_t line = b->first_line, oi = 0;
-    size_t records = 0, flagged = 0, rejected = 0, created = g->created, updated = g->updated,
-           cases = g->cases, image_errors = 0;
-    int rc = kz_store_begin(g->st);
-    if (rc)
-        return rc;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = (size_t)((nl ? nl : end) - p);
-        if (oi < b->noverlong && b->overlong[oi] == line) {
-            if (!again)
-                fprintf(stderr, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
-                        path, line, max_record);
-            rejected++;
-            oi++;
-        } else if (len > 0 && !(len == 1 && p[0] == '\r')) {
-            kz_record rec;
-            kz_result r;
-            if (kz_jsonl_parse(g->jl, p, len, &rec) != 0) {
-                if (!again)
-                    fprintf(stderr, "%s:%zu: %s\n", path, line, kz_jsonl_errmsg(g->jl));
-                rejected++;
-            } else if ((rc = kz_scan(g->cx, rec.text, rec.text_len, &r)) != 0) {
-                if (!again)
-                    fprintf(stderr, "%s:%zu: cannot scan: %s\n", path, line, kz_strerror(rc));
-                rejected++;
-                rc = 0;
-            } else {
-                records++;
-                flagged += r.nflagged > 0;
-                if ((rc = store_record(g, &rec, &r, path, line, again, &image_errors)) != 0)
-                    break;
-            }
-        }
-        line++;
-        p = nl ? nl + 1 : end;
-    }
-    if (rc == 0)
-        rc = kz_store_commit(g->st);
-    if (rc) {
-        kz_store_rollback(g->st);
-        g->created = created;           /* nothing of this batch was stored */
-        g->updated = updated;
-        g->cases = cases;
-        return rc;
-    }
-    g->records += records;
-    g->flagged += flagged;
-    g->rejected += rejected;
-    g->image_errors += image_errors;
-    return 0;
+    printf("{\"records\":%zu,\"flagged\":%zu,\"rejected\":%zu,\"items_new\":%zu,"
+           "\"items_updated\":%zu,\"cases_opened\":%zu,\"images_not_hashed\":%zu,"
+           "\"inputs_failed\":%zu,\"complete\":%s,\"checkpoint\":\"%s\"}\n",
+           s->records, s->flagged, s->rejected, s->created, s->updated, s->cases,
+           s->image_errors, s->inputs_failed, s->complete ? "true" : "false",
+           s->checkpoint > 0 ? "signed" : s->checkpoint < 0 ? "failed" : "none");
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -194,26 +160,40 @@ int cmd_ingest(int argc, char **argv)
         { "max-record", required_argument, NULL, 'm' },
         { "quiet", no_argument, NULL, 'q' },
         { "images-dir", required_argument, NULL, 'I' },
+        { "threads", required_argument, NULL, 't' },
+        { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *rules_path = NULL, *uri = NULL, *images_dir = NULL;
-    int quiet = 0, c;
+    int c;
     size_t max_record = 1u << 20;
-    ingest g;
-    memset(&g, 0, sizeof g);
+    long threads = (long)kz_pool_ncpu();
+    char *endp;
+    printer pr;
+    memset(&pr, 0, sizeof pr);
+    kz_ingest_opts o;
+    memset(&o, 0, sizeof o);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:d:am:qI:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:d:am:qI:t:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules_path = optarg; break;
         case 'd': uri = optarg; break;
-        case 'a': g.store_all = 1; break;
+        case 'a': o.store_all = 1; break;
         case 'm':
             if (kz_cli_size("--max-record", optarg, 16, 1u << 28, &max_record))
                 return KZ_EXIT_USAGE;
             break;
-        case 'q': quiet = 1; break;
+        case 'q': pr.quiet = 1; break;
         case 'I': images_dir = optarg; break;
+        case 't':
+            threads = strtol(optarg, &endp, 10);
+            if (*endp || threads < 1 || threads > 256) {
+                kz_cli_err("--threads takes a number from 1 to 256, not '%s'", optarg);
+                return KZ_EXIT_USAGE;
+            }
+            break;
+        case 'j': pr.json = 1; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
@@ -223,114 +203,81 @@ int cmd_ingest(int argc, char **argv)
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
-    int status = KZ_EXIT_USAGE, failed = 0, rc;
+    int status = KZ_EXIT_USAGE, rc;
+    int ninputs = argc - optind, n = ninputs ? ninputs : 1;
     kz_ruleset *rs = NULL;
+    kz_scanner *sc = NULL;
+    kz_store *st = NULL;
+    kz_folder *images = NULL, *here = NULL;
+    kz_ingest_input *in = NULL;
     kz_buf errs;
     kz_buf_init(&errs, 1u << 20);
-    kz_lines_batch b;
-    kz_lines_batch_init(&b);
     char err[512];
-    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &g.sc, &errs) != 0) {
+    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &sc, &errs) != 0) {
         fputs(errs.p ? errs.p : "", stderr);
         kz_cli_err("%s: rules not loaded; nothing ingested", rules_path);
         goto out;
     }
     status = KZ_EXIT_FAIL;
-    if (kz_cli_store_open(&g.st, uri, 1, err, sizeof err) != 0) {
+    if (kz_cli_store_open(&st, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
-    g.cx = kz_scan_ctx_new(g.sc);
-    g.jl = kz_jsonl_new(max_record);
-    if (!g.cx || !g.jl) {
+    if (images_dir && (rc = kz_folder_open(&images, images_dir, 0)) != 0) {
+        kz_cli_err("--images-dir: %s", rc == KZ_ENOMEM ? kz_strerror(rc) : kz_folder_errmsg(images));
+        goto out;
+    }
+    if (!(in = kz_calloc((size_t)n, sizeof *in))) {
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
         goto out;
     }
-    if (images_dir && (rc = kz_folder_open(&g.images, images_dir, 0)) != 0) {
-        kz_cli_err("--images-dir: %s",
-                   rc == KZ_ENOMEM ? kz_strerror(rc) : kz_folder_errmsg(g.images));
-        goto out;
-    }
-    int ninputs = argc - optind;
-    for (int a = 0; a < (ninputs ? ninputs : 1) && !failed; a++) {
+    for (int a = 0; a < n; a++) {
         const char *path = ninputs ? argv[optind + a] : "-";
-        int is_stdin = !strcmp(path, "-");
-        int fd = is_stdin ? 0 : open(path, O_RDONLY);
-        if (fd < 0) {
-            kz_cli_err("%s: cannot open: %s", path, strerror(errno));
-            failed = 1;
+        if (strcmp(path, "-")) {
+            in[a].path = path;          /* its "images": from inside its folder */
             continue;
         }
-        /* "images" are read from inside the input's folder (stdin: the
-         * current one) unless --images-dir says where */
-        if (!images_dir) {
-            const char *slash = is_stdin ? NULL : strrchr(path, '/');
-            char *dir = slash ? kz_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
-            kz_folder_free(&g.images);
-            if ((slash && !dir) || kz_folder_open(&g.images, dir ? dir : ".", 0) == KZ_ENOMEM) {
-                free(dir);
-                kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
-                failed = 1;
-                if (!is_stdin)
-                    close(fd);
-                continue;
-            }
-            free(dir);      /* a folder that cannot be opened: each image says so */
+        in[a].fd = 0;                   /* stdin's: from inside the current one */
+        if (!images && !here && kz_folder_open(&here, ".", 0) == KZ_ENOMEM) {
+            kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
+            goto out;
         }
-        kz_lines rd;
-        kz_lines_init(&rd, fd, max_record);
-        while ((rc = kz_lines_fill(&rd, &b)) > 0) {
-            /* busy (SQLite's timeout ran out; PostgreSQL: deadlock,
-             * serialization failure, lock timeout): the batch was rolled
-             * back, so run it again, backing off, up to 8 times */
-            for (int again = 0;; again++) {
-                rc = run_batch(&g, &b, is_stdin ? "<stdin>" : path, max_record, again);
-                if (rc != KZ_EBUSY || again == 8)
-                    break;
-                struct timespec ts = { 0, (50L << (again < 4 ? again : 4)) * 1000000L +
-                                          (long)(getpid() % 50) * 1000000L };
-                nanosleep(&ts, NULL);
-            }
-            if (rc != 0) {
-                kz_cli_err("%s: %s; this batch was not stored, stopping (lines from %zu)",
-                           path, kz_store_errmsg(g.st), b.first_line);
-                failed = 1;
-                break;
-            }
-        }
-        if (rc < 0 && !failed) {
-            kz_cli_err("%s: %s", path, kz_strerror(rc));
-            failed = 1;
-        }
-        if (rd.error) {
-            kz_cli_err("%s: read error: %s", path, strerror(rd.error));
-            failed = 1;
-        }
-        kz_lines_release(&rd);
-        if (!is_stdin)
-            close(fd);
+        in[a].images = here;
     }
-    if (g.created || g.updated || g.cases) {
-        /* sign where the log stands after this run (store/audit.h) */
-        char line[512];
-        if (kz_cli_checkpoint(g.st, NULL, line, sizeof line) != 0)
-            failed = 1;
-    }
-    if (!quiet)
+    o.scanner = sc;
+    o.store = st;
+    o.max_record = max_record;
+    o.images = images;
+    o.threads = (unsigned)threads;
+    o.no_checkpoint = 1;        /* every transaction signs itself (kz_cli_store_open) */
+    o.on_event = on_event;
+    o.ctx = &pr;
+    pr.progress = !pr.quiet && isatty(STDERR_FILENO);
+    pr.start = pr.last = now_s();
+    kz_ingest_stats s;
+    rc = kz_ingest_run(&o, in, (size_t)n, &s);
+    progress_clear(&pr);
+    const char *unsigned_why = NULL;
+    int64_t nsigned = kz_store_signed(st, &unsigned_why);
+    s.checkpoint = unsigned_why ? KZ_EIO : nsigned > 0;
+    if (rc && !pr.stopped)
+        kz_cli_err("%s", kz_strerror(rc));
+    if (pr.json) {
+        put_json(&s);
+    } else if (!pr.quiet) {
         fprintf(stderr, "kuzet ingest: %zu records, %zu flagged, %zu rejected; items: %zu new, "
-                "%zu updated; %zu cases opened", g.records, g.flagged, g.rejected, g.created,
-                g.updated, g.cases);
-    if (!quiet)
-        fprintf(stderr, g.image_errors ? "; %zu images not hashed\n" : "\n", g.image_errors);
-    status = failed || g.rejected || g.image_errors ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+                "%zu updated; %zu cases opened", s.records, s.flagged, s.rejected, s.created,
+                s.updated, s.cases);
+        fprintf(stderr, s.image_errors ? "; %zu images not hashed\n" : "\n", s.image_errors);
+    }
+    status = rc || s.inputs_failed || s.checkpoint < 0 || s.rejected || s.image_errors
+                 ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
-    kz_lines_batch_release(&b);
-    kz_cli_sink_release(&g.sink);
-    kz_folder_free(&g.images);
-    kz_jsonl_free(g.jl);
-    kz_scan_ctx_free(g.cx);
-    kz_store_close(&g.st);
-    kz_scanner_free(&g.sc);
+    free(in);
+    kz_folder_free(&here);
+    kz_folder_free(&images);
+    status = kz_cli_store_close(&st, status);
+    kz_scanner_free(&sc);
     kz_ruleset_free(&rs);
     kz_buf_release(&errs);
     return status;

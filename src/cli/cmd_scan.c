@@ -2,11 +2,12 @@
  * cli/cmd_scan.c - kuzet scan: posts in, evidence out.
  *
  * JSON Lines input is read in batches of whole lines (about 1 MiB each);
- * with --threads N, N workers parse and scan batches while the main thread
- * reads the next ones and writes finished ones in input order.  At most
- * 2N+2 batches exist at once, so memory stays flat whatever the input
- * size.  A line longer than --max-record is never held in memory: the
- * reader skips it and leaves a note for the worker, which reports it.
+ * with --threads N, N workers (util/pool.h) parse and scan batches while
+ * the main thread reads the next ones and writes finished ones in input
+ * order.  At most 2N+2 batches exist at once, so memory stays flat
+ * whatever the input size.  A line longer than --max-record is never held
+ * in memory: the reader skips it and leaves a note for the worker, which
+ * reports it.
  *
  * Plain .txt and .html files are one document each.
  */
@@ -17,10 +18,10 @@
 #include "ingest/html.h"
 #include "ingest/lines.h"
 #include "util/buf.h"
+#include "util/pool.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,14 +48,11 @@ static const char usage_text[] =
 enum fmt { FMT_AUTO, FMT_JSONL, FMT_TEXT, FMT_HTML };
 
 typedef struct batch {
-    int       state;                    /* EMPTY, FILLED, BUSY, DONE */
     kz_lines_batch lb;                  /* the lines read */
     kz_buf    out, err;
     size_t    records, flagged, rejected, bytes;
     const char *path;
 } batch;
-
-enum { B_EMPTY, B_FILLED, B_BUSY, B_DONE };
 
 typedef struct worker {
     kz_jsonl    *jl;
@@ -66,12 +64,10 @@ typedef struct job {
     const kz_scanner *scanner;
     int    flagged_only;
     size_t max_record;
-    /* the batch ring */
-    batch *ring; size_t nring;
-    size_t fill, claim;
-    int    quit;
-    pthread_mutex_t mu;
-    pthread_cond_t  cv;
+    batch *ring; size_t nring;          /* the n-th batch submitted is ring[n % nring] */
+    size_t submitted;
+    kz_pool *pool;
+    worker  *w;                         /* one per pool worker */
 } job;
 
 /* ---- output of one record ---------------------------------------------- */
@@ -193,11 +189,6 @@ static void run_batch(const job *jb, worker *w, batch *b)
 
 /* ---- threads ------------------------------------------------------------- */
 
-typedef struct wargs {
-    job    *jb;
-    worker  w;
-} wargs;
-
 static int worker_init(worker *w, const job *jb)
 {
     memset(w, 0, sizeof *w);
@@ -214,27 +205,11 @@ static void worker_release(worker *w)
     kz_buf_release(&w->doc);
 }
 
-static void *worker_main(void *arg)
+/* The pool's job: one batch, on worker number wi. */
+static void scan_job(void *ctx, unsigned wi, void *b)
 {
-    wargs *wa = arg;
-    job *jb = wa->jb;
-    pthread_mutex_lock(&jb->mu);
-    for (;;) {
-        while (!jb->quit && !(jb->claim < jb->fill))
-            pthread_cond_wait(&jb->cv, &jb->mu);
-        if (jb->claim >= jb->fill && jb->quit)
-            break;
-        batch *b = &jb->ring[jb->claim % jb->nring];
-        jb->claim++;
-        b->state = B_BUSY;
-        pthread_mutex_unlock(&jb->mu);
-        run_batch(jb, &wa->w, b);
-        pthread_mutex_lock(&jb->mu);
-        b->state = B_DONE;
-        pthread_cond_broadcast(&jb->cv);
-    }
-    pthread_mutex_unlock(&jb->mu);
-    return NULL;
+    job *jb = ctx;
+    run_batch(jb, &jb->w[wi], b);
 }
 
 typedef struct totals {
@@ -293,56 +268,27 @@ static int fill(kz_lines *rd, batch *b, const char *path)
     return rc;
 }
 
-/* One JSON Lines input, through the ring (nthreads > 0) or inline. */
-static void run_jsonl(job *jb, worker *inline_w, int fd, const char *path, totals *t)
+/* One JSON Lines input through the pool, batches written in input order. */
+static void run_jsonl(job *jb, int fd, const char *path, totals *t)
 {
     kz_lines rd;
+    batch *b;
     kz_lines_init(&rd, fd, jb->max_record);
-    if (!inline_w) {
-        size_t write = jb->fill;
-        for (;;) {
-            pthread_mutex_lock(&jb->mu);
-            batch *wb = &jb->ring[write % jb->nring];
-            while (write < jb->fill && wb->state != B_DONE &&
-                   (rd.eof || jb->ring[jb->fill % jb->nring].state != B_EMPTY))
-                pthread_cond_wait(&jb->cv, &jb->mu);
-            if (write < jb->fill && wb->state == B_DONE) {
-                pthread_mutex_unlock(&jb->mu);
-                write_batch(wb, t);
-                pthread_mutex_lock(&jb->mu);
-                wb->state = B_EMPTY;
-                write++;
-                pthread_cond_broadcast(&jb->cv);
-                pthread_mutex_unlock(&jb->mu);
-                continue;
-            }
-            if (rd.eof && write == jb->fill) {
-                pthread_mutex_unlock(&jb->mu);
-                break;
-            }
-            batch *fb = &jb->ring[jb->fill % jb->nring];
-            pthread_mutex_unlock(&jb->mu);
-            if (!rd.eof && fb->state == B_EMPTY) {
-                if (fill(&rd, fb, path)) {
-                    pthread_mutex_lock(&jb->mu);
-                    fb->state = B_FILLED;
-                    jb->fill++;
-                    pthread_cond_broadcast(&jb->cv);
-                    pthread_mutex_unlock(&jb->mu);
-                } else {
-                    t->bytes += fb->bytes;
-                }
-            }
-        }
-    } else {
-        batch *b = &jb->ring[0];
-        while (!rd.eof) {
+    for (;;) {
+        while ((b = kz_pool_take(jb->pool, 0)) != NULL)
+            write_batch(b, t);
+        if (!rd.eof && kz_pool_out(jb->pool) < jb->nring) {
+            b = &jb->ring[jb->submitted % jb->nring];
             if (fill(&rd, b, path)) {
-                run_batch(jb, inline_w, b);
-                write_batch(b, t);
+                kz_pool_submit(jb->pool, b);
+                jb->submitted++;
             } else {
                 t->bytes += b->bytes;
             }
+        } else if ((b = kz_pool_take(jb->pool, 1)) != NULL) {
+            write_batch(b, t);
+        } else {
+            break;
         }
     }
     if (rd.error) {
@@ -436,7 +382,7 @@ int cmd_scan(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *rules_path = NULL;
-    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    long threads = (long)kz_pool_ncpu();
     int flagged_only = 0, quiet = 0, c;
     enum fmt format = FMT_AUTO;
     size_t max_record = 1u << 20;
@@ -486,11 +432,8 @@ int cmd_scan(int argc, char **argv)
     kz_buf_init(&errs, 1u << 20);
     job jb;
     memset(&jb, 0, sizeof jb);
-    wargs *wa = NULL;
-    pthread_t *tids = NULL;
-    size_t nstarted = 0;
-    worker main_w;
-    int main_w_ok = 0;
+    size_t nworkers = threads > 1 ? (size_t)threads + 1 : 1;   /* + the main thread's */
+    worker *doc_w = NULL;
     totals t = { 0 };
 
     double t0 = now_s();
@@ -507,32 +450,21 @@ int cmd_scan(int argc, char **argv)
     jb.max_record = max_record;
     jb.nring = threads > 1 ? (size_t)threads * 2 + 2 : 1;
     jb.ring = calloc(jb.nring, sizeof *jb.ring);
-    pthread_mutex_init(&jb.mu, NULL);
-    pthread_cond_init(&jb.cv, NULL);
-    if (!jb.ring)
+    jb.w = calloc(nworkers, sizeof *jb.w);
+    if (!jb.ring || !jb.w)
         goto oom;
     for (size_t i = 0; i < jb.nring; i++) {
         kz_lines_batch_init(&jb.ring[i].lb);
         kz_buf_init(&jb.ring[i].out, KZ_BUF_NOLIMIT);
         kz_buf_init(&jb.ring[i].err, KZ_BUF_NOLIMIT);
     }
-    if (worker_init(&main_w, &jb) != 0)
-        goto oom;
-    main_w_ok = 1;
-    if (threads > 1) {
-        wa = calloc((size_t)threads, sizeof *wa);
-        tids = calloc((size_t)threads, sizeof *tids);
-        if (!wa || !tids)
+    for (size_t i = 0; i < nworkers; i++)
+        if (worker_init(&jb.w[i], &jb) != 0)
             goto oom;
-        for (long i = 0; i < threads; i++) {
-            wa[i].jb = &jb;
-            if (worker_init(&wa[i].w, &jb) != 0)
-                goto oom;
-            if (pthread_create(&tids[i], NULL, worker_main, &wa[i]) != 0)
-                goto oom;
-            nstarted++;
-        }
-    }
+    doc_w = &jb.w[nworkers - 1];        /* documents are read on the main thread */
+    /* --threads 1: no thread, each batch scanned where it is read */
+    if (kz_pool_new(&jb.pool, threads > 1 ? (unsigned)threads : 0, jb.nring, scan_job, &jb) != 0)
+        goto oom;
 
     double t1 = now_s();
     t.progress = !quiet && isatty(STDERR_FILENO);
@@ -549,9 +481,9 @@ int cmd_scan(int argc, char **argv)
         }
         enum fmt f = format != FMT_AUTO ? format : is_stdin ? FMT_JSONL : guess_format(path);
         if (f == FMT_JSONL)
-            run_jsonl(&jb, threads > 1 ? NULL : &main_w, fd, is_stdin ? "<stdin>" : path, &t);
+            run_jsonl(&jb, fd, is_stdin ? "<stdin>" : path, &t);
         else
-            run_document(&jb, &main_w, fd, path, f, &t);
+            run_document(&jb, doc_w, fd, path, f, &t);
         if (!is_stdin)
             close(fd);
     }
@@ -571,21 +503,11 @@ oom:
     kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
     status = KZ_EXIT_FAIL;
 out:
-    if (nstarted) {
-        pthread_mutex_lock(&jb.mu);
-        jb.quit = 1;
-        pthread_cond_broadcast(&jb.cv);
-        pthread_mutex_unlock(&jb.mu);
-        for (size_t i = 0; i < nstarted; i++)
-            pthread_join(tids[i], NULL);
-    }
-    if (wa)
-        for (long i = 0; i < threads; i++)
-            worker_release(&wa[i].w);
-    free(wa);
-    free(tids);
-    if (main_w_ok)
-        worker_release(&main_w);
+    kz_pool_free(&jb.pool);
+    if (jb.w)
+        for (size_t i = 0; i < nworkers; i++)
+            worker_release(&jb.w[i]);
+    free(jb.w);
     if (jb.ring) {
         for (size_t i = 0; i < jb.nring; i++) {
             kz_lines_batch_release(&jb.ring[i].lb);
@@ -593,8 +515,6 @@ out:
             kz_buf_release(&jb.ring[i].err);
         }
         free(jb.ring);
-        pthread_mutex_destroy(&jb.mu);
-        pthread_cond_destroy(&jb.cv);
     }
     kz_scanner_free(&scanner);
     kz_ruleset_free(&rs);

@@ -5,6 +5,16 @@
  * foreign keys on, a 10 s busy timeout so concurrent processes wait rather
  * than fail.  Prepared statements are cached by their SQL text (hash, then
  * the text itself), so the hot loops of ingest prepare each statement once.
+ *
+ * For ingest's speed (docs/performance.md "Ingest"): a page cache of up to
+ * 64 MiB (the default 2 MiB spilled dirty pages to the WAL in the middle of
+ * a batch and read them back), a checkpoint every 16,384 WAL pages instead
+ * of 1,000 (each copies pages into the database and syncs it), text
+ * parameters bound without a copy when the statement runs to its end
+ * inside the call, and "INSERT ... VALUES ... RETURNING id" run as the
+ * INSERT alone with the new row's rowid as its one row: SQLite answers
+ * RETURNING through a temporary table opened and closed for every row,
+ * which cost as much as the insert.
  */
 #include "db.h"
 #include <sqlite3.h>
@@ -15,12 +25,15 @@
 typedef struct sqres {
     kz_dbres      base;
     sqlite3_stmt *st;
+    int           rowid;        /* 1: one row, rowid_val; 2: taken (an INSERT RETURNING id) */
+    int64_t       rowid_val;
+    char          rowid_txt[24];
 } sqres;
 
 typedef struct sqdb {
     kz_db    base;
     sqlite3 *h;
-    struct { uint64_t key; char *sql; sqlite3_stmt *st; } cache[CACHE];
+    struct { uint64_t key; char *sql; sqlite3_stmt *st; int rowid; } cache[CACHE];
     size_t   ncache, next_evict;
     sqres    res;                 /* one result walk at a time */
 } sqdb;
@@ -45,7 +58,8 @@ static int sq_open(kz_db **out, const char *target, char *err, size_t errsz)
     sqlite3_extended_result_codes(d->h, 1);
     char *msg = NULL;
     if (sqlite3_exec(d->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                     "PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK) {
+                     "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+                     "PRAGMA wal_autocheckpoint=16384;", NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errsz, "%s: %s", target, msg ? msg : "cannot set up the database");
         sqlite3_free(msg);
         sqlite3_close(d->h);
@@ -67,20 +81,34 @@ static void sq_close(kz_db *db)
     free(d);
 }
 
-/* $1 -> ?1, outside string literals */
-static char *translate(const char *sql)
+#define RETURNING_ID " RETURNING id"
+
+/* "INSERT INTO t (...) VALUES (...) RETURNING id": one row inserted, whose
+ * id is its rowid (every table's id is its INTEGER PRIMARY KEY).  Not an
+ * upsert (an update leaves the rowid alone) nor INSERT ... SELECT. */
+static int rowid_insert(const char *sql)
 {
-    size_t n = strlen(sql);
+    size_t n = strlen(sql), r = strlen(RETURNING_ID);
+    return n > r && !strncmp(sql, "INSERT INTO ", 12) && !strcmp(sql + n - r, RETURNING_ID) &&
+           !strstr(sql, "ON CONFLICT") && !strstr(sql, "SELECT") && strstr(sql, " VALUES (");
+}
+
+/* $1 -> ?1, outside string literals; without the RETURNING clause of a
+ * rowid_insert */
+static char *translate(const char *sql, int rowid)
+{
+    size_t n = strlen(sql) - (rowid ? strlen(RETURNING_ID) : 0);
     char *o = malloc(n + 1);
     if (!o)
         return NULL;
     int quoted = 0;
-    for (size_t i = 0; i <= n; i++) {
+    for (size_t i = 0; i < n; i++) {
         char c = sql[i];
         if (c == '\'')
             quoted = !quoted;
         o[i] = (!quoted && c == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9') ? '?' : c;
     }
+    o[n] = '\0';
     return o;
 }
 
@@ -92,13 +120,16 @@ static int map_rc(int rc)
     return KZ_EDB;
 }
 
-static sqlite3_stmt *prepare(sqdb *d, const char *sql, int *rcp)
+static sqlite3_stmt *prepare(sqdb *d, const char *sql, int *rowidp, int *rcp)
 {
     uint64_t key = XXH3_64bits(sql, strlen(sql));
     for (size_t i = 0; i < d->ncache; i++)
-        if (d->cache[i].key == key && !strcmp(d->cache[i].sql, sql))
+        if (d->cache[i].key == key && !strcmp(d->cache[i].sql, sql)) {
+            *rowidp = d->cache[i].rowid;
             return d->cache[i].st;
-    char *t = translate(sql);
+        }
+    int rowid = rowid_insert(sql);
+    char *t = translate(sql, rowid);
     sqlite3_stmt *st = NULL;
     if (!t) {
         *rcp = KZ_ENOMEM;
@@ -118,6 +149,8 @@ static sqlite3_stmt *prepare(sqdb *d, const char *sql, int *rcp)
     d->cache[slot].key = key;
     d->cache[slot].sql = kz_strdup(sql);
     d->cache[slot].st = st;
+    d->cache[slot].rowid = rowid;
+    *rowidp = rowid;
     free(t);
     if (!d->cache[slot].sql) {
         sqlite3_finalize(st);
@@ -132,36 +165,53 @@ static sqlite3_stmt *prepare(sqdb *d, const char *sql, int *rcp)
 static int sq_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
 {
     sqdb *d = (sqdb *)db;
-    int rc = KZ_EDB;
-    sqlite3_stmt *st = prepare(d, sql, &rc);
+    int rc = KZ_EDB, rowid = 0;
+    sqlite3_stmt *st = prepare(d, sql, &rowid, &rc);
     if (!st)
         return rc;
+    /* the parameters outlive the statement's run when it runs to its end
+     * here: no copy of their text then */
+    int now = !res || rowid;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     for (int i = 0; i < np; i++) {
         int brc;
         switch (p[i].type) {
         case KZ_DB_INT:  brc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
-        case KZ_DB_TEXT: brc = sqlite3_bind_text(st, i + 1, p[i].s, (int)p[i].n, SQLITE_TRANSIENT); break;
+        case KZ_DB_TEXT: brc = sqlite3_bind_text(st, i + 1, p[i].s, (int)p[i].n,
+                                                 now ? SQLITE_STATIC : SQLITE_TRANSIENT); break;
         default:         brc = sqlite3_bind_null(st, i + 1); break;
         }
-        if (brc != SQLITE_OK)
+        if (brc != SQLITE_OK) {
+            sqlite3_clear_bindings(st);
             return map_rc(brc);
+        }
     }
-    if (res) {
+    if (res && !rowid) {
         d->res.base.db = db;
         d->res.st = st;
+        d->res.rowid = 0;
         *res = &d->res.base;
         return 0;
     }
     for (;;) {
         int s = sqlite3_step(st);
         if (s == SQLITE_DONE) {
+            int changed = sqlite3_changes(d->h);
             sqlite3_reset(st);
+            sqlite3_clear_bindings(st);         /* no pointer into the caller's text left */
+            if (res) {                          /* the row RETURNING id would give */
+                d->res.base.db = db;
+                d->res.st = st;
+                d->res.rowid = changed == 1 ? 1 : 2;
+                d->res.rowid_val = sqlite3_last_insert_rowid(d->h);
+                *res = &d->res.base;
+            }
             return 0;
         }
         if (s != SQLITE_ROW) {
             sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
             return map_rc(s);
         }
     }
@@ -170,6 +220,12 @@ static int sq_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_db
 static int sq_next(kz_dbres *r)
 {
     sqres *q = (sqres *)r;
+    if (q->rowid) {
+        if (q->rowid == 2)
+            return 0;
+        q->rowid = 2;
+        return 1;
+    }
     int s = sqlite3_step(q->st);
     if (s == SQLITE_ROW)
         return 1;
@@ -178,11 +234,22 @@ static int sq_next(kz_dbres *r)
     return map_rc(s);
 }
 
-static int64_t sq_int(kz_dbres *r, int col) { return sqlite3_column_int64(((sqres *)r)->st, col); }
+static int64_t sq_int(kz_dbres *r, int col)
+{
+    sqres *q = (sqres *)r;
+    return q->rowid ? (col == 0 ? q->rowid_val : 0) : sqlite3_column_int64(q->st, col);
+}
 
 static const char *sq_text(kz_dbres *r, int col, size_t *len)
 {
-    sqlite3_stmt *st = ((sqres *)r)->st;
+    sqres *q = (sqres *)r;
+    if (q->rowid) {
+        int n = snprintf(q->rowid_txt, sizeof q->rowid_txt, "%lld", (long long)q->rowid_val);
+        if (len)
+            *len = col == 0 ? (size_t)n : 0;
+        return col == 0 ? q->rowid_txt : NULL;
+    }
+    sqlite3_stmt *st = q->st;
     const char *s = (const char *)sqlite3_column_text(st, col);
     if (len)
         *len = s ? (size_t)sqlite3_column_bytes(st, col) : 0;
@@ -191,10 +258,17 @@ static const char *sq_text(kz_dbres *r, int col, size_t *len)
 
 static int sq_null(kz_dbres *r, int col)
 {
-    return sqlite3_column_type(((sqres *)r)->st, col) == SQLITE_NULL;
+    sqres *q = (sqres *)r;
+    return q->rowid ? col != 0 : sqlite3_column_type(q->st, col) == SQLITE_NULL;
 }
 
-static void sq_done(kz_dbres *r) { sqlite3_reset(((sqres *)r)->st); }
+static void sq_done(kz_dbres *r)
+{
+    sqres *q = (sqres *)r;
+    if (!q->rowid)
+        sqlite3_reset(q->st);
+    q->rowid = 0;
+}
 
 static const char *sq_errmsg(kz_db *db) { return sqlite3_errmsg(((sqdb *)db)->h); }
 

@@ -27,6 +27,8 @@ struct kz_store {
     int    sign_rc;             /* the key could not be loaded: commits go unsigned */
     char   sign_err[512];
     int64_t nsigned;            /* transactions signed */
+    int64_t plat_id;            /* inside a transaction, the last platform looked up */
+    char   plat[128];           /* its name ("" none) */
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -249,6 +251,7 @@ int kz_store_begin(kz_store *s)
 {
     int rc = kz_db_begin(s->db);
     s->last_valid = 0;
+    s->plat[0] = '\0';
     s->in_tx = !rc;
     if (!rc && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -314,12 +317,14 @@ int kz_store_commit(kz_store *s)
     rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
+    s->plat[0] = '\0';
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
 {
     int rc = kz_db_rollback(s->db);
     s->last_valid = 0;
+    s->plat[0] = '\0';
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -432,16 +437,29 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
 
 /* ---- ingest -------------------------------------------------------------- */
 
+/* The platform's id, added when new.  Inside a transaction the last one is
+ * remembered (an export is mostly one platform): not across transactions,
+ * since a rollback takes back a platform it added. */
 static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
 {
     *id = 0;
     if (!it->platform || !it->platform_len)
         return 0;
-    kz_dbval p[] = { kz_dbtext(it->platform, it->platform_len) };
+    size_t n = it->platform_len;
+    if (s->in_tx && s->plat[0] && n < sizeof s->plat && !memcmp(s->plat, it->platform, n) &&
+        !s->plat[n]) {
+        *id = s->plat_id;
+        return 0;
+    }
+    kz_dbval p[] = { kz_dbtext(it->platform, n) };
     int rc = kz_db_int(s->db, "SELECT id FROM platforms WHERE name = $1", p, 1, id);
-    if (rc != KZ_ENOTFOUND)
-        return rc;
-    rc = kz_db_int(s->db, "INSERT INTO platforms (name) VALUES ($1) RETURNING id", p, 1, id);
+    if (rc == KZ_ENOTFOUND)
+        rc = kz_db_int(s->db, "INSERT INTO platforms (name) VALUES ($1) RETURNING id", p, 1, id);
+    if (rc == 0 && s->in_tx && n < sizeof s->plat && !memchr(it->platform, '\0', n)) {
+        memcpy(s->plat, it->platform, n);
+        s->plat[n] = '\0';
+        s->plat_id = *id;
+    }
     return rc;
 }
 
@@ -582,7 +600,16 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     for (size_t i = 0; i < nf; i++) {
         int64_t cid = 0;
         kz_dbval q[] = { kz_dbint(item), kz_dbstr(f[i].category) };
-        rc = kz_db_int(s->db, "SELECT id FROM cases WHERE item_id = $1 AND category = $2", q, 2, &cid);
+        /* a new item has only the cases opened here */
+        if (out->item_created) {
+            size_t j = 0;
+            while (j < i && strcmp(f[j].category, f[i].category))
+                j++;
+            rc = j < i ? 0 : KZ_ENOTFOUND;
+        } else {
+            rc = kz_db_int(s->db, "SELECT id FROM cases WHERE item_id = $1 AND category = $2",
+                           q, 2, &cid);
+        }
         if (rc == 0)
             continue;                               /* the item has that case already */
         if (rc != KZ_ENOTFOUND)

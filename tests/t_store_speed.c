@@ -1,0 +1,122 @@
+/*
+ * tests/t_store_speed.c - what the store does to ingest fast keeps its
+ * meaning: "INSERT ... RETURNING id" on SQLite (run as the INSERT and its
+ * rowid) gives the new row's id, and an upsert still gives no row when
+ * nothing was inserted; text bound without a copy is stored as it was when
+ * the statement ran; the platform remembered inside a transaction is
+ * forgotten when the transaction rolls back (it would point at a row that
+ * is gone); a new item flagged twice for one category opens one case.
+ */
+#include "kt.h"
+#include "kt_store.h"
+#include "store/store.h"
+
+KT_TEST(store_sqlite_insert_returning_id)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "returning");
+    if (!s)
+        return;
+    kz_db *db = kz_store_db(s);
+    KT_EQ_INT(kz_db_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, v TEXT)"), 0);
+    char name[16] = "first";
+    int64_t id = 0;
+    kz_dbval p[] = { kz_dbstr(name), kz_dbstr("a") };
+    KT_EQ_INT(kz_db_int(db, "INSERT INTO t (name, v) VALUES ($1, $2) RETURNING id", p, 2, &id), 0);
+    KT_EQ_INT(id, 1);
+    memcpy(name, "xxxxx", 5);                   /* the text was taken when it ran */
+    snprintf(name, sizeof name, "second");
+    p[0] = kz_dbstr(name);
+    KT_EQ_INT(kz_db_int(db, "INSERT INTO t (name, v) VALUES ($1, $2) RETURNING id", p, 2, &id), 0);
+    KT_EQ_INT(id, 2);
+    /* the same with a result walked by hand: one row, then the end */
+    kz_dbres *r = NULL;
+    p[0] = kz_dbstr("third");
+    KT_EQ_INT(kz_db_query(db, "INSERT INTO t (name, v) VALUES ($1, $2) RETURNING id", p, 2, &r), 0);
+    if (r) {
+        size_t n = 0;
+        KT_EQ_INT(kz_dbres_next(r), 1);
+        KT_EQ_INT(kz_dbres_int(r, 0), 3);
+        KT_EQ_STR(kz_dbres_text(r, 0, &n), "3");
+        KT_EQ_INT(n, 1);
+        KT_EQ_INT(kz_dbres_null(r, 0), 0);
+        KT_EQ_INT(kz_dbres_next(r), 0);
+        kz_dbres_done(r);
+    }
+    /* a unique violation is an error, not a row */
+    p[0] = kz_dbstr("first");
+    KT_EQ_INT(kz_db_int(db, "INSERT INTO t (name, v) VALUES ($1, $2) RETURNING id", p, 2, &id), KZ_EDB);
+    /* an upsert that inserts nothing returns nothing */
+    KT_EQ_INT(kz_db_int(db, "INSERT INTO t (name, v) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING "
+                            "RETURNING id", p, 2, &id), KZ_ENOTFOUND);
+    p[0] = kz_dbstr("fourth");
+    KT_EQ_INT(kz_db_int(db, "INSERT INTO t (name, v) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING "
+                            "RETURNING id", p, 2, &id), 0);
+    KT_EQ_INT(id, 4);
+    KT_EQ_INT(kz_db_query(db, "SELECT group_concat(x, ',') FROM (SELECT id || '=' || name AS x FROM t ORDER BY id)", NULL, 0, &r), 0);
+    if (r) {
+        KT_EQ_INT(kz_dbres_next(r), 1);
+        KT_EQ_STR(kz_dbres_text(r, 0, NULL), "1=first,2=second,3=third,4=fourth");
+        kz_dbres_done(r);
+    }
+    kt_store_cleanup(&t, &s);
+}
+
+static int ingest_one(kz_store *s, const char *url, const char *platform, int nflags,
+                      kz_ingest_out *out)
+{
+    kz_item_in it = { url, strlen(url), platform, strlen(platform), NULL, 0, NULL, 0, NULL, 0,
+                      "закладка", strlen("закладка"), NULL };
+    kz_flag_in f[2] = { { "drugs", 50 }, { "drugs", 60 } };
+    return kz_store_ingest(s, &it, NULL, 0, f, (size_t)nflags, out);
+}
+
+KT_TEST(store_platform_forgotten_on_rollback)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "platform");
+    if (!s)
+        return;
+    kz_ingest_out out;
+    /* the platform is added inside a transaction that rolls back */
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(ingest_one(s, "https://a.example/1", "newplat", 1, &out), 0);
+    KT_EQ_INT(kz_store_rollback(s), 0);
+    /* the next transaction adds it again, and its items refer to the row
+     * that exists (foreign keys are on: a stale id would fail) */
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO platforms (name) VALUES ('other')"), 0);
+    KT_EQ_INT(ingest_one(s, "https://a.example/2", "newplat", 1, &out), 0);
+    KT_EQ_INT(ingest_one(s, "https://a.example/3", "newplat", 1, &out), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(ingest_one(s, "https://a.example/4", "newplat", 1, &out), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    kz_dbres *r = NULL;
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT group_concat(p.name, ',') FROM items i "
+                          "JOIN platforms p ON p.id = i.platform_id", NULL, 0, &r), 0);
+    if (r) {
+        KT_EQ_INT(kz_dbres_next(r), 1);
+        KT_EQ_STR(kz_dbres_text(r, 0, NULL), "newplat,newplat,newplat");
+        kz_dbres_done(r);
+    }
+    kt_store_cleanup(&t, &s);
+}
+
+KT_TEST(store_new_item_one_case_per_category)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "flags");
+    if (!s)
+        return;
+    kz_ingest_out out;
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(ingest_one(s, "https://a.example/1", "p", 2, &out), 0);
+    KT_EQ_INT(out.item_created, 1);
+    KT_EQ_INT(out.cases_opened, 1);
+    KT_EQ_INT(ingest_one(s, "https://a.example/1", "p", 2, &out), 0);    /* seen again */
+    KT_EQ_INT(out.item_created, 0);
+    KT_EQ_INT(out.cases_opened, 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    kt_store_cleanup(&t, &s);
+}
