@@ -45,6 +45,10 @@ int64_t kz_cli_duration(const char *s, int unit_required);
  * *out; on a bad value prints why and returns -1. */
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);
 
+/* --threads ARG: 1 to 256 into *out; on a bad value prints why and
+ * returns -1. */
+int kz_cli_threads(const char *arg, long *out);
+
 /* kz_cli_read_file, a failure reported as "kuzet: PATH: why": NULL. */
 #define MAX_LIST_BYTES ((size_t)4 << 30)   /* a list file kuzet check/export read */
 char *kz_cli_slurp(const char *path, size_t max, size_t *len);

@@ -169,7 +169,6 @@ int cmd_ingest(int argc, char **argv)
     int c;
     size_t max_record = 1u << 20;
     long threads = (long)kz_pool_ncpu();
-    char *endp;
     printer pr;
     memset(&pr, 0, sizeof pr);
     kz_ingest_opts o;
@@ -187,11 +186,8 @@ int cmd_ingest(int argc, char **argv)
         case 'q': pr.quiet = 1; break;
         case 'I': images_dir = optarg; break;
         case 't':
-            threads = strtol(optarg, &endp, 10);
-            if (*endp || threads < 1 || threads > 256) {
-                kz_cli_err("--threads takes a number from 1 to 256, not '%s'", optarg);
+            if (kz_cli_threads(optarg, &threads))
                 return KZ_EXIT_USAGE;
-            }
             break;
         case 'j': pr.json = 1; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;

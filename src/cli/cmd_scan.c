@@ -386,17 +386,13 @@ int cmd_scan(int argc, char **argv)
     int flagged_only = 0, quiet = 0, c;
     enum fmt format = FMT_AUTO;
     size_t max_record = 1u << 20;
-    char *endp;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:t:fF:m:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules_path = optarg; break;
         case 't':
-            threads = strtol(optarg, &endp, 10);
-            if (*endp || threads < 1 || threads > 256) {
-                kz_cli_err("--threads takes a number from 1 to 256, not '%s'", optarg);
+            if (kz_cli_threads(optarg, &threads))
                 return KZ_EXIT_USAGE;
-            }
             break;
         case 'f': flagged_only = 1; break;
         case 'F':

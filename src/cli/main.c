@@ -155,6 +155,18 @@ int64_t kz_cli_duration(const char *s, int unit_required)
     }
 }
 
+int kz_cli_threads(const char *arg, long *out)
+{
+    char *e = NULL;
+    long v = strtol(arg, &e, 10);
+    if (e == arg || *e || v < 1 || v > 256) {
+        kz_cli_err("--threads takes a number from 1 to 256, not '%s'", arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int kz_cli_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
 {
     char *end = NULL;
