@@ -1,0 +1,75 @@
+/*
+ * case/case_int.h - private to src/case/: what the workflow's steps share
+ * (case.c, notice.c, check.c, appeal.c, purge.c, deadline.c, read.c): the
+ * audit JSON builder, a case's and a decision's rows, the state and text
+ * checks, and the move (state change + audit entry).  Not a public header.
+ */
+#ifndef KZ_CASE_INT_H
+#define KZ_CASE_INT_H
+
+#include "case/case.h"
+#include "case/actor_int.h"
+
+#define TEXT_MAX 16384          /* reasons, grounds, answers, legal basis */
+#define TEXT_MIN 3              /* letters or digits in each of them */
+
+/* ---- JSON for the audit log ---------------------------------------------- */
+
+/* Appends with a sticky error: check j->rc once at the end. */
+typedef struct jb {
+    kz_buf b;
+    int    rc;
+} jb;
+
+static inline void jb_init(jb *j) { kz_buf_init(&j->b, 1u << 20); j->rc = 0; }
+static inline void jb_release(jb *j) { kz_buf_release(&j->b); }
+static inline void jb_raw(jb *j, const char *s) { if (!j->rc) j->rc = kz_buf_adds(&j->b, s); }
+static inline void jb_key(jb *j, const char *k)
+{
+    if (!j->rc) j->rc = kz_buf_addf(&j->b, "%s\"%s\":", j->b.len && j->b.p[j->b.len - 1] != '{' &&
+                                                        j->b.p[j->b.len - 1] != '[' ? "," : "", k);
+}
+static inline void jb_str(jb *j, const char *k, const char *v)
+{
+    jb_key(j, k);
+    if (!j->rc) j->rc = v ? kz_buf_add_json_str(&j->b, v, strlen(v)) : kz_buf_adds(&j->b, "null");
+}
+static inline void jb_int(jb *j, const char *k, int64_t v)
+{
+    jb_key(j, k);
+    if (!j->rc) j->rc = kz_buf_addf(&j->b, "%lld", (long long)v);
+}
+static inline void jb_bool(jb *j, const char *k, int v) { jb_key(j, k); jb_raw(j, v ? "true" : "false"); }
+
+/* ---- rows ---------------------------------------------------------------- */
+
+typedef struct case_row {
+    int64_t id, item_id, score, automated, assigned_to;
+    char    state[24], category[128];
+} case_row;
+
+typedef struct dec_row {
+    int64_t id, decided_by, approved_by;
+    int     reversed;
+    char    measure[24];
+} dec_row;
+
+/* Copy column col of r (NULL: "") into out. */
+void kz__col_copy(kz_dbres *r, int col, char *out, size_t n);
+/* The case id; KZ_ENOTFOUND with a message when there is none. */
+int  kz__case_load(kz_actor *a, int64_t id, case_row *c);
+/* The case's latest decision; KZ_ENOTFOUND (no message) when it has none. */
+int  kz__decision_load(kz_actor *a, int64_t case_id, dec_row *d);
+/* The same, for a case whose state says it has one (KZ_EINTERNAL if not). */
+int  kz__decision_for(kz_actor *a, const case_row *c, dec_row *d);
+/* 1 when the case's state is one of states (NULL-terminated). */
+int  kz__state_is(const case_row *c, const char *const *states);
+/* KZ_ESTATE: why the case is not ready for what, with a hint. */
+int  kz__bad_state(kz_actor *a, const case_row *c, const char *what, const char *need);
+/* A text the law needs: present, not blank, not trivially short, not too long. */
+int  kz__text_ok(kz_actor *a, const char *v, const char *field, const char *why);
+/* Move the case to state and audit it (see state.c). */
+int  kz__move(kz_actor *a, case_row *c, const char *state, const char *action,
+              const jb *bx, const jb *ax);
+
+#endif
