@@ -3,7 +3,7 @@
  * tables must hold, and compare with the tables (case/rows.h).
  *
  * The replay knows what each action writes: the JSON of every entry is the
- * row's new state, or the fields it changed (case.c's move() puts the
+ * row's new state, or the fields it changed (case/state.c's kz__move() puts the
  * case's new state in every case.* entry; decide/notify/appeal carry the
  * whole new row; account.create, bank.create and bank.add the whole row).
  * An expected row is a set of columns, each known or not: a column the log
@@ -274,7 +274,7 @@ static void set_id(rp *p, xrow *x, int c, int64_t id)
 /* ---- the replay ------------------------------------------------------------------ */
 
 /* The case's latest notice, as the log knows them (what "UPDATE notices ...
- * WHERE id = (SELECT MAX(n.id) ...)" in case.c escalates). */
+ * WHERE id = (SELECT MAX(n.id) ...)" in case/notice.c escalates). */
 static int64_t latest_notice(rp *p, int64_t case_id)
 {
     char want[32];
@@ -392,7 +392,7 @@ static void replay_case(rp *p, int64_t seq, const char *action, int64_t id, json
         if (not_answered)
             setj(p, x, N_ANSWERED, a, "complied_at");
         if (no_answer) {
-            /* the answer case.c writes: "removal verified by kuzet verify
+            /* the answer case/check.c writes: "removal verified by kuzet verify
              * (check N: why)" */
             const char *why = NULL;
             char num[32], text[160];
