@@ -15,10 +15,6 @@
 #include "util/buf.h"
 #include <getopt.h>
 
-#ifndef KZ_VERSION
-#define KZ_VERSION "0.1.0"
-#endif
-
 static const char usage_text[] =
     "usage: kuzet verify [--db URI] [--every DURATION] [--removed-markers FILE]\n"
     "                    [--no-builtin-markers] [--allow-private] [--allow-addr IP]\n"

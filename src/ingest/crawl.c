@@ -1,7 +1,7 @@
 /*
  * ingest/crawl.c - frontier, politeness, robots.txt and links for the crawl.
  *
- * The frontier (kz_crawl_frontier, crawl.h) holds every URL queued or dealt
+ * The frontier (kz_frontier_ops, crawl.h) holds every URL queued or dealt
  * with: in memory here (mem_*: everything kept, for small crawls and tests)
  * or in the database (store/frontier.c).  The crawl keeps, per origin
  * (scheme://host:port), a window of at most WINDOW queued jobs, refilled
@@ -109,7 +109,7 @@ struct kz_crawl {
     size_t        *oidx;           /* origin index: org position + 1, 0 = empty */
     size_t         oidx_cap;
     size_t         rr;             /* where the next schedule() starts */
-    kz_crawl_frontier fr;
+    kz_frontier_ops fr;
     struct mem_frontier *mem;      /* when no frontier was given */
     int            loaded;         /* the frontier's origins are known */
     uint64_t      *cache;          /* hashes of keys added; 0 = empty */
@@ -200,7 +200,7 @@ static struct mem_origin *mem_origin(struct mem_frontier *m, const char *key, in
     return o;
 }
 
-static int mem_add(void *self, const kz_crawl_job *j)
+static int mem_add(void *self, const kz_frontier_job *j)
 {
     struct mem_frontier *m = self;
     int rc = mem_seen_add(m, j->key);
@@ -231,14 +231,14 @@ static int mem_claim(void *self, const char *key, const char *url)
 }
 
 static int mem_take(void *self, const char *origin, int64_t *cursor, size_t max,
-                    kz_crawl_job_fn fn, void *arg)
+                    kz_frontier_job_fn fn, void *arg)
 {
     struct mem_origin *o = mem_origin(self, origin, 0);
     int n = 0;
     while (o && o->qhead < o->qlen && (size_t)n < max) {
         struct mem_job *mj = &o->q[o->qhead];
         if (mj->id > *cursor) {
-            kz_crawl_job j = { mj->id, "", mj->url, origin, mj->depth, mj->seed, mj->is_seed,
+            kz_frontier_job j = { mj->id, "", mj->url, origin, mj->depth, mj->seed, mj->is_seed,
                                mj->kind };
             int rc = fn(arg, &j);
             if (rc < 0)
@@ -262,7 +262,7 @@ static int mem_done(void *self, int64_t id, const char *outcome, long status)
     return 0;
 }
 
-static int mem_origins(void *self, kz_crawl_origin_fn fn, void *arg)
+static int mem_origins(void *self, kz_frontier_origin_fn fn, void *arg)
 {
     struct mem_frontier *m = self;
     for (size_t i = 0; i < m->norg; i++)
@@ -512,7 +512,7 @@ static int enqueue(kz_crawl *c, const char *base, const char *href, unsigned dep
         c->st.dup_links++;
         goto out;
     }
-    kz_crawl_job j = { 0, key.p, url, origin, depth, seed, is_seed, kind };
+    kz_frontier_job j = { 0, key.p, url, origin, depth, seed, is_seed, kind };
     if ((rc = c->fr.add(c->fr.self, &j)) < 0)
         goto out;
     cache_put(c, h);
@@ -1013,7 +1013,7 @@ out:
     return rc;
 }
 
-static int take_one(void *arg, const kz_crawl_job *fj)
+static int take_one(void *arg, const kz_frontier_job *fj)
 {
     struct origin *o = arg;
     if (o->qlen >= o->qcap)
@@ -1209,7 +1209,7 @@ int kz_crawl_new(kz_crawl **out, const kz_crawl_opts *o)
     } else {
         if (!(c->mem = kz_calloc(1, sizeof *c->mem)))
             goto out;
-        c->fr = (kz_crawl_frontier){ c->mem, mem_add, mem_claim, mem_take, mem_done,
+        c->fr = (kz_frontier_ops){ c->mem, mem_add, mem_claim, mem_take, mem_done,
                                      mem_origins, mem_queued };
     }
     rc = KZ_EINVAL;
