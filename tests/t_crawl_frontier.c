@@ -22,7 +22,7 @@ struct got {
     size_t   n;
 };
 
-static int collect(void *arg, const kz_crawl_job *j)
+static int collect(void *arg, const kz_frontier_job *j)
 {
     struct got *g = arg;
     if (g->n >= 16)
@@ -35,17 +35,17 @@ static int collect(void *arg, const kz_crawl_job *j)
     return 0;
 }
 
-static int add(const kz_crawl_frontier *ops, const char *origin, const char *path, unsigned depth,
+static int add(const kz_frontier_ops *ops, const char *origin, const char *path, unsigned depth,
                int is_seed, int kind)
 {
     char url[256], key[300];
     snprintf(url, sizeof url, "%s%s", origin, path);
     snprintf(key, sizeof key, "80|%s", url);
-    kz_crawl_job j = { 0, key, url, origin, depth, 0, is_seed, kind };
+    kz_frontier_job j = { 0, key, url, origin, depth, 0, is_seed, kind };
     return ops->add(ops->self, &j);
 }
 
-static int take(const kz_crawl_frontier *ops, const char *origin, int64_t *cursor, size_t max,
+static int take(const kz_frontier_ops *ops, const char *origin, int64_t *cursor, size_t max,
                 struct got *g)
 {
     memset(g, 0, sizeof *g);
@@ -81,7 +81,7 @@ static void frontier_checks(kz_store *s)
 {
     kz_frontier *f = NULL;
     kz_frontier_info info;
-    kz_crawl_frontier ops;
+    kz_frontier_ops ops;
     struct got g;
     int64_t ca = 0, cb = 0;
 
@@ -285,7 +285,7 @@ struct mock {
     kz_crawl *c;
 };
 
-static int mock_add(void *self, const kz_crawl_job *j)
+static int mock_add(void *self, const kz_frontier_job *j)
 {
     struct mock *m = self;
     if (m->adds < 4)
@@ -300,7 +300,7 @@ static int mock_claim(void *self, const char *key, const char *url)
     return 1;
 }
 static int mock_take(void *self, const char *origin, int64_t *cursor, size_t max,
-                     kz_crawl_job_fn fn, void *arg)
+                     kz_frontier_job_fn fn, void *arg)
 {
     struct mock *m = self;
     static const int64_t ids[] = { 7, 9 };
@@ -310,7 +310,7 @@ static int mock_take(void *self, const char *origin, int64_t *cursor, size_t max
     for (size_t i = 0; i < 2 && (size_t)n < max; i++) {
         if (ids[i] <= *cursor)
             continue;
-        kz_crawl_job j = { ids[i], "", i ? "http://127.0.0.1:1/b" : "http://127.0.0.1:1/a",
+        kz_frontier_job j = { ids[i], "", i ? "http://127.0.0.1:1/b" : "http://127.0.0.1:1/a",
                            origin, 0, (int)i, 1, 0 };
         if (fn(arg, &j) < 0)
             return -1;
@@ -330,7 +330,7 @@ static int mock_done(void *self, int64_t id, const char *outcome, long status)
     m->dones++;
     return 0;
 }
-static int mock_origins(void *self, kz_crawl_origin_fn fn, void *arg)
+static int mock_origins(void *self, kz_frontier_origin_fn fn, void *arg)
 {
     struct mock *m = self;
     m->origins++;
@@ -370,7 +370,7 @@ KT_TEST(crawl_frontier_interface)
     KT_EQ_INT(kz_fetch_global_init(), 0);
     struct mock m;
     memset(&m, 0, sizeof m);
-    kz_crawl_frontier fr = { &m, mock_add, mock_claim, mock_take, mock_done, mock_origins,
+    kz_frontier_ops fr = { &m, mock_add, mock_claim, mock_take, mock_done, mock_origins,
                              mock_queued };
     kz_crawl_opts o;
     opts_for_loopback(&o);

@@ -175,6 +175,50 @@ out:
     return rc;
 }
 
+/* ---- the blocklist in effect ------------------------------------------------- */
+
+int kz_active_blocklist_add(kz_blocklist *b, const kz_export_entry *e, const char **why)
+{
+    if (e->kind == KZ_EXPORT_GEO)
+        return 0;
+    return e->kind == KZ_EXPORT_DOMAIN
+               ? kz_blocklist_add_domain(b, e->target, strlen(e->target), e->id, why)
+               : kz_blocklist_add_url(b, e->target, strlen(e->target), e->id, why);
+}
+
+int kz_active_blocklist(kz_store *s, const char *at, kz_blocklist **out, size_t *entries)
+{
+    kz_active l;
+    kz_blocklist *b = NULL;
+    size_t n = 0;
+    int rc;
+    *out = NULL;
+    if (entries)
+        *entries = 0;
+    kz_active_init(&l);
+    if ((rc = kz_active_load(&l, s, at)) != 0)
+        goto out;
+    rc = KZ_ENOMEM;
+    if (!(b = kz_blocklist_new()))
+        goto out;
+    for (size_t i = 0; i < l.n; i++) {
+        /* an entry in effect that does not canonicalize cannot block anything: left out */
+        rc = kz_active_blocklist_add(b, &l.v[i], NULL);
+        if (rc == KZ_ENOMEM)
+            goto out;
+        n += rc == 0 && l.v[i].kind != KZ_EXPORT_GEO;
+    }
+    *out = b;
+    b = NULL;
+    if (entries)
+        *entries = n;
+    rc = 0;
+out:
+    kz_blocklist_free(b);
+    kz_active_release(&l);
+    return rc;
+}
+
 /* ---- versions ---------------------------------------------------------------- */
 
 typedef struct row {

@@ -32,6 +32,7 @@
 #ifndef KZ_ACTIVE_H
 #define KZ_ACTIVE_H
 
+#include "act/blocklist.h"
 #include "act/export.h"
 #include "store/store.h"
 
@@ -61,6 +62,20 @@ int kz_active_time_ok(const char *t);
 /* A time given by a person ("--at"): "YYYY-MM-DD" (midnight UTC) or
  * "YYYY-MM-DDTHH:MM:SSZ", in the stored form into out; 0 when neither. */
 int kz_active_time_arg(const char *s, char out[21]);
+
+/* ---- the blocklist in effect ---------------------------------------------- */
+
+/* Add entry e to b as a URL or domain block (act/blocklist.h); a
+ * geo-restriction is a measure for platforms, not for lists: skipped (0).
+ * kz_blocklist_add_*'s codes (KZ_EINVAL with *why, KZ_ENOMEM). */
+int kz_active_blocklist_add(kz_blocklist *b, const kz_export_entry *e, const char **why);
+
+/* The blocklist of the URL and domain blocks in effect at at (NULL: now),
+ * ready for kz_blocklist_check: what `kuzet check --db` matches URLs
+ * against, and a server can too.  *out is the caller's (kz_blocklist_free);
+ * *entries (may be NULL): how many.  0; KZ_EINVAL (a malformed at);
+ * KZ_EDB (kz_store_errmsg); KZ_ENOMEM.  *out is NULL on failure. */
+int kz_active_blocklist(kz_store *s, const char *at, kz_blocklist **out, size_t *entries);
 
 /* ---- versions ------------------------------------------------------------ */
 

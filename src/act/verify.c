@@ -15,11 +15,11 @@
  * spacing and punctuation that a page adds around a post do not matter.
  */
 #include "act/verify.h"
+#include "util/sha256.h"
 #include "ingest/html.h"
 #include "url/url.h"
 #include "util/buf.h"
 #include <ctype.h>
-#include <sodium.h>
 #include <strings.h>
 #include <time.h>
 
@@ -302,10 +302,8 @@ static void verdict(kz_verify_verdict *v, int outcome, const char *why, const ch
 
 static int sha_is(const char *p, size_t n, const char *hex)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
     char x[65];
-    crypto_hash_sha256(h, (const unsigned char *)p, n);
-    sodium_bin2hex(x, sizeof x, h, sizeof h);
+    kz_sha256_hex(p, n, x);
     return !strcasecmp(x, hex);
 }
 
@@ -787,12 +785,22 @@ int kz_verify_run(kz_store *s, const kz_verify_opts *o, kz_verify_fn fn, void *a
     kz_fetch *f = NULL;
     kz_verify_markers *own = NULL;
     struct vrun g;
+    kz_fetch_opts fo;
     int rc;
     memset(&g, 0, sizeof g);
     if (selected)
         *selected = 0;
-    if (!o || !o->fetch.user_agent || !fn)
+    if (!o || !fn)
         return KZ_EINVAL;
+    fo = o->fetch;              /* the defaults of a removal check */
+    if (!fo.user_agent)
+        fo.user_agent = KZ_VERIFY_USER_AGENT;
+    if (!fo.connect_timeout_ms && !fo.low_speed_secs)
+        kz_fetch_opts_timeout(&fo, fo.timeout_ms);
+    if (!fo.max_parallel)
+        fo.max_parallel = 16;
+    if (kz_fetch_global_init() != 0)
+        return KZ_EINTERNAL;
     g.s = s;
     g.o = o;
     g.fn = fn;
@@ -810,7 +818,7 @@ int kz_verify_run(kz_store *s, const kz_verify_opts *o, kz_verify_fn fn, void *a
     rc = KZ_ENOMEM;
     if (!(g.nm = kz_norm_new()))
         goto out;
-    if ((rc = kz_fetch_new(&f, &o->fetch)) != 0)
+    if ((rc = kz_fetch_new(&f, &fo)) != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         char h[256];

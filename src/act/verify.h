@@ -122,8 +122,15 @@ typedef struct kz_verify_check {
 int kz_verify_record(kz_store *s, const char *actor, const kz_verify_check *c,
                      int64_t *check_id, int *was_gone);
 
+/* The User-Agent of a removal check. */
+#define KZ_VERIFY_USER_AGENT "kuzet/" KZ_VERSION " (removal verification)"
+
 typedef struct kz_verify_opts {
-    kz_fetch_opts            fetch;     /* user_agent required; allow_private... */
+    kz_fetch_opts            fetch;     /* allow_private...; user_agent NULL:
+                                           KZ_VERIFY_USER_AGENT; only timeout_ms
+                                           set (or none, 30 s): the other limits
+                                           from it (kz_fetch_opts_timeout);
+                                           max_parallel 0: 16 */
     int64_t                  every;     /* seconds: skip items checked (present or gone)
                                            less than this long ago; 0: check all */
     const kz_verify_markers *markers;   /* NULL: the built-in ones */
@@ -138,7 +145,7 @@ typedef int (*kz_verify_fn)(void *arg, const kz_verify_check *c);
 /* Select the items due (decision in effect, URL known, not checked within
  * o->every), fetch them and call fn with each verdict; fn records it
  * (kz_case_apply_check).  *selected (may be NULL): how many were due.
- * 0, KZ_EINVAL (no user agent), KZ_ENOMEM, KZ_EINTERNAL (libcurl), or a
+ * 0, KZ_EINVAL (no o or fn), KZ_ENOMEM, KZ_EINTERNAL (libcurl), or a
  * store error (message in kz_store_errmsg). */
 int kz_verify_run(kz_store *s, const kz_verify_opts *o, kz_verify_fn fn, void *arg,
                   size_t *selected);

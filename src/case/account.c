@@ -199,6 +199,8 @@ void kz_account_logout(kz_actor **ap)
 
 const char *kz_account_errmsg(const kz_actor *a) { return a->err; }
 const char *kz_account_name(const kz_actor *a) { return a->name; }
+kz_store *kz_account_store(const kz_actor *a) { return a ? a->s : NULL; }
+
 const char *kz_account_role(const kz_actor *a) { return a->role; }
 
 int kz_account_set_clock(kz_actor *a, const char *now)

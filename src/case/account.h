@@ -45,6 +45,7 @@ void kz_account_logout(kz_actor **ap);                 /* NULL-safe; sets *ap = 
 const char *kz_account_errmsg(const kz_actor *a);     /* the last failure's reason */
 const char *kz_account_name(const kz_actor *a);       /* "system" for the system */
 const char *kz_account_role(const kz_actor *a);       /* "" for the system */
+kz_store *kz_account_store(const kz_actor *a);         /* the store it acts on (lent) */
 
 /* Test hook: make a's clock read now ("YYYY-MM-DDTHH:MM:SSZ"); NULL goes
  * back to the real clock.  Only deadlines, decisions and purges read it;

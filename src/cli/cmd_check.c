@@ -3,9 +3,9 @@
  * URLs are read as a browser reads them (act/blocklist.h).
  *
  * The blocklist comes from a list file (an export, or entries written by
- * hand) or, with --db, from the decisions in effect in the store
- * (act/active.h): approved URL and domain blocks that are not reversed or
- * expired.
+ * hand) or, with --db, from the decisions in effect in the store, built by
+ * act/active.h (kz_active_blocklist): approved URL and domain blocks that
+ * are not reversed or expired.
  */
 #include "cli.h"
 #include "act/active.h"
@@ -34,17 +34,6 @@ static const char usage_text[] =
     "left out; the others still apply.\n"
     "Exit status: 0 nothing blocked, 1 something blocked or an error, 2 usage.\n";
 
-/* An entry of a list or of the decisions in effect into b (geo-restrictions
- * are a measure for platforms, not for lists: skipped). */
-static int add_entry(kz_blocklist *b, const kz_export_entry *e, const char **why)
-{
-    if (e->kind == KZ_EXPORT_GEO)
-        return 0;
-    return e->kind == KZ_EXPORT_DOMAIN
-               ? kz_blocklist_add_domain(b, e->target, strlen(e->target), e->id, why)
-               : kz_blocklist_add_url(b, e->target, strlen(e->target), e->id, why);
-}
-
 static void bad_line(void *arg, size_t line, const char *why)
 {
     kz_cli_err("%s:%zu: %s", (const char *)arg, line, why);
@@ -64,7 +53,7 @@ static int load_list(kz_blocklist *b, const char *path)
     int rc = kz_export_list_parse(&l, text, len, bad_line, (void *)path, &nbad);
     for (size_t i = 0; i < l.n && rc == 0; i++) {
         const char *why = NULL;
-        rc = add_entry(b, &l.v[i], &why);
+        rc = kz_active_blocklist_add(b, &l.v[i], &why);
         if (rc == KZ_EINVAL) {           /* canonical already: not expected */
             kz_cli_err("%s:%zu: %s", path, l.line[i], why ? why : "bad entry");
             nbad++;
@@ -78,34 +67,22 @@ static int load_list(kz_blocklist *b, const char *path)
     return rc ? -2 : nbad ? -1 : 0;
 }
 
-/* Load the URL and domain blocks in effect into b.  0, or -2 (reported). */
-static int load_db(kz_blocklist *b, const char *uri, const char *at)
+/* The URL and domain blocks in effect (act/active.h): NULL (reported) when
+ * they cannot be read. */
+static kz_blocklist *load_db(const char *uri, const char *at)
 {
     char err[512];
     kz_store *s = NULL;
-    kz_active l;
-    int rc, ret = -2;
-    kz_active_init(&l);
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+    kz_blocklist *b = NULL;
+    int rc;
+    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0)
         kz_cli_err("%s", err);
-        goto out;
-    }
-    if ((rc = kz_active_load(&l, s, at)) != 0) {
+    else if ((rc = kz_active_blocklist(s, at, &b, NULL)) == KZ_ENOMEM)
+        kz_cli_err("%s", kz_strerror(rc));
+    else if (rc)
         kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
-        goto out;
-    }
-    for (size_t i = 0; i < l.n; i++) {
-        rc = add_entry(b, &l.v[i], NULL);
-        if (rc == KZ_ENOMEM) {
-            kz_cli_err("%s", kz_strerror(rc));
-            goto out;
-        }
-    }
-    ret = 0;
-out:
-    kz_active_release(&l);
     kz_store_close(&s);
-    return ret;
+    return b;
 }
 
 static int check_one(const kz_blocklist *b, kz_blocklist_ctx *c, const char *url, size_t n)
@@ -162,13 +139,13 @@ int cmd_check(int argc, char **argv)
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
-    kz_blocklist *b = kz_blocklist_new();
-    if (!b) {
+    int bad = 0;
+    kz_blocklist *b = list ? kz_blocklist_new() : load_db(db, at[0] ? at : NULL);
+    if (list && !b)
         kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
-        return KZ_EXIT_FAIL;
-    }
-    int bad = list ? load_list(b, list) : load_db(b, db, at[0] ? at : NULL);
-    if (bad == -2) {
+    if (b && list)
+        bad = load_list(b, list);
+    if (!b || bad == -2) {
         kz_blocklist_free(b);
         return KZ_EXIT_FAIL;
     }

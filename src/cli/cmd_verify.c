@@ -2,22 +2,15 @@
  * cli/cmd_verify.c - kuzet verify: re-fetch every item with a removal
  * request or a block in effect and record whether it is gone.
  *
- * The checking is act/verify.h (fetch, markers, verdict); what a check
- * does to cases (an open notice complied with, verified, reopened when
- * the content is back) is the workflow's, case/case.h kz_case_apply_check,
- * one transaction per check.  This file parses options, prints a line per
- * item and a summary, and picks the exit status.
+ * The work is pipeline/verifier.h (act/verify.h's checks, each recorded
+ * and applied to its cases by case/case.h).  This file parses options,
+ * prints a line per item and a summary, and picks the exit status.
  */
 #include "cli.h"
-#include "act/verify.h"
-#include "case/case.h"
+#include "pipeline/verifier.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include <getopt.h>
-
-#ifndef KZ_VERSION
-#define KZ_VERSION "0.1.0"
-#endif
 
 static const char usage_text[] =
     "usage: kuzet verify [--db URI] [--every DURATION] [--removed-markers FILE]\n"
@@ -54,12 +47,8 @@ static const char usage_text[] =
     "failed; 2 on usage errors.\n";
 
 typedef struct vctx {
-    kz_actor *a;
-    int       json, quiet;
-    size_t    checked, gone, present, returned, errors, verified, reopened, escalated;
-    int       store_failed;
-    char      err[512];
-    kz_buf    line;
+    int    json, quiet;
+    kz_buf line;
 } vctx;
 
 /* A whole number for option opt within [lo, hi]; -1 (said why) when not. */
@@ -75,32 +64,18 @@ static int count_arg(const char *opt, const char *arg, size_t lo, size_t hi, siz
     return 0;
 }
 
-static int on_check(void *arg, const kz_verify_check *c)
+static int on_check(void *arg, const kz_verify_check *c, const kz_check_effect *e,
+                    const kz_verifier_stats *st)
 {
     vctx *g = arg;
-    kz_check_effect e;
-    int rc = kz_case_apply_check(g->a, c, &e);
-    if (rc) {
-        snprintf(g->err, sizeof g->err, "item %lld: %s", (long long)c->item_id,
-                 kz_account_errmsg(g->a));
-        g->store_failed = 1;
-        return rc;
-    }
-    g->checked++;
-    g->gone += c->outcome == KZ_VERIFY_GONE;
-    g->present += c->outcome == KZ_VERIFY_PRESENT;
-    g->errors += c->outcome == KZ_VERIFY_ERROR;
-    g->returned += e.returned != 0;
-    g->verified += e.verified;
-    g->reopened += e.reopened;
-    g->escalated += e.escalated;
+    int rc;
     if (g->quiet)
         return 0;
     kz_buf *b = &g->line;
     kz_buf_reset(b);
     if (g->json) {
         rc = kz_buf_addf(b, "{\"item\":%lld,\"check\":%lld,\"url\":", (long long)c->item_id,
-                         (long long)e.check_id);
+                         (long long)e->check_id);
         if (!rc) rc = kz_buf_add_json_str(b, c->url, strlen(c->url));
         if (!rc) rc = kz_buf_addf(b, ",\"checked_at\":\"%s\",\"outcome\":\"%s\",\"why\":",
                                   c->checked_at, kz_verify_outcome_name(c->outcome));
@@ -110,13 +85,13 @@ static int on_check(void *arg, const kz_verify_check *c)
         if (!rc) rc = kz_buf_adds(b, ",\"detail\":");
         if (!rc) rc = kz_buf_add_json_str(b, c->detail ? c->detail : "",
                                           c->detail ? strlen(c->detail) : 0);
-        if (!rc) rc = kz_buf_addf(b, ",\"returned\":%s,\"cases\":", e.returned ? "true" : "false");
-        if (!rc) rc = kz_buf_add_json_str(b, e.cases, strlen(e.cases));
+        if (!rc) rc = kz_buf_addf(b, ",\"returned\":%s,\"cases\":", e->returned ? "true" : "false");
+        if (!rc) rc = kz_buf_add_json_str(b, e->cases, strlen(e->cases));
         if (!rc) rc = kz_buf_adds(b, "}\n");
     } else {
         rc = kz_buf_addf(b, "item %-6lld %-8s %-13s %s%s%s%s\n", (long long)c->item_id,
-                         e.returned ? "returned" : kz_verify_outcome_name(c->outcome), c->why,
-                         c->url, e.cases[0] ? "  (" : "", e.cases, e.cases[0] ? ")" : "");
+                         e->returned ? "returned" : kz_verify_outcome_name(c->outcome), c->why,
+                         c->url, e->cases[0] ? "  (" : "", e->cases, e->cases[0] ? ")" : "");
     }
     if (!rc)
         fputs(b->p, stdout);
@@ -193,11 +168,12 @@ int cmd_verify(int argc, char **argv)
 
     kz_store *s = NULL;
     kz_verify_markers *mk = NULL;
+    kz_verifier_opts o;
+    kz_verifier_stats vs;
     char *mtext = NULL, err[512];
-    size_t selected = 0;
-    kz_buf ua;
     int status = KZ_EXIT_FAIL, rc;
-    kz_buf_init(&ua, 4096);
+    memset(&o, 0, sizeof o);
+    memset(&vs, 0, sizeof vs);
     kz_buf_init(&g.line, KZ_BUF_NOLIMIT);
     if ((rc = kz_verify_markers_new(&mk, builtin)) != 0) {
         kz_cli_err("%s", kz_strerror(rc));
@@ -222,50 +198,39 @@ int cmd_verify(int argc, char **argv)
         kz_cli_err("%s", err);
         goto out;
     }
-    if ((status = kz_cli_act(s, as, &g.a)) != KZ_EXIT_OK)
+    if ((status = kz_cli_act(s, as, &o.actor)) != KZ_EXIT_OK)
         goto out;
     status = KZ_EXIT_FAIL;
-    if (kz_fetch_global_init() != 0) {
-        kz_cli_err("cannot initialise libcurl");
-        goto out;
-    }
-    if (kz_buf_addf(&ua, "kuzet/%s (removal verification)", KZ_VERSION)) {
-        kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
-        goto out;
-    }
-    kz_verify_opts o;
-    memset(&o, 0, sizeof o);
-    o.fetch.user_agent = ua.p;
-    o.fetch.timeout_ms = (long)timeout;
-    o.fetch.connect_timeout_ms = KZ_MIN((long)timeout, 10000L);
-    o.fetch.low_speed_secs = KZ_MAX(1L, KZ_MIN(10L, (long)timeout / 1000));
-    o.fetch.max_parallel = parallel;
-    o.fetch.max_redirs = 5;
-    o.fetch.allow_private = allow_private;
-    o.fetch.allow_addr = allow_addr;
-    o.every = every;
-    o.markers = mk;
-    o.limit = limit;
-    o.case_id = (int64_t)case_id;
-    rc = kz_verify_run(s, &o, on_check, &g, &selected);
+    o.verify.fetch.timeout_ms = (long)timeout;
+    o.verify.fetch.max_parallel = parallel;
+    o.verify.fetch.allow_private = allow_private;
+    o.verify.fetch.allow_addr = allow_addr;
+    o.verify.every = every;
+    o.verify.markers = mk;
+    o.verify.limit = limit;
+    o.verify.case_id = (int64_t)case_id;
+    o.on_check = on_check;
+    o.ctx = &g;
+    rc = kz_verifier_run(&o, &vs);
     if (rc) {
-        if (g.store_failed)
-            kz_cli_err("%s", g.err);
+        if (vs.failed_item)
+            kz_cli_err("item %lld: %s", (long long)vs.failed_item, kz_account_errmsg(o.actor));
         else if (rc == KZ_EDB || rc == KZ_EBUSY)
             kz_cli_err("%s", kz_store_errmsg(s));
+        else if (rc == KZ_EINTERNAL)
+            kz_cli_err("cannot initialise libcurl");
         else
             kz_cli_err("%s", kz_strerror(rc));
     }
     fprintf(stderr, "kuzet verify: %zu checked: %zu gone, %zu present (%zu returned), %zu errors; "
-            "cases: %zu verified, %zu reopened, %zu escalated\n", g.checked, g.gone, g.present,
-            g.returned, g.errors, g.verified, g.reopened, g.escalated);
-    status = rc || g.errors ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+            "cases: %zu verified, %zu reopened, %zu escalated\n", vs.checked, vs.gone, vs.present,
+            vs.returned, vs.errors, vs.verified, vs.reopened, vs.escalated);
+    status = rc || vs.errors ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
-    kz_account_logout(&g.a);
+    kz_account_logout(&o.actor);
     status = kz_cli_store_close(&s, status);
     kz_verify_markers_free(&mk);
     free(mtext);
-    kz_buf_release(&ua);
     kz_buf_release(&g.line);
     return status;
 }

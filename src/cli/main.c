@@ -10,10 +10,6 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 
-#ifndef KZ_VERSION
-#define KZ_VERSION "0.1.0"
-#endif
-
 static const struct kz_cmd {
     const char *name;
     int (*fn)(int, char **);

@@ -38,57 +38,13 @@
 
 #include "util/kz.h"
 #include "ingest/fetch.h"
+#include "store/frontier_ops.h"
 
 typedef struct kz_crawl kz_crawl;
 
-/*
- * The frontier: every URL the crawl has queued or dealt with.  The crawl
- * keeps only a bounded window of queued jobs per origin in memory (refilled
- * with take) and a bounded cache of the keys it has seen; the frontier holds
- * the rest.  Without one (kz_crawl_opts.frontier NULL) the crawl uses its
- * own in memory (everything kept: for small crawls and tests); store/
- * frontier.h keeps one in the database, so that a crawl survives restarts.
- *
- * A job's key is "PORT|CANONICAL-URL" (url/url.h): two URLs with the same
- * key are the same URL.  Strings given to the frontier are lent for the
- * call; strings it passes to a take callback, for the callback.
- */
-typedef struct kz_crawl_job {
-    int64_t     id;             /* the frontier's id (take), 0 in add */
-    const char *key;            /* PORT|canonical URL */
-    const char *url;            /* what is fetched */
-    const char *origin;         /* scheme://host:port */
-    unsigned    depth;
-    int         seed, is_seed;
-    int         kind;           /* 0 page, 1 image (what it is fetched for) */
-} kz_crawl_job;
-
-typedef int (*kz_crawl_job_fn)(void *arg, const kz_crawl_job *j);
-typedef int (*kz_crawl_origin_fn)(void *arg, const char *origin);
-
-typedef struct kz_crawl_frontier {
-    void *self;
-    /* Queue j unless its key is known.  1: queued (a frontier that writes
-     * in batches may not know yet: 1 then means "queued or known"), 0:
-     * known, < 0: an error (the crawl stops with it). */
-    int (*add)(void *self, const kz_crawl_job *j);
-    /* Record key as seen without queueing it (the final URL of a redirect).
-     * 1: it was new; 0: known; < 0 an error. */
-    int (*claim)(void *self, const char *key, const char *url);
-    /* Call fn for at most max queued jobs of origin whose id is above
-     * *cursor, in id order (first queued, first out), and advance *cursor.
-     * Returns how many, or < 0. */
-    int (*take)(void *self, const char *origin, int64_t *cursor, size_t max,
-                kz_crawl_job_fn fn, void *arg);
-    /* Job id was dealt with, whatever the outcome: "ok" (a response with
-     * status), "robots" (disallowed), or the fetch error's kind name
-     * (kz_fetch_kind_name).  0 or < 0. */
-    int (*done)(void *self, int64_t id, const char *outcome, long status);
-    /* Call fn for every origin that has queued jobs (at the start). */
-    int (*origins)(void *self, kz_crawl_origin_fn fn, void *arg);
-    /* Jobs queued, in all (for progress). */
-    size_t (*queued)(void *self);
-} kz_crawl_frontier;
+/* The frontier (every URL the crawl has queued or dealt with) is the
+ * interface of store/frontier_ops.h: the store keeps one in the database
+ * (store/frontier.h); without one the crawl keeps its own in memory. */
 
 typedef struct kz_crawl_opts {
     kz_fetch_opts fetch;        /* user_agent must start with agent's product token */
@@ -101,7 +57,7 @@ typedef struct kz_crawl_opts {
     size_t      max_links;      /* links taken from one page; 0: 10000 */
     size_t      max_images;     /* img[src] taken from one page; 0: 100 */
     unsigned    per_host;       /* requests in flight per origin; 0: 1 */
-    const kz_crawl_frontier *frontier;  /* NULL: in memory (copied: may be a local) */
+    const kz_frontier_ops *frontier;  /* NULL: in memory (copied: may be a local) */
     const char *include;        /* POSIX extended regex a URL must match, or NULL */
     const char *exclude;        /* ... and must not match, or NULL (seeds exempt) */
 } kz_crawl_opts;

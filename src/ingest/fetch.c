@@ -80,6 +80,16 @@ const char *kz_fetch_encodings(void)
     return names[(z ? 1 : 0) | (br ? 2 : 0) | (zs ? 4 : 0)];
 }
 
+void kz_fetch_opts_timeout(kz_fetch_opts *o, long timeout_ms)
+{
+    if (timeout_ms <= 0)
+        timeout_ms = 30000;
+    o->timeout_ms = timeout_ms;
+    o->connect_timeout_ms = KZ_MIN(timeout_ms, 10000L);
+    o->low_speed_secs = KZ_MAX(1L, KZ_MIN(10L, timeout_ms / 1000));
+    o->max_redirs = 5;
+}
+
 int kz_fetch_global_init(void)
 {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : KZ_EINTERNAL;

@@ -69,6 +69,12 @@ typedef struct kz_fetch_opts {
     const char *allow_addr;      /* one literal address allowed anyway, or NULL */
 } kz_fetch_opts;
 
+/* The limits that follow from one whole-fetch time limit, as kuzet's jobs
+ * (crawl, verify) use them: timeout_ms (0: 30000), a connection within
+ * min(timeout, 10 s), at least 100 bytes/s over min(max(timeout/1000, 1),
+ * 10) s, 5 redirects.  Other fields are left as they are. */
+void kz_fetch_opts_timeout(kz_fetch_opts *o, long timeout_ms);
+
 typedef struct kz_fetch kz_fetch;
 
 /* What kz_fetch_poll reports for a finished transfer.  Every pointer is

@@ -42,6 +42,8 @@ struct kz_frontier {
     char          *last_origin;     /* origin -> id, the last one asked */
     int64_t        last_origin_id;
     char           now[21];
+    int            locked;          /* PostgreSQL: the source's advisory lock is held */
+    char           name[KZ_FRONTIER_NAME_MAX + 1];
 };
 
 int kz_frontier_name_ok(const char *name)
@@ -62,6 +64,19 @@ static const char *now(kz_frontier *f)
 {
     kz_store_now(f->now);
     return f->now;
+}
+
+/* Say on the store what was being done when rc came (the server's message
+ * with it; kz_store_errmsg), and return rc. */
+static int fail(kz_frontier *f, int rc, const char *what)
+{
+    if (rc == KZ_EDB || rc == KZ_EBUSY)
+        kz_store_set_errmsg(f->st, "crawl of source %s: %s: %s", f->name, what,
+                            kz_db_errmsg(f->db));
+    else if (rc < 0 && rc != KZ_ENOTFOUND)
+        kz_store_set_errmsg(f->st, "crawl of source %s: %s: %s", f->name, what,
+                            kz_strerror(rc));
+    return rc;
 }
 
 int kz_frontier_begin(kz_frontier *f)
@@ -144,6 +159,7 @@ int kz_frontier_commit(kz_frontier *f)
 {
     int rc = flush_adds(f);
     if (rc) {
+        fail(f, rc, "queueing new URLs");
         kz_frontier_rollback(f);
         return rc;
     }
@@ -194,11 +210,19 @@ static int origin_id(kz_frontier *f, const char *origin, int create, int64_t *id
     return 0;
 }
 
-/* ---- the kz_crawl_frontier interface ---- */
+/* ---- the kz_frontier_ops interface ---- */
 
-static int fr_add(void *self, const kz_crawl_job *j)
+static int fr_add_(kz_frontier *f, const kz_frontier_job *j);
+
+static int fr_add(void *self, const kz_frontier_job *j)
 {
     kz_frontier *f = self;
+    int rc = fr_add_(f, j);
+    return rc < 0 ? fail(f, rc, "queueing a URL") : rc;
+}
+
+static int fr_add_(kz_frontier *f, const kz_frontier_job *j)
+{
     int64_t oid = 0;
     int rc = origin_id(f, j->origin, 1, &oid);
     if (rc)
@@ -247,7 +271,7 @@ static int fr_add(void *self, const kz_crawl_job *j)
     return 1;
 }
 
-static int fr_claim(void *self, const char *key, const char *url)
+static int claim_(void *self, const char *key, const char *url)
 {
     kz_frontier *f = self;
     kz_dbres *r = NULL;
@@ -268,8 +292,8 @@ static int fr_claim(void *self, const char *key, const char *url)
     return rc < 0 ? rc : n > 0;
 }
 
-static int fr_take(void *self, const char *origin, int64_t *cursor, size_t max,
-                   kz_crawl_job_fn fn, void *arg)
+static int take_(void *self, const char *origin, int64_t *cursor, size_t max,
+                 kz_frontier_job_fn fn, void *arg)
 {
     kz_frontier *f = self;
     int64_t oid = 0;
@@ -287,7 +311,7 @@ static int fr_take(void *self, const char *origin, int64_t *cursor, size_t max,
     int n = 0, frc = 0;
     while (!frc && (rc = kz_dbres_next(r)) == 1) {
         const char *url = kz_dbres_text(r, 1, NULL);
-        kz_crawl_job j = { kz_dbres_int(r, 0), "", url ? url : "", origin,
+        kz_frontier_job j = { kz_dbres_int(r, 0), "", url ? url : "", origin,
                            (unsigned)kz_dbres_int(r, 2), (int)kz_dbres_int(r, 3),
                            (int)kz_dbres_int(r, 4), (int)kz_dbres_int(r, 5) };
         if ((frc = fn(arg, &j)) == 0) {
@@ -301,7 +325,7 @@ static int fr_take(void *self, const char *origin, int64_t *cursor, size_t max,
     return rc < 0 ? rc : n;
 }
 
-static int fr_done(void *self, int64_t id, const char *outcome, long status)
+static int done_(void *self, int64_t id, const char *outcome, long status)
 {
     kz_frontier *f = self;
     int rc = kz_frontier_begin(f);
@@ -320,7 +344,7 @@ static int fr_done(void *self, int64_t id, const char *outcome, long status)
     return 0;
 }
 
-static int fr_origins(void *self, kz_crawl_origin_fn fn, void *arg)
+static int origins_(void *self, kz_frontier_origin_fn fn, void *arg)
 {
     kz_frontier *f = self;
     kz_dbres *r = NULL;
@@ -342,16 +366,49 @@ static int fr_origins(void *self, kz_crawl_origin_fn fn, void *arg)
     return frc ? frc : rc < 0 ? rc : 0;
 }
 
+static int fr_claim(void *self, const char *key, const char *url)
+{
+    int rc = claim_(self, key, url);
+    return rc < 0 ? fail(self, rc, "recording a redirect") : rc;
+}
+
+static int fr_take(void *self, const char *origin, int64_t *cursor, size_t max,
+                   kz_frontier_job_fn fn, void *arg)
+{
+    int rc = take_(self, origin, cursor, max, fn, arg);
+    return rc < 0 ? fail(self, rc, "reading the queue") : rc;
+}
+
+static int fr_done(void *self, int64_t id, const char *outcome, long status)
+{
+    int rc = done_(self, id, outcome, status);
+    return rc < 0 ? fail(self, rc, "marking a URL done") : rc;
+}
+
+static int fr_origins(void *self, kz_frontier_origin_fn fn, void *arg)
+{
+    int rc = origins_(self, fn, arg);
+    return rc < 0 ? fail(self, rc, "listing the sites with queued URLs") : rc;
+}
+
 static size_t fr_queued(void *self) { return ((kz_frontier *)self)->queued; }
 
-void kz_frontier_bind(kz_frontier *f, kz_crawl_frontier *out)
+void kz_frontier_bind(kz_frontier *f, kz_frontier_ops *out)
 {
-    *out = (kz_crawl_frontier){ f, fr_add, fr_claim, fr_take, fr_done, fr_origins, fr_queued };
+    *out = (kz_frontier_ops){ f, fr_add, fr_claim, fr_take, fr_done, fr_origins, fr_queued };
 }
 
 size_t kz_frontier_queued(const kz_frontier *f) { return f->queued; }
 
+static int content_(kz_frontier *f, int64_t id, const char *sha256);
+
 int kz_frontier_content(kz_frontier *f, int64_t id, const char *sha256)
+{
+    int rc = content_(f, id, sha256);
+    return rc < 0 ? fail(f, rc, "recording a page's content hash") : rc;
+}
+
+static int content_(kz_frontier *f, int64_t id, const char *sha256)
 {
     kz_dbres *r = NULL;
     int rc, same = 0;
@@ -389,8 +446,34 @@ int kz_frontier_content(kz_frontier *f, int64_t id, const char *sha256)
 static int count(kz_frontier *f, const char *state, int64_t *n)
 {
     kz_dbval p[] = { kz_dbint(f->source), kz_dbstr(state) };
-    return kz_db_int(f->db, "SELECT COUNT(*) FROM crawl_urls WHERE source_id = $1 AND state = $2 "
-                            "AND origin_id IS NOT NULL", p, 2, n);
+    int rc = kz_db_int(f->db, "SELECT COUNT(*) FROM crawl_urls WHERE source_id = $1 AND "
+                              "state = $2 AND origin_id IS NOT NULL", p, 2, n);
+    return rc ? fail(f, rc, "counting the source's URLs") : 0;
+}
+
+/* The key of a source's advisory lock on PostgreSQL: "kz" and the id. */
+#define LOCK_KEY(id) (((int64_t)0x6b7a << 40) | (id))
+
+/* On PostgreSQL, hold the source's lock for the frontier's life: a second
+ * run of the same source at once is refused with KZ_EBUSY and a message
+ * that says so (a SQLite database has one writer at a time anyway). */
+static int lock_source(kz_frontier *f, const char *name)
+{
+    int64_t got = 0;
+    if (strcmp(kz_db_scheme(f->db), "postgresql") != 0)
+        return 0;
+    kz_dbval p[] = { kz_dbint(LOCK_KEY(f->source)) };
+    int rc = kz_db_int(f->db, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END", p,
+                       1, &got);
+    if (rc)
+        return fail(f, rc, "locking the source");
+    if (!got) {
+        kz_store_set_errmsg(f->st, "source %s is being crawled by another run at the moment; "
+                                   "wait for it to end", name);
+        return KZ_EBUSY;
+    }
+    f->locked = 1;
+    return 0;
 }
 
 int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
@@ -408,6 +491,7 @@ int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
         return rc;
     f->st = st;
     f->db = kz_store_db(st);
+    snprintf(f->name, sizeof f->name, "%s", name);
     f->batch = o && o->batch ? o->batch : KZ_FRONTIER_BATCH;
     kz_buf_init(&f->pbuf, KZ_BUF_NOLIMIT);
     kz_buf_init(&f->sql, KZ_BUF_NOLIMIT);
@@ -416,12 +500,20 @@ int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
     kz_dbval pn[] = { kz_dbstr(name) };
     rc = kz_db_int(f->db, "SELECT id FROM crawl_sources WHERE name = $1", pn, 1, &f->source);
     if (rc == KZ_ENOTFOUND) {
+        /* another run may be creating it too: its row wins, ours is not made */
         kz_dbval p[] = { kz_dbstr(name), kz_dbstr(now(f)) };
         rc = kz_db_int(f->db, "INSERT INTO crawl_sources (name, created_at) VALUES ($1, $2) "
-                              "RETURNING id", p, 2, &f->source);
-        inf.created = 1;
+                              "ON CONFLICT (name) DO NOTHING RETURNING id", p, 2, &f->source);
+        inf.created = rc == 0;
+        if (rc == KZ_ENOTFOUND)
+            rc = kz_db_int(f->db, "SELECT id FROM crawl_sources WHERE name = $1", pn, 1,
+                           &f->source);
     }
-    if (rc)
+    if (rc) {
+        fail(f, rc, "opening the source");
+        goto out;
+    }
+    if ((rc = lock_source(f, name)) != 0)
         goto out;
     kz_dbval pr[] = { kz_dbstr(now(f)), o && o->recrawl_secs > 0 ? kz_dbint(o->recrawl_secs)
                                                                : kz_dbnull(),
@@ -430,8 +522,10 @@ int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
                       kz_dbstr(o ? o->exclude : NULL), kz_dbint(f->source) };
     if ((rc = kz_db_query(f->db, "UPDATE crawl_sources SET last_run_at = $1, recrawl_secs = $2, "
                                  "depth = $3, same_host = $4, include_re = $5, exclude_re = $6 "
-                                 "WHERE id = $7", pr, 7, NULL)) != 0)
+                                 "WHERE id = $7", pr, 7, NULL)) != 0) {
+        fail(f, rc, "recording the run's settings");
         goto out;
+    }
     int64_t before = 0, after = 0, done = 0;
     if ((rc = count(f, "queued", &before)) != 0)
         goto out;
@@ -444,8 +538,10 @@ int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
         kz_dbval p[] = { kz_dbint(f->source), kz_dbstr(cut) };
         if ((rc = kz_db_query(f->db, "UPDATE crawl_urls SET state = 'queued' WHERE source_id = $1 "
                                      "AND state = 'done' AND origin_id IS NOT NULL AND "
-                                     "fetched_at < $2", p, 2, NULL)) != 0)
+                                     "fetched_at < $2", p, 2, NULL)) != 0) {
+            fail(f, rc, "queueing the URLs due again");
             goto out;
+        }
         if ((rc = count(f, "queued", &after)) != 0)
             goto out;
     } else {
@@ -481,6 +577,12 @@ int kz_frontier_close(kz_frontier **fp)
     if (!f)
         return 0;
     int rc = kz_frontier_commit(f);
+    if (f->locked) {
+        kz_dbval p[] = { kz_dbint(LOCK_KEY(f->source)) };
+        kz_dbres *r = NULL;
+        if (kz_db_query(f->db, "SELECT pg_advisory_unlock($1)", p, 1, &r) == 0)
+            kz_dbres_done(r);
+    }
     kz_buf_release(&f->pbuf);
     kz_buf_release(&f->sql);
     free(f->last_origin);

@@ -1,6 +1,7 @@
 /*
  * store/frontier.h - the crawl frontier kept in the store, so that a crawl
- * survives restarts (the kz_crawl_frontier of ingest/crawl.h).
+ * survives restarts (store/frontier_ops.h, the operations ingest/crawl.h
+ * calls).
  *
  * A crawl belongs to a named source (crawl_sources); every URL it queued or
  * fetched is a row of crawl_urls (migration 5), keyed by source and
@@ -29,7 +30,7 @@
 #ifndef KZ_FRONTIER_H
 #define KZ_FRONTIER_H
 
-#include "ingest/crawl.h"
+#include "store/frontier_ops.h"
 #include "store/store.h"
 
 typedef struct kz_frontier kz_frontier;
@@ -69,7 +70,7 @@ int  kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
 int  kz_frontier_close(kz_frontier **fp);
 
 /* The interface the crawler uses (kz_crawl_opts.frontier); self is f. */
-void kz_frontier_bind(kz_frontier *f, kz_crawl_frontier *out);
+void kz_frontier_bind(kz_frontier *f, kz_frontier_ops *out);
 
 /* Make sure a transaction is open, for the caller's writes. */
 int kz_frontier_begin(kz_frontier *f);

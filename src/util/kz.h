@@ -34,6 +34,11 @@
     X(VERSION,  "database schema is newer than this kuzet") \
     X(INTERNAL, "internal error")
 
+/* kuzet's version: `kuzet --version`, the User-Agent of its fetches. */
+#ifndef KZ_VERSION
+#define KZ_VERSION "0.1.0"
+#endif
+
 enum kz_err {
     KZ_OK = 0,
     KZ__BASE = -1000,
