@@ -34,9 +34,9 @@ LIBS        := $(PKG_LIBS) -lgif -lm
 # the test runner also writes PNG chunks itself (tests/imggen.c)
 TEST_LIBS   := $(shell pkg-config --libs zlib 2>/dev/null)
 
-STAGES   := util url text detect ingest store act case report pipeline
+STAGES   := util url text detect ingest store act case report pipeline jobs
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
-CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c) $(wildcard src/worker/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 

@@ -29,6 +29,8 @@ struct kz_store {
     int64_t nsigned;            /* transactions signed */
     int64_t plat_id;            /* inside a transaction, the last platform looked up */
     char   plat[128];           /* its name ("" none) */
+    kz_store_commit_fn hook;    /* kz_store_set_commit_hook */
+    void  *hook_ctx;
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -107,8 +109,17 @@ static int run_migration(kz_store *s, const kz_migration *m)
                 rc = kz_buf_addc(&sql, p[i]);
             }
         }
-        if (!rc && sql.len)
-            rc = kz_db_exec(s->db, sql.p);
+        /* "{PG}" before a statement: PostgreSQL only (storage parameters) */
+        const char *q = sql.p;
+        while (q && (*q == ' ' || *q == '\n'))
+            q++;
+        if (!rc && q && !strncmp(q, "{PG}", 4)) {
+            q += 4;
+            if (!strcmp(kz_db_scheme(s->db), "sqlite"))
+                q = NULL;
+        }
+        if (!rc && q && *q)
+            rc = kz_db_exec(s->db, q);
         p += n + (semi ? 1 : 0);
     }
     kz_buf_release(&sql);
@@ -305,9 +316,17 @@ static int sign_tx(kz_store *s)
     return 0;
 }
 
+void kz_store_set_commit_hook(kz_store *s, kz_store_commit_fn fn, void *ctx)
+{
+    s->hook = fn;
+    s->hook_ctx = ctx;
+}
+
 int kz_store_commit(kz_store *s)
 {
-    int rc = s->in_tx && s->last_valid ? sign_tx(s) : 0;
+    int rc = s->in_tx && s->hook ? s->hook(s->hook_ctx, s) : 0;
+    if (!rc)
+        rc = s->in_tx && s->last_valid ? sign_tx(s) : 0;
     if (rc) {
         kz_db_rollback(s->db);
         s->last_valid = 0;

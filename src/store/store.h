@@ -104,6 +104,16 @@ int kz_store_begin(kz_store *s);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
 
+/* Called inside every transaction of s just before its COMMIT (and before
+ * its audit checkpoint is signed), on the store's thread: a non-zero
+ * return rolls the transaction back, and kz_store_commit returns it (the
+ * hook says why with kz_store_set_errmsg).  What the hook writes commits
+ * with the rest: the work queue (jobs/queue.h) checks there that the
+ * lease the work was done under is still held, and completes it, in the
+ * transaction that stores the results.  NULL: none. */
+typedef int (*kz_store_commit_fn)(void *ctx, kz_store *s);
+void kz_store_set_commit_hook(kz_store *s, kz_store_commit_fn fn, void *ctx);
+
 /* Sign what every transaction appends to the audit log: at its commit, a
  * checkpoint of its last entry (store/audit.h), signed with the Ed25519 key
  * at key_path, is inserted in the same transaction, so the entries are
