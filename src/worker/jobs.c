@@ -117,7 +117,7 @@ int cmd_jobs(int argc, char **argv)
         case 'D': case 'w':
             errno = 0;
             long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > (c == 'D' ? 100 : 3600000)) {
+            if (*end || v < 0 || v > (c == 'D' ? 100000 : 3600000)) {
                 kz_cli_err("--%s: '%s' is not a number in range", opts[idx].name, optarg);
                 return KZ_EXIT_USAGE;
             }
