@@ -12,7 +12,7 @@
  */
 #include "kt.h"
 #include "kt_store.h"
-#include "jobs/queue.h"
+#include "jobs/run.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -215,5 +215,59 @@ KT_TEST(jobs_workers_killed_pg)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
     if (system(cmd) != 0)
         kt_fail(__FILE__, __LINE__, "cannot remove %s", work);
+    kt_store_pg_drop(&d, &s);
+}
+
+/* A tick is leased by one worker at a time and is due again every_secs
+ * after it is done; recrawl queues pages fetched longer ago than their
+ * source's interval again, and gives their origin a crawl job. */
+KT_TEST(jobs_tick_once_recrawl_pg)
+{
+    kt_pgdb d;
+    char uri[700], err[512];
+    kz_store *s = kt_store_pg(&d, "jobs_tick_once_recrawl_pg", "jobs_tick"), *s2 = NULL;
+    kz_queue *q1 = NULL, *q2 = NULL;
+    kz_job a, b;
+    size_t n = 0;
+    if (!s)
+        return;
+    kt_store_pg_uri(&d, uri, sizeof uri);
+    KT_EQ_INT(kz_store_open(&s2, uri, 1, err, sizeof err), 0);
+    kz_db *db = kz_store_db(s);
+    KT_EQ_INT(kz_db_exec(db, "INSERT INTO crawl_sources (name, created_at, recrawl_secs, seeds) "
+                             "VALUES ('src', '2026-01-01T00:00:00Z', 3600, 'http://a.example/')"), 0);
+    KT_EQ_INT(kz_db_exec(db, "INSERT INTO crawl_origins (source_id, origin) VALUES (1, "
+                             "'http://a.example:80')"), 0);
+    KT_EQ_INT(kz_db_exec(db, "INSERT INTO crawl_urls (source_id, origin_id, ukey, url, depth, seed, "
+                             "is_seed, state, queued_at, fetched_at, outcome) VALUES "
+                             "(1, 1, '80|http://a.example/', 'http://a.example/', 0, 0, 1, 'done', "
+                             "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'ok'), "
+                             "(1, 1, '80|http://a.example/new', 'http://a.example/new', 1, 0, 0, "
+                             "'done', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z', 'ok')"), 0);
+    KT_EQ_INT(kz_queue_add_tick(s, "recrawl", 3600), 0);
+    KT_EQ_INT(kz_queue_add_tick(s, "nonsense", 60), KZ_EINVAL);
+    KT_EQ_INT(kz_queue_open(&q1, s, NULL, "w1", "tick", 30), 0);
+    KT_EQ_INT(kz_queue_open(&q2, s2, NULL, "w2", "tick", 30), 0);
+    KT_EQ_INT(kz_queue_lease(q1, "tick", 4, &a, &n), 0);
+    KT_EQ_INT(n, 1);
+    KT_EQ_INT(kz_queue_lease(q2, "tick", 4, &b, &n), 0);
+    KT_EQ_INT(n, 0);                                /* once, however many workers */
+    kz_jobs_env env = { s, q1, NULL, 0, 0, NULL, 1, 0, NULL };
+    kz_jobs_result res;
+    KT_EQ_INT(kz_jobs_run(&env, &a, &res), 0);
+    KT_EQ_INT(res.ok, 1);
+    KT_EQ_INT(res.moved, 1);                        /* the old page, not the recent one */
+    KT_EQ_INT(one(s, "SELECT count(*) FROM crawl_urls WHERE state = 'queued' AND ukey = "
+                     "'80|http://a.example/'"), 1);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM jobs WHERE kind = 'crawl' AND state = 'pending' AND "
+                     "origin_id = 1"), 1);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM jobs WHERE kind = 'tick' AND state = 'pending' AND "
+                     "run_at > (extract(epoch FROM now()) * 1000)::bigint + 3500000"), 1);
+    KT_EQ_INT(kz_queue_lease(q2, "tick", 4, &b, &n), 0);
+    KT_EQ_INT(n, 0);                                /* not due again for an hour */
+    kz_job_release(&a);
+    kz_queue_close(&q1);
+    kz_queue_close(&q2);
+    kz_store_close(&s2);
     kt_store_pg_drop(&d, &s);
 }
