@@ -86,6 +86,15 @@ KT_TEST(jobs_lease_skip_locked_pg)
     }
     kz_job_release(&b[0]);
     KT_EQ_INT(one(s, "SELECT count(*) FROM jobs WHERE state = 'done'"), 2);
+    /* kuzet status: both workers alive, the queue's depth, q2's lease */
+    char cmd[1024], *out = NULL, *errs = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' status --db '%s'", kt_bin(), uri);
+    KT_EQ_INT(kt_run(cmd, &out, &errs), 0);
+    KT_CHECK(out && strstr(out, "workers: 2 alive\n"));
+    KT_CHECK(out && strstr(out, "  ingest  ") && strstr(out, " done 2") && strstr(out, " leased 1"));
+    KT_CHECK(out && strstr(out, "errors: 0\n"));
+    free(out);
+    free(errs);
     kz_queue_close(&q1);
     kz_queue_close(&q2);
     kz_store_close(&s2);
