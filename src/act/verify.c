@@ -15,11 +15,11 @@
  * spacing and punctuation that a page adds around a post do not matter.
  */
 #include "act/verify.h"
+#include "util/sha256.h"
 #include "ingest/html.h"
 #include "url/url.h"
 #include "util/buf.h"
 #include <ctype.h>
-#include <sodium.h>
 #include <strings.h>
 #include <time.h>
 
@@ -302,10 +302,8 @@ static void verdict(kz_verify_verdict *v, int outcome, const char *why, const ch
 
 static int sha_is(const char *p, size_t n, const char *hex)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
     char x[65];
-    crypto_hash_sha256(h, (const unsigned char *)p, n);
-    sodium_bin2hex(x, sizeof x, h, sizeof h);
+    kz_sha256_hex(p, n, x);
     return !strcasecmp(x, hex);
 }
 

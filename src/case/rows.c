@@ -12,9 +12,9 @@
  * integers in decimal, booleans 0/1, NULL as NULL.
  */
 #include "case/rows.h"
+#include "util/sha256.h"
 #include "store/bank.h"
 #include <json-c/json.h>
-#include <sodium.h>
 
 #define MAXC 14
 
@@ -97,7 +97,7 @@ typedef struct xtab {
 typedef struct import {
     int64_t bank, first, last, added, seq, got;
     char    digest[65];
-    crypto_hash_sha256_state st;
+    kz_sha256_ctx st;
 } import;
 
 typedef struct rp {
@@ -462,7 +462,7 @@ static int add_import(rp *p, int64_t bank, int64_t seq, json_object *a)
     m->added = jint(a, "added");
     m->seq = seq;
     memcpy(m->digest, d, 65);
-    crypto_hash_sha256_init(&m->st);
+    kz_sha256_init(&m->st);
     for (size_t i = 0; i < p->t[T_ENTRIES].n; i++) {
         xrow *x = &p->t[T_ENTRIES].r[i];
         if (x->id >= first && x->id <= last)
@@ -542,9 +542,7 @@ static int replay_log(rp *p)
 
 void kz_rows_password_fingerprint(const char *hash, char out[65])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)(hash ? hash : ""), hash ? strlen(hash) : 0);
-    sodium_bin2hex(out, 65, h, sizeof h);
+    kz_sha256_hex(hash ? hash : "", hash ? strlen(hash) : 0, out);
 }
 
 /* 'value' (at most 80 bytes of it) or NULL */
@@ -683,10 +681,10 @@ static int compare(rp *p, int tab)
     }
     for (size_t i = 0; tab == T_ENTRIES && i < p->nimp; i++) {
         import *m = &p->imp[i];
-        unsigned char h[crypto_hash_sha256_BYTES];
+        uint8_t h[KZ_SHA256_LEN];
         char hex[65];
-        crypto_hash_sha256_final(&m->st, h);
-        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        kz_sha256_final(&m->st, h);
+        kz_hex(h, sizeof h, hex);
         if (m->got == m->added && !strcmp(hex, m->digest))
             continue;
         kz_buf_reset(&msg);

@@ -14,6 +14,7 @@
  * bank), like `kuzet check`.
  */
 #include "cli.h"
+#include "util/sha256.h"
 #include "case/account.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
@@ -250,11 +251,9 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
         matched |= rc;
     }
     {
-        uint8_t md[crypto_hash_sha256_BYTES];
-        char hex[crypto_hash_sha256_BYTES * 2 + 1];
+        char hex[65];
         const char *q[1] = { hex };
-        crypto_hash_sha256(md, (const unsigned char *)data, n);
-        sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+        kz_sha256_hex(data, n, hex);
         if ((rc = match_one(bk, path, KZ_BANK_SHA256, q, 1, &supp)) < 0) {
             matched = -1;
             goto out;

@@ -399,8 +399,8 @@ int cmd_crawl(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     clear_progress(&pr);
     if (!pr.opened) {
-        if (rc == KZ_EDB || rc == KZ_EBUSY)
-            kz_cli_err("source %s: %s", pr.source, kz_store_errmsg(st));
+        if (rc == KZ_EDB || rc == KZ_EBUSY)     /* what was being done, and why */
+            kz_cli_err("%s", kz_store_errmsg(st));
         else if (rc)
             kz_cli_err("cannot start the crawl: %s", kz_strerror(rc));
         goto out;

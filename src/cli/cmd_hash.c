@@ -16,6 +16,7 @@
  * others are still hashed and the exit status is 1 at the end.
  */
 #include "cli.h"
+#include "util/sha256.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
 #include "text/norm.h"
@@ -124,7 +125,7 @@ static int hash_digest_file(const char *path, int md5)
         kz_cli_err("%s: cannot open: %s", path, strerror(errno));
         return KZ_EIO;
     }
-    crypto_hash_sha256_state st;
+    kz_sha256_ctx st;
     EVP_MD_CTX *ctx = NULL;
     if (md5 && (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(ctx, EVP_md5(), NULL))) {
         kz_cli_err("%s: MD5: libcrypto failed", path);
@@ -134,7 +135,7 @@ static int hash_digest_file(const char *path, int md5)
         return KZ_EINTERNAL;
     }
     if (!md5)
-        crypto_hash_sha256_init(&st);
+        kz_sha256_init(&st);
     static uint8_t buf[1 << 16];
     int rc = 0;
     for (;;) {
@@ -154,12 +155,12 @@ static int hash_digest_file(const char *path, int md5)
             break;
         }
         if (!md5)
-            crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+            kz_sha256_update(&st, buf, (size_t)r);
     }
     if (fd > 0)
         close(fd);
     uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned int n = crypto_hash_sha256_BYTES;
+    unsigned int n = KZ_SHA256_LEN;
     char hex[EVP_MAX_MD_SIZE * 2 + 1];
     if (!rc && md5 && !EVP_DigestFinal_ex(ctx, md, &n)) {
         kz_cli_err("%s: MD5: libcrypto failed", path);
@@ -169,8 +170,8 @@ static int hash_digest_file(const char *path, int md5)
     if (rc)
         return rc;
     if (!md5)
-        crypto_hash_sha256_final(&st, md);
-    sodium_bin2hex(hex, sizeof hex, md, n);
+        kz_sha256_final(&st, md);
+    kz_hex(md, n, hex);
     printf("%s,%s\n", hex, path);
     return 0;
 }

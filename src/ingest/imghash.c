@@ -3,8 +3,8 @@
  * image file, for the hash banks (ingest/imghash.h).
  */
 #include "imghash.h"
+#include "util/sha256.h"
 #include <openssl/evp.h>
-#include <sodium.h>
 
 static void to_hex(const unsigned char *md, size_t n, char *out)
 {
@@ -31,14 +31,12 @@ int kz_imghash_compute(const void *data, size_t n, kz_imghash *out, char *why)
 {
     kz_image_opts io = { .min_side = 256, .jpeg_luma = 1 };
     kz_pdq_hash h[KZ_PDQ_NXFORMS];
-    unsigned char md[crypto_hash_sha256_BYTES];
     kz_image *im = NULL;
     int rc;
     memset(out, 0, sizeof *out);
     if (why)
         why[0] = '\0';
-    crypto_hash_sha256(md, data, n);
-    to_hex(md, sizeof md, out->sha256);
+    kz_sha256_hex(data, n, out->sha256);
     if ((rc = kz_imghash_md5(data, n, out->md5)) != 0) {
         if (why)
             snprintf(why, KZ_IMAGE_ERRLEN, "MD5: libcrypto failed");

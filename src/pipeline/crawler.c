@@ -458,6 +458,8 @@ static void crawl_loop(run *r)
         kz_crawl_get_stats(r->cr, &r->s.crawl);
         if (stop)
             r->s.interrupted = 1;
+        if ((rc == KZ_EDB || rc == KZ_EBUSY) && !r->failed)
+            store_failed(r, rc);        /* the frontier's: its message says what */
         if (rc < 0 && !r->rc)
             r->rc = rc;
         if (rc <= 0 || r->failed || r->rc || stop)

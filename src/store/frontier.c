@@ -45,6 +45,7 @@ struct kz_frontier {
     int            locked;          /* PostgreSQL: the source's advisory lock is held */
     int            shared;          /* kz_frontier_opts.shared */
     char          *only;            /* kz_frontier_opts.origin: the one origin taken */
+    char           name[KZ_FRONTIER_NAME_MAX + 1];
 };
 
 int kz_frontier_name_ok(const char *name)
@@ -72,9 +73,11 @@ static const char *now(kz_frontier *f)
 static int fail(kz_frontier *f, int rc, const char *what)
 {
     if (rc == KZ_EDB || rc == KZ_EBUSY)
-        kz_store_set_errmsg(f->st, "crawl frontier: %s: %s", what, kz_db_errmsg(f->db));
+        kz_store_set_errmsg(f->st, "crawl of source %s: %s: %s", f->name, what,
+                            kz_db_errmsg(f->db));
     else if (rc < 0 && rc != KZ_ENOTFOUND)
-        kz_store_set_errmsg(f->st, "crawl frontier: %s: %s", what, kz_strerror(rc));
+        kz_store_set_errmsg(f->st, "crawl of source %s: %s: %s", f->name, what,
+                            kz_strerror(rc));
     return rc;
 }
 
@@ -469,8 +472,8 @@ static int lock_source(kz_frontier *f, const char *name)
     if (rc)
         return fail(f, rc, "locking the source");
     if (!got) {
-        kz_store_set_errmsg(f->st, "source %s is being crawled by another run; wait for it to "
-                                   "end, or crawl under another --source", name);
+        kz_store_set_errmsg(f->st, "source %s is being crawled by another run at the moment; "
+                                   "wait for it to end", name);
         return KZ_EBUSY;
     }
     f->locked = 1;
@@ -492,6 +495,7 @@ int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
         return rc;
     f->st = st;
     f->db = kz_store_db(st);
+    snprintf(f->name, sizeof f->name, "%s", name);
     f->batch = o && o->batch ? o->batch : KZ_FRONTIER_BATCH;
     kz_buf_init(&f->pbuf, KZ_BUF_NOLIMIT);
     kz_buf_init(&f->sql, KZ_BUF_NOLIMIT);

@@ -94,11 +94,11 @@ typedef struct kz_ingest_out {
 
 /* Store one scanned record: the item is found by canonical URL, else by
  * content hash, and updated (last seen) or created; its detections are
- * recorded; each flagged category opens a case in state "detected" unless
- * the item already has a case for it.  Every change is in the audit log.
- * Call inside kz_store_begin/commit for speed. */
+ * recorded (out->cases_opened is 0: the cases are case/'s, kz_case_ingest).
+ * Every change is in the audit log.  Call inside kz_store_begin/commit for
+ * speed. */
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
-                    const kz_flag_in *f, size_t nf, kz_ingest_out *out);
+                    kz_ingest_out *out);
 
 int kz_store_begin(kz_store *s);
 int kz_store_commit(kz_store *s);

@@ -8,6 +8,7 @@
  * result.  The rules and their reasons are in url.h and docs/urls.md.
  */
 #include "url/url.h"
+#include "util/sha256.h"
 #include "url/url_int.h"
 #include "util/utf8.h"
 #include <arpa/inet.h>
@@ -820,6 +821,6 @@ int kz_url_hash(const char *s, size_t n, uint8_t out[KZ_URL_HASH_LEN])
     pthread_once(&once, sodium_once);
     if (sodium_ok != 1)
         return KZ_EINTERNAL;
-    crypto_hash_sha256(out, (const unsigned char *)s, n);
+    kz_sha256(s, n, out);
     return 0;
 }
