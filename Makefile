@@ -34,9 +34,9 @@ LIBS        := $(PKG_LIBS) -lgif -lm
 # the test runner also writes PNG chunks itself (tests/imggen.c)
 TEST_LIBS   := $(shell pkg-config --libs zlib 2>/dev/null)
 
-STAGES   := util url text detect ingest store act case report pipeline
+STAGES   := util url text detect ingest store act case report pipeline jobs
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
-CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c) $(wildcard src/worker/*.c))
 # the HTTP front end (kuzet serve): not in libkuzet.a; the test runner links
 # it too, for the fuzz targets of its parsers
 SERVE_SRC := $(sort $(wildcard src/serve/*.c))

@@ -71,5 +71,7 @@ void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz);
  * (with a NULL store). */
 int kt_store_pg_copy(const kt_pgdb *d, kt_pgdb *copy, const char *tag, char *uri, size_t urisz);
 void kt_store_pg_drop(kt_pgdb *d, kz_store **s);
+/* The URI of database d (for a second connection, or a command). */
+void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz);
 
 #endif

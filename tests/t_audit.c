@@ -185,7 +185,7 @@ static void build(kz_store *s)
         kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
-        KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+        KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
     }
     KT_EQ_INT(kz_store_commit(s), 0);
     COVERED(s, "ingest");

@@ -8,6 +8,7 @@
  * entries taken out.
  */
 #include "kt.h"
+#include "case/case.h"
 #include "kt_store.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
@@ -569,7 +570,7 @@ KT_TEST(bank_add_media_tx)
     kz_item_in it = { "https://x.example/1", 19, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "t", 1, NULL };
     kz_ingest_out out;
     KT_EQ_INT(kz_store_begin(s), 0);
-    KT_EQ_INT(kz_store_ingest(s, &it, NULL, 0, NULL, 0, &out), 0);
+    KT_EQ_INT(kz_case_ingest(s, &it, NULL, 0, NULL, 0, &out), 0);
     kz_media_in m1 = { "a.png", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
                        "900150983cd24fb0d6963f7d28e17f72", hex[0], 80 };
     kz_media_in m2 = { "b.png", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",

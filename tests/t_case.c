@@ -40,7 +40,7 @@ static int64_t new_case(kz_store *s, const char *category)
     kz_detection_in d = { "r1", category, "rule", 50, 0, 8, NULL };
     kz_flag_in f = { category, 50 };
     kz_ingest_out out;
-    KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+    KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
     int64_t id = 0;
     kz_dbval p[] = { kz_dbint(out.item_id), kz_dbstr(category) };
     KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT id FROM cases WHERE item_id = $1 AND category = $2",

@@ -184,7 +184,7 @@ static void frontier_checks(kz_store *s)
     KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE crawl_urls SET fetched_at = "
                                          "'2020-01-01T00:00:00Z' WHERE url LIKE '%/1' OR "
                                          "url LIKE '%/2'"), 0);
-    kz_frontier_opts o = { 3600, 2, 5, 1, "^https?://a\\.example", NULL };
+    kz_frontier_opts o = { 3600, 2, 5, 1, "^https?://a\\.example", NULL, 0, NULL };
     KT_EQ_INT(kz_frontier_open(&f, s, "news.kz", &o, &info), 0);
     if (!f)
         return;

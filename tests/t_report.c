@@ -101,7 +101,7 @@ static void build(kz_store *s)
         m->methods = 1 << (i % 3) | (nd == 2 ? 1 << ((i + 1) % 3) : 0);
         kz_flag_in f = { m->cat, 80 };
         kz_ingest_out out;
-        KT_EQ_INT(kz_store_ingest(s, &it, d, nd, &f, 1, &out), 0);
+        KT_EQ_INT(kz_case_ingest(s, &it, d, nd, &f, 1, &out), 0);
         ts(m->opened, 1 + i, 8, 0);
         kz_dbval q[] = { kz_dbstr(m->opened), kz_dbint(m->automated), kz_dbint(out.item_id) };
         KT_EQ_INT(kz_db_query(db, "UPDATE cases SET opened_at = $1, automated = $2 WHERE item_id = $3",

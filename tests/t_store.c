@@ -4,6 +4,7 @@
  * a deleted row, a truncated tail, a forged checkpoint), each on a copy.
  */
 #include "kt.h"
+#include "case/case.h"
 #include "kt_store.h"
 #include "store/audit.h"
 #include "store/store.h"
@@ -58,7 +59,7 @@ static void ingest_some(kz_store *s, int n)
         kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
-        KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+        KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
     }
     KT_EQ_INT(kz_store_commit(s), 0);
 }
@@ -95,14 +96,14 @@ KT_TEST(store_ingest_dedupes_by_url_and_content)
     kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
     kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
     kz_flag_in f = { "drugs", 60 };
-    KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
-    KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o2), 0);      /* same URL */
+    KT_EQ_INT(kz_case_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
+    KT_EQ_INT(kz_case_ingest(s, &a, NULL, 0, &f, 1, &o2), 0);      /* same URL */
     KT_EQ_INT(o1.item_created, 1);
     KT_EQ_INT(o2.item_created, 0);
     KT_EQ_INT(o1.item_id, o2.item_id);
     KT_EQ_INT(o1.cases_opened, 1);
     KT_EQ_INT(o2.cases_opened, 0);                                   /* one case per category */
-    KT_EQ_INT(kz_store_ingest(s, &b, NULL, 0, NULL, 0, &o3), 0);     /* no URL: by content */
+    KT_EQ_INT(kz_case_ingest(s, &b, NULL, 0, NULL, 0, &o3), 0);     /* no URL: by content */
     KT_EQ_INT(o3.item_created, 0);
     KT_EQ_INT(o3.item_id, o1.item_id);
     kz_store_close(&s);

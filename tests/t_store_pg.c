@@ -18,6 +18,7 @@
  * ingests) drive the kuzet binary; see tests/faults/README.
  */
 #include "kt.h"
+#include "case/case.h"
 #include "kt_store.h"
 #include "store/audit.h"
 #include "store/store.h"
@@ -189,22 +190,22 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
     kz_flag_in f = { "drugs", 60 };
     /* outside a transaction: each audit entry takes one of its own */
-    KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
-    KT_EQ_INT(kz_store_ingest(s, &a, NULL, 0, &f, 1, &o2), 0);
+    KT_EQ_INT(kz_case_ingest(s, &a, NULL, 0, &f, 1, &o1), 0);
+    KT_EQ_INT(kz_case_ingest(s, &a, NULL, 0, &f, 1, &o2), 0);
     KT_EQ_INT(o1.item_created, 1);
     KT_EQ_INT(o2.item_created, 0);
     KT_EQ_INT(o1.item_id, o2.item_id);
     KT_EQ_INT(o1.cases_opened, 1);
     KT_EQ_INT(o2.cases_opened, 0);
-    KT_EQ_INT(kz_store_ingest(s, &b, NULL, 0, NULL, 0, &o3), 0);
+    KT_EQ_INT(kz_case_ingest(s, &b, NULL, 0, NULL, 0, &o3), 0);
     KT_EQ_INT(o3.item_created, 0);
     KT_EQ_INT(o3.item_id, o1.item_id);
     /* and inside one */
     KT_EQ_INT(kz_store_begin(s), 0);
     kz_item_in c = { "https://x.kz/2", 14, "forum", 5, "7", 1, "ru", 2, NULL, 0, "два", 6, NULL };
     kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 6, NULL };
-    KT_EQ_INT(kz_store_ingest(s, &c, &d, 1, &f, 1, &o1), 0);
-    KT_EQ_INT(kz_store_ingest(s, &c, &d, 1, &f, 1, &o2), 0);
+    KT_EQ_INT(kz_case_ingest(s, &c, &d, 1, &f, 1, &o1), 0);
+    KT_EQ_INT(kz_case_ingest(s, &c, &d, 1, &f, 1, &o2), 0);
     KT_EQ_INT(kz_store_commit(s), 0);
     KT_EQ_INT(o1.item_created, 1);
     KT_EQ_INT(o2.item_id, o1.item_id);
@@ -232,7 +233,7 @@ KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
         kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
-        KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+        KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
     }
     KT_EQ_INT(kz_store_commit(s), 0);             /* 20 entries */
     KT_EQ_INT(kz_audit_checkpoint(s, key, line, sizeof line), 0);

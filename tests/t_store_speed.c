@@ -8,6 +8,7 @@
  * is gone); a new item flagged twice for one category opens one case.
  */
 #include "kt.h"
+#include "case/case.h"
 #include "kt_store.h"
 #include "store/store.h"
 
@@ -68,7 +69,7 @@ static int ingest_one(kz_store *s, const char *url, const char *platform, int nf
     kz_item_in it = { url, strlen(url), platform, strlen(platform), NULL, 0, NULL, 0, NULL, 0,
                       "закладка", strlen("закладка"), NULL };
     kz_flag_in f[2] = { { "drugs", 50 }, { "drugs", 60 } };
-    return kz_store_ingest(s, &it, NULL, 0, f, (size_t)nflags, out);
+    return kz_case_ingest(s, &it, NULL, 0, f, (size_t)nflags, out);
 }
 
 KT_TEST(store_platform_forgotten_on_rollback)

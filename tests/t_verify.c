@@ -202,7 +202,7 @@ static int64_t new_case(kz_store *s, const char *plat, int64_t *item)
                           (uint32_t)strlen(text), NULL };
     kz_flag_in f = { "terrorism", 50 };
     kz_ingest_out out;
-    KT_EQ_INT(kz_store_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+    KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
     int64_t id = 0;
     kz_dbval p[] = { kz_dbint(out.item_id) };
     KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT id FROM cases WHERE item_id = $1", p, 1, &id), 0);

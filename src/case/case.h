@@ -95,6 +95,13 @@ int kz_case_verify(kz_actor *a, int64_t case_id, int gone);
  * supervisor; a reason is required. */
 int kz_case_reopen(kz_actor *a, int64_t case_id, const char *reason);
 
+/* Intake (case/intake.c): store a scanned record's item and detections
+ * (kz_store_ingest), then open a case in state "detected" per category in
+ * f[0..nf) unless the item has one for it; out->cases_opened counts them.
+ * Inside the caller's transaction; kz_store_ingest's codes. */
+int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
+                   const kz_flag_in *f, size_t nf, kz_ingest_out *out);
+
 /* What one removal check did (kz_case_apply_check). */
 typedef struct kz_check_effect {
     int64_t check_id;

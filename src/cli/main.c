@@ -32,6 +32,9 @@ static const struct kz_cmd {
     { "bank",      cmd_bank,      "hash banks: create, import, export, list, match hashes and files" },
     { "verify",    cmd_verify,    "re-fetch removed or blocked items: gone, still there, or back" },
     { "serve",     cmd_serve,     "the HTTP API: workflow, blocklists, URL checks" },
+    { "worker",    cmd_worker,    "lease work from PostgreSQL and do it (crawl, ingest, scheduled jobs)" },
+    { "jobs",      cmd_jobs,      "queue work for kuzet worker: ingest files, crawl sources, schedules" },
+    { "status",    cmd_status,    "workers alive, their rates, queue depth, leases, errors" },
 };
 
 void kz_cli_err(const char *fmt, ...)

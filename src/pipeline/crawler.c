@@ -516,7 +516,8 @@ int kz_crawler_run(const kz_crawler_opts *o, kz_crawler_stats *stats)
         goto out;
     /* with scan threads only the crawl loop commits (after the pool is drained) */
     kz_frontier_opts fo = { o->recrawl_secs, r.threaded ? SIZE_MAX : 0, (int)depth,
-                            co.same_host, co.include, co.exclude };
+                            co.same_host, co.include, co.exclude, o->shared,
+                            o->shared ? o->origin : NULL };
     const char *source = o->source ? o->source : "default";
     if ((rc = kz_frontier_open(&r.fr, r.st, source, &fo, &fi)) != 0)
         goto out;               /* the store's message says why */

@@ -122,6 +122,10 @@ typedef struct kz_crawler_opts {
     unsigned    threads;        /* scan threads otherwise; 0: 1 */
     int         no_checkpoint;  /* 1: sign no audit checkpoint at the end */
     const char *audit_key;      /* the checkpoint's key; NULL: kz_audit_key_path */
+    int         shared;         /* the source is crawled by many runs at once (kuzet
+                                   worker): store/frontier.h kz_frontier_opts.shared;
+                                   the seeds only set the scope */
+    const char *origin;         /* with shared: fetch only this origin's queued URLs */
     volatile sig_atomic_t *stop;    /* set (e.g. by a signal handler): commit and stop */
     kz_crawler_fn on_event;     /* may be NULL */
     void       *ctx;

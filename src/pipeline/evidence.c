@@ -1,10 +1,11 @@
 /*
  * pipeline/evidence.c - one scanned record into the store (pipeline/evidence.h):
  * detections from the hits, a detection per hash-bank match, a flag per
- * category over its threshold, then kz_store_ingest, then the hashes of the
+ * category over its threshold, then kz_case_ingest (case/case.h), then the hashes of the
  * record's images.
  */
 #include "evidence.h"
+#include "case/case.h"
 #include "detect/simhash.h"
 #include "store/bank.h"
 #include "store/media.h"
@@ -283,7 +284,7 @@ static int store_matched(kz_evidence *e, const kz_item_in *it, const kz_result *
         else if (e->flags[f].score < 100)
             e->flags[f].score = 100;
     }
-    if ((rc = kz_store_ingest(e->st, it, e->det, nhits + nbh, e->flags, nf, out)) != 0)
+    if ((rc = kz_case_ingest(e->st, it, e->det, nhits + nbh, e->flags, nf, out)) != 0)
         return rc;
     for (size_t i = 0; i < e->nimg; i++) {
         const image *im = &e->img[i];

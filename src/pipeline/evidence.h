@@ -7,7 +7,7 @@
  * SimHash of its first 2000 bytes, the stored excerpt, which is what a
  * decision banks) and of each of its images (SHA-256, MD5, PDQ in its 8
  * orientations); a flag per category over its threshold or matched in a
- * bank; then kz_store_ingest (the item, its detections, a case per flagged
+ * bank; then kz_case_ingest (the item, its detections, a case per flagged
  * category) and the images' hashes (store/media.h).
  *
  * A bank match is a detection of method "hash", rule "bank:<bank>",
@@ -80,14 +80,14 @@ int kz_evidence_bank_check(kz_evidence *e, const kz_item_in *it);
 /* Store the current record with the hits of r (may be NULL) and its bank
  * matches (checked here unless kz_evidence_bank_check was called since the
  * last reset), then its images' hashes; resets.  Inside the caller's
- * transaction.  kz_store_ingest's codes. */
+ * transaction.  kz_case_ingest's codes. */
 int kz_evidence_store(kz_evidence *e, const kz_item_in *it, const kz_result *r,
                       kz_ingest_out *out);
 
 /* The rule of what is kept: store the current record when r has hits,
  * when it matches a block bank, or when store_all is set (as
  * kz_evidence_store); else reset and store nothing.  1 stored, 0 not
- * stored, < 0 kz_store_ingest's codes. */
+ * stored, < 0 kz_case_ingest's codes. */
 int kz_evidence_keep(kz_evidence *e, const kz_item_in *it, const kz_result *r, int store_all,
                      kz_ingest_out *out);
 

@@ -90,6 +90,11 @@ int kz_db_ids(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t **i
     return 0;
 }
 
+int kz_db_wait_notify(kz_db *db, int ms)
+{
+    return db->ops->wait_notify ? db->ops->wait_notify(db, ms) : KZ_EINVAL;
+}
+
 int kz_dbres_next(kz_dbres *r) { return r->db->ops->next(r); }
 int64_t kz_dbres_int(kz_dbres *r, int col) { return r->db->ops->col_int(r, col); }
 const char *kz_dbres_text(kz_dbres *r, int col, size_t *len) { return r->db->ops->col_text(r, col, len); }

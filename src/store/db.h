@@ -46,6 +46,7 @@ typedef struct kz_db_ops {
     int  (*col_null)(kz_dbres *r, int col);
     void (*done)(kz_dbres *r);
     const char *(*errmsg)(kz_db *db);
+    int  (*wait_notify)(kz_db *db, int ms);                 /* NULL: not supported */
     int  busy_code;                                         /* retryable: locked, serialization */
 } kz_db_ops;
 
@@ -108,6 +109,12 @@ int64_t     kz_dbres_int(kz_dbres *r, int col);
 const char *kz_dbres_text(kz_dbres *r, int col, size_t *len);  /* NULL for NULL */
 int         kz_dbres_null(kz_dbres *r, int col);
 void        kz_dbres_done(kz_dbres *r);                     /* NULL-safe */
+
+/* Wait at most ms for a notification on a channel the connection LISTENs
+ * on (PostgreSQL), outside a transaction; notifications are consumed.  1
+ * one came, 0 the time ran out, < 0 not supported (SQLite) or the
+ * connection failed. */
+int kz_db_wait_notify(kz_db *db, int ms);
 
 /* Transactions: BEGIN (IMMEDIATE on SQLite), COMMIT, ROLLBACK. */
 int kz_db_begin(kz_db *db);

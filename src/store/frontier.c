@@ -43,6 +43,8 @@ struct kz_frontier {
     int64_t        last_origin_id;
     char           now[21];
     int            locked;          /* PostgreSQL: the source's advisory lock is held */
+    int            shared;          /* kz_frontier_opts.shared */
+    char          *only;            /* kz_frontier_opts.origin: the one origin taken */
     char           name[KZ_FRONTIER_NAME_MAX + 1];
 };
 
@@ -301,6 +303,8 @@ static int take_(void *self, const char *origin, int64_t *cursor, size_t max,
     int rc = flush_adds(f);
     if (rc)
         return rc;
+    if (f->only && strcmp(f->only, origin))
+        return 0;                       /* another lease's */
     if ((rc = origin_id(f, origin, 0, &oid)) != 0)
         return rc == KZ_ENOTFOUND ? 0 : rc;
     kz_dbval p[] = { kz_dbint(oid), kz_dbint(*cursor), kz_dbint((int64_t)max) };
@@ -359,7 +363,7 @@ static int origins_(void *self, kz_frontier_origin_fn fn, void *arg)
     int frc = 0;
     while (!frc && (rc = kz_dbres_next(r)) == 1) {
         const char *o = kz_dbres_text(r, 0, NULL);
-        if (o)
+        if (o && (!f->only || !strcmp(o, f->only)))
             frc = fn(arg, o);
     }
     kz_dbres_done(r);
@@ -513,6 +517,25 @@ int kz_frontier_open(kz_frontier **out, kz_store *st, const char *name,
         fail(f, rc, "opening the source");
         goto out;
     }
+    if (o && o->shared) {
+        f->shared = 1;
+        if (o->origin && !(f->only = kz_strdup(o->origin))) {
+            rc = KZ_ENOMEM;
+            goto out;
+        }
+        int64_t queued = 0, done = 0;
+        if ((rc = count(f, "queued", &queued)) != 0 || (rc = count(f, "done", &done)) != 0 ||
+            (rc = kz_frontier_commit(f)) != 0)
+            goto out;
+        f->queued = (size_t)queued;
+        inf.source_id = f->source;
+        inf.queued = (size_t)queued;
+        inf.done = (size_t)done;
+        if (info)
+            *info = inf;
+        *out = f;
+        return 0;
+    }
     if ((rc = lock_source(f, name)) != 0)
         goto out;
     kz_dbval pr[] = { kz_dbstr(now(f)), o && o->recrawl_secs > 0 ? kz_dbint(o->recrawl_secs)
@@ -586,6 +609,7 @@ int kz_frontier_close(kz_frontier **fp)
     kz_buf_release(&f->pbuf);
     kz_buf_release(&f->sql);
     free(f->last_origin);
+    free(f->only);
     free(f);
     *fp = NULL;
     return rc;

@@ -45,6 +45,13 @@ typedef struct kz_frontier_opts {
     int         depth;              /* < 0: not recorded */
     int         same_host;
     const char *include, *exclude;  /* NULL: none */
+    /* Shared by many runs at once (kuzet worker): no source lock, no new
+     * pass (seeds already queued are left as they are), the run's settings
+     * not recorded; and, with origin ("scheme://host:port"), only that
+     * origin's queued URLs are taken, the others being another lease's
+     * (links to them are still queued). */
+    int         shared;
+    const char *origin;
 } kz_frontier_opts;
 
 /* What kz_frontier_open found. */

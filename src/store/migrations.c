@@ -244,6 +244,58 @@ const kz_migration kz_migrations[] = {
       "  added_at TEXT NOT NULL,"
       "  UNIQUE (item_id, sha256));"
       "CREATE INDEX bank_entries_by_origin ON bank_entries(origin);" },
+    /* migration 8 - the work queue of kuzet worker (src/jobs/, docs/workers.md):
+     * jobs leased with FOR UPDATE SKIP LOCKED, the workers that lease them,
+     * and the crawl settings a source is crawled with by workers.  Times
+     * that leases compare are the server's clock in epoch milliseconds.
+     * Partial indexes cover only the rows the lease looks at (pending work,
+     * live leases), so they stay small however many jobs are done; the
+     * tables are updated in place all the time, hence room left on each
+     * page (fillfactor) for HOT updates and autovacuum that runs early. */
+    { 8, "work queue: jobs (leases, owner, expiry), workers, crawl settings for workers",
+      "CREATE TABLE jobs ("
+      "  id {ID},"
+      "  kind TEXT NOT NULL CHECK (kind IN ('crawl','ingest','tick')),"
+      "  jkey TEXT NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('pending','leased','done','failed')),"
+      "  run_at BIGINT NOT NULL,"
+      "  source_id BIGINT REFERENCES crawl_sources(id),"
+      "  origin_id BIGINT REFERENCES crawl_origins(id),"
+      "  path TEXT,"
+      "  off_start BIGINT,"
+      "  off_end BIGINT,"
+      "  every_secs BIGINT,"
+      "  lease_owner TEXT,"
+      "  lease_token BIGINT NOT NULL DEFAULT 0,"
+      "  lease_until BIGINT,"
+      "  attempts INTEGER NOT NULL DEFAULT 0,"
+      "  last_error TEXT,"
+      "  created_at TEXT NOT NULL,"
+      "  done_at BIGINT,"
+      "  UNIQUE (kind, jkey));"
+      "CREATE INDEX jobs_pending ON jobs(run_at) WHERE state = 'pending';"
+      "CREATE INDEX jobs_leased ON jobs(lease_until) WHERE state = 'leased';"
+      "{PG}ALTER TABLE jobs SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,"
+      "  autovacuum_analyze_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0);"
+      "CREATE TABLE workers ("
+      "  id TEXT PRIMARY KEY,"
+      "  host TEXT NOT NULL,"
+      "  pid INTEGER NOT NULL,"
+      "  roles TEXT NOT NULL,"
+      "  started_at BIGINT NOT NULL,"
+      "  seen_at BIGINT NOT NULL,"
+      "  stopped_at BIGINT,"
+      "  jobs_done BIGINT NOT NULL DEFAULT 0,"
+      "  jobs_failed BIGINT NOT NULL DEFAULT 0,"
+      "  leases_lost BIGINT NOT NULL DEFAULT 0,"
+      "  pages BIGINT NOT NULL DEFAULT 0,"
+      "  records BIGINT NOT NULL DEFAULT 0,"
+      "  last_error TEXT);"
+      "{PG}ALTER TABLE workers SET (fillfactor = 50);"
+      "ALTER TABLE crawl_sources ADD COLUMN delay_ms BIGINT;"
+      "ALTER TABLE crawl_sources ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE crawl_sources ADD COLUMN max_pages BIGINT;"
+      "ALTER TABLE crawl_sources ADD COLUMN seeds TEXT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

@@ -25,6 +25,7 @@
 #include "db.h"
 #include <libpq-fe.h>
 #include <strings.h>
+#include <poll.h>
 #include <xxhash.h>
 
 #define CACHE 64
@@ -375,6 +376,34 @@ static const char *pg_errmsg(kz_db *db)
     return d->err;
 }
 
+/* Any notification pending or arriving within ms (poll on the socket). */
+static int pg_wait_notify(kz_db *db, int ms)
+{
+    pgdb *d = (pgdb *)db;
+    int got = 0;
+    PGnotify *n;
+    if (PQconsumeInput(d->c) == 0)
+        return KZ_EDB;
+    while ((n = PQnotifies(d->c)) != NULL) {
+        got = 1;
+        PQfreemem(n);
+    }
+    if (got)
+        return 1;
+    struct pollfd pfd = { PQsocket(d->c), POLLIN, 0 };
+    if (pfd.fd < 0)
+        return KZ_EDB;
+    if (poll(&pfd, 1, ms) <= 0)
+        return 0;
+    if (PQconsumeInput(d->c) == 0)
+        return KZ_EDB;
+    while ((n = PQnotifies(d->c)) != NULL) {
+        got = 1;
+        PQfreemem(n);
+    }
+    return got;
+}
+
 const kz_db_ops kz_db_pg_ops = {
     .scheme = "postgresql",
     .open = pg_open,
@@ -386,5 +415,6 @@ const kz_db_ops kz_db_pg_ops = {
     .col_null = pg_null,
     .done = pg_done,
     .errmsg = pg_errmsg,
+    .wait_notify = pg_wait_notify,
     .busy_code = KZ_EBUSY,
 };

@@ -29,6 +29,8 @@ struct kz_store {
     int64_t nsigned;            /* transactions signed */
     int64_t plat_id;            /* inside a transaction, the last platform looked up */
     char   plat[128];           /* its name ("" none) */
+    kz_store_commit_fn hook;    /* kz_store_set_commit_hook */
+    void  *hook_ctx;
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -107,8 +109,17 @@ static int run_migration(kz_store *s, const kz_migration *m)
                 rc = kz_buf_addc(&sql, p[i]);
             }
         }
-        if (!rc && sql.len)
-            rc = kz_db_exec(s->db, sql.p);
+        /* "{PG}" before a statement: PostgreSQL only (storage parameters) */
+        const char *q = sql.p;
+        while (q && (*q == ' ' || *q == '\n'))
+            q++;
+        if (!rc && q && !strncmp(q, "{PG}", 4)) {
+            q += 4;
+            if (!strcmp(kz_db_scheme(s->db), "sqlite"))
+                q = NULL;
+        }
+        if (!rc && q && *q)
+            rc = kz_db_exec(s->db, q);
         p += n + (semi ? 1 : 0);
     }
     kz_buf_release(&sql);
@@ -305,9 +316,17 @@ static int sign_tx(kz_store *s)
     return 0;
 }
 
+void kz_store_set_commit_hook(kz_store *s, kz_store_commit_fn fn, void *ctx)
+{
+    s->hook = fn;
+    s->hook_ctx = ctx;
+}
+
 int kz_store_commit(kz_store *s)
 {
-    int rc = s->in_tx && s->last_valid ? sign_tx(s) : 0;
+    int rc = s->in_tx && s->hook ? s->hook(s->hook_ctx, s) : 0;
+    if (!rc)
+        rc = s->in_tx && s->last_valid ? sign_tx(s) : 0;
     if (rc) {
         kz_db_rollback(s->db);
         s->last_valid = 0;
@@ -485,7 +504,7 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n)
 }
 
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
-                    const kz_flag_in *f, size_t nf, kz_ingest_out *out)
+                    kz_ingest_out *out)
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[65], now[21], after[512];
@@ -597,34 +616,5 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             return fail(s, rc, "storing a detection");
     }
 
-    for (size_t i = 0; i < nf; i++) {
-        int64_t cid = 0;
-        kz_dbval q[] = { kz_dbint(item), kz_dbstr(f[i].category) };
-        /* a new item has only the cases opened here */
-        if (out->item_created) {
-            size_t j = 0;
-            while (j < i && strcmp(f[j].category, f[i].category))
-                j++;
-            rc = j < i ? 0 : KZ_ENOTFOUND;
-        } else {
-            rc = kz_db_int(s->db, "SELECT id FROM cases WHERE item_id = $1 AND category = $2",
-                           q, 2, &cid);
-        }
-        if (rc == 0)
-            continue;                               /* the item has that case already */
-        if (rc != KZ_ENOTFOUND)
-            return fail(s, rc, "finding a case");
-        kz_dbval p[] = { kz_dbint(item), kz_dbstr(f[i].category), kz_dbint(f[i].score),
-                         kz_dbstr(now), kz_dbstr(now) };
-        if ((rc = kz_db_int(s->db, "INSERT INTO cases (item_id, category, state, score, automated, "
-                                   "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "
-                                   "$5) RETURNING id", p, 5, &cid)) != 0)
-            return fail(s, rc, "opening a case");
-        snprintf(after, sizeof after, "{\"state\":\"detected\",\"category\":\"%s\",\"score\":%d,"
-                 "\"item_id\":%lld,\"automated\":true}", f[i].category, f[i].score, (long long)item);
-        if ((rc = kz_store_audit(s, "ingest", "case.open", "case", cid, NULL, after)) != 0)
-            return rc;
-        out->cases_opened++;
-    }
     return 0;
 }

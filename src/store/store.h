@@ -94,15 +94,25 @@ typedef struct kz_ingest_out {
 
 /* Store one scanned record: the item is found by canonical URL, else by
  * content hash, and updated (last seen) or created; its detections are
- * recorded; each flagged category opens a case in state "detected" unless
- * the item already has a case for it.  Every change is in the audit log.
- * Call inside kz_store_begin/commit for speed. */
+ * recorded (out->cases_opened is 0: the cases are case/'s, kz_case_ingest).
+ * Every change is in the audit log.  Call inside kz_store_begin/commit for
+ * speed. */
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
-                    const kz_flag_in *f, size_t nf, kz_ingest_out *out);
+                    kz_ingest_out *out);
 
 int kz_store_begin(kz_store *s);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
+
+/* Called inside every transaction of s just before its COMMIT (and before
+ * its audit checkpoint is signed), on the store's thread: a non-zero
+ * return rolls the transaction back, and kz_store_commit returns it (the
+ * hook says why with kz_store_set_errmsg).  What the hook writes commits
+ * with the rest: the work queue (jobs/queue.h) checks there that the
+ * lease the work was done under is still held, and completes it, in the
+ * transaction that stores the results.  NULL: none. */
+typedef int (*kz_store_commit_fn)(void *ctx, kz_store *s);
+void kz_store_set_commit_hook(kz_store *s, kz_store_commit_fn fn, void *ctx);
 
 /* Sign what every transaction appends to the audit log: at its commit, a
  * checkpoint of its last entry (store/audit.h), signed with the Ed25519 key

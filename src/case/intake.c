@@ -1,0 +1,56 @@
+/*
+ * case/intake.c - a case opened for a flagged item, as the workflow's first
+ * state (case/case.h kz_case_ingest): the item and its detections go to the
+ * store (kz_store_ingest), then each category the record is flagged for
+ * opens a case in state "detected", automated, unless the item has one for
+ * that category already; each opening is a "case.open" audit entry by
+ * "ingest".  Kept apart from case.c, whose transitions all start from a
+ * case that exists.
+ */
+#include "case/case.h"
+
+int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
+                   const kz_flag_in *f, size_t nf, kz_ingest_out *out)
+{
+    kz_db *db = kz_store_db(s);
+    char now[21], after[512];
+    int rc = kz_store_ingest(s, it, d, nd, out);
+    if (rc)
+        return rc;
+    int64_t item = out->item_id;
+    kz_store_now(now);
+    for (size_t i = 0; i < nf; i++) {
+        int64_t cid = 0;
+        kz_dbval q[] = { kz_dbint(item), kz_dbstr(f[i].category) };
+        /* a new item has only the cases opened here */
+        if (out->item_created) {
+            size_t j = 0;
+            while (j < i && strcmp(f[j].category, f[i].category))
+                j++;
+            rc = j < i ? 0 : KZ_ENOTFOUND;
+        } else {
+            rc = kz_db_int(db, "SELECT id FROM cases WHERE item_id = $1 AND category = $2", q, 2,
+                           &cid);
+        }
+        if (rc == 0)
+            continue;                               /* the item has that case already */
+        if (rc != KZ_ENOTFOUND) {
+            kz_store_set_errmsg(s, "finding a case: %s", kz_db_errmsg(db));
+            return rc;
+        }
+        kz_dbval p[] = { kz_dbint(item), kz_dbstr(f[i].category), kz_dbint(f[i].score),
+                         kz_dbstr(now), kz_dbstr(now) };
+        if ((rc = kz_db_int(db, "INSERT INTO cases (item_id, category, state, score, automated, "
+                                "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "
+                                "$5) RETURNING id", p, 5, &cid)) != 0) {
+            kz_store_set_errmsg(s, "opening a case: %s", kz_db_errmsg(db));
+            return rc;
+        }
+        snprintf(after, sizeof after, "{\"state\":\"detected\",\"category\":\"%s\",\"score\":%d,"
+                 "\"item_id\":%lld,\"automated\":true}", f[i].category, f[i].score, (long long)item);
+        if ((rc = kz_store_audit(s, "ingest", "case.open", "case", cid, NULL, after)) != 0)
+            return rc;
+        out->cases_opened++;
+    }
+    return 0;
+}

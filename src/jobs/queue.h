@@ -1,0 +1,150 @@
+/*
+ * jobs/queue.h - the work queue of kuzet worker, in PostgreSQL: jobs leased
+ * by many processes on many machines, none lost when one is killed, none
+ * done twice in a way that shows.
+ *
+ * A job (table jobs, migration 8) is one of:
+ *   crawl   the queued URLs of one origin (scheme://host:port) of a crawl
+ *           source: the frontier is leased by host, so one lease fetches a
+ *           host at a time and its politeness (requests in flight, delay,
+ *           robots.txt) holds across every worker;
+ *   ingest  a chunk [off_start, off_end) of whole lines of a JSON Lines
+ *           file, at most one ingest batch, so that its records are stored
+ *           in one transaction;
+ *   tick    work that must happen on time, once however many workers are
+ *           up: "overdue" (notices past their deadline), "verify",
+ *           "recrawl", "purge", "frontier" (a crawl job for every origin
+ *           with queued URLs); done again every every_secs.
+ *
+ * Leasing: UPDATE jobs ... WHERE id IN (SELECT id ... FOR UPDATE SKIP
+ * LOCKED LIMIT n) RETURNING: pending jobs whose run_at has come, and jobs
+ * whose lease expired (their worker died), oldest first.  A lease is the
+ * job's id, its owner (the worker's id) and a token that grows with every
+ * lease; it lasts lease_secs and a heartbeat thread (its own connection)
+ * renews it every third of that while the work runs.  Work stores its
+ * results through the store's commit hook (store/store.h): every commit
+ * first checks, row-locked, that the lease is still this worker's and
+ * renews it - or, for the job's last commit, completes it - in the same
+ * transaction as the results, so a worker whose lease was taken over
+ * commits nothing.  Times are the server's clock (epoch milliseconds), so
+ * machines' clocks need not agree.
+ *
+ * The queue needs PostgreSQL: on SQLite the tables exist (migrations are
+ * shared) but kz_queue_open refuses, saying so - one process on one
+ * machine runs `kuzet crawl` and `kuzet ingest` instead.
+ *
+ * LISTEN/NOTIFY is only a wake-up hint: adding jobs notifies "kuzet_jobs";
+ * a worker waits on it at most its poll interval, and leases by polling
+ * all the same.
+ *
+ * Not thread-safe: one kz_queue per thread, over its own kz_store.
+ */
+#ifndef KZ_JOBS_QUEUE_H
+#define KZ_JOBS_QUEUE_H
+
+#include "util/kz.h"
+#include "util/buf.h"
+#include "store/store.h"
+
+#define KZ_QUEUE_LEASE_SECS   30    /* default lease */
+#define KZ_QUEUE_CHUNK        ((size_t)1 << 20)  /* default ingest chunk */
+#define KZ_QUEUE_MAX_ATTEMPTS 20    /* leases of one job before it is 'failed' */
+
+typedef struct kz_job {
+    int64_t id, token;
+    char    kind[8];            /* "crawl", "ingest", "tick" */
+    char   *key;                /* jkey: tick name, "SOURCE|ORIGIN", "PATH@OFF" */
+    char   *path;               /* ingest: the file */
+    char   *origin;             /* crawl: scheme://host:port */
+    char   *source;             /* crawl: the source's name */
+    int64_t source_id, origin_id;
+    int64_t off_start, off_end; /* ingest */
+    int64_t every_secs;         /* tick */
+    int     attempts;           /* leases so far, this one included */
+} kz_job;
+
+void kz_job_release(kz_job *j);     /* frees the strings; NULL-safe */
+
+typedef struct kz_queue kz_queue;
+
+/* A worker's queue over st (which it borrows; close the queue first).
+ * owner: the worker's id ("host:pid:n"), registered in workers with roles;
+ * lease_secs 0: KZ_QUEUE_LEASE_SECS.  uri: the same database, for the
+ * heartbeat's own connection (NULL: no heartbeat thread - for tests and
+ * for `kuzet jobs`).  0, KZ_EINVAL (not PostgreSQL; kz_store_errmsg says
+ * so), KZ_ENOMEM, KZ_EDB, KZ_EINTERNAL (no thread). */
+int  kz_queue_open(kz_queue **out, kz_store *st, const char *uri, const char *owner,
+                   const char *roles, int lease_secs);
+/* Stop the heartbeat, mark the worker stopped, free.  NULL-safe. */
+void kz_queue_close(kz_queue **qp);
+
+/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick")
+ * into jobs[0..*n).  0 (*n may be 0: nothing due), or a storage error. */
+int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, size_t *n);
+
+/* Work on j under its lease: from now every commit on the store checks the
+ * lease (KZ_ESTATE and nothing committed when it is lost) and renews it;
+ * with complete, the first commit completes the job instead (an ingest
+ * chunk: one transaction), and later commits find it not held.  The
+ * heartbeat renews it meanwhile.  One job held at a time. */
+void kz_queue_hold(kz_queue *q, kz_job *j, int complete);
+/* 1 when the hold's completing commit happened, else 0. */
+int  kz_queue_completed(const kz_queue *q);
+
+/* The job is over (ends the hold).  ok: done - a tick is due again in
+ * every_secs; a crawl job stays pending (after delay_ms) while its origin
+ * has queued URLs -; else failed with why, leased again after a backoff
+ * until KZ_QUEUE_MAX_ATTEMPTS.  Runs in a transaction of its own unless
+ * kz_queue_completed.  0, KZ_ESTATE (the lease was lost: nothing
+ * recorded), or a storage error. */
+int kz_queue_finish(kz_queue *q, kz_job *j, int ok, const char *why, int64_t delay_ms);
+
+/* Counters of this worker, added to its row (status, metrics). */
+void kz_queue_count(kz_queue *q, int64_t pages, int64_t records);
+
+/* Wait at most ms for a "kuzet_jobs" notification (a hint). */
+void kz_queue_wait(kz_queue *q, int ms);
+
+/* ---- adding work (any process; these need no kz_queue) ---- */
+
+/* Split the JSON Lines file path into chunks of whole lines of at most
+ * chunk bytes (0: KZ_QUEUE_CHUNK; a longer line is a chunk of its own)
+ * and queue an ingest job per chunk; the path is stored as given (make it
+ * absolute: workers open it).  A chunk already queued is not queued again.
+ * *added: jobs new.  0, KZ_EIO (kz_store_errmsg says why), KZ_EINVAL (not
+ * PostgreSQL), storage errors. */
+int kz_queue_add_ingest(kz_store *st, const char *path, size_t chunk, size_t *added);
+
+typedef struct kz_queue_crawl {
+    const char *source;         /* name (store/frontier.h kz_frontier_name_ok) */
+    const char *seeds;          /* one URL a line */
+    size_t      seeds_len;
+    int         depth;          /* < 0: 2 */
+    long        delay_ms;       /* < 0: 1000 */
+    int         allow_private;
+    int64_t     recrawl_secs;   /* > 0: the recrawl tick makes pages due again */
+    int         same_host;
+} kz_queue_crawl;
+
+/* Record the source's settings, queue its seeds (as kuzet crawl would:
+ * canonical keys, scope from the seeds) and a crawl job per origin.
+ * *bad: seed lines refused.  0 or errors (kz_store_errmsg). */
+int kz_queue_add_crawl(kz_store *st, const kz_queue_crawl *c, size_t *origins, size_t *bad);
+
+/* Queue the tick name (overdue, verify, recrawl, purge, frontier) every
+ * every_secs, first due now; an existing one gets the new interval. */
+int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs);
+
+/* A crawl job for every origin of source_id (0: every source) that has
+ * queued URLs and none pending or leased.  *made (may be NULL). */
+int kz_queue_sync_frontier(kz_store *st, int64_t source_id, size_t *made);
+
+/* ---- status ---- */
+
+/* The queue and workers as JSON (kuzet status --json) into out: workers
+ * alive (seen within 3 leases), their counters and rates, queue depth per
+ * kind and state, leases expiring within 1/3 of a lease, failed jobs and
+ * recent errors. */
+int kz_queue_status_json(kz_store *st, kz_buf *out);
+
+#endif

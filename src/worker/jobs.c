@@ -1,0 +1,324 @@
+/*
+ * worker/jobs.c - kuzet jobs (queue work for kuzet worker) and kuzet status
+ * (the workers and the queue): options parsed, jobs/queue.h called, the
+ * result printed.
+ */
+#include "cli/cli.h"
+#include "jobs/queue.h"
+#include "util/buf.h"
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static const char jobs_usage[] =
+    "usage: kuzet jobs add ingest [--db URI] [--chunk BYTES] FILE|DIR...\n"
+    "       kuzet jobs add crawl [--db URI] --source NAME --seeds FILE [--depth N]\n"
+    "                            [--delay MS] [--recrawl DURATION] [--same-host]\n"
+    "                            [--allow-private]\n"
+    "       kuzet jobs schedule [--db URI] NAME --every DURATION\n"
+    "       kuzet jobs schedule [--db URI] --defaults\n"
+    "\n"
+    "Queues work for 'kuzet worker' in the PostgreSQL database.\n"
+    "  add ingest      each JSON Lines file (a directory: its *.jsonl files) split\n"
+    "                  into chunks of whole lines (--chunk, default 1 MiB, at most\n"
+    "                  4 MiB) that workers ingest in parallel; a chunk already\n"
+    "                  queued is not queued again\n"
+    "  add crawl       a crawl source: its seeds and settings; workers crawl it one\n"
+    "                  host per lease (--delay between requests to a host, default\n"
+    "                  1000 ms; --recrawl: pages fetched longer ago are due again)\n"
+    "  schedule NAME   a job that runs once every DURATION however many workers are\n"
+    "                  up: overdue, verify, recrawl, purge, frontier\n"
+    "  --defaults      overdue 1m, frontier 30s, recrawl 5m, verify 6h, purge 1d\n"
+    "                  (those not scheduled yet)\n";
+
+static int open_pg(kz_store **st, const char *uri)
+{
+    char err[512];
+    if (kz_cli_store_open(st, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        return KZ_EXIT_FAIL;
+    }
+    if (strcmp(kz_db_scheme(kz_store_db(*st)), "postgresql")) {
+        kz_cli_err("the work queue needs PostgreSQL (--db postgresql://...); on one machine "
+                   "with SQLite, run kuzet crawl and kuzet ingest instead");
+        kz_store_close(st);
+        return KZ_EXIT_FAIL;
+    }
+    return 0;
+}
+
+static int add_path(kz_store *st, const char *path, size_t chunk, size_t *jobs, int in_dir)
+{
+    char abs[PATH_MAX];
+    struct stat sb;
+    if (!realpath(path, abs) || stat(abs, &sb) != 0) {
+        kz_cli_err("%s: not found", path);
+        return KZ_EXIT_FAIL;
+    }
+    if (S_ISDIR(sb.st_mode) && !in_dir) {
+        struct dirent **ents = NULL;
+        int n = scandir(abs, &ents, NULL, alphasort), status = 0;
+        if (n < 0) {
+            kz_cli_err("%s: cannot list", path);
+            return KZ_EXIT_FAIL;
+        }
+        for (int i = 0; i < n; i++) {
+            size_t l = strlen(ents[i]->d_name);
+            if (!status && l > 6 && !strcmp(ents[i]->d_name + l - 6, ".jsonl")) {
+                char sub[PATH_MAX + 256];
+                snprintf(sub, sizeof sub, "%s/%s", abs, ents[i]->d_name);
+                status = add_path(st, sub, chunk, jobs, 1);
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        return status;
+    }
+    size_t added = 0;
+    if (kz_queue_add_ingest(st, abs, chunk, &added) != 0) {
+        kz_cli_err("%s", kz_store_errmsg(st));
+        return KZ_EXIT_FAIL;
+    }
+    *jobs += added;
+    return 0;
+}
+
+int cmd_jobs(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' },     { "chunk", required_argument, NULL, 'k' },
+        { "source", required_argument, NULL, 'S' }, { "seeds", required_argument, NULL, 's' },
+        { "depth", required_argument, NULL, 'D' },  { "delay", required_argument, NULL, 'w' },
+        { "recrawl", required_argument, NULL, 'R' }, { "same-host", no_argument, NULL, 'H' },
+        { "allow-private", no_argument, NULL, 'P' }, { "every", required_argument, NULL, 'e' },
+        { "defaults", no_argument, NULL, 'F' },     { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *uri = NULL, *seeds = NULL;
+    kz_queue_crawl cr = { NULL, NULL, 0, -1, -1, 0, 0, 0 };
+    size_t chunk = 0;
+    int64_t every = -1;
+    int defaults = 0, c, idx;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        switch (c) {
+        case 'd': uri = optarg; break;
+        case 'k':
+            if (kz_cli_size("--chunk", optarg, 1, (size_t)4 << 20, &chunk) != 0)
+                return KZ_EXIT_USAGE;
+            break;
+        case 'S': cr.source = optarg; break;
+        case 's': seeds = optarg; break;
+        case 'D': case 'w':
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > (c == 'D' ? 100000 : 3600000)) {
+                kz_cli_err("--%s: '%s' is not a number in range", opts[idx].name, optarg);
+                return KZ_EXIT_USAGE;
+            }
+            if (c == 'D') cr.depth = (int)v; else cr.delay_ms = v;
+            break;
+        case 'R': case 'e': {
+            int64_t s = kz_cli_duration(optarg, 0);
+            if (s <= 0) {
+                kz_cli_err("--%s: '%s' is not a duration (45s, 30m, 6h, 2d)", opts[idx].name, optarg);
+                return KZ_EXIT_USAGE;
+            }
+            if (c == 'R') cr.recrawl_secs = s; else every = s;
+            break;
+        }
+        case 'H': cr.same_host = 1; break;
+        case 'P': cr.allow_private = 1; break;
+        case 'F': defaults = 1; break;
+        case 'h': fputs(jobs_usage, stdout); return KZ_EXIT_OK;
+        default: fputs(jobs_usage, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    /* GNU getopt has moved the words (and files) after the options */
+    int nwords = argc - optind;
+    char **words = argv + optind;
+    int is_add = nwords >= 2 && !strcmp(words[0], "add");
+    int is_sched = nwords >= 1 && !strcmp(words[0], "schedule");
+    if (!is_add && !is_sched) {
+        fputs(jobs_usage, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    kz_store *st = NULL;
+    int status = KZ_EXIT_USAGE;
+    if (is_add && !strcmp(words[1], "ingest")) {
+        if (nwords < 3) {
+            kz_cli_err("jobs add ingest needs a FILE or DIR");
+            return KZ_EXIT_USAGE;
+        }
+        if ((status = open_pg(&st, uri)) != 0)
+            return status;
+        size_t jobs = 0;
+        for (int i = 2; i < nwords && !status; i++)
+            status = add_path(st, words[i], chunk, &jobs, 0);
+        if (!status)
+            printf("kuzet jobs: %zu ingest chunks queued\n", jobs);
+    } else if (is_add && !strcmp(words[1], "crawl")) {
+        if (!cr.source || !seeds) {
+            kz_cli_err("jobs add crawl needs --source NAME and --seeds FILE");
+            return KZ_EXIT_USAGE;
+        }
+        size_t n = 0;
+        char *text = kz_cli_slurp(seeds, (size_t)16 << 20, &n);
+        if (!text)
+            return KZ_EXIT_FAIL;
+        cr.seeds = text;
+        cr.seeds_len = n;
+        if ((status = open_pg(&st, uri)) == 0) {
+            size_t made = 0, bad = 0;
+            if (kz_queue_add_crawl(st, &cr, &made, &bad) != 0) {
+                kz_cli_err("%s", kz_store_errmsg(st));
+                status = KZ_EXIT_FAIL;
+            } else {
+                printf("kuzet jobs: source %s queued%s\n", cr.source,
+                       made ? "" : " (its seeding job was already queued)");
+            }
+        }
+        free(text);
+    } else if (is_sched && (defaults || nwords >= 2)) {
+        if ((status = open_pg(&st, uri)) != 0)
+            return status;
+        if (defaults) {
+            static const struct { const char *n; int64_t s; } d[] = {
+                { "overdue", 60 }, { "frontier", 30 }, { "recrawl", 300 }, { "verify", 21600 },
+                { "purge", 86400 } };
+            for (size_t i = 0; i < KZ_ARRAY_LEN(d) && !status; i++) {
+                kz_dbval p[] = { kz_dbstr(d[i].n) };
+                int64_t have = 0;
+                int rc = kz_db_int(kz_store_db(st), "SELECT 1 FROM jobs WHERE kind = 'tick' AND "
+                                   "jkey = $1", p, 1, &have);
+                if (rc == KZ_ENOTFOUND && kz_queue_add_tick(st, d[i].n, d[i].s) != 0)
+                    rc = -1;
+                else if (rc == KZ_ENOTFOUND)
+                    rc = 0;
+                if (rc) {
+                    kz_cli_err("%s", kz_store_errmsg(st));
+                    status = KZ_EXIT_FAIL;
+                }
+            }
+            if (!status)
+                printf("kuzet jobs: default schedule in place\n");
+        } else if (every <= 0) {
+            kz_cli_err("jobs schedule %s needs --every DURATION", words[1]);
+            status = KZ_EXIT_USAGE;
+        } else if (kz_queue_add_tick(st, words[1], every) != 0) {
+            kz_cli_err("%s", kz_store_errmsg(st));
+            status = KZ_EXIT_FAIL;
+        } else {
+            printf("kuzet jobs: %s every %llds\n", words[1], (long long)every);
+        }
+    } else {
+        fputs(jobs_usage, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    return kz_cli_store_close(&st, status);
+}
+
+/* ---- kuzet status ---- */
+
+static const char status_usage[] =
+    "usage: kuzet status [--db URI] [--json]\n"
+    "\n"
+    "The workers (alive: seen within 90 s), their jobs, pages and records and\n"
+    "their rates; the queue's depth per job kind and state; leases that expire\n"
+    "within 10 s; the latest job errors.\n";
+
+static const char *js(json_object *o, const char *k)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : "";
+}
+
+int cmd_status(int argc, char **argv)
+{
+    static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
+                                          { "json", no_argument, NULL, 'j' },
+                                          { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
+    const char *uri = NULL;
+    int json = 0, c, idx;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        switch (c) {
+        case 'd': uri = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': fputs(status_usage, stdout); return KZ_EXIT_OK;
+        default: fputs(status_usage, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fputs(status_usage, stderr);
+        return KZ_EXIT_USAGE;
+    }
+    kz_store *st = NULL;
+    int status = open_pg(&st, uri);
+    if (status)
+        return status;
+    kz_buf b;
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    if (kz_queue_status_json(st, &b) != 0 || kz_buf_addc(&b, '\0') != 0) {
+        kz_cli_err("%s", kz_store_errmsg(st));
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    if (json) {
+        printf("%s\n", b.p);
+        goto out;
+    }
+    json_object *root = json_tokener_parse(b.p), *a = NULL, *o;
+    if (!root) {
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    size_t alive = 0, n;
+    json_object_object_get_ex(root, "workers", &a);
+    n = a ? json_object_array_length(a) : 0;
+    for (size_t i = 0; i < n; i++)
+        alive += !strcmp(js(json_object_array_get_idx(a, i), "alive"), "true");
+    printf("workers: %zu alive\n", alive);
+    for (size_t i = 0; i < n; i++) {
+        o = json_object_array_get_idx(a, i);
+        printf("  %-32s %-5s %-20s jobs %s ok %s failed %s lost  %s pages/s  %s records/s\n",
+               js(o, "id"), !strcmp(js(o, "alive"), "true") ? "alive" : "gone", js(o, "roles"),
+               js(o, "jobs_done"), js(o, "jobs_failed"), js(o, "leases_lost"), js(o, "pages_per_s"),
+               js(o, "records_per_s"));
+    }
+    printf("queue:\n");
+    if (json_object_object_get_ex(root, "queue", &o)) {
+        json_object_object_foreach(o, kind, states) {
+            printf("  %-7s", kind);
+            json_object_object_foreach(states, state, cnt)
+                printf(" %s %s", state, json_object_get_string(cnt));
+            printf("\n");
+        }
+    }
+    json_object_object_get_ex(root, "leases_expiring", &a);
+    n = a ? json_object_array_length(a) : 0;
+    printf("leases expiring within 10 s: %zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        o = json_object_array_get_idx(a, i);
+        printf("  job %s %s %s, %s, in %s ms\n", js(o, "id"), js(o, "kind"), js(o, "key"),
+               js(o, "owner"), js(o, "expires_in_ms"));
+    }
+    json_object_object_get_ex(root, "errors", &a);
+    n = a ? json_object_array_length(a) : 0;
+    printf("errors: %zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        o = json_object_array_get_idx(a, i);
+        printf("  job %s %s %s (%s, %s attempts): %s\n", js(o, "id"), js(o, "kind"), js(o, "key"),
+               js(o, "state"), js(o, "attempts"), js(o, "error"));
+    }
+    json_object_put(root);
+out:
+    kz_buf_release(&b);
+    return kz_cli_store_close(&st, status);
+}
