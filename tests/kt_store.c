@@ -270,12 +270,6 @@ kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
     return s;
 }
 
-void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz)
-{
-    const char *base = getenv("KUZET_TEST_PG");
-    pg_uri(base ? base : "", d->name, uri, urisz);
-}
-
 void kt_store_pg_drop(kt_pgdb *d, kz_store **s)
 {
     char sql[160];

@@ -64,14 +64,13 @@ typedef struct kt_pgdb {
 } kt_pgdb;
 
 kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag);
-/* The URI of database d (for a program the test starts). */
+/* The URI of database d (for a program the test starts, a second
+ * connection, or a command). */
 void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz);
 /* A copy of database d (nobody may be connected to it) named after tag, its
  * URI in uri: 0, or -1 and a recorded failure.  kt_store_pg_drop drops it
  * (with a NULL store). */
 int kt_store_pg_copy(const kt_pgdb *d, kt_pgdb *copy, const char *tag, char *uri, size_t urisz);
 void kt_store_pg_drop(kt_pgdb *d, kz_store **s);
-/* The URI of database d (for a second connection, or a command). */
-void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz);
 
 #endif
