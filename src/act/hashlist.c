@@ -611,3 +611,17 @@ out:
     json_object_put(o);
     return rc;
 }
+
+int kz_hashlist_match(const kz_blocklist_ctx *c, const uint8_t hash[][KZ_URL_HASH_LEN], size_t n,
+                      const kz_hashlist_full *full, size_t nfull, int64_t *id)
+{
+    int best = -1;
+    for (size_t i = 0; i < n && i < c->exprs.n; i++)
+        for (size_t k = 0; k < nfull; k++)
+            if (!memcmp(hash[i], full[k].hash, KZ_URL_HASH_LEN) &&
+                (best < 0 || c->exprs.len[i] > c->exprs.len[best])) {
+                best = (int)i;
+                *id = full[k].id;
+            }
+    return best;
+}

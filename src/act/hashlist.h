@@ -141,4 +141,13 @@ int kz_hashlist_url(kz_blocklist_ctx *c, const char *url, size_t n,
 int kz_hashlist_parse_full(const char *json, size_t n, kz_hashlist_full **v, size_t *nv,
                            const char **why);
 
+/*
+ * Of the URL's expressions (c->exprs, hashed in hash[0..n) by
+ * kz_hashlist_url), the longest -- the most specific, as the plain check
+ * reports it -- whose hash is one of full[0..nfull): its index, with *id
+ * the entry's id; -1 when none is.
+ */
+int kz_hashlist_match(const kz_blocklist_ctx *c, const uint8_t hash[][KZ_URL_HASH_LEN], size_t n,
+                      const kz_hashlist_full *full, size_t nfull, int64_t *id);
+
 #endif
