@@ -10,7 +10,7 @@
 # Every library comes from pkg-config; the sources of each stage are found
 # by folder, so adding a file needs no edit here.
 
-PKGS    := libhs libutf8proc yaml-0.1 json-c libxxhash sqlite3 libidn2 libpsl libjpeg libpng libwebp libsodium libpq libcurl libxml-2.0 libmagic libcrypto
+PKGS    := libhs libutf8proc yaml-0.1 json-c libxxhash sqlite3 libidn2 libpsl libjpeg libpng libwebp libsodium libpq libcurl libxml-2.0 libmagic libcrypto libmicrohttpd
 MODE    ?= release
 BUILD   := build/$(MODE)
 CC      ?= cc
@@ -37,11 +37,15 @@ TEST_LIBS   := $(shell pkg-config --libs zlib 2>/dev/null)
 STAGES   := util url text detect ingest store act case report pipeline
 LIB_SRC  := $(sort $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+# the HTTP front end (kuzet serve): not in libkuzet.a; the test runner links
+# it too, for the fuzz targets of its parsers
+SERVE_SRC := $(sort $(wildcard src/serve/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all setup test check demo bench fuzz clean
@@ -51,10 +55,14 @@ $(BUILD)/libkuzet.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/kuzet: $(CLI_OBJ) $(BUILD)/libkuzet.a
+$(BUILD)/libkzserve.a: $(SERVE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kuzet: $(CLI_OBJ) $(BUILD)/libkzserve.a $(BUILD)/libkuzet.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/kt: $(TEST_OBJ) $(BUILD)/libkuzet.a
+$(BUILD)/kt: $(TEST_OBJ) $(BUILD)/libkzserve.a $(BUILD)/libkuzet.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/%.o: %.c
@@ -87,4 +95,4 @@ fuzz: setup
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

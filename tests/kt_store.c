@@ -222,6 +222,12 @@ int kt_store_pg_copy(const kt_pgdb *d, kt_pgdb *copy, const char *tag, char *uri
     return 0;
 }
 
+void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz)
+{
+    const char *base = getenv("KUZET_TEST_PG");
+    pg_uri(base ? base : "", d->name, uri, urisz);
+}
+
 kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
 {
     const char *base = getenv("KUZET_TEST_PG");

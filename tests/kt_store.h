@@ -64,6 +64,8 @@ typedef struct kt_pgdb {
 } kt_pgdb;
 
 kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag);
+/* The URI of database d (for a program the test starts). */
+void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz);
 /* A copy of database d (nobody may be connected to it) named after tag, its
  * URI in uri: 0, or -1 and a recorded failure.  kt_store_pg_drop drops it
  * (with a NULL store). */

@@ -35,6 +35,7 @@ static const struct kz_cmd {
     { "crawl",     cmd_crawl,     "fetch public pages from seeds (robots.txt, politeness), scan, store" },
     { "bank",      cmd_bank,      "hash banks: create, import, export, list, match hashes and files" },
     { "verify",    cmd_verify,    "re-fetch removed or blocked items: gone, still there, or back" },
+    { "serve",     cmd_serve,     "the HTTP API: workflow, blocklists, URL checks" },
 };
 
 void kz_cli_err(const char *fmt, ...)

@@ -1,0 +1,125 @@
+/*
+ * serve/cmd_serve.c - `kuzet serve`: parse the options, run the server
+ * (serve/server.c) until SIGTERM.
+ */
+#include "cli/cli.h"
+#include "serve/serve.h"
+#include <getopt.h>
+
+static const char usage_text[] =
+    "usage: kuzet serve [--listen HOST:PORT] [--db URI] [options]\n"
+    "\n"
+    "The HTTP API (docs/api.md, docs/openapi.yaml) until SIGTERM or SIGINT, which\n"
+    "stop accepting, finish the requests in flight and exit 0.\n"
+    "\n"
+    "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0:\n"
+    "                       any free port, printed on stdout when ready)\n"
+    "  --db URI             the store (default $KUZET_DB, else sqlite:kuzet.db)\n"
+    "  --audit-key FILE     the audit signing key (default $KUZET_AUDIT_KEY, else\n"
+    "                       the database path + .audit-key)\n"
+    "  --cert FILE --key FILE   serve HTTPS with this PEM certificate and key\n"
+    "  --threads N          worker threads (default: the CPUs, at least 2)\n"
+    "  --max-connections N  connections at once (default 1024)\n"
+    "  --per-ip N           connections at once from one address (default 64)\n"
+    "  --timeout SECONDS    close a connection idle this long (default 30)\n"
+    "  --max-body BYTES     request body cap, 413 past it (default 1048576)\n"
+    "  --max-header BYTES   request line and headers cap, 431 past it (default 16384)\n"
+    "  --session-idle DUR   a session unused this long ends (default 30m)\n"
+    "  --session-max DUR    a session ends this long after log-in (default 12h)\n"
+    "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n";
+
+static int num(const char *opt, const char *arg, long lo, long hi, long *out)
+{
+    char *e = NULL;
+    long v = strtol(arg, &e, 10);
+    if (e == arg || *e || v < lo || v > hi) {
+        kz_cli_err("%s takes a number from %ld to %ld, not '%s'", opt, lo, hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int dur(const char *opt, const char *arg, unsigned *out)
+{
+    int64_t v = kz_cli_duration(arg, 0);
+    if (v < 1 || v > 366 * 86400) {
+        kz_cli_err("%s takes a duration (45s, 30m, 12h, 2d), not '%s'", opt, arg);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "listen", required_argument, NULL, 'l' },
+        { "db", required_argument, NULL, 'd' },
+        { "audit-key", required_argument, NULL, 'k' },
+        { "cert", required_argument, NULL, 'C' },
+        { "key", required_argument, NULL, 'K' },
+        { "threads", required_argument, NULL, 't' },
+        { "max-connections", required_argument, NULL, 'm' },
+        { "per-ip", required_argument, NULL, 'p' },
+        { "timeout", required_argument, NULL, 'T' },
+        { "max-body", required_argument, NULL, 'b' },
+        { "max-header", required_argument, NULL, 'H' },
+        { "session-idle", required_argument, NULL, 'i' },
+        { "session-max", required_argument, NULL, 'x' },
+        { "drain", required_argument, NULL, 'D' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    kz_serve_opts o;
+    memset(&o, 0, sizeof o);
+    o.audit_key = getenv("KUZET_AUDIT_KEY");
+    if (o.audit_key && !*o.audit_key)
+        o.audit_key = NULL;
+    int c, idx;
+    long v;
+    size_t z;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        switch (c) {
+        case 'l': o.listen = optarg; break;
+        case 'd': o.db = optarg; break;
+        case 'k': o.audit_key = optarg; break;
+        case 'C': o.cert = optarg; break;
+        case 'K': o.key = optarg; break;
+        case 't': if (num("--threads", optarg, 1, 256, &v)) return KZ_EXIT_USAGE;
+                  o.threads = (unsigned)v; break;
+        case 'm': if (num("--max-connections", optarg, 1, 65536, &v)) return KZ_EXIT_USAGE;
+                  o.max_conns = (unsigned)v; break;
+        case 'p': if (num("--per-ip", optarg, 1, 65536, &v)) return KZ_EXIT_USAGE;
+                  o.per_ip = (unsigned)v; break;
+        case 'T': if (num("--timeout", optarg, 1, 3600, &v)) return KZ_EXIT_USAGE;
+                  o.timeout = (unsigned)v; break;
+        case 'b': if (kz_cli_size("--max-body", optarg, 1024, (size_t)1 << 30, &z))
+                      return KZ_EXIT_USAGE;
+                  o.max_body = z; break;
+        case 'H': if (kz_cli_size("--max-header", optarg, 1024, 1 << 20, &z))
+                      return KZ_EXIT_USAGE;
+                  o.max_header = z; break;
+        case 'i': if (dur("--session-idle", optarg, &o.session_idle)) return KZ_EXIT_USAGE;
+                  break;
+        case 'x': if (dur("--session-max", optarg, &o.session_max)) return KZ_EXIT_USAGE;
+                  break;
+        case 'D': if (dur("--drain", optarg, &o.drain)) return KZ_EXIT_USAGE;
+                  break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        kz_cli_err("serve takes no arguments besides options ('%s')", argv[optind]);
+        return KZ_EXIT_USAGE;
+    }
+    char err[1024];
+    int rc = kz_serve_run(&o, err, sizeof err);
+    if (rc) {
+        kz_cli_err("serve: %s", err);
+        return KZ_EXIT_FAIL;
+    }
+    return KZ_EXIT_OK;
+}

@@ -1,0 +1,265 @@
+/*
+ * serve/http.c - reading a request and writing the answer: path and query
+ * parameters, headers, the JSON body, JSON and error responses with the
+ * security headers, and the one mapping from library error codes to HTTP
+ * statuses (kz_serve_status_of).
+ */
+#include "serve/server_int.h"
+#include "case/account.h"
+#include <stdarg.h>
+#include <strings.h>
+
+/* ---- errors -------------------------------------------------------------- */
+
+unsigned kz_serve_status_of(int rc, const char **code)
+{
+    const char *c;
+    unsigned st;
+    switch (rc) {
+    case KZ_EPERM:     st = 403; c = "forbidden"; break;
+    case KZ_ESTATE:    st = 409; c = "conflict"; break;
+    case KZ_EINVAL:
+    case KZ_EBADUTF8:  st = 422; c = "invalid"; break;
+    case KZ_ENOTFOUND: st = 404; c = "not_found"; break;
+    case KZ_EBADJSON:  st = 400; c = "invalid_json"; break;
+    case KZ_ETOOBIG:   st = 413; c = "too_large"; break;
+    case KZ_EBUSY:     st = 503; c = "busy"; break;
+    default:           st = 500; c = "internal"; break;
+    }
+    if (code)
+        *code = c;
+    return st;
+}
+
+int kz_resp_fail(kz_req *rq, int rc, const char *message)
+{
+    const char *code;
+    unsigned st = kz_serve_status_of(rc, &code);
+    if (st == 503)
+        kz_resp_header(rq, "Retry-After", "1");
+    if (st == 500) {
+        /* the detail is for the operator, not the client */
+        fprintf(stderr, "kuzet serve: %s %s: %s: %s\n", rq->method, rq->path, kz_strerror(rc),
+                message ? message : "");
+        kz_resp_error(rq, 500, code, "internal error");
+    } else {
+        kz_resp_error(rq, st, code, "%s", message && *message ? message : kz_strerror(rc));
+    }
+    return rc ? rc : KZ_EINTERNAL;
+}
+
+int kz_resp_error(kz_req *rq, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kz_buf b;
+    kz_buf_init(&b, 8192);
+    int rc = kz_buf_adds(&b, "{\"error\":{\"code\":");
+    if (!rc) rc = kz_buf_add_json_str(&b, code, strlen(code));
+    if (!rc) rc = kz_buf_adds(&b, ",\"message\":");
+    if (!rc) rc = kz_buf_add_json_str(&b, msg, strlen(msg));
+    if (!rc) rc = kz_buf_adds(&b, "}}\n");
+    rq->err_code = code;
+    if (!rc)
+        kz_resp_buf(rq, status, "application/json", &b);
+    kz_buf_release(&b);
+    return KZ_EINVAL;
+}
+
+/* ---- answering ----------------------------------------------------------- */
+
+int kz_resp_header(kz_req *rq, const char *name, const char *value)
+{
+    if (rq->nhdr == KZ_RESP_MAX_HEADERS)
+        return KZ_ETOOBIG;
+    char *n = kz_strdup(name), *v = kz_strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return KZ_ENOMEM;
+    }
+    if (!strcasecmp(name, "Cache-Control"))
+        rq->cache_set = 1;
+    rq->hname[rq->nhdr] = n;
+    rq->hval[rq->nhdr] = v;
+    rq->nhdr++;
+    return 0;
+}
+
+int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, size_t n,
+                   int must_free)
+{
+    struct MHD_Response *r;
+    int rc = 0;
+    if (rq->answered) {
+        if (must_free)
+            free(body);
+        return KZ_EINTERNAL;
+    }
+    r = MHD_create_response_from_buffer(n, body, must_free ? MHD_RESPMEM_MUST_FREE
+                                                           : MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        if (must_free)
+            free(body);
+        return KZ_ENOMEM;
+    }
+    /* on every response */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+                            "form-action 'none'");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    if (kz__serve_tls)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+    if (type)
+        MHD_add_response_header(r, "Content-Type", type);
+    if (!rq->cache_set)
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+    for (size_t i = 0; i < rq->nhdr; i++)
+        MHD_add_response_header(r, rq->hname[i], rq->hval[i]);
+    if (MHD_queue_response(rq->c, status, r) != MHD_YES) {
+        rq->queue_failed = 1;
+        rc = KZ_EIO;
+    }
+    MHD_destroy_response(r);
+    rq->answered = 1;
+    rq->status = status;
+    return rc;
+}
+
+int kz_resp_json(kz_req *rq, unsigned status, const char *json, size_t n)
+{
+    return kz_resp_data(rq, status, "application/json", json, n);
+}
+
+int kz_resp_data(kz_req *rq, unsigned status, const char *type, const void *p, size_t n)
+{
+    return kz__resp_queue(rq, status, type, (void *)(uintptr_t)p, n, 0);
+}
+
+int kz_resp_buf(kz_req *rq, unsigned status, const char *type, kz_buf *b)
+{
+    char *p = b->p ? b->p : kz_strdup("");
+    size_t n = b->len;
+    b->p = NULL;
+    b->len = b->cap = 0;
+    if (!p)
+        return KZ_ENOMEM;
+    return kz__resp_queue(rq, status, type, p, n, 1);
+}
+
+int kz_resp_empty(kz_req *rq, unsigned status)
+{
+    return kz__resp_queue(rq, status, NULL, (void *)"", 0, 0);
+}
+
+int kz_req_answered(const kz_req *rq) { return rq->answered; }
+
+/* ---- reading ------------------------------------------------------------- */
+
+const char *kz_req_method(const kz_req *rq) { return rq->method; }
+const char *kz_req_path(const kz_req *rq) { return rq->path; }
+const kz_route *kz_req_route(const kz_req *rq) { return rq->route; }
+const char *kz_req_client(const kz_req *rq) { return rq->client; }
+const char *kz_req_account(const kz_req *rq) { return rq->account; }
+const char *kz_req_role(const kz_req *rq) { return rq->role; }
+const char *kz_req_auth_kind(const kz_req *rq) { return rq->auth_kind ? rq->auth_kind : ""; }
+
+const char *kz_req_param(kz_req *rq, const char *name)
+{
+    for (size_t i = 0; i < rq->nparams; i++) {
+        if (strcmp(rq->params[i].name, name))
+            continue;
+        if (!rq->pvals[i])
+            rq->pvals[i] = kz_strndup(rq->params[i].val, rq->params[i].len);
+        return rq->pvals[i];
+    }
+    return NULL;
+}
+
+int kz_req_param_id(kz_req *rq, const char *name, int64_t *id)
+{
+    for (size_t i = 0; i < rq->nparams; i++)
+        if (!strcmp(rq->params[i].name, name) &&
+            kz_parse_id(rq->params[i].val, rq->params[i].len, id) == 0)
+            return 0;
+    kz_resp_error(rq, 404, "not_found", "'%.40s' is not an id: a positive whole number",
+                  kz_req_param(rq, name) ? kz_req_param(rq, name) : "");
+    return KZ_ENOTFOUND;
+}
+
+const char *kz_req_query(kz_req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct qcheck {
+    const char *const *names;
+    const char *bad;
+};
+
+static enum MHD_Result qcheck_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    struct qcheck *q = cls;
+    for (const char *const *n = q->names; n && *n; n++)
+        if (!strcmp(*n, key))
+            return MHD_YES;
+    q->bad = key;
+    return MHD_NO;
+}
+
+int kz_req_query_check(kz_req *rq, const char *const *names)
+{
+    struct qcheck q = { names, NULL };
+    MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, qcheck_one, &q);
+    if (!q.bad)
+        return 0;
+    kz_resp_error(rq, 400, "invalid_query", "unknown query parameter '%.64s'", q.bad);
+    return KZ_EINVAL;
+}
+
+const char *kz_req_header(kz_req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
+}
+
+const char *kz_req_raw(kz_req *rq, size_t *len)
+{
+    *len = rq->body.len;
+    return rq->body.p ? rq->body.p : "";
+}
+
+static int is_json_type(const char *ct)
+{
+    if (!ct)
+        return 0;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return n == 16 && !strncasecmp(ct, "application/json", 16);
+}
+
+int kz_req_body(kz_req *rq, const kz_field *spec, size_t nspec, kz_fval *vals)
+{
+    char why[256];
+    if (rq->body.len && !is_json_type(kz_req_header(rq, "Content-Type")))
+        return kz_resp_error(rq, 415, "unsupported_media_type",
+                             "the body must be application/json");
+    json_object_put(rq->json);
+    rq->json = NULL;
+    int rc = kz_body_parse(rq->body.p ? rq->body.p : "", rq->body.len, spec, nspec, vals,
+                           &rq->json, why, sizeof why);
+    if (rc == KZ_EBADJSON)
+        return kz_resp_error(rq, 400, "invalid_json", "%s", why), rc;
+    if (rc == KZ_EINVAL)
+        return kz_resp_error(rq, 422, "invalid", "%s", why), rc;
+    if (rc)
+        return kz_resp_fail(rq, rc, why);
+    return 0;
+}

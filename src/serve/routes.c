@@ -1,0 +1,14 @@
+/*
+ * serve/routes.c - the one list of route tables kuzet serve answers from,
+ * in the order they are searched (serve/serve.h: how to add a table).
+ */
+#include "serve/routes.h"
+
+const kz_route_table *const kz_route_tables[] = {
+    &kz_routes_core,
+    &kz_routes_auth,
+    &kz_routes_workflow,
+    /* the public and data routes' tables go below this line */
+
+    NULL,
+};
