@@ -180,6 +180,16 @@ struct kz_actor *kz_req_actor(kz_req *rq);
 const char *kz_req_account(const kz_req *rq);
 const char *kz_req_role(const kz_req *rq);
 const char *kz_req_auth_kind(const kz_req *rq);
+/* The platform a liaison's API token is bound to ("" for any). */
+const char *kz_req_platform(const kz_req *rq);
+/* The session's id and CSRF token ("" when not by session). */
+const char *kz_req_session(const kz_req *rq);
+const char *kz_req_csrf(const kz_req *rq);
+/* 1 under TLS (cookies get Secure). */
+int kz_serve_is_tls(void);
+/* The session timeouts in seconds. */
+unsigned kz_serve_session_idle(void);
+unsigned kz_serve_session_max(void);
 
 /* ---- answering ----------------------------------------------------------- */
 
