@@ -15,10 +15,7 @@
  * (analyst), aud (auditor); passwords NAME-password-123 */
 static void staff(kz_store *s)
 {
-    kt_staff p;
-    kt_staff_login(s, &p);
-    kt_add_person(p.root, "aud", "auditor");
-    kt_staff_release(&p);
+    kt_serve_staff(s);
 }
 
 static void sleep_ms(long ms)

@@ -95,6 +95,10 @@ int kz__serve_authorize(kz_req *rq)
         return kz_resp_error(rq, 403, "forbidden", "%s %s needs %s; '%s' is %s %s", rq->method,
                              r->path, want, p.name, a_an(p.role), p.role);
     }
+    if (p.platform[0] && !(r->flags & KZ_ROUTE_PLATFORM_OK) &&
+        strcmp(r->path, "/api/v1/session") && strcmp(r->path, "/api/v1/logout"))
+        return kz_resp_error(rq, 403, "forbidden", "this token is for the notices of '%s' only",
+                             p.platform);
     if (by_session && changes_state(rq->method) && !(r->flags & KZ_ROUTE_NO_CSRF)) {
         const char *t = kz_req_header(rq, "X-CSRF-Token");
         size_t n = strlen(p.csrf);

@@ -82,6 +82,9 @@ out:
 /* POST /api/v1/logout: the session ends, its cookie is cleared. */
 static int logout(kz_req *rq)
 {
+    int rc0 = kz_req_body(rq, NULL, 0, NULL);
+    if (rc0)
+        return rc0;
     if (kz_req_session(rq)[0]) {
         int rc = kz_session_close(kz_req_store(rq), kz_req_session(rq));
         if (rc)
@@ -92,11 +95,16 @@ static int logout(kz_req *rq)
 }
 
 /* GET /api/v1/session: who this is, and (by session) the CSRF token. */
+static const char *const no_query[] = { NULL };
+
 static int session(kz_req *rq)
 {
+    int rc = kz_req_query_check(rq, no_query);
+    if (rc)
+        return rc;
     kz_buf b;
     kz_buf_init(&b, 4096);
-    int rc = kz_buf_adds(&b, "{\"account\":");
+    rc = kz_buf_adds(&b, "{\"account\":");
     if (!rc) rc = kz_buf_add_json_str(&b, kz_req_account(rq), strlen(kz_req_account(rq)));
     if (!rc) rc = kz_buf_addf(&b, ",\"role\":\"%s\",\"auth\":\"%s\"", kz_req_role(rq),
                               kz_req_auth_kind(rq));
@@ -131,6 +139,8 @@ static int password(kz_req *rq)
 static int tokens_list(kz_req *rq)
 {
     kz_actor *a = kz_req_actor(rq);
+    if (kz_req_query_check(rq, no_query))
+        return KZ_EINVAL;
     kz_buf lines, out;
     kz_buf_init(&lines, KZ_BUF_NOLIMIT);
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
@@ -192,6 +202,8 @@ static int tokens_revoke(kz_req *rq)
 {
     int64_t id;
     int rc = kz_req_param_id(rq, "id", &id);
+    if (!rc)
+        rc = kz_req_body(rq, NULL, 0, NULL);
     if (rc)
         return rc;
     kz_actor *a = kz_req_actor(rq);
