@@ -333,3 +333,18 @@ long kt_login_http(const kt_server *sv, kt_client *cl, const char *name)
     kt_resp_free(&r);
     return st;
 }
+
+void kt_serve_staff(kz_store *s)
+{
+    kz_actor *sys = NULL, *root = NULL;
+    static const char *const who[][2] = { { "ann", "reviewer" }, { "bob", "reviewer" },
+        { "sue", "supervisor" }, { "sam", "supervisor" }, { "al", "analyst" },
+        { "aud", "auditor" } };
+    KT_EQ_INT(kz_account_system(&sys, s), 0);
+    kt_add_person(sys, "root", "admin");
+    root = kt_login(s, "root");
+    for (size_t i = 0; root && i < KZ_ARRAY_LEN(who); i++)
+        kt_add_person(root, who[i][0], who[i][1]);
+    kz_account_logout(&root);
+    kz_account_logout(&sys);
+}

@@ -36,6 +36,7 @@ static const struct kz_cmd {
     { "bank",      cmd_bank,      "hash banks: create, import, export, list, match hashes and files" },
     { "verify",    cmd_verify,    "re-fetch removed or blocked items: gone, still there, or back" },
     { "serve",     cmd_serve,     "the HTTP API: workflow, blocklists, URL checks" },
+    { "tokens",    cmd_tokens,    "API tokens for kuzet serve's machine clients: add, list, revoke" },
 };
 
 void kz_cli_err(const char *fmt, ...)

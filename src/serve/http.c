@@ -169,6 +169,12 @@ const char *kz_req_client(const kz_req *rq) { return rq->client; }
 const char *kz_req_account(const kz_req *rq) { return rq->account; }
 const char *kz_req_role(const kz_req *rq) { return rq->role; }
 const char *kz_req_auth_kind(const kz_req *rq) { return rq->auth_kind ? rq->auth_kind : ""; }
+const char *kz_req_platform(const kz_req *rq) { return rq->platform; }
+const char *kz_req_session(const kz_req *rq) { return rq->session; }
+const char *kz_req_csrf(const kz_req *rq) { return rq->csrf; }
+int kz_serve_is_tls(void) { return kz__serve_tls; }
+unsigned kz_serve_session_idle(void) { return kz__serve_opts.session_idle; }
+unsigned kz_serve_session_max(void) { return kz__serve_opts.session_max; }
 
 const char *kz_req_param(kz_req *rq, const char *name)
 {

@@ -35,7 +35,9 @@ struct kz_req {
     char            account[72];
     char            role[16];
     const char     *auth_kind;              /* "session", "token", "" */
-    char            session[40];            /* the session id, when by session */
+    char            session[64];            /* the session id, when by session */
+    char            csrf[72];               /* its CSRF token */
+    char            platform[128];          /* a token's platform scope ("" any) */
 
     /* the answer */
     int             answered;
