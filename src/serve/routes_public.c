@@ -64,6 +64,8 @@ static void tls_free(void *p)
 /* This thread's scratch, made on first use; NULL on ENOMEM. */
 static tls *tls_get(void)
 {
+    if (!G.ready)
+        return NULL;
     tls *t = pthread_getspecific(G.key);
     if (t)
         return t;
