@@ -387,7 +387,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     socklen_t sslen = 0;
     struct MHD_Daemon *d = NULL;
     char *cert = NULL, *key = NULL;
-    sigset_t set, old;
+    sigset_t set;
     int rc;
     kz__serve_opts = *o;
     kz_serve_opts *so = &kz__serve_opts;
@@ -438,7 +438,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     /* a connection's memory holds the request line and headers; MHD answers
@@ -510,7 +510,8 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
         close(ls);
     d = NULL;
     rc = 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* the mask stays: a second SIGTERM while stopping is one more request
+     * to stop, not a kill */
 out:
     stores_close();
     free(cert);
