@@ -27,7 +27,7 @@
 
 #define SCAN_MAX_BODY  ((size_t)16 << 20)    /* POST /scan: JSON Lines */
 #define SCAN_MAX_LINE  ((size_t)1 << 20)     /* one record, as kuzet scan's default */
-#define TEST_MAX_TEXT  ((int64_t)1 << 20)    /* the rule tester's text */
+#define TEST_MAX_TEXT  ((int64_t)1 << 20)    /* the rule tester's text (the body: --max-body) */
 #define FILE_MAX_BODY  ((size_t)32 << 20)    /* an uploaded file to match */
 
 static struct {
@@ -366,7 +366,7 @@ static int api_rules_test(kz_req *rq)
     static const char *const none[] = { NULL };
     kz_fval v[1];
     int rc = kz_req_query_check(rq, none);
-    if (rc || (rc = need_scanner(rq)) || (rc = kz_req_body(rq, spec, 1, v)))
+    if (rc || (rc = kz_req_body(rq, spec, 1, v)) || (rc = need_scanner(rq)))
         return rc;
     tls *t = tls_get();
     if (!t)
@@ -728,8 +728,7 @@ static const kz_route routes[] = {
     { "GET", "/api/v1/blocklist/full-hashes", KZ_ROLE_PUBLIC, api_full_hashes, 0, 0 },
     { "GET", "/api/v1/blocklist/{format}", KZ_ROLE_PUBLIC, api_export, 0, 0 },
     { "GET", "/api/v1/rules", KZ_ROLES_STAFF, api_rules, 0, 0 },
-    { "POST", "/api/v1/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, api_rules_test, 0,
-      (size_t)TEST_MAX_TEXT * 6 + 1024 },
+    { "POST", "/api/v1/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, api_rules_test, 0, 0 },
     { "POST", "/api/v1/scan", KZ_ROLES_STAFF, api_scan, KZ_ROUTE_RAW_BODY, SCAN_MAX_BODY },
     { "GET", "/api/v1/banks", KZ_ROLES_STAFF, api_banks, 0, 0 },
     { "POST", "/api/v1/banks", BANK_WRITERS, api_bank_create, 0, 0 },
