@@ -306,6 +306,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!rq)
         return;
     *con_cls = NULL;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    kz__metrics_observe(rq, (double)(t1.tv_sec - rq->t0.tv_sec) +
+                            (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9);
     req_free(rq);
     atomic_fetch_sub(&inflight, 1);
 }
@@ -408,6 +412,10 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     if ((rc = parse_listen(so->listen, &ss, &sslen, err, errsz)) != 0)
         return rc;
 
+    if ((rc = kz__metrics_init()) != 0) {
+        snprintf(err, errsz, "%s", kz_strerror(rc));
+        return rc;
+    }
     /* the database must be there before we listen */
     {
         kz_store *s = NULL;
@@ -514,6 +522,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
      * to stop, not a kill */
 out:
     stores_close();
+    kz__metrics_free();
     free(cert);
     free(key);
     return rc;

@@ -63,6 +63,12 @@ void kz__serve_auth_done(kz_req *rq);
 int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, size_t n,
                    int must_free);
 
+/* metrics.c: counters for /metrics. */
+int  kz__metrics_init(void);
+void kz__metrics_free(void);
+void kz__metrics_observe(const kz_req *rq, double secs);
+int  kz__metrics_route(kz_req *rq);
+
 /* server.c: the number of routes in all tables, and route i of them. */
 size_t kz__serve_nroutes(void);
 const kz_route *kz__serve_route_at(size_t i);
