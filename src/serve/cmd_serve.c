@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "serve/serve.h"
 #include <getopt.h>
+#include <arpa/inet.h>
 
 static const char usage_text[] =
     "usage: kuzet serve [--listen HOST:PORT] [--db URI] [options]\n"
@@ -26,7 +27,9 @@ static const char usage_text[] =
     "  --max-header BYTES   request line and headers cap, 431 past it (default 16384)\n"
     "  --session-idle DUR   a session unused this long ends (default 30m)\n"
     "  --session-max DUR    a session ends this long after log-in (default 12h)\n"
-    "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n";
+    "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n"
+    "  --trust-proxy ADDR   the reverse proxy's address: from it, the client's address\n"
+    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n";
 
 static int num(const char *opt, const char *arg, long lo, long hi, long *out)
 {
@@ -68,6 +71,7 @@ int cmd_serve(int argc, char **argv)
         { "session-idle", required_argument, NULL, 'i' },
         { "session-max", required_argument, NULL, 'x' },
         { "drain", required_argument, NULL, 'D' },
+        { "trust-proxy", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -107,8 +111,16 @@ int cmd_serve(int argc, char **argv)
                   break;
         case 'D': if (dur("--drain", optarg, &o.drain)) return KZ_EXIT_USAGE;
                   break;
+        case 'P': o.trust_proxy = optarg; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (o.trust_proxy) {
+        unsigned char a[16];
+        if (inet_pton(AF_INET, o.trust_proxy, a) != 1 && inet_pton(AF_INET6, o.trust_proxy, a) != 1) {
+            kz_cli_err("--trust-proxy takes an IP address, not '%s'", o.trust_proxy);
+            return KZ_EXIT_USAGE;
         }
     }
     if (optind != argc) {

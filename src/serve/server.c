@@ -276,6 +276,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         snprintf(rq->method, sizeof rq->method, "?");
         *con_cls = rq;
         client_addr(c, rq->client, sizeof rq->client);
+        if (kz__serve_opts.trust_proxy && !strcmp(rq->client, kz__serve_opts.trust_proxy)) {
+            const char *real = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP");
+            unsigned char tmp[16];
+            rq->via_proxy = 1;
+            if (real && strlen(real) < sizeof rq->client &&
+                (inet_pton(AF_INET, real, tmp) == 1 || inet_pton(AF_INET6, real, tmp) == 1))
+                snprintf(rq->client, sizeof rq->client, "%s", real);
+        }
         if (!rq->path)
             return MHD_NO;
         req_start(rq, url, method, version);

@@ -27,6 +27,7 @@ struct kz_req {
     size_t          max_body;
     json_object    *json;                   /* the parsed body, kz_req_body */
     char            client[64];
+    int             via_proxy;              /* from the trusted proxy */
     struct timespec t0;
 
     /* who */
