@@ -506,6 +506,12 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
             sig == SIGTERM ? "SIGTERM" : "SIGINT", (long)atomic_load(&inflight),
             atomic_load(&inflight) == 1 ? "" : "s");
     MHD_socket ls = MHD_quiesce_daemon(d);
+    /* the listening socket stays open until MHD stops (its threads may still
+     * hold it), and the kernel would go on completing connections into its
+     * backlog, to wait for an answer that never comes; shut it: new
+     * connections are refused, those in the backlog reset */
+    if (ls != MHD_INVALID_SOCKET)
+        shutdown(ls, SHUT_RDWR);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
