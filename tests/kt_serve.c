@@ -249,7 +249,11 @@ long kt_httpx(const kt_server *sv, kt_client *cl, const char *method, const char
         snprintf(h, sizeof h, "Content-Type: %s", ctype ? ctype : "application/json");
         hl = curl_slist_append(hl, h);
     }
-    hl = curl_slist_append(hl, "Expect:");
+    int expect = 0;
+    for (size_t i = 0; headers && headers[i]; i++)
+        expect |= !strncasecmp(headers[i], "Expect:", 7);
+    if (!expect)
+        hl = curl_slist_append(hl, "Expect:");
     if (cl && cl->token[0]) {
         snprintf(h, sizeof h, "Authorization: Bearer %s", cl->token);
         hl = curl_slist_append(hl, h);

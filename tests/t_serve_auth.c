@@ -280,6 +280,22 @@ static void tokens_on(int pg)
     const char *const basic[] = { "Authorization: Basic YWw6eA==", NULL };
     KT_EQ_INT(kt_httpx(&sv, NULL, "GET", "/api/v1/session", NULL, NULL, 0, basic, &r), 401);
     kt_resp_free(&r);
+    /* a liaison's token, bound to one platform: its notices only */
+    KT_EQ_INT(kt_http(&sv, &root, "POST", "/api/v1/tokens",
+                      "{\"account\":\"al\",\"name\":\"forum liaison\",\"platform\":\"forum\"}",
+                      &r), 201);
+    kt_client liaison;
+    memset(&liaison, 0, sizeof liaison);
+    kt_json_get(r.body, "token", liaison.token, sizeof liaison.token);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &liaison, "GET", "/api/v1/notices", NULL, &r), 200);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &liaison, "GET", "/api/v1/cases", NULL, &r), 403);
+    KT_CHECK(strstr(r.body, "notices of 'forum' only") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &liaison, "GET", "/api/v1/session", NULL, &r), 200);
+    KT_EQ_STR(kt_json_get(r.body, "platform", v, sizeof v), "forum");
+    kt_resp_free(&r);
     /* revoked: refused at once */
     KT_EQ_INT(kt_http(&sv, &root, "DELETE", "/api/v1/tokens/1", NULL, &r), 204);
     kt_resp_free(&r);

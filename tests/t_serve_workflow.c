@@ -230,7 +230,7 @@ static void route_path(const kz_route *rt, char *out, size_t n)
 static int is_table_refusal(const kt_resp *r)
 {
     return r->status == 403 && strstr(r->body, "\"code\":\"forbidden\"") &&
-           strstr(r->body, " needs ") && strstr(r->body, "/api/v1/");
+           strstr(r->body, " needs ") && (strstr(r->body, " /api/v1/") || strstr(r->body, " /metrics"));
 }
 
 KT_TEST(serve_route_roles)
@@ -288,6 +288,58 @@ KT_TEST(serve_route_roles)
                       "{\"password\":\"sue-sets-al-pass\"}", &r), 403);
     kt_resp_free(&r);
     KT_EQ_INT(kt_http(&sv, NULL, "POST", "/api/v1/logout", "", &r), 401);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}
+
+/* ---- /metrics ------------------------------------------------------------ */
+
+KT_TEST(serve_metrics)
+{
+    kt_server sv;
+    kt_client root, al, bot;
+    kt_resp r;
+    char tok[128];
+    if (kt_serve_start(&sv, "metrics", 0, setup, NULL))
+        return;
+    memset(&root, 0, sizeof root);
+    memset(&al, 0, sizeof al);
+    memset(&bot, 0, sizeof bot);
+    KT_EQ_INT(kt_login_http(&sv, &root, "root"), 200);
+    KT_EQ_INT(kt_login_http(&sv, &al, "al"), 200);
+    for (int i = 0; i < 3; i++) {
+        KT_EQ_INT(kt_http(&sv, NULL, "GET", "/api/v1/health", NULL, &r), 200);
+        kt_resp_free(&r);
+    }
+    KT_EQ_INT(kt_http(&sv, NULL, "GET", "/nothing", NULL, &r), 404);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &al, "POST", "/api/v1/cases/1/assign", "{\"to\":\"ann\"}", &r), 200);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &al, "GET", "/metrics", NULL, &r), 403);
+    kt_resp_free(&r);
+    /* a scraper's token */
+    KT_EQ_INT(kt_http(&sv, &root, "POST", "/api/v1/tokens",
+                      "{\"account\":\"aud\",\"name\":\"prometheus\"}", &r), 201);
+    kt_json_get(r.body, "token", tok, sizeof tok);
+    kt_resp_free(&r);
+    snprintf(bot.token, sizeof bot.token, "%s", tok);
+    KT_EQ_INT(kt_http(&sv, &bot, "GET", "/metrics", NULL, &r), 200);
+    char v[128];
+    KT_CHECK(kt_resp_header(&r, "Content-Type", v, sizeof v) && !strncmp(v, "text/plain; version=0.0.4", 25));
+    static const char *const want[] = {
+        "kuzet_http_requests_total{route=\"GET /api/v1/health\",status=\"200\"} 3\n",
+        "kuzet_http_requests_total{route=\"- unmatched\",status=\"404\"} 1\n",
+        "kuzet_http_requests_total{route=\"POST /api/v1/cases/{id}/assign\",status=\"200\"} 1\n",
+        "kuzet_http_requests_total{route=\"GET /metrics\",status=\"403\"} 1\n",
+        "kuzet_http_request_duration_seconds_bucket{le=\"+Inf\"} ",
+        "kuzet_cases{state=\"detected\"} 7\n",
+        "kuzet_cases{state=\"in_review\"} 1\n",
+        "kuzet_notices_overdue 0\n",
+        "kuzet_blocklist_serial 0\n",
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(want); i++)
+        if (!strstr(r.body, want[i]))
+            kt_fail(__FILE__, __LINE__, "no '%s' in %s", want[i], r.body);
     kt_resp_free(&r);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }

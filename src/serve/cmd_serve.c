@@ -6,6 +6,7 @@
 #include "serve/serve.h"
 #include "serve/routes.h"
 #include <getopt.h>
+#include <arpa/inet.h>
 
 static const char usage_text[] =
     "usage: kuzet serve [--listen HOST:PORT] [--db URI] [options]\n"
@@ -32,7 +33,9 @@ static const char usage_text[] =
     "  --list-age DUR       serve a blocklist version this long before reading the\n"
     "                       decisions in effect again (default 5s)\n"
     "  --rpz-origin ZONE    the RPZ export's zone (default rpz.local)\n"
-    "  --landing HOST       RPZ/unbound exports: CNAME blocked names to HOST\n";
+    "  --landing HOST       RPZ/unbound exports: CNAME blocked names to HOST\n"
+    "  --trust-proxy ADDR   the reverse proxy's address: from it, the client's address\n"
+    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n";
 
 static int num(const char *opt, const char *arg, long lo, long hi, long *out)
 {
@@ -78,6 +81,7 @@ int cmd_serve(int argc, char **argv)
         { "list-age", required_argument, NULL, 'A' },
         { "rpz-origin", required_argument, NULL, 'O' },
         { "landing", required_argument, NULL, 'L' },
+        { "trust-proxy", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -124,8 +128,16 @@ int cmd_serve(int argc, char **argv)
                   po.list_age = age; break;
         case 'O': po.rpz_origin = optarg; break;
         case 'L': po.landing = optarg; break;
+        case 'P': o.trust_proxy = optarg; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (o.trust_proxy) {
+        unsigned char a[16];
+        if (inet_pton(AF_INET, o.trust_proxy, a) != 1 && inet_pton(AF_INET6, o.trust_proxy, a) != 1) {
+            kz_cli_err("--trust-proxy takes an IP address, not '%s'", o.trust_proxy);
+            return KZ_EXIT_USAGE;
         }
     }
     if (optind != argc) {

@@ -16,7 +16,7 @@ static int set_cookie(kz_req *rq, const char *sid, unsigned max_age)
 {
     char c[256];
     snprintf(c, sizeof c, COOKIE "=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s", sid,
-             max_age, kz_serve_is_tls() ? "; Secure" : "");
+             max_age, kz_req_https(rq) ? "; Secure" : "");
     return kz_resp_header(rq, "Set-Cookie", c);
 }
 

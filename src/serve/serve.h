@@ -190,6 +190,9 @@ const char *kz_req_session(const kz_req *rq);
 const char *kz_req_csrf(const kz_req *rq);
 /* 1 under TLS (cookies get Secure). */
 int kz_serve_is_tls(void);
+/* 1 when the client reached us over HTTPS: our own TLS, or a trusted
+ * proxy's X-Forwarded-Proto: https. */
+int kz_req_https(kz_req *rq);
 /* The session timeouts in seconds. */
 unsigned kz_serve_session_idle(void);
 unsigned kz_serve_session_max(void);
@@ -233,6 +236,9 @@ typedef struct kz_serve_opts {
     unsigned    session_idle;               /* s (default 1800) */
     unsigned    session_max;                /* s (default 43200) */
     unsigned    drain;                      /* SIGTERM: s to finish in flight (30) */
+    const char *trust_proxy;                /* a reverse proxy's address: from it, the
+                                               client is X-Real-IP and the scheme
+                                               X-Forwarded-Proto; NULL: none */
     FILE       *ready;                      /* where "listening on URL" goes (stdout) */
 } kz_serve_opts;
 
