@@ -249,7 +249,11 @@ long kt_httpx(const kt_server *sv, kt_client *cl, const char *method, const char
         snprintf(h, sizeof h, "Content-Type: %s", ctype ? ctype : "application/json");
         hl = curl_slist_append(hl, h);
     }
-    hl = curl_slist_append(hl, "Expect:");
+    int expect = 0;
+    for (size_t i = 0; headers && headers[i]; i++)
+        expect |= !strncasecmp(headers[i], "Expect:", 7);
+    if (!expect)
+        hl = curl_slist_append(hl, "Expect:");
     if (cl && cl->token[0]) {
         snprintf(h, sizeof h, "Authorization: Bearer %s", cl->token);
         hl = curl_slist_append(hl, h);
@@ -332,4 +336,19 @@ long kt_login_http(const kt_server *sv, kt_client *cl, const char *name)
         kt_json_get(r.body, "csrf_token", cl->csrf, sizeof cl->csrf);
     kt_resp_free(&r);
     return st;
+}
+
+void kt_serve_staff(kz_store *s)
+{
+    kz_actor *sys = NULL, *root = NULL;
+    static const char *const who[][2] = { { "ann", "reviewer" }, { "bob", "reviewer" },
+        { "sue", "supervisor" }, { "sam", "supervisor" }, { "al", "analyst" },
+        { "aud", "auditor" } };
+    KT_EQ_INT(kz_account_system(&sys, s), 0);
+    kt_add_person(sys, "root", "admin");
+    root = kt_login(s, "root");
+    for (size_t i = 0; root && i < KZ_ARRAY_LEN(who); i++)
+        kt_add_person(root, who[i][0], who[i][1]);
+    kz_account_logout(&root);
+    kz_account_logout(&sys);
 }

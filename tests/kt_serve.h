@@ -73,6 +73,11 @@ const char *kt_resp_header(const kt_resp *r, const char *name, char *out, size_t
 /* A top-level string or number member of a JSON body, as text, or NULL. */
 const char *kt_json_get(const char *body, const char *key, char *out, size_t outsz);
 
+/* Add root (admin), ann and bob (reviewers), sue and sam (supervisors), al
+ * (analyst), aud (auditor), passwords NAME-password-123, logging in once
+ * (each Argon2id hash costs 64 MiB and a fraction of a second). */
+void kt_serve_staff(kz_store *s);
+
 /* POST /api/v1/login as name (NAME-password-123): status; the client keeps
  * the cookie and CSRF token. */
 long kt_login_http(const kt_server *sv, kt_client *cl, const char *name);

@@ -223,3 +223,64 @@ KT_TEST(serve_body_parse)
         KT_CHECK(o == NULL);
     }
 }
+
+/* ---- connection limits and the idle timeout ------------------------------ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* 1 when the server closed fd within ms milliseconds */
+static int closed_within(int fd, int ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    char c;
+    if (poll(&p, 1, ms) <= 0)
+        return 0;
+    return recv(fd, &c, 1, 0) <= 0;
+}
+
+KT_TEST(serve_connection_limits)
+{
+    kt_server sv;
+    static const char *const extra[] = { "--per-ip", "2", "--timeout", "2", NULL };
+    if (kt_serve_start(&sv, "conns", 0, NULL, extra))
+        return;
+    int a = connect_to(sv.port), b = connect_to(sv.port);
+    KT_CHECK(a >= 0 && b >= 0);
+    struct timespec t = { 0, 200 * 1000 * 1000 };
+    nanosleep(&t, NULL);
+    /* a third from the same address is closed at once */
+    int c = connect_to(sv.port);
+    KT_CHECK(c < 0 || closed_within(c, 1000));
+    /* the two idle ones are still open, then closed by the idle timeout */
+    KT_CHECK(!closed_within(a, 500));
+    KT_CHECK(closed_within(a, 4000));
+    KT_CHECK(closed_within(b, 1000));
+    if (c >= 0) close(c);
+    close(a);
+    close(b);
+    /* and the server answers again */
+    kt_resp r;
+    KT_EQ_INT(kt_http(&sv, NULL, "GET", "/api/v1/health", NULL, &r), 200);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}

@@ -100,6 +100,19 @@ int kz_blocklist_add_expr(kz_blocklist *b, const char *expr, size_t n, int64_t i
     return 0;
 }
 
+int kz_blocklist_each(const kz_blocklist *b, kz_blocklist_each_fn fn, void *arg)
+{
+    for (size_t i = 0; i <= b->mask; i++) {
+        const bslot *sl = &b->slots[i];
+        if (!sl->key)
+            continue;
+        int rc = fn(arg, b->pool + sl->off, sl->len, sl->id);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static _Thread_local char why_buf[KZ_URL_WHY_MAX];
 
 /* Canonicalize s, which may be a bare host ("example.com") or a URL, as a

@@ -41,6 +41,12 @@ int kz_blocklist_add_expr(kz_blocklist *b, const char *expr, size_t n, int64_t i
 int kz_blocklist_add_domain(kz_blocklist *b, const char *s, size_t n, int64_t id, const char **why);
 int kz_blocklist_add_url(kz_blocklist *b, const char *s, size_t n, int64_t id, const char **why);
 
+/* Call fn for every expression of b (in no particular order), with its id;
+ * stops at the first non-zero return of fn and returns it; 0 otherwise.
+ * The expression is valid while b is not changed. */
+typedef int (*kz_blocklist_each_fn)(void *arg, const char *expr, size_t n, int64_t id);
+int kz_blocklist_each(const kz_blocklist *b, kz_blocklist_each_fn fn, void *arg);
+
 typedef struct kz_blocklist_ctx {
     kz_url       url;
     kz_url_exprs exprs;

@@ -5,6 +5,7 @@
  */
 #include "case/actor_int.h"
 #include "case/rows.h"
+#include "case/session.h"
 #include <sodium.h>
 #include <stdarg.h>
 
@@ -439,6 +440,9 @@ static int do_disable(kz_actor *a, const char *name)
     kz_dbval q[] = { kz_dbint(id) };
     if ((rc = kz_db_query(db, "UPDATE accounts SET disabled = 1 WHERE id = $1", q, 1, NULL)))
         return kz__dbfail(a, rc, "disabling the account");
+    /* its sessions end with it (case/session.h) */
+    if ((rc = kz_db_query(db, "DELETE FROM sessions WHERE account_id = $1", q, 1, NULL)))
+        return kz__dbfail(a, rc, "ending the account's sessions");
     kz_buf before, after;
     kz_buf_init(&before, 4096);
     kz_buf_init(&after, 4096);
@@ -457,6 +461,58 @@ int kz_account_disable(kz_actor *a, const char *name)
 {
     int rc = kz__begin(a);
     return rc ? rc : kz__end(a, do_disable(a, name ? name : ""));
+}
+
+static int do_set_password(kz_actor *a, const char *name, const char *hash)
+{
+    kz_db *db = kz_store_db(a->s);
+    int64_t id = 0;
+    int rc;
+    if (a->id == 0)
+        return kz__fail(a, KZ_EPERM, "changing a password needs the account itself or an admin; "
+                        "the system acts for no one (log in)");
+    if (strcmp(a->name, name) && (rc = kz__need(a, R_ADMIN, "changing another's password")))
+        return rc;
+    if (!strcmp(a->name, name) && (rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR |
+                                                     R_AUDITOR | R_ADMIN, "changing a password")))
+        return rc;
+    kz_dbval q[] = { kz_dbstr(name) };
+    rc = kz_db_int(db, "SELECT id FROM accounts WHERE name = $1", q, 1, &id);
+    if (rc == KZ_ENOTFOUND)
+        return kz__fail(a, KZ_ENOTFOUND, "no account '%s'", name);
+    if (rc)
+        return kz__dbfail(a, rc, "finding the account");
+    kz_dbval u[] = { kz_dbstr(hash), kz_dbint(id) };
+    if ((rc = kz_db_query(db, "UPDATE accounts SET password_hash = $1 WHERE id = $2", u, 2, NULL)))
+        return kz__dbfail(a, rc, "changing the password");
+    kz_dbval d[] = { kz_dbint(id) };
+    if ((rc = kz_db_query(db, "DELETE FROM sessions WHERE account_id = $1", d, 1, NULL)))
+        return kz__dbfail(a, rc, "ending the account's sessions");
+    char fp[65], after[128];
+    kz_rows_password_fingerprint(hash, fp);
+    snprintf(after, sizeof after, "{\"password_sha256\":\"%s\"}", fp);
+    if ((rc = kz_store_audit(a->s, a->name, "account.password", "account", id, NULL, after)))
+        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    return rc;
+}
+
+int kz_account_set_password(kz_actor *a, const char *name, const char *password)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    if (!kz_account_name_ok(name))
+        return kz__fail(a, KZ_EINVAL, "'%s' is not an account name", name ? name : "");
+    if (!password || utf8_chars(password) < KZ_PASSWORD_MIN)
+        return kz__fail(a, KZ_EINVAL, "the password must have at least %d characters",
+                        KZ_PASSWORD_MIN);
+    if (strlen(password) > KZ_PASSWORD_MAX)
+        return kz__fail(a, KZ_EINVAL, "the password is longer than %d bytes", KZ_PASSWORD_MAX);
+    if (crypto_pwhash_str(hash, password, strlen(password), PW_OPS, PW_MEM) != 0)
+        return kz__fail(a, KZ_ENOMEM, "hashing the password: out of memory");
+    int rc = kz__begin(a);
+    if (!rc)
+        rc = kz__end(a, do_set_password(a, name, hash));
+    sodium_memzero(hash, sizeof hash);
+    return rc;
 }
 
 int kz_account_list_json(kz_actor *a, kz_buf *out)

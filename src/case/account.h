@@ -65,6 +65,9 @@ int kz_account_add(kz_actor *a, const char *name, const char *role, const char *
 /* Disable an account (admin only).  The last active admin cannot be
  * disabled; an account already disabled is KZ_ESTATE. */
 int kz_account_disable(kz_actor *a, const char *name);
+/* kz_account_set_password (a new password, which ends the account's
+ * sessions) and the sessions and tokens of kuzet serve: case/session.h. */
+
 /* The accounts as JSON lines (id, name, role, disabled, created_at), by
  * name.  Never the hash. */
 int kz_account_list_json(kz_actor *a, kz_buf *out);

@@ -153,6 +153,16 @@ int kz_case_list_json(kz_actor *a, const char *state, const char *category, kz_b
 
 /* The states a case can be in (NULL-terminated, static); 1 when state is
  * one of them.  kz_case_list_json refuses any other with KZ_EINVAL. */
+/* Notices as JSON lines (id, case_id, decision_id, platform, sent_at,
+ * deadline, answer, answered_at, complied_at, escalated_at, overdue):
+ * all, or only those past their deadline without compliance; only
+ * platform's when platform is not NULL.  Appeals as JSON lines, all or
+ * only unresolved.  One item as a JSON object with its cases;
+ * KZ_ENOTFOUND for no such item. */
+int kz_case_notices_json(kz_actor *a, int overdue_only, const char *platform, kz_buf *out);
+int kz_case_appeals_json(kz_actor *a, int open_only, kz_buf *out);
+int kz_case_item_json(kz_actor *a, int64_t id, kz_buf *out);
+
 const char *const *kz_case_states(void);
 int kz_case_state_valid(const char *state);
 int kz_case_show_json(kz_actor *a, int64_t case_id, kz_buf *out);

@@ -207,3 +207,70 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
         kz__fail(a, rc, "%s", kz_strerror(rc));
     return rc;
 }
+
+/* ---- notices, appeals, items (the API's lists) --------------------------- */
+
+int kz_case_notices_json(kz_actor *a, int overdue_only, const char *platform, kz_buf *out)
+{
+    static const char *const spec[] = { "iid", "icase_id", "idecision_id", "splatform",
+                                         "ssent_at", "sdeadline", "sanswer", "sanswered_at",
+                                         "scomplied_at", "sescalated_at", "boverdue", NULL };
+    char now[21], sql[1024];
+    kz__now(a, now);
+    kz_dbval p[2] = { kz_dbstr(now), kz_dbstr(platform) };
+    int n = snprintf(sql, sizeof sql, "SELECT n.id, d.case_id, n.decision_id, pl.name, "
+                     "n.sent_at, n.deadline, n.answer, n.answered_at, n.complied_at, "
+                     "n.escalated_at, CASE WHEN n.complied_at IS NULL AND n.deadline < $1 "
+                     "THEN 1 ELSE 0 END FROM notices n JOIN decisions d ON d.id = n.decision_id "
+                     "LEFT JOIN platforms pl ON pl.id = n.platform_id WHERE 1 = 1 ");
+    if (overdue_only)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, "AND n.complied_at IS NULL AND "
+                      "n.deadline < $1 ");
+    if (platform && *platform)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, "AND pl.name = $2 ");
+    snprintf(sql + n, sizeof sql - (size_t)n, "ORDER BY n.id");
+    return rows_json(a, out, NULL, sql, p, platform && *platform ? 2 : 1, spec);
+}
+
+int kz_case_appeals_json(kz_actor *a, int open_only, kz_buf *out)
+{
+    static const char *const spec[] = { "iid", "icase_id", "idecision_id", "sfiled_by",
+                                        "sgrounds", "sfiled_at", "sresolved_by", "soutcome",
+                                        "sreasons", "sresolved_at", NULL };
+    return rows_json(a, out, NULL, open_only
+        ? "SELECT ap.id, d.case_id, ap.decision_id, ap.filed_by, ap.grounds, ap.filed_at, "
+          "x.name, ap.outcome, ap.reasons, ap.resolved_at FROM appeals ap JOIN decisions d ON "
+          "d.id = ap.decision_id LEFT JOIN accounts x ON x.id = ap.reviewer WHERE "
+          "ap.resolved_at IS NULL ORDER BY ap.id"
+        : "SELECT ap.id, d.case_id, ap.decision_id, ap.filed_by, ap.grounds, ap.filed_at, "
+          "x.name, ap.outcome, ap.reasons, ap.resolved_at FROM appeals ap JOIN decisions d ON "
+          "d.id = ap.decision_id LEFT JOIN accounts x ON x.id = ap.reviewer ORDER BY ap.id",
+        NULL, 0, spec);
+}
+
+int kz_case_item_json(kz_actor *a, int64_t id, kz_buf *out)
+{
+    static const char *const item_spec[] = {
+        "iid", "surl", "splatform", "ssource_ref", "scontent_sha256", "sexcerpt", "slang",
+        "spublished", "sfirst_seen", "slast_seen", "sonline_status", "sremoved_at",
+        "sevidence_purged_at", NULL };
+    static const char *const case_spec2[] = { "iid", "sstate", "scategory", "iscore", NULL };
+    kz_dbval p[] = { kz_dbint(id) };
+    size_t start = out->len;
+    int rc = rows_json(a, out, NULL, "SELECT i.id, i.url, p.name, i.source_ref, "
+                       "i.content_sha256, i.excerpt, i.lang, i.published, i.first_seen, "
+                       "i.last_seen, i.online_status, i.removed_at, i.evidence_purged_at "
+                       "FROM items i LEFT JOIN platforms p ON p.id = i.platform_id "
+                       "WHERE i.id = $1", p, 1, item_spec);
+    if (rc)
+        return rc;
+    if (out->len == start)
+        return kz__fail(a, KZ_ENOTFOUND, "no item %lld", (long long)id);
+    out->len -= 2;                              /* reopen the object: drop "}\n" */
+    out->p[out->len] = '\0';
+    rc = rows_json(a, out, "cases", "SELECT id, state, category, score FROM cases WHERE "
+                   "item_id = $1 ORDER BY id", p, 1, case_spec2);
+    if (!rc && (rc = kz_buf_adds(out, "}\n")))
+        kz__fail(a, rc, "%s", kz_strerror(rc));
+    return rc;
+}

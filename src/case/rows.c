@@ -487,6 +487,9 @@ static void replay(rp *p, int64_t seq, const char *action, const char *entity, i
         } else if (!strcmp(action, "account.disable")) {
             x = get(p, T_ACCOUNTS, id, seq);
             setj(p, x, U_DISABLED, a, "disabled");
+        } else if (!strcmp(action, "account.password")) {
+            x = get(p, T_ACCOUNTS, id, seq);
+            setj(p, x, U_PASSWORD, a, "password_sha256");
         }
     } else if (!strcmp(entity, "bank")) {
         if (!strcmp(action, "bank.create")) {

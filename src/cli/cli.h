@@ -32,6 +32,7 @@ int cmd_serve(int argc, char **argv);      /* serve/cmd_serve.c */
 int cmd_worker(int argc, char **argv);     /* src/worker/ */
 int cmd_jobs(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
 /* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */
 struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 

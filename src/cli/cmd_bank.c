@@ -20,6 +20,7 @@
 #include "detect/simhash.h"
 #include "ingest/image.h"
 #include "ingest/imghash.h"
+#include "pipeline/bankquery.h"
 #include "store/bank.h"
 #include "store/store.h"
 #include "text/norm.h"
@@ -185,86 +186,27 @@ static int do_match(kz_banks *bk, int type, char **hashes, int nh)
     return status;
 }
 
-static int text_ok(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (!k || cp == 0)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
 /* 1 matched, 0 not, -1 error (reported). */
 static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
 {
-    char *data = NULL, why[KZ_IMAGE_ERRLEN] = "";
+    char *data = NULL;
     size_t n = 0, supp = 0;
-    kz_image *im = NULL;
+    kz_bankqs qs;
     int rc, matched = 0;
     if (!(data = kz_cli_slurp(path, KZ_NORM_MAX, &n)))
         return -1;
-    kz_image_opts io = { .no_orient = 0, .min_side = 256, .jpeg_luma = 1 };
-    if (kz_image_sniff(data, n) != KZ_IMAGE_UNKNOWN && kz_image_decode(data, n, &io, &im, why) == 0) {
-        kz_pdq_hash h[KZ_PDQ_NXFORMS];
-        char hex[KZ_PDQ_NXFORMS][KZ_PDQ_HEXLEN + 1];
-        const char *q[KZ_PDQ_NXFORMS];
-        uint32_t w = kz_image_width(im);
-        int ch = kz_image_channels(im), quality = 0;
-        rc = kz_pdq_hash_pixels(kz_image_pixels(im), w, kz_image_height(im), ch,
-                                (size_t)w * (size_t)ch, 0, h, KZ_PDQ_NXFORMS, &quality);
-        if (rc) {
-            kz_cli_err("%s: %s", path, kz_strerror(rc));
-            matched = -1;
-            goto out;
-        }
-        for (int i = 0; i < KZ_PDQ_NXFORMS; i++) {
-            kz_pdq_to_hex(&h[i], hex[i]);
-            q[i] = hex[i];
-        }
-        if (quality < KZ_PDQ_MIN_QUALITY)       /* matched all the same: a person asked */
-            kz_cli_err("%s: PDQ quality %d, under %d: its PDQ matches are unreliable (ingest "
-                       "and crawl do not match it)", path, quality, KZ_PDQ_MIN_QUALITY);
-        if ((rc = match_one(bk, path, KZ_BANK_PDQ, q, KZ_PDQ_NXFORMS, &supp)) < 0) {
-            matched = -1;
-            goto out;
-        }
-        matched |= rc;
-    } else if (why[0]) {
-        kz_cli_err("%s: %s (matched by SHA-256 and MD5 only)", path, why);
-    } else if (text_ok(data, n)) {
-        uint64_t v = 0;
-        char hex[KZ_SIMHASH_HEXLEN + 1];
-        const char *q[1] = { hex };
-        if ((rc = kz_simhash_text(sh, data, n, &v)) != 0) {
-            kz_cli_err("%s: %s", path, kz_strerror(rc));
-            matched = -1;
-            goto out;
-        }
-        kz_simhash_to_hex(v, hex);
-        if ((rc = match_one(bk, path, KZ_BANK_SIMHASH, q, 1, &supp)) < 0) {
-            matched = -1;
-            goto out;
-        }
-        matched |= rc;
+    if ((rc = kz_bankq_content(data, n, sh, &qs)) != 0) {
+        kz_cli_err("%s: %s", path, rc == KZ_EINTERNAL ? "MD5: libcrypto failed" : kz_strerror(rc));
+        matched = -1;
+        goto out;
     }
-    {
-        char hex[65];
-        const char *q[1] = { hex };
-        kz_sha256_hex(data, n, hex);
-        if ((rc = match_one(bk, path, KZ_BANK_SHA256, q, 1, &supp)) < 0) {
-            matched = -1;
-            goto out;
-        }
-        matched |= rc;
-        if (kz_imghash_md5(data, n, hex)) {             /* MD5 lists (libcrypto) */
-            kz_cli_err("%s: MD5: libcrypto failed", path);
-            matched = -1;
-            goto out;
-        }
-        if ((rc = match_one(bk, path, KZ_BANK_MD5, q, 1, &supp)) < 0) {
+    if (qs.image_why[0])
+        kz_cli_err("%s: %s (matched by SHA-256 and MD5 only)", path, qs.image_why);
+    for (size_t i = 0; i < qs.n; i++) {
+        if (qs.v[i].type == KZ_BANK_PDQ && qs.pdq_quality < KZ_PDQ_MIN_QUALITY)
+            kz_cli_err("%s: PDQ quality %d, under %d: its PDQ matches are unreliable (ingest "
+                       "and crawl do not match it)", path, qs.pdq_quality, KZ_PDQ_MIN_QUALITY);
+        if ((rc = match_one(bk, path, qs.v[i].type, qs.v[i].q, qs.v[i].nq, &supp)) < 0) {
             matched = -1;
             goto out;
         }
@@ -273,7 +215,6 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
     if (!matched)
         print_none(path, supp);
 out:
-    kz_image_free(&im);
     free(data);
     return matched;
 }

@@ -53,16 +53,9 @@ int cmd_report(int argc, char **argv)
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
-    if (!kz_report_date_ok(from)) {
-        kz_cli_err("report: --from '%s' is not a date (YYYY-MM-DD)", from);
-        return KZ_EXIT_USAGE;
-    }
-    if (!kz_report_date_ok(to)) {
-        kz_cli_err("report: --to '%s' is not a date (YYYY-MM-DD)", to);
-        return KZ_EXIT_USAGE;
-    }
-    if (strcmp(to, from) < 0) {
-        kz_cli_err("report: --to %s is before --from %s", to, from);
+    char why[160];
+    if (kz_report_period_check(from, to, "--from", "--to", why, sizeof why) != 0) {
+        kz_cli_err("report: %s", why);
         return KZ_EXIT_USAGE;
     }
     if (strcmp(format, "json") && strcmp(format, "csv")) {

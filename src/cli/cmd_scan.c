@@ -17,6 +17,7 @@
 #include "ingest/jsonl.h"
 #include "ingest/html.h"
 #include "ingest/lines.h"
+#include "pipeline/scanout.h"
 #include "util/buf.h"
 #include "util/pool.h"
 #include <errno.h>
@@ -70,121 +71,25 @@ typedef struct job {
     worker  *w;                         /* one per pool worker */
 } job;
 
-/* ---- output of one record ---------------------------------------------- */
+/* ---- a batch of JSON lines (pipeline/scanout.h) ---------------------------- */
 
-static void put_record(const job *jb, kz_buf *o, const kz_record *rec, size_t line,
-                       const kz_result *r, const char *text)
+static kz_scanout_job job_of(const job *jb, const worker *w, const char *path)
 {
-    const kz_scanner *s = jb->scanner;
-    kz_buf_adds(o, "{\"id\":");
-    if (!rec->id)
-        kz_buf_adds(o, "null");
-    else if (rec->id_is_number)
-        kz_buf_add(o, rec->id, rec->id_len);
-    else
-        kz_buf_add_json_str(o, rec->id, rec->id_len);
-    if (line) {
-        kz_buf_adds(o, ",\"line\":");
-        kz_buf_add_uint(o, line);
-    }
-    kz_buf_adds(o, ",\"flagged\":[");
-    int first = 1;
-    for (size_t c = 0; c < kz_scanner_ncats(s); c++)
-        if (r->flagged[c]) {
-            if (!first) kz_buf_addc(o, ',');
-            kz_buf_add_json_str(o, kz_scanner_cat_name(s, c), strlen(kz_scanner_cat_name(s, c)));
-            first = 0;
-        }
-    kz_buf_adds(o, "],\"score\":{");
-    first = 1;
-    for (size_t c = 0; c < kz_scanner_ncats(s); c++)
-        if (r->score[c]) {
-            if (!first) kz_buf_addc(o, ',');
-            kz_buf_add_json_str(o, kz_scanner_cat_name(s, c), strlen(kz_scanner_cat_name(s, c)));
-            kz_buf_addc(o, ':');
-            kz_buf_add_uint(o, r->score[c]);
-            first = 0;
-        }
-    kz_buf_adds(o, "},\"hits\":[");
-    for (size_t i = 0; i < r->nhits; i++) {
-        const kz_hit *h = &r->hits[i];
-        const char *id = kz_scanner_rule_id(s, h->rule);
-        const char *cat = kz_scanner_cat_name(s, kz_scanner_rule_cat(s, h->rule));
-        if (i) kz_buf_addc(o, ',');
-        kz_buf_adds(o, "{\"rule\":");
-        kz_buf_add_json_str(o, id, strlen(id));
-        kz_buf_adds(o, ",\"category\":");
-        kz_buf_add_json_str(o, cat, strlen(cat));
-        kz_buf_adds(o, ",\"start\":");
-        kz_buf_add_uint(o, h->start);
-        kz_buf_adds(o, ",\"end\":");
-        kz_buf_add_uint(o, h->end);
-        kz_buf_adds(o, ",\"match\":");
-        kz_buf_add_json_str(o, text + h->start, h->end - h->start);
-        kz_buf_addc(o, '}');
-    }
-    kz_buf_addc(o, ']');
-    if (r->hits_dropped)
-        kz_buf_addf(o, ",\"hits_dropped\":%zu", r->hits_dropped);
-    if (r->invalid_utf8)
-        kz_buf_addf(o, ",\"invalid_utf8\":%zu", r->invalid_utf8);
-    if (rec->from_html)
-        kz_buf_adds(o, ",\"text_from\":\"html\"");
-    kz_buf_adds(o, "}\n");
+    kz_scanout_job j = { jb->scanner, w->jl, w->sc, jb->flagged_only, jb->max_record, path };
+    return j;
 }
-
-static void scan_record(const job *jb, worker *w, batch *b, const kz_record *rec, size_t line)
-{
-    kz_result r;
-    int rc = kz_scan(w->sc, rec->text, rec->text_len, &r);
-    if (rc) {
-        kz_buf_addf(&b->err, "%s:%zu: cannot scan: %s\n", b->path, line, kz_strerror(rc));
-        b->rejected++;
-        return;
-    }
-    b->records++;
-    if (r.nflagged)
-        b->flagged++;
-    if (r.nflagged || !jb->flagged_only)
-        put_record(jb, &b->out, rec, line, &r, rec->text);
-}
-
-/* ---- a batch of JSON lines ----------------------------------------------- */
 
 static void run_batch(const job *jb, worker *w, batch *b)
 {
-    const char *p = b->lb.in.p, *end = b->lb.in.p + b->lb.in.len;
-    size_t line = b->lb.first_line, oi = 0;
+    kz_scanout_job j = job_of(jb, w, b->path);
+    kz_scanout_counts c;
     kz_buf_reset(&b->out);
     kz_buf_reset(&b->err);
-    b->records = b->flagged = b->rejected = 0;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        size_t len = (size_t)(le - p);
-        if (oi < b->lb.noverlong && b->lb.overlong[oi] == line) {
-            kz_buf_addf(&b->err, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
-                        b->path, line, jb->max_record);
-            b->rejected++;
-            oi++;
-        } else {
-            size_t k = len;
-            while (k > 0 && (p[k - 1] == '\r' || p[k - 1] == ' ' || p[k - 1] == '\t'))
-                k--;
-            if (k > 0) {
-                kz_record rec;
-                int rc = kz_jsonl_parse(w->jl, p, len, &rec);
-                if (rc) {
-                    kz_buf_addf(&b->err, "%s:%zu: %s\n", b->path, line, kz_jsonl_errmsg(w->jl));
-                    b->rejected++;
-                } else {
-                    scan_record(jb, w, b, &rec, line);
-                }
-            }
-        }
-        line++;
-        p = nl ? nl + 1 : end;
-    }
+    kz_scanout_lines(&j, b->lb.in.p, b->lb.in.len, b->lb.first_line, b->lb.overlong,
+                     b->lb.noverlong, &b->out, &b->err, &c);
+    b->records = c.records;
+    b->flagged = c.flagged;
+    b->rejected = c.rejected;
 }
 
 /* ---- threads ------------------------------------------------------------- */
@@ -342,7 +247,12 @@ static void run_document(job *jb, worker *w, int fd, const char *path, enum fmt 
             rec.text = raw.p ? raw.p : "";
             rec.text_len = raw.len;
         }
-        scan_record(jb, w, b, &rec, 0);
+        kz_scanout_job j = job_of(jb, w, path);
+        kz_scanout_counts cn = { 0 };
+        kz_scanout_one(&j, &rec, 0, &b->out, &b->err, &cn);
+        b->records += cn.records;
+        b->flagged += cn.flagged;
+        b->rejected += cn.rejected;
     }
 done:
     write_batch(b, t);

@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "case/account.h"
+#include "case/session.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include <fcntl.h>
@@ -22,11 +23,13 @@ static const char usage_text[] =
     "usage: kuzet users add NAME --role ROLE [--as ADMIN] [--db URI]\n"
     "       kuzet users list [--json] [--db URI]\n"
     "       kuzet users disable NAME --as ADMIN [--db URI]\n"
+    "       kuzet users passwd NAME --as NAME [--db URI]   (the account itself, or an admin)\n"
     "\n"
     "Accounts of the people who work in kuzet.  Roles: analyst, reviewer,\n"
     "supervisor, auditor, admin.  Accounts are disabled, never deleted.\n"
     "The first account of a database must be an admin, added without --as;\n"
-    "after that only an admin adds or disables accounts.\n"
+    "after that only an admin adds or disables accounts.  A new password ends\n"
+    "every session of the account in kuzet serve.\n"
     "\n"
     "  --role ROLE  the new account's role\n"
     "  --as NAME    the admin acting; password from $KUZET_PASSWORD, else asked\n"
@@ -181,8 +184,10 @@ int cmd_users(int argc, char **argv)
     const char *sub = npos > 0 ? argv[optind] : "";
     const char *name = npos > 1 ? argv[optind + 1] : NULL;
     int want = !strcmp(sub, "list") ? 1 : 2;
-    if ((strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable")) || npos != want) {
-        if (*sub && strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable"))
+    int known = !strcmp(sub, "add") || !strcmp(sub, "list") || !strcmp(sub, "disable") ||
+                !strcmp(sub, "passwd");
+    if (!known || npos != want) {
+        if (*sub && !known)
             kz_cli_err("users: unknown subcommand '%s'", sub);
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
@@ -191,8 +196,9 @@ int cmd_users(int argc, char **argv)
         kz_cli_err("users add needs --role (analyst, reviewer, supervisor, auditor or admin)");
         return KZ_EXIT_USAGE;
     }
-    if (!strcmp(sub, "disable") && !as) {
-        kz_cli_err("users disable needs --as NAME (the admin acting)");
+    if ((!strcmp(sub, "disable") || !strcmp(sub, "passwd")) && !as) {
+        kz_cli_err("users %s needs --as NAME (the %s acting)", sub,
+                   !strcmp(sub, "passwd") ? "account itself or an admin" : "admin");
         return KZ_EXIT_USAGE;
     }
     char err[512], pw[KZ_PASSWORD_MAX + 2] = "";
@@ -244,6 +250,17 @@ int cmd_users(int argc, char **argv)
             goto out;
         }
         printf("disabled '%s'\n", name);
+    } else if (!strcmp(sub, "passwd")) {
+        if ((status = kz_cli_act(s, as, &a)) != KZ_EXIT_OK)
+            goto out;
+        status = KZ_EXIT_FAIL;
+        if (new_password(name, 1, pw, sizeof pw) != 0)
+            goto out;
+        if ((rc = kz_account_set_password(a, name, pw)) != 0) {
+            kz_cli_err("refused: %s", kz_account_errmsg(a));
+            goto out;
+        }
+        printf("changed the password of '%s' (its sessions ended)\n", name);
     } else {
         if (kz_account_system(&a, s) || kz_account_list_json(a, &out)) {
             kz_cli_err("%s", a ? kz_account_errmsg(a) : kz_strerror(KZ_ENOMEM));

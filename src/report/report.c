@@ -737,3 +737,25 @@ int kz_report_get(const kz_report *r, const char *section, const char *key, doub
     kz_buf_release(&k);
     return rc;
 }
+
+int kz_report_period_check(const char *from, const char *to, const char *fname,
+                           const char *tname, char *why, size_t whysz)
+{
+    if (!from || !to) {
+        snprintf(why, whysz, "%s and %s are required", fname, tname);
+        return KZ_EINVAL;
+    }
+    if (!kz_report_date_ok(from)) {
+        snprintf(why, whysz, "%s '%.40s' is not a date (YYYY-MM-DD)", fname, from);
+        return KZ_EINVAL;
+    }
+    if (!kz_report_date_ok(to)) {
+        snprintf(why, whysz, "%s '%.40s' is not a date (YYYY-MM-DD)", tname, to);
+        return KZ_EINVAL;
+    }
+    if (strcmp(to, from) < 0) {
+        snprintf(why, whysz, "%s %s is before %s %s", tname, to, fname, from);
+        return KZ_EINVAL;
+    }
+    return 0;
+}

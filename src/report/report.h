@@ -30,6 +30,12 @@ typedef struct kz_report kz_report;
 /* 1 when d is a valid calendar date "YYYY-MM-DD" (years 1000..9998). */
 int kz_report_date_ok(const char *d);
 
+/* Is [from, to] a period a report covers: two dates, to not before from?
+ * 0, or KZ_EINVAL with why naming them as fname and tname ("--from
+ * '...' is not a date (YYYY-MM-DD)", "--to ... is before --from ..."). */
+int kz_report_period_check(const char *from, const char *to, const char *fname,
+                           const char *tname, char *why, size_t whysz);
+
 /* Compute the report for [from, to] (dates "YYYY-MM-DD", to inclusive).
  * On success *out is a new report (kz_report_free). */
 int  kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out);

@@ -1,21 +1,122 @@
 /*
- * serve/auth.c - who calls, and may they: sessions, API tokens, the route
- * x role table check, CSRF.
+ * serve/auth.c - who calls, and may they: the session cookie or the API
+ * token, the route x role table (each route's roles), CSRF on every
+ * state-changing request made with a session.  Per-object checks are the
+ * library's.
  */
 #include "serve/server_int.h"
-#include "case/account.h"
+#include "case/session.h"
+#include "store/store.h"
+#include <sodium.h>
+#include <strings.h>
+
+static int changes_state(const char *m)
+{
+    return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
+}
+
+static const char *a_an(const char *w)
+{
+    return strchr("aeiou", w[0]) ? "an" : "a";
+}
+
+static void role_names(unsigned roles, char *out, size_t n)
+{
+    static const char *const names[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < KZ_ARRAY_LEN(names); i++) {
+        if (!(roles & (1u << i)))
+            continue;
+        int k = snprintf(out + len, n - len, "%s%s %s", len ? " or " : "", a_an(names[i]),
+                         names[i]);
+        if (k < 0 || (size_t)k >= n - len)
+            return;
+        len += (size_t)k;
+    }
+}
 
 int kz__serve_authorize(kz_req *rq)
 {
-    unsigned roles = rq->route->roles;
-    if (roles & KZ_ROLE_PUBLIC)
-        return 0;
-    if (!roles)
+    const kz_route *r = rq->route;
+    char why[256], sid[64];
+    kz_principal p;
+    int rc;
+    if (r->roles & KZ_ROLE_PUBLIC)
+        return 0;               /* anyone: the handler acts as the system */
+    if (!r->roles)
         return kz_resp_error(rq, 403, "forbidden", "nobody may call this route");
-    return kz_resp_error(rq, 401, "unauthenticated", "log in, or send an API token");
+    const char *authz = kz_req_header(rq, "Authorization");
+    const char *cookie = kz_req_header(rq, "Cookie");
+    int by_session = 0;
+    sid[0] = '\0';
+    if (authz) {
+        if (strncasecmp(authz, "Bearer ", 7))
+            return kz_resp_error(rq, 401, "unauthenticated",
+                                 "the Authorization header takes 'Bearer TOKEN'");
+        const char *tok = authz + 7;
+        while (*tok == ' ')
+            tok++;
+        kz_store *s = kz_req_store(rq);
+        if (!s)
+            return KZ_EDB;
+        if ((rc = kz_token_check(s, tok, &p, why, sizeof why)) == KZ_EPERM)
+            return kz_resp_error(rq, 401, "unauthenticated", "%s", why);
+        if (rc)
+            return kz_resp_fail(rq, rc, why);
+        rq->auth_kind = "token";
+    } else {
+        int c = kz_cookie_get(cookie, "kuzet_session", sid, sizeof sid);
+        if (c != 1)
+            return kz_resp_error(rq, 401, "unauthenticated",
+                                 c ? "a malformed session cookie: log in again"
+                                   : "log in (POST /api/v1/login), or send an API token");
+        kz_store *s = kz_req_store(rq);
+        if (!s)
+            return KZ_EDB;
+        rc = kz_session_check(s, sid, kz__serve_opts.session_idle, kz__serve_opts.session_max,
+                              &p, why, sizeof why);
+        if (rc == KZ_EPERM)
+            return kz_resp_error(rq, 401, "unauthenticated", "%s", why);
+        if (rc)
+            return kz_resp_fail(rq, rc, why);
+        rq->auth_kind = "session";
+        snprintf(rq->session, sizeof rq->session, "%s", sid);
+        by_session = 1;
+    }
+    rq->account_id = p.account_id;
+    snprintf(rq->account, sizeof rq->account, "%s", p.name);
+    snprintf(rq->role, sizeof rq->role, "%s", p.role);
+    snprintf(rq->platform, sizeof rq->platform, "%s", p.platform);
+    snprintf(rq->csrf, sizeof rq->csrf, "%s", p.csrf);
+    if (!(kz_serve_role_bit(p.role) & r->roles)) {
+        char want[128];
+        role_names(r->roles, want, sizeof want);
+        return kz_resp_error(rq, 403, "forbidden", "%s %s needs %s; '%s' is %s %s", rq->method,
+                             r->path, want, p.name, a_an(p.role), p.role);
+    }
+    if (p.platform[0] && !(r->flags & KZ_ROUTE_PLATFORM_OK) &&
+        strcmp(r->path, "/api/v1/session") && strcmp(r->path, "/api/v1/logout"))
+        return kz_resp_error(rq, 403, "forbidden", "this token is for the notices of '%s' only",
+                             p.platform);
+    if (by_session && changes_state(rq->method) && !(r->flags & KZ_ROUTE_NO_CSRF)) {
+        const char *t = kz_req_header(rq, "X-CSRF-Token");
+        size_t n = strlen(p.csrf);
+        if (!t || strlen(t) != n || n == 0 || sodium_memcmp(t, p.csrf, n) != 0)
+            return kz_resp_error(rq, 403, "csrf", "%s: send the session's X-CSRF-Token header "
+                                 "(from the log-in's answer or GET /api/v1/session)",
+                                 t ? "a wrong CSRF token" : "no CSRF token");
+    }
+    rc = kz_account_act(&rq->actor, kz_req_store(rq), &p);
+    if (rc == KZ_EPERM)
+        return kz_resp_error(rq, 401, "unauthenticated", "the account changed: log in again");
+    if (rc)
+        return kz_resp_fail(rq, rc, NULL);
+    return 0;
 }
 
 void kz__serve_auth_done(kz_req *rq)
 {
-    (void)rq;
+    sodium_memzero(rq->session, sizeof rq->session);
+    sodium_memzero(rq->csrf, sizeof rq->csrf);
 }

@@ -4,7 +4,9 @@
  */
 #include "cli/cli.h"
 #include "serve/serve.h"
+#include "serve/routes.h"
 #include <getopt.h>
+#include <arpa/inet.h>
 
 static const char usage_text[] =
     "usage: kuzet serve [--listen HOST:PORT] [--db URI] [options]\n"
@@ -26,7 +28,14 @@ static const char usage_text[] =
     "  --max-header BYTES   request line and headers cap, 431 past it (default 16384)\n"
     "  --session-idle DUR   a session unused this long ends (default 30m)\n"
     "  --session-max DUR    a session ends this long after log-in (default 12h)\n"
-    "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n";
+    "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n"
+    "  --rules FILE         the rules of POST /api/v1/scan and the rule tester\n"
+    "  --list-age DUR       serve a blocklist version this long before reading the\n"
+    "                       decisions in effect again (default 5s)\n"
+    "  --rpz-origin ZONE    the RPZ export's zone (default rpz.local)\n"
+    "  --landing HOST       RPZ/unbound exports: CNAME blocked names to HOST\n"
+    "  --trust-proxy ADDR   the reverse proxy's address: from it, the client's address\n"
+    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n";
 
 static int num(const char *opt, const char *arg, long lo, long hi, long *out)
 {
@@ -68,10 +77,17 @@ int cmd_serve(int argc, char **argv)
         { "session-idle", required_argument, NULL, 'i' },
         { "session-max", required_argument, NULL, 'x' },
         { "drain", required_argument, NULL, 'D' },
+        { "rules", required_argument, NULL, 'R' },
+        { "list-age", required_argument, NULL, 'A' },
+        { "rpz-origin", required_argument, NULL, 'O' },
+        { "landing", required_argument, NULL, 'L' },
+        { "trust-proxy", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     kz_serve_opts o;
+    kz_serve_public_opts po = { 0 };
+    unsigned age = 0;
     memset(&o, 0, sizeof o);
     o.audit_key = getenv("KUZET_AUDIT_KEY");
     if (o.audit_key && !*o.audit_key)
@@ -107,8 +123,21 @@ int cmd_serve(int argc, char **argv)
                   break;
         case 'D': if (dur("--drain", optarg, &o.drain)) return KZ_EXIT_USAGE;
                   break;
+        case 'R': po.rules = optarg; break;
+        case 'A': if (dur("--list-age", optarg, &age)) return KZ_EXIT_USAGE;
+                  po.list_age = age; break;
+        case 'O': po.rpz_origin = optarg; break;
+        case 'L': po.landing = optarg; break;
+        case 'P': o.trust_proxy = optarg; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (o.trust_proxy) {
+        unsigned char a[16];
+        if (inet_pton(AF_INET, o.trust_proxy, a) != 1 && inet_pton(AF_INET6, o.trust_proxy, a) != 1) {
+            kz_cli_err("--trust-proxy takes an IP address, not '%s'", o.trust_proxy);
+            return KZ_EXIT_USAGE;
         }
     }
     if (optind != argc) {
@@ -116,7 +145,14 @@ int cmd_serve(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
     char err[1024];
-    int rc = kz_serve_run(&o, err, sizeof err);
+    int rc = kz_serve_public_setup(&po, err, sizeof err);
+    if (rc) {
+        kz_cli_err("serve: %s", err);
+        kz_serve_public_release();
+        return rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+    }
+    rc = kz_serve_run(&o, err, sizeof err);
+    kz_serve_public_release();
     if (rc) {
         kz_cli_err("serve: %s", err);
         return KZ_EXIT_FAIL;

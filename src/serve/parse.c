@@ -161,7 +161,8 @@ int kz_body_parse(const char *body, size_t n, const kz_field *spec, size_t nspec
     int rc = KZ_EBADJSON;
     *root = NULL;
     why[0] = '\0';
-    memset(vals, 0, nspec * sizeof *vals);
+    if (nspec)
+        memset(vals, 0, nspec * sizeof *vals);
     size_t skip = 0;
     while (skip < n && (body[skip] == ' ' || body[skip] == '\t' || body[skip] == '\r' ||
                         body[skip] == '\n'))
@@ -276,7 +277,7 @@ int kz_body_parse(const char *body, size_t n, const kz_field *spec, size_t nspec
     o = NULL;
     rc = 0;
 out:
-    if (rc)
+    if (rc && nspec)
         memset(vals, 0, nspec * sizeof *vals);
     json_object_put(o);
     if (tok)

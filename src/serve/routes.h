@@ -13,5 +13,22 @@ extern const kz_route_table kz_routes_workflow;   /* routes_workflow.c: items, c
                                                      appeals, users, report, audit */
 /* the public and data routes (check, blocklists, rules, scan, banks) are
  * declared below this line */
+extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
+                                                     rules, scan, banks */
+
+/* What the public and data routes are set up with (kuzet serve's options). */
+typedef struct kz_serve_public_opts {
+    const char *rules;          /* --rules FILE: the rule set of scan and the tester (NULL: none) */
+    double list_age;            /* --list-age: seconds a blocklist version is served before
+                                   the list in effect is read again (<= 0: 5) */
+    const char *rpz_origin;     /* --rpz-origin ZONE (NULL: rpz.local) */
+    const char *landing;        /* --landing HOST: RPZ/unbound CNAME target (NULL: NXDOMAIN) */
+} kz_serve_public_opts;
+
+/* Before kz_serve_run: compile the rules, make the blocklist holder.
+ * 0, or a KZ_E* code with err saying why. */
+int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz);
+/* After kz_serve_run (NULL-safe to call twice). */
+void kz_serve_public_release(void);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * serve/routes_core.c - the server's own routes: health (is it up, can it
- * reach its database).
+ * reach its database), and /metrics (serve/metrics.c).
  */
 #include "serve/routes.h"
 #include "store/store.h"
+#include "serve/server_int.h"
 
 /* GET /api/v1/health: 200 {"status":"ok","schema":N} when the store
  * answers; 503 when it cannot be opened or read. */
@@ -27,6 +28,9 @@ static int health(kz_req *rq)
 
 static const kz_route routes[] = {
     { "GET", "/api/v1/health", KZ_ROLE_PUBLIC, health, 0, 0 },
+    /* Prometheus: an admin's or auditor's token (Prometheus sends it as
+     * authorization: credentials) */
+    { "GET", "/metrics", KZ_ROLE_ADMIN | KZ_ROLE_AUDITOR, kz__metrics_route, 0, 0 },
 };
 
 const kz_route_table kz_routes_core = { "core", routes, KZ_ARRAY_LEN(routes) };

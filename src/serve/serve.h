@@ -33,7 +33,8 @@
  * carries neither, or a bad one) of an account whose role is in roles
  * (403 "forbidden"); a state-changing method (POST, PUT, PATCH, DELETE)
  * made with a session must also carry its CSRF token in X-CSRF-Token (403
- * "csrf").  This table is the route x role table; per-object checks (the
+ * "csrf").  A token bound to one platform (a liaison's) may only call
+ * routes flagged KZ_ROUTE_PLATFORM_OK.  This table is the route x role table; per-object checks (the
  * case is assigned to this reviewer, the approver is not the proposer) are
  * the library's, inside its transaction.
  *
@@ -121,6 +122,8 @@ typedef int (*kz_route_fn)(kz_req *rq);
 enum {
     KZ_ROUTE_RAW_BODY = 1 << 0,             /* body of any media type, kz_req_raw */
     KZ_ROUTE_NO_CSRF  = 1 << 1,             /* a POST that needs no CSRF token (login) */
+    KZ_ROUTE_PLATFORM_OK = 1 << 2,          /* open to a token bound to one platform (the
+                                               handler limits it to that platform) */
 };
 
 typedef struct kz_route {
@@ -180,6 +183,19 @@ struct kz_actor *kz_req_actor(kz_req *rq);
 const char *kz_req_account(const kz_req *rq);
 const char *kz_req_role(const kz_req *rq);
 const char *kz_req_auth_kind(const kz_req *rq);
+/* The platform a liaison's API token is bound to ("" for any). */
+const char *kz_req_platform(const kz_req *rq);
+/* The session's id and CSRF token ("" when not by session). */
+const char *kz_req_session(const kz_req *rq);
+const char *kz_req_csrf(const kz_req *rq);
+/* 1 under TLS (cookies get Secure). */
+int kz_serve_is_tls(void);
+/* 1 when the client reached us over HTTPS: our own TLS, or a trusted
+ * proxy's X-Forwarded-Proto: https. */
+int kz_req_https(kz_req *rq);
+/* The session timeouts in seconds. */
+unsigned kz_serve_session_idle(void);
+unsigned kz_serve_session_max(void);
 
 /* ---- answering ----------------------------------------------------------- */
 
@@ -220,6 +236,9 @@ typedef struct kz_serve_opts {
     unsigned    session_idle;               /* s (default 1800) */
     unsigned    session_max;                /* s (default 43200) */
     unsigned    drain;                      /* SIGTERM: s to finish in flight (30) */
+    const char *trust_proxy;                /* a reverse proxy's address: from it, the
+                                               client is X-Real-IP and the scheme
+                                               X-Forwarded-Proto; NULL: none */
     FILE       *ready;                      /* where "listening on URL" goes (stdout) */
 } kz_serve_opts;
 

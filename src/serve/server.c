@@ -276,6 +276,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         snprintf(rq->method, sizeof rq->method, "?");
         *con_cls = rq;
         client_addr(c, rq->client, sizeof rq->client);
+        if (kz__serve_opts.trust_proxy && !strcmp(rq->client, kz__serve_opts.trust_proxy)) {
+            const char *real = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP");
+            unsigned char tmp[16];
+            rq->via_proxy = 1;
+            if (real && strlen(real) < sizeof rq->client &&
+                (inet_pton(AF_INET, real, tmp) == 1 || inet_pton(AF_INET6, real, tmp) == 1))
+                snprintf(rq->client, sizeof rq->client, "%s", real);
+        }
         if (!rq->path)
             return MHD_NO;
         req_start(rq, url, method, version);
@@ -306,6 +314,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!rq)
         return;
     *con_cls = NULL;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    kz__metrics_observe(rq, (double)(t1.tv_sec - rq->t0.tv_sec) +
+                            (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9);
     req_free(rq);
     atomic_fetch_sub(&inflight, 1);
 }
@@ -387,7 +399,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     socklen_t sslen = 0;
     struct MHD_Daemon *d = NULL;
     char *cert = NULL, *key = NULL;
-    sigset_t set, old;
+    sigset_t set;
     int rc;
     kz__serve_opts = *o;
     kz_serve_opts *so = &kz__serve_opts;
@@ -408,6 +420,10 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     if ((rc = parse_listen(so->listen, &ss, &sslen, err, errsz)) != 0)
         return rc;
 
+    if ((rc = kz__metrics_init()) != 0) {
+        snprintf(err, errsz, "%s", kz_strerror(rc));
+        return rc;
+    }
     /* the database must be there before we listen */
     {
         kz_store *s = NULL;
@@ -438,7 +454,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     /* a connection's memory holds the request line and headers; MHD answers
@@ -490,6 +506,12 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
             sig == SIGTERM ? "SIGTERM" : "SIGINT", (long)atomic_load(&inflight),
             atomic_load(&inflight) == 1 ? "" : "s");
     MHD_socket ls = MHD_quiesce_daemon(d);
+    /* the listening socket stays open until MHD stops (its threads may still
+     * hold it), and the kernel would go on completing connections into its
+     * backlog, to wait for an answer that never comes; shut it: new
+     * connections are refused, those in the backlog reset */
+    if (ls != MHD_INVALID_SOCKET)
+        shutdown(ls, SHUT_RDWR);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
@@ -510,9 +532,11 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
         close(ls);
     d = NULL;
     rc = 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* the mask stays: a second SIGTERM while stopping is one more request
+     * to stop, not a kill */
 out:
     stores_close();
+    kz__metrics_free();
     free(cert);
     free(key);
     return rc;

@@ -27,6 +27,7 @@ struct kz_req {
     size_t          max_body;
     json_object    *json;                   /* the parsed body, kz_req_body */
     char            client[64];
+    int             via_proxy;              /* from the trusted proxy */
     struct timespec t0;
 
     /* who */
@@ -35,7 +36,9 @@ struct kz_req {
     char            account[72];
     char            role[16];
     const char     *auth_kind;              /* "session", "token", "" */
-    char            session[40];            /* the session id, when by session */
+    char            session[64];            /* the session id, when by session */
+    char            csrf[72];               /* its CSRF token */
+    char            platform[128];          /* a token's platform scope ("" any) */
 
     /* the answer */
     int             answered;
@@ -60,6 +63,12 @@ void kz__serve_auth_done(kz_req *rq);
 /* http.c: write the MHD response for rq (status, body, headers). */
 int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, size_t n,
                    int must_free);
+
+/* metrics.c: counters for /metrics. */
+int  kz__metrics_init(void);
+void kz__metrics_free(void);
+void kz__metrics_observe(const kz_req *rq, double secs);
+int  kz__metrics_route(kz_req *rq);
 
 /* server.c: the number of routes in all tables, and route i of them. */
 size_t kz__serve_nroutes(void);

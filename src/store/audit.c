@@ -553,3 +553,32 @@ out:
     sodium_memzero(sk, sizeof sk);
     return rc;
 }
+
+int kz_audit_latest_json(kz_store *s, kz_buf *out)
+{
+    kz_dbres *r = NULL;
+    int rc = kz_db_query(kz_store_db(s), "SELECT seq, hash, at, public_key, signature FROM "
+                         "audit_checkpoints ORDER BY seq DESC LIMIT 1", NULL, 0, &r);
+    if (rc) {
+        kz_store_set_errmsg(s, "reading the checkpoints: %s", kz_db_errmsg(kz_store_db(s)));
+        return rc;
+    }
+    rc = kz_dbres_next(r);
+    if (rc == 1) {
+        const char *f[4];
+        for (int i = 0; i < 4; i++)
+            f[i] = kz_dbres_text(r, i + 1, NULL);
+        rc = kz_buf_addf(out, "{\"seq\":%lld,\"hash\":\"%s\",\"at\":\"%s\",\"public_key\":\"%s\","
+                         "\"signature\":\"%s\",\"line\":\"%lld %s %s %s %s\"}\n",
+                         (long long)kz_dbres_int(r, 0), f[0] ? f[0] : "", f[1] ? f[1] : "",
+                         f[2] ? f[2] : "", f[3] ? f[3] : "", (long long)kz_dbres_int(r, 0),
+                         f[0] ? f[0] : "", f[1] ? f[1] : "", f[2] ? f[2] : "", f[3] ? f[3] : "");
+    } else if (rc == 0) {
+        kz_store_set_errmsg(s, "no checkpoint has been signed yet");
+        rc = KZ_ENOTFOUND;
+    } else {
+        kz_store_set_errmsg(s, "reading the checkpoints: %s", kz_db_errmsg(kz_store_db(s)));
+    }
+    kz_dbres_done(r);
+    return rc;
+}

@@ -27,6 +27,7 @@
 #define KZ_AUDIT_H
 
 #include "store/store.h"
+#include "util/buf.h"
 
 #define KZ_AUDIT_PKLEN  32      /* an Ed25519 public key */
 #define KZ_AUDIT_SIGLEN 64      /* a signature */
@@ -100,6 +101,11 @@ void kz_audit_snapshot_end(kz_store *s);
  * (not a regular file, a symbolic link to nothing, not a key), KZ_EIO when
  * it cannot be read or created: kz_store_errmsg() says which. */
 int kz_audit_checkpoint(kz_store *s, const char *key_path, char *line, size_t linesz);
+
+/* The latest signed checkpoint stored, as one JSON object (seq, hash, at,
+ * public_key, signature, and the line `kuzet audit verify --against`
+ * takes); KZ_ENOTFOUND when there is none. */
+int kz_audit_latest_json(kz_store *s, kz_buf *out);
 
 /* The secret key at path, created as kz_audit_checkpoint does; its codes,
  * with why (whysz bytes) saying what is wrong with the path. */

@@ -296,6 +296,34 @@ const kz_migration kz_migrations[] = {
       "ALTER TABLE crawl_sources ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;"
       "ALTER TABLE crawl_sources ADD COLUMN max_pages BIGINT;"
       "ALTER TABLE crawl_sources ADD COLUMN seeds TEXT;" },
+    /* migration 9 - who calls kuzet serve (src/case/session.c, docs/api.md):
+     * browser sessions and API tokens, each kept as the SHA-256 of its
+     * secret, never the secret */
+    { 9, "API sessions and tokens (hashed), bound to an account and a role",
+      "CREATE TABLE sessions ("
+      "  id {ID},"
+      "  sid_sha256 TEXT NOT NULL UNIQUE,"
+      "  account_id BIGINT NOT NULL REFERENCES accounts(id),"
+      "  password_sha256 TEXT NOT NULL,"
+      "  csrf TEXT NOT NULL,"
+      "  created_at TEXT NOT NULL,"
+      "  created_ms BIGINT NOT NULL,"
+      "  seen_ms BIGINT NOT NULL,"
+      "  client TEXT);"
+      "CREATE INDEX sessions_by_account ON sessions(account_id);"
+      "CREATE TABLE api_tokens ("
+      "  id {ID},"
+      "  name TEXT NOT NULL,"
+      "  token_sha256 TEXT NOT NULL UNIQUE,"
+      "  account_id BIGINT NOT NULL REFERENCES accounts(id),"
+      "  role TEXT NOT NULL,"
+      "  platform TEXT,"
+      "  created_by BIGINT REFERENCES accounts(id),"
+      "  created_at TEXT NOT NULL,"
+      "  expires_at TEXT NOT NULL,"
+      "  revoked_at TEXT,"
+      "  last_used_at TEXT);"
+      "CREATE INDEX api_tokens_by_account ON api_tokens(account_id);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

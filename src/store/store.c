@@ -5,6 +5,7 @@
 #include "store.h"
 #include "store/audit.h"
 #include "util/buf.h"
+#include "util/sha256.h"
 #include "url/url.h"
 #include <sodium.h>
 #include <stdarg.h>
@@ -357,7 +358,7 @@ void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const ch
                        const char *action, const char *entity, int64_t entity_id,
                        const char *before, const char *after, char hex[65])
 {
-    crypto_hash_sha256_state st;
+    kz_sha256_ctx st;
     char num[48];
     const char *f[8];
     f[0] = prev;
@@ -370,24 +371,24 @@ void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const ch
     char eid[24];
     snprintf(eid, sizeof eid, "%lld", (long long)entity_id);
     f[6] = eid;
-    crypto_hash_sha256_init(&st);
+    kz_sha256_init(&st);
     for (int i = 0; i < 7; i++) {
         char len[24];
         int n = snprintf(len, sizeof len, "%zu:", strlen(f[i]));
-        crypto_hash_sha256_update(&st, (const unsigned char *)len, (unsigned long long)n);
-        crypto_hash_sha256_update(&st, (const unsigned char *)f[i], strlen(f[i]));
+        kz_sha256_update(&st, len, n);
+        kz_sha256_update(&st, f[i], strlen(f[i]));
     }
     const char *ba[2] = { before, after };
     for (int i = 0; i < 2; i++) {
         char len[24];
         int n = ba[i] ? snprintf(len, sizeof len, "%zu:", strlen(ba[i])) : snprintf(len, sizeof len, "-:");
-        crypto_hash_sha256_update(&st, (const unsigned char *)len, (unsigned long long)n);
+        kz_sha256_update(&st, len, n);
         if (ba[i])
-            crypto_hash_sha256_update(&st, (const unsigned char *)ba[i], strlen(ba[i]));
+            kz_sha256_update(&st, ba[i], strlen(ba[i]));
     }
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&st, h);
-    sodium_bin2hex(hex, 65, h, sizeof h);
+    uint8_t h[KZ_SHA256_LEN];
+    kz_sha256_final(&st, h);
+    kz_hex(h, sizeof h, hex);
 }
 
 int kz_store_audit(kz_store *s, const char *actor, const char *action, const char *entity,
@@ -506,7 +507,6 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n)
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
     char hex[65], now[21], after[512];
     int rc;
     int64_t pid = 0, item = 0;
@@ -514,8 +514,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     if (it->content_sha256 && strlen(it->content_sha256) == 64) {
         memcpy(hex, it->content_sha256, 65);
     } else {
-        crypto_hash_sha256(h, (const unsigned char *)it->text, it->text_len);
-        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        kz_sha256_hex(it->text, it->text_len, hex);
     }
     kz_store_now(now);
 

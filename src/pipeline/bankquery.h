@@ -1,0 +1,42 @@
+/*
+ * pipeline/bankquery.h - what a file is matched against the hash banks
+ * as (store/bank.h): its PDQ (the 8 dihedral variants) when it is an image
+ * that decodes, its SimHash when it is text, and always its SHA-256 and
+ * MD5.  `kuzet bank match-file` and the server's upload match both ask
+ * this, so they match the same things.
+ *
+ * Thread-safe; the kz_simhash passed in belongs to the calling thread.
+ */
+#ifndef KZ_BANKQUERY_H
+#define KZ_BANKQUERY_H
+
+#include "detect/pdq.h"
+#include "detect/simhash.h"
+#include "ingest/image.h"
+
+#define KZ_BANKQ_MAX 4
+
+/* One query: type (store/bank.h KZ_BANK_*) and its nq hex signals. */
+typedef struct kz_bankq {
+    int type;
+    int nq;
+    const char *q[KZ_PDQ_NXFORMS];            /* point into hex: do not copy the struct */
+    char hex[KZ_PDQ_NXFORMS][KZ_PDQ_HEXLEN + 1];
+} kz_bankq;
+
+typedef struct kz_bankqs {
+    kz_bankq v[KZ_BANKQ_MAX];                 /* pdq or simhash first, then sha256, md5 */
+    size_t n;
+    int pdq_quality;                          /* the image's PDQ quality (pdq only) */
+    char image_why[KZ_IMAGE_ERRLEN];          /* an image that did not decode: why */
+} kz_bankqs;
+
+/*
+ * The queries for data[0..n).  Text (valid UTF-8 without NUL) gets a
+ * SimHash from sh.  0; KZ_ENOMEM; KZ_EINTERNAL (hashing failed).  A PDQ of
+ * quality under KZ_PDQ_MIN_QUALITY is still given (a person asked), and
+ * pdq_quality says so.
+ */
+int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_bankqs *out);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * pipeline/scanout.c - a scan's findings as JSON, for `kuzet scan` and
+ * the server (pipeline/scanout.h).
+ */
+#include "scanout.h"
+
+/* each append only when all before it worked */
+#define ADD(call) do { if (!rc) rc = (call); } while (0)
+
+/* "flagged":[...],"score":{...},"hits":[...] and the counts after them */
+static int add_findings(kz_buf *o, const kz_scanner *s, const kz_result *r, const char *text)
+{
+    int rc = 0, first = 1;
+    ADD(kz_buf_adds(o, "\"flagged\":["));
+    for (size_t c = 0; c < kz_scanner_ncats(s); c++)
+        if (r->flagged[c]) {
+            const char *cat = kz_scanner_cat_name(s, c);
+            if (!first) ADD(kz_buf_addc(o, ','));
+            ADD(kz_buf_add_json_str(o, cat, strlen(cat)));
+            first = 0;
+        }
+    ADD(kz_buf_adds(o, "],\"score\":{"));
+    first = 1;
+    for (size_t c = 0; c < kz_scanner_ncats(s); c++)
+        if (r->score[c]) {
+            const char *cat = kz_scanner_cat_name(s, c);
+            if (!first) ADD(kz_buf_addc(o, ','));
+            ADD(kz_buf_add_json_str(o, cat, strlen(cat)));
+            ADD(kz_buf_addc(o, ':'));
+            ADD(kz_buf_add_uint(o, r->score[c]));
+            first = 0;
+        }
+    ADD(kz_buf_adds(o, "},\"hits\":["));
+    for (size_t i = 0; i < r->nhits && !rc; i++) {
+        const kz_hit *h = &r->hits[i];
+        const char *id = kz_scanner_rule_id(s, h->rule);
+        const char *cat = kz_scanner_cat_name(s, kz_scanner_rule_cat(s, h->rule));
+        if (i) ADD(kz_buf_addc(o, ','));
+        ADD(kz_buf_adds(o, "{\"rule\":"));
+        ADD(kz_buf_add_json_str(o, id, strlen(id)));
+        ADD(kz_buf_adds(o, ",\"category\":"));
+        ADD(kz_buf_add_json_str(o, cat, strlen(cat)));
+        ADD(kz_buf_adds(o, ",\"start\":"));
+        ADD(kz_buf_add_uint(o, h->start));
+        ADD(kz_buf_adds(o, ",\"end\":"));
+        ADD(kz_buf_add_uint(o, h->end));
+        ADD(kz_buf_adds(o, ",\"match\":"));
+        ADD(kz_buf_add_json_str(o, text + h->start, h->end - h->start));
+        ADD(kz_buf_addc(o, '}'));
+    }
+    ADD(kz_buf_addc(o, ']'));
+    if (r->hits_dropped)
+        ADD(kz_buf_addf(o, ",\"hits_dropped\":%zu", r->hits_dropped));
+    if (r->invalid_utf8)
+        ADD(kz_buf_addf(o, ",\"invalid_utf8\":%zu", r->invalid_utf8));
+    return rc;
+}
+
+int kz_scanout_record(kz_buf *o, const kz_scanner *s, const kz_record *rec, size_t line,
+                      const kz_result *r)
+{
+    size_t mark = o->len;
+    int rc = 0;
+    ADD(kz_buf_adds(o, "{\"id\":"));
+    if (!rec->id)
+        ADD(kz_buf_adds(o, "null"));
+    else if (rec->id_is_number)
+        ADD(kz_buf_add(o, rec->id, rec->id_len));
+    else
+        ADD(kz_buf_add_json_str(o, rec->id, rec->id_len));
+    if (line) {
+        ADD(kz_buf_adds(o, ",\"line\":"));
+        ADD(kz_buf_add_uint(o, line));
+    }
+    ADD(kz_buf_addc(o, ','));
+    ADD(add_findings(o, s, r, rec->text));
+    if (rec->from_html)
+        ADD(kz_buf_adds(o, ",\"text_from\":\"html\""));
+    ADD(kz_buf_adds(o, "}\n"));
+    if (rc) {
+        o->len = mark;
+        if (o->p)
+            o->p[mark] = '\0';
+    }
+    return rc;
+}
+
+int kz_scanout_one(const kz_scanout_job *j, const kz_record *rec, size_t line, kz_buf *out,
+                   kz_buf *err, kz_scanout_counts *c)
+{
+    kz_result r;
+    int rc = kz_scan(j->sc, rec->text, rec->text_len, &r);
+    if (rc) {
+        c->rejected++;
+        return kz_buf_addf(err, "%s:%zu: cannot scan: %s\n", j->path, line, kz_strerror(rc));
+    }
+    c->records++;
+    if (r.nflagged)
+        c->flagged++;
+    if (r.nflagged || !j->flagged_only)
+        return kz_scanout_record(out, j->scanner, rec, line, &r);
+    return 0;
+}
+
+int kz_scanout_lines(const kz_scanout_job *j, const char *p, size_t n, size_t first_line,
+                     const size_t *overlong, size_t noverlong, kz_buf *out, kz_buf *err,
+                     kz_scanout_counts *c)
+{
+    const char *end = p + n;
+    size_t line = first_line, oi = 0;
+    int rc = 0;
+    memset(c, 0, sizeof *c);
+    while (p < end && !rc) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t len = (size_t)(le - p);
+        if (oi < noverlong && overlong[oi] == line) {
+            rc = kz_buf_addf(err, "%s:%zu: line is longer than the limit of %zu bytes; skipped\n",
+                             j->path, line, j->max_record);
+            c->rejected++;
+            oi++;
+        } else {
+            size_t k = len;
+            while (k > 0 && (p[k - 1] == '\r' || p[k - 1] == ' ' || p[k - 1] == '\t'))
+                k--;
+            if (k > 0) {
+                kz_record rec;
+                if (kz_jsonl_parse(j->jl, p, len, &rec) != 0) {
+                    rc = kz_buf_addf(err, "%s:%zu: %s\n", j->path, line, kz_jsonl_errmsg(j->jl));
+                    c->rejected++;
+                } else {
+                    rc = kz_scanout_one(j, &rec, line, out, err, c);
+                }
+            }
+        }
+        line++;
+        p = nl ? nl + 1 : end;
+    }
+    return rc;
+}
+
+int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm,
+                    const char *text, size_t n)
+{
+    size_t mark = o->len;
+    kz_normtext t;
+    kz_result r;
+    int rc = kz_norm_run(nm, text, n, &t);
+    ADD(kz_buf_adds(o, "{\"normalized\":"));
+    ADD(kz_buf_add_json_str(o, t.text, t.len));
+    ADD(kz_buf_adds(o, ",\"words\":["));
+    for (size_t i = 0; i < t.nwords && !rc; i++) {
+        const kz_token *tk = &t.words[i];
+        kz_buf w;
+        kz_buf_init(&w, KZ_BUF_NOLIMIT);
+        for (uint32_t k = 0; k < tk->nsp && !rc; k++) {
+            if (k) rc = kz_buf_addc(&w, '|');
+            ADD(kz_buf_add(&w, tk->sp[k].s, tk->sp[k].len));
+        }
+        if (i) ADD(kz_buf_addc(o, ','));
+        ADD(kz_buf_add_json_str(o, w.p ? w.p : "", w.len));
+        kz_buf_release(&w);
+    }
+    ADD(kz_buf_adds(o, "],"));
+    /* the scan normalizes again (with its own normalizer): t is not used after */
+    ADD(kz_scan(sc, text, n, &r));
+    ADD(add_findings(o, s, &r, text));
+    ADD(kz_buf_adds(o, "}\n"));
+    if (rc) {
+        o->len = mark;
+        if (o->p)
+            o->p[mark] = '\0';
+    }
+    return rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * serve/throttle.h - log-in throttling: slow password guessing down
+ * without locking the real user out.
+ *
+ * Failures are counted per (account, address) and per address, in memory
+ * (one server process; a fixed-size table, the oldest forgotten first),
+ * and forgotten 15 minutes after the last one.  Past a few free failures
+ * each key must wait before its next attempt, the wait doubling per
+ * failure up to a cap:
+ *
+ *   (account, address)   3 free, then 1 s, 2 s, 4 s ... at most 60 s
+ *   address              20 free, then 1 s, 2 s ... at most 300 s
+ *
+ * A log-in that succeeds clears its (account, address) key.  An attacker
+ * guessing one account's password from elsewhere never delays the owner's
+ * log-in from their own address, and the owner's own typos cost seconds,
+ * not a lock-out.  Thread-safe.
+ */
+#ifndef KZ_SERVE_THROTTLE_H
+#define KZ_SERVE_THROTTLE_H
+
+#include "util/kz.h"
+
+/* Seconds the caller must wait before trying name from addr (0: go on). */
+unsigned kz_throttle_wait(const char *name, const char *addr);
+/* A failed / a successful log-in of name from addr. */
+void kz_throttle_fail(const char *name, const char *addr);
+void kz_throttle_ok(const char *name, const char *addr);
+
+#endif
