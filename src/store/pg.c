@@ -47,6 +47,9 @@ typedef struct pgdb {
     size_t     ncache;
     char      *conninfo;      /* as given: what messages must not show */
     char      *pw[3];         /* its passwords as libpq parsed them; NULL-terminated */
+    int        pipe;          /* in libpq's pipeline mode (inside a transaction) */
+    size_t     pending;       /* statements sent in it whose results are not read */
+    int        perr;          /* the first of them that failed (d->err says why) */
 } pgdb;
 
 /* msg on one line: libpq's messages end in a newline and may hold more
@@ -249,6 +252,16 @@ static int ok(const PGresult *r)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+/* The index of sql's prepared statement in the cache, or -1. */
+static int cached(const pgdb *d, const char *sql)
+{
+    uint64_t key = XXH3_64bits(sql, strlen(sql));
+    for (size_t i = 0; i < d->ncache; i++)
+        if (d->cache[i].key == key && !strcmp(d->cache[i].sql, sql))
+            return (int)i;
+    return -1;
+}
+
 /* The name of sql's prepared statement, preparing it the first time; NULL
  * when it is not to be prepared (not DML, or the cache is full). */
 static int prepared(pgdb *d, const char *sql, int np, char name[16], int *hit)
@@ -287,20 +300,194 @@ static int prepared(pgdb *d, const char *sql, int np, char name[16], int *hit)
     return 0;
 }
 
+
+/* ---- pipeline mode ----------------------------------------------------------
+ * Inside a transaction, a statement whose result is not needed
+ * (kz_db_defer) is sent without waiting for its answer: libpq's pipeline
+ * mode.  A statement whose result is needed is sent behind them and waited
+ * for, which reads their results first; anything else (COMMIT, ROLLBACK,
+ * LOCK, a statement not prepared yet) ends the pipeline with a sync first.
+ * The first failure among the deferred statements is kept (the server has
+ * aborted the transaction then, and skips the rest up to the sync) and is
+ * returned by the call that reads it; a COMMIT that finds one rolls back
+ * instead and returns it.  So a transaction is still stored whole or not
+ * at all, and its error is still the server's message. */
+
+#define PIPE_READ_EVERY 1024    /* results read back at least this often */
+
+/* Keep r's failure when it is the first of the pipeline; free r. */
+static void pipe_check(pgdb *d, PGresult *r)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (!d->perr && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (st == PGRES_PIPELINE_ABORTED) {
+            set_err(d, "PostgreSQL skipped a statement after an earlier error");
+            d->perr = KZ_EDB;
+        } else {
+            set_err(d, r ? PQresultErrorMessage(r) : PQerrorMessage(d->c));
+            d->perr = map_error(r);
+        }
+    }
+    PQclear(r);
+}
+
+/* The result of the oldest statement sent (NULL: the connection failed),
+ * with the NULL that ends it read too. */
+static PGresult *pipe_result(pgdb *d)
+{
+    PGresult *r = PQgetResult(d->c), *more;
+    if (!r)
+        return NULL;
+    while ((more = PQgetResult(d->c)) != NULL)
+        PQclear(more);
+    return r;
+}
+
+/* Read the results of every statement sent (they have been flushed with
+ * a flush request or a sync). */
+static void pipe_read(pgdb *d)
+{
+    while (d->pending) {
+        PGresult *r = pipe_result(d);
+        d->pending--;
+        pipe_check(d, r);
+        if (!r) {
+            d->pending = 0;
+            break;
+        }
+    }
+}
+
+/* End the pipeline: a sync, every result read, out of pipeline mode.
+ * Returns (and forgets) the first failure in it. */
+static int pipe_leave(pgdb *d)
+{
+    if (!d->pipe)
+        return 0;
+    if (PQpipelineSync(d->c) != 1) {
+        if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+    } else {
+        pipe_read(d);
+        PGresult *r;
+        for (int i = 0; i < 4 && (r = PQgetResult(d->c)) != NULL; i++) {
+            int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+            PQclear(r);
+            if (sync)
+                break;
+        }
+    }
+    if (!PQexitPipelineMode(d->c) && !d->perr) {
+        set_err(d, PQerrorMessage(d->c));
+        d->perr = KZ_EDB;
+    }
+    d->pipe = 0;
+    d->pending = 0;
+    int rc = d->perr;
+    d->perr = 0;
+    return rc;
+}
+
+/* Send prepared statement i (params already in d->vals) in the pipeline. */
+static int pipe_send(pgdb *d, int i, int np)
+{
+    char name[16];
+    snprintf(name, sizeof name, "kz%d", i);
+    if (!PQsendQueryPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)) {
+        if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+        return d->perr;
+    }
+    d->pending++;
+    return 0;
+}
+
+static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
+
+static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    pgdb *d = (pgdb *)db;
+    int rc, i;
+    if (d->perr)
+        return 0;                       /* reported where the pipeline is read */
+    if ((i = cached(d, sql)) < 0 ||
+        (!d->pipe && (PQtransactionStatus(d->c) != PQTRANS_INTRANS ||
+                      !PQenterPipelineMode(d->c))))
+        return pg_query(db, sql, p, np, NULL);      /* prepares it, or autocommits */
+    d->pipe = 1;
+    d->err[0] = '\0';
+    if ((rc = params(d, p, np)) != 0) {
+        d->perr = rc;                   /* this transaction must not commit */
+        return rc;
+    }
+    if ((rc = pipe_send(d, i, np)) != 0)
+        return 0;
+    if (d->pending >= PIPE_READ_EVERY) {
+        if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0)
+            pipe_read(d);
+        else if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+    }
+    return 0;
+}
+
 static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
 {
     pgdb *d = (pgdb *)db;
     char name[16];
-    int rc, hit;
-    d->err[0] = '\0';
+    int rc, hit, i;
+    PGresult *r = NULL;
     if (res)
         *res = NULL;
-    if ((rc = params(d, p, np)) != 0 || (rc = prepared(d, sql, np, name, &hit)) != 0)
-        return rc;
-    PGresult *r = hit ? PQexecPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)
-                      : PQexecParams(d->c, sql, np, NULL, np ? d->vals : NULL, NULL, NULL, 0);
-    if (!ok(r))
-        return failed(d, r);
+    if (d->pipe && !d->perr && (i = cached(d, sql)) >= 0) {
+        /* behind the statements deferred: their results first, then its */
+        d->err[0] = '\0';
+        if ((rc = params(d, p, np)) != 0) {
+            pipe_leave(d);
+            return rc;
+        }
+        if (pipe_send(d, i, np) == 0 && PQsendFlushRequest(d->c) && PQflush(d->c) == 0) {
+            d->pending--;               /* its own result is read here */
+            pipe_read(d);
+            r = pipe_result(d);
+        }
+        if (d->perr || !ok(r)) {
+            if (!d->perr)
+                pipe_check(d, r);
+            else
+                PQclear(r);
+            return pipe_leave(d);
+        }
+    } else if (d->pipe) {
+        int prc = pipe_leave(d);
+        if (prc) {
+            /* a deferred statement failed: the transaction is aborted;
+             * COMMIT must not report success, so it rolls back */
+            if (!strncasecmp(sql, "COMMIT", 6)) {
+                char keep[sizeof d->err];
+                memcpy(keep, d->err, sizeof keep);
+                PQclear(PQexec(d->c, "ROLLBACK"));
+                memcpy(d->err, keep, sizeof keep);
+            }
+            if (strncasecmp(sql, "ROLLBACK", 8))
+                return prc;
+        }
+    }
+    if (!r) {
+        d->err[0] = '\0';
+        if ((rc = params(d, p, np)) != 0 || (rc = prepared(d, sql, np, name, &hit)) != 0)
+            return rc;
+        r = hit ? PQexecPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)
+                : PQexecParams(d->c, sql, np, NULL, np ? d->vals : NULL, NULL, NULL, 0);
+        if (!ok(r))
+            return failed(d, r);
+    }
     if (!res) {
         PQclear(r);
         return 0;
@@ -380,6 +567,7 @@ const kz_db_ops kz_db_pg_ops = {
     .open = pg_open,
     .close = pg_close,
     .query = pg_query,
+    .defer = pg_defer,
     .next = pg_next,
     .col_int = pg_int,
     .col_text = pg_text,

@@ -420,9 +420,10 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     kz_dbval p[] = { kz_dbint(seq), kz_dbstr(now), kz_dbstr(actor), kz_dbstr(action),
                      kz_dbstr(entity), kz_dbint(entity_id), kz_dbstr(before), kz_dbstr(after),
                      kz_dbstr(prev), kz_dbstr(hex) };
-    rc = kz_db_query(s->db, "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, "
+    /* deferred: a failure comes back at the latest from COMMIT (db.h) */
+    rc = kz_db_defer(s->db, "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, "
                             "before_state, after_state, prev_hash, hash) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", p, 10, NULL);
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", p, 10);
     if (rc) {
         s->last_valid = 0;
         return fail(s, rc, "writing the audit log");
@@ -531,32 +532,58 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     if ((rc = platform_id(s, &itc, &pid)) != 0)
         return fail(s, rc, "finding the platform");
 
-    /* the same URL, or else the same content, is the same item */
+    /* the same URL, or else the same content, is the same item.  With a
+     * canonical URL, a new item is inserted in the statement that finds
+     * out it is new (one round trip on PostgreSQL, not two). */
+    kz_dbval ip[] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
+                      excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
     if (canon.type == KZ_DB_TEXT) {
-        kz_dbval p[] = { canon };
-        rc = kz_db_int(s->db, "SELECT id FROM items WHERE canonical_url = $1", p, 1, &item);
-    } else {
-        kz_dbval p[] = { kz_dbstr(hex) };
-        rc = kz_db_int(s->db, "SELECT id FROM items WHERE content_sha256 = $1 "
-                              "ORDER BY id LIMIT 1", p, 1, &item);
+        rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, source_ref, "
+                              "content_sha256, excerpt, lang, published, first_seen, last_seen) "
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                              "ON CONFLICT (canonical_url) DO NOTHING RETURNING id", ip, 10, &item);
+        if (rc == 0)
+            out->item_created = 1;
+        else if (rc != KZ_ENOTFOUND)
+            return fail(s, rc, "storing the item");
     }
-    if (rc && rc != KZ_ENOTFOUND)
-        return fail(s, rc, "finding the item");
     int same_content = 0;
-    if (rc == 0) {
-        int64_t n = 0;
-        kz_dbval q[] = { kz_dbint(item), kz_dbstr(hex) };
-        if ((rc = kz_db_int(s->db, "SELECT COUNT(*) FROM items WHERE id = $1 AND "
-                                   "content_sha256 = $2", q, 2, &n)) != 0)
-            return fail(s, rc, "reading the item");
-        same_content = n > 0;
+    if (!out->item_created) {
+        kz_dbres *r = NULL;
+        if (canon.type == KZ_DB_TEXT) {
+            kz_dbval p[] = { canon };
+            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE canonical_url = $1",
+                             p, 1, &r);
+        } else {
+            kz_dbval p[] = { kz_dbstr(hex) };
+            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_sha256 = $1 "
+                                    "ORDER BY id LIMIT 1", p, 1, &r);
+        }
+        if (rc)
+            return fail(s, rc, "finding the item");
+        if ((rc = kz_dbres_next(r)) == 1) {
+            size_t n = 0;
+            const char *hx = kz_dbres_text(r, 1, &n);
+            item = kz_dbres_int(r, 0);
+            same_content = hx && n == 64 && !memcmp(hx, hex, 64);
+            rc = 0;
+        } else if (rc == 0) {
+            rc = KZ_ENOTFOUND;
+        }
+        kz_dbres_done(r);
+        if (rc && rc != KZ_ENOTFOUND)
+            return fail(s, rc, "finding the item");
+    }
+    if (out->item_created) {
+        /* inserted above */
+    } else if (rc == 0) {
         if (same_content) {
             kz_dbval p[] = { kz_dbstr(now), kz_dbint(item) };
-            rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2, NULL);
+            rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2);
         } else {                                    /* edited: the new text and hash */
             kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item) };
-            rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
-                                    "excerpt = $3 WHERE id = $4", p, 4, NULL);
+            rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
+                                    "excerpt = $3 WHERE id = $4", p, 4);
         }
         if (rc)
             return fail(s, rc, "updating the item");
@@ -567,14 +594,15 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                 return rc;
         }
     } else {
-        kz_dbval p[] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
-                         excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
+        /* no canonical URL, and no item with this content */
         if ((rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, "
                                    "source_ref, content_sha256, excerpt, lang, published, "
                                    "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                                   "$8, $9, $10) RETURNING id", p, 10, &item)) != 0)
+                                   "$8, $9, $10) RETURNING id", ip, 10, &item)) != 0)
             return fail(s, rc, "storing the item");
         out->item_created = 1;
+    }
+    if (out->item_created) {
         snprintf(after, sizeof after, "{\"content_sha256\":\"%s\"}", hex);
         if ((rc = kz_store_audit(s, "ingest", "item.create", "item", item, NULL, after)) != 0)
             return rc;
@@ -590,10 +618,10 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                          kz_dbstr(d[i].rule_id), kz_dbstr(d[i].category), kz_dbint(d[i].weight),
                          kz_dbint(a), kz_dbint(b),
                          d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a) };
-        if ((rc = kz_db_query(s->db, "INSERT INTO detections (item_id, detected_at, method, "
+        if ((rc = kz_db_defer(s->db, "INSERT INTO detections (item_id, detected_at, method, "
                                      "rule_id, category, weight, start_offset, end_offset, "
                                      "evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                              p, 9, NULL)) != 0)
+                              p, 9)) != 0)
             return fail(s, rc, "storing a detection");
     }
 
