@@ -29,11 +29,12 @@
 
 #define CACHE 64
 
-typedef struct pgres {
+typedef struct pgres pgres;
+struct pgres {
     kz_dbres  base;
     PGresult *r;
     int       row, nrows;     /* row is the current one; -1 before next() */
-} pgres;
+};
 
 typedef struct pgdb {
     kz_db      base;
@@ -50,6 +51,10 @@ typedef struct pgdb {
     int        pipe;          /* in libpq's pipeline mode (inside a transaction) */
     size_t     pending;       /* statements sent in it whose results are not read */
     int        perr;          /* the first of them that failed (d->err says why) */
+    unsigned char *keep;      /* of those pending, oldest first: 1 its result is kept */
+    size_t     khead, kcap;   /* keep[khead .. khead + pending) */
+    struct sent { struct pgres *res; int rc; } *took;   /* kept results read, oldest first */
+    size_t     thead, tlen, tcap;
 } pgdb;
 
 /* msg on one line: libpq's messages end in a newline and may hold more
@@ -83,10 +88,15 @@ static void safe_line(const pgdb *d, char *out, size_t outsz, const char *msg)
 
 static void set_err(pgdb *d, const char *msg) { safe_line(d, d->err, sizeof d->err, msg); }
 
+static void drop_sent(pgdb *d);
+
 static void free_db(pgdb *d)
 {
     if (!d)
         return;
+    drop_sent(d);
+    free(d->keep);
+    free(d->took);
     PQfinish(d->c);
     for (size_t i = 0; i < d->ncache; i++)
         free(d->cache[i].sql);
@@ -343,19 +353,70 @@ static PGresult *pipe_result(pgdb *d)
     return r;
 }
 
+static struct pgres *wrap(kz_db *db, PGresult *r);
+
+/* A kept statement's result read: queued for kz_db_take (a failure: its
+ * code, and the pipeline's first failure when it is). */
+static void keep_result(pgdb *d, PGresult *r)
+{
+    struct sent e = { NULL, 0 };
+    if (!ok(r)) {
+        int first = !d->perr;
+        pipe_check(d, r);               /* frees r */
+        e.rc = first ? d->perr : KZ_EDB;
+    } else if (!(e.res = wrap(&d->base, r))) {
+        PQclear(r);
+        e.rc = KZ_ENOMEM;
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+    }
+    if (d->thead && d->thead == d->tlen)
+        d->thead = d->tlen = 0;
+    if (KZ_GROW(d->took, d->tcap, d->tlen + 1)) {
+        if (e.res)
+            kz_dbres_done(&e.res->base);
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+        return;                         /* the taker finds nothing: an error */
+    }
+    d->took[d->tlen++] = e;
+}
+
+/* Results sent for and never taken (the transaction ended first). */
+static void drop_sent(pgdb *d)
+{
+    for (size_t i = d->thead; i < d->tlen; i++)
+        if (d->took[i].res)
+            kz_dbres_done(&d->took[i].res->base);
+    d->thead = d->tlen = 0;
+}
+
 /* Read the results of every statement sent (they have been flushed with
  * a flush request or a sync). */
 static void pipe_read(pgdb *d)
 {
     while (d->pending) {
         PGresult *r = pipe_result(d);
+        int kept = d->keep[d->khead++];
         d->pending--;
-        pipe_check(d, r);
+        if (kept)
+            keep_result(d, r);
+        else
+            pipe_check(d, r);
         if (!r) {
-            d->pending = 0;
+            while (d->pending) {            /* the connection failed: none will come */
+                if (d->keep[d->khead++])
+                    keep_result(d, NULL);
+                d->pending--;
+            }
             break;
         }
     }
+    d->khead = 0;
 }
 
 /* End the pipeline: a sync, every result read, out of pipeline mode.
@@ -390,10 +451,18 @@ static int pipe_leave(pgdb *d)
     return rc;
 }
 
-/* Send prepared statement i (params already in d->vals) in the pipeline. */
-static int pipe_send(pgdb *d, int i, int np)
+/* Send prepared statement i (params already in d->vals) in the pipeline;
+ * keep: its result is queued for kz_db_take. */
+static int pipe_send(pgdb *d, int i, int np, int keep)
 {
     char name[16];
+    if (KZ_GROW(d->keep, d->kcap, d->khead + d->pending + 1)) {
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+        return d->perr;
+    }
     snprintf(name, sizeof name, "kz%d", i);
     if (!PQsendQueryPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)) {
         if (!d->perr) {
@@ -402,6 +471,7 @@ static int pipe_send(pgdb *d, int i, int np)
         }
         return d->perr;
     }
+    d->keep[d->khead + d->pending] = (unsigned char)keep;
     d->pending++;
     return 0;
 }
@@ -424,7 +494,7 @@ static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
         d->perr = rc;                   /* this transaction must not commit */
         return rc;
     }
-    if ((rc = pipe_send(d, i, np)) != 0)
+    if ((rc = pipe_send(d, i, np, 0)) != 0)
         return 0;
     if (d->pending >= PIPE_READ_EVERY) {
         if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0)
@@ -452,7 +522,7 @@ static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_db
             pipe_leave(d);
             return rc;
         }
-        if (pipe_send(d, i, np) == 0 && PQsendFlushRequest(d->c) && PQflush(d->c) == 0) {
+        if (pipe_send(d, i, np, 0) == 0 && PQsendFlushRequest(d->c) && PQflush(d->c) == 0) {
             d->pending--;               /* its own result is read here */
             pipe_read(d);
             r = pipe_result(d);
@@ -479,6 +549,8 @@ static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_db
                 return prc;
         }
     }
+    if (!r && (!strncasecmp(sql, "COMMIT", 6) || !strncasecmp(sql, "ROLLBACK", 8)))
+        drop_sent(d);
     if (!r) {
         d->err[0] = '\0';
         if ((rc = params(d, p, np)) != 0 || (rc = prepared(d, sql, np, name, &hit)) != 0)
@@ -492,16 +564,88 @@ static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_db
         PQclear(r);
         return 0;
     }
-    pgres *q = calloc(1, sizeof *q);
+    pgres *q = wrap(db, r);
     if (!q) {
         PQclear(r);
         return KZ_ENOMEM;
     }
+    *res = &q->base;
+    return 0;
+}
+
+static pgres *wrap(kz_db *db, PGresult *r)
+{
+    pgres *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
     q->base.db = db;
     q->r = r;
     q->row = -1;
     q->nrows = PQntuples(r);
-    *res = &q->base;
+    return q;
+}
+
+/* Inside a transaction, a prepared statement goes into the pipeline and its
+ * result is taken later; otherwise it runs now and its result waits. */
+static int pg_send(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    pgdb *d = (pgdb *)db;
+    int rc, i;
+    if (!d->perr && (i = cached(d, sql)) >= 0 &&
+        (d->pipe || (PQtransactionStatus(d->c) == PQTRANS_INTRANS &&
+                     PQenterPipelineMode(d->c)))) {
+        d->pipe = 1;
+        d->err[0] = '\0';
+        if ((rc = params(d, p, np)) != 0) {
+            if (!d->perr)
+                d->perr = rc;
+            return rc;
+        }
+        if ((rc = pipe_send(d, i, np, 1)) != 0)
+            return rc;
+        if (d->pending >= PIPE_READ_EVERY) {
+            if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0)
+                pipe_read(d);
+        }
+        return 0;
+    }
+    kz_dbres *res = NULL;
+    struct sent e = { NULL, 0 };
+    if (d->perr)
+        e.rc = d->perr;
+    else if ((e.rc = pg_query(db, sql, p, np, &res)) == 0)
+        e.res = (pgres *)res;
+    if (d->thead && d->thead == d->tlen)
+        d->thead = d->tlen = 0;
+    if (KZ_GROW(d->took, d->tcap, d->tlen + 1)) {
+        kz_dbres_done(res);
+        return KZ_ENOMEM;
+    }
+    d->took[d->tlen++] = e;
+    return e.rc;
+}
+
+static int pg_take(kz_db *db, kz_dbres **res)
+{
+    pgdb *d = (pgdb *)db;
+    *res = NULL;
+    if (d->thead == d->tlen && d->pipe && d->pending) {
+        if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0) {
+            pipe_read(d);
+        } else if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+    }
+    if (d->thead == d->tlen) {
+        if (!d->perr)
+            set_err(d, "no result sent for");
+        return d->perr ? d->perr : KZ_EINTERNAL;
+    }
+    struct sent e = d->took[d->thead++];
+    if (e.rc)
+        return e.rc;
+    *res = &e.res->base;
     return 0;
 }
 
@@ -568,6 +712,8 @@ const kz_db_ops kz_db_pg_ops = {
     .close = pg_close,
     .query = pg_query,
     .defer = pg_defer,
+    .send = pg_send,
+    .take = pg_take,
     .next = pg_next,
     .col_int = pg_int,
     .col_text = pg_text,

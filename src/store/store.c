@@ -7,6 +7,7 @@
 #include "util/buf.h"
 #include "url/url.h"
 #include <sodium.h>
+#include <xxhash.h>
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,8 +28,10 @@ struct kz_store {
     int    sign_rc;             /* the key could not be loaded: commits go unsigned */
     char   sign_err[512];
     int64_t nsigned;            /* transactions signed */
-    int64_t plat_id;            /* inside a transaction, the last platform looked up */
-    char   plat[128];           /* its name ("" none) */
+    struct { int64_t id; char name[64]; } plat[16];   /* inside a transaction, */
+    size_t  nplat;              /* the platforms looked up (most exports name a few) */
+    uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
+    size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -223,6 +226,7 @@ void kz_store_close(kz_store **sp)
     kz_buf_release(&(*sp)->scratch);
     sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
     free((*sp)->key_path);
+    free((*sp)->ahead);
     free((*sp)->uri);
     free(*sp);
     *sp = NULL;
@@ -251,7 +255,8 @@ int kz_store_begin(kz_store *s)
 {
     int rc = kz_db_begin(s->db);
     s->last_valid = 0;
-    s->plat[0] = '\0';
+    s->nplat = 0;
+    s->ahead_head = s->ahead_len = 0;
     s->in_tx = !rc;
     if (!rc && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -317,14 +322,16 @@ int kz_store_commit(kz_store *s)
     rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
-    s->plat[0] = '\0';
+    s->nplat = 0;
+    s->ahead_head = s->ahead_len = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
 {
     int rc = kz_db_rollback(s->db);
     s->last_valid = 0;
-    s->plat[0] = '\0';
+    s->nplat = 0;
+    s->ahead_head = s->ahead_len = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -438,28 +445,31 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
 
 /* ---- ingest -------------------------------------------------------------- */
 
-/* The platform's id, added when new.  Inside a transaction the last one is
- * remembered (an export is mostly one platform): not across transactions,
- * since a rollback takes back a platform it added. */
+/* The platform's id, added when new.  Inside a transaction the last 16
+ * looked up are remembered (an export names a few, mixed: one lookup a post
+ * is one round trip a post on PostgreSQL): not across transactions, since
+ * a rollback takes back a platform it added. */
 static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
 {
     *id = 0;
     if (!it->platform || !it->platform_len)
         return 0;
     size_t n = it->platform_len;
-    if (s->in_tx && s->plat[0] && n < sizeof s->plat && !memcmp(s->plat, it->platform, n) &&
-        !s->plat[n]) {
-        *id = s->plat_id;
-        return 0;
-    }
+    if (s->in_tx && n < sizeof s->plat[0].name)
+        for (size_t i = 0; i < s->nplat; i++)
+            if (!memcmp(s->plat[i].name, it->platform, n) && !s->plat[i].name[n]) {
+                *id = s->plat[i].id;
+                return 0;
+            }
     kz_dbval p[] = { kz_dbtext(it->platform, n) };
     int rc = kz_db_int(s->db, "SELECT id FROM platforms WHERE name = $1", p, 1, id);
     if (rc == KZ_ENOTFOUND)
         rc = kz_db_int(s->db, "INSERT INTO platforms (name) VALUES ($1) RETURNING id", p, 1, id);
-    if (rc == 0 && s->in_tx && n < sizeof s->plat && !memchr(it->platform, '\0', n)) {
-        memcpy(s->plat, it->platform, n);
-        s->plat[n] = '\0';
-        s->plat_id = *id;
+    if (rc == 0 && s->in_tx && n < sizeof s->plat[0].name && !memchr(it->platform, '\0', n)) {
+        size_t i = s->nplat < KZ_ARRAY_LEN(s->plat) ? s->nplat++ : (size_t)(*id % 16);
+        memcpy(s->plat[i].name, it->platform, n);
+        s->plat[i].name[n] = '\0';
+        s->plat[i].id = *id;
     }
     return rc;
 }
@@ -485,19 +495,26 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n)
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
 }
 
-int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
-                    const kz_flag_in *f, size_t nf, kz_ingest_out *out)
+#define ITEM_UPSERT "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
+                    "content_sha256, excerpt, lang, published, first_seen, last_seen) " \
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) " \
+                    "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+
+/* The item's row as the INSERT binds it (ip[0..10), ip[1] the canonical
+ * URL or NULL, ip[5] the excerpt), cleaned into s->scratch; hex its
+ * content's SHA-256, now the time.  extra: bytes more to reserve in
+ * s->scratch for what the caller cleans after. */
+static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65], char now[21],
+                    kz_dbval ip[10])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
-    char hex[65], now[21], after[512];
     int rc;
-    int64_t pid = 0, item = 0;
-    memset(out, 0, sizeof *out);
+    int64_t pid = 0;
     if (it->content_sha256 && strlen(it->content_sha256) == 64) {
         memcpy(hex, it->content_sha256, 65);
     } else {
         crypto_hash_sha256(h, (const unsigned char *)it->text, it->text_len);
-        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        sodium_bin2hex(hex, 65, h, sizeof h);
     }
     kz_store_now(now);
 
@@ -505,9 +522,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
      * refuses anything else): room for every field at three bytes a byte. */
     size_t ex = kz_store_excerpt_len(it->text, it->text_len);
     size_t need = it->url_len + it->source_ref_len + it->lang_len + it->published_len + ex +
-                  KZ_URL_MAX_INPUT;
-    for (size_t i = 0; i < nd; i++)
-        need += d[i].end > d[i].start ? d[i].end - d[i].start : 0;
+                  it->platform_len + KZ_URL_MAX_INPUT + extra;
     kz_buf_reset(&s->scratch);
     if ((rc = kz_buf_grow(&s->scratch, need * 3 + 64)) != 0)
         return fail(s, rc, "storing the item");
@@ -531,17 +546,80 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     itc.platform_len = plat.n;
     if ((rc = platform_id(s, &itc, &pid)) != 0)
         return fail(s, rc, "finding the platform");
+    kz_dbval v[10] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
+                       excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
+    memcpy(ip, v, sizeof v);
+    return 0;
+}
+
+static uint64_t ahead_key(const kz_dbval *canon, const char *hex)
+{
+    return XXH3_64bits(canon->s, canon->n) * 31 + XXH3_64bits(hex, 64);
+}
+
+int kz_store_sends_ahead(const kz_store *s) { return kz_db_can_send(s->db); }
+
+int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
+{
+    char hex[65], now[21];
+    kz_dbval ip[10];
+    int rc;
+    if (!s->in_tx || !kz_db_can_send(s->db) || !it->content_sha256 ||
+        strlen(it->content_sha256) != 64)
+        return 0;
+    if ((rc = item_row(s, it, 0, hex, now, ip)) != 0)
+        return rc;
+    if (ip[1].type != KZ_DB_TEXT)
+        return 0;                                   /* found by its content: not sent ahead */
+    if (s->ahead_head == s->ahead_len)
+        s->ahead_head = s->ahead_len = 0;
+    if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1))
+        return fail(s, KZ_ENOMEM, "storing the item");
+    if ((rc = kz_db_send(s->db, ITEM_UPSERT, ip, 10)) != 0)
+        return fail(s, rc, "storing the item");
+    s->ahead[s->ahead_len++] = ahead_key(&ip[1], hex);
+    return 1;
+}
+
+int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
+                    const kz_flag_in *f, size_t nf, kz_ingest_out *out)
+{
+    char hex[65], now[21], after[512];
+    int rc;
+    int64_t item = 0;
+    kz_dbval ip[10];
+    memset(out, 0, sizeof *out);
+    size_t extra = 0;
+    for (size_t i = 0; i < nd; i++)
+        extra += d[i].end > d[i].start ? d[i].end - d[i].start : 0;
+    if ((rc = item_row(s, it, extra, hex, now, ip)) != 0)
+        return rc;
+    kz_dbval canon = ip[1], excerpt = ip[5];
 
     /* the same URL, or else the same content, is the same item.  With a
      * canonical URL, a new item is inserted in the statement that finds
      * out it is new (one round trip on PostgreSQL, not two). */
-    kz_dbval ip[] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
-                      excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
-    if (canon.type == KZ_DB_TEXT) {
-        rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, source_ref, "
-                              "content_sha256, excerpt, lang, published, first_seen, last_seen) "
-                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                              "ON CONFLICT (canonical_url) DO NOTHING RETURNING id", ip, 10, &item);
+    if (canon.type == KZ_DB_TEXT && s->ahead_head < s->ahead_len) {
+        /* sent ahead: its result, which must be this item's */
+        kz_dbres *r = NULL;
+        if (s->ahead[s->ahead_head++] != ahead_key(&canon, hex))
+            return fail(s, KZ_EINTERNAL, "storing the item (another item was sent ahead)");
+        if ((rc = kz_db_take(s->db, &r)) == 0) {
+            rc = kz_dbres_next(r);
+            if (rc == 1) {
+                item = kz_dbres_int(r, 0);
+                rc = 0;
+            } else if (rc == 0) {
+                rc = KZ_ENOTFOUND;
+            }
+        }
+        kz_dbres_done(r);
+        if (rc == 0)
+            out->item_created = 1;
+        else if (rc != KZ_ENOTFOUND)
+            return fail(s, rc, "storing the item");
+    } else if (canon.type == KZ_DB_TEXT) {
+        rc = kz_db_int(s->db, ITEM_UPSERT, ip, 10, &item);
         if (rc == 0)
             out->item_created = 1;
         else if (rc != KZ_ENOTFOUND)
