@@ -333,6 +333,66 @@ out:
     dropall();
 }
 
+/* kz_db_defer (pipeline mode): deferred statements run in order before a
+ * statement whose result is read; one that fails makes the next call
+ * (or COMMIT) fail with the server's message, and COMMIT then rolls the
+ * whole transaction back; the connection works on afterwards; outside a
+ * transaction a deferred statement runs at once. */
+KT_TEST(store_pg_deferred_statements)
+{
+    char uri[600], err[512];
+    kz_db *a = NULL;
+    int64_t v = 0;
+    if (!have_pg("store_pg_deferred_statements")) return;
+    if (newdb("defer", NULL, uri, sizeof uri)) { dropall(); return; }
+    KT_EQ_INT(kz_db_open(&a, uri, err, sizeof err), 0);
+    if (!a) { kt_fail(__FILE__, __LINE__, "open: %s", err); goto out; }
+    KT_EQ_INT(kz_db_exec(a, "CREATE TABLE t (id BIGINT PRIMARY KEY, s TEXT)"), 0);
+    const char *ins = "INSERT INTO t (id, s) VALUES ($1, $2)";
+    kz_dbval p[] = { kz_dbint(1), kz_dbstr("one") };
+    /* outside a transaction: at once (and prepared) */
+    KT_EQ_INT(kz_db_defer(a, ins, p, 2), 0);
+    KT_EQ_INT(kz_db_defer(a, ins, p, 2), KZ_EDB);
+    KT_CHECK(strstr(kz_db_errmsg(a), "duplicate key") != NULL);
+    /* inside: 2000 rows deferred (read back on the way), then one read */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 2; i <= 2001; i++) {
+        kz_dbval q[] = { kz_dbint(i), kz_dbstr("many") };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 2), 0);
+    }
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM t", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2001);
+    KT_EQ_INT(kz_db_commit(a), 0);
+    /* a deferred failure: the next read fails with it */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    kz_dbval q3[] = { kz_dbint(3000), kz_dbstr("lost") };
+    KT_EQ_INT(kz_db_defer(a, ins, q3, 2), 0);
+    KT_EQ_INT(kz_db_defer(a, ins, p, 2), 0);           /* id 1 again */
+    KT_EQ_INT(kz_db_defer(a, ins, q3, 2), 0);          /* skipped by the server */
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM t", NULL, 0, &v), KZ_EDB);
+    KT_CHECK(strstr(kz_db_errmsg(a), "duplicate key") != NULL);
+    KT_EQ_INT(kz_db_rollback(a), 0);
+    /* ... or COMMIT does, and rolls back */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    KT_EQ_INT(kz_db_defer(a, ins, q3, 2), 0);
+    KT_EQ_INT(kz_db_defer(a, ins, p, 2), 0);
+    KT_EQ_INT(kz_db_commit(a), KZ_EDB);
+    KT_CHECK(strstr(kz_db_errmsg(a), "duplicate key") != NULL);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM t", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2001);                                 /* nothing of it stored */
+    kz_dbval q4[] = { kz_dbint(3000) };
+    KT_EQ_INT(kz_db_int(a, "SELECT id FROM t WHERE id = $1", q4, 1, &v), KZ_ENOTFOUND);
+    /* and the connection goes on */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    KT_EQ_INT(kz_db_defer(a, ins, q3, 2), 0);
+    KT_EQ_INT(kz_db_commit(a), 0);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM t", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2002);
+out:
+    kz_db_close(&a);
+    dropall();
+}
+
 /* `kuzet ingest` runs a batch again when the database says "busy": here a
  * lock held past the lock_timeout (55P03) makes the first tries fail. */
 KT_TEST(store_pg_ingest_retries_when_busy)

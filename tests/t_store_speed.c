@@ -104,6 +104,45 @@ KT_TEST(store_platform_forgotten_on_rollback)
     kt_store_cleanup(&t, &s);
 }
 
+/* The platforms of a transaction are remembered (16 of them): with 20
+ * mixed in one transaction, each item still refers to its own, including
+ * names that share a prefix and ones pushed out of the 16. */
+KT_TEST(store_many_platforms_in_one_transaction)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "platforms");
+    if (!s)
+        return;
+    kz_ingest_out out;
+    char url[64], plat[16], want[2048];
+    size_t w = 0;
+    KT_EQ_INT(kz_store_begin(s), 0);
+    for (int i = 0; i < 120; i++) {
+        int k = (i * 7) % 20;
+        snprintf(url, sizeof url, "https://a.example/%d", i);
+        if (k < 10)
+            snprintf(plat, sizeof plat, "p%d", k);
+        else
+            snprintf(plat, sizeof plat, "p%d%d", k % 10, k % 10);
+        KT_EQ_INT(ingest_one(s, url, plat, 0, &out), 0);
+        w += (size_t)snprintf(want + w, sizeof want - w, "%s%s", i ? "," : "", plat);
+    }
+    KT_EQ_INT(kz_store_commit(s), 0);
+    kz_dbres *r = NULL;
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT group_concat(name, ',') FROM (SELECT p.name "
+                          "AS name FROM items i JOIN platforms p ON p.id = i.platform_id "
+                          "ORDER BY i.id)", NULL, 0, &r), 0);
+    if (r) {
+        KT_EQ_INT(kz_dbres_next(r), 1);
+        KT_EQ_STR(kz_dbres_text(r, 0, NULL), want);
+        kz_dbres_done(r);
+    }
+    int64_t n = 0;
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM platforms", NULL, 0, &n), 0);
+    KT_EQ_INT(n, 20);
+    kt_store_cleanup(&t, &s);
+}
+
 KT_TEST(store_new_item_one_case_per_category)
 {
     kt_tmpstore t;

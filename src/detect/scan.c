@@ -22,6 +22,7 @@
  * cheaply whether a text needs the full pass at all.
  */
 #include "scan.h"
+#include "hscache.h"
 #include "util/quote.h"
 #include <hs/hs.h>
 #include <pthread.h>
@@ -79,6 +80,7 @@ struct kz_scanner {
     uint32_t *re_rule;  size_t nre;      /* regex id -> rule */
     hs_database_t *rawdb;                /* raw_regex: over the original text */
     hs_database_t *pre, *rawpre;         /* the same without start of match: a prefilter */
+    unsigned       ncached;              /* databases read from the compile cache */
     uint32_t *raw_rule; size_t nrawre;
 };
 
@@ -277,15 +279,15 @@ typedef struct pre_job {
     const unsigned *ids;
     unsigned      n;
     hs_database_t *db;
-    int           ok;
+    int           ok, cached;
 } pre_job;
 
 static void *compile_pre(void *arg)
 {
     pre_job *j = arg;
     hs_compile_error_t *cerr = NULL;
-    j->ok = hs_compile_multi(j->exprs, j->flags, j->ids, j->n, HS_MODE_BLOCK, NULL, &j->db,
-                             &cerr) == HS_SUCCESS;
+    j->ok = kz_hscache_compile(j->exprs, j->flags, j->ids, j->n, &j->db, &cerr,
+                               &j->cached) == HS_SUCCESS;
     hs_free_compile_error(cerr);
     if (!j->ok)
         j->db = NULL;
@@ -295,7 +297,7 @@ static void *compile_pre(void *arg)
 /* The regexes of every rule from one list (normalized or raw) into one
  * Hyperscan database; *map gets regex id -> rule. */
 static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_database_t **pre,
-                      uint32_t **map, size_t *count, kz_buf *errs)
+                      uint32_t **map, size_t *count, unsigned *ncached, kz_buf *errs)
 {
     size_t n = 0;
     for (size_t r = 0; r < rs->nrules; r++)
@@ -330,7 +332,7 @@ static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_data
      * which costs more than everything else in a scan; most texts match
      * none, and only those that match some run through *db.  Compiled in a
      * second thread while this one compiles *db. */
-    pre_job pj = { exprs, NULL, ids, (unsigned)n, NULL, 0 };
+    pre_job pj = { exprs, NULL, ids, (unsigned)n, NULL, 0, 0 };
     pthread_t tid;
     int threaded = 0;
     if ((pj.flags = calloc(n, sizeof *pj.flags)) != NULL) {
@@ -341,11 +343,13 @@ static int compile_db(const kz_ruleset *rs, int raw, hs_database_t **db, hs_data
             compile_pre(&pj);
     }
     hs_compile_error_t *cerr = NULL;
-    hs_error_t he = hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr);
+    int cached = 0;
+    hs_error_t he = kz_hscache_compile(exprs, flags, ids, (unsigned)n, db, &cerr, &cached);
     if (threaded)
         pthread_join(tid, NULL);
     free(pj.flags);
     if (he == HS_SUCCESS) {
+        *ncached += (unsigned)cached + (unsigned)(pj.ok && pj.cached);
         *pre = pj.ok ? pj.db : NULL;        /* without one, every text goes through *db */
         rc = 0;
         goto out;
@@ -382,8 +386,9 @@ out:
 
 static int compile_regexes(kz_scanner *s, const kz_ruleset *rs, kz_buf *errs)
 {
-    int rc = compile_db(rs, 0, &s->db, &s->pre, &s->re_rule, &s->nre, errs);
-    int rc2 = compile_db(rs, 1, &s->rawdb, &s->rawpre, &s->raw_rule, &s->nrawre, errs);
+    int rc = compile_db(rs, 0, &s->db, &s->pre, &s->re_rule, &s->nre, &s->ncached, errs);
+    int rc2 = compile_db(rs, 1, &s->rawdb, &s->rawpre, &s->raw_rule, &s->nrawre, &s->ncached,
+                         errs);
     return rc ? rc : rc2;
 }
 
@@ -521,6 +526,7 @@ const char *kz_scanner_cat_name(const kz_scanner *s, size_t c) { return s->cats[
 int kz_scanner_cat_threshold(const kz_scanner *s, size_t c) { return s->cats[c].threshold; }
 size_t kz_scanner_nphrases(const kz_scanner *s) { return s->nph; }
 size_t kz_scanner_nregexes(const kz_scanner *s) { return s->nre + s->nrawre; }
+unsigned kz_scanner_cached(const kz_scanner *s) { return s->ncached; }
 
 /* ---- scan ---------------------------------------------------------------- */
 

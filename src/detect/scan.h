@@ -47,6 +47,9 @@ const char *kz_scanner_cat_name(const kz_scanner *s, size_t cat);
 int         kz_scanner_cat_threshold(const kz_scanner *s, size_t cat);
 size_t      kz_scanner_nphrases(const kz_scanner *s);    /* index entries, alternates included */
 size_t      kz_scanner_nregexes(const kz_scanner *s);
+/* How many of its Hyperscan databases came from the compile cache
+ * (detect/hscache.h) instead of being compiled. */
+unsigned    kz_scanner_cached(const kz_scanner *s);
 
 typedef struct kz_hit {
     uint32_t rule;              /* index into the scanner's rules */

@@ -301,6 +301,30 @@ static int emit(run *r, kz_ingest_event *ev)
     return rc;
 }
 
+/* Send ahead (kz_store_ingest_ahead) the run of records from recs[from]
+ * on that will surely be stored, so their items go out together and each
+ * keeps its place in the order of ids; *next: the record after the run
+ * (after recs[from] when it could not be sent: it is stored as it comes). */
+static int send_run(run *r, batch *b, size_t from, size_t *next)
+{
+    size_t j = from;
+    int rc = 0;
+    while (j < b->nrecs) {
+        const rec *a = &b->recs[j];
+        if (!(a->nhits || r->o->store_all) || !a->sha[0])
+            break;
+        kz_item_in it = { sp(b, a->url), a->url.len, sp(b, a->platform), a->platform.len,
+                          sp(b, a->id), a->id.len, sp(b, a->lang), a->lang.len,
+                          sp(b, a->published), a->published.len, sp(b, a->text), a->text.len,
+                          a->sha };
+        if ((rc = kz_store_ingest_ahead(r->o->store, &it)) <= 0)
+            break;
+        j++;
+    }
+    *next = j == from ? from + 1 : j;
+    return rc < 0 ? rc : 0;
+}
+
 /* Store b's records in one transaction. */
 static int store_once(run *r, batch *b)
 {
@@ -308,8 +332,12 @@ static int store_once(run *r, batch *b)
     int rc = kz_store_begin(st);
     if (rc)
         return rc;
+    int ahead = kz_store_sends_ahead(st);
+    size_t sent = 0;                /* recs[..sent) were sent ahead, or tried */
     for (size_t i = 0; i < b->nrecs && !rc; i++) {
         rec *k = &b->recs[i];
+        if (ahead && i >= sent && (rc = send_run(r, b, i, &sent)) != 0)
+            break;
         kz_evidence_reset(r->ev);
         for (size_t j = 0; j < k->nimg && !rc; j++) {
             const bimg *im = &b->img[k->img0 + j];

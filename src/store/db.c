@@ -46,6 +46,22 @@ int kz_db_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres 
 
 int kz_db_exec(kz_db *db, const char *sql) { return db->ops->query(db, sql, NULL, 0, NULL); }
 
+int kz_db_can_send(const kz_db *db) { return db->ops->send != NULL; }
+int kz_db_send(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    return db->ops->send ? db->ops->send(db, sql, p, np) : KZ_EINVAL;
+}
+int kz_db_take(kz_db *db, kz_dbres **res)
+{
+    *res = NULL;
+    return db->ops->take ? db->ops->take(db, res) : KZ_EINVAL;
+}
+
+int kz_db_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    return db->ops->defer ? db->ops->defer(db, sql, p, np) : db->ops->query(db, sql, p, np, NULL);
+}
+
 int kz_db_int(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t *out)
 {
     kz_dbres *r = NULL;

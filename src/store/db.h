@@ -40,6 +40,9 @@ typedef struct kz_db_ops {
     int  (*open)(kz_db **out, const char *target, char *err, size_t errsz);
     void (*close)(kz_db *db);
     int  (*query)(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
+    int  (*defer)(kz_db *db, const char *sql, const kz_dbval *p, int np);   /* NULL: query */
+    int  (*send)(kz_db *db, const char *sql, const kz_dbval *p, int np);    /* NULL: none */
+    int  (*take)(kz_db *db, kz_dbres **res);
     int  (*next)(kz_dbres *r);
     int64_t     (*col_int)(kz_dbres *r, int col);
     const char *(*col_text)(kz_dbres *r, int col, size_t *len);
@@ -96,6 +99,25 @@ const char *kz_db_errmsg(kz_db *db);
  * locked or a serialization failure asks for a retry). */
 int kz_db_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
 int kz_db_exec(kz_db *db, const char *sql);                 /* no parameters, no rows */
+
+/* Run sql, whose rows and outcome the caller does not need at once, inside
+ * a transaction: it may be sent without waiting for the server (PostgreSQL:
+ * pipeline mode), and then its error, if any, is returned by a later call
+ * in the same transaction instead: at the latest by COMMIT, which then
+ * rolls the transaction back and fails.  So what follows must not depend
+ * on it having succeeded, only the transaction's outcome.  Outside a
+ * transaction, and on SQLite, the same as kz_db_query without res. */
+int kz_db_defer(kz_db *db, const char *sql, const kz_dbval *p, int np);
+
+/* A query sent now whose result is taken later: kz_db_take gives the
+ * results in the order sent (as kz_db_query's res; the caller walks and
+ * frees each).  Inside a transaction several go out in one round trip
+ * (PostgreSQL's pipeline mode); results not taken by COMMIT or ROLLBACK
+ * are dropped.  kz_db_can_send: 0 when the backend has no use for it
+ * (SQLite: a query costs no round trip), and then neither may be called. */
+int kz_db_can_send(const kz_db *db);
+int kz_db_send(kz_db *db, const char *sql, const kz_dbval *p, int np);
+int kz_db_take(kz_db *db, kz_dbres **res);
 
 /* One row, one integer column: *out (0 and KZ_ENOTFOUND when no row). */
 int kz_db_int(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t *out);

@@ -30,11 +30,12 @@
 
 #define CACHE 64
 
-typedef struct pgres {
+typedef struct pgres pgres;
+struct pgres {
     kz_dbres  base;
     PGresult *r;
     int       row, nrows;     /* row is the current one; -1 before next() */
-} pgres;
+};
 
 typedef struct pgdb {
     kz_db      base;
@@ -48,6 +49,13 @@ typedef struct pgdb {
     size_t     ncache;
     char      *conninfo;      /* as given: what messages must not show */
     char      *pw[3];         /* its passwords as libpq parsed them; NULL-terminated */
+    int        pipe;          /* in libpq's pipeline mode (inside a transaction) */
+    size_t     pending;       /* statements sent in it whose results are not read */
+    int        perr;          /* the first of them that failed (d->err says why) */
+    unsigned char *keep;      /* of those pending, oldest first: 1 its result is kept */
+    size_t     khead, kcap;   /* keep[khead .. khead + pending) */
+    struct sent { struct pgres *res; int rc; } *took;   /* kept results read, oldest first */
+    size_t     thead, tlen, tcap;
 } pgdb;
 
 /* msg on one line: libpq's messages end in a newline and may hold more
@@ -81,10 +89,15 @@ static void safe_line(const pgdb *d, char *out, size_t outsz, const char *msg)
 
 static void set_err(pgdb *d, const char *msg) { safe_line(d, d->err, sizeof d->err, msg); }
 
+static void drop_sent(pgdb *d);
+
 static void free_db(pgdb *d)
 {
     if (!d)
         return;
+    drop_sent(d);
+    free(d->keep);
+    free(d->took);
     PQfinish(d->c);
     for (size_t i = 0; i < d->ncache; i++)
         free(d->cache[i].sql);
@@ -250,6 +263,16 @@ static int ok(const PGresult *r)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+/* The index of sql's prepared statement in the cache, or -1. */
+static int cached(const pgdb *d, const char *sql)
+{
+    uint64_t key = XXH3_64bits(sql, strlen(sql));
+    for (size_t i = 0; i < d->ncache; i++)
+        if (d->cache[i].key == key && !strcmp(d->cache[i].sql, sql))
+            return (int)i;
+    return -1;
+}
+
 /* The name of sql's prepared statement, preparing it the first time; NULL
  * when it is not to be prepared (not DML, or the cache is full). */
 static int prepared(pgdb *d, const char *sql, int np, char name[16], int *hit)
@@ -288,34 +311,342 @@ static int prepared(pgdb *d, const char *sql, int np, char name[16], int *hit)
     return 0;
 }
 
+
+/* ---- pipeline mode ----------------------------------------------------------
+ * Inside a transaction, a statement whose result is not needed
+ * (kz_db_defer) is sent without waiting for its answer: libpq's pipeline
+ * mode.  A statement whose result is needed is sent behind them and waited
+ * for, which reads their results first; anything else (COMMIT, ROLLBACK,
+ * LOCK, a statement not prepared yet) ends the pipeline with a sync first.
+ * The first failure among the deferred statements is kept (the server has
+ * aborted the transaction then, and skips the rest up to the sync) and is
+ * returned by the call that reads it; a COMMIT that finds one rolls back
+ * instead and returns it.  So a transaction is still stored whole or not
+ * at all, and its error is still the server's message. */
+
+#define PIPE_READ_EVERY 1024    /* results read back at least this often */
+
+/* Keep r's failure when it is the first of the pipeline; free r. */
+static void pipe_check(pgdb *d, PGresult *r)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (!d->perr && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (st == PGRES_PIPELINE_ABORTED) {
+            set_err(d, "PostgreSQL skipped a statement after an earlier error");
+            d->perr = KZ_EDB;
+        } else {
+            set_err(d, r ? PQresultErrorMessage(r) : PQerrorMessage(d->c));
+            d->perr = map_error(r);
+        }
+    }
+    PQclear(r);
+}
+
+/* The result of the oldest statement sent (NULL: the connection failed),
+ * with the NULL that ends it read too. */
+static PGresult *pipe_result(pgdb *d)
+{
+    PGresult *r = PQgetResult(d->c), *more;
+    if (!r)
+        return NULL;
+    while ((more = PQgetResult(d->c)) != NULL)
+        PQclear(more);
+    return r;
+}
+
+static struct pgres *wrap(kz_db *db, PGresult *r);
+
+/* A kept statement's result read: queued for kz_db_take (a failure: its
+ * code, and the pipeline's first failure when it is). */
+static void keep_result(pgdb *d, PGresult *r)
+{
+    struct sent e = { NULL, 0 };
+    if (!ok(r)) {
+        int first = !d->perr;
+        pipe_check(d, r);               /* frees r */
+        e.rc = first ? d->perr : KZ_EDB;
+    } else if (!(e.res = wrap(&d->base, r))) {
+        PQclear(r);
+        e.rc = KZ_ENOMEM;
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+    }
+    if (d->thead && d->thead == d->tlen)
+        d->thead = d->tlen = 0;
+    if (KZ_GROW(d->took, d->tcap, d->tlen + 1)) {
+        if (e.res)
+            kz_dbres_done(&e.res->base);
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+        return;                         /* the taker finds nothing: an error */
+    }
+    d->took[d->tlen++] = e;
+}
+
+/* Results sent for and never taken (the transaction ended first). */
+static void drop_sent(pgdb *d)
+{
+    for (size_t i = d->thead; i < d->tlen; i++)
+        if (d->took[i].res)
+            kz_dbres_done(&d->took[i].res->base);
+    d->thead = d->tlen = 0;
+}
+
+/* Read the results of every statement sent (they have been flushed with
+ * a flush request or a sync). */
+static void pipe_read(pgdb *d)
+{
+    while (d->pending) {
+        PGresult *r = pipe_result(d);
+        int kept = d->keep[d->khead++];
+        d->pending--;
+        if (kept)
+            keep_result(d, r);
+        else
+            pipe_check(d, r);
+        if (!r) {
+            while (d->pending) {            /* the connection failed: none will come */
+                if (d->keep[d->khead++])
+                    keep_result(d, NULL);
+                d->pending--;
+            }
+            break;
+        }
+    }
+    d->khead = 0;
+}
+
+/* End the pipeline: a sync, every result read, out of pipeline mode.
+ * Returns (and forgets) the first failure in it. */
+static int pipe_leave(pgdb *d)
+{
+    if (!d->pipe)
+        return 0;
+    if (PQpipelineSync(d->c) != 1) {
+        if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+    } else {
+        pipe_read(d);
+        PGresult *r;
+        for (int i = 0; i < 4 && (r = PQgetResult(d->c)) != NULL; i++) {
+            int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+            PQclear(r);
+            if (sync)
+                break;
+        }
+    }
+    if (!PQexitPipelineMode(d->c) && !d->perr) {
+        set_err(d, PQerrorMessage(d->c));
+        d->perr = KZ_EDB;
+    }
+    d->pipe = 0;
+    d->pending = 0;
+    int rc = d->perr;
+    d->perr = 0;
+    return rc;
+}
+
+/* Send prepared statement i (params already in d->vals) in the pipeline;
+ * keep: its result is queued for kz_db_take. */
+static int pipe_send(pgdb *d, int i, int np, int keep)
+{
+    char name[16];
+    if (KZ_GROW(d->keep, d->kcap, d->khead + d->pending + 1)) {
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+        return d->perr;
+    }
+    snprintf(name, sizeof name, "kz%d", i);
+    if (!PQsendQueryPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)) {
+        if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+        return d->perr;
+    }
+    d->keep[d->khead + d->pending] = (unsigned char)keep;
+    d->pending++;
+    return 0;
+}
+
+static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
+
+static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    pgdb *d = (pgdb *)db;
+    int rc, i;
+    if (d->perr)
+        return 0;                       /* reported where the pipeline is read */
+    if ((i = cached(d, sql)) < 0 ||
+        (!d->pipe && (PQtransactionStatus(d->c) != PQTRANS_INTRANS ||
+                      !PQenterPipelineMode(d->c))))
+        return pg_query(db, sql, p, np, NULL);      /* prepares it, or autocommits */
+    d->pipe = 1;
+    d->err[0] = '\0';
+    if ((rc = params(d, p, np)) != 0) {
+        d->perr = rc;                   /* this transaction must not commit */
+        return rc;
+    }
+    if ((rc = pipe_send(d, i, np, 0)) != 0)
+        return 0;
+    if (d->pending >= PIPE_READ_EVERY) {
+        if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0)
+            pipe_read(d);
+        else if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+    }
+    return 0;
+}
+
 static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
 {
     pgdb *d = (pgdb *)db;
     char name[16];
-    int rc, hit;
-    d->err[0] = '\0';
+    int rc, hit, i;
+    PGresult *r = NULL;
     if (res)
         *res = NULL;
-    if ((rc = params(d, p, np)) != 0 || (rc = prepared(d, sql, np, name, &hit)) != 0)
-        return rc;
-    PGresult *r = hit ? PQexecPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)
-                      : PQexecParams(d->c, sql, np, NULL, np ? d->vals : NULL, NULL, NULL, 0);
-    if (!ok(r))
-        return failed(d, r);
+    if (d->pipe && !d->perr && (i = cached(d, sql)) >= 0) {
+        /* behind the statements deferred: their results first, then its */
+        d->err[0] = '\0';
+        if ((rc = params(d, p, np)) != 0) {
+            pipe_leave(d);
+            return rc;
+        }
+        if (pipe_send(d, i, np, 0) == 0 && PQsendFlushRequest(d->c) && PQflush(d->c) == 0) {
+            d->pending--;               /* its own result is read here */
+            pipe_read(d);
+            r = pipe_result(d);
+        }
+        if (d->perr || !ok(r)) {
+            if (!d->perr)
+                pipe_check(d, r);
+            else
+                PQclear(r);
+            return pipe_leave(d);
+        }
+    } else if (d->pipe) {
+        int prc = pipe_leave(d);
+        if (prc) {
+            /* a deferred statement failed: the transaction is aborted;
+             * COMMIT must not report success, so it rolls back */
+            if (!strncasecmp(sql, "COMMIT", 6)) {
+                char keep[sizeof d->err];
+                memcpy(keep, d->err, sizeof keep);
+                PQclear(PQexec(d->c, "ROLLBACK"));
+                memcpy(d->err, keep, sizeof keep);
+            }
+            if (strncasecmp(sql, "ROLLBACK", 8))
+                return prc;
+        }
+    }
+    if (!r && (!strncasecmp(sql, "COMMIT", 6) || !strncasecmp(sql, "ROLLBACK", 8)))
+        drop_sent(d);
+    if (!r) {
+        d->err[0] = '\0';
+        if ((rc = params(d, p, np)) != 0 || (rc = prepared(d, sql, np, name, &hit)) != 0)
+            return rc;
+        r = hit ? PQexecPrepared(d->c, name, np, np ? d->vals : NULL, NULL, NULL, 0)
+                : PQexecParams(d->c, sql, np, NULL, np ? d->vals : NULL, NULL, NULL, 0);
+        if (!ok(r))
+            return failed(d, r);
+    }
     if (!res) {
         PQclear(r);
         return 0;
     }
-    pgres *q = calloc(1, sizeof *q);
+    pgres *q = wrap(db, r);
     if (!q) {
         PQclear(r);
         return KZ_ENOMEM;
     }
+    *res = &q->base;
+    return 0;
+}
+
+static pgres *wrap(kz_db *db, PGresult *r)
+{
+    pgres *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
     q->base.db = db;
     q->r = r;
     q->row = -1;
     q->nrows = PQntuples(r);
-    *res = &q->base;
+    return q;
+}
+
+/* Inside a transaction, a prepared statement goes into the pipeline and its
+ * result is taken later; otherwise it runs now and its result waits. */
+static int pg_send(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    pgdb *d = (pgdb *)db;
+    int rc, i;
+    if (!d->perr && (i = cached(d, sql)) >= 0 &&
+        (d->pipe || (PQtransactionStatus(d->c) == PQTRANS_INTRANS &&
+                     PQenterPipelineMode(d->c)))) {
+        d->pipe = 1;
+        d->err[0] = '\0';
+        if ((rc = params(d, p, np)) != 0) {
+            if (!d->perr)
+                d->perr = rc;
+            return rc;
+        }
+        if ((rc = pipe_send(d, i, np, 1)) != 0)
+            return rc;
+        if (d->pending >= PIPE_READ_EVERY) {
+            if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0)
+                pipe_read(d);
+        }
+        return 0;
+    }
+    kz_dbres *res = NULL;
+    struct sent e = { NULL, 0 };
+    if (d->perr)
+        e.rc = d->perr;
+    else if ((e.rc = pg_query(db, sql, p, np, &res)) == 0)
+        e.res = (pgres *)res;
+    if (d->thead && d->thead == d->tlen)
+        d->thead = d->tlen = 0;
+    if (KZ_GROW(d->took, d->tcap, d->tlen + 1)) {
+        kz_dbres_done(res);
+        return KZ_ENOMEM;
+    }
+    d->took[d->tlen++] = e;
+    return e.rc;
+}
+
+static int pg_take(kz_db *db, kz_dbres **res)
+{
+    pgdb *d = (pgdb *)db;
+    *res = NULL;
+    if (d->thead == d->tlen && d->pipe && d->pending) {
+        if (PQsendFlushRequest(d->c) && PQflush(d->c) == 0) {
+            pipe_read(d);
+        } else if (!d->perr) {
+            set_err(d, PQerrorMessage(d->c));
+            d->perr = KZ_EDB;
+        }
+    }
+    if (d->thead == d->tlen) {
+        if (!d->perr)
+            set_err(d, "no result sent for");
+        return d->perr ? d->perr : KZ_EINTERNAL;
+    }
+    struct sent e = d->took[d->thead++];
+    if (e.rc)
+        return e.rc;
+    *res = &e.res->base;
     return 0;
 }
 
@@ -409,6 +740,9 @@ const kz_db_ops kz_db_pg_ops = {
     .open = pg_open,
     .close = pg_close,
     .query = pg_query,
+    .defer = pg_defer,
+    .send = pg_send,
+    .take = pg_take,
     .next = pg_next,
     .col_int = pg_int,
     .col_text = pg_text,

@@ -84,13 +84,17 @@ static void sq_close(kz_db *db)
 #define RETURNING_ID " RETURNING id"
 
 /* "INSERT INTO t (...) VALUES (...) RETURNING id": one row inserted, whose
- * id is its rowid (every table's id is its INTEGER PRIMARY KEY).  Not an
- * upsert (an update leaves the rowid alone) nor INSERT ... SELECT. */
+ * id is its rowid (every table's id is its INTEGER PRIMARY KEY), or with
+ * "ON CONFLICT ... DO NOTHING" one row or none.  Not an upsert that
+ * updates (an update leaves the rowid alone) nor INSERT ... SELECT. */
 static int rowid_insert(const char *sql)
 {
     size_t n = strlen(sql), r = strlen(RETURNING_ID);
+    const char *oc = strstr(sql, "ON CONFLICT");
     return n > r && !strncmp(sql, "INSERT INTO ", 12) && !strcmp(sql + n - r, RETURNING_ID) &&
-           !strstr(sql, "ON CONFLICT") && !strstr(sql, "SELECT") && strstr(sql, " VALUES (");
+           (!oc || (!strstr(oc, "DO UPDATE") && n - r >= 11 &&
+                    !strncmp(sql + n - r - 11, " DO NOTHING", 11))) &&
+           !strstr(sql, "SELECT") && strstr(sql, " VALUES (");
 }
 
 /* $1 -> ?1, outside string literals; without the RETURNING clause of a

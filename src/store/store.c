@@ -8,6 +8,7 @@
 #include "util/sha256.h"
 #include "url/url.h"
 #include <sodium.h>
+#include <xxhash.h>
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,10 +29,12 @@ struct kz_store {
     int    sign_rc;             /* the key could not be loaded: commits go unsigned */
     char   sign_err[512];
     int64_t nsigned;            /* transactions signed */
-    int64_t plat_id;            /* inside a transaction, the last platform looked up */
-    char   plat[128];           /* its name ("" none) */
     kz_store_commit_fn hook;    /* kz_store_set_commit_hook */
     void  *hook_ctx;
+    struct { int64_t id; char name[64]; } plat[16];   /* inside a transaction, */
+    size_t  nplat;              /* the platforms looked up (most exports name a few) */
+    uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
+    size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -235,6 +238,7 @@ void kz_store_close(kz_store **sp)
     kz_buf_release(&(*sp)->scratch);
     sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
     free((*sp)->key_path);
+    free((*sp)->ahead);
     free((*sp)->uri);
     free(*sp);
     *sp = NULL;
@@ -263,7 +267,8 @@ int kz_store_begin(kz_store *s)
 {
     int rc = kz_db_begin(s->db);
     s->last_valid = 0;
-    s->plat[0] = '\0';
+    s->nplat = 0;
+    s->ahead_head = s->ahead_len = 0;
     s->in_tx = !rc;
     if (!rc && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -337,14 +342,16 @@ int kz_store_commit(kz_store *s)
     rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
-    s->plat[0] = '\0';
+    s->nplat = 0;
+    s->ahead_head = s->ahead_len = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
 {
     int rc = kz_db_rollback(s->db);
     s->last_valid = 0;
-    s->plat[0] = '\0';
+    s->nplat = 0;
+    s->ahead_head = s->ahead_len = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -440,9 +447,10 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     kz_dbval p[] = { kz_dbint(seq), kz_dbstr(now), kz_dbstr(actor), kz_dbstr(action),
                      kz_dbstr(entity), kz_dbint(entity_id), kz_dbstr(before), kz_dbstr(after),
                      kz_dbstr(prev), kz_dbstr(hex) };
-    rc = kz_db_query(s->db, "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, "
+    /* deferred: a failure comes back at the latest from COMMIT (db.h) */
+    rc = kz_db_defer(s->db, "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, "
                             "before_state, after_state, prev_hash, hash) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", p, 10, NULL);
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", p, 10);
     if (rc) {
         s->last_valid = 0;
         return fail(s, rc, "writing the audit log");
@@ -457,28 +465,31 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
 
 /* ---- ingest -------------------------------------------------------------- */
 
-/* The platform's id, added when new.  Inside a transaction the last one is
- * remembered (an export is mostly one platform): not across transactions,
- * since a rollback takes back a platform it added. */
+/* The platform's id, added when new.  Inside a transaction the last 16
+ * looked up are remembered (an export names a few, mixed: one lookup a post
+ * is one round trip a post on PostgreSQL): not across transactions, since
+ * a rollback takes back a platform it added. */
 static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
 {
     *id = 0;
     if (!it->platform || !it->platform_len)
         return 0;
     size_t n = it->platform_len;
-    if (s->in_tx && s->plat[0] && n < sizeof s->plat && !memcmp(s->plat, it->platform, n) &&
-        !s->plat[n]) {
-        *id = s->plat_id;
-        return 0;
-    }
+    if (s->in_tx && n < sizeof s->plat[0].name)
+        for (size_t i = 0; i < s->nplat; i++)
+            if (!memcmp(s->plat[i].name, it->platform, n) && !s->plat[i].name[n]) {
+                *id = s->plat[i].id;
+                return 0;
+            }
     kz_dbval p[] = { kz_dbtext(it->platform, n) };
     int rc = kz_db_int(s->db, "SELECT id FROM platforms WHERE name = $1", p, 1, id);
     if (rc == KZ_ENOTFOUND)
         rc = kz_db_int(s->db, "INSERT INTO platforms (name) VALUES ($1) RETURNING id", p, 1, id);
-    if (rc == 0 && s->in_tx && n < sizeof s->plat && !memchr(it->platform, '\0', n)) {
-        memcpy(s->plat, it->platform, n);
-        s->plat[n] = '\0';
-        s->plat_id = *id;
+    if (rc == 0 && s->in_tx && n < sizeof s->plat[0].name && !memchr(it->platform, '\0', n)) {
+        size_t i = s->nplat < KZ_ARRAY_LEN(s->plat) ? s->nplat++ : (size_t)(*id % 16);
+        memcpy(s->plat[i].name, it->platform, n);
+        s->plat[i].name[n] = '\0';
+        s->plat[i].id = *id;
     }
     return rc;
 }
@@ -504,13 +515,20 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n)
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
 }
 
-int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
-                    kz_ingest_out *out)
+#define ITEM_UPSERT "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
+                    "content_sha256, excerpt, lang, published, first_seen, last_seen) " \
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) " \
+                    "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+
+/* The item's row as the INSERT binds it (ip[0..10), ip[1] the canonical
+ * URL or NULL, ip[5] the excerpt), cleaned into s->scratch; hex its
+ * content's SHA-256, now the time.  extra: bytes more to reserve in
+ * s->scratch for what the caller cleans after. */
+static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65], char now[21],
+                    kz_dbval ip[10])
 {
-    char hex[65], now[21], after[512];
     int rc;
-    int64_t pid = 0, item = 0;
-    memset(out, 0, sizeof *out);
+    int64_t pid = 0;
     if (it->content_sha256 && strlen(it->content_sha256) == 64) {
         memcpy(hex, it->content_sha256, 65);
     } else {
@@ -522,9 +540,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
      * refuses anything else): room for every field at three bytes a byte. */
     size_t ex = kz_store_excerpt_len(it->text, it->text_len);
     size_t need = it->url_len + it->source_ref_len + it->lang_len + it->published_len + ex +
-                  KZ_URL_MAX_INPUT;
-    for (size_t i = 0; i < nd; i++)
-        need += d[i].end > d[i].start ? d[i].end - d[i].start : 0;
+                  it->platform_len + KZ_URL_MAX_INPUT + extra;
     kz_buf_reset(&s->scratch);
     if ((rc = kz_buf_grow(&s->scratch, need * 3 + 64)) != 0)
         return fail(s, rc, "storing the item");
@@ -548,33 +564,122 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     itc.platform_len = plat.n;
     if ((rc = platform_id(s, &itc, &pid)) != 0)
         return fail(s, rc, "finding the platform");
+    kz_dbval v[10] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
+                       excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
+    memcpy(ip, v, sizeof v);
+    return 0;
+}
 
-    /* the same URL, or else the same content, is the same item */
-    if (canon.type == KZ_DB_TEXT) {
-        kz_dbval p[] = { canon };
-        rc = kz_db_int(s->db, "SELECT id FROM items WHERE canonical_url = $1", p, 1, &item);
-    } else {
-        kz_dbval p[] = { kz_dbstr(hex) };
-        rc = kz_db_int(s->db, "SELECT id FROM items WHERE content_sha256 = $1 "
-                              "ORDER BY id LIMIT 1", p, 1, &item);
+static uint64_t ahead_key(const kz_dbval *canon, const char *hex)
+{
+    return XXH3_64bits(canon->s, canon->n) * 31 + XXH3_64bits(hex, 64);
+}
+
+int kz_store_sends_ahead(const kz_store *s) { return kz_db_can_send(s->db); }
+
+int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
+{
+    char hex[65], now[21];
+    kz_dbval ip[10];
+    int rc;
+    if (!s->in_tx || !kz_db_can_send(s->db) || !it->content_sha256 ||
+        strlen(it->content_sha256) != 64)
+        return 0;
+    if ((rc = item_row(s, it, 0, hex, now, ip)) != 0)
+        return rc;
+    if (ip[1].type != KZ_DB_TEXT)
+        return 0;                                   /* found by its content: not sent ahead */
+    if (s->ahead_head == s->ahead_len)
+        s->ahead_head = s->ahead_len = 0;
+    if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1))
+        return fail(s, KZ_ENOMEM, "storing the item");
+    if ((rc = kz_db_send(s->db, ITEM_UPSERT, ip, 10)) != 0)
+        return fail(s, rc, "storing the item");
+    s->ahead[s->ahead_len++] = ahead_key(&ip[1], hex);
+    return 1;
+}
+
+int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
+                    kz_ingest_out *out)
+{
+    char hex[65], now[21], after[512];
+    int rc;
+    int64_t item = 0;
+    kz_dbval ip[10];
+    memset(out, 0, sizeof *out);
+    size_t extra = 0;
+    for (size_t i = 0; i < nd; i++)
+        extra += d[i].end > d[i].start ? d[i].end - d[i].start : 0;
+    if ((rc = item_row(s, it, extra, hex, now, ip)) != 0)
+        return rc;
+    kz_dbval canon = ip[1], excerpt = ip[5];
+
+    /* the same URL, or else the same content, is the same item.  With a
+     * canonical URL, a new item is inserted in the statement that finds
+     * out it is new (one round trip on PostgreSQL, not two). */
+    if (canon.type == KZ_DB_TEXT && s->ahead_head < s->ahead_len) {
+        /* sent ahead: its result, which must be this item's */
+        kz_dbres *r = NULL;
+        if (s->ahead[s->ahead_head++] != ahead_key(&canon, hex))
+            return fail(s, KZ_EINTERNAL, "storing the item (another item was sent ahead)");
+        if ((rc = kz_db_take(s->db, &r)) == 0) {
+            rc = kz_dbres_next(r);
+            if (rc == 1) {
+                item = kz_dbres_int(r, 0);
+                rc = 0;
+            } else if (rc == 0) {
+                rc = KZ_ENOTFOUND;
+            }
+        }
+        kz_dbres_done(r);
+        if (rc == 0)
+            out->item_created = 1;
+        else if (rc != KZ_ENOTFOUND)
+            return fail(s, rc, "storing the item");
+    } else if (canon.type == KZ_DB_TEXT) {
+        rc = kz_db_int(s->db, ITEM_UPSERT, ip, 10, &item);
+        if (rc == 0)
+            out->item_created = 1;
+        else if (rc != KZ_ENOTFOUND)
+            return fail(s, rc, "storing the item");
     }
-    if (rc && rc != KZ_ENOTFOUND)
-        return fail(s, rc, "finding the item");
     int same_content = 0;
-    if (rc == 0) {
-        int64_t n = 0;
-        kz_dbval q[] = { kz_dbint(item), kz_dbstr(hex) };
-        if ((rc = kz_db_int(s->db, "SELECT COUNT(*) FROM items WHERE id = $1 AND "
-                                   "content_sha256 = $2", q, 2, &n)) != 0)
-            return fail(s, rc, "reading the item");
-        same_content = n > 0;
+    if (!out->item_created) {
+        kz_dbres *r = NULL;
+        if (canon.type == KZ_DB_TEXT) {
+            kz_dbval p[] = { canon };
+            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE canonical_url = $1",
+                             p, 1, &r);
+        } else {
+            kz_dbval p[] = { kz_dbstr(hex) };
+            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_sha256 = $1 "
+                                    "ORDER BY id LIMIT 1", p, 1, &r);
+        }
+        if (rc)
+            return fail(s, rc, "finding the item");
+        if ((rc = kz_dbres_next(r)) == 1) {
+            size_t n = 0;
+            const char *hx = kz_dbres_text(r, 1, &n);
+            item = kz_dbres_int(r, 0);
+            same_content = hx && n == 64 && !memcmp(hx, hex, 64);
+            rc = 0;
+        } else if (rc == 0) {
+            rc = KZ_ENOTFOUND;
+        }
+        kz_dbres_done(r);
+        if (rc && rc != KZ_ENOTFOUND)
+            return fail(s, rc, "finding the item");
+    }
+    if (out->item_created) {
+        /* inserted above */
+    } else if (rc == 0) {
         if (same_content) {
             kz_dbval p[] = { kz_dbstr(now), kz_dbint(item) };
-            rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2, NULL);
+            rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2);
         } else {                                    /* edited: the new text and hash */
             kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item) };
-            rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
-                                    "excerpt = $3 WHERE id = $4", p, 4, NULL);
+            rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
+                                    "excerpt = $3 WHERE id = $4", p, 4);
         }
         if (rc)
             return fail(s, rc, "updating the item");
@@ -585,14 +690,15 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                 return rc;
         }
     } else {
-        kz_dbval p[] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
-                         excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
+        /* no canonical URL, and no item with this content */
         if ((rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, "
                                    "source_ref, content_sha256, excerpt, lang, published, "
                                    "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                                   "$8, $9, $10) RETURNING id", p, 10, &item)) != 0)
+                                   "$8, $9, $10) RETURNING id", ip, 10, &item)) != 0)
             return fail(s, rc, "storing the item");
         out->item_created = 1;
+    }
+    if (out->item_created) {
         snprintf(after, sizeof after, "{\"content_sha256\":\"%s\"}", hex);
         if ((rc = kz_store_audit(s, "ingest", "item.create", "item", item, NULL, after)) != 0)
             return rc;
@@ -608,10 +714,10 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                          kz_dbstr(d[i].rule_id), kz_dbstr(d[i].category), kz_dbint(d[i].weight),
                          kz_dbint(a), kz_dbint(b),
                          d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a) };
-        if ((rc = kz_db_query(s->db, "INSERT INTO detections (item_id, detected_at, method, "
+        if ((rc = kz_db_defer(s->db, "INSERT INTO detections (item_id, detected_at, method, "
                                      "rule_id, category, weight, start_offset, end_offset, "
                                      "evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                              p, 9, NULL)) != 0)
+                              p, 9)) != 0)
             return fail(s, rc, "storing a detection");
     }
 

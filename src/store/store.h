@@ -100,6 +100,19 @@ typedef struct kz_ingest_out {
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out);
 
+/* Inside a transaction, the first step of kz_store_ingest for an item that
+ * will be stored (with the same URL and it->content_sha256, which must be
+ * set), sent now without waiting, so the items of a batch go out together
+ * (on PostgreSQL one round trip, not one each).  kz_store_ingest takes the
+ * answers in the order sent, so the items sent ahead must be the next
+ * ones stored, in order: an item not sent ahead stored between them
+ * would get its id after theirs.  1 sent; 0 not sent (its URL does not
+ * canonicalize: it is found by its content; outside a transaction; or
+ * kz_store_sends_ahead is 0); or an error.  kz_store_sends_ahead: 0 where
+ * a statement costs no round trip (SQLite), and nothing is ever sent. */
+int kz_store_sends_ahead(const kz_store *s);
+int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it);
+
 int kz_store_begin(kz_store *s);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
