@@ -134,7 +134,11 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
     static const char *const dec_spec[] = {
         "iid", "smeasure", "sterritorial_scope", "sstarts_at", "sends_at", "slegal_basis",
         "sfacts_and_reasons", "bautomated_detection", "sdecided_by", "sdecided_at",
-        "sapproved_by", "sapproved_at", "sreversed_at", NULL };
+        "sapproved_by", "sapproved_at", "sreversed_at",
+        /* where the two accounts come from (docs/workflow.md "Who blocked it") */
+        "sdecided_by_role", "sdecided_by_created_by", "sdecided_by_created_at",
+        "sdecided_by_enrolled_at", "sapproved_by_role", "sapproved_by_created_by",
+        "sapproved_by_created_at", "sapproved_by_enrolled_at", NULL };
     static const char *const not_spec[] = { "iid", "idecision_id", "splatform", "ssent_at",
                                             "sdeadline", "sanswer", "sanswered_at",
                                             "scomplied_at", "sescalated_at", NULL };
@@ -174,8 +178,12 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
     if (!rc) rc = rows_json(a, out, "decisions", "SELECT d.id, d.measure, d.territorial_scope, "
                             "d.starts_at, d.ends_at, d.legal_basis, d.facts_and_reasons, "
                             "d.automated_detection, x.name, d.decided_at, y.name, d.approved_at, "
-                            "d.reversed_at FROM decisions d JOIN accounts x ON x.id = d.decided_by "
-                            "LEFT JOIN accounts y ON y.id = d.approved_by WHERE d.case_id = $1 "
+                            "d.reversed_at, x.role, xc.name, x.created_at, x.enrolled_at, "
+                            "y.role, yc.name, y.created_at, y.enrolled_at "
+                            "FROM decisions d JOIN accounts x ON x.id = d.decided_by "
+                            "LEFT JOIN accounts y ON y.id = d.approved_by "
+                            "LEFT JOIN accounts xc ON xc.id = x.created_by "
+                            "LEFT JOIN accounts yc ON yc.id = y.created_by WHERE d.case_id = $1 "
                             "ORDER BY d.id", p1, 1, dec_spec);
     if (!rc) rc = rows_json(a, out, "notices", "SELECT n.id, n.decision_id, p.name, n.sent_at, "
                             "n.deadline, n.answer, n.answered_at, n.complied_at, n.escalated_at "

@@ -484,6 +484,9 @@ static void replay(rp *p, int64_t seq, const char *action, const char *entity, i
             setj(p, x, U_ROLE, a, "role");
             setj(p, x, U_DISABLED, a, "disabled");
             setj(p, x, U_PASSWORD, a, "password_sha256");
+        } else if (!strcmp(action, "account.enrol")) {
+            x = get(p, T_ACCOUNTS, id, seq);
+            setj(p, x, U_PASSWORD, a, "password_sha256");
         } else if (!strcmp(action, "account.disable")) {
             x = get(p, T_ACCOUNTS, id, seq);
             setj(p, x, U_DISABLED, a, "disabled");

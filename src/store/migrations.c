@@ -244,6 +244,19 @@ const kz_migration kz_migrations[] = {
       "  added_at TEXT NOT NULL,"
       "  UNIQUE (item_id, sha256));"
       "CREATE INDEX bank_entries_by_origin ON bank_entries(origin);" },
+    /* migration 8 - where an account comes from (src/case/account.c,
+     * docs/workflow.md "Accounts and roles"): who created it, the one-time
+     * enrolment token (its SHA-256) with which its owner sets the password,
+     * when that happened, and who disabled it when.  An account that has
+     * not enrolled has password_hash '' and cannot log in. */
+    { 8, "accounts: created_by, enrolment token, enrolled_at, disabled_at/by",
+      "ALTER TABLE accounts ADD COLUMN created_by BIGINT REFERENCES accounts(id);"
+      "ALTER TABLE accounts ADD COLUMN enrol_token_sha256 TEXT;"
+      "ALTER TABLE accounts ADD COLUMN enrol_expires_at TEXT;"
+      "ALTER TABLE accounts ADD COLUMN enrolled_at TEXT;"
+      "ALTER TABLE accounts ADD COLUMN disabled_at TEXT;"
+      "ALTER TABLE accounts ADD COLUMN disabled_by BIGINT REFERENCES accounts(id);"
+      "CREATE UNIQUE INDEX accounts_by_enrol_token ON accounts(enrol_token_sha256);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];
