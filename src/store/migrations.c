@@ -257,6 +257,12 @@ const kz_migration kz_migrations[] = {
       "ALTER TABLE accounts ADD COLUMN disabled_at TEXT;"
       "ALTER TABLE accounts ADD COLUMN disabled_by BIGINT REFERENCES accounts(id);"
       "CREATE UNIQUE INDEX accounts_by_enrol_token ON accounts(enrol_token_sha256);" },
+    /* migration 9 - an item's whole text as fetched, compressed
+     * (src/store/content.c): the evidence every hit is shown in */
+    { 9, "items: the whole text, compressed (content_z, content_len, content_full_len)",
+      "ALTER TABLE items ADD COLUMN content_z TEXT;"
+      "ALTER TABLE items ADD COLUMN content_len BIGINT;"
+      "ALTER TABLE items ADD COLUMN content_full_len BIGINT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

@@ -4,6 +4,7 @@
  */
 #include "store.h"
 #include "store/audit.h"
+#include "store/content.h"
 #include "util/buf.h"
 #include "url/url.h"
 #include <sodium.h>
@@ -524,6 +525,11 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     kz_dbval lang = clean(s, it->lang, it->lang_len);
     kz_dbval published = clean(s, it->published, it->published_len);
     kz_dbval excerpt = clean(s, it->text, ex);
+    /* the whole text (up to KZ_CONTENT_MAX), compressed: packed below,
+     * only when the item is new or its content changed */
+    size_t keep = kz_content_len(it->text, it->text_len);
+    kz_buf whole;
+    kz_buf_init(&whole, KZ_BUF_NOLIMIT);
     kz_item_in itc = *it;                           /* the platform name, cleaned */
     kz_dbval plat = clean(s, it->platform, it->platform_len);
     itc.platform = plat.s;
@@ -553,11 +559,16 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         if (same_content) {
             kz_dbval p[] = { kz_dbstr(now), kz_dbint(item) };
             rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2, NULL);
-        } else {                                    /* edited: the new text and hash */
-            kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item) };
+        } else if ((rc = kz_content_pack(it->text ? it->text : "", keep, &whole)) == 0) {
+            /* edited: the new text and hash */
+            kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item),
+                             kz_dbtext(whole.p ? whole.p : "", whole.len), kz_dbint((int64_t)keep),
+                             kz_dbint((int64_t)it->text_len) };
             rc = kz_db_query(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
-                                    "excerpt = $3 WHERE id = $4", p, 4, NULL);
+                                    "excerpt = $3, content_z = $5, content_len = $6, "
+                                    "content_full_len = $7 WHERE id = $4", p, 7, NULL);
         }
+        kz_buf_release(&whole);
         if (rc)
             return fail(s, rc, "updating the item");
         if (!same_content) {
@@ -567,12 +578,21 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                 return rc;
         }
     } else {
+        if ((rc = kz_content_pack(it->text ? it->text : "", keep, &whole)) != 0) {
+            kz_buf_release(&whole);
+            return fail(s, rc, "compressing the item's text");
+        }
         kz_dbval p[] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
-                         excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
-        if ((rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, "
-                                   "source_ref, content_sha256, excerpt, lang, published, "
-                                   "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                                   "$8, $9, $10) RETURNING id", p, 10, &item)) != 0)
+                         excerpt, lang, published, kz_dbstr(now), kz_dbstr(now),
+                         kz_dbtext(whole.p ? whole.p : "", whole.len), kz_dbint((int64_t)keep),
+                         kz_dbint((int64_t)it->text_len) };
+        rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, "
+                              "source_ref, content_sha256, excerpt, lang, published, "
+                              "first_seen, last_seen, content_z, content_len, content_full_len) "
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                              "RETURNING id", p, 13, &item);
+        kz_buf_release(&whole);
+        if (rc != 0)
             return fail(s, rc, "storing the item");
         out->item_created = 1;
         snprintf(after, sizeof after, "{\"content_sha256\":\"%s\"}", hex);
