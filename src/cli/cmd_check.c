@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
     "usage: kuzet check --list FILE [URL...]\n"
-    "       kuzet check --db URI [--at TIME] [URL...]\n"
+    "       kuzet check --db URI [--at TIME] [--unverified] [URL...]\n"
     "\n"
     "Says for each URL (from the arguments, or one per line on stdin) whether the\n"
     "blocklist in FILE (or, with --db, the approved URL and domain blocks in\n"
@@ -32,6 +32,9 @@ static const char usage_text[] =
     "FILE has one entry per line: 'domain HOST [ID]' or 'url URL [ID]'; '#' starts\n"
     "a comment.  ID defaults to the line number.  A bad entry is reported and\n"
     "left out; the others still apply.\n"
+    "With --db the audit log is verified first, and its rows replayed against the\n"
+    "tables: when rows were changed behind kuzet's back, check refuses (exit 1)\n"
+    "unless --unverified, which goes on with a warning.\n"
     "Exit status: 0 nothing blocked, 1 something blocked or an error, 2 usage.\n";
 
 /* An entry of a list or of the decisions in effect into b (geo-restrictions
@@ -79,6 +82,9 @@ static int load_list(kz_blocklist *b, const char *path)
 }
 
 /* Load the URL and domain blocks in effect into b.  0, or -2 (reported). */
+/* --unverified: act on rows that do not match the audit log (warned) */
+static int unverified;
+
 static int load_db(kz_blocklist *b, const char *uri, const char *at)
 {
     char err[512];
@@ -90,6 +96,8 @@ static int load_db(kz_blocklist *b, const char *uri, const char *at)
         kz_cli_err("%s", err);
         goto out;
     }
+    if (kz_cli_rows_guard(s, unverified) != 0)
+        goto out;
     if ((rc = kz_active_load(&l, s, at)) != 0) {
         kz_cli_err("%s: %s", kz_strerror(rc), kz_store_errmsg(s));
         goto out;
@@ -131,6 +139,7 @@ int cmd_check(int argc, char **argv)
         { "list", required_argument, NULL, 'l' },
         { "db", required_argument, NULL, 'd' },
         { "at", required_argument, NULL, 'a' },
+        { "unverified", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -142,6 +151,7 @@ int cmd_check(int argc, char **argv)
         switch (c) {
         case 'l': list = optarg; break;
         case 'd': db = optarg; break;
+        case 'U': unverified = 1; break;
         case 'a':
             if (!kz_active_time_arg(optarg, at)) {
                 kz_cli_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);
