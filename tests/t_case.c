@@ -9,6 +9,7 @@
 #include "kt.h"
 #include "kt_store.h"
 #include "case/case.h"
+#include "report/report.h"
 #include "store/audit.h"
 #include "store/store.h"
 #include <stdlib.h>
@@ -123,14 +124,17 @@ KT_TEST(case_accounts_bootstrap_roles_passwords)
     KT_EQ_INT(kz_account_add(sys, "root2", "admin", "root-password-123", NULL), KZ_EPERM);
     /* 12 characters, not bytes: 12 Cyrillic letters are enough, 11 are not */
     kz_actor *root = kt_login(s, "root");
-    KT_EQ_INT(kz_account_add(root, "ann", "reviewer", "ann-password-123", NULL), 0);
-    KT_EQ_INT(kz_account_add(root, "x1", "reviewer", "абвгдеёжзий", NULL), KZ_EINVAL);
-    KT_EQ_INT(kz_account_add(root, "x1", "reviewer", "абвгдеёжзийк", NULL), 0);
-    KT_EQ_INT(kz_account_add(root, "ann", "analyst", "ann-password-123", NULL), KZ_EINVAL);
+    kt_add_person(root, "ann", "reviewer");
+    char tok[KZ_ENROL_TOKEN_SIZE], exp[21], who[72];
+    KT_EQ_INT(kz_account_invite(root, "x1", "reviewer", 0, tok, exp, NULL), 0);
+    KT_EQ_INT(kz_account_enrol(sys, tok, "абвгдеёжзий", who), KZ_EINVAL);
+    KT_EQ_INT(kz_account_enrol(sys, tok, "абвгдеёжзийк", who), 0);
+    KT_EQ_INT(kz_account_invite(root, "ann", "analyst", 0, tok, exp, NULL), KZ_EINVAL);
     /* only an admin adds and disables */
     kz_actor *ann = kt_login(s, "ann");
-    KT_EQ_INT(kz_account_add(ann, "bob", "reviewer", "bob-password-123", NULL), KZ_EPERM);
+    KT_EQ_INT(kz_account_invite(ann, "bob", "reviewer", 0, tok, exp, NULL), KZ_EPERM);
     KT_EQ_STR(kz_account_errmsg(ann), "adding an account needs an admin; 'ann' is a reviewer");
+    KT_EQ_INT(kz_account_add(ann, "bob", "reviewer", "bob-password-123", NULL), KZ_EPERM);
     KT_EQ_INT(kz_account_disable(ann, "x1"), KZ_EPERM);
     /* a wrong password: refused and audited, nothing else changes */
     int64_t before = count(s, "SELECT COUNT(*) FROM audit_log");
@@ -148,9 +152,9 @@ KT_TEST(case_accounts_bootstrap_roles_passwords)
     KT_EQ_STR(why, "account 'ann' is disabled");
     int64_t c = new_case(s, "drugs");
     KT_EQ_INT(kz_case_assign(root, c, "ann"), KZ_EPERM);              /* disabled assignee */
-    KT_EQ_INT(kz_account_add(root, "al", "analyst", "al-password-123", NULL), 0);
+    kt_add_person(root, "al", "analyst");
     kz_actor *al = kt_login(s, "al");
-    KT_EQ_INT(kz_account_add(root, "bob", "reviewer", "bob-password-123", NULL), 0);
+    kt_add_person(root, "bob", "reviewer");
     KT_EQ_INT(kz_case_assign(al, c, "bob"), 0);
     KT_EQ_INT(kz_case_decide(ann, c, &REMOVAL, NULL), KZ_EPERM);     /* ann's old session */
     KT_EQ_STR(kz_account_errmsg(ann), "account 'ann' is disabled");
@@ -594,4 +598,183 @@ KT_TEST(case_reads_list_and_show)
     kz_buf_release(&b);
     kt_staff_release(&p);
     cleanup(&s);
+}
+
+/* No single account blocks alone: an admin never chooses another person's
+ * password; the owner sets it with a one-time token that expires. */
+KT_TEST(case_admin_never_chooses_a_password_tokens_work_once)
+{
+    kz_store *s = fresh();
+    kz_actor *sys = NULL, *a = NULL;
+    char why[256], tok[KZ_ENROL_TOKEN_SIZE], tok2[KZ_ENROL_TOKEN_SIZE], exp[21], who[72];
+    KT_EQ_INT(kz_account_system(&sys, s), 0);
+    KT_EQ_INT(kz_account_add(sys, "root", "admin", "root-password-123", NULL), 0);
+    kz_actor *root = kt_login(s, "root");
+    /* before: an admin set ann's password and so could act as ann */
+    KT_EQ_INT(kz_account_add(root, "ann", "reviewer", "ann-password-123", NULL), KZ_EPERM);
+    KT_CHECK(strstr(kz_account_errmsg(root), "does not choose another person's password") != NULL);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM accounts"), 1);
+    int64_t id = 0;
+    KT_EQ_INT(kz_account_invite(root, "ann", "reviewer", 0, tok, exp, &id), 0);
+    KT_EQ_INT((int64_t)strlen(tok), KZ_ENROL_TOKEN_SIZE - 1);
+    KT_CHECK(!strncmp(tok, "kze_", 4));
+    KT_CHECK(strlen(exp) == 20);
+    /* the token is nowhere in the database, only its SHA-256 */
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM accounts WHERE enrol_token_sha256 = '%s' OR "
+             "password_hash LIKE '%%%s%%'", tok, tok + 4);
+    KT_EQ_INT(count(s, sql), 0);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM audit_log WHERE after_state LIKE '%%%s%%'",
+             tok + 4);
+    KT_EQ_INT(count(s, sql), 0);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM accounts WHERE name = 'ann' AND created_by = "
+                       "(SELECT id FROM accounts WHERE name = 'root') AND enrolled_at IS NULL "
+                       "AND password_hash = ''"), 1);
+    /* not enrolled: cannot log in, with any password */
+    KT_EQ_INT(kz_account_login(&a, s, "ann", "", why, sizeof why), KZ_EPERM);
+    KT_CHECK(strstr(why, "has not enrolled") != NULL);
+    /* a token that was never issued: refused and audited */
+    int64_t fails = count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.failure'");
+    snprintf(tok2, sizeof tok2, "%s", tok);
+    tok2[10] = tok2[10] == 'A' ? 'B' : 'A';
+    KT_EQ_INT(kz_account_enrol(sys, tok2, "ann-password-123", who), KZ_EPERM);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.failure'"), fails + 1);
+    KT_EQ_INT(kz_account_enrol(sys, "kze_short", "ann-password-123", who), KZ_EINVAL);
+    /* the owner enrols, once */
+    KT_EQ_INT(kz_account_enrol(sys, tok, "ann-password-123", who), 0);
+    KT_EQ_STR(who, "ann");
+    KT_EQ_INT(kz_account_enrol(sys, tok, "mallory-password-123", who), KZ_EPERM);
+    KT_CHECK(strstr(kz_account_errmsg(sys), "used already") != NULL);
+    kz_actor *ann = kt_login(s, "ann");
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.enrol' AND "
+                       "actor = 'ann'"), 1);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM accounts WHERE enrol_token_sha256 IS NOT NULL"), 0);
+    /* an expired token is refused; a new one (admin only) works */
+    KT_EQ_INT(kz_account_invite(root, "bob", "reviewer", 60, tok, exp, NULL), 0);
+    KT_EQ_INT(kz_account_invite(root, "bob2", "reviewer", 59, tok2, exp, NULL), KZ_EINVAL);
+    KT_EQ_INT(count(s, "UPDATE accounts SET enrol_expires_at = '2000-01-01T00:00:00Z' "
+                       "WHERE name = 'bob' RETURNING 0"), 0);
+    KT_EQ_INT(kz_account_enrol(sys, tok, "bob-password-123", who), KZ_EPERM);
+    KT_CHECK(strstr(kz_account_errmsg(sys), "expired at 2000-01-01T00:00:00Z") != NULL);
+    KT_EQ_INT(kz_account_reissue(ann, "bob", 0, tok2, exp), KZ_EPERM);
+    KT_EQ_INT(kz_account_reissue(root, "ann", 0, tok2, exp), KZ_ESTATE);   /* enrolled */
+    KT_EQ_INT(kz_account_reissue(root, "bob", 0, tok2, exp), 0);
+    KT_EQ_INT(kz_account_enrol(sys, tok, "bob-password-123", who), KZ_EPERM);  /* the old one */
+    KT_EQ_INT(kz_account_enrol(sys, tok2, "bob-password-123", who), 0);
+    kz_account_logout(&a);
+    KT_EQ_INT(kz_account_login(&a, s, "bob", "bob-password-123", why, sizeof why), 0);
+    /* the system cannot invite; disabling records who and when */
+    KT_EQ_INT(kz_account_invite(sys, "eve", "reviewer", 0, tok, exp, NULL), KZ_EPERM);
+    KT_EQ_INT(kz_account_disable(root, "bob"), 0);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM accounts WHERE name = 'bob' AND disabled_at IS NOT "
+                       "NULL AND disabled_by = (SELECT id FROM accounts WHERE name = 'root')"), 1);
+    kz_audit_report rep;
+    KT_EQ_INT(kz_audit_verify(s, NULL, &rep), 0);
+    KT_EQ_INT(rep.failed, 0);
+    kz_account_logout(&a);
+    kz_account_logout(&ann);
+    kz_account_logout(&root);
+    kz_account_logout(&sys);
+    cleanup(&s);
+}
+
+/* Admins manage accounts and take no part in cases: never assign, are
+ * never assigned, never decide, approve, reject or resolve an appeal. */
+KT_TEST(case_admins_take_no_part_in_cases)
+{
+    kz_store *s = fresh();
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
+    int64_t c = new_case(s, "terrorism");
+    /* before: an admin could assign (choose who decides) */
+    KT_EQ_INT(kz_case_assign(p.root, c, "ann"), KZ_EPERM);
+    KT_CHECK(strstr(kz_account_errmsg(p.root), "'root' is an admin") != NULL);
+    KT_EQ_INT(kz_case_assign(p.al, c, "root"), KZ_EPERM);           /* never assigned */
+    KT_EQ_INT(kz_case_assign(p.al, c, "sue"), 0);
+    KT_EQ_INT(kz_case_decide(p.root, c, &URLBLOCK, NULL), KZ_EPERM); /* never decides */
+    KT_EQ_INT(kz_case_decide(p.sue, c, &URLBLOCK, NULL), 0);
+    KT_EQ_INT(kz_case_approve(p.root, c), KZ_EPERM);                 /* never approves */
+    KT_EQ_INT(kz_case_reject(p.root, c, "not convinced by the reasons"), KZ_EPERM);
+    KT_EQ_STR(state(s, c), "awaiting_approval");
+    KT_EQ_INT(kz_case_approve(p.sam, c), 0);
+    KT_EQ_INT(kz_case_appeal(p.al, c, "content_owner", "a quote in a documentary", NULL), 0);
+    KT_EQ_INT(kz_case_resolve_appeal(p.root, c, "reversed", "a documentary archive"), KZ_EPERM);
+    KT_EQ_STR(state(s, c), "appealed");
+    KT_EQ_INT(kz_case_resolve_appeal(p.bob, c, "reversed", "a documentary archive"), 0);
+    kt_staff_release(&p);
+    cleanup(&s);
+}
+
+/* The report counts accounts added and disabled in the period by role, and
+ * the blocks whose proposer and approver one admin created; each figure
+ * against the rows, counted by separate SQL. */
+static void accounts_report(kz_store *s, kt_staff *p)
+{
+    int64_t c = new_case(s, "terrorism");
+    KT_EQ_INT(kz_case_assign(p->al, c, "sue"), 0);
+    KT_EQ_INT(kz_case_decide(p->sue, c, &URLBLOCK, NULL), 0);
+    KT_EQ_INT(kz_case_approve(p->sam, c), 0);
+    KT_EQ_INT(kz_account_disable(p->root, "bob"), 0);
+    char today[21], from[11];
+    kz_store_now(today);
+    snprintf(from, sizeof from, "%.10s", today);
+    kz_report *r = NULL;
+    KT_EQ_INT(kz_report_compute(s, from, from, &r), 0);
+    if (!r)
+        return;
+    double v;
+    int isnull;
+    static const char *const roles[] = { "admin", "analyst", "auditor", "reviewer", "supervisor" };
+    for (size_t i = 0; i < 5; i++) {
+        char sql[256], key[64];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM accounts WHERE role = '%s'", roles[i]);
+        snprintf(key, sizeof key, "added.%s", roles[i]);
+        KT_EQ_INT(kz_report_get(r, "accounts", key, &v, &isnull), 0);
+        KT_EQ_INT((int64_t)v, count(s, sql));
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM accounts WHERE role = '%s' AND disabled = 1",
+                 roles[i]);
+        snprintf(key, sizeof key, "disabled.%s", roles[i]);
+        KT_EQ_INT(kz_report_get(r, "accounts", key, &v, &isnull), 0);
+        KT_EQ_INT((int64_t)v, count(s, sql));
+    }
+    KT_EQ_INT(kz_report_get(r, "accounts", "added.reviewer", &v, &isnull), 0);
+    KT_EQ_INT((int64_t)v, 2);                                     /* ann, bob */
+    KT_EQ_INT(kz_report_get(r, "accounts", "disabled.total", &v, &isnull), 0);
+    KT_EQ_INT((int64_t)v, 1);
+    KT_EQ_INT(kz_report_get(r, "accounts", "blocks_approved", &v, &isnull), 0);
+    KT_EQ_INT((int64_t)v, 1);
+    KT_EQ_INT(kz_report_get(r, "accounts", "blocks_both_accounts_by_one_admin", &v, &isnull), 0);
+    KT_EQ_INT((int64_t)v, count(s, "SELECT COUNT(*) FROM decisions d JOIN accounts x ON "
+                                   "x.id = d.decided_by JOIN accounts y ON y.id = d.approved_by "
+                                   "WHERE x.created_by = y.created_by"));
+    KT_EQ_INT((int64_t)v, 1);                                     /* root made sue and sam */
+    kz_report_free(&r);
+    /* a period before: nothing */
+    KT_EQ_INT(kz_report_compute(s, "2001-01-01", "2001-01-31", &r), 0);
+    KT_EQ_INT(kz_report_get(r, "accounts", "added.total", &v, &isnull), 0);
+    KT_EQ_INT((int64_t)v, 0);
+    kz_report_free(&r);
+}
+
+KT_TEST(case_report_counts_accounts_by_role)
+{
+    kz_store *s = fresh();
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
+    accounts_report(s, &p);
+    kt_staff_release(&p);
+    cleanup(&s);
+}
+
+KT_TEST(case_report_counts_accounts_by_role_pg)
+{
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "case_report_accounts_pg", "case");
+    if (!s)
+        return;
+    kt_staff p = { 0 };
+    kt_staff_login(s, &p);
+    accounts_report(s, &p);
+    kt_staff_release(&p);
+    kt_store_pg_drop(&d, &s);
 }

@@ -181,9 +181,9 @@ static void ingest_flow(void)
     KT_EQ_INT(sh(&o, "%s db init >/dev/null && %s ingest --rules rules.yaml --quiet post.jsonl && "
                  "KUZET_PASSWORD=root-password-123 %s users add root --role admin >/dev/null && "
                  "for u in ann:reviewer bob:reviewer al:analyst; do "
-                 "KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD=${u%%%%:*}-password-123 "
-                 "%s users add ${u%%%%:*} --role ${u#*:} --as root >/dev/null || exit 1; done",
-                 K, K, K, K), 0);
+                 "KUZET_PASSWORD=root-password-123 %s users add ${u%%%%:*} --role ${u#*:} --as root | "
+                 "KUZET_NEW_PASSWORD=${u%%%%:*}-password-123 %s users enrol - >/dev/null || exit 1; done",
+                 K, K, K, K, K), 0);
     free(o);
     /* the decision banks the image's PDQ, SHA-256 and MD5 beside the text's hashes */
     KT_EQ_INT(sh(&o, "KUZET_PASSWORD=al-password-123 %s cases assign 1 --to ann --as al && "
@@ -335,8 +335,8 @@ KT_TEST(reupload_images_crawl)
     /* a bank imported from the original's PDQ (tags: the category) */
     KT_EQ_INT(sh(&o, "$K db init >/dev/null && "
                  "KUZET_PASSWORD=root-password-123 $K users add root --role admin >/dev/null && "
-                 "KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD=al-password-123 "
-                 "$K users add al --role analyst --as root >/dev/null && "
+                 "KUZET_PASSWORD=root-password-123 $K users add al --role analyst --as root | "
+                 "KUZET_NEW_PASSWORD=al-password-123 $K users enrol - >/dev/null && "
                  "export KUZET_PASSWORD=al-password-123 && "
                  "$K bank create drugs-pdq --type pdq --as al >/dev/null && "
                  "$K hash pdq img/photo.png | sed 's/^\\([0-9a-f]*\\),.*/pdq,\\1,drugs/' | "

@@ -282,6 +282,11 @@ int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *
         snprintf(reason, sizeof reason, "no account '%.64s'", name);
         return auth_failure(s, name, 0, reason, why, whysz);
     }
+    if (!hash[0]) {
+        snprintf(reason, sizeof reason, "account '%s' has not enrolled yet (its owner sets the "
+                 "password with the enrolment token)", name);
+        return auth_failure(s, name, id, reason, why, whysz);
+    }
     if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
         snprintf(reason, sizeof reason, "wrong password for '%s'", name);
         return auth_failure(s, name, id, reason, why, whysz);
@@ -321,7 +326,11 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static int do_add(kz_actor *a, const char *name, const char *role, const char *hash, int64_t *id)
+/* Add the account: with a password hash (the first admin, who sets its
+ * own), or with hash "" and the SHA-256 of an enrolment token that expires
+ * at expires (every other account: its owner sets the password). */
+static int do_add(kz_actor *a, const char *name, const char *role, const char *hash,
+                  const char *token_sha, const char *expires, int64_t *id)
 {
     int64_t n = 0;
     kz_db *db = kz_store_db(a->s);
@@ -338,6 +347,9 @@ static int do_add(kz_actor *a, const char *name, const char *role, const char *h
                             role[0] == 'a' ? "an" : "a", role);
     } else if ((rc = kz__need(a, R_ADMIN, "adding an account")) != 0) {
         return rc;
+    } else if (hash[0]) {
+        return kz__fail(a, KZ_EPERM, "an admin does not choose another person's password: add "
+                        "the account without one and give its owner the enrolment token");
     }
     kz_dbval q[] = { kz_dbstr(name) };
     rc = kz_db_int(db, "SELECT id FROM accounts WHERE name = $1", q, 1, &n);
@@ -347,9 +359,12 @@ static int do_add(kz_actor *a, const char *name, const char *role, const char *h
         return kz__dbfail(a, rc, "finding the account");
     char now[21];
     kz_store_now(now);
-    kz_dbval p[] = { kz_dbstr(name), kz_dbstr(role), kz_dbstr(hash), kz_dbstr(now) };
-    if ((rc = kz_db_int(db, "INSERT INTO accounts (name, role, password_hash, disabled, created_at) "
-                            "VALUES ($1, $2, $3, 0, $4) RETURNING id", p, 4, id)) != 0)
+    kz_dbval p[] = { kz_dbstr(name), kz_dbstr(role), kz_dbstr(hash), kz_dbstr(now),
+                     a->id ? kz_dbint(a->id) : kz_dbnull(), kz_dbstr(token_sha),
+                     kz_dbstr(expires), kz_dbstr(hash[0] ? now : NULL) };
+    if ((rc = kz_db_int(db, "INSERT INTO accounts (name, role, password_hash, disabled, created_at, "
+                            "created_by, enrol_token_sha256, enrol_expires_at, enrolled_at) "
+                            "VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8) RETURNING id", p, 8, id)) != 0)
         return kz__dbfail(a, rc, "adding the account");
     /* the row as stored, the password hash as a fingerprint: SHA-256 of the
      * Argon2id string, salt included, so that a hash swapped behind kuzet's
@@ -362,7 +377,11 @@ static int do_add(kz_actor *a, const char *name, const char *role, const char *h
     rc = account_json(&after, name, role, 0);
     if (!rc) {
         after.len--;                                    /* reopen the object */
-        rc = kz_buf_addf(&after, ",\"password_sha256\":\"%s\"}", fp);
+        rc = kz_buf_addf(&after, ",\"password_sha256\":\"%s\",\"created_by\":\"%s\","
+                         "\"created_at\":\"%s\"", fp, a->name, now);
+        if (!rc)
+            rc = expires ? kz_buf_addf(&after, ",\"enrol_expires_at\":\"%s\"}", expires)
+                         : kz_buf_addf(&after, ",\"enrolled_at\":\"%s\"}", now);
     }
     if (!rc)
         rc = kz_store_audit(a->s, a->name, "account.create", "account", *id, NULL, after.p);
@@ -370,6 +389,31 @@ static int do_add(kz_actor *a, const char *name, const char *role, const char *h
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
     kz_buf_release(&after);
     return rc;
+}
+
+static int name_role_ok(kz_actor *a, const char *name, const char *role)
+{
+    if (!kz_account_name_ok(name))
+        return kz__fail(a, KZ_EINVAL, "'%s' is not an account name: 1 to 64 characters of a-z, "
+                        "0-9, '.', '_', '-' (and not 'system' or 'ingest')", name ? name : "");
+    if (!kz_account_role_ok(role))
+        return kz__fail(a, KZ_EINVAL, "unknown role '%s' (analyst, reviewer, supervisor, auditor, "
+                        "admin)", role ? role : "");
+    return 0;
+}
+
+/* Argon2id of a password that passes the length rules (outside any
+ * transaction: it takes a while and holds no lock). */
+static int hash_password(kz_actor *a, const char *password, char hash[crypto_pwhash_STRBYTES])
+{
+    if (!password || utf8_chars(password) < KZ_PASSWORD_MIN)
+        return kz__fail(a, KZ_EINVAL, "the password must have at least %d characters",
+                        KZ_PASSWORD_MIN);
+    if (strlen(password) > KZ_PASSWORD_MAX)
+        return kz__fail(a, KZ_EINVAL, "the password is longer than %d bytes", KZ_PASSWORD_MAX);
+    if (crypto_pwhash_str(hash, password, strlen(password), PW_OPS, PW_MEM) != 0)
+        return kz__fail(a, KZ_ENOMEM, "hashing the password: out of memory");
+    return 0;
 }
 
 int kz_account_add(kz_actor *a, const char *name, const char *role, const char *password,
@@ -380,25 +424,205 @@ int kz_account_add(kz_actor *a, const char *name, const char *role, const char *
     if (!id)
         id = &tmp;
     *id = 0;
-    if (!kz_account_name_ok(name))
-        return kz__fail(a, KZ_EINVAL, "'%s' is not an account name: 1 to 64 characters of a-z, "
-                        "0-9, '.', '_', '-' (and not 'system' or 'ingest')", name ? name : "");
-    if (!kz_account_role_ok(role))
-        return kz__fail(a, KZ_EINVAL, "unknown role '%s' (analyst, reviewer, supervisor, auditor, "
-                        "admin)", role ? role : "");
-    if (!password || utf8_chars(password) < KZ_PASSWORD_MIN)
-        return kz__fail(a, KZ_EINVAL, "the password must have at least %d characters",
-                        KZ_PASSWORD_MIN);
-    if (strlen(password) > KZ_PASSWORD_MAX)
-        return kz__fail(a, KZ_EINVAL, "the password is longer than %d bytes", KZ_PASSWORD_MAX);
-    /* hash before the transaction: it takes a while, and holds no lock */
-    if (crypto_pwhash_str(hash, password, strlen(password), PW_OPS, PW_MEM) != 0)
-        return kz__fail(a, KZ_ENOMEM, "hashing the password: out of memory");
+    int rc = name_role_ok(a, name, role);
+    if (rc)
+        return rc;
+    if (a->id) {
+        /* an admin (or anyone logged in) never sets another person's
+         * password: kz_account_invite gives the owner a token */
+        if ((rc = kz__begin(a)))
+            return rc;
+        if (!(rc = kz__need(a, R_ADMIN, "adding an account")))
+            rc = kz__fail(a, KZ_EPERM, "an admin does not choose another person's password: add "
+                          "the account without one and give its owner the enrolment token");
+        return kz__end(a, rc);
+    }
+    if ((rc = hash_password(a, password, hash)))
+        return rc;
+    if ((rc = kz__begin(a)) == 0)
+        rc = kz__end(a, do_add(a, name, role, hash, NULL, NULL, id));
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
+/* SHA-256 of a token, hex. */
+static void token_sha(const char *token, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int kz_account_invite(kz_actor *a, const char *name, const char *role, int64_t ttl_seconds,
+                      char token[KZ_ENROL_TOKEN_SIZE], char expires[21], int64_t *id)
+{
+    unsigned char raw[32];
+    char sha[65], now[21];
+    int64_t tmp;
+    if (!id)
+        id = &tmp;
+    *id = 0;
+    token[0] = expires[0] = '\0';
+    int rc = name_role_ok(a, name, role);
+    if (rc)
+        return rc;
+    if (a->id == 0)
+        return kz__fail(a, KZ_EPERM, "adding an account needs an admin (--as)");
+    if (ttl_seconds == 0)
+        ttl_seconds = KZ_ENROL_TTL;
+    if (ttl_seconds < 60 || ttl_seconds > 30 * 86400)
+        return kz__fail(a, KZ_EINVAL, "an enrolment token is valid 1 minute to 30 days");
+    randombytes_buf(raw, sizeof raw);
+    memcpy(token, "kze_", 4);
+    sodium_bin2base64(token + 4, KZ_ENROL_TOKEN_SIZE - 4, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    token_sha(token, sha);
+    time_t t;
+    kz_store_now(now);
+    kz__time_parse(now, &t);
+    kz__time_fmt(t + (time_t)ttl_seconds, expires);
+    if ((rc = kz__begin(a)) == 0)
+        rc = kz__end(a, do_add(a, name, role, "", sha, expires, id));
+    if (rc) {
+        sodium_memzero(token, KZ_ENROL_TOKEN_SIZE);
+        expires[0] = '\0';
+    }
+    return rc;
+}
+
+/* The enrolment itself, in the caller's transaction; *aid, name: the
+ * account, for auditing a refusal. */
+static int do_enrol(kz_actor *a, const char *sha, const char *hash, int64_t *aid, char name[72])
+{
+    kz_db *db = kz_store_db(a->s);
+    kz_dbres *r = NULL;
+    char exp[32] = "", now[21];
+    int64_t disabled = 0;
+    kz_dbval p[] = { kz_dbstr(sha) };
+    int rc = kz_db_query(db, "SELECT id, name, enrol_expires_at, disabled FROM accounts "
+                         "WHERE enrol_token_sha256 = $1", p, 1, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "finding the token");
+    if ((rc = kz_dbres_next(r)) == 1) {
+        *aid = kz_dbres_int(r, 0);
+        const char *n = kz_dbres_text(r, 1, NULL), *e = kz_dbres_text(r, 2, NULL);
+        snprintf(name, 72, "%s", n ? n : "?");
+        snprintf(exp, sizeof exp, "%s", e ? e : "");
+        disabled = kz_dbres_int(r, 3);
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "finding the token");
+    if (!*aid)
+        return kz__fail(a, KZ_EPERM, "no such enrolment token (never issued, or used already)");
+    kz_store_now(now);
+    if (disabled)
+        return kz__fail(a, KZ_EPERM, "account '%s' is disabled", name);
+    if (!exp[0] || strcmp(now, exp) >= 0)
+        return kz__fail(a, KZ_EPERM, "the enrolment token of '%s' expired at %s; an admin issues "
+                        "a new one (kuzet users token)", name, exp);
+    kz_dbval q[] = { kz_dbstr(hash), kz_dbstr(now), kz_dbint(*aid) };
+    if ((rc = kz_db_query(db, "UPDATE accounts SET password_hash = $1, enrolled_at = $2, "
+                          "enrol_token_sha256 = NULL, enrol_expires_at = NULL WHERE id = $3",
+                          q, 3, NULL)))
+        return kz__dbfail(a, rc, "enrolling");
+    char fp[65], after[256];
+    kz_rows_password_fingerprint(hash, fp);
+    snprintf(after, sizeof after, "{\"enrolled_at\":\"%s\",\"password_sha256\":\"%s\"}", now, fp);
+    if ((rc = kz_store_audit(a->s, name, "account.enrol", "account", *aid,
+                             "{\"enrolled_at\":null}", after)))
+        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    return rc;
+}
+
+int kz_account_enrol(kz_actor *a, const char *token, const char *password, char name[72])
+{
+    char hash[crypto_pwhash_STRBYTES], sha[65], why[600];
+    int64_t aid = 0;
+    name[0] = '\0';
+    if (!token || strncmp(token, "kze_", 4) || strlen(token) != KZ_ENROL_TOKEN_SIZE - 1)
+        return kz__fail(a, KZ_EINVAL, "'%.12s...' is not an enrolment token (kze_ and 43 "
+                        "characters)", token ? token : "");
+    int rc = hash_password(a, password, hash);
+    if (rc)
+        return rc;
+    token_sha(token, sha);
+    if ((rc = kz__begin(a)) == 0)
+        rc = kz__end(a, do_enrol(a, sha, hash, &aid, name));
+    sodium_memzero(hash, sizeof hash);
+    if (rc == KZ_EPERM) {           /* a refused token is audited, like a refused log-in */
+        snprintf(why, sizeof why, "%s", a->err);
+        auth_failure(a->s, aid ? name : "?", aid, why, a->err, sizeof a->err);
+        name[0] = '\0';
+    }
+    return rc;
+}
+
+int kz_account_reissue(kz_actor *a, const char *name, int64_t ttl_seconds,
+                       char token[KZ_ENROL_TOKEN_SIZE], char expires[21])
+{
+    unsigned char raw[32];
+    char sha[65], now[21];
+    token[0] = expires[0] = '\0';
+    if (ttl_seconds == 0)
+        ttl_seconds = KZ_ENROL_TTL;
+    if (ttl_seconds < 60 || ttl_seconds > 30 * 86400)
+        return kz__fail(a, KZ_EINVAL, "an enrolment token is valid 1 minute to 30 days");
     int rc = kz__begin(a);
     if (rc)
         return rc;
-    rc = kz__end(a, do_add(a, name, role, hash, id));
-    sodium_memzero(hash, sizeof hash);
+    kz_db *db = kz_store_db(a->s);
+    kz_dbres *r = NULL;
+    int64_t id = 0, disabled = 0;
+    char enrolled[32] = "";
+    if ((rc = kz__need(a, R_ADMIN, "issuing an enrolment token")))
+        return kz__end(a, rc);
+    kz_dbval p[] = { kz_dbstr(name) };
+    if ((rc = kz_db_query(db, "SELECT id, disabled, enrolled_at FROM accounts WHERE name = $1",
+                          p, 1, &r)))
+        return kz__end(a, kz__dbfail(a, rc, "finding the account"));
+    if ((rc = kz_dbres_next(r)) == 1) {
+        const char *e = kz_dbres_null(r, 2) ? NULL : kz_dbres_text(r, 2, NULL);
+        id = kz_dbres_int(r, 0);
+        disabled = kz_dbres_int(r, 1);
+        snprintf(enrolled, sizeof enrolled, "%s", e ? e : "");
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__end(a, kz__dbfail(a, rc, "finding the account"));
+    if (!id)
+        return kz__end(a, kz__fail(a, KZ_ENOTFOUND, "no account '%s'", name ? name : ""));
+    if (disabled)
+        return kz__end(a, kz__fail(a, KZ_ESTATE, "account '%s' is disabled", name));
+    if (enrolled[0])
+        return kz__end(a, kz__fail(a, KZ_ESTATE, "'%s' enrolled at %s; a token is only for an "
+                                   "account that has not", name, enrolled));
+    randombytes_buf(raw, sizeof raw);
+    memcpy(token, "kze_", 4);
+    sodium_bin2base64(token + 4, KZ_ENROL_TOKEN_SIZE - 4, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    token_sha(token, sha);
+    time_t t;
+    kz_store_now(now);
+    kz__time_parse(now, &t);
+    kz__time_fmt(t + (time_t)ttl_seconds, expires);
+    kz_dbval q[] = { kz_dbstr(sha), kz_dbstr(expires), kz_dbint(id) };
+    char after[128];
+    snprintf(after, sizeof after, "{\"enrol_expires_at\":\"%s\"}", expires);
+    if ((rc = kz_db_query(db, "UPDATE accounts SET enrol_token_sha256 = $1, enrol_expires_at = $2 "
+                          "WHERE id = $3", q, 3, NULL)))
+        kz__dbfail(a, rc, "issuing the token");
+    else if ((rc = kz_store_audit(a->s, a->name, "account.token", "account", id, NULL, after)))
+        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    rc = kz__end(a, rc);
+    if (rc) {
+        sodium_memzero(token, KZ_ENROL_TOKEN_SIZE);
+        expires[0] = '\0';
+    }
     return rc;
 }
 
@@ -437,17 +661,25 @@ static int do_disable(kz_actor *a, const char *name)
             return kz__fail(a, KZ_EPERM, "'%s' is the last active admin; add another admin first",
                             name);
     }
-    kz_dbval q[] = { kz_dbint(id) };
-    if ((rc = kz_db_query(db, "UPDATE accounts SET disabled = 1 WHERE id = $1", q, 1, NULL)))
+    char now[21];
+    kz_store_now(now);
+    kz_dbval q2[] = { kz_dbint(id), kz_dbstr(now), kz_dbint(a->id) };
+    if ((rc = kz_db_query(db, "UPDATE accounts SET disabled = 1, disabled_at = $2, disabled_by = $3 "
+                          "WHERE id = $1", q2, 3, NULL)))
         return kz__dbfail(a, rc, "disabling the account");
     /* its sessions end with it (case/session.h) */
-    if ((rc = kz_db_query(db, "DELETE FROM sessions WHERE account_id = $1", q, 1, NULL)))
+    if ((rc = kz_db_query(db, "DELETE FROM sessions WHERE account_id = $1", q2, 1, NULL)))
         return kz__dbfail(a, rc, "ending the account's sessions");
     kz_buf before, after;
     kz_buf_init(&before, 4096);
     kz_buf_init(&after, 4096);
     rc = account_json(&before, name, role, 0);
     if (!rc) rc = account_json(&after, name, role, 1);
+    if (!rc) {
+        after.len--;                                    /* reopen the object */
+        rc = kz_buf_addf(&after, ",\"disabled_at\":\"%s\",\"disabled_by\":\"%s\"}", now,
+                         a->name);
+    }
     if (!rc)
         rc = kz_store_audit(a->s, a->name, "account.disable", "account", id, before.p, after.p);
     if (rc)
@@ -469,12 +701,15 @@ static int do_set_password(kz_actor *a, const char *name, const char *hash)
     int64_t id = 0;
     int rc;
     if (a->id == 0)
-        return kz__fail(a, KZ_EPERM, "changing a password needs the account itself or an admin; "
+        return kz__fail(a, KZ_EPERM, "changing a password needs the account itself; "
                         "the system acts for no one (log in)");
-    if (strcmp(a->name, name) && (rc = kz__need(a, R_ADMIN, "changing another's password")))
-        return rc;
-    if (!strcmp(a->name, name) && (rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR |
-                                                     R_AUDITOR | R_ADMIN, "changing a password")))
+    /* nobody else ever knows a password: not even an admin sets another's
+     * (an account that has not enrolled gets a new enrolment token) */
+    if (strcmp(a->name, name))
+        return kz__fail(a, KZ_EPERM, "only the account '%s' itself may change its password",
+                        name);
+    if ((rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR | R_AUDITOR | R_ADMIN,
+                       "changing a password")))
         return rc;
     kz_dbval q[] = { kz_dbstr(name) };
     rc = kz_db_int(db, "SELECT id FROM accounts WHERE name = $1", q, 1, &id);
@@ -518,19 +753,31 @@ int kz_account_set_password(kz_actor *a, const char *name, const char *password)
 int kz_account_list_json(kz_actor *a, kz_buf *out)
 {
     kz_dbres *r = NULL;
-    int rc = kz_db_query(kz_store_db(a->s), "SELECT id, name, role, disabled, created_at "
-                                            "FROM accounts ORDER BY name", NULL, 0, &r);
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT x.id, x.name, x.role, x.disabled, x.created_at, "
+                         "c.name, x.enrolled_at, x.enrol_expires_at, x.disabled_at, d.name "
+                         "FROM accounts x LEFT JOIN accounts c ON c.id = x.created_by "
+                         "LEFT JOIN accounts d ON d.id = x.disabled_by ORDER BY x.name",
+                         NULL, 0, &r);
     if (rc)
         return kz__dbfail(a, rc, "listing accounts");
+    static const char *const keys[] = { "created_by", "enrolled_at", "enrol_expires_at",
+                                         "disabled_at", "disabled_by" };
     while ((rc = kz_dbres_next(r)) == 1) {
         size_t n = 0;
         const char *name = kz_dbres_text(r, 1, &n), *role = kz_dbres_text(r, 2, NULL),
                    *at = kz_dbres_text(r, 4, NULL);
         if ((rc = kz_buf_addf(out, "{\"id\":%lld,\"name\":", (long long)kz_dbres_int(r, 0))) ||
             (rc = kz_buf_add_json_str(out, name ? name : "", n)) ||
-            (rc = kz_buf_addf(out, ",\"role\":\"%s\",\"disabled\":%s,\"created_at\":\"%s\"}\n",
+            (rc = kz_buf_addf(out, ",\"role\":\"%s\",\"disabled\":%s,\"created_at\":\"%s\"",
                               role ? role : "", kz_dbres_int(r, 3) ? "true" : "false",
                               at ? at : "")))
+            break;
+        for (int k = 0; k < 5 && !rc; k++) {
+            const char *v = kz_dbres_null(r, 5 + k) ? NULL : kz_dbres_text(r, 5 + k, NULL);
+            rc = kz_buf_addf(out, ",\"%s\":", keys[k]);
+            if (!rc) rc = v ? kz_buf_add_json_str(out, v, strlen(v)) : kz_buf_adds(out, "null");
+        }
+        if (rc || (rc = kz_buf_adds(out, "}\n")))
             break;
     }
     kz_dbres_done(r);

@@ -56,20 +56,48 @@ int  kz_account_set_clock(kz_actor *a, const char *now);
 int kz_account_name_ok(const char *name);
 int kz_account_role_ok(const char *role);
 
-/* Add an account.  Only an admin may, except on a database that has no
- * admin account at all: then the system may add the first one, and it
- * must be an admin (bootstrap).  The password must have at least
- * KZ_PASSWORD_MIN characters. */
+/* Add the first admin of a database that has no admin account at all:
+ * only the system may (bootstrap), the role must be admin, and the
+ * password (at least KZ_PASSWORD_MIN characters) is that person's own.
+ * Every other account is added with kz_account_invite: an admin calling
+ * this is refused (KZ_EPERM), since nobody but its owner may know an
+ * account's password. */
 int kz_account_add(kz_actor *a, const char *name, const char *role, const char *password,
                    int64_t *id);
+
+/* Enrolment tokens: "kze_" and 43 base64url characters (256 random bits);
+ * only their SHA-256 is stored.  Valid KZ_ENROL_TTL seconds by default. */
+#define KZ_ENROL_TOKEN_SIZE 48      /* with the NUL */
+#define KZ_ENROL_TTL (72 * 3600)
+
+/* An admin adds an account without a password: it cannot log in until
+ * its owner enrols with the one-time token written to token (shown once;
+ * give it to that person only), before expires.  ttl_seconds: 0 for
+ * KZ_ENROL_TTL, else 60 s to 30 days.  The account records who created it
+ * and when (accounts.created_by, created_at). */
+int kz_account_invite(kz_actor *a, const char *name, const char *role, int64_t ttl_seconds,
+                      char token[KZ_ENROL_TOKEN_SIZE], char expires[21], int64_t *id);
+
+/* The owner of an account sets its password with the token (any actor,
+ * normally the system; the audit entry account.enrol is in the account's
+ * own name).  The token works once.  An unknown, used or expired token,
+ * or a disabled account, is KZ_EPERM, audited as auth.failure.  name: the
+ * account enrolled. */
+int kz_account_enrol(kz_actor *a, const char *token, const char *password, char name[72]);
+
+/* A new token for an account that has not enrolled (the old one is void):
+ * admin only; KZ_ESTATE when the account has enrolled or is disabled. */
+int kz_account_reissue(kz_actor *a, const char *name, int64_t ttl_seconds,
+                       char token[KZ_ENROL_TOKEN_SIZE], char expires[21]);
 /* Disable an account (admin only).  The last active admin cannot be
  * disabled; an account already disabled is KZ_ESTATE. */
 int kz_account_disable(kz_actor *a, const char *name);
 /* kz_account_set_password (a new password, which ends the account's
  * sessions) and the sessions and tokens of kuzet serve: case/session.h. */
 
-/* The accounts as JSON lines (id, name, role, disabled, created_at), by
- * name.  Never the hash. */
+/* The accounts as JSON lines (id, name, role, disabled, created_at,
+ * created_by, enrolled_at, disabled_at, disabled_by), by name.  Never the
+ * hash or the token. */
 int kz_account_list_json(kz_actor *a, kz_buf *out);
 
 #endif

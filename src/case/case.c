@@ -38,7 +38,7 @@ static int do_assign(kz_actor *a, int64_t id, const char *to)
     case_row c;
     kz_dbres *r = NULL;
     int rc;
-    if ((rc = kz__need(a, R_ANALYST | R_SUPERVISOR | R_ADMIN, "assigning a case")) ||
+    if ((rc = kz__need(a, R_ANALYST | R_SUPERVISOR, "assigning a case")) ||
         (rc = kz__case_load(a, id, &c)))
         return rc;
     if (!kz__state_is(&c, ok))

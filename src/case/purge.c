@@ -32,14 +32,14 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
         if ((rc = kz_db_int(kz_store_db(a->s), "SELECT COUNT(*) FROM detections WHERE item_id = $1",
                             q1, 1, &nd)) ||
             (rc = kz_db_query(kz_store_db(a->s), "UPDATE items SET excerpt = NULL, "
-                              "evidence_purged_at = $1 WHERE id = $2", q, 2, NULL)) ||
+                              "content_z = NULL, evidence_purged_at = $1 WHERE id = $2", q, 2, NULL)) ||
             (rc = kz_db_query(kz_store_db(a->s), "UPDATE detections SET evidence = NULL "
                               "WHERE item_id = $1", q1, 1, NULL))) {
             kz__dbfail(a, rc, "purging evidence");
             break;
         }
         char after[160];
-        snprintf(after, sizeof after, "{\"excerpt\":null,\"detections_cleared\":%lld,"
+        snprintf(after, sizeof after, "{\"excerpt\":null,\"content\":null,\"detections_cleared\":%lld,"
                  "\"evidence_purged_at\":\"%s\"}", (long long)nd, now);
         if ((rc = kz_store_audit(a->s, a->name, "item.evidence_purge", "item", ids[i],
                                  "{\"excerpt\":\"(kept)\"}", after)))

@@ -2,6 +2,7 @@
  * case/read.c - reading cases: the list, the states, and one case in full as JSON.
  */
 #include "case/case_int.h"
+#include "store/content.h"
 #include <json-c/json.h>
 
 /* ---- reading ------------------------------------------------------------- */
@@ -119,6 +120,72 @@ int kz_case_list_json(kz_actor *a, const char *state, const char *category, kz_b
     return rows_json(a, out, NULL, sql, p, np, case_spec);
 }
 
+/* The item's detections, each with "context": the words around the hit in
+ * the item's whole text (store/content.h), when the text is kept and the
+ * hit is a span of it; null otherwise (purged, or stored before migration
+ * 9 and past the excerpt). */
+static int detections_json(kz_actor *a, kz_buf *out, int64_t item, const char *const *spec)
+{
+    kz_dbres *r = NULL;
+    kz_buf text, one;
+    kz_buf_init(&text, KZ_BUF_NOLIMIT);
+    kz_buf_init(&one, KZ_BUF_NOLIMIT);
+    kz_dbval p[] = { kz_dbint(item) };
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT content_z, excerpt, evidence_purged_at "
+                         "FROM items WHERE id = $1", p, 1, &r), have = 0;
+    if (rc)
+        return kz__dbfail(a, rc, "reading the item");
+    if ((rc = kz_dbres_next(r)) == 1) {
+        size_t zn = 0, en = 0;
+        const char *z = kz_dbres_null(r, 0) ? NULL : kz_dbres_text(r, 0, &zn);
+        const char *ex = kz_dbres_null(r, 1) ? NULL : kz_dbres_text(r, 1, &en);
+        if (z)
+            have = kz_content_unpack(z, zn, &text) == 0;
+        else if (ex && kz_dbres_null(r, 2))
+            have = kz_buf_add(&text, ex, en) == 0;  /* older items: the excerpt */
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "reading the item");
+    rc = kz_db_query(kz_store_db(a->s), "SELECT rule_id, category, method, weight, start_offset, "
+                     "end_offset, evidence, detected_at FROM detections WHERE item_id = $1 "
+                     "ORDER BY id", p, 1, &r);
+    if (rc) {
+        kz_buf_release(&text);
+        return kz__dbfail(a, rc, "reading the detections");
+    }
+    rc = kz_buf_adds(out, ",\"detections\":[");
+    int first = 1;
+    while (!rc && (rc = kz_dbres_next(r)) == 1) {
+        int64_t s0 = kz_dbres_null(r, 4) ? -1 : kz_dbres_int(r, 4);
+        int64_t e0 = kz_dbres_null(r, 5) ? -1 : kz_dbres_int(r, 5);
+        if (!first && (rc = kz_buf_addc(out, ',')))
+            break;
+        first = 0;
+        if ((rc = row_json(out, r, spec)))
+            break;
+        out->len--;                                 /* reopen the object */
+        kz_buf_reset(&one);
+        if (have && s0 >= 0 && e0 > s0 && (size_t)e0 <= text.len &&
+            kz_content_context(text.p, text.len, (size_t)s0, (size_t)e0, 80, &one) == 0) {
+            rc = kz_buf_adds(out, ",\"context\":");
+            if (!rc) rc = kz_buf_add_json_str(out, one.p, one.len);
+            if (!rc) rc = kz_buf_addc(out, '}');
+        } else {
+            rc = kz_buf_adds(out, ",\"context\":null}");
+        }
+    }
+    kz_dbres_done(r);
+    kz_buf_release(&text);
+    kz_buf_release(&one);
+    if (!rc)
+        rc = kz_buf_addc(out, ']');
+    if (rc == KZ_ENOMEM || rc == KZ_ETOOBIG)
+        return kz__fail(a, rc, "%s", kz_strerror(rc));
+    return rc < 0 ? kz__dbfail(a, rc, "reading the detections") : 0;
+}
+
 int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
 {
     case_row c;
@@ -134,7 +201,11 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
     static const char *const dec_spec[] = {
         "iid", "smeasure", "sterritorial_scope", "sstarts_at", "sends_at", "slegal_basis",
         "sfacts_and_reasons", "bautomated_detection", "sdecided_by", "sdecided_at",
-        "sapproved_by", "sapproved_at", "sreversed_at", NULL };
+        "sapproved_by", "sapproved_at", "sreversed_at",
+        /* where the two accounts come from (docs/workflow.md "Who blocked it") */
+        "sdecided_by_role", "sdecided_by_created_by", "sdecided_by_created_at",
+        "sdecided_by_enrolled_at", "sapproved_by_role", "sapproved_by_created_by",
+        "sapproved_by_created_at", "sapproved_by_enrolled_at", NULL };
     static const char *const not_spec[] = { "iid", "idecision_id", "splatform", "ssent_at",
                                             "sdeadline", "sanswer", "sanswered_at",
                                             "scomplied_at", "sescalated_at", NULL };
@@ -168,14 +239,16 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
                 out->p[--out->len] = '\0';
         }
     }
-    if (!rc) rc = rows_json(a, out, "detections", "SELECT rule_id, category, method, weight, "
-                            "start_offset, end_offset, evidence, detected_at FROM detections "
-                            "WHERE item_id = $1 ORDER BY id", pi, 1, det_spec);
+    if (!rc) rc = detections_json(a, out, c.item_id, det_spec);
     if (!rc) rc = rows_json(a, out, "decisions", "SELECT d.id, d.measure, d.territorial_scope, "
                             "d.starts_at, d.ends_at, d.legal_basis, d.facts_and_reasons, "
                             "d.automated_detection, x.name, d.decided_at, y.name, d.approved_at, "
-                            "d.reversed_at FROM decisions d JOIN accounts x ON x.id = d.decided_by "
-                            "LEFT JOIN accounts y ON y.id = d.approved_by WHERE d.case_id = $1 "
+                            "d.reversed_at, x.role, xc.name, x.created_at, x.enrolled_at, "
+                            "y.role, yc.name, y.created_at, y.enrolled_at "
+                            "FROM decisions d JOIN accounts x ON x.id = d.decided_by "
+                            "LEFT JOIN accounts y ON y.id = d.approved_by "
+                            "LEFT JOIN accounts xc ON xc.id = x.created_by "
+                            "LEFT JOIN accounts yc ON yc.id = y.created_by WHERE d.case_id = $1 "
                             "ORDER BY d.id", p1, 1, dec_spec);
     if (!rc) rc = rows_json(a, out, "notices", "SELECT n.id, n.decision_id, p.name, n.sent_at, "
                             "n.deadline, n.answer, n.answered_at, n.complied_at, n.escalated_at "

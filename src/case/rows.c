@@ -13,6 +13,8 @@
  */
 #include "case/rows.h"
 #include "util/sha256.h"
+#include "store/audit.h"
+#include <unistd.h>
 #include "store/bank.h"
 #include <json-c/json.h>
 
@@ -484,6 +486,9 @@ static void replay(rp *p, int64_t seq, const char *action, const char *entity, i
             setj(p, x, U_ROLE, a, "role");
             setj(p, x, U_DISABLED, a, "disabled");
             setj(p, x, U_PASSWORD, a, "password_sha256");
+        } else if (!strcmp(action, "account.enrol")) {
+            x = get(p, T_ACCOUNTS, id, seq);
+            setj(p, x, U_PASSWORD, a, "password_sha256");
         } else if (!strcmp(action, "account.disable")) {
             x = get(p, T_ACCOUNTS, id, seq);
             setj(p, x, U_DISABLED, a, "disabled");
@@ -730,4 +735,61 @@ int kz_rows_check(kz_store *s, kz_rows_fn fn, void *ctx, kz_rows_report *rep)
     free(p.imp);
     free(p.legacy);
     return rc;
+}
+
+/* ---- the guard before check and export ------------------------------------ */
+
+typedef struct guard_first {
+    int64_t n;
+    char    first[200];
+} guard_first;
+
+static void guard_row(void *ctx, const char *table, int64_t id, const char *what)
+{
+    guard_first *g = ctx;
+    if (!g->n++)
+        snprintf(g->first, sizeof g->first, "row %s %lld: %s", table, (long long)id, what);
+}
+
+int kz_rows_guard(kz_store *s, char *why, size_t whysz)
+{
+    char path[4096], kwhy[256];
+    unsigned char pk[KZ_AUDIT_PKLEN];
+    kz_audit_opts o = { NULL, 0, NULL, 0 };
+    kz_audit_report rep;
+    kz_rows_report rr;
+    guard_first g = { 0, "" };
+    why[0] = '\0';
+    kz_audit_key_path(s, path, sizeof path);
+    if (path[0] && access(path, F_OK) == 0 && kz_audit_key_public(path, pk, kwhy, sizeof kwhy) == 0) {
+        o.pins = (const unsigned char (*)[KZ_AUDIT_PKLEN])pk;
+        o.npins = 1;
+    }
+    int rc = kz_audit_snapshot_begin(s);
+    if (rc) {
+        snprintf(why, whysz, "reading the audit log: %s", kz_db_errmsg(kz_store_db(s)));
+        return rc;
+    }
+    if ((rc = kz_audit_verify(s, &o, &rep)) == 0)
+        rc = kz_rows_check(s, guard_row, &g, &rr);
+    kz_audit_snapshot_end(s);
+    if (rc) {
+        snprintf(why, whysz, "reading the audit log: %s", kz_store_errmsg(s));
+        return rc;
+    }
+    if (rep.failed) {
+        if (rep.bad_seq)
+            snprintf(why, whysz, "the audit log fails at entry %lld: %s", (long long)rep.bad_seq,
+                     rep.why);
+        else
+            snprintf(why, whysz, "the audit log fails: %s", rep.why);
+        return KZ_ESTATE;
+    }
+    if (rr.differ) {
+        snprintf(why, whysz, "%lld row%s not what the audit log says (changed behind kuzet's "
+                 "back), the first: %s", (long long)rr.differ, rr.differ == 1 ? " is" : "s are",
+                 g.first);
+        return KZ_ESTATE;
+    }
+    return 0;
 }

@@ -77,4 +77,9 @@ int kz_cli_store_close(struct kz_store **s, int status);
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
 
+/* Before check and export act on a store's rows: kz_rows_guard.  When the
+ * log or the rows do not verify, an error naming what is wrong and -1, or
+ * with unverified a loud warning and 0. */
+struct kz_store; int kz_cli_rows_guard(struct kz_store *s, int unverified);
+
 #endif

@@ -375,3 +375,24 @@ out:
     free(p.cp);
     return status;
 }
+
+int kz_cli_rows_guard(kz_store *s, int unverified)
+{
+    char why[1024];
+    int rc = kz_rows_guard(s, why, sizeof why);
+    if (rc == 0)
+        return 0;
+    if (rc != KZ_ESTATE) {
+        kz_cli_err("%s: %s", kz_store_uri(s), why);
+        return -1;
+    }
+    if (unverified) {
+        kz_cli_err("WARNING: %s does not match its audit log: %s. Going on because of "
+                   "--unverified: what follows may not be what kuzet decided",
+                   kz_store_uri(s), why);
+        return 0;
+    }
+    kz_cli_err("refused: %s does not match its audit log: %s. Run 'kuzet audit verify' to see "
+               "every difference; --unverified goes on regardless", kz_store_uri(s), why);
+    return -1;
+}

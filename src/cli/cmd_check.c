@@ -23,7 +23,7 @@
 
 static const char usage_text[] =
     "usage: kuzet check --list FILE [URL...]\n"
-    "       kuzet check --db URI [--at TIME] [URL...]\n"
+    "       kuzet check --db URI [--at TIME] [--unverified] [URL...]\n"
     "       kuzet check --server BASE [--plain] [--token TOKEN] [URL...]\n"
     "\n"
     "Says for each URL (from the arguments, or one per line on stdin) whether the\n"
@@ -46,6 +46,9 @@ static const char usage_text[] =
     "the full hashes of a matching 4-byte prefix, so it never sees the URL; with\n"
     "--plain, each URL is sent to it (GET /api/v1/check).  --token (default\n"
     "$KUZET_TOKEN): an API token, when the server asks for one.\n"
+    "With --db the audit log is verified first, and its rows replayed against the\n"
+    "tables: when rows were changed behind kuzet's back, check refuses (exit 1)\n"
+    "unless --unverified, which goes on with a warning.\n"
     "Exit status: 0 nothing blocked, 1 something blocked or an error, 2 usage.\n";
 
 static void bad_line(void *arg, size_t line, const char *why)
@@ -81,8 +84,12 @@ static int load_list(kz_blocklist *b, const char *path)
     return rc ? -2 : nbad ? -1 : 0;
 }
 
-/* The URL and domain blocks in effect (act/active.h): NULL (reported) when
- * they cannot be read. */
+/* --unverified: act on rows that do not match the audit log (warned) */
+static int unverified;
+
+/* The URL and domain blocks in effect (act/active.h), once the audit log
+ * is verified against the rows: NULL (reported) when they cannot be read
+ * or do not match. */
 static kz_blocklist *load_db(const char *uri, const char *at)
 {
     char err[512];
@@ -91,6 +98,8 @@ static kz_blocklist *load_db(const char *uri, const char *at)
     int rc;
     if (kz_store_open(&s, uri, 1, err, sizeof err) != 0)
         kz_cli_err("%s", err);
+    else if (kz_cli_rows_guard(s, unverified) != 0)
+        ;                                           /* reported */
     else if ((rc = kz_active_blocklist(s, at, &b, NULL)) == KZ_ENOMEM)
         kz_cli_err("%s", kz_strerror(rc));
     else if (rc)
@@ -393,6 +402,7 @@ int cmd_check(int argc, char **argv)
         { "server", required_argument, NULL, 's' },
         { "plain", no_argument, NULL, 'p' },
         { "token", required_argument, NULL, 't' },
+        { "unverified", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -408,6 +418,7 @@ int cmd_check(int argc, char **argv)
         case 's': server = optarg; break;
         case 'p': plain = true; break;
         case 't': token = optarg; break;
+        case 'U': unverified = 1; break;
         case 'a':
             if (!kz_active_time_arg(optarg, at)) {
                 kz_cli_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);

@@ -140,11 +140,18 @@ out:
     return ret;
 }
 
+/* --unverified: export rows that do not match the audit log (warned) */
+static int unverified;
+
 static int open_store(kz_store **s, const char *uri)
 {
     char err[512];
     if (kz_cli_store_open(s, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
+        return -1;
+    }
+    if (kz_cli_rows_guard(*s, unverified) != 0) {
+        kz_store_close(s);
         return -1;
     }
     return 0;
@@ -254,6 +261,7 @@ int cmd_export(int argc, char **argv)
         { "authority", required_argument, NULL, 'A' },
         { "appeal", required_argument, NULL, 'P' },
         { "text", no_argument, NULL, 'T' },
+        { "unverified", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -279,6 +287,7 @@ int cmd_export(int argc, char **argv)
             break;
         case 'f': o->full = true; break;
         case 'd': g.db = optarg; break;
+        case 'U': unverified = 1; break;
         case 'a':
             if (!kz_active_time_arg(optarg, g.at))
                 return usage_err("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '%s'", optarg);

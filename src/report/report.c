@@ -571,6 +571,51 @@ static int appeals(struct ctx *c)
     return 0;
 }
 
+/* Accounts added and disabled in the period, by role (every role listed,
+ * 0 when none); blocks approved in the period, and how many of them were
+ * proposed and approved by accounts one admin created (who could have
+ * enrolled both: docs/workflow.md "No single account can block alone"). */
+static const char *const roles[] = { "admin", "analyst", "auditor", "reviewer", "supervisor" };
+
+static int accounts(struct ctx *c)
+{
+    struct tally add = { 0 }, dis = { 0 };
+    int64_t v[2];
+    int rc;
+    if ((rc = tally_query(c, "SELECT role, COUNT(*) FROM accounts WHERE " IN_PERIOD("created_at")
+                             " GROUP BY role", 1, &add, "")) ||
+        (rc = tally_query(c, "SELECT role, COUNT(*) FROM accounts WHERE " IN_PERIOD("disabled_at")
+                             " GROUP BY role", 1, &dis, "")))
+        goto out;
+    for (int k = 0; k < 2; k++) {
+        struct tally *t = k ? &dis : &add;
+        int64_t total = 0;
+        for (size_t i = 0; i < t->n; i++)
+            total += t->e[i].v;
+        if ((rc = ADD_INT(c->r, total, "accounts", k ? "disabled" : "added", "total")))
+            goto out;
+        for (size_t r = 0; r < KZ_ARRAY_LEN(roles); r++) {
+            int64_t n = 0;
+            for (size_t i = 0; i < t->n; i++)
+                if (!strcmp(t->e[i].k, roles[r]))
+                    n = t->e[i].v;
+            if ((rc = ADD_INT(c->r, n, "accounts", k ? "disabled" : "added", roles[r])))
+                goto out;
+        }
+    }
+    if ((rc = row_ints(c, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN x.created_by IS NOT NULL AND "
+                          "x.created_by = y.created_by THEN 1 ELSE 0 END), 0) FROM decisions d "
+                          "JOIN accounts x ON x.id = d.decided_by JOIN accounts y ON "
+                          "y.id = d.approved_by WHERE " IN_PERIOD("d.approved_at"), v, 2)) ||
+        (rc = ADD_INT(c->r, v[0], "accounts", "blocks_approved")) ||
+        (rc = ADD_INT(c->r, v[1], "accounts", "blocks_both_accounts_by_one_admin")))
+        goto out;
+out:
+    tally_release(&add);
+    tally_release(&dis);
+    return rc;
+}
+
 int kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out)
 {
     int y, m, d, rc = KZ_EINVAL;
@@ -595,7 +640,8 @@ int kz_report_compute(kz_store *s, const char *from, const char *to, kz_report *
         (rc = ADD_STR(c.r, lo, "period", "start")) || (rc = ADD_STR(c.r, hi, "period", "end")))
         goto out;
     if ((rc = items_flagged(&c)) || (rc = decisions(&c)) || (rc = measures_in_force(&c)) ||
-        (rc = notices(&c)) || (rc = time_to_removal(&c)) || (rc = appeals(&c)))
+        (rc = notices(&c)) || (rc = time_to_removal(&c)) || (rc = appeals(&c)) ||
+        (rc = accounts(&c)))
         goto out;
     *out = c.r;
     c.r = NULL;

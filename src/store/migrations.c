@@ -324,6 +324,25 @@ const kz_migration kz_migrations[] = {
       "  revoked_at TEXT,"
       "  last_used_at TEXT);"
       "CREATE INDEX api_tokens_by_account ON api_tokens(account_id);" },
+    /* migration 10 - where an account comes from (src/case/account.c,
+     * docs/workflow.md "Accounts and roles"): who created it, the one-time
+     * enrolment token (its SHA-256) with which its owner sets the password,
+     * when that happened, and who disabled it when.  An account that has
+     * not enrolled has password_hash '' and cannot log in. */
+    { 10, "accounts: created_by, enrolment token, enrolled_at, disabled_at/by",
+      "ALTER TABLE accounts ADD COLUMN created_by BIGINT REFERENCES accounts(id);"
+      "ALTER TABLE accounts ADD COLUMN enrol_token_sha256 TEXT;"
+      "ALTER TABLE accounts ADD COLUMN enrol_expires_at TEXT;"
+      "ALTER TABLE accounts ADD COLUMN enrolled_at TEXT;"
+      "ALTER TABLE accounts ADD COLUMN disabled_at TEXT;"
+      "ALTER TABLE accounts ADD COLUMN disabled_by BIGINT REFERENCES accounts(id);"
+      "CREATE UNIQUE INDEX accounts_by_enrol_token ON accounts(enrol_token_sha256);" },
+    /* migration 11 - an item's whole text as fetched, compressed
+     * (src/store/content.c): the evidence every hit is shown in */
+    { 11, "items: the whole text, compressed (content_z, content_len, content_full_len)",
+      "ALTER TABLE items ADD COLUMN content_z TEXT;"
+      "ALTER TABLE items ADD COLUMN content_len BIGINT;"
+      "ALTER TABLE items ADD COLUMN content_full_len BIGINT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

@@ -4,6 +4,7 @@
  */
 #include "store.h"
 #include "store/audit.h"
+#include "store/content.h"
 #include "util/buf.h"
 #include "util/sha256.h"
 #include "url/url.h"
@@ -17,6 +18,7 @@
 struct kz_store {
     kz_db *db;
     kz_buf scratch;             /* cleaned text of the record being stored */
+    kz_buf whole;               /* its whole text, packed (store/content.h) */
     char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
     char   err[512];
     int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
@@ -182,6 +184,7 @@ int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, 
     size_t shown = kz_db_redact(uri, NULL, 0);
     if (s) {
         kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
+        kz_buf_init(&s->whole, KZ_BUF_NOLIMIT);
         if ((s->uri = kz_malloc(shown + 1)) != NULL)
             kz_db_redact(uri, s->uri, shown + 1);
     }
@@ -236,6 +239,7 @@ void kz_store_close(kz_store **sp)
         return;
     kz_db_close(&(*sp)->db);
     kz_buf_release(&(*sp)->scratch);
+    kz_buf_release(&(*sp)->whole);
     sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
     free((*sp)->key_path);
     free((*sp)->ahead);
@@ -515,17 +519,20 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n)
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
 }
 
-#define ITEM_UPSERT "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
-                    "content_sha256, excerpt, lang, published, first_seen, last_seen) " \
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) " \
-                    "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+#define ITEM_COLS "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
+                  "content_sha256, excerpt, lang, published, first_seen, last_seen, " \
+                  "content_z, content_len, content_full_len) " \
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+#define ITEM_UPSERT ITEM_COLS "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+#define ITEM_NP 13
 
-/* The item's row as the INSERT binds it (ip[0..10), ip[1] the canonical
- * URL or NULL, ip[5] the excerpt), cleaned into s->scratch; hex its
+/* The item's row as the INSERT binds it (ip[0..ITEM_NP), ip[1] the
+ * canonical URL or NULL, ip[5] the excerpt, ip[10..13) the whole text
+ * packed into s->whole), cleaned into s->scratch; hex its
  * content's SHA-256, now the time.  extra: bytes more to reserve in
  * s->scratch for what the caller cleans after. */
 static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65], char now[21],
-                    kz_dbval ip[10])
+                    kz_dbval ip[ITEM_NP])
 {
     int rc;
     int64_t pid = 0;
@@ -558,14 +565,21 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
     kz_dbval lang = clean(s, it->lang, it->lang_len);
     kz_dbval published = clean(s, it->published, it->published_len);
     kz_dbval excerpt = clean(s, it->text, ex);
+    /* the whole text (up to KZ_CONTENT_MAX), compressed */
+    size_t keep = kz_content_len(it->text, it->text_len);
+    kz_buf_reset(&s->whole);
+    if ((rc = kz_content_pack(it->text ? it->text : "", keep, &s->whole)) != 0)
+        return fail(s, rc, "compressing the item's text");
     kz_item_in itc = *it;                           /* the platform name, cleaned */
     kz_dbval plat = clean(s, it->platform, it->platform_len);
     itc.platform = plat.s;
     itc.platform_len = plat.n;
     if ((rc = platform_id(s, &itc, &pid)) != 0)
         return fail(s, rc, "finding the platform");
-    kz_dbval v[10] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
-                       excerpt, lang, published, kz_dbstr(now), kz_dbstr(now) };
+    kz_dbval v[ITEM_NP] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
+                            excerpt, lang, published, kz_dbstr(now), kz_dbstr(now),
+                            kz_dbtext(s->whole.p ? s->whole.p : "", s->whole.len),
+                            kz_dbint((int64_t)keep), kz_dbint((int64_t)it->text_len) };
     memcpy(ip, v, sizeof v);
     return 0;
 }
@@ -580,7 +594,7 @@ int kz_store_sends_ahead(const kz_store *s) { return kz_db_can_send(s->db); }
 int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
 {
     char hex[65], now[21];
-    kz_dbval ip[10];
+    kz_dbval ip[ITEM_NP];
     int rc;
     if (!s->in_tx || !kz_db_can_send(s->db) || !it->content_sha256 ||
         strlen(it->content_sha256) != 64)
@@ -593,7 +607,7 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
         s->ahead_head = s->ahead_len = 0;
     if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1))
         return fail(s, KZ_ENOMEM, "storing the item");
-    if ((rc = kz_db_send(s->db, ITEM_UPSERT, ip, 10)) != 0)
+    if ((rc = kz_db_send(s->db, ITEM_UPSERT, ip, ITEM_NP)) != 0)
         return fail(s, rc, "storing the item");
     s->ahead[s->ahead_len++] = ahead_key(&ip[1], hex);
     return 1;
@@ -605,7 +619,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     char hex[65], now[21], after[512];
     int rc;
     int64_t item = 0;
-    kz_dbval ip[10];
+    kz_dbval ip[ITEM_NP];
     memset(out, 0, sizeof *out);
     size_t extra = 0;
     for (size_t i = 0; i < nd; i++)
@@ -637,7 +651,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         else if (rc != KZ_ENOTFOUND)
             return fail(s, rc, "storing the item");
     } else if (canon.type == KZ_DB_TEXT) {
-        rc = kz_db_int(s->db, ITEM_UPSERT, ip, 10, &item);
+        rc = kz_db_int(s->db, ITEM_UPSERT, ip, ITEM_NP, &item);
         if (rc == 0)
             out->item_created = 1;
         else if (rc != KZ_ENOTFOUND)
@@ -677,9 +691,11 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             kz_dbval p[] = { kz_dbstr(now), kz_dbint(item) };
             rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2);
         } else {                                    /* edited: the new text and hash */
-            kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item) };
+            kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item),
+                             ip[10], ip[11], ip[12] };
             rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
-                                    "excerpt = $3 WHERE id = $4", p, 4);
+                                    "excerpt = $3, content_z = $5, content_len = $6, "
+                                    "content_full_len = $7 WHERE id = $4", p, 7);
         }
         if (rc)
             return fail(s, rc, "updating the item");
@@ -691,10 +707,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         }
     } else {
         /* no canonical URL, and no item with this content */
-        if ((rc = kz_db_int(s->db, "INSERT INTO items (url, canonical_url, platform_id, "
-                                   "source_ref, content_sha256, excerpt, lang, published, "
-                                   "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                                   "$8, $9, $10) RETURNING id", ip, 10, &item)) != 0)
+        if ((rc = kz_db_int(s->db, ITEM_COLS "RETURNING id", ip, ITEM_NP, &item)) != 0)
             return fail(s, rc, "storing the item");
         out->item_created = 1;
     }

@@ -141,8 +141,8 @@ sqlite3 "$d/k.db" "SELECT url FROM items WHERE url LIKE '%/p7.html'" | sed "s/:$
 c7=$(sqlite3 "$d/k.db" "SELECT c.id FROM cases c JOIN items i ON i.id = c.item_id WHERE i.url LIKE '%/p7.html'")
 KUZET_PASSWORD=root-password-123 "$KUZET" users add root --role admin > /dev/null
 for u in ann:reviewer al:analyst; do
-    KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD="${u%%:*}-password-123" \
-        "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root > /dev/null
+    KUZET_PASSWORD=root-password-123 "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root |
+        KUZET_NEW_PASSWORD="${u%%:*}-password-123" "$KUZET" users enrol - > /dev/null
 done
 KUZET_PASSWORD=al-password-123 "$KUZET" cases assign "$c7" --to ann --as al > /dev/null
 KUZET_PASSWORD=ann-password-123 "$KUZET" cases decide "$c7" --measure removal_request \

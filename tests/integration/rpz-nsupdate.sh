@@ -44,7 +44,9 @@ run() {  # WHO ARGS...: a kuzet command as WHO; its output goes to the log
 "$KUZET" ingest --rules rules.yaml --quiet posts.jsonl >> kuzet.log 2>&1 || die "ingest failed" kuzet.log
 run root users add root --role admin
 for u in ann:reviewer bob:reviewer sue:supervisor al:analyst; do
-    KUZET_NEW_PASSWORD="${u%%:*}-password-123" run root users add "${u%%:*}" --role "${u#*:}" --as root
+    KUZET_PASSWORD=root-password-123 "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root |
+        KUZET_NEW_PASSWORD="${u%%:*}-password-123" "$KUZET" users enrol - >> kuzet.log 2>&1 ||
+        die "kuzet users add/enrol ${u%%:*} failed" kuzet.log
 done
 for c in 1 2 3; do
     run al cases assign $c --to ann --as al

@@ -88,8 +88,8 @@ k() {  # WHO ARGS...: a command as that person; prints its output and a failure
 "$KUZET" ingest --rules "$T/rules.yaml" --quiet "$T/posts.jsonl" || exit 1
 KUZET_PASSWORD=root-password-123 "$KUZET" users add root --role admin > /dev/null || exit 1
 for u in ann:reviewer sue:supervisor al:analyst; do
-    KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD="${u%%:*}-password-123" \
-        "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root > /dev/null || exit 1
+    KUZET_PASSWORD=root-password-123 "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root |
+        KUZET_NEW_PASSWORD="${u%%:*}-password-123" "$KUZET" users enrol - > /dev/null || exit 1
 done
 # cases 1-6 (a-f) and 8 (h): removal requests with notices; case 7 (g): a URL block
 for c in 1 2 3 4 5 6 7 8; do

@@ -57,8 +57,8 @@ flow() {
     "$KUZET" ingest --rules ../rules.yaml --quiet ../input.jsonl
     KUZET_PASSWORD=root-password-123 "$KUZET" users add root --role admin > /dev/null
     for u in ann:reviewer bob:reviewer sue:supervisor al:analyst; do
-        KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD="${u%%:*}-password-123" \
-            "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root > /dev/null
+        KUZET_PASSWORD=root-password-123 "$KUZET" users add "${u%%:*}" --role "${u#*:}" --as root |
+            KUZET_NEW_PASSWORD="${u%%:*}-password-123" "$KUZET" users enrol - > /dev/null
     done
     as al cases assign 1 --to ann --as al
     as ann cases decide 1 --measure removal_request --legal-basis "Law on Narcotic Drugs, art. 5" \

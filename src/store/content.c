@@ -1,0 +1,109 @@
+/*
+ * store/content.c - an item's whole text, compressed (store/content.h).
+ * zlib at level 6 (the default: posts are small, and a store writes far
+ * less than it scans), then standard base64.
+ */
+#include "store/content.h"
+#include <sodium.h>
+#include <zlib.h>
+
+size_t kz_content_len(const char *text, size_t n)
+{
+    size_t k = n < KZ_CONTENT_MAX ? n : KZ_CONTENT_MAX;
+    while (k < n && k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
+int kz_content_pack(const char *text, size_t n, kz_buf *out)
+{
+    uLongf zn = compressBound((uLong)n);
+    unsigned char *z = malloc(zn ? zn : 1);
+    int rc = KZ_ENOMEM;
+    if (!z)
+        return rc;
+    if (compress2(z, &zn, (const Bytef *)text, (uLong)n, Z_DEFAULT_COMPRESSION) != Z_OK)
+        goto out;
+    size_t bn = sodium_base64_ENCODED_LEN(zn, sodium_base64_VARIANT_ORIGINAL);
+    if ((rc = kz_buf_grow(out, bn)) != 0)
+        goto out;
+    sodium_bin2base64(out->p + out->len, bn, z, zn, sodium_base64_VARIANT_ORIGINAL);
+    out->len += bn - 1;
+    out->p[out->len] = '\0';
+    rc = 0;
+out:
+    free(z);
+    return rc;
+}
+
+int kz_content_unpack(const char *z, size_t zn, kz_buf *out)
+{
+    unsigned char *bin = malloc(zn ? zn : 1);
+    size_t bn = 0;
+    int rc = KZ_ENOMEM, zr;
+    z_stream st;
+    memset(&st, 0, sizeof st);
+    if (!bin)
+        return rc;
+    rc = KZ_EINVAL;
+    if (sodium_base642bin(bin, zn, z, zn, NULL, &bn, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+        goto out;
+    if (inflateInit(&st) != Z_OK) {
+        rc = KZ_ENOMEM;
+        goto out;
+    }
+    st.next_in = bin;
+    st.avail_in = (uInt)bn;
+    do {
+        if ((rc = kz_buf_grow(out, 65536)) != 0)
+            break;
+        st.next_out = (Bytef *)out->p + out->len;
+        st.avail_out = 65536;
+        zr = inflate(&st, Z_NO_FLUSH);
+        out->len += 65536 - st.avail_out;
+        if (zr != Z_OK && zr != Z_STREAM_END) {
+            rc = KZ_EINVAL;
+            break;
+        }
+        /* never more than what was packed */
+        if (out->len > KZ_CONTENT_MAX + 65536) {
+            rc = KZ_EINVAL;
+            break;
+        }
+        rc = zr == Z_STREAM_END ? 0 : 1;
+    } while (rc == 1);
+    inflateEnd(&st);
+    if (rc == 0 && out->p)
+        out->p[out->len] = '\0';
+out:
+    free(bin);
+    return rc;
+}
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+int kz_content_context(const char *text, size_t n, size_t a, size_t b, size_t around,
+                       kz_buf *out)
+{
+    if (a > b || b > n)
+        return KZ_EINVAL;
+    size_t lo = a > around ? a - around : 0, hi = b + around < n ? b + around : n;
+    /* widen to whole words (at most another 40 bytes), then to characters */
+    for (size_t k = 0; lo > 0 && !is_space((unsigned char)text[lo - 1]) && k < 40; k++)
+        lo--;
+    for (size_t k = 0; hi < n && !is_space((unsigned char)text[hi]) && k < 40; k++)
+        hi++;
+    while (lo > 0 && ((unsigned char)text[lo] & 0xC0) == 0x80)
+        lo--;
+    while (hi < n && ((unsigned char)text[hi] & 0xC0) == 0x80)
+        hi++;
+    int rc = 0;
+    if (lo > 0) rc = kz_buf_adds(out, "…");
+    if (!rc) rc = kz_buf_add_utf8_clean(out, text + lo, a - lo);
+    if (!rc) rc = kz_buf_addc(out, '[');
+    if (!rc) rc = kz_buf_add_utf8_clean(out, text + a, b - a);
+    if (!rc) rc = kz_buf_addc(out, ']');
+    if (!rc) rc = kz_buf_add_utf8_clean(out, text + b, hi - b);
+    if (!rc && hi < n) rc = kz_buf_adds(out, "…");
+    return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * store/content.h - an item's whole text as fetched, kept compressed
+ * (items.content_z: zlib, then base64, so that it is text on both
+ * backends), up to KZ_CONTENT_MAX bytes; items.content_len says how many
+ * bytes were kept and items.content_full_len how many there were.  What a
+ * hit is shown with (kuzet cases show: the words around it) comes from
+ * here; the retention purge drops it with the excerpt.
+ */
+#ifndef KZ_STORE_CONTENT_H
+#define KZ_STORE_CONTENT_H
+
+#include "store/store.h"
+#include "util/buf.h"
+
+#define KZ_CONTENT_MAX (1u << 20)           /* bytes of text kept whole */
+
+/* Append text[0..n) compressed and base64-encoded to out (n already cut to
+ * KZ_CONTENT_MAX on a character boundary by the caller: kz_content_len).
+ * 0, KZ_ENOMEM, KZ_ETOOBIG. */
+int kz_content_pack(const char *text, size_t n, kz_buf *out);
+/* How much of a text of n bytes is kept: at most KZ_CONTENT_MAX, cut on a
+ * character boundary. */
+size_t kz_content_len(const char *text, size_t n);
+/* Append the text packed in z[0..zn) to out; KZ_EINVAL when it is not
+ * what kz_content_pack wrote, KZ_ENOMEM. */
+int kz_content_unpack(const char *z, size_t zn, kz_buf *out);
+
+/* Append to out the words around text[a..b): up to about `around` bytes
+ * each side, widened to whole words, on character boundaries, with "…"
+ * where the text goes on, and the hit between "[" and "]". */
+int kz_content_context(const char *text, size_t n, size_t a, size_t b, size_t around,
+                       kz_buf *out);
+
+#endif
