@@ -244,6 +244,10 @@ const kz_migration kz_migrations[] = {
       "  added_at TEXT NOT NULL,"
       "  UNIQUE (item_id, sha256));"
       "CREATE INDEX bank_entries_by_origin ON bank_entries(origin);" },
+    /* migration 8 - a banked text's MinHash beside its SimHash
+     * (detect/minhash.h, docs/banks.md): near copies edited past the rules */
+    { 8, "bank entries: the MinHash of a banked text",
+      "ALTER TABLE bank_entries ADD COLUMN minhash TEXT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];
