@@ -340,6 +340,11 @@ static void nearcopy_flow(void)
     KT_CHECK(__builtin_popcountll(x ^ y) > 14);
     free(o);
     o = NULL;
+    /* kuzet bank match-file finds it by the MinHash too (exit 1: a match) */
+    KT_EQ_INT(sh(&o, "%s bank match-file b.txt", K), 1);
+    HAS(o, "b.txt: match drugs-text ");
+    free(o);
+    o = NULL;
     KT_EQ_INT(sh(&o, "%s ingest --rules rules.yaml again.jsonl && %s cases list", K, K), 0);
     HAS(o, "https://copy.example.kz/1");
     HASNT(o, "https://other.example.kz/2");

@@ -17,6 +17,7 @@
 #include "case/account.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
+#include "detect/minhash.h"
 #include "ingest/image.h"
 #include "ingest/imghash.h"
 #include "store/bank.h"
@@ -106,12 +107,13 @@ static int do_list(kz_banks *bk, int json)
     return KZ_EXIT_OK;
 }
 
-/* Match one query of one type; prints its lines.  1 matched, 0 not, <0 error. */
+/* Match one query of one type (a text: its SimHash, and its MinHash when
+ * minhash is not NULL); prints its lines.  1 matched, 0 not, <0 error. */
 static int match_one(kz_banks *bk, const char *label, int type, const char *const *q, int nq,
-                     size_t *suppressed)
+                     const char *minhash, size_t *suppressed)
 {
     const kz_bank_result *r = NULL;
-    if (kz_bank_match(bk, type, q, nq, &r)) {
+    if (minhash ? kz_bank_match_text(bk, q[0], minhash, &r) : kz_bank_match(bk, type, q, nq, &r)) {
         kz_cli_err("%s: %s", label, kz_bank_errmsg(bk));
         return -1;
     }
@@ -170,7 +172,7 @@ static int do_match(kz_banks *bk, int type, char **hashes, int nh)
         if (!nt)
             return KZ_EXIT_USAGE;
         for (int t = 0; t < nt; t++) {
-            int rc = match_one(bk, hashes[i], types[t], q, 1, &supp);
+            int rc = match_one(bk, hashes[i], types[t], q, 1, NULL, &supp);
             if (rc < 0)
                 return KZ_EXIT_FAIL;
             matched |= rc;
@@ -197,7 +199,7 @@ static int text_ok(const char *s, size_t n)
 }
 
 /* 1 matched, 0 not, -1 error (reported). */
-static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
+static int match_file(kz_banks *bk, kz_simhash *sh, kz_minhash *mh, const char *path)
 {
     char *data = NULL, why[KZ_IMAGE_ERRLEN] = "";
     size_t n = 0, supp = 0;
@@ -226,7 +228,7 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
         if (quality < KZ_PDQ_MIN_QUALITY)       /* matched all the same: a person asked */
             kz_cli_err("%s: PDQ quality %d, under %d: its PDQ matches are unreliable (ingest "
                        "and crawl do not match it)", path, quality, KZ_PDQ_MIN_QUALITY);
-        if ((rc = match_one(bk, path, KZ_BANK_PDQ, q, KZ_PDQ_NXFORMS, &supp)) < 0) {
+        if ((rc = match_one(bk, path, KZ_BANK_PDQ, q, KZ_PDQ_NXFORMS, NULL, &supp)) < 0) {
             matched = -1;
             goto out;
         }
@@ -243,7 +245,16 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
             goto out;
         }
         kz_simhash_to_hex(v, hex);
-        if ((rc = match_one(bk, path, KZ_BANK_SIMHASH, q, 1, &supp)) < 0) {
+        kz_minhash_sig ms;
+        size_t nsh = 0;
+        char mhex[KZ_MINHASH_HEXLEN + 1];
+        if ((rc = kz_minhash_text(mh, data, n, &ms, &nsh)) != 0) {
+            kz_cli_err("%s: %s", path, kz_strerror(rc));
+            matched = -1;
+            goto out;
+        }
+        kz_minhash_to_hex(&ms, mhex);
+        if ((rc = match_one(bk, path, KZ_BANK_SIMHASH, q, 1, nsh ? mhex : NULL, &supp)) < 0) {
             matched = -1;
             goto out;
         }
@@ -255,7 +266,7 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
         const char *q[1] = { hex };
         crypto_hash_sha256(md, (const unsigned char *)data, n);
         sodium_bin2hex(hex, sizeof hex, md, sizeof md);
-        if ((rc = match_one(bk, path, KZ_BANK_SHA256, q, 1, &supp)) < 0) {
+        if ((rc = match_one(bk, path, KZ_BANK_SHA256, q, 1, NULL, &supp)) < 0) {
             matched = -1;
             goto out;
         }
@@ -265,7 +276,7 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
             matched = -1;
             goto out;
         }
-        if ((rc = match_one(bk, path, KZ_BANK_MD5, q, 1, &supp)) < 0) {
+        if ((rc = match_one(bk, path, KZ_BANK_MD5, q, 1, NULL, &supp)) < 0) {
             matched = -1;
             goto out;
         }
@@ -387,6 +398,7 @@ int cmd_bank(int argc, char **argv)
     kz_actor *a = NULL;
     kz_banks *bk = NULL;
     kz_simhash *sh = NULL;
+    kz_minhash *mh = NULL;
     kz_buf out;
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
     int status = KZ_EXIT_FAIL;
@@ -441,13 +453,13 @@ int cmd_bank(int argc, char **argv)
         status = do_match(bk, type, pos, np);
         goto out;
     } else {
-        if (!(sh = kz_simhash_new())) {
+        if (!(sh = kz_simhash_new()) || !(mh = kz_minhash_new())) {
             kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
             goto out;
         }
         int any = 0, errs = 0;
         for (int i = 0; i < np; i++) {
-            int rc = match_file(bk, sh, pos[i]);
+            int rc = match_file(bk, sh, mh, pos[i]);
             any |= rc > 0;
             errs |= rc < 0;
             fflush(stdout);
@@ -458,6 +470,7 @@ int cmd_bank(int argc, char **argv)
     status = KZ_EXIT_OK;
 out:
     kz_simhash_free(sh);
+    kz_minhash_free(mh);
     kz_buf_release(&out);
     free(data);
     kz_bank_close(&bk);

@@ -139,12 +139,14 @@ int kz_minhash_from_hex(const char *hex, size_t n, kz_minhash_sig *out)
 /* ---- the index --------------------------------------------------------- */
 
 #define ROWS (KZ_MINHASH_K / KZ_MINHASH_BANDS)
+#define DIR_BITS 20                  /* a band's directory: by the key's top 20 bits */
 
 struct kz_minhash_index {
     kz_minhash_sig *sig;             /* by entry number */
     uint32_t       *id;
     size_t          n, cap;
     uint64_t       *band[KZ_MINHASH_BANDS];   /* (key << 32 | entry), sorted */
+    uint32_t       *dir[KZ_MINHASH_BANDS];    /* where each top-20-bit prefix starts; [1 << 20] = n */
     int             built;
 };
 
@@ -167,8 +169,10 @@ void kz_minhash_index_free(kz_minhash_index *ix)
         return;
     free(ix->sig);
     free(ix->id);
-    for (unsigned b = 0; b < KZ_MINHASH_BANDS; b++)
+    for (unsigned b = 0; b < KZ_MINHASH_BANDS; b++) {
         free(ix->band[b]);
+        free(ix->dir[b]);
+    }
     free(ix);
 }
 
@@ -189,21 +193,39 @@ int kz_minhash_index_add(kz_minhash_index *ix, const kz_minhash_sig *s, uint32_t
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
+/* Each band: a counting sort by the key's top DIR_BITS bits (the directory),
+ * then insertion sort inside each bucket (a handful of entries). */
 int kz_minhash_index_build(kz_minhash_index *ix)
 {
+    const size_t nd = (size_t)1 << DIR_BITS;
     for (unsigned b = 0; b < KZ_MINHASH_BANDS; b++) {
         free(ix->band[b]);
-        if (!(ix->band[b] = malloc((ix->n + 1) * sizeof(uint64_t))))
+        free(ix->dir[b]);
+        ix->band[b] = malloc((ix->n + 1) * sizeof(uint64_t));
+        ix->dir[b] = calloc(nd + 1, sizeof(uint32_t));
+        if (!ix->band[b] || !ix->dir[b])
             return KZ_ENOMEM;
+        uint32_t *dir = ix->dir[b];
+        uint64_t *v = ix->band[b];
         for (size_t i = 0; i < ix->n; i++)
-            ix->band[b][i] = (uint64_t)band_key(&ix->sig[i], b) << 32 | (uint32_t)i;
-        qsort(ix->band[b], ix->n, sizeof(uint64_t), cmp_u64);
+            dir[(band_key(&ix->sig[i], b) >> (32 - DIR_BITS)) + 1]++;
+        for (size_t d = 0; d < nd; d++)
+            dir[d + 1] += dir[d];
+        for (size_t i = 0; i < ix->n; i++) {          /* dir[d] moves to the bucket's end */
+            uint32_t k = band_key(&ix->sig[i], b);
+            v[dir[k >> (32 - DIR_BITS)]++] = (uint64_t)k << 32 | (uint32_t)i;
+        }
+        for (size_t d = nd; d > 0; d--)               /* and back to its start */
+            dir[d] = dir[d - 1];
+        dir[0] = 0;
+        for (size_t d = 0; d < nd; d++)
+            for (size_t i = dir[d] + 1; i < dir[d + 1]; i++) {
+                uint64_t x = v[i];
+                size_t j = i;
+                for (; j > dir[d] && v[j - 1] > x; j--)
+                    v[j] = v[j - 1];
+                v[j] = x;
+            }
     }
     ix->built = 1;
     return 0;
@@ -223,12 +245,13 @@ size_t kz_minhash_index_query(const kz_minhash_index *ix, const kz_minhash_sig *
     for (unsigned b = 0; b < KZ_MINHASH_BANDS; b++) {
         uint64_t key = (uint64_t)band_key(q, b) << 32;
         const uint64_t *v = ix->band[b];
-        size_t lo = 0, hi = ix->n;
+        uint32_t bucket = (uint32_t)(key >> (64 - DIR_BITS));
+        size_t lo = ix->dir[b][bucket], hi = ix->dir[b][bucket + 1], end = hi;
         while (lo < hi) {                        /* the first >= key */
             size_t mid = lo + (hi - lo) / 2;
             if (v[mid] < key) lo = mid + 1; else hi = mid;
         }
-        for (size_t i = lo; i < ix->n && (v[i] >> 32) == (key >> 32); i++) {
+        for (size_t i = lo; i < end && (v[i] >> 32) == (key >> 32); i++) {
             uint32_t e = (uint32_t)v[i];
             size_t z = 0;
             while (z < nseen && seen[z] != e)
