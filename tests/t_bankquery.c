@@ -15,7 +15,7 @@ KT_TEST(bankquery_text_binary_image)
     kz_simhash *sh = kz_simhash_new();
     kz_bankqs q;
     KT_CHECK(sh != NULL);
-    KT_EQ_INT(kz_bankq_content("hello world", 11, sh, &q), 0);
+    KT_EQ_INT(kz_bankq_content("hello world", 11, sh, NULL, &q), 0);
     KT_EQ_INT(q.n, 3);
     KT_EQ_INT(q.v[0].type, KZ_BANK_SIMHASH);
     KT_EQ_INT(strlen(q.v[0].q[0]), 16);
@@ -26,7 +26,7 @@ KT_TEST(bankquery_text_binary_image)
     KT_EQ_STR(q.image_why, "");
 
     /* bytes that are not text: only the exact hashes */
-    KT_EQ_INT(kz_bankq_content("a\0b", 3, sh, &q), 0);
+    KT_EQ_INT(kz_bankq_content("a\0b", 3, sh, NULL, &q), 0);
     KT_EQ_INT(q.n, 2);
     KT_EQ_INT(q.v[0].type, KZ_BANK_SHA256);
 
@@ -34,14 +34,14 @@ KT_TEST(bankquery_text_binary_image)
     size_t n = 0;
     unsigned char *png = kt_png_grey(300, 300, 0, 0, &n);
     KT_CHECK(png != NULL);
-    KT_EQ_INT(kz_bankq_content(png, n, sh, &q), 0);
+    KT_EQ_INT(kz_bankq_content(png, n, sh, NULL, &q), 0);
     KT_EQ_INT(q.n, 3);
     KT_EQ_INT(q.v[0].type, KZ_BANK_PDQ);
     KT_EQ_INT(q.v[0].nq, KZ_PDQ_NXFORMS);
     KT_EQ_INT(strlen(q.v[0].q[7]), KZ_PDQ_HEXLEN);
     KT_EQ_INT(q.v[1].type, KZ_BANK_SHA256);
     /* the same image cut short: it does not decode, and says why */
-    KT_EQ_INT(kz_bankq_content(png, n / 2, sh, &q), 0);
+    KT_EQ_INT(kz_bankq_content(png, n / 2, sh, NULL, &q), 0);
     KT_CHECK(q.image_why[0] != '\0');
     KT_EQ_INT(q.n, 2);
     free(png);

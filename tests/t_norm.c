@@ -202,3 +202,53 @@ KT_TEST(norm_reuse_many_sizes)
         free(s);
     }
 }
+
+/* The evasions that still passed (docs/normalization.md, "Spaced-out letters",
+ * "Script of the word", "Soft signs"). */
+KT_TEST(norm_spaced_one_letter_word_and_gaps)
+{
+    /* a one-letter word before (or after) spaced-out letters: also without it */
+    KT_EQ_STR(words("вступай в д ж и х а д"), "вступаи вджихад|джихад|вджиха|джиха");
+    KT_EQ_STR(words("з а к л а д к а у гаража"), "закладкау|акладкау|закладка|акладка гаража");
+    /* a wider gap between spaced-out words ends the word */
+    KT_EQ_STR(norm("k i l l  y o u r s e l f"), "кил еурселф");
+    /* ц folds to two letters but is one spaced-out character */
+    KT_EQ_STR(norm("б о г о б о р ц е м"), "богобортсем");
+    /* leet symbols spaced out with the letters */
+    KT_EQ_STR(norm("Z.@.K.L.@.D.K.A"), "закладка");
+    KT_EQ_STR(norm("! ! ! a b"), "! ! ! а б");           /* exclamation marks are not letters */
+}
+
+KT_TEST(norm_cyrillic_inside_latin_words)
+{
+    KT_EQ_STR(words("нobody"), "хободы|новоду|нободы"); /* н for h by look, or n by sound */
+    KT_EQ_STR(words("уоurѕеlf"), "уоигселф|еурселф");   /* as many Cyrillic as Latin: by look, by sound */
+    KT_EQ_STR(words("пοьоdγ"), "поду|нободы");          /* ь for b, п for n */
+    KT_EQ_STR(norm("kilӏ"), "кил");                     /* palochka for l */
+}
+
+KT_TEST(norm_soft_sign_and_b_for_yery)
+{
+    KT_EQ_STR(norm("вьіпилиться"), "выпилится");        /* ь + і */
+    KT_EQ_STR(norm("вьιпилиться"), "выпилится");        /* ь + Greek iota */
+    KT_EQ_STR(norm("вbIпилиться"), "выпилится");        /* b + I */
+    KT_EQ_STR(norm("статьи объём"), "стати обем");      /* ь + и is not ы; ь, ъ dropped */
+    KT_EQ_STR(norm("ь"), "");
+}
+
+KT_TEST(norm_leet_at_word_edges)
+{
+    KT_EQ_STR(norm("сен @қымақсың"), "сен акымаксын");  /* @ before Cyrillic */
+    KT_EQ_STR(norm("закладк@"), "закладка");
+    KT_EQ_STR(norm("е$1ртк! кит!"), "есиртки кит!");    /* ! after other leet only */
+    KT_EQ_STR(norm("$1ний €с1ртк1"), "сини есиртки");
+    KT_EQ_STR(norm("$|н|й"), "сини");
+}
+
+KT_TEST(norm_latin_runs_before_digraphs)
+{
+    KT_EQ_STR(norm("yooou kiiiill"), "еу кил");          /* "yooou" is "you" */
+    KT_EQ_STR(norm("yoooooourrrrrselffff"), "еурселф");
+    KT_EQ_STR(words("künge"), "куне|кунге");            /* ng before a letter: also n + g */
+    KT_EQ_STR(words("jeñge"), "жене|иене|женге");       /* ñ is ң, then g */
+}

@@ -293,6 +293,108 @@ KT_TEST(reupload_images_ingest_pg)
     cleanup();
 }
 
+/* Near copies of a decided text (detect/minhash.h): the copy has the rule
+ * word removed and a few words changed, so no rule and no SimHash within 14
+ * bits finds it; the MinHash banked beside the SimHash does. */
+static void nearcopy_flow(void)
+{
+    char *o = NULL, p[256];
+    const char *K = "$K";
+    static const char orig[] =
+        "Продам закладка недорого в центре города возле старого парка у фонтана, пишите в личку, "
+        "доставка каждый день после обеда, оплата только переводом на карту, скидка постоянным "
+        "покупателям и новым друзьям, качество проверено, отзывы есть в группе, не пропустите";
+    static const char copy[] =
+        "Продам недорого в центре города возле нового парка у фонтана, пишите в личку, "
+        "доставка каждый вечер после обеда, оплата только переводом на карту, скидка постоянным "
+        "клиентам и новым друзьям, качество проверено, отзывы есть в канале, не пропустите";
+    snprintf(p, sizeof p, "%s/rules.yaml", dir);
+    write_file(p, "categories:\n  drugs: { threshold: 50 }\nrules:\n"
+                  "  - id: drugs-stash-ru\n    category: drugs\n    weight: 50\n"
+                  "    phrases: [закладка]\n");
+    char line[1024];
+    snprintf(p, sizeof p, "%s/post.jsonl", dir);
+    snprintf(line, sizeof line, "{\"id\":\"p1\",\"url\":\"https://forum.example.kz/t/1\",\"text\":\"%s\"}\n", orig);
+    write_file(p, line);
+    snprintf(p, sizeof p, "%s/again.jsonl", dir);
+    snprintf(line, sizeof line, "{\"id\":\"c1\",\"url\":\"https://copy.example.kz/1\",\"text\":\"%s\"}\n"
+             "{\"id\":\"c2\",\"url\":\"https://other.example.kz/2\",\"text\":\"Продам велосипед "
+             "недорого, почти новый, пишите в личку\"}\n", copy);
+    write_file(p, line);
+    KT_EQ_INT(sh(&o, "%s db init >/dev/null && %s ingest --rules rules.yaml --quiet post.jsonl && "
+                 "KUZET_PASSWORD=root-password-123 %s users add root --role admin >/dev/null && "
+                 "for u in ann:reviewer al:analyst; do "
+                 "KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD=${u%%%%:*}-password-123 "
+                 "%s users add ${u%%%%:*} --role ${u#*:} --as root >/dev/null || exit 1; done && "
+                 "KUZET_PASSWORD=al-password-123 %s cases assign 1 --to ann --as al && "
+                 "KUZET_PASSWORD=ann-password-123 %s cases decide 1 --measure removal_request "
+                 "--legal-basis 'Law on Narcotic Drugs, art. 5' --reasons 'drugs for sale' "
+                 "--scope KZ --days 90 --as ann >/dev/null", K, K, K, K, K, K), 0);
+    free(o);
+    o = NULL;
+    /* SimHash alone does not find the copy */
+    KT_EQ_INT(sh(&o, "printf '%%s' '%s' > a.txt && printf '%%s' '%s' > b.txt && %s hash text a.txt b.txt",
+                 orig, copy, K), 0);
+    unsigned long long x = 0, y = 0;
+    KT_CHECK(o && sscanf(o, "%llx,a.txt\n%llx,b.txt", &x, &y) == 2);
+    KT_CHECK(__builtin_popcountll(x ^ y) > 14);
+    free(o);
+    o = NULL;
+    /* kuzet bank match-file finds it by the MinHash too (exit 1: a match) */
+    KT_EQ_INT(sh(&o, "%s bank match-file b.txt", K), 1);
+    HAS(o, "b.txt: match drugs-text ");
+    free(o);
+    o = NULL;
+    KT_EQ_INT(sh(&o, "%s ingest --rules rules.yaml again.jsonl && %s cases list", K, K), 0);
+    HAS(o, "https://copy.example.kz/1");
+    HASNT(o, "https://other.example.kz/2");
+    free(o);
+    o = NULL;
+    KT_EQ_INT(sh(&o, "%s cases show 2 --json", K), 0);
+    HAS(o, "\"rule_id\":\"bank:drugs-text\"");
+    HAS(o, "\"evidence\":\"decision:1\"");
+    free(o);
+}
+
+KT_TEST(reupload_text_near_copy)
+{
+    if (setup() != 0) {
+        kt_fail(__FILE__, __LINE__, "setup failed");
+        return;
+    }
+    nearcopy_flow();
+    cleanup();
+}
+
+KT_TEST(reupload_text_near_copy_pg)
+{
+    const char *u = getenv("KUZET_TEST_PG");
+    char *o = NULL, db[64];
+    if (!u) {
+        kt_skip("reupload_text_near_copy_pg: KUZET_TEST_PG is not set");
+    }
+    if (!*u || setup() != 0) {
+        kt_fail(__FILE__, __LINE__, "no test cluster, or setup failed");
+        return;
+    }
+    snprintf(db, sizeof db, "kt_nearcopy_%ld", (long)getpid());
+    const char *q = strchr(u, '?'), *slash = q ? q : u + strlen(u);
+    while (slash > u && slash[-1] != '/')
+        slash--;
+    snprintf(dburi, sizeof dburi, "%.*s%s%s", (int)(slash - u), u, db, q ? q : "");
+    if (sh(&o, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s'", u, db) != 0)
+        kt_fail(__FILE__, __LINE__, "cannot create %s: %s", db, o ? o : "");
+    else
+        nearcopy_flow();
+    free(o);
+    o = NULL;
+    if (sh(&o, "psql -X -q '%s' -c 'DROP DATABASE IF EXISTS %s WITH (FORCE)'", u, db) != 0)
+        kt_fail(__FILE__, __LINE__, "cannot drop %s: %s", db, o ? o : "");
+    free(o);
+    snprintf(dburi, sizeof dburi, "sqlite:k.db");
+    cleanup();
+}
+
 /* A loopback port nothing listens on (bound, then released). */
 static int free_port(void)
 {

@@ -90,6 +90,29 @@ KT_TEST(scan_multiword_phrase)
     teardown(&f);
 }
 
+static const char *rules_informal =
+    "categories:\n"
+    "  terror: { threshold: 50 }\n"
+    "rules:\n"
+    "  - id: t\n"
+    "    category: terror\n"
+    "    weight: 60\n"
+    "    phrases: [джихад, выпилиться, \"вступай сейчас\", \"kill yourself\"]\n";
+
+/* A rule phrase is also matched as informal Latin writes it (i for ы, ia for
+ * я, y for й, j for дж) and, for several words, written as one word. */
+KT_TEST(scan_rule_variants)
+{
+    fixture f;
+    KT_EQ_INT(setup(&f, rules_informal), 0);
+    KT_EQ_STR(hits(&f, "jihad"), "t@0-5:jihad");
+    KT_EQ_STR(hits(&f, "vipilitsia"), "t@0-10:vipilitsia");
+    KT_EQ_STR(hits(&f, "vstupay seychas"), "t@0-15:vstupay seychas");
+    KT_EQ_STR(hits(&f, "#killyourself"), "t@1-13:killyourself");
+    KT_EQ_STR(hits(&f, "джихадист vopilitsia"), "");
+    teardown(&f);
+}
+
 KT_TEST(scan_joined_group_matches_as_one_word)
 {
     fixture f;

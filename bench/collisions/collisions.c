@@ -10,13 +10,22 @@
  *   collisions WORDLIST [EXAMPLES]
  *
  * Prints words, forms, colliding words and their share, and EXAMPLES
- * (default 8) colliding groups.  Not a test; run by bench/collisions/run.
+ * (default 8) colliding groups.  Then the cost of the matcher's rule
+ * variants (kz_norm_variant: i for ы, ia for я, y for й, j for дж): how
+ * many words, written as a rule, would also match another word of the list
+ * through a variant and not through their own form.  Not a test; run by
+ * bench/collisions/run.
  */
 #include "util/kz.h"
 #include "text/norm.h"
 #include <utf8proc.h>
 
-typedef struct entry { char *word; char *form; } entry;
+typedef struct entry { char *word; char *form; char *orig; } entry;
+
+static int form_cmp(const void *k, const void *b)
+{
+    return strcmp(k, ((const entry *)b)->form);
+}
 
 static int by_form(const void *a, const void *b)
 {
@@ -63,6 +72,7 @@ int main(int argc, char **argv)
         if (n == cap) e = realloc(e, (cap *= 2) * sizeof *e);
         e[n].word = (char *)folded;
         e[n].form = kz_strndup(t.words[0].sp[0].s, t.words[0].sp[0].len);
+        e[n].orig = kz_strdup(line);
         n++;
     }
     fclose(f);
@@ -90,5 +100,37 @@ int main(int argc, char **argv)
     }
     printf("%s: %zu words, %zu normalized forms; %zu words (%.2f%%) share their form with another word\n",
            argv[1], words, forms, colliding, words ? 100.0 * (double)colliding / (double)words : 0.0);
+    /* the rule variants */
+    size_t varwords = 0;
+    shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && !strcmp(e[i].word, e[i - 1].word))
+            continue;
+        int hit = 0;
+        for (unsigned mask = 1; !hit && mask < (1u << KZ_NORM_VARIANT_KINDS); mask++) {
+            char var[KZ_NORM_VARIANT_MAX * 2];
+            size_t l = strlen(e[i].orig);
+            if (l >= KZ_NORM_VARIANT_MAX || !(l = kz_norm_variant(e[i].orig, l, mask, var)))
+                continue;
+            kz_normtext t;
+            if (kz_norm_run(nm, var, l, &t) != 0 || t.nwords != 1)
+                continue;
+            char *vf = kz_strndup(t.words[0].sp[0].s, t.words[0].sp[0].len);
+            if (strcmp(vf, e[i].form) != 0) {
+                const entry *m = bsearch(vf, e, n, sizeof *e, form_cmp);
+                if (m) {
+                    hit = 1;
+                    if ((int)shown < examples) {
+                        printf("  variant %s -> %s <- %s\n", e[i].orig, vf, m->orig);
+                        shown++;
+                    }
+                }
+            }
+            free(vf);
+        }
+        varwords += hit;
+    }
+    printf("%s: rule variants: %zu words (%.2f%%) would also match another word of the list\n",
+           argv[1], varwords, words ? 100.0 * (double)varwords / (double)words : 0.0);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "case/case_int.h"
 #include "case/scope.h"
 #include "detect/simhash.h"
+#include "detect/minhash.h"
 #include "store/bank.h"
 
 /* ---- measures ------------------------------------------------------------ */
@@ -106,13 +107,17 @@ static int bank_one(kz_actor *a, kz_banks *banks, const case_row *c, const char 
 }
 
 /* A restrictive decision took effect: bank the item's SHA-256 (of the text
- * as ingested) and the SimHash of its excerpt (the first 2000 bytes). */
+ * as ingested) and the SimHash of its excerpt (the first 2000 bytes), with
+ * the excerpt's MinHash beside it (detect/minhash.h: near copies). */
 static int bank_item(kz_actor *a, const case_row *c, int64_t dec)
 {
     kz_dbres *r = NULL;
     kz_dbval p[] = { kz_dbint(c->item_id) };
-    char sha[72] = "", origin[32], hex[KZ_SIMHASH_HEXLEN + 1];
+    char sha[72] = "", origin[32], hex[KZ_SIMHASH_HEXLEN + 1], mhex[KZ_MINHASH_HEXLEN + 1] = "";
     kz_simhash *sh = NULL;
+    kz_minhash *mh = NULL;
+    kz_minhash_sig ms;
+    size_t nsh = 0;
     uint64_t h = 0;
     int rc = kz_db_query(kz_store_db(a->s), "SELECT content_sha256, excerpt FROM items "
                          "WHERE id = $1", p, 1, &r);
@@ -126,13 +131,16 @@ static int bank_item(kz_actor *a, const case_row *c, int64_t dec)
     size_t n = 0;
     const char *ex = kz_dbres_null(r, 1) ? NULL : kz_dbres_text(r, 1, &n);
     if (ex && n) {
-        if (!(sh = kz_simhash_new()))
+        if (!(sh = kz_simhash_new()) || !(mh = kz_minhash_new()))
             rc = kz__fail(a, KZ_ENOMEM, "out of memory");
-        else if ((rc = kz_simhash_text(sh, ex, n, &h)))
+        else if ((rc = kz_simhash_text(sh, ex, n, &h)) || (rc = kz_minhash_text(mh, ex, n, &ms, &nsh)))
             kz__fail(a, rc, "hashing the excerpt: %s", kz_strerror(rc));
+        else if (nsh)
+            kz_minhash_to_hex(&ms, mhex);
     }
     kz_dbres_done(r);
     kz_simhash_free(sh);
+    kz_minhash_free(mh);
     if (rc)
         return rc;
     snprintf(origin, sizeof origin, "decision:%lld", (long long)dec);
@@ -142,8 +150,13 @@ static int bank_item(kz_actor *a, const case_row *c, int64_t dec)
     if (sha[0])
         rc = bank_one(a, banks, c, "-sha256", KZ_BANK_SHA256, sha, origin);
     if (!rc && h) {                 /* 0: no words, nothing to match on */
+        char name[sizeof c->category + 8];
+        int added = 0;
         kz_simhash_to_hex(h, hex);
-        rc = bank_one(a, banks, c, "-text", KZ_BANK_SIMHASH, hex, origin);
+        snprintf(name, sizeof name, "%s-text", c->category);
+        if ((rc = kz_bank_add_text_tx(banks, a->name, name, hex, mhex[0] ? mhex : NULL, c->category,
+                                      origin, &added)) != 0)
+            kz__fail(a, rc, "banking the decision: %s", kz_bank_errmsg(banks));
     }
     size_t nimg = 0;                /* and its images: PDQ, SHA-256, MD5 (store/bank.h) */
     if (!rc && (rc = kz_bank_add_media_tx(banks, a->name, c->item_id, c->category, origin, &nimg)))

@@ -75,7 +75,7 @@ int kz_token_list_json(kz_actor *a, kz_buf *out);
  * its account is disabled or changed role; otherwise fills p. */
 int kz_token_check(kz_store *s, const char *token, kz_principal *p, char *why, size_t whysz);
 
-/* Change name's password: the account itself, or an admin.  Ends every
+/* Change name's password: the account itself only.  Ends every
  * session of the account.  Audited (account.password, with the new hash's
  * fingerprint, never the hash). */
 int kz_account_set_password(kz_actor *a, const char *name, const char *password);

@@ -18,6 +18,7 @@
 #include "case/account.h"
 #include "detect/pdq.h"
 #include "detect/simhash.h"
+#include "detect/minhash.h"
 #include "ingest/image.h"
 #include "ingest/imghash.h"
 #include "pipeline/bankquery.h"
@@ -108,12 +109,13 @@ static int do_list(kz_banks *bk, int json)
     return KZ_EXIT_OK;
 }
 
-/* Match one query of one type; prints its lines.  1 matched, 0 not, <0 error. */
+/* Match one query of one type (a text: its SimHash, and its MinHash when
+ * minhash is not NULL); prints its lines.  1 matched, 0 not, <0 error. */
 static int match_one(kz_banks *bk, const char *label, int type, const char *const *q, int nq,
-                     size_t *suppressed)
+                     const char *minhash, size_t *suppressed)
 {
     const kz_bank_result *r = NULL;
-    if (kz_bank_match(bk, type, q, nq, &r)) {
+    if (minhash ? kz_bank_match_text(bk, q[0], minhash, &r) : kz_bank_match(bk, type, q, nq, &r)) {
         kz_cli_err("%s: %s", label, kz_bank_errmsg(bk));
         return -1;
     }
@@ -172,7 +174,7 @@ static int do_match(kz_banks *bk, int type, char **hashes, int nh)
         if (!nt)
             return KZ_EXIT_USAGE;
         for (int t = 0; t < nt; t++) {
-            int rc = match_one(bk, hashes[i], types[t], q, 1, &supp);
+            int rc = match_one(bk, hashes[i], types[t], q, 1, NULL, &supp);
             if (rc < 0)
                 return KZ_EXIT_FAIL;
             matched |= rc;
@@ -187,7 +189,7 @@ static int do_match(kz_banks *bk, int type, char **hashes, int nh)
 }
 
 /* 1 matched, 0 not, -1 error (reported). */
-static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
+static int match_file(kz_banks *bk, kz_simhash *sh, kz_minhash *mh, const char *path)
 {
     char *data = NULL;
     size_t n = 0, supp = 0;
@@ -195,7 +197,7 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
     int rc, matched = 0;
     if (!(data = kz_cli_slurp(path, KZ_NORM_MAX, &n)))
         return -1;
-    if ((rc = kz_bankq_content(data, n, sh, &qs)) != 0) {
+    if ((rc = kz_bankq_content(data, n, sh, mh, &qs)) != 0) {
         kz_cli_err("%s: %s", path, rc == KZ_EINTERNAL ? "MD5: libcrypto failed" : kz_strerror(rc));
         matched = -1;
         goto out;
@@ -206,7 +208,9 @@ static int match_file(kz_banks *bk, kz_simhash *sh, const char *path)
         if (qs.v[i].type == KZ_BANK_PDQ && qs.pdq_quality < KZ_PDQ_MIN_QUALITY)
             kz_cli_err("%s: PDQ quality %d, under %d: its PDQ matches are unreliable (ingest "
                        "and crawl do not match it)", path, qs.pdq_quality, KZ_PDQ_MIN_QUALITY);
-        if ((rc = match_one(bk, path, qs.v[i].type, qs.v[i].q, qs.v[i].nq, &supp)) < 0) {
+        if ((rc = match_one(bk, path, qs.v[i].type, qs.v[i].q, qs.v[i].nq,
+                            qs.v[i].type == KZ_BANK_SIMHASH && qs.minhash[0] ? qs.minhash : NULL,
+                            &supp)) < 0) {
             matched = -1;
             goto out;
         }
@@ -327,6 +331,7 @@ int cmd_bank(int argc, char **argv)
     kz_actor *a = NULL;
     kz_banks *bk = NULL;
     kz_simhash *sh = NULL;
+    kz_minhash *mh = NULL;
     kz_buf out;
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
     int status = KZ_EXIT_FAIL;
@@ -381,13 +386,13 @@ int cmd_bank(int argc, char **argv)
         status = do_match(bk, type, pos, np);
         goto out;
     } else {
-        if (!(sh = kz_simhash_new())) {
+        if (!(sh = kz_simhash_new()) || !(mh = kz_minhash_new())) {
             kz_cli_err("%s", kz_strerror(KZ_ENOMEM));
             goto out;
         }
         int any = 0, errs = 0;
         for (int i = 0; i < np; i++) {
-            int rc = match_file(bk, sh, pos[i]);
+            int rc = match_file(bk, sh, mh, pos[i]);
             any |= rc > 0;
             errs |= rc < 0;
             fflush(stdout);
@@ -398,6 +403,7 @@ int cmd_bank(int argc, char **argv)
     status = KZ_EXIT_OK;
 out:
     kz_simhash_free(sh);
+    kz_minhash_free(mh);
     kz_buf_release(&out);
     free(data);
     kz_bank_close(&bk);

@@ -270,6 +270,50 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
         t.joined[0].end == t.words[t.nwords - 1].end)
         if ((rc = add_phrase(s, rule, kind, &t.joined[0].sp[0], 1, stem)) != 0)
             return rc;
+    /* the informal Latin variants, each once */
+    size_t nwords = t.nwords;
+    char seen[1u << KZ_NORM_VARIANT_KINDS][KZ_NORM_VARIANT_MAX * 2];
+    size_t nseen = 0;
+    for (unsigned mask = 1; len < KZ_NORM_VARIANT_MAX && mask < (1u << KZ_NORM_VARIANT_KINDS); mask++) {
+        char var[KZ_NORM_VARIANT_MAX * 2];
+        size_t vl = kz_norm_variant(text, len, mask, var);
+        if (!vl || (rc = kz_norm_run(nm, var, vl, &t)) != 0) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (t.nwords != nwords || t.len >= sizeof seen[0])
+            continue;
+        size_t z = 0;
+        while (z < nseen && strcmp(seen[z], t.text) != 0)
+            z++;
+        if (z < nseen)
+            continue;
+        memcpy(seen[nseen++], t.text, t.len + 1);
+        for (size_t i = 0; i < t.nwords; i++)
+            sp[i] = t.words[i].sp[0];
+        if ((rc = add_phrase(s, rule, kind, sp, t.nwords, stem)) != 0)
+            return rc;
+        if (t.nwords == 1)
+            for (uint32_t k = 1; k < t.words[0].nsp; k++)
+                if ((rc = add_phrase(s, rule, kind, &t.words[0].sp[k], 1, stem)) != 0)
+                    return rc;
+    }
+    /* "kill yourself": also written as one word ("killyourself", a hashtag,
+     * letters spaced out without a wider gap between the words) */
+    if (nwords > 1 && len < 256) {
+        char one[256];
+        size_t k = 0;
+        for (size_t i = 0; i < len; i++)
+            if (text[i] != ' ' && text[i] != '\t')
+                one[k++] = text[i];
+        if ((rc = kz_norm_run(nm, one, k, &t)) != 0)
+            return rc;
+        if (t.nwords == 1)
+            for (uint32_t j = 0; j < t.words[0].nsp; j++)
+                if ((rc = add_phrase(s, rule, kind, &t.words[0].sp[j], 1, stem)) != 0)
+                    return rc;
+    }
     return 0;
 }
 

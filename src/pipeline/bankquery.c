@@ -31,7 +31,8 @@ static kz_bankq *next(kz_bankqs *o, int type, int nq)
     return q;
 }
 
-int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_bankqs *out)
+int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_minhash *mh,
+                     kz_bankqs *out)
 {
     kz_image *im = NULL;
     int rc = 0;
@@ -54,6 +55,12 @@ int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_bankqs *out)
         if ((rc = kz_simhash_text(sh, data, n, &v)) != 0)
             goto out;
         kz_simhash_to_hex(v, next(out, KZ_BANK_SIMHASH, 1)->hex[0]);
+        kz_minhash_sig ms;
+        size_t nsh = 0;
+        if (mh && (rc = kz_minhash_text(mh, data, n, &ms, &nsh)) != 0)
+            goto out;
+        if (mh && nsh)
+            kz_minhash_to_hex(&ms, out->minhash);
     }
     kz_sha256_hex(data, n, next(out, KZ_BANK_SHA256, 1)->hex[0]);
     if (kz_imghash_md5(data, n, next(out, KZ_BANK_MD5, 1)->hex[0]))

@@ -12,6 +12,7 @@
 
 #include "detect/pdq.h"
 #include "detect/simhash.h"
+#include "detect/minhash.h"
 #include "ingest/image.h"
 
 #define KZ_BANKQ_MAX 4
@@ -29,14 +30,17 @@ typedef struct kz_bankqs {
     size_t n;
     int pdq_quality;                          /* the image's PDQ quality (pdq only) */
     char image_why[KZ_IMAGE_ERRLEN];          /* an image that did not decode: why */
+    char minhash[KZ_MINHASH_HEXLEN + 1];      /* text with words, mh given: its MinHash
+                                                 (matched with the SimHash); else "" */
 } kz_bankqs;
 
 /*
  * The queries for data[0..n).  Text (valid UTF-8 without NUL) gets a
- * SimHash from sh.  0; KZ_ENOMEM; KZ_EINTERNAL (hashing failed).  A PDQ of
+ * SimHash from sh and, when mh is not NULL, a MinHash from mh.  0; KZ_ENOMEM; KZ_EINTERNAL (hashing failed).  A PDQ of
  * quality under KZ_PDQ_MIN_QUALITY is still given (a person asked), and
  * pdq_quality says so.
  */
-int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_bankqs *out);
+int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_minhash *mh,
+                     kz_bankqs *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include "evidence.h"
 #include "case/case.h"
 #include "detect/simhash.h"
+#include "detect/minhash.h"
 #include "store/bank.h"
 #include "store/media.h"
 #include "util/sha256.h"
@@ -29,6 +30,7 @@ struct kz_evidence {
     kz_flag_in       *flags; size_t capflags;
     kz_banks         *banks;
     kz_simhash       *sh;
+    kz_minhash       *mh;
     bankhit          *bh;    size_t nbh, capbh;  /* this record's bank matches */
     int               matched;                   /* bh holds this record's matches */
     image            *img;   size_t nimg, capimg; /* this record's images, hashed */
@@ -68,6 +70,7 @@ void kz_evidence_free(kz_evidence **ep)
     kz_evidence_reset(e);
     kz_bank_close(&e->banks);
     kz_simhash_free(e->sh);
+    kz_minhash_free(e->mh);
     free(e->img);
     free(e->bh);
     free(e->det);
@@ -237,8 +240,18 @@ int kz_evidence_bank_check(kz_evidence *e, const kz_item_in *it)
                 return rc;
         }
         if (h) {                                /* 0: no words, nothing to match */
+            /* and its MinHash, for near copies SimHash misses */
+            char mhex[KZ_MINHASH_HEXLEN + 1];
+            kz_minhash_sig ms;
+            size_t nsh = 0;
+            if (!e->mh && !(e->mh = kz_minhash_new()))
+                return KZ_ENOMEM;
+            size_t ex = kz_store_excerpt_len(it->text, it->text_len);
+            if ((rc = kz_minhash_text(e->mh, it->text, ex, &ms, &nsh)) != 0)
+                return rc;
+            kz_minhash_to_hex(&ms, mhex);
             kz_simhash_to_hex(h, sim);
-            if ((rc = kz_bank_match(e->banks, KZ_BANK_SIMHASH, q, 1, &res)) != 0 ||
+            if ((rc = kz_bank_match_text(e->banks, q[0], nsh ? mhex : NULL, &res)) != 0 ||
                 (rc = add_hits(e, res)) != 0)
                 return rc;
         }

@@ -710,7 +710,7 @@ static int api_bank_match_file(kz_req *rq)
                                    : kz_resp_error(rq, 422, "invalid", "no file: send it as the "
                                                    "body, or as the form field 'file'");
     }
-    rc = kz_bankq_content(data, n, t->sh, &qs);
+    rc = kz_bankq_content(data, n, t->sh, NULL, &qs);
     kz_buf_release(&tmp);
     if (rc)
         return kz_resp_fail(rq, rc, NULL);

@@ -4,6 +4,7 @@
  * bank_match.c, what decisions bank and unbank in bank_decision.c.
  */
 #include "bank_int.h"
+#include "detect/minhash.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -91,6 +92,7 @@ void kz_bank__loaded_release(loaded *l)
     free(l->sh);
     free(l->name);
     kz_pdqindex_free(l->ix);
+    kz_minhash_index_free(l->mx);
     memset(l, 0, sizeof *l);
 }
 
@@ -291,13 +293,14 @@ out:
 
 /* Insert one entry (inside the caller's transaction); *added 0 for a duplicate. */
 static int insert_entry(kz_banks *b, int64_t bank, const char *sig, const char *tags,
-                        const char *origin, const char *now, int64_t *eid, int *added)
+                        const char *origin, const char *now, const char *minhash, int64_t *eid,
+                        int *added)
 {
     kz_dbval p[] = { kz_dbint(bank), kz_dbstr(sig), kz_dbstr(tags ? tags : ""), kz_dbstr(origin),
-                     kz_dbstr(now) };
-    int rc = kz_db_int(b->db, "INSERT INTO bank_entries (bank_id, signal, tags, origin, added_at) "
-                              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bank_id, signal) DO NOTHING "
-                              "RETURNING id", p, 5, eid);
+                     kz_dbstr(now), minhash ? kz_dbstr(minhash) : kz_dbnull() };
+    int rc = kz_db_int(b->db, "INSERT INTO bank_entries (bank_id, signal, tags, origin, added_at, minhash) "
+                              "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bank_id, signal) DO NOTHING "
+                              "RETURNING id", p, 6, eid);
     *added = rc == 0;
     if (rc == KZ_ENOTFOUND)
         rc = 0;
@@ -321,8 +324,8 @@ static int audit_add(kz_banks *b, const char *actor, const char *bank, const cha
     return rc;
 }
 
-int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, const char *signal,
-                   const char *tags, const char *origin, int *added)
+static int add_tx(kz_banks *b, const char *actor, const char *bank, int type, const char *signal,
+                  const char *minhash, const char *tags, const char *origin, int *added)
 {
     char sig[KZ_BANK_SIGMAX + 1], now[21], t[16] = "", k[16] = "";
     int64_t bid = 0, eid = 0;
@@ -350,12 +353,30 @@ int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, c
     if (!bid && (rc = create_row(b, actor, bank, type, kz_bank_default_threshold(type), 0, &bid)))
         return rc;
     kz_store_now(now);
-    if ((rc = insert_entry(b, bid, sig, tags, origin, now, &eid, added)) != 0)
+    if ((rc = insert_entry(b, bid, sig, tags, origin, now, minhash, &eid, added)) != 0)
         return rc;
     if (*added && (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0)
         return rc;
     kz_bank__unload(b, bid);
     return 0;
+}
+
+int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, const char *signal,
+                   const char *tags, const char *origin, int *added)
+{
+    return add_tx(b, actor, bank, type, signal, NULL, tags, origin, added);
+}
+
+int kz_bank_add_text_tx(kz_banks *b, const char *actor, const char *bank, const char *signal,
+                        const char *minhash, const char *tags, const char *origin, int *added)
+{
+    kz_minhash_sig m;
+    char hex[KZ_MINHASH_HEXLEN + 1];
+    if (minhash && kz_minhash_from_hex(minhash, strlen(minhash), &m) == 0)
+        kz_minhash_to_hex(&m, hex);            /* lowercase */
+    else
+        minhash = NULL;
+    return add_tx(b, actor, bank, KZ_BANK_SIMHASH, signal, minhash ? hex : NULL, tags, origin, added);
 }
 
 int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *signal,
@@ -382,7 +403,7 @@ int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *si
         goto out;
     }
     kz_store_now(now);
-    if ((rc = insert_entry(b, bid, sig, tags, origin, now, &eid, added)) != 0)
+    if ((rc = insert_entry(b, bid, sig, tags, origin, now, NULL, &eid, added)) != 0)
         goto out;
     if (*added && (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0)
         goto out;
@@ -420,7 +441,7 @@ static int import_row(void *ctx, const kz_bank_row *row)
         return 0;
     }
     int64_t eid = 0;
-    int added = 0, rc = insert_entry(c->b, c->bank, row->signal, row->tags, "import", c->now,
+    int added = 0, rc = insert_entry(c->b, c->bank, row->signal, row->tags, "import", c->now, NULL,
                                      &eid, &added);
     if (rc)
         return rc;

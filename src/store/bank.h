@@ -131,6 +131,13 @@ int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *si
 int kz_bank_add_tx(kz_banks *b, const char *actor, const char *bank, int type, const char *signal,
                    const char *tags, const char *origin, int *added);
 
+/* kz_bank_add_tx for a text: its SimHash (signal) and, when minhash is not
+ * NULL, its MinHash (KZ_MINHASH_HEXLEN hex digits, detect/minhash.h) kept
+ * beside it in the same entry of the simhash bank.  A MinHash that is not
+ * valid is left out. */
+int kz_bank_add_text_tx(kz_banks *b, const char *actor, const char *bank, const char *signal,
+                        const char *minhash, const char *tags, const char *origin, int *added);
+
 typedef struct kz_bank_import_report {
     size_t added, duplicates, bad;
 } kz_bank_import_report;
@@ -181,6 +188,7 @@ typedef struct kz_bank_hit {
     const char *origin;             /* the entry's: "import" or "decision:<id>" */
     int64_t     entry_id;
     int         distance;
+    int         minhash_distance;   /* simhash banks: slots that differ, -1 = not compared */
     int         allow;              /* 1: an allow-bank entry */
 } kz_bank_hit;
 
@@ -200,6 +208,17 @@ typedef struct kz_bank_result {
  * KZ_EINVAL (a bad signal), KZ_ENOMEM, storage errors.
  */
 int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_bank_result **res);
+
+/* Match a text against the simhash banks: simhash is its SimHash (hex),
+ * minhash its MinHash (KZ_MINHASH_HEXLEN hex digits, or NULL).  An entry
+ * matches when the SimHash is within the bank's threshold, or when the
+ * entry has a MinHash (banked by a decision) within KZ_MINHASH_THRESHOLD
+ * slots of minhash (hit.minhash_distance; the simhash distance is in
+ * hit.distance either way).  The MinHashes of a bank are indexed
+ * (kz_minhash_index) when the bank is first matched.  Errors as
+ * kz_bank_match. */
+int kz_bank_match_text(kz_banks *b, const char *simhash, const char *minhash,
+                       const kz_bank_result **res);
 
 /* 1 when a block bank of type has entries (as the handle's cached list of
  * banks says), 0 when none: a caller can skip hashing.  <0: storage error. */

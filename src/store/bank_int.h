@@ -9,6 +9,7 @@
 #include "store/bank.h"
 #include "store/db.h"
 #include "detect/pdqindex.h"
+#include "detect/minhash.h"
 
 /* A bank loaded for matching. */
 typedef struct loaded {
@@ -22,6 +23,7 @@ typedef struct loaded {
     char       **orig;              /* origins */
     uint64_t    *sh;                /* simhash values */
     kz_pdqindex *ix;                /* pdq */
+    kz_minhash_index *mx;           /* simhash banks: the entries' MinHashes, by entry number */
 } loaded;
 
 struct kz_banks {

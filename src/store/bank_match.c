@@ -52,7 +52,7 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
         goto out;
     }
     kz_dbval p[] = { kz_dbint(bi->id) };
-    if ((rc = kz_db_query(b->db, "SELECT id, signal, tags, origin FROM bank_entries "
+    if ((rc = kz_db_query(b->db, "SELECT id, signal, tags, origin, minhash FROM bank_entries "
                                  "WHERE bank_id = $1 ORDER BY id", p, 1, &r)) != 0)
         goto out;
     while ((rc = kz_dbres_next(r)) == 1) {
@@ -92,6 +92,16 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
         l.eid[l.n] = kz_dbres_int(r, 0);
         memcpy(l.sig + l.n * (KZ_BANK_SIGMAX + 1), norm, sizeof norm);
         l.sh[l.n] = l.type == KZ_BANK_SIMHASH ? strtoull(norm, NULL, 16) : 0;
+        size_t mn = 0;
+        const char *mh = l.type == KZ_BANK_SIMHASH && !kz_dbres_null(r, 4) ? kz_dbres_text(r, 4, &mn) : NULL;
+        kz_minhash_sig ms;
+        if (mh && kz_minhash_from_hex(mh, mn, &ms) == 0 &&
+            ((!l.mx && !(l.mx = kz_minhash_index_new())) || kz_minhash_index_add(l.mx, &ms, (uint32_t)l.n))) {
+            free(l.tags[l.n]);
+            free(l.orig[l.n]);
+            rc = KZ_ENOMEM;
+            break;
+        }
         if (l.type == KZ_BANK_PDQ) {
             kz_pdq_hash h;
             if (kz_pdq_from_hex(norm, 64, &h) || (rc = kz_pdqindex_add(l.ix, &h, l.n)) != 0) {
@@ -107,6 +117,8 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
     if (rc)
         goto out;
     if (l.ix && (rc = kz_pdqindex_flush(l.ix)) != 0)
+        goto out;
+    if (l.mx && (rc = kz_minhash_index_build(l.mx)) != 0)
         goto out;
     loaded *nv = kz_realloc(b->lb, (b->nlb + 1) * sizeof *nv);
     if (!nv) {
@@ -147,6 +159,7 @@ static int add_match(kz_banks *b, const char *bank, const char *sig, const char 
         return KZ_ENOMEM;
     m->entry_id = eid;
     m->distance = dist;
+    m->minhash_distance = -1;
     m->allow = allow;
     b->mn++;
     return 0;
@@ -189,7 +202,8 @@ static int match_exact(kz_banks *b, const kz_bank_info *bi, char q[][KZ_BANK_SIG
     return 0;
 }
 
-static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], int nq)
+static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], int nq,
+                        const kz_minhash_sig *mq)
 {
     int rc = 0;
     if (l->type == KZ_BANK_PDQ) {
@@ -221,11 +235,31 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
                                strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
                                best, l->allow);
         }
+        /* near copies by MinHash: the entries SimHash did not find */
+        uint32_t ids[64];
+        int dist[64];
+        size_t nm = mq && l->mx ? kz_minhash_index_query(l->mx, mq, KZ_MINHASH_THRESHOLD, ids, dist, 64) : 0;
+        for (size_t j = 0; j < nm && j < 64 && !rc; j++) {
+            size_t k = ids[j];
+            int sd = nq ? __builtin_popcountll(qs[0] ^ l->sh[k]) : 64;
+            if (sd <= l->threshold) {          /* already matched: note the MinHash distance */
+                for (size_t z = 0; z < b->mn; z++)
+                    if (b->mv[z].entry_id == l->eid[k])
+                        b->mv[z].minhash_distance = dist[j];
+                continue;
+            }
+            rc = add_match(b, l->name, l->sig + k * (KZ_BANK_SIGMAX + 1), l->tags[k],
+                           strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
+                           sd, l->allow);
+            if (!rc)
+                b->mv[b->mn - 1].minhash_distance = dist[j];
+        }
     }
     return rc ? kz_bank__fail(b, rc, "matching: %s", kz_strerror(rc)) : 0;
 }
 
-int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_bank_result **res)
+static int match_any(kz_banks *b, int type, const char *const *q, int nq, const kz_minhash_sig *mq,
+                     const kz_bank_result **res)
 {
     char norm[KZ_PDQINDEX_MAXQ][KZ_BANK_SIGMAX + 1];
     int rc;
@@ -248,7 +282,7 @@ int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_
         } else {
             loaded *l = NULL;
             if ((rc = load_bank(b, bi, &l)) == 0)
-                rc = match_loaded(b, l, norm, nq);
+                rc = match_loaded(b, l, norm, nq, mq);
         }
     }
     if (rc)
@@ -263,4 +297,20 @@ int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_
     b->res.suppressed = b->res.nblock < b->res.n;
     *res = &b->res;
     return 0;
+}
+
+int kz_bank_match(kz_banks *b, int type, const char *const *q, int nq, const kz_bank_result **res)
+{
+    return match_any(b, type, q, nq, NULL, res);
+}
+
+int kz_bank_match_text(kz_banks *b, const char *simhash, const char *minhash,
+                       const kz_bank_result **res)
+{
+    kz_minhash_sig m;
+    *res = NULL;
+    if (minhash && kz_minhash_from_hex(minhash, strlen(minhash), &m) != 0)
+        return kz_bank__fail(b, KZ_EINVAL, "'%s' is not a MinHash signature", minhash);
+    const char *q[1] = { simhash };
+    return match_any(b, KZ_BANK_SIMHASH, q, 1, minhash ? &m : NULL, res);
 }

@@ -343,6 +343,10 @@ const kz_migration kz_migrations[] = {
       "ALTER TABLE items ADD COLUMN content_z TEXT;"
       "ALTER TABLE items ADD COLUMN content_len BIGINT;"
       "ALTER TABLE items ADD COLUMN content_full_len BIGINT;" },
+    /* migration 12 - a banked text's MinHash beside its SimHash
+     * (detect/minhash.h, docs/banks.md): near copies edited past the rules */
+    { 12, "bank entries: the MinHash of a banked text",
+      "ALTER TABLE bank_entries ADD COLUMN minhash TEXT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

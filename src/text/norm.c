@@ -23,7 +23,17 @@ typedef struct fch {
     uint32_t cp;
     uint32_t s, e;     /* original byte span */
     uint8_t  cls;
+    uint8_t  fl;       /* FL_* */
 } fch;
+
+/* fch.fl */
+enum {
+    FL_I    = 2,       /* written as і or І (folded to и) */
+};
+
+/* Soft and hard signs pass pass 1 as letters and are dropped in words, so
+ * that "ьі" can be read as ы and "пοьоdγ" as "nobody". */
+static inline int is_soft(uint32_t cp) { return cp == 0x44C || cp == 0x44A; }
 
 /* one mapped code point of a word */
 typedef struct mch {
@@ -46,6 +56,7 @@ struct kz_norm {
     fch      *f;     size_t nf, capf;
     mch      *m;     size_t capm;
     uint32_t *lc;    size_t caplc;
+    uint32_t *cx;    size_t capcx;
     uint32_t *ix;    size_t capix;
     char     *out;   size_t nout, capout;
     uint32_t *ms, *me;                       /* map, sized like out */
@@ -62,7 +73,9 @@ enum {
     V_ALT3   = 4,    /* 3 = the other of з / е */
     V_ALT1   = 8,    /* 1 = л instead of и */
     V_PHON   = 16,   /* read Latin letters by sound even in a Cyrillic word */
-    V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж */
+    V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж; ja ju jo = я ю ё */
+    V_NG     = 64,   /* ng before a letter = нг ("kunge": күнге) instead of ң */
+    V_CYRSND = 128,  /* in a Latin word, Cyrillic letters by sound ("нobody": н = n) */
 };
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
@@ -78,7 +91,7 @@ void kz_norm_free(kz_norm *n)
 {
     if (!n)
         return;
-    free(n->f); free(n->m); free(n->lc); free(n->ix); free(n->out); free(n->ms); free(n->me);
+    free(n->f); free(n->m); free(n->lc); free(n->cx); free(n->ix); free(n->out); free(n->ms); free(n->me);
     free(n->alt); free(n->w); free(n->j); free(n->tw); free(n->tj);
     free(n);
 }
@@ -121,6 +134,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->s = (uint32_t)i;
                 x->e = (uint32_t)(i + k);
                 x->cls = (uint8_t)(e1 >> 24);
+                x->fl = (cp == 0x456 || cp == 0x406) ? FL_I : 0;
                 i += k;
                 continue;
             }
@@ -135,7 +149,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             cnt = kz_fold(cp, tmp);
             src = tmp;
         }
-        if (cnt == 0 && nf > 0)          /* a mark, ь, an invisible: part of */
+        if (cnt == 0 && nf > 0)          /* a mark, an invisible: part of */
             n->f[nf - 1].e = (uint32_t)(i + k);   /* the span before it */
         if (KZ_UNLIKELY(nf + cnt > n->capf) && KZ_GROW(n->f, n->capf, nf + cnt + 16))
             return KZ_ENOMEM;
@@ -145,6 +159,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->s = (uint32_t)i;
             x->e = (uint32_t)(i + k);
             x->cls = (uint8_t)kz_cls_of(src[c]);
+            x->fl = 0;
         }
         i += k;
     }
@@ -243,6 +258,33 @@ static uint32_t leet(uint32_t cp, int ctx, unsigned v)
 
 static inline int is_apos(uint32_t cp) { return cp && kz_cls_of(cp) == KZ_C_APOS; }
 
+/* After a soft sign or a Latin b, does x stand for the stroke of ы
+ * ("вьіпилиться", "вbIпилиться", "вbl", "вь1")? */
+static inline int i_like(const fch *x)
+{
+    switch (x->cp) {
+    case 'i': case 0x131: case 'l': case '1': case '|': case '!': return 1;
+    default: return (x->fl & FL_I) != 0;
+    }
+}
+
+/* The Latin letter a Cyrillic letter imitates, for a Latin word written
+ * with Cyrillic look-alikes ("нobody", "кill уоurself"); 0 = none. */
+static uint32_t cyr_latin(const fch *x)
+{
+    switch (x->cp) {
+    case 0x430: return 'a';  case 0x432: return 'b';  case 0x441: return 'c';
+    case 0x435: return 'e';  case 0x43D: return 'h';  case 0x43A: return 'k';
+    case 0x43C: return 'm';  case 0x43E: return 'o';  case 0x440: return 'p';
+    case 0x442: return 't';  case 0x443: return 'y';  case 0x445: return 'x';
+    case 0x43F: return 'n';  case 0x433: return 'r';  case 0x448: return 'w';
+    case 0x44C: return 'b';  case 0x44A: return 'b';  case 0x4CF: return 'l';
+    case 0x501: return 'd';
+    case 0x438: return (x->fl & FL_I) ? 'i' : 'u';           /* і / и */
+    default: return 0;
+    }
+}
+
 /* Latin digraphs in Latin words, over the letters c[i..n); returns the
  * Cyrillic letter and sets *used, or 0. */
 static uint32_t digraph(const uint32_t *c, size_t i, size_t n, size_t *used)
@@ -286,7 +328,8 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0;
+    uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         switch (x->cls) {
@@ -296,6 +339,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj |= x->cp == 'j';
+            ng |= x->cp == 'g' && prevl == 'n' && i + 1 < cnt;
+            prevl = x->cp;
             break;
         }
         case KZ_C_LET: other++; break;
@@ -317,6 +362,10 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
     if (wi->ctx == CTX_LAT && hasj)
         wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
+    if (wi->ctx == CTX_LAT && cy > 0)
+        wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
+    if (wi->ctx == CTX_LAT && ng)
+        wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
         if (has3) wi->ambig |= V_ALT3;
@@ -339,32 +388,67 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
         if ((x->cls == KZ_C_DIGIT || x->cls == KZ_C_SYM) && wi->leet_ok) {
             uint32_t l = leet(cp, wi->ctx, v);
             if (l) cp = l;
+        } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
+            uint32_t l = cyr_latin(x);        /* read by sound as the Latin it imitates */
+            if (l) cp = l;
         }
         c[i] = cp;
+        if (visual && i > 0 && i_like(x)) {
+            const fch *p = &f[ix[i - 1]];
+            if (is_soft(p->cp)) {
+                c[i] = 0x44B;                  /* ь + і: ы */
+                c[i - 1] = 0;
+            } else if (p->cp == 'b') {
+                c[i] = 0x44B;                  /* b + I: ы */
+                c[i - 1] = 0;
+            }
+        }
     }
+    /* a Latin letter run is one letter before digraphs are read ("yooou":
+     * you); cx[j] is where letter j starts in ix, cx[k] = cnt */
+    uint32_t *cx = n->cx;
+    size_t k = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0)
+            continue;
+        c[k] = c[i];
+        cx[k++] = (uint32_t)i;
+    }
+    cx[k] = (uint32_t)cnt;
+    cnt = k;
     for (size_t i = 0; i < cnt;) {
         uint32_t cp = c[i], out = cp;
-        uint32_t s = f[ix[i]].s, e = f[ix[i]].e;
+        uint32_t s = f[ix[cx[i]]].s, e = f[ix[cx[i + 1] - 1]].e;
         size_t used = 1;
         int li = lat_index(cp);
         if (li >= 0) {
             /* only s z c k g n y start a digraph */
             uint32_t d = visual || li >= 26 || !((DIGRAPH_STARTS >> li) & 1) ? 0
                          : digraph(c, i, cnt, &used);
+            if (d == 0x43D && (v & V_NG) && i + 2 < cnt) {
+                d = 0;                        /* n, then g */
+                used = 1;
+            }
+            uint32_t nx = i + 1 < cnt ? c[i + 1] : 0;
             if (d) {
                 out = d;
-                e = f[ix[i + used - 1]].e;
+                e = f[ix[cx[i + used] - 1]].e;
             } else if (cp == 'j' && (v & V_ALTJ)) {
                 out = 0x438;
+                if (nx == 'a' || nx == 'u' || nx == 'o') {   /* ja ju jo: я ю ё */
+                    out = nx == 'a' ? 0x44F : nx == 'u' ? 0x44E : 0x435;
+                    used = 2;
+                    e = f[ix[cx[i + 2] - 1]].e;
+                }
             } else {
                 out = visual ? kz_lat_visual[li] : kz_lat_phonetic[li];
             }
-        } else if (f[ix[i]].cls == KZ_C_APOS) {
-            out = 0;
+        } else if (f[ix[cx[i]]].cls == KZ_C_APOS || is_soft(cp)) {
+            out = 0;                          /* dropped: part of the letter before */
         }
         i += used;
         if (!out) {
-            if (nm > 0) m[nm - 1].e = e;      /* an apostrophe: part of the letter */
+            if (nm > 0) m[nm - 1].e = e;      /* an apostrophe, ь: part of the letter */
             continue;
         }
         if (nm > 0 && m[nm - 1].cp == out && (out >= 0x400 || is_letter(kz_cls_of(out)))) {
@@ -383,7 +467,8 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
 static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int to_text)
 {
     int rc;
-    if ((rc = KZ_GROW(n->m, n->capm, cnt + 1)) != 0 || (rc = KZ_GROW(n->lc, n->caplc, cnt + 1)) != 0)
+    if ((rc = KZ_GROW(n->m, n->capm, cnt + 1)) != 0 || (rc = KZ_GROW(n->lc, n->caplc, cnt + 1)) != 0 ||
+        (rc = KZ_GROW(n->cx, n->capcx, cnt + 1)) != 0)
         return rc;
     wordinfo wi;
     word_info(n->f, ix, cnt, &wi);
@@ -406,7 +491,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALTJ, V_ALT4, V_ALT3, V_ALT1 };
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3, V_ALT1 };
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if (!(wi.ambig & tries[t]))
             continue;
@@ -444,11 +529,19 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
     if (is_alnum(c))
         return 1;
     if (c == KZ_C_SYM) {
+        /* between word characters, two symbols in a row too ("$|н|й") */
         int prev = i > 0 && is_alnum(f[i - 1].cls);
-        int next = i + 1 < nf && is_letter(f[i + 1].cls);
+        int prevs = i > 0 && f[i - 1].cls == KZ_C_SYM &&
+                    ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@');
         int nextd = i + 1 < nf && is_alnum(f[i + 1].cls);
-        if (prev && nextd) return 1;
-        if (f[i].cp == '$' && next && !prev) return 1;
+        int nexts = i + 2 < nf && f[i + 1].cls == KZ_C_SYM && is_alnum(f[i + 2].cls);
+        int next = i + 1 < nf && is_letter(f[i + 1].cls);
+        if ((prev || prevs) && (nextd || nexts)) return 1;
+        /* "$ин", "$|н|й": $ starts a word; @ before Cyrillic ("@кымак"),
+         * not before Latin: "@user" is a mention */
+        int nextd2 = i + 2 < nf && f[i + 1].cls == KZ_C_DIGIT && is_letter(f[i + 2].cls);
+        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nextd2)) return 1;
+        if (f[i].cp == '@' && !prev && i + 1 < nf && f[i + 1].cls == KZ_C_CYR) return 1;
         return 0;
     }
     if (c == KZ_C_APOS)
@@ -458,8 +551,21 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
 
 static size_t chunk_end(const fch *f, size_t nf, size_t i)
 {
-    while (i < nf && word_char(f, nf, i))
+    size_t a = i;
+    int leety = 0;
+    while (i < nf && word_char(f, nf, i)) {
+        leety |= f[i].cls == KZ_C_DIGIT || f[i].cls == KZ_C_SYM;
         i++;
+    }
+    /* leet letters end the word: "закладк@", "like$", "lik€$", "е$1ртк!"
+     * (! after other leet only: "кит!" is a word and an exclamation) */
+    for (int k = 0; k < 2 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
+                    (k > 0 || is_letter(f[i - 1].cls)); k++) {
+        uint32_t cp = f[i].cp;
+        if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || (leety && cp == '!')))
+            break;
+        i++;
+    }
     return i;
 }
 
@@ -472,25 +578,40 @@ static int chunk_has_letter(const fch *f, size_t a, size_t b)
 }
 
 /* Spaced-out letters: single-character chunks separated by 1-3 spaces or
- * joiners (no line break).  Returns the end of the group (index after its
- * last chunk) when it has 3+ chunks with 3+ letters, more letters than
- * digits; else 0.  Indices of the group's characters go to n->ix. */
+ * joiners (no line break), every separator the same characters ("k i l l  y
+ * o u" is two groups: the wider gap ends the first).  Returns the end of the
+ * group (index after its last chunk) when it has 3+ chunks with 3+ letters,
+ * more letters than digits; else 0.  Indices of the group's characters go
+ * to n->ix. */
 static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
 {
     const fch *f = n->f;
-    size_t nf = n->nf, k = 0, letters = 0, digits = 0, end = i;
+    size_t nf = n->nf, k = 0, letters = 0, digits = 0, syms = 0, end = i;
     size_t p = i;
-    uint32_t sepcp = 0;       /* every separator of a group starts alike */
-    if (i + 1 < nf && word_char(f, nf, i + 1))     /* the common case: a longer word */
+    uint32_t sepcp[3] = { 0, 0, 0 };   /* the first separator; the others alike */
+    size_t seplen = 0;
+    /* one written character is one chunk, though it may fold to two (ц: тс) */
+    size_t w = i + 1;
+    while (w < nf && f[w].s == f[i].s)
+        w++;
+    if (w < nf && word_char(f, nf, w))     /* the common case: a longer word */
         return 0;
     for (;;) {
-        if (p >= nf || !word_char(f, nf, p) || (p + 1 < nf && word_char(f, nf, p + 1)))
+        /* a leet symbol is a letter here too: "z.@.k", "$ @ t" (not "!") */
+        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && f[p].cp != '!')))
             break;
-        if (KZ_GROW(n->ix, n->capix, k + 1))
+        w = p + 1;
+        while (w < nf && f[w].s == f[p].s)
+            w++;
+        if (w < nf && (word_char(f, nf, w) || (f[p].cls == KZ_C_SYM && f[w].cls == KZ_C_SYM)))
+            break;
+        if (KZ_GROW(n->ix, n->capix, k + (w - p)))
             return 0;
-        n->ix[k++] = (uint32_t)p;
-        if (is_letter(f[p].cls)) letters++; else digits++;
-        end = p + 1;
+        for (size_t z = p; z < w; z++)
+            n->ix[k++] = (uint32_t)z;
+        if (is_letter(f[p].cls)) letters++; else if (f[p].cls == KZ_C_SYM) syms++; else digits++;
+        end = w;
+        p = w - 1;
         size_t q = p + 1, sep = 0;
         while (q < nf && sep < 4 && (f[q].cls == KZ_C_SPACE || f[q].cls == KZ_C_JOIN) &&
                !word_char(f, nf, q)) {
@@ -499,18 +620,74 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         }
         if (sep == 0 || sep > 3)
             break;
-        if (sepcp == 0) {
-            sepcp = f[p + 1].cp;
-        } else if (f[p + 1].cp != sepcp) {
-            break;            /* another kind of separator ends the group */
+        if (seplen == 0) {
+            seplen = sep;
+            for (size_t z = 0; z < sep; z++)
+                sepcp[z] = f[p + 1 + z].cp;
+        } else {
+            size_t z = 0;
+            while (z < sep && sep == seplen && f[p + 1 + z].cp == sepcp[z])
+                z++;
+            if (z < sep || sep != seplen)
+                break;        /* another separator ends the group */
         }
         p = q;
     }
-    if (k >= 3 && letters >= 3 && letters > digits) {
+    /* three letters, leet symbols counting as letters beside two real ones */
+    if (k >= 3 && letters >= 2 && letters + syms >= 3 && letters + syms > digits) {
         *cnt = k;
         return end;
     }
     return 0;
+}
+
+/* Letters of a group in n->ix[0..cnt) that are letters. */
+static size_t ix_letters(const kz_norm *n, size_t from, size_t to)
+{
+    size_t k = 0;
+    for (size_t i = from; i < to; i++)
+        k += is_letter(n->f[n->ix[i]].cls);
+    return k;
+}
+
+/* A spaced-out group (indices in n->ix[0..cnt)) as one word.  Its first or
+ * last letter may be a one-letter word of its own ("вступай в д ж и х а д",
+ * "з а к л а д к а у гаража"): the group without it, and without both, are
+ * alternate spellings, before the word's own alternates. */
+static int emit_spaced(kz_norm *n, size_t cnt)
+{
+    tokb t, sub;
+    int rc;
+    if ((rc = emit_word(n, n->ix, cnt, &t, 1)) != 0)
+        return rc;
+    if (t.end <= t.start)
+        return 0;
+    spref own[KZ_TOKEN_MAXSP];
+    uint32_t nown = t.nsp;
+    memcpy(own, t.sp, sizeof own);
+    t.nsp = 1;
+    int first = is_letter(n->f[n->ix[0]].cls) && ix_letters(n, 1, cnt) >= 3;
+    int last = is_letter(n->f[n->ix[cnt - 1]].cls) && ix_letters(n, 0, cnt - 1) >= 3;
+    int both = first && last && cnt >= 5 && ix_letters(n, 1, cnt - 1) >= 3;
+    const struct { int on; size_t from, len; } drops[] = {
+        { first, 1, cnt - 1 }, { last, 0, cnt - 1 }, { both, 1, cnt - 2 },
+    };
+    for (size_t d = 0; d < KZ_ARRAY_LEN(drops) && t.nsp < KZ_TOKEN_MAXSP; d++) {
+        if (!drops[d].on)
+            continue;
+        if ((rc = emit_word(n, n->ix + drops[d].from, drops[d].len, &sub, 0)) != 0)
+            return rc;
+        int dup = sub.sp[0].len == 0;
+        for (uint32_t k = 0; k < t.nsp && !dup; k++) {
+            const char *p = (t.sp[k].in_alt ? n->alt : n->out) + t.sp[k].off;
+            dup = t.sp[k].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
+        }
+        if (!dup)
+            t.sp[t.nsp++] = sub.sp[0];
+    }
+    for (uint32_t k = 1; k < nown && t.nsp < KZ_TOKEN_MAXSP; k++)
+        t.sp[t.nsp++] = own[k];
+    return push_tok(&n->w, &n->nw, &n->capw, &t);
 }
 
 /* A word token over out[start..end), its only spelling the text itself
@@ -536,6 +713,46 @@ static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t
     n->me[at] = n->me[at + 1] = e;
 }
 
+/* An alternate reading by sound of the ASCII word c[0..cnt): ng before a
+ * letter as нг (V_NG); added to t when it is new and there is room. */
+static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb *t)
+{
+    if (t->nsp >= KZ_TOKEN_MAXSP)
+        return 0;
+    if (KZ_GROW(n->alt, n->capalt, n->nalt + cnt * 2 + 1))
+        return KZ_ENOMEM;
+    uint32_t at = (uint32_t)n->nalt, prev = 0;
+    for (size_t i = 0; i < cnt;) {
+        uint32_t cp = c[i], out = 0;
+        size_t used = 1;
+        int li = (int)(cp - 'a');
+        if ((DIGRAPH_STARTS >> li) & 1)
+            out = digraph(c, i, cnt, &used);
+        if (out == 0x43D && (v & V_NG) && i + 2 < cnt)
+            out = 0;
+        if (!out) {
+            used = 1;
+            out = kz_lat_phonetic[li];
+        }
+        i += used;
+        if (out == prev)
+            continue;
+        prev = out;
+        n->alt[n->nalt++] = (char)(0xC0 | (out >> 6));
+        n->alt[n->nalt++] = (char)(0x80 | (out & 0x3F));
+    }
+    uint32_t l = (uint32_t)n->nalt - at;
+    for (uint32_t k = 0; k < t->nsp; k++) {
+        const char *p = (t->sp[k].in_alt ? n->alt : n->out) + t->sp[k].off;
+        if (t->sp[k].len == l && memcmp(p, n->alt + at, l) == 0) {
+            n->nalt = at;                       /* the same spelling */
+            return 0;
+        }
+    }
+    t->sp[t->nsp++] = (spref){ at, l, 1 };
+    return 0;
+}
+
 /* A word of lowercase ASCII letters (English, Kazakh and Russian in
  * informal Latin): read by sound, with digraphs, straight to the output;
  * when every letter is a Cyrillic look-alike ("PAPA", "the"), also by look,
@@ -544,22 +761,32 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1;
+    int look = 1, ng = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
+        ng |= cp == 'g' && i > a && i + 1 < b && f[i - 1].cp == 'n';
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
-        KZ_GROW(n->lc, n->caplc, cnt + 1))
+        KZ_GROW(n->lc, n->caplc, cnt + 1) || KZ_GROW(n->cx, n->capcx, cnt + 1))
         return KZ_ENOMEM;
-    uint32_t *c = n->lc;
-    for (size_t i = 0; i < cnt; i++)
-        c[i] = f[a + i].cp;
+    /* a letter run is one letter before digraphs are read ("yooou": you);
+     * cx[j]: the first character of letter j, cx[k] = b */
+    uint32_t *c = n->lc, *cx = n->cx;
+    size_t k = 0;
+    for (size_t i = a; i < b; i++) {
+        if (k > 0 && f[i].cp == c[k - 1])
+            continue;
+        c[k] = f[i].cp;
+        cx[k++] = (uint32_t)i;
+    }
+    cx[k] = (uint32_t)b;
+    cnt = k;
     uint32_t start = (uint32_t)n->nout, prev = 0;
     uint32_t *me = n->me;
     size_t no = n->nout;
     for (size_t i = 0; i < cnt;) {
-        uint32_t cp = c[i], out = 0, s0 = f[a + i].s;
+        uint32_t cp = c[i], out = 0, s0 = f[cx[i]].s;
         size_t used = 1;
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
@@ -568,7 +795,7 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
             out = kz_lat_phonetic[li];
             used = 1;
         }
-        uint32_t e0 = f[a + i + used - 1].e;
+        uint32_t e0 = f[cx[i + used] - 1].e;
         i += used;
         if (out == prev) {                      /* letter runs: one */
             me[no - 1] = me[no - 2] = e0;
@@ -599,7 +826,7 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
         else
             t->sp[t->nsp++] = (spref){ at, l, 1 };
     }
-    return 0;
+    return ng ? latin_alt(n, c, cnt, V_NG, t) : 0;    /* "kunge": n + g */
 }
 
 /* The common case, a word of Cyrillic letters only: no script, leet or
@@ -614,6 +841,18 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
     uint32_t *me = n->me;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;                  /* U+0400..U+052F: two bytes */
+        if (KZ_UNLIKELY(is_soft(cp))) {
+            if (i + 1 < b && (f[i + 1].fl & FL_I)) {
+                cp = 0x44B;                     /* ь + і: ы */
+                put2(n, no, cp, f[i].s, f[i + 1].e);
+                no += 2;
+                prev = cp;
+                i++;
+            } else if (no > start) {
+                me[no - 1] = me[no - 2] = f[i].e;   /* dropped: part of the letter before */
+            }
+            continue;
+        }
         if (cp == prev) {                       /* stretched letter: one */
             me[no - 1] = me[no - 2] = f[i].e;
             continue;
@@ -623,7 +862,8 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
         no += 2;
     }
     n->nout = no;
-    push_word(n, start, (uint32_t)no);
+    if (no > start)
+        push_word(n, start, (uint32_t)no);
     return 0;
 }
 
@@ -705,18 +945,21 @@ static int pass2(kz_norm *n)
                 continue;
             }
         }
+        size_t cnt = 0, gend;
+        if (c == KZ_C_SYM && f[i].cp != '!' && !word_char(f, nf, i) && (gend = spaced_group(n, i, &cnt)) != 0) {
+            if ((rc = emit_spaced(n, cnt)) != 0)     /* "$ @ t u" */
+                return rc;
+            i = gend;
+            continue;
+        }
         if (!word_char(f, nf, i)) {
             if ((rc = out_cp(n, f[i].cp, f[i].s, f[i].e)) != 0)
                 return rc;
             i++;
             continue;
         }
-        size_t cnt = 0, gend;
         if ((gend = spaced_group(n, i, &cnt)) != 0) {
-            tokb t;
-            if ((rc = emit_word(n, n->ix, cnt, &t, 1)) != 0)
-                return rc;
-            if (t.end > t.start && (rc = push_tok(&n->w, &n->nw, &n->capw, &t)) != 0)
+            if ((rc = emit_spaced(n, cnt)) != 0)
                 return rc;
             i = gend;
             continue;
@@ -790,6 +1033,38 @@ static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst
         }
     }
     return 0;
+}
+
+/* ---- rule variants ----------------------------------------------------- */
+
+static const struct { unsigned kind; const char *from, *to; } informal[] = {
+    { 0, "ы", "и" }, { 0, "Ы", "И" },
+    { 1, "я", "иа" }, { 1, "ю", "иу" }, { 1, "Я", "ИА" }, { 1, "Ю", "ИУ" },
+    { 2, "й", "ы" }, { 2, "Й", "Ы" },
+    { 3, "дж", "ж" }, { 3, "Дж", "Ж" }, { 3, "ДЖ", "Ж" },
+};
+
+size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out)
+{
+    size_t o = 0, changed = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = 0, fl = 0;
+        for (; k < KZ_ARRAY_LEN(informal); k++) {
+            fl = strlen(informal[k].from);
+            if (((mask >> informal[k].kind) & 1) && i + fl <= len && !memcmp(text + i, informal[k].from, fl))
+                break;
+        }
+        if (k < KZ_ARRAY_LEN(informal)) {
+            size_t tl = strlen(informal[k].to);
+            memcpy(out + o, informal[k].to, tl);
+            o += tl;
+            i += fl;
+            changed++;
+        } else {
+            out[o++] = text[i++];
+        }
+    }
+    return changed ? o : 0;
 }
 
 int kz_norm_run(kz_norm *n, const char *s, size_t len, kz_normtext *out)

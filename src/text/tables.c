@@ -57,6 +57,7 @@ static const struct { uint32_t cp; const char *to; } overrides[] = {
     { 0x0160, "sh" }, { 0x0161, "sh" }, { 0x00C7, "ch" }, { 0x00E7, "ch" },
     { 0x010C, "ch" }, { 0x010D, "ch" }, { 0x017D, "zh" }, { 0x017E, "zh" },
     { 0x014A, "ng" }, { 0x014B, "ng" },
+    { 0x00D1, "ng" }, { 0x00F1, "ng" }, { 0x0143, "ng" }, { 0x0144, "ng" },   /* ñ (2021), ń (2018): ң */
     /* other Latin letters with strokes that NFKC keeps */
     { 0x00D8, "o" }, { 0x00F8, "o" }, { 0x0110, "d" }, { 0x0111, "d" },
     { 0x0141, "l" }, { 0x0142, "l" }, { 0x0126, "h" }, { 0x0127, "h" },
@@ -110,8 +111,7 @@ static uint32_t cyr_fold(uint32_t cp)
     case 0x045E: return 0x443;  /* ў → у */
     case 0x04B3: return 0x445;  /* ҳ → х */
     case 0x04B7: return 0x447;  /* ҷ → ч */
-    case 0x044C: return 0;      /* ь dropped */
-    case 0x044A: return 0;      /* ъ dropped */
+    /* ь and ъ stay letters here; text/norm.c drops them inside words */
     default: return cp;
     }
 }
