@@ -324,12 +324,13 @@ static void nearcopy_flow(void)
     KT_EQ_INT(sh(&o, "%s db init >/dev/null && %s ingest --rules rules.yaml --quiet post.jsonl && "
                  "KUZET_PASSWORD=root-password-123 %s users add root --role admin >/dev/null && "
                  "for u in ann:reviewer al:analyst; do "
-                 "KUZET_PASSWORD=root-password-123 KUZET_NEW_PASSWORD=${u%%%%:*}-password-123 "
-                 "%s users add ${u%%%%:*} --role ${u#*:} --as root >/dev/null || exit 1; done && "
+                 "KUZET_PASSWORD=root-password-123 %s users add ${u%%%%:*} --role ${u#*:} --as root | "
+                 "KUZET_NEW_PASSWORD=${u%%%%:*}-password-123 %s users enrol - >/dev/null "
+                 "|| exit 1; done && "
                  "KUZET_PASSWORD=al-password-123 %s cases assign 1 --to ann --as al && "
                  "KUZET_PASSWORD=ann-password-123 %s cases decide 1 --measure removal_request "
                  "--legal-basis 'Law on Narcotic Drugs, art. 5' --reasons 'drugs for sale' "
-                 "--scope KZ --days 90 --as ann >/dev/null", K, K, K, K, K, K), 0);
+                 "--scope KZ --days 90 --as ann >/dev/null", K, K, K, K, K, K, K), 0);
     free(o);
     o = NULL;
     /* SimHash alone does not find the copy */

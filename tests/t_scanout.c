@@ -54,7 +54,10 @@ KT_TEST(scanout_rule_tester)
     kz_buf_init(&o, KZ_BUF_NOLIMIT);
     const char *t = "Продам З а к л а д к у";
     KT_EQ_INT(kz_scanout_test(&o, f.s, f.sc, f.nm, t, strlen(t)), 0);
-    KT_EQ_STR(o.p, "{\"normalized\":\"продам закладку\",\"words\":[\"продам\",\"закладку\"],"
+    /* a spaced-out word is also tried without its first and last letters
+     * (text/norm.h): the tester shows each spelling tried */
+    KT_EQ_STR(o.p, "{\"normalized\":\"продам закладку\",\"words\":[\"продам\","
+                   "\"закладку|акладку|закладк|акладк\"],"
                    "\"flagged\":[],\"score\":{},\"hits\":[]}\n");
     kz_buf_reset(&o);
     t = "ЗАКЛАДКА";

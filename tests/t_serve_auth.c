@@ -199,7 +199,7 @@ KT_TEST(serve_session_revoked)
     kt_client ann2 = ann;
     memset(&ann2, 0, sizeof ann2);
     KT_EQ_INT(kt_login_http(&sv, &ann2, "ann"), 200);
-    /* sue may not change ann's password (not an admin) */
+    /* sue may not change ann's password (nobody but ann may) */
     KT_EQ_INT(kt_http(&sv, &sue, "POST", "/api/v1/users/ann/password",
                       "{\"password\":\"sue-chose-this-one\"}", &r), 403);
     kt_resp_free(&r);

@@ -162,11 +162,18 @@ static void flow_on(int pg)
              "\"case.resolve_appeal\""));
     kt_resp_free(&r);
     /* users */
-    KT_EQ_INT(kt_http(&sv, root, "POST", "/api/v1/users", "{\"name\":\"liz\",\"role\":\"analyst\","
-                      "\"password\":\"liz-password-123\"}", &r), 201);
+    /* an admin adds an account without a password: the answer has the
+     * one-time enrolment token, never a password */
+    KT_EQ_INT(kt_http(&sv, root, "POST", "/api/v1/users", "{\"name\":\"liz\",\"role\":\"analyst\"}",
+                      &r), 201);
+    KT_CHECK(strstr(r.body, "\"enrolment_token\":\"kze_") != NULL);
     kt_resp_free(&r);
-    KT_EQ_INT(kt_http(&sv, root, "POST", "/api/v1/users", "{\"name\":\"liz\",\"role\":\"analyst\","
-                      "\"password\":\"liz-password-123\"}", &r), 422);
+    KT_EQ_INT(kt_http(&sv, root, "POST", "/api/v1/users", "{\"name\":\"liz\",\"role\":\"analyst\"}",
+                      &r), 422);
+    kt_resp_free(&r);
+    /* a password is not a field an admin can give any more */
+    KT_EQ_INT(kt_http(&sv, root, "POST", "/api/v1/users", "{\"name\":\"max\",\"role\":\"analyst\","
+                      "\"password\":\"max-password-123\"}", &r), 422);
     kt_resp_free(&r);
     KT_EQ_INT(kt_http(&sv, root, "GET", "/api/v1/users", NULL, &r), 200);
     KT_CHECK(strstr(r.body, "\"name\":\"liz\"") && !strstr(r.body, "argon2"));

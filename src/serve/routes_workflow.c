@@ -10,6 +10,7 @@
 #include "case/case.h"
 #include "report/report.h"
 #include "store/audit.h"
+#include <sodium.h>
 
 #define ANY_STAFF KZ_ROLES_STAFF
 #define WORKERS   KZ_ROLES_WORK                        /* analyst, reviewer, supervisor */
@@ -293,24 +294,30 @@ static int users_list(kz_req *rq)
     return rc;
 }
 
+/* An admin adds an account without a password: the answer carries the
+ * one-time enrolment token, which its owner alone uses to set the password
+ * (`kuzet users enrol`, case/account.h), so nobody else ever knows it. */
 static int users_add(kz_req *rq)
 {
     static const kz_field f[] = { { "name", KZ_F_STR, 1, 0, 64 }, { "role", KZ_F_STR, 1, 0, 16 },
-                                  { "password", KZ_F_STR, 1, 0, KZ_PASSWORD_MAX } };
+                                  { "valid_seconds", KZ_F_INT, 0, 60, 30 * 86400 } };
     kz_fval v[3];
     int64_t id = 0;
+    char token[KZ_ENROL_TOKEN_SIZE], expires[21];
     int rc = kz_req_body(rq, f, 3, v);
     if (rc)
         return rc;
     kz_actor *a = kz_req_actor(rq);
-    if ((rc = kz_account_add(a, v[0].s, v[1].s, v[2].s, &id)))
+    if ((rc = kz_account_invite(a, v[0].s, v[1].s, v[2].given ? v[2].i : 0, token, expires, &id)))
         return refused(rq, a, rc);
     kz_buf b;
     kz_buf_init(&b, 4096);
     rc = kz_buf_addf(&b, "{\"id\":%lld,\"name\":", (long long)id);
     if (!rc) rc = kz_buf_add_json_str(&b, v[0].s, strlen(v[0].s));
-    if (!rc) rc = kz_buf_addf(&b, ",\"role\":\"%s\",\"disabled\":false}\n", v[1].s);
+    if (!rc) rc = kz_buf_addf(&b, ",\"role\":\"%s\",\"disabled\":false,\"enrolment_token\":\"%s\","
+                              "\"enrolment_expires\":\"%s\"}\n", v[1].s, token, expires);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 201, "application/json", &b);
+    sodium_memzero(token, sizeof token);
     kz_buf_release(&b);
     return rc;
 }
