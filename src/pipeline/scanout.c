@@ -173,3 +173,62 @@ int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm
     }
     return rc;
 }
+
+int kz_scanout_rules(kz_buf *b, const kz_scanner *s)
+{
+    int rc = kz_buf_adds(b, "{\"categories\":[");
+    for (size_t c = 0; c < kz_scanner_ncats(s) && !rc; c++) {
+        const char *n = kz_scanner_cat_name(s, c);
+        rc = kz_buf_adds(b, c ? ",{\"name\":" : "{\"name\":");
+        if (!rc) rc = kz_buf_add_json_str(b, n, strlen(n));
+        if (!rc) rc = kz_buf_addf(b, ",\"threshold\":%d}", kz_scanner_cat_threshold(s, c));
+    }
+    if (!rc) rc = kz_buf_adds(b, "],\"rules\":[");
+    for (size_t i = 0; i < kz_scanner_nrules(s) && !rc; i++) {
+        const char *id = kz_scanner_rule_id(s, i);
+        const char *cat = kz_scanner_cat_name(s, kz_scanner_rule_cat(s, i));
+        rc = kz_buf_adds(b, i ? ",{\"id\":" : "{\"id\":");
+        if (!rc) rc = kz_buf_add_json_str(b, id, strlen(id));
+        if (!rc) rc = kz_buf_adds(b, ",\"category\":");
+        if (!rc) rc = kz_buf_add_json_str(b, cat, strlen(cat));
+        if (!rc) rc = kz_buf_addf(b, ",\"weight\":%d}", kz_scanner_rule_weight(s, i));
+    }
+    return rc ? rc : kz_buf_adds(b, "]}\n");
+}
+
+/* The lines of in (each ending in '\n') into b joined with commas: as they
+ * are (JSON objects), or each as a JSON string. */
+static int join_lines(kz_buf *b, const kz_buf *in, int as_strings)
+{
+    int rc = 0;
+    for (size_t i = 0, k = 0; !rc && i < in->len; k++) {
+        const char *nl = memchr(in->p + i, '\n', in->len - i);
+        size_t e = nl ? (size_t)(nl - in->p) : in->len;
+        if (k) rc = kz_buf_addc(b, ',');
+        if (!rc) rc = as_strings ? kz_buf_add_json_str(b, in->p + i, e - i)
+                                 : kz_buf_add(b, in->p + i, e - i);
+        i = e + 1;
+    }
+    return rc;
+}
+
+int kz_scanout_document(const kz_scanout_job *j, const char *p, size_t n, kz_buf *b)
+{
+    kz_scanout_counts c;
+    kz_buf out, err;
+    kz_buf_init(&out, KZ_BUF_NOLIMIT);
+    kz_buf_init(&err, KZ_BUF_NOLIMIT);
+    /* a line over the limit is kz_jsonl's error ("over the limit"): the
+     * whole body is in memory, so no line is skipped unread */
+    int rc = kz_scanout_lines(j, p ? p : "", n, 1, NULL, 0, &out, &err, &c);
+    if (!rc)
+        rc = kz_buf_addf(b, "{\"records\":%zu,\"flagged\":%zu,\"rejected\":%zu,\"results\":[",
+                         c.records, c.flagged, c.rejected);
+    if (!rc) rc = join_lines(b, &out, 0);
+    if (!rc) rc = kz_buf_adds(b, "],\"errors\":[");
+    if (!rc) rc = join_lines(b, &err, 1);
+    if (!rc) rc = kz_buf_adds(b, "]}\n");
+    kz_buf_release(&out);
+    kz_buf_release(&err);
+    return rc;
+}

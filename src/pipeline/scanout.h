@@ -77,4 +77,15 @@ int kz_scanout_lines(const kz_scanout_job *j, const char *p, size_t n, size_t fi
 int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm,
                     const char *text, size_t n);
 
+/* The rules a scanner holds, as one JSON document:
+ * {"categories":[{"name","threshold"}...],"rules":[{"id","category","weight"}...]}
+ * and a newline, appended to o.  0 or KZ_ENOMEM. */
+int kz_scanout_rules(kz_buf *o, const kz_scanner *s);
+
+/* A whole body of JSON Lines scanned into one JSON document appended to o:
+ * {"records","flagged","rejected","results":[each line kz_scanout_lines
+ * writes],"errors":["each error line"]} and a newline.  Codes as
+ * kz_scanout_lines. */
+int kz_scanout_document(const kz_scanout_job *j, const char *p, size_t n, kz_buf *o);
+
 #endif

@@ -333,27 +333,9 @@ static int api_rules(kz_req *rq)
     int rc = kz_req_query_check(rq, none);
     if (rc || (rc = need_scanner(rq)))
         return rc;
-    const kz_scanner *s = G.scanner;
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    rc = kz_buf_adds(&b, "{\"categories\":[");
-    for (size_t c = 0; c < kz_scanner_ncats(s) && !rc; c++) {
-        const char *n = kz_scanner_cat_name(s, c);
-        rc = kz_buf_adds(&b, c ? ",{\"name\":" : "{\"name\":");
-        if (!rc) rc = kz_buf_add_json_str(&b, n, strlen(n));
-        if (!rc) rc = kz_buf_addf(&b, ",\"threshold\":%d}", kz_scanner_cat_threshold(s, c));
-    }
-    if (!rc) rc = kz_buf_adds(&b, "],\"rules\":[");
-    for (size_t i = 0; i < kz_scanner_nrules(s) && !rc; i++) {
-        const char *id = kz_scanner_rule_id(s, i);
-        const char *cat = kz_scanner_cat_name(s, kz_scanner_rule_cat(s, i));
-        rc = kz_buf_adds(&b, i ? ",{\"id\":" : "{\"id\":");
-        if (!rc) rc = kz_buf_add_json_str(&b, id, strlen(id));
-        if (!rc) rc = kz_buf_adds(&b, ",\"category\":");
-        if (!rc) rc = kz_buf_add_json_str(&b, cat, strlen(cat));
-        if (!rc) rc = kz_buf_addf(&b, ",\"weight\":%d}", kz_scanner_rule_weight(s, i));
-    }
-    if (!rc) rc = kz_buf_adds(&b, "]}\n");
+    rc = kz_scanout_rules(&b, G.scanner);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);
     return rc;
@@ -397,37 +379,10 @@ static int api_scan(kz_req *rq)
     size_t n = 0;
     const char *body = kz_req_raw(rq, &n);
     kz_scanout_job j = { G.scanner, t->jl, t->sc, fo && fo[0] == '1', SCAN_MAX_LINE, "body" };
-    kz_scanout_counts c;
-    kz_buf out, err, b;
-    kz_buf_init(&out, KZ_BUF_NOLIMIT);
-    kz_buf_init(&err, KZ_BUF_NOLIMIT);
+    kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    /* a line over the limit is kz_jsonl's error ("over the limit"): no
-     * line is skipped unread here, the whole body is in memory already */
-    rc = kz_scanout_lines(&j, body ? body : "", n, 1, NULL, 0, &out, &err, &c);
-    if (!rc)
-        rc = kz_buf_addf(&b, "{\"records\":%zu,\"flagged\":%zu,\"rejected\":%zu,\"results\":[",
-                         c.records, c.flagged, c.rejected);
-    /* the lines, each a JSON object ending in '\n', joined with commas */
-    for (size_t i = 0, k = 0; !rc && i < out.len; k++) {
-        const char *nl = memchr(out.p + i, '\n', out.len - i);
-        size_t e = nl ? (size_t)(nl - out.p) : out.len;
-        if (k) rc = kz_buf_addc(&b, ',');
-        if (!rc) rc = kz_buf_add(&b, out.p + i, e - i);
-        i = e + 1;
-    }
-    if (!rc) rc = kz_buf_adds(&b, "],\"errors\":[");
-    for (size_t i = 0, k = 0; !rc && i < err.len; k++) {
-        const char *nl = memchr(err.p + i, '\n', err.len - i);
-        size_t e = nl ? (size_t)(nl - err.p) : err.len;
-        if (k) rc = kz_buf_addc(&b, ',');
-        if (!rc) rc = kz_buf_add_json_str(&b, err.p + i, e - i);
-        i = e + 1;
-    }
-    if (!rc) rc = kz_buf_adds(&b, "]}\n");
+    rc = kz_scanout_document(&j, body, n, &b);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
-    kz_buf_release(&out);
-    kz_buf_release(&err);
     kz_buf_release(&b);
     return rc;
 }
