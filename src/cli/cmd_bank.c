@@ -109,13 +109,12 @@ static int do_list(kz_banks *bk, int json)
     return KZ_EXIT_OK;
 }
 
-/* Match one query of one type (a text: its SimHash, and its MinHash when
- * minhash is not NULL); prints its lines.  1 matched, 0 not, <0 error. */
-static int match_one(kz_banks *bk, const char *label, int type, const char *const *q, int nq,
-                     const char *minhash, size_t *suppressed)
+/* Print the lines of one match result r (or, when r is NULL, the banks'
+ * error) for label.  1 matched, 0 not, -1 error. */
+static int print_result(kz_banks *bk, const char *label, const kz_bank_result *r,
+                        size_t *suppressed)
 {
-    const kz_bank_result *r = NULL;
-    if (minhash ? kz_bank_match_text(bk, q[0], minhash, &r) : kz_bank_match(bk, type, q, nq, &r)) {
+    if (!r) {
         kz_cli_err("%s: %s", label, kz_bank_errmsg(bk));
         return -1;
     }
@@ -174,7 +173,9 @@ static int do_match(kz_banks *bk, int type, char **hashes, int nh)
         if (!nt)
             return KZ_EXIT_USAGE;
         for (int t = 0; t < nt; t++) {
-            int rc = match_one(bk, hashes[i], types[t], q, 1, NULL, &supp);
+            const kz_bank_result *r = NULL;
+            int rc = print_result(bk, hashes[i],
+                                  kz_bank_match(bk, types[t], q, 1, &r) ? NULL : r, &supp);
             if (rc < 0)
                 return KZ_EXIT_FAIL;
             matched |= rc;
@@ -208,9 +209,9 @@ static int match_file(kz_banks *bk, kz_simhash *sh, kz_minhash *mh, const char *
         if (qs.v[i].type == KZ_BANK_PDQ && qs.pdq_quality < KZ_PDQ_MIN_QUALITY)
             kz_cli_err("%s: PDQ quality %d, under %d: its PDQ matches are unreliable (ingest "
                        "and crawl do not match it)", path, qs.pdq_quality, KZ_PDQ_MIN_QUALITY);
-        if ((rc = match_one(bk, path, qs.v[i].type, qs.v[i].q, qs.v[i].nq,
-                            qs.v[i].type == KZ_BANK_SIMHASH && qs.minhash[0] ? qs.minhash : NULL,
-                            &supp)) < 0) {
+        const kz_bank_result *r = NULL;
+        if ((rc = print_result(bk, path, kz_bankq_match(bk, &qs, i, &r) ? NULL : r,
+                               &supp)) < 0) {
             matched = -1;
             goto out;
         }

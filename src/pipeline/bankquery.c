@@ -69,3 +69,11 @@ out:
     kz_image_free(&im);
     return rc;
 }
+
+int kz_bankq_match(kz_banks *bk, const kz_bankqs *qs, size_t i, const kz_bank_result **res)
+{
+    const kz_bankq *q = &qs->v[i];
+    if (q->type == KZ_BANK_SIMHASH && qs->minhash[0])
+        return kz_bank_match_text(bk, q->q[0], qs->minhash, res);
+    return kz_bank_match(bk, q->type, q->q, q->nq, res);
+}

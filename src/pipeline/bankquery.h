@@ -14,6 +14,7 @@
 #include "detect/simhash.h"
 #include "detect/minhash.h"
 #include "ingest/image.h"
+#include "store/bank.h"
 
 #define KZ_BANKQ_MAX 4
 
@@ -42,5 +43,11 @@ typedef struct kz_bankqs {
  */
 int kz_bankq_content(const void *data, size_t n, kz_simhash *sh, kz_minhash *mh,
                      kz_bankqs *out);
+
+/* Match query i of qs against the banks of bk (a text's SimHash with its
+ * MinHash when qs has one: kz_bank_match_text; else kz_bank_match): the
+ * one way every front end matches a file.  Codes and *res as
+ * kz_bank_match. */
+int kz_bankq_match(kz_banks *bk, const kz_bankqs *qs, size_t i, const kz_bank_result **res);
 
 #endif

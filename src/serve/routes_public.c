@@ -46,6 +46,7 @@ typedef struct tls {
     kz_norm *nm;
     kz_jsonl *jl;
     kz_simhash *sh;
+    kz_minhash *mh;
 } tls;
 
 static void tls_free(void *p)
@@ -58,6 +59,7 @@ static void tls_free(void *p)
     kz_norm_free(t->nm);
     kz_jsonl_free(t->jl);
     kz_simhash_free(t->sh);
+    kz_minhash_free(t->mh);
     free(t);
 }
 
@@ -75,9 +77,10 @@ static tls *tls_get(void)
     t->nm = kz_norm_new();
     t->jl = kz_jsonl_new(SCAN_MAX_LINE);
     t->sh = kz_simhash_new();
+    t->mh = kz_minhash_new();
     if (G.scanner)
         t->sc = kz_scan_ctx_new(G.scanner);
-    if (!t->nm || !t->jl || !t->sh || (G.scanner && !t->sc) || pthread_setspecific(G.key, t)) {
+    if (!t->nm || !t->jl || !t->sh || !t->mh || (G.scanner && !t->sc) || pthread_setspecific(G.key, t)) {
         tls_free(t);
         return NULL;
     }
@@ -500,17 +503,17 @@ static int api_bank_add(kz_req *rq)
                         added ? 15 : 16);
 }
 
-/* The matches of queries qs[0..n) as {"matches":[...],"suppressed":N}. */
-static int write_matches(kz_req *rq, kz_banks *bk, const kz_bankq *qs, size_t nq, bool ids_only)
+/* The matches of the queries qs as {"matches":[...],"suppressed":N}. */
+static int write_matches(kz_req *rq, kz_banks *bk, const kz_bankqs *qs, bool ids_only)
 {
     kz_buf b;
     size_t k = 0, supp = 0;
     int rc = 0;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
     rc = kz_buf_adds(&b, "{\"matches\":[");
-    for (size_t i = 0; i < nq && !rc; i++) {
+    for (size_t i = 0; i < qs->n && !rc; i++) {
         const kz_bank_result *r = NULL;
-        if ((rc = kz_bank_match(bk, qs[i].type, qs[i].q, qs[i].nq, &r)) != 0) {
+        if ((rc = kz_bankq_match(bk, qs, i, &r)) != 0) {
             kz_buf_release(&b);
             return bank_fail(rq, bk, rc);
         }
@@ -526,7 +529,7 @@ static int write_matches(kz_req *rq, kz_banks *bk, const kz_bankq *qs, size_t nq
             }
             rc = kz_buf_addf(&b, "%s{\"bank\":\"%s\",\"signal_type\":\"%s\",\"signal\":\"%s\","
                                  "\"distance\":%d,\"entry_id\":%lld,\"tags\":", k ? "," : "",
-                             h->bank, kz_bank_type_name(qs[i].type), h->signal, h->distance,
+                             h->bank, kz_bank_type_name(qs->v[i].type), h->signal, h->distance,
                              (long long)h->entry_id);
             if (!rc) rc = kz_buf_add_json_str(&b, h->tags ? h->tags : "", h->tags ? strlen(h->tags) : 0);
             if (!rc) rc = kz_buf_addc(&b, '}');
@@ -541,9 +544,11 @@ static int write_matches(kz_req *rq, kz_banks *bk, const kz_bankq *qs, size_t nq
 }
 
 /* One signal of a type given by name ("video_md5" is HMA's name for md5)
- * into q.  0, or answers 422. */
-static int one_query(kz_req *rq, const char *type_s, const char *sig, kz_bankq *q)
+ * as the only query of qs.  0, or answers 422. */
+static int one_query(kz_req *rq, const char *type_s, const char *sig, kz_bankqs *qs)
 {
+    kz_bankq *q = &qs->v[0];
+    memset(qs, 0, sizeof *qs);
     int type = kz_bank_type_parse(type_s, strlen(type_s));
     if (type < 0 && !strcmp(type_s, "video_md5"))
         type = KZ_BANK_MD5;
@@ -554,6 +559,7 @@ static int one_query(kz_req *rq, const char *type_s, const char *sig, kz_bankq *
     q->type = type;
     q->nq = 1;
     q->q[0] = q->hex[0];
+    qs->n = 1;
     return 0;
 }
 
@@ -564,12 +570,12 @@ static int api_bank_match(kz_req *rq)
         { "signal_type", KZ_F_STR, 1, 0, 16 }, { "signal", KZ_F_STR, 1, 0, 256 },
     };
     kz_fval v[2];
-    kz_bankq q;
+    kz_bankqs qs;
     int rc = kz_req_body(rq, spec, 2, v);
-    if (rc || (rc = one_query(rq, v[0].s, v[1].s, &q)))
+    if (rc || (rc = one_query(rq, v[0].s, v[1].s, &qs)))
         return rc;
     kz_banks *bk = open_banks(rq);
-    return bk ? write_matches(rq, bk, &q, 1, false) : KZ_EDB;
+    return bk ? write_matches(rq, bk, &qs, false) : KZ_EDB;
 }
 
 /* GET /api/v1/hma/m/raw_lookup?signal_type=T&signal=S: HMA's shape,
@@ -583,11 +589,11 @@ static int api_hma_lookup(kz_req *rq)
     const char *t = kz_req_query(rq, "signal_type"), *s = kz_req_query(rq, "signal");
     if (!t || !s)
         return kz_resp_error(rq, 400, "invalid_query", "signal_type and signal are required");
-    kz_bankq q;
-    if ((rc = one_query(rq, t, s, &q)) != 0)
+    kz_bankqs qs;
+    if ((rc = one_query(rq, t, s, &qs)) != 0)
         return rc;
     kz_banks *bk = open_banks(rq);
-    return bk ? write_matches(rq, bk, &q, 1, true) : KZ_EDB;
+    return bk ? write_matches(rq, bk, &qs, true) : KZ_EDB;
 }
 
 /* A multipart/form-data part, as libmicrohttpd's post processor gives it. */
@@ -665,12 +671,12 @@ static int api_bank_match_file(kz_req *rq)
                                    : kz_resp_error(rq, 422, "invalid", "no file: send it as the "
                                                    "body, or as the form field 'file'");
     }
-    rc = kz_bankq_content(data, n, t->sh, NULL, &qs);
+    rc = kz_bankq_content(data, n, t->sh, t->mh, &qs);
     kz_buf_release(&tmp);
     if (rc)
         return kz_resp_fail(rq, rc, NULL);
     kz_banks *bk = open_banks(rq);
-    return bk ? write_matches(rq, bk, qs.v, qs.n, false) : KZ_EDB;
+    return bk ? write_matches(rq, bk, &qs, false) : KZ_EDB;
 }
 
 /* ---- the table ---------------------------------------------------------------- */
