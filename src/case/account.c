@@ -6,6 +6,7 @@
 #include "case/actor_int.h"
 #include "case/rows.h"
 #include "case/session.h"
+#include "util/sha256.h"
 #include <sodium.h>
 #include <stdarg.h>
 
@@ -448,9 +449,7 @@ int kz_account_add(kz_actor *a, const char *name, const char *role, const char *
 /* SHA-256 of a token, hex. */
 static void token_sha(const char *token, char out[65])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(out, 65, h, sizeof h);
+    kz_sha256_hex(token, strlen(token), out);
 }
 
 int kz_account_invite(kz_actor *a, const char *name, const char *role, int64_t ttl_seconds,

@@ -117,7 +117,7 @@ out:
     return rc;
 }
 
-/* SHA-256 (libsodium) or MD5 (libcrypto EVP) of a file, streamed. */
+/* SHA-256 (util/sha256.h) or MD5 (libcrypto EVP) of a file, streamed. */
 static int hash_digest_file(const char *path, int md5)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;

@@ -5,7 +5,7 @@
  */
 #include "bank_int.h"
 #include "detect/minhash.h"
-#include <sodium.h>
+#include "util/sha256.h"
 #include <stdarg.h>
 #include <strings.h>
 
@@ -454,15 +454,15 @@ static int import_row(void *ctx, const kz_bank_row *row)
 
 void kz_bank_digest_entry(void *sha256_state, int64_t id, const char *signal, const char *tags)
 {
-    crypto_hash_sha256_state *st = sha256_state;
+    kz_sha256_ctx *st = sha256_state;
     char num[24];
     const char *f[3] = { num, signal ? signal : "", tags ? tags : "" };
     snprintf(num, sizeof num, "%lld", (long long)id);
     for (int i = 0; i < 3; i++) {
         char len[24];
         int k = snprintf(len, sizeof len, "%zu:", strlen(f[i]));
-        crypto_hash_sha256_update(st, (const unsigned char *)len, (unsigned long long)k);
-        crypto_hash_sha256_update(st, (const unsigned char *)f[i], strlen(f[i]));
+        kz_sha256_update(st, len, (size_t)k);
+        kz_sha256_update(st, f[i], strlen(f[i]));
     }
 }
 
@@ -471,8 +471,8 @@ void kz_bank_digest_entry(void *sha256_state, int64_t id, const char *signal, co
  * before it is this import's) and the digest of those entries. */
 static int import_digest(kz_banks *b, int64_t before, char *out, size_t outsz)
 {
-    crypto_hash_sha256_state st;
-    unsigned char h[crypto_hash_sha256_BYTES];
+    kz_sha256_ctx st;
+    uint8_t h[KZ_SHA256_LEN];
     char hex[65];
     int64_t first = 0, last = 0;
     kz_dbres *r = NULL;
@@ -481,7 +481,7 @@ static int import_digest(kz_banks *b, int64_t before, char *out, size_t outsz)
                                 "ORDER BY id", p, 1, &r);
     if (rc)
         return kz_bank__fail(b, rc, "reading the imported entries");
-    crypto_hash_sha256_init(&st);
+    kz_sha256_init(&st);
     while ((rc = kz_dbres_next(r)) == 1) {
         last = kz_dbres_int(r, 0);
         if (!first)
@@ -491,8 +491,8 @@ static int import_digest(kz_banks *b, int64_t before, char *out, size_t outsz)
     kz_dbres_done(r);
     if (rc < 0)
         return kz_bank__fail(b, rc, "reading the imported entries");
-    crypto_hash_sha256_final(&st, h);
-    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    kz_sha256_final(&st, h);
+    kz_hex(h, sizeof h, hex);
     if (first)
         snprintf(out, outsz, ",\"first_id\":%lld,\"last_id\":%lld,\"entries_sha256\":\"%s\"",
                  (long long)first, (long long)last, hex);

@@ -147,7 +147,7 @@ typedef struct kz_bank_import_report {
  * each entry in id order as "LEN:id" "LEN:signal" "LEN:tags" (LEN the byte
  * count), so that a verifier can tell that none was changed, deleted or
  * slipped in since (case/rows.h).  Feeds one entry to sha256_state, a
- * libsodium crypto_hash_sha256_state. */
+ * kz_sha256_ctx (util/sha256.h). */
 void kz_bank_digest_entry(void *sha256_state, int64_t id, const char *signal, const char *tags);
 
 /* Called for each bad row (skipped); why is static text. */

@@ -1,13 +1,21 @@
 /*
- * util/sha256.c - kuzet's one SHA-256 (util/sha256.h), on libsodium.
+ * util/sha256.c - kuzet's one SHA-256 (util/sha256.h), on libcrypto.
+ *
+ * The SHA256_* calls are marked deprecated in OpenSSL 3 in favour of EVP,
+ * whose per-call context and method lookup cost more than the hash of a
+ * URL; they are the same accelerated code and stay in OpenSSL 3.x.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "sha256.h"
+#include <openssl/sha.h>
+
+_Static_assert(sizeof(SHA256_CTX) <= sizeof(kz_sha256_ctx), "kz_sha256_ctx too small");
+_Static_assert(_Alignof(SHA256_CTX) <= _Alignof(kz_sha256_ctx), "kz_sha256_ctx misaligned");
 
 void kz_sha256(const void *data, size_t n, uint8_t out[KZ_SHA256_LEN])
 {
-    crypto_hash_sha256(out, data, (unsigned long long)n);
+    SHA256(data, n, out);
 }
-
 void kz_hex(const uint8_t *b, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
@@ -25,14 +33,14 @@ void kz_sha256_hex(const void *data, size_t n, char hex[65])
     kz_hex(md, sizeof md, hex);
 }
 
-void kz_sha256_init(kz_sha256_ctx *c) { crypto_hash_sha256_init(c); }
+void kz_sha256_init(kz_sha256_ctx *c) { SHA256_Init((SHA256_CTX *)c); }
 
 void kz_sha256_update(kz_sha256_ctx *c, const void *data, size_t n)
 {
-    crypto_hash_sha256_update(c, data, (unsigned long long)n);
+    SHA256_Update((SHA256_CTX *)c, data, n);
 }
 
 void kz_sha256_final(kz_sha256_ctx *c, uint8_t out[KZ_SHA256_LEN])
 {
-    crypto_hash_sha256_final(c, out);
+    SHA256_Final(out, (SHA256_CTX *)c);
 }
