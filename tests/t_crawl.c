@@ -258,6 +258,12 @@ KT_TEST(crawl_loopback)
     HAS(s, "1 out of scope");
     HAS(s, "1 flagged");
     HAS(s, "content: 0 images, 2 feeds (5 items)");
+    /* --json: the same counts as one object on stdout */
+    HAS(s, "-- json\n{\"pages\":5,\"not_html\":");
+    HAS(s, "\"out_of_scope\":1,");
+    HAS(s, "\"flagged\":1,");
+    HAS(s, "\"feeds\":2,\"feed_items\":5,");
+    HAS(s, "\"interrupted\":false,\"checkpoint\":\"signed\",\"elapsed_ms\":MS}");
     free(s);
 
     s = section(out, "hostile");

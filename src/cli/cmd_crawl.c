@@ -27,7 +27,7 @@ static const char usage_text[] =
     "                   [--max-pages N] [--recrawl DURATION] [--delay MS] [--per-host N]\n"
     "                   [--contact URL] [--same-host] [--include REGEX] [--exclude REGEX]\n"
     "                   [--allow-private] [--allow-addr IP] [--timeout MS]\n"
-    "                   [--max-body BYTES] [--parallel N] [--quiet] [--one-thread]\n"
+    "                   [--max-body BYTES] [--parallel N] [--quiet] [--json] [--one-thread]\n"
     "\n"
     "Fetches the seed URLs (one per line; '#' comments) and the pages they link to\n"
     "within the seeds' registrable domains, obeying robots.txt, one request at a\n"
@@ -57,6 +57,7 @@ static const char usage_text[] =
     "  --max-body BYTES    body size limit (default 10485760)\n"
     "  --parallel N        fetches in flight, over all sites (default 16)\n"
     "  --quiet             no progress, no per-URL errors, no summary\n"
+    "  --json              the summary as one JSON object on stdout\n"
     "  --one-thread        scan on the thread that fetches (default: a second thread\n"
     "                      scans while the first fetches and stores)\n"
     "\n"
@@ -198,6 +199,28 @@ static void summary(const kz_crawler_stats *g)
             s->charset_fallbacks);
 }
 
+/* The summary as one JSON object on stdout (--json): the same counts. */
+static void put_json(const kz_crawler_stats *g)
+{
+    const kz_crawl_stats *s = &g->crawl;
+    printf("{\"pages\":%zu,\"not_html\":%zu,\"http_errors\":%zu,\"robots_skipped\":%zu,"
+           "\"out_of_scope\":%zu,\"fetch_errors\":%zu,\"fetch_errors_by_kind\":{",
+           s->pages, s->not_html, s->http_errors, s->robots_skipped, s->offscope, s->errors);
+    for (int k = 1, n = 0; k < KZ_FETCH_NKINDS; k++)
+        if (s->by_kind[k])
+            printf("%s\"%s\":%zu", n++ ? "," : "", kz_fetch_kind_name(k), s->by_kind[k]);
+    printf("},\"flagged\":%zu,\"items_new\":%zu,\"items_updated\":%zu,\"cases_opened\":%zu,"
+           "\"unchanged\":%zu,\"duplicate_content\":%zu,\"queued\":%zu,\"images\":%zu,"
+           "\"feeds\":%zu,\"feed_items\":%zu,\"charset_fallbacks\":%zu,\"seeds\":%zu,"
+           "\"bad_seeds\":%zu,\"seeds_failed\":%zu,\"scan_errors\":%zu,\"interrupted\":%s,"
+           "\"checkpoint\":\"%s\",\"elapsed_ms\":%lld}\n",
+           g->flagged, g->created, g->updated, g->cases, g->unchanged, g->dup_content, s->queued,
+           s->images, s->feeds, s->feed_items, s->charset_fallbacks, g->seeds, g->bad_seeds,
+           g->seeds_failed, g->scan_errors, g->interrupted ? "true" : "false",
+           g->checkpoint > 0 ? "signed" : g->checkpoint < 0 ? "failed" : "none",
+           (long long)g->elapsed_ms);
+}
+
 /* The seed file into seeds; -1 (said why) when it cannot be read. */
 static int read_seeds(const char *path, kz_buf *seeds)
 {
@@ -253,6 +276,7 @@ int cmd_crawl(int argc, char **argv)
         { "max-body", required_argument, NULL, 'b' },
         { "parallel", required_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
+        { "json", no_argument, NULL, 'j' },
         { "one-thread", no_argument, NULL, 'T' },
         { "source", required_argument, NULL, 'S' },
         { "recrawl", required_argument, NULL, 'R' },
@@ -268,12 +292,12 @@ int cmd_crawl(int argc, char **argv)
     size_t max_body = KZ_CRAWLER_MAX_BODY;
     kz_crawler_opts o;
     printer pr;
-    int c;
+    int c, json = 0;
     memset(&o, 0, sizeof o);
     memset(&pr, 0, sizeof pr);
     pr.source = "default";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:r:d:D:P:w:c:HAa:t:b:p:qhS:R:O:I:X:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:r:d:D:P:w:c:HAa:t:b:p:qjhS:R:O:I:X:", opts, NULL)) != -1) {
         switch (c) {
         case 'S':
             if (!kz_frontier_name_ok(optarg)) {
@@ -332,6 +356,7 @@ int cmd_crawl(int argc, char **argv)
             break;
         case 'p': if (parse_num("--parallel", optarg, 1, 1000, &parallel)) return KZ_EXIT_USAGE; break;
         case 'q': pr.quiet = 1; break;
+        case 'j': json = 1; break;
         case 'T': o.one_thread = 1; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
@@ -424,6 +449,8 @@ int cmd_crawl(int argc, char **argv)
         else if (pr.cp_exposed)
             kz_cli_err("warning: the audit key %s can be read by others; chmod 600 it", pr.cp_key);
     }
+    if (json)
+        put_json(&s);
     if (!pr.quiet)
         summary(&s);
     status = rc || pr.store_err[0] || s.seeds_failed || s.bad_seeds || s.interrupted ||

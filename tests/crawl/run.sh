@@ -156,9 +156,11 @@ printf 'http://127.0.0.1:%s/feed.rss\nhttp://127.0.0.1:%s/atom.xml\n' "$NPORT" "
 # a database of its own: the site crawl already saw the feeds' content
 KUZET_DB="sqlite:$d/feeds.db" "$KUZET" db init > /dev/null || exit 1
 KUZET_DB="sqlite:$d/feeds.db" "$KUZET" crawl --seeds "$d/seeds3" --rules "$d/rules.yaml" --depth 1 \
-    --delay 0 --allow-private > "$d/out" 2> "$d/err"
+    --delay 0 --allow-private --json > "$d/out" 2> "$d/err"
 echo "== feeds rc=$?"
 cat "$d/err"
+echo "-- json"
+sed 's/"elapsed_ms":[0-9]*/"elapsed_ms":MS/' "$d/out"
 
 echo "http://127.0.0.1:$HPORT/" > "$d/seeds2"
 "$KUZET" crawl --seeds "$d/seeds2" --rules "$d/rules.yaml" --depth 1 --delay 0 \
