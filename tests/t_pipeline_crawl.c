@@ -416,6 +416,36 @@ KT_TEST(pipeline_frontier_error_says_what)
     kt_store_cleanup(&t, &st);
 }
 
+/* Two crawls of one source at once on SQLite: the second (another
+ * connection, as another process has) is refused the same way, instead of
+ * both taking the same queued URLs; once the first is closed, it goes. */
+KT_TEST(pipeline_crawl_source_busy_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *a = kt_store_fresh(&t, "srcbusy"), *b = NULL;
+    kz_frontier *fa = NULL, *fb = NULL;
+    char err[512];
+    if (!a)
+        return;
+    if (kz_store_open(&b, kz_store_uri(a), 1, err, sizeof err) != 0) {
+        kt_fail(__FILE__, __LINE__, "second connection: %s", err);
+        goto out;
+    }
+    KT_EQ_INT(kz_frontier_open(&fa, a, "forum", NULL, NULL), 0);
+    KT_EQ_INT(kz_frontier_open(&fb, b, "forum", NULL, NULL), KZ_EBUSY);
+    KT_CHECK(fb == NULL);
+    KT_EQ_STR(kz_store_errmsg(b), "source forum is being crawled by another run at the moment; "
+                                  "wait for it to end");
+    KT_EQ_INT(kz_frontier_open(&fb, b, "other", NULL, NULL), 0);
+    kz_frontier_close(&fb);
+    kz_frontier_close(&fa);
+    KT_EQ_INT(kz_frontier_open(&fb, b, "forum", NULL, NULL), 0);
+    kz_frontier_close(&fb);
+out:
+    kz_store_close(&b);
+    kt_store_cleanup(&t, &a);
+}
+
 /* Two crawls of one source at once on PostgreSQL: the second is refused,
  * saying the source is being crawled; another source goes on; once the
  * first is closed, the source can be crawled again. */

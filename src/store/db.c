@@ -37,6 +37,17 @@ void kz_db_close(kz_db **dbp)
 }
 
 const char *kz_db_scheme(const kz_db *db) { return db->ops->scheme; }
+
+int kz_db_try_lock(kz_db *db, int64_t key)
+{
+    return key < 0 ? KZ_EINVAL : db->ops->try_lock(db, key);
+}
+
+void kz_db_unlock(kz_db *db, int64_t key)
+{
+    if (key >= 0)
+        db->ops->unlock(db, key);
+}
 const char *kz_db_errmsg(kz_db *db) { return db->ops->errmsg(db); }
 
 int kz_db_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)

@@ -50,6 +50,8 @@ typedef struct kz_db_ops {
     void (*done)(kz_dbres *r);
     const char *(*errmsg)(kz_db *db);
     int  (*wait_notify)(kz_db *db, int ms);                 /* NULL: not supported */
+    int  (*try_lock)(kz_db *db, int64_t key);               /* kz_db_try_lock */
+    void (*unlock)(kz_db *db, int64_t key);
     int  busy_code;                                         /* retryable: locked, serialization */
 } kz_db_ops;
 
@@ -137,6 +139,18 @@ void        kz_dbres_done(kz_dbres *r);                     /* NULL-safe */
  * one came, 0 the time ran out, < 0 not supported (SQLite) or the
  * connection failed. */
 int kz_db_wait_notify(kz_db *db, int ms);
+
+/* A named lock held by this connection until kz_db_unlock or close, and
+ * released by the operating system or the server if the process dies, so
+ * that one run at a time does a job (a crawl of one source).  key >= 0.
+ * 0 held; KZ_EBUSY held by another connection (of this or another
+ * process); KZ_EDB/KZ_EIO when it cannot be asked.  Not reentrant: a
+ * connection asks once per key.  PostgreSQL: a session advisory lock.
+ * SQLite: an open-file-description lock on byte `key` of the file
+ * "PATH-locks" beside the database (created 0600; none for an in-memory
+ * database, where one connection is the only one). */
+int  kz_db_try_lock(kz_db *db, int64_t key);
+void kz_db_unlock(kz_db *db, int64_t key);
 
 /* Transactions: BEGIN (IMMEDIATE on SQLite), COMMIT, ROLLBACK. */
 int kz_db_begin(kz_db *db);

@@ -42,7 +42,7 @@ struct kz_frontier {
     char          *last_origin;     /* origin -> id, the last one asked */
     int64_t        last_origin_id;
     char           now[21];
-    int            locked;          /* PostgreSQL: the source's advisory lock is held */
+    int            locked;          /* the source's lock is held (lock_source) */
     int            shared;          /* kz_frontier_opts.shared */
     char          *only;            /* kz_frontier_opts.origin: the one origin taken */
     char           name[KZ_FRONTIER_NAME_MAX + 1];
@@ -458,24 +458,21 @@ static int count(kz_frontier *f, const char *state, int64_t *n)
 /* The key of a source's advisory lock on PostgreSQL: "kz" and the id. */
 #define LOCK_KEY(id) (((int64_t)0x6b7a << 40) | (id))
 
-/* On PostgreSQL, hold the source's lock for the frontier's life: a second
- * run of the same source at once is refused with KZ_EBUSY and a message
- * that says so (a SQLite database has one writer at a time anyway). */
+/* Hold the source's lock for the frontier's life (store/db.h,
+ * kz_db_try_lock: an advisory lock on PostgreSQL, a lock on the file beside
+ * a SQLite database): a second run of the same source at once is refused
+ * with KZ_EBUSY and a message that says so, instead of both taking the
+ * same queued URLs. */
 static int lock_source(kz_frontier *f, const char *name)
 {
-    int64_t got = 0;
-    if (strcmp(kz_db_scheme(f->db), "postgresql") != 0)
-        return 0;
-    kz_dbval p[] = { kz_dbint(LOCK_KEY(f->source)) };
-    int rc = kz_db_int(f->db, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END", p,
-                       1, &got);
-    if (rc)
-        return fail(f, rc, "locking the source");
-    if (!got) {
+    int rc = kz_db_try_lock(f->db, LOCK_KEY(f->source));
+    if (rc == KZ_EBUSY) {
         kz_store_set_errmsg(f->st, "source %s is being crawled by another run at the moment; "
                                    "wait for it to end", name);
-        return KZ_EBUSY;
+        return rc;
     }
+    if (rc)
+        return fail(f, rc, "locking the source");
     f->locked = 1;
     return 0;
 }
@@ -600,12 +597,8 @@ int kz_frontier_close(kz_frontier **fp)
     if (!f)
         return 0;
     int rc = kz_frontier_commit(f);
-    if (f->locked) {
-        kz_dbval p[] = { kz_dbint(LOCK_KEY(f->source)) };
-        kz_dbres *r = NULL;
-        if (kz_db_query(f->db, "SELECT pg_advisory_unlock($1)", p, 1, &r) == 0)
-            kz_dbres_done(r);
-    }
+    if (f->locked)
+        kz_db_unlock(f->db, LOCK_KEY(f->source));
     kz_buf_release(&f->pbuf);
     kz_buf_release(&f->sql);
     free(f->last_origin);

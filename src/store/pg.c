@@ -735,6 +735,23 @@ static int pg_wait_notify(kz_db *db, int ms)
     return got;
 }
 
+static int pg_try_lock(kz_db *db, int64_t key)
+{
+    int64_t got = 0;
+    kz_dbval p[] = { kz_dbint(key) };
+    int rc = kz_db_int(db, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END", p, 1,
+                       &got);
+    return rc ? rc : got ? 0 : KZ_EBUSY;
+}
+
+static void pg_unlock(kz_db *db, int64_t key)
+{
+    kz_dbval p[] = { kz_dbint(key) };
+    kz_dbres *r = NULL;
+    if (pg_query(db, "SELECT pg_advisory_unlock($1)", p, 1, &r) == 0)
+        kz_dbres_done(r);
+}
+
 const kz_db_ops kz_db_pg_ops = {
     .scheme = "postgresql",
     .open = pg_open,
@@ -750,5 +767,7 @@ const kz_db_ops kz_db_pg_ops = {
     .done = pg_done,
     .errmsg = pg_errmsg,
     .wait_notify = pg_wait_notify,
+    .try_lock = pg_try_lock,
+    .unlock = pg_unlock,
     .busy_code = KZ_EBUSY,
 };

@@ -17,7 +17,11 @@
  * which cost as much as the insert.
  */
 #include "db.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #define CACHE 64
@@ -36,6 +40,7 @@ typedef struct sqdb {
     struct { uint64_t key; char *sql; sqlite3_stmt *st; int rowid; } cache[CACHE];
     size_t   ncache, next_evict;
     sqres    res;                 /* one result walk at a time */
+    int      lockfd;              /* "PATH-locks" (kz_db_try_lock), -1 until needed */
 } sqdb;
 
 static int sq_open(kz_db **out, const char *target, char *err, size_t errsz)
@@ -46,6 +51,7 @@ static int sq_open(kz_db **out, const char *target, char *err, size_t errsz)
         return KZ_ENOMEM;
     }
     d->base.ops = &kz_db_sqlite_ops;
+    d->lockfd = -1;
     int rc = sqlite3_open_v2(target, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -77,6 +83,8 @@ static void sq_close(kz_db *db)
         sqlite3_finalize(d->cache[i].st);
         free(d->cache[i].sql);
     }
+    if (d->lockfd >= 0)
+        close(d->lockfd);           /* releases every lock this connection holds */
     sqlite3_close(d->h);
     free(d);
 }
@@ -276,6 +284,46 @@ static void sq_done(kz_dbres *r)
 
 static const char *sq_errmsg(kz_db *db) { return sqlite3_errmsg(((sqdb *)db)->h); }
 
+/* One byte of "PATH-locks" per key, locked with an open-file-description
+ * lock: owned by this connection's descriptor (not the process, so two
+ * connections of one process exclude each other too) and dropped when it
+ * is closed or the process dies. */
+static int sq_lockop(sqdb *d, int64_t key, short type)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)key;
+    fl.l_len = 1;
+    return fcntl(d->lockfd, F_OFD_SETLK, &fl);
+}
+
+static int sq_try_lock(kz_db *db, int64_t key)
+{
+    sqdb *d = (sqdb *)db;
+    if (d->lockfd < 0) {
+        const char *path = sqlite3_db_filename(d->h, "main");
+        char lp[4096];
+        if (!path || !*path)
+            return 0;               /* in memory: this connection is the only one */
+        if (snprintf(lp, sizeof lp, "%s-locks", path) >= (int)sizeof lp)
+            return KZ_EINVAL;
+        if ((d->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+            return KZ_EIO;
+    }
+    if (sq_lockop(d, key, F_WRLCK) == 0)
+        return 0;
+    return errno == EAGAIN || errno == EACCES ? KZ_EBUSY : KZ_EIO;
+}
+
+static void sq_unlock(kz_db *db, int64_t key)
+{
+    sqdb *d = (sqdb *)db;
+    if (d->lockfd >= 0)
+        sq_lockop(d, key, F_UNLCK);
+}
+
 const kz_db_ops kz_db_sqlite_ops = {
     .scheme = "sqlite",
     .open = sq_open,
@@ -287,5 +335,7 @@ const kz_db_ops kz_db_sqlite_ops = {
     .col_null = sq_null,
     .done = sq_done,
     .errmsg = sq_errmsg,
+    .try_lock = sq_try_lock,
+    .unlock = sq_unlock,
     .busy_code = KZ_EBUSY,
 };
