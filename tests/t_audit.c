@@ -354,6 +354,16 @@ static void tamper(const char *test, int pg)
           "notices 1: deadline is '2099-01-01T00:00:00Z'" },
         { "DELETE FROM bank_entries WHERE id = 1",
           "bank_entries 1: missing" },
+        /* who added an account, and when it was enrolled: the second
+         * person of a block must not be an account made for the purpose */
+        { "UPDATE accounts SET created_by = (SELECT id FROM accounts WHERE name = 'sue') "
+          "WHERE name = 'al'", "created_by is 'sue', the audit log says 'root'" },
+        { "UPDATE accounts SET created_by = NULL WHERE name = 'sam'",
+          "created_by is NULL, the audit log says 'root'" },
+        { "UPDATE accounts SET enrolled_at = NULL WHERE name = 'ann'",
+          "enrolled_at is NULL, the audit log says '" },
+        { "UPDATE accounts SET created_at = '2001-01-01T00:00:00Z' WHERE name = 'bob'",
+          "created_at is '2001-01-01T00:00:00Z', the audit log says '" },
         { "UPDATE appeals SET case_state_before = 'in_review'",
           "appeals 1: case_state_before is 'in_review', the audit log says 'decided'" },
     };

@@ -662,7 +662,7 @@ static int do_disable(kz_actor *a, const char *name)
     }
     char now[21];
     kz_store_now(now);
-    kz_dbval q2[] = { kz_dbint(id), kz_dbstr(now), kz_dbint(a->id) };
+    kz_dbval q2[] = { kz_dbint(id), kz_dbstr(now), a->id ? kz_dbint(a->id) : kz_dbnull() };
     if ((rc = kz_db_query(db, "UPDATE accounts SET disabled = 1, disabled_at = $2, disabled_by = $3 "
                           "WHERE id = $1", q2, 3, NULL)))
         return kz__dbfail(a, rc, "disabling the account");

@@ -30,7 +30,8 @@ enum { N_DECISION, N_PLATFORM, N_SENT, N_DEADLINE, N_ANSWER, N_ANSWERED, N_COMPL
        N_ESCALATED };
 enum { A_DECISION, A_FILED_BY, A_GROUNDS, A_FILED_AT, A_REVIEWER, A_OUTCOME, A_REASONS,
        A_RESOLVED, A_STATE_BEFORE };
-enum { U_NAME, U_ROLE, U_DISABLED, U_PASSWORD };
+enum { U_NAME, U_ROLE, U_DISABLED, U_PASSWORD, U_CREATED_BY, U_CREATED_AT, U_ENROLLED_AT,
+       U_DISABLED_AT, U_DISABLED_BY };
 enum { B_NAME, B_TYPE, B_THRESHOLD, B_KIND };
 enum { E_BANK, E_SIGNAL, E_TAGS, E_ORIGIN, E_BANK_ID /* not compared */ };
 
@@ -66,8 +67,12 @@ static const struct tdef {
       NAMED("x", "ap.reviewer") ", ap.outcome, ap.reasons, ap.resolved_at, "
       "ap.case_state_before FROM appeals ap LEFT JOIN accounts x ON x.id = ap.reviewer "
       "ORDER BY ap.id" },
-    { "accounts", 4, { "name", "role", "disabled", "password_hash" },
-      "SELECT id, name, role, disabled, password_hash FROM accounts ORDER BY id" },
+    { "accounts", 9, { "name", "role", "disabled", "password_hash", "created_by", "created_at",
+                       "enrolled_at", "disabled_at", "disabled_by" },
+      "SELECT u.id, u.name, u.role, u.disabled, u.password_hash, " NAMED("c", "u.created_by")
+      ", u.created_at, u.enrolled_at, u.disabled_at, " NAMED("d", "u.disabled_by")
+      " FROM accounts u LEFT JOIN accounts c ON c.id = u.created_by "
+      "LEFT JOIN accounts d ON d.id = u.disabled_by ORDER BY u.id" },
     { "banks", 4, { "name", "signal_type", "threshold", "kind" },
       "SELECT id, name, signal_type, threshold, kind FROM banks ORDER BY id" },
     { "bank_entries", 4, { "bank", "signal", "tags", "origin" },
@@ -239,6 +244,16 @@ static void setj(rp *p, xrow *x, int c, json_object *o, const char *k)
     char num[32];
     if (jv(o, k, &v, num))
         set(p, x, c, v);
+}
+
+/* an account column that names who did it: the system is no account (the
+ * column is NULL) */
+static void setwho(rp *p, xrow *x, int c, json_object *o, const char *k)
+{
+    const char *v;
+    char num[32];
+    if (jv(o, k, &v, num))
+        set(p, x, c, v && !strcmp(v, "system") ? NULL : v);
 }
 
 static int64_t jint(json_object *o, const char *k)
@@ -486,12 +501,21 @@ static void replay(rp *p, int64_t seq, const char *action, const char *entity, i
             setj(p, x, U_ROLE, a, "role");
             setj(p, x, U_DISABLED, a, "disabled");
             setj(p, x, U_PASSWORD, a, "password_sha256");
+            setwho(p, x, U_CREATED_BY, a, "created_by");
+            setj(p, x, U_CREATED_AT, a, "created_at");
+            if (a && json_object_object_get_ex(a, "enrol_expires_at", NULL))
+                set(p, x, U_ENROLLED_AT, NULL);     /* added with a token: not enrolled yet */
+            else
+                setj(p, x, U_ENROLLED_AT, a, "enrolled_at");
         } else if (!strcmp(action, "account.enrol")) {
             x = get(p, T_ACCOUNTS, id, seq);
             setj(p, x, U_PASSWORD, a, "password_sha256");
+            setj(p, x, U_ENROLLED_AT, a, "enrolled_at");
         } else if (!strcmp(action, "account.disable")) {
             x = get(p, T_ACCOUNTS, id, seq);
             setj(p, x, U_DISABLED, a, "disabled");
+            setj(p, x, U_DISABLED_AT, a, "disabled_at");
+            setwho(p, x, U_DISABLED_BY, a, "disabled_by");
         } else if (!strcmp(action, "account.password")) {
             x = get(p, T_ACCOUNTS, id, seq);
             setj(p, x, U_PASSWORD, a, "password_sha256");

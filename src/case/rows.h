@@ -21,7 +21,9 @@
  *                  compliance time, escalation time
  *   appeals        decision, appellant, grounds, filed, reviewer, outcome,
  *                  reasons, resolved, the case's state before
- *   accounts       name, role, disabled, the password hash (by fingerprint)
+ *   accounts       name, role, disabled, the password hash (by fingerprint),
+ *                  who created it and when, enrolment time, who disabled it
+ *                  and when
  *   banks          name, signal type, threshold, kind
  *   bank entries   bank, signal, tags, origin; entries of an import by
  *                  their digest (store/bank.h, kz_bank_digest_entry)
