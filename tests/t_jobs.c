@@ -261,7 +261,7 @@ KT_TEST(jobs_tick_once_recrawl_pg)
     KT_EQ_INT(n, 1);
     KT_EQ_INT(kz_queue_lease(q2, "tick", 4, &b, &n), 0);
     KT_EQ_INT(n, 0);                                /* once, however many workers */
-    kz_jobs_env env = { s, q1, NULL, 0, 0, NULL, 1, 0, NULL };
+    kz_jobs_env env = { s, q1, NULL, 0, 0, NULL, 1, 0, NULL, NULL, NULL };
     kz_jobs_result res;
     KT_EQ_INT(kz_jobs_run(&env, &a, &res), 0);
     KT_EQ_INT(res.ok, 1);

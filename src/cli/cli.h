@@ -33,6 +33,8 @@ int cmd_worker(int argc, char **argv);     /* src/worker/ */
 int cmd_jobs(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
+int cmd_platforms(int argc, char **argv);
+int cmd_notices(int argc, char **argv);
 /* cmd_users.c: log in as name ($KUZET_PASSWORD or asked), or the system when NULL; an exit code. */
 struct kz_store; struct kz_actor; int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out);
 

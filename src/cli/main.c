@@ -35,6 +35,8 @@ static const struct kz_cmd {
     { "worker",    cmd_worker,    "lease work from PostgreSQL and do it (crawl, ingest, scheduled jobs)" },
     { "jobs",      cmd_jobs,      "queue work for kuzet worker: ingest files, crawl sources, schedules" },
     { "status",    cmd_status,    "workers alive, their rates, queue depth, leases, errors" },
+    { "platforms", cmd_platforms, "platforms and the contacts notices go to: add, set, list" },
+    { "notices",   cmd_notices,   "notices to platforms: deliveries, retries, escalations, answers" },
     { "tokens",    cmd_tokens,    "API tokens for kuzet serve's machine clients: add, list, revoke" },
 };
 

@@ -567,14 +567,15 @@ int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs)
     char now[21];
     if (!is_pg(st))
         return KZ_EINVAL;
-    static const char *const ok[] = { "overdue", "verify", "recrawl", "purge", "frontier" };
+    static const char *const ok[] = { "overdue", "verify", "recrawl", "purge", "frontier",
+                                      "notices" };
     size_t i;
     for (i = 0; i < KZ_ARRAY_LEN(ok); i++)
         if (!strcmp(name, ok[i]))
             break;
     if (i == KZ_ARRAY_LEN(ok) || every_secs <= 0) {
         kz_store_set_errmsg(st, "unknown tick '%s' or interval not positive (overdue, verify, "
-                                "recrawl, purge, frontier)", name);
+                                "recrawl, purge, frontier, notices)", name);
         return KZ_EINVAL;
     }
     kz_store_now(now);

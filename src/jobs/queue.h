@@ -13,7 +13,7 @@
  *           in one transaction;
  *   tick    work that must happen on time, once however many workers are
  *           up: "overdue" (notices past their deadline), "verify",
- *           "recrawl", "purge", "frontier" (a crawl job for every origin
+ *           "recrawl", "purge", "notices", "frontier" (a crawl job for every origin
  *           with queued URLs); done again every every_secs.
  *
  * Leasing: UPDATE jobs ... WHERE id IN (SELECT id ... FOR UPDATE SKIP
@@ -131,7 +131,7 @@ typedef struct kz_queue_crawl {
  * *bad: seed lines refused.  0 or errors (kz_store_errmsg). */
 int kz_queue_add_crawl(kz_store *st, const kz_queue_crawl *c, size_t *origins, size_t *bad);
 
-/* Queue the tick name (overdue, verify, recrawl, purge, frontier) every
+/* Queue the tick name (overdue, verify, recrawl, purge, frontier, notices) every
  * every_secs, first due now; an existing one gets the new interval. */
 int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs);
 

@@ -7,6 +7,7 @@
 #include "pipeline/ingest.h"
 #include "pipeline/verifier.h"
 #include "case/case.h"
+#include "case/deliver.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -258,6 +259,14 @@ static int tick_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
         rc = kz_case_purge(a, env->purge_days ? env->purge_days : KZ_RETENTION_DAYS, &purged);
         res->moved = (int64_t)purged;
         say(res, "purge: evidence of %zu items dropped", purged);
+    } else if (!strcmp(name, "notices")) {
+        kz_deliver_opts o = { env->smtp_url, env->mail_from, 0, 0, 0 };
+        kz_deliver_stats ds;
+        kz_queue_hold(env->queue, j, 0);     /* each attempt is its own transaction */
+        rc = kz_notices_deliver(a, &o, &ds);
+        res->moved = (int64_t)ds.sent;
+        say(res, "notices: %zu attempts, %zu delivered, %zu failed, %zu escalations, %zu answers",
+            ds.attempts, ds.sent, ds.failed, ds.escalations, ds.answers);
     } else if (!strcmp(name, "frontier")) {
         size_t made = 0;
         rc = kz_queue_sync_frontier(env->store, 0, &made);

@@ -17,7 +17,9 @@
  *           that completes the tick; verify: kz_verifier_run; recrawl:
  *           pages fetched longer ago than their source's recrawl interval
  *           queued again; purge: kz_case_purge; frontier:
- *           kz_queue_sync_frontier.
+ *           kz_queue_sync_frontier; notices: kz_notices_deliver as the
+ *           system (notices due delivered, failures retried, escalations),
+ *           through env->smtp_url from env->mail_from.
  *
  * Nothing is printed; what happened is in the result.
  */
@@ -38,6 +40,8 @@ typedef struct kz_jobs_env {
     unsigned          threads;      /* scan threads per job; 0: 1 */
     int               purge_days;   /* purge tick; 0: KZ_RETENTION_DAYS */
     volatile sig_atomic_t *stop;    /* set: the job's work is committed and it stops */
+    const char       *smtp_url;     /* notices tick: the SMTP server (NULL: no e-mail) */
+    const char       *mail_from;    /* notices tick: the sender's address */
 } kz_jobs_env;
 
 typedef struct kz_jobs_result {

@@ -347,6 +347,36 @@ const kz_migration kz_migrations[] = {
      * (detect/minhash.h, docs/banks.md): near copies edited past the rules */
     { 12, "bank entries: the MinHash of a banked text",
       "ALTER TABLE bank_entries ADD COLUMN minhash TEXT;" },
+    /* migration 13 - platforms' contacts, each delivery attempt of a notice
+     * and the answers recorded against it (case/platform.h, case/deliver.h,
+     * docs/notices.md).  platforms.notice_contact is the notice e-mail,
+     * legal_representative the representative's name, notice_language the
+     * language notices are written in (kk, ru, en). */
+    { 13, "platforms: endpoint, representative's e-mail, monthly users; notice deliveries and answers",
+      "ALTER TABLE platforms ADD COLUMN api_endpoint TEXT;"
+      "ALTER TABLE platforms ADD COLUMN legal_rep_email TEXT;"
+      "ALTER TABLE platforms ADD COLUMN monthly_users BIGINT;"
+      "CREATE TABLE notice_deliveries ("
+      "  id {ID},"
+      "  notice_id BIGINT NOT NULL REFERENCES notices(id),"
+      "  kind TEXT NOT NULL,"
+      "  channel TEXT NOT NULL,"
+      "  recipient TEXT NOT NULL,"
+      "  attempt INTEGER NOT NULL,"
+      "  at TEXT NOT NULL,"
+      "  status TEXT NOT NULL,"
+      "  error TEXT,"
+      "  next_at TEXT,"
+      "  message_id TEXT);"
+      "CREATE INDEX notice_deliveries_by_notice ON notice_deliveries(notice_id);"
+      "CREATE TABLE notice_answers ("
+      "  id {ID},"
+      "  notice_id BIGINT NOT NULL REFERENCES notices(id),"
+      "  at TEXT NOT NULL,"
+      "  via TEXT NOT NULL,"
+      "  recorded_by BIGINT REFERENCES accounts(id),"
+      "  text TEXT NOT NULL);"
+      "CREATE INDEX notice_answers_by_notice ON notice_answers(notice_id);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

@@ -31,8 +31,9 @@ static const char jobs_usage[] =
     "                  host per lease (--delay between requests to a host, default\n"
     "                  1000 ms; --recrawl: pages fetched longer ago are due again)\n"
     "  schedule NAME   a job that runs once every DURATION however many workers are\n"
-    "                  up: overdue, verify, recrawl, purge, frontier\n"
-    "  --defaults      overdue 1m, frontier 30s, recrawl 5m, verify 6h, purge 1d\n"
+    "                  up: overdue, verify, recrawl, purge, frontier, notices\n"
+    "  --defaults      overdue 1m, frontier 30s, recrawl 5m, verify 6h, purge 1d,\n"
+    "                  notices 1m\n"
     "                  (those not scheduled yet)\n";
 
 static int open_pg(kz_store **st, const char *uri)
@@ -190,7 +191,7 @@ int cmd_jobs(int argc, char **argv)
         if (defaults) {
             static const struct { const char *n; int64_t s; } d[] = {
                 { "overdue", 60 }, { "frontier", 30 }, { "recrawl", 300 }, { "verify", 21600 },
-                { "purge", 86400 } };
+                { "purge", 86400 }, { "notices", 60 } };
             for (size_t i = 0; i < KZ_ARRAY_LEN(d) && !status; i++) {
                 kz_dbval p[] = { kz_dbstr(d[i].n) };
                 int64_t have = 0;

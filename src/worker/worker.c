@@ -47,7 +47,9 @@ static const char usage_text[] =
     "  --metrics FILE     write Prometheus text metrics to FILE every 5 s\n"
     "                     (node_exporter's textfile collector reads it)\n"
     "  --exit-when-idle   exit once no job of its roles is due or leased\n"
-    "  --quiet            no line per job\n";
+    "  --quiet            no line per job\n"
+    "The notices tick sends e-mail through $KUZET_SMTP (smtp://HOST:PORT) from\n"
+    "$KUZET_MAIL_FROM (docs/notices.md).\n";
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
@@ -115,7 +117,10 @@ static void *loop(void *arg)
         kz_store_close(&st);
         return NULL;
     }
-    kz_jobs_env env = { st, q, sh->sc, sh->slice, 0, sh->contact, sh->threads, 0, &stop_flag };
+    kz_jobs_env env = { st, q, sh->sc, sh->slice, 0, sh->contact, sh->threads, 0, &stop_flag,
+                        getenv("KUZET_SMTP"), getenv("KUZET_MAIL_FROM") };
+    if (env.smtp_url && !*env.smtp_url)
+        env.smtp_url = NULL;
     while (!stop_flag) {
         kz_job j;
         size_t n = 0;
