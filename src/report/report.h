@@ -46,6 +46,11 @@ void kz_report_free(kz_report **rp);                      /* NULL-safe; sets *rp
 int kz_report_json(const kz_report *r, kz_buf *out);
 int kz_report_csv(const kz_report *r, kz_buf *out);
 
+/* Append the report as text for people: each section's name on a line of
+ * its own, then a line per figure, "  KEY VALUE", the key as in the CSV
+ * padded to 50 columns; null is "-". */
+int kz_report_text(const kz_report *r, kz_buf *out);
+
 /* Look a figure up by its CSV name: section and key ("notices", "sent";
  * "decisions", "by_measure.url_block").  *v is its value as a number (0
  * for null and strings).  0, or KZ_ENOTFOUND; *is_null says null. */
