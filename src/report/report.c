@@ -702,6 +702,22 @@ out:
     return rc;
 }
 
+int kz_report_bounds(const char *from, const char *to, char lo[21], char hi[21])
+{
+    int y, m, d;
+    if (!parse_date(from, &y, &m, &d))
+        return KZ_EINVAL;
+    snprintf(lo, 21, "%.10sT00:00:00Z", from);
+    if (!parse_date(to, &y, &m, &d))
+        return KZ_EINVAL;
+    char t[48];
+    civil_from_days(days_from_civil(y, (unsigned)m, (unsigned)d) + 1, &y, &m, &d);
+    snprintf(t, sizeof t, "%04d-%02d-%02dT00:00:00Z", y, m, d);
+    memcpy(hi, t, 20);                  /* years stop at 9999: always 20 characters */
+    hi[20] = '\0';
+    return strcmp(lo, hi) < 0 ? 0 : KZ_EINVAL;
+}
+
 int kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out)
 {
     int y, m, d, rc = KZ_EINVAL;
