@@ -54,6 +54,7 @@
  */
 #include "kt.h"
 #include "kt_store.h"
+#include "kt_serve.h"
 #include "case/case.h"
 #include "report/statements.h"
 #include "store/media.h"
@@ -752,4 +753,61 @@ KT_TEST(statements_no_personal_data)
     free(j);
     free(csv);
     kt_store_cleanup(&tmp, &s);
+}
+
+/* ---- GET /api/v1/statements ------------------------------------------------------ */
+
+static void serve_setup(kz_store *s)
+{
+    kt_serve_staff(s);
+    kz_actor *al = kt_login(s, "al"), *ann = kt_login(s, "ann");
+    int64_t c = mk_case(s, "https://forum.example.kz/t/qairat_author99", "qairat-1", "ru",
+                        "2026-05-01", "@qairat_author99: закладка", "drugs", "rule", NULL);
+    decide_as(al, ann, NULL, c, "removal_request", "KZ", NULL, "Law on Narcotic Drugs, art. 5",
+              "offers drugs for sale");
+    c = mk_case(s, "https://forum.example.kz/t/2", NULL, NULL, NULL, "x", "spam", "rule", NULL);
+    decide_as(al, ann, NULL, c, "removal_request", "KZ", NULL, "Law on Advertising, art. 7",
+              "paid followers");
+    kz_account_logout(&al);
+    kz_account_logout(&ann);
+}
+
+/* Staff get the statements (JSON: batches and what was left out; CSV),
+ * nobody else; a bad period is 400. */
+KT_TEST(serve_statements)
+{
+    kt_server sv;
+    kt_client al, anon;
+    kt_resp r;
+    memset(&al, 0, sizeof al);
+    memset(&anon, 0, sizeof anon);
+    if (kt_serve_start(&sv, "statements", 0, serve_setup, NULL))
+        return;
+    KT_EQ_INT(kt_login_http(&sv, &al, "al"), 200);
+    KT_EQ_INT(kt_http(&sv, &al, "GET", "/api/v1/statements?from=2000-01-01&to=2099-12-31", NULL,
+                      &r), 200);
+    json_object *o = json_tokener_parse(r.body), *b = get(o, "batches"), *l = get(o, "left_out");
+    KT_CHECK(b && json_object_array_length(b) == 1);
+    json_object *st = get(json_object_array_get_idx(b, 0), "statements");
+    KT_CHECK(st && json_object_array_length(st) == 1);
+    char why[160] = "";
+    KT_CHECK(valid_statement(json_object_array_get_idx(st, 0), why, sizeof why));
+    KT_EQ_STR(why, "");
+    KT_EQ_STR(json_object_get_string(get(json_object_array_get_idx(st, 0), "puid")),
+              "kuzet-decision-1");
+    KT_CHECK(l && json_object_array_length(l) == 1);
+    KT_EQ_INT(json_object_get_int64(get(json_object_array_get_idx(l, 0), "decision_id")), 2);
+    KT_CHECK(!strstr(r.body, "qairat") && !strstr(r.body, "example.kz"));
+    json_object_put(o);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &al, "GET", "/api/v1/statements?from=2000-01-01&to=2099-12-31&format=csv",
+                      NULL, &r), 200);
+    KT_CHECK(r.body && !strncmp(r.body, "decision_visibility,", 20));
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &anon, "GET", "/api/v1/statements?from=2000-01-01&to=2099-12-31", NULL,
+                      &r), 401);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &al, "GET", "/api/v1/statements?from=2000-01-01", NULL, &r), 400);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
 }

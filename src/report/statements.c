@@ -463,6 +463,33 @@ int kz_statements_json(const kz_statements *st, kz_buf *out)
     return rc;
 }
 
+int kz_statements_json_doc(const kz_statements *st, kz_buf *out)
+{
+    kz_buf b;
+    int rc;
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    if ((rc = kz_statements_json(st, &b)) || (rc = kz_buf_adds(out, "{\"batches\":[")))
+        goto out;
+    for (size_t i = 0; i < b.len && !rc; i++)         /* one batch a line: lines joined by ',' */
+        rc = kz_buf_addc(out, b.p[i] != '\n' ? b.p[i] : i + 1 < b.len ? ',' : ']');
+    if (!rc && !b.len)
+        rc = kz_buf_addc(out, ']');
+    if (!rc)
+        rc = kz_buf_adds(out, ",\"left_out\":[");
+    for (size_t i = 0; i < st->nk && !rc; i++) {
+        if (!(rc = kz_buf_addf(out, "%s{\"decision_id\":%lld,\"why\":", i ? "," : "",
+                               (long long)st->k[i].id)))
+            rc = kz_buf_add_json_str(out, st->k[i].why, strlen(st->k[i].why));
+        if (!rc)
+            rc = kz_buf_addc(out, '}');
+    }
+    if (!rc)
+        rc = kz_buf_adds(out, "]}\n");
+out:
+    kz_buf_release(&b);
+    return rc;
+}
+
 /* A CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
 static int csv_field(kz_buf *b, const char *s, size_t n)
 {

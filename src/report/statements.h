@@ -44,6 +44,11 @@ int    kz_statements_skipped(const kz_statements *st, size_t i, int64_t *decisio
  * (nothing when there are none: the API refuses an empty batch). */
 int kz_statements_json(const kz_statements *st, kz_buf *out);
 
+/* Append them as one JSON document (kuzet serve's answer):
+ * {"batches":[{"statements":[...]},...],"left_out":[{"decision_id":N,
+ * "why":"..."},...]}, the batches as kz_statements_json() writes them. */
+int kz_statements_json_doc(const kz_statements *st, kz_buf *out);
+
 /* Append them as CSV: a header of the field names, then a row per
  * statement; an array field is its JSON array text, an absent field empty. */
 int kz_statements_csv(const kz_statements *st, kz_buf *out);

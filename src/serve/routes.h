@@ -11,6 +11,7 @@ extern const kz_route_table kz_routes_core;       /* routes_core.c: health, metr
 extern const kz_route_table kz_routes_auth;       /* routes_auth.c: log-in, sessions, tokens */
 extern const kz_route_table kz_routes_workflow;   /* routes_workflow.c: items, cases, notices,
                                                      appeals, users, report, audit */
+extern const kz_route_table kz_routes_statements; /* routes_statements.c: DSA statements */
 /* the public and data routes (check, blocklists, rules, scan, banks) are
  * declared below this line */
 extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
