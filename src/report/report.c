@@ -543,7 +543,8 @@ static int ttr_group(struct ctx *c, const struct nrow *r, size_t n, const char *
             tmp[m++] = r[i].secs;
     if (key && !m)
         return 0;                                  /* groups only where there is a removal */
-    qsort(tmp, m, sizeof *tmp, cmp_i64);
+    if (m > 1)
+        qsort(tmp, m, sizeof *tmp, cmp_i64);
     if ((rc = key ? ADD_INT(c->r, (int64_t)m, "time_to_removal", group, key, "n")
                   : ADD_INT(c->r, (int64_t)m, "time_to_removal", group, "n")))
         return rc;
@@ -564,7 +565,8 @@ static int by_groups(struct ctx *c, struct nrow *r, size_t n, int by, int ttr, i
 {
     const char *group = by ? "by_platform" : "by_category";
     int rc = 0;
-    qsort(r, n, sizeof *r, by ? nrow_by_plat : nrow_by_cat);
+    if (n > 1)
+        qsort(r, n, sizeof *r, by ? nrow_by_plat : nrow_by_cat);
     for (size_t i = 0, j; i < n && !rc; i = j) {
         for (j = i + 1; j < n && !strcmp(nrow_key(&r[i], by), nrow_key(&r[j], by)); j++)
             ;
