@@ -304,6 +304,11 @@ KT_TEST(serve_openapi_bodies)
           "{\"measure\":\"removal_request\",\"legal_basis\":\"Law on Narcotic Drugs, art. 5\","
           "\"reasons\":\"offers drugs for sale\",\"scope\":\"KZ\",\"days\":30}" },
         { &al, "POST", "/api/v1/cases/1/notify", "/api/v1/cases/{id}/notify", "{}" },
+        { &al, "GET", "/api/v1/statements?from=2000-01-01&to=2099-12-31", "/api/v1/statements",
+          NULL },
+        { NULL, "GET", "/api/v1/statements?from=2000-01-01&to=2099-12-31", "/api/v1/statements",
+          NULL },
+        { &al, "GET", "/api/v1/statements?from=2000-01-01", "/api/v1/statements", NULL },
         { &al, "GET", "/api/v1/cases/1", "/api/v1/cases/{id}", NULL },
         { &al, "GET", "/api/v1/cases/7", "/api/v1/cases/{id}", NULL },
         { &al, "GET", "/api/v1/items/1", "/api/v1/items/{id}", NULL },

@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "act/active.h"
 #include "act/export.h"
+#include "report/report.h"
+#include "report/statements.h"
 #include <errno.h>
 #include <getopt.h>
 #include <time.h>
@@ -26,6 +28,8 @@ static const char usage_text[] =
     "                    [--ttl N] [--out FILE]\n"
     "       kuzet export blockpage --db URI --decision ID [--lang kk|ru|en|all]\n"
     "                    [--authority NAME] [--appeal CONTACT] [--text] [--out FILE]\n"
+    "       kuzet export statements --from DATE --to DATE [--format json|csv] [--db URI]\n"
+    "                    [--out FILE]\n"
     "\n"
     "Writes the blocklist in FILE ('domain HOST [ID]' / 'url URL [ID]' lines, as\n"
     "for kuzet check), or with --db the decisions in effect in the store (at TIME:\n"
@@ -45,6 +49,11 @@ static const char usage_text[] =
     "                 (--lang: one of them); --authority NAME (default\n"
     "                 $KUZET_AUTHORITY, else 'the competent authority'), --appeal\n"
     "                 CONTACT: where to appeal (default $KUZET_APPEAL)\n"
+    "  statements     statements of reasons for the DSA Transparency Database, one\n"
+    "                 per restriction that took effect from --from to --to\n"
+    "                 (YYYY-MM-DD, UTC, inclusive): json (default: one API request\n"
+    "                 body {\"statements\":[...]} of at most 100 per line) or csv\n"
+    "                 (docs/statements.md)\n"
     "With --db, geo-restrictions are only in csv and json (with a scope column).\n"
     "Options:\n"
     "  --serial N     RPZ SOA serial (default: the current Unix time; with --db\n"
@@ -243,6 +252,75 @@ static bool parse_i64(const char *s, int64_t *v)
     return true;
 }
 
+/* kuzet export statements: the options, then the library's statements
+ * (report/statements.h) printed; decisions left out are reported. */
+static int export_statements(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "from", required_argument, NULL, 'f' },
+        { "to", required_argument, NULL, 't' },
+        { "format", required_argument, NULL, 'F' },
+        { "db", required_argument, NULL, 'd' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *from = NULL, *to = NULL, *format = "json", *uri = NULL, *outp = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': from = optarg; break;
+        case 't': to = optarg; break;
+        case 'F': format = optarg; break;
+        case 'd': uri = optarg; break;
+        case 'o': outp = optarg; break;
+        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
+        default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return usage_err("export statements: unexpected argument '%s'", argv[optind]);
+    char why[160];
+    if (kz_report_period_check(from, to, "--from", "--to", why, sizeof why))
+        return usage_err("export statements: %s", why);
+    if (strcmp(format, "json") && strcmp(format, "csv"))
+        return usage_err("export statements: --format must be json or csv, not '%s'", format);
+    char err[512];
+    kz_store *s = NULL;
+    kz_statements *st = NULL;
+    kz_buf b;
+    int rc, status = KZ_EXIT_FAIL;
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
+        kz_cli_err("%s", err);
+        goto out;
+    }
+    if ((rc = kz_statements_compute(s, from, to, &st)) != 0) {
+        kz_cli_err("export statements: %s: %s", kz_strerror(rc), kz_store_errmsg(s));
+        goto out;
+    }
+    rc = !strcmp(format, "csv") ? kz_statements_csv(st, &b) : kz_statements_json(st, &b);
+    if (rc) {
+        kz_cli_err("export statements: %s", kz_strerror(rc));
+        goto out;
+    }
+    for (size_t i = 0; i < kz_statements_nskipped(st); i++) {
+        int64_t id;
+        const char *w;
+        if (!kz_statements_skipped(st, i, &id, &w))
+            kz_cli_err("decision %lld: left out: %s", (long long)id, w);
+    }
+    if (write_out(outp, &b) != 0)
+        goto out;
+    status = kz_statements_nskipped(st) ? KZ_EXIT_FAIL : KZ_EXIT_OK;
+out:
+    kz_buf_release(&b);
+    kz_statements_free(&st);
+    kz_store_close(&s);
+    return status;
+}
+
 int cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -265,6 +343,8 @@ int cmd_export(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    if (argc > 1 && !strcmp(argv[1], "statements"))
+        return export_statements(argc - 1, argv + 1);
     struct args g;
     memset(&g, 0, sizeof g);
     kz_export_opts *o = &g.o;
@@ -321,6 +401,8 @@ int cmd_export(int argc, char **argv)
     const char *fname = argv[optind];
     bool changes = !strcmp(fname, "rpz-changes"), page = !strcmp(fname, "blockpage");
     int format = changes || page ? KZ_EXPORT_RPZ : kz_export_format_parse(fname);
+    if (format < 0 && !strcmp(fname, "statements"))
+        return usage_err("%s", "statements comes first: kuzet export statements --from DATE --to DATE");
     if (format < 0)
         return usage_err("unknown format '%s'", fname);
     if (o->origin && kz_export_name_why(o->origin))

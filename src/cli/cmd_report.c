@@ -8,15 +8,16 @@
 #include <getopt.h>
 
 static const char usage_text[] =
-    "usage: kuzet report --from DATE --to DATE [--format json|csv] [--db URI]\n"
+    "usage: kuzet report --from DATE --to DATE [--format json|csv|text] [--db URI]\n"
     "\n"
     "The figures of a transparency report for the period, computed from the store:\n"
     "items flagged, decisions, links blocked, geo-restrictions, notices, median time\n"
-    "to removal per platform and category, appeals, automated detection.\n"
+    "to removal (median, 90th percentile), compliance and content that came back\n"
+    "after removal per platform and category, appeals, automated detection.\n"
     "\n"
     "  --from DATE    first day of the period, YYYY-MM-DD (UTC)\n"
     "  --to DATE      last day of the period, YYYY-MM-DD (UTC, inclusive)\n"
-    "  --format F     json (default: one object) or csv (section,key,value)\n"
+    "  --format F     json (default: one object), csv (section,key,value) or text\n"
     "  --db URI       sqlite:PATH or a path, or postgresql://... (default $KUZET_DB,\n"
     "                 else sqlite:kuzet.db)\n";
 
@@ -58,8 +59,8 @@ int cmd_report(int argc, char **argv)
         kz_cli_err("report: %s", why);
         return KZ_EXIT_USAGE;
     }
-    if (strcmp(format, "json") && strcmp(format, "csv")) {
-        kz_cli_err("report: --format must be json or csv, not '%s'", format);
+    if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "text")) {
+        kz_cli_err("report: --format must be json, csv or text, not '%s'", format);
         return KZ_EXIT_USAGE;
     }
     char err[512];
@@ -76,7 +77,9 @@ int cmd_report(int argc, char **argv)
         kz_cli_err("report: %s: %s", kz_strerror(rc), kz_store_errmsg(s));
         goto out;
     }
-    rc = !strcmp(format, "csv") ? kz_report_csv(r, &out) : kz_report_json(r, &out);
+    rc = !strcmp(format, "csv")    ? kz_report_csv(r, &out)
+         : !strcmp(format, "text") ? kz_report_text(r, &out)
+                                   : kz_report_json(r, &out);
     if (rc) {
         kz_cli_err("report: %s", kz_strerror(rc));
         goto out;

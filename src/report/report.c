@@ -259,28 +259,37 @@ out:
  *     docs/verify.md), or
  *   - the compliance the platform claimed (complied_at), unless a check
  *     after it (before the end) found the item still there,
- * whichever is earlier; NULL when neither.  verified is 1 when the time is
- * a check's.  Columns: sent_at, deadline, platform_id, category,
- * removed_at, verified.  A query starts with NOTICE_REMOVALS_WITH and
- * reads FROM NOTICE_REMOVALS.  The per-notice lookups are a MATERIALIZED
- * CTE (SQLite >= 3.35, PostgreSQL >= 12): flattened into the query, each
- * use of removed_at would run them again (6 s instead of 0.4 s for 40,000
+ *   whichever is earlier; NULL when neither or when that is not before the
+ *   end.  verified is 1 when the time is a check's.  back_at is the first
+ *   check after removed_at (and before the end) that found the item online
+ *   again: the content came back, and the notice counts as "came_back",
+ *   not as complied with.
+ * Columns: item_id, sent_at, deadline, platform_id, category, removed_at,
+ * verified, back_at.  A query starts with NOTICE_REMOVALS_WITH and reads
+ * FROM NOTICE_REMOVALS.  The per-notice lookups are MATERIALIZED CTEs
+ * (SQLite >= 3.35, PostgreSQL >= 12): flattened into the query, each use
+ * of removed_at would run them again (6 s instead of 0.4 s for 40,000
  * notices with 80,000 checks).
  */
 #define NOTICE_REMOVALS_WITH                                                                  \
-    "WITH nrx AS MATERIALIZED (SELECT n.sent_at, n.deadline, n.platform_id, c.category, "       \
-    "n.complied_at AS claimed, (SELECT MIN(v.checked_at) FROM item_checks v WHERE v.item_id = " \
-    "c.item_id AND v.outcome = 'gone' AND v.checked_at > n.sent_at AND v.checked_at < $2) "    \
-    "AS first_gone, CASE WHEN n.complied_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "         \
-    "item_checks v WHERE v.item_id = c.item_id AND v.outcome = 'present' AND v.checked_at > "   \
-    "n.complied_at AND v.checked_at < $2) THEN 1 ELSE 0 END AS claim_ok FROM notices n JOIN "   \
-    "decisions d ON d.id = n.decision_id JOIN cases c ON c.id = d.case_id WHERE "               \
-    IN_PERIOD("n.sent_at") ") "
-#define NOTICE_REMOVALS                                                                       \
-    "(SELECT sent_at, deadline, platform_id, category, CASE WHEN claim_ok = 1 AND (first_gone " \
-    "IS NULL OR claimed <= first_gone) THEN claimed ELSE first_gone END AS removed_at, "         \
-    "CASE WHEN first_gone IS NOT NULL AND (claim_ok = 0 OR first_gone <= claimed) THEN 1 "      \
-    "ELSE 0 END AS verified FROM nrx) nr "
+    "WITH nrx AS MATERIALIZED (SELECT c.item_id, n.sent_at, n.deadline, n.platform_id, "       \
+    "c.category, n.complied_at AS claimed, (SELECT MIN(v.checked_at) FROM item_checks v WHERE " \
+    "v.item_id = c.item_id AND v.outcome = 'gone' AND v.checked_at > n.sent_at AND "            \
+    "v.checked_at < $2) AS first_gone, CASE WHEN n.complied_at IS NOT NULL AND NOT EXISTS "     \
+    "(SELECT 1 FROM item_checks v WHERE v.item_id = c.item_id AND v.outcome = 'present' AND "   \
+    "v.checked_at > n.complied_at AND v.checked_at < $2) THEN 1 ELSE 0 END AS claim_ok FROM "   \
+    "notices n JOIN decisions d ON d.id = n.decision_id JOIN cases c ON c.id = d.case_id "      \
+    "WHERE " IN_PERIOD("n.sent_at") "), "                                                       \
+    "nry AS MATERIALIZED (SELECT item_id, sent_at, deadline, platform_id, category, CASE WHEN " \
+    "claim_ok = 1 AND (first_gone IS NULL OR claimed <= first_gone) THEN claimed ELSE "         \
+    "first_gone END AS rm, CASE WHEN first_gone IS NOT NULL AND (claim_ok = 0 OR first_gone "   \
+    "<= claimed) THEN 1 ELSE 0 END AS by_check FROM nrx), "                                     \
+    "nrz AS MATERIALIZED (SELECT item_id, sent_at, deadline, platform_id, category, CASE WHEN " \
+    "rm < $2 THEN rm END AS removed_at, CASE WHEN rm < $2 THEN by_check ELSE 0 END AS "         \
+    "verified, CASE WHEN rm < $2 THEN (SELECT MIN(v.checked_at) FROM item_checks v WHERE "      \
+    "v.item_id = nry.item_id AND v.outcome = 'present' AND v.checked_at > nry.rm AND "          \
+    "v.checked_at < $2) END AS back_at FROM nry) "
+#define NOTICE_REMOVALS "nrz nr "
 
 static int items_flagged(struct ctx *c)
 {
@@ -403,23 +412,22 @@ static int measures_in_force(struct ctx *c)
 
 static int notices(struct ctx *c)
 {
-    int64_t v[7], removed = 0;
+    int64_t v[8], removed = 0;
     struct tally plat = { 0 };
     int rc;
     if ((rc = row_ints(c,
              NOTICE_REMOVALS_WITH "SELECT COUNT(*),"
-             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND removed_at < $2 THEN 1 ELSE 0 END), 0),"
-             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND removed_at < $2 AND removed_at <= "
+             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND back_at IS NULL THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND back_at IS NULL AND removed_at <= "
              "deadline THEN 1 ELSE 0 END), 0),"
-             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND removed_at < $2 AND removed_at > "
+             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND back_at IS NULL AND removed_at > "
              "deadline THEN 1 ELSE 0 END), 0),"
-             " COALESCE(SUM(CASE WHEN deadline < $2 AND (removed_at IS NULL OR removed_at >= $2) "
-             "THEN 1 ELSE 0 END), 0),"
-             " COALESCE(SUM(CASE WHEN deadline >= $2 AND (removed_at IS NULL OR removed_at >= $2) "
-             "THEN 1 ELSE 0 END), 0),"
-             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND removed_at < $2 AND verified = 1 "
+             " COALESCE(SUM(CASE WHEN back_at IS NOT NULL THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN removed_at IS NULL AND deadline < $2 THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN removed_at IS NULL AND deadline >= $2 THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN removed_at IS NOT NULL AND back_at IS NULL AND verified = 1 "
              "THEN 1 ELSE 0 END), 0) "
-             "FROM " NOTICE_REMOVALS, v, 7)))
+             "FROM " NOTICE_REMOVALS, v, 8)))
         goto out;
     if ((rc = row_ints(c, "SELECT COUNT(*) FROM items WHERE " IN_PERIOD("removed_at"),
                        &removed, 1)))
@@ -433,10 +441,11 @@ static int notices(struct ctx *c)
         (rc = ADD_INT(c->r, v[1], "notices", "complied")) ||
         (rc = ADD_INT(c->r, v[2], "notices", "complied_in_time")) ||
         (rc = ADD_INT(c->r, v[3], "notices", "complied_late")) ||
-        (rc = ADD_INT(c->r, v[4], "notices", "overdue")) ||
-        (rc = ADD_INT(c->r, v[5], "notices", "pending")) ||
+        (rc = ADD_INT(c->r, v[4], "notices", "came_back")) ||
+        (rc = ADD_INT(c->r, v[5], "notices", "overdue")) ||
+        (rc = ADD_INT(c->r, v[6], "notices", "pending")) ||
         (rc = ADD_INT(c->r, removed, "notices", "items_verified_removed")) ||
-        (rc = ADD_INT(c->r, v[6], "notices", "removals_verified")))
+        (rc = ADD_INT(c->r, v[7], "notices", "removals_verified")))
         goto out;
     for (size_t i = 0; i < plat.n; i++)
         if ((rc = ADD_INT(c->r, plat.e[i].v, "notices", "sent_by_platform", plat.e[i].k)))
@@ -446,101 +455,179 @@ out:
     return rc;
 }
 
-/* ---- medians ------------------------------------------------------------------- */
+/* ---- compliance and time to removal ------------------------------------------ */
 
-struct dur { char *plat, *cat; int64_t secs; };
+/* One notice sent in the period: its group keys and what became of it. */
+struct nrow {
+    char   *plat, *cat;
+    int     removed;          /* removed before the end, and not back */
+    int     in_time;          /* of those, by the deadline */
+    int     back;             /* removed, then found online again: came back */
+    int64_t secs;             /* removed: seconds from the notice to the removal */
+};
 
-static int dur_by_plat(const void *a, const void *b)
+static int cmp_i64(const void *a, const void *b)
 {
-    const struct dur *x = a, *y = b;
-    int k = strcmp(x->plat, y->plat);
-    return k ? k : (x->secs > y->secs) - (x->secs < y->secs);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
-static int dur_by_cat(const void *a, const void *b)
+static const char *nrow_key(const struct nrow *r, int by) { return by ? r->plat : r->cat; }
+
+static int nrow_by_plat(const void *a, const void *b)
 {
-    const struct dur *x = a, *y = b;
-    int k = strcmp(x->cat, y->cat);
-    return k ? k : (x->secs > y->secs) - (x->secs < y->secs);
+    return strcmp(((const struct nrow *)a)->plat, ((const struct nrow *)b)->plat);
 }
 
-/* The median of n sorted durations, in hours (n > 0). */
-static double median_hours(const struct dur *d, size_t n)
+static int nrow_by_cat(const void *a, const void *b)
+{
+    return strcmp(((const struct nrow *)a)->cat, ((const struct nrow *)b)->cat);
+}
+
+/* The median of n sorted durations, in hours (n > 0): for an even n the
+ * mean of the two middle ones. */
+static double median_hours(const int64_t *d, size_t n)
 {
     if (n % 2)
-        return (double)d[n / 2].secs / 3600.0;
-    return ((double)d[n / 2 - 1].secs + (double)d[n / 2].secs) / 7200.0;
+        return (double)d[n / 2] / 3600.0;
+    return ((double)d[n / 2 - 1] + (double)d[n / 2]) / 7200.0;
 }
 
-/* Emit n and median for each run of equal keys (plat or cat) in sorted d. */
-static int median_groups(struct ctx *c, struct dur *d, size_t n, int by_plat)
+/* The 90th percentile of n sorted durations, in hours (n > 0), by the
+ * nearest rank: the k-th smallest, k = ceil(0.9 n). */
+static double p90_hours(const int64_t *d, size_t n)
 {
-    const char *group = by_plat ? "by_platform" : "by_category";
+    size_t k = (9 * n + 9) / 10;
+    return (double)d[k - 1] / 3600.0;
+}
+
+static int add_rate(struct ctx *c, int64_t num, int64_t den, const char *a, const char *b,
+                    const char *k, const char *name)
+{
+    if (!den)
+        return k ? ADD_NULL(c->r, a, b, k, name) : ADD_NULL(c->r, a, b, name);
+    double v = (double)num / (double)den;
+    return k ? ADD_NUM(c->r, v, a, b, k, name) : ADD_NUM(c->r, v, a, b, name);
+}
+
+/* The compliance figures of rows r[0..n) under section / group [/ key]. */
+static int compliance_group(struct ctx *c, const struct nrow *r, size_t n, const char *group,
+                            const char *key)
+{
+    int64_t v[4] = { (int64_t)n, 0, 0, 0 };       /* sent, complied, in time, came back */
+    static const char *const names[] = { "sent", "complied", "complied_in_time", "came_back" };
     int rc = 0;
-    qsort(d, n, sizeof *d, by_plat ? dur_by_plat : dur_by_cat);
-    for (size_t i = 0, j; i < n; i = j) {
-        const char *k = by_plat ? d[i].plat : d[i].cat;
-        for (j = i + 1; j < n && !strcmp(k, by_plat ? d[j].plat : d[j].cat); j++)
+    for (size_t i = 0; i < n; i++) {
+        v[1] += r[i].removed;
+        v[2] += r[i].removed && r[i].in_time;
+        v[3] += r[i].back;
+    }
+    for (int j = 0; j < 4 && !rc; j++)
+        rc = key ? ADD_INT(c->r, v[j], "compliance", group, key, names[j])
+                 : ADD_INT(c->r, v[j], "compliance", group, names[j]);
+    if (!rc)
+        rc = add_rate(c, v[1], v[0], "compliance", group, key, "compliance_rate");
+    if (!rc)
+        rc = add_rate(c, v[3], v[1] + v[3], "compliance", group, key, "came_back_rate");
+    return rc;
+}
+
+/* n, median and 90th percentile of the removals (that held) among r[0..n). */
+static int ttr_group(struct ctx *c, const struct nrow *r, size_t n, const char *group,
+                     const char *key, int64_t *tmp)
+{
+    size_t m = 0;
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].removed)
+            tmp[m++] = r[i].secs;
+    if (key && !m)
+        return 0;                                  /* groups only where there is a removal */
+    if (m > 1)
+        qsort(tmp, m, sizeof *tmp, cmp_i64);
+    if ((rc = key ? ADD_INT(c->r, (int64_t)m, "time_to_removal", group, key, "n")
+                  : ADD_INT(c->r, (int64_t)m, "time_to_removal", group, "n")))
+        return rc;
+    const char *mh = "median_hours", *ph = "p90_hours";
+    if (!m)
+        return key ? 0 : (ADD_NULL(c->r, "time_to_removal", group, mh) ||
+                          ADD_NULL(c->r, "time_to_removal", group, ph)) ? KZ_ENOMEM : 0;
+    if (key)
+        return (ADD_NUM(c->r, median_hours(tmp, m), "time_to_removal", group, key, mh) ||
+                ADD_NUM(c->r, p90_hours(tmp, m), "time_to_removal", group, key, ph)) ? KZ_ENOMEM : 0;
+    return (ADD_NUM(c->r, median_hours(tmp, m), "time_to_removal", group, mh) ||
+            ADD_NUM(c->r, p90_hours(tmp, m), "time_to_removal", group, ph)) ? KZ_ENOMEM : 0;
+}
+
+/* Each run of rows with the same platform (by = 1) or category (by = 0),
+ * sorted by that key: ttr = 0 for compliance, 1 for time to removal. */
+static int by_groups(struct ctx *c, struct nrow *r, size_t n, int by, int ttr, int64_t *tmp)
+{
+    const char *group = by ? "by_platform" : "by_category";
+    int rc = 0;
+    if (n > 1)
+        qsort(r, n, sizeof *r, by ? nrow_by_plat : nrow_by_cat);
+    for (size_t i = 0, j; i < n && !rc; i = j) {
+        for (j = i + 1; j < n && !strcmp(nrow_key(&r[i], by), nrow_key(&r[j], by)); j++)
             ;
-        if ((rc = ADD_INT(c->r, (int64_t)(j - i), "time_to_removal", group, k, "n")) ||
-            (rc = ADD_NUM(c->r, median_hours(d + i, j - i), "time_to_removal", group, k,
-                          "median_hours")))
-            break;
+        rc = ttr ? ttr_group(c, r + i, j - i, group, nrow_key(&r[i], by), tmp)
+                 : compliance_group(c, r + i, j - i, group, nrow_key(&r[i], by));
     }
     return rc;
 }
 
-static int time_to_removal(struct ctx *c)
+/* The compliance section (per notice: complied with, in time, came back;
+ * overall, by platform, by category) and the time to removal (n, median,
+ * 90th percentile), from one row per notice sent in the period. */
+static int compliance_and_time(struct ctx *c)
 {
-    struct dur *d = NULL;
+    struct nrow *d = NULL;
+    int64_t *tmp = NULL;
     size_t n = 0, cap = 0;
     kz_dbres *res = NULL;
     int rc = kz_db_query(c->db,
-        NOTICE_REMOVALS_WITH "SELECT p.name, nr.category, nr.sent_at, nr.removed_at FROM "
-        NOTICE_REMOVALS
-        "LEFT JOIN platforms p ON p.id = nr.platform_id WHERE nr.removed_at IS NOT NULL AND "
-        "nr.removed_at < $2", c->p, 2, &res);
+        NOTICE_REMOVALS_WITH "SELECT p.name, nr.category, nr.sent_at, nr.removed_at, nr.deadline, "
+        "nr.back_at FROM " NOTICE_REMOVALS "LEFT JOIN platforms p ON p.id = nr.platform_id",
+        c->p, 2, &res);
     if (rc)
         goto out;
     while ((rc = kz_dbres_next(res)) == 1) {
-        int64_t a = ts_secs(kz_dbres_text(res, 2, NULL)), b = ts_secs(kz_dbres_text(res, 3, NULL));
-        if (a < 0 || b < 0) {
-            rc = KZ_EDB;                /* a timestamp the store never writes */
-            goto out;
-        }
         if ((rc = KZ_GROW(d, cap, n + 1)) != 0)
             goto out;
-        d[n].plat = kz_strdup(col_text(res, 0, "(none)"));
-        d[n].cat = kz_strdup(col_text(res, 1, ""));
-        d[n].secs = b - a;
+        struct nrow *e = &d[n];
+        memset(e, 0, sizeof *e);
+        const char *rm = kz_dbres_text(res, 3, NULL), *dl = kz_dbres_text(res, 4, NULL);
+        e->back = rm && !kz_dbres_null(res, 5);
+        e->removed = rm && !e->back;
+        if (e->removed) {
+            int64_t a = ts_secs(kz_dbres_text(res, 2, NULL)), b = ts_secs(rm);
+            if (a < 0 || b < 0 || !dl) {
+                rc = KZ_EDB;            /* a timestamp the store never writes */
+                goto out;
+            }
+            e->secs = b - a;
+            e->in_time = strcmp(rm, dl) <= 0;
+        }
+        e->plat = kz_strdup(col_text(res, 0, "(none)"));
+        e->cat = kz_strdup(col_text(res, 1, ""));
         n++;
-        if (!d[n - 1].plat || !d[n - 1].cat) {
+        if (!e->plat || !e->cat) {
             rc = KZ_ENOMEM;
             goto out;
         }
     }
     if (rc < 0)
         goto out;
-    if ((rc = ADD_STR(c->r, "hours", "time_to_removal", "unit")) ||
-        (rc = ADD_INT(c->r, (int64_t)n, "time_to_removal", "overall", "n")))
-        goto out;
-    if (n) {
-        struct dur *all = kz_malloc(n * sizeof *all);
-        if (!all) {
-            rc = KZ_ENOMEM;
-            goto out;
-        }
-        memcpy(all, d, n * sizeof *all);
-        for (size_t i = 0; i < n; i++)
-            all[i].plat = all[i].cat = (char *)"";
-        qsort(all, n, sizeof *all, dur_by_cat);          /* by seconds: the keys are all "" */
-        rc = ADD_NUM(c->r, median_hours(all, n), "time_to_removal", "overall", "median_hours");
-        free(all);
-        if (rc || (rc = median_groups(c, d, n, 1)) != 0 || (rc = median_groups(c, d, n, 0)) != 0)
-            goto out;
-    } else if ((rc = ADD_NULL(c->r, "time_to_removal", "overall", "median_hours"))) {
+    if (n && !(tmp = kz_malloc(n * sizeof *tmp))) {
+        rc = KZ_ENOMEM;
         goto out;
     }
+    if ((rc = compliance_group(c, d, n, "overall", NULL)) || (rc = by_groups(c, d, n, 1, 0, tmp)) ||
+        (rc = by_groups(c, d, n, 0, 0, tmp)) ||
+        (rc = ADD_STR(c->r, "hours", "time_to_removal", "unit")) ||
+        (rc = ttr_group(c, d, n, "overall", NULL, tmp)) || (rc = by_groups(c, d, n, 1, 1, tmp)) ||
+        (rc = by_groups(c, d, n, 0, 1, tmp)))
+        goto out;
     rc = 0;
 out:
     kz_dbres_done(res);
@@ -549,6 +636,7 @@ out:
         free(d[i].cat);
     }
     free(d);
+    free(tmp);
     return rc;
 }
 
@@ -616,6 +704,22 @@ out:
     return rc;
 }
 
+int kz_report_bounds(const char *from, const char *to, char lo[21], char hi[21])
+{
+    int y, m, d;
+    if (!parse_date(from, &y, &m, &d))
+        return KZ_EINVAL;
+    snprintf(lo, 21, "%.10sT00:00:00Z", from);
+    if (!parse_date(to, &y, &m, &d))
+        return KZ_EINVAL;
+    char t[48];
+    civil_from_days(days_from_civil(y, (unsigned)m, (unsigned)d) + 1, &y, &m, &d);
+    snprintf(t, sizeof t, "%04d-%02d-%02dT00:00:00Z", y, m, d);
+    memcpy(hi, t, 20);                  /* years stop at 9999: always 20 characters */
+    hi[20] = '\0';
+    return strcmp(lo, hi) < 0 ? 0 : KZ_EINVAL;
+}
+
 int kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out)
 {
     int y, m, d, rc = KZ_EINVAL;
@@ -640,7 +744,7 @@ int kz_report_compute(kz_store *s, const char *from, const char *to, kz_report *
         (rc = ADD_STR(c.r, lo, "period", "start")) || (rc = ADD_STR(c.r, hi, "period", "end")))
         goto out;
     if ((rc = items_flagged(&c)) || (rc = decisions(&c)) || (rc = measures_in_force(&c)) ||
-        (rc = notices(&c)) || (rc = time_to_removal(&c)) || (rc = appeals(&c)) ||
+        (rc = notices(&c)) || (rc = compliance_and_time(&c)) || (rc = appeals(&c)) ||
         (rc = accounts(&c)))
         goto out;
     *out = c.r;
@@ -751,6 +855,26 @@ int kz_report_csv(const kz_report *r, kz_buf *out)
             goto out;
     }
 out:
+    kz_buf_release(&k);
+    kz_buf_release(&v);
+    return rc;
+}
+
+int kz_report_text(const kz_report *r, kz_buf *out)
+{
+    kz_buf k, v;
+    int rc = 0;
+    kz_buf_init(&k, KZ_BUF_NOLIMIT);
+    kz_buf_init(&v, KZ_BUF_NOLIMIT);
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        const struct fig *f = &r->f[i];
+        kz_buf_reset(&v);
+        if (!i || strcmp(r->f[i - 1].path[0], f->path[0]))
+            rc = kz_buf_addf(out, "%s%s\n", i ? "\n" : "", f->path[0]);
+        if (!rc && !(rc = fig_key(f, &k)) && !(rc = add_value(&v, f, 0)))
+            rc = kz_buf_addf(out, "  %-50s %s\n", k.p ? k.p : "",
+                             f->kind == FIG_NULL ? "-" : v.p ? v.p : "");
+    }
     kz_buf_release(&k);
     kz_buf_release(&v);
     return rc;

@@ -36,6 +36,10 @@ int kz_report_date_ok(const char *d);
 int kz_report_period_check(const char *from, const char *to, const char *fname,
                            const char *tname, char *why, size_t whysz);
 
+/* The half-open interval of [from, to]: lo = "FROMT00:00:00Z", hi = the day
+ * after TO at 00:00:00Z.  0, or KZ_EINVAL (a bad date, to before from). */
+int kz_report_bounds(const char *from, const char *to, char lo[21], char hi[21]);
+
 /* Compute the report for [from, to] (dates "YYYY-MM-DD", to inclusive).
  * On success *out is a new report (kz_report_free). */
 int  kz_report_compute(kz_store *s, const char *from, const char *to, kz_report **out);
@@ -45,6 +49,11 @@ void kz_report_free(kz_report **rp);                      /* NULL-safe; sets *rp
  * header line "section,key,value". */
 int kz_report_json(const kz_report *r, kz_buf *out);
 int kz_report_csv(const kz_report *r, kz_buf *out);
+
+/* Append the report as text for people: each section's name on a line of
+ * its own, then a line per figure, "  KEY VALUE", the key as in the CSV
+ * padded to 50 columns; null is "-". */
+int kz_report_text(const kz_report *r, kz_buf *out);
 
 /* Look a figure up by its CSV name: section and key ("notices", "sent";
  * "decisions", "by_measure.url_block").  *v is its value as a number (0

@@ -9,6 +9,7 @@ const kz_route_table *const kz_route_tables[] = {
     &kz_routes_auth,
     &kz_routes_workflow,
     &kz_routes_platforms,
+    &kz_routes_statements,
     /* the public and data routes' tables go below this line */
     &kz_routes_public,
 

@@ -13,6 +13,7 @@ extern const kz_route_table kz_routes_workflow;   /* routes_workflow.c: items, c
                                                      appeals, users, report, audit */
 extern const kz_route_table kz_routes_platforms;  /* routes_platforms.c: platforms, a notice's
                                                      deliveries and answers */
+extern const kz_route_table kz_routes_statements; /* routes_statements.c: DSA statements */
 /* the public and data routes (check, blocklists, rules, scan, banks) are
  * declared below this line */
 extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,

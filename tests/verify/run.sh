@@ -106,7 +106,7 @@ for c in 1 2 3 4 5 6 7 8; do
 done
 printf '# removal pages of the test forum\n127.0.0.1  Этот пост удалён модератором\n' > "$T/markers"
 sorted() { sed -E "s/127.0.0.1:$PORT/SITE/; s/127.0.0.1:$DEAD/DEAD/; $TS" | sort; }
-rep() { "$KUZET" report --from 2000-01-01 --to 2999-12-31 --format csv | grep -E '^(notices|time_to_removal),(sent|complied|complied_in_time|overdue|pending|removals_verified|items_verified_removed|overall\.n),'; }
+rep() { "$KUZET" report --from 2000-01-01 --to 2999-12-31 --format csv | grep -E '^(notices|time_to_removal),(sent|complied|complied_in_time|came_back|overdue|pending|removals_verified|items_verified_removed|overall\.n),'; }
 
 echo "== guard"
 # without --allow-private every fetch is refused: errors, nothing changes
