@@ -41,7 +41,8 @@
  * HANDLERS
  * --------
  * A handler runs once the whole body has arrived (at most the route's
- * max_body bytes, else 413 sent as soon as it is known).  It reads:
+ * max_body bytes, else 413: at once when Content-Length says so; for a
+ * chunked body, the rest read and dropped and 413 at its end).  It reads:
  *     kz_req_param(rq, "id")              a path parameter (raw text)
  *     kz_req_param_id(rq, "id", &id)      ... as a positive id (else 404)
  *     kz_req_query(rq, "state")           a query-string value, or NULL

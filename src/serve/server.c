@@ -22,6 +22,12 @@
 kz_serve_opts kz__serve_opts;
 int kz__serve_tls;
 
+/* a body past its cap without Content-Length (chunked) is read and dropped
+ * to its end, then answered 413 (libmicrohttpd 0.9.75 takes no answer while
+ * a body is still arriving); past this many more bytes the connection is
+ * closed instead */
+#define DROP_MAX ((size_t)16 << 20)
+
 static atomic_long inflight;
 
 /* ---- routes -------------------------------------------------------------- */
@@ -294,14 +300,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         if (rq->answered)               /* refused already: the rest is dropped */
             return MHD_YES;
+        if (rq->over_cap) {
+            /* past the cap (a body without Content-Length): read and
+             * dropped to its end, then 413; a client that sends far more
+             * has its connection closed instead */
+            rq->dropped += n;
+            return rq->dropped > DROP_MAX ? MHD_NO : MHD_YES;
+        }
         if (kz_buf_add(&rq->body, upload_data, n) != 0) {
-            kz_resp_error(rq, 413, "too_large", "the body is over %zu bytes", rq->max_body);
-            /* when MHD takes no answer while the body is still arriving,
-             * the connection is closed, which stops the upload at once */
-            return rq->queue_failed ? MHD_NO : MHD_YES;
+            kz_buf_release(&rq->body);
+            rq->over_cap = 1;
+            rq->dropped = n;
         }
         return MHD_YES;
     }
+    if (rq->over_cap && !rq->answered)
+        kz_resp_error(rq, 413, "too_large", "the body is over %zu bytes", rq->max_body);
     if (!rq->answered)
         req_run(rq);
     return MHD_YES;
