@@ -18,6 +18,7 @@
 #include "detect/rules.h"
 #include "detect/scan.h"
 #include "pipeline/bankquery.h"
+#include "pipeline/lookups.h"
 #include "pipeline/scanout.h"
 #include "store/bank.h"
 #include "store/store.h"
@@ -195,26 +196,9 @@ static int api_check(kz_req *rq)
     kz_pub *p = NULL;
     if ((rc = get_pub(rq, &p)) != 0)
         return rc;
-    int64_t id = 0;
-    const char *expr = NULL;
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int r = kz_blocklist_check(kz_pub_blocklist(p), &t->bc, url, strlen(url), &id, &expr);
-    rc = kz_buf_adds(&b, "{\"url\":");
-    if (!rc) rc = kz_buf_add_json_str(&b, url, strlen(url));
-    if (!rc && r == 1) {
-        rc = kz_buf_addf(&b, ",\"result\":\"blocked\",\"decision_id\":%lld,\"expression\":",
-                         (long long)id);
-        if (!rc) rc = kz_buf_add_json_str(&b, expr, strlen(expr));
-    } else if (!rc && r == 0) {
-        rc = kz_buf_adds(&b, ",\"result\":\"ok\"");
-    } else if (!rc && r == KZ_EINVAL) {
-        rc = kz_buf_adds(&b, ",\"result\":\"invalid\",\"reason\":");
-        if (!rc) rc = kz_buf_add_json_str(&b, t->bc.url.why, strlen(t->bc.url.why));
-    } else if (!rc) {
-        rc = r;
-    }
-    if (!rc) rc = kz_buf_addf(&b, ",\"version\":%lld}\n", (long long)kz_pub_version(p));
+    rc = kz_lookups_check(&b, kz_pub_blocklist(p), &t->bc, url, strlen(url), kz_pub_version(p));
     kz_pub_unref(&p);
     if (rc) {
         kz_buf_release(&b);
@@ -432,13 +416,7 @@ static int api_banks(kz_req *rq)
     kz_bank_close(&bk);
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    rc = kz_buf_adds(&b, "{\"banks\":[");
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = kz_buf_addf(&b, "%s{\"name\":\"%s\",\"type\":\"%s\",\"threshold\":%d,\"kind\":\"%s\","
-                             "\"entries\":%lld,\"created_at\":\"%s\"}", i ? "," : "", v[i].name,
-                         kz_bank_type_name(v[i].type), v[i].threshold,
-                         v[i].allow ? "allow" : "block", (long long)v[i].entries, v[i].created_at);
-    if (!rc) rc = kz_buf_adds(&b, "]}\n");
+    rc = kz_lookups_banks(&b, v, n);
     free(v);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);
@@ -451,11 +429,11 @@ static int bad_type(kz_req *rq, const char *t)
                          "simhash", t);
 }
 
-/* POST /api/v1/banks {"name","type","threshold"?,"allow"?} */
+/* POST /api/v1/banks {"name","signal_type","threshold"?,"allow"?} */
 static int api_bank_create(kz_req *rq)
 {
     static const kz_field spec[] = {
-        { "name", KZ_F_STR, 1, 0, 64 }, { "type", KZ_F_STR, 1, 0, 16 },
+        { "name", KZ_F_STR, 1, 0, 64 }, { "signal_type", KZ_F_STR, 1, 0, 16 },
         { "threshold", KZ_F_INT, 0, 0, 256 }, { "allow", KZ_F_BOOL, 0, 0, 0 },
     };
     kz_fval v[4];
@@ -503,40 +481,16 @@ static int api_bank_add(kz_req *rq)
                         added ? 15 : 16);
 }
 
-/* The matches of the queries qs as {"matches":[...],"suppressed":N}. */
+/* The matches of the queries qs (pipeline/lookups.h); closes bk. */
 static int write_matches(kz_req *rq, kz_banks *bk, const kz_bankqs *qs, bool ids_only)
 {
     kz_buf b;
-    size_t k = 0, supp = 0;
-    int rc = 0;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    rc = kz_buf_adds(&b, "{\"matches\":[");
-    for (size_t i = 0; i < qs->n && !rc; i++) {
-        const kz_bank_result *r = NULL;
-        if ((rc = kz_bankq_match(bk, qs, i, &r)) != 0) {
-            kz_buf_release(&b);
-            return bank_fail(rq, bk, rc);
-        }
-        if (r->suppressed) {
-            supp += r->nblock;
-            continue;
-        }
-        for (size_t j = 0; j < r->nblock && !rc; j++, k++) {
-            const kz_bank_hit *h = &r->v[j];
-            if (ids_only) {
-                rc = kz_buf_addf(&b, "%s%lld", k ? "," : "", (long long)h->entry_id);
-                continue;
-            }
-            rc = kz_buf_addf(&b, "%s{\"bank\":\"%s\",\"signal_type\":\"%s\",\"signal\":\"%s\","
-                                 "\"distance\":%d,\"entry_id\":%lld,\"tags\":", k ? "," : "",
-                             h->bank, kz_bank_type_name(qs->v[i].type), h->signal, h->distance,
-                             (long long)h->entry_id);
-            if (!rc) rc = kz_buf_add_json_str(&b, h->tags ? h->tags : "", h->tags ? strlen(h->tags) : 0);
-            if (!rc) rc = kz_buf_addc(&b, '}');
-        }
+    int rc = kz_lookups_matches(&b, bk, qs, ids_only);
+    if (rc && rc != KZ_ENOMEM && rc != KZ_ETOOBIG) {
+        kz_buf_release(&b);
+        return bank_fail(rq, bk, rc);
     }
-    if (!rc) rc = ids_only ? kz_buf_adds(&b, "]}\n")
-                           : kz_buf_addf(&b, "],\"suppressed\":%zu}\n", supp);
     kz_bank_close(&bk);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);
