@@ -590,6 +590,35 @@ int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs)
     return 0;
 }
 
+int kz_queue_schedule_defaults(kz_store *st, size_t *added)
+{
+    static const struct { const char *n; int64_t s; } d[] = {
+        { "overdue", 60 }, { "frontier", 30 }, { "recrawl", 300 }, { "verify", 21600 },
+        { "purge", 86400 } };
+    kz_db *db = kz_store_db(st);
+    char now[21];
+    size_t k = 0;
+    if (added)
+        *added = 0;
+    if (!is_pg(st))
+        return KZ_EINVAL;
+    kz_store_now(now);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(d); i++) {
+        kz_dbval p[] = { kz_dbstr(d[i].n), kz_dbint(d[i].s), kz_dbstr(now) };
+        int n = rows(db, "INSERT INTO jobs (kind, jkey, state, run_at, every_secs, created_at) "
+                         "VALUES ('tick', $1, 'pending', " NOWMS ", $2, $3) ON CONFLICT (kind, "
+                         "jkey) DO NOTHING RETURNING id", p, 3);
+        if (n < 0)
+            return fail(st, n, "scheduling the default ticks");
+        k += (size_t)n;
+    }
+    if (k)
+        notify(db);
+    if (added)
+        *added = k;
+    return 0;
+}
+
 int kz_queue_sync_frontier(kz_store *st, int64_t source_id, size_t *made)
 {
     kz_db *db = kz_store_db(st);

@@ -135,6 +135,12 @@ int kz_queue_add_crawl(kz_store *st, const kz_queue_crawl *c, size_t *origins, s
  * every_secs, first due now; an existing one gets the new interval. */
 int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs);
 
+/* The default schedule for the ticks not scheduled yet: overdue 1m,
+ * frontier 30s, recrawl 5m, verify 6h, purge 1d (a tick scheduled already
+ * keeps its interval).  *added (may be NULL): ticks new.  Any number of
+ * processes may call it at once. */
+int kz_queue_schedule_defaults(kz_store *st, size_t *added);
+
 /* A crawl job for every origin of source_id (0: every source) that has
  * queued URLs and none pending or leased.  *made (may be NULL). */
 int kz_queue_sync_frontier(kz_store *st, int64_t source_id, size_t *made);
