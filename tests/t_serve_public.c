@@ -267,3 +267,76 @@ KT_TEST(serve_public_bad_options)
     free(out);
     free(err);
 }
+
+/* ---- many first requests at once on a fresh store ------------------------- */
+
+#include <pthread.h>
+
+struct racer {
+    const kt_server *sv;
+    const char *path;
+    long status;
+    char body[256];
+};
+
+static void *race_get(void *arg)
+{
+    struct racer *r = arg;
+    kt_resp resp;
+    r->status = kt_http(r->sv, NULL, "GET", r->path, NULL, &resp);
+    snprintf(r->body, sizeof r->body, "%s", resp.body ? resp.body : "");
+    kt_resp_free(&resp);
+    return NULL;
+}
+
+/* The first version of the list is published by whichever request comes
+ * first: many at once, to two servers of one database (every thread with
+ * its own connection), all get it, none a 500; one version is written. */
+static void first_publish_race(int pg)
+{
+    enum { N = 32 };
+    static const char *const paths[] = { "/api/v1/blocklist/rpz", "/api/v1/blocklist/hosts",
+                                         "/api/v1/check?url=https://example.com/x",
+                                         "/api/v1/blocklist/prefixes" };
+    static const char *const extra[] = { "--threads", "8", NULL };
+    for (int round = 0; round < 3; round++) {
+        kt_server sv, sv2;
+        struct racer r[N];
+        pthread_t t[N];
+        if (kt_serve_start(&sv, "race", pg, setup, extra))
+            return;
+        /* two servers of one database */
+        if (kt_serve_more(&sv, &sv2, extra)) {
+            kt_serve_stop(&sv);
+            return;
+        }
+        for (int i = 0; i < N; i++) {
+            r[i].sv = i % 2 ? &sv2 : &sv;
+            r[i].path = paths[i % 4];
+            r[i].status = 0;
+            r[i].body[0] = '\0';
+            if (pthread_create(&t[i], NULL, race_get, &r[i]) != 0)
+                r[i].status = -1;
+        }
+        for (int i = 0; i < N; i++) {
+            if (r[i].status != -1)
+                pthread_join(t[i], NULL);
+            if (r[i].status != 200)
+                kt_fail(__FILE__, __LINE__, "round %d: GET %s: %ld %s", round, r[i].path,
+                        r[i].status, r[i].body);
+        }
+        kz_store *s = NULL;
+        char err[256];
+        int64_t n = -1;
+        if (kz_store_open(&s, sv.uri, 0, err, sizeof err) == 0) {
+            kz_db_int(kz_store_db(s), "SELECT count(*) FROM blocklist_versions", NULL, 0, &n);
+            kz_store_close(&s);
+        }
+        KT_EQ_INT(n, 1);
+        KT_EQ_INT(kt_serve_stop(&sv2), 0);
+        KT_EQ_INT(kt_serve_stop(&sv), 0);
+    }
+}
+
+KT_TEST(serve_first_publish_race) { first_publish_race(0); }
+KT_TEST(serve_first_publish_race_pg) { first_publish_race(1); }
