@@ -340,3 +340,59 @@ static void first_publish_race(int pg)
 
 KT_TEST(serve_first_publish_race) { first_publish_race(0); }
 KT_TEST(serve_first_publish_race_pg) { first_publish_race(1); }
+
+/* ---- the list in effect read again in the background ---------------------- */
+
+static void staff_setup(kz_store *s)
+{
+    kt_serve_staff(s);
+    decide(s, "https://example.com/x", "domain_block", "KZ");
+}
+
+static long reads(const kt_server *sv, kt_client *aud, const char *by)
+{
+    kt_resp r;
+    char key[128];
+    long v = -1;
+    snprintf(key, sizeof key, "kuzet_blocklist_reads_total{by=\"%s\"} ", by);
+    if (kt_http(sv, aud, "GET", "/metrics", NULL, &r) == 200 && strstr(r.body, key))
+        v = atol(strstr(r.body, key) + strlen(key));
+    kt_resp_free(&r);
+    return v;
+}
+
+/* A decision made after the start shows within --list-age and a bit,
+ * read by the background reader: no request reads the list but the first. */
+KT_TEST(serve_list_read_in_background)
+{
+    kt_server sv;
+    kt_client aud;
+    kt_resp r;
+    char v[64];
+    static const char *const extra[] = { "--list-age", "1s", NULL };
+    memset(&aud, 0, sizeof aud);
+    if (kt_serve_start(&sv, "bgread", 0, staff_setup, extra))
+        return;
+    KT_EQ_INT(kt_login_http(&sv, &aud, "aud"), 200);
+    KT_EQ_INT(get(&sv, "/api/v1/check?url=http://www.evil.kz/a", NULL, &r), 200);
+    KT_EQ_STR(kt_json_get(r.body, "result", v, sizeof v), "ok");
+    kt_resp_free(&r);
+    KT_EQ_INT(reads(&sv, &aud, "request"), 1);          /* the first request reads it */
+    kz_store *s = NULL;
+    char e[256];
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, e, sizeof e), 0);
+    decide(s, "http://evil.kz/", "domain_block", "KZ");
+    kz_store_close(&s);
+    int ok = 0;
+    for (int i = 0; i < 60 && !ok; i++) {
+        usleep(100000);
+        KT_EQ_INT(get(&sv, "/api/v1/check?url=http://www.evil.kz/a", NULL, &r), 200);
+        ok = strstr(r.body, "\"result\":\"blocked\"") && strstr(r.body, "\"version\":2");
+        kt_resp_free(&r);
+    }
+    KT_CHECK(ok);
+    /* read by the reader, never by the requests that came meanwhile */
+    KT_EQ_INT(reads(&sv, &aud, "request"), 1);
+    KT_CHECK(reads(&sv, &aud, "background") >= 1);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}

@@ -30,8 +30,8 @@ static const char usage_text[] =
     "  --session-max DUR    a session ends this long after log-in (default 12h)\n"
     "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n"
     "  --rules FILE         the rules of POST /api/v1/scan and the rule tester\n"
-    "  --list-age DUR       serve a blocklist version this long before reading the\n"
-    "                       decisions in effect again (default 5s)\n"
+    "  --list-age DUR       how often a background thread reads the decisions in\n"
+    "                       effect again (default 5s)\n"
     "  --rpz-origin ZONE    the RPZ export's zone (default rpz.local)\n"
     "  --landing HOST       RPZ/unbound exports: CNAME blocked names to HOST\n"
     "  --trust-proxy ADDR   the reverse proxy's address: from it, the client's address\n"
@@ -157,6 +157,8 @@ int cmd_serve(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
     char err[1024];
+    po.db = o.db;
+    po.audit_key = o.audit_key;
     int rc = kz_serve_public_setup(&po, err, sizeof err);
     if (rc) {
         kz_cli_err("serve: %s", err);

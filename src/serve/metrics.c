@@ -7,6 +7,7 @@
 #include "serve/server_int.h"
 #include "store/store.h"
 #include "serve/throttle.h"
+#include "serve/routes.h"
 #include "case/account.h"
 #include <stdatomic.h>
 
@@ -150,6 +151,15 @@ int kz__metrics_route(kz_req *rq)
                              "# TYPE kuzet_password_checks_total counter\n"
                              "kuzet_password_checks_total %lu\n",
                          failed, refused, kz_account_verifications());
+    unsigned long rq_reads = 0, bg_reads = 0;
+    kz_serve_public_reads(&rq_reads, &bg_reads);
+    if (!rc)
+        rc = kz_buf_addf(&b, "# HELP kuzet_blocklist_reads_total Reads of the blocklist in "
+                             "effect, by a request (the first) or by the background reader.\n"
+                             "# TYPE kuzet_blocklist_reads_total counter\n"
+                             "kuzet_blocklist_reads_total{by=\"request\"} %lu\n"
+                             "kuzet_blocklist_reads_total{by=\"background\"} %lu\n",
+                         rq_reads, bg_reads);
     if (!rc)
         rc = store_figures(s, &b);
     if (rc)
