@@ -377,7 +377,9 @@ KT_TEST(serve_list_read_in_background)
     KT_EQ_INT(get(&sv, "/api/v1/check?url=http://www.evil.kz/a", NULL, &r), 200);
     KT_EQ_STR(kt_json_get(r.body, "result", v, sizeof v), "ok");
     kt_resp_free(&r);
-    KT_EQ_INT(reads(&sv, &aud, "request"), 1);          /* the first request reads it */
+    /* the first request read it, unless the reader came first */
+    long r0 = reads(&sv, &aud, "request");
+    KT_CHECK(r0 == 0 || r0 == 1);
     kz_store *s = NULL;
     char e[256];
     KT_EQ_INT(kz_store_open(&s, sv.uri, 1, e, sizeof e), 0);
@@ -392,7 +394,7 @@ KT_TEST(serve_list_read_in_background)
     }
     KT_CHECK(ok);
     /* read by the reader, never by the requests that came meanwhile */
-    KT_EQ_INT(reads(&sv, &aud, "request"), 1);
+    KT_EQ_INT(reads(&sv, &aud, "request"), r0);
     KT_CHECK(reads(&sv, &aud, "background") >= 1);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }

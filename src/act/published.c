@@ -375,7 +375,7 @@ struct kz_pubcache {
     double loaded_at, max_age;
     int loading;
     int background;                     /* a refresher reloads: get never does while cur */
-    atomic_ulong loads;                 /* reads of the list in effect, done */
+    atomic_ulong loads, bg_loads;       /* reads of the list in effect, done; by refresh */
     kz_pub_opts o;
     char *origin, *landing;
 };
@@ -430,7 +430,7 @@ void kz_pubcache_invalidate(kz_pubcache *c)
 /* Read the list in effect into c (c->loading set by the caller, mu not
  * held); then, with mu held, *out (may be NULL) gets the version held.
  * Returns with mu unlocked. */
-static int reload(kz_pubcache *c, kz_store *s, double now, kz_pub **out)
+static int reload(kz_pubcache *c, kz_store *s, double now, kz_pub **out, int bg)
 {
     kz_pub *p = NULL;
     pthread_mutex_lock(&c->mu);
@@ -439,7 +439,7 @@ static int reload(kz_pubcache *c, kz_store *s, double now, kz_pub **out)
 
     int rc = pub_load(&p, s, &c->o, NULL, prev);
     kz_pub_unref(&prev);
-    atomic_fetch_add(&c->loads, 1);
+    atomic_fetch_add(bg ? &c->bg_loads : &c->loads, 1);
 
     pthread_mutex_lock(&c->mu);
     c->loading = 0;
@@ -476,7 +476,7 @@ int kz_pubcache_get(kz_pubcache *c, kz_store *s, kz_pub **out)
     }
     c->loading = 1;
     pthread_mutex_unlock(&c->mu);
-    return reload(c, s, now, out);
+    return reload(c, s, now, out, 0);
 }
 
 int kz_pubcache_refresh(kz_pubcache *c, kz_store *s)
@@ -489,7 +489,7 @@ int kz_pubcache_refresh(kz_pubcache *c, kz_store *s)
     }
     c->loading = 1;
     pthread_mutex_unlock(&c->mu);
-    return reload(c, s, now, NULL);
+    return reload(c, s, now, NULL, 1);
 }
 
 void kz_pubcache_set_background(kz_pubcache *c, int on)
@@ -499,7 +499,8 @@ void kz_pubcache_set_background(kz_pubcache *c, int on)
     pthread_mutex_unlock(&c->mu);
 }
 
-unsigned long kz_pubcache_loads(const kz_pubcache *c)
+unsigned long kz_pubcache_loads(const kz_pubcache *c, int background)
 {
-    return atomic_load(&((kz_pubcache *)c)->loads);
+    kz_pubcache *m = (kz_pubcache *)c;
+    return atomic_load(background ? &m->bg_loads : &m->loads);
 }

@@ -120,10 +120,11 @@ void kz_pubcache_invalidate(kz_pubcache *c);
  * a refresher thread calls kz_pubcache_refresh every max_age: it reads the
  * list in effect whatever the age of the version held, so no request
  * waits for it.  refresh: 0, or the error (the version held is kept).
- * loads: how many times the list in effect was read.
+ * loads: how many times the list in effect was read, by get (background
+ * 0) or by refresh (1).
  */
 void kz_pubcache_set_background(kz_pubcache *c, int on);
 int  kz_pubcache_refresh(kz_pubcache *c, kz_store *s);
-unsigned long kz_pubcache_loads(const kz_pubcache *c);
+unsigned long kz_pubcache_loads(const kz_pubcache *c, int background);
 
 #endif

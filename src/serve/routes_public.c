@@ -50,7 +50,6 @@ static struct {
     int stop;
     double age;
     char *db, *audit_key;
-    atomic_ulong bg_reads;
 } G = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 /* Every --list-age, the list in effect read again on a connection of its
@@ -85,9 +84,7 @@ static void *reader(void *arg)
             }
         }
         if (!rc) {
-            if ((rc = kz_pubcache_refresh(G.pub, s)) == 0)
-                atomic_fetch_add(&G.bg_reads, 1);
-            else
+            if ((rc = kz_pubcache_refresh(G.pub, s)) != 0)
                 snprintf(err, sizeof err, "%s", kz_store_errmsg(s));
         }
         if (rc && !said)            /* once, not every --list-age */
@@ -102,9 +99,8 @@ static void *reader(void *arg)
 
 void kz_serve_public_reads(unsigned long *by_request, unsigned long *background)
 {
-    unsigned long all = G.pub ? kz_pubcache_loads(G.pub) : 0, bg = atomic_load(&G.bg_reads);
-    *background = bg;
-    *by_request = all > bg ? all - bg : 0;
+    *by_request = G.pub ? kz_pubcache_loads(G.pub, 0) : 0;
+    *background = G.pub ? kz_pubcache_loads(G.pub, 1) : 0;
 }
 
 /* ---- per thread -------------------------------------------------------------- */
