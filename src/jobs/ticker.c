@@ -97,6 +97,15 @@ static void run_leased(kz_ticker *t)
 
 /* ---- SQLite: a local schedule ---- */
 
+/* Stop verifying between two checks when the ticker stops. */
+static int verify_stop(void *ctx, const kz_verify_check *c, const kz_check_effect *e,
+                       const kz_verifier_stats *s)
+{
+    kz_ticker *t = ctx;
+    (void)c, (void)e, (void)s;
+    return t->stop ? 1 : 0;
+}
+
 static int local_tick(kz_ticker *t, const char *name, kz_jobs_result *res)
 {
     kz_actor *a = NULL;
@@ -116,7 +125,11 @@ static int local_tick(kz_ticker *t, const char *name, kz_jobs_result *res)
         memset(&vo, 0, sizeof vo);
         memset(&vs, 0, sizeof vs);
         vo.actor = a;
+        vo.on_check = verify_stop;
+        vo.ctx = t;
         rc = kz_verifier_run(&vo, &vs);
+        if (rc == 1)
+            rc = 0;                         /* stopped: the rest is due next time */
         res->moved = (int64_t)vs.checked;
         snprintf(res->why, sizeof res->why, "verify: %zu checked, %zu gone, %zu present, "
                  "%zu errors", vs.checked, vs.gone, vs.present, vs.errors);
@@ -143,8 +156,10 @@ static void run_local(kz_ticker *t)
         { "purge", (int64_t)86400 * 1000, 0 },
     };
     int64_t now = mono_ms();
+    /* overdue and purge run at the start; verify, which fetches every item
+     * due, first after its interval (a restart does not refetch them) */
     for (size_t i = 0; i < KZ_ARRAY_LEN(sched); i++)
-        sched[i].next = now;                    /* each runs once at the start */
+        sched[i].next = strcmp(sched[i].name, "verify") ? now : now + sched[i].every_ms;
     while (!t->stop) {
         int64_t soonest = INT64_MAX;
         now = mono_ms();
