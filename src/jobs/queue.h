@@ -78,8 +78,9 @@ int  kz_queue_open(kz_queue **out, kz_store *st, const char *uri, const char *ow
 /* Stop the heartbeat, mark the worker stopped, free.  NULL-safe. */
 void kz_queue_close(kz_queue **qp);
 
-/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick")
- * into jobs[0..*n).  0 (*n may be 0: nothing due), or a storage error. */
+/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick";
+ * "verify" alone: the verify tick only, for machines that re-fetch decided
+ * items and nothing else) into jobs[0..*n).  0 (*n may be 0: nothing due), or a storage error. */
 int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, size_t *n);
 
 /* Work on j under its lease: from now every commit on the store checks the
