@@ -31,6 +31,8 @@ static void sv_cleanup(kt_server *sv)
     }
 }
 
+static int launch(kt_server *sv, const char *const *extra);
+
 int kt_serve_start(kt_server *sv, const char *tag, int pg, kt_setup_fn setup,
                    const char *const *extra)
 {
@@ -67,7 +69,22 @@ int kt_serve_start(kt_server *sv, const char *tag, int pg, kt_setup_fn setup,
     if (setup)
         setup(s);
     kz_store_close(&s);
+    return launch(sv, extra);
+}
 
+int kt_serve_more(const kt_server *sv, kt_server *more, const char *const *extra)
+{
+    *more = *sv;
+    more->pid = -1;
+    more->pg = 0;                       /* the store is sv's: stopping this one keeps it */
+    more->dir[0] = '\0';
+    snprintf(more->log, sizeof more->log, "%.100s.2", sv->log);
+    return launch(more, extra);
+}
+
+/* Run kuzet serve on sv's store and wait for its port. */
+static int launch(kt_server *sv, const char *const *extra)
+{
     const char *argv[64];
     size_t n = 0;
     argv[n++] = kt_bin();

@@ -37,6 +37,9 @@ typedef void (*kt_setup_fn)(kz_store *s);
 
 int  kt_serve_start(kt_server *sv, const char *tag, int pg, kt_setup_fn setup,
                     const char *const *extra);
+/* Another `kuzet serve` process on sv's store (a second server of one
+ * database), into *more; kt_serve_stop(more) stops it and keeps the store. */
+int  kt_serve_more(const kt_server *sv, kt_server *more, const char *const *extra);
 /* SIGTERM, then wait (15 s at most, then SIGKILL): the exit status, or -1
  * when killed.  Removes the store. */
 int  kt_serve_stop(kt_server *sv);

@@ -556,11 +556,13 @@ KT_TEST(case_purge_drops_old_evidence_of_removed_items)
     KT_EQ_INT(count(s, "SELECT COUNT(*) FROM items WHERE excerpt IS NOT NULL"), 2);
     size_t n = 9;
     KT_EQ_INT(kz_case_purge(p.ann, 0, &n), KZ_EPERM);  /* a reviewer may not */
+    KT_EQ_INT(kz_case_purge(p.sys, 30, &n), KZ_EPERM); /* the system: not under retention */
     KT_EQ_INT(kz_account_set_clock(p.sue, "2026-06-01T00:00:00Z"), 0);
     KT_EQ_INT(kz_case_purge(p.sue, KZ_RETENTION_DAYS, &n), 0);
     KT_EQ_INT(n, 0);                                   /* 5 months: kept */
-    KT_EQ_INT(kz_account_set_clock(p.sue, "2026-07-10T00:00:00Z"), 0);
-    KT_EQ_INT(kz_case_purge(p.sue, KZ_RETENTION_DAYS, &n), 0);
+    /* the scheduled purge runs as the system, at the retention period */
+    KT_EQ_INT(kz_account_set_clock(p.sys, "2026-07-10T00:00:00Z"), 0);
+    KT_EQ_INT(kz_case_purge(p.sys, KZ_RETENTION_DAYS, &n), 0);
     KT_EQ_INT(n, 1);
     KT_EQ_INT(count(s, "SELECT COUNT(*) FROM items WHERE excerpt IS NULL AND evidence_purged_at "
                        "IS NOT NULL"), 1);

@@ -280,3 +280,39 @@ KT_TEST(jobs_tick_once_recrawl_pg)
     kz_store_close(&s2);
     kt_store_pg_drop(&d, &s);
 }
+
+/* The role "verify": a worker that takes the verify tick and nothing else
+ * (the machines that re-fetch decided items). */
+KT_TEST(jobs_verify_role_pg)
+{
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "jobs_verify_role_pg", "jobs_vrole");
+    kz_queue *q = NULL;
+    kz_job a[4];
+    size_t n = 0;
+    if (!s)
+        return;
+    KT_EQ_INT(kz_queue_add_tick(s, "overdue", 60), 0);
+    KT_EQ_INT(kz_queue_add_tick(s, "verify", 3600), 0);
+    KT_EQ_INT(kz_queue_open(&q, s, NULL, "wv", "verify", 30), 0);
+    KT_EQ_INT(kz_queue_lease(q, "verify", 4, a, &n), 0);
+    KT_EQ_INT(n, 1);
+    if (n == 1) {
+        KT_EQ_STR(a[0].kind, "tick");
+        KT_EQ_STR(a[0].key, "verify");
+        KT_EQ_INT(kz_queue_finish(q, &a[0], 1, NULL, 0), 0);
+        kz_job_release(&a[0]);
+    }
+    KT_EQ_INT(kz_queue_lease(q, "verify", 4, a, &n), 0);
+    KT_EQ_INT(n, 0);                                /* not the overdue tick */
+    KT_EQ_INT(one(s, "SELECT count(*) FROM jobs WHERE jkey = 'overdue' AND state = 'pending'"), 1);
+    kz_queue_close(&q);
+    /* the command line takes the role, and refuses an unknown one */
+    char cmd[1024], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' worker --db postgresql://x/y --roles verify,hash", kt_bin());
+    KT_EQ_INT(kt_run(cmd, &out, &err), 2);
+    KT_CHECK(err && strstr(err, "'hash' is not crawl, ingest, tick or verify"));
+    free(out);
+    free(err);
+    kt_store_pg_drop(&d, &s);
+}

@@ -409,3 +409,126 @@ KT_TEST(serve_tokens_cli)
     KT_EQ_INT(kt_rows_differ(sv.uri, NULL, 0), 0);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }
+
+/* ---- every log-in does the same work; throttling shows ------------------- */
+
+/* staff, and "newbie", invited and never enrolled (no password hash) */
+static void staff_and_invited(kz_store *s)
+{
+    kz_actor *root = NULL;
+    char tok[KZ_ENROL_TOKEN_SIZE], exp[21];
+    int64_t id = 0;
+    kt_serve_staff(s);
+    root = kt_login(s, "root");
+    KT_EQ_INT(kz_account_invite(root, "newbie", "analyst", 0, tok, exp, &id), 0);
+    kz_account_logout(&root);
+}
+
+/* A counter of /metrics (read with the auditor's session), or -1. */
+static long metric(const kt_server *sv, kt_client *aud, const char *name)
+{
+    kt_resp r;
+    long v = -1;
+    char key[128];
+    snprintf(key, sizeof key, "\n%s ", name);
+    if (kt_http(sv, aud, "GET", "/metrics", NULL, &r) == 200) {
+        const char *p = strstr(r.body, key);
+        if (p)
+            v = atol(p + strlen(key));
+    }
+    kt_resp_free(&r);
+    return v;
+}
+
+static long login_as(const kt_server *sv, const char *name, const char *pw)
+{
+    kt_resp r;
+    kt_client cl;
+    char body[256];
+    memset(&cl, 0, sizeof cl);
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
+    long st = kt_http(sv, &cl, "POST", "/api/v1/login", body, &r);
+    kt_resp_free(&r);
+    return st;
+}
+
+/* An unknown name, an account not enrolled and a wrong password each cost
+ * one Argon2id verification: the answer's time does not say which it was.
+ * Counted, not timed, so a loaded machine cannot make it flaky. */
+KT_TEST(serve_login_same_work)
+{
+    kt_server sv;
+    kt_client aud;
+    memset(&aud, 0, sizeof aud);
+    if (kt_serve_start(&sv, "samework", 0, staff_and_invited, NULL))
+        return;
+    KT_EQ_INT(kt_login_http(&sv, &aud, "aud"), 200);
+    long c0 = metric(&sv, &aud, "kuzet_password_checks_total");
+    KT_CHECK(c0 >= 1);
+    KT_EQ_INT(login_as(&sv, "ann", "wrong-password-1"), 401);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_password_checks_total"), c0 + 1);
+    KT_EQ_INT(login_as(&sv, "nobody-at-all", "wrong-password-1"), 401);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_password_checks_total"), c0 + 2);
+    KT_EQ_INT(login_as(&sv, "newbie", "wrong-password-1"), 401);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_password_checks_total"), c0 + 3);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_login_failures_total"), 3);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}
+
+static int64_t audit_count(const kt_server *sv, const char *action, char *after, size_t n)
+{
+    kz_store *s = NULL;
+    kz_dbres *r = NULL;
+    char err[256];
+    int64_t k = 0;
+    after[0] = '\0';
+    if (kz_store_open(&s, sv->uri, 0, err, sizeof err) != 0)
+        return -1;
+    kz_dbval p[] = { kz_dbstr(action) };
+    if (kz_db_query(kz_store_db(s), "SELECT after_state FROM audit_log WHERE action = $1 "
+                                    "ORDER BY seq", p, 1, &r) == 0) {
+        while (kz_dbres_next(r) == 1) {
+            const char *a = kz_dbres_text(r, 0, NULL);
+            snprintf(after, n, "%s", a ? a : "");
+            k++;
+        }
+        kz_dbres_done(r);
+    }
+    kz_store_close(&s);
+    return k;
+}
+
+/* A throttled log-in is a 429 with Retry-After, counted in /metrics; an
+ * account's failures from anywhere are audited at 5, 10, 20... */
+KT_TEST(serve_login_throttle_shows)
+{
+    kt_server sv;
+    kt_client aud;
+    char after[512], v[32];
+    kt_resp r;
+    memset(&aud, 0, sizeof aud);
+    if (kt_serve_start(&sv, "throttleshows", 0, staff, NULL))
+        return;
+    KT_EQ_INT(kt_login_http(&sv, &aud, "aud"), 200);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_login_throttled_total"), 0);
+    for (int i = 0; i < 3; i++)
+        KT_EQ_INT(login_as(&sv, "bob", "guess-guess-guess"), 401);
+    kt_client cl;
+    memset(&cl, 0, sizeof cl);
+    KT_EQ_INT(kt_http(&sv, &cl, "POST", "/api/v1/login",
+                      "{\"name\":\"bob\",\"password\":\"guess-guess-guess\"}", &r), 429);
+    KT_CHECK(kt_resp_header(&r, "Retry-After", v, sizeof v) != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_login_throttled_total"), 1);
+    KT_EQ_INT(metric(&sv, &aud, "kuzet_login_failures_total"), 3);
+    KT_EQ_INT(audit_count(&sv, "auth.repeated_failures", after, sizeof after), 0);
+    /* two more after the wait: the fifth failure of bob is audited once */
+    sleep_ms(1100);
+    KT_EQ_INT(login_as(&sv, "bob", "guess-guess-guess"), 401);
+    sleep_ms(2100);
+    KT_EQ_INT(login_as(&sv, "bob", "guess-guess-guess"), 401);
+    KT_EQ_INT(audit_count(&sv, "auth.repeated_failures", after, sizeof after), 1);
+    KT_CHECK(strstr(after, "\"name\":\"bob\"") && strstr(after, "\"failures\":5") &&
+             strstr(after, "\"last_address\":\"127.0.0.1\""));
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}

@@ -8,6 +8,8 @@
  */
 #include "kt.h"
 #include "kt_serve.h"
+#include "pipeline/bankquery.h"
+#include "store/bank.h"
 #include <stdlib.h>
 
 #define RULES "tests/golden/scan/0001-evasions/rules.yaml"
@@ -124,18 +126,18 @@ static void data_routes(int pg)
     want(&sv, &al, "GET", "/api/v1/scan", NULL, NULL, 405, "method_not_allowed");
 
     /* ---- banks */
-    want(&sv, &ann, "POST", "/api/v1/banks", NULL, "{\"name\":\"x\",\"type\":\"sha256\"}", 403,
+    want(&sv, &ann, "POST", "/api/v1/banks", NULL, "{\"name\":\"x\",\"signal_type\":\"sha256\"}", 403,
          "forbidden");                                            /* reviewers do not */
     KT_EQ_INT(call(&sv, &al, "POST", "/api/v1/banks", NULL,
-                   "{\"name\":\"drugs-sha256\",\"type\":\"sha256\"}", &r), 201);
+                   "{\"name\":\"drugs-sha256\",\"signal_type\":\"sha256\"}", &r), 201);
     kt_resp_free(&r);
-    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"drugs-sha256\",\"type\":\"sha256\"}",
+    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"drugs-sha256\",\"signal_type\":\"sha256\"}",
          409, "conflict");
-    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"Bad Name\",\"type\":\"sha256\"}",
+    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"Bad Name\",\"signal_type\":\"sha256\"}",
          422, "invalid");
-    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"b\",\"type\":\"crc32\"}", 422,
+    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"b\",\"signal_type\":\"crc32\"}", 422,
          "invalid");
-    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"b\",\"type\":\"pdq\",\"threshold\":999}",
+    want(&sv, &al, "POST", "/api/v1/banks", NULL, "{\"name\":\"b\",\"signal_type\":\"pdq\",\"threshold\":999}",
          422, "invalid");
     /* sha256("hello world") */
     const char *hw = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
@@ -151,7 +153,7 @@ static void data_routes(int pg)
          "invalid");
     want(&sv, &aud, "POST", "/api/v1/banks/drugs-sha256/entries", NULL, body, 403, "forbidden");
     KT_EQ_INT(call(&sv, &aud, "GET", "/api/v1/banks", NULL, NULL, &r), 200);
-    KT_CHECK(strstr(r.body, "\"name\":\"drugs-sha256\",\"type\":\"sha256\",\"threshold\":0,"
+    KT_CHECK(strstr(r.body, "\"name\":\"drugs-sha256\",\"signal_type\":\"sha256\",\"threshold\":0,"
                             "\"kind\":\"block\",\"entries\":1") != NULL);
     kt_resp_free(&r);
 
@@ -226,3 +228,85 @@ KT_TEST(serve_data_without_rules)
          "not_found");
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }
+
+/* ---- a near copy of a banked text, uploaded ------------------------------- */
+
+static const char nc_orig[] =
+    "Продам закладка недорого в центре города возле старого парка у фонтана, пишите в личку, "
+    "доставка каждый день после обеда, оплата только переводом на карту, скидка постоянным "
+    "покупателям и новым друзьям, качество проверено, отзывы есть в группе, не пропустите";
+/* a word dropped and a few changed: too far for the SimHash alone */
+static const char nc_copy[] =
+    "Продам недорого в центре города возле нового парка у фонтана, пишите в личку, "
+    "доставка каждый вечер после обеда, оплата только переводом на карту, скидка постоянным "
+    "клиентам и новым друзьям, качество проверено, отзывы есть в канале, не пропустите";
+
+/* staff, and the original text banked with its SimHash and MinHash, as a
+ * decision banks it */
+static void staff_and_text(kz_store *s)
+{
+    kz_simhash *sh = kz_simhash_new();
+    kz_minhash *mh = kz_minhash_new();
+    kz_banks *bk = NULL;
+    kz_bankqs qs;
+    int added = 0;
+    staff(s);
+    KT_EQ_INT(kz_bankq_content(nc_orig, strlen(nc_orig), sh, mh, &qs), 0);
+    KT_CHECK(qs.v[0].type == KZ_BANK_SIMHASH && qs.minhash[0]);
+    KT_EQ_INT(kz_bank_open(&bk, s), 0);
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_bank_add_text_tx(bk, "system", "drugs-text", qs.v[0].hex[0], qs.minhash, "drugs",
+                                  "import", &added), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(added, 1);
+    kz_bank_close(&bk);
+    kz_simhash_free(sh);
+    kz_minhash_free(mh);
+}
+
+static void near_copy_on(int pg)
+{
+    kt_server sv;
+    kt_client aud;
+    kt_resp r;
+    char v[64];
+    memset(&aud, 0, sizeof aud);
+    if (kt_serve_start(&sv, "nearcopy", pg, staff_and_text, NULL))
+        return;
+    KT_EQ_INT(kt_login_http(&sv, &aud, "aud"), 200);
+    /* the bank, named as kuzet bank list --json names it */
+    KT_EQ_INT(call(&sv, &aud, "GET", "/api/v1/banks", NULL, NULL, &r), 200);
+    KT_CHECK(strstr(r.body, "{\"name\":\"drugs-text\",\"signal_type\":\"simhash\",\"threshold\":14,"
+                            "\"kind\":\"block\",\"entries\":1,\"created_at\":\"") != NULL);
+    kt_resp_free(&r);
+    /* the edited copy, uploaded: matched by its MinHash, with both distances */
+    KT_EQ_INT(call(&sv, &aud, "POST", "/api/v1/banks/match-file", "text/plain", nc_copy, &r), 200);
+    KT_CHECK(strstr(r.body, "{\"matches\":[{\"bank\":\"drugs-text\",\"signal_type\":\"simhash\"") != NULL);
+    const char *d = kt_json_get(strstr(r.body, "[{") ? strstr(r.body, "[{") + 1 : "", "distance", v,
+                                sizeof v);
+    KT_CHECK(d && atoi(d) > 14);                  /* the SimHash alone is too far */
+    d = kt_json_get(strstr(r.body, "[{") ? strstr(r.body, "[{") + 1 : "", "minhash_distance", v,
+                    sizeof v);
+    KT_CHECK(d && atoi(d) >= 1 && atoi(d) <= KZ_MINHASH_THRESHOLD);
+    KT_CHECK(strstr(r.body, "\"tags\":\"drugs\"}],\"suppressed\":0}") != NULL);
+    kt_resp_free(&r);
+    /* the same as multipart/form-data */
+    kz_buf form;
+    kz_buf_init(&form, KZ_BUF_NOLIMIT);
+    kz_buf_addf(&form, "--B0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.txt\"\r\n"
+                       "Content-Type: text/plain\r\n\r\n%s\r\n--B0--\r\n", nc_copy);
+    KT_EQ_INT(call(&sv, &aud, "POST", "/api/v1/banks/match-file",
+                   "multipart/form-data; boundary=B0", form.p, &r), 200);
+    KT_CHECK(strstr(r.body, "\"minhash_distance\":") != NULL);
+    kt_resp_free(&r);
+    kz_buf_release(&form);
+    /* an unrelated text: nothing */
+    KT_EQ_INT(call(&sv, &aud, "POST", "/api/v1/banks/match-file", "text/plain",
+                   "Продам велосипед недорого, почти новый, пишите в личку", &r), 200);
+    KT_EQ_STR(r.body, "{\"matches\":[],\"suppressed\":0}\n");
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}
+
+KT_TEST(serve_bank_match_near_copy) { near_copy_on(0); }
+KT_TEST(serve_bank_match_near_copy_pg) { near_copy_on(1); }

@@ -333,7 +333,7 @@ KT_TEST(serve_openapi_bodies)
         { NULL, "GET", "/api/v1/blocklist/nope", "/api/v1/blocklist/{format}", NULL },
         { &al, "GET", "/api/v1/rules", "/api/v1/rules", NULL },
         { &al, "GET", "/api/v1/banks", "/api/v1/banks", NULL },
-        { &al, "POST", "/api/v1/banks", "/api/v1/banks", "{\"name\":\"b\",\"type\":\"md5\"}" },
+        { &al, "POST", "/api/v1/banks", "/api/v1/banks", "{\"name\":\"b\",\"signal_type\":\"md5\"}" },
         { &al, "POST", "/api/v1/banks/b/entries", "/api/v1/banks/{name}/entries",
           "{\"signal\":\"5eb63bbbe01eeed093cb22bb8f5acdc3\"}" },
         { &al, "POST", "/api/v1/banks/match", "/api/v1/banks/match",

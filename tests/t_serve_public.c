@@ -267,3 +267,134 @@ KT_TEST(serve_public_bad_options)
     free(out);
     free(err);
 }
+
+/* ---- many first requests at once on a fresh store ------------------------- */
+
+#include <pthread.h>
+
+struct racer {
+    const kt_server *sv;
+    const char *path;
+    long status;
+    char body[256];
+};
+
+static void *race_get(void *arg)
+{
+    struct racer *r = arg;
+    kt_resp resp;
+    r->status = kt_http(r->sv, NULL, "GET", r->path, NULL, &resp);
+    snprintf(r->body, sizeof r->body, "%s", resp.body ? resp.body : "");
+    kt_resp_free(&resp);
+    return NULL;
+}
+
+/* The first version of the list is published by whichever request comes
+ * first: many at once, to two servers of one database (every thread with
+ * its own connection), all get it, none a 500; one version is written. */
+static void first_publish_race(int pg)
+{
+    enum { N = 32 };
+    static const char *const paths[] = { "/api/v1/blocklist/rpz", "/api/v1/blocklist/hosts",
+                                         "/api/v1/check?url=https://example.com/x",
+                                         "/api/v1/blocklist/prefixes" };
+    static const char *const extra[] = { "--threads", "8", NULL };
+    for (int round = 0; round < 3; round++) {
+        kt_server sv, sv2;
+        struct racer r[N];
+        pthread_t t[N];
+        if (kt_serve_start(&sv, "race", pg, setup, extra))
+            return;
+        /* two servers of one database */
+        if (kt_serve_more(&sv, &sv2, extra)) {
+            kt_serve_stop(&sv);
+            return;
+        }
+        for (int i = 0; i < N; i++) {
+            r[i].sv = i % 2 ? &sv2 : &sv;
+            r[i].path = paths[i % 4];
+            r[i].status = 0;
+            r[i].body[0] = '\0';
+            if (pthread_create(&t[i], NULL, race_get, &r[i]) != 0)
+                r[i].status = -1;
+        }
+        for (int i = 0; i < N; i++) {
+            if (r[i].status != -1)
+                pthread_join(t[i], NULL);
+            if (r[i].status != 200)
+                kt_fail(__FILE__, __LINE__, "round %d: GET %s: %ld %s", round, r[i].path,
+                        r[i].status, r[i].body);
+        }
+        kz_store *s = NULL;
+        char err[256];
+        int64_t n = -1;
+        if (kz_store_open(&s, sv.uri, 0, err, sizeof err) == 0) {
+            kz_db_int(kz_store_db(s), "SELECT count(*) FROM blocklist_versions", NULL, 0, &n);
+            kz_store_close(&s);
+        }
+        KT_EQ_INT(n, 1);
+        KT_EQ_INT(kt_serve_stop(&sv2), 0);
+        KT_EQ_INT(kt_serve_stop(&sv), 0);
+    }
+}
+
+KT_TEST(serve_first_publish_race) { first_publish_race(0); }
+KT_TEST(serve_first_publish_race_pg) { first_publish_race(1); }
+
+/* ---- the list in effect read again in the background ---------------------- */
+
+static void staff_setup(kz_store *s)
+{
+    kt_serve_staff(s);
+    decide(s, "https://example.com/x", "domain_block", "KZ");
+}
+
+static long reads(const kt_server *sv, kt_client *aud, const char *by)
+{
+    kt_resp r;
+    char key[128];
+    long v = -1;
+    snprintf(key, sizeof key, "kuzet_blocklist_reads_total{by=\"%s\"} ", by);
+    if (kt_http(sv, aud, "GET", "/metrics", NULL, &r) == 200 && strstr(r.body, key))
+        v = atol(strstr(r.body, key) + strlen(key));
+    kt_resp_free(&r);
+    return v;
+}
+
+/* A decision made after the start shows within --list-age and a bit,
+ * read by the background reader: no request reads the list but the first. */
+KT_TEST(serve_list_read_in_background)
+{
+    kt_server sv;
+    kt_client aud;
+    kt_resp r;
+    char v[64];
+    static const char *const extra[] = { "--list-age", "1s", NULL };
+    memset(&aud, 0, sizeof aud);
+    if (kt_serve_start(&sv, "bgread", 0, staff_setup, extra))
+        return;
+    KT_EQ_INT(kt_login_http(&sv, &aud, "aud"), 200);
+    KT_EQ_INT(get(&sv, "/api/v1/check?url=http://www.evil.kz/a", NULL, &r), 200);
+    KT_EQ_STR(kt_json_get(r.body, "result", v, sizeof v), "ok");
+    kt_resp_free(&r);
+    /* the first request read it, unless the reader came first */
+    long r0 = reads(&sv, &aud, "request");
+    KT_CHECK(r0 == 0 || r0 == 1);
+    kz_store *s = NULL;
+    char e[256];
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, e, sizeof e), 0);
+    decide(s, "http://evil.kz/", "domain_block", "KZ");
+    kz_store_close(&s);
+    int ok = 0;
+    for (int i = 0; i < 60 && !ok; i++) {
+        usleep(100000);
+        KT_EQ_INT(get(&sv, "/api/v1/check?url=http://www.evil.kz/a", NULL, &r), 200);
+        ok = strstr(r.body, "\"result\":\"blocked\"") && strstr(r.body, "\"version\":2");
+        kt_resp_free(&r);
+    }
+    KT_CHECK(ok);
+    /* read by the reader, never by the requests that came meanwhile */
+    KT_EQ_INT(reads(&sv, &aud, "request"), r0);
+    KT_CHECK(reads(&sv, &aud, "background") >= 1);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}

@@ -370,10 +370,12 @@ int kz_pub_etag_match(const char *h, const char *etag)
 /* ---- the current version ----------------------------------------------------- */
 
 struct kz_pubcache {
-    pthread_mutex_t mu;                 /* guards cur, loaded_at, loading */
+    pthread_mutex_t mu;                 /* guards cur, loaded_at, loading, background */
     kz_pub *cur;
     double loaded_at, max_age;
     int loading;
+    int background;                     /* a refresher reloads: get never does while cur */
+    atomic_ulong loads, bg_loads;       /* reads of the list in effect, done; by refresh */
     kz_pub_opts o;
     char *origin, *landing;
 };
@@ -425,25 +427,19 @@ void kz_pubcache_invalidate(kz_pubcache *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-int kz_pubcache_get(kz_pubcache *c, kz_store *s, kz_pub **out)
+/* Read the list in effect into c (c->loading set by the caller, mu not
+ * held); then, with mu held, *out (may be NULL) gets the version held.
+ * Returns with mu unlocked. */
+static int reload(kz_pubcache *c, kz_store *s, double now, kz_pub **out, int bg)
 {
-    double now = mono_now();
     kz_pub *p = NULL;
-    int rc;
-    *out = NULL;
     pthread_mutex_lock(&c->mu);
-    int fresh = c->cur && now - c->loaded_at < c->max_age;
-    if (fresh || (c->cur && c->loading)) {          /* someone else reloads */
-        *out = kz_pub_ref(c->cur);
-        pthread_mutex_unlock(&c->mu);
-        return 0;
-    }
-    c->loading = 1;
     kz_pub *prev = c->cur ? kz_pub_ref(c->cur) : NULL;
     pthread_mutex_unlock(&c->mu);
 
-    rc = pub_load(&p, s, &c->o, NULL, prev);
+    int rc = pub_load(&p, s, &c->o, NULL, prev);
     kz_pub_unref(&prev);
+    atomic_fetch_add(bg ? &c->bg_loads : &c->loads, 1);
 
     pthread_mutex_lock(&c->mu);
     c->loading = 0;
@@ -458,11 +454,53 @@ int kz_pubcache_get(kz_pubcache *c, kz_store *s, kz_pub **out)
         }
         c->loaded_at = now;
     }
-    if (c->cur) {
+    if (out && c->cur) {
         *out = kz_pub_ref(c->cur);
         rc = 0;
     }
     pthread_mutex_unlock(&c->mu);
     kz_pub_unref(&p);
     return rc;
+}
+
+int kz_pubcache_get(kz_pubcache *c, kz_store *s, kz_pub **out)
+{
+    double now = mono_now();
+    *out = NULL;
+    pthread_mutex_lock(&c->mu);
+    int fresh = c->cur && (c->background || now - c->loaded_at < c->max_age);
+    if (fresh || (c->cur && c->loading)) {          /* someone else reloads */
+        *out = kz_pub_ref(c->cur);
+        pthread_mutex_unlock(&c->mu);
+        return 0;
+    }
+    c->loading = 1;
+    pthread_mutex_unlock(&c->mu);
+    return reload(c, s, now, out, 0);
+}
+
+int kz_pubcache_refresh(kz_pubcache *c, kz_store *s)
+{
+    double now = mono_now();
+    pthread_mutex_lock(&c->mu);
+    if (c->loading) {                               /* a request loads the first one */
+        pthread_mutex_unlock(&c->mu);
+        return 0;
+    }
+    c->loading = 1;
+    pthread_mutex_unlock(&c->mu);
+    return reload(c, s, now, NULL, 1);
+}
+
+void kz_pubcache_set_background(kz_pubcache *c, int on)
+{
+    pthread_mutex_lock(&c->mu);
+    c->background = on;
+    pthread_mutex_unlock(&c->mu);
+}
+
+unsigned long kz_pubcache_loads(const kz_pubcache *c, int background)
+{
+    kz_pubcache *m = (kz_pubcache *)c;
+    return atomic_load(background ? &m->bg_loads : &m->loads);
 }

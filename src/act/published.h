@@ -15,7 +15,9 @@
  * A kz_pubcache holds the current kz_pub and makes a new one from the store
  * when the one it holds is older than max_age seconds (the list in effect
  * also changes with time: decisions start and expire).  One caller at a
- * time reloads; the others go on with the version held.
+ * time reloads; the others go on with the version held.  Or a background
+ * thread reloads (kz_pubcache_set_background, kz_pubcache_refresh) and
+ * callers never do.
  *
  * Thread-safety: a kz_pub is reference-counted and read-only apart from
  * its caches, which are guarded; any thread may use one it holds a
@@ -111,5 +113,18 @@ int kz_pubcache_get(kz_pubcache *c, kz_store *s, kz_pub **out);
 
 /* Drop the version held, so that the next get reloads (after a decision). */
 void kz_pubcache_invalidate(kz_pubcache *c);
+
+/*
+ * Background re-reading: with kz_pubcache_set_background(c, 1), get never
+ * reads the list while it holds a version (only the first get does), and
+ * a refresher thread calls kz_pubcache_refresh every max_age: it reads the
+ * list in effect whatever the age of the version held, so no request
+ * waits for it.  refresh: 0, or the error (the version held is kept).
+ * loads: how many times the list in effect was read, by get (background
+ * 0) or by refresh (1).
+ */
+void kz_pubcache_set_background(kz_pubcache *c, int on);
+int  kz_pubcache_refresh(kz_pubcache *c, kz_store *s);
+unsigned long kz_pubcache_loads(const kz_pubcache *c, int background);
 
 #endif

@@ -8,7 +8,9 @@
 #include "case/session.h"
 #include "util/sha256.h"
 #include <sodium.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 
 /* Argon2id cost: libsodium's "interactive" limits, 2 passes over 64 MiB.
  * OWASP ASVS 4.0 (2.4.1) / the OWASP password storage cheat sheet ask for
@@ -17,6 +19,39 @@
  * each hash, so raising them later keeps old hashes verifiable. */
 #define PW_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define PW_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+/* Every password check, counted (kz_account_verifications), and the hash
+ * a log-in without a usable hash (no such account, not enrolled) is
+ * checked against, so that it costs the same work as a wrong password and
+ * its answer time does not tell whether the name exists. */
+static atomic_ulong verifications;
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+static void dummy_make(void)
+{
+    unsigned char pw[16];
+    randombytes_buf(pw, sizeof pw);
+    if (crypto_pwhash_str(dummy_hash, (const char *)pw, sizeof pw, PW_OPS, PW_MEM) != 0)
+        dummy_hash[0] = '\0';
+}
+
+/* 0 when password matches hash (NULL: the dummy hash, never a match). */
+static int pw_verify(const char *hash, const char *password)
+{
+    if (!hash) {
+        pthread_once(&dummy_once, dummy_make);
+        hash = dummy_hash;
+    }
+    atomic_fetch_add(&verifications, 1);
+    int r = crypto_pwhash_str_verify(hash, password, strlen(password));
+    return hash == dummy_hash ? -1 : r;
+}
+
+unsigned long kz_account_verifications(void)
+{
+    return atomic_load(&verifications);
+}
 
 static const char *const roles[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
 
@@ -242,6 +277,32 @@ static int auth_failure(kz_store *s, const char *name, int64_t id, const char *r
     return KZ_EPERM;
 }
 
+int kz_account_audit_failures(kz_store *s, const char *name, const char *addr,
+                              unsigned failures)
+{
+    kz_buf after;
+    int64_t id = 0;
+    kz_dbval p[] = { kz_dbstr(name ? name : "") };
+    int rc = kz_db_int(kz_store_db(s), "SELECT id FROM accounts WHERE name = $1", p, 1, &id);
+    if (rc == KZ_ENOTFOUND)
+        rc = 0, id = 0;
+    if (rc)
+        return rc;
+    kz_buf_init(&after, 4096);
+    rc = kz_buf_adds(&after, "{\"name\":");
+    if (!rc) rc = kz_buf_add_json_str(&after, name, strlen(name));
+    if (!rc) rc = kz_buf_addf(&after, ",\"failures\":%u,\"last_address\":", failures);
+    if (!rc) rc = kz_buf_add_json_str(&after, addr ? addr : "", addr ? strlen(addr) : 0);
+    if (!rc) rc = kz_buf_addc(&after, '}');
+    if (!rc && (rc = kz_store_begin(s)) == 0) {
+        rc = kz_store_audit(s, kz_account_name_ok(name) ? name : "?", "auth.repeated_failures",
+                            "account", id, NULL, after.p);
+        rc = rc ? (kz_store_rollback(s), rc) : kz_store_commit(s);
+    }
+    kz_buf_release(&after);
+    return rc;
+}
+
 int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password,
                      char *why, size_t whysz)
 {
@@ -280,15 +341,17 @@ int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *
         return rc;
     }
     if (!found) {
+        pw_verify(NULL, password);          /* the same work as a wrong password */
         snprintf(reason, sizeof reason, "no account '%.64s'", name);
         return auth_failure(s, name, 0, reason, why, whysz);
     }
     if (!hash[0]) {
+        pw_verify(NULL, password);
         snprintf(reason, sizeof reason, "account '%s' has not enrolled yet (its owner sets the "
                  "password with the enrolment token)", name);
         return auth_failure(s, name, id, reason, why, whysz);
     }
-    if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+    if (pw_verify(hash, password) != 0) {
         snprintf(reason, sizeof reason, "wrong password for '%s'", name);
         return auth_failure(s, name, id, reason, why, whysz);
     }

@@ -35,9 +35,20 @@ typedef struct kz_actor kz_actor;
 /* Log in: check name's password.  A wrong password, an unknown or a
  * disabled account is refused with KZ_EPERM (the reason in why), and
  * audited as auth.failure, in a transaction of its own; nothing else
- * changes. */
+ * changes.  Every attempt does exactly one Argon2id verification: an
+ * unknown or not enrolled account is checked against a dummy hash, so the
+ * time of the answer does not tell whether the name exists. */
 int  kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password,
                       char *why, size_t whysz);
+/* Audit that name's log-ins failed failures times lately (from any
+ * address; addr the last one) as auth.repeated_failures, in a transaction
+ * of its own - the server's throttle calls it at 5, 10, 20, 40... so that
+ * guessing spread over many addresses shows in the log without one entry
+ * a try.  0 or a storage error. */
+int kz_account_audit_failures(kz_store *s, const char *name, const char *addr,
+                              unsigned failures);
+/* Password verifications done by this process so far (metrics, tests). */
+unsigned long kz_account_verifications(void);
 /* The system: no account, no role. */
 int  kz_account_system(kz_actor **out, kz_store *s);
 void kz_account_logout(kz_actor **ap);                 /* NULL-safe; sets *ap = NULL */

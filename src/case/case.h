@@ -136,8 +136,9 @@ int kz_case_resolve_appeal(kz_actor *a, int64_t case_id, const char *outcome,
                            const char *reasons);
 
 /* Retention: drop the evidence (items.excerpt, detections.evidence) of
- * items verified removed more than days ago (admin or supervisor).  Each
- * item and the run itself are audited.  *purged: how many items. */
+ * items verified removed more than days ago (admin or supervisor; the
+ * system - the scheduled purge - with days >= KZ_RETENTION_DAYS only).
+ * Each item and the run itself are audited.  *purged: how many items. */
 #define KZ_RETENTION_DAYS 183
 int kz_case_purge(kz_actor *a, int days, size_t *purged);
 

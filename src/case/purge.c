@@ -10,8 +10,15 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
     char now[21], cutoff[21];
     int64_t *ids = NULL;
     size_t n = 0;
-    int rc = kz__need(a, R_ADMIN | R_SUPERVISOR, "purging evidence");
-    if (rc)
+    int rc = 0;
+    /* the scheduled purge (a worker's or the server's tick) runs as the
+     * system, at the retention period or longer; a shorter one is a
+     * person's choice, an admin's or a supervisor's */
+    if (a->id == 0 && days < KZ_RETENTION_DAYS)
+        return kz__fail(a, KZ_EPERM, "the system purges only evidence older than the retention "
+                        "period (%d days), not %d; a supervisor or an admin may choose less",
+                        KZ_RETENTION_DAYS, days);
+    if (a->id != 0 && (rc = kz__need(a, R_ADMIN | R_SUPERVISOR, "purging evidence")) != 0)
         return rc;
     if (days < 0 || days > 36500)
         return kz__fail(a, KZ_EINVAL, "retention period (days) must be 0 to 36500, not %d", days);

@@ -22,6 +22,7 @@
 #include "ingest/image.h"
 #include "ingest/imghash.h"
 #include "pipeline/bankquery.h"
+#include "pipeline/lookups.h"
 #include "store/bank.h"
 #include "store/store.h"
 #include "text/norm.h"
@@ -72,15 +73,6 @@ static void bad_row(void *ctx, unsigned line, const char *why)
     kz_cli_err("%s:%u: %s", (const char *)ctx, line, why);
 }
 
-static void print_json_str(const char *s)
-{
-    kz_buf b;
-    kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    if (kz_buf_add_json_str(&b, s, strlen(s)) == 0)
-        fputs(b.p, stdout);
-    kz_buf_release(&b);
-}
-
 static int do_list(kz_banks *bk, int json)
 {
     kz_bank_info *v = NULL;
@@ -95,11 +87,11 @@ static int do_list(kz_banks *bk, int json)
     for (size_t i = 0; i < n; i++) {
         const char *t = kz_bank_type_name(v[i].type), *k = v[i].allow ? "allow" : "block";
         if (json) {
-            fputs("{\"name\":", stdout);
-            print_json_str(v[i].name);
-            printf(",\"signal_type\":\"%s\",\"threshold\":%d,\"kind\":\"%s\",\"entries\":%lld,"
-                   "\"created_at\":\"%s\"}\n", t ? t : "?", v[i].threshold, k,
-                   (long long)v[i].entries, v[i].created_at);
+            kz_buf b;
+            kz_buf_init(&b, KZ_BUF_NOLIMIT);
+            if (kz_lookups_bank(&b, &v[i]) == 0 && kz_buf_addc(&b, '\n') == 0)
+                fwrite(b.p, 1, b.len, stdout);
+            kz_buf_release(&b);
         } else {
             printf("%-24s %-8s %-9d %-5s %8lld %s\n", v[i].name, t ? t : "?", v[i].threshold, k,
                    (long long)v[i].entries, v[i].created_at);

@@ -304,9 +304,10 @@ int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, siz
         "UPDATE jobs j SET state = 'leased', lease_owner = $1, lease_token = lease_token + 1, "
         "lease_until = " NOWMS " + $2, attempts = attempts + 1 "
         "WHERE j.id IN (SELECT id FROM jobs WHERE ((state = 'pending' AND run_at <= " NOWMS ") "
-        "OR (state = 'leased' AND lease_until < " NOWMS ")) AND kind = ANY "
-        "(string_to_array($3, ',')) ORDER BY kind = 'tick' DESC, run_at LIMIT $4 FOR UPDATE SKIP "
-        "LOCKED) "
+        "OR (state = 'leased' AND lease_until < " NOWMS ")) AND (kind = ANY "
+        "(string_to_array($3, ',')) OR (kind = 'tick' AND jkey = 'verify' AND 'verify' = ANY "
+        "(string_to_array($3, ',')))) ORDER BY kind = 'tick' DESC, run_at LIMIT $4 FOR UPDATE "
+        "SKIP LOCKED) "
         "RETURNING j.id, j.lease_token, j.kind, j.jkey, j.path, j.source_id, j.origin_id, "
         "j.off_start, j.off_end, j.every_secs, j.attempts, "
         "(SELECT origin FROM crawl_origins o WHERE o.id = j.origin_id), "
@@ -588,6 +589,35 @@ int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs)
     if (rc)
         return fail(st, rc, "scheduling a tick");
     notify(db);
+    return 0;
+}
+
+int kz_queue_schedule_defaults(kz_store *st, size_t *added)
+{
+    static const struct { const char *n; int64_t s; } d[] = {
+        { "overdue", 60 }, { "frontier", 30 }, { "recrawl", 300 }, { "verify", 21600 },
+        { "purge", 86400 }, { "notices", 60 } };
+    kz_db *db = kz_store_db(st);
+    char now[21];
+    size_t k = 0;
+    if (added)
+        *added = 0;
+    if (!is_pg(st))
+        return KZ_EINVAL;
+    kz_store_now(now);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(d); i++) {
+        kz_dbval p[] = { kz_dbstr(d[i].n), kz_dbint(d[i].s), kz_dbstr(now) };
+        int n = rows(db, "INSERT INTO jobs (kind, jkey, state, run_at, every_secs, created_at) "
+                         "VALUES ('tick', $1, 'pending', " NOWMS ", $2, $3) ON CONFLICT (kind, "
+                         "jkey) DO NOTHING RETURNING id", p, 3);
+        if (n < 0)
+            return fail(st, n, "scheduling the default ticks");
+        k += (size_t)n;
+    }
+    if (k)
+        notify(db);
+    if (added)
+        *added = k;
     return 0;
 }
 

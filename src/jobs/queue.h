@@ -78,8 +78,9 @@ int  kz_queue_open(kz_queue **out, kz_store *st, const char *uri, const char *ow
 /* Stop the heartbeat, mark the worker stopped, free.  NULL-safe. */
 void kz_queue_close(kz_queue **qp);
 
-/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick")
- * into jobs[0..*n).  0 (*n may be 0: nothing due), or a storage error. */
+/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick";
+ * "verify" alone: the verify tick only, for machines that re-fetch decided
+ * items and nothing else) into jobs[0..*n).  0 (*n may be 0: nothing due), or a storage error. */
 int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, size_t *n);
 
 /* Work on j under its lease: from now every commit on the store checks the
@@ -134,6 +135,12 @@ int kz_queue_add_crawl(kz_store *st, const kz_queue_crawl *c, size_t *origins, s
 /* Queue the tick name (overdue, verify, recrawl, purge, frontier, notices) every
  * every_secs, first due now; an existing one gets the new interval. */
 int kz_queue_add_tick(kz_store *st, const char *name, int64_t every_secs);
+
+/* The default schedule for the ticks not scheduled yet: overdue 1m,
+ * frontier 30s, recrawl 5m, verify 6h, purge 1d (a tick scheduled already
+ * keeps its interval).  *added (may be NULL): ticks new.  Any number of
+ * processes may call it at once. */
+int kz_queue_schedule_defaults(kz_store *st, size_t *added);
 
 /* A crawl job for every origin of source_id (0: every source) that has
  * queued URLs and none pending or leased.  *made (may be NULL). */

@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#define KZ_EINTR_STOP 1                     /* verify_stop's "stop" (not a KZ_E* code) */
+
 static void say(kz_jobs_result *res, const char *fmt, ...) KZ_PRINTF(2, 3);
 static void say(kz_jobs_result *res, const char *fmt, ...)
 {
@@ -227,6 +229,16 @@ static int recrawl(kz_store *st, int64_t *moved)
     return rc < 0 ? rc : kz_queue_sync_frontier(st, 0, NULL);
 }
 
+/* The verifier's callback: stop between two checks when asked to (what
+ * was checked is recorded; the rest is still due). */
+static int verify_stop(void *ctx, const kz_verify_check *c, const kz_check_effect *e,
+                       const kz_verifier_stats *s)
+{
+    volatile sig_atomic_t *stop = ctx;
+    (void)c, (void)e, (void)s;
+    return stop && *stop ? KZ_EINTR_STOP : 0;
+}
+
 static int tick_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
 {
     kz_actor *a = NULL;
@@ -245,8 +257,12 @@ static int tick_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
         kz_verifier_stats vs;
         memset(&vo, 0, sizeof vo);
         vo.actor = a;
+        vo.on_check = verify_stop;
+        vo.ctx = (void *)env->stop;
         kz_queue_hold(env->queue, j, 0);
         rc = kz_verifier_run(&vo, &vs);
+        if (rc == KZ_EINTR_STOP)
+            rc = 0;                         /* stopped: the rest is due next time */
         res->moved = (int64_t)vs.checked;
         say(res, "verify: %zu checked, %zu gone, %zu present, %zu errors", vs.checked, vs.gone,
             vs.present, vs.errors);

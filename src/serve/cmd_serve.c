@@ -30,12 +30,19 @@ static const char usage_text[] =
     "  --session-max DUR    a session ends this long after log-in (default 12h)\n"
     "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n"
     "  --rules FILE         the rules of POST /api/v1/scan and the rule tester\n"
-    "  --list-age DUR       serve a blocklist version this long before reading the\n"
-    "                       decisions in effect again (default 5s)\n"
+    "  --list-age DUR       how often a background thread reads the decisions in\n"
+    "                       effect again (default 5s)\n"
     "  --rpz-origin ZONE    the RPZ export's zone (default rpz.local)\n"
     "  --landing HOST       RPZ/unbound exports: CNAME blocked names to HOST\n"
     "  --trust-proxy ADDR   the reverse proxy's address: from it, the client's address\n"
-    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n";
+    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n"
+    "  --no-ticks           do not run the on-time jobs (overdue notices, verify,\n"
+    "                       recrawl, purge); by default one thread runs them, on\n"
+    "                       PostgreSQL leased as kuzet worker leases them (once\n"
+    "                       however many servers and workers are up)\n"
+    "  --overdue-every DUR  how often notices past their deadline are looked for\n"
+    "                       (default 1m; on PostgreSQL it sets the queue's overdue\n"
+    "                       tick, for every process)\n";
 
 static int num(const char *opt, const char *arg, long lo, long hi, long *out)
 {
@@ -82,12 +89,14 @@ int cmd_serve(int argc, char **argv)
         { "rpz-origin", required_argument, NULL, 'O' },
         { "landing", required_argument, NULL, 'L' },
         { "trust-proxy", required_argument, NULL, 'P' },
+        { "no-ticks", no_argument, NULL, 'N' },
+        { "overdue-every", required_argument, NULL, 'E' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     kz_serve_opts o;
     kz_serve_public_opts po = { 0 };
-    unsigned age = 0;
+    unsigned age = 0, every = 0;
     memset(&o, 0, sizeof o);
     o.audit_key = getenv("KUZET_AUDIT_KEY");
     if (o.audit_key && !*o.audit_key)
@@ -129,6 +138,9 @@ int cmd_serve(int argc, char **argv)
         case 'O': po.rpz_origin = optarg; break;
         case 'L': po.landing = optarg; break;
         case 'P': o.trust_proxy = optarg; break;
+        case 'N': o.no_ticks = 1; break;
+        case 'E': if (dur("--overdue-every", optarg, &every)) return KZ_EXIT_USAGE;
+                  o.overdue_secs = every; break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
@@ -145,6 +157,8 @@ int cmd_serve(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
     char err[1024];
+    po.db = o.db;
+    po.audit_key = o.audit_key;
     int rc = kz_serve_public_setup(&po, err, sizeof err);
     if (rc) {
         kz_cli_err("serve: %s", err);

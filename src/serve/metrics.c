@@ -6,6 +6,9 @@
  */
 #include "serve/server_int.h"
 #include "store/store.h"
+#include "serve/throttle.h"
+#include "serve/routes.h"
+#include "case/account.h"
 #include <stdatomic.h>
 
 #define NSTATUS 500                     /* 100..599 */
@@ -133,6 +136,30 @@ int kz__metrics_route(kz_req *rq)
                              "kuzet_http_request_duration_seconds_count %lu\n", cum,
                              (double)atomic_load(&hist_sum_us) / 1e6, atomic_load(&hist_count));
     }
+    unsigned long failed = 0, refused = 0;
+    kz_throttle_counts(&failed, &refused);
+    if (!rc)
+        rc = kz_buf_addf(&b, "# HELP kuzet_login_failures_total Log-ins refused for a wrong name "
+                             "or password.\n# TYPE kuzet_login_failures_total counter\n"
+                             "kuzet_login_failures_total %lu\n"
+                             "# HELP kuzet_login_throttled_total Log-ins refused with 429 by the "
+                             "throttle (per process), before any password check.\n"
+                             "# TYPE kuzet_login_throttled_total counter\n"
+                             "kuzet_login_throttled_total %lu\n"
+                             "# HELP kuzet_password_checks_total Argon2id verifications (one per "
+                             "log-in that reached the password check).\n"
+                             "# TYPE kuzet_password_checks_total counter\n"
+                             "kuzet_password_checks_total %lu\n",
+                         failed, refused, kz_account_verifications());
+    unsigned long rq_reads = 0, bg_reads = 0;
+    kz_serve_public_reads(&rq_reads, &bg_reads);
+    if (!rc)
+        rc = kz_buf_addf(&b, "# HELP kuzet_blocklist_reads_total Reads of the blocklist in "
+                             "effect, by a request (the first) or by the background reader.\n"
+                             "# TYPE kuzet_blocklist_reads_total counter\n"
+                             "kuzet_blocklist_reads_total{by=\"request\"} %lu\n"
+                             "kuzet_blocklist_reads_total{by=\"background\"} %lu\n",
+                         rq_reads, bg_reads);
     if (!rc)
         rc = store_figures(s, &b);
     if (rc)

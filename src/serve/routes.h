@@ -26,6 +26,8 @@ typedef struct kz_serve_public_opts {
                                    the list in effect is read again (<= 0: 5) */
     const char *rpz_origin;     /* --rpz-origin ZONE (NULL: rpz.local) */
     const char *landing;        /* --landing HOST: RPZ/unbound CNAME target (NULL: NXDOMAIN) */
+    const char *db;             /* the store the background reader opens (NULL: $KUZET_DB) */
+    const char *audit_key;      /* its signer (a new version is audited; NULL: the default) */
 } kz_serve_public_opts;
 
 /* Before kz_serve_run: compile the rules, make the blocklist holder.
@@ -33,5 +35,8 @@ typedef struct kz_serve_public_opts {
 int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz);
 /* After kz_serve_run (NULL-safe to call twice). */
 void kz_serve_public_release(void);
+/* Reads of the list in effect so far: by a request (the first, or while
+ * the background reader has none yet) and by the background reader. */
+void kz_serve_public_reads(unsigned long *by_request, unsigned long *background);
 
 #endif

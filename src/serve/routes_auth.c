@@ -37,6 +37,7 @@ static int login(kz_req *rq)
     unsigned wait = kz_throttle_wait(v[0].s, kz_req_client(rq));
     if (wait) {
         char ra[16];
+        kz_throttle_refused();
         snprintf(ra, sizeof ra, "%u", wait);
         kz_resp_header(rq, "Retry-After", ra);
         return kz_resp_error(rq, 429, "too_many_requests",
@@ -48,7 +49,10 @@ static int login(kz_req *rq)
         return KZ_EDB;
     rc = kz_account_login(&a, s, v[0].s, v[1].s, why, sizeof why);
     if (rc == KZ_EPERM) {
-        kz_throttle_fail(v[0].s, kz_req_client(rq));
+        unsigned n = kz_throttle_fail(v[0].s, kz_req_client(rq));
+        if (n && kz_account_audit_failures(s, v[0].s, kz_req_client(rq), n) != 0)
+            fprintf(stderr, "kuzet serve: cannot audit %u failed log-ins of '%s': %s\n", n,
+                    v[0].s, kz_store_errmsg(s));
         /* the reason (no such account, wrong password, disabled) is in the
          * audit log, not in the answer */
         return kz_resp_error(rq, 401, "unauthenticated", "wrong name or password");

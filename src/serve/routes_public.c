@@ -5,8 +5,9 @@
  * scan of posted texts (pipeline/scanout.h), and the hash banks
  * (store/bank.h), with Meta HMA's raw_lookup shape.
  *
- * Shared state: the current published blocklist (a kz_pubcache, reloaded
- * from the store when older than --list-age seconds) and the scanner
+ * Shared state: the current published blocklist (a kz_pubcache: the first
+ * request reads it, then a background thread reads the list in effect
+ * again every --list-age seconds, so no request waits for it) and the scanner
  * compiled from --rules at start, both read-only for handlers; and, per
  * pool thread, the scratch a check or a scan needs (a pthread key, freed
  * when the thread ends).  docs/api.md lists the routes and who may call
@@ -18,11 +19,16 @@
 #include "detect/rules.h"
 #include "detect/scan.h"
 #include "pipeline/bankquery.h"
+#include "pipeline/lookups.h"
 #include "pipeline/scanout.h"
 #include "store/bank.h"
 #include "store/store.h"
+#include "store/audit.h"
 #include <microhttpd.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <strings.h>
 
 #define SCAN_MAX_BODY  ((size_t)16 << 20)    /* POST /scan: JSON Lines */
@@ -36,7 +42,66 @@ static struct {
     kz_scanner *scanner;
     pthread_key_t key;
     int ready;
-} G;
+    /* the background reader of the list in effect */
+    pthread_t reader;
+    int reader_on;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    double age;
+    char *db, *audit_key;
+} G = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+/* Every --list-age, the list in effect read again on a connection of its
+ * own, so that no request waits for it (requests only use the version
+ * held; the first request of all reads the first one). */
+static void *reader(void *arg)
+{
+    kz_store *s = NULL;
+    char err[512], key[1024];
+    int said = 0;
+    (void)arg;
+    pthread_mutex_lock(&G.mu);
+    while (!G.stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + G.age;
+        ts.tv_sec = (time_t)until;
+        ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(&G.cv, &G.mu, &ts);
+        if (G.stop)
+            break;
+        pthread_mutex_unlock(&G.mu);
+        int rc = 0;
+        if (!s && (rc = kz_store_open(&s, G.db, 1, err, sizeof err)) == 0) {
+            if (G.audit_key)
+                snprintf(key, sizeof key, "%s", G.audit_key);
+            else
+                kz_audit_key_path(s, key, sizeof key);
+            if ((rc = kz_store_set_signer(s, key)) != 0) {
+                snprintf(err, sizeof err, "%s", kz_store_errmsg(s));
+                kz_store_close(&s);
+            }
+        }
+        if (!rc) {
+            if ((rc = kz_pubcache_refresh(G.pub, s)) != 0)
+                snprintf(err, sizeof err, "%s", kz_store_errmsg(s));
+        }
+        if (rc && !said)            /* once, not every --list-age */
+            fprintf(stderr, "kuzet serve: reading the blocklist in effect: %s\n", err);
+        said = rc != 0;
+        pthread_mutex_lock(&G.mu);
+    }
+    pthread_mutex_unlock(&G.mu);
+    kz_store_close(&s);
+    return NULL;
+}
+
+void kz_serve_public_reads(unsigned long *by_request, unsigned long *background)
+{
+    *by_request = G.pub ? kz_pubcache_loads(G.pub, 0) : 0;
+    *background = G.pub ? kz_pubcache_loads(G.pub, 1) : 0;
+}
 
 /* ---- per thread -------------------------------------------------------------- */
 
@@ -115,11 +180,44 @@ int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz
     }
     kz_buf_release(&errs);
     G.ready = 1;
+    G.age = o->list_age > 0 ? o->list_age : 5.0;
+    G.stop = 0;
+    if ((o->db && !(G.db = kz_strdup(o->db))) ||
+        (o->audit_key && !(G.audit_key = kz_strdup(o->audit_key)))) {
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    kz_pubcache_set_background(G.pub, 1);
+    /* SIGTERM and SIGINT are the main thread's (kz_serve_run waits for
+     * them): the reader starts with them blocked */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    rc = pthread_create(&G.reader, NULL, reader, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        snprintf(err, errsz, "cannot start the blocklist reader thread");
+        return KZ_EINTERNAL;
+    }
+    G.reader_on = 1;
     return 0;
 }
 
 void kz_serve_public_release(void)
 {
+    if (G.reader_on) {
+        pthread_mutex_lock(&G.mu);
+        G.stop = 1;
+        pthread_cond_broadcast(&G.cv);
+        pthread_mutex_unlock(&G.mu);
+        pthread_join(G.reader, NULL);
+        G.reader_on = 0;
+    }
+    free(G.db);
+    free(G.audit_key);
+    G.db = G.audit_key = NULL;
     kz_pubcache_free(&G.pub);
     kz_scanner_free(&G.scanner);
     kz_ruleset_free(&G.rs);
@@ -195,26 +293,9 @@ static int api_check(kz_req *rq)
     kz_pub *p = NULL;
     if ((rc = get_pub(rq, &p)) != 0)
         return rc;
-    int64_t id = 0;
-    const char *expr = NULL;
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int r = kz_blocklist_check(kz_pub_blocklist(p), &t->bc, url, strlen(url), &id, &expr);
-    rc = kz_buf_adds(&b, "{\"url\":");
-    if (!rc) rc = kz_buf_add_json_str(&b, url, strlen(url));
-    if (!rc && r == 1) {
-        rc = kz_buf_addf(&b, ",\"result\":\"blocked\",\"decision_id\":%lld,\"expression\":",
-                         (long long)id);
-        if (!rc) rc = kz_buf_add_json_str(&b, expr, strlen(expr));
-    } else if (!rc && r == 0) {
-        rc = kz_buf_adds(&b, ",\"result\":\"ok\"");
-    } else if (!rc && r == KZ_EINVAL) {
-        rc = kz_buf_adds(&b, ",\"result\":\"invalid\",\"reason\":");
-        if (!rc) rc = kz_buf_add_json_str(&b, t->bc.url.why, strlen(t->bc.url.why));
-    } else if (!rc) {
-        rc = r;
-    }
-    if (!rc) rc = kz_buf_addf(&b, ",\"version\":%lld}\n", (long long)kz_pub_version(p));
+    rc = kz_lookups_check(&b, kz_pub_blocklist(p), &t->bc, url, strlen(url), kz_pub_version(p));
     kz_pub_unref(&p);
     if (rc) {
         kz_buf_release(&b);
@@ -432,13 +513,7 @@ static int api_banks(kz_req *rq)
     kz_bank_close(&bk);
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    rc = kz_buf_adds(&b, "{\"banks\":[");
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = kz_buf_addf(&b, "%s{\"name\":\"%s\",\"type\":\"%s\",\"threshold\":%d,\"kind\":\"%s\","
-                             "\"entries\":%lld,\"created_at\":\"%s\"}", i ? "," : "", v[i].name,
-                         kz_bank_type_name(v[i].type), v[i].threshold,
-                         v[i].allow ? "allow" : "block", (long long)v[i].entries, v[i].created_at);
-    if (!rc) rc = kz_buf_adds(&b, "]}\n");
+    rc = kz_lookups_banks(&b, v, n);
     free(v);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);
@@ -451,11 +526,11 @@ static int bad_type(kz_req *rq, const char *t)
                          "simhash", t);
 }
 
-/* POST /api/v1/banks {"name","type","threshold"?,"allow"?} */
+/* POST /api/v1/banks {"name","signal_type","threshold"?,"allow"?} */
 static int api_bank_create(kz_req *rq)
 {
     static const kz_field spec[] = {
-        { "name", KZ_F_STR, 1, 0, 64 }, { "type", KZ_F_STR, 1, 0, 16 },
+        { "name", KZ_F_STR, 1, 0, 64 }, { "signal_type", KZ_F_STR, 1, 0, 16 },
         { "threshold", KZ_F_INT, 0, 0, 256 }, { "allow", KZ_F_BOOL, 0, 0, 0 },
     };
     kz_fval v[4];
@@ -503,40 +578,16 @@ static int api_bank_add(kz_req *rq)
                         added ? 15 : 16);
 }
 
-/* The matches of the queries qs as {"matches":[...],"suppressed":N}. */
+/* The matches of the queries qs (pipeline/lookups.h); closes bk. */
 static int write_matches(kz_req *rq, kz_banks *bk, const kz_bankqs *qs, bool ids_only)
 {
     kz_buf b;
-    size_t k = 0, supp = 0;
-    int rc = 0;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    rc = kz_buf_adds(&b, "{\"matches\":[");
-    for (size_t i = 0; i < qs->n && !rc; i++) {
-        const kz_bank_result *r = NULL;
-        if ((rc = kz_bankq_match(bk, qs, i, &r)) != 0) {
-            kz_buf_release(&b);
-            return bank_fail(rq, bk, rc);
-        }
-        if (r->suppressed) {
-            supp += r->nblock;
-            continue;
-        }
-        for (size_t j = 0; j < r->nblock && !rc; j++, k++) {
-            const kz_bank_hit *h = &r->v[j];
-            if (ids_only) {
-                rc = kz_buf_addf(&b, "%s%lld", k ? "," : "", (long long)h->entry_id);
-                continue;
-            }
-            rc = kz_buf_addf(&b, "%s{\"bank\":\"%s\",\"signal_type\":\"%s\",\"signal\":\"%s\","
-                                 "\"distance\":%d,\"entry_id\":%lld,\"tags\":", k ? "," : "",
-                             h->bank, kz_bank_type_name(qs->v[i].type), h->signal, h->distance,
-                             (long long)h->entry_id);
-            if (!rc) rc = kz_buf_add_json_str(&b, h->tags ? h->tags : "", h->tags ? strlen(h->tags) : 0);
-            if (!rc) rc = kz_buf_addc(&b, '}');
-        }
+    int rc = kz_lookups_matches(&b, bk, qs, ids_only);
+    if (rc && rc != KZ_ENOMEM && rc != KZ_ETOOBIG) {
+        kz_buf_release(&b);
+        return bank_fail(rq, bk, rc);
     }
-    if (!rc) rc = ids_only ? kz_buf_adds(&b, "]}\n")
-                           : kz_buf_addf(&b, "],\"suppressed\":%zu}\n", supp);
     kz_bank_close(&bk);
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);

@@ -41,7 +41,8 @@
  * HANDLERS
  * --------
  * A handler runs once the whole body has arrived (at most the route's
- * max_body bytes, else 413 sent as soon as it is known).  It reads:
+ * max_body bytes, else 413: at once when Content-Length says so; for a
+ * chunked body, the rest read and dropped and 413 at its end).  It reads:
  *     kz_req_param(rq, "id")              a path parameter (raw text)
  *     kz_req_param_id(rq, "id", &id)      ... as a positive id (else 404)
  *     kz_req_query(rq, "state")           a query-string value, or NULL
@@ -240,10 +241,14 @@ typedef struct kz_serve_opts {
                                                client is X-Real-IP and the scheme
                                                X-Forwarded-Proto; NULL: none */
     FILE       *ready;                      /* where "listening on URL" goes (stdout) */
+    int         no_ticks;                   /* 1: run no on-time jobs (jobs/ticker.h) */
+    int64_t     overdue_secs;               /* the overdue tick's interval (0: as scheduled) */
 } kz_serve_opts;
 
 /* Run until SIGTERM or SIGINT: stop accepting, finish the requests in
- * flight (up to drain seconds), close.  0 after a clean stop; otherwise a
+ * flight (up to drain seconds), close.  Unless no_ticks, a thread runs the
+ * on-time jobs meanwhile (jobs/ticker.h: leased as the workers lease them
+ * on PostgreSQL, so once however many processes are up).  0 after a clean stop; otherwise a
  * KZ_E* code with err saying why (cannot listen, no database...). */
 int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz);
 

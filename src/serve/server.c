@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store/audit.h"
 #include "case/account.h"
+#include "jobs/ticker.h"
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -21,6 +22,12 @@
 
 kz_serve_opts kz__serve_opts;
 int kz__serve_tls;
+
+/* a body past its cap without Content-Length (chunked) is read and dropped
+ * to its end, then answered 413 (libmicrohttpd 0.9.75 takes no answer while
+ * a body is still arriving); past this many more bytes the connection is
+ * closed instead */
+#define DROP_MAX ((size_t)16 << 20)
 
 static atomic_long inflight;
 
@@ -294,14 +301,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         if (rq->answered)               /* refused already: the rest is dropped */
             return MHD_YES;
+        if (rq->over_cap) {
+            /* past the cap (a body without Content-Length): read and
+             * dropped to its end, then 413; a client that sends far more
+             * has its connection closed instead */
+            rq->dropped += n;
+            return rq->dropped > DROP_MAX ? MHD_NO : MHD_YES;
+        }
         if (kz_buf_add(&rq->body, upload_data, n) != 0) {
-            kz_resp_error(rq, 413, "too_large", "the body is over %zu bytes", rq->max_body);
-            /* when MHD takes no answer while the body is still arriving,
-             * the connection is closed, which stops the upload at once */
-            return rq->queue_failed ? MHD_NO : MHD_YES;
+            kz_buf_release(&rq->body);
+            rq->over_cap = 1;
+            rq->dropped = n;
         }
         return MHD_YES;
     }
+    if (rq->over_cap && !rq->answered)
+        kz_resp_error(rq, 413, "too_large", "the body is over %zu bytes", rq->max_body);
     if (!rq->answered)
         req_run(rq);
     return MHD_YES;
@@ -393,8 +408,17 @@ static char *read_pem(const char *path, char *err, size_t errsz)
     return p;
 }
 
+/* What a tick did, on stderr: when it moved something or failed. */
+static void tick_log(void *ctx, const char *tick, const kz_jobs_result *res)
+{
+    (void)ctx, (void)tick;
+    if (!res->ok || res->moved)
+        fprintf(stderr, "kuzet serve: tick %s%s\n", res->why, res->ok ? "" : " (failed)");
+}
+
 int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
 {
+    kz_ticker *ticker = NULL;
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     struct MHD_Daemon *d = NULL;
@@ -486,6 +510,20 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
         rc = KZ_EIO;
         goto out;
     }
+    if (!so->no_ticks) {
+        char owner[300], hn[200] = "";
+        gethostname(hn, sizeof hn - 1);
+        snprintf(owner, sizeof owner, "%s:%ld:serve", hn, (long)getpid());
+        kz_ticker_opts to;
+        memset(&to, 0, sizeof to);
+        to.uri = so->db;
+        to.audit_key = so->audit_key;
+        to.owner = owner;
+        to.overdue_secs = so->overdue_secs;
+        to.log = tick_log;
+        if ((rc = kz_ticker_start(&ticker, &to, err, errsz)) != 0)
+            goto out;
+    }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     char host[64];
     if (ss.ss_family == AF_INET6) {
@@ -531,10 +569,14 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     d = NULL;
+    kz_ticker_stop(&ticker);                /* after the tick in hand */
     rc = 0;
     /* the mask stays: a second SIGTERM while stopping is one more request
      * to stop, not a kill */
 out:
+    if (d)
+        MHD_stop_daemon(d);
+    kz_ticker_stop(&ticker);
     stores_close();
     kz__metrics_free();
     free(cert);

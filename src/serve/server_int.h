@@ -25,6 +25,8 @@ struct kz_req {
     char           *pvals[KZ_PATH_MAX_PARAMS];
     kz_buf          body;
     size_t          max_body;
+    int             over_cap;               /* the body passed max_body (no Content-Length) */
+    size_t          dropped;                /* bytes read and dropped since */
     json_object    *json;                   /* the parsed body, kz_req_body */
     char            client[64];
     int             via_proxy;              /* from the trusted proxy */

@@ -1,8 +1,10 @@
 /*
- * serve/throttle.c - log-in throttling in memory (serve/throttle.h).
+ * serve/throttle.c - log-in throttling in memory, and its counters
+ * (serve/throttle.h).
  */
 #include "serve/throttle.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #define SLOTS   16384
@@ -15,7 +17,10 @@ typedef struct slot {
     time_t   last;                      /* the last failure (monotonic seconds) */
 } slot;
 
+#define REPORT_FIRST 5                  /* an account's failures audited at 5, 10, 20... */
+
 static slot tab[SLOTS];
+static atomic_ulong nfailed, nrefused;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static time_t now_s(void)
@@ -81,9 +86,11 @@ unsigned kz_throttle_wait(const char *name, const char *addr)
     return a > b ? a : b;
 }
 
-void kz_throttle_fail(const char *name, const char *addr)
+unsigned kz_throttle_fail(const char *name, const char *addr)
 {
     time_t now = now_s();
+    unsigned report = 0;
+    atomic_fetch_add(&nfailed, 1);
     pthread_mutex_lock(&mu);
     slot *s = find(hash_key('p', name, addr), 1, now);
     s->fails++;
@@ -91,7 +98,26 @@ void kz_throttle_fail(const char *name, const char *addr)
     s = find(hash_key('a', "", addr), 1, now);
     s->fails++;
     s->last = now;
+    s = find(hash_key('n', name, ""), 1, now);      /* the account, from anywhere */
+    s->fails++;
+    s->last = now;
+    /* 5, 10, 20, 40, ...: a power of two times 5 */
+    if (s->fails >= REPORT_FIRST && s->fails % REPORT_FIRST == 0 &&
+        ((s->fails / REPORT_FIRST) & (s->fails / REPORT_FIRST - 1)) == 0)
+        report = s->fails;
     pthread_mutex_unlock(&mu);
+    return report;
+}
+
+void kz_throttle_refused(void)
+{
+    atomic_fetch_add(&nrefused, 1);
+}
+
+void kz_throttle_counts(unsigned long *failed, unsigned long *refused)
+{
+    *failed = atomic_load(&nfailed);
+    *refused = atomic_load(&nrefused);
 }
 
 void kz_throttle_ok(const char *name, const char *addr)

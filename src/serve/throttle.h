@@ -3,7 +3,8 @@
  * without locking the real user out.
  *
  * Failures are counted per (account, address) and per address, in memory
- * (one server process; a fixed-size table, the oldest forgotten first),
+ * (per server process: several servers behind one proxy each count their
+ * own; a fixed-size table, the oldest forgotten first),
  * and forgotten 15 minutes after the last one.  Past a few free failures
  * each key must wait before its next attempt, the wait doubling per
  * failure up to a cap:
@@ -23,8 +24,16 @@
 
 /* Seconds the caller must wait before trying name from addr (0: go on). */
 unsigned kz_throttle_wait(const char *name, const char *addr);
-/* A failed / a successful log-in of name from addr. */
-void kz_throttle_fail(const char *name, const char *addr);
+/* A failed log-in of name from addr.  Returns the account's failures
+ * from any address (within the 15 minutes) when they reach 5, 10, 20,
+ * 40, ... - when the caller audits them (kz_account_audit_failures) -
+ * else 0. */
+unsigned kz_throttle_fail(const char *name, const char *addr);
+/* A successful log-in of name from addr. */
 void kz_throttle_ok(const char *name, const char *addr);
+/* A log-in refused for its wait (answered 429): counted. */
+void kz_throttle_refused(void);
+/* Failed log-ins and refused (throttled) ones since the start (/metrics). */
+void kz_throttle_counts(unsigned long *failed, unsigned long *refused);
 
 #endif

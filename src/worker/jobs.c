@@ -189,22 +189,9 @@ int cmd_jobs(int argc, char **argv)
         if ((status = open_pg(&st, uri)) != 0)
             return status;
         if (defaults) {
-            static const struct { const char *n; int64_t s; } d[] = {
-                { "overdue", 60 }, { "frontier", 30 }, { "recrawl", 300 }, { "verify", 21600 },
-                { "purge", 86400 }, { "notices", 60 } };
-            for (size_t i = 0; i < KZ_ARRAY_LEN(d) && !status; i++) {
-                kz_dbval p[] = { kz_dbstr(d[i].n) };
-                int64_t have = 0;
-                int rc = kz_db_int(kz_store_db(st), "SELECT 1 FROM jobs WHERE kind = 'tick' AND "
-                                   "jkey = $1", p, 1, &have);
-                if (rc == KZ_ENOTFOUND && kz_queue_add_tick(st, d[i].n, d[i].s) != 0)
-                    rc = -1;
-                else if (rc == KZ_ENOTFOUND)
-                    rc = 0;
-                if (rc) {
-                    kz_cli_err("%s", kz_store_errmsg(st));
-                    status = KZ_EXIT_FAIL;
-                }
+            if (kz_queue_schedule_defaults(st, NULL) != 0) {
+                kz_cli_err("%s", kz_store_errmsg(st));
+                status = KZ_EXIT_FAIL;
             }
             if (!status)
                 printf("kuzet jobs: default schedule in place\n");

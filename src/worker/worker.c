@@ -37,7 +37,8 @@ static const char usage_text[] =
     "\n"
     "  --db URI           PostgreSQL (default $KUZET_DB); SQLite is refused\n"
     "  --rules FILE       the YAML rules (required for crawl and ingest)\n"
-    "  --roles LIST       job kinds to take (default crawl,ingest,tick)\n"
+    "  --roles LIST       job kinds to take (default crawl,ingest,tick; verify:\n"
+    "                     only the verify tick, re-fetching decided items)\n"
     "  --concurrency N    jobs at once, each on its own connection (default 1)\n"
     "  --lease SECS       lease length, renewed every third of it (default 30)\n"
     "  --poll MS          longest wait for work between looks (default 1000)\n"
@@ -247,8 +248,8 @@ int cmd_worker(int argc, char **argv)
         while (*p) {
             size_t n = strcspn(p, ",");
             if (!((n == 5 && !strncmp(p, "crawl", 5)) || (n == 6 && !strncmp(p, "ingest", 6)) ||
-                  (n == 4 && !strncmp(p, "tick", 4)))) {
-                kz_cli_err("--roles: '%.*s' is not crawl, ingest or tick", (int)n, p);
+                  (n == 4 && !strncmp(p, "tick", 4)) || (n == 6 && !strncmp(p, "verify", 6)))) {
+                kz_cli_err("--roles: '%.*s' is not crawl, ingest, tick or verify", (int)n, p);
                 return KZ_EXIT_USAGE;
             }
             p += n + (p[n] == ',');
