@@ -16,6 +16,16 @@ extern const kz_route_table kz_routes_workflow;   /* routes_workflow.c: items, c
 extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
                                                      rules, scan, banks */
 
+extern const kz_route_table kz_routes_webpub;     /* web_public.c: the public web pages */
+
+/* The path of the block page for a blocked Host (web_public.c). */
+#define KZ_LANDING_PATH "/blocked"
+/* 1 when the request's Host is a DNS name (not an address, not localhost)
+ * that the blocklist in effect blocks, with *decision the decision; 0 when
+ * not; negative when the list cannot be read (routes_public.c).  The
+ * server answers every GET for such a Host with KZ_LANDING_PATH. */
+int kz__serve_landing(kz_req *rq, int64_t *decision);
+
 /* What the public and data routes are set up with (kuzet serve's options). */
 typedef struct kz_serve_public_opts {
     const char *rules;          /* --rules FILE: the rule set of scan and the tester (NULL: none) */

@@ -6,6 +6,7 @@
  * dispatch through the route tables, and a clean stop on SIGTERM.
  */
 #include "serve/server_int.h"
+#include "serve/routes.h"
 #include "store/store.h"
 #include "store/audit.h"
 #include "case/account.h"
@@ -222,6 +223,13 @@ static void req_start(kz_req *rq, const char *url, const char *method, const cha
         kz_resp_error(rq, 404, "not_found", "no such path");
         return;
     }
+    /* a blocked hostname's visitors, sent here by a resolver's landing
+     * CNAME, get the block page whatever the path */
+    int64_t blocked_by = 0;
+    if (!strcmp(rq->method, "GET") && kz__serve_landing(rq, &blocked_by) == 1)
+        url = KZ_LANDING_PATH;
+    if (rq->answered)
+        return;
     unsigned st = route_find(rq->method, url, rq, allow, sizeof allow);
     if (st == 404) {
         kz_resp_error(rq, 404, "not_found", "no such path: %.200s", url);
