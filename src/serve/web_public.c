@@ -18,40 +18,33 @@
  *   GET /checkpoint                the latest signed audit checkpoint, with
  *                                  the public key and how to verify it
  *
- * Every page takes ?lang=kk|ru|en; without it the "lang" cookie, then
- * Accept-Language, then English.  The pages are HTML written with every
- * value escaped (pw_text), no script, no inline style, nothing loaded from
- * elsewhere: they pass the server's CSP as they are.  docs/web.md
- * ("Public pages") describes them.
+ * Every page takes ?lang=kk|ru|en (a link can name its language); without
+ * it the language is the web app's (kz_req_lang).  Written with the web
+ * app's one HTML writer and layout (serve/html.h); no inline script or
+ * style, nothing loaded from elsewhere.  docs/web.md ("Public pages")
+ * describes them.
  */
 #include "serve/routes.h"
 #include "serve/server_int.h"
+#include "serve/html.h"
+#include "serve/i18n.h"
 #include "act/active.h"
 #include "report/report.h"
 #include "store/audit.h"
 #include "store/store.h"
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <time.h>
 
-/* ---- languages ---------------------------------------------------------- */
+/* ---- languages ------------------------------------------------------------- */
 
-enum { L_KK, L_RU, L_EN };
-static const char *const lang_codes[] = { "kk", "ru", "en" };
-static const char *const lang_names[] = { "Қазақша", "Русский", "English" };
-
-typedef struct msg {
-    const char *en, *ru, *kk;
-} msg;
-
-static const msg msgs[] = {
+/* This file's messages (listed in kz_i18n_tables, serve/i18n.c). */
+static const kz_msg msgs[] = {
     { "Transparency report", "Отчёт о прозрачности", "Ашықтық есебі" },
     { "Audit checkpoint", "Контрольная точка аудита", "Аудит бақылау нүктесі" },
     { "Block page", "Страница блокировки", "Бұғаттау беті" },
     { "Public pages", "Публичные страницы", "Ашық беттер" },
-    { "Language", "Язык", "Тіл" },
     { "Period", "Период", "Кезең" },
     { "From", "Начало", "Басы" },
     { "To", "Конец", "Соңы" },
@@ -73,15 +66,15 @@ static const msg msgs[] = {
     { "Section", "Раздел", "Бөлім" },
     { "Figure", "Показатель", "Көрсеткіш" },
     { "Value", "Значение", "Мәні" },
-    { "no_action", "Без мер", "Шара қолданылмады" },
-    { "removal_request", "Требование удаления", "Жою талабы" },
-    { "geo_restriction", "Геоограничение", "Геошектеу" },
-    { "url_block", "Блокировка URL", "URL бұғаттау" },
-    { "domain_block", "Блокировка домена", "Доменді бұғаттау" },
-    { "complied_in_time", "Исполнено в срок", "Мерзімінде орындалды" },
-    { "complied_late", "Исполнено с опозданием", "Кешігіп орындалды" },
-    { "overdue", "Просрочено", "Мерзімі өтті" },
-    { "pending", "Ожидается", "Күтілуде" },
+    { "No action", "Без мер", "Шара қолданылмады" },
+    { "Removal request", "Требование удаления", "Жою талабы" },
+    { "Geo-restriction", "Геоограничение", "Геошектеу" },
+    { "URL block", "Блокировка URL", "URL бұғаттау" },
+    { "Domain block", "Блокировка домена", "Доменді бұғаттау" },
+    { "Complied in time", "Исполнено в срок", "Мерзімінде орындалды" },
+    { "Complied late", "Исполнено с опозданием", "Кешігіп орындалды" },
+    { "Overdue", "Просрочено", "Мерзімі өтті" },
+    { "Pending", "Ожидается", "Күтілуде" },
     { "The period is not valid", "Период указан неверно", "Кезең дұрыс көрсетілмеген" },
     { "Latest signed checkpoint of the audit log",
       "Последняя подписанная контрольная точка журнала аудита",
@@ -117,173 +110,57 @@ static const msg msgs[] = {
     { "This address is not blocked.", "Этот адрес не заблокирован.", "Бұл мекенжай бұғатталмаған." },
     { "as JSON", "в формате JSON", "JSON пішімінде" },
 };
+const kz_msg_table kz_i18n_webpub = { msgs, KZ_ARRAY_LEN(msgs) };
 
-static const char *tr(int lang, const char *en)
+/* A measure's or a notice outcome's name, in English (translated by the
+ * table above). */
+static const char *key_name(const char *key)
 {
-    for (size_t i = 0; i < KZ_ARRAY_LEN(msgs); i++)
-        if (!strcmp(msgs[i].en, en)) {
-            const char *t = lang == L_KK ? msgs[i].kk : lang == L_RU ? msgs[i].ru : NULL;
-            return t ? t : en;
-        }
-    return en;
-}
-
-/* A measure or notice outcome's name ("url_block": "URL block" in English). */
-static const char *tr_key(int lang, const char *key)
-{
-    static const struct { const char *key, *en; } en[] = {
+    static const struct { const char *key, *en; } names[] = {
         { "no_action", "No action" }, { "removal_request", "Removal request" },
         { "geo_restriction", "Geo-restriction" }, { "url_block", "URL block" },
         { "domain_block", "Domain block" }, { "complied_in_time", "Complied in time" },
         { "complied_late", "Complied late" }, { "overdue", "Overdue" }, { "pending", "Pending" },
     };
-    if (lang != L_EN)
-        return tr(lang, key);
-    for (size_t i = 0; i < KZ_ARRAY_LEN(en); i++)
-        if (!strcmp(en[i].key, key))
-            return en[i].en;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(names); i++)
+        if (!strcmp(names[i].key, key))
+            return names[i].en;
     return key;
 }
 
-static int lang_code(const char *s, size_t n)
+/* A page of this file: the web app's writer in the request's language, or
+ * the one ?lang= names. */
+static void page_init(kz_html *h, kz_req *rq)
 {
-    for (int i = 0; i < 3; i++)
-        if (n == 2 && !strncasecmp(s, lang_codes[i], 2))
-            return i;
-    return -1;
-}
-
-/* ?lang=, the lang cookie, Accept-Language (highest q), English. */
-static int lang_of(kz_req *rq)
-{
-    const char *q = kz_req_query(rq, "lang"), *c = kz_req_header(rq, "Cookie");
-    int l;
-    if (q && (l = lang_code(q, strlen(q))) >= 0)
-        return l;
-    for (const char *p = c; p && (p = strstr(p, "lang=")); p += 5)
-        if ((p == c || p[-1] == ' ' || p[-1] == ';') && (l = lang_code(p + 5, strcspn(p + 5, "; "))) >= 0)
-            return l;
-    const char *al = kz_req_header(rq, "Accept-Language");
-    int best = L_EN;
-    double bestq = 0;
-    while (al && *al) {
-        size_t n = strcspn(al, ",");
-        size_t tag = strcspn(al, ";,- \t");
-        while (*al == ' ' || *al == '\t') {
-            al++;
-            n--;
-            tag = strcspn(al, ";,- \t");
-        }
-        double qv = 1;
-        const char *semi = memchr(al, ';', n);
-        if (semi && (semi = strstr(semi, "q=")) && semi < al + n)
-            qv = strtod(semi + 2, NULL);
-        if ((l = lang_code(al, tag)) >= 0 && qv > bestq) {
-            best = l;
-            bestq = qv;
-        }
-        al += n;
-        if (*al == ',')
-            al++;
-    }
-    return best;
-}
-
-/* ---- the page writer: every value through pw_text --------------------------- */
-
-typedef struct pw {
-    kz_buf b;
-    int rc;
-    int lang;
-} pw;
-
-static void pw_raw(pw *w, const char *s)
-{
-    if (!w->rc)
-        w->rc = kz_buf_adds(&w->b, s);
-}
-
-static void pw_f(pw *w, const char *fmt, ...) KZ_PRINTF(2, 3);
-static void pw_f(pw *w, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (!w->rc)
-        w->rc = n < 0 || (size_t)n >= sizeof tmp ? KZ_ETOOBIG : kz_buf_add(&w->b, tmp, (size_t)n);
-}
-
-static void pw_text(pw *w, const char *s)
-{
-    for (; s && *s && !w->rc; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 && c != '\n' && c != '\t') w->rc = kz_buf_addc(&w->b, ' ');
-        else if (c == '&') w->rc = kz_buf_adds(&w->b, "&amp;");
-        else if (c == '<') w->rc = kz_buf_adds(&w->b, "&lt;");
-        else if (c == '>') w->rc = kz_buf_adds(&w->b, "&gt;");
-        else if (c == '"') w->rc = kz_buf_adds(&w->b, "&quot;");
-        else if (c == '\'') w->rc = kz_buf_adds(&w->b, "&#39;");
-        else w->rc = kz_buf_addc(&w->b, (char)c);
+    kz_html_init(h, rq);
+    const char *q = kz_req_query(rq, "lang");
+    int l = q ? kz_lang_parse(q) : -1;
+    if (l >= 0) {
+        h->lang = (kz_lang)l;
+        rq->lang = l + 1;
     }
 }
 
-static void pw_tr(pw *w, const char *en)
+/* The layout's head and <h1>, then the links between the public pages. */
+static void page_open(kz_html *h, const char *title_en, const char *active)
 {
-    pw_text(w, tr(w->lang, en));
+    const char *code = kz_lang_code(h->lang);
+    kz_page_begin(h, title_en, active);
+    kz_h_f(h, "<nav class=\"public\" aria-label=\"%s\"><ul>", kz_h_tr(h, "Public pages"));
+    int t = active && !strcmp(active, "/transparency"), c = active && !strcmp(active, "/checkpoint");
+    kz_h_f(h, t ? "<li><a href=\"/transparency?lang=%s\" aria-current=\"page\">%s</a></li>"
+                : "<li><a href=\"/transparency?lang=%s\">%s</a></li>",
+           code, kz_h_tr(h, "Transparency report"));
+    kz_h_f(h, c ? "<li><a href=\"/checkpoint?lang=%s\" aria-current=\"page\">%s</a></li>"
+                : "<li><a href=\"/checkpoint?lang=%s\">%s</a></li>",
+           code, kz_h_tr(h, "Audit checkpoint"));
+    kz_h_raw(h, "</ul></nav>\n");
 }
 
-/* The head, the site navigation (with the language switch: links to this
- * page in each language, query kept in self_query) and <main>. */
-static void pw_open(pw *w, const char *title, const char *self, const char *self_query)
+static const char *num(char *buf, size_t n, double v)
 {
-    pw_f(w, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-         lang_codes[w->lang]);
-    pw_text(w, title);
-    pw_raw(w, " · kuzet</title>\n</head>\n<body>\n<header>\n<nav aria-label=\"");
-    pw_tr(w, "Public pages");
-    pw_f(w, "\">\n<ul>\n<li><a href=\"/transparency?lang=%s\">", lang_codes[w->lang]);
-    pw_tr(w, "Transparency report");
-    pw_f(w, "</a></li>\n<li><a href=\"/checkpoint?lang=%s\">", lang_codes[w->lang]);
-    pw_tr(w, "Audit checkpoint");
-    pw_raw(w, "</a></li>\n</ul>\n</nav>\n<nav aria-label=\"");
-    pw_tr(w, "Language");
-    pw_raw(w, "\">\n<ul>\n");
-    for (int i = 0; i < 3; i++) {
-        pw_raw(w, "<li><a href=\"");
-        pw_text(w, self);
-        pw_raw(w, "?");
-        if (self_query && *self_query) {
-            pw_text(w, self_query);
-            pw_raw(w, "&amp;");
-        }
-        pw_f(w, "lang=%s\" lang=\"%s\" hreflang=\"%s\"%s>%s</a></li>\n", lang_codes[i],
-             lang_codes[i], lang_codes[i], i == w->lang ? " aria-current=\"page\"" : "",
-             lang_names[i]);
-    }
-    pw_raw(w, "</ul>\n</nav>\n</header>\n<main id=\"main\">\n");
-}
-
-static int pw_send(kz_req *rq, pw *w, unsigned status)
-{
-    pw_raw(w, "</main>\n</body>\n</html>\n");
-    if (w->rc) {
-        int rc = kz_resp_fail(rq, w->rc, NULL);
-        kz_buf_release(&w->b);
-        return rc;
-    }
-    int rc = kz_resp_buf(rq, status, "text/html; charset=utf-8", &w->b);
-    kz_buf_release(&w->b);
-    return rc;
-}
-
-static void pw_init(pw *w, kz_req *rq)
-{
-    memset(w, 0, sizeof *w);
-    kz_buf_init(&w->b, KZ_BUF_NOLIMIT);
-    w->lang = lang_of(rq);
+    snprintf(buf, n, "%.15g", v);
+    return buf;
 }
 
 /* ---- the transparency report -------------------------------------------------- */
@@ -382,40 +259,40 @@ typedef struct bar {
     double v;
 } bar;
 
-/* A horizontal bar chart as inline SVG: a title for screen readers, one
- * bar per row with its label and value; colours by attribute (no style). */
-static void chart(pw *w, const char *id, const char *title, const bar *b, size_t n)
+/* A horizontal bar chart as inline SVG: named by its caption for screen
+ * readers, one bar per row with its label and value, colours by attribute
+ * (no style).  The table of all figures below holds the same numbers. */
+static void chart(kz_html *h, const char *id, const char *title, const bar *b, size_t n)
 {
     double max = 0;
+    char t1[32], t2[32], t3[32];
     for (size_t i = 0; i < n; i++)
         if (b[i].v > max)
             max = b[i].v;
-    pw_f(w, "<figure>\n<figcaption id=\"%s\">", id);
-    pw_text(w, title);
-    pw_raw(w, "</figcaption>\n");
+    kz_h_f(h, "<figure class=\"chart\">\n<figcaption id=\"%s\">%s</figcaption>\n", id, title);
     if (n == 0 || max <= 0) {
-        pw_raw(w, "<p>");
-        pw_tr(w, "Nothing in this period.");
-        pw_raw(w, "</p>\n</figure>\n");
+        kz_h_f(h, "<p>%s</p>\n</figure>\n", kz_h_tr(h, "Nothing in this period."));
         return;
     }
     const int row = 30, lw = 220, bw = 300;
-    pw_f(w, "<svg role=\"img\" aria-labelledby=\"%s\" viewBox=\"0 0 600 %zu\" width=\"600\" height=\"%zu\">\n",
-         id, n * row + 10, n * row + 10);
+    kz_h_f(h, "<svg role=\"img\" aria-labelledby=\"%s\" viewBox=\"0 0 600 %zu\" width=\"600\" "
+              "height=\"%zu\">\n", id, n * row + 10, n * row + 10);
     for (size_t i = 0; i < n; i++) {
         double len = b[i].v / max * bw;
+        if (len < 1 && b[i].v > 0)
+            len = 1;
         int y = (int)i * row + 5;
-        pw_f(w, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"14\" fill=\"#1b1b1b\">",
-             lw - 8, y + 19);
-        pw_text(w, b[i].label);
-        pw_f(w, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#1f4e79\">"
-                "<title>", lw, y + 4, len < 1 && b[i].v > 0 ? 1.0 : len, row - 10);
-        pw_text(w, b[i].label);
-        pw_f(w, ": %.15g</title></rect>\n", b[i].v);
-        pw_f(w, "<text x=\"%.1f\" y=\"%d\" font-size=\"14\" fill=\"#1b1b1b\">%.15g</text>\n",
-             lw + len + 6, y + 19, b[i].v);
+        snprintf(t1, sizeof t1, "%.1f", len);
+        snprintf(t2, sizeof t2, "%.1f", lw + len + 6);
+        num(t3, sizeof t3, b[i].v);
+        kz_h_f(h, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"14\" fill=\"#1b1b1b\">"
+                  "%s</text>\n", lw - 8, y + 19, b[i].label);
+        kz_h_f(h, "<rect x=\"%d\" y=\"%d\" width=\"%s\" height=\"%d\" fill=\"#1f4e79\">"
+                  "<title>%s: %s</title></rect>\n", lw, y + 4, t1, row - 10, b[i].label, t3);
+        kz_h_f(h, "<text x=\"%s\" y=\"%d\" font-size=\"14\" fill=\"#1b1b1b\">%s</text>\n", t2,
+               y + 19, t3);
     }
-    pw_raw(w, "</svg>\n</figure>\n");
+    kz_h_raw(h, "</svg>\n</figure>\n");
 }
 
 static void today(char *out, size_t n, int jan1)
@@ -426,37 +303,26 @@ static void today(char *out, size_t n, int jan1)
     strftime(out, n, jan1 ? "%Y-01-01" : "%Y-%m-%d", &tm);
 }
 
-static void key_figure(pw *w, const kz_report *r, const char *label, const char *section,
+static void key_figure(kz_html *h, const kz_report *r, const char *label, const char *section,
                        const char *key)
 {
     int nul = 0;
+    char t[32];
     double v = fig_num(r, section, key, &nul);
-    pw_raw(w, "<div><dt>");
-    pw_tr(w, label);
-    pw_raw(w, "</dt><dd>");
-    if (nul)
-        pw_raw(w, "—");
-    else
-        pw_f(w, "%.15g", v);
-    pw_raw(w, "</dd></div>\n");
+    kz_h_f(h, "<div><dt>%s</dt><dd>%s</dd></div>\n", kz_h_tr(h, label),
+           nul ? "—" : num(t, sizeof t, v));
 }
 
-static void period_form(pw *w, const char *from, const char *to)
+static void period_form(kz_html *h, const char *from, const char *to)
 {
-    pw_raw(w, "<form method=\"get\" action=\"/transparency\">\n<fieldset>\n<legend>");
-    pw_tr(w, "Period");
-    pw_raw(w, "</legend>\n<label for=\"from\">");
-    pw_tr(w, "From");
-    pw_raw(w, "</label> <input type=\"date\" id=\"from\" name=\"from\" required value=\"");
-    pw_text(w, from);
-    pw_raw(w, "\">\n<label for=\"to\">");
-    pw_tr(w, "To");
-    pw_raw(w, "</label> <input type=\"date\" id=\"to\" name=\"to\" required value=\"");
-    pw_text(w, to);
-    pw_f(w, "\">\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n<button type=\"submit\">",
-         lang_codes[w->lang]);
-    pw_tr(w, "Show");
-    pw_raw(w, "</button>\n</fieldset>\n</form>\n");
+    kz_h_f(h, "<form method=\"get\" action=\"/transparency\" class=\"period\">\n<fieldset>\n"
+              "<legend>%s</legend>\n", kz_h_tr(h, "Period"));
+    kz_h_f(h, "<label for=\"from\">%s</label> <input type=\"date\" id=\"from\" name=\"from\" "
+              "required value=\"%s\">\n", kz_h_tr(h, "From"), from);
+    kz_h_f(h, "<label for=\"to\">%s</label> <input type=\"date\" id=\"to\" name=\"to\" "
+              "required value=\"%s\">\n", kz_h_tr(h, "To"), to);
+    kz_h_f(h, "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n<button type=\"submit\">%s"
+              "</button>\n</fieldset>\n</form>\n", kz_lang_code(h->lang), kz_h_tr(h, "Show"));
 }
 
 static int page_transparency(kz_req *rq)
@@ -465,7 +331,7 @@ static int page_transparency(kz_req *rq)
     int rc = kz_req_query_check(rq, q);
     if (rc)
         return rc;
-    char dfrom[16], dto[16], why[160], self_q[64];
+    char dfrom[16], dto[16], why[160];
     const char *from = kz_req_query(rq, "from"), *to = kz_req_query(rq, "to");
     today(dfrom, sizeof dfrom, 1);
     today(dto, sizeof dto, 0);
@@ -473,27 +339,19 @@ static int page_transparency(kz_req *rq)
         from = dfrom;
     if (!to || !*to)
         to = dto;
-    pw w;
-    pw_init(&w, rq);
-    int bad = kz_report_period_check(from, to, "from", "to", why, sizeof why) != 0;
-    snprintf(self_q, sizeof self_q, "from=%.10s&to=%.10s", bad ? dfrom : from, bad ? dto : to);
-    pw_open(&w, tr(w.lang, "Transparency report"), "/transparency", self_q);
-    pw_raw(&w, "<h1>");
-    pw_tr(&w, "Transparency report");
-    pw_raw(&w, "</h1>\n");
-    if (bad) {
-        period_form(&w, dfrom, dto);
-        pw_raw(&w, "<p role=\"alert\">");
-        pw_tr(&w, "The period is not valid");
-        pw_raw(&w, ": ");
-        pw_text(&w, why);
-        pw_raw(&w, "</p>\n");
-        return pw_send(rq, &w, 400);
+    kz_html h;
+    page_init(&h, rq);
+    page_open(&h, "Transparency report", "/transparency");
+    if (kz_report_period_check(from, to, "from", "to", why, sizeof why) != 0) {
+        period_form(&h, dfrom, dto);
+        kz_h_f(&h, "<p class=\"flash error\" role=\"alert\">%s: %s</p>\n",
+               kz_h_tr(&h, "The period is not valid"), why);
+        return kz_page_send(&h, 400);
     }
-    period_form(&w, from, to);
+    period_form(&h, from, to);
     kz_store *s = kz_req_store(rq);
     if (!s) {
-        kz_buf_release(&w.b);
+        kz_html_release(&h);
         return KZ_EDB;
     }
     kz_report *r = NULL;
@@ -502,35 +360,23 @@ static int page_transparency(kz_req *rq)
     if ((rc = kz_report_compute(s, from, to, &r)) != 0 || (rc = figures(r, &f, &nf)) != 0) {
         figures_free(f, nf);
         kz_report_free(&r);
-        kz_buf_release(&w.b);
+        kz_html_release(&h);
         return kz_resp_fail(rq, rc, rc == KZ_ENOMEM ? NULL : kz_store_errmsg(s));
     }
 
-    pw_raw(&w, "<h2>");
-    pw_tr(&w, "Figures for");
-    pw_raw(&w, " ");
-    pw_text(&w, from);
-    pw_raw(&w, " – ");
-    pw_text(&w, to);
-    pw_raw(&w, "</h2>\n<dl class=\"figures\">\n");
-    key_figure(&w, r, "Cases opened", "items_flagged", "cases");
-    key_figure(&w, r, "Decisions", "decisions", "total");
-    key_figure(&w, r, "Links blocked", "links_blocked", "total");
-    key_figure(&w, r, "Notices sent", "notices", "sent");
-    key_figure(&w, r, "Median hours to removal", "time_to_removal", "overall.median_hours");
-    key_figure(&w, r, "Appeals filed", "appeals", "filed");
-    key_figure(&w, r, "Reversed on appeal", "appeals", "reversed");
-    pw_raw(&w, "</dl>\n<p>");
-    pw_tr(&w, "Download");
-    pw_raw(&w, ": <a href=\"/api/v1/report?from=");
-    pw_text(&w, from);
-    pw_raw(&w, "&amp;to=");
-    pw_text(&w, to);
-    pw_raw(&w, "&amp;format=csv\" download>CSV</a> · <a href=\"/api/v1/report?from=");
-    pw_text(&w, from);
-    pw_raw(&w, "&amp;to=");
-    pw_text(&w, to);
-    pw_raw(&w, "&amp;format=json\" download>JSON</a></p>\n");
+    kz_h_f(&h, "<h2>%s %s – %s</h2>\n<dl class=\"figures\">\n", kz_h_tr(&h, "Figures for"), from,
+           to);
+    key_figure(&h, r, "Cases opened", "items_flagged", "cases");
+    key_figure(&h, r, "Decisions", "decisions", "total");
+    key_figure(&h, r, "Links blocked", "links_blocked", "total");
+    key_figure(&h, r, "Notices sent", "notices", "sent");
+    key_figure(&h, r, "Median hours to removal", "time_to_removal", "overall.median_hours");
+    key_figure(&h, r, "Appeals filed", "appeals", "filed");
+    key_figure(&h, r, "Reversed on appeal", "appeals", "reversed");
+    kz_h_f(&h, "</dl>\n<p class=\"downloads\">%s: "
+               "<a href=\"/api/v1/report?from=%s&amp;to=%s&amp;format=csv\" download>CSV</a> · "
+               "<a href=\"/api/v1/report?from=%s&amp;to=%s&amp;format=json\" download>JSON</a>"
+               "</p>\n", kz_h_tr(&h, "Download"), from, to, from, to);
 
     static const char *const measures[] = { "removal_request", "geo_restriction", "url_block",
                                             "domain_block", "no_action" };
@@ -541,112 +387,89 @@ static int page_transparency(kz_req *rq)
     char key[96];
     for (size_t i = 0; i < KZ_ARRAY_LEN(measures); i++) {
         snprintf(key, sizeof key, "by_measure.%s", measures[i]);
-        b[nb].label = tr_key(w.lang, measures[i]);
+        b[nb].label = kz_h_tr(&h, key_name(measures[i]));
         b[nb++].v = fig_num(r, "decisions", key, NULL);
     }
-    chart(&w, "chart-measures", tr(w.lang, "Decisions by measure"), b, nb);
+    chart(&h, "chart-measures", kz_h_tr(&h, "Decisions by measure"), b, nb);
     nb = 0;
     for (size_t i = 0; i < nf && nb < KZ_ARRAY_LEN(b); i++)
         if (!strcmp(f[i].section, "items_flagged") && !strncmp(f[i].key, "by_category.", 12)) {
             b[nb].label = f[i].key + 12;
             b[nb++].v = strtod(f[i].value, NULL);
         }
-    chart(&w, "chart-categories", tr(w.lang, "Cases by category"), b, nb);
+    chart(&h, "chart-categories", kz_h_tr(&h, "Cases by category"), b, nb);
     nb = 0;
     for (size_t i = 0; i < KZ_ARRAY_LEN(outcomes); i++) {
-        b[nb].label = tr_key(w.lang, outcomes[i]);
+        b[nb].label = kz_h_tr(&h, key_name(outcomes[i]));
         b[nb++].v = fig_num(r, "notices", outcomes[i], NULL);
     }
-    chart(&w, "chart-notices", tr(w.lang, "Notices by outcome"), b, nb);
+    chart(&h, "chart-notices", kz_h_tr(&h, "Notices by outcome"), b, nb);
 
-    pw_raw(&w, "<h2 id=\"all\">");
-    pw_tr(&w, "All figures");
-    pw_raw(&w, "</h2>\n<table aria-labelledby=\"all\">\n<thead><tr><th scope=\"col\">");
-    pw_tr(&w, "Section");
-    pw_raw(&w, "</th><th scope=\"col\">");
-    pw_tr(&w, "Figure");
-    pw_raw(&w, "</th><th scope=\"col\">");
-    pw_tr(&w, "Value");
-    pw_raw(&w, "</th></tr></thead>\n<tbody>\n");
-    for (size_t i = 0; i < nf; i++) {
-        pw_raw(&w, "<tr><td>");
-        pw_text(&w, f[i].section);
-        pw_raw(&w, "</td><td>");
-        pw_text(&w, f[i].key);
-        pw_raw(&w, "</td><td>");
-        pw_text(&w, f[i].value);
-        pw_raw(&w, "</td></tr>\n");
-    }
-    pw_raw(&w, "</tbody>\n</table>\n");
+    kz_h_f(&h, "<h2 id=\"all\">%s</h2>\n<table aria-labelledby=\"all\">\n<thead><tr>"
+               "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+               "</tr></thead>\n<tbody>\n", kz_h_tr(&h, "All figures"), kz_h_tr(&h, "Section"),
+           kz_h_tr(&h, "Figure"), kz_h_tr(&h, "Value"));
+    for (size_t i = 0; i < nf; i++)
+        kz_h_f(&h, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", f[i].section, f[i].key,
+               f[i].value);
+    kz_h_raw(&h, "</tbody>\n</table>\n");
     figures_free(f, nf);
     kz_report_free(&r);
-    return pw_send(rq, &w, 200);
+    return kz_page_send(&h, 200);
 }
 
 /* ---- block pages ------------------------------------------------------------------ */
 
 static const unsigned page_langs[] = { KZ_PAGE_KK, KZ_PAGE_RU, KZ_PAGE_EN };
 
-static int block_page(kz_req *rq, int64_t id, const char *self)
+static int block_page(kz_req *rq, int64_t id)
 {
-    int rc;
     kz_store *s = kz_req_store(rq);
     if (!s)
         return KZ_EDB;
-    pw w;
-    pw_init(&w, rq);
+    kz_html h;
+    page_init(&h, rq);
     kz_active_decision d;
     memset(&d, 0, sizeof d);
-    rc = id > 0 ? kz_active_decision_get(s, id, NULL, &d) : KZ_ENOTFOUND;
-    kz_active_page_opts o = { page_langs[w.lang], NULL, NULL, false, true };
+    int rc = id > 0 ? kz_active_decision_get(s, id, NULL, &d) : KZ_ENOTFOUND;
+    kz_active_page_opts o = { page_langs[h.lang], NULL, NULL, false, true };
     kz_buf sec;
     kz_buf_init(&sec, KZ_BUF_NOLIMIT);
     if (rc == 0)
         rc = kz_active_page_write(&sec, &d, &o);
+    kz_active_decision_release(&d);
     if (rc == KZ_ENOTFOUND || rc == KZ_EINVAL) {
-        pw_open(&w, tr(w.lang, "No such decision"), self, NULL);
-        pw_raw(&w, "<h1>");
-        pw_tr(&w, "No such decision");
-        pw_raw(&w, "</h1>\n<p>");
-        pw_tr(&w, id > 0 ? "There is no restrictive decision with this number."
-                         : "This address is not blocked.");
-        pw_raw(&w, "</p>\n");
         kz_buf_release(&sec);
-        kz_active_decision_release(&d);
-        return pw_send(rq, &w, 404);
+        page_open(&h, "No such decision", NULL);
+        kz_h_f(&h, "<p>%s</p>\n", kz_h_tr(&h, id > 0 ? "There is no restrictive decision with "
+                                                       "this number."
+                                                     : "This address is not blocked."));
+        return kz_page_send(&h, 404);
     }
     if (rc) {
         kz_buf_release(&sec);
-        kz_active_decision_release(&d);
-        kz_buf_release(&w.b);
+        kz_html_release(&h);
         return kz_resp_fail(rq, rc, rc == KZ_ENOMEM ? NULL : kz_store_errmsg(s));
     }
-    pw_open(&w, tr(w.lang, "Block page"), self, NULL);
-    if (!d.in_effect && d.why_not) {
-        pw_raw(&w, "<p role=\"status\"><strong>");
-        pw_tr(&w, "This decision is no longer in effect:");
-        pw_raw(&w, " ");
-        pw_tr(&w, d.why_not);
-        pw_raw(&w, "</strong></p>\n");
-    }
-    pw_raw(&w, sec.p ? sec.p : "");              /* written escaped by act/active.c */
-    kz_buf_release(&sec);
+    page_open(&h, "Block page", NULL);
+    memset(&d, 0, sizeof d);
+    if (kz_active_decision_get(s, id, NULL, &d) == 0 && !d.in_effect && d.why_not)
+        kz_h_f(&h, "<p class=\"flash error\" role=\"status\">%s %s</p>\n",
+               kz_h_tr(&h, "This decision is no longer in effect:"), kz_h_tr(&h, d.why_not));
     kz_active_decision_release(&d);
-    return pw_send(rq, &w, 200);
+    kz_h_raw(&h, sec.p ? sec.p : "");           /* markup written escaped by act/active.c */
+    kz_buf_release(&sec);
+    return kz_page_send(&h, 200);
 }
 
 static int page_block(kz_req *rq)
 {
+    static const char *const q[] = { "lang", NULL };
     int64_t id;
     int rc = kz_req_param_id(rq, "id", &id);
-    if (rc)
+    if (rc || (rc = kz_req_query_check(rq, q)) != 0)
         return rc;
-    static const char *const q[] = { "lang", NULL };
-    if ((rc = kz_req_query_check(rq, q)) != 0)
-        return rc;
-    char self[48];
-    snprintf(self, sizeof self, "/block/%lld", (long long)id);
-    return block_page(rq, id, self);
+    return block_page(rq, id);
 }
 
 /* Any query: the blocked site's own, on whatever path was asked. */
@@ -655,21 +478,15 @@ static int page_blocked(kz_req *rq)
     int64_t id = 0;
     if (kz__serve_landing(rq, &id) != 1)
         id = 0;
-    return block_page(rq, id, kz_req_path(rq));
+    return block_page(rq, id);
 }
 
 /* ---- the audit checkpoint --------------------------------------------------------- */
 
-static void cp_row(pw *w, const char *label, json_object *o, const char *key)
+static const char *jstr(json_object *o, const char *key)
 {
     json_object *v = NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return;
-    pw_raw(w, "<dt>");
-    pw_tr(w, label);
-    pw_raw(w, "</dt><dd><code>");
-    pw_text(w, json_object_get_string(v));
-    pw_raw(w, "</code></dd>\n");
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
 static int page_checkpoint(kz_req *rq)
@@ -688,51 +505,42 @@ static int page_checkpoint(kz_req *rq)
         kz_buf_release(&j);
         return kz_resp_fail(rq, rc, kz_store_errmsg(s));
     }
-    pw w;
-    pw_init(&w, rq);
-    pw_open(&w, tr(w.lang, "Audit checkpoint"), "/checkpoint", NULL);
-    pw_raw(&w, "<h1>");
-    pw_tr(&w, "Latest signed checkpoint of the audit log");
-    pw_raw(&w, "</h1>\n<p>");
-    pw_tr(&w, "Every change kuzet makes is an entry of a hash-chained audit log. A checkpoint "
-              "signs its latest entry with the key below: anyone holding an export of the log "
-              "can check that no entry up to this one was changed or removed since.");
-    pw_raw(&w, "</p>\n");
     json_object *o = rc == 0 ? json_tokener_parse(j.p) : NULL;
     kz_buf_release(&j);
+    kz_html h;
+    page_init(&h, rq);
+    page_open(&h, "Audit checkpoint", "/checkpoint");
+    kz_h_f(&h, "<h2>%s</h2>\n<p>%s</p>\n", kz_h_tr(&h, "Latest signed checkpoint of the audit log"),
+           kz_h_tr(&h, "Every change kuzet makes is an entry of a hash-chained audit log. A "
+                       "checkpoint signs its latest entry with the key below: anyone holding an "
+                       "export of the log can check that no entry up to this one was changed or "
+                       "removed since."));
     if (!o) {
-        pw_raw(&w, "<p>");
-        pw_tr(&w, "No checkpoint has been signed yet.");
-        pw_raw(&w, "</p>\n");
-        return pw_send(rq, &w, rc == KZ_ENOTFOUND ? 404 : 500);
+        kz_h_f(&h, "<p>%s</p>\n", kz_h_tr(&h, "No checkpoint has been signed yet."));
+        return kz_page_send(&h, rc == KZ_ENOTFOUND ? 404 : 500);
     }
-    pw_raw(&w, "<dl class=\"checkpoint\">\n");
-    cp_row(&w, "Sequence number", o, "seq");
-    cp_row(&w, "Signed at", o, "at");
-    cp_row(&w, "Entry hash", o, "hash");
-    cp_row(&w, "Public key (Ed25519)", o, "public_key");
-    cp_row(&w, "Signature", o, "signature");
-    pw_raw(&w, "</dl>\n<h2>");
-    pw_tr(&w, "How to check");
-    pw_raw(&w, "</h2>\n<pre><code>kuzet audit verify --pubkey ");
-    json_object *v = NULL;
-    pw_text(&w, json_object_object_get_ex(o, "public_key", &v) ? json_object_get_string(v) : "");
-    pw_raw(&w, " \\\n    --against '");
-    pw_text(&w, json_object_object_get_ex(o, "line", &v) ? json_object_get_string(v) : "");
-    pw_raw(&w, "'</code></pre>\n<p><a href=\"/api/v1/audit/checkpoint\">");
-    pw_tr(&w, "Audit checkpoint");
-    pw_raw(&w, " ");
-    pw_tr(&w, "as JSON");
-    pw_raw(&w, "</a></p>\n");
+    static const char *const rows[][2] = {
+        { "Sequence number", "seq" }, { "Signed at", "at" }, { "Entry hash", "hash" },
+        { "Public key (Ed25519)", "public_key" }, { "Signature", "signature" },
+    };
+    kz_h_raw(&h, "<dl class=\"checkpoint\">\n");
+    for (size_t i = 0; i < KZ_ARRAY_LEN(rows); i++)
+        kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>\n", kz_h_tr(&h, rows[i][0]),
+               jstr(o, rows[i][1]));
+    kz_h_f(&h, "</dl>\n<h2>%s</h2>\n<pre><code>kuzet audit verify --pubkey %s \\\n"
+               "    --against '%s'</code></pre>\n", kz_h_tr(&h, "How to check"),
+           jstr(o, "public_key"), jstr(o, "line"));
+    kz_h_f(&h, "<p><a href=\"/api/v1/audit/checkpoint\">%s %s</a></p>\n",
+           kz_h_tr(&h, "Audit checkpoint"), kz_h_tr(&h, "as JSON"));
     json_object_put(o);
-    return pw_send(rq, &w, 200);
+    return kz_page_send(&h, 200);
 }
 
 static const kz_route routes[] = {
-    { "GET", "/transparency", KZ_ROLE_PUBLIC, page_transparency, 0, 0 },
-    { "GET", "/block/{id}", KZ_ROLE_PUBLIC, page_block, 0, 0 },
-    { "GET", KZ_LANDING_PATH, KZ_ROLE_PUBLIC, page_blocked, 0, 0 },
-    { "GET", "/checkpoint", KZ_ROLE_PUBLIC, page_checkpoint, 0, 0 },
+    { "GET", "/transparency", KZ_ROLE_PUBLIC, page_transparency, KZ_ROUTE_HTML, 0 },
+    { "GET", "/block/{id}", KZ_ROLE_PUBLIC, page_block, KZ_ROUTE_HTML, 0 },
+    { "GET", KZ_LANDING_PATH, KZ_ROLE_PUBLIC, page_blocked, KZ_ROUTE_HTML, 0 },
+    { "GET", "/checkpoint", KZ_ROLE_PUBLIC, page_checkpoint, KZ_ROUTE_HTML, 0 },
 };
 
 const kz_route_table kz_routes_webpub = { "webpub", routes, KZ_ARRAY_LEN(routes) };

@@ -68,8 +68,11 @@ async function step(name, fn) {
 const axeSeen = new Map();          // page name -> violations
 async function axeCheck(page, name) {
     await page.evaluate(axeSource + '\n;0');     // evaluate is not subject to the page's CSP
+    // the WCAG 2.x A and AA rules (the best-practice ones add time, not
+    // serious findings); colour contrast is among them
     const res = await page.evaluate(() => window.axe.run(document, {
         resultTypes: ['violations'],
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
     }));
     const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     axeSeen.set(name, bad);
@@ -148,7 +151,8 @@ await step('public: audit checkpoint page', async () => {
     await page.close();
 });
 
-await step('log in (reviewer) on the log-in page', async () => {
+const loggedIn = {};                 // the page-logged-in context and page of the log-in step
+await step('log in (reviewer) on the log-in page; own account page', async () => {
     for (const ctx of [sup, sup2, rev1, rev2])
         await apiLogin(ctx, ctx === sup ? SUP : ctx === sup2 ? SUP2 : ctx === rev1 ? REV1 : REV2);
     if (!(await exists(pub, '/login'))) notRun('no page at /login (logged in over the API instead)');
@@ -157,12 +161,25 @@ await step('log in (reviewer) on the log-in page', async () => {
     const page = await ctx.newPage();
     await page.goto(`${BASE}/login`);
     await visit(page, 'login');
+    // a wrong password first: the page says so, no session
     await page.fill('input[name="name"]', REV1.name);
-    await page.fill('input[type="password"]', REV1.password);
-    await Promise.all([page.waitForLoadState('load'), page.click('button[type="submit"], input[type="submit"]')]);
-    check(!page.url().endsWith('/login'), `still on the log-in page: ${page.url()}`);
-    await visit(page, 'after-login');
-    await ctx.close();
+    await page.fill('input[name="password"]', 'not-the-password');
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.click('main button[type="submit"], main input[type="submit"]')]);
+    check(page.url().includes('/login'), 'a wrong password left the log-in page');
+    check(!(await ctx.cookies(BASE)).some((c) => /session/i.test(c.name)), 'a session after a wrong password');
+    await page.fill('input[name="name"]', REV1.name);
+    await page.fill('input[name="password"]', REV1.password);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15000 }),
+        page.click('main button[type="submit"], main input[type="submit"]')]);
+    check((await ctx.cookies(BASE)).some((c) => /session/i.test(c.name)), 'no session cookie after logging in');
+    loggedIn.ctx = ctx;
+    loggedIn.page = page;
+    const r = await page.goto(`${BASE}/account`);
+    check(r.status() === 200, `/account: ${r.status()}`);
+    check((await page.textContent('main')).includes(REV1.name), 'the account page does not name the account');
+    await visit(page, 'account');
+    return `landed on ${new URL(page.url()).pathname} first`;
 });
 
 await step('the session cookie cannot be read by script (HttpOnly)', async () => {
@@ -208,7 +225,27 @@ await step('a form posted from another origin is refused', async () => {
         await page.close();
     }
     check((await caseState(sup, target)) === 'in_review', 'the case changed');
-    return `answered ${statuses.join(', ')}; the case did not change`;
+    // the web app's own form: log-out posted from the other origin, without
+    // the form's CSRF field (which another site cannot read)
+    if (await exists(pub, '/login')) {
+        const lo = `<!DOCTYPE html><html lang="en"><title>x</title><form method="post" ` +
+            `action="${BASE}/logout"><input name="x" value="1"><button>go</button></form>`;
+        const other2 = createServer((q, s) => { s.setHeader('content-type', 'text/html'); s.end(lo); });
+        await new Promise((ok) => other2.listen(0, '127.0.0.1', ok));
+        const p2 = await rev1.newPage();
+        try {
+            await p2.goto(`http://127.0.0.1:${other2.address().port}/`);
+            const [resp] = await Promise.all([p2.waitForResponse(() => true), p2.click('button')]);
+            statuses.push(resp.status());
+            check(resp.status() === 403, `log-out posted from another origin: ${resp.status()}`);
+        } finally {
+            other2.close();
+            await p2.close();
+        }
+        const s2 = await api(rev1, 'GET', '/api/v1/session');
+        check(s2.status === 200, 'the session ended: the cross-origin log-out was obeyed');
+    }
+    return `answered ${statuses.join(', ')}; nothing changed`;
 });
 
 await step('review queue: highlighted evidence, blurred image revealed on a click', async () => {
@@ -334,8 +371,17 @@ await step('appeal and reverse it', async () => {
 });
 
 await step('log out', async () => {
-    if (!loginPage) notRun('no log-in page');
-    notRun('the log-out button is not walked yet');
+    if (!loggedIn.page) notRun('not logged in on the log-in page');
+    const page = loggedIn.page;
+    await page.goto(`${BASE}/account`);
+    await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/login'), { timeout: 15000 }),
+        page.click('form[action="/logout"] button')]);
+    await visit(page, 'logged-out');
+    const r = await loggedIn.ctx.request.get(`${BASE}/api/v1/session`, { failOnStatusCode: false });
+    check(r.status() === 401, `the session still works after logging out: ${r.status()}`);
+    const again = await page.goto(`${BASE}/account`);
+    check(new URL(page.url()).pathname === '/login', `/account after logging out: ${again.status()} ${page.url()}`);
+    await loggedIn.ctx.close();
 });
 
 await browser.close();
