@@ -269,7 +269,7 @@ static void chart(kz_html *h, const char *id, const char *title, const bar *b, s
     for (size_t i = 0; i < n; i++)
         if (b[i].v > max)
             max = b[i].v;
-    kz_h_f(h, "<figure class=\"chart\">\n<figcaption id=\"%s\">%s</figcaption>\n", id, title);
+    kz_h_f(h, "<figure class=\"bars\">\n<figcaption id=\"%s\">%s</figcaption>\n", id, title);
     if (n == 0 || max <= 0) {
         kz_h_f(h, "<p>%s</p>\n</figure>\n", kz_h_tr(h, "Nothing in this period."));
         return;
@@ -527,7 +527,7 @@ static int page_checkpoint(kz_req *rq)
     for (size_t i = 0; i < KZ_ARRAY_LEN(rows); i++)
         kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>\n", kz_h_tr(&h, rows[i][0]),
                jstr(o, rows[i][1]));
-    kz_h_f(&h, "</dl>\n<h2>%s</h2>\n<pre><code>kuzet audit verify --pubkey %s \\\n"
+    kz_h_f(&h, "</dl>\n<h2>%s</h2>\n<pre tabindex=\"0\"><code>kuzet audit verify --pubkey %s \\\n"
                "    --against '%s'</code></pre>\n", kz_h_tr(&h, "How to check"),
            jstr(o, "public_key"), jstr(o, "line"));
     kz_h_f(&h, "<p><a href=\"/api/v1/audit/checkpoint\">%s %s</a></p>\n",
