@@ -254,73 +254,145 @@ await step('a form posted from another origin is refused', async () => {
     return `answered ${statuses.join(', ')}; nothing changed`;
 });
 
+// ---- the reviewers' pages ------------------------------------------------
+const caseIdOf = (page) => Number((new URL(page.url()).pathname.match(/^\/cases\/(\d+)/) || [])[1] || 0);
+// The next case from the queue page (POST /queue/next): its id, 0 when none.
+async function nextCase(page) {
+    await page.goto(`${BASE}/queue`);
+    await Promise.all([page.waitForURL((u) => u.pathname !== '/queue' || u.search.includes('empty')),
+        page.click('form[action="/queue/next"] button')]);
+    return caseIdOf(page);
+}
+// The csrf field of the page's forms (to post by hand what a page does not offer).
+const csrfField = (page) => page.getAttribute('input[name="csrf"]', 'value');
+// Take a case shown on its page ("assign to me") when it is not ours yet.
+async function takeIfOffered(page, id) {
+    const take = page.locator(`form[action="/cases/${id}/take"] button`);
+    if (await take.count())
+        await Promise.all([page.waitForLoadState('load'), take.click()]);
+}
+async function decideOnPage(page, id, measure, basis) {
+    await page.goto(`${BASE}/cases/${id}`);
+    await takeIfOffered(page, id);
+    await page.goto(`${BASE}/cases/${id}`);
+    const form = page.locator(`form[action="/cases/${id}/decide"]`);
+    check(await form.count() === 1, `no decision form on /cases/${id}`);
+    await page.locator('details#decide > summary').click();
+    await form.locator('select[name="measure"]').selectOption(measure);
+    await form.locator('[name="legal_basis"]').fill(basis);
+    await form.locator('[name="reasons"]').fill('The post offers drugs for sale (browser walk).');
+    await form.locator('[name="scope"]').fill('KZ');
+    if (await form.locator('[name="days"]').count()) await form.locator('[name="days"]').fill('30');
+    const [resp] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'),
+        form.locator('button[type="submit"]').click()]);
+    await page.waitForLoadState('load');
+    return resp.status();
+}
+
 await step('review queue: highlighted evidence, blurred image revealed on a click', async () => {
     if (!(await exists(rev1, '/queue'))) notRun('no page at /queue');
     await page1.goto(`${BASE}/queue`);
     await visit(page1, 'queue');
+    // the case whose post has the image (post 1): from the case list
+    const list = await api(sup, 'GET', '/api/v1/cases');
+    const text = typeof list.body === 'string' ? list.body : JSON.stringify(list.body);
+    const m = text.match(/\{[^{}]*"id":(\d+)[^{}]*"url":"[^"]*\/t\/1"/) ||
+              text.match(/"id":(\d+)[^{}]*\/t\/1"/);
+    const id = m ? Number(m[1]) : st.cases[0];
+    st.imageCase = id;
+    await page1.goto(`${BASE}/cases/${id}`);
     check(await page1.locator('mark').count() > 0, 'no highlighted span (<mark>) in the evidence');
-    const img = page1.locator('img').first();
-    check(await img.count() > 0, 'no image on the review page');
+    let fig = page1.locator('figure.media').first();
+    if (!(await fig.count())) {
+        const link = page1.locator('a[href*="/images"]').first();
+        if (await link.count()) {
+            await page1.goto(new URL(await link.getAttribute('href'), BASE).href);
+            fig = page1.locator('figure.media').first();
+        }
+    }
+    await visit(page1, 'review-en');
+    if (!(await fig.count())) notRun(`no image (figure.media) on /cases/${id} or its images page`);
+    const img = fig.locator('img');
+    await img.waitFor();
     const before = await img.evaluate((e) => getComputedStyle(e).filter);
-    check(/blur/.test(before), `the image is not blurred: filter ${before}`);
-    await img.click();
+    check(/blur/.test(before) && /grayscale/.test(before), `the image is not blurred and grey: filter ${before}`);
+    await fig.click();
+    await page1.waitForTimeout(300);
     const after = await img.evaluate((e) => getComputedStyle(e).filter);
-    check(!/blur/.test(after), 'the image is still blurred after a click');
+    check(!/blur/.test(after), `the image is still blurred after a click: ${after}`);
+    await shot(page1, 'review-image-revealed');
+    return `case ${id}: ${before} -> ${after}`;
 });
 
 await step('review page in kk, ru and en', async () => {
     if (!(await exists(rev1, '/queue'))) notRun('no page at /queue');
+    const id = st.imageCase || st.cases[0];
     for (const lang of ['kk', 'ru', 'en']) {
-        await page1.goto(`${BASE}/queue?lang=${lang}`);
+        await page1.goto(`${BASE}/lang/${lang}?next=/cases/${id}`);
+        check(new URL(page1.url()).pathname === `/cases/${id}`, `the switch went to ${page1.url()}`);
         check(await page1.getAttribute('html', 'lang') === lang, `html lang is not ${lang}`);
-        await visit(page1, `review-${lang}`);
+        await visit(page1, `review-${lang}`, { axe: lang !== 'en' });   // en: axed above
     }
 });
 
 await step('two reviewers opening the queue at once get different cases', async () => {
     if (!(await exists(rev1, '/queue'))) notRun('no page at /queue');
     const p2 = await rev2.newPage();
-    const [a, b] = await Promise.all([page1.goto(`${BASE}/queue`), p2.goto(`${BASE}/queue`)]);
-    const ca = page1.url(), cb = p2.url();
-    const ida = await page1.getAttribute('[data-case-id]', 'data-case-id');
-    const idb = await p2.getAttribute('[data-case-id]', 'data-case-id');
-    await p2.close();
-    check(a.status() === 200 && b.status() === 200, 'queue status');
-    check(ida && idb && ida !== idb, `both got case ${ida} (${ca}, ${cb})`);
+    try {
+        const [a, b] = await Promise.all([nextCase(page1), nextCase(p2)]);
+        check(a && b, `a reviewer got no case: ${a}, ${b}`);
+        check(a !== b, `both got case ${a}`);
+        st.held = { [REV1.name]: a, [REV2.name]: b };
+        await visit(p2, 'case-held');
+        return `${REV1.name}: case ${a}, ${REV2.name}: case ${b}`;
+    } finally {
+        await p2.close();
+    }
 });
 
 await step('decide a removal request', async () => {
-    const id = st.cases && st.cases[0];
-    check(id, 'no case');
-    if (!(await exists(rev1, `/cases/${id}`))) {
-        const a = await api(sup, 'POST', `/api/v1/cases/${id}/assign`, { to: REV1.name });
-        const d = await api(rev1, 'POST', `/api/v1/cases/${id}/decide`, {
-            measure: 'removal_request', legal_basis: 'Law on Mass Media, art. 2', reasons: 'walk', scope: 'KZ', days: 30 });
-        check(a.status === 200 && d.status === 200, `over the API: ${a.status} ${d.status} ${JSON.stringify(d.body)}`);
-        notRun(`no case page /cases/${id} (decided over the API instead)`);
-    }
-    notRun('the decision form is not walked yet');
+    if (!(await exists(rev1, '/queue'))) notRun('no page at /queue');
+    const id = st.held && st.held[REV1.name];
+    check(id, 'no case held by the reviewer');
+    const status = await decideOnPage(page1, id, 'removal_request', 'Law on narcotic drugs, art. 10');
+    check(status === 303 || status === 200, `deciding answered ${status}`);
+    check((await caseState(sup, id)) === 'decided', `case ${id} is ${await caseState(sup, id)}, not decided`);
+    await visit(page1, 'case-decided');
+    return `case ${id} decided`;
 });
 
 await step('propose a block; the proposer is refused approving it', async () => {
-    const id = st.cases && st.cases[1];
-    check(id, 'no case');
+    if (!(await exists(sup, '/queue'))) notRun('no page at /queue');
+    const page = await sup.newPage();
+    st.supPage = page;
+    const id = await nextCase(page);
+    check(id, 'the supervisor got no case from the queue');
     st.block = id;
-    const a = await api(sup, 'POST', `/api/v1/cases/${id}/assign`, { to: SUP.name });
-    const d = await api(sup, 'POST', `/api/v1/cases/${id}/decide`, {
-        measure: 'domain_block', legal_basis: 'Law on Mass Media, art. 41-1', reasons: 'walk', scope: 'KZ', days: 30 });
-    check(a.status === 200 && d.status === 200, `over the API: ${a.status} ${d.status} ${JSON.stringify(d.body)}`);
-    const self = await api(sup, 'POST', `/api/v1/cases/${id}/approve`, {});
-    check(self.status === 403, `the proposer approving: ${self.status}, expected 403`);
+    const status = await decideOnPage(page, id, 'domain_block', 'Law on Mass Media, art. 41-1');
+    check(status === 303 || status === 200, `proposing answered ${status}`);
     check((await caseState(sup, id)) === 'awaiting_approval', 'not awaiting approval');
-    notRun(`no case page /cases/${id}: proposed and refused over the API`);
+    await page.goto(`${BASE}/cases/${id}`);
+    await visit(page, 'case-awaiting-approval');
+    // the approve form, offered or not, posted by its proposer
+    const csrf = await csrfField(page);
+    const r = await page.request.post(`${BASE}/cases/${id}/approve`, {
+        form: { csrf }, headers: { Origin: BASE, 'Sec-Fetch-Site': 'same-origin' }, maxRedirects: 0 });
+    check(r.status() === 403, `the proposer approving: ${r.status()}, expected 403`);
+    check((await caseState(sup, id)) === 'awaiting_approval', 'the block changed');
+    return `case ${id}: refused with ${r.status()}`;
 });
 
 await step('approve the block as the other supervisor', async () => {
+    if (!(await exists(sup2, '/queue'))) notRun('no page at /queue');
     check(st.block, 'no block proposed');
-    const r = await api(sup2, 'POST', `/api/v1/cases/${st.block}/approve`, {});
-    check(r.status === 200, `approve: ${r.status} ${JSON.stringify(r.body)}`);
-    check((await caseState(sup2, st.block)) === 'decided', 'not decided');
+    const page = await sup2.newPage();
+    await page.goto(`${BASE}/cases/${st.block}`);
+    const btn = page.locator(`form[action="/cases/${st.block}/approve"] button`);
+    check(await btn.count() === 1, 'no approve button for the other supervisor');
+    await Promise.all([page.waitForLoadState('load'), btn.click()]);
+    check((await caseState(sup2, st.block)) === 'decided', 'not decided after approval');
+    await page.goto(`${BASE}/cases/${st.block}`);
+    await visit(page, 'case-approved');
     const c = await api(sup2, 'GET', `/api/v1/cases/${st.block}`);
     const text = JSON.stringify(c.body);
     const m = text.match(/"url":"https?:\/\/([^/"]+)/);
@@ -328,7 +400,7 @@ await step('approve the block as the other supervisor', async () => {
     const dm = text.match(/"decisions":\[\{"id":(\d+)/);
     st.decision = dm && Number(dm[1]);
     check(st.host && st.decision, `no host or decision in ${text.slice(0, 300)}`);
-    notRun('no approval page: approved over the API');
+    await page.close();
 });
 
 await step('the name is in the RPZ export', async () => {
@@ -364,16 +436,52 @@ await step('the figure on the public transparency page; the block page', async (
 
 await step('appeal and reverse it', async () => {
     check(st.block, 'no block');
-    const ap = await api(rev2, 'POST', `/api/v1/cases/${st.block}/appeal`, { by: 'content_owner', grounds: 'walk' });
-    const rs = await api(rev2, 'POST', `/api/v1/cases/${st.block}/resolve-appeal`, { outcome: 'reversed', reasons: 'walk' });
-    check(ap.status === 200 && rs.status === 200, `over the API: ${ap.status} ${rs.status} ${JSON.stringify(rs.body)}`);
-    check((await caseState(rev2, st.block)) === 'reversed', 'not reversed');
-    const page = await pub.newPage();
+    // the appeal is recorded by staff (the content owner wrote in); no page files one
+    const ap = await api(rev2, 'POST', `/api/v1/cases/${st.block}/appeal`, { by: 'content_owner', grounds: 'The shop is closed.' });
+    check(ap.status === 200, `appeal over the API: ${ap.status} ${JSON.stringify(ap.body)}`);
+    if (!(await exists(rev2, '/appeals'))) notRun('no page at /appeals');
+    const page = await rev2.newPage();
+    await page.goto(`${BASE}/appeals`);
+    check((await page.textContent('main')).includes(String(st.block)), `case ${st.block} is not on /appeals`);
+    await visit(page, 'appeals');
+    await page.goto(`${BASE}/cases/${st.block}`);
+    const form = page.locator(`form[action="/cases/${st.block}/resolve-appeal"]`);
+    check(await form.count() === 1, 'no form to resolve the appeal');
+    await form.locator('input[name="outcome"][value="reversed"]').check();
+    await form.locator('[name="reasons"]').fill('The site no longer offers drugs (browser walk).');
+    await Promise.all([page.waitForLoadState('load'), form.locator('button[type="submit"]').click()]);
+    check((await caseState(rev2, st.block)) === 'reversed', `not reversed: ${await caseState(rev2, st.block)}`);
+    await visit(page, 'case-reversed');
     await page.goto(`${BASE}/block/${st.decision}?lang=en`);
     check((await page.textContent('main')).includes('no longer in effect'), 'the block page does not say it was reversed');
+    await shot(page, 'block-reversed');
+    let body = '';
+    for (let i = 0; i < 30; i++) {                     // out of the RPZ within --list-age
+        body = await (await pub.request.get(`${BASE}/api/v1/blocklist/rpz`)).text();
+        if (!body.includes(st.host + ' ')) break;
+        await new Promise((ok) => setTimeout(ok, 200));
+    }
+    check(!body.includes(st.host + ' '), `${st.host} is still in the RPZ export`);
     await page.close();
-    if (!(await exists(rev2, '/appeals'))) notRun('no page at /appeals: appealed and reversed over the API');
-    notRun('the appeal pages are not walked yet');
+});
+
+await step('the other pages: dashboard, notices, blocklist, rules, banks, platforms, users, settings', async () => {
+    const want = [[sup, '/dashboard'], [sup, '/cases'], [sup, '/notices'], [sup, '/blocklist'],
+        [sup, '/rules'], [sup, '/banks'], [sup, '/platforms'], [sup, '/settings']];
+    const adm = await ctxOf();
+    await apiLogin(adm, ADMIN);
+    want.push([adm, '/users']);
+    const missing = [];
+    for (const [ctx, p] of want) {
+        if (!(await exists(ctx, p))) { missing.push(p); continue; }
+        const page = await ctx.newPage();
+        const r = await page.goto(`${BASE}${p}`);
+        check(r.status() === 200, `${p}: ${r.status()}`);
+        await visit(page, p.slice(1));
+        await page.close();
+    }
+    await adm.close();
+    if (missing.length) notRun(`no page at ${missing.join(', ')}`);
 });
 
 await step('log out', async () => {
