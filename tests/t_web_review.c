@@ -156,6 +156,14 @@ KT_TEST(web_case_page_escapes_and_marks)
     KT_CHECK(strstr(r.body, "case.open") || strstr(r.body, "<h2>History</h2>"));
     KT_CHECK(!strstr(r.body, " style=") && !strstr(r.body, "<style"));
     kt_resp_free(&r);
+    /* the list, filtered; a filter value is shown back as text */
+    KT_EQ_INT(kt_http(&sv, &c, "GET", "/cases?state=detected&category=drugs", NULL, &r), 200);
+    KT_CHECK(strstr(r.body, "<a href=\"/cases/1\">1</a>") && !strstr(r.body, "/cases/2\""));
+    KT_CHECK(strstr(r.body, "<option value=\"detected\" selected>") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &c, "GET", "/cases?category=%22%3E%3Cscript%3Ex", NULL, &r), 200);
+    KT_CHECK(strstr(r.body, "value=\"&quot;&gt;&lt;script&gt;x\"") && !strstr(r.body, "\"><script>x"));
+    kt_resp_free(&r);
     KT_EQ_INT(kt_http(&sv, &c, "GET", "/cases/99", NULL, &r), 404);
     KT_CHECK(strstr(r.body, "<html") != NULL);
     kt_resp_free(&r);

@@ -174,6 +174,8 @@ static const kz_msg core[] = {
     { "Item", "Материал", "Материал" },
     { "Address", "Адрес", "Мекенжай" },
     { "First seen", "Впервые замечено", "Алғаш байқалды" },
+    { "Show", "Показать", "Көрсету" },
+    { "Older", "Более ранние", "Ертеректегілер" },
 };
 
 /* Every catalogue.  Add your table here (one line). */

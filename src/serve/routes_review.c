@@ -181,6 +181,76 @@ static int dashboard(kz_req *rq)
     return kz_page_send(&h, 200);
 }
 
+/* ---- the list of cases -------------------------------------------------- */
+
+static int cases_page(kz_req *rq)
+{
+    kz_actor *a = kz_req_actor(rq);
+    const char *state = kz_req_query(rq, "state"), *cat = kz_req_query(rq, "category");
+    const char *bs = kz_req_query(rq, "before");
+    int64_t before = 0;
+    if (state && !*state)
+        state = NULL;
+    if (cat && !*cat)
+        cat = NULL;
+    if (bs && kz_parse_id(bs, strlen(bs), &before) != 0)
+        before = 0;
+    kz_case_brief *rows = calloc(KZ_CASE_PAGE, sizeof *rows);
+    size_t n = 0;
+    int more = 0;
+    if (!rows)
+        return kz_resp_fail(rq, KZ_ENOMEM, NULL);
+    int rc = kz_case_page(a, state && kz_case_state_valid(state) ? state : NULL, cat, before,
+                          rows, &n, &more);
+    if (rc) {
+        free(rows);
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    }
+    kz_html h;
+    kz_html_init(&h, rq);
+    kz_page_begin(&h, "Cases", "/cases");
+    /* the filter: a plain GET form */
+    kz_h_f(&h, "<form method=\"get\" action=\"/cases\" class=\"actions\"><p><label for=\"state\">"
+           "%s</label><select id=\"state\" name=\"state\"><option value=\"\"></option>",
+           kz_h_tr(&h, "State"));
+    for (const char *const *s = kz_case_states(); *s; s++) {
+        kz_h_f(&h, "<option value=\"%s\"", *s);
+        kz_h_raw(&h, state && !strcmp(state, *s) ? " selected>" : ">");
+        kz_h_f(&h, "%s</option>", *s);
+    }
+    kz_h_f(&h, "</select></p><p><label for=\"category\">%s</label><input id=\"category\" "
+           "name=\"category\" maxlength=\"64\" value=\"%s\"></p><p><button type=\"submit\">%s"
+           "</button></p></form>", kz_h_tr(&h, "Category"), cat ? cat : "", kz_h_tr(&h, "Show"));
+    if (!n) {
+        kz_h_f(&h, "<p>%s</p>", kz_h_tr(&h, "Nothing here."));
+    } else {
+        kz_h_f(&h, "<table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+               "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+               "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+               "</tr></thead><tbody>", kz_h_tr(&h, "Case"), kz_h_tr(&h, "State"),
+               kz_h_tr(&h, "Category"), kz_h_tr(&h, "Score"), kz_h_tr(&h, "Assigned to"),
+               kz_h_tr(&h, "Decision"), kz_h_tr(&h, "Opened"));
+        for (size_t i = 0; i < n; i++) {
+            kz_h_raw(&h, "<tr><td>");
+            case_link(&h, rows[i].id);
+            kz_h_f(&h, "</td><td>%s</td><td>%s</td><td class=\"num\">%lld</td><td>%s</td>"
+                   "<td>%s</td><td>", rows[i].state, rows[i].category, (long long)rows[i].score,
+                   rows[i].assigned_to, rows[i].measure[0] ? kz_h_tr(&h, rows[i].measure) : "");
+            kz_h_time(&h, rows[i].opened_at, 0);
+            kz_h_raw(&h, "</td></tr>");
+        }
+        kz_h_raw(&h, "</tbody></table>");
+        char ce[200];
+        if (more)
+            kz_h_f(&h, "<p><a href=\"/cases?state=%s&amp;category=%s&amp;before=%lld\" "
+                   "rel=\"next\">%s</a></p>", state ? state : "",
+                   kz_url_enc(cat ? cat : "", ce, sizeof ce), (long long)rows[n - 1].id,
+                   kz_h_tr(&h, "Older"));
+    }
+    free(rows);
+    return kz_page_send(&h, 200);
+}
+
 /* ---- the queue ----------------------------------------------------------- */
 
 static void next_form(kz_html *h, int64_t skip)
@@ -790,6 +860,7 @@ static int release(kz_req *rq) { return case_form(rq, "release", do_release); }
 
 static const kz_route routes[] = {
     { "GET", "/dashboard", STAFF, dashboard, PAGE, 0 },
+    { "GET", "/cases", STAFF, cases_page, PAGE, 0 },
     { "GET", "/queue", DECIDERS, queue_page, PAGE, 0 },
     { "POST", "/queue/next", DECIDERS, queue_next, PAGE, 8192 },
     { "GET", "/cases/{id}", STAFF, case_get, PAGE, 0 },
