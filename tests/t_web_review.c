@@ -156,6 +156,19 @@ KT_TEST(web_case_page_escapes_and_marks)
     KT_CHECK(strstr(r.body, "case.open") || strstr(r.body, "<h2>History</h2>"));
     KT_CHECK(!strstr(r.body, " style=") && !strstr(r.body, "<style"));
     kt_resp_free(&r);
+    /* in Kazakh and Russian */
+    char ck[400];
+    snprintf(ck, sizeof ck, "Cookie: %s; lang=kk", c.cookie);     /* one header, as browsers send */
+    const char *const kk[] = { ck, NULL };
+    KT_EQ_INT(kt_httpx(&sv, NULL, "GET", "/cases/1", NULL, NULL, 0, kk, &r), 200);
+    KT_CHECK(strstr(r.body, "<html lang=\"kk\">") && strstr(r.body, "<h1>Іс 1</h1>") &&
+             strstr(r.body, "<h2>Тарих</h2>") && strstr(r.body, "Келесі іс"));
+    if (getenv("KT_WEB_DUMP")) { FILE *f = fopen(getenv("KT_WEB_DUMP"), "w"); if (f) { fputs(r.body, f); fclose(f); } }
+    kt_resp_free(&r);
+    static const char *const ru[] = { "Accept-Language: ru-RU, ru;q=0.9", NULL };
+    KT_EQ_INT(kt_httpx(&sv, &c, "GET", "/cases/1", NULL, NULL, 0, ru, &r), 200);
+    KT_CHECK(strstr(r.body, "<h1>Дело 1</h1>") && strstr(r.body, "<h2>История</h2>"));
+    kt_resp_free(&r);
     /* the list, filtered; a filter value is shown back as text */
     KT_EQ_INT(kt_http(&sv, &c, "GET", "/cases?state=detected&category=drugs", NULL, &r), 200);
     KT_CHECK(strstr(r.body, "<a href=\"/cases/1\">1</a>") && !strstr(r.body, "/cases/2\""));

@@ -216,7 +216,7 @@ static int cases_page(kz_req *rq)
     for (const char *const *s = kz_case_states(); *s; s++) {
         kz_h_f(&h, "<option value=\"%s\"", *s);
         kz_h_raw(&h, state && !strcmp(state, *s) ? " selected>" : ">");
-        kz_h_f(&h, "%s</option>", *s);
+        kz_h_f(&h, "%s</option>", kz_h_tr(&h, *s));
     }
     kz_h_f(&h, "</select></p><p><label for=\"category\">%s</label><input id=\"category\" "
            "name=\"category\" maxlength=\"64\" value=\"%s\"></p><p><button type=\"submit\">%s"
@@ -234,7 +234,7 @@ static int cases_page(kz_req *rq)
             kz_h_raw(&h, "<tr><td>");
             case_link(&h, rows[i].id);
             kz_h_f(&h, "</td><td>%s</td><td>%s</td><td class=\"num\">%lld</td><td>%s</td>"
-                   "<td>%s</td><td>", rows[i].state, rows[i].category, (long long)rows[i].score,
+                   "<td>%s</td><td>", kz_h_tr(&h, rows[i].state), rows[i].category, (long long)rows[i].score,
                    rows[i].assigned_to, rows[i].measure[0] ? kz_h_tr(&h, rows[i].measure) : "");
             kz_h_time(&h, rows[i].opened_at, 0);
             kz_h_raw(&h, "</td></tr>");
@@ -513,7 +513,7 @@ static void bank_and_related(kz_html *h, kz_req *rq, int64_t id)
                    rel[i].url, rel[i].how);
             if (rel[i].case_id) {
                 case_link(h, rel[i].case_id);
-                kz_h_f(h, " %s", rel[i].state);
+                kz_h_f(h, " %s", kz_h_tr(h, rel[i].state));
             }
             kz_h_f(h, "</td><td>%s</td></tr>", rel[i].measure[0] ? kz_h_tr(h, rel[i].measure) : "");
         }
@@ -711,7 +711,7 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
            kz_h_tr(&h, "Keyboard: n next case, a assign to me, d decide, x no action."));
     /* the case */
     kz_h_raw(&h, "<dl class=\"facts\">");
-    dl_row(&h, "State", js(c, "state"));
+    dl_row(&h, "State", js(c, "state") ? kz_h_tr(&h, js(c, "state")) : NULL);
     dl_row(&h, "Category", js(c, "category"));
     dl_row(&h, "Score", js(c, "score"));
     dl_row(&h, "Assigned to", js(c, "assigned_to") ? js(c, "assigned_to") : kz_h_tr(&h, "nobody"));
