@@ -76,15 +76,19 @@ void kz_h_f(kz_html *h, const char *fmt, ...)
         char spec[32];
         size_t k = 0;
         spec[k++] = '%';
-        int star = 0;
+        int star = 0, prec = -1;
         while (*q && strchr("-+ #0123456789", *q) && k < 16)
             spec[k++] = *q++;
         if (q[0] == '.' && q[1] == '*') {
             star = 1;
             q += 2;
-        } else {
-            while (*q && strchr(".0123456789", *q) && k < 20)
+        } else if (q[0] == '.') {
+            spec[k++] = *q++;
+            prec = 0;
+            while (*q >= '0' && *q <= '9' && k < 24) {
+                prec = prec * 10 + (*q - '0');
                 spec[k++] = *q++;
+            }
         }
         int lng = 0, sz = 0;
         while (*q == 'l' && lng < 2)
@@ -101,7 +105,7 @@ void kz_h_f(kz_html *h, const char *fmt, ...)
             h->rc = kz_buf_addc(&h->b, '%');
             break;
         case 's': {
-            int n = star ? va_arg(ap, int) : -1;
+            int n = star ? va_arg(ap, int) : prec;
             const char *s = va_arg(ap, const char *);
             if (s)
                 kz_h_textn(h, s, n >= 0 ? strnlen(s, (size_t)n) : strlen(s));
@@ -144,8 +148,10 @@ void kz_h_time(kz_html *h, const char *iso, int countdown)
         kz_h_raw(h, "&#8212;");
         return;
     }
-    kz_h_f(h, "<time datetime=\"%s\"%s>%.10s %.5s UTC</time>", iso,
-           countdown ? " class=\"countdown\"" : "", iso, strlen(iso) > 11 ? iso + 11 : "");
+    kz_h_f(h, "<time datetime=\"%s\"", iso);
+    if (countdown)
+        kz_h_raw(h, " class=\"countdown\"");
+    kz_h_f(h, ">%.10s %.5s UTC</time>", iso, strlen(iso) > 11 ? iso + 11 : "");
 }
 
 void kz_h_csrf(kz_html *h)
@@ -172,9 +178,7 @@ void kz_h_flash(kz_html *h, const char *kind, const char *msg)
                !strcmp(kind, "error") ? "alert" : "status", msg);
 }
 
-/* next as a query value: everything but unreserved characters and '/'
- * percent-encoded (a path too long for out becomes "/") */
-static const char *next_enc(const char *next, char *out, size_t n)
+const char *kz_url_enc(const char *next, char *out, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t k = 0;
@@ -257,29 +261,29 @@ void kz_page_begin(kz_html *h, const char *title_en, const char *active)
             if (!(nav[i].roles & bit))
                 continue;
             int cur = active && !strcmp(active, nav[i].path);
-            /* the attribute is markup: never a %s (that would escape it) */
-            kz_h_f(h, cur ? "<li><a href=\"%s\" aria-current=\"page\">%s</a></li>"
-                          : "<li><a href=\"%s\">%s</a></li>", nav[i].path, kz_h_tr(h, nav[i].label));
+            kz_h_f(h, "<li><a href=\"%s\"", nav[i].path);
+            kz_h_raw(h, cur ? " aria-current=\"page\">" : ">");
+            kz_h_f(h, "%s</a></li>", kz_h_tr(h, nav[i].label));
         }
         kz_h_raw(h, "</ul></nav><div class=\"who\">");
-        kz_h_f(h, active && !strcmp(active, "/account")
-                      ? "<a href=\"/account\" aria-current=\"page\">%s (%s)</a>"
-                      : "<a href=\"/account\">%s (%s)</a>",
-               kz_req_account(rq), kz_h_tr(h, kz_req_role(rq)));
+        kz_h_raw(h, active && !strcmp(active, "/account") ? "<a href=\"/account\" "
+                 "aria-current=\"page\">" : "<a href=\"/account\">");
+        kz_h_f(h, "%s (%s)</a>", kz_req_account(rq), kz_h_tr(h, kz_req_role(rq)));
         kz_h_form_begin(h, "/logout");
         kz_h_f(h, "<button type=\"submit\">%s</button></form></div>", kz_h_tr(h, "Log out"));
     }
     /* the switch: plain links, so it works without script */
     kz_h_f(h, "<nav class=\"langs\" aria-label=\"%s\"><ul>", kz_h_tr(h, "Language"));
     char enc[600];
-    const char *path = next_enc(kz_safe_next(rq ? kz_req_path(rq) : "/", "/"), enc, sizeof enc);
+    const char *path = kz_url_enc(kz_safe_next(rq ? kz_req_path(rq) : "/", "/"), enc, sizeof enc);
     for (int l = 0; l < KZ_LANG_N; l++)
-        kz_h_f(h, (kz_lang)l == h->lang
-                      ? "<li><a href=\"/lang/%s?next=%s\" hreflang=\"%s\" lang=\"%s\" "
-                        "aria-current=\"true\">%s</a></li>"
-                      : "<li><a href=\"/lang/%s?next=%s\" hreflang=\"%s\" lang=\"%s\">%s</a></li>",
+    {
+        kz_h_f(h, "<li><a href=\"/lang/%s?next=%s\" hreflang=\"%s\" lang=\"%s\"",
                kz_lang_code((kz_lang)l), path, kz_lang_code((kz_lang)l),
-               kz_lang_code((kz_lang)l), kz_lang_name((kz_lang)l));
+               kz_lang_code((kz_lang)l));
+        kz_h_raw(h, (kz_lang)l == h->lang ? " aria-current=\"true\">" : ">");
+        kz_h_f(h, "%s</a></li>", kz_lang_name((kz_lang)l));
+    }
     kz_h_f(h, "</ul></nav></header>\n<main id=\"main\" tabindex=\"-1\"><h1>%s</h1>", title);
 }
 
@@ -328,7 +332,7 @@ int kz__web_refuse(kz_req *rq, unsigned status, const char *code, const char *ms
         /* back here after logging in, for a GET; a refused POST goes home */
         const char *next = !strcmp(kz_req_method(rq), "GET") ? kz_req_path(rq) : "/dashboard";
         snprintf(loc, sizeof loc, "/login?next=%s",
-                 next_enc(kz_safe_next(next, "/dashboard"), enc, sizeof enc));
+                 kz_url_enc(kz_safe_next(next, "/dashboard"), enc, sizeof enc));
         rq->err_code = code;
         return kz_page_redirect(rq, loc);
     }

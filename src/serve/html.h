@@ -96,6 +96,11 @@ int kz_page_redirect(kz_req *rq, const char *location);
  * translated when the catalogue has them). */
 int kz_page_error(kz_req *rq, unsigned status, const char *title_en, const char *msg);
 
+/* s as a URL query value: all but unreserved characters and '/'
+ * percent-encoded, in out (n bytes); "/" when it does not fit.  Write the
+ * result with kz_h_f's %s as any other text. */
+const char *kz_url_enc(const char *s, char *out, size_t n);
+
 /* ---- the request, for pages ---------------------------------------------- */
 
 /* The language of the request: the "lang" cookie, else Accept-Language,
@@ -111,6 +116,12 @@ int kz_req_same_origin(kz_req *rq);
 /* A safe local path to go back to: next when it is "/..." (not "//",
  * no backslash or control characters), else fallback. */
 const char *kz_safe_next(const char *next, const char *fallback);
+
+/* ---- hooks -------------------------------------------------------------- */
+
+/* The evidence images of a case on the review page, written inside its
+ * <section> (serve/web_media.c; the default writes nothing). */
+void kz_web_case_media(kz_html *h, int64_t case_id, int64_t item_id);
 
 /* ---- static files (web/static/, embedded at build time) ------------------ */
 

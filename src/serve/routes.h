@@ -30,6 +30,8 @@ int kz_serve_logout(kz_req *rq);
 /* the web app's pages (KZ_ROUTE_HTML, serve/html.h) below this line */
 extern const kz_route_table kz_routes_web;        /* routes_web.c: static files, language,
                                                      log-in, log-out, own account */
+extern const kz_route_table kz_routes_review;     /* routes_review.c: dashboard, review queue,
+                                                     case page and its forms */
 
 extern const kz_route_table kz_routes_webpub;     /* web_public.c: the public web pages */
 

@@ -56,7 +56,7 @@
   }
 
   function reveal(e) {
-    var m = e.target.closest(".media");
+    var m = e.target && e.target.closest ? e.target.closest(".media") : null;
     if (!m) return;
     if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
     e.preventDefault();
@@ -69,6 +69,8 @@
     setInterval(times, 30000);
     document.addEventListener("keydown", keys);
     document.addEventListener("click", reveal);
-    document.addEventListener("keydown", function (e) { if (e.target.closest && e.target.closest(".media")) reveal(e); });
+    document.addEventListener("keydown", function (e) {
+      if (e.target && e.target.closest && e.target.closest(".media")) reveal(e);
+    });
   });
 })();
