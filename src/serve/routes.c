@@ -10,6 +10,7 @@ const kz_route_table *const kz_route_tables[] = {
     &kz_routes_workflow,
     /* the public and data routes' tables go below this line */
     &kz_routes_public,
+    &kz_routes_pages,
 
     NULL,
 };

@@ -15,6 +15,8 @@ extern const kz_route_table kz_routes_workflow;   /* routes_workflow.c: items, c
  * declared below this line */
 extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
                                                      rules, scan, banks */
+extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
+                                                     settings, lists */
 
 /* What the public and data routes are set up with (kuzet serve's options). */
 typedef struct kz_serve_public_opts {
