@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "serve/serve.h"
 #include "serve/routes.h"
+#include "serve/i18n.h"
 #include <getopt.h>
 #include <arpa/inet.h>
 
@@ -35,7 +36,9 @@ static const char usage_text[] =
     "  --rpz-origin ZONE    the RPZ export's zone (default rpz.local)\n"
     "  --landing HOST       RPZ/unbound exports: CNAME blocked names to HOST\n"
     "  --trust-proxy ADDR   the reverse proxy's address: from it, the client's address\n"
-    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n";
+    "                       is X-Real-IP and the scheme X-Forwarded-Proto\n"
+    "  --lang kk|ru|en      the web app's language when the browser names none of\n"
+    "                       them (default en)\n";
 
 static int num(const char *opt, const char *arg, long lo, long hi, long *out)
 {
@@ -82,6 +85,7 @@ int cmd_serve(int argc, char **argv)
         { "rpz-origin", required_argument, NULL, 'O' },
         { "landing", required_argument, NULL, 'L' },
         { "trust-proxy", required_argument, NULL, 'P' },
+        { "lang", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -129,6 +133,11 @@ int cmd_serve(int argc, char **argv)
         case 'O': po.rpz_origin = optarg; break;
         case 'L': po.landing = optarg; break;
         case 'P': o.trust_proxy = optarg; break;
+        case 'G': if (kz_lang_parse(optarg) < 0) {
+                      kz_cli_err("--lang takes kk, ru or en, not '%s'", optarg);
+                      return KZ_EXIT_USAGE;
+                  }
+                  kz_lang_set_default((kz_lang)kz_lang_parse(optarg)); break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }

@@ -10,6 +10,8 @@ const kz_route_table *const kz_route_tables[] = {
     &kz_routes_workflow,
     /* the public and data routes' tables go below this line */
     &kz_routes_public,
+    /* the web app's pages (KZ_ROUTE_HTML) below this line */
+    &kz_routes_web,
     &kz_routes_pages,
 
     NULL,

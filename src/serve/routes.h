@@ -18,6 +18,21 @@ extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blo
 extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
                                                      settings, lists */
 
+/* Log in as POST /api/v1/login does (routes_auth.c; the log-in page calls
+ * it too): log-in throttling, the password check, a new session and its
+ * HttpOnly SameSite=Strict cookie (added to rq's answer).  0: logged in,
+ * csrf and role filled; KZ_EPERM: wrong name or password (the reason is in
+ * the audit log only); KZ_EBUSY: throttled, *wait seconds; else an error
+ * with why. */
+int kz_serve_login(kz_req *rq, const char *name, const char *password, char csrf[65],
+                   unsigned *wait, char role[16], char *why, size_t whysz);
+/* End the caller's session and clear its cookie (routes_auth.c). */
+int kz_serve_logout(kz_req *rq);
+
+/* the web app's pages (KZ_ROUTE_HTML, serve/html.h) below this line */
+extern const kz_route_table kz_routes_web;        /* routes_web.c: static files, language,
+                                                     log-in, log-out, own account */
+
 /* What the public and data routes are set up with (kuzet serve's options). */
 typedef struct kz_serve_public_opts {
     const char *rules;          /* --rules FILE: the rule set of scan and the tester (NULL: none) */

@@ -6,6 +6,7 @@
  * dispatch through the route tables, and a clean stop on SIGTERM.
  */
 #include "serve/server_int.h"
+#include "serve/form.h"
 #include "store/store.h"
 #include "store/audit.h"
 #include "case/account.h"
@@ -76,6 +77,11 @@ static unsigned route_find(const char *method, const char *path, kz_req *rq, cha
         }
     }
     return path_seen ? 405 : 404;
+}
+
+int kz_route_is_api(const kz_route *r)
+{
+    return !strncmp(r->path, "/api/", 5) || !strcmp(r->path, "/metrics");
 }
 
 unsigned kz_serve_role_bit(const char *role)
@@ -161,6 +167,7 @@ static void req_free(kz_req *rq)
     kz__serve_auth_done(rq);
     kz_account_logout(&rq->actor);
     json_object_put(rq->json);
+    kz_form_free(&rq->form);
     kz_buf_release(&rq->body);
     for (size_t i = 0; i < rq->nhdr; i++) {
         free(rq->hname[i]);

@@ -347,6 +347,16 @@ const kz_migration kz_migrations[] = {
      * (detect/minhash.h, docs/banks.md): near copies edited past the rules */
     { 12, "bank entries: the MinHash of a banked text",
       "ALTER TABLE bank_entries ADD COLUMN minhash TEXT;" },
+    /* migration 14 - the review queue's holds (src/case/queue.c,
+     * docs/web.md): the case a reviewer opened from the queue is held for
+     * them until expires_at, so that nobody else is given it */
+    { 14, "review queue: case holds (who, since, until)",
+      "CREATE TABLE case_holds ("
+      "  case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
+      "  account_id BIGINT NOT NULL REFERENCES accounts(id),"
+      "  held_at TEXT NOT NULL,"
+      "  expires_at TEXT NOT NULL);"
+      "CREATE INDEX case_holds_by_account ON case_holds(account_id);" },
     /* migration 16 - what the reviewers' web app keeps (src/store/media.c,
      * src/case/review.c, docs/web.md): the bytes of an item's images, for
      * review (base64, at most KZ_MEDIA_KEEP_MAX each; purged with the
