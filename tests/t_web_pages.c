@@ -41,27 +41,27 @@ KT_TEST(web_pages_media_staff_only)
         kt_client c;
         memset(&c, 0, sizeof c);
         KT_EQ_INT(kt_login_http(&sv, &c, staff[i]), 200);
-        KT_EQ_INT(kt_http(&sv, &c, "GET", "/app/media/1", NULL, &r), 200);
+        KT_EQ_INT(kt_http(&sv, &c, "GET", "/media/1", NULL, &r), 200);
         KT_CHECK(r.len == sizeof GIF - 1 && !memcmp(r.body, GIF, r.len));
         KT_EQ_STR(kt_resp_header(&r, "Content-Type", h, sizeof h), "image/gif");
         KT_EQ_STR(kt_resp_header(&r, "X-Content-Type-Options", h, sizeof h), "nosniff");
         KT_EQ_STR(kt_resp_header(&r, "Cache-Control", h, sizeof h), "private, no-store");
         KT_CHECK(kt_resp_header(&r, "Content-Security-Policy", h, sizeof h) != NULL);
         kt_resp_free(&r);
-        KT_EQ_INT(kt_http(&sv, &c, "GET", "/app/media/2", NULL, &r), 404);
+        KT_EQ_INT(kt_http(&sv, &c, "GET", "/media/2", NULL, &r), 404);
         kt_resp_free(&r);
-        KT_EQ_INT(kt_http(&sv, &c, "GET", "/app/media/x", NULL, &r), 404);
+        KT_EQ_INT(kt_http(&sv, &c, "GET", "/media/x", NULL, &r), 404);
         kt_resp_free(&r);
     }
     /* the public: refused, and not a byte of the image */
-    long st = kt_http(&sv, NULL, "GET", "/app/media/1", NULL, &r);
+    long st = kt_http(&sv, NULL, "GET", "/media/1", NULL, &r);
     KT_CHECK(st == 401 || st == 303);                  /* refused, or sent to log in */
     KT_CHECK(!r.body || !strstr(r.body, "GIF89a"));
     kt_resp_free(&r);
     kt_client bad;
     memset(&bad, 0, sizeof bad);
     snprintf(bad.cookie, sizeof bad.cookie, "kuzet_session=forged");
-    KT_CHECK(kt_http(&sv, &bad, "GET", "/app/media/1", NULL, &r) != 200);
+    KT_CHECK(kt_http(&sv, &bad, "GET", "/media/1", NULL, &r) != 200);
     kt_resp_free(&r);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }

@@ -5,8 +5,9 @@
  */
 #include "serve/routes.h"
 #include "store/media.h"
+#include "serve/html.h"
 
-/* GET /app/media/{id}: the kept bytes of image id (item_media.id) with
+/* GET /media/{id}: the kept bytes of image id (item_media.id) with
  * their content type; never cached by a shared cache, never sniffed,
  * never framed or run as a document (the server's CSP and nosniff). */
 static int media(kz_req *rq)
@@ -25,7 +26,7 @@ static int media(kz_req *rq)
     if ((rc = kz_media_get(s, id, ctype, &b, NULL)) != 0) {
         kz_buf_release(&b);
         if (rc == KZ_ENOTFOUND || rc == KZ_EINVAL)
-            return kz_resp_error(rq, 404, "not_found", "no image %lld is kept", (long long)id);
+            return kz_page_error(rq, 404, "Not found", "This image is not kept.");
         return rc;
     }
     kz_resp_header(rq, "Cache-Control", "private, no-store");
@@ -35,7 +36,7 @@ static int media(kz_req *rq)
 }
 
 static const kz_route routes[] = {
-    { "GET", "/app/media/{id}", KZ_ROLES_STAFF, media, 0, 0 },
+    { "GET", "/media/{id}", KZ_ROLES_STAFF, media, KZ_ROUTE_HTML, 0 },
 };
 
 const kz_route_table kz_routes_pages = { "pages", routes, KZ_ARRAY_LEN(routes) };
