@@ -42,6 +42,12 @@ typedef struct kz_serve_public_opts {
     const char *landing;        /* --landing HOST: RPZ/unbound CNAME target (NULL: NXDOMAIN) */
 } kz_serve_public_opts;
 
+/* The rule list and the rule tester's answer for text[0..n), as GET
+ * /api/v1/rules and POST /api/v1/rules/test answer them (JSON, appended to
+ * out); KZ_ENOTFOUND when the server has no --rules (routes_public.c). */
+int kz_serve_rules_json(kz_buf *out);
+int kz_serve_rules_test_json(const char *text, size_t n, kz_buf *out);
+
 /* Before kz_serve_run: compile the rules, make the blocklist holder.
  * 0, or a KZ_E* code with err saying why. */
 int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz);

@@ -358,7 +358,7 @@ const kz_migration kz_migrations[] = {
       "  expires_at TEXT NOT NULL);"
       "CREATE INDEX case_holds_by_account ON case_holds(account_id);" },
     /* migration 16 - what the reviewers' web app keeps (src/store/media.c,
-     * src/case/review.c, docs/web.md): the bytes of an item's images, for
+     * src/case/views.c, docs/web.md): the bytes of an item's images, for
      * review (base64, at most KZ_MEDIA_KEEP_MAX each; purged with the
      * item's evidence), and each account's own display settings */
     { 16, "item images kept for review; reviewer settings (blur, greyscale, language)",

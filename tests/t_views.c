@@ -1,5 +1,5 @@
 /*
- * tests/t_review.c - what the reviewers' web app reads (case/review.h):
+ * tests/t_views.c - what the reviewers' web app reads (case/views.h):
  * own settings (defaults, changes, refusals, audit), the blocklist in
  * force with since/until and the decision behind each entry, notices with
  * their deadlines and state on a fixed clock, appeals waiting, and each
@@ -9,7 +9,7 @@
 #include "kt.h"
 #include "kt_store.h"
 #include "case/case.h"
-#include "case/review.h"
+#include "case/views.h"
 #include "store/media.h"
 
 static int64_t one_case(kz_store *s, int k, const char *category)
@@ -35,7 +35,7 @@ static const kz_decision_in URLBLOCK = { "url_block", "Law on Narcotics, art. 5"
                                          "a shop for drugs, with prices", "KZ",
                                          "2026-12-31", 0 };
 
-KT_TEST(review_settings_defaults_change_and_refusals)
+KT_TEST(views_settings_defaults_change_and_refusals)
 {
     kt_tmpstore t;
     kz_store *s = kt_store_fresh(&t, "revset");
@@ -180,11 +180,31 @@ static void views(kz_store *s)
     for (size_t i = 0; i < v.nrows; i++)
         KT_EQ_INT(kz_view_int(&v, i, "decided"), 0);
     KT_EQ_INT(kz_view_volume(p.sue, "yesterday", NULL, &v), KZ_EINVAL);
+
+    /* platforms, sources, accounts */
+    KT_EQ_INT(kz_view_platforms(p.ann, &v), 0);
+    KT_EQ_INT(v.nrows, 1);
+    KT_EQ_STR(kz_view_at(&v, 0, "name"), "forum");
+    KT_EQ_INT(kz_view_int(&v, 0, "items"), 4);
+    KT_EQ_INT(kz_view_int(&v, 0, "notices"), 2);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO crawl_sources (name, created_at, depth) "
+                         "VALUES ('news', '2026-06-01T00:00:00Z', 2)"), 0);
+    KT_EQ_INT(kz_view_sources(p.ann, &v), 0);
+    KT_EQ_INT(v.nrows, 1);
+    KT_EQ_STR(kz_view_at(&v, 0, "name"), "news");
+    KT_EQ_INT(kz_view_int(&v, 0, "depth"), 2);
+    KT_EQ_INT(kz_view_int(&v, 0, "queued"), 0);
+    KT_EQ_INT(kz_view_accounts(p.ann, &v), KZ_EPERM);
+    KT_EQ_INT(kz_view_accounts(p.root, &v), 0);
+    KT_CHECK(v.nrows >= 6);
+    KT_EQ_STR(kz_view_at(&v, 0, "name"), "al");
+    KT_EQ_STR(kz_view_at(&v, 0, "role"), "analyst");
+    KT_EQ_INT(kz_view_int(&v, 0, "disabled"), 0);
     kz_view_release(&v);
     kt_staff_release(&p);
 }
 
-KT_TEST(review_views_blocklist_notices_appeals_volume)
+KT_TEST(views_views_blocklist_notices_appeals_volume)
 {
     kt_tmpstore t;
     kz_store *s = kt_store_fresh(&t, "revview");
@@ -194,10 +214,10 @@ KT_TEST(review_views_blocklist_notices_appeals_volume)
     kt_store_cleanup(&t, &s);
 }
 
-KT_TEST(review_views_pg)
+KT_TEST(views_views_pg)
 {
     kt_pgdb d;
-    kz_store *s = kt_store_pg(&d, "review_views_pg", "revview");
+    kz_store *s = kt_store_pg(&d, "views_pg", "revview");
     if (!s)
         return;
     views(s);
@@ -236,7 +256,7 @@ KT_TEST(review_views_pg)
     kt_store_pg_drop(&d, &s);
 }
 
-KT_TEST(review_media_keep_limits_and_types)
+KT_TEST(views_media_keep_limits_and_types)
 {
     kt_tmpstore t;
     kz_store *s = kt_store_fresh(&t, "revmedia");

@@ -1,8 +1,8 @@
 /*
- * case/review.c - own display settings and the tables of the reviewers'
- * web app (case/review.h).
+ * case/views.c - own display settings and the tables of the reviewers'
+ * web app (case/views.h).
  */
-#include "case/review.h"
+#include "case/views.h"
 #include "case/actor_int.h"
 #include "act/active.h"
 
@@ -376,4 +376,49 @@ int kz_view_volume(kz_actor *a, const char *from, const char *to, kz_view *v)
                     "  AND c.state = 'in_review') "
                     "FROM accounts a WHERE a.role IN ('analyst', 'reviewer', 'supervisor') "
                     "AND a.disabled = 0 ORDER BY a.name", p, 2, NULL, NULL);
+}
+
+/* ---- platforms, sources, accounts -------------------------------------------- */
+
+static const char *const platform_cols[] = { "name", "kind", "notice_contact",
+                                             "legal_representative", "notice_language", "items",
+                                             "notices" };
+
+int kz_view_platforms(kz_actor *a, kz_view *v)
+{
+    view_start(v, platform_cols, KZ_ARRAY_LEN(platform_cols));
+    return view_sql(a, v, 7, "SELECT p.name, p.kind, p.notice_contact, p.legal_representative, "
+                    "p.notice_language, (SELECT COUNT(*) FROM items i WHERE i.platform_id = p.id), "
+                    "(SELECT COUNT(*) FROM notices n WHERE n.platform_id = p.id) "
+                    "FROM platforms p ORDER BY p.name", NULL, 0, NULL, NULL);
+}
+
+static const char *const source_cols[] = { "name", "created_at", "last_run_at", "recrawl_secs",
+                                           "depth", "origins", "queued", "done" };
+
+int kz_view_sources(kz_actor *a, kz_view *v)
+{
+    view_start(v, source_cols, KZ_ARRAY_LEN(source_cols));
+    return view_sql(a, v, 8, "SELECT s.name, s.created_at, s.last_run_at, s.recrawl_secs, s.depth, "
+                    "(SELECT COUNT(*) FROM crawl_origins o WHERE o.source_id = s.id), "
+                    "(SELECT COUNT(*) FROM crawl_urls u WHERE u.source_id = s.id "
+                    "  AND u.state = 'queued'), "
+                    "(SELECT COUNT(*) FROM crawl_urls u WHERE u.source_id = s.id "
+                    "  AND u.state = 'done') "
+                    "FROM crawl_sources s ORDER BY s.name", NULL, 0, NULL, NULL);
+}
+
+static const char *const account_cols[] = { "name", "role", "disabled", "created_at",
+                                            "created_by", "enrolled_at", "disabled_at" };
+
+int kz_view_accounts(kz_actor *a, kz_view *v)
+{
+    int rc;
+    view_start(v, account_cols, KZ_ARRAY_LEN(account_cols));
+    if (a->id != 0 && (rc = kz__need(a, R_ADMIN | R_AUDITOR, "listing the accounts")) != 0)
+        return rc;
+    return view_sql(a, v, 7, "SELECT a.name, a.role, a.disabled, a.created_at, c.name, "
+                    "a.enrolled_at, a.disabled_at FROM accounts a "
+                    "LEFT JOIN accounts c ON c.id = a.created_by ORDER BY a.name",
+                    NULL, 0, NULL, NULL);
 }

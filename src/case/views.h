@@ -1,5 +1,5 @@
 /*
- * case/review.h - what the reviewers' web app reads beyond one case: each
+ * case/views.h - what the reviewers' web app reads beyond one case: each
  * account's own display settings, and the tables its pages show (the
  * blocklist in force, notices with their deadlines, appeals waiting, each
  * person's volume of work).  docs/web.md shows where each one appears.
@@ -13,8 +13,8 @@
  * system), KZ_EINVAL (a bad argument; the message names it), KZ_ENOMEM,
  * storage errors; the message is kz_account_errmsg(a).
  */
-#ifndef KZ_REVIEW_H
-#define KZ_REVIEW_H
+#ifndef KZ_CASE_VIEWS_H
+#define KZ_CASE_VIEWS_H
 
 #include "case/account.h"
 
@@ -83,5 +83,20 @@ int kz_view_appeals(kz_actor *a, int waiting_only, kz_view *v);
  * assigned to them now, not decided).  Items viewed are not recorded.  A
  * supervisor, an auditor, an admin or the system. */
 int kz_view_volume(kz_actor *a, const char *from, const char *to, kz_view *v);
+
+/* Platforms by name, with what the store holds about each: name, kind,
+ * notice_contact, legal_representative, notice_language, items (how many
+ * of its items are stored), notices (sent to it).  Any account or the
+ * system. */
+int kz_view_platforms(kz_actor *a, kz_view *v);
+
+/* Crawl sources by name: name, created_at, last_run_at, recrawl_secs,
+ * depth, origins, queued, done (URLs).  Any account or the system. */
+int kz_view_sources(kz_actor *a, kz_view *v);
+
+/* Accounts by name: name, role, disabled (0/1), created_at, created_by,
+ * enrolled_at (NULL: not enrolled yet), disabled_at.  Never a hash or a
+ * token.  An admin, an auditor or the system. */
+int kz_view_accounts(kz_actor *a, kz_view *v);
 
 #endif
