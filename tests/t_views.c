@@ -204,7 +204,7 @@ static void views(kz_store *s)
     kt_staff_release(&p);
 }
 
-KT_TEST(views_views_blocklist_notices_appeals_volume)
+KT_TEST(views_tables_blocklist_notices_appeals_volume)
 {
     kt_tmpstore t;
     kz_store *s = kt_store_fresh(&t, "revview");
@@ -214,10 +214,10 @@ KT_TEST(views_views_blocklist_notices_appeals_volume)
     kt_store_cleanup(&t, &s);
 }
 
-KT_TEST(views_views_pg)
+KT_TEST(views_tables_pg)
 {
     kt_pgdb d;
-    kz_store *s = kt_store_pg(&d, "views_pg", "revview");
+    kz_store *s = kt_store_pg(&d, "views_tables_pg", "revview");
     if (!s)
         return;
     views(s);

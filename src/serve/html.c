@@ -76,15 +76,19 @@ void kz_h_f(kz_html *h, const char *fmt, ...)
         char spec[32];
         size_t k = 0;
         spec[k++] = '%';
-        int star = 0;
+        int star = 0, prec = -1;
         while (*q && strchr("-+ #0123456789", *q) && k < 16)
             spec[k++] = *q++;
         if (q[0] == '.' && q[1] == '*') {
             star = 1;
             q += 2;
-        } else {
-            while (*q && strchr(".0123456789", *q) && k < 20)
+        } else if (q[0] == '.') {
+            spec[k++] = *q++;
+            prec = 0;
+            while (*q >= '0' && *q <= '9' && k < 24) {
+                prec = prec * 10 + (*q - '0');
                 spec[k++] = *q++;
+            }
         }
         int lng = 0, sz = 0;
         while (*q == 'l' && lng < 2)
@@ -101,7 +105,7 @@ void kz_h_f(kz_html *h, const char *fmt, ...)
             h->rc = kz_buf_addc(&h->b, '%');
             break;
         case 's': {
-            int n = star ? va_arg(ap, int) : -1;
+            int n = star ? va_arg(ap, int) : prec;
             const char *s = va_arg(ap, const char *);
             if (s)
                 kz_h_textn(h, s, n >= 0 ? strnlen(s, (size_t)n) : strlen(s));
@@ -144,8 +148,10 @@ void kz_h_time(kz_html *h, const char *iso, int countdown)
         kz_h_raw(h, "&#8212;");
         return;
     }
-    kz_h_f(h, "<time datetime=\"%s\"%s>%.10s %.5s UTC</time>", iso,
-           countdown ? " class=\"countdown\"" : "", iso, strlen(iso) > 11 ? iso + 11 : "");
+    kz_h_f(h, "<time datetime=\"%s\"", iso);
+    if (countdown)
+        kz_h_raw(h, " class=\"countdown\"");
+    kz_h_f(h, ">%.10s %.5s UTC</time>", iso, strlen(iso) > 11 ? iso + 11 : "");
 }
 
 void kz_h_csrf(kz_html *h)
@@ -213,6 +219,7 @@ static const struct nav {
     { "/banks", "Banks", KZ_ROLES_STAFF },
     { "/platforms", "Platforms", KZ_ROLES_STAFF },
     { "/users", "Users", KZ_ROLE_ADMIN },
+    { "/settings", "My settings", KZ_ROLES_STAFF },
 };
 
 static pthread_once_t ver_once = PTHREAD_ONCE_INIT;
