@@ -145,6 +145,67 @@ KT_TEST(case_queue_order_and_holds_pg)
     kt_store_pg_drop(&d, &s);
 }
 
+/* "Assign to me": only a held-free detected case, by a reviewer or a
+ * supervisor; audited as case.assign so the tables match the log. */
+static void take_for_oneself(kz_store *s)
+{
+    kt_staff p = { 0 };
+    int64_t id = 0;
+    kt_staff_login(s, &p);
+    int64_t c1 = add_case(s, 1, "drugs", 20);
+    int64_t c2 = add_case(s, 2, "drugs", 10);
+    KT_EQ_INT(kz_case_take(p.al, c1), KZ_EPERM);
+    KT_EQ_INT(kz_case_take(p.root, c1), KZ_EPERM);
+    KT_EQ_INT(kz_case_next(p.bob, 0, 0, &id, NULL), 0);
+    KT_EQ_INT(id, c1);
+    KT_EQ_INT(kz_case_take(p.ann, c1), KZ_ESTATE);
+    KT_CHECK(strstr(kz_account_errmsg(p.ann), "held by 'bob'") != NULL);
+    KT_EQ_INT(kz_case_take(p.ann, c2), 0);
+    KT_EQ_INT(kz_case_take(p.ann, c2), KZ_ESTATE);
+    KT_CHECK(strstr(kz_account_errmsg(p.ann), "in review by 'ann'") != NULL);
+    KT_EQ_INT(kz_case_take(p.bob, c1), 0);
+    kz_hold h;
+    KT_EQ_INT(kz_case_hold_get(p.sue, c2, &h), 0);
+    KT_EQ_STR(h.holder, "ann");
+    kz_decision_in d = { "no_action", NULL, "nothing illegal in this post", NULL, NULL, 0 };
+    int64_t did;
+    KT_EQ_INT(kz_case_decide(p.ann, c2, &d, &did), 0);
+    KT_EQ_INT(kz_case_decide(p.bob, c1, &d, &did), 0);
+    char last[256] = "";
+    kz_dbval q[] = { kz_dbint(c2) };
+    kz_dbres *r = NULL;
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT after_state FROM audit_log WHERE entity = "
+                          "'case' AND entity_id = $1 AND action = 'case.assign'", q, 1, &r), 0);
+    if (kz_dbres_next(r) == 1)
+        snprintf(last, sizeof last, "%s", kz_dbres_text(r, 0, NULL));
+    kz_dbres_done(r);
+    KT_EQ_STR(last, "{\"state\":\"in_review\",\"assigned_to\":\"ann\"}");
+    kt_staff_release(&p);
+}
+
+KT_TEST(case_queue_take_for_oneself)
+{
+    kt_tmpstore t;
+    char why[512] = "", uri[128];
+    kz_store *s = kt_store_fresh(&t, "queuet");
+    if (!s)
+        return;
+    take_for_oneself(s);
+    snprintf(uri, sizeof uri, "sqlite:%s/k.db", t.dir);
+    KT_EQ_INT(kt_rows_differ(uri, why, sizeof why), 0);
+    kt_store_cleanup(&t, &s);
+}
+
+KT_TEST(case_queue_take_for_oneself_pg)
+{
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "case_queue_take_for_oneself_pg", "queuet");
+    if (!s)
+        return;
+    take_for_oneself(s);
+    kt_store_pg_drop(&d, &s);
+}
+
 /* ---- takers at the same moment ------------------------------------------- */
 
 #define TAKERS 4

@@ -69,9 +69,10 @@ KT_TEST(web_html_writer)
     kz_h_f(&h, "<p title=\"%s\">%s %d %lld %zu %.*s%%</p>", "a\"b'c", "<script>&", -3,
            (long long)1 << 40, (size_t)7, 2, "<<<<");
     kz_h_text(&h, "x<y");
+    kz_h_f(&h, "[%.3s|%.10s]", "a<b>c", "2026-12-05T10:00:00Z");
     KT_EQ_INT(h.rc, 0);
     KT_EQ_STR(h.b.p, "<p title=\"a&quot;b&#39;c\">&lt;script&gt;&amp; -3 1099511627776 7 "
-                     "&lt;&lt;%</p>x&lt;y");
+                     "&lt;&lt;%</p>x&lt;y[a&lt;b|2026-12-05]");
     kz_html_release(&h);
     KT_EQ_STR(kz_safe_next("/cases/1", "/"), "/cases/1");
     KT_EQ_STR(kz_safe_next("//evil.example/", "/"), "/");
@@ -132,7 +133,8 @@ KT_TEST(web_login_logout_account)
     KT_CHECK(kt_json_get(r.body, "csrf_token", c.csrf, sizeof c.csrf) != NULL);
     kt_resp_free(&r);
     KT_EQ_INT(kt_http(&sv, &c, "GET", "/account", NULL, &r), 200);
-    KT_CHECK(strstr(r.body, "ann (reviewer)") != NULL);
+    KT_CHECK(strstr(r.body, "<a href=\"/account\" aria-current=\"page\">ann (reviewer)</a>") != NULL);
+    KT_CHECK(strstr(r.body, "lang=\"en\" aria-current=\"true\">English</a>") != NULL);
     char field[200];
     snprintf(field, sizeof field, "name=\"csrf\" value=\"%s\"", c.csrf);
     KT_CHECK(strstr(r.body, field) != NULL);

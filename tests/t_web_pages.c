@@ -236,6 +236,9 @@ KT_TEST(web_pages_media_staff_only_blurred_by_default)
     KT_CHECK(strstr(r.body, "href=\"/media/1/view\"") != NULL);       /* without JavaScript */
     KT_CHECK(!strstr(r.body, "autoplay"));
     kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &ann, "/cases/1", &r), 200);                    /* on the review page */
+    KT_CHECK(strstr(r.body, "<figure class=\"media blur grey\" id=\"m1\"") != NULL);
+    kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &ann, "/media/1/view", &r), 200);               /* revealed, alone */
     KT_CHECK(strstr(r.body, "<figure class=\"media revealed\"") != NULL);
     kt_resp_free(&r);
@@ -252,6 +255,10 @@ KT_TEST(web_pages_media_staff_only_blurred_by_default)
     KT_EQ_STR(kt_resp_header(&r, "Location", h, sizeof h), "/settings?saved=1");
     kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &ann, "/items/1/images", &r), 200);
+    KT_CHECK(strstr(r.body, "<figure class=\"media grey\" id=\"m1\"") != NULL);
+    KT_CHECK(!strstr(r.body, "media blur"));
+    kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &ann, "/cases/1", &r), 200);
     KT_CHECK(strstr(r.body, "<figure class=\"media grey\" id=\"m1\"") != NULL);
     KT_CHECK(!strstr(r.body, "media blur"));
     kt_resp_free(&r);

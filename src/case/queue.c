@@ -189,3 +189,52 @@ int kz_case_release(kz_actor *a, int64_t case_id)
                      "account_id = $2", p, 2, NULL);
     return kz__end(a, rc ? kz__dbfail(a, rc, "releasing the hold") : 0);
 }
+
+static int do_take(kz_actor *a, int64_t id)
+{
+    static const char *const ok[] = { "detected", NULL };
+    char now[21], until[21], was[72] = "";
+    case_row c;
+    kz_hold h;
+    int rc;
+    if ((rc = kz__need(a, R_REVIEWER | R_SUPERVISOR, "taking a case for oneself")) ||
+        (rc = kz__case_load(a, id, &c)))
+        return rc;
+    if (!kz__state_is(&c, ok)) {
+        if (c.assigned_to)
+            kz__account_name(a, c.assigned_to, was);
+        if (!strcmp(c.state, "in_review"))
+            return kz__fail(a, KZ_ESTATE, "case %lld is in review by '%s' already",
+                            (long long)id, was);
+        return kz__bad_state(a, &c, "taking", "'detected'");
+    }
+    until_of(a, KZ_HOLD_SECONDS, now, until);
+    if ((rc = hold_read(a, id, now, &h)))
+        return rc;
+    if (h.holder[0] && !h.mine)
+        return kz__fail(a, KZ_ESTATE, "case %lld is held by '%s' until %s", (long long)id,
+                        h.holder, h.until);
+    if ((rc = hold_put(a, id, now, until)) < 0 || (rc = drop_others(a, id)))
+        return rc;
+    kz_dbval q[] = { kz_dbint(a->id), kz_dbint(id) };
+    if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE cases SET assigned_to = $1 WHERE id = $2",
+                          q, 2, NULL)))
+        return kz__dbfail(a, rc, "assigning the case");
+    if (c.assigned_to)
+        kz__account_name(a, c.assigned_to, was);
+    jb bx, ax;
+    jb_init(&bx);
+    jb_init(&ax);
+    jb_str(&bx, "assigned_to", c.assigned_to ? was : NULL);
+    jb_str(&ax, "assigned_to", a->name);
+    rc = kz__move(a, &c, "in_review", "case.assign", &bx, &ax);
+    jb_release(&bx);
+    jb_release(&ax);
+    return rc;
+}
+
+int kz_case_take(kz_actor *a, int64_t case_id)
+{
+    int rc = kz__begin(a);
+    return rc ? rc : kz__end(a, do_take(a, case_id));
+}

@@ -54,6 +54,14 @@ int kz_case_hold_renew(kz_actor *a, int64_t case_id, int64_t seconds, kz_hold *h
 /* Read who holds case_id now (no change). */
 int kz_case_hold_get(kz_actor *a, int64_t case_id, kz_hold *h);
 
+/* "Assign to me": a reviewer or a supervisor takes a case in state
+ * "detected" for themselves (detected -> in_review, assigned to them,
+ * audited as case.assign like kz_case_assign), and holds it.  Refused
+ * (KZ_ESTATE) when someone else holds it, or the case is not "detected"
+ * (assigning it to someone else stays an analyst's or a supervisor's,
+ * kz_case_assign). */
+int kz_case_take(kz_actor *a, int64_t case_id);
+
 /* Give up a's hold on case_id (none: fine). */
 int kz_case_release(kz_actor *a, int64_t case_id);
 

@@ -264,13 +264,14 @@ void kz_page_begin(kz_html *h, const char *title_en, const char *active)
             if (!(nav[i].roles & bit))
                 continue;
             int cur = active && !strcmp(active, nav[i].path);
-            kz_h_f(h, "<li><a href=\"%s\"%s>%s</a></li>", nav[i].path,
-                   cur ? " aria-current=\"page\"" : "", kz_h_tr(h, nav[i].label));
+            kz_h_f(h, "<li><a href=\"%s\"", nav[i].path);
+            kz_h_raw(h, cur ? " aria-current=\"page\">" : ">");
+            kz_h_f(h, "%s</a></li>", kz_h_tr(h, nav[i].label));
         }
         kz_h_raw(h, "</ul></nav><div class=\"who\">");
-        kz_h_f(h, "<a href=\"/account\"%s>%s (%s)</a>",
-               active && !strcmp(active, "/account") ? " aria-current=\"page\"" : "",
-               kz_req_account(rq), kz_h_tr(h, kz_req_role(rq)));
+        kz_h_raw(h, active && !strcmp(active, "/account") ? "<a href=\"/account\" "
+                 "aria-current=\"page\">" : "<a href=\"/account\">");
+        kz_h_f(h, "%s (%s)</a>", kz_req_account(rq), kz_h_tr(h, kz_req_role(rq)));
         kz_h_form_begin(h, "/logout");
         kz_h_f(h, "<button type=\"submit\">%s</button></form></div>", kz_h_tr(h, "Log out"));
     }
@@ -279,10 +280,13 @@ void kz_page_begin(kz_html *h, const char *title_en, const char *active)
     char enc[600];
     const char *path = next_enc(kz_safe_next(rq ? kz_req_path(rq) : "/", "/"), enc, sizeof enc);
     for (int l = 0; l < KZ_LANG_N; l++)
-        kz_h_f(h, "<li><a href=\"/lang/%s?next=%s\" hreflang=\"%s\" lang=\"%s\"%s>%s</a></li>",
+    {
+        kz_h_f(h, "<li><a href=\"/lang/%s?next=%s\" hreflang=\"%s\" lang=\"%s\"",
                kz_lang_code((kz_lang)l), path, kz_lang_code((kz_lang)l),
-               kz_lang_code((kz_lang)l), (kz_lang)l == h->lang ? " aria-current=\"true\"" : "",
-               kz_lang_name((kz_lang)l));
+               kz_lang_code((kz_lang)l));
+        kz_h_raw(h, (kz_lang)l == h->lang ? " aria-current=\"true\">" : ">");
+        kz_h_f(h, "%s</a></li>", kz_lang_name((kz_lang)l));
+    }
     kz_h_f(h, "</ul></nav></header>\n<main id=\"main\" tabindex=\"-1\"><h1>%s</h1>", title);
 }
 

@@ -112,6 +112,12 @@ int kz_req_same_origin(kz_req *rq);
  * no backslash or control characters), else fallback. */
 const char *kz_safe_next(const char *next, const char *fallback);
 
+/* ---- hooks -------------------------------------------------------------- */
+
+/* The evidence images of a case on the review page, written inside its
+ * <section> (serve/web_media.c; the default writes nothing). */
+void kz_web_case_media(kz_html *h, int64_t case_id, int64_t item_id);
+
 /* ---- static files (web/static/, embedded at build time) ------------------ */
 
 typedef struct kz_web_asset {

@@ -32,6 +32,8 @@ int kz_serve_logout(kz_req *rq);
 /* the web app's pages (KZ_ROUTE_HTML, serve/html.h) below this line */
 extern const kz_route_table kz_routes_web;        /* routes_web.c: static files, language,
                                                      log-in, log-out, own account */
+extern const kz_route_table kz_routes_review;     /* routes_review.c: dashboard, review queue,
+                                                     case page and its forms */
 
 /* What the public and data routes are set up with (kuzet serve's options). */
 typedef struct kz_serve_public_opts {
