@@ -106,7 +106,8 @@ KT_TEST(web_pages_every_page_every_role)
         { "/appeals", 0x1f }, { "/appeals?show=all", 0x1f }, { "/blocklist", 0x1f },
         { "/blocklist?at=2020-01-01", 0x1f }, { "/rules", 0x1f }, { "/banks", 0x1f },
         { "/platforms", 0x1f }, { "/items/1/images", 0x1f }, { "/media/1/view", 0x1f },
-        { "/users", 1u << ROOT },
+        { "/users", 1u << ROOT }, { "/volume", 1u << SUE | 1u << AUD | 1u << ROOT },
+        { "/volume?from=2020-01-01&to=2999-01-01", 1u << SUE | 1u << AUD | 1u << ROOT },
     };
     for (size_t p = 0; p < KZ_ARRAY_LEN(pages); p++) {
         for (int i = 0; i < NWHO; i++) {
@@ -147,6 +148,16 @@ KT_TEST(web_pages_every_page_every_role)
     kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &c[ANN], "/blocklist?at=2020-01-01", &r), 200);  /* before it began */
     KT_CHECK(!strstr(r.body, "forum.example.kz/t/2"));
+    kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &c[SUE], "/volume", &r), 200);           /* ann decided 2 this week */
+    KT_CHECK(strstr(r.body, "<tr><td>ann</td><td>reviewer</td><td class=\"num\">2</td>") != NULL);
+    KT_CHECK(strstr(r.body, "<tr><td>sue</td><td>supervisor</td><td class=\"num\">0</td>"
+                            "<td class=\"num\">1</td>") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &c[SUE], "/volume?from=2020-01-01&to=2020-02-01", &r), 200);
+    KT_CHECK(strstr(r.body, "<tr><td>ann</td><td>reviewer</td><td class=\"num\">0</td>") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &c[SUE], "/volume?from=yesterday", &r), 422);
     kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &c[ANN], "/platforms", &r), 200);
     KT_CHECK(strstr(r.body, "<td>forum</td>") != NULL);

@@ -219,6 +219,7 @@ static const struct nav {
     { "/banks", "Banks", KZ_ROLES_STAFF },
     { "/platforms", "Platforms", KZ_ROLES_STAFF },
     { "/users", "Users", KZ_ROLE_ADMIN },
+    { "/volume", "Volume of work", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN },
     { "/settings", "My settings", KZ_ROLES_STAFF },
 };
 

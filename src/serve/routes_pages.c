@@ -16,6 +16,7 @@
 #include "store/bank.h"
 #include <json-c/json.h>
 #include <sodium.h>
+#include <time.h>
 
 #define PAGE KZ_ROUTE_HTML
 
@@ -816,6 +817,65 @@ static int users_disable(kz_req *rq)
     return kz_page_redirect(rq, "/users");
 }
 
+/* ---- each person's volume of work -------------------------------------------------- */
+
+/* GET /volume?from=YYYY-MM-DD&to=YYYY-MM-DD: what each analyst, reviewer
+ * and supervisor did in the period (default: the last 7 days), so that a
+ * supervisor can share the work out. */
+static int volume(kz_req *rq)
+{
+    const char *from = kz_req_query(rq, "from"), *to = kz_req_query(rq, "to");
+    char f7[21];
+    kz_actor *a = kz_req_actor(rq);
+    if (from && !*from)
+        from = NULL;
+    if (to && !*to)
+        to = NULL;
+    if (!from) {
+        time_t now = time(NULL) - 7 * 86400;
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(f7, sizeof f7, "%Y-%m-%d", &tm);
+        from = f7;
+    }
+    kz_view v;
+    kz_view_init(&v);
+    int rc = a ? kz_view_volume(a, from, to, &v) : KZ_EDB;
+    if (rc) {
+        kz_view_release(&v);
+        return fail_page(rq, a, rc);
+    }
+    kz_html h;
+    kz_html_init(&h, rq);
+    kz_page_begin(&h, "Volume of work", "/volume");
+    kz_h_f(&h, "<form method=\"get\" action=\"/volume\"><p><label for=\"from\">%s</label>"
+           "<input type=\"date\" id=\"from\" name=\"from\" value=\"%.10s\"></p><p><label "
+           "for=\"to\">%s</label><input type=\"date\" id=\"to\" name=\"to\" value=\"%.10s\">"
+           "</p><p><button type=\"submit\" class=\"secondary\">%s</button></p></form>",
+           kz_h_tr(&h, "From"), from, kz_h_tr(&h, "To (not included; empty: now)"),
+           to ? to : "", kz_h_tr(&h, "Show"));
+    kz_h_f(&h, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+           "<th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Name"), kz_h_tr(&h, "Role"),
+           kz_h_tr(&h, "Cases decided"), kz_h_tr(&h, "Blocks approved"),
+           kz_h_tr(&h, "Appeals resolved"), kz_h_tr(&h, "In review now"));
+    for (size_t r = 0; r < v.nrows; r++) {
+        const char *role = kz_view_at(&v, r, "role");
+        kz_h_raw(&h, "<tr>");
+        td(&h, kz_view_at(&v, r, "account"));
+        td(&h, role ? kz_h_tr(&h, role) : NULL);
+        td_num(&h, kz_view_int(&v, r, "decided"));
+        td_num(&h, kz_view_int(&v, r, "approved"));
+        td_num(&h, kz_view_int(&v, r, "appeals"));
+        td_num(&h, kz_view_int(&v, r, "in_review"));
+        kz_h_raw(&h, "</tr>");
+    }
+    kz_h_f(&h, "</tbody></table><p class=\"note\">%s</p>", kz_h_tr(&h, "Items viewed are not "
+           "recorded."));
+    more_note(&h, &v);
+    kz_view_release(&v);
+    return kz_page_send(&h, 200);
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 static const kz_route routes[] = {
@@ -831,6 +891,7 @@ static const kz_route routes[] = {
     { "POST", "/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, rules_test, PAGE, 256 * 1024 },
     { "GET", "/banks", KZ_ROLES_STAFF, banks, PAGE, 0 },
     { "GET", "/platforms", KZ_ROLES_STAFF, platforms, PAGE, 0 },
+    { "GET", "/volume", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN, volume, PAGE, 0 },
     { "GET", "/users", KZ_ROLE_ADMIN, users_get, PAGE, 0 },
     { "POST", "/users", KZ_ROLE_ADMIN, users_add, PAGE, 8192 },
     { "POST", "/users/{name}/disable", KZ_ROLE_ADMIN, users_disable, PAGE, 8192 },
@@ -968,6 +1029,16 @@ static const kz_msg msgs[] = {
       "Строчные латинские буквы, цифры, точка, дефис, подчёркивание.",
       "Кіші латын әріптері, сандар, нүкте, сызықша, астын сызу." },
     { "Add", "Добавить", "Қосу" },
+    { "Volume of work", "Объём работы", "Жұмыс көлемі" },
+    { "From", "С", "Бастап" },
+    { "To (not included; empty: now)", "По (не включая; пусто — сейчас)",
+      "Дейін (қоспағанда; бос — қазір)" },
+    { "Cases decided", "Решено дел", "Шешілген істер" },
+    { "Blocks approved", "Утверждено блокировок", "Бекітілген бұғаттаулар" },
+    { "Appeals resolved", "Рассмотрено обжалований", "Қаралған шағымдар" },
+    { "In review now", "Сейчас на проверке", "Қазір тексеруде" },
+    { "Items viewed are not recorded.", "Просмотры материалов не записываются.",
+      "Материалдарды қарау жазылмайды." },
     { "The images cannot be shown now.", "Изображения сейчас нельзя показать.",
       "Суреттерді қазір көрсету мүмкін емес." },
 };
