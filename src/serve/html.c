@@ -217,6 +217,8 @@ static const struct nav {
     { "/banks", "Banks", KZ_ROLES_STAFF },
     { "/platforms", "Platforms", KZ_ROLES_STAFF },
     { "/users", "Users", KZ_ROLE_ADMIN },
+    { "/volume", "Volume of work", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN },
+    { "/settings", "My settings", KZ_ROLES_STAFF },
 };
 
 static pthread_once_t ver_once = PTHREAD_ONCE_INIT;

@@ -15,6 +15,8 @@ extern const kz_route_table kz_routes_workflow;   /* routes_workflow.c: items, c
  * declared below this line */
 extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
                                                      rules, scan, banks */
+extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
+                                                     settings, lists */
 
 /* Log in as POST /api/v1/login does (routes_auth.c; the log-in page calls
  * it too): log-in throttling, the password check, a new session and its
@@ -51,6 +53,12 @@ typedef struct kz_serve_public_opts {
     const char *rpz_origin;     /* --rpz-origin ZONE (NULL: rpz.local) */
     const char *landing;        /* --landing HOST: RPZ/unbound CNAME target (NULL: NXDOMAIN) */
 } kz_serve_public_opts;
+
+/* The rule list and the rule tester's answer for text[0..n), as GET
+ * /api/v1/rules and POST /api/v1/rules/test answer them (JSON, appended to
+ * out); KZ_ENOTFOUND when the server has no --rules (routes_public.c). */
+int kz_serve_rules_json(kz_buf *out);
+int kz_serve_rules_test_json(const char *text, size_t n, kz_buf *out);
 
 /* Before kz_serve_run: compile the rules, make the blocklist holder.
  * 0, or a KZ_E* code with err saying why. */

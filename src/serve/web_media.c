@@ -2,16 +2,16 @@
  * serve/web_media.c - THE HOOK for a case's evidence images on the review
  * page (serve/html.h: kz_web_case_media).  The review page
  * (routes_review.c) calls it between the text and the hash-bank matches.
- * This default writes nothing; the media pages replace this function's
- * body with the item's images, blurred and in greyscale until revealed
- * one at a time (<figure class="media" tabindex="0" role="button"
- * aria-pressed="false">, web/static/app.css and app.js).
+ * It writes the item's kept images (serve/pages.h, routes_pages.c),
+ * blurred and in greyscale as the reviewer's settings say until revealed
+ * one at a time (<figure class="media blur grey" tabindex="0"
+ * role="button" aria-pressed="false">, web/static/app.css and app.js).
  */
-#include "serve/html.h"
+#include "serve/pages.h"
 
 void kz_web_case_media(kz_html *h, int64_t case_id, int64_t item_id)
 {
-    (void)h;
     (void)case_id;
-    (void)item_id;
+    if (kz_web_media_figures(h, item_id) != 0)
+        kz_h_f(h, "<p class=\"note\">%s</p>", kz_h_tr(h, "The images cannot be shown now."));
 }
