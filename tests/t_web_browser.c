@@ -94,7 +94,7 @@ KT_TEST(web_browser_walk)
     snprintf(cmd, sizeof cmd, "WALK_URL='%s' WALK_SHOTS=build/screenshots WALK_TIMES=1 "
              "WALK_ADMIN=root:root-password-123 WALK_SUPERVISOR=sue:sue-password-123 "
              "WALK_SUPERVISOR2=sam:sam-password-123 WALK_REVIEWER1=ann:ann-password-123 "
-             "WALK_REVIEWER2=bob:bob-password-123 timeout -k 5 150 node tests/web/walk.mjs",
+             "WALK_REVIEWER2=bob:bob-password-123 timeout -k 5 300 node tests/web/walk.mjs",
              sv.base);
     char *out = NULL, *err = NULL;
     int rc = kt_run(cmd, &out, &err);

@@ -241,8 +241,11 @@ KT_TEST(web_pages_media_staff_only_blurred_by_default)
     KT_EQ_INT(kt_login_http(&sv, &ann, "ann"), 200);
     KT_EQ_INT(kt_login_http(&sv, &bob, "bob"), 200);
     KT_EQ_INT(get(&sv, &ann, "/items/1/images", &r), 200);
-    KT_CHECK(strstr(r.body, "<figure class=\"media blur grey\" id=\"m1\" tabindex=\"0\" "
-                            "role=\"button\" aria-pressed=\"false\"") != NULL);
+    /* a real button around the image, nothing interactive nested in it
+     * (axe-core's nested-interactive, in the browser walk) */
+    KT_CHECK(strstr(r.body, "<figure class=\"media blur grey\" id=\"m1\"><button type=\"button\" "
+                            "class=\"shield\" aria-pressed=\"false\"><img") != NULL);
+    KT_CHECK(!strstr(r.body, "role=\"button\""));
     KT_CHECK(strstr(r.body, "<img src=\"/media/1\"") != NULL);
     KT_CHECK(strstr(r.body, "href=\"/media/1/view\"") != NULL);       /* without JavaScript */
     KT_CHECK(!strstr(r.body, "autoplay"));

@@ -121,12 +121,13 @@ static int media(kz_req *rq)
  * its own page (/media/{id}/view). */
 static void figure(kz_html *h, int64_t id, size_t n, const kz_review_settings *rs, int revealed)
 {
-    kz_h_f(h, "<figure class=\"media%s%s%s\" id=\"m%lld\" tabindex=\"0\" role=\"button\" "
-           "aria-pressed=\"%s\" aria-label=\"%s %zu\"><img src=\"/media/%lld\" alt=\"%s %zu\" "
-           "loading=\"lazy\" decoding=\"async\"><figcaption>",
+    /* the toggle is a real button around the image (named by its alt text):
+     * focusable, Enter and Space for free, nothing interactive nested in it */
+    kz_h_f(h, "<figure class=\"media%s%s%s\" id=\"m%lld\"><button type=\"button\" "
+           "class=\"shield\" aria-pressed=\"%s\"><img src=\"/media/%lld\" alt=\"%s %zu\" "
+           "loading=\"lazy\" decoding=\"async\"></button><figcaption>",
            rs->blur ? " blur" : "", rs->greyscale ? " grey" : "", revealed ? " revealed" : "",
-           (long long)id, revealed ? "true" : "false", kz_h_tr(h, "Image"), n, (long long)id,
-           kz_h_tr(h, "Image"), n);
+           (long long)id, revealed ? "true" : "false", (long long)id, kz_h_tr(h, "Image"), n);
     if (!revealed)
         kz_h_f(h, "<a class=\"reveal\" href=\"/media/%lld/view\">%s</a>", (long long)id,
                kz_h_tr(h, "Reveal this image"));

@@ -316,7 +316,7 @@ await step('review queue: highlighted evidence, blurred image revealed on a clic
     await img.waitFor();
     const before = await img.evaluate((e) => getComputedStyle(e).filter);
     check(/blur/.test(before) && /grayscale/.test(before), `the image is not blurred and grey: filter ${before}`);
-    await fig.click();
+    await fig.locator('button.shield, img').first().click();
     await page1.waitForTimeout(300);
     const after = await img.evaluate((e) => getComputedStyle(e).filter);
     check(!/blur/.test(after), `the image is still blurred after a click: ${after}`);

@@ -55,13 +55,15 @@
     }
   }
 
+  /* a click on an image's button (Enter and Space click a button too)
+   * reveals it, or hides it again; its link is left to do its own work */
   function reveal(e) {
-    var m = e.target && e.target.closest ? e.target.closest(".media") : null;
-    if (!m) return;
-    if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
+    var b = e.target && e.target.closest ? e.target.closest(".media button.shield") : null;
+    if (!b) return;
+    var m = b.closest(".media");
     e.preventDefault();
     m.classList.toggle("revealed");
-    m.setAttribute("aria-pressed", m.classList.contains("revealed") ? "true" : "false");
+    b.setAttribute("aria-pressed", m.classList.contains("revealed") ? "true" : "false");
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -69,8 +71,5 @@
     setInterval(times, 30000);
     document.addEventListener("keydown", keys);
     document.addEventListener("click", reveal);
-    document.addEventListener("keydown", function (e) {
-      if (e.target && e.target.closest && e.target.closest(".media")) reveal(e);
-    });
   });
 })();
