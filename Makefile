@@ -45,7 +45,9 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_static.o
+# the web app's static files (web/static/), compiled in as byte arrays
+WEB_STATIC := $(sort $(wildcard web/static/*))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all setup test check demo bench fuzz clean
@@ -68,6 +70,13 @@ $(BUILD)/kt: $(TEST_OBJ) $(BUILD)/libkzserve.a $(BUILD)/libkuzet.a
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -Ifuzz -c -o $@ $<
+
+$(BUILD)/gen/web_static.c: $(WEB_STATIC) scripts/embed-static
+	@mkdir -p $(@D)
+	scripts/embed-static $(WEB_STATIC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/web_static.o: $(BUILD)/gen/web_static.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 setup:
 	@scripts/setup

@@ -198,7 +198,7 @@ KT_TEST(active_block_page)
     KT_EQ_INT(kz_active_decision_get(s, id, NULL, &d), 0);
     KT_EQ_INT(d.in_effect, 1);
     KT_EQ_STR(d.target, "x.kz");
-    kz_active_page_opts o = { 0, "A \"B\" <script>", "javascript:alert(1)", false };
+    kz_active_page_opts o = { 0, "A \"B\" <script>", "javascript:alert(1)", false, false };
     KT_EQ_INT(kz_active_page_write(&b, &d, &o), 0);
     KT_CHECK(strstr(b.p, "<section lang=\"kk\">") && strstr(b.p, "<section lang=\"ru\">") &&
              strstr(b.p, "<section lang=\"en\">"));
@@ -207,12 +207,17 @@ KT_TEST(active_block_page)
     KT_CHECK(!strstr(b.p, "href=\"javascript"));          /* only http(s)/mailto links */
     KT_CHECK(!strstr(b.p, "http://") && !strstr(b.p, "src="));   /* nothing external */
     kz_buf_reset(&b);
-    o = (kz_active_page_opts){ KZ_PAGE_EN, NULL, NULL, true };
+    o = (kz_active_page_opts){ KZ_PAGE_EN, NULL, NULL, true, false };
     KT_EQ_INT(kz_active_page_write(&b, &d, &o), 0);
     KT_CHECK(!strncmp(b.p, "Access restricted\n", 18));
     KT_CHECK(strstr(b.p, "Authority: the competent authority\n") != NULL);
     KT_CHECK(strstr(b.p, "In force: indefinitely\n") != NULL);
     KT_CHECK(!strstr(b.p, "Доступ"));
+    kz_buf_reset(&b);                                      /* the sections alone */
+    o = (kz_active_page_opts){ KZ_PAGE_RU, NULL, NULL, false, true };
+    KT_EQ_INT(kz_active_page_write(&b, &d, &o), 0);
+    KT_CHECK(!strncmp(b.p, "<section lang=\"ru\">", 19));
+    KT_CHECK(!strstr(b.p, "<style") && !strstr(b.p, "<html") && !strstr(b.p, "</main>"));
     snprintf(d.measure, sizeof d.measure, "no_action");
     KT_EQ_INT(kz_active_page_write(&b, &d, &o), KZ_EINVAL);
     kz_active_decision_release(&d);

@@ -12,6 +12,7 @@
 #include "report/report.h"
 #include "store/audit.h"
 #include "store/store.h"
+#include "store/media.h"
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -554,6 +555,20 @@ KT_TEST(case_purge_drops_old_evidence_of_removed_items)
     KT_EQ_INT(kz_account_set_clock(p.al, "2026-01-01T00:00:00Z"), 0);
     KT_EQ_INT(kz_case_verify(p.al, c, 1), 0);          /* removed on 2026-01-01 */
     KT_EQ_INT(count(s, "SELECT COUNT(*) FROM items WHERE excerpt IS NOT NULL"), 2);
+    /* each item has an image whose bytes are kept for review */
+    static const unsigned char gif[] = "GIF89a-not-decoded-here";
+    int64_t cases[2] = { c, keep };
+    for (int i = 0; i < 2; i++) {
+        char sha[65];
+        int64_t item = 0;
+        kz_dbval q[] = { kz_dbint(cases[i]) };
+        KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT item_id FROM cases WHERE id = $1", q, 1, &item), 0);
+        snprintf(sha, sizeof sha, "%064d", i);
+        kz_media_in m = { "a.gif", sha, "00000000000000000000000000000000", NULL, 0 };
+        KT_EQ_INT(kz_media_add(s, item, &m), 0);
+        KT_EQ_INT(kz_media_keep(s, item, sha, "image/gif", gif, sizeof gif), 0);
+    }
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM item_images"), 2);
     size_t n = 9;
     KT_EQ_INT(kz_case_purge(p.ann, 0, &n), KZ_EPERM);  /* a reviewer may not */
     KT_EQ_INT(kz_case_purge(p.sys, 30, &n), KZ_EPERM); /* the system: not under retention */
@@ -575,6 +590,16 @@ KT_TEST(case_purge_drops_old_evidence_of_removed_items)
     KT_EQ_INT(count(s, sql), 1);                       /* not removed: kept */
     KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'evidence.purge'"), 2);
     KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'item.evidence_purge'"), 1);
+    /* the removed item's image bytes went with its evidence; its hashes stay */
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM item_images WHERE item_id = "
+             "(SELECT item_id FROM cases WHERE id = %lld)", (long long)c);
+    KT_EQ_INT(count(s, sql), 0);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM item_images WHERE item_id = "
+             "(SELECT item_id FROM cases WHERE id = %lld)", (long long)keep);
+    KT_EQ_INT(count(s, sql), 1);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM item_media"), 2);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'item.evidence_purge' "
+                       "AND after_state LIKE '%\"images_deleted\":1%'"), 1);
     KT_EQ_INT(kz_case_purge(p.sue, 0, &n), 0);         /* purged once */
     KT_EQ_INT(n, 0);
     kt_staff_release(&p);

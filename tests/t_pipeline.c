@@ -13,6 +13,7 @@
  */
 #include "kt.h"
 #include "kt_store.h"
+#include "store/media.h"
 #include "detect/rules.h"
 #include "detect/scan.h"
 #include "ingest/jsonl.h"
@@ -400,6 +401,29 @@ KT_TEST(pipeline_ingest_images)
     dump(st, "SELECT i.source_ref, m.ref, length(m.sha256), m.pdq IS NOT NULL FROM item_media m "
              "JOIN items i ON i.id = m.item_id ORDER BY m.id", &rows);
     KT_EQ_STR(rows.p, "1|media/photo.png|64|1\n3|media/photo.png|64|1\n");
+    /* and their bytes, kept for review, read back as they were */
+    kz_buf_reset(&rows);
+    dump(st, "SELECT g.media_id = m.id, g.content_type, g.byte_len FROM item_images g "
+             "JOIN item_media m ON m.id = g.media_id ORDER BY g.media_id", &rows);
+    char want[128];
+    snprintf(want, sizeof want, "1|image/png|%zu\n1|image/png|%zu\n", n, n);
+    KT_EQ_STR(rows.p, want);
+    int64_t *ids = NULL;
+    size_t nids = 0;
+    KT_EQ_INT(kz_media_kept(st, 1, &ids, &nids), 0);
+    KT_EQ_INT(nids, 1);
+    if (nids == 1) {
+        kz_buf img;
+        char ct[24];
+        int64_t item = 0;
+        kz_buf_init(&img, KZ_BUF_NOLIMIT);
+        KT_EQ_INT(kz_media_get(st, ids[0], ct, &img, &item), 0);
+        KT_EQ_STR(ct, "image/png");
+        KT_EQ_INT(item, 1);
+        KT_CHECK(img.len == n && memcmp(img.p, photo, n) == 0);
+        kz_buf_release(&img);
+    }
+    free(ids);
     kz_buf_release(&rows);
     kz_buf_release(&s.log);
 out:

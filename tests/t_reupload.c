@@ -473,6 +473,13 @@ KT_TEST(reupload_images_crawl)
     HAS(o, "/offer.html");                      /* the text re-upload, without rule hits */
     free(o);
     o = NULL;
+    /* the crawled image's bytes are kept for review with its hashes */
+    KT_EQ_INT(sh(&o, "sqlite3 k.db \"SELECT 'kept ' || g.content_type || ' ' || (g.byte_len = "
+                 "$(wc -c < img/rot.png)) || ' ' || m.ref FROM item_images g JOIN item_media m "
+                 "ON m.id = g.media_id\""), 0);
+    HAS(o, "kept image/png 1 http://127.0.0.1:");
+    free(o);
+    o = NULL;
     KT_EQ_INT(sh(&o, "$K cases show 2 --json"), 0);
     HAS(o, "\"rule_id\":\"bank:drugs-text\",\"category\":\"drugs\",\"method\":\"hash\"");
     free(o);

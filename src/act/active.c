@@ -812,7 +812,8 @@ int kz_active_page_write(kz_buf *out, const kz_active_decision *d, const kz_acti
         if (mask & (1u << i))
             first = &langs[i];
     int rc = 0;
-    if (!o->text) {
+    bool whole = !o->text && !o->fragment;
+    if (whole) {
         rc = kz_buf_addf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                               "<meta name=\"robots\" content=\"noindex\">\n<title>", first->code);
@@ -832,7 +833,7 @@ int kz_active_page_write(kz_buf *out, const kz_active_decision *d, const kz_acti
         k++;
         if (!rc) rc = add_lang(out, d, o, &langs[i], kind);
     }
-    if (!rc && !o->text)
+    if (!rc && whole)
         rc = kz_buf_adds(out, "</main>\n</body>\n</html>\n");
     return rc;
 }

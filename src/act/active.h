@@ -140,6 +140,8 @@ typedef struct kz_active_page_opts {
     const char *appeal;        /* a contact or URL; NULL: a sentence telling
                                   to write to the authority */
     bool text;                 /* plain text instead of HTML */
+    bool fragment;             /* HTML: only the <section>s, for a page that has
+                                  its own head and style sheet (kuzet serve's) */
 } kz_active_page_opts;
 
 /*
@@ -147,7 +149,8 @@ typedef struct kz_active_page_opts {
  * external resources, every field escaped) or plain text, stating the
  * measure, what is blocked, the authority, the legal basis, the date, the
  * period, the territorial scope and how to appeal, in Kazakh, Russian and
- * English (those in o->langs, in that order).  KZ_EINVAL when d's measure
+ * English (those in o->langs, in that order); with o->fragment, only the
+ * sections, each with its lang attribute.  KZ_EINVAL when d's measure
  * is not url_block, domain_block or geo_restriction; KZ_ENOMEM.
  */
 int kz_active_page_write(kz_buf *out, const kz_active_decision *d, const kz_active_page_opts *o);

@@ -35,9 +35,13 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
     for (size_t i = 0; i < n && !rc; i++) {
         kz_dbval q[] = { kz_dbstr(now), kz_dbint(ids[i]) };
         kz_dbval q1[] = { kz_dbint(ids[i]) };
-        int64_t nd = 0;
+        int64_t nd = 0, ni = 0;
         if ((rc = kz_db_int(kz_store_db(a->s), "SELECT COUNT(*) FROM detections WHERE item_id = $1",
                             q1, 1, &nd)) ||
+            (rc = kz_db_int(kz_store_db(a->s), "SELECT COUNT(*) FROM item_images WHERE item_id = $1",
+                            q1, 1, &ni)) ||
+            (rc = kz_db_query(kz_store_db(a->s), "DELETE FROM item_images WHERE item_id = $1",
+                              q1, 1, NULL)) ||
             (rc = kz_db_query(kz_store_db(a->s), "UPDATE items SET excerpt = NULL, "
                               "content_z = NULL, evidence_purged_at = $1 WHERE id = $2", q, 2, NULL)) ||
             (rc = kz_db_query(kz_store_db(a->s), "UPDATE detections SET evidence = NULL "
@@ -45,9 +49,10 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
             kz__dbfail(a, rc, "purging evidence");
             break;
         }
-        char after[160];
+        char after[200];
         snprintf(after, sizeof after, "{\"excerpt\":null,\"content\":null,\"detections_cleared\":%lld,"
-                 "\"evidence_purged_at\":\"%s\"}", (long long)nd, now);
+                 "\"images_deleted\":%lld,\"evidence_purged_at\":\"%s\"}", (long long)nd,
+                 (long long)ni, now);
         if ((rc = kz_store_audit(a->s, a->name, "item.evidence_purge", "item", ids[i],
                                  "{\"excerpt\":\"(kept)\"}", after)))
             kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));

@@ -226,7 +226,7 @@ static int do_blockpage(struct args *g, kz_buf *b)
                    d.why_not);
         goto out;
     }
-    kz_active_page_opts po = { g->langs, g->authority, g->appeal, g->text };
+    kz_active_page_opts po = { g->langs, g->authority, g->appeal, g->text, false };
     if (!po.authority)
         po.authority = getenv("KUZET_AUTHORITY");
     if (!po.appeal)

@@ -10,6 +10,7 @@
 #include "detect/minhash.h"
 #include "store/bank.h"
 #include "store/media.h"
+#include "ingest/image.h"
 #include "util/sha256.h"
 
 typedef struct bankhit {
@@ -21,6 +22,9 @@ typedef struct bankhit {
 typedef struct image {
     char      *ref;                         /* path or URL as given */
     kz_imghash h;
+    void      *data;                        /* its bytes, kept for review, or NULL */
+    size_t     n;
+    const char *ctype;                      /* their content type (static) */
 } image;
 
 struct kz_evidence {
@@ -53,8 +57,10 @@ int kz_evidence_new(kz_evidence **out, kz_store *st, const kz_scanner *sc)
 
 void kz_evidence_reset(kz_evidence *e)
 {
-    for (size_t i = 0; i < e->nimg; i++)
+    for (size_t i = 0; i < e->nimg; i++) {
         free(e->img[i].ref);
+        free(e->img[i].data);
+    }
     e->nimg = 0;
     e->nbh = 0;
     e->matched = 0;
@@ -133,6 +139,9 @@ int kz_evidence_image_hashed(kz_evidence *e, const char *ref, size_t ref_len,
     if (!(im->ref = kz_strndup(ref, ref_len)))
         return KZ_ENOMEM;
     im->h = *h;
+    im->data = NULL;
+    im->n = 0;
+    im->ctype = NULL;
     e->nimg++;
     e->matched = 0;
     return 0;
@@ -145,9 +154,30 @@ int kz_evidence_image(kz_evidence *e, const char *ref, size_t ref_len, const voi
     e->why[0] = '\0';
     if ((rc = kz_imghash_compute(data, n, &h, e->why)) != 0)
         return rc;
-    if ((rc = kz_evidence_image_hashed(e, ref, ref_len, &h)) != 0)
+    if ((rc = kz_evidence_image_hashed(e, ref, ref_len, &h)) != 0 ||
+        (rc = kz_evidence_image_bytes(e, data, n)) != 0)
         snprintf(e->why, sizeof e->why, "%s", kz_strerror(rc));
     return rc;
+}
+
+int kz_evidence_image_bytes(kz_evidence *e, const void *data, size_t n)
+{
+    static const char *const types[] = {
+        [KZ_IMAGE_JPEG] = "image/jpeg", [KZ_IMAGE_PNG] = "image/png",
+        [KZ_IMAGE_WEBP] = "image/webp", [KZ_IMAGE_GIF] = "image/gif",
+    };
+    if (!e->nimg)
+        return KZ_EINVAL;
+    image *im = &e->img[e->nimg - 1];
+    kz_image_fmt f = kz_image_sniff(data, n);
+    if (!n || n > KZ_MEDIA_KEEP_MAX || f <= KZ_IMAGE_UNKNOWN || f > KZ_IMAGE_GIF || im->data)
+        return 0;
+    if (!(im->data = malloc(n)))
+        return KZ_ENOMEM;
+    memcpy(im->data, data, n);
+    im->n = n;
+    im->ctype = types[f];
+    return 0;
 }
 
 void kz_evidence_text_simhash(kz_evidence *e, uint64_t h)
@@ -303,6 +333,9 @@ static int store_matched(kz_evidence *e, const kz_item_in *it, const kz_result *
         const image *im = &e->img[i];
         kz_media_in m = { im->ref, im->h.sha256, im->h.md5, im->h.pdq[0], im->h.quality };
         if ((rc = kz_media_add(e->st, out->item_id, &m)) != 0)
+            return rc;
+        if (im->data && (rc = kz_media_keep(e->st, out->item_id, im->h.sha256, im->ctype,
+                                            im->data, im->n)) != 0)
             return rc;
     }
     return 0;

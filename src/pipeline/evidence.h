@@ -61,13 +61,20 @@ void kz_evidence_reset(kz_evidence *e);
 
 /* Hash one image of the current record from its bytes (ref, the path or
  * URL as given, is kept as its name).  0, or KZ_EINVAL etc. with
- * kz_evidence_errmsg saying why (the record goes on without it). */
+ * kz_evidence_errmsg saying why (the record goes on without it).  The
+ * bytes are kept for review as kz_evidence_image_bytes does. */
 int kz_evidence_image(kz_evidence *e, const char *ref, size_t ref_len, const void *data,
                       size_t n);
 /* The same for an image hashed elsewhere (kz_imghash_compute); h is
  * copied.  0 or KZ_ENOMEM. */
 int kz_evidence_image_hashed(kz_evidence *e, const char *ref, size_t ref_len,
                              const kz_imghash *h);
+/* Keep a copy of data[0..n), the bytes of the image last handed in, to be
+ * stored with it for review (store/media.h, kz_media_keep) when the record
+ * is stored.  Bytes over KZ_MEDIA_KEEP_MAX, or not JPEG, PNG, WebP or GIF
+ * by their first bytes, are not kept (0: only the hashes are stored).  0 or
+ * KZ_ENOMEM; KZ_EINVAL when no image was handed in. */
+int kz_evidence_image_bytes(kz_evidence *e, const void *data, size_t n);
 /* The SimHash of the current record's excerpt (kz_simhash_text over
  * kz_store_excerpt_len bytes), computed elsewhere; 0 means no words. */
 void kz_evidence_text_simhash(kz_evidence *e, uint64_t h);
@@ -79,7 +86,7 @@ int kz_evidence_bank_check(kz_evidence *e, const kz_item_in *it);
 
 /* Store the current record with the hits of r (may be NULL) and its bank
  * matches (checked here unless kz_evidence_bank_check was called since the
- * last reset), then its images' hashes; resets.  Inside the caller's
+ * last reset), then its images' hashes and kept bytes; resets.  Inside the caller's
  * transaction.  kz_case_ingest's codes. */
 int kz_evidence_store(kz_evidence *e, const kz_item_in *it, const kz_result *r,
                       kz_ingest_out *out);

@@ -18,6 +18,7 @@
 #include "detect/simhash.h"
 #include "ingest/image.h"
 #include "ingest/imghash.h"
+#include "store/media.h"
 #include "ingest/jsonl.h"
 #include "store/audit.h"
 #include "store/bank.h"
@@ -55,6 +56,8 @@ typedef struct rec {
 typedef struct bimg {
     str        ref;
     kz_imghash h;
+    uint8_t   *data;            /* its bytes, kept for review (malloc'd), or NULL */
+    size_t     len;
 } bimg;
 
 typedef struct bevent {
@@ -98,6 +101,14 @@ typedef struct run {
     kz_ingest_stats st;
     int          rc;            /* what stopped the run */
 } run;
+
+/* Drop the images b->img[from..b->nimg) and their kept bytes. */
+static void drop_images(batch *b, size_t from)
+{
+    for (size_t i = from; i < b->nimg; i++)
+        free(b->img[i].data);
+    b->nimg = from;
+}
 
 /* ---- the workers: parse, scan, hash ---------------------------------------- */
 
@@ -155,6 +166,8 @@ static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
         if (KZ_GROW(b->img, b->capimg, b->nimg + 1))
             return KZ_ENOMEM;
         bimg *im = &b->img[b->nimg];
+        im->data = NULL;
+        im->len = 0;
         if (!b->images) {
             rc = KZ_EPERM;
             snprintf(why, sizeof why, "no folder to read images from");
@@ -166,19 +179,26 @@ static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
             pthread_mutex_unlock(&r->folder_mu);
             if (!rc)
                 rc = kz_imghash_compute(data, len, &im->h, why);
+            if (!rc && len <= KZ_MEDIA_KEEP_MAX) {
+                im->data = data;                /* kept for review if the record is stored */
+                im->len = len;
+                data = NULL;
+            }
             free(data);
         }
         if (rc == KZ_ENOMEM)
             return rc;
         if (rc) {
+            free(im->data);
+            im->data = NULL;
             if ((rc = add_event(b, KZ_INGEST_IMAGE, line, ref, n, "%s", why)) != 0)
                 return rc;
             b->image_errors++;
             continue;
         }
+        b->nimg++;                              /* its bytes are the batch's now */
         if ((rc = put_str(b, ref, n, &im->ref)) != 0)
             return rc;
-        b->nimg++;
     }
     return 0;
 }
@@ -195,7 +215,7 @@ static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz
     size_t nimg = b->nimg - img0;
     if (res->nhits == 0 && !r->o->store_all && !r->want_sha && !r->want_sim &&
         !(nimg && r->want_img)) {
-        b->nimg = img0;                         /* nothing could match: only counted */
+        drop_images(b, img0);                   /* nothing could match: only counted */
         return 0;
     }
     if (KZ_GROW(b->recs, b->caprecs, b->nrecs + 1) ||
@@ -283,7 +303,8 @@ static void prepare_job(void *ctx, unsigned wi, void *job)
     run *r = ctx;
     batch *b = job;
     kz_buf_reset(&b->strs);
-    b->nrecs = b->nhits = b->ncat = b->nimg = b->nev = 0;
+    drop_images(b, 0);
+    b->nrecs = b->nhits = b->ncat = b->nev = 0;
     b->records = b->flagged = b->rejected = b->image_errors = 0;
     b->rc = prepare_batch(r, &r->w[wi], b);
 }
@@ -342,6 +363,8 @@ static int store_once(run *r, batch *b)
         for (size_t j = 0; j < k->nimg && !rc; j++) {
             const bimg *im = &b->img[k->img0 + j];
             rc = kz_evidence_image_hashed(r->ev, sp(b, im->ref), im->ref.len, &im->h);
+            if (!rc && im->data)
+                rc = kz_evidence_image_bytes(r->ev, im->data, im->len);
         }
         if (rc)
             break;
@@ -551,6 +574,7 @@ static void batch_release(batch *b)
 {
     kz_lines_batch_release(&b->lb);
     kz_buf_release(&b->strs);
+    drop_images(b, 0);
     free(b->recs);
     free(b->hits);
     free(b->score);

@@ -5,10 +5,12 @@
  * library's.
  */
 #include "serve/server_int.h"
+#include "serve/html.h"
 #include "case/session.h"
 #include "store/store.h"
 #include <sodium.h>
 #include <strings.h>
+#include <stdarg.h>
 
 static int changes_state(const char *m)
 {
@@ -36,23 +38,64 @@ static void role_names(unsigned roles, char *out, size_t n)
     }
 }
 
+/* A refusal: JSON for the API, a page (or the log-in page) for a page
+ * route. */
+KZ_PRINTF(4, 5)
+static int refuse(kz_req *rq, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (rq->route->flags & KZ_ROUTE_HTML)
+        return kz__web_refuse(rq, status, code, msg);
+    return kz_resp_error(rq, status, code, "%s", msg);
+}
+
+/* A page's form post: from this site (Origin, Sec-Fetch-Site), and, with
+ * a session, carrying the session's CSRF token in the field "csrf". */
+static int form_check(kz_req *rq, const char *want)
+{
+    if (!kz_req_same_origin(rq))
+        return refuse(rq, 403, "csrf", "The form was refused: it did not come from this "
+                      "site's own page. Reload the page and try again.");
+    if (!want)
+        return 0;
+    const kz_form *f = kz_req_form(rq);
+    if (!f)
+        return KZ_EINVAL;
+    const char *t = kz_form_get(f, "csrf");
+    size_t n = strlen(want);
+    if (!t || strlen(t) != n || n == 0 || sodium_memcmp(t, want, n) != 0)
+        return refuse(rq, 403, "csrf", "The form was refused: it did not come from this "
+                      "site's own page. Reload the page and try again.");
+    return 0;
+}
+
 int kz__serve_authorize(kz_req *rq)
 {
     const kz_route *r = rq->route;
     char why[256], sid[64];
     kz_principal p;
     int rc;
-    if (r->roles & KZ_ROLE_PUBLIC)
-        return 0;               /* anyone: the handler acts as the system */
+    int html = (r->flags & KZ_ROUTE_HTML) != 0;
+    if (r->roles & KZ_ROLE_PUBLIC) {
+        /* anyone: the handler acts as the system; a page's form (log-in)
+         * must still come from this site */
+        if (html && changes_state(rq->method))
+            return form_check(rq, NULL);
+        return 0;
+    }
     if (!r->roles)
-        return kz_resp_error(rq, 403, "forbidden", "nobody may call this route");
+        return refuse(rq, 403, "forbidden", "nobody may call this route");
     const char *authz = kz_req_header(rq, "Authorization");
     const char *cookie = kz_req_header(rq, "Cookie");
     int by_session = 0;
     sid[0] = '\0';
     if (authz) {
         if (strncasecmp(authz, "Bearer ", 7))
-            return kz_resp_error(rq, 401, "unauthenticated",
+            return refuse(rq, 401, "unauthenticated",
                                  "the Authorization header takes 'Bearer TOKEN'");
         const char *tok = authz + 7;
         while (*tok == ' ')
@@ -61,14 +104,14 @@ int kz__serve_authorize(kz_req *rq)
         if (!s)
             return KZ_EDB;
         if ((rc = kz_token_check(s, tok, &p, why, sizeof why)) == KZ_EPERM)
-            return kz_resp_error(rq, 401, "unauthenticated", "%s", why);
+            return refuse(rq, 401, "unauthenticated", "%s", why);
         if (rc)
             return kz_resp_fail(rq, rc, why);
         rq->auth_kind = "token";
     } else {
         int c = kz_cookie_get(cookie, "kuzet_session", sid, sizeof sid);
         if (c != 1)
-            return kz_resp_error(rq, 401, "unauthenticated",
+            return refuse(rq, 401, "unauthenticated",
                                  c ? "a malformed session cookie: log in again"
                                    : "log in (POST /api/v1/login), or send an API token");
         kz_store *s = kz_req_store(rq);
@@ -77,7 +120,7 @@ int kz__serve_authorize(kz_req *rq)
         rc = kz_session_check(s, sid, kz__serve_opts.session_idle, kz__serve_opts.session_max,
                               &p, why, sizeof why);
         if (rc == KZ_EPERM)
-            return kz_resp_error(rq, 401, "unauthenticated", "%s", why);
+            return refuse(rq, 401, "unauthenticated", "%s", why);
         if (rc)
             return kz_resp_fail(rq, rc, why);
         rq->auth_kind = "session";
@@ -92,24 +135,27 @@ int kz__serve_authorize(kz_req *rq)
     if (!(kz_serve_role_bit(p.role) & r->roles)) {
         char want[128];
         role_names(r->roles, want, sizeof want);
-        return kz_resp_error(rq, 403, "forbidden", "%s %s needs %s; '%s' is %s %s", rq->method,
+        return refuse(rq, 403, "forbidden", "%s %s needs %s; '%s' is %s %s", rq->method,
                              r->path, want, p.name, a_an(p.role), p.role);
     }
     if (p.platform[0] && !(r->flags & KZ_ROUTE_PLATFORM_OK) &&
         strcmp(r->path, "/api/v1/session") && strcmp(r->path, "/api/v1/logout"))
-        return kz_resp_error(rq, 403, "forbidden", "this token is for the notices of '%s' only",
+        return refuse(rq, 403, "forbidden", "this token is for the notices of '%s' only",
                              p.platform);
-    if (by_session && changes_state(rq->method) && !(r->flags & KZ_ROUTE_NO_CSRF)) {
+    if (html && changes_state(rq->method) && !(r->flags & KZ_ROUTE_NO_CSRF)) {
+        if ((rc = form_check(rq, by_session ? p.csrf : NULL)) != 0)
+            return rc;
+    } else if (by_session && changes_state(rq->method) && !(r->flags & KZ_ROUTE_NO_CSRF)) {
         const char *t = kz_req_header(rq, "X-CSRF-Token");
         size_t n = strlen(p.csrf);
         if (!t || strlen(t) != n || n == 0 || sodium_memcmp(t, p.csrf, n) != 0)
-            return kz_resp_error(rq, 403, "csrf", "%s: send the session's X-CSRF-Token header "
+            return refuse(rq, 403, "csrf", "%s: send the session's X-CSRF-Token header "
                                  "(from the log-in's answer or GET /api/v1/session)",
                                  t ? "a wrong CSRF token" : "no CSRF token");
     }
     rc = kz_account_act(&rq->actor, kz_req_store(rq), &p);
     if (rc == KZ_EPERM)
-        return kz_resp_error(rq, 401, "unauthenticated", "the account changed: log in again");
+        return refuse(rq, 401, "unauthenticated", "the account changed: log in again");
     if (rc)
         return kz_resp_fail(rq, rc, NULL);
     return 0;

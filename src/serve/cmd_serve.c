@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "serve/serve.h"
 #include "serve/routes.h"
+#include "serve/i18n.h"
 #include <getopt.h>
 #include <arpa/inet.h>
 
@@ -42,7 +43,9 @@ static const char usage_text[] =
     "                       however many servers and workers are up)\n"
     "  --overdue-every DUR  how often notices past their deadline are looked for\n"
     "                       (default 1m; on PostgreSQL it sets the queue's overdue\n"
-    "                       tick, for every process)\n";
+    "                       tick, for every process)\n"
+    "  --lang kk|ru|en      the web app's language when the browser names none of\n"
+    "                       them (default en)\n";
 
 static int num(const char *opt, const char *arg, long lo, long hi, long *out)
 {
@@ -91,6 +94,7 @@ int cmd_serve(int argc, char **argv)
         { "trust-proxy", required_argument, NULL, 'P' },
         { "no-ticks", no_argument, NULL, 'N' },
         { "overdue-every", required_argument, NULL, 'E' },
+        { "lang", required_argument, NULL, 'G' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -141,6 +145,11 @@ int cmd_serve(int argc, char **argv)
         case 'N': o.no_ticks = 1; break;
         case 'E': if (dur("--overdue-every", optarg, &every)) return KZ_EXIT_USAGE;
                   o.overdue_secs = every; break;
+        case 'G': if (kz_lang_parse(optarg) < 0) {
+                      kz_cli_err("--lang takes kk, ru or en, not '%s'", optarg);
+                      return KZ_EXIT_USAGE;
+                  }
+                  kz_lang_set_default((kz_lang)kz_lang_parse(optarg)); break;
         case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }

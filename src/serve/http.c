@@ -107,9 +107,17 @@ int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, si
         return KZ_ENOMEM;
     }
     /* on every response */
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-                            "form-action 'none'");
+    /* the API's answers load nothing; the web app's pages load their own
+     * stylesheet, script and images from this site only, never inline
+     * script or style, and post forms only here */
+    if (type && !strncmp(type, "text/html", 9))
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+                                "base-uri 'none'; form-action 'self'");
+    else
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+                                "form-action 'none'");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");

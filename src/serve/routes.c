@@ -12,6 +12,11 @@ const kz_route_table *const kz_route_tables[] = {
     &kz_routes_statements,
     /* the public and data routes' tables go below this line */
     &kz_routes_public,
+    /* the web app's pages (KZ_ROUTE_HTML) below this line */
+    &kz_routes_web,
+    &kz_routes_review,
+    &kz_routes_pages,
+    &kz_routes_webpub,
 
     NULL,
 };

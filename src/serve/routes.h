@@ -18,6 +18,35 @@ extern const kz_route_table kz_routes_statements; /* routes_statements.c: DSA st
  * declared below this line */
 extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
                                                      rules, scan, banks */
+extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
+                                                     settings, lists */
+
+/* Log in as POST /api/v1/login does (routes_auth.c; the log-in page calls
+ * it too): log-in throttling, the password check, a new session and its
+ * HttpOnly SameSite=Strict cookie (added to rq's answer).  0: logged in,
+ * csrf and role filled; KZ_EPERM: wrong name or password (the reason is in
+ * the audit log only); KZ_EBUSY: throttled, *wait seconds; else an error
+ * with why. */
+int kz_serve_login(kz_req *rq, const char *name, const char *password, char csrf[65],
+                   unsigned *wait, char role[16], char *why, size_t whysz);
+/* End the caller's session and clear its cookie (routes_auth.c). */
+int kz_serve_logout(kz_req *rq);
+
+/* the web app's pages (KZ_ROUTE_HTML, serve/html.h) below this line */
+extern const kz_route_table kz_routes_web;        /* routes_web.c: static files, language,
+                                                     log-in, log-out, own account */
+extern const kz_route_table kz_routes_review;     /* routes_review.c: dashboard, review queue,
+                                                     case page and its forms */
+
+extern const kz_route_table kz_routes_webpub;     /* web_public.c: the public web pages */
+
+/* The path of the block page for a blocked Host (web_public.c). */
+#define KZ_LANDING_PATH "/blocked"
+/* 1 when the request's Host is a DNS name (not an address, not localhost)
+ * that the blocklist in effect blocks, with *decision the decision; 0 when
+ * not; negative when the list cannot be read (routes_public.c).  The
+ * server answers every GET for such a Host with KZ_LANDING_PATH. */
+int kz__serve_landing(kz_req *rq, int64_t *decision);
 
 /* What the public and data routes are set up with (kuzet serve's options). */
 typedef struct kz_serve_public_opts {
@@ -29,6 +58,12 @@ typedef struct kz_serve_public_opts {
     const char *db;             /* the store the background reader opens (NULL: $KUZET_DB) */
     const char *audit_key;      /* its signer (a new version is audited; NULL: the default) */
 } kz_serve_public_opts;
+
+/* The rule list and the rule tester's answer for text[0..n), as GET
+ * /api/v1/rules and POST /api/v1/rules/test answer them (JSON, appended to
+ * out); KZ_ENOTFOUND when the server has no --rules (routes_public.c). */
+int kz_serve_rules_json(kz_buf *out);
+int kz_serve_rules_test_json(const char *text, size_t n, kz_buf *out);
 
 /* Before kz_serve_run: compile the rules, make the blocklist holder.
  * 0, or a KZ_E* code with err saying why. */

@@ -20,6 +20,49 @@ static int set_cookie(kz_req *rq, const char *sid, unsigned max_age)
     return kz_resp_header(rq, "Set-Cookie", c);
 }
 
+int kz_serve_login(kz_req *rq, const char *name, const char *password,
+                   char csrf[KZ_CSRF_HEX + 1], unsigned *wait, char role[16], char *why,
+                   size_t whysz)
+{
+    char sid[KZ_SID_HEX + 1], old[64];
+    kz_actor *a = NULL;
+    int rc;
+    *wait = kz_throttle_wait(name, kz_req_client(rq));
+    if (*wait) {
+        kz_throttle_refused();
+        return KZ_EBUSY;
+    }
+    kz_store *s = kz_req_store(rq);
+    if (!s)
+        return KZ_EDB;
+    rc = kz_account_login(&a, s, name, password, why, whysz);
+    if (rc == KZ_EPERM) {
+        /* the reason (no such account, wrong password, disabled) is in the
+         * audit log, not in the answer; repeated failures too */
+        unsigned n = kz_throttle_fail(name, kz_req_client(rq));
+        if (n && kz_account_audit_failures(s, name, kz_req_client(rq), n) != 0)
+            fprintf(stderr, "kuzet serve: cannot audit %u failed log-ins of '%s': %s\n", n, name,
+                    kz_store_errmsg(s));
+        return rc;
+    }
+    if (rc)
+        return rc;
+    kz_throttle_ok(name, kz_req_client(rq));
+    /* a session the browser held before ends: the id changes at log-in */
+    if (kz_cookie_get(kz_req_header(rq, "Cookie"), COOKIE, old, sizeof old) == 1)
+        kz_session_close(s, old);
+    if ((rc = kz_session_open(a, kz_req_client(rq), sid, csrf)) != 0) {
+        snprintf(why, whysz, "%s", kz_account_errmsg(a));
+        goto out;
+    }
+    snprintf(role, 16, "%s", kz_account_role(a));
+    set_cookie(rq, sid, kz_serve_session_max());
+out:
+    sodium_memzero(sid, sizeof sid);
+    kz_account_logout(&a);
+    return rc;
+}
+
 /* POST /api/v1/login {"name","password"}: a new session (a new id every
  * time), its cookie, and the CSRF token state-changing requests must send. */
 static int login(kz_req *rq)
@@ -29,58 +72,47 @@ static int login(kz_req *rq)
         { "password", KZ_F_STR, 1, 0, KZ_PASSWORD_MAX },
     };
     kz_fval v[2];
-    char why[256], sid[KZ_SID_HEX + 1], csrf[KZ_CSRF_HEX + 1], old[64];
-    kz_actor *a = NULL;
+    char why[256], csrf[KZ_CSRF_HEX + 1], role[16];
+    unsigned wait = 0;
     int rc = kz_req_body(rq, f, 2, v);
     if (rc)
         return rc;
-    unsigned wait = kz_throttle_wait(v[0].s, kz_req_client(rq));
-    if (wait) {
+    rc = kz_serve_login(rq, v[0].s, v[1].s, csrf, &wait, role, why, sizeof why);
+    if (rc == KZ_EBUSY && wait) {
         char ra[16];
-        kz_throttle_refused();
         snprintf(ra, sizeof ra, "%u", wait);
         kz_resp_header(rq, "Retry-After", ra);
         return kz_resp_error(rq, 429, "too_many_requests",
                              "too many failed log-ins for '%s' from here: try again in %u s",
                              v[0].s, wait);
     }
-    kz_store *s = kz_req_store(rq);
-    if (!s)
-        return KZ_EDB;
-    rc = kz_account_login(&a, s, v[0].s, v[1].s, why, sizeof why);
-    if (rc == KZ_EPERM) {
-        unsigned n = kz_throttle_fail(v[0].s, kz_req_client(rq));
-        if (n && kz_account_audit_failures(s, v[0].s, kz_req_client(rq), n) != 0)
-            fprintf(stderr, "kuzet serve: cannot audit %u failed log-ins of '%s': %s\n", n,
-                    v[0].s, kz_store_errmsg(s));
-        /* the reason (no such account, wrong password, disabled) is in the
-         * audit log, not in the answer */
+    /* the reason (no such account, wrong password, disabled) is in the
+     * audit log, not in the answer */
+    if (rc == KZ_EPERM)
         return kz_resp_error(rq, 401, "unauthenticated", "wrong name or password");
-    }
     if (rc)
         return kz_resp_fail(rq, rc, why);
-    kz_throttle_ok(v[0].s, kz_req_client(rq));
-    /* a session the browser held before ends: the id changes at log-in */
-    if (kz_cookie_get(kz_req_header(rq, "Cookie"), COOKIE, old, sizeof old) == 1)
-        kz_session_close(s, old);
-    if ((rc = kz_session_open(a, kz_req_client(rq), sid, csrf)) != 0) {
-        rc = kz_resp_fail(rq, rc, kz_account_errmsg(a));
-        goto out;
-    }
-    set_cookie(rq, sid, kz_serve_session_max());
     kz_buf b;
     kz_buf_init(&b, 4096);
     rc = kz_buf_adds(&b, "{\"account\":");
-    if (!rc) rc = kz_buf_add_json_str(&b, kz_account_name(a), strlen(kz_account_name(a)));
+    if (!rc) rc = kz_buf_add_json_str(&b, v[0].s, strlen(v[0].s));
     if (!rc) rc = kz_buf_addf(&b, ",\"role\":\"%s\",\"csrf_token\":\"%s\",\"idle_timeout\":%u,"
-                              "\"max_age\":%u}\n", kz_account_role(a), csrf,
+                              "\"max_age\":%u}\n", role, csrf,
                               kz_serve_session_idle(), kz_serve_session_max());
     rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);
-out:
-    sodium_memzero(sid, sizeof sid);
-    kz_account_logout(&a);
+    sodium_memzero(csrf, sizeof csrf);
     return rc;
+}
+
+int kz_serve_logout(kz_req *rq)
+{
+    if (kz_req_session(rq)[0]) {
+        int rc = kz_session_close(kz_req_store(rq), kz_req_session(rq));
+        if (rc)
+            return rc;
+    }
+    return kz_resp_header(rq, "Set-Cookie", COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 }
 
 /* POST /api/v1/logout: the session ends, its cookie is cleared. */
@@ -89,12 +121,9 @@ static int logout(kz_req *rq)
     int rc0 = kz_req_body(rq, NULL, 0, NULL);
     if (rc0)
         return rc0;
-    if (kz_req_session(rq)[0]) {
-        int rc = kz_session_close(kz_req_store(rq), kz_req_session(rq));
-        if (rc)
-            return kz_resp_fail(rq, rc, NULL);
-    }
-    kz_resp_header(rq, "Set-Cookie", COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    int rc = kz_serve_logout(rq);
+    if (rc)
+        return kz_resp_fail(rq, rc, NULL);
     return kz_resp_empty(rq, 204);
 }
 

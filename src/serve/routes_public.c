@@ -24,6 +24,7 @@
 #include "store/bank.h"
 #include "store/store.h"
 #include "store/audit.h"
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -304,6 +305,39 @@ static int api_check(kz_req *rq)
     rc = kz_resp_buf(rq, 200, "application/json", &b);
     kz_buf_release(&b);
     return rc;
+}
+
+int kz__serve_landing(kz_req *rq, int64_t *decision)
+{
+    const char *host = kz_req_header(rq, "Host");
+    char name[256], url[512];
+    unsigned char addr[16];
+    *decision = 0;
+    if (!G.ready || !G.pub || !host || !*host || *host == '[')
+        return 0;
+    size_t n = strcspn(host, ":");
+    if (n >= sizeof name || n == 0)
+        return 0;
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (name[n - 1] == '.')
+        name[--n] = '\0';
+    if (!n || !strcasecmp(name, "localhost") || inet_pton(AF_INET, name, addr) == 1 ||
+        !strchr(name, '.'))
+        return 0;
+    const char *path = kz_req_path(rq);
+    int k = snprintf(url, sizeof url, "http://%s%s", name, path && *path == '/' ? path : "/");
+    if (k < 0 || (size_t)k >= sizeof url)
+        snprintf(url, sizeof url, "http://%s/", name);
+    tls *t = tls_get();
+    kz_store *s = t ? kz_req_store(rq) : NULL;
+    kz_pub *p = NULL;
+    if (!s || kz_pubcache_get(G.pub, s, &p) != 0)
+        return -1;
+    const char *expr = NULL;
+    int r = kz_blocklist_check(kz_pub_blocklist(p), &t->bc, url, strlen(url), decision, &expr);
+    kz_pub_unref(&p);
+    return r == 1 ? 1 : 0;
 }
 
 /* GET /api/v1/blocklist/prefixes[?since=N] */
@@ -752,3 +786,20 @@ static const kz_route routes[] = {
 };
 
 const kz_route_table kz_routes_public = { "public", routes, KZ_ARRAY_LEN(routes) };
+
+/* ---- for the web app's rules page (routes_pages.c) ---------------------------- */
+
+int kz_serve_rules_json(kz_buf *out)
+{
+    return G.scanner ? kz_scanout_rules(out, G.scanner) : KZ_ENOTFOUND;
+}
+
+int kz_serve_rules_test_json(const char *text, size_t n, kz_buf *out)
+{
+    if (!G.scanner)
+        return KZ_ENOTFOUND;
+    if ((int64_t)n > TEST_MAX_TEXT)
+        return KZ_ETOOBIG;
+    tls *t = tls_get();
+    return t ? kz_scanout_test(out, G.scanner, t->sc, t->nm, text, n) : KZ_ENOMEM;
+}

@@ -125,6 +125,11 @@ enum {
     KZ_ROUTE_NO_CSRF  = 1 << 1,             /* a POST that needs no CSRF token (login) */
     KZ_ROUTE_PLATFORM_OK = 1 << 2,          /* open to a token bound to one platform (the
                                                handler limits it to that platform) */
+    KZ_ROUTE_HTML     = 1 << 3,             /* a page of the web app (serve/html.h): refusals
+                                               are pages (no session: 303 to /login), a POST
+                                               carries its CSRF token in the form field
+                                               "csrf" and must come from this site (Origin,
+                                               Sec-Fetch-Site) */
 };
 
 typedef struct kz_route {
@@ -144,6 +149,11 @@ typedef struct kz_route_table {
 
 /* The tables, NULL-terminated (serve/routes.c). */
 extern const kz_route_table *const kz_route_tables[];
+
+/* 1 for a route of the API (under /api/, and /metrics), which
+ * docs/openapi.yaml documents and which answers JSON; 0 for the web app's
+ * pages and static files (serve/html.h). */
+int kz_route_is_api(const kz_route *r);
 
 /* ---- reading the request ------------------------------------------------- */
 

@@ -6,6 +6,8 @@
  * dispatch through the route tables, and a clean stop on SIGTERM.
  */
 #include "serve/server_int.h"
+#include "serve/routes.h"
+#include "serve/form.h"
 #include "store/store.h"
 #include "store/audit.h"
 #include "case/account.h"
@@ -83,6 +85,11 @@ static unsigned route_find(const char *method, const char *path, kz_req *rq, cha
         }
     }
     return path_seen ? 405 : 404;
+}
+
+int kz_route_is_api(const kz_route *r)
+{
+    return !strncmp(r->path, "/api/", 5) || !strcmp(r->path, "/metrics");
 }
 
 unsigned kz_serve_role_bit(const char *role)
@@ -168,6 +175,7 @@ static void req_free(kz_req *rq)
     kz__serve_auth_done(rq);
     kz_account_logout(&rq->actor);
     json_object_put(rq->json);
+    kz_form_free(&rq->form);
     kz_buf_release(&rq->body);
     for (size_t i = 0; i < rq->nhdr; i++) {
         free(rq->hname[i]);
@@ -229,6 +237,13 @@ static void req_start(kz_req *rq, const char *url, const char *method, const cha
         kz_resp_error(rq, 404, "not_found", "no such path");
         return;
     }
+    /* a blocked hostname's visitors, sent here by a resolver's landing
+     * CNAME, get the block page whatever the path */
+    int64_t blocked_by = 0;
+    if (!strcmp(rq->method, "GET") && kz__serve_landing(rq, &blocked_by) == 1)
+        url = KZ_LANDING_PATH;
+    if (rq->answered)
+        return;
     unsigned st = route_find(rq->method, url, rq, allow, sizeof allow);
     if (st == 404) {
         kz_resp_error(rq, 404, "not_found", "no such path: %.200s", url);

@@ -28,6 +28,8 @@ struct kz_req {
     int             over_cap;               /* the body passed max_body (no Content-Length) */
     size_t          dropped;                /* bytes read and dropped since */
     json_object    *json;                   /* the parsed body, kz_req_body */
+    struct kz_form *form;                   /* a form post's fields, kz_req_form */
+    int             lang;                   /* kz_req_lang + 1; 0: not known yet */
     char            client[64];
     int             via_proxy;              /* from the trusted proxy */
     struct timespec t0;
@@ -61,6 +63,10 @@ extern int kz__serve_tls;
 int kz__serve_authorize(kz_req *rq);
 /* auth.c: release what authorization held for rq. */
 void kz__serve_auth_done(kz_req *rq);
+
+/* html.c: answer a refusal of a page route (KZ_ROUTE_HTML) as a page:
+ * 401 -> 303 to the log-in page, others an error page. */
+int kz__web_refuse(kz_req *rq, unsigned status, const char *code, const char *msg);
 
 /* http.c: write the MHD response for rq (status, body, headers). */
 int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, size_t n,

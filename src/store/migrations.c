@@ -377,6 +377,35 @@ const kz_migration kz_migrations[] = {
       "  recorded_by BIGINT REFERENCES accounts(id),"
       "  text TEXT NOT NULL);"
       "CREATE INDEX notice_answers_by_notice ON notice_answers(notice_id);" },
+    /* migration 14 - the review queue's holds (src/case/queue.c,
+     * docs/web.md): the case a reviewer opened from the queue is held for
+     * them until expires_at, so that nobody else is given it */
+    { 14, "review queue: case holds (who, since, until)",
+      "CREATE TABLE case_holds ("
+      "  case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
+      "  account_id BIGINT NOT NULL REFERENCES accounts(id),"
+      "  held_at TEXT NOT NULL,"
+      "  expires_at TEXT NOT NULL);"
+      "CREATE INDEX case_holds_by_account ON case_holds(account_id);" },
+    /* migration 15 - what the reviewers' web app keeps (src/store/media.c,
+     * src/case/views.c, docs/web.md): the bytes of an item's images, for
+     * review (base64, at most KZ_MEDIA_KEEP_MAX each; purged with the
+     * item's evidence), and each account's own display settings */
+    { 15, "item images kept for review; reviewer settings (blur, greyscale, language)",
+      "CREATE TABLE item_images ("
+      "  media_id BIGINT PRIMARY KEY REFERENCES item_media(id),"
+      "  item_id BIGINT NOT NULL REFERENCES items(id),"
+      "  content_type TEXT NOT NULL,"
+      "  byte_len BIGINT NOT NULL,"
+      "  data TEXT NOT NULL,"
+      "  added_at TEXT NOT NULL);"
+      "CREATE INDEX item_images_by_item ON item_images(item_id);"
+      "CREATE TABLE reviewer_settings ("
+      "  account_id BIGINT PRIMARY KEY REFERENCES accounts(id),"
+      "  blur INTEGER NOT NULL DEFAULT 1,"
+      "  greyscale INTEGER NOT NULL DEFAULT 1,"
+      "  lang TEXT NOT NULL DEFAULT '',"
+      "  updated_at TEXT NOT NULL);" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

@@ -1,0 +1,300 @@
+/*
+ * case/review.c - the reads of the reviewers' screens (case/review.h).
+ */
+#include "case/case_int.h"
+#include "case/review.h"
+#include "store/content.h"
+#include "case/case.h"
+
+int kz_case_text(kz_actor *a, int64_t case_id, kz_buf *out, int *kind)
+{
+    kz_dbres *r = NULL;
+    *kind = 0;
+    kz_dbval p[] = { kz_dbint(case_id) };
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT i.content_z, i.excerpt, "
+                         "i.evidence_purged_at FROM cases c JOIN items i ON i.id = c.item_id "
+                         "WHERE c.id = $1", p, 1, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "reading the item");
+    if ((rc = kz_dbres_next(r)) == 1) {
+        size_t zn = 0, en = 0;
+        const char *z = kz_dbres_null(r, 0) ? NULL : kz_dbres_text(r, 0, &zn);
+        const char *ex = kz_dbres_null(r, 1) ? NULL : kz_dbres_text(r, 1, &en);
+        rc = 0;
+        if (z && kz_content_unpack(z, zn, out) == 0)
+            *kind = 1;
+        else if (ex && kz_dbres_null(r, 2) && (rc = kz_buf_add(out, ex, en)) == 0)
+            *kind = 2;
+    } else if (rc == 0) {
+        rc = kz__fail(a, KZ_ENOTFOUND, "no case %lld", (long long)case_id);
+    }
+    kz_dbres_done(r);
+    if (rc == KZ_ENOMEM || rc == KZ_ETOOBIG)
+        return kz__fail(a, rc, "%s", kz_strerror(rc));
+    return rc < 0 && rc != KZ_ENOTFOUND ? kz__dbfail(a, rc, "reading the item") : rc;
+}
+
+static int bank_matches(kz_actor *a, int64_t case_id, kz_bank_match *bm, size_t *nb)
+{
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(case_id) };
+    /* the hash detections of the case's item: rule "bank:NAME", evidence
+     * the entry's origin ("decision:ID" or "import") */
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT d.rule_id, d.category, d.evidence "
+                         "FROM cases c JOIN detections d ON d.item_id = c.item_id "
+                         "WHERE c.id = $1 AND d.method = 'hash' ORDER BY d.id", p, 1, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "reading the bank matches");
+    while (*nb < KZ_REVIEW_MAX && (rc = kz_dbres_next(r)) == 1) {
+        kz_bank_match *m = &bm[(*nb)++];
+        char rule[128];
+        memset(m, 0, sizeof *m);
+        kz__col_copy(r, 0, rule, sizeof rule);
+        snprintf(m->bank, sizeof m->bank, "%.71s", !strncmp(rule, "bank:", 5) ? rule + 5 : rule);
+        kz__col_copy(r, 1, m->category, sizeof m->category);
+        kz__col_copy(r, 2, m->origin, sizeof m->origin);
+        if (!strncmp(m->origin, "decision:", 9))
+            m->decision_id = strtoll(m->origin + 9, NULL, 10);
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "reading the bank matches");
+    for (size_t i = 0; i < *nb; i++) {
+        if (!bm[i].decision_id)
+            continue;
+        kz_dbval q[] = { kz_dbint(bm[i].decision_id) };
+        if ((rc = kz_db_query(kz_store_db(a->s), "SELECT case_id, measure, decided_at, "
+                              "reversed_at FROM decisions WHERE id = $1", q, 1, &r)))
+            return kz__dbfail(a, rc, "reading the earlier decision");
+        if ((rc = kz_dbres_next(r)) == 1) {
+            bm[i].case_id = kz_dbres_int(r, 0);
+            kz__col_copy(r, 1, bm[i].measure, sizeof bm[i].measure);
+            kz__col_copy(r, 2, bm[i].decided_at, sizeof bm[i].decided_at);
+            bm[i].reversed = !kz_dbres_null(r, 3);
+        }
+        kz_dbres_done(r);
+        if (rc < 0)
+            return kz__dbfail(a, rc, "reading the earlier decision");
+    }
+    return 0;
+}
+
+int kz_case_related(kz_actor *a, int64_t case_id, kz_bank_match *bm, size_t *nb, kz_related *rel,
+                    size_t *nr)
+{
+    kz_dbres *r = NULL;
+    *nb = *nr = 0;
+    int rc = bank_matches(a, case_id, bm, nb);
+    if (rc)
+        return rc;
+    /* the same text, or a match of the same bank entry; each with its case
+     * of the same category and that case's latest decision */
+    kz_dbval p[] = { kz_dbint(case_id) };
+    static const char sql[] =
+        "SELECT o.id, o.url, x.how, oc.id, oc.state, "
+        "(SELECT d.measure FROM decisions d WHERE d.case_id = oc.id ORDER BY d.id DESC LIMIT 1) "
+        "FROM (SELECT i2.id AS item_id, 'same' AS how FROM cases c "
+        "      JOIN items i ON i.id = c.item_id "
+        "      JOIN items i2 ON i2.content_sha256 = i.content_sha256 AND i2.id <> i.id "
+        "      WHERE c.id = $1 "
+        "      UNION SELECT d2.item_id, 'bank' FROM cases c "
+        "      JOIN detections d1 ON d1.item_id = c.item_id AND d1.method = 'hash' "
+        "      JOIN detections d2 ON d2.method = 'hash' AND d2.rule_id = d1.rule_id "
+        "        AND d2.evidence = d1.evidence AND d2.item_id <> c.item_id "
+        "      WHERE c.id = $1) x "
+        "JOIN items o ON o.id = x.item_id "
+        "LEFT JOIN cases oc ON oc.item_id = o.id AND oc.category = "
+        "  (SELECT category FROM cases WHERE id = $1) "
+        "ORDER BY x.how DESC, o.id DESC LIMIT 50";
+    if ((rc = kz_db_query(kz_store_db(a->s), sql, p, 1, &r)))
+        return kz__dbfail(a, rc, "reading the related items");
+    while (*nr < KZ_REVIEW_MAX && (rc = kz_dbres_next(r)) == 1) {
+        kz_related *o = &rel[(*nr)++];
+        memset(o, 0, sizeof *o);
+        o->item_id = kz_dbres_int(r, 0);
+        kz__col_copy(r, 1, o->url, sizeof o->url);
+        kz__col_copy(r, 2, o->how, sizeof o->how);
+        o->case_id = kz_dbres_null(r, 3) ? 0 : kz_dbres_int(r, 3);
+        kz__col_copy(r, 4, o->state, sizeof o->state);
+        kz__col_copy(r, 5, o->measure, sizeof o->measure);
+    }
+    kz_dbres_done(r);
+    return rc < 0 ? kz__dbfail(a, rc, "reading the related items") : 0;
+}
+
+/* ---- a page of cases ----------------------------------------------------- */
+
+int kz_case_page(kz_actor *a, const char *state, const char *category, int64_t before,
+                 kz_case_brief *out, size_t *n, int *more)
+{
+    kz_dbres *r = NULL;
+    *n = 0;
+    *more = 0;
+    if (state && !kz_case_state_valid(state))
+        return kz__fail(a, KZ_EINVAL, "'%.40s' is not a state", state);
+    kz_dbval p[] = { kz_dbint(before > 0 ? before : INT64_MAX), kz_dbstr(state),
+                     kz_dbstr(category) };
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT c.id, c.state, c.category, c.score, x.name, "
+                         "(SELECT d.measure FROM decisions d WHERE d.case_id = c.id "
+                         "ORDER BY d.id DESC LIMIT 1), c.opened_at, i.url FROM cases c "
+                         "JOIN items i ON i.id = c.item_id "
+                         "LEFT JOIN accounts x ON x.id = c.assigned_to WHERE c.id < $1 "
+                         "AND ($2 IS NULL OR c.state = $2) AND ($3 IS NULL OR c.category = $3) "
+                         "ORDER BY c.id DESC LIMIT 51", p, 3, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "reading the cases");
+    while ((rc = kz_dbres_next(r)) == 1) {
+        if (*n == KZ_CASE_PAGE) {
+            *more = 1;
+            continue;
+        }
+        kz_case_brief *b = &out[(*n)++];
+        memset(b, 0, sizeof *b);
+        b->id = kz_dbres_int(r, 0);
+        kz__col_copy(r, 1, b->state, sizeof b->state);
+        kz__col_copy(r, 2, b->category, sizeof b->category);
+        b->score = kz_dbres_int(r, 3);
+        kz__col_copy(r, 4, b->assigned_to, sizeof b->assigned_to);
+        kz__col_copy(r, 5, b->measure, sizeof b->measure);
+        kz__col_copy(r, 6, b->opened_at, sizeof b->opened_at);
+        kz__col_copy(r, 7, b->url, sizeof b->url);
+    }
+    kz_dbres_done(r);
+    return rc < 0 ? kz__dbfail(a, rc, "reading the cases") : 0;
+}
+
+/* ---- the dashboard ------------------------------------------------------- */
+
+static void ago(const char *now, int64_t secs, char out[21])
+{
+    time_t t;
+    if (kz__time_parse(now, &t) != 0)
+        t = time(NULL);
+    kz__time_fmt(t - (time_t)secs, out);
+}
+
+static int waits(kz_actor *a, const char *sql, const kz_dbval *p, int np, kz_dash_wait *w,
+                 size_t *n)
+{
+    kz_dbres *r = NULL;
+    int rc = kz_db_query(kz_store_db(a->s), sql, p, np, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "reading the dashboard");
+    while (*n < KZ_REVIEW_MAX && (rc = kz_dbres_next(r)) == 1) {
+        kz_dash_wait *x = &w[(*n)++];
+        x->case_id = kz_dbres_int(r, 0);
+        kz__col_copy(r, 1, x->category, sizeof x->category);
+        kz__col_copy(r, 2, x->what, sizeof x->what);
+        kz__col_copy(r, 3, x->who, sizeof x->who);
+        kz__col_copy(r, 4, x->at, sizeof x->at);
+    }
+    kz_dbres_done(r);
+    return rc < 0 ? kz__dbfail(a, rc, "reading the dashboard") : 0;
+}
+
+int kz_case_dashboard(kz_actor *a, kz_dashboard *d)
+{
+    kz_dbres *r = NULL;
+    char d1[21], d7[21], near[21], first[21];
+    int rc;
+    memset(d, 0, sizeof *d);
+    kz__now(a, d->now);
+    ago(d->now, 86400, d1);
+    ago(d->now, 7 * 86400, d7);
+    ago(d->now, -KZ_DASH_NEAR, near);
+    /* open cases by category and age */
+    kz_dbval pa[] = { kz_dbstr(d1), kz_dbstr(d7) };
+    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT category, "
+                          "SUM(CASE WHEN opened_at >= $1 THEN 1 ELSE 0 END), "
+                          "SUM(CASE WHEN opened_at < $1 AND opened_at >= $2 THEN 1 ELSE 0 END), "
+                          "SUM(CASE WHEN opened_at < $2 THEN 1 ELSE 0 END) FROM cases "
+                          "WHERE state IN ('detected','in_review','awaiting_approval') "
+                          "GROUP BY category ORDER BY category", pa, 2, &r)))
+        return kz__dbfail(a, rc, "reading the dashboard");
+    while (d->ncats < KZ_ARRAY_LEN(d->cats) && (rc = kz_dbres_next(r)) == 1) {
+        kz_dash_cat *c = &d->cats[d->ncats++];
+        kz__col_copy(r, 0, c->category, sizeof c->category);
+        c->young = kz_dbres_int(r, 1);
+        c->mid = kz_dbres_int(r, 2);
+        c->old = kz_dbres_int(r, 3);
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "reading the dashboard");
+    /* notices near or past their deadline */
+    kz_dbval pn[] = { kz_dbstr(near), kz_dbstr(d->now) };
+    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT n.id, d.case_id, p.name, n.deadline, "
+                          "CASE WHEN n.deadline < $2 THEN 1 ELSE 0 END FROM notices n "
+                          "JOIN decisions d ON d.id = n.decision_id "
+                          "LEFT JOIN platforms p ON p.id = n.platform_id "
+                          "WHERE n.complied_at IS NULL AND d.reversed_at IS NULL "
+                          "AND n.deadline <= $1 ORDER BY n.deadline, n.id LIMIT 50", pn, 2, &r)))
+        return kz__dbfail(a, rc, "reading the dashboard");
+    while (d->nnotices < KZ_REVIEW_MAX && (rc = kz_dbres_next(r)) == 1) {
+        kz_dash_notice *x = &d->notices[d->nnotices++];
+        x->id = kz_dbres_int(r, 0);
+        x->case_id = kz_dbres_int(r, 1);
+        kz__col_copy(r, 2, x->platform, sizeof x->platform);
+        kz__col_copy(r, 3, x->deadline, sizeof x->deadline);
+        x->overdue = (int)kz_dbres_int(r, 4);
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "reading the dashboard");
+    /* appeals waiting; blocks waiting for a second person */
+    if ((rc = waits(a, "SELECT d.case_id, c.category, ap.filed_by, '', ap.filed_at "
+                    "FROM appeals ap JOIN decisions d ON d.id = ap.decision_id "
+                    "JOIN cases c ON c.id = d.case_id WHERE ap.resolved_at IS NULL "
+                    "ORDER BY ap.filed_at, ap.id LIMIT 50", NULL, 0, d->appeals, &d->nappeals)) ||
+        (rc = waits(a, "SELECT c.id, c.category, d.measure, x.name, d.decided_at FROM cases c "
+                    "JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE case_id = c.id) "
+                    "JOIN accounts x ON x.id = d.decided_by WHERE c.state = 'awaiting_approval' "
+                    "ORDER BY d.decided_at, c.id LIMIT 50", NULL, 0, d->blocks, &d->nblocks)))
+        return rc;
+    /* items flagged per day, the last KZ_DASH_DAYS days */
+    time_t t;
+    if (kz__time_parse(d->now, &t) != 0)
+        t = time(NULL);
+    for (int i = 0; i < KZ_DASH_DAYS; i++) {
+        char s[21];
+        kz__time_fmt(t - (time_t)(KZ_DASH_DAYS - 1 - i) * 86400, s);
+        snprintf(d->days[i].day, sizeof d->days[i].day, "%.10s", s);
+    }
+    snprintf(first, sizeof first, "%sT00:00:00Z", d->days[0].day);
+    kz_dbval pf[] = { kz_dbstr(first) };
+    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT substr(opened_at, 1, 10), "
+                          "COUNT(DISTINCT item_id) FROM cases WHERE opened_at >= $1 "
+                          "GROUP BY substr(opened_at, 1, 10)", pf, 1, &r)))
+        return kz__dbfail(a, rc, "reading the dashboard");
+    while ((rc = kz_dbres_next(r)) == 1) {
+        const char *day = kz_dbres_text(r, 0, NULL);
+        for (int i = 0; day && i < KZ_DASH_DAYS; i++)
+            if (!strcmp(d->days[i].day, day))
+                d->days[i].items = kz_dbres_int(r, 1);
+    }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return kz__dbfail(a, rc, "reading the dashboard");
+    /* each reviewer's and supervisor's volume */
+    kz_dbval pp[] = { kz_dbstr(d7), kz_dbstr(d->now) };
+    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT x.name, x.role, "
+                          "(SELECT COUNT(*) FROM cases c WHERE c.assigned_to = x.id "
+                          "  AND c.state = 'in_review'), "
+                          "(SELECT COUNT(*) FROM decisions d WHERE d.decided_by = x.id "
+                          "  AND d.decided_at >= $1), "
+                          "(SELECT COUNT(*) FROM case_holds h WHERE h.account_id = x.id "
+                          "  AND h.expires_at > $2) "
+                          "FROM accounts x WHERE x.role IN ('reviewer','supervisor') "
+                          "AND x.disabled = 0 ORDER BY x.name", pp, 2, &r)))
+        return kz__dbfail(a, rc, "reading the dashboard");
+    while (d->npeople < KZ_ARRAY_LEN(d->people) && (rc = kz_dbres_next(r)) == 1) {
+        kz_dash_person *x = &d->people[d->npeople++];
+        kz__col_copy(r, 0, x->name, sizeof x->name);
+        kz__col_copy(r, 1, x->role, sizeof x->role);
+        x->in_review = kz_dbres_int(r, 2);
+        x->decided7 = kz_dbres_int(r, 3);
+        x->held = kz_dbres_int(r, 4);
+    }
+    kz_dbres_done(r);
+    return rc < 0 ? kz__dbfail(a, rc, "reading the dashboard") : 0;
+}

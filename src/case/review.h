@@ -1,0 +1,115 @@
+/*
+ * case/review.h - what the reviewers' screens read: one case's text and
+ * the other material that bears on it (hash-bank matches with the earlier
+ * decision each points to, other items with the same content), and the
+ * dashboard's figures.  Reads only; any staff account may read.
+ *
+ * The case itself, its detections, decisions, notices, appeals and audit
+ * trail are kz_case_show_json's (case/case.h).
+ */
+#ifndef KZ_CASE_REVIEW_H
+#define KZ_CASE_REVIEW_H
+
+#include "case/account.h"
+
+/* The whole text of the case's item as written (store/content.h) when it
+ * is kept: *kind 1; else the excerpt: *kind 2; nothing (purged under the
+ * retention rule, or never stored): *kind 0.  KZ_ENOTFOUND: no such case. */
+int kz_case_text(kz_actor *a, int64_t case_id, kz_buf *out, int *kind);
+
+/* A hash-bank match of the case's item and the earlier decision its bank
+ * entry came from (decision_id 0: an imported entry). */
+typedef struct kz_bank_match {
+    char    bank[72], category[64], origin[40];
+    int64_t decision_id, case_id;
+    char    measure[24], decided_at[21];
+    int     reversed;
+} kz_bank_match;
+
+/* Another item that bears on the case: the same content (the same SHA-256
+ * of its text: how "same"), or a match of the same bank entry (how
+ * "bank"), with its case in the same category, if any. */
+typedef struct kz_related {
+    int64_t item_id, case_id;
+    char    how[8];
+    char    url[256];                  /* cut to fit */
+    char    state[24], measure[24];
+} kz_related;
+
+#define KZ_REVIEW_MAX 50
+
+/* Up to KZ_REVIEW_MAX of each for the case. */
+int kz_case_related(kz_actor *a, int64_t case_id, kz_bank_match *bm, size_t *nb, kz_related *rel,
+                    size_t *nr);
+
+/* ---- a page of cases ----------------------------------------------------- */
+
+typedef struct kz_case_brief {
+    int64_t id, score;
+    char    state[24], category[64], assigned_to[72], measure[24], opened_at[21];
+    char    url[256];                  /* cut to fit */
+} kz_case_brief;
+
+#define KZ_CASE_PAGE 50
+
+/* Up to KZ_CASE_PAGE cases, newest first, with id below before (0: from
+ * the newest), in state and category (NULL: any; a state that is not one
+ * is KZ_EINVAL).  *n: how many; *more: 1 when older ones follow. */
+int kz_case_page(kz_actor *a, const char *state, const char *category, int64_t before,
+                 kz_case_brief *out, size_t *n, int *more);
+
+/* ---- the dashboard ------------------------------------------------------- */
+
+typedef struct kz_dash_cat {
+    char    category[64];
+    int64_t young, mid, old;           /* opened < 1 day, 1-7 days, > 7 days ago */
+} kz_dash_cat;
+
+typedef struct kz_dash_notice {
+    int64_t id, case_id;
+    char    platform[72], deadline[21];
+    int     overdue;
+} kz_dash_notice;
+
+typedef struct kz_dash_wait {          /* an appeal or a block awaiting a second person */
+    int64_t case_id;
+    char    category[64], what[24], who[72], at[21];
+} kz_dash_wait;
+
+typedef struct kz_dash_day {
+    char    day[11];                   /* YYYY-MM-DD */
+    int64_t items;
+} kz_dash_day;
+
+typedef struct kz_dash_person {
+    char    name[72], role[16];
+    int64_t in_review, decided7, held;
+} kz_dash_person;
+
+#define KZ_DASH_DAYS 14
+#define KZ_DASH_NEAR (24 * 3600)       /* a notice is near its deadline within a day */
+
+typedef struct kz_dashboard {
+    kz_dash_cat    cats[64];
+    size_t         ncats;
+    kz_dash_notice notices[KZ_REVIEW_MAX];
+    size_t         nnotices;
+    kz_dash_wait   appeals[KZ_REVIEW_MAX];
+    size_t         nappeals;
+    kz_dash_wait   blocks[KZ_REVIEW_MAX];
+    size_t         nblocks;
+    kz_dash_day    days[KZ_DASH_DAYS];  /* the last 14 days, oldest first, today last */
+    kz_dash_person people[128];
+    size_t         npeople;
+    char           now[21];
+} kz_dashboard;
+
+/* Fill d (about 60 KB: allocate it) as of a's clock: open cases
+ * (detected, in_review, awaiting_approval) by category and age; notices
+ * not complied with whose deadline is past or within KZ_DASH_NEAR,
+ * soonest first; appeals not resolved; blocks awaiting approval; items
+ * flagged (a case opened) per day; per reviewer and supervisor (not
+ * disabled): cases in review, decisions in the last 7 days, holds now. */
+int kz_case_dashboard(kz_actor *a, kz_dashboard *d);
+
+#endif
