@@ -266,7 +266,10 @@ KT_TEST(web_nav_aria_current)
     kt_resp r;
     if (kt_serve_start(&sv, "webnav", 0, setup, NULL))
         return;
-    KT_EQ_INT(get(&sv, "/checkpoint?lang=ru", NULL, &r), 404);
+    /* 404 before the first checkpoint, 200 after (the server's ticks may
+     * sign one): the page's frame is the same */
+    int st = get(&sv, "/checkpoint?lang=ru", NULL, &r);
+    KT_CHECK(st == 404 || st == 200);
     KT_CHECK(has(&r, "lang=\"ru\" aria-current=\"true\">Русский</a>"));
     KT_CHECK(has(&r, "<a href=\"/checkpoint?lang=ru\" aria-current=\"page\">"));
     KT_CHECK(!has(&r, "&quot;true&quot;") && !has(&r, "&quot;page&quot;"));
