@@ -168,3 +168,34 @@ KT_TEST(published_current_version_and_updates_since)
     KT_CHECK(c == NULL);
     kt_store_cleanup(&tmp, &s);
 }
+
+/* Background mode: get never reads the list while it holds a version,
+ * whatever its age; refresh reads it; each reading counted by who did. */
+KT_TEST(published_background_refresh)
+{
+    kz_store *s = kt_store_fresh(&tmp, "pubbg");
+    KT_CHECK(s != NULL);
+    kt_store_accounts(s);
+    block(s, "https://example.com/x", "domain_block");
+    kz_pubcache *c = kz_pubcache_new(NULL, 0);              /* always old */
+    kz_pub *p = NULL;
+    kz_pubcache_set_background(c, 1);
+    KT_EQ_INT(kz_pubcache_get(c, s, &p), 0);                 /* none held: the first reads */
+    KT_EQ_INT(kz_pub_version(p), 1);
+    kz_pub_unref(&p);
+    block(s, "http://evil.kz/", "domain_block");
+    for (int i = 0; i < 3; i++) {
+        KT_EQ_INT(kz_pubcache_get(c, s, &p), 0);
+        KT_EQ_INT(kz_pub_version(p), 1);                     /* not read again by get */
+        kz_pub_unref(&p);
+    }
+    KT_EQ_INT(kz_pubcache_loads(c, 0), 1);
+    KT_EQ_INT(kz_pubcache_refresh(c, s), 0);
+    KT_EQ_INT(kz_pubcache_loads(c, 1), 1);
+    KT_EQ_INT(kz_pubcache_get(c, s, &p), 0);
+    KT_EQ_INT(kz_pub_version(p), 2);
+    kz_pub_unref(&p);
+    KT_EQ_INT(kz_pubcache_loads(c, 0), 1);
+    kz_pubcache_free(&c);
+    kt_store_cleanup(&tmp, &s);
+}
