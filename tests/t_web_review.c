@@ -219,9 +219,22 @@ KT_TEST(web_queue_holds_and_decisions)
     snprintf(path, sizeof path, "/cases/%lld", (long long)a1);
     KT_EQ_INT(kt_http(&sv, ann, "GET", path, NULL, &r), 200);
     KT_CHECK(strstr(r.body, "Held for you until") != NULL);
+    KT_CHECK(strstr(r.body, "data-hold-renew=\"300\"") != NULL);
     kt_resp_free(&r);
     KT_EQ_INT(kt_http(&sv, bob, "GET", path, NULL, &r), 200);
-    KT_CHECK(strstr(r.body, "Held by ann") != NULL);
+    KT_CHECK(strstr(r.body, "Held by ann") && !strstr(r.body, "data-hold-renew"));
+    kt_resp_free(&r);
+    /* app.js's renewal: a fetch from this site (its Origin is this host) */
+    char origin[128], renew[64];
+    snprintf(origin, sizeof origin, "Origin: %s", sv.base);
+    const char *const js[] = { origin, "Sec-Fetch-Site: same-origin", "Accept: text/plain", NULL };
+    snprintf(renew, sizeof renew, "/cases/%lld/renew", (long long)a1);
+    snprintf(fields, sizeof fields, "csrf=%s", ann->csrf);
+    KT_EQ_INT(kt_httpx(&sv, ann, "POST", renew, FORM, fields, strlen(fields), js, &r), 200);
+    KT_CHECK(r.len == 20 && r.body[19] == 'Z');
+    kt_resp_free(&r);
+    snprintf(fields, sizeof fields, "csrf=%s", bob->csrf);
+    KT_EQ_INT(kt_httpx(&sv, bob, "POST", renew, FORM, fields, strlen(fields), js, &r), 409);
     kt_resp_free(&r);
     /* bob may not take ann's held case */
     snprintf(path, sizeof path, "/cases/%lld/take", (long long)a1);

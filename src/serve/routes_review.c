@@ -704,6 +704,20 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
         kz_h_time(&h, hold.until, 0);
         kz_h_raw(&h, "</p>");
     }
+    if (hold.mine) {
+        /* a button keeps the hold; app.js presses it every 5 minutes while
+         * the page is open */
+        char act[64];
+        snprintf(act, sizeof act, "/cases/%lld/renew", (long long)id);
+        kz_h_f(&h, "<form method=\"post\" action=\"%s\" data-hold-renew=\"300\">", act);
+        kz_h_csrf(&h);
+        kz_h_f(&h, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+               kz_h_tr(&h, "Keep holding"));
+        snprintf(act, sizeof act, "/cases/%lld/release", (long long)id);
+        kz_h_form_begin(&h, act);
+        kz_h_f(&h, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+               kz_h_tr(&h, "Release"));
+    }
     if (kz_serve_role_bit(kz_req_role(rq)) & DECIDERS)
         next_form(&h, hold.mine ? id : 0);
     kz_h_raw(&h, "</div>");
@@ -858,6 +872,27 @@ static int reject(kz_req *rq) { return case_form(rq, "reject", do_reject); }
 static int resolve(kz_req *rq) { return case_form(rq, "resolve", do_resolve); }
 static int release(kz_req *rq) { return case_form(rq, "release", do_release); }
 
+/* POST /cases/{id}/renew: keep one's hold (app.js, every 5 minutes, or the
+ * button): 204 from script (Accept: text/plain), else back to the page. */
+static int renew(kz_req *rq)
+{
+    int64_t id;
+    kz_hold h;
+    if (kz_parse_id(kz_req_param(rq, "id"), strlen(kz_req_param(rq, "id")), &id) != 0)
+        return kz_page_error(rq, 404, "Not found", "Not found");
+    kz_actor *a = kz_req_actor(rq);
+    int rc = kz_case_hold_renew(a, id, 0, &h);
+    if (rc)
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    const char *acc = kz_req_header(rq, "Accept");
+    if (acc && !strcmp(acc, "text/plain"))
+        return kz_resp_data(rq, h.mine ? 200 : 409, "text/plain; charset=utf-8",
+                            h.mine ? h.until : "", h.mine ? strlen(h.until) : 0);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/cases/%lld", (long long)id);
+    return kz_page_redirect(rq, loc);
+}
+
 static const kz_route routes[] = {
     { "GET", "/dashboard", STAFF, dashboard, PAGE, 0 },
     { "GET", "/cases", STAFF, cases_page, PAGE, 0 },
@@ -873,6 +908,7 @@ static const kz_route routes[] = {
     { "POST", "/cases/{id}/reject", KZ_ROLE_SUPERVISOR, reject, PAGE, 65536 },
     { "POST", "/cases/{id}/resolve-appeal", DECIDERS, resolve, PAGE, 65536 },
     { "POST", "/cases/{id}/release", DECIDERS, release, PAGE, 8192 },
+    { "POST", "/cases/{id}/renew", DECIDERS, renew, PAGE, 8192 },
 };
 
 const kz_route_table kz_routes_review = { "review", routes, KZ_ARRAY_LEN(routes) };
