@@ -40,6 +40,14 @@ static void setup(kz_store *s)
     add(s, 2, "terrorism", "join us: a dead drop of arms", 11, 20);
     add(s, 3, "drugs", "third post, a dead drop", 14, 23);
     add(s, 4, "drugs", "fourth post, a dead drop", 15, 24);
+    /* case 5: 200 KB of what escaping makes longest, with a hit far in */
+    char *big = malloc(200 * 1024 + 1);
+    for (size_t i = 0; i < 200 * 1024; i++)
+        big[i] = "\"<'&"[i % 4];
+    memcpy(big + 150000, "dead drop", 9);
+    big[200 * 1024] = '\0';
+    add(s, 5, "drugs", big, 150000, 150009);
+    free(big);
     KT_EQ_INT(kz_store_commit(s), 0);
 }
 
@@ -155,6 +163,12 @@ KT_TEST(web_case_page_escapes_and_marks)
     KT_CHECK(strstr(r.body, "<details><summary>Normalized form</summary>") != NULL);
     KT_CHECK(strstr(r.body, "case.open") || strstr(r.body, "<h2>History</h2>"));
     KT_CHECK(!strstr(r.body, " style=") && !strstr(r.body, "<style"));
+    kt_resp_free(&r);
+    /* a long text of quotes and brackets: the page stays within 100 KB */
+    KT_EQ_INT(kt_http(&sv, &c, "GET", "/cases/5", NULL, &r), 200);
+    KT_CHECK(r.len <= 100 * 1024 && r.len > 40 * 1024);
+    KT_CHECK(strstr(r.body, "bytes</p>") != NULL);
+    KT_CHECK(strstr(r.body, "[dead drop]") != NULL);        /* its context, in the matches */
     kt_resp_free(&r);
     /* in Kazakh and Russian */
     char ck[400];
