@@ -54,10 +54,7 @@ static void setup(kz_store *s)
 static long form(const kt_server *sv, kt_client *cl, const char *path, const char *fields,
                  kt_resp *r)
 {
-    static const char *const h[] = { "Sec-Fetch-Site: same-origin", NULL };
-    char body[4096];
-    snprintf(body, sizeof body, "csrf=%s%s%s", cl->csrf, *fields ? "&" : "", fields);
-    return kt_httpx(sv, cl, "POST", path, FORM, body, strlen(body), h, r);
+    return kt_form_http(sv, cl, path, fields, r);
 }
 
 static void login_all(const kt_server *sv, kt_client *c, const char *const *names, size_t n)
