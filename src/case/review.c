@@ -4,6 +4,7 @@
 #include "case/case_int.h"
 #include "case/review.h"
 #include "store/content.h"
+#include "case/case.h"
 
 int kz_case_text(kz_actor *a, int64_t case_id, kz_buf *out, int *kind)
 {
@@ -119,6 +120,47 @@ int kz_case_related(kz_actor *a, int64_t case_id, kz_bank_match *bm, size_t *nb,
     }
     kz_dbres_done(r);
     return rc < 0 ? kz__dbfail(a, rc, "reading the related items") : 0;
+}
+
+/* ---- a page of cases ----------------------------------------------------- */
+
+int kz_case_page(kz_actor *a, const char *state, const char *category, int64_t before,
+                 kz_case_brief *out, size_t *n, int *more)
+{
+    kz_dbres *r = NULL;
+    *n = 0;
+    *more = 0;
+    if (state && !kz_case_state_valid(state))
+        return kz__fail(a, KZ_EINVAL, "'%.40s' is not a state", state);
+    kz_dbval p[] = { kz_dbint(before > 0 ? before : INT64_MAX), kz_dbstr(state),
+                     kz_dbstr(category) };
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT c.id, c.state, c.category, c.score, x.name, "
+                         "(SELECT d.measure FROM decisions d WHERE d.case_id = c.id "
+                         "ORDER BY d.id DESC LIMIT 1), c.opened_at, i.url FROM cases c "
+                         "JOIN items i ON i.id = c.item_id "
+                         "LEFT JOIN accounts x ON x.id = c.assigned_to WHERE c.id < $1 "
+                         "AND ($2 IS NULL OR c.state = $2) AND ($3 IS NULL OR c.category = $3) "
+                         "ORDER BY c.id DESC LIMIT 51", p, 3, &r);
+    if (rc)
+        return kz__dbfail(a, rc, "reading the cases");
+    while ((rc = kz_dbres_next(r)) == 1) {
+        if (*n == KZ_CASE_PAGE) {
+            *more = 1;
+            continue;
+        }
+        kz_case_brief *b = &out[(*n)++];
+        memset(b, 0, sizeof *b);
+        b->id = kz_dbres_int(r, 0);
+        kz__col_copy(r, 1, b->state, sizeof b->state);
+        kz__col_copy(r, 2, b->category, sizeof b->category);
+        b->score = kz_dbres_int(r, 3);
+        kz__col_copy(r, 4, b->assigned_to, sizeof b->assigned_to);
+        kz__col_copy(r, 5, b->measure, sizeof b->measure);
+        kz__col_copy(r, 6, b->opened_at, sizeof b->opened_at);
+        kz__col_copy(r, 7, b->url, sizeof b->url);
+    }
+    kz_dbres_done(r);
+    return rc < 0 ? kz__dbfail(a, rc, "reading the cases") : 0;
 }
 
 /* ---- the dashboard ------------------------------------------------------- */

@@ -42,6 +42,22 @@ typedef struct kz_related {
 int kz_case_related(kz_actor *a, int64_t case_id, kz_bank_match *bm, size_t *nb, kz_related *rel,
                     size_t *nr);
 
+/* ---- a page of cases ----------------------------------------------------- */
+
+typedef struct kz_case_brief {
+    int64_t id, score;
+    char    state[24], category[64], assigned_to[72], measure[24], opened_at[21];
+    char    url[256];                  /* cut to fit */
+} kz_case_brief;
+
+#define KZ_CASE_PAGE 50
+
+/* Up to KZ_CASE_PAGE cases, newest first, with id below before (0: from
+ * the newest), in state and category (NULL: any; a state that is not one
+ * is KZ_EINVAL).  *n: how many; *more: 1 when older ones follow. */
+int kz_case_page(kz_actor *a, const char *state, const char *category, int64_t before,
+                 kz_case_brief *out, size_t *n, int *more);
+
 /* ---- the dashboard ------------------------------------------------------- */
 
 typedef struct kz_dash_cat {

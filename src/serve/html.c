@@ -178,9 +178,7 @@ void kz_h_flash(kz_html *h, const char *kind, const char *msg)
                !strcmp(kind, "error") ? "alert" : "status", msg);
 }
 
-/* next as a query value: everything but unreserved characters and '/'
- * percent-encoded (a path too long for out becomes "/") */
-static const char *next_enc(const char *next, char *out, size_t n)
+const char *kz_url_enc(const char *next, char *out, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t k = 0;
@@ -279,7 +277,7 @@ void kz_page_begin(kz_html *h, const char *title_en, const char *active)
     /* the switch: plain links, so it works without script */
     kz_h_f(h, "<nav class=\"langs\" aria-label=\"%s\"><ul>", kz_h_tr(h, "Language"));
     char enc[600];
-    const char *path = next_enc(kz_safe_next(rq ? kz_req_path(rq) : "/", "/"), enc, sizeof enc);
+    const char *path = kz_url_enc(kz_safe_next(rq ? kz_req_path(rq) : "/", "/"), enc, sizeof enc);
     for (int l = 0; l < KZ_LANG_N; l++)
     {
         kz_h_f(h, "<li><a href=\"/lang/%s?next=%s\" hreflang=\"%s\" lang=\"%s\"",
@@ -336,7 +334,7 @@ int kz__web_refuse(kz_req *rq, unsigned status, const char *code, const char *ms
         /* back here after logging in, for a GET; a refused POST goes home */
         const char *next = !strcmp(kz_req_method(rq), "GET") ? kz_req_path(rq) : "/dashboard";
         snprintf(loc, sizeof loc, "/login?next=%s",
-                 next_enc(kz_safe_next(next, "/dashboard"), enc, sizeof enc));
+                 kz_url_enc(kz_safe_next(next, "/dashboard"), enc, sizeof enc));
         rq->err_code = code;
         return kz_page_redirect(rq, loc);
     }

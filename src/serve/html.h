@@ -96,6 +96,11 @@ int kz_page_redirect(kz_req *rq, const char *location);
  * translated when the catalogue has them). */
 int kz_page_error(kz_req *rq, unsigned status, const char *title_en, const char *msg);
 
+/* s as a URL query value: all but unreserved characters and '/'
+ * percent-encoded, in out (n bytes); "/" when it does not fit.  Write the
+ * result with kz_h_f's %s as any other text. */
+const char *kz_url_enc(const char *s, char *out, size_t n);
+
 /* ---- the request, for pages ---------------------------------------------- */
 
 /* The language of the request: the "lang" cookie, else Accept-Language,

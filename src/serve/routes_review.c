@@ -18,8 +18,12 @@
 #define STAFF     KZ_ROLES_STAFF
 #define DECIDERS  (KZ_ROLE_REVIEWER | KZ_ROLE_SUPERVISOR)
 
-#define TEXT_SHOWN  (30 * 1024)             /* bytes of the text on the page */
-#define NORM_SHOWN  (12 * 1024)             /* bytes of its normalized form */
+/* A page is at most 100 KB (KZ_PAGE_MAX): the text gets about 32 KB of
+ * it once escaped, its normalized form 12 KB, and the tables stop short
+ * of the bound, saying so. */
+#define TEXT_SHOWN  (32 * 1024)             /* bytes of the text, escaped, on the page */
+#define NORM_SHOWN  (12 * 1024)             /* bytes of its normalized form, escaped */
+#define PAGE_SOFT   (KZ_PAGE_MAX - 12 * 1024)   /* tables stop here */
 #define HISTORY_MAX 80                      /* audit entries shown (the latest) */
 
 /* ---- json-c helpers ------------------------------------------------------ */
@@ -181,6 +185,76 @@ static int dashboard(kz_req *rq)
     return kz_page_send(&h, 200);
 }
 
+/* ---- the list of cases -------------------------------------------------- */
+
+static int cases_page(kz_req *rq)
+{
+    kz_actor *a = kz_req_actor(rq);
+    const char *state = kz_req_query(rq, "state"), *cat = kz_req_query(rq, "category");
+    const char *bs = kz_req_query(rq, "before");
+    int64_t before = 0;
+    if (state && !*state)
+        state = NULL;
+    if (cat && !*cat)
+        cat = NULL;
+    if (bs && kz_parse_id(bs, strlen(bs), &before) != 0)
+        before = 0;
+    kz_case_brief *rows = calloc(KZ_CASE_PAGE, sizeof *rows);
+    size_t n = 0;
+    int more = 0;
+    if (!rows)
+        return kz_resp_fail(rq, KZ_ENOMEM, NULL);
+    int rc = kz_case_page(a, state && kz_case_state_valid(state) ? state : NULL, cat, before,
+                          rows, &n, &more);
+    if (rc) {
+        free(rows);
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    }
+    kz_html h;
+    kz_html_init(&h, rq);
+    kz_page_begin(&h, "Cases", "/cases");
+    /* the filter: a plain GET form */
+    kz_h_f(&h, "<form method=\"get\" action=\"/cases\" class=\"actions\"><p><label for=\"state\">"
+           "%s</label><select id=\"state\" name=\"state\"><option value=\"\"></option>",
+           kz_h_tr(&h, "State"));
+    for (const char *const *s = kz_case_states(); *s; s++) {
+        kz_h_f(&h, "<option value=\"%s\"", *s);
+        kz_h_raw(&h, state && !strcmp(state, *s) ? " selected>" : ">");
+        kz_h_f(&h, "%s</option>", kz_h_tr(&h, *s));
+    }
+    kz_h_f(&h, "</select></p><p><label for=\"category\">%s</label><input id=\"category\" "
+           "name=\"category\" maxlength=\"64\" value=\"%s\"></p><p><button type=\"submit\">%s"
+           "</button></p></form>", kz_h_tr(&h, "Category"), cat ? cat : "", kz_h_tr(&h, "Show"));
+    if (!n) {
+        kz_h_f(&h, "<p>%s</p>", kz_h_tr(&h, "Nothing here."));
+    } else {
+        kz_h_f(&h, "<table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+               "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+               "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+               "</tr></thead><tbody>", kz_h_tr(&h, "Case"), kz_h_tr(&h, "State"),
+               kz_h_tr(&h, "Category"), kz_h_tr(&h, "Score"), kz_h_tr(&h, "Assigned to"),
+               kz_h_tr(&h, "Decision"), kz_h_tr(&h, "Opened"));
+        for (size_t i = 0; i < n; i++) {
+            kz_h_raw(&h, "<tr><td>");
+            case_link(&h, rows[i].id);
+            kz_h_f(&h, "</td><td>%s</td><td>%s</td><td class=\"num\">%lld</td><td>%s</td>"
+                   "<td>%s</td><td>", kz_h_tr(&h, rows[i].state), rows[i].category, (long long)rows[i].score,
+                   rows[i].assigned_to, rows[i].measure[0] ? kz_h_tr(&h, rows[i].measure) : "");
+            kz_h_time(&h, rows[i].opened_at, 0);
+            kz_h_raw(&h, "</td></tr>");
+        }
+        kz_h_raw(&h, "</tbody></table>");
+        char ce[200];
+        if (more)
+            kz_h_f(&h, "<p><a href=\"/cases?state=%s&amp;category=%s&amp;before=%lld\" "
+                   "rel=\"next\">%s</a></p>", state ? state : "",
+                   kz_url_enc(cat ? cat : "", ce, sizeof ce), (long long)rows[n - 1].id,
+                   kz_h_tr(&h, "Older"));
+    }
+    free(rows);
+    return kz_page_send(&h, 200);
+}
+
 /* ---- the queue ----------------------------------------------------------- */
 
 static void next_form(kz_html *h, int64_t skip)
@@ -281,12 +355,26 @@ static size_t utf8_cut(const char *t, size_t n)
     return n;
 }
 
+/* How much of t[0..len) fits in budget bytes once escaped (on a
+ * character boundary). */
+static size_t fits(const char *t, size_t len, size_t budget)
+{
+    size_t cost = 0, i = 0;
+    for (; i < len; i++) {
+        char c = t[i];
+        cost += c == '&' || c == '<' || c == '>' ? 5 : c == '"' || c == '\'' ? 6 : 1;
+        if (cost > budget)
+            return utf8_cut(t, i);
+    }
+    return len;
+}
+
 /* The text as written, every rule's span in <mark> with its rule named. */
 static void text_marked(kz_html *h, const char *t, size_t len, json_object *dets)
 {
     span sp[256];
     size_t n = 0;
-    size_t shown = len > TEXT_SHOWN ? utf8_cut(t, TEXT_SHOWN) : len;
+    size_t shown = fits(t, len, TEXT_SHOWN);
     for (size_t i = 0; dets && i < json_object_array_length(dets) && n < KZ_ARRAY_LEN(sp); i++) {
         json_object *d = json_object_array_get_idx(dets, i);
         const char *m = js(d, "method");
@@ -342,8 +430,8 @@ static void normalized(kz_html *h, const char *t, size_t len)
     kz_normtext nt;
     if (!n)
         return;
-    if (kz_norm_run(n, t, len > TEXT_SHOWN ? utf8_cut(t, TEXT_SHOWN) : len, &nt) == 0) {
-        size_t shown = nt.len > NORM_SHOWN ? utf8_cut(nt.text, NORM_SHOWN) : nt.len;
+    if (kz_norm_run(n, t, fits(t, len, TEXT_SHOWN), &nt) == 0) {
+        size_t shown = fits(nt.text, nt.len, NORM_SHOWN);
         kz_h_f(h, "<details><summary>%s</summary><div class=\"text\">",
                kz_h_tr(h, "Normalized form"));
         kz_h_textn(h, nt.text, shown);
@@ -388,6 +476,10 @@ static void history(kz_html *h, json_object *audit)
            kz_h_tr(h, "Before"), kz_h_tr(h, "After"));
     for (size_t i = n > HISTORY_MAX ? n - HISTORY_MAX : 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(audit, i), *b = NULL, *af = NULL;
+        if (h->b.len > PAGE_SOFT) {
+            kz_h_f(h, "<tr><td colspan=\"5\">&#8230; %zu</td></tr>", n - i);
+            break;
+        }
         json_object_object_get_ex(e, "before", &b);
         json_object_object_get_ex(e, "after", &af);
         kz_h_raw(h, "<tr><td>");
@@ -443,7 +535,7 @@ static void bank_and_related(kz_html *h, kz_req *rq, int64_t id)
                    rel[i].url, rel[i].how);
             if (rel[i].case_id) {
                 case_link(h, rel[i].case_id);
-                kz_h_f(h, " %s", rel[i].state);
+                kz_h_f(h, " %s", kz_h_tr(h, rel[i].state));
             }
             kz_h_f(h, "</td><td>%s</td></tr>", rel[i].measure[0] ? kz_h_tr(h, rel[i].measure) : "");
         }
@@ -634,6 +726,20 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
         kz_h_time(&h, hold.until, 0);
         kz_h_raw(&h, "</p>");
     }
+    if (hold.mine) {
+        /* a button keeps the hold; app.js presses it every 5 minutes while
+         * the page is open */
+        char act[64];
+        snprintf(act, sizeof act, "/cases/%lld/renew", (long long)id);
+        kz_h_f(&h, "<form method=\"post\" action=\"%s\" data-hold-renew=\"300\">", act);
+        kz_h_csrf(&h);
+        kz_h_f(&h, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+               kz_h_tr(&h, "Keep holding"));
+        snprintf(act, sizeof act, "/cases/%lld/release", (long long)id);
+        kz_h_form_begin(&h, act);
+        kz_h_f(&h, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+               kz_h_tr(&h, "Release"));
+    }
     if (kz_serve_role_bit(kz_req_role(rq)) & DECIDERS)
         next_form(&h, hold.mine ? id : 0);
     kz_h_raw(&h, "</div>");
@@ -641,7 +747,7 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
            kz_h_tr(&h, "Keyboard: n next case, a assign to me, d decide, x no action."));
     /* the case */
     kz_h_raw(&h, "<dl class=\"facts\">");
-    dl_row(&h, "State", js(c, "state"));
+    dl_row(&h, "State", js(c, "state") ? kz_h_tr(&h, js(c, "state")) : NULL);
     dl_row(&h, "Category", js(c, "category"));
     dl_row(&h, "Score", js(c, "score"));
     dl_row(&h, "Assigned to", js(c, "assigned_to") ? js(c, "assigned_to") : kz_h_tr(&h, "nobody"));
@@ -674,7 +780,7 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
                "<th scope=\"col\">%s</th></tr></thead><tbody>", kz_h_tr(&h, "Matches"),
                kz_h_tr(&h, "Rule"), kz_h_tr(&h, "Category"), kz_h_tr(&h, "Score"),
                kz_h_tr(&h, "Evidence"));
-        for (size_t i = 0; i < nd && i < 100; i++) {
+        for (size_t i = 0; i < nd && i < 100 && h.b.len < PAGE_SOFT; i++) {
             json_object *d = json_object_array_get_idx(dets, i);
             const char *ctx = js(d, "context");
             kz_h_f(&h, "<tr><td>%s <span class=\"note\">(%s)</span></td><td>%s</td>"
@@ -788,8 +894,30 @@ static int reject(kz_req *rq) { return case_form(rq, "reject", do_reject); }
 static int resolve(kz_req *rq) { return case_form(rq, "resolve", do_resolve); }
 static int release(kz_req *rq) { return case_form(rq, "release", do_release); }
 
+/* POST /cases/{id}/renew: keep one's hold (app.js, every 5 minutes, or the
+ * button): 204 from script (Accept: text/plain), else back to the page. */
+static int renew(kz_req *rq)
+{
+    int64_t id;
+    kz_hold h;
+    if (kz_parse_id(kz_req_param(rq, "id"), strlen(kz_req_param(rq, "id")), &id) != 0)
+        return kz_page_error(rq, 404, "Not found", "Not found");
+    kz_actor *a = kz_req_actor(rq);
+    int rc = kz_case_hold_renew(a, id, 0, &h);
+    if (rc)
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    const char *acc = kz_req_header(rq, "Accept");
+    if (acc && !strcmp(acc, "text/plain"))
+        return kz_resp_data(rq, h.mine ? 200 : 409, "text/plain; charset=utf-8",
+                            h.mine ? h.until : "", h.mine ? strlen(h.until) : 0);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/cases/%lld", (long long)id);
+    return kz_page_redirect(rq, loc);
+}
+
 static const kz_route routes[] = {
     { "GET", "/dashboard", STAFF, dashboard, PAGE, 0 },
+    { "GET", "/cases", STAFF, cases_page, PAGE, 0 },
     { "GET", "/queue", DECIDERS, queue_page, PAGE, 0 },
     { "POST", "/queue/next", DECIDERS, queue_next, PAGE, 8192 },
     { "GET", "/cases/{id}", STAFF, case_get, PAGE, 0 },
@@ -802,6 +930,7 @@ static const kz_route routes[] = {
     { "POST", "/cases/{id}/reject", KZ_ROLE_SUPERVISOR, reject, PAGE, 65536 },
     { "POST", "/cases/{id}/resolve-appeal", DECIDERS, resolve, PAGE, 65536 },
     { "POST", "/cases/{id}/release", DECIDERS, release, PAGE, 8192 },
+    { "POST", "/cases/{id}/renew", DECIDERS, renew, PAGE, 8192 },
 };
 
 const kz_route_table kz_routes_review = { "review", routes, KZ_ARRAY_LEN(routes) };

@@ -349,14 +349,19 @@ const kz_migration kz_migrations[] = {
       "ALTER TABLE bank_entries ADD COLUMN minhash TEXT;" },
     /* migration 14 - the review queue's holds (src/case/queue.c,
      * docs/web.md): the case a reviewer opened from the queue is held for
-     * them until expires_at, so that nobody else is given it */
-    { 14, "review queue: case holds (who, since, until)",
+     * them until expires_at, so that nobody else is given it; and the
+     * indexes the dashboard reads by (case/review.c): cases by age and by
+     * assignee, decisions by who decided */
+    { 14, "review queue: case holds (who, since, until); dashboard indexes",
       "CREATE TABLE case_holds ("
       "  case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
       "  account_id BIGINT NOT NULL REFERENCES accounts(id),"
       "  held_at TEXT NOT NULL,"
       "  expires_at TEXT NOT NULL);"
-      "CREATE INDEX case_holds_by_account ON case_holds(account_id);" },
+      "CREATE INDEX case_holds_by_account ON case_holds(account_id);"
+      "CREATE INDEX cases_by_opened ON cases(opened_at);"
+      "CREATE INDEX cases_by_assignee ON cases(assigned_to, state);"
+      "CREATE INDEX decisions_by_decider ON decisions(decided_by, decided_at);" },
     /* migration 16 - what the reviewers' web app keeps (src/store/media.c,
      * src/case/views.c, docs/web.md): the bytes of an item's images, for
      * review (base64, at most KZ_MEDIA_KEEP_MAX each; purged with the

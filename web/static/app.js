@@ -56,7 +56,7 @@
   }
 
   function reveal(e) {
-    var m = e.target.closest(".media");
+    var m = e.target && e.target.closest ? e.target.closest(".media") : null;
     if (!m) return;
     if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
     e.preventDefault();
@@ -64,11 +64,26 @@
     m.setAttribute("aria-pressed", m.classList.contains("revealed") ? "true" : "false");
   }
 
+  /* keep the hold on the case while its page is open */
+  function renewing() {
+    var f = document.querySelector("form[data-hold-renew]");
+    if (!f || !window.fetch) return;
+    var every = parseInt(f.getAttribute("data-hold-renew"), 10) * 1000;
+    setInterval(function () {
+      fetch(f.action, { method: "POST", credentials: "same-origin",
+                        headers: { "Accept": "text/plain" },
+                        body: new URLSearchParams(new FormData(f)) });
+    }, every);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    renewing();
     times();
     setInterval(times, 30000);
     document.addEventListener("keydown", keys);
     document.addEventListener("click", reveal);
-    document.addEventListener("keydown", function (e) { if (e.target.closest && e.target.closest(".media")) reveal(e); });
+    document.addEventListener("keydown", function (e) {
+      if (e.target && e.target.closest && e.target.closest(".media")) reveal(e);
+    });
   });
 })();
