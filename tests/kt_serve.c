@@ -305,6 +305,23 @@ long kt_http(const kt_server *sv, kt_client *cl, const char *method, const char 
     return kt_httpx(sv, cl, method, path, NULL, body, body ? strlen(body) : 0, NULL, r);
 }
 
+long kt_form_http(const kt_server *sv, kt_client *cl, const char *path, const char *fields,
+                  kt_resp *r)
+{
+    static const char *const h[] = { "Sec-Fetch-Site: same-origin", NULL };
+    size_t n = strlen(fields) + sizeof cl->csrf + 8;
+    char *body = malloc(n);
+    if (!body) {
+        memset(r, 0, sizeof *r);
+        return 0;
+    }
+    snprintf(body, n, "csrf=%s%s%s", cl->csrf, *fields ? "&" : "", fields);
+    long st = kt_httpx(sv, cl, "POST", path, "application/x-www-form-urlencoded", body,
+                       strlen(body), h, r);
+    free(body);
+    return st;
+}
+
 void kt_resp_free(kt_resp *r)
 {
     free(r->body);

@@ -76,6 +76,13 @@ const char *kt_resp_header(const kt_resp *r, const char *name, char *out, size_t
 /* A top-level string or number member of a JSON body, as text, or NULL. */
 const char *kt_json_get(const char *body, const char *key, char *out, size_t outsz);
 
+/* A web app form post as a browser on this site sends it
+ * (application/x-www-form-urlencoded, Sec-Fetch-Site: same-origin), with
+ * "csrf=<cl->csrf>&" before fields ("a=1&b=x+y", already encoded; may be
+ * ""): status. */
+long kt_form_http(const kt_server *sv, kt_client *cl, const char *path, const char *fields,
+                  kt_resp *r);
+
 /* Add root (admin), ann and bob (reviewers), sue and sam (supervisors), al
  * (analyst), aud (auditor), passwords NAME-password-123, logging in once
  * (each Argon2id hash costs 64 MiB and a fraction of a second). */

@@ -267,6 +267,7 @@ KT_TEST(web_pages_media_staff_only_blurred_by_default)
     kt_resp_free(&r);
     KT_EQ_INT(form(&sv, &ann, "/settings", "greyscale=1&lang=", &r), 303);
     KT_EQ_STR(kt_resp_header(&r, "Location", h, sizeof h), "/settings?saved=1");
+    KT_CHECK(kt_resp_header(&r, "Set-Cookie", h, sizeof h) && !strncmp(h, "lang=; ", 7));
     kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &ann, "/items/1/images", &r), 200);
     KT_CHECK(strstr(r.body, "<figure class=\"media grey\" id=\"m1\"") != NULL);

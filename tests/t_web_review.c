@@ -40,16 +40,21 @@ static void setup(kz_store *s)
     add(s, 2, "terrorism", "join us: a dead drop of arms", 11, 20);
     add(s, 3, "drugs", "third post, a dead drop", 14, 23);
     add(s, 4, "drugs", "fourth post, a dead drop", 15, 24);
+    /* case 5: 200 KB of what escaping makes longest, with a hit far in */
+    char *big = malloc(200 * 1024 + 1);
+    for (size_t i = 0; i < 200 * 1024; i++)
+        big[i] = "\"<'&"[i % 4];
+    memcpy(big + 150000, "dead drop", 9);
+    big[200 * 1024] = '\0';
+    add(s, 5, "drugs", big, 150000, 150009);
+    free(big);
     KT_EQ_INT(kz_store_commit(s), 0);
 }
 
 static long form(const kt_server *sv, kt_client *cl, const char *path, const char *fields,
                  kt_resp *r)
 {
-    static const char *const h[] = { "Sec-Fetch-Site: same-origin", NULL };
-    char body[4096];
-    snprintf(body, sizeof body, "csrf=%s%s%s", cl->csrf, *fields ? "&" : "", fields);
-    return kt_httpx(sv, cl, "POST", path, FORM, body, strlen(body), h, r);
+    return kt_form_http(sv, cl, path, fields, r);
 }
 
 static void login_all(const kt_server *sv, kt_client *c, const char *const *names, size_t n)
@@ -156,6 +161,12 @@ KT_TEST(web_case_page_escapes_and_marks)
     KT_CHECK(strstr(r.body, "case.open") || strstr(r.body, "<h2>History</h2>"));
     KT_CHECK(!strstr(r.body, " style=") && !strstr(r.body, "<style"));
     kt_resp_free(&r);
+    /* a long text of quotes and brackets: the page stays within 100 KB */
+    KT_EQ_INT(kt_http(&sv, &c, "GET", "/cases/5", NULL, &r), 200);
+    KT_CHECK(r.len <= 100 * 1024 && r.len > 40 * 1024);
+    KT_CHECK(strstr(r.body, "bytes</p>") != NULL);
+    KT_CHECK(strstr(r.body, "[dead drop]") != NULL);        /* its context, in the matches */
+    kt_resp_free(&r);
     /* in Kazakh and Russian */
     char ck[400];
     snprintf(ck, sizeof ck, "Cookie: %s; lang=kk", c.cookie);     /* one header, as browsers send */
@@ -219,9 +230,22 @@ KT_TEST(web_queue_holds_and_decisions)
     snprintf(path, sizeof path, "/cases/%lld", (long long)a1);
     KT_EQ_INT(kt_http(&sv, ann, "GET", path, NULL, &r), 200);
     KT_CHECK(strstr(r.body, "Held for you until") != NULL);
+    KT_CHECK(strstr(r.body, "data-hold-renew=\"300\"") != NULL);
     kt_resp_free(&r);
     KT_EQ_INT(kt_http(&sv, bob, "GET", path, NULL, &r), 200);
-    KT_CHECK(strstr(r.body, "Held by ann") != NULL);
+    KT_CHECK(strstr(r.body, "Held by ann") && !strstr(r.body, "data-hold-renew"));
+    kt_resp_free(&r);
+    /* app.js's renewal: a fetch from this site (its Origin is this host) */
+    char origin[128], renew[64];
+    snprintf(origin, sizeof origin, "Origin: %s", sv.base);
+    const char *const js[] = { origin, "Sec-Fetch-Site: same-origin", "Accept: text/plain", NULL };
+    snprintf(renew, sizeof renew, "/cases/%lld/renew", (long long)a1);
+    snprintf(fields, sizeof fields, "csrf=%s", ann->csrf);
+    KT_EQ_INT(kt_httpx(&sv, ann, "POST", renew, FORM, fields, strlen(fields), js, &r), 200);
+    KT_CHECK(r.len == 20 && r.body[19] == 'Z');
+    kt_resp_free(&r);
+    snprintf(fields, sizeof fields, "csrf=%s", bob->csrf);
+    KT_EQ_INT(kt_httpx(&sv, bob, "POST", renew, FORM, fields, strlen(fields), js, &r), 409);
     kt_resp_free(&r);
     /* bob may not take ann's held case */
     snprintf(path, sizeof path, "/cases/%lld/take", (long long)a1);

@@ -284,6 +284,9 @@ static int settings_post(kz_req *rq)
         snprintf(loc, sizeof loc, "/lang/%s?next=/settings%%3Fsaved%%3D1", rs.lang);
         return kz_page_redirect(rq, loc);
     }
+    /* the browser's own choice again: forget the switch's cookie */
+    kz_resp_header(rq, "Set-Cookie", kz_req_https(rq) ? "lang=; Path=/; Max-Age=0; SameSite=Lax; "
+                   "Secure" : "lang=; Path=/; Max-Age=0; SameSite=Lax");
     return kz_page_redirect(rq, "/settings?saved=1");
 }
 
@@ -889,7 +892,7 @@ static const kz_route routes[] = {
     { "GET", "/appeals", KZ_ROLES_STAFF, appeals, PAGE, 0 },
     { "GET", "/blocklist", KZ_ROLES_STAFF, blocklist, PAGE, 0 },
     { "GET", "/rules", KZ_ROLES_STAFF, rules_get, PAGE, 0 },
-    { "POST", "/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, rules_test, PAGE, 256 * 1024 },
+    { "POST", "/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, rules_test, PAGE, 1 << 20 },
     { "GET", "/banks", KZ_ROLES_STAFF, banks, PAGE, 0 },
     { "GET", "/platforms", KZ_ROLES_STAFF, platforms, PAGE, 0 },
     { "GET", "/volume", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN, volume, PAGE, 0 },

@@ -18,8 +18,12 @@
 #define STAFF     KZ_ROLES_STAFF
 #define DECIDERS  (KZ_ROLE_REVIEWER | KZ_ROLE_SUPERVISOR)
 
-#define TEXT_SHOWN  (30 * 1024)             /* bytes of the text on the page */
-#define NORM_SHOWN  (12 * 1024)             /* bytes of its normalized form */
+/* A page is at most 100 KB (KZ_PAGE_MAX): the text gets about 32 KB of
+ * it once escaped, its normalized form 12 KB, and the tables stop short
+ * of the bound, saying so. */
+#define TEXT_SHOWN  (32 * 1024)             /* bytes of the text, escaped, on the page */
+#define NORM_SHOWN  (12 * 1024)             /* bytes of its normalized form, escaped */
+#define PAGE_SOFT   (KZ_PAGE_MAX - 12 * 1024)   /* tables stop here */
 #define HISTORY_MAX 80                      /* audit entries shown (the latest) */
 
 /* ---- json-c helpers ------------------------------------------------------ */
@@ -351,12 +355,26 @@ static size_t utf8_cut(const char *t, size_t n)
     return n;
 }
 
+/* How much of t[0..len) fits in budget bytes once escaped (on a
+ * character boundary). */
+static size_t fits(const char *t, size_t len, size_t budget)
+{
+    size_t cost = 0, i = 0;
+    for (; i < len; i++) {
+        char c = t[i];
+        cost += c == '&' || c == '<' || c == '>' ? 5 : c == '"' || c == '\'' ? 6 : 1;
+        if (cost > budget)
+            return utf8_cut(t, i);
+    }
+    return len;
+}
+
 /* The text as written, every rule's span in <mark> with its rule named. */
 static void text_marked(kz_html *h, const char *t, size_t len, json_object *dets)
 {
     span sp[256];
     size_t n = 0;
-    size_t shown = len > TEXT_SHOWN ? utf8_cut(t, TEXT_SHOWN) : len;
+    size_t shown = fits(t, len, TEXT_SHOWN);
     for (size_t i = 0; dets && i < json_object_array_length(dets) && n < KZ_ARRAY_LEN(sp); i++) {
         json_object *d = json_object_array_get_idx(dets, i);
         const char *m = js(d, "method");
@@ -412,8 +430,8 @@ static void normalized(kz_html *h, const char *t, size_t len)
     kz_normtext nt;
     if (!n)
         return;
-    if (kz_norm_run(n, t, len > TEXT_SHOWN ? utf8_cut(t, TEXT_SHOWN) : len, &nt) == 0) {
-        size_t shown = nt.len > NORM_SHOWN ? utf8_cut(nt.text, NORM_SHOWN) : nt.len;
+    if (kz_norm_run(n, t, fits(t, len, TEXT_SHOWN), &nt) == 0) {
+        size_t shown = fits(nt.text, nt.len, NORM_SHOWN);
         kz_h_f(h, "<details><summary>%s</summary><div class=\"text\">",
                kz_h_tr(h, "Normalized form"));
         kz_h_textn(h, nt.text, shown);
@@ -458,6 +476,10 @@ static void history(kz_html *h, json_object *audit)
            kz_h_tr(h, "Before"), kz_h_tr(h, "After"));
     for (size_t i = n > HISTORY_MAX ? n - HISTORY_MAX : 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(audit, i), *b = NULL, *af = NULL;
+        if (h->b.len > PAGE_SOFT) {
+            kz_h_f(h, "<tr><td colspan=\"5\">&#8230; %zu</td></tr>", n - i);
+            break;
+        }
         json_object_object_get_ex(e, "before", &b);
         json_object_object_get_ex(e, "after", &af);
         kz_h_raw(h, "<tr><td>");
@@ -704,6 +726,20 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
         kz_h_time(&h, hold.until, 0);
         kz_h_raw(&h, "</p>");
     }
+    if (hold.mine) {
+        /* a button keeps the hold; app.js presses it every 5 minutes while
+         * the page is open */
+        char act[64];
+        snprintf(act, sizeof act, "/cases/%lld/renew", (long long)id);
+        kz_h_f(&h, "<form method=\"post\" action=\"%s\" data-hold-renew=\"300\">", act);
+        kz_h_csrf(&h);
+        kz_h_f(&h, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+               kz_h_tr(&h, "Keep holding"));
+        snprintf(act, sizeof act, "/cases/%lld/release", (long long)id);
+        kz_h_form_begin(&h, act);
+        kz_h_f(&h, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+               kz_h_tr(&h, "Release"));
+    }
     if (kz_serve_role_bit(kz_req_role(rq)) & DECIDERS)
         next_form(&h, hold.mine ? id : 0);
     kz_h_raw(&h, "</div>");
@@ -744,7 +780,7 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
                "<th scope=\"col\">%s</th></tr></thead><tbody>", kz_h_tr(&h, "Matches"),
                kz_h_tr(&h, "Rule"), kz_h_tr(&h, "Category"), kz_h_tr(&h, "Score"),
                kz_h_tr(&h, "Evidence"));
-        for (size_t i = 0; i < nd && i < 100; i++) {
+        for (size_t i = 0; i < nd && i < 100 && h.b.len < PAGE_SOFT; i++) {
             json_object *d = json_object_array_get_idx(dets, i);
             const char *ctx = js(d, "context");
             kz_h_f(&h, "<tr><td>%s <span class=\"note\">(%s)</span></td><td>%s</td>"
@@ -858,6 +894,27 @@ static int reject(kz_req *rq) { return case_form(rq, "reject", do_reject); }
 static int resolve(kz_req *rq) { return case_form(rq, "resolve", do_resolve); }
 static int release(kz_req *rq) { return case_form(rq, "release", do_release); }
 
+/* POST /cases/{id}/renew: keep one's hold (app.js, every 5 minutes, or the
+ * button): 204 from script (Accept: text/plain), else back to the page. */
+static int renew(kz_req *rq)
+{
+    int64_t id;
+    kz_hold h;
+    if (kz_parse_id(kz_req_param(rq, "id"), strlen(kz_req_param(rq, "id")), &id) != 0)
+        return kz_page_error(rq, 404, "Not found", "Not found");
+    kz_actor *a = kz_req_actor(rq);
+    int rc = kz_case_hold_renew(a, id, 0, &h);
+    if (rc)
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    const char *acc = kz_req_header(rq, "Accept");
+    if (acc && !strcmp(acc, "text/plain"))
+        return kz_resp_data(rq, h.mine ? 200 : 409, "text/plain; charset=utf-8",
+                            h.mine ? h.until : "", h.mine ? strlen(h.until) : 0);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/cases/%lld", (long long)id);
+    return kz_page_redirect(rq, loc);
+}
+
 static const kz_route routes[] = {
     { "GET", "/dashboard", STAFF, dashboard, PAGE, 0 },
     { "GET", "/cases", STAFF, cases_page, PAGE, 0 },
@@ -873,6 +930,7 @@ static const kz_route routes[] = {
     { "POST", "/cases/{id}/reject", KZ_ROLE_SUPERVISOR, reject, PAGE, 65536 },
     { "POST", "/cases/{id}/resolve-appeal", DECIDERS, resolve, PAGE, 65536 },
     { "POST", "/cases/{id}/release", DECIDERS, release, PAGE, 8192 },
+    { "POST", "/cases/{id}/renew", DECIDERS, renew, PAGE, 8192 },
 };
 
 const kz_route_table kz_routes_review = { "review", routes, KZ_ARRAY_LEN(routes) };

@@ -66,7 +66,20 @@
     b.setAttribute("aria-pressed", m.classList.contains("revealed") ? "true" : "false");
   }
 
+  /* keep the hold on the case while its page is open */
+  function renewing() {
+    var f = document.querySelector("form[data-hold-renew]");
+    if (!f || !window.fetch) return;
+    var every = parseInt(f.getAttribute("data-hold-renew"), 10) * 1000;
+    setInterval(function () {
+      fetch(f.action, { method: "POST", credentials: "same-origin",
+                        headers: { "Accept": "text/plain" },
+                        body: new URLSearchParams(new FormData(f)) });
+    }, every);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    renewing();
     times();
     setInterval(times, 30000);
     document.addEventListener("keydown", keys);
