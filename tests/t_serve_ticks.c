@@ -8,6 +8,7 @@
 #include "kt.h"
 #include "kt_serve.h"
 #include "case/case.h"
+#include "case/platform.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -53,6 +54,8 @@ static void setup(kz_store *s)
     kt_staff p;
     kt_staff_login(s, &p);
     past_due_case(s, p.al, p.ann, 1);
+    kz_platform_in pi = { NULL, "http://127.0.0.1:1/notices", NULL, NULL, "ru", 0 };
+    KT_EQ_INT(kz_platform_set(p.root, "forum", &pi), 0);
     kt_staff_release(&p);
 }
 
@@ -97,6 +100,13 @@ static void serve_alone(int pg)
     /* every tick ran, none failed (the purge runs as the system) */
     char *log = kt_serve_log(&sv);
     KT_CHECK(log && strstr(log, "tick overdue: 1 cases marked overdue") && !strstr(log, "(failed)"));
+    /* and notice delivery: the platform's endpoint answers nothing, so the
+     * attempt is recorded as failed, to be tried again */
+    for (int t = 0; t < 100 && count(&sv, "SELECT count(*) FROM notice_deliveries WHERE "
+                                         "status = 'failed' AND $1 = 1", 1) < 1; t++)
+        sleep_ms(100);
+    KT_CHECK(count(&sv, "SELECT count(*) FROM notice_deliveries WHERE status = 'failed' AND "
+                        "channel = 'api' AND $1 = 1", 1) >= 1);
     free(log);
     KT_EQ_INT(count(&sv, "SELECT count(*) FROM notices WHERE escalated_at IS NOT NULL AND "
                          "decision_id IN (SELECT id FROM decisions WHERE case_id = $1)", 1), 1);
@@ -104,7 +114,7 @@ static void serve_alone(int pg)
         /* the server is a worker of the role tick, and scheduled the rest */
         KT_EQ_INT(count(&sv, "SELECT count(*) FROM workers WHERE roles = 'tick' AND id LIKE "
                              "'%:serve' AND $1 = 1", 1), 1);
-        KT_EQ_INT(count(&sv, "SELECT count(*) FROM jobs WHERE kind = 'tick' AND $1 = 1", 1), 5);
+        KT_EQ_INT(count(&sv, "SELECT count(*) FROM jobs WHERE kind = 'tick' AND $1 = 1", 1), 6);
     }
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }

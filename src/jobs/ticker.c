@@ -5,6 +5,7 @@
  */
 #include "jobs/ticker.h"
 #include "case/case.h"
+#include "case/deliver.h"
 #include "ingest/fetch.h"
 #include "pipeline/verifier.h"
 #include "store/audit.h"
@@ -63,6 +64,8 @@ static void run_leased(kz_ticker *t)
     env.queue = t->q;
     env.threads = 1;
     env.purge_days = t->o.purge_days;
+    env.smtp_url = t->o.smtp_url;
+    env.mail_from = t->o.mail_from;
     env.stop = &t->stop;
     int64_t last_sched = 0;
     while (!t->stop) {
@@ -119,6 +122,17 @@ static int local_tick(kz_ticker *t, const char *name, kz_jobs_result *res)
         res->moved = (int64_t)moved;
         snprintf(res->why, sizeof res->why, "overdue: %zu cases marked overdue and escalated",
                  moved);
+    } else if (!strcmp(name, "notices")) {
+        kz_deliver_opts o;
+        kz_deliver_stats ds;
+        memset(&o, 0, sizeof o);
+        o.smtp_url = t->o.smtp_url;
+        o.from = t->o.mail_from;
+        rc = kz_notices_deliver(a, &o, &ds);
+        res->moved = (int64_t)ds.sent;
+        snprintf(res->why, sizeof res->why, "notices: %zu attempts, %zu delivered, %zu failed, "
+                 "%zu escalations, %zu answers", ds.attempts, ds.sent, ds.failed, ds.escalations,
+                 ds.answers);
     } else if (!strcmp(name, "verify")) {
         kz_verifier_opts vo;
         kz_verifier_stats vs;
@@ -152,6 +166,7 @@ static void run_local(kz_ticker *t)
 {
     struct { const char *name; int64_t every_ms, next; } sched[] = {
         { "overdue", (t->o.overdue_secs > 0 ? t->o.overdue_secs : 60) * 1000, 0 },
+        { "notices", (int64_t)60 * 1000, 0 },
         { "verify", (int64_t)21600 * 1000, 0 },
         { "purge", (int64_t)86400 * 1000, 0 },
     };

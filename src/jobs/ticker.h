@@ -10,7 +10,8 @@
  * once however many servers and workers are up, and it puts the default
  * schedule in place for the ticks nobody scheduled (kz_queue_schedule_defaults).
  * On SQLite, where there is no queue (one process on one machine), it runs
- * overdue, verify and purge itself at the default intervals (recrawl and
+ * overdue, notices (delivery, retries, escalations: case/deliver.h), verify
+ * and purge itself at the default intervals (recrawl and
  * frontier are the workers' and need PostgreSQL).  overdue_secs sets the
  * overdue interval: on PostgreSQL that of the queue's overdue tick, for
  * every process.
@@ -32,6 +33,8 @@ typedef struct kz_ticker_opts {
     int         poll_ms;            /* longest wait between looks at the queue; 0: 1000 */
     int64_t     overdue_secs;       /* the overdue interval; 0: as scheduled (SQLite: 60) */
     int         purge_days;         /* 0: KZ_RETENTION_DAYS */
+    const char *smtp_url;           /* notices tick: the SMTP server (NULL: no e-mail) */
+    const char *mail_from;          /* notices tick: the sender's address */
     /* a tick done (or failed): res->why says what; may be NULL */
     void      (*log)(void *ctx, const char *tick, const kz_jobs_result *res);
     void       *ctx;

@@ -535,6 +535,11 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
         to.audit_key = so->audit_key;
         to.owner = owner;
         to.overdue_secs = so->overdue_secs;
+        /* notices go out as kuzet worker sends them (docs/notices.md) */
+        to.smtp_url = getenv("KUZET_SMTP");
+        if (to.smtp_url && !*to.smtp_url)
+            to.smtp_url = NULL;
+        to.mail_from = getenv("KUZET_MAIL_FROM");
         to.log = tick_log;
         if ((rc = kz_ticker_start(&ticker, &to, err, errsz)) != 0)
             goto out;
