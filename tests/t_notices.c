@@ -15,6 +15,7 @@
 #include "case/notice_text.h"
 #include "case/platform.h"
 #include "ingest/fetch.h"
+#include "jobs/run.h"
 #include "store/store.h"
 #include <dirent.h>
 #include <microhttpd.h>
@@ -643,4 +644,53 @@ KT_TEST(notices_parse_answer)
             KT_CHECK(why != NULL);
         kz_buf_release(&b);
     }
+}
+
+/* ---- the workers' notices tick --------------------------------------------- */
+
+/* A worker's "notices" tick delivers what is due (here: to an endpoint that
+ * takes it at once) in its lease, and is due again every_secs later. */
+KT_TEST(notices_jobs_tick_pg)
+{
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "notices_jobs_tick_pg", "noticestick");
+    kz_queue *q = NULL;
+    kz_job j;
+    size_t n = 0;
+    receiver r;
+    kt_staff p;
+    if (!s)
+        return;
+    KT_EQ_INT(kz_fetch_global_init(), 0);
+    KT_EQ_INT(receiver_start(&r, 0, "{\"answer\":\"taken down\"}"), 0);
+    kt_staff_login(s, &p);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d/n", r.port);
+    kz_platform_in in = { NULL, endpoint, NULL, NULL, "ru", -1 };
+    KT_EQ_INT(kz_platform_add(p.sue, "x.kz", &in, NULL), 0);
+    int64_t nid = notified_case(s, &p, "x.kz", 1);
+    KT_EQ_INT(kz_queue_add_tick(s, "notices", 60), 0);
+    KT_EQ_INT(kz_queue_open(&q, s, NULL, "w1", "tick", 30), 0);
+    KT_EQ_INT(kz_queue_lease(q, "tick", 4, &j, &n), 0);
+    KT_EQ_INT(n, 1);
+    if (n == 1) {
+        kz_jobs_env env = { s, q, NULL, 0, 0, NULL, 1, 0, NULL, NULL, NULL };
+        kz_jobs_result res;
+        KT_EQ_INT(kz_jobs_run(&env, &j, &res), 0);
+        KT_EQ_INT(res.ok, 1);
+        KT_EQ_INT(res.moved, 1);
+        KT_CHECK(strstr(res.why, "1 delivered") != NULL);
+        kz_job_release(&j);
+    }
+    KT_EQ_INT(r.requests, 1);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM notice_deliveries WHERE notice_id = $1 AND "
+                       "status = 'sent'", nid), 1);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM notice_answers WHERE notice_id = $1 AND "
+                       "via = 'api'", nid), 1);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM jobs WHERE kind = 'tick' AND jkey = 'notices' AND "
+                       "state = 'pending' AND $1 > 0", 1), 1);
+    kz_queue_close(&q);
+    kt_staff_release(&p);
+    receiver_stop(&r);
+    kt_store_pg_drop(&d, &s);
 }
