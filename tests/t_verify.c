@@ -618,6 +618,96 @@ KT_TEST(report_came_back_pg)
     kt_store_pg_drop(&d, &s);
 }
 
+/* Ingest url with text (a terrorism detection on all of it): the case id. */
+static int64_t ingest_item(kz_store *s, const char *url, const char *text, int64_t *item)
+{
+    kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
+                      strlen(text), NULL };
+    kz_detection_in d = { "r1", "terrorism", "rule", 50, 0, (uint32_t)strlen(text), NULL };
+    kz_flag_in f = { "terrorism", 50 };
+    kz_ingest_out out;
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    int64_t id = 0;
+    kz_dbval p[] = { kz_dbint(out.item_id) };
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT id FROM cases WHERE item_id = $1", p, 1, &id), 0);
+    if (item)
+        *item = out.item_id;
+    return id;
+}
+
+/*
+ * A crawl or feed that stores the same content again after its removal is
+ * a sighting: the content came back.  Four removal requests sent on
+ * 2026-04-01 at 00:00; then, today (ingest stamps the real clock), the same
+ * posts arrive again:
+ *   A  found gone 00:30; seen again, same text     -> came back (a sighting)
+ *   B  the platform claimed 00:20, never checked;
+ *      seen again, same text                       -> the claim refuted: overdue
+ *   C  no answer; seen again                       -> no sighting (nothing removed)
+ *   D  found gone 00:30; seen again, edited text   -> no sighting (not the same content)
+ * April alone: A and D complied, B complied (claim), C overdue: the
+ * sightings are after April.
+ */
+static void sighting(kz_store *s)
+{
+    kt_staff p;
+    static const char *const url[4] = { "https://forum.example.kz/s/a", "https://forum.example.kz/s/b",
+                                        "https://forum.example.kz/s/c", "https://forum.example.kz/s/d" };
+    static const char *const text = "кто хочет взорвать школу";
+    int64_t item[4], c[4];
+    kt_staff_login(s, &p);
+    kt_staff_clock(&p, "2026-04-01T00:00:00Z");
+    for (int i = 0; i < 4; i++) {
+        c[i] = ingest_item(s, url[i], text, &item[i]);
+        decide(&p, c[i], "removal_request");
+        KT_EQ_INT(kz_case_notify(p.al, c[i], NULL, NULL, NULL), 0);
+    }
+    KT_EQ_INT(check(p.sys, item[0], KZ_VERIFY_GONE, "2026-04-01T00:30:00Z", NULL), 0);
+    KT_EQ_INT(check(p.sys, item[3], KZ_VERIFY_GONE, "2026-04-01T00:30:00Z", NULL), 0);
+    kt_staff_clock(&p, "2026-04-01T00:20:00Z");
+    KT_EQ_INT(kz_case_comply(p.al, c[1], "removed"), 0);
+    for (int i = 0; i < 4; i++)
+        KT_EQ_INT(ingest_item(s, url[i], i == 3 ? "кто хочет взорвать школу? нет" : text, NULL), c[i]);
+    EQ_SQL(s, "SELECT COUNT(*) FROM item_checks WHERE why = 'seen-again' AND outcome = 'present' "
+              "AND item_id - $1 IN (0, 1)", item[0], "2");                /* A and B */
+    EQ_SQL(s, "SELECT COUNT(*) FROM item_checks WHERE why = 'seen-again' AND item_id - $1 >= 2",
+           item[0], "0");                                                  /* not C, D */
+    EQ_SQL(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'item.check' AND actor = 'ingest' "
+              "AND $1 > 0", 1, "2");
+    kz_report *r = NULL;
+    KT_EQ_INT(kz_report_compute(s, "2026-04-01", "2999-12-31", &r), 0);
+    KT_EQ_INT(fig(r, "notices", "sent"), 4);
+    KT_EQ_INT(fig(r, "notices", "came_back"), 1);                          /* A */
+    KT_EQ_INT(fig(r, "notices", "complied"), 1);                           /* D */
+    KT_EQ_INT(fig(r, "notices", "overdue"), 2);                            /* B, C */
+    kz_report_free(&r);
+    KT_EQ_INT(kz_report_compute(s, "2026-04-01", "2026-04-30", &r), 0);
+    KT_EQ_INT(fig(r, "notices", "came_back"), 0);
+    KT_EQ_INT(fig(r, "notices", "complied"), 3);                           /* A, B, D */
+    KT_EQ_INT(fig(r, "notices", "overdue"), 1);                            /* C */
+    kz_report_free(&r);
+    kt_staff_release(&p);
+}
+
+KT_TEST(report_crawl_sighting)
+{
+    kz_store *s = fresh();
+    sighting(s);
+    cleanup(&s);
+}
+
+KT_TEST(report_crawl_sighting_pg)
+{
+    kt_pgdb d;
+    kz_store *s = kt_store_pg(&d, "report_crawl_sighting_pg", "report_sighting");
+    if (!s)
+        return;
+    sighting(s);
+    kt_store_pg_drop(&d, &s);
+}
+
 /* ---- end to end ----------------------------------------------------------- */
 
 static char *section(const char *out, const char *name)

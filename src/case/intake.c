@@ -6,8 +6,41 @@
  * that category already; each opening is a "case.open" audit entry by
  * "ingest".  Kept apart from case.c, whose transitions all start from a
  * case that exists.
+ *
+ * An item seen again with the same content (a crawl or feed found it
+ * online) after it was found gone, or after its platform said it complied
+ * with a notice, is a sighting: a "present" item check (why "seen-again"),
+ * audited as item.check, which the report counts as content that came back
+ * (docs/report.md).  Cases change at the next kuzet verify, which fetches
+ * the item itself.
  */
 #include "case/case.h"
+
+/* The item, online again with the same content: a "present" check when it
+ * was gone or claimed removed before now (docs/report.md). */
+static int sighting(kz_store *s, int64_t item, const char *now)
+{
+    kz_db *db = kz_store_db(s);
+    int64_t id = 0;
+    char after[160];
+    kz_dbval p[] = { kz_dbint(item), kz_dbstr(now) };
+    int rc = kz_db_int(db,
+        "INSERT INTO item_checks (item_id, checked_at, url, http_status, outcome, why, detail) "
+        "SELECT i.id, $2, COALESCE(i.url, ''), NULL, 'present', 'seen-again', 'the same content "
+        "stored again by ingest or crawl' FROM items i WHERE i.id = $1 AND (i.online_status = "
+        "'removed' OR EXISTS (SELECT 1 FROM cases c JOIN decisions d ON d.case_id = c.id JOIN "
+        "notices n ON n.decision_id = d.id WHERE c.item_id = i.id AND n.complied_at IS NOT NULL "
+        "AND n.complied_at < $2)) RETURNING id", p, 2, &id);
+    if (rc == KZ_ENOTFOUND)
+        return 0;                                   /* nothing removed: not a sighting */
+    if (rc) {
+        kz_store_set_errmsg(s, "recording a sighting: %s", kz_db_errmsg(db));
+        return rc;
+    }
+    snprintf(after, sizeof after, "{\"check_id\":%lld,\"checked_at\":\"%s\",\"outcome\":"
+             "\"present\",\"why\":\"seen-again\"}", (long long)id, now);
+    return kz_store_audit(s, "ingest", "item.check", "item", item, NULL, after);
+}
 
 int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                    const kz_flag_in *f, size_t nf, kz_ingest_out *out)
@@ -19,6 +52,8 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
         return rc;
     int64_t item = out->item_id;
     kz_store_now(now);
+    if (out->same_content && (rc = sighting(s, item, now)) != 0)
+        return rc;
     for (size_t i = 0; i < nf; i++) {
         int64_t cid = 0;
         kz_dbval q[] = { kz_dbint(item), kz_dbstr(f[i].category) };

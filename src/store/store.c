@@ -687,6 +687,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     if (out->item_created) {
         /* inserted above */
     } else if (rc == 0) {
+        out->same_content = same_content;
         if (same_content) {
             kz_dbval p[] = { kz_dbstr(now), kz_dbint(item) };
             rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2);

@@ -90,6 +90,7 @@ typedef struct kz_ingest_out {
     int64_t item_id;
     int     item_created;    /* 0: the URL or content was seen before */
     size_t  cases_opened;
+    int     same_content;    /* seen before, with the same content hash */
 } kz_ingest_out;
 
 /* Store one scanned record: the item is found by canonical URL, else by
