@@ -199,20 +199,22 @@ KT_TEST(crawl_loopback)
 
     char *s = section(out, "site");
     HAS(s, "== site rc=0");
-    /* index + p1..p30 + 5 pages in other charsets + HTML served as
-     * text/plain + the RSS feed (<link rel=alternate>) and the Atom feed;
-     * p2 again through old.html is not counted twice; /private/ is
-     * disallowed; deep/ and the feeds' items are beyond --depth 1 */
-    HAS(s, "39 pages fetched");
+    /* index + p1..p30 + 5 pages in other charsets + 4 that declare none +
+     * HTML served as text/plain + the RSS feed (<link rel=alternate>) and
+     * the Atom feed; p2 again through old.html is not counted twice;
+     * /private/ is disallowed; deep/ and the feeds' items are beyond
+     * --depth 1 */
+    HAS(s, "43 pages fetched");
     HAS(s, "1 skipped by robots.txt");
     HAS(s, "2 not HTML");                   /* notes.txt, and fake.png (an <img>) */
     HAS(s, "1 HTTP errors");
     HAS(s, "missing.html: HTTP status 404");
     HAS(s, "1 out of scope");
     /* p7, and the windows-1251 / KOI8-R pages (charset in the header or
-     * only in <meta>) and the UTF-16 one, decoded before the scan */
-    HAS(s, "6 flagged");
-    HAS(s, "6 cases opened");
+     * only in <meta>), the UTF-16 one and the four in windows-1251, KOI8-R,
+     * CP866 and ISO-8859-5 that declare nothing, decoded before the scan */
+    HAS(s, "10 flagged");
+    HAS(s, "10 cases opened");
     HAS(s, "content: 4 images, 2 feeds (5 items), 0 unusable charset labels");
     HASNT(s, "private");
     free(s);
@@ -225,8 +227,25 @@ KT_TEST(crawl_loopback)
     HAS(s, "/meta-1251.html\"");
     HAS(s, "/meta-koi8.html\"");
     HAS(s, "/utf16.html\"");
+    HAS(s, "/nd/1251.html\"");
+    HAS(s, "/nd/koi8.html\"");
+    HAS(s, "/nd/866.html\"");
+    HAS(s, "/nd/iso5.html\"");
     HAS(s, "\"platform\":\"127.0.0.1\"");
     HAS(s, "\"state\":\"detected\"");
+    free(s);
+
+    /* the frontier keeps the charset each page was read in, and its source */
+    s = section(out, "charsets");
+    HAS(s, "\ncs/h1251/page.html windows-1251 header\n");
+    HAS(s, "\ncs/hkoi8/page.html koi8-r header\n");
+    HAS(s, "\nmeta-1251.html windows-1251 meta\n");
+    HAS(s, "\nnd/1251.html windows-1251 detected\n");
+    HAS(s, "\nnd/866.html ibm866 detected\n");
+    HAS(s, "\nnd/iso5.html iso-8859-5 detected\n");
+    HAS(s, "\nnd/koi8.html koi8-r detected\n");
+    HAS(s, "\nutf16.html utf-16le bom");
+    HAS(s, "\n utf-8 default\n");             /* the seed, / */
     free(s);
 
     /* the item's URL kept its port, and verify fetched it there */

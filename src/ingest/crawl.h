@@ -97,6 +97,9 @@ typedef struct kz_crawl_event {
     const char *charset;        /* KZ_CRAWL_PAGE: the charset the body was read in
                                    (ingest/charset.h), else "" */
     const char *charset_bad;    /* a declared charset that could not be used, "" */
+    const char *charset_source; /* KZ_CRAWL_PAGE: where charset came from: "bom",
+                                   "header", "meta", "detected" (from the bytes),
+                                   "default"; else "" */
 } kz_crawl_event;
 
 /* Return 0 to go on, < 0 to stop the crawl with that code. */

@@ -11,7 +11,7 @@
 struct extra {
     const unsigned char *body;
     size_t               body_len;
-    const char          *ctype, *charset, *charset_bad;
+    const char          *ctype, *charset, *charset_bad, *charset_source;
 };
 
 static void kz__crawl_emit_ex(kz_crawl *c, int what, const struct job *j, const char *url, long status,
@@ -28,6 +28,7 @@ static void kz__crawl_emit_ex(kz_crawl *c, int what, const struct job *j, const 
         .content_type = x && x->ctype ? x->ctype : "",
         .charset = x && x->charset ? x->charset : "",
         .charset_bad = x && x->charset_bad ? x->charset_bad : "",
+        .charset_source = x && x->charset_source ? x->charset_source : "",
     };
     /* the URL stays as fetched, port and all, so that it can be fetched
      * again (kuzet verify); the store files it under its canonical form */
@@ -161,7 +162,7 @@ static void content_done(kz_crawl *c, const struct job *j, const kz_fetch_result
     }
     const char *mime = "";
     int type = kz_sniff_body(ct->sniff, r->body, r->body_len, r->content_type, &mime);
-    struct extra x = { NULL, 0, mime, "", "" };
+    struct extra x = { NULL, 0, mime, "", "", "" };
     if (type == KZ_SNIFF_IMAGE) {
         c->st.images++;
         x.body = (const unsigned char *)r->body;
@@ -187,6 +188,7 @@ static void content_done(kz_crawl *c, const struct job *j, const kz_fetch_result
         c->st.charset_fallbacks++;
     x.charset = ci.name;
     x.charset_bad = ci.bad;
+    x.charset_source = kz_charset_source_name(ci.source);
     const char *u8 = ct->utf8.p ? ct->utf8.p : "";
     int follow = j->depth < c->o.max_depth;
     if (type == KZ_SNIFF_FEED) {

@@ -347,6 +347,11 @@ const kz_migration kz_migrations[] = {
      * (detect/minhash.h, docs/banks.md): near copies edited past the rules */
     { 12, "bank entries: the MinHash of a banked text",
       "ALTER TABLE bank_entries ADD COLUMN minhash TEXT;" },
+    /* migration 18 - the charset a crawled page was read in, and where that
+     * came from (ingest/charset.h: bom, header, meta, detected, default) */
+    { 18, "crawl URLs: the charset a page was read in, and its source",
+      "ALTER TABLE crawl_urls ADD COLUMN charset TEXT;"
+      "ALTER TABLE crawl_urls ADD COLUMN charset_source TEXT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

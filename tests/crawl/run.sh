@@ -51,6 +51,7 @@ mkdir -p "$w/private" "$w/deep"
     echo '<li><a href="p1.html#top">again</a> <a rel="nofollow" href="deep/nofollow.html">nf</a>'
     echo '<li><a href="cs/h1251/page.html">1251 (header)</a> <a href="cs/hkoi8/page.html">koi8 (header)</a>'
     echo '<li><a href="meta-1251.html">1251 (meta)</a> <a href="meta-koi8.html">koi8 (meta)</a>'
+    echo '<li><a href="nd/1251.html">1251 (undeclared)</a> <a href="nd/koi8.html">koi8</a> <a href="nd/866.html">866</a> <a href="nd/iso5.html">iso-8859-5</a>'
     echo '<li><a href="utf16.html">utf-16</a> <a href="page.txt">html as text</a> <a href="atom.xml">atom</a>'
     echo '<li><img src="photo.jpg"> <img src="photo.png"> <img srcset="photo.webp 1x"> <img src="photo.gif">'
     echo '<li><img src="photo.png" alt="again"> <img src="fake.png">'
@@ -75,6 +76,14 @@ printf '<!doctype html><html><head><meta charset="windows-1251"><title>m</title>
     | iconv -f UTF-8 -t WINDOWS-1251 > "$w/meta-1251.html"
 printf '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head><p>%s\n' "$phrase" \
     | iconv -f UTF-8 -t KOI8-R > "$w/meta-koi8.html"
+# the same page in four charsets, declared nowhere (no header, no <meta>,
+# no BOM): the bytes decide
+mkdir -p "$w/nd"
+for cs in 1251:WINDOWS-1251 koi8:KOI8-R 866:IBM866 iso5:ISO-8859-5; do
+    printf '<!doctype html><title>%s</title><p>Объявление в нашем городском чате. %s
+' "${cs%%:*}" "$phrase" |
+        iconv -f UTF-8 -t "${cs#*:}" > "$w/nd/${cs%%:*}.html"
+done
 printf '<!doctype html><title>u16</title><p>%s\n' "$phrase" | iconv -f UTF-8 -t UTF-16 > "$w/utf16.html"
 printf '<!doctype html><title>as text</title><p>HTML that nginx serves as text/plain.\n' > "$w/page.txt"
 printf 'not really an image\n' > "$w/fake.png"
@@ -133,6 +142,11 @@ echo "== cases"
 echo "== served"
 # the User-Agent and Accept-Encoding nginx saw (one line per distinct pair)
 grep -v '^curl/' "$d/nginx/logs/ua.log" | sort -u      # (not the readiness probe above)
+
+echo "== charsets"
+# the charset each page was read in, and where it came from
+sqlite3 "$d/k.db" "SELECT substr(url, instr(url, ':$NPORT/') + length(':$NPORT/')) || ' ' || charset || ' ' ||
+    charset_source FROM crawl_urls WHERE charset IS NOT NULL AND url NOT GLOB '*/p[0-9]*.html' ORDER BY url"
 
 echo "== verify"
 # a crawled item keeps its URL as fetched, port and all, so kuzet verify can
