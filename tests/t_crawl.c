@@ -114,7 +114,7 @@ KT_TEST(crawl_links_media)
               "feed http://example.com/feed.rss\n"
               "feed http://example.com/d/atom.xml\n"
               "image http://example.com/d/a.png\n"
-              "image http://example.com/d/b.jpg\n"
+              "image http://example.com/d/c.jpg\n"          /* the 2x of " b.jpg 1x, c.jpg 2x" */
               "image http://example.com/d/d.webp,e.webp\n"   /* as the srcset spec says */
               "http://example.com/kept\n");
     kz_buf_release(&out);
@@ -215,7 +215,9 @@ KT_TEST(crawl_loopback)
      * CP866 and ISO-8859-5 that declare nothing, decoded before the scan */
     HAS(s, "10 flagged");
     HAS(s, "10 cases opened");
-    HAS(s, "content: 4 images, 2 feeds (5 items), 0 unusable charset labels");
+    /* img src and srcset, a <picture>'s <source srcset> (its 2x; not the
+     * AVIF one), a style background-image */
+    HAS(s, "content: 6 images, 2 feeds (5 items), 0 unusable charset labels");
     HASNT(s, "private");
     free(s);
 
@@ -316,4 +318,31 @@ KT_TEST(crawl_loopback)
         fprintf(stderr, "%s\n%s\n", out, err ? err : "");
     free(out);
     free(err);
+}
+
+/* Golden pages: tests/data/links/NNNN-name.html, and in NNNN-name.out what
+ * kz_crawl_links finds in it (page base http://example.com/). */
+KT_TEST(crawl_links_golden)
+{
+    static const char *const cases[] = { "1000-picture", "1001-img-srcset", "1002-style-background" };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        char path[512];
+        size_t hn, en;
+        snprintf(path, sizeof path, "%s/tests/data/links/%s.html", kt_root(), cases[i]);
+        char *html = kt_slurp(path, &hn);
+        snprintf(path, sizeof path, "%s/tests/data/links/%s.out", kt_root(), cases[i]);
+        char *want = kt_slurp(path, &en);
+        KT_CHECK(html && want);
+        if (html && want) {
+            kz_buf out;
+            kz_buf_init(&out, 1 << 16);
+            KT_EQ_INT(kz_crawl_links(html, hn, "http://example.com/", &out), 0);
+            if (strcmp(out.p ? out.p : "", want))
+                kt_fail(__FILE__, __LINE__, "%s: got\n%s\nexpected\n%s", cases[i],
+                        out.p ? out.p : "", want);
+            kz_buf_release(&out);
+        }
+        free(html);
+        free(want);
+    }
 }

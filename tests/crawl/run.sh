@@ -55,6 +55,8 @@ mkdir -p "$w/private" "$w/deep"
     echo '<li><a href="utf16.html">utf-16</a> <a href="page.txt">html as text</a> <a href="atom.xml">atom</a>'
     echo '<li><img src="photo.jpg"> <img src="photo.png"> <img srcset="photo.webp 1x"> <img src="photo.gif">'
     echo '<li><img src="photo.png" alt="again"> <img src="fake.png">'
+    echo '<li><picture><source type="image/avif" srcset="no.avif"><source srcset="small.webp 1x, pic.webp 2x"><img src="photo.jpg"></picture>'
+    echo '<li><div style="color: red; background-image: url(&quot;bg.jpg&quot;)">background</div>'
     echo '</ul></body></html>'
 } > "$w/index.html"
 i=1
@@ -88,6 +90,8 @@ printf '<!doctype html><title>u16</title><p>%s\n' "$phrase" | iconv -f UTF-8 -t 
 printf '<!doctype html><title>as text</title><p>HTML that nginx serves as text/plain.\n' > "$w/page.txt"
 printf 'not really an image\n' > "$w/fake.png"
 for f in photo.jpg photo.png photo.webp photo.gif; do cp "$here/../data/images/$f" "$w/$f"; done
+cp "$here/../data/images/photo.webp" "$w/pic.webp"    # the 2x of a <picture>'s <source>
+cp "$here/../data/images/photo.jpg" "$w/bg.jpg"       # a style="background-image"
 printf '<!doctype html><title>News 1</title><p>Bread prices are stable.\n' > "$w/news/1.html"
 printf '<!doctype html><title>News 2</title><p>%s\n' "$phrase" > "$w/news/2.html"
 printf '<!doctype html><title>News 3</title><p>Weather: rain.\n' > "$w/news/3.html"
