@@ -203,21 +203,28 @@ KT_TEST(crawl_loopback)
      * HTML served as text/plain + the RSS feed (<link rel=alternate>) and
      * the Atom feed; p2 again through old.html is not counted twice;
      * /private/ is disallowed; deep/ and the feeds' items are beyond
-     * --depth 1 */
-    HAS(s, "43 pages fetched");
+     * --depth 1; + sm/a, sm/b, sm/c from the sitemaps robots.txt names */
+    HAS(s, "46 pages fetched");
     HAS(s, "1 skipped by robots.txt");
     HAS(s, "2 not HTML");                   /* notes.txt, and fake.png (an <img>) */
     HAS(s, "1 HTTP errors");
     HAS(s, "missing.html: HTTP status 404");
-    HAS(s, "1 out of scope");
+    /* example.org: a link, a Sitemap: line, a sitemap's <loc> */
+    HAS(s, "3 out of scope");
+    HAS(s, "/sm/bad.xml: other: sitemap: the root element is not <urlset> or <sitemapindex>");
+    HAS(s, "1 fetch errors (other 1)");
     /* p7, and the windows-1251 / KOI8-R pages (charset in the header or
      * only in <meta>), the UTF-16 one and the four in windows-1251, KOI8-R,
-     * CP866 and ISO-8859-5 that declare nothing, decoded before the scan */
-    HAS(s, "10 flagged");
-    HAS(s, "10 cases opened");
+     * CP866 and ISO-8859-5 that declare nothing, decoded before the scan;
+     * sm/b and sm/c (from a gzip'd sitemap), found only in sitemaps */
+    HAS(s, "12 flagged");
+    HAS(s, "12 cases opened");
     /* img src and srcset, a <picture>'s <source srcset> (its 2x; not the
      * AVIF one), a style background-image */
-    HAS(s, "content: 6 images, 2 feeds (5 items), 0 unusable charset labels");
+    /* the index, one.xml and two.xml.gz read (5 page URLs); nested.xml, an
+     * index named by an index, left */
+    HAS(s, "content: 6 images, 2 feeds (5 items), 0 unusable charset labels, "
+           "3 sitemaps (5 URLs, 1 left)");
     HASNT(s, "private");
     free(s);
 
@@ -233,6 +240,9 @@ KT_TEST(crawl_loopback)
     HAS(s, "/nd/koi8.html\"");
     HAS(s, "/nd/866.html\"");
     HAS(s, "/nd/iso5.html\"");
+    HAS(s, "/sm/b.html?x=1&y=2\"");
+    HAS(s, "/sm/c.html\"");
+    HASNT(s, "/sm/d.html");
     HAS(s, "\"platform\":\"127.0.0.1\"");
     HAS(s, "\"state\":\"detected\"");
     free(s);
@@ -272,13 +282,15 @@ KT_TEST(crawl_loopback)
     free(s);
 
     /* the feeds as seeds: their items' pages are crawled (news/2 is
-     * flagged), the off-site item is out of scope */
+     * flagged), the off-site item is out of scope; the origin's robots.txt
+     * names the sitemaps too, so sm/a, sm/b, sm/c and p1 come with them
+     * (sm/b and sm/c flagged; two more off-site URLs) */
     s = section(out, "feeds");
     HAS(s, "== feeds rc=0");
-    HAS(s, "5 pages fetched");
-    HAS(s, "1 out of scope");
-    HAS(s, "1 flagged");
-    HAS(s, "content: 0 images, 2 feeds (5 items)");
+    HAS(s, "9 pages fetched");
+    HAS(s, "3 out of scope");
+    HAS(s, "3 flagged");
+    HAS(s, "content: 0 images, 2 feeds (5 items), 0 unusable charset labels, 3 sitemaps (5 URLs");
     free(s);
 
     s = section(out, "hostile");

@@ -194,8 +194,9 @@ static void summary(const kz_crawler_stats *g)
             g->dup_content, s->queued);
     kz_buf_release(&kinds);
     fprintf(stderr, "kuzet crawl: content: %zu images, %zu feeds (%zu items), "
-            "%zu unusable charset labels\n", s->images, s->feeds, s->feed_items,
-            s->charset_fallbacks);
+            "%zu unusable charset labels, %zu sitemaps (%zu URLs, %zu left)\n", s->images,
+            s->feeds, s->feed_items, s->charset_fallbacks, s->sitemaps, s->sitemap_urls,
+            s->sitemap_skipped);
 }
 
 /* The seed file into seeds; -1 (said why) when it cannot be read. */

@@ -114,6 +114,8 @@ typedef struct kz_crawl_stats {
     size_t images;                          /* KZ_CRAWL_IMAGE events */
     size_t feeds, feed_items;               /* feeds read (also counted in pages), their items */
     size_t charset_fallbacks;               /* pages whose declared charset was unusable */
+    size_t sitemaps, sitemap_urls;          /* sitemaps read, page URLs they gave */
+    size_t sitemap_skipped;                 /* URLs left by the limits, nested indexes */
 } kz_crawl_stats;
 
 /* 0 with *out; KZ_EINVAL (no agent/user agent, a bad include/exclude

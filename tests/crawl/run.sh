@@ -110,7 +110,39 @@ cat > "$w/atom.xml" <<F
 <entry><title>Elsewhere</title><link href="http://example.org/x.html"/></entry>
 </feed>
 F
-printf 'User-agent: *\nDisallow: /private/\n' > "$w/robots.txt"
+printf 'User-agent: *\nDisallow: /private/\nSitemap: http://127.0.0.1:%s/sitemap-index.xml\nSitemap: http://example.org/sitemap.xml\n' \
+    "$NPORT" > "$w/robots.txt"
+# sitemaps: an index (in robots.txt) of a urlset, a gzip'd urlset, an index
+# (not followed: one level of indexes) and a file that is no sitemap; the
+# pages under sm/ are linked from nowhere else
+mkdir -p "$w/sm"
+cat > "$w/sitemap-index.xml" <<F
+<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>http://127.0.0.1:$NPORT/sm/one.xml</loc><lastmod>2026-01-01</lastmod></sitemap>
+<sitemap><loc> http://127.0.0.1:$NPORT/sm/two.xml.gz </loc></sitemap>
+<sitemap><loc>http://127.0.0.1:$NPORT/sm/nested.xml</loc></sitemap>
+<sitemap><loc>http://127.0.0.1:$NPORT/sm/bad.xml</loc></sitemap>
+</sitemapindex>
+F
+cat > "$w/sm/one.xml" <<F
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>http://127.0.0.1:$NPORT/sm/a.html</loc><priority>0.5</priority></url>
+<url><loc>http://127.0.0.1:$NPORT/sm/b.html?x=1&amp;y=2</loc></url>
+<url><loc>http://example.org/x.html</loc></url>
+<url><loc>http://127.0.0.1:$NPORT/p1.html</loc></url>
+</urlset>
+F
+printf '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://127.0.0.1:%s/sm/c.html</loc></url></urlset>\n' \
+    "$NPORT" | gzip -c > "$w/sm/two.xml.gz"
+printf '<sitemapindex><sitemap><loc>http://127.0.0.1:%s/sm/d.html</loc></sitemap></sitemapindex>\n' "$NPORT" \
+    > "$w/sm/nested.xml"
+printf '<html><body>not a sitemap</body></html>\n' > "$w/sm/bad.xml"
+printf '<!doctype html><title>SM A</title><p>Only in the sitemap.\n' > "$w/sm/a.html"
+printf '<!doctype html><title>SM B</title><p>%s\n' "$phrase" > "$w/sm/b.html"
+printf '<!doctype html><title>SM C</title><p>Gzip: %s\n' "$phrase" > "$w/sm/c.html"
+printf '<!doctype html><title>SM D</title><p>%s\n' "$phrase" > "$w/sm/d.html"
 cat > "$d/rules.yaml" <<'R'
 categories:
   terrorism: { threshold: 50 }
