@@ -252,3 +252,26 @@ KT_TEST(norm_latin_runs_before_digraphs)
     KT_EQ_STR(words("künge"), "куне|кунге");            /* ng before a letter: also n + g */
     KT_EQ_STR(words("jeñge"), "жене|иене|женге");       /* ñ is ң, then g */
 }
+
+KT_TEST(norm_leet_symbol_runs_and_starts)
+{
+    /* ! and | for и at the start of a Cyrillic word, before a digit too */
+    KT_EQ_STR(norm("!зверг |3верг"), "изверг изверг");
+    /* not after a word, not before Latin, not alone */
+    KT_EQ_STR(norm("кит! да !wow | нет"), "кит! да !уоу | нет");
+    /* three symbols in a row, at the start and inside */
+    KT_EQ_STR(norm("€$|ртк1 қ|$@қ7ау"), "есиртки кисактау");
+    /* $ first, then a digit and a symbol */
+    KT_EQ_STR(norm("$8€рс7@ть"), "сверстат");
+    /* a symbol after a leet digit ends the word; prices stay as written */
+    KT_EQ_STR(norm("шырылд4$ vulv4$ 5$ 2024$"), "шырылдас вулвас 5$ 2024$");
+}
+
+KT_TEST(norm_leet_mixed_readings)
+{
+    /* two 1s in a Latin word: the first i, the others l, as an alternate */
+    KT_EQ_STR(words("k1l1"), "кили|кл|кил");
+    KT_EQ_STR(words("qu117ed"), "куитед|култед|куилтед");
+    /* two 3s: the first з, the others е (Cyrillic) */
+    KT_EQ_STR(words("и383рг"), "извзрг|иеверг|изверг");
+}

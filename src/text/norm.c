@@ -76,6 +76,8 @@ enum {
     V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж; ja ju jo = я ю ё */
     V_NG     = 64,   /* ng before a letter = нг ("kunge": күнге) instead of ң */
     V_CYRSND = 128,  /* in a Latin word, Cyrillic letters by sound ("нobody": н = n) */
+    V_ALT1M  = 256,  /* the first 1 as и, the others as л ("k1l1": kill) */
+    V_ALT3M  = 512,  /* the first 3 as the primary, the others as the other ("и383рг") */
 };
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
@@ -346,8 +348,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         case KZ_C_LET: other++; break;
         case KZ_C_DIGIT:
             dig++;
-            has1 |= x->cp == '1';
-            has3 |= x->cp == '3';
+            has1 += x->cp == '1';
+            has3 += x->cp == '3';
             has4 |= x->cp == '4';
             break;
         default: break;
@@ -370,6 +372,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         if (has4) wi->ambig |= V_ALT4;
         if (has3) wi->ambig |= V_ALT3;
         if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
+        if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1M;
+        if (has3 > 1) wi->ambig |= V_ALT3M;
     }
 }
 
@@ -382,11 +386,17 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
+    unsigned ones = 0, threes = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
         if ((x->cls == KZ_C_DIGIT || x->cls == KZ_C_SYM) && wi->leet_ok) {
-            uint32_t l = leet(cp, wi->ctx, v);
+            unsigned vv = v;                  /* mixed readings: by position */
+            if ((v & V_ALT1M) && cp == '1')
+                vv = ones++ ? (vv | V_ALT1) : (vv & ~(unsigned)V_ALT1);
+            if ((v & V_ALT3M) && cp == '3')
+                vv = threes++ ? (vv | V_ALT3) : (vv & ~(unsigned)V_ALT3);
+            uint32_t l = leet(cp, wi->ctx, vv);
             if (l) cp = l;
         } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
             uint32_t l = cyr_latin(x);        /* read by sound as the Latin it imitates */
@@ -491,7 +501,8 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3, V_ALT1 };
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3, V_ALT1,
+                                      V_ALT1M, V_ALT3M };
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if (!(wi.ambig & tries[t]))
             continue;
@@ -532,22 +543,41 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         /* between word characters, two symbols in a row too ("$|н|й") */
         int prev = i > 0 && is_alnum(f[i - 1].cls);
         int prevs = i > 0 && f[i - 1].cls == KZ_C_SYM &&
-                    ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@');
+                    ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@' ||
+                     f[i - 1].cp == 0x20AC);
         int nextd = i + 1 < nf && is_alnum(f[i + 1].cls);
         int nexts = i + 2 < nf && f[i + 1].cls == KZ_C_SYM && is_alnum(f[i + 2].cls);
+        /* three in a row after a letter: "қ|$@қ7ау" */
+        int nexts2 = prev && i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
+                     is_alnum(f[i + 3].cls);
         int next = i + 1 < nf && is_letter(f[i + 1].cls);
-        if ((prev || prevs) && (nextd || nexts)) return 1;
+        if ((prev || prevs) && (nextd || nexts || nexts2)) return 1;
         /* "$ин", "$|н|й": $ starts a word; @ before Cyrillic ("@кымак"),
          * not before Latin: "@user" is a mention */
-        int nextd2 = i + 2 < nf && f[i + 1].cls == KZ_C_DIGIT && is_letter(f[i + 2].cls);
-        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nextd2)) return 1;
+        int nextd2 = i + 2 < nf && f[i + 1].cls == KZ_C_DIGIT &&
+                     (is_letter(f[i + 2].cls) ||       /* "$8€рс7@ть": a digit, a symbol */
+                      (i + 3 < nf && f[i + 2].cls == KZ_C_SYM && is_letter(f[i + 3].cls)));
+        /* two symbols, then a letter: "€$|ртк1" */
+        int nexts2l = i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
+                      is_letter(f[i + 3].cls);
+        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2))
+            return 1;
         if (f[i].cp == '@' && !prev && i + 1 < nf && f[i + 1].cls == KZ_C_CYR) return 1;
+        /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг";
+         * not after a letter or digit (that is the case above) */
+        int nextc = i + 1 < nf && (f[i + 1].cls == KZ_C_CYR ||
+                    (f[i + 1].cls == KZ_C_DIGIT && i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
+        if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
+            nextc)
+            return 1;
         return 0;
     }
     if (c == KZ_C_APOS)
         return i > 0 && i + 1 < nf && is_letter(f[i - 1].cls) && is_letter(f[i + 1].cls);
     return 0;
 }
+
+static int chunk_has_letter(const fch *f, size_t a, size_t b);
 
 static size_t chunk_end(const fch *f, size_t nf, size_t i)
 {
@@ -559,8 +589,10 @@ static size_t chunk_end(const fch *f, size_t nf, size_t i)
     }
     /* leet letters end the word: "закладк@", "like$", "lik€$", "е$1ртк!"
      * (! after other leet only: "кит!" is a word and an exclamation) */
+    /* (after a leet digit too: "шырылд4$", "vulv4$") */
     for (int k = 0; k < 2 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
-                    (k > 0 || is_letter(f[i - 1].cls)); k++) {
+                    (k > 0 || is_letter(f[i - 1].cls) ||
+                     (f[i - 1].cls == KZ_C_DIGIT && chunk_has_letter(f, a, i))); k++) {
         uint32_t cp = f[i].cp;
         if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || (leety && cp == '!')))
             break;
