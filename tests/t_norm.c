@@ -208,8 +208,8 @@ KT_TEST(norm_reuse_many_sizes)
 KT_TEST(norm_spaced_one_letter_word_and_gaps)
 {
     /* a one-letter word before (or after) spaced-out letters: also without it */
-    KT_EQ_STR(words("вступай в д ж и х а д"), "вступаи вджихад|джихад|вджиха|джиха");
-    KT_EQ_STR(words("з а к л а д к а у гаража"), "закладкау|акладкау|закладка|акладка гаража");
+    KT_EQ_STR(words("вступай в д ж и х а д"), "вступаи вджихад|джихад");
+    KT_EQ_STR(words("з а к л а д к а у гаража"), "закладкау|закладка гаража");
     /* a wider gap between spaced-out words ends the word */
     KT_EQ_STR(norm("k i l l  y o u r s e l f"), "кил еурселф");
     /* ц folds to two letters but is one spaced-out character */
@@ -274,4 +274,20 @@ KT_TEST(norm_leet_mixed_readings)
     KT_EQ_STR(words("qu117ed"), "куитед|култед|куилтед");
     /* two 3s: the first з, the others е (Cyrillic) */
     KT_EQ_STR(words("и383рг"), "извзрг|иеверг|изверг");
+}
+
+KT_TEST(norm_spaced_with_bangs_apostrophes_digits)
+{
+    /* ! and apostrophes inside a spaced-out group, not at its ends */
+    KT_EQ_STR(words("с . ! . н . и . й"), "сини|ини");
+    KT_EQ_STR(words("a_l_'_f_a w o w !"), "алфа|лфа|алф уоу");
+    /* leet digits count as letters beside real ones */
+    KT_EQ_STR(words("к_|_7 s+o+1"), "кит сои|сол");
+    KT_EQ_STR(words("k. 1. l. 1"), "кили|кл|кил");
+    KT_EQ_STR(norm("1 2 a"), "1 2 а");
+    /* only one-letter words are left out at a group's ends, so the
+     * word's own alternates keep their room */
+    KT_EQ_STR(words("B~з~ο~p~B~а~T~ь"), "бзопбатб|взорват|бзопбат");
+    /* an apostrophe between a leet digit and a letter */
+    KT_EQ_STR(words("a1'f@"), "аифа|алфа");
 }

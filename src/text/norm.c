@@ -572,8 +572,9 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
             return 1;
         return 0;
     }
-    if (c == KZ_C_APOS)
-        return i > 0 && i + 1 < nf && is_letter(f[i - 1].cls) && is_letter(f[i + 1].cls);
+    if (c == KZ_C_APOS)                 /* between letters, or a leet digit and a letter */
+        return i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
+               (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls));
     return 0;
 }
 
@@ -628,10 +629,14 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         w++;
     if (w < nf && word_char(f, nf, w))     /* the common case: a longer word */
         return 0;
+    size_t prev_k = 0, prev_end = i, trail = 0;
     for (;;) {
-        /* a leet symbol is a letter here too: "z.@.k", "$ @ t" (not "!") */
-        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && f[p].cp != '!')))
+        /* a leet symbol is a letter here too: "z.@.k", "$ @ t"; "!" and an
+         * apostrophe not first ("с . ! . н", "s_o_l_'"), and not last */
+        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0)) ||
+                         (f[p].cls == KZ_C_APOS && k > 0)))
             break;
+        trail = f[p].cp == '!' || f[p].cls == KZ_C_APOS;
         w = p + 1;
         while (w < nf && f[w].s == f[p].s)
             w++;
@@ -639,9 +644,15 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
             break;
         if (KZ_GROW(n->ix, n->capix, k + (w - p)))
             return 0;
+        if (!trail) {
+            prev_k = k + (w - p);
+            prev_end = w;
+        }
         for (size_t z = p; z < w; z++)
             n->ix[k++] = (uint32_t)z;
-        if (is_letter(f[p].cls)) letters++; else if (f[p].cls == KZ_C_SYM) syms++; else digits++;
+        if (is_letter(f[p].cls)) letters++;
+        else if (f[p].cls == KZ_C_SYM && f[p].cp != '!') syms++;
+        else if (f[p].cls == KZ_C_DIGIT) digits++;
         end = w;
         p = w - 1;
         size_t q = p + 1, sep = 0;
@@ -665,8 +676,15 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         }
         p = q;
     }
-    /* three letters, leet symbols counting as letters beside two real ones */
-    if (k >= 3 && letters >= 2 && letters + syms >= 3 && letters + syms > digits) {
+    if (trail) {                      /* a "!" or apostrophe last is not part of it */
+        k = prev_k;
+        end = prev_end;
+    }
+    /* three letters, leet symbols and digits counting as letters beside
+     * real ones ("к_|_7", "s+o+1", "k. 1. ӏ. 1"), more letters than digits
+     * (as many with two real letters or more) */
+    if (k >= 3 && letters >= 1 && letters + syms >= 2 && letters + syms + digits >= 3 &&
+        (letters + syms > digits || (letters >= 2 && letters + syms >= digits))) {
         *cnt = k;
         return end;
     }
@@ -680,6 +698,19 @@ static size_t ix_letters(const kz_norm *n, size_t from, size_t to)
     for (size_t i = from; i < to; i++)
         k += is_letter(n->f[n->ix[i]].cls);
     return k;
+}
+
+/* Letters that are words of one letter in Russian (а в и к о с у я), Kazakh
+ * (а е) and English (a i), as folded: only these are left out of a group. */
+static int one_letter_word(uint32_t cp)
+{
+    switch (cp) {
+    case 0x430: case 0x432: case 0x438: case 0x43A: case 0x43E: case 0x441: case 0x443:
+    case 0x44F: case 0x435: case 'a': case 'i':
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* A spaced-out group (indices in n->ix[0..cnt)) as one word.  Its first or
@@ -698,8 +729,8 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     uint32_t nown = t.nsp;
     memcpy(own, t.sp, sizeof own);
     t.nsp = 1;
-    int first = is_letter(n->f[n->ix[0]].cls) && ix_letters(n, 1, cnt) >= 3;
-    int last = is_letter(n->f[n->ix[cnt - 1]].cls) && ix_letters(n, 0, cnt - 1) >= 3;
+    int first = one_letter_word(n->f[n->ix[0]].cp) && ix_letters(n, 1, cnt) >= 3;
+    int last = one_letter_word(n->f[n->ix[cnt - 1]].cp) && ix_letters(n, 0, cnt - 1) >= 3;
     int both = first && last && cnt >= 5 && ix_letters(n, 1, cnt - 1) >= 3;
     const struct { int on; size_t from, len; } drops[] = {
         { first, 1, cnt - 1 }, { last, 0, cnt - 1 }, { both, 1, cnt - 2 },
