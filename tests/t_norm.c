@@ -280,7 +280,7 @@ KT_TEST(norm_spaced_with_bangs_apostrophes_digits)
 {
     /* ! and apostrophes inside a spaced-out group, not at its ends */
     KT_EQ_STR(words("с . ! . н . и . й"), "сини|ини");
-    KT_EQ_STR(words("a_l_'_f_a w o w !"), "алфа|лфа|алф уоу");
+    KT_EQ_STR(words("a_l_'_f_a"), "алфа|лфа|алф");
     /* leet digits count as letters beside real ones */
     KT_EQ_STR(words("к_|_7 s+o+1"), "кит сои|сол");
     KT_EQ_STR(words("k. 1. l. 1"), "кили|кл|кил");
@@ -290,4 +290,20 @@ KT_TEST(norm_spaced_with_bangs_apostrophes_digits)
     KT_EQ_STR(words("B~з~ο~p~B~а~T~ь"), "бзопбатб|взорват|бзопбат");
     /* an apostrophe between a leet digit and a letter */
     KT_EQ_STR(words("a1'f@"), "аифа|алфа");
+}
+
+KT_TEST(norm_combined_evasions)
+{
+    /* Cyrillic ј in a Latin word is j; in a Cyrillic word it stays и */
+    KT_EQ_STR(norm("ј|ffy Јован"), "жифы иован");
+    /* a run of one digit counts once beside letters: "$000l" is leet */
+    KT_EQ_STR(norm("$000l 1000р 2000"), "сол 1000р 2000");
+    /* a spaced-out group may end with ! for і; without it, an alternate */
+    KT_EQ_STR(words("ӧ. з. i. н. д. !"), "озинди|зинди|озинд|зинд");
+    KT_EQ_STR(words("w o w !"), "уоуи|уоу");
+    /* an apostrophe between leet digits before a letter */
+    KT_EQ_STR(words("0'1ţIŔ"), "оитир|олтир");
+    KT_EQ_STR(norm("1'000 руб"), "1'000 руб");
+    /* 1 as l is tried before the other alternates of a Latin word */
+    KT_EQ_STR(words("γ 0 и r $ 3 1 f"), "еурсеиф|уоигсеиф|еурселф|еирсеиф");
 }

@@ -29,6 +29,7 @@ typedef struct fch {
 /* fch.fl */
 enum {
     FL_I    = 2,       /* written as і or І (folded to и) */
+    FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
 };
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
@@ -136,7 +137,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->s = (uint32_t)i;
                 x->e = (uint32_t)(i + k);
                 x->cls = (uint8_t)(e1 >> 24);
-                x->fl = (cp == 0x456 || cp == 0x406) ? FL_I : 0;
+                x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
+                      : (cp == 0x458 || cp == 0x408) ? FL_J : 0;
                 i += k;
                 continue;
             }
@@ -161,7 +163,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->s = (uint32_t)i;
             x->e = (uint32_t)(i + k);
             x->cls = (uint8_t)kz_cls_of(src[c]);
-            x->fl = 0;
+            x->fl = cnt == 1 && (cp == 0x458 || cp == 0x408) ? FL_J : 0;
         }
         i += k;
     }
@@ -282,7 +284,7 @@ static uint32_t cyr_latin(const fch *x)
     case 0x43F: return 'n';  case 0x433: return 'r';  case 0x448: return 'w';
     case 0x44C: return 'b';  case 0x44A: return 'b';  case 0x4CF: return 'l';
     case 0x501: return 'd';
-    case 0x438: return (x->fl & FL_I) ? 'i' : 'u';           /* і / и */
+    case 0x438: return (x->fl & FL_I) ? 'i' : (x->fl & FL_J) ? 'j' : 'u';   /* і ј / и */
     default: return 0;
     }
 }
@@ -346,8 +348,9 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             break;
         }
         case KZ_C_LET: other++; break;
+        case KZ_C_SYM: other++; break;        /* leet symbols count as letters */
         case KZ_C_DIGIT:
-            dig++;
+            dig += i == 0 || f[ix[i - 1]].cp != x->cp;   /* a run of one digit: one ("$000l") */
             has1 += x->cp == '1';
             has3 += x->cp == '3';
             has4 |= x->cp == '4';
@@ -501,7 +504,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3, V_ALT1,
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3,
                                       V_ALT1M, V_ALT3M };
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if (!(wi.ambig & tries[t]))
@@ -554,9 +557,12 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         if ((prev || prevs) && (nextd || nexts || nexts2)) return 1;
         /* "$ин", "$|н|й": $ starts a word; @ before Cyrillic ("@кымак"),
          * not before Latin: "@user" is a mention */
-        int nextd2 = i + 2 < nf && f[i + 1].cls == KZ_C_DIGIT &&
-                     (is_letter(f[i + 2].cls) ||       /* "$8€рс7@ть": a digit, a symbol */
-                      (i + 3 < nf && f[i + 2].cls == KZ_C_SYM && is_letter(f[i + 3].cls)));
+        size_t dr = i + 1;                     /* a run of one digit: "$000l" */
+        while (dr + 1 < nf && f[dr].cls == KZ_C_DIGIT && f[dr + 1].cp == f[i + 1].cp)
+            dr++;
+        int nextd2 = dr + 1 < nf && f[i + 1].cls == KZ_C_DIGIT &&
+                     (is_letter(f[dr + 1].cls) ||      /* "$8€рс7@ть": a digit, a symbol */
+                      (dr + 2 < nf && f[dr + 1].cls == KZ_C_SYM && is_letter(f[dr + 2].cls)));
         /* two symbols, then a letter: "€$|ртк1" */
         int nexts2l = i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
                       is_letter(f[i + 3].cls);
@@ -574,7 +580,8 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
     }
     if (c == KZ_C_APOS)                 /* between letters, or a leet digit and a letter */
         return i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
-               (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls));
+               (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
+                (i + 2 < nf && is_letter(f[i + 2].cls)));     /* "0'1tir" */
     return 0;
 }
 
@@ -636,7 +643,7 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0)) ||
                          (f[p].cls == KZ_C_APOS && k > 0)))
             break;
-        trail = f[p].cp == '!' || f[p].cls == KZ_C_APOS;
+        trail = f[p].cls == KZ_C_APOS;
         w = p + 1;
         while (w < nf && f[w].s == f[p].s)
             w++;
@@ -730,7 +737,8 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     memcpy(own, t.sp, sizeof own);
     t.nsp = 1;
     int first = one_letter_word(n->f[n->ix[0]].cp) && ix_letters(n, 1, cnt) >= 3;
-    int last = one_letter_word(n->f[n->ix[cnt - 1]].cp) && ix_letters(n, 0, cnt - 1) >= 3;
+    uint32_t lc = n->f[n->ix[cnt - 1]].cp;     /* "д . !": ! for і, or an exclamation */
+    int last = (one_letter_word(lc) || lc == '!') && ix_letters(n, 0, cnt - 1) >= 3;
     int both = first && last && cnt >= 5 && ix_letters(n, 1, cnt - 1) >= 3;
     const struct { int on; size_t from, len; } drops[] = {
         { first, 1, cnt - 1 }, { last, 0, cnt - 1 }, { both, 1, cnt - 2 },
