@@ -10,7 +10,7 @@
 # Every library comes from pkg-config; the sources of each stage are found
 # by folder, so adding a file needs no edit here.
 
-PKGS    := libhs libutf8proc yaml-0.1 json-c libxxhash sqlite3 libidn2 libpsl libjpeg libpng libwebp libsodium libpq libcurl libxml-2.0 libmagic libcrypto libmicrohttpd zlib
+PKGS    := libhs libutf8proc yaml-0.1 json-c libxxhash sqlite3 libidn2 libpsl libjpeg libpng libwebp libsodium libpq libcurl libxml-2.0 libmagic libcrypto libmicrohttpd zlib uchardet
 MODE    ?= release
 BUILD   := build/$(MODE)
 CC      ?= cc

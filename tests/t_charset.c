@@ -6,6 +6,7 @@
 #include "ingest/charset.h"
 #include "ingest/sniff.h"
 #include "util/buf.h"
+#include <iconv.h>
 #include <stdlib.h>
 
 /* "взорвать школу" in the three encodings */
@@ -71,12 +72,14 @@ KT_TEST(charset_meta_koi8)
     KT_CHECK(strstr(s, PHRASE_UTF8) != NULL);
     KT_EQ_INT(in.source, KZ_CHARSET_META);
     free(s);
-    /* content= without http-equiv does not count */
+    /* content= without http-equiv does not count: nothing is declared, and
+     * the bytes (not UTF-8) are what decides */
     static const char p3[] = "<meta content=\"text/html; charset=koi8-r\">" PHRASE_KOI8;
     s = decode(NULL, p3, sizeof p3 - 1, NULL, KZ_CHARSET_HTML, &in);
-    KT_EQ_STR(in.name, "utf-8");
-    KT_EQ_INT(in.source, KZ_CHARSET_DEFAULT);
-    KT_EQ_INT(in.replaced, 13);              /* 13 bytes >= 0x80, none valid UTF-8 */
+    KT_EQ_STR(in.name, "koi8-r");
+    KT_EQ_INT(in.source, KZ_CHARSET_DETECTED);
+    KT_EQ_INT(in.replaced, 0);
+    KT_CHECK(strstr(s, PHRASE_UTF8) != NULL);
     free(s);
 }
 
@@ -130,12 +133,22 @@ KT_TEST(charset_bad_labels)
     KT_EQ_STR(in.bad, "x-no-such");
     KT_EQ_INT(in.source, KZ_CHARSET_META);
     free(s);
-    /* UTF-7 is refused like any unknown label; invalid UTF-8 replaced */
+    /* UTF-7 is refused like any unknown label; the bytes, not UTF-8, then
+     * decide; a NUL is replaced */
     s = decode(NULL, "a\xff+AGEA-\x00z", 10, "text/html; charset=utf-7", KZ_CHARSET_HTML, &in);
-    KT_EQ_STR(s, "a\xef\xbf\xbd+AGEA-\xef\xbf\xbdz");
     KT_EQ_STR(in.bad, "utf-7");
+    KT_EQ_INT(in.source, KZ_CHARSET_DETECTED);
+    KT_CHECK(!strcmp(in.name, "windows-1252") || !strcmp(in.name, "windows-1251"));
+    KT_CHECK(strstr(s, "+AGEA-\xef\xbf\xbdz") != NULL);
+    KT_EQ_INT(in.replaced, 1);
+    free(s);
+    /* invalid UTF-8 among much valid UTF-8 stays UTF-8, replaced */
+    s = decode(NULL, PHRASE_UTF8 "\xff", sizeof PHRASE_UTF8, "text/html; charset=utf-7",
+               KZ_CHARSET_HTML, &in);
+    KT_EQ_STR(s, PHRASE_UTF8 "\xef\xbf\xbd");
     KT_EQ_STR(in.name, "utf-8");
-    KT_EQ_INT(in.replaced, 2);
+    KT_EQ_INT(in.source, KZ_CHARSET_DEFAULT);
+    KT_EQ_INT(in.replaced, 1);
     free(s);
     /* bytes a charset does not define, and a truncated multibyte end */
     s = decode(NULL, "a\x98z", 3, "text/html; charset=windows-1251", KZ_CHARSET_HTML, &in);
@@ -158,9 +171,9 @@ KT_TEST(charset_xml_decl)
     KT_CHECK(strstr(s, PHRASE_UTF8) != NULL);
     KT_EQ_INT(in.source, KZ_CHARSET_META);
     free(s);
-    /* in HTML mode the XML declaration is not looked at */
+    /* in HTML mode the XML declaration is not looked at: the bytes decide */
     kz_charset_detect(x, sizeof x - 1, NULL, KZ_CHARSET_HTML, &in);
-    KT_EQ_STR(in.name, "utf-8");
+    KT_EQ_INT(in.source, KZ_CHARSET_DETECTED);
 }
 
 KT_TEST(charset_limit)
@@ -186,15 +199,96 @@ KT_TEST(charset_limit)
                                 "text/html; charset=cp1251", KZ_CHARSET_HTML, &out, NULL), KZ_ETOOBIG);
     KT_EQ_STR(out.p, "ab");
     kz_buf_release(&out);
-    /* replacements: "a\xffb" is 5 bytes */
-    kz_buf_init(&out, 5);
-    KT_EQ_INT(kz_charset_decode(NULL, "a\xff" "b", 3, NULL, KZ_CHARSET_TEXT, &out, NULL), 0);
-    KT_EQ_STR(out.p, "a\xef\xbf\xbd" "b");
+    /* replacements: the UTF-8 phrase and a stray byte are 27 + 3 bytes */
+    static const char stray[] = PHRASE_UTF8 "\xff";
+    kz_buf_init(&out, 30);
+    KT_EQ_INT(kz_charset_decode(NULL, stray, sizeof stray - 1, NULL, KZ_CHARSET_TEXT, &out, NULL), 0);
+    KT_EQ_STR(out.p, PHRASE_UTF8 "\xef\xbf\xbd");
     kz_buf_release(&out);
-    kz_buf_init(&out, 4);
-    KT_EQ_INT(kz_charset_decode(NULL, "a\xff" "b", 3, NULL, KZ_CHARSET_TEXT, &out, NULL), KZ_ETOOBIG);
+    kz_buf_init(&out, 29);
+    KT_EQ_INT(kz_charset_decode(NULL, stray, sizeof stray - 1, NULL, KZ_CHARSET_TEXT, &out, NULL),
+              KZ_ETOOBIG);
     KT_CHECK(out.len == 0);
     kz_buf_release(&out);
+}
+
+/* ---- nothing declared: the bytes decide ---- */
+
+/* A short post, its bytes in a charset (iconv) and what kuzet reads */
+static void undeclared(const char *utf8, const char *iconv_to, const char *want)
+{
+    kz_buf b, out;
+    kz_charset_info in;
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    kz_buf_init(&out, KZ_BUF_NOLIMIT);
+    iconv_t cd = iconv_open(iconv_to, "UTF-8");
+    KT_CHECK(cd != (iconv_t)-1);
+    if (cd == (iconv_t)-1)
+        return;
+    KT_EQ_INT(kz_buf_grow(&b, strlen(utf8) + 1), 0);
+    char *ip = (char *)utf8, *op = b.p;
+    size_t il = strlen(utf8), ol = b.cap - 1;
+    KT_CHECK(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+    iconv_close(cd);
+    b.len = (size_t)(op - b.p);
+    KT_EQ_INT(kz_charset_decode(NULL, b.p, b.len, "text/html", KZ_CHARSET_HTML, &out, &in), 0);
+    KT_EQ_STR(in.name, want);
+    KT_EQ_INT(in.source, strcmp(want, "utf-8") ? KZ_CHARSET_DETECTED : KZ_CHARSET_DEFAULT);
+    KT_EQ_STR(out.p ? out.p : "", utf8);
+    KT_EQ_INT(in.replaced, 0);
+    KT_EQ_STR(kz_charset_source_name(in.source), strcmp(want, "utf-8") ? "detected" : "default");
+    kz_buf_release(&b);
+    kz_buf_release(&out);
+}
+
+#define RU_POST "<p>Продаю детскую коляску в хорошем состоянии, звоните после шести.</p>"
+/* Kazakh as it is written in a code page without its letters (ә→а, қ→к...) */
+#define KK_POST_8BIT "<p>Балалар арбасын сатамын, жагдайы жаксы, алтыдан кейiн хабарласыныз.</p>"
+#define KK_POST "<p>Балалар арбасын сатамын, жағдайы жақсы, алтыдан кейін хабарласыңыз.</p>"
+
+KT_TEST(charset_undeclared)
+{
+    undeclared(RU_POST, "WINDOWS-1251", "windows-1251");
+    undeclared(RU_POST, "KOI8-R", "koi8-r");
+    undeclared(RU_POST, "IBM866", "ibm866");
+    undeclared(RU_POST, "ISO-8859-5", "iso-8859-5");
+    undeclared(RU_POST, "UTF-8", "utf-8");
+    undeclared(KK_POST_8BIT, "WINDOWS-1251", "windows-1251");
+    undeclared(KK_POST_8BIT, "KOI8-R", "koi8-r");
+    undeclared(KK_POST_8BIT, "IBM866", "ibm866");
+    undeclared(KK_POST_8BIT, "ISO-8859-5", "iso-8859-5");
+    /* Kazakh letters: UTF-8, and KZ-1048 (which detectors call windows-1251) */
+    undeclared(KK_POST, "UTF-8", "utf-8");
+    undeclared(KK_POST, "RK1048", "kz-1048");
+    /* English is ASCII, read as UTF-8 */
+    undeclared("<p>Selling a baby stroller in good condition, call after six.</p>", "UTF-8", "utf-8");
+}
+
+KT_TEST(charset_undeclared_order)
+{
+    kz_charset_info in;
+    /* a declaration always wins over the bytes, even when they disagree */
+    char *s = decode(NULL, PHRASE_1251, sizeof PHRASE_1251 - 1, "text/html; charset=koi8-r",
+                     KZ_CHARSET_HTML, &in);
+    KT_EQ_STR(in.name, "koi8-r");
+    KT_EQ_INT(in.source, KZ_CHARSET_HEADER);
+    free(s);
+    s = decode(NULL, PHRASE_1251, sizeof PHRASE_1251 - 1, "text/html; charset=utf-8",
+               KZ_CHARSET_HTML, &in);
+    KT_EQ_STR(in.name, "utf-8");
+    KT_EQ_INT(in.source, KZ_CHARSET_HEADER);
+    KT_EQ_INT(in.replaced, 13);
+    free(s);
+    /* UTF-8 cut inside its last character (a body at --max-body) stays UTF-8 */
+    s = decode(NULL, PHRASE_UTF8, sizeof PHRASE_UTF8 - 2, NULL, KZ_CHARSET_HTML, &in);
+    KT_EQ_STR(in.name, "utf-8");
+    KT_EQ_INT(in.source, KZ_CHARSET_DEFAULT);
+    free(s);
+    /* two odd bytes: not UTF-8, and some 8-bit charset */
+    kz_charset_detect("a \xe0\xe0 b", 6, NULL, KZ_CHARSET_TEXT, &in);
+    KT_EQ_INT(in.source, KZ_CHARSET_DETECTED);
+    KT_CHECK(in.name[0] != '\0' && strcmp(in.name, "utf-8") != 0);
+    KT_EQ_STR(kz_charset_source_name(KZ_CHARSET_HEADER), "header");
 }
 
 /* ---- sniffing ---- */

@@ -114,7 +114,7 @@ KT_TEST(crawl_links_media)
               "feed http://example.com/feed.rss\n"
               "feed http://example.com/d/atom.xml\n"
               "image http://example.com/d/a.png\n"
-              "image http://example.com/d/b.jpg\n"
+              "image http://example.com/d/c.jpg\n"          /* the 2x of " b.jpg 1x, c.jpg 2x" */
               "image http://example.com/d/d.webp,e.webp\n"   /* as the srcset spec says */
               "http://example.com/kept\n");
     kz_buf_release(&out);
@@ -199,21 +199,32 @@ KT_TEST(crawl_loopback)
 
     char *s = section(out, "site");
     HAS(s, "== site rc=0");
-    /* index + p1..p30 + 5 pages in other charsets + HTML served as
-     * text/plain + the RSS feed (<link rel=alternate>) and the Atom feed;
-     * p2 again through old.html is not counted twice; /private/ is
-     * disallowed; deep/ and the feeds' items are beyond --depth 1 */
-    HAS(s, "39 pages fetched");
+    /* index + p1..p30 + 5 pages in other charsets + 4 that declare none +
+     * HTML served as text/plain + the RSS feed (<link rel=alternate>) and
+     * the Atom feed; p2 again through old.html is not counted twice;
+     * /private/ is disallowed; deep/ and the feeds' items are beyond
+     * --depth 1; + sm/a, sm/b, sm/c from the sitemaps robots.txt names */
+    HAS(s, "46 pages fetched");
     HAS(s, "1 skipped by robots.txt");
     HAS(s, "2 not HTML");                   /* notes.txt, and fake.png (an <img>) */
     HAS(s, "1 HTTP errors");
     HAS(s, "missing.html: HTTP status 404");
-    HAS(s, "1 out of scope");
+    /* example.org: a link, a Sitemap: line, a sitemap's <loc> */
+    HAS(s, "3 out of scope");
+    HAS(s, "/sm/bad.xml: other: sitemap: the root element is not <urlset> or <sitemapindex>");
+    HAS(s, "1 fetch errors (other 1)");
     /* p7, and the windows-1251 / KOI8-R pages (charset in the header or
-     * only in <meta>) and the UTF-16 one, decoded before the scan */
-    HAS(s, "6 flagged");
-    HAS(s, "6 cases opened");
-    HAS(s, "content: 4 images, 2 feeds (5 items), 0 unusable charset labels");
+     * only in <meta>), the UTF-16 one and the four in windows-1251, KOI8-R,
+     * CP866 and ISO-8859-5 that declare nothing, decoded before the scan;
+     * sm/b and sm/c (from a gzip'd sitemap), found only in sitemaps */
+    HAS(s, "12 flagged");
+    HAS(s, "12 cases opened");
+    /* img src and srcset, a <picture>'s <source srcset> (its 2x; not the
+     * AVIF one), a style background-image */
+    /* the index, one.xml and two.xml.gz read (5 page URLs); nested.xml, an
+     * index named by an index, left */
+    HAS(s, "content: 6 images, 2 feeds (5 items), 0 unusable charset labels, "
+           "3 sitemaps (5 URLs, 1 left)");
     HASNT(s, "private");
     free(s);
 
@@ -225,8 +236,28 @@ KT_TEST(crawl_loopback)
     HAS(s, "/meta-1251.html\"");
     HAS(s, "/meta-koi8.html\"");
     HAS(s, "/utf16.html\"");
+    HAS(s, "/nd/1251.html\"");
+    HAS(s, "/nd/koi8.html\"");
+    HAS(s, "/nd/866.html\"");
+    HAS(s, "/nd/iso5.html\"");
+    HAS(s, "/sm/b.html?x=1&y=2\"");
+    HAS(s, "/sm/c.html\"");
+    HASNT(s, "/sm/d.html");
     HAS(s, "\"platform\":\"127.0.0.1\"");
     HAS(s, "\"state\":\"detected\"");
+    free(s);
+
+    /* the frontier keeps the charset each page was read in, and its source */
+    s = section(out, "charsets");
+    HAS(s, "\ncs/h1251/page.html windows-1251 header\n");
+    HAS(s, "\ncs/hkoi8/page.html koi8-r header\n");
+    HAS(s, "\nmeta-1251.html windows-1251 meta\n");
+    HAS(s, "\nnd/1251.html windows-1251 detected\n");
+    HAS(s, "\nnd/866.html ibm866 detected\n");
+    HAS(s, "\nnd/iso5.html iso-8859-5 detected\n");
+    HAS(s, "\nnd/koi8.html koi8-r detected\n");
+    HAS(s, "\nutf16.html utf-16le bom");
+    HAS(s, "\n utf-8 default\n");             /* the seed, / */
     free(s);
 
     /* the item's URL kept its port, and verify fetched it there */
@@ -251,18 +282,21 @@ KT_TEST(crawl_loopback)
     free(s);
 
     /* the feeds as seeds: their items' pages are crawled (news/2 is
-     * flagged), the off-site item is out of scope */
+     * flagged), the off-site item is out of scope; the origin's robots.txt
+     * names the sitemaps too, so sm/a, sm/b, sm/c and p1 come with them
+     * (sm/b and sm/c flagged; two more off-site URLs) */
     s = section(out, "feeds");
     HAS(s, "== feeds rc=0");
-    HAS(s, "5 pages fetched");
-    HAS(s, "1 out of scope");
-    HAS(s, "1 flagged");
-    HAS(s, "content: 0 images, 2 feeds (5 items)");
+    HAS(s, "9 pages fetched");
+    HAS(s, "3 out of scope");
+    HAS(s, "3 flagged");
+    HAS(s, "content: 0 images, 2 feeds (5 items), 0 unusable charset labels, 3 sitemaps (5 URLs");
     /* --json: the same counts as one object on stdout */
-    HAS(s, "-- json\n{\"pages\":5,\"not_html\":");
-    HAS(s, "\"out_of_scope\":1,");
-    HAS(s, "\"flagged\":1,");
+    HAS(s, "-- json\n{\"pages\":9,\"not_html\":");
+    HAS(s, "\"out_of_scope\":3,");
+    HAS(s, "\"flagged\":3,");
     HAS(s, "\"feeds\":2,\"feed_items\":5,");
+    HAS(s, "\"sitemaps\":3,\"sitemap_urls\":5,");
     HAS(s, "\"interrupted\":false,\"checkpoint\":\"signed\",\"elapsed_ms\":MS}");
     free(s);
 
@@ -303,4 +337,31 @@ KT_TEST(crawl_loopback)
         fprintf(stderr, "%s\n%s\n", out, err ? err : "");
     free(out);
     free(err);
+}
+
+/* Golden pages: tests/data/links/NNNN-name.html, and in NNNN-name.out what
+ * kz_crawl_links finds in it (page base http://example.com/). */
+KT_TEST(crawl_links_golden)
+{
+    static const char *const cases[] = { "1000-picture", "1001-img-srcset", "1002-style-background" };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        char path[512];
+        size_t hn, en;
+        snprintf(path, sizeof path, "%s/tests/data/links/%s.html", kt_root(), cases[i]);
+        char *html = kt_slurp(path, &hn);
+        snprintf(path, sizeof path, "%s/tests/data/links/%s.out", kt_root(), cases[i]);
+        char *want = kt_slurp(path, &en);
+        KT_CHECK(html && want);
+        if (html && want) {
+            kz_buf out;
+            kz_buf_init(&out, 1 << 16);
+            KT_EQ_INT(kz_crawl_links(html, hn, "http://example.com/", &out), 0);
+            if (strcmp(out.p ? out.p : "", want))
+                kt_fail(__FILE__, __LINE__, "%s: got\n%s\nexpected\n%s", cases[i],
+                        out.p ? out.p : "", want);
+            kz_buf_release(&out);
+        }
+        free(html);
+        free(want);
+    }
 }

@@ -208,8 +208,8 @@ KT_TEST(norm_reuse_many_sizes)
 KT_TEST(norm_spaced_one_letter_word_and_gaps)
 {
     /* a one-letter word before (or after) spaced-out letters: also without it */
-    KT_EQ_STR(words("вступай в д ж и х а д"), "вступаи вджихад|джихад|вджиха|джиха");
-    KT_EQ_STR(words("з а к л а д к а у гаража"), "закладкау|акладкау|закладка|акладка гаража");
+    KT_EQ_STR(words("вступай в д ж и х а д"), "вступаи вджихад|джихад");
+    KT_EQ_STR(words("з а к л а д к а у гаража"), "закладкау|закладка гаража");
     /* a wider gap between spaced-out words ends the word */
     KT_EQ_STR(norm("k i l l  y o u r s e l f"), "кил еурселф");
     /* ц folds to two letters but is one spaced-out character */
@@ -251,4 +251,59 @@ KT_TEST(norm_latin_runs_before_digraphs)
     KT_EQ_STR(norm("yoooooourrrrrselffff"), "еурселф");
     KT_EQ_STR(words("künge"), "куне|кунге");            /* ng before a letter: also n + g */
     KT_EQ_STR(words("jeñge"), "жене|иене|женге");       /* ñ is ң, then g */
+}
+
+KT_TEST(norm_leet_symbol_runs_and_starts)
+{
+    /* ! and | for и at the start of a Cyrillic word, before a digit too */
+    KT_EQ_STR(norm("!зверг |3верг"), "изверг изверг");
+    /* not after a word, not before Latin, not alone */
+    KT_EQ_STR(norm("кит! да !wow | нет"), "кит! да !уоу | нет");
+    /* three symbols in a row, at the start and inside */
+    KT_EQ_STR(norm("€$|ртк1 қ|$@қ7ау"), "есиртки кисактау");
+    /* $ first, then a digit and a symbol */
+    KT_EQ_STR(norm("$8€рс7@ть"), "сверстат");
+    /* a symbol after a leet digit ends the word; prices stay as written */
+    KT_EQ_STR(norm("шырылд4$ vulv4$ 5$ 2024$"), "шырылдас вулвас 5$ 2024$");
+}
+
+KT_TEST(norm_leet_mixed_readings)
+{
+    /* two 1s in a Latin word: the first i, the others l, as an alternate */
+    KT_EQ_STR(words("k1l1"), "кили|кл|кил");
+    KT_EQ_STR(words("qu117ed"), "куитед|култед|куилтед");
+    /* two 3s: the first з, the others е (Cyrillic) */
+    KT_EQ_STR(words("и383рг"), "извзрг|иеверг|изверг");
+}
+
+KT_TEST(norm_spaced_with_bangs_apostrophes_digits)
+{
+    /* ! and apostrophes inside a spaced-out group, not at its ends */
+    KT_EQ_STR(words("с . ! . н . и . й"), "сини|ини");
+    KT_EQ_STR(words("a_l_'_f_a"), "алфа|лфа|алф");
+    /* leet digits count as letters beside real ones */
+    KT_EQ_STR(words("к_|_7 s+o+1"), "кит сои|сол");
+    KT_EQ_STR(words("k. 1. l. 1"), "кили|кл|кил");
+    KT_EQ_STR(norm("1 2 a"), "1 2 а");
+    /* only one-letter words are left out at a group's ends, so the
+     * word's own alternates keep their room */
+    KT_EQ_STR(words("B~з~ο~p~B~а~T~ь"), "бзопбатб|взорват|бзопбат");
+    /* an apostrophe between a leet digit and a letter */
+    KT_EQ_STR(words("a1'f@"), "аифа|алфа");
+}
+
+KT_TEST(norm_combined_evasions)
+{
+    /* Cyrillic ј in a Latin word is j; in a Cyrillic word it stays и */
+    KT_EQ_STR(norm("ј|ffy Јован"), "жифы иован");
+    /* a run of one digit counts once beside letters: "$000l" is leet */
+    KT_EQ_STR(norm("$000l 1000р 2000"), "сол 1000р 2000");
+    /* a spaced-out group may end with ! for і; without it, an alternate */
+    KT_EQ_STR(words("ӧ. з. i. н. д. !"), "озинди|зинди|озинд|зинд");
+    KT_EQ_STR(words("w o w !"), "уоуи|уоу");
+    /* an apostrophe between leet digits before a letter */
+    KT_EQ_STR(words("0'1ţIŔ"), "оитир|олтир");
+    KT_EQ_STR(norm("1'000 руб"), "1'000 руб");
+    /* 1 as l is tried before the other alternates of a Latin word */
+    KT_EQ_STR(words("γ 0 и r $ 3 1 f"), "еурсеиф|уоигсеиф|еурселф|еирсеиф");
 }

@@ -57,7 +57,7 @@ KT_TEST(scanout_rule_tester)
     /* a spaced-out word is also tried without its first and last letters
      * (text/norm.h): the tester shows each spelling tried */
     KT_EQ_STR(o.p, "{\"normalized\":\"продам закладку\",\"words\":[\"продам\","
-                   "\"закладку|акладку|закладк|акладк\"],"
+                   "\"закладку|закладк\"],"
                    "\"flagged\":[],\"score\":{},\"hits\":[]}\n");
     kz_buf_reset(&o);
     t = "ЗАКЛАДКА";

@@ -195,8 +195,9 @@ static void summary(const kz_crawler_stats *g)
             g->dup_content, s->queued);
     kz_buf_release(&kinds);
     fprintf(stderr, "kuzet crawl: content: %zu images, %zu feeds (%zu items), "
-            "%zu unusable charset labels\n", s->images, s->feeds, s->feed_items,
-            s->charset_fallbacks);
+            "%zu unusable charset labels, %zu sitemaps (%zu URLs, %zu left)\n", s->images,
+            s->feeds, s->feed_items, s->charset_fallbacks, s->sitemaps, s->sitemap_urls,
+            s->sitemap_skipped);
 }
 
 /* The summary as one JSON object on stdout (--json): the same counts. */
@@ -211,11 +212,13 @@ static void put_json(const kz_crawler_stats *g)
             printf("%s\"%s\":%zu", n++ ? "," : "", kz_fetch_kind_name(k), s->by_kind[k]);
     printf("},\"flagged\":%zu,\"items_new\":%zu,\"items_updated\":%zu,\"cases_opened\":%zu,"
            "\"unchanged\":%zu,\"duplicate_content\":%zu,\"queued\":%zu,\"images\":%zu,"
-           "\"feeds\":%zu,\"feed_items\":%zu,\"charset_fallbacks\":%zu,\"seeds\":%zu,"
+           "\"feeds\":%zu,\"feed_items\":%zu,\"charset_fallbacks\":%zu,\"sitemaps\":%zu,"
+           "\"sitemap_urls\":%zu,\"sitemap_skipped\":%zu,\"seeds\":%zu,"
            "\"bad_seeds\":%zu,\"seeds_failed\":%zu,\"scan_errors\":%zu,\"interrupted\":%s,"
            "\"checkpoint\":\"%s\",\"elapsed_ms\":%lld}\n",
            g->flagged, g->created, g->updated, g->cases, g->unchanged, g->dup_content, s->queued,
-           s->images, s->feeds, s->feed_items, s->charset_fallbacks, g->seeds, g->bad_seeds,
+           s->images, s->feeds, s->feed_items, s->charset_fallbacks, s->sitemaps, s->sitemap_urls,
+           s->sitemap_skipped, g->seeds, g->bad_seeds,
            g->seeds_failed, g->scan_errors, g->interrupted ? "true" : "false",
            g->checkpoint > 0 ? "signed" : g->checkpoint < 0 ? "failed" : "none",
            (long long)g->elapsed_ms);

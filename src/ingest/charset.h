@@ -12,7 +12,12 @@
  *      content="...; charset=X"> in the first KZ_CHARSET_PRESCAN bytes
  *      (comments skipped); for XML, the encoding= of the <?xml ...?>
  *      declaration;
- *   4. else UTF-8.
+ *   4. else UTF-8, when the bytes are UTF-8 (or nearly: a stray invalid
+ *      byte among many valid sequences);
+ *   5. else the bytes decide: libuchardet on the first KZ_CHARSET_SNIFF
+ *      bytes (windows-1251, KOI8-R, CP866, ISO-8859-5...), KZ-1048 told
+ *      from windows-1251 by the bytes of Kazakh letters, and windows-1251
+ *      or windows-1252 when libuchardet has no usable answer.
  *
  * Labels are matched as the WHATWG Encoding Standard says (case and
  * surrounding spaces ignored; "latin1", "iso-8859-1" and "ascii" mean
@@ -36,6 +41,7 @@
 
 #define KZ_CHARSET_PRESCAN 1024     /* bytes searched for <meta> / <?xml?> */
 #define KZ_CHARSET_NAMELEN 40
+#define KZ_CHARSET_SNIFF   65536    /* bytes a detector reads (step 5) */
 
 /* Where the charset used came from. */
 enum kz_charset_src {
@@ -43,6 +49,7 @@ enum kz_charset_src {
     KZ_CHARSET_BOM,
     KZ_CHARSET_HEADER,              /* Content-Type: ...; charset= */
     KZ_CHARSET_META,                /* <meta> (HTML) or <?xml encoding?> (XML) */
+    KZ_CHARSET_DETECTED,            /* nothing said, not UTF-8: guessed from the bytes */
 };
 
 /* What the document is, for step 3. */
@@ -64,7 +71,7 @@ void kz_charset_free(kz_charset **cp);          /* NULL-safe; sets *cp = NULL */
 /*
  * Decide the charset of body[0..n) (content_type: the HTTP header, or NULL)
  * without converting.  info is filled (replaced = 0).  Returns the number
- * of bytes of byte order mark to skip.  No state used: thread-safe.
+ * of bytes of byte order mark to skip.  No state kept: thread-safe.
  */
 size_t kz_charset_detect(const char *body, size_t n, const char *content_type, int doc,
                          kz_charset_info *info);
@@ -77,6 +84,9 @@ size_t kz_charset_detect(const char *body, size_t n, const char *content_type, i
  */
 int kz_charset_decode(kz_charset *cs, const char *body, size_t n, const char *content_type,
                       int doc, kz_buf *out, kz_charset_info *info);
+
+/* "bom", "header", "meta", "detected" or "default" for an enum kz_charset_src. */
+const char *kz_charset_source_name(int source);
 
 /* The canonical name for a charset label ("CP1251" -> "windows-1251"), or
  * NULL when the label is not one kuzet knows.  Static storage. */

@@ -97,6 +97,9 @@ typedef struct kz_crawl_event {
     const char *charset;        /* KZ_CRAWL_PAGE: the charset the body was read in
                                    (ingest/charset.h), else "" */
     const char *charset_bad;    /* a declared charset that could not be used, "" */
+    const char *charset_source; /* KZ_CRAWL_PAGE: where charset came from: "bom",
+                                   "header", "meta", "detected" (from the bytes),
+                                   "default"; else "" */
 } kz_crawl_event;
 
 /* Return 0 to go on, < 0 to stop the crawl with that code. */
@@ -111,6 +114,8 @@ typedef struct kz_crawl_stats {
     size_t images;                          /* KZ_CRAWL_IMAGE events */
     size_t feeds, feed_items;               /* feeds read (also counted in pages), their items */
     size_t charset_fallbacks;               /* pages whose declared charset was unusable */
+    size_t sitemaps, sitemap_urls;          /* sitemaps read, page URLs they gave */
+    size_t sitemap_skipped;                 /* URLs left by the limits, nested indexes */
 } kz_crawl_stats;
 
 /* 0 with *out; KZ_EINVAL (no agent/user agent, a bad include/exclude

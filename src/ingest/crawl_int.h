@@ -18,6 +18,7 @@
 #include "ingest/html.h"
 #include "ingest/links.h"
 #include "ingest/robots.h"
+#include "ingest/sitemap.h"
 #include "ingest/sniff.h"
 #include "url/url.h"
 #include "util/buf.h"
@@ -36,7 +37,13 @@
 enum job_kind {
     JOB_PAGE,                      /* a page (HTML, or a feed): text and links */
     JOB_IMAGE,                     /* an image a page refers to */
+    JOB_SITEMAP,                   /* a sitemap robots.txt names */
+    JOB_SITEMAP_CHILD,             /* a sitemap a sitemap index names */
 };
+
+#define MAX_ROBOTS_SITEMAPS 64     /* Sitemap: lines of one robots.txt followed */
+#define MAX_INDEX_SITEMAPS  1000   /* sitemaps of one index followed */
+#define MAX_SITEMAP_URLS    50000  /* page URLs taken from sitemaps in one run */
 
 struct job {
     char    *url;                  /* what to fetch (curl's normal form) */
@@ -121,6 +128,7 @@ struct kz_crawl {
     kz_crawl_stats st;
     kz_buf         text;
     struct content *ct;            /* sniffing, charset, feed state (page_done) */
+    size_t         sitemap_urls;   /* page URLs taken from sitemaps in this run */
     kz_url         u;
     kz_crawl_fn    fn;
     void          *arg;

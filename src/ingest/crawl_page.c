@@ -11,7 +11,7 @@
 struct extra {
     const unsigned char *body;
     size_t               body_len;
-    const char          *ctype, *charset, *charset_bad;
+    const char          *ctype, *charset, *charset_bad, *charset_source;
 };
 
 static void kz__crawl_emit_ex(kz_crawl *c, int what, const struct job *j, const char *url, long status,
@@ -28,6 +28,7 @@ static void kz__crawl_emit_ex(kz_crawl *c, int what, const struct job *j, const 
         .content_type = x && x->ctype ? x->ctype : "",
         .charset = x && x->charset ? x->charset : "",
         .charset_bad = x && x->charset_bad ? x->charset_bad : "",
+        .charset_source = x && x->charset_source ? x->charset_source : "",
     };
     /* the URL stays as fetched, port and all, so that it can be fetched
      * again (kuzet verify); the store files it under its canonical form */
@@ -83,6 +84,7 @@ static struct content *content_get(kz_crawl *c)
         return NULL;
     }
     kz_feed_init();
+    kz_sitemap_init();
     c->ct = ct;
     return ct;
 }
@@ -147,6 +149,76 @@ static void text_failed(kz_crawl *c, const struct job *j, const kz_fetch_result 
         c->stop_rc = rc;
 }
 
+/* ---- sitemaps ---- */
+
+struct sm_ctx {
+    kz_crawl              *c;
+    const struct job      *j;
+    const char            *base;
+    const kz_sitemap_info *si;     /* its kind is known before the first URL */
+    size_t                 children;    /* sitemaps an index named, taken */
+    int                    nested;      /* an index named by an index */
+};
+
+/* One <loc>: a page of the source (depth 1: the sitemap is a page of links
+ * at the root) or, from an index, a sitemap.  Out of scope and seen URLs
+ * are dropped by kz__crawl_enqueue as for links. */
+static int sitemap_url(void *arg, const char *loc, size_t len)
+{
+    struct sm_ctx *s = arg;
+    kz_crawl *c = s->c;
+    int rc;
+    (void)len;
+    if (s->si->kind == KZ_SITEMAP_INDEX) {
+        if (s->j->kind == JOB_SITEMAP_CHILD) {
+            s->nested = 1;               /* the protocol has one level of indexes */
+            return 1;
+        }
+        if (s->children >= MAX_INDEX_SITEMAPS) {
+            c->st.sitemap_skipped++;
+            return 0;
+        }
+        s->children++;
+        rc = kz__crawl_enqueue(c, s->base, loc, 0, s->j->seed, 0, JOB_SITEMAP_CHILD);
+    } else {
+        if (c->sitemap_urls >= MAX_SITEMAP_URLS) {
+            c->st.sitemap_skipped++;
+            return 0;
+        }
+        c->sitemap_urls++;
+        c->st.sitemap_urls++;
+        rc = kz__crawl_enqueue(c, s->base, loc, 1, s->j->seed, 0, JOB_PAGE);
+    }
+    if (rc < 0)
+        c->stop_rc = rc;
+    return rc < 0;
+}
+
+/* A sitemap fetched: its URLs queued, or an error event saying why not. */
+static void sitemap_done(kz_crawl *c, const struct job *j, const kz_fetch_result *r)
+{
+    kz_sitemap_info si;
+    const char *why = "";
+    struct sm_ctx s = { c, j, r->final_url, &si, 0, 0 };
+    int rc = kz_sitemap_parse(r->body, r->body_len, 0, 0, sitemap_url, &s, &si, &why);
+    if (rc == 0 || rc == 1) {
+        if (s.nested) {
+            c->st.sitemap_skipped++;
+            return;
+        }
+        c->st.sitemaps++;
+        c->st.sitemap_skipped += si.skipped;
+        return;
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg, "sitemap: %s", rc == KZ_ENOMEM ? kz_strerror(rc) : why);
+    c->st.errors++;
+    c->st.by_kind[KZ_FETCH_OTHER]++;
+    kz__crawl_emit(c, KZ_CRAWL_ERROR, j, r->final_url, r->status, KZ_FETCH_OTHER, msg, NULL, 0, NULL);
+    if (rc == KZ_ENOMEM)
+        c->stop_rc = rc;
+}
+
 /* A 2xx response in scope: sniff it, then an image event, a feed (text of
  * its items, item links queued), an HTML page (text, links queued), or
  * "not HTML". */
@@ -159,9 +231,13 @@ static void content_done(kz_crawl *c, const struct job *j, const kz_fetch_result
         c->stop_rc = KZ_ENOMEM;
         return;
     }
+    if (j->kind == JOB_SITEMAP || j->kind == JOB_SITEMAP_CHILD) {
+        sitemap_done(c, j, r);
+        return;
+    }
     const char *mime = "";
     int type = kz_sniff_body(ct->sniff, r->body, r->body_len, r->content_type, &mime);
-    struct extra x = { NULL, 0, mime, "", "" };
+    struct extra x = { NULL, 0, mime, "", "", "" };
     if (type == KZ_SNIFF_IMAGE) {
         c->st.images++;
         x.body = (const unsigned char *)r->body;
@@ -187,6 +263,7 @@ static void content_done(kz_crawl *c, const struct job *j, const kz_fetch_result
         c->st.charset_fallbacks++;
     x.charset = ci.name;
     x.charset_bad = ci.bad;
+    x.charset_source = kz_charset_source_name(ci.source);
     const char *u8 = ct->utf8.p ? ct->utf8.p : "";
     int follow = j->depth < c->o.max_depth;
     if (type == KZ_SNIFF_FEED) {
@@ -259,6 +336,17 @@ static void robots_done(kz_crawl *c, struct origin *o, const kz_fetch_result *r)
             o->deny_all = 1;
             return;
         }
+        /* its sitemaps, when links are followed at all (--depth >= 1) */
+        size_t ns = kz_robots_sitemap_count(o->robots);
+        for (size_t i = 0; i < ns && i < MAX_ROBOTS_SITEMAPS && c->o.max_depth > 0; i++) {
+            int rc = kz__crawl_enqueue(c, NULL, kz_robots_sitemap(o->robots, i), 0, 0, 0,
+                                       JOB_SITEMAP);
+            if (rc < 0) {
+                c->stop_rc = rc;
+                break;
+            }
+        }
+        c->st.sitemap_skipped += ns > MAX_ROBOTS_SITEMAPS ? ns - MAX_ROBOTS_SITEMAPS : 0;
         double secs = 0;
         if (kz_robots_crawl_delay(o->robots, c->agent, &secs) == 1) {
             double ms = secs * 1000.0;

@@ -9,10 +9,11 @@
  * the bytes (memchr to the next '<'), about 40x less than a gumbo parse.
  */
 #include "ingest/links.h"
+#include <stdlib.h>
 #include <strings.h>
 
-enum { A_HREF, A_SRC, A_SRCSET, A_REL, A_TYPE, NATTR };
-static const char *const attr_names[NATTR] = { "href", "src", "srcset", "rel", "type" };
+enum { A_HREF, A_SRC, A_SRCSET, A_REL, A_TYPE, A_STYLE, NATTR };
+static const char *const attr_names[NATTR] = { "href", "src", "srcset", "rel", "type", "style" };
 
 struct tag {
     const char *v[NATTR];
@@ -185,6 +186,8 @@ static size_t decode(const char *s, size_t n, char *out)
     return o;
 }
 
+static int blank(const char *s, size_t n);
+
 static int has_token(const char *s, size_t n, const char *word)
 {
     size_t wl = strlen(word), i = 0;
@@ -208,7 +211,90 @@ static int is_feed_type(const char *s, size_t n)
            (n >= 20 && !strncasecmp(s, "application/atom+xml", 20));
 }
 
-/* Report attribute a of t as kind (decoded; srcset: its first URL). */
+/*
+ * The largest image candidate of a srcset value s[0..n) (WHATWG "parse a
+ * srcset attribute", simplified): candidates are a URL (a run of
+ * non-space; trailing commas end the candidate) and descriptors up to the
+ * next comma outside parentheses.  The largest is the one with the largest
+ * width ("800w") when any has one, else the largest density ("2x"; none
+ * given is 1x); the first of equals.  *u, *ul; 0 when there is none.
+ */
+static int srcset_largest(const char *s, size_t n, const char **u, size_t *ul)
+{
+    size_t i = 0;
+    double best_w = -1, best_x = -1;
+    const char *bw = NULL, *bx = NULL;
+    size_t bwl = 0, bxl = 0;
+    while (i < n) {
+        while (i < n && (ws((unsigned char)s[i]) || s[i] == ','))
+            i++;
+        if (i >= n)
+            break;
+        size_t us = i;
+        while (i < n && !ws((unsigned char)s[i]))
+            i++;
+        size_t ue = i;
+        double w = -1, x = 1;
+        if (s[ue - 1] == ',') {
+            while (ue > us && s[ue - 1] == ',')
+                ue--;
+        } else {
+            int depth = 0;
+            while (i < n && (depth || s[i] != ',')) {
+                while (i < n && ws((unsigned char)s[i]))
+                    i++;
+                size_t ds = i;
+                while (i < n && !ws((unsigned char)s[i]) && (depth || s[i] != ',')) {
+                    depth += s[i] == '(';
+                    depth -= s[i] == ')' && depth;
+                    i++;
+                }
+                size_t dl = i - ds;
+                if (dl >= 2 && dl < 32 && ((s[i - 1] | 0x20) == 'w' || (s[i - 1] | 0x20) == 'x')) {
+                    char num[32];
+                    memcpy(num, s + ds, dl - 1);
+                    num[dl - 1] = '\0';
+                    char *end;
+                    double v = strtod(num, &end);
+                    if (*end == '\0' && v > 0 && v < 1e9) {
+                        if ((s[i - 1] | 0x20) == 'w')
+                            w = v;
+                        else
+                            x = v;
+                    }
+                }
+            }
+        }
+        if (ue == us)
+            continue;
+        if (w > best_w) {
+            best_w = w;
+            bw = s + us;
+            bwl = ue - us;
+        }
+        if (w < 0 && x > best_x) {
+            best_x = x;
+            bx = s + us;
+            bxl = ue - us;
+        }
+    }
+    if (bw && best_w > 0) {
+        *u = bw;
+        *ul = bwl;
+    } else if (bx) {
+        *u = bx;
+        *ul = bxl;
+    } else if (bw) {
+        *u = bw;
+        *ul = bwl;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Report attribute a of t as kind (decoded; srcset: its largest
+ * candidate). */
 static int report(const struct tag *t, int a, int kind, kz_links_fn fn, void *arg)
 {
     char buf[KZ_LINKS_MAX_VALUE * 3 + 8];
@@ -219,19 +305,107 @@ static int report(const struct tag *t, int a, int kind, kz_links_fn fn, void *ar
         return 0;
     const char *u = buf;
     if (a == A_SRCSET) {
-        while (l && (ws((unsigned char)*u) || *u == ',')) {
-            u++;
-            l--;
-        }
-        size_t k = 0;
-        while (k < l && !ws((unsigned char)u[k]))
-            k++;
-        while (k && u[k - 1] == ',')
-            k--;
-        l = k;
-        buf[u - buf + (ptrdiff_t)l] = '\0';
+        if (!srcset_largest(buf, l, &u, &l))
+            return 0;
+        ((char *)u)[l] = '\0';
     }
     return fn(arg, kind, u, l);
+}
+
+/* The images of a style attribute: each url(...) of a background or
+ * background-image declaration (several layers, several URLs). */
+static int style_images(const struct tag *t, kz_links_fn fn, void *arg)
+{
+    char buf[KZ_LINKS_MAX_VALUE * 3 + 8];
+    if (t->vl[A_STYLE] > KZ_LINKS_MAX_VALUE)
+        return 0;
+    size_t n = decode(t->v[A_STYLE], t->vl[A_STYLE], buf), i = 0;
+    int rc = 0;
+    while (i < n && !rc) {
+        /* one declaration: name ':' value, to a ';' outside quotes and () */
+        while (i < n && (ws((unsigned char)buf[i]) || buf[i] == ';'))
+            i++;
+        size_t ns = i;
+        while (i < n && buf[i] != ':' && buf[i] != ';')
+            i++;
+        size_t ne = i;
+        while (ne > ns && ws((unsigned char)buf[ne - 1]))
+            ne--;
+        if (i >= n || buf[i] != ':')
+            continue;
+        size_t vs = ++i;
+        char q = 0;
+        int depth = 0;
+        while (i < n && (q || depth || buf[i] != ';')) {
+            if (q) {
+                if (buf[i] == '\\' && i + 1 < n)
+                    i++;
+                else if (buf[i] == q)
+                    q = 0;
+            } else if (buf[i] == '"' || buf[i] == '\'') {
+                q = buf[i];
+            } else if (buf[i] == '(') {
+                depth++;
+            } else if (buf[i] == ')' && depth) {
+                depth--;
+            }
+            i++;
+        }
+        size_t ve = i;
+        if (!name_eq(buf + ns, ne - ns, "background") && !name_eq(buf + ns, ne - ns, "background-image"))
+            continue;
+        for (size_t k = vs; k + 4 <= ve && !rc; k++) {
+            if (strncasecmp(buf + k, "url(", 4) || (k > vs && (alnum((unsigned char)buf[k - 1]) ||
+                                                              buf[k - 1] == '-')))
+                continue;
+            size_t a = k + 4;
+            while (a < ve && ws((unsigned char)buf[a]))
+                a++;
+            size_t b;
+            if (a < ve && (buf[a] == '"' || buf[a] == '\'')) {
+                char qq = buf[a++];
+                b = a;
+                while (b < ve && buf[b] != qq)
+                    b++;
+                if (b >= ve)
+                    break;
+                k = b;
+            } else {
+                b = a;
+                while (b < ve && buf[b] != ')' && !ws((unsigned char)buf[b]))
+                    b++;
+                if (b >= ve)
+                    break;
+                k = b;
+            }
+            if (b > a) {
+                char save = buf[b];
+                buf[b] = '\0';
+                rc = fn(arg, KZ_LINK_IMAGE, buf + a, b - a);
+                buf[b] = save;
+            }
+        }
+    }
+    return rc;
+}
+
+/* A <source> of a <picture> is taken unless its type is an image kuzet
+ * does not decode (AVIF, JPEG XL, SVG...). */
+static int source_type_ok(const struct tag *t)
+{
+    static const char *const ok[] = { "image/jpeg", "image/png", "image/webp", "image/gif" };
+    if (!t->set[A_TYPE] || blank(t->v[A_TYPE], t->vl[A_TYPE]))
+        return 1;
+    const char *s = t->v[A_TYPE];
+    size_t n = t->vl[A_TYPE];
+    while (n && ws((unsigned char)*s))
+        s++, n--;
+    while (n && ws((unsigned char)s[n - 1]))
+        n--;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(ok); i++)
+        if (name_eq(s, n, ok[i]))
+            return 1;
+    return 0;
 }
 
 static int blank(const char *s, size_t n)
@@ -323,9 +497,21 @@ int kz_links_scan(const char *h, size_t n, kz_links_fn fn, void *arg)
             if (t.set[A_HREF] && !(t.set[A_REL] && has_token(t.v[A_REL], t.vl[A_REL], "nofollow")))
                 rc = report(&t, A_HREF, KZ_LINK_PAGE, fn, arg);
         } else if (name_eq(name, nl, "img")) {
-            if (t.set[A_SRC] && !blank(t.v[A_SRC], t.vl[A_SRC]))
+            /* the largest candidate of srcset; src without one */
+            int done = 0;
+            if (t.set[A_SRCSET] && !blank(t.v[A_SRCSET], t.vl[A_SRCSET])) {
+                const char *u;
+                size_t ul;
+                done = t.vl[A_SRCSET] <= KZ_LINKS_MAX_VALUE &&
+                       srcset_largest(t.v[A_SRCSET], t.vl[A_SRCSET], &u, &ul);
+                if (done)
+                    rc = report(&t, A_SRCSET, KZ_LINK_IMAGE, fn, arg);
+            }
+            if (!done && t.set[A_SRC] && !blank(t.v[A_SRC], t.vl[A_SRC]))
                 rc = report(&t, A_SRC, KZ_LINK_IMAGE, fn, arg);
-            else if (t.set[A_SRCSET] && !blank(t.v[A_SRCSET], t.vl[A_SRCSET]))
+        } else if (name_eq(name, nl, "source")) {
+            /* <picture><source srcset>; a <video>'s <source src> is not an image */
+            if (t.set[A_SRCSET] && !blank(t.v[A_SRCSET], t.vl[A_SRCSET]) && source_type_ok(&t))
                 rc = report(&t, A_SRCSET, KZ_LINK_IMAGE, fn, arg);
         } else if (name_eq(name, nl, "link")) {
             if (t.set[A_HREF] && t.set[A_REL] && t.set[A_TYPE] &&
@@ -345,6 +531,8 @@ int kz_links_scan(const char *h, size_t n, kz_links_fn fn, void *arg)
                     break;
                 }
         }
+        if (!rc && t.set[A_STYLE] && t.vl[A_STYLE] >= 4)
+            rc = style_images(&t, fn, arg);
     }
     return rc;
 }

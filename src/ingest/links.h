@@ -18,7 +18,12 @@
  *   KZ_LINK_PAGE   <a href>, <area href>, unless rel has "nofollow"
  *   KZ_LINK_FEED   <link href> with rel "alternate" and type
  *                  application/rss+xml or application/atom+xml
- *   KZ_LINK_IMAGE  <img src>, or the first URL of <img srcset> without src
+ *   KZ_LINK_IMAGE  <img>: the largest candidate of its srcset (the widest
+ *                  "Nw", else the densest "Nx"), else its src; <source
+ *                  srcset> (in <picture>): its largest candidate, unless
+ *                  its type is an image kuzet does not decode (AVIF, SVG...);
+ *                  the url(...)s of background and background-image
+ *                  declarations in any element's style attribute
  * Values are as written (decoded; a NUL becomes U+FFFD), NUL-terminated,
  * not resolved; values over KZ_LINKS_MAX_VALUE bytes are skipped.
  * Thread-safe (no state).

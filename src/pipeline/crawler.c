@@ -255,6 +255,11 @@ static int seen_content(run *r, const kz_crawl_event *ce, char sha[65])
     if (id <= 0)
         return 0;
     int rc = kz_frontier_content(r->fr, id, sha);
+    if (rc >= 0 && ce->charset && *ce->charset) {
+        int r2 = kz_frontier_charset(r->fr, id, ce->charset, ce->charset_source);
+        if (r2 < 0)
+            rc = r2;
+    }
     if (rc < 0)
         return store_failed(r, rc);
     if (rc == KZ_FRONTIER_NEW)

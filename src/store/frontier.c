@@ -445,6 +445,17 @@ static int content_(kz_frontier *f, int64_t id, const char *sha256)
     return what;
 }
 
+int kz_frontier_charset(kz_frontier *f, int64_t id, const char *charset, const char *source)
+{
+    int rc = kz_frontier_begin(f);
+    if (rc == 0) {
+        kz_dbval p[] = { kz_dbstr(charset), kz_dbstr(source), kz_dbint(id) };
+        rc = kz_db_query(f->db, "UPDATE crawl_urls SET charset = $1, charset_source = $2 "
+                                "WHERE id = $3", p, 3, NULL);
+    }
+    return rc < 0 ? fail(f, rc, "recording a page's charset") : rc;
+}
+
 /* ---- open and close ---- */
 
 static int count(kz_frontier *f, const char *state, int64_t *n)

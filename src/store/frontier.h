@@ -96,6 +96,10 @@ enum kz_frontier_content {
  * it was seen: an enum kz_frontier_content, or < 0. */
 int kz_frontier_content(kz_frontier *f, int64_t id, const char *sha256);
 
+/* Record the charset page id was read in and where it came from ("header",
+ * "detected"... ingest/charset.h), in the open transaction.  0 or < 0. */
+int kz_frontier_charset(kz_frontier *f, int64_t id, const char *charset, const char *source);
+
 /* URLs queued in the source (not done), as the frontier counts them. */
 size_t kz_frontier_queued(const kz_frontier *f);
 

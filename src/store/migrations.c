@@ -406,6 +406,11 @@ const kz_migration kz_migrations[] = {
       "  greyscale INTEGER NOT NULL DEFAULT 1,"
       "  lang TEXT NOT NULL DEFAULT '',"
       "  updated_at TEXT NOT NULL);" },
+    /* migration 16 - the charset a crawled page was read in, and where that
+     * came from (ingest/charset.h: bom, header, meta, detected, default) */
+    { 16, "crawl URLs: the charset a page was read in, and its source",
+      "ALTER TABLE crawl_urls ADD COLUMN charset TEXT;"
+      "ALTER TABLE crawl_urls ADD COLUMN charset_source TEXT;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];

@@ -29,6 +29,7 @@ typedef struct fch {
 /* fch.fl */
 enum {
     FL_I    = 2,       /* written as і or І (folded to и) */
+    FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
 };
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
@@ -76,6 +77,8 @@ enum {
     V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж; ja ju jo = я ю ё */
     V_NG     = 64,   /* ng before a letter = нг ("kunge": күнге) instead of ң */
     V_CYRSND = 128,  /* in a Latin word, Cyrillic letters by sound ("нobody": н = n) */
+    V_ALT1M  = 256,  /* the first 1 as и, the others as л ("k1l1": kill) */
+    V_ALT3M  = 512,  /* the first 3 as the primary, the others as the other ("и383рг") */
 };
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
@@ -134,7 +137,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->s = (uint32_t)i;
                 x->e = (uint32_t)(i + k);
                 x->cls = (uint8_t)(e1 >> 24);
-                x->fl = (cp == 0x456 || cp == 0x406) ? FL_I : 0;
+                x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
+                      : (cp == 0x458 || cp == 0x408) ? FL_J : 0;
                 i += k;
                 continue;
             }
@@ -159,7 +163,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->s = (uint32_t)i;
             x->e = (uint32_t)(i + k);
             x->cls = (uint8_t)kz_cls_of(src[c]);
-            x->fl = 0;
+            x->fl = cnt == 1 && (cp == 0x458 || cp == 0x408) ? FL_J : 0;
         }
         i += k;
     }
@@ -280,7 +284,7 @@ static uint32_t cyr_latin(const fch *x)
     case 0x43F: return 'n';  case 0x433: return 'r';  case 0x448: return 'w';
     case 0x44C: return 'b';  case 0x44A: return 'b';  case 0x4CF: return 'l';
     case 0x501: return 'd';
-    case 0x438: return (x->fl & FL_I) ? 'i' : 'u';           /* і / и */
+    case 0x438: return (x->fl & FL_I) ? 'i' : (x->fl & FL_J) ? 'j' : 'u';   /* і ј / и */
     default: return 0;
     }
 }
@@ -344,10 +348,11 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             break;
         }
         case KZ_C_LET: other++; break;
+        case KZ_C_SYM: other++; break;        /* leet symbols count as letters */
         case KZ_C_DIGIT:
-            dig++;
-            has1 |= x->cp == '1';
-            has3 |= x->cp == '3';
+            dig += i == 0 || f[ix[i - 1]].cp != x->cp;   /* a run of one digit: one ("$000l") */
+            has1 += x->cp == '1';
+            has3 += x->cp == '3';
             has4 |= x->cp == '4';
             break;
         default: break;
@@ -370,6 +375,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         if (has4) wi->ambig |= V_ALT4;
         if (has3) wi->ambig |= V_ALT3;
         if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
+        if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1M;
+        if (has3 > 1) wi->ambig |= V_ALT3M;
     }
 }
 
@@ -382,11 +389,17 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
+    unsigned ones = 0, threes = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
         if ((x->cls == KZ_C_DIGIT || x->cls == KZ_C_SYM) && wi->leet_ok) {
-            uint32_t l = leet(cp, wi->ctx, v);
+            unsigned vv = v;                  /* mixed readings: by position */
+            if ((v & V_ALT1M) && cp == '1')
+                vv = ones++ ? (vv | V_ALT1) : (vv & ~(unsigned)V_ALT1);
+            if ((v & V_ALT3M) && cp == '3')
+                vv = threes++ ? (vv | V_ALT3) : (vv & ~(unsigned)V_ALT3);
+            uint32_t l = leet(cp, wi->ctx, vv);
             if (l) cp = l;
         } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
             uint32_t l = cyr_latin(x);        /* read by sound as the Latin it imitates */
@@ -491,7 +504,8 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3, V_ALT1 };
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3,
+                                      V_ALT1M, V_ALT3M };
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if (!(wi.ambig & tries[t]))
             continue;
@@ -532,22 +546,46 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         /* between word characters, two symbols in a row too ("$|н|й") */
         int prev = i > 0 && is_alnum(f[i - 1].cls);
         int prevs = i > 0 && f[i - 1].cls == KZ_C_SYM &&
-                    ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@');
+                    ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@' ||
+                     f[i - 1].cp == 0x20AC);
         int nextd = i + 1 < nf && is_alnum(f[i + 1].cls);
         int nexts = i + 2 < nf && f[i + 1].cls == KZ_C_SYM && is_alnum(f[i + 2].cls);
+        /* three in a row after a letter: "қ|$@қ7ау" */
+        int nexts2 = prev && i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
+                     is_alnum(f[i + 3].cls);
         int next = i + 1 < nf && is_letter(f[i + 1].cls);
-        if ((prev || prevs) && (nextd || nexts)) return 1;
+        if ((prev || prevs) && (nextd || nexts || nexts2)) return 1;
         /* "$ин", "$|н|й": $ starts a word; @ before Cyrillic ("@кымак"),
          * not before Latin: "@user" is a mention */
-        int nextd2 = i + 2 < nf && f[i + 1].cls == KZ_C_DIGIT && is_letter(f[i + 2].cls);
-        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nextd2)) return 1;
+        size_t dr = i + 1;                     /* a run of one digit: "$000l" */
+        while (dr + 1 < nf && f[dr].cls == KZ_C_DIGIT && f[dr + 1].cp == f[i + 1].cp)
+            dr++;
+        int nextd2 = dr + 1 < nf && f[i + 1].cls == KZ_C_DIGIT &&
+                     (is_letter(f[dr + 1].cls) ||      /* "$8€рс7@ть": a digit, a symbol */
+                      (dr + 2 < nf && f[dr + 1].cls == KZ_C_SYM && is_letter(f[dr + 2].cls)));
+        /* two symbols, then a letter: "€$|ртк1" */
+        int nexts2l = i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
+                      is_letter(f[i + 3].cls);
+        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2))
+            return 1;
         if (f[i].cp == '@' && !prev && i + 1 < nf && f[i + 1].cls == KZ_C_CYR) return 1;
+        /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг";
+         * not after a letter or digit (that is the case above) */
+        int nextc = i + 1 < nf && (f[i + 1].cls == KZ_C_CYR ||
+                    (f[i + 1].cls == KZ_C_DIGIT && i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
+        if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
+            nextc)
+            return 1;
         return 0;
     }
-    if (c == KZ_C_APOS)
-        return i > 0 && i + 1 < nf && is_letter(f[i - 1].cls) && is_letter(f[i + 1].cls);
+    if (c == KZ_C_APOS)                 /* between letters, or a leet digit and a letter */
+        return i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
+               (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
+                (i + 2 < nf && is_letter(f[i + 2].cls)));     /* "0'1tir" */
     return 0;
 }
+
+static int chunk_has_letter(const fch *f, size_t a, size_t b);
 
 static size_t chunk_end(const fch *f, size_t nf, size_t i)
 {
@@ -559,8 +597,10 @@ static size_t chunk_end(const fch *f, size_t nf, size_t i)
     }
     /* leet letters end the word: "закладк@", "like$", "lik€$", "е$1ртк!"
      * (! after other leet only: "кит!" is a word and an exclamation) */
+    /* (after a leet digit too: "шырылд4$", "vulv4$") */
     for (int k = 0; k < 2 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
-                    (k > 0 || is_letter(f[i - 1].cls)); k++) {
+                    (k > 0 || is_letter(f[i - 1].cls) ||
+                     (f[i - 1].cls == KZ_C_DIGIT && chunk_has_letter(f, a, i))); k++) {
         uint32_t cp = f[i].cp;
         if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || (leety && cp == '!')))
             break;
@@ -596,10 +636,14 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         w++;
     if (w < nf && word_char(f, nf, w))     /* the common case: a longer word */
         return 0;
+    size_t prev_k = 0, prev_end = i, trail = 0;
     for (;;) {
-        /* a leet symbol is a letter here too: "z.@.k", "$ @ t" (not "!") */
-        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && f[p].cp != '!')))
+        /* a leet symbol is a letter here too: "z.@.k", "$ @ t"; "!" and an
+         * apostrophe not first ("с . ! . н", "s_o_l_'"), and not last */
+        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0)) ||
+                         (f[p].cls == KZ_C_APOS && k > 0)))
             break;
+        trail = f[p].cls == KZ_C_APOS;
         w = p + 1;
         while (w < nf && f[w].s == f[p].s)
             w++;
@@ -607,9 +651,15 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
             break;
         if (KZ_GROW(n->ix, n->capix, k + (w - p)))
             return 0;
+        if (!trail) {
+            prev_k = k + (w - p);
+            prev_end = w;
+        }
         for (size_t z = p; z < w; z++)
             n->ix[k++] = (uint32_t)z;
-        if (is_letter(f[p].cls)) letters++; else if (f[p].cls == KZ_C_SYM) syms++; else digits++;
+        if (is_letter(f[p].cls)) letters++;
+        else if (f[p].cls == KZ_C_SYM && f[p].cp != '!') syms++;
+        else if (f[p].cls == KZ_C_DIGIT) digits++;
         end = w;
         p = w - 1;
         size_t q = p + 1, sep = 0;
@@ -633,8 +683,15 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         }
         p = q;
     }
-    /* three letters, leet symbols counting as letters beside two real ones */
-    if (k >= 3 && letters >= 2 && letters + syms >= 3 && letters + syms > digits) {
+    if (trail) {                      /* a "!" or apostrophe last is not part of it */
+        k = prev_k;
+        end = prev_end;
+    }
+    /* three letters, leet symbols and digits counting as letters beside
+     * real ones ("к_|_7", "s+o+1", "k. 1. ӏ. 1"), more letters than digits
+     * (as many with two real letters or more) */
+    if (k >= 3 && letters >= 1 && letters + syms >= 2 && letters + syms + digits >= 3 &&
+        (letters + syms > digits || (letters >= 2 && letters + syms >= digits))) {
         *cnt = k;
         return end;
     }
@@ -648,6 +705,19 @@ static size_t ix_letters(const kz_norm *n, size_t from, size_t to)
     for (size_t i = from; i < to; i++)
         k += is_letter(n->f[n->ix[i]].cls);
     return k;
+}
+
+/* Letters that are words of one letter in Russian (а в и к о с у я), Kazakh
+ * (а е) and English (a i), as folded: only these are left out of a group. */
+static int one_letter_word(uint32_t cp)
+{
+    switch (cp) {
+    case 0x430: case 0x432: case 0x438: case 0x43A: case 0x43E: case 0x441: case 0x443:
+    case 0x44F: case 0x435: case 'a': case 'i':
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* A spaced-out group (indices in n->ix[0..cnt)) as one word.  Its first or
@@ -666,8 +736,9 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     uint32_t nown = t.nsp;
     memcpy(own, t.sp, sizeof own);
     t.nsp = 1;
-    int first = is_letter(n->f[n->ix[0]].cls) && ix_letters(n, 1, cnt) >= 3;
-    int last = is_letter(n->f[n->ix[cnt - 1]].cls) && ix_letters(n, 0, cnt - 1) >= 3;
+    int first = one_letter_word(n->f[n->ix[0]].cp) && ix_letters(n, 1, cnt) >= 3;
+    uint32_t lc = n->f[n->ix[cnt - 1]].cp;     /* "д . !": ! for і, or an exclamation */
+    int last = (one_letter_word(lc) || lc == '!') && ix_letters(n, 0, cnt - 1) >= 3;
     int both = first && last && cnt >= 5 && ix_letters(n, 1, cnt - 1) >= 3;
     const struct { int on; size_t from, len; } drops[] = {
         { first, 1, cnt - 1 }, { last, 0, cnt - 1 }, { both, 1, cnt - 2 },

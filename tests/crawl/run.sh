@@ -51,9 +51,12 @@ mkdir -p "$w/private" "$w/deep"
     echo '<li><a href="p1.html#top">again</a> <a rel="nofollow" href="deep/nofollow.html">nf</a>'
     echo '<li><a href="cs/h1251/page.html">1251 (header)</a> <a href="cs/hkoi8/page.html">koi8 (header)</a>'
     echo '<li><a href="meta-1251.html">1251 (meta)</a> <a href="meta-koi8.html">koi8 (meta)</a>'
+    echo '<li><a href="nd/1251.html">1251 (undeclared)</a> <a href="nd/koi8.html">koi8</a> <a href="nd/866.html">866</a> <a href="nd/iso5.html">iso-8859-5</a>'
     echo '<li><a href="utf16.html">utf-16</a> <a href="page.txt">html as text</a> <a href="atom.xml">atom</a>'
     echo '<li><img src="photo.jpg"> <img src="photo.png"> <img srcset="photo.webp 1x"> <img src="photo.gif">'
     echo '<li><img src="photo.png" alt="again"> <img src="fake.png">'
+    echo '<li><picture><source type="image/avif" srcset="no.avif"><source srcset="small.webp 1x, pic.webp 2x"><img src="photo.jpg"></picture>'
+    echo '<li><div style="color: red; background-image: url(&quot;bg.jpg&quot;)">background</div>'
     echo '</ul></body></html>'
 } > "$w/index.html"
 i=1
@@ -75,10 +78,20 @@ printf '<!doctype html><html><head><meta charset="windows-1251"><title>m</title>
     | iconv -f UTF-8 -t WINDOWS-1251 > "$w/meta-1251.html"
 printf '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head><p>%s\n' "$phrase" \
     | iconv -f UTF-8 -t KOI8-R > "$w/meta-koi8.html"
+# the same page in four charsets, declared nowhere (no header, no <meta>,
+# no BOM): the bytes decide
+mkdir -p "$w/nd"
+for cs in 1251:WINDOWS-1251 koi8:KOI8-R 866:IBM866 iso5:ISO-8859-5; do
+    printf '<!doctype html><title>%s</title><p>Объявление в нашем городском чате. %s
+' "${cs%%:*}" "$phrase" |
+        iconv -f UTF-8 -t "${cs#*:}" > "$w/nd/${cs%%:*}.html"
+done
 printf '<!doctype html><title>u16</title><p>%s\n' "$phrase" | iconv -f UTF-8 -t UTF-16 > "$w/utf16.html"
 printf '<!doctype html><title>as text</title><p>HTML that nginx serves as text/plain.\n' > "$w/page.txt"
 printf 'not really an image\n' > "$w/fake.png"
 for f in photo.jpg photo.png photo.webp photo.gif; do cp "$here/../data/images/$f" "$w/$f"; done
+cp "$here/../data/images/photo.webp" "$w/pic.webp"    # the 2x of a <picture>'s <source>
+cp "$here/../data/images/photo.jpg" "$w/bg.jpg"       # a style="background-image"
 printf '<!doctype html><title>News 1</title><p>Bread prices are stable.\n' > "$w/news/1.html"
 printf '<!doctype html><title>News 2</title><p>%s\n' "$phrase" > "$w/news/2.html"
 printf '<!doctype html><title>News 3</title><p>Weather: rain.\n' > "$w/news/3.html"
@@ -97,7 +110,39 @@ cat > "$w/atom.xml" <<F
 <entry><title>Elsewhere</title><link href="http://example.org/x.html"/></entry>
 </feed>
 F
-printf 'User-agent: *\nDisallow: /private/\n' > "$w/robots.txt"
+printf 'User-agent: *\nDisallow: /private/\nSitemap: http://127.0.0.1:%s/sitemap-index.xml\nSitemap: http://example.org/sitemap.xml\n' \
+    "$NPORT" > "$w/robots.txt"
+# sitemaps: an index (in robots.txt) of a urlset, a gzip'd urlset, an index
+# (not followed: one level of indexes) and a file that is no sitemap; the
+# pages under sm/ are linked from nowhere else
+mkdir -p "$w/sm"
+cat > "$w/sitemap-index.xml" <<F
+<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>http://127.0.0.1:$NPORT/sm/one.xml</loc><lastmod>2026-01-01</lastmod></sitemap>
+<sitemap><loc> http://127.0.0.1:$NPORT/sm/two.xml.gz </loc></sitemap>
+<sitemap><loc>http://127.0.0.1:$NPORT/sm/nested.xml</loc></sitemap>
+<sitemap><loc>http://127.0.0.1:$NPORT/sm/bad.xml</loc></sitemap>
+</sitemapindex>
+F
+cat > "$w/sm/one.xml" <<F
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>http://127.0.0.1:$NPORT/sm/a.html</loc><priority>0.5</priority></url>
+<url><loc>http://127.0.0.1:$NPORT/sm/b.html?x=1&amp;y=2</loc></url>
+<url><loc>http://example.org/x.html</loc></url>
+<url><loc>http://127.0.0.1:$NPORT/p1.html</loc></url>
+</urlset>
+F
+printf '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://127.0.0.1:%s/sm/c.html</loc></url></urlset>\n' \
+    "$NPORT" | gzip -c > "$w/sm/two.xml.gz"
+printf '<sitemapindex><sitemap><loc>http://127.0.0.1:%s/sm/d.html</loc></sitemap></sitemapindex>\n' "$NPORT" \
+    > "$w/sm/nested.xml"
+printf '<html><body>not a sitemap</body></html>\n' > "$w/sm/bad.xml"
+printf '<!doctype html><title>SM A</title><p>Only in the sitemap.\n' > "$w/sm/a.html"
+printf '<!doctype html><title>SM B</title><p>%s\n' "$phrase" > "$w/sm/b.html"
+printf '<!doctype html><title>SM C</title><p>Gzip: %s\n' "$phrase" > "$w/sm/c.html"
+printf '<!doctype html><title>SM D</title><p>%s\n' "$phrase" > "$w/sm/d.html"
 cat > "$d/rules.yaml" <<'R'
 categories:
   terrorism: { threshold: 50 }
@@ -133,6 +178,11 @@ echo "== cases"
 echo "== served"
 # the User-Agent and Accept-Encoding nginx saw (one line per distinct pair)
 grep -v '^curl/' "$d/nginx/logs/ua.log" | sort -u      # (not the readiness probe above)
+
+echo "== charsets"
+# the charset each page was read in, and where it came from
+sqlite3 "$d/k.db" "SELECT substr(url, instr(url, ':$NPORT/') + length(':$NPORT/')) || ' ' || charset || ' ' ||
+    charset_source FROM crawl_urls WHERE charset IS NOT NULL AND url NOT GLOB '*/p[0-9]*.html' ORDER BY url"
 
 echo "== verify"
 # a crawled item keeps its URL as fetched, port and all, so kuzet verify can
