@@ -6,6 +6,7 @@
  */
 #include "serve/server_int.h"
 #include "case/account.h"
+#include "report/report.h"
 #include <stdarg.h>
 #include <strings.h>
 
@@ -244,6 +245,28 @@ int kz_req_query_check(kz_req *rq, const char *const *names)
         return 0;
     kz_resp_error(rq, 400, "invalid_query", "unknown query parameter '%.64s'", q.bad);
     return KZ_EINVAL;
+}
+
+int kz_req_period(kz_req *rq, const char **from, const char **to, int *csv)
+{
+    static const char *const q[] = { "from", "to", "format", NULL };
+    char why[160];
+    int rc = kz_req_query_check(rq, q);
+    if (rc)
+        return rc;
+    const char *fmt = kz_req_query(rq, "format");
+    *from = kz_req_query(rq, "from");
+    *to = kz_req_query(rq, "to");
+    if (kz_report_period_check(*from, *to, "from", "to", why, sizeof why)) {
+        kz_resp_error(rq, 400, "invalid_query", "%s", why);
+        return KZ_EINVAL;
+    }
+    if (fmt && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
+        kz_resp_error(rq, 400, "invalid_query", "format is json or csv, not '%.20s'", fmt);
+        return KZ_EINVAL;
+    }
+    *csv = fmt && !strcmp(fmt, "csv");
+    return 0;
 }
 
 const char *kz_req_header(kz_req *rq, const char *name)

@@ -337,18 +337,10 @@ static int users_disable(kz_req *rq)
 
 static int report(kz_req *rq)
 {
-    static const char *const q[] = { "from", "to", "format", NULL };
-    char why[160];
-    int rc = kz_req_query_check(rq, q);
+    const char *from, *to;
+    int csv, rc = kz_req_period(rq, &from, &to, &csv);
     if (rc)
         return rc;
-    const char *from = kz_req_query(rq, "from"), *to = kz_req_query(rq, "to"),
-               *fmt = kz_req_query(rq, "format");
-    if (kz_report_period_check(from, to, "from", "to", why, sizeof why))
-        return kz_resp_error(rq, 400, "invalid_query", "%s", why);
-    if (fmt && strcmp(fmt, "json") && strcmp(fmt, "csv"))
-        return kz_resp_error(rq, 400, "invalid_query", "format is json or csv, not '%.20s'", fmt);
-    int csv = fmt && !strcmp(fmt, "csv");
     kz_store *s = kz_req_store(rq);
     kz_report *r = NULL;
     kz_buf b;

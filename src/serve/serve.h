@@ -170,6 +170,11 @@ const char *kz_req_query(kz_req *rq, const char *name);
 /* Answer 400 "invalid_query" and return KZ_EINVAL when the query string
  * has a parameter not in names (NULL-terminated). */
 int kz_req_query_check(kz_req *rq, const char *const *names);
+/* The query of a report for a period: from, to (report/report.h
+ * kz_report_period_check) and format json|csv, nothing else.  0 with
+ * *csv set; else the 400 "invalid_query" is answered and KZ_EINVAL
+ * returned. */
+int kz_req_period(kz_req *rq, const char **from, const char **to, int *csv);
 /* A request header, or NULL. */
 const char *kz_req_header(kz_req *rq, const char *name);
 /* The client's address, as text ("127.0.0.1"). */
