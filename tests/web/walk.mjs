@@ -331,6 +331,15 @@ await step('review page in kk, ru and en', async () => {
         await page1.goto(`${BASE}/lang/${lang}?next=/cases/${id}`);
         check(new URL(page1.url()).pathname === `/cases/${id}`, `the switch went to ${page1.url()}`);
         check(await page1.getAttribute('html', 'lang') === lang, `html lang is not ${lang}`);
+        // times in the viewer's zone, written as numbers (kk's "medium" date was "2026 M12 5")
+        const t = await page1.locator('main time').first().textContent();
+        check(!/M\d/.test(t) && /\d{2}.\d{2}.\d{4}|\d{4}.\d{2}.\d{2}/.test(t), `a time reads '${t}' in ${lang}`);
+        // a shortcut key inside a button is legible: not white on near-white
+        const kbd = page1.locator('button kbd').first();
+        if (await kbd.count()) {
+            const [c, b] = await kbd.evaluate((e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]);
+            check(!(c === 'rgb(255, 255, 255)' && b !== 'rgba(0, 0, 0, 0)'), `kbd in a button: ${c} on ${b}`);
+        }
         await visit(page1, `review-${lang}`, { axe: false });   // axed above, in English
     }
 });

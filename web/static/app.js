@@ -24,7 +24,8 @@
       var at = Date.parse(t.getAttribute("datetime"));
       if (isNaN(at)) return;
       if (!t.dataset.utc) t.dataset.utc = t.textContent;
-      var local = new Date(at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+      var local = new Date(at).toLocaleString(lang, { year: "numeric", month: "2-digit", day: "2-digit",
+                                                               hour: "2-digit", minute: "2-digit" });
       t.title = t.dataset.utc;
       if (t.classList.contains("countdown")) {
         var left = at - now;
