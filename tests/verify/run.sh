@@ -152,6 +152,9 @@ sorted < "$T/out"
 cat "$T/err"
 
 echo "== returned"
+# a second after the removal was seen: the report counts a check after it
+# as the content coming back, and times are to the second
+sleep 1
 page a.html "Кто хочет взорвать школу, пиши. Пост a."
 "$KUZET" verify --allow-private --timeout 3000 --removed-markers "$T/markers" > "$T/out" 2> "$T/err"
 echo "rc=$?"
