@@ -163,6 +163,8 @@ int main(int argc, char **argv)
         if (!selected(tests[t].name, argc, argv, i)) continue;
         fflush(stdout);
         fflush(stderr);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         pid_t pid = fork();
         if (pid == 0) {
             failed_here = 0;
@@ -179,7 +181,13 @@ int main(int argc, char **argv)
         if (ok) pass++; else if (skipped) skip++; else fail++;
         if (!ok && pid > 0 && WIFSIGNALED(st))
             fprintf(stderr, "    killed by signal %d\n", WTERMSIG(st));
-        printf("%s %s\n", ok ? "ok  " : skipped ? "skip" : "FAIL", tests[t].name);
+        /* a slow test says how slow: make test must stay under 30 minutes */
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (secs >= 2.0)
+            printf("%s %s (%.1f s)\n", ok ? "ok  " : skipped ? "skip" : "FAIL", tests[t].name, secs);
+        else
+            printf("%s %s\n", ok ? "ok  " : skipped ? "skip" : "FAIL", tests[t].name);
     }
     printf("%d passed, %d failed, %d skipped\n", pass, fail, skip);
     return fail ? 1 : 0;

@@ -33,6 +33,20 @@ int kz__serve_tls;
 
 static atomic_long inflight;
 
+/* set on SIGTERM: connections accepted from then on are closed at once.
+ * (MHD_quiesce_daemon is not used: in 0.9.75 with a thread pool on epoll it
+ * races the pool's own removal of the listening socket and aborts with
+ * "Failed to remove listen FD from epoll set") */
+static atomic_int stopping;
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)cls;
+    (void)addr;
+    (void)addrlen;
+    return atomic_load(&stopping) ? MHD_NO : MHD_YES;
+}
+
 /* ---- routes -------------------------------------------------------------- */
 
 size_t kz__serve_nroutes(void)
@@ -505,7 +519,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
         { key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key },
         { MHD_OPTION_END, 0, NULL },
     };
-    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+    d = MHD_start_daemon(flags, 0, on_accept, NULL, on_request, NULL,
                          MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)so->threads,
@@ -563,13 +577,10 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     fprintf(stderr, "kuzet serve: %s: stopping (finishing %ld request%s in flight)\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", (long)atomic_load(&inflight),
             atomic_load(&inflight) == 1 ? "" : "s");
-    MHD_socket ls = MHD_quiesce_daemon(d);
-    /* the listening socket stays open until MHD stops (its threads may still
-     * hold it), and the kernel would go on completing connections into its
-     * backlog, to wait for an answer that never comes; shut it: new
-     * connections are refused, those in the backlog reset */
-    if (ls != MHD_INVALID_SOCKET)
-        shutdown(ls, SHUT_RDWR);
+    /* from here a new connection is accepted and closed at once, and the
+     * backlog drains the same way: no client waits on an answer that never
+     * comes */
+    atomic_store(&stopping, 1);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
@@ -586,8 +597,6 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
         nanosleep(&ms, NULL);
     }
     MHD_stop_daemon(d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     d = NULL;
     kz_ticker_stop(&ticker);                /* after the tick in hand */
     rc = 0;
