@@ -11,6 +11,12 @@
  * Before comparing, decimal fractions in stderr ("3.14") become "N.N", so
  * timings and rates can stand in expected.err.  A new case is a new
  * directory; no C changes.
+ *
+ * A suite with a file named release-only (saying why) is run by the
+ * release build only: under ASan+UBSan its cases would only repeat, at
+ * twice the time, what another suite already runs there (the -pg suites
+ * replay the SQLite suites' commands on PostgreSQL, whose code the ASan
+ * build covers with the *_pg unit tests).
  */
 
 #include "kt.h"
@@ -125,6 +131,14 @@ void kt_golden_register(void)
         if (s->d_name[0] == '.') continue;
         char sdir[PATH_MAX - 300];
         snprintf(sdir, sizeof sdir, "%s/%s", GOLDEN_DIR, s->d_name);
+#if defined(__SANITIZE_ADDRESS__)
+        {
+            char ro[PATH_MAX];
+            struct stat rst;
+            snprintf(ro, sizeof ro, "%s/release-only", sdir);
+            if (stat(ro, &rst) == 0) continue;
+        }
+#endif
         DIR *cases = opendir(sdir);
         if (!cases) continue;
         while ((c = readdir(cases)) != NULL && ncases < MAX_CASES) {

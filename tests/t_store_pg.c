@@ -439,6 +439,12 @@ KT_TEST(store_pg_ingest_retries_when_busy)
 
 /* ---- fault tests (tests/faults/), on both backends ------------------------- */
 
+/* They run in the release build only: what they check (processes killed, or
+ * four at once, and the store intact) does not change under ASan+UBSan, and
+ * they are the longest tests of the suite; the code they drive runs under
+ * ASan in the ingest and store tests. */
+#if !defined(__SANITIZE_ADDRESS__)
+
 /* Run tests/faults/SCRIPT on db (NULL: a new SQLite file) with args. */
 static void fault(const char *script, const char *pgname, const char *args)
 {
@@ -480,3 +486,4 @@ KT_TEST(store_faults_concurrent_pg)
 {
     if (have_pg("store_faults_concurrent_pg")) fault("concurrent-ingest", "conc", "4 3000");
 }
+#endif
