@@ -3,25 +3,30 @@
  */
 #include "blocklist.h"
 #include "util/buf.h"
-#include <xxhash.h>
+#include "util/hset.h"
 
-typedef struct bslot {
-    uint64_t key;           /* XXH3 of the expression; 0 = empty */
-    uint32_t off, len;      /* in the pool */
+/* an expression: its bytes in the pool, and the decision that listed it */
+typedef struct bent {
+    uint32_t off, len;
     int64_t  id;
-} bslot;
+} bent;
 
 struct kz_blocklist {
-    bslot  *slots;
-    size_t  mask, used;
+    kz_hset t;              /* the expression's XXH3 -> index in e */
+    bent   *e;              /* in the order added */
+    size_t  n, cap;
     char   *pool;
     size_t  npool, cappool;
 };
 
-static inline uint64_t key_of(const char *s, size_t n)
+typedef struct bkey { const char *s; size_t n; } bkey;
+
+static int expr_eq(uint64_t v, const void *key, void *ctx)
 {
-    uint64_t h = XXH3_64bits(s, n);
-    return h ? h : 1;
+    const kz_blocklist *b = ctx;
+    const bkey *k = key;
+    const bent *e = &b->e[v];
+    return e->len == k->n && memcmp(b->pool + e->off, k->s, k->n) == 0;
 }
 
 kz_blocklist *kz_blocklist_new(void)
@@ -29,12 +34,10 @@ kz_blocklist *kz_blocklist_new(void)
     kz_blocklist *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->slots = calloc(1024, sizeof *b->slots);
-    if (!b->slots) {
+    if (kz_hset_init(&b->t, 500)) {
         free(b);
         return NULL;
     }
-    b->mask = 1023;
     return b;
 }
 
@@ -42,71 +45,43 @@ void kz_blocklist_free(kz_blocklist *b)
 {
     if (!b)
         return;
-    free(b->slots);
+    kz_hset_release(&b->t);
+    free(b->e);
     free(b->pool);
     free(b);
 }
 
-size_t kz_blocklist_size(const kz_blocklist *b) { return b->used; }
+size_t kz_blocklist_size(const kz_blocklist *b) { return b->n; }
 
-static const bslot *find(const kz_blocklist *b, uint64_t key, const char *s, size_t n)
+static const bent *find(const kz_blocklist *b, const char *s, size_t n)
 {
-    for (size_t i = (size_t)key & b->mask;; i = (i + 1) & b->mask) {
-        const bslot *sl = &b->slots[i];
-        if (sl->key == 0)
-            return NULL;
-        if (sl->key == key && sl->len == n && memcmp(b->pool + sl->off, s, n) == 0)
-            return sl;
-    }
-}
-
-static int rehash(kz_blocklist *b)
-{
-    size_t cap = (b->mask + 1) * 2;
-    bslot *ns = calloc(cap, sizeof *ns);
-    if (!ns)
-        return KZ_ENOMEM;
-    for (size_t i = 0; i <= b->mask; i++) {
-        if (!b->slots[i].key)
-            continue;
-        size_t j = (size_t)b->slots[i].key & (cap - 1);
-        while (ns[j].key)
-            j = (j + 1) & (cap - 1);
-        ns[j] = b->slots[i];
-    }
-    free(b->slots);
-    b->slots = ns;
-    b->mask = cap - 1;
-    return 0;
+    bkey k = { s, n };
+    const kz_hslot *sl = kz_hset_find(&b->t, kz_hset_hash(s, n), expr_eq, &k, (void *)b);
+    return sl ? &b->e[sl->v] : NULL;
 }
 
 int kz_blocklist_add_expr(kz_blocklist *b, const char *expr, size_t n, int64_t id)
 {
-    uint64_t key = key_of(expr, n);
-    if (find(b, key, expr, n))
+    if (find(b, expr, n))
         return 0;
-    if ((b->used + 1) * 2 > b->mask + 1 && rehash(b))
+    if (n > UINT32_MAX || b->npool + n + 1 > UINT32_MAX ||
+        KZ_GROW(b->pool, b->cappool, b->npool + n + 1) || KZ_GROW(b->e, b->cap, b->n + 1))
         return KZ_ENOMEM;
-    if (n > UINT32_MAX || KZ_GROW(b->pool, b->cappool, b->npool + n + 1))
-        return KZ_ENOMEM;
+    bkey k = { expr, n };
+    int rc = kz_hset_add(&b->t, kz_hset_hash(expr, n), b->n, expr_eq, &k, b, NULL);
+    if (rc < 0)
+        return rc;
     memcpy(b->pool + b->npool, expr, n);
     b->pool[b->npool + n] = '\0';
-    size_t i = (size_t)key & b->mask;
-    while (b->slots[i].key)
-        i = (i + 1) & b->mask;
-    b->slots[i] = (bslot){ key, (uint32_t)b->npool, (uint32_t)n, id };
+    b->e[b->n++] = (bent){ (uint32_t)b->npool, (uint32_t)n, id };
     b->npool += n + 1;
-    b->used++;
     return 0;
 }
 
 int kz_blocklist_each(const kz_blocklist *b, kz_blocklist_each_fn fn, void *arg)
 {
-    for (size_t i = 0; i <= b->mask; i++) {
-        const bslot *sl = &b->slots[i];
-        if (!sl->key)
-            continue;
-        int rc = fn(arg, b->pool + sl->off, sl->len, sl->id);
+    for (size_t i = 0; i < b->n; i++) {
+        int rc = fn(arg, b->pool + b->e[i].off, b->e[i].len, b->e[i].id);
         if (rc)
             return rc;
     }
@@ -183,11 +158,9 @@ int kz_blocklist_check(const kz_blocklist *b, kz_blocklist_ctx *c, const char *u
         return rc;
     /* every expression is looked up; the longest that matches is the most
      * specific entry, the one to report */
-    const bslot *best = NULL;
+    const bent *best = NULL;
     for (size_t i = 0; i < c->exprs.n; i++) {
-        const char *e = c->exprs.expr[i];
-        size_t len = c->exprs.len[i];
-        const bslot *sl = find(b, key_of(e, len), e, len);
+        const bent *sl = find(b, c->exprs.expr[i], c->exprs.len[i]);
         if (sl && (!best || sl->len > best->len))
             best = sl;
     }

@@ -10,7 +10,7 @@
  */
 #include "export.h"
 #include "url/url.h"
-#include <xxhash.h>
+#include "util/hset.h"
 
 #define DEFAULT_ORIGIN "rpz.local"
 #define DEFAULT_TTL 300
@@ -34,51 +34,30 @@ const char *kz_export_format_name(int format)
 
 /* ---- a set of strings (not owned) ------------------------------------- */
 
-typedef struct sset {
-    struct sslot { uint64_t key; const char *s; size_t n; } *v;
-    size_t mask, used;
-} sset;
+/* The set holds NUL-terminated targets; a lookup may be a slice that ends
+ * where its string ends (a parent name of a target). */
+typedef struct sslice { const char *s; size_t n; } sslice;
 
-static uint64_t skey(const char *s, size_t n)
+static int slice_eq(uint64_t v, const void *key, void *ctx)
 {
-    uint64_t h = XXH3_64bits(s, n);
-    return h ? h : 1;
+    const char *s = (const char *)(uintptr_t)v;
+    const sslice *k = key;
+    (void)ctx;
+    return !strncmp(s, k->s, k->n) && s[k->n] == '\0';
 }
 
-static int sset_init(sset *t, size_t expect)
+static bool sset_has(const kz_hset *t, const char *s, size_t n)
 {
-    size_t cap = 64;
-    while (cap < expect * 2 + 2)
-        cap *= 2;
-    t->v = kz_calloc(cap, sizeof *t->v);
-    t->mask = cap - 1;
-    t->used = 0;
-    return t->v ? 0 : KZ_ENOMEM;
+    sslice k = { s, n };
+    return kz_hset_find(t, kz_hset_hash(s, n), slice_eq, &k, NULL) != NULL;
 }
 
-static void sset_release(sset *t) { free(t->v); t->v = NULL; }
-
-static bool sset_has(const sset *t, const char *s, size_t n)
+/* Adds the string s of length n (the set was sized for every string up
+ * front, so it does not grow).  1 when added, 0 when it was there. */
+static int sset_add(kz_hset *t, const char *s, size_t n)
 {
-    uint64_t k = skey(s, n);
-    for (size_t i = (size_t)k & t->mask; t->v[i].key; i = (i + 1) & t->mask)
-        if (t->v[i].key == k && t->v[i].n == n && !memcmp(t->v[i].s, s, n))
-            return true;
-    return false;
-}
-
-/* Adds s (the set was sized for every string up front, so never full).
- * Returns 1 when added, 0 when it was there. */
-static int sset_add(sset *t, const char *s, size_t n)
-{
-    uint64_t k = skey(s, n);
-    size_t i = (size_t)k & t->mask;
-    for (; t->v[i].key; i = (i + 1) & t->mask)
-        if (t->v[i].key == k && t->v[i].n == n && !memcmp(t->v[i].s, s, n))
-            return 0;
-    t->v[i] = (struct sslot){ k, s, n };
-    t->used++;
-    return 1;
+    sslice k = { s, n };
+    return kz_hset_add(t, kz_hset_hash(s, n), (uint64_t)(uintptr_t)s, slice_eq, &k, NULL, NULL);
 }
 
 /* ---- names ------------------------------------------------------------- */
@@ -229,7 +208,7 @@ static void reject(const kz_export_opts *o, const kz_export_entry *e, size_t i, 
 }
 
 /* squid: is a parent of name (a suffix after a dot) in the set? */
-static bool parent_listed(const sset *t, const char *s, size_t n)
+static bool parent_listed(const kz_hset *t, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] == '.' && sset_has(t, s + i + 1, n - i - 1))
@@ -242,8 +221,8 @@ static int make_plan(int format, const kz_export_entry *e, size_t n, const kz_ex
 {
     memset(p, 0, sizeof *p);
     p->what = kz_calloc(n ? n : 1, 1);
-    sset seen = { 0 };
-    if (!p->what || sset_init(&seen, n))
+    kz_hset seen = { 0 };
+    if (!p->what || kz_hset_init(&seen, n))
         goto nomem;
     bool dns = format == KZ_EXPORT_RPZ || format == KZ_EXPORT_UNBOUND || format == KZ_EXPORT_HOSTS;
     for (size_t i = 0; i < n; i++) {
@@ -309,10 +288,10 @@ static int make_plan(int format, const kz_export_entry *e, size_t n, const kz_ex
     }
     for (size_t i = 0; i < n; i++)
         p->nwrite += p->what[i] == W_WRITE;
-    sset_release(&seen);
+    kz_hset_release(&seen);
     return 0;
 nomem:
-    sset_release(&seen);
+    kz_hset_release(&seen);
     free(p->what);
     p->what = NULL;
     return KZ_ENOMEM;

@@ -12,6 +12,7 @@
  * integers in decimal, booleans 0/1, NULL as NULL.
  */
 #include "case/rows.h"
+#include "util/hset.h"
 #include "util/sha256.h"
 #include "store/audit.h"
 #include <unistd.h>
@@ -96,8 +97,7 @@ typedef struct xrow {
 typedef struct xtab {
     xrow   *r;
     size_t  n, cap;
-    size_t *slot;           /* open addressing: index + 1, 0 empty */
-    size_t  nslot;
+    kz_hset idx;            /* id -> index in r */
 } xtab;
 
 /* the entries one import added (store/bank.h) */
@@ -120,36 +120,18 @@ typedef struct rp {
     kz_rows_report *rep;
 } rp;
 
-static size_t hash_id(int64_t id) { return (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 17); }
+static int id_eq(uint64_t v, const void *key, void *ctx)
+{
+    const xtab *t = ctx;
+    return t->r[v].id == *(const int64_t *)key;
+}
+
+static uint64_t id_hash(int64_t id) { return kz_hset_hash(&id, sizeof id); }
 
 static xrow *find(xtab *t, int64_t id)
 {
-    if (!t->nslot)
-        return NULL;
-    for (size_t i = hash_id(id) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
-        if (!t->slot[i])
-            return NULL;
-        if (t->r[t->slot[i] - 1].id == id)
-            return &t->r[t->slot[i] - 1];
-    }
-}
-
-static int rehash(xtab *t)
-{
-    size_t n = t->nslot ? t->nslot * 2 : 64;
-    size_t *slot = kz_calloc(n, sizeof *slot);
-    if (!slot)
-        return KZ_ENOMEM;
-    for (size_t k = 0; k < t->n; k++) {
-        size_t i = hash_id(t->r[k].id) & (n - 1);
-        while (slot[i])
-            i = (i + 1) & (n - 1);
-        slot[i] = k + 1;
-    }
-    free(t->slot);
-    t->slot = slot;
-    t->nslot = n;
-    return 0;
+    kz_hslot *sl = kz_hset_find(&t->idx, id_hash(id), id_eq, &id, t);
+    return sl ? &t->r[sl->v] : NULL;
 }
 
 /* The expected row id of table tab, added (nothing known) when new; NULL
@@ -160,7 +142,7 @@ static xrow *get(rp *p, int tab, int64_t id, int64_t seq)
     xrow *x = find(t, id);
     if (!x) {
         if (p->rc || KZ_GROW(t->r, t->cap, t->n + 1) ||
-            ((t->n + 1) * 2 > t->nslot && rehash(t))) {
+            kz_hset_add(&t->idx, id_hash(id), t->n, id_eq, &id, t, NULL) < 0) {
             p->rc = KZ_ENOMEM;
             return NULL;
         }
@@ -168,10 +150,6 @@ static xrow *get(rp *p, int tab, int64_t id, int64_t seq)
         memset(x, 0, sizeof *x);
         x->id = id;
         x->live = 1;
-        size_t i = hash_id(id) & (t->nslot - 1);
-        while (t->slot[i])
-            i = (i + 1) & (t->nslot - 1);
-        t->slot[i] = t->n;
     }
     x->seq = seq;
     return x;
@@ -754,7 +732,7 @@ int kz_rows_check(kz_store *s, kz_rows_fn fn, void *ctx, kz_rows_report *rep)
             for (int c = 0; c < MAXC; c++)
                 free(p.t[t].r[i].v[c]);
         free(p.t[t].r);
-        free(p.t[t].slot);
+        kz_hset_release(&p.t[t].idx);
     }
     free(p.imp);
     free(p.legacy);

@@ -23,6 +23,7 @@
  */
 #include "scan.h"
 #include "hscache.h"
+#include "util/hset.h"
 #include "util/quote.h"
 #include <hs/hs.h>
 #include <pthread.h>
@@ -43,16 +44,9 @@ typedef struct phrase {
     uint8_t  kind;
 } phrase;
 
-typedef struct slot {
-    uint64_t key;       /* 0 = empty (keys are never 0) */
-    uint32_t head;      /* first phrase in the chain, via s->next */
-} slot;
-
-typedef struct table {
-    slot    *slots;
-    size_t   mask;      /* capacity - 1 */
-    size_t   used;
-} table;
+/* The scanner's tables (util/hset.h) map a word's XXH3 to the first phrase
+ * of its chain (via s->next): keys are their own hash, never 0. */
+typedef kz_hset table;
 
 typedef struct srule {
     char    *id;
@@ -118,32 +112,6 @@ static inline uint64_t hash_bytes(const char *p, size_t n)
 
 /* ---- tables -------------------------------------------------------------- */
 
-static int table_init(table *t, size_t entries)
-{
-    size_t cap = 64;
-    while (cap < entries * 2 + 1)
-        cap *= 2;
-    t->slots = calloc(cap, sizeof *t->slots);
-    if (!t->slots)
-        return KZ_ENOMEM;
-    t->mask = cap - 1;
-    t->used = 0;
-    return 0;
-}
-
-static inline const slot *table_find(const table *t, uint64_t key)
-{
-    size_t i = (size_t)key & t->mask;
-    for (;;) {
-        const slot *sl = &t->slots[i];
-        if (sl->key == key)
-            return sl;
-        if (sl->key == 0)
-            return NULL;
-        i = (i + 1) & t->mask;
-    }
-}
-
 #define FILTER_BIT(key) ((key) >> 32)
 
 static inline int filter_has(const kz_scanner *s, uint64_t key)
@@ -152,19 +120,15 @@ static inline int filter_has(const kz_scanner *s, uint64_t key)
     return (int)(s->filter[b >> 6] >> (b & 63) & 1);
 }
 
-static void table_add(table *t, uint32_t *next, uint64_t key, uint32_t ph)
+static int table_add(table *t, uint32_t *next, uint64_t key, uint32_t ph)
 {
-    size_t i = (size_t)key & t->mask;
-    while (t->slots[i].key != 0 && t->slots[i].key != key)
-        i = (i + 1) & t->mask;
-    slot *sl = &t->slots[i];
-    if (sl->key == 0) {
-        sl->key = key;
-        sl->head = UINT32_MAX;
-        t->used++;
-    }
-    next[ph] = sl->head;        /* chains are walked newest first; order is */
-    sl->head = ph;              /* restored by sorting the hits */
+    kz_hslot *sl;
+    int rc = kz_hset_add(t, key, UINT32_MAX, NULL, NULL, NULL, &sl);
+    if (rc < 0)
+        return rc;
+    next[ph] = (uint32_t)sl->v;     /* chains are walked newest first; order is */
+    sl->v = ph;                     /* restored by sorting the hits */
+    return 0;
 }
 
 /* ---- compile ------------------------------------------------------------- */
@@ -493,8 +457,8 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
         else nexact++;
     }
     s->next = calloc(s->nph + 1, sizeof *s->next);
-    if (!s->next || (rc = table_init(&s->exact, nexact)) != 0 ||
-        (rc = table_init(&s->stems, nstem)) != 0 || (rc = table_init(&s->stems3, nstem)) != 0) {
+    if (!s->next || (rc = kz_hset_init(&s->exact, nexact)) != 0 ||
+        (rc = kz_hset_init(&s->stems, nstem)) != 0 || (rc = kz_hset_init(&s->stems3, nstem)) != 0) {
         rc = KZ_ENOMEM;
         goto out;
     }
@@ -520,7 +484,8 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
         }
         uint64_t fb = FILTER_BIT(key) & s->fmask;
         s->filter[fb >> 6] |= 1ULL << (fb & 63);
-        table_add(t, s->next, key, (uint32_t)p);
+        if ((rc = table_add(t, s->next, key, (uint32_t)p)) != 0)
+            goto out;
     }
     *out = s;
     s = NULL;
@@ -547,9 +512,9 @@ void kz_scanner_free(kz_scanner **sp)
     free(s->pw);
     free(s->ph);
     free(s->next);
-    free(s->exact.slots);
-    free(s->stems.slots);
-    free(s->stems3.slots);
+    kz_hset_release(&s->exact);
+    kz_hset_release(&s->stems);
+    kz_hset_release(&s->stems3);
     free(s->re_rule);
     free(s->raw_rule);
     free(s->filter);
@@ -689,17 +654,17 @@ static int check_chain(kz_scan_ctx *c, uint32_t head, const kz_token *tok, const
 static inline int probe(kz_scan_ctx *c, const table *t, uint64_t key, const kz_token *tok,
                         const kz_spelling *sp, const kz_token *words, size_t nwords, size_t wi)
 {
-    if (t->used == 0 || !filter_has(c->s, key))
+    if (t->n == 0 || !filter_has(c->s, key))
         return 0;
-    const slot *sl = table_find(t, key);
-    return sl ? check_chain(c, sl->head, tok, sp, words, nwords, wi) : 0;
+    const kz_hslot *sl = kz_hset_find(t, key, NULL, NULL, NULL);
+    return sl ? check_chain(c, (uint32_t)sl->v, tok, sp, words, nwords, wi) : 0;
 }
 
 static int match_token(kz_scan_ctx *c, const kz_token *tok, const kz_token *words, size_t nwords,
                        size_t wi)
 {
     const kz_scanner *s = c->s;
-    int stems = s->stems.used || s->stems3.used, rc;
+    int stems = s->stems.n || s->stems3.n, rc;
     for (uint32_t k = 0; k < tok->nsp; k++) {
         const kz_spelling *sp = &tok->sp[k];
         if (stems) {

@@ -293,7 +293,7 @@ void kz_crawl_free(kz_crawl **cp)
     for (size_t i = 0; i < c->norg; i++)
         kz__crawl_origin_free(c->org[i]);
     free(c->org);
-    free(c->oidx);
+    kz_hset_release(&c->oidx);
     kz__crawl_mem_free(c->mem);
     free(c->cache);
     if (c->has_inc)

@@ -22,6 +22,7 @@
 #include "ingest/sniff.h"
 #include "url/url.h"
 #include "util/buf.h"
+#include "util/hset.h"
 #include <curl/curl.h>
 #include <regex.h>
 #include <strings.h>
@@ -95,8 +96,7 @@ struct mem_origin {
     size_t          qhead, qlen, qcap;
 };
 struct mem_frontier {
-    char              **seen;      /* open addressing, NULL = empty */
-    size_t              seen_cap, seen_n;
+    kz_hset             seen;      /* the keys added (owned copies) */
     struct mem_origin **org;
     size_t              norg, caporg;
     int64_t             next_id;
@@ -109,8 +109,7 @@ struct kz_crawl {
     kz_fetch      *f;
     struct origin **org;
     size_t         norg, caporg;
-    size_t        *oidx;           /* origin index: org position + 1, 0 = empty */
-    size_t         oidx_cap;
+    kz_hset        oidx;           /* origin key -> position in org */
     size_t         rr;             /* where the next schedule() starts */
     kz_frontier_ops fr;
     struct mem_frontier *mem;      /* when no frontier was given */
@@ -141,14 +140,6 @@ static inline int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
 }
 
 struct links_ctx {

@@ -6,39 +6,27 @@
 
 /* ---- the in-memory frontier ---- */
 
+static int seen_eq(uint64_t v, const void *key, void *ctx)
+{
+    (void)ctx;
+    return !strcmp((const char *)(uintptr_t)v, key);
+}
+
 /* 1: newly added, 0: seen before, KZ_ENOMEM / KZ_ETOOBIG. */
 static int mem_seen_add(struct mem_frontier *m, const char *key)
 {
-    if ((m->seen_n + 1) * 2 > m->seen_cap) {
-        if (m->seen_n >= MAX_SEEN)
-            return KZ_ETOOBIG;
-        size_t ncap = m->seen_cap ? m->seen_cap * 2 : 1024;
-        char **ns = kz_calloc(ncap, sizeof *ns);
-        if (!ns)
-            return KZ_ENOMEM;
-        for (size_t i = 0; i < m->seen_cap; i++)
-            if (m->seen[i]) {
-                size_t j = fnv(m->seen[i]) & (ncap - 1);
-                while (ns[j])
-                    j = (j + 1) & (ncap - 1);
-                ns[j] = m->seen[i];
-            }
-        free(m->seen);
-        m->seen = ns;
-        m->seen_cap = ncap;
-    }
-    size_t j = fnv(key) & (m->seen_cap - 1);
-    while (m->seen[j]) {
-        if (!strcmp(m->seen[j], key))
-            return 0;
-        j = (j + 1) & (m->seen_cap - 1);
-    }
+    uint64_t h = kz_hset_hash(key, strlen(key));
+    if (kz_hset_find(&m->seen, h, seen_eq, key, NULL))
+        return 0;
+    if (m->seen.n >= MAX_SEEN)
+        return KZ_ETOOBIG;
     char *k = kz_strdup(key);
     if (!k)
         return KZ_ENOMEM;
-    m->seen[j] = k;
-    m->seen_n++;
-    return 1;
+    int rc = kz_hset_add(&m->seen, h, (uint64_t)(uintptr_t)k, seen_eq, key, NULL, NULL);
+    if (rc < 0)
+        free(k);
+    return rc;
 }
 
 static struct mem_origin *mem_origin(struct mem_frontier *m, const char *key, int create)
@@ -137,9 +125,10 @@ void kz__crawl_mem_free(struct mem_frontier *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->seen_cap; i++)
-        free(m->seen[i]);
-    free(m->seen);
+    for (size_t i = 0; m->seen.s && i <= m->seen.mask; i++)
+        if (m->seen.s[i].h)
+            free((char *)(uintptr_t)m->seen.s[i].v);
+    kz_hset_release(&m->seen);
     for (size_t i = 0; i < m->norg; i++) {
         struct mem_origin *o = m->org[i];
         for (size_t k = o->qhead; k < o->qlen; k++)

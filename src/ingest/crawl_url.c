@@ -106,41 +106,30 @@ int kz__crawl_host_in_scope(const kz_crawl *c, const char *host, size_t n)
     return 0;
 }
 
+static int origin_eq(uint64_t v, const void *key, void *ctx)
+{
+    const kz_crawl *c = ctx;
+    return !strcmp(c->org[v]->key, key);
+}
+
 static struct origin *origin_get(kz_crawl *c, const char *key)
 {
-    uint64_t h = fnv(key);
-    size_t mask = c->oidx_cap - 1, j = c->oidx_cap ? h & mask : 0;
-    for (; c->oidx_cap && c->oidx[j]; j = (j + 1) & mask)
-        if (!strcmp(c->org[c->oidx[j] - 1]->key, key))
-            return c->org[c->oidx[j] - 1];
+    uint64_t h = kz_hset_hash(key, strlen(key));
+    kz_hslot *sl = kz_hset_find(&c->oidx, h, origin_eq, key, c);
+    if (sl)
+        return c->org[sl->v];
     if (KZ_GROW(c->org, c->caporg, c->norg + 1))
         return NULL;
-    if ((c->norg + 1) * 2 > c->oidx_cap) {          /* rebuild the index, twice as big */
-        size_t ncap = c->oidx_cap ? c->oidx_cap * 2 : 64;
-        size_t *ni = kz_calloc(ncap, sizeof *ni);
-        if (!ni)
-            return NULL;
-        for (size_t i = 0; i < c->norg; i++) {
-            size_t k = fnv(c->org[i]->key) & (ncap - 1);
-            while (ni[k])
-                k = (k + 1) & (ncap - 1);
-            ni[k] = i + 1;
-        }
-        free(c->oidx);
-        c->oidx = ni;
-        c->oidx_cap = ncap;
-        mask = ncap - 1;
-        for (j = h & mask; c->oidx[j]; j = (j + 1) & mask)
-            ;
-    }
     struct origin *o = kz_calloc(1, sizeof *o);
-    if (!o || !(o->key = kz_strdup(key))) {
+    if (!o || !(o->key = kz_strdup(key)) ||
+        kz_hset_add(&c->oidx, h, c->norg, origin_eq, key, c, NULL) < 0) {
+        if (o)
+            free(o->key);
         free(o);
         return NULL;
     }
     o->delay_ms = c->o.delay_ms;
     c->org[c->norg++] = o;
-    c->oidx[j] = c->norg;
     return o;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "serve/i18n.h"
 #include "util/kz.h"
+#include "util/hset.h"
 #include <pthread.h>
 #include <strings.h>
 #include <ctype.h>
@@ -204,34 +205,27 @@ static const kz_msg_table *const kz_i18n_tables[] = {
 
 /* ---- the hash table ------------------------------------------------------ */
 
-#define NBUCKET 2048                    /* a power of two, over the rows */
-static const kz_msg *bucket[NBUCKET];
+static kz_hset table;                    /* English text -> its row */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static kz_lang default_lang = KZ_LANG_EN;
 
-static uint32_t fnv(const char *s)
+static int en_eq(uint64_t v, const void *key, void *ctx)
 {
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
+    (void)ctx;
+    return !strcmp(((const kz_msg *)(uintptr_t)v)->en, key);
 }
 
+/* Out of memory, the table stays empty and every text is shown in English. */
 static void build(void)
 {
+    if (kz_hset_init(&table, 2048))
+        return;
     for (const kz_msg_table *const *t = kz_i18n_tables; *t; t++)
         for (size_t i = 0; i < (*t)->n; i++) {
             const kz_msg *m = &(*t)->rows[i];
-            uint32_t h = fnv(m->en) & (NBUCKET - 1);
-            /* open addressing; the first row for a key wins */
-            for (size_t k = 0; k < NBUCKET; k++, h = (h + 1) & (NBUCKET - 1)) {
-                if (!bucket[h]) {
-                    bucket[h] = m;
-                    break;
-                }
-                if (!strcmp(bucket[h]->en, m->en))
-                    break;
-            }
+            /* the first row for a text wins */
+            kz_hset_add(&table, kz_hset_hash(m->en, strlen(m->en)), (uint64_t)(uintptr_t)m, en_eq,
+                        m->en, NULL, NULL);
         }
 }
 
@@ -240,13 +234,12 @@ const char *kz_tr(kz_lang lang, const char *en)
     if (lang == KZ_LANG_EN || !en)
         return en;
     pthread_once(&once, build);
-    uint32_t h = fnv(en) & (NBUCKET - 1);
-    for (size_t k = 0; k < NBUCKET && bucket[h]; k++, h = (h + 1) & (NBUCKET - 1))
-        if (!strcmp(bucket[h]->en, en)) {
-            const char *t = lang == KZ_LANG_RU ? bucket[h]->ru : bucket[h]->kk;
-            return t ? t : en;
-        }
-    return en;
+    const kz_hslot *sl = kz_hset_find(&table, kz_hset_hash(en, strlen(en)), en_eq, en, NULL);
+    if (!sl)
+        return en;
+    const kz_msg *m = (const kz_msg *)(uintptr_t)sl->v;
+    const char *t = lang == KZ_LANG_RU ? m->ru : m->kk;
+    return t ? t : en;
 }
 
 static const char *const codes[KZ_LANG_N] = { "kk", "ru", "en" };
