@@ -575,7 +575,12 @@ KT_TEST(case_purge_drops_old_evidence_of_removed_items)
     KT_EQ_INT(kz_account_set_clock(p.sue, "2026-06-01T00:00:00Z"), 0);
     KT_EQ_INT(kz_case_purge(p.sue, KZ_RETENTION_DAYS, &n), 0);
     KT_EQ_INT(n, 0);                                   /* 5 months: kept */
-    /* the scheduled purge runs as the system, at the retention period */
+    /* the scheduled purge runs as the system, at the retention period; when
+     * it finds nothing it logs nothing */
+    KT_EQ_INT(kz_account_set_clock(p.sys, "2026-06-01T00:00:00Z"), 0);
+    KT_EQ_INT(kz_case_purge(p.sys, KZ_RETENTION_DAYS, &n), 0);
+    KT_EQ_INT(n, 0);
+    KT_EQ_INT(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'evidence.purge'"), 1);
     KT_EQ_INT(kz_account_set_clock(p.sys, "2026-07-10T00:00:00Z"), 0);
     KT_EQ_INT(kz_case_purge(p.sys, KZ_RETENTION_DAYS, &n), 0);
     KT_EQ_INT(n, 1);

@@ -58,7 +58,10 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
             kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
     }
     free(ids);
-    if (!rc) {
+    /* a person's purge is logged even when it finds nothing (who looked,
+     * when); the system's scheduled one only when it drops something, or
+     * every tick would add an entry that says nothing */
+    if (!rc && (n > 0 || a->id != 0)) {
         char after[200];
         snprintf(after, sizeof after, "{\"older_than_days\":%d,\"removed_before\":\"%s\","
                  "\"items\":%zu}", days, cutoff, n);
