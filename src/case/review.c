@@ -5,6 +5,7 @@
 #include "case/review.h"
 #include "store/content.h"
 #include "case/case.h"
+#include <pthread.h>
 
 int kz_case_text(kz_actor *a, int64_t case_id, kz_buf *out, int *kind)
 {
@@ -297,4 +298,87 @@ int kz_case_dashboard(kz_actor *a, kz_dashboard *d)
     }
     kz_dbres_done(r);
     return rc < 0 ? kz__dbfail(a, rc, "reading the dashboard") : 0;
+}
+
+/* ---- the dashboard, shared ------------------------------------------------ */
+
+struct kz_dash_cache {
+    pthread_mutex_t mu;
+    pthread_cond_t  done;           /* a computation ended */
+    int64_t         max_ms;
+    int             have, busy;     /* d holds figures; a thread is computing */
+    int64_t         at_ms;          /* when d's computation began (monotonic) */
+    char            clock[21];      /* the actor's fixed clock d was computed at ("" real) */
+    uint64_t        computed;
+    kz_dashboard    d;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+kz_dash_cache *kz_dash_cache_new(int64_t max_ms)
+{
+    kz_dash_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->done, NULL);
+    c->max_ms = max_ms > 0 ? max_ms : 1;
+    return c;
+}
+
+void kz_dash_cache_free(kz_dash_cache **cp)
+{
+    if (!cp || !*cp)
+        return;
+    pthread_mutex_destroy(&(*cp)->mu);
+    pthread_cond_destroy(&(*cp)->done);
+    free(*cp);
+    *cp = NULL;
+}
+
+uint64_t kz_dash_cache_computed(kz_dash_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t n = c->computed;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+int kz_dash_cache_get(kz_dash_cache *c, kz_actor *a, kz_dashboard *d)
+{
+    int rc;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        int64_t age = mono_ms() - c->at_ms;
+        int ok = c->have && !strcmp(c->clock, a->now);
+        if (ok && (age < c->max_ms / 2 || (c->busy && age < c->max_ms))) {
+            memcpy(d, &c->d, sizeof *d);
+            pthread_mutex_unlock(&c->mu);
+            return 0;
+        }
+        if (!c->busy)
+            break;
+        pthread_cond_wait(&c->done, &c->mu);   /* too old, or none: wait for the new ones */
+    }
+    c->busy = 1;
+    pthread_mutex_unlock(&c->mu);
+    int64_t t0 = mono_ms();
+    rc = kz_case_dashboard(a, d);
+    pthread_mutex_lock(&c->mu);
+    c->busy = 0;
+    c->computed++;
+    if (rc == 0) {
+        memcpy(&c->d, d, sizeof *d);
+        c->at_ms = t0;
+        c->have = 1;
+        snprintf(c->clock, sizeof c->clock, "%s", a->now);
+    }
+    pthread_cond_broadcast(&c->done);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
 }

@@ -112,4 +112,25 @@ typedef struct kz_dashboard {
  * disabled): cases in review, decisions in the last 7 days, holds now. */
 int kz_case_dashboard(kz_actor *a, kz_dashboard *d);
 
+/* The dashboard's figures shared by a process's requests, so that a busy
+ * server computes them about once a second, not once a view.  Thread-safe:
+ * one handle for every thread, each with its own actor (and store).
+ *
+ * kz_dash_cache_get fills d with figures that were computed (by
+ * kz_case_dashboard, by any thread) at most max_ms milliseconds ago: a
+ * copy of the last ones while they are younger than max_ms / 2; past that
+ * the first caller computes them again while the others keep getting the
+ * copy; past max_ms everyone waits for the new ones (one computation).  A
+ * new case therefore shows after at most max_ms.  The figures are the same
+ * for every viewer (nothing in kz_dashboard is the viewer's own); an actor
+ * with a fixed clock (kz_account_set_clock) gets figures of that clock.
+ * Errors: kz_case_dashboard's, nothing cached. */
+typedef struct kz_dash_cache kz_dash_cache;
+
+kz_dash_cache *kz_dash_cache_new(int64_t max_ms);
+void kz_dash_cache_free(kz_dash_cache **cp);          /* NULL-safe; sets *cp = NULL */
+int  kz_dash_cache_get(kz_dash_cache *c, kz_actor *a, kz_dashboard *d);
+/* How many times the figures were computed through c (for tests). */
+uint64_t kz_dash_cache_computed(kz_dash_cache *c);
+
 #endif
