@@ -419,7 +419,7 @@ const kz_migration kz_migrations[] = {
       "CREATE INDEX detections_by_hash ON detections(rule_id, evidence) WHERE method = 'hash';"
       "DROP INDEX cases_by_state;"
       "CREATE INDEX cases_by_state ON cases(state, category, opened_at);"
-      "CREATE INDEX cases_by_opened ON cases(opened_at);"
+      "CREATE INDEX cases_by_opened ON cases(opened_at, item_id);"
       "CREATE INDEX cases_by_assignee ON cases(assigned_to, state);"
       "CREATE INDEX decisions_by_decider ON decisions(decided_by, decided_at);"
       "CREATE INDEX notices_open ON notices(deadline) WHERE complied_at IS NULL;"
