@@ -1,8 +1,10 @@
 /*
- * tests/t_review.c - what the review screens read (case/review.h): the
- * dashboard's figures shared by a process (kz_dash_cache: how old they
- * may be, one computation for many callers at once, a fixed clock of its
- * own).
+ * tests/t_review.c - what the review screens read (case/review.h): one
+ * case as the review page shows it (kz_case_review: the text with its
+ * marks, the hits with the words around them, bank matches, decisions,
+ * the history), and the dashboard's figures shared by a process
+ * (kz_dash_cache: how old they may be, one computation for many callers
+ * at once, a fixed clock of its own).
  */
 #include "kt.h"
 #include "kt_store.h"
@@ -31,6 +33,102 @@ static int64_t open_of(const kz_dashboard *d, const char *category)
         if (!strcmp(d->cats[i].category, category))
             return d->cats[i].young + d->cats[i].mid + d->cats[i].old;
     return -1;
+}
+
+KT_TEST(review_case_struct)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "review");
+    kz_actor *sys = NULL;
+    kz_review *v = NULL;
+    if (!s)
+        return;
+    kt_store_accounts(s);                   /* ann (1), sue (2); no log-in needed here */
+    KT_EQ_INT(kz_account_system(&sys, s), 0);
+    /* "закладка" twice, one hit overlapping another, and a bank match */
+    const char *text = "Продам закладка <b>, ещё закладка & конец";
+    const char *z1 = strstr(text, "закладка"), *z2 = strstr(z1 + 1, "закладка");
+    size_t a1 = (size_t)(z1 - text), a2 = (size_t)(z2 - text);
+    const char *url = "https://forum.example.kz/t/9";
+    kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
+                      strlen(text), NULL };
+    kz_detection_in d[] = {
+        { "drug-word", "drugs", "rule", 40, (uint32_t)a2, (uint32_t)a2 + 16, NULL },
+        { "drug-word", "drugs", "rule", 40, (uint32_t)a1, (uint32_t)a1 + 16, NULL },
+        { "sale", "drugs", "rule", 20, 0, (uint32_t)a1 + 3, NULL },   /* cuts a letter */
+        { "bank:shops", "drugs", "hash", 100, 0, 0, "import" },
+    };
+    kz_flag_in f = { "drugs", 60 };
+    kz_ingest_out out;
+    KT_EQ_INT(kz_case_ingest(s, &it, d, 4, &f, 1, &out), 0);
+    /* a decision and an approval as rows (the workflow is case.c's tests') */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE cases SET state = 'decided', assigned_to = 1 "
+                         "WHERE id = 1"), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO decisions (case_id, measure, starts_at, "
+                         "facts_and_reasons, automated_detection, decided_by, decided_at, "
+                         "approved_by) VALUES (1, 'url_block', '2026-01-02T00:00:00Z', "
+                         "'a shop for drugs', 1, 1, '2026-01-02T00:00:00Z', 2)"), 0);
+    KT_EQ_INT(kz_case_review(sys, 1, 0, &v), 0);
+    if (!v)
+        goto out;
+    KT_EQ_STR(v->state, "decided");
+    KT_EQ_STR(v->category, "drugs");
+    KT_EQ_STR(v->assigned_to, "ann");
+    KT_EQ_STR(v->url, url);
+    KT_EQ_STR(v->platform, "forum");
+    KT_EQ_INT(v->kind, 1);
+    KT_EQ_INT((int64_t)v->shown, (int64_t)strlen(text));
+    KT_EQ_STR(v->text.p, text);
+    /* four hits in order, each with the words around it; the bank match's
+     * evidence is its origin */
+    KT_EQ_INT((int64_t)v->nhits, 4);
+    KT_EQ_STR(v->hits[0].rule_id, "drug-word");
+    KT_CHECK(v->hits[0].context && strstr(v->hits[0].context, "[закладка]") != NULL);
+    KT_EQ_STR(v->hits[3].method, "hash");
+    KT_EQ_STR(v->hits[3].context, "import");
+    /* two marks: the sale span (widened to the whole letter) with the
+     * first word, and the second word; not the hash match */
+    KT_EQ_INT((int64_t)v->nmarks, 2);
+    KT_EQ_INT((int64_t)v->marks[0].off, 0);
+    KT_EQ_INT((int64_t)v->marks[0].len, (int64_t)a1 + 16);
+    KT_EQ_STR(v->marks[0].rules, "sale, drug-word");
+    KT_EQ_INT((int64_t)v->marks[1].off, (int64_t)a2);
+    KT_EQ_INT((int64_t)v->marks[1].len, 16);
+    KT_EQ_STR(v->marks[1].rules, "drug-word");
+    KT_EQ_INT((int64_t)v->nbanks, 1);
+    KT_EQ_STR(v->banks[0].bank, "shops");
+    KT_EQ_STR(v->banks[0].origin, "import");
+    KT_EQ_INT((int64_t)v->ndecisions, 1);
+    KT_EQ_STR(v->decisions[0].measure, "url_block");
+    KT_EQ_STR(v->decisions[0].reasons, "a shop for drugs");
+    KT_CHECK(v->decisions[0].legal_basis == NULL);
+    KT_EQ_STR(v->decisions[0].decided_by, "ann");
+    KT_EQ_STR(v->decisions[0].approved_by, "sue");
+    KT_EQ_INT(v->decisions[0].reversed, 0);
+    /* the history, oldest first: the item stored, the case opened */
+    KT_EQ_INT((int64_t)v->nhistory, 2);
+    KT_EQ_STR(v->history[0].action, "item.create");
+    KT_EQ_STR(v->history[1].action, "case.open");
+    KT_CHECK(v->history[1].before == NULL);
+    KT_CHECK(v->history[1].after && strstr(v->history[1].after, "\"detected\""));
+    KT_EQ_INT(v->history_more, 0);
+    kz_review_free(&v);
+    KT_CHECK(v == NULL);
+    /* a budget: "<" costs 4 more bytes escaped; the second word is past it */
+    KT_EQ_INT(kz_case_review(sys, 1, a2 - 2, &v), 0);
+    if (v) {
+        KT_CHECK(v->shown < a2 - 2);
+        KT_EQ_INT((int64_t)v->nmarks, 1);
+        KT_EQ_INT((int64_t)kz_content_cut(text, v->shown), (int64_t)v->shown);
+    }
+    kz_review_free(&v);
+    KT_EQ_INT(kz_case_review(sys, 99, 0, &v), KZ_ENOTFOUND);
+    KT_CHECK(v == NULL);
+    kz_review_free(NULL);
+out:
+    kz_review_free(&v);
+    kz_account_logout(&sys);
+    kt_store_cleanup(&t, &s);
 }
 
 static void sleep_ms(long ms)
