@@ -4,7 +4,7 @@
  * marks, the hits with the words around them, bank matches, decisions,
  * the history), and the dashboard's figures shared by a process
  * (kz_dash_cache: how old they may be, one computation for many callers
- * at once, a fixed clock of its own).
+ * at once, a fixed clock of its own, a refresher thread).
  */
 #include "kt.h"
 #include "kt_store.h"
@@ -244,5 +244,42 @@ KT_TEST(review_dash_cache_one_computation_for_many)
     KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 1);
 out:
     kz_dash_cache_free(&c);
+    kt_store_cleanup(&t, &s);
+}
+
+/* A refresher (a thread of the caller's) computes the figures while
+ * someone looks, so that kz_dash_cache_get does not. */
+KT_TEST(review_dash_cache_refresher)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "dashr");
+    kz_actor *sys = NULL;
+    kz_dashboard *d = calloc(1, sizeof *d);
+    kz_dash_cache *c = kz_dash_cache_new(400);
+    if (!s || !d || !c)
+        goto out;
+    KT_EQ_INT(kz_account_system(&sys, s), 0);
+    one_case(s, 1, "drugs");
+    KT_EQ_INT(kz_dash_cache_refresh(c, sys, 1000), 0);        /* nobody asked yet */
+    KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 0);
+    KT_EQ_INT(kz_dash_cache_get(c, sys, d), 0);
+    KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 1);
+    KT_EQ_INT(kz_dash_cache_refresh(c, sys, 1000), 0);        /* fresh */
+    one_case(s, 2, "drugs");
+    sleep_ms(220);                                             /* past half the age */
+    KT_EQ_INT(kz_dash_cache_refresh(c, sys, 1000), 1);
+    KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 2);
+    /* the request gets the refreshed figures without computing */
+    KT_EQ_INT(kz_dash_cache_get(c, sys, d), 0);
+    KT_EQ_INT(open_of(d, "drugs"), 2);
+    KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 2);
+    /* nobody looking for longer than idle_ms: nothing computed */
+    sleep_ms(220);
+    KT_EQ_INT(kz_dash_cache_refresh(c, sys, 100), 0);
+    KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 2);
+out:
+    kz_account_logout(&sys);
+    kz_dash_cache_free(&c);
+    free(d);
     kt_store_cleanup(&t, &s);
 }

@@ -594,6 +594,8 @@ struct kz_dash_cache {
     pthread_cond_t  done;           /* a computation ended */
     int64_t         max_ms;
     int             have, busy;     /* d holds figures; a thread is computing */
+    int             refresher;      /* kz_dash_cache_refresh is called: it refreshes first */
+    int64_t         asked_ms;       /* the last kz_dash_cache_get (monotonic) */
     int64_t         at_ms;          /* when d's computation began (monotonic) */
     char            clock[21];      /* the actor's fixed clock d was computed at ("" real) */
     uint64_t        computed;
@@ -640,10 +642,13 @@ int kz_dash_cache_get(kz_dash_cache *c, kz_actor *a, kz_dashboard *d)
 {
     int rc;
     pthread_mutex_lock(&c->mu);
+    c->asked_ms = mono_ms();
     for (;;) {
         int64_t age = mono_ms() - c->at_ms;
         int ok = c->have && !strcmp(c->clock, a->now);
-        if (ok && (age < c->max_ms / 2 || (c->busy && age < c->max_ms))) {
+        /* with a refresher, leave the refreshing to it unless it is late */
+        int64_t soft = c->refresher ? c->max_ms * 3 / 4 : c->max_ms / 2;
+        if (ok && (age < soft || (c->busy && age < c->max_ms))) {
             memcpy(d, &c->d, sizeof *d);
             pthread_mutex_unlock(&c->mu);
             return 0;
@@ -668,4 +673,34 @@ int kz_dash_cache_get(kz_dash_cache *c, kz_actor *a, kz_dashboard *d)
     pthread_cond_broadcast(&c->done);
     pthread_mutex_unlock(&c->mu);
     return rc;
+}
+
+int kz_dash_cache_refresh(kz_dash_cache *c, kz_actor *a, int64_t idle_ms)
+{
+    pthread_mutex_lock(&c->mu);
+    c->refresher = 1;
+    int64_t now = mono_ms();
+    if (c->busy || !c->asked_ms || now - c->asked_ms > idle_ms ||
+        (c->have && !strcmp(c->clock, a->now) && now - c->at_ms < c->max_ms / 2)) {
+        pthread_mutex_unlock(&c->mu);
+        return 0;
+    }
+    c->busy = 1;
+    pthread_mutex_unlock(&c->mu);
+    kz_dashboard *d = malloc(sizeof *d);
+    int rc = d ? kz_case_dashboard(a, d) : kz__fail(a, KZ_ENOMEM, "%s", kz_strerror(KZ_ENOMEM));
+    pthread_mutex_lock(&c->mu);
+    c->busy = 0;
+    if (d)
+        c->computed++;
+    if (rc == 0) {
+        memcpy(&c->d, d, sizeof *d);
+        c->at_ms = now;
+        c->have = 1;
+        snprintf(c->clock, sizeof c->clock, "%s", a->now);
+    }
+    pthread_cond_broadcast(&c->done);
+    pthread_mutex_unlock(&c->mu);
+    free(d);
+    return rc ? rc : 1;
 }
