@@ -266,7 +266,7 @@ KT_TEST(review_dash_cache_refresher)
     KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 1);
     KT_EQ_INT(kz_dash_cache_refresh(c, sys, 1000), 0);        /* fresh */
     one_case(s, 2, "drugs");
-    sleep_ms(220);                                             /* past half the age */
+    sleep_ms(120);                                             /* past a quarter of the age */
     KT_EQ_INT(kz_dash_cache_refresh(c, sys, 1000), 1);
     KT_EQ_INT((int64_t)kz_dash_cache_computed(c), 2);
     /* the request gets the refreshed figures without computing */

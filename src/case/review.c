@@ -681,7 +681,7 @@ int kz_dash_cache_refresh(kz_dash_cache *c, kz_actor *a, int64_t idle_ms)
     c->refresher = 1;
     int64_t now = mono_ms();
     if (c->busy || !c->asked_ms || now - c->asked_ms > idle_ms ||
-        (c->have && !strcmp(c->clock, a->now) && now - c->at_ms < c->max_ms / 2)) {
+        (c->have && !strcmp(c->clock, a->now) && now - c->at_ms < c->max_ms / 4)) {
         pthread_mutex_unlock(&c->mu);
         return 0;
     }

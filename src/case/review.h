@@ -199,8 +199,10 @@ int  kz_dash_cache_get(kz_dash_cache *c, kz_actor *a, kz_dashboard *d);
 /* For a thread of the caller's own that keeps the figures fresh, so that
  * no request waits for them (call it every ~100 ms, with an actor of its
  * own on a store handle of its own): computes them when they are older
- * than max_ms / 2 and kz_dash_cache_get was called within the last
- * idle_ms (nobody looking: nothing computed).  Once it has been called,
+ * than max_ms / 4 and kz_dash_cache_get was called within the last
+ * idle_ms (nobody looking: nothing computed); it starts at a quarter of
+ * max_ms so that a slow computation (a busy machine) still ends before
+ * anyone has to wait.  Once it has been called,
  * kz_dash_cache_get leaves refreshing to it until the figures are
  * 3/4 max_ms old.  1: computed; 0: nothing needed; or kz_case_dashboard's
  * error. */

@@ -62,7 +62,7 @@ static void case_link(kz_html *h, int64_t id)
 }
 
 /* The figures are the process's, at most a second old (case/review.h):
- * computed about twice a second however many people look, by a thread of
+ * computed a few times a second however many people look, by a thread of
  * their own on a store handle of its own while anyone looks at them in
  * the last minute, so that no request waits for them (the first one
  * does; so do all when that thread cannot open the store). */
