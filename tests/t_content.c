@@ -77,3 +77,74 @@ KT_TEST(content_context_words_around_a_hit)
     KT_EQ_INT(kz_content_context(t, strlen(t), 5, 300, 4, &o), KZ_EINVAL);
     kz_buf_release(&o);
 }
+
+KT_TEST(content_fit_and_cut_on_characters)
+{
+    /* & < > cost 5 bytes escaped, " ' 6, others 1 */
+    KT_EQ_INT((int64_t)kz_content_fit_escaped("<<<<", 4, 12), 2);
+    KT_EQ_INT((int64_t)kz_content_fit_escaped("\"'ab", 4, 12), 2);
+    KT_EQ_INT((int64_t)kz_content_fit_escaped("abcd", 4, 100), 4);
+    /* never half a letter: "жж" is 4 bytes; 3 fit only one */
+    KT_EQ_INT((int64_t)kz_content_fit_escaped("жж", 4, 3), 2);
+    KT_EQ_INT((int64_t)kz_content_fit_escaped("жж", 4, 1), 0);
+    KT_EQ_INT((int64_t)kz_content_cut("жж", 3), 2);
+    KT_EQ_INT((int64_t)kz_content_cut("жж", 2), 2);
+    KT_EQ_INT((int64_t)kz_content_cut("жж", 1), 0);
+    /* a 4-byte character */
+    KT_EQ_INT((int64_t)kz_content_cut("a\xF0\x9F\x98\x80", 4), 1);
+}
+
+KT_TEST(content_marks_overlap_characters_budget)
+{
+    kz_content_mark m[8];
+    size_t n = 0;
+    /* overlapping spans are one mark naming each rule once; spans that only
+     * touch stay two; the input order does not matter */
+    const char *t = "aaa bbb ccc ddd eee";
+    kz_content_span a[] = { { 12, 15, "r3" }, { 4, 11, "r2" }, { 0, 7, "r1" }, { 4, 7, "r1" },
+                            { 15, 19, NULL } };
+    KT_EQ_INT(kz_content_marks(t, strlen(t), a, 5, m, &n), 0);
+    KT_EQ_INT((int64_t)n, 3);
+    KT_EQ_INT((int64_t)m[0].off, 0);
+    KT_EQ_INT((int64_t)m[0].len, 11);
+    KT_EQ_STR(m[0].rules, "r1, r2");
+    KT_EQ_INT((int64_t)m[1].off, 12);
+    KT_EQ_INT((int64_t)m[1].len, 3);
+    KT_EQ_STR(m[1].rules, "r3");
+    KT_EQ_INT((int64_t)m[2].off, 15);
+    KT_EQ_INT((int64_t)m[2].len, 4);
+    KT_EQ_STR(m[2].rules, "?");
+    /* spans cutting a letter are widened to whole letters: ж is 2 bytes */
+    const char *c = "жжжж";
+    kz_content_span b[] = { { 1, 3, "x" }, { 7, 8, "y" } };
+    KT_EQ_INT(kz_content_marks(c, strlen(c), b, 2, m, &n), 0);
+    KT_EQ_INT((int64_t)n, 2);
+    KT_EQ_INT((int64_t)m[0].off, 0);
+    KT_EQ_INT((int64_t)m[0].len, 4);
+    KT_EQ_INT((int64_t)m[1].off, 6);
+    KT_EQ_INT((int64_t)m[1].len, 2);
+    /* a budget: shown = 4 bytes; a span past it is left out, one across it
+     * cut at it; empty, backwards and negative spans are left out */
+    kz_content_span d[] = { { 2, 7, "across" }, { 4, 6, "past" }, { 1, 1, "empty" },
+                            { 3, 2, "back" }, { -1, 2, "neg" } };
+    KT_EQ_INT(kz_content_marks(c, 4, d, 5, m, &n), 0);
+    KT_EQ_INT((int64_t)n, 1);
+    KT_EQ_INT((int64_t)m[0].off, 2);
+    KT_EQ_INT((int64_t)m[0].len, 2);
+    KT_EQ_STR(m[0].rules, "across");
+    /* the rule names are cut to fit, never inside a letter */
+    char long_rule[200];
+    for (size_t i = 0; i < 90; i++)
+        memcpy(long_rule + 2 * i, "ж", 2);
+    long_rule[180] = '\0';
+    kz_content_span e[] = { { 0, 2, "first" }, { 0, 4, long_rule } };
+    KT_EQ_INT(kz_content_marks(c, strlen(c), e, 2, m, &n), 0);
+    KT_EQ_INT((int64_t)n, 1);
+    KT_CHECK(strlen(m[0].rules) < sizeof m[0].rules);
+    KT_CHECK(!strncmp(m[0].rules, "first, жж", strlen("first, жж")));
+    KT_EQ_INT((int64_t)(strlen(m[0].rules) % 2), 1);       /* "first, " is 7 bytes, then whole letters */
+    KT_EQ_INT((int64_t)kz_content_cut(m[0].rules, strlen(m[0].rules)), (int64_t)strlen(m[0].rules));
+    /* nothing to mark */
+    KT_EQ_INT(kz_content_marks(c, strlen(c), NULL, 0, m, &n), 0);
+    KT_EQ_INT((int64_t)n, 0);
+}

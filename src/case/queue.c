@@ -167,7 +167,21 @@ int kz_case_hold_renew(kz_actor *a, int64_t case_id, int64_t seconds, kz_hold *h
 {
     int64_t secs;
     int rc;
-    if ((rc = hold_secs(a, seconds, &secs)) || (rc = kz__begin(a)))
+    if ((rc = hold_secs(a, seconds, &secs)))
+        return rc;
+    /* nothing of a's to renew (a case page seen by someone who does not
+     * hold it, the usual view): only read, no write transaction */
+    int64_t mine = 0;
+    kz_dbval p[] = { kz_dbint(case_id), kz_dbint(a->id) };
+    if (a->id && (rc = kz_db_int(kz_store_db(a->s), "SELECT COUNT(*) FROM case_holds WHERE "
+                                 "case_id = $1 AND account_id = $2", p, 2, &mine)))
+        return kz__dbfail(a, rc, "reading the hold");
+    if (!mine) {
+        char now[21];
+        kz__now(a, now);
+        return h ? hold_read(a, case_id, now, h) : 0;
+    }
+    if ((rc = kz__begin(a)))
         return rc;
     return kz__end(a, do_renew(a, case_id, secs, h));
 }

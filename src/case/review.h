@@ -4,13 +4,15 @@
  * decision each points to, other items with the same content), and the
  * dashboard's figures.  Reads only; any staff account may read.
  *
- * The case itself, its detections, decisions, notices, appeals and audit
- * trail are kz_case_show_json's (case/case.h).
+ * kz_case_review reads what the review page shows of one case into a
+ * struct; the API's document of a case (with its notices, appeals and
+ * checks) is kz_case_show_json's (case/case.h).
  */
 #ifndef KZ_CASE_REVIEW_H
 #define KZ_CASE_REVIEW_H
 
 #include "case/account.h"
+#include "store/content.h"
 
 /* The whole text of the case's item as written (store/content.h) when it
  * is kept: *kind 1; else the excerpt: *kind 2; nothing (purged under the
@@ -41,6 +43,70 @@ typedef struct kz_related {
 /* Up to KZ_REVIEW_MAX of each for the case. */
 int kz_case_related(kz_actor *a, int64_t case_id, kz_bank_match *bm, size_t *nb, kz_related *rel,
                     size_t *nr);
+
+/* ---- one case, as the review page shows it -------------------------------- */
+
+/* A detection of the case's item. */
+typedef struct kz_review_hit {
+    char    rule_id[128], category[64], method[8];
+    int64_t weight;
+    int64_t start, end;                /* its byte span in the text; -1 when none */
+    char   *context;                   /* the words around it (kz_content_context) when
+                                          the text is there, else the evidence stored
+                                          with it; NULL: neither */
+} kz_review_hit;
+
+typedef struct kz_review_decision {
+    int64_t id;
+    char    measure[24], decided_by[72], approved_by[72], decided_at[21];
+    int     reversed;
+    char   *legal_basis, *reasons;     /* NULL: none */
+} kz_review_decision;
+
+/* An audit entry of the case or of its item. */
+typedef struct kz_review_event {
+    int64_t seq;
+    char    at[21], actor[72], action[64];
+    char   *before, *after;            /* as stored (JSON text); NULL: none */
+} kz_review_event;
+
+#define KZ_REVIEW_HITS    256          /* detections read, in order */
+#define KZ_REVIEW_HISTORY 80           /* audit entries read: the latest */
+
+typedef struct kz_review {
+    int64_t id, score, item_id;
+    char    state[24], category[64], assigned_to[72], opened_at[21];
+    char    platform[72], first_seen[21];
+    char   *url;                       /* NULL: none */
+    /* the text as written (kz_case_text's kind: 1 whole, 2 the excerpt,
+     * 0 none), its first `shown` bytes fitting the budget once
+     * HTML-escaped, and the rules' hits on them (hash matches are not
+     * spans of the text) */
+    int              kind;
+    kz_buf           text;
+    size_t           shown;
+    kz_content_mark *marks;
+    size_t           nmarks;
+    kz_review_hit      *hits;
+    size_t              nhits;
+    int                 hits_more;     /* more than KZ_REVIEW_HITS */
+    kz_review_decision *decisions;     /* oldest first */
+    size_t              ndecisions;
+    kz_review_event    *history;       /* the latest, oldest first */
+    size_t              nhistory;
+    int                 history_more;  /* older ones were left out */
+    /* kz_case_related's, read with the rest */
+    kz_bank_match *banks;
+    size_t         nbanks;
+    kz_related    *related;
+    size_t         nrelated;
+} kz_review;
+
+/* Read case_id for the review page (about five queries): *out, freed with
+ * kz_review_free.  text_budget: how many bytes the text may take on the
+ * page once HTML-escaped (0: no limit).  KZ_ENOTFOUND: no such case. */
+int  kz_case_review(kz_actor *a, int64_t case_id, size_t text_budget, kz_review **out);
+void kz_review_free(kz_review **rp);            /* NULL-safe; sets *rp = NULL */
 
 /* ---- a page of cases ----------------------------------------------------- */
 
@@ -111,5 +177,37 @@ typedef struct kz_dashboard {
  * flagged (a case opened) per day; per reviewer and supervisor (not
  * disabled): cases in review, decisions in the last 7 days, holds now. */
 int kz_case_dashboard(kz_actor *a, kz_dashboard *d);
+
+/* The dashboard's figures shared by a process's requests, so that a busy
+ * server computes them about once a second, not once a view.  Thread-safe:
+ * one handle for every thread, each with its own actor (and store).
+ *
+ * kz_dash_cache_get fills d with figures that were computed (by
+ * kz_case_dashboard, by any thread) at most max_ms milliseconds ago: a
+ * copy of the last ones while they are younger than max_ms / 2; past that
+ * the first caller computes them again while the others keep getting the
+ * copy; past max_ms everyone waits for the new ones (one computation).  A
+ * new case therefore shows after at most max_ms.  The figures are the same
+ * for every viewer (nothing in kz_dashboard is the viewer's own); an actor
+ * with a fixed clock (kz_account_set_clock) gets figures of that clock.
+ * Errors: kz_case_dashboard's, nothing cached. */
+typedef struct kz_dash_cache kz_dash_cache;
+
+kz_dash_cache *kz_dash_cache_new(int64_t max_ms);
+void kz_dash_cache_free(kz_dash_cache **cp);          /* NULL-safe; sets *cp = NULL */
+int  kz_dash_cache_get(kz_dash_cache *c, kz_actor *a, kz_dashboard *d);
+/* For a thread of the caller's own that keeps the figures fresh, so that
+ * no request waits for them (call it every ~100 ms, with an actor of its
+ * own on a store handle of its own): computes them when they are older
+ * than max_ms / 4 and kz_dash_cache_get was called within the last
+ * idle_ms (nobody looking: nothing computed); it starts at a quarter of
+ * max_ms so that a slow computation (a busy machine) still ends before
+ * anyone has to wait.  Once it has been called,
+ * kz_dash_cache_get leaves refreshing to it until the figures are
+ * 3/4 max_ms old.  1: computed; 0: nothing needed; or kz_case_dashboard's
+ * error. */
+int  kz_dash_cache_refresh(kz_dash_cache *c, kz_actor *a, int64_t idle_ms);
+/* How many times the figures were computed through c (for tests). */
+uint64_t kz_dash_cache_computed(kz_dash_cache *c);
 
 #endif

@@ -1,18 +1,21 @@
 /*
  * serve/routes_review.c - the reviewers' pages: the dashboard, the review
  * queue, and the case page with its evidence, history and decision forms.
- * The figures, the queue's order, the holds, the text and the history are
- * the library's (case/review.h, case/queue.h, case/case.h); these
- * handlers read a form, call it, and write the page (serve/html.h).
+ * The figures, the queue's order, the holds, the text with its marks and
+ * the history are the library's (case/review.h, case/queue.h,
+ * case/case.h), handed over as structs; these handlers read a form, call
+ * it, and write the page (serve/html.h).
  */
 #include "serve/routes.h"
 #include "serve/html.h"
+#include "serve/server_int.h"
 #include "case/case.h"
 #include "case/queue.h"
 #include "case/review.h"
 #include "text/norm.h"
-#include <json-c/json.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define PAGE      KZ_ROUTE_HTML
 #define STAFF     KZ_ROLES_STAFF
@@ -25,29 +28,6 @@
 #define NORM_SHOWN  (12 * 1024)             /* bytes of its normalized form, escaped */
 #define PAGE_SOFT   (KZ_PAGE_MAX - 12 * 1024)   /* tables stop here */
 #define HISTORY_MAX 80                      /* audit entries shown (the latest) */
-
-/* ---- json-c helpers ------------------------------------------------------ */
-
-static const char *js(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !v || json_object_is_type(v, json_type_null))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static int64_t ji(json_object *o, const char *k)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) && v ? json_object_get_int64(v) : 0;
-}
-
-static json_object *ja(json_object *o, const char *k)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_array) ? v
-                                                                                          : NULL;
-}
 
 /* ---- the dashboard ------------------------------------------------------- */
 
@@ -81,13 +61,55 @@ static void case_link(kz_html *h, int64_t id)
     kz_h_f(h, "<a href=\"/cases/%lld\">%lld</a>", (long long)id, (long long)id);
 }
 
+/* The figures are the process's, at most a second old (case/review.h):
+ * computed a few times a second however many people look, by a thread of
+ * their own on a store handle of its own while anyone looks at them in
+ * the last minute, so that no request waits for them (the first one
+ * does; so do all when that thread cannot open the store). */
+#define DASH_MAX_MS 1000
+static kz_dash_cache *dash_cache;
+static pthread_once_t dash_once = PTHREAD_ONCE_INIT;
+
+static void *dash_refresher(void *arg)
+{
+    char err[256];
+    kz_store *s = NULL;
+    kz_actor *a = NULL;
+    (void)arg;
+    if (kz_store_open(&s, kz__serve_opts.db, 1, err, sizeof err) != 0 ||
+        kz_account_system(&a, s) != 0) {
+        kz_store_close(&s);
+        return NULL;
+    }
+    for (;;) {
+        struct timespec ts = { 0, 100 * 1000000L };
+        nanosleep(&ts, NULL);
+        kz_dash_cache_refresh(dash_cache, a, 60 * 1000);
+    }
+    return NULL;
+}
+
+static void dash_cache_make(void)
+{
+    pthread_t t;
+    pthread_attr_t at;
+    if (!(dash_cache = kz_dash_cache_new(DASH_MAX_MS)))
+        return;
+    if (pthread_attr_init(&at) == 0) {
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        pthread_create(&t, &at, dash_refresher, NULL);
+        pthread_attr_destroy(&at);
+    }
+}
+
 static int dashboard(kz_req *rq)
 {
     kz_actor *a = kz_req_actor(rq);
     kz_dashboard *d = calloc(1, sizeof *d);
     if (!d)
         return kz_resp_fail(rq, KZ_ENOMEM, NULL);
-    int rc = kz_case_dashboard(a, d);
+    pthread_once(&dash_once, dash_cache_make);
+    int rc = dash_cache ? kz_dash_cache_get(dash_cache, a, d) : kz_case_dashboard(a, d);
     if (rc) {
         free(d);
         return kz_resp_fail(rq, rc, kz_account_errmsg(a));
@@ -336,102 +358,37 @@ static void refusal_here(kz_html *h, const refusal *why, const char *form)
                kz_h_tr(h, "The decision was refused:"), why->msg);
 }
 
-typedef struct span {
-    int64_t s, e;
-    const char *rule;
-} span;
-
-static int span_cmp(const void *x, const void *y)
+/* The text as written, every rule's hit in <mark> with its rule named: the
+ * library says where (kz_review.marks, on the part that fits); the page
+ * escapes and wraps. */
+static void text_marked(kz_html *h, const kz_review *v)
 {
-    const span *a = x, *b = y;
-    return a->s < b->s ? -1 : a->s > b->s ? 1 : (a->e > b->e) - (a->e < b->e);
-}
-
-/* Cut n back to a UTF-8 character boundary of t. */
-static size_t utf8_cut(const char *t, size_t n)
-{
-    while (n && ((unsigned char)t[n] & 0xC0) == 0x80)
-        n--;
-    return n;
-}
-
-/* How much of t[0..len) fits in budget bytes once escaped (on a
- * character boundary). */
-static size_t fits(const char *t, size_t len, size_t budget)
-{
-    size_t cost = 0, i = 0;
-    for (; i < len; i++) {
-        char c = t[i];
-        cost += c == '&' || c == '<' || c == '>' ? 5 : c == '"' || c == '\'' ? 6 : 1;
-        if (cost > budget)
-            return utf8_cut(t, i);
-    }
-    return len;
-}
-
-/* The text as written, every rule's span in <mark> with its rule named. */
-static void text_marked(kz_html *h, const char *t, size_t len, json_object *dets)
-{
-    span sp[256];
-    size_t n = 0;
-    size_t shown = fits(t, len, TEXT_SHOWN);
-    for (size_t i = 0; dets && i < json_object_array_length(dets) && n < KZ_ARRAY_LEN(sp); i++) {
-        json_object *d = json_object_array_get_idx(dets, i);
-        const char *m = js(d, "method");
-        int64_t s = ji(d, "start"), e = ji(d, "end");
-        if (!m || !strcmp(m, "hash") || s < 0 || e <= s || (size_t)s >= shown)
-            continue;
-        if ((size_t)e > shown)
-            e = (int64_t)shown;
-        sp[n++] = (span){ (int64_t)utf8_cut(t, (size_t)s), e, js(d, "rule_id") };
-    }
-    qsort(sp, n, sizeof sp[0], span_cmp);
-    kz_h_raw(h, "<div class=\"text\" lang=\"\">");
+    const char *t = v->text.p ? v->text.p : "";
     size_t at = 0;
-    for (size_t i = 0; i < n;) {
-        /* overlapping spans are one mark, naming every rule */
-        int64_t s = sp[i].s, e = sp[i].e;
-        size_t j = i + 1;
-        while (j < n && sp[j].s < e) {
-            if (sp[j].e > e)
-                e = sp[j].e;
-            j++;
-        }
-        size_t ee = utf8_cut(t, (size_t)e < len ? (size_t)e : len);
-        if ((size_t)e >= len)
-            ee = len;
-        if ((size_t)s < at)
-            s = (int64_t)at;
-        kz_h_textn(h, t + at, (size_t)s - at);
+    kz_h_raw(h, "<div class=\"text\" lang=\"\">");
+    for (size_t i = 0; i < v->nmarks; i++) {
+        const kz_content_mark *m = &v->marks[i];
+        kz_h_textn(h, t + at, m->off - at);
         kz_h_raw(h, "<mark>");
-        kz_h_textn(h, t + s, ee > (size_t)s ? ee - (size_t)s : 0);
-        kz_h_raw(h, "<span class=\"rule\">");
-        for (size_t k = i; k < j; k++) {
-            int dup = 0;
-            for (size_t q = i; q < k; q++)
-                dup |= sp[q].rule && sp[k].rule && !strcmp(sp[q].rule, sp[k].rule);
-            if (!dup)
-                kz_h_f(h, "%s%s", k > i ? ", " : "", sp[k].rule ? sp[k].rule : "?");
-        }
-        kz_h_raw(h, "</span></mark>");
-        at = ee > (size_t)s ? ee : (size_t)s;
-        i = j;
+        kz_h_textn(h, t + m->off, m->len);
+        kz_h_f(h, "<span class=\"rule\">%s</span></mark>", m->rules);
+        at = m->off + m->len;
     }
-    kz_h_textn(h, t + at, shown - at);
-    if (shown < len)
-        kz_h_f(h, "</div><p class=\"note\">&#8230; %zu / %zu bytes</p>", shown, len);
+    kz_h_textn(h, t + at, v->shown - at);
+    if (v->shown < v->text.len)
+        kz_h_f(h, "</div><p class=\"note\">&#8230; %zu / %zu bytes</p>", v->shown, v->text.len);
     else
         kz_h_raw(h, "</div>");
 }
 
-static void normalized(kz_html *h, const char *t, size_t len)
+static void normalized(kz_html *h, const kz_review *v)
 {
     kz_norm *n = kz_norm_new();
     kz_normtext nt;
     if (!n)
         return;
-    if (kz_norm_run(n, t, fits(t, len, TEXT_SHOWN), &nt) == 0) {
-        size_t shown = fits(nt.text, nt.len, NORM_SHOWN);
+    if (kz_norm_run(n, v->text.p ? v->text.p : "", v->shown, &nt) == 0) {
+        size_t shown = kz_content_fit_escaped(nt.text, nt.len, NORM_SHOWN);
         kz_h_f(h, "<details><summary>%s</summary><div class=\"text\">",
                kz_h_tr(h, "Normalized form"));
         kz_h_textn(h, nt.text, shown);
@@ -445,26 +402,22 @@ static void dl_row(kz_html *h, const char *term, const char *v)
     kz_h_f(h, "<dt>%s</dt><dd>%s</dd>", kz_h_tr(h, term), v && *v ? v : "\xe2\x80\x94");
 }
 
-/* A short JSON text of o (before/after of an audit entry). */
-static void json_short(kz_html *h, json_object *o)
+/* The start of an audit entry's before/after (JSON text as stored). */
+static void json_short(kz_html *h, const char *s)
 {
-    if (!o || json_object_is_type(o, json_type_null)) {
+    if (!s || !strcmp(s, "null")) {
         kz_h_raw(h, "&#8212;");
         return;
     }
-    const char *s = json_object_is_type(o, json_type_string)
-                        ? json_object_get_string(o)
-                        : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
     size_t n = strlen(s);
     kz_h_raw(h, "<code>");
-    kz_h_textn(h, s, n > 400 ? utf8_cut(s, 400) : n);
+    kz_h_textn(h, s, n > 400 ? kz_content_cut(s, 400) : n);
     kz_h_raw(h, n > 400 ? "&#8230;</code>" : "</code>");
 }
 
-static void history(kz_html *h, json_object *audit)
+static void history(kz_html *h, const kz_review *v)
 {
-    size_t n = audit ? json_object_array_length(audit) : 0;
+    size_t n = v->nhistory;
     kz_h_f(h, "<section><h2>%s</h2>", kz_h_tr(h, "History"));
     if (!n) {
         kz_h_f(h, "<p>%s</p></section>", kz_h_tr(h, "Nothing here."));
@@ -474,32 +427,28 @@ static void history(kz_html *h, json_object *audit)
            "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
            "</thead><tbody>", kz_h_tr(h, "When"), kz_h_tr(h, "Who"), kz_h_tr(h, "Action"),
            kz_h_tr(h, "Before"), kz_h_tr(h, "After"));
-    for (size_t i = n > HISTORY_MAX ? n - HISTORY_MAX : 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(audit, i), *b = NULL, *af = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const kz_review_event *e = &v->history[i];
         if (h->b.len > PAGE_SOFT) {
             kz_h_f(h, "<tr><td colspan=\"5\">&#8230; %zu</td></tr>", n - i);
             break;
         }
-        json_object_object_get_ex(e, "before", &b);
-        json_object_object_get_ex(e, "after", &af);
         kz_h_raw(h, "<tr><td>");
-        kz_h_time(h, js(e, "at"), 0);
-        kz_h_f(h, "</td><td>%s</td><td>%s</td><td>", js(e, "actor"), js(e, "action"));
-        json_short(h, b);
+        kz_h_time(h, e->at, 0);
+        kz_h_f(h, "</td><td>%s</td><td>%s</td><td>", e->actor, e->action);
+        json_short(h, e->before);
         kz_h_raw(h, "</td><td>");
-        json_short(h, af);
+        json_short(h, e->after);
         kz_h_raw(h, "</td></tr>");
     }
     kz_h_raw(h, "</tbody></table></section>");
 }
 
-static void bank_and_related(kz_html *h, kz_req *rq, int64_t id)
+static void bank_and_related(kz_html *h, const kz_review *v)
 {
-    kz_bank_match *bm = calloc(KZ_REVIEW_MAX, sizeof *bm);
-    kz_related *rel = calloc(KZ_REVIEW_MAX, sizeof *rel);
-    size_t nb = 0, nr = 0;
-    if (!bm || !rel || kz_case_related(kz_req_actor(rq), id, bm, &nb, rel, &nr) != 0)
-        nb = nr = 0;
+    const kz_bank_match *bm = v->banks;
+    const kz_related *rel = v->related;
+    size_t nb = v->nbanks, nr = v->nrelated;
     kz_h_f(h, "<section><h2>%s</h2>", kz_h_tr(h, "Hash-bank matches"));
     if (!nb) {
         kz_h_f(h, "<p>%s</p>", kz_h_tr(h, "Nothing here."));
@@ -542,8 +491,6 @@ static void bank_and_related(kz_html *h, kz_req *rq, int64_t id)
         kz_h_raw(h, "</tbody></table>");
     }
     kz_h_raw(h, "</section>");
-    free(bm);
-    free(rel);
 }
 
 static void measure_options(kz_html *h, const char *sel)
@@ -558,15 +505,13 @@ static void measure_options(kz_html *h, const char *sel)
 /* The forms a case in this state offers to this role; the library decides
  * in the end (the assignee, the two-person rule, the appeal's third
  * person) and its refusal is shown by the form. */
-static void forms(kz_html *h, kz_req *rq, json_object *c, const refusal *why)
+static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why)
 {
-    long long id = (long long)ji(c, "id");
-    const char *state = js(c, "state"), *assignee = js(c, "assigned_to");
+    long long id = (long long)v->id;
+    const char *state = v->state;
     unsigned bit = kz_serve_role_bit(kz_req_role(rq));
-    int mine = assignee && !strcmp(assignee, kz_req_account(rq));
+    int mine = v->assigned_to[0] && !strcmp(v->assigned_to, kz_req_account(rq));
     char act[96];
-    if (!state)
-        return;
     kz_h_f(h, "<section><h2>%s</h2><div class=\"actions\">", kz_h_tr(h, "Decision"));
     if (!strcmp(state, "detected") && (bit & DECIDERS)) {
         snprintf(act, sizeof act, "/cases/%lld/take", id);
@@ -657,27 +602,24 @@ static void forms(kz_html *h, kz_req *rq, json_object *c, const refusal *why)
     kz_h_raw(h, "</div></section>");
 }
 
-static void decisions_table(kz_html *h, json_object *c)
+static void decisions_table(kz_html *h, const kz_review *v)
 {
-    json_object *ds = ja(c, "decisions");
-    size_t n = ds ? json_object_array_length(ds) : 0;
-    if (!n)
+    if (!v->ndecisions)
         return;
     kz_h_f(h, "<section><h2>%s</h2><table><thead><tr><th scope=\"col\">%s</th>"
            "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
            "<th scope=\"col\">%s</th></tr></thead><tbody>", kz_h_tr(h, "Decisions"),
            kz_h_tr(h, "Measure"), kz_h_tr(h, "Legal basis"), kz_h_tr(h, "Facts and reasons"),
            kz_h_tr(h, "By"), kz_h_tr(h, "When"));
-    for (size_t i = 0; i < n; i++) {
-        json_object *d = json_object_array_get_idx(ds, i);
-        const char *m = js(d, "measure");
-        kz_h_f(h, "<tr><td>%s%s%s</td><td>%s</td><td>%s</td><td>%s", m ? kz_h_tr(h, m) : "",
-               js(d, "reversed_at") ? " — " : "", js(d, "reversed_at") ? kz_h_tr(h, "reversed") : "",
-               js(d, "legal_basis"), js(d, "facts_and_reasons"), js(d, "decided_by"));
-        if (js(d, "approved_by"))
-            kz_h_f(h, " / %s", js(d, "approved_by"));
+    for (size_t i = 0; i < v->ndecisions; i++) {
+        const kz_review_decision *d = &v->decisions[i];
+        kz_h_f(h, "<tr><td>%s%s%s</td><td>%s</td><td>%s</td><td>%s", kz_h_tr(h, d->measure),
+               d->reversed ? " — " : "", d->reversed ? kz_h_tr(h, "reversed") : "",
+               d->legal_basis, d->reasons, d->decided_by);
+        if (d->approved_by[0])
+            kz_h_f(h, " / %s", d->approved_by);
         kz_h_raw(h, "</td><td>");
-        kz_h_time(h, js(d, "decided_at"), 0);
+        kz_h_time(h, d->decided_at, 0);
         kz_h_raw(h, "</td></tr>");
     }
     kz_h_raw(h, "</tbody></table></section>");
@@ -686,29 +628,16 @@ static void decisions_table(kz_html *h, json_object *c)
 static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why)
 {
     kz_actor *a = kz_req_actor(rq);
-    kz_buf b, text;
+    kz_review *v = NULL;
     kz_hold hold;
-    int kind = 0, rc;
-    kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    kz_buf_init(&text, KZ_BUF_NOLIMIT);
-    rc = kz_case_show_json(a, id, &b);
-    if (rc == KZ_ENOTFOUND) {
-        kz_buf_release(&b);
+    int rc = kz_case_review(a, id, TEXT_SHOWN, &v);
+    if (rc == KZ_ENOTFOUND)
         return kz_page_error(rq, 404, "Not found", kz_account_errmsg(a));
-    }
-    if (rc || (rc = kz_case_text(a, id, &text, &kind))) {
-        kz_buf_release(&b);
-        kz_buf_release(&text);
+    if (rc)
         return kz_resp_fail(rq, rc, kz_account_errmsg(a));
-    }
     /* looking at it keeps one's hold */
     if (kz_case_hold_renew(a, id, 0, &hold) != 0)
         memset(&hold, 0, sizeof hold);
-    json_object *c = json_tokener_parse(b.p ? b.p : "");
-    kz_buf_release(&b);
-    json_object *item = NULL;
-    json_object_object_get_ex(c, "item", &item);
-    json_object *dets = ja(c, "detections");
     kz_html h;
     kz_html_init(&h, rq);
     char title[64];
@@ -747,57 +676,55 @@ static int case_page(kz_req *rq, int64_t id, unsigned status, const refusal *why
            kz_h_tr(&h, "Keyboard: n next case, a assign to me, d decide, x no action."));
     /* the case */
     kz_h_raw(&h, "<dl class=\"facts\">");
-    dl_row(&h, "State", js(c, "state") ? kz_h_tr(&h, js(c, "state")) : NULL);
-    dl_row(&h, "Category", js(c, "category"));
-    dl_row(&h, "Score", js(c, "score"));
-    dl_row(&h, "Assigned to", js(c, "assigned_to") ? js(c, "assigned_to") : kz_h_tr(&h, "nobody"));
+    char score[24];
+    snprintf(score, sizeof score, "%lld", (long long)v->score);
+    dl_row(&h, "State", kz_h_tr(&h, v->state));
+    dl_row(&h, "Category", v->category);
+    dl_row(&h, "Score", score);
+    dl_row(&h, "Assigned to", v->assigned_to[0] ? v->assigned_to : kz_h_tr(&h, "nobody"));
     kz_h_f(&h, "<dt>%s</dt><dd>", kz_h_tr(&h, "Opened"));
-    kz_h_time(&h, js(c, "opened_at"), 0);
+    kz_h_time(&h, v->opened_at, 0);
     kz_h_raw(&h, "</dd>");
-    kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>", kz_h_tr(&h, "Address"), js(item, "url"));
-    dl_row(&h, "Platform", js(item, "platform"));
+    kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>", kz_h_tr(&h, "Address"), v->url);
+    dl_row(&h, "Platform", v->platform);
     kz_h_f(&h, "<dt>%s</dt><dd>", kz_h_tr(&h, "First seen"));
-    kz_h_time(&h, js(item, "first_seen"), 0);
+    kz_h_time(&h, v->first_seen, 0);
     kz_h_raw(&h, "</dd></dl>");
     /* the forms come first: the work of the page */
-    forms(&h, rq, c, why);
+    forms(&h, rq, v, why);
     /* the evidence */
     kz_h_f(&h, "<section><h2>%s</h2>", kz_h_tr(&h, "Text as written"));
-    if (kind == 0)
+    if (v->kind == 0)
         kz_h_f(&h, "<p>%s</p>", kz_h_tr(&h, "The evidence was purged under the retention rule."));
     else {
-        if (kind == 2)
+        if (v->kind == 2)
             kz_h_f(&h, "<p class=\"note\">%s</p>",
                    kz_h_tr(&h, "The whole text is not stored; the excerpt is shown."));
-        text_marked(&h, text.p ? text.p : "", text.len, dets);
-        normalized(&h, text.p ? text.p : "", text.len);
+        text_marked(&h, v);
+        normalized(&h, v);
     }
     kz_h_raw(&h, "</section>");
-    size_t nd = dets ? json_object_array_length(dets) : 0;
-    if (nd) {
+    if (v->nhits) {
         kz_h_f(&h, "<section><h2>%s</h2><table><thead><tr><th scope=\"col\">%s</th>"
                "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                "<th scope=\"col\">%s</th></tr></thead><tbody>", kz_h_tr(&h, "Matches"),
                kz_h_tr(&h, "Rule"), kz_h_tr(&h, "Category"), kz_h_tr(&h, "Score"),
                kz_h_tr(&h, "Evidence"));
-        for (size_t i = 0; i < nd && i < 100 && h.b.len < PAGE_SOFT; i++) {
-            json_object *d = json_object_array_get_idx(dets, i);
-            const char *ctx = js(d, "context");
+        for (size_t i = 0; i < v->nhits && i < 100 && h.b.len < PAGE_SOFT; i++) {
+            const kz_review_hit *d = &v->hits[i];
             kz_h_f(&h, "<tr><td>%s <span class=\"note\">(%s)</span></td><td>%s</td>"
-                   "<td class=\"num\">%lld</td><td>%s</td></tr>", js(d, "rule_id"),
-                   js(d, "method"), js(d, "category"), (long long)ji(d, "weight"),
-                   ctx ? ctx : js(d, "evidence"));
+                   "<td class=\"num\">%lld</td><td>%s</td></tr>", d->rule_id, d->method,
+                   d->category, (long long)d->weight, d->context);
         }
         kz_h_raw(&h, "</tbody></table></section>");
     }
     kz_h_f(&h, "<section><h2>%s</h2>", kz_h_tr(&h, "Images"));
-    kz_web_case_media(&h, id, ji(item, "id"));
+    kz_web_case_media(&h, id, v->item_id);
     kz_h_raw(&h, "</section>");
-    bank_and_related(&h, rq, id);
-    decisions_table(&h, c);
-    history(&h, ja(c, "audit"));
-    json_object_put(c);
-    kz_buf_release(&text);
+    bank_and_related(&h, v);
+    decisions_table(&h, v);
+    history(&h, v);
+    kz_review_free(&v);
     return kz_page_send(&h, status);
 }
 

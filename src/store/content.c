@@ -107,3 +107,97 @@ int kz_content_context(const char *text, size_t n, size_t a, size_t b, size_t ar
     if (!rc && hi < n) rc = kz_buf_adds(out, "…");
     return rc;
 }
+
+/* ---- a text with its hits marked ------------------------------------------ */
+
+size_t kz_content_cut(const char *text, size_t n)
+{
+    while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+size_t kz_content_fit_escaped(const char *text, size_t n, size_t budget)
+{
+    size_t cost = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        cost += c == '&' || c == '<' || c == '>' ? 5 : c == '"' || c == '\'' ? 6 : 1;
+        if (cost > budget)
+            return kz_content_cut(text, i);
+    }
+    return n;
+}
+
+typedef struct wide {
+    size_t      s, e;
+    const char *rule;
+} wide;
+
+static int wide_cmp(const void *x, const void *y)
+{
+    const wide *a = x, *b = y;
+    return a->s < b->s ? -1 : a->s > b->s ? 1 : (a->e > b->e) - (a->e < b->e);
+}
+
+/* Append rule to the ", "-list r (size rn) unless it is there already;
+ * what does not fit is left out, never half a character. */
+static void rule_add(char *r, size_t rn, const char *rule)
+{
+    size_t have = strlen(r), n = strlen(rule);
+    for (const char *p = r; *p;) {
+        const char *q = strstr(p, ", ");
+        size_t k = q ? (size_t)(q - p) : strlen(p);
+        if (k == n && !memcmp(p, rule, n))
+            return;
+        p += k + (q ? 2 : 0);
+    }
+    size_t sep = have ? 2 : 0;
+    if (have + sep >= rn - 1)
+        return;
+    if (have + sep + n > rn - 1)
+        n = kz_content_cut(rule, rn - 1 - have - sep);
+    if (!n)
+        return;
+    memcpy(r + have, ", ", sep);
+    memcpy(r + have + sep, rule, n);
+    r[have + sep + n] = '\0';
+}
+
+int kz_content_marks(const char *text, size_t shown, const kz_content_span *in, size_t nin,
+                     kz_content_mark *out, size_t *nout)
+{
+    *nout = 0;
+    if (!nin)
+        return 0;
+    wide *w = malloc(nin * sizeof *w);
+    size_t n = 0;
+    if (!w)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < nin; i++) {
+        int64_t s = in[i].start, e = in[i].end;
+        if (s < 0 || e <= s || (uint64_t)s >= shown)
+            continue;
+        size_t ws = kz_content_cut(text, (size_t)s);
+        size_t we = (uint64_t)e >= shown ? shown : (size_t)e;
+        while (we < shown && ((unsigned char)text[we] & 0xC0) == 0x80)
+            we++;
+        w[n++] = (wide){ ws, we, in[i].rule ? in[i].rule : "?" };
+    }
+    qsort(w, n, sizeof *w, wide_cmp);
+    for (size_t i = 0; i < n;) {
+        kz_content_mark *m = &out[(*nout)++];
+        size_t e = w[i].e, j = i;
+        m->rules[0] = '\0';
+        for (; j < n && (j == i || w[j].s < e); j++) {
+            if (w[j].e > e)
+                e = w[j].e;
+            rule_add(m->rules, sizeof m->rules, w[j].rule);
+        }
+        m->off = w[i].s;
+        m->len = e - w[i].s;
+        i = j;
+    }
+    free(w);
+    return 0;
+}

@@ -31,4 +31,35 @@ int kz_content_unpack(const char *z, size_t zn, kz_buf *out);
 int kz_content_context(const char *text, size_t n, size_t a, size_t b, size_t around,
                        kz_buf *out);
 
+/* ---- a text with its hits marked (the review page, kuzet cases show) ---- */
+
+/* n cut back to a character boundary of text[0..n]: the start of a UTF-8
+ * sequence, so that text[0..result) ends with a whole character. */
+size_t kz_content_cut(const char *text, size_t n);
+
+/* How much of text[0..n) fits in budget bytes once HTML-escaped (& < >
+ * cost 5 bytes, " ' 6, any other byte 1), cut on a character boundary. */
+size_t kz_content_fit_escaped(const char *text, size_t n, size_t budget);
+
+/* A hit to mark: the byte span [start, end) of the text and its rule. */
+typedef struct kz_content_span {
+    int64_t     start, end;
+    const char *rule;                   /* NULL: shown as "?" */
+} kz_content_span;
+
+/* A stretch of the text to mark, and the rules that matched there. */
+typedef struct kz_content_mark {
+    size_t off, len;                    /* bytes of the text, whole characters */
+    char   rules[128];                  /* each rule once, ", " between; cut to fit */
+} kz_content_mark;
+
+/* The marks for spans in[0..nin) on text[0..shown): each span widened to
+ * whole characters (its start back, its end forward, never past shown);
+ * spans that are empty, negative, or start at or past shown left out; the
+ * rest in order of offset, and spans that overlap made one mark naming
+ * each of their rules once (spans that only touch stay two).  out holds
+ * nin marks at most; *nout: how many.  0, or KZ_ENOMEM. */
+int kz_content_marks(const char *text, size_t shown, const kz_content_span *in, size_t nin,
+                     kz_content_mark *out, size_t *nout);
+
 #endif

@@ -411,6 +411,19 @@ const kz_migration kz_migrations[] = {
     { 16, "crawl URLs: the charset a page was read in, and its source",
       "ALTER TABLE crawl_urls ADD COLUMN charset TEXT;"
       "ALTER TABLE crawl_urls ADD COLUMN charset_source TEXT;" },
+    /* migration 18 - indexes for the reviewers' pages (src/case/review.c,
+     * docs/web.md "Speed"): a case's history, the items matching the same
+     * bank entry, and the dashboard's figures without a scan of the store */
+    { 18, "indexes for the review page and the dashboard",
+      "CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id);"
+      "CREATE INDEX detections_by_hash ON detections(rule_id, evidence) WHERE method = 'hash';"
+      "DROP INDEX cases_by_state;"
+      "CREATE INDEX cases_by_state ON cases(state, category, opened_at);"
+      "CREATE INDEX cases_by_opened ON cases(opened_at, item_id);"
+      "CREATE INDEX cases_by_assignee ON cases(assigned_to, state);"
+      "CREATE INDEX decisions_by_decider ON decisions(decided_by, decided_at);"
+      "CREATE INDEX notices_open ON notices(deadline) WHERE complied_at IS NULL;"
+      "CREATE INDEX appeals_waiting ON appeals(filed_at) WHERE resolved_at IS NULL;" },
 };
 
 const size_t kz_nmigrations = sizeof kz_migrations / sizeof kz_migrations[0];
