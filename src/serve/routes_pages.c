@@ -5,16 +5,17 @@
  * blocklist in force, rules with the rule tester, banks, platforms and
  * sources, and the users (admin).  Server-rendered through the one HTML
  * writer (serve/html.h); every page works without JavaScript.  The data
- * comes from the library (case/views.h, store/media.h, store/bank.h, the
- * rule tester of routes_public.c).  docs/web.md lists the pages.
+ * comes from the library as structs (case/views.h, store/media.h, the
+ * scanner and the rule tester of pipeline/scanout.h, held by
+ * routes_public.c).  docs/web.md lists the pages.
  */
 #include "serve/routes.h"
 #include "serve/html.h"
 #include "serve/pages.h"
 #include "case/views.h"
 #include "store/media.h"
-#include "store/bank.h"
-#include <json-c/json.h>
+#include "detect/scan.h"
+#include "pipeline/scanout.h"
 #include <sodium.h>
 #include <time.h>
 
@@ -549,34 +550,14 @@ static int blocklist(kz_req *rq)
 
 /* ---- rules and the rule tester -------------------------------------------------- */
 
-static const char *jstr(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v) : NULL;
-}
-
-static int64_t jint(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
-}
-
-static json_object *jarr(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_array) ? v
-                                                                                           : NULL;
-}
-
 static int may_test(kz_req *rq)
 {
     return (kz_serve_role_bit(kz_req_role(rq)) & (KZ_ROLES_WORK | KZ_ROLE_ADMIN)) != 0;
 }
 
-/* The tester's form, with text, and its answer (JSON from the library's
- * rule tester) when there is one. */
-static void tester(kz_html *h, const char *text, json_object *res, const char *err)
+/* The tester's form, with text, and its result (the library's rule
+ * tester, as POST /api/v1/rules/test computes it) when there is one. */
+static void tester(kz_html *h, const char *text, const kz_ruletest *res, const char *err)
 {
     kz_h_f(h, "<h2 id=\"test\">%s</h2>", kz_h_tr(h, "Try the rules on a text"));
     kz_h_form_begin(h, "/rules/test");
@@ -587,77 +568,59 @@ static void tester(kz_html *h, const char *text, json_object *res, const char *e
     if (!res)
         return;
     kz_h_f(h, "<section aria-labelledby=\"res\"><h2 id=\"res\">%s</h2>", kz_h_tr(h, "Result"));
-    kz_h_f(h, "<h3>%s</h3><div class=\"text\">%s</div>", kz_h_tr(h, "Normalized form"),
-           jstr(res, "normalized") ? jstr(res, "normalized") : "");
-    json_object *fl = jarr(res, "flagged"), *hits = jarr(res, "hits");
+    kz_h_f(h, "<h3>%s</h3><div class=\"text\">%.*s</div>", kz_h_tr(h, "Normalized form"),
+           (int)res->normalized_len, res->normalized ? res->normalized : "");
     kz_h_f(h, "<p>%s: ", kz_h_tr(h, "Flagged"));
-    if (!fl || !json_object_array_length(fl))
+    if (!res->nflagged)
         kz_h_t(h, "none");
-    for (size_t i = 0; fl && i < json_object_array_length(fl); i++)
-        kz_h_f(h, "%s<strong>%s</strong>", i ? ", " : "",
-               json_object_get_string(json_object_array_get_idx(fl, i)));
+    for (size_t i = 0; i < res->nflagged; i++)
+        kz_h_f(h, "%s<strong>%s</strong>", i ? ", " : "", res->flagged[i]);
     kz_h_raw(h, "</p>");
-    if (!hits || !json_object_array_length(hits)) {
+    if (!res->nhits) {
         kz_h_f(h, "<p class=\"note\">%s</p></section>", kz_h_tr(h, "No rule matched."));
         return;
     }
     kz_h_f(h, "<table class=\"hits\"><caption>%s</caption><thead><tr><th>%s</th><th>%s</th>"
            "<th>%s</th><th>%s</th></tr></thead><tbody>", kz_h_tr(h, "Hits"), kz_h_tr(h, "Rule"),
            kz_h_tr(h, "Category"), kz_h_tr(h, "Matched text"), kz_h_tr(h, "Bytes"));
-    for (size_t i = 0; i < json_object_array_length(hits); i++) {
-        json_object *x = json_object_array_get_idx(hits, i);
-        kz_h_f(h, "<tr><td><code>%s</code></td><td>%s</td><td><mark>%s</mark></td>"
-               "<td class=\"num\">%lld&#8211;%lld</td></tr>", jstr(x, "rule") ? jstr(x, "rule") : "",
-               jstr(x, "category") ? jstr(x, "category") : "",
-               jstr(x, "match") ? jstr(x, "match") : "", (long long)jint(x, "start"),
-               (long long)jint(x, "end"));
+    for (size_t i = 0; i < res->nhits; i++) {
+        const kz_ruletest_hit *x = &res->hits[i];
+        kz_h_f(h, "<tr><td><code>%s</code></td><td>%s</td><td><mark>%.*s</mark></td>"
+               "<td class=\"num\">%zu&#8211;%zu</td></tr>", x->rule, x->category,
+               (int)(x->end - x->start), res->text + x->start, x->start, x->end);
     }
     kz_h_raw(h, "</tbody></table></section>");
 }
 
-static int rules_page(kz_req *rq, unsigned status, const char *text, json_object *res,
+static int rules_page(kz_req *rq, unsigned status, const char *text, const kz_ruletest *res,
                       const char *err)
 {
-    kz_buf b;
-    kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int rc = kz_serve_rules_json(&b);
-    if (rc && rc != KZ_ENOTFOUND) {
-        kz_buf_release(&b);
-        return rc;
-    }
-    json_object *rules = rc ? NULL : json_tokener_parse(b.p);
-    kz_buf_release(&b);
+    const kz_scanner *sc = kz_serve_scanner();
     kz_html h;
     kz_html_init(&h, rq);
     kz_page_begin(&h, "Rules", "/rules");
-    if (!rules) {
+    if (!sc) {
         kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "The server was started without "
                "rules (kuzet serve --rules FILE)."));
         return kz_page_send(&h, 200);
     }
-    json_object *cats = jarr(rules, "categories"), *rl = jarr(rules, "rules");
     kz_h_f(&h, "<table><caption>%s</caption><thead><tr><th>%s</th><th>%s</th></tr></thead><tbody>",
            kz_h_tr(&h, "Categories"), kz_h_tr(&h, "Category"), kz_h_tr(&h, "Threshold"));
-    for (size_t i = 0; cats && i < json_object_array_length(cats); i++) {
-        json_object *c = json_object_array_get_idx(cats, i);
-        kz_h_f(&h, "<tr><td>%s</td><td class=\"num\">%lld</td></tr>",
-               jstr(c, "name") ? jstr(c, "name") : "", (long long)jint(c, "threshold"));
-    }
+    for (size_t i = 0; i < kz_scanner_ncats(sc); i++)
+        kz_h_f(&h, "<tr><td>%s</td><td class=\"num\">%d</td></tr>", kz_scanner_cat_name(sc, i),
+               kz_scanner_cat_threshold(sc, i));
     kz_h_raw(&h, "</tbody></table>");
     if (may_test(rq))
         tester(&h, text, res, err);
-    size_t nr = rl ? json_object_array_length(rl) : 0;
+    size_t nr = kz_scanner_nrules(sc);
     kz_h_f(&h, "<details><summary>%s: %zu</summary><table><thead><tr><th>%s</th><th>%s</th>"
            "<th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Rules"), nr, kz_h_tr(&h, "Rule"),
            kz_h_tr(&h, "Category"), kz_h_tr(&h, "Weight"));
-    for (size_t i = 0; i < nr && i < 1000; i++) {
-        json_object *r = json_object_array_get_idx(rl, i);
-        kz_h_f(&h, "<tr><td><code>%s</code></td><td>%s</td><td class=\"num\">%lld</td></tr>",
-               jstr(r, "id") ? jstr(r, "id") : "", jstr(r, "category") ? jstr(r, "category") : "",
-               (long long)jint(r, "weight"));
-    }
+    for (size_t i = 0; i < nr && i < 1000; i++)
+        kz_h_f(&h, "<tr><td><code>%s</code></td><td>%s</td><td class=\"num\">%d</td></tr>",
+               kz_scanner_rule_id(sc, i), kz_scanner_cat_name(sc, kz_scanner_rule_cat(sc, i)),
+               kz_scanner_rule_weight(sc, i));
     kz_h_raw(&h, "</tbody></table></details>");
-    json_object_put(rules);
     return kz_page_send(&h, status);
 }
 
@@ -671,25 +634,16 @@ static int rules_test(kz_req *rq)
     const char *text = kz_form_str(f, "text");
     if (!*text)
         return rules_page(rq, 422, text, NULL, kz_tr(kz_req_lang(rq), "Write a text to test."));
-    kz_buf b;
-    kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int rc = kz_serve_rules_test_json(text, strlen(text), &b);
-    if (rc == KZ_ENOTFOUND) {
-        kz_buf_release(&b);
+    kz_ruletest res;
+    int rc = kz_serve_rules_test(text, strlen(text), &res);
+    if (rc == KZ_ENOTFOUND)
         return rules_page(rq, 404, text, NULL, NULL);
-    }
-    if (rc) {
-        kz_buf_release(&b);
-        return rc == KZ_ETOOBIG ? rules_page(rq, 413, text, NULL,
-                                             kz_tr(kz_req_lang(rq), "The text is too long."))
-                                : rc;
-    }
-    json_object *res = json_tokener_parse(b.p);
-    kz_buf_release(&b);
-    if (!res)
-        return KZ_EINTERNAL;
-    rc = rules_page(rq, 200, text, res, NULL);
-    json_object_put(res);
+    if (rc == KZ_ETOOBIG)
+        return rules_page(rq, 413, text, NULL, kz_tr(kz_req_lang(rq), "The text is too long."));
+    if (rc)
+        return rc;
+    rc = rules_page(rq, 200, text, &res, NULL);
+    kz_ruletest_release(&res);
     return rc;
 }
 
