@@ -12,6 +12,7 @@
 #include "serve/routes.h"
 #include "serve/html.h"
 #include "serve/pages.h"
+#include "case/case.h"
 #include "case/views.h"
 #include "store/media.h"
 #include "detect/scan.h"
@@ -488,6 +489,8 @@ static int appeals_fetch(kz_actor *a, const void *arg, kz_view *v)
 static void appeals_top(kz_html *h, const void *arg)
 {
     filters(h, "/appeals", appeal_keys, appeal_labels, 2, appeal_keys[*(const int *)arg]);
+    if (kz_serve_role_bit(kz_req_role(h->rq)) & KZ_ROLES_WORK)
+        kz_h_f(h, "<p><a href=\"/appeals/new\">%s</a></p>", kz_h_tr(h, "File an appeal"));
 }
 
 static int appeals(kz_req *rq)
@@ -504,6 +507,78 @@ static int appeals(kz_req *rq)
     const char *show = kz_req_query(rq, "show");
     int all = show && !strcmp(show, "all");
     return view_page(rq, "Appeals", "/appeals", appeals_top, &all, &t, 1);
+}
+
+/* ---- filing an appeal ------------------------------------------------------------ */
+
+/* The appeal form: the case number, who appeals, the grounds (as typed,
+ * when shown again with the library's refusal err). */
+static int appeal_form(kz_req *rq, unsigned status, const char *case_id, const char *by,
+                       const char *grounds, const char *err)
+{
+    static const char *const who[] = { "content_owner", "platform" };
+    kz_html h;
+    kz_html_init(&h, rq);
+    kz_page_begin(&h, "File an appeal", "/appeals");
+    kz_h_f(&h, "<p class=\"help\">%s</p>", kz_h_tr(&h, "Record an appeal that the content's "
+           "owner or the platform sent in. A reviewer or supervisor who took no part in the "
+           "decision resolves it on the case page."));
+    kz_h_form_begin(&h, "/appeals");
+    kz_h_f(&h, "<p><label for=\"case\">%s</label><input type=\"number\" id=\"case\" "
+           "name=\"case\" required min=\"1\" step=\"1\" inputmode=\"numeric\" value=\"%s\">"
+           "</p>", kz_h_tr(&h, "Case number"), case_id ? case_id : "");
+    kz_h_f(&h, "<fieldset><legend>%s</legend>", kz_h_tr(&h, "Who appeals"));
+    for (size_t i = 0; i < KZ_ARRAY_LEN(who); i++)
+        kz_h_f(&h, "<p><input type=\"radio\" id=\"by_%s\" name=\"by\" value=\"%s\"%s%s> "
+               "<label class=\"inline\" for=\"by_%s\">%s</label></p>", who[i], who[i],
+               i ? "" : " required", (by ? !strcmp(by, who[i]) : !i) ? " checked" : "", who[i],
+               kz_h_tr(&h, who[i]));
+    kz_h_raw(&h, "</fieldset>");
+    kz_h_f(&h, "<p><label for=\"grounds\">%s</label><textarea id=\"grounds\" name=\"grounds\" "
+           "required maxlength=\"65536\">%s</textarea></p>", kz_h_tr(&h, "Grounds"),
+           grounds ? grounds : "");
+    kz_h_field_error(&h, err);
+    kz_h_f(&h, "<p><button type=\"submit\">%s</button></p></form>", kz_h_tr(&h, "File the appeal"));
+    return kz_page_send(&h, status);
+}
+
+/* GET /appeals/new[?case=N] */
+static int appeal_new(kz_req *rq)
+{
+    static const char *const q[] = { "case", NULL };
+    int rc = kz_req_query_check(rq, q);
+    return rc ? rc : appeal_form(rq, 200, kz_req_query(rq, "case"), NULL, NULL, NULL);
+}
+
+/* POST /appeals: case, by, grounds -> kz_case_appeal (as POST
+ * /api/v1/cases/{id}/appeal), then the case page; a refusal shows the
+ * form again with the library's reason. */
+static int appeal_file(kz_req *rq)
+{
+    const kz_form *f = kz_req_form(rq);
+    kz_actor *a = kz_req_actor(rq);
+    if (!f)
+        return KZ_EINVAL;
+    if (!a)
+        return KZ_EDB;
+    const char *cs = kz_form_str(f, "case"), *by = kz_form_str(f, "by");
+    const char *grounds = kz_form_str(f, "grounds");
+    char *end = NULL;
+    long long id = strtoll(cs, &end, 10);
+    if (!*cs || *end || id <= 0)
+        return appeal_form(rq, 422, cs, by, grounds,
+                           kz_tr(kz_req_lang(rq), "Give the number of the case."));
+    int64_t aid = 0;
+    int rc = kz_case_appeal(a, id, by, grounds, &aid);
+    if (rc == KZ_EINVAL || rc == KZ_EPERM || rc == KZ_ESTATE || rc == KZ_ENOTFOUND)
+        return appeal_form(rq, rc == KZ_EPERM ? 403 : rc == KZ_ENOTFOUND ? 404
+                               : rc == KZ_ESTATE ? 409 : 422, cs, by, grounds,
+                           kz_account_errmsg(a));
+    if (rc)
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    char loc[48];
+    snprintf(loc, sizeof loc, "/cases/%lld", id);
+    return kz_page_redirect(rq, loc);
 }
 
 /* ---- the blocklist in force ------------------------------------------------------ */
@@ -869,6 +944,8 @@ static const kz_route routes[] = {
     { "POST", "/settings", KZ_ROLES_STAFF, settings_post, PAGE, 8192 },
     { "GET", "/notices", KZ_ROLES_STAFF, notices, PAGE, 0 },
     { "GET", "/appeals", KZ_ROLES_STAFF, appeals, PAGE, 0 },
+    { "GET", "/appeals/new", KZ_ROLES_WORK, appeal_new, PAGE, 0 },
+    { "POST", "/appeals", KZ_ROLES_WORK, appeal_file, PAGE, 1 << 17 },
     { "GET", "/blocklist", KZ_ROLES_STAFF, blocklist, PAGE, 0 },
     { "GET", "/rules", KZ_ROLES_STAFF, rules_get, PAGE, 0 },
     { "POST", "/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, rules_test, PAGE, 1 << 20 },
@@ -944,6 +1021,17 @@ static const kz_msg msgs[] = {
     { "Resolved by", "Рассмотрел", "Қараған" },
     { "content_owner", "владелец материала", "материал иесі" },
     { "platform", "платформа", "платформа" },
+    { "File an appeal", "Подать обжалование", "Шағым беру" },
+    { "File the appeal", "Подать обжалование", "Шағымды беру" },
+    { "Record an appeal that the content's owner or the platform sent in. A reviewer or "
+      "supervisor who took no part in the decision resolves it on the case page.",
+      "Зарегистрируйте обжалование, присланное владельцем материала или платформой. Его "
+      "рассматривает на странице дела проверяющий или руководитель, не участвовавший в решении.",
+      "Материал иесі немесе платформа жіберген шағымды тіркеңіз. Оны шешімге қатыспаған "
+      "тексеруші немесе жетекші іс бетінде қарайды." },
+    { "Case number", "Номер дела", "Іс нөмірі" },
+    { "Who appeals", "Кто обжалует", "Кім шағымданады" },
+    { "Give the number of the case.", "Укажите номер дела.", "Іс нөмірін көрсетіңіз." },
     { "Blocklist in force", "Действующий список блокировок", "Қолданыстағы бұғаттау тізімі" },
     { "In force on", "Действует на дату", "Күніне қолданыста" },
     { "Nothing is blocked.", "Ничего не заблокировано.", "Ештеңе бұғатталмаған." },
