@@ -34,7 +34,6 @@
 #include "report/report.h"
 #include "store/audit.h"
 #include "store/store.h"
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <time.h>
@@ -402,12 +401,6 @@ static int page_blocked(kz_req *rq)
 
 /* ---- the audit checkpoint --------------------------------------------------------- */
 
-static const char *jstr(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 static int page_checkpoint(kz_req *rq)
 {
     static const char *const q[] = { "lang", NULL };
@@ -417,15 +410,10 @@ static int page_checkpoint(kz_req *rq)
     kz_store *s = kz_req_store(rq);
     if (!s)
         return KZ_EDB;
-    kz_buf j;
-    kz_buf_init(&j, 4096);
-    rc = kz_audit_latest_json(s, &j);
-    if (rc && rc != KZ_ENOTFOUND) {
-        kz_buf_release(&j);
+    kz_audit_stored cp;
+    rc = kz_audit_latest(s, &cp);
+    if (rc && rc != KZ_ENOTFOUND)
         return kz_resp_fail(rq, rc, kz_store_errmsg(s));
-    }
-    json_object *o = rc == 0 ? json_tokener_parse(j.p) : NULL;
-    kz_buf_release(&j);
     kz_html h;
     page_init(&h, rq);
     page_open(&h, "Audit checkpoint", "/checkpoint");
@@ -434,24 +422,24 @@ static int page_checkpoint(kz_req *rq)
                        "checkpoint signs its latest entry with the key below: anyone holding an "
                        "export of the log can check that no entry up to this one was changed or "
                        "removed since."));
-    if (!o) {
+    if (rc) {
         kz_h_f(&h, "<p>%s</p>\n", kz_h_tr(&h, "No checkpoint has been signed yet."));
-        return kz_page_send(&h, rc == KZ_ENOTFOUND ? 404 : 500);
+        return kz_page_send(&h, 404);
     }
-    static const char *const rows[][2] = {
-        { "Sequence number", "seq" }, { "Signed at", "at" }, { "Entry hash", "hash" },
-        { "Public key (Ed25519)", "public_key" }, { "Signature", "signature" },
+    kz_h_f(&h, "<dl class=\"checkpoint\">\n<dt>%s</dt><dd><code>%lld</code></dd>\n",
+           kz_h_tr(&h, "Sequence number"), (long long)cp.seq);
+    const struct { const char *label, *value; } rows[] = {
+        { "Signed at", cp.at }, { "Entry hash", cp.hash },
+        { "Public key (Ed25519)", cp.public_key }, { "Signature", cp.signature },
     };
-    kz_h_raw(&h, "<dl class=\"checkpoint\">\n");
     for (size_t i = 0; i < KZ_ARRAY_LEN(rows); i++)
-        kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>\n", kz_h_tr(&h, rows[i][0]),
-               jstr(o, rows[i][1]));
+        kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>\n", kz_h_tr(&h, rows[i].label),
+               rows[i].value);
     kz_h_f(&h, "</dl>\n<h2>%s</h2>\n<pre tabindex=\"0\"><code>kuzet audit verify --pubkey %s \\\n"
-               "    --against '%s'</code></pre>\n", kz_h_tr(&h, "How to check"),
-           jstr(o, "public_key"), jstr(o, "line"));
+               "    --against '%s'</code></pre>\n", kz_h_tr(&h, "How to check"), cp.public_key,
+           cp.line);
     kz_h_f(&h, "<p><a href=\"/api/v1/audit/checkpoint\">%s %s</a></p>\n",
            kz_h_tr(&h, "Audit checkpoint"), kz_h_tr(&h, "as JSON"));
-    json_object_put(o);
     return kz_page_send(&h, 200);
 }
 
