@@ -393,6 +393,8 @@ static int view_page(kz_req *rq, const char *title, const char *active,
     kz_actor *a = kz_req_actor(rq);
     kz_view v[VIEW_PAGE_MAX];
     int rc = a ? 0 : KZ_EDB;
+    if (n > VIEW_PAGE_MAX)
+        return KZ_EINTERNAL;
     for (size_t i = 0; i < n; i++)
         kz_view_init(&v[i]);
     for (size_t i = 0; i < n && !rc; i++)
