@@ -355,6 +355,20 @@ static void check(kz_store *s, const char *from, const char *to, const char *sta
     kz_buf_reset(&b);
     KT_EQ_INT(kz_report_csv(r, &b), 0);
     KT_CHECK(strncmp(b.p, "section,key,value\nperiod,from,", 30) == 0);
+    /* the rows are what the CSV writes, line by line (no field here needs quotes) */
+    size_t nrows = 0;
+    const kz_report_row *rows = kz_report_rows(r, &nrows);
+    kz_buf c;
+    kz_buf_init(&c, KZ_BUF_NOLIMIT);
+    KT_EQ_INT(kz_buf_adds(&c, "section,key,value\n"), 0);
+    for (size_t i = 0; i < nrows; i++)
+        KT_EQ_INT(kz_buf_addf(&c, "%s,%s,%s\n", rows[i].section, rows[i].key, rows[i].value), 0);
+    KT_EQ_STR(c.p, b.p);
+    kz_buf_release(&c);
+    const kz_report_row *f = kz_report_find(r, "decisions", "by_measure.url_block");
+    KT_CHECK(f != NULL && f->kind == KZ_FIG_INT && f->depth == 3 && f->num == (double)meas[3]);
+    KT_CHECK(f && !strcmp(f->path[1], "by_measure") && !strcmp(f->path[2], "url_block"));
+    KT_CHECK(kz_report_find(r, "decisions", "by_measure") == NULL);
     kz_buf_release(&b);
     kz_report_free(&r);
 }

@@ -76,6 +76,36 @@ KT_TEST(scanout_rule_tester)
     fx_release(&f);
 }
 
+/* The tester's result as a struct (for the web app's page): the same
+ * normalized form, flagged categories and hits as its JSON. */
+KT_TEST(scanout_rule_tester_struct)
+{
+    fx f;
+    kz_ruletest t;
+    fx_init(&f);
+    const char *text = "да ЗАКЛАДКА";
+    KT_EQ_INT(kz_ruletest_run(f.s, f.sc, f.nm, text, strlen(text), &t), 0);
+    KT_EQ_INT((int)t.normalized_len, (int)strlen("да закладка"));
+    KT_EQ_STR(t.normalized, "да закладка");
+    KT_EQ_INT((int)t.nflagged, 1);
+    KT_EQ_STR(t.flagged[0], "drugs");
+    KT_EQ_INT((int)t.nhits, 1);
+    KT_EQ_STR(t.hits[0].rule, "drugs-stash");
+    KT_EQ_STR(t.hits[0].category, "drugs");
+    KT_EQ_INT((int)t.hits[0].start, 5);
+    KT_EQ_INT((int)t.hits[0].end, 21);
+    KT_CHECK(t.text == text);
+    kz_ruletest_release(&t);
+    KT_CHECK(t.hits == NULL && t.nhits == 0);
+    text = "nothing here";
+    KT_EQ_INT(kz_ruletest_run(f.s, f.sc, f.nm, text, strlen(text), &t), 0);
+    KT_EQ_INT((int)t.nflagged, 0);
+    KT_EQ_INT((int)t.nhits, 0);
+    kz_ruletest_release(&t);
+    kz_ruletest_release(NULL);
+    fx_release(&f);
+}
+
 KT_TEST(scanout_lines_with_bad_and_overlong)
 {
     fx f;

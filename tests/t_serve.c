@@ -76,8 +76,11 @@ KT_TEST(serve_unknown_routes)
     kt_http(&sv, NULL, "GET", "/api/v1/health/", NULL, &r);          /* exact match only */
     check_error(&r, 404, "not_found", "trailing slash");
     kt_resp_free(&r);
-    kt_http(&sv, NULL, "GET", "/no/such/page", NULL, &r);          /* "/" is the web app's */
-    check_error(&r, 404, "not_found", "outside the API");
+    kt_http(&sv, NULL, "GET", "/no/such/page", NULL, &r);  /* "/" is the web app's: a page */
+    KT_EQ_INT(r.status, 404);
+    KT_EQ_STR(kt_resp_header(&r, "Content-Type", v, sizeof v), "text/html; charset=utf-8");
+    KT_CHECK(strstr(r.body, "<!DOCTYPE html>") == r.body);
+    check_security_headers(&r, "outside the API");
     kt_resp_free(&r);
     kt_http(&sv, NULL, "DELETE", "/api/v1/health", NULL, &r);
     check_error(&r, 405, "method_not_allowed", "DELETE health");

@@ -3,14 +3,15 @@
  * own settings (defaults, changes, refusals, audit), the blocklist in
  * force with since/until and the decision behind each entry, notices with
  * their deadlines and state on a fixed clock, appeals waiting, and each
- * person's volume of work over a period; and the image bytes kept for
- * review (store/media.h): limits and types.
+ * person's volume of work over a period, the hash banks; and the image
+ * bytes kept for review (store/media.h): limits and types.
  */
 #include "kt.h"
 #include "kt_store.h"
 #include "case/case.h"
 #include "case/views.h"
 #include "store/media.h"
+#include "store/bank.h"
 
 static int64_t one_case(kz_store *s, int k, const char *category)
 {
@@ -200,6 +201,33 @@ static void views(kz_store *s)
     KT_EQ_STR(kz_view_at(&v, 0, "name"), "al");
     KT_EQ_STR(kz_view_at(&v, 0, "role"), "analyst");
     KT_EQ_INT(kz_view_int(&v, 0, "disabled"), 0);
+    /* the hash banks, by name (the decisions above made some) */
+    KT_EQ_INT(kz_view_banks(p.bob, &v), 0);
+    size_t before = v.nrows;
+    kz_banks *bk = NULL;
+    int added = 0;
+    int64_t bid = 0;
+    KT_EQ_INT(kz_bank_open(&bk, s), 0);
+    KT_EQ_INT(kz_bank_create(bk, "sue", "zz-known", KZ_BANK_SHA256, -1, 1, &bid), 0);
+    KT_EQ_INT(kz_bank_create(bk, "sue", "0-csam-pdq", KZ_BANK_PDQ, 20, 0, &bid), 0);
+    KT_EQ_INT(kz_bank_add(bk, "sue", "zz-known", "9f86d081884c7d659a2feaa0c55ad015"
+                          "a3bf4f1b2b0b822cd15d6c15b0f00a08", NULL, "import", &added), 0);
+    kz_bank_close(&bk);
+    KT_EQ_INT(kz_view_banks(p.bob, &v), 0);
+    KT_EQ_INT((int)v.nrows, (int)before + 2);
+    if (v.nrows == before + 2) {
+        size_t z = v.nrows - 1;
+        KT_EQ_STR(kz_view_at(&v, 0, "name"), "0-csam-pdq");
+        KT_EQ_STR(kz_view_at(&v, 0, "signal_type"), "pdq");
+        KT_EQ_STR(kz_view_at(&v, 0, "kind"), "block");
+        KT_EQ_INT(kz_view_int(&v, 0, "threshold"), 20);
+        KT_EQ_INT(kz_view_int(&v, 0, "entries"), 0);
+        KT_EQ_STR(kz_view_at(&v, z, "name"), "zz-known");
+        KT_EQ_STR(kz_view_at(&v, z, "signal_type"), "sha256");
+        KT_EQ_STR(kz_view_at(&v, z, "kind"), "allow");
+        KT_EQ_INT(kz_view_int(&v, z, "entries"), 1);
+        KT_CHECK(kz_view_at(&v, z, "created_at") && strlen(kz_view_at(&v, z, "created_at")) == 20);
+    }
     kz_view_release(&v);
     kt_staff_release(&p);
 }

@@ -5,9 +5,9 @@
  * for review served to staff only with their content type and nosniff,
  * shown blurred and in greyscale by default and as the reviewer's own
  * settings say; notices with countdowns, appeals, the blocklist in force,
- * the rule tester's form; an admin adds an account, is shown its one-time
- * token, the person enrols with it from the command line and logs in, and
- * the admin disables it.
+ * the rule tester's form; an appeal filed on its form; the 404 page; an
+ * admin adds an account, is shown its one-time token, the person enrols
+ * with it from the command line and logs in, and the admin disables it.
  */
 #include "kt.h"
 #include "kt_serve.h"
@@ -89,6 +89,106 @@ static long get(const kt_server *sv, kt_client *cl, const char *path, kt_resp *r
 enum { AL, ANN, SUE, AUD, ROOT, NWHO };
 static const char *const who[NWHO] = { "al", "ann", "sue", "aud", "root" };
 
+/* Filing an appeal from the web app: the form for those who may record
+ * one, its refusals shown on the form (what was typed kept), then the case
+ * page and the appeal listed.  Case 2 is blocked (decided and approved),
+ * case 1 only detected, case 3 appealed already. */
+static void file_appeal(const kt_server *sv, kt_client *c)
+{
+    kt_resp r;
+    char loc[64];
+    KT_EQ_INT(get(sv, &c[AL], "/appeals", &r), 200);              /* the way to the form */
+    KT_CHECK(strstr(r.body, "<a href=\"/appeals/new\">File an appeal</a>") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(get(sv, &c[AUD], "/appeals", &r), 200);             /* not for an auditor */
+    KT_CHECK(!strstr(r.body, "/appeals/new"));
+    kt_resp_free(&r);
+    KT_EQ_INT(get(sv, &c[AL], "/appeals/new?case=2", &r), 200);
+    KT_CHECK(strstr(r.body, "action=\"/appeals\"") && strstr(r.body, "name=\"csrf\""));
+    KT_CHECK(strstr(r.body, "name=\"case\" required min=\"1\" step=\"1\" inputmode=\"numeric\" "
+                            "value=\"2\"") != NULL);
+    KT_CHECK(strstr(r.body, "value=\"content_owner\" required checked") != NULL);
+    kt_resp_free(&r);
+    static const char *const ru[] = { "Accept-Language: ru", NULL };
+    KT_EQ_INT(kt_httpx(sv, &c[AL], "GET", "/appeals/new", NULL, NULL, 0, ru, &r), 200);
+    KT_CHECK(strstr(r.body, "Подать обжалование") && strstr(r.body, "Номер дела"));
+    kt_resp_free(&r);
+    static const char *const kk[] = { "Accept-Language: kk", NULL };
+    KT_EQ_INT(kt_httpx(sv, &c[AL], "GET", "/appeals/new", NULL, NULL, 0, kk, &r), 200);
+    KT_CHECK(strstr(r.body, "Шағым беру") && strstr(r.body, "Кім шағымданады"));
+    kt_resp_free(&r);
+    KT_EQ_INT(get(sv, &c[AL], "/appeals/new?x=1", &r), 400);
+    kt_resp_free(&r);
+
+    /* refusals, each on the form with what was typed */
+    KT_EQ_INT(form(sv, &c[AL], "/appeals", "case=2&by=platform&grounds=+++", &r), 422);
+    KT_CHECK(strstr(r.body, "class=\"field-error\" role=\"alert\"") != NULL);
+    KT_CHECK(strstr(r.body, "grounds") != NULL);
+    KT_CHECK(strstr(r.body, "value=\"platform\" checked") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(form(sv, &c[AL], "/appeals", "case=2x&by=platform&grounds=kept+as+typed", &r), 422);
+    KT_CHECK(strstr(r.body, "Give the number of the case.") != NULL);
+    KT_CHECK(strstr(r.body, ">kept as typed</textarea>") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(form(sv, &c[AL], "/appeals", "case=2&by=someone&grounds=why", &r), 422);
+    KT_CHECK(strstr(r.body, "content_owner or platform") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(form(sv, &c[AL], "/appeals", "case=999&by=platform&grounds=why", &r), 404);
+    kt_resp_free(&r);
+    KT_EQ_INT(form(sv, &c[AL], "/appeals", "case=1&by=platform&grounds=why", &r), 409);
+    KT_CHECK(strstr(r.body, "class=\"field-error\"") != NULL);   /* not decided */
+    kt_resp_free(&r);
+    KT_EQ_INT(form(sv, &c[AL], "/appeals", "case=3&by=platform&grounds=why", &r), 409);
+    kt_resp_free(&r);                                              /* appealed already */
+    KT_EQ_INT(form(sv, &c[AUD], "/appeals", "case=2&by=platform&grounds=why", &r), 403);
+    kt_resp_free(&r);
+    kt_client nocsrf = c[AL];
+    nocsrf.csrf[0] = '\0';
+    KT_EQ_INT(form(sv, &nocsrf, "/appeals", "case=2&by=platform&grounds=why", &r), 403);
+    kt_resp_free(&r);
+
+    /* filed: to the case page, appealed, and on the list */
+    KT_EQ_INT(form(sv, &c[AL], "/appeals",
+                   "case=2&by=platform&grounds=the+page+%3Cb%3Equotes%3C%2Fb%3E+a+court", &r), 303);
+    KT_EQ_STR(kt_resp_header(&r, "Location", loc, sizeof loc), "/cases/2");
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(sv, &c[AL], "GET", "/api/v1/cases/2", NULL, &r), 200);
+    KT_CHECK(strstr(r.body, "\"state\":\"appealed\"") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(get(sv, &c[ANN], "/appeals", &r), 200);
+    KT_CHECK(strstr(r.body, "<td>the page &lt;b&gt;quotes&lt;/b&gt; a court</td>") != NULL);
+    KT_CHECK(strstr(r.body, "href=\"/cases/2\"") != NULL);
+    kt_resp_free(&r);
+}
+
+/* No page at a path: the web app's page in the viewer's language; under
+ * /api/ the API's JSON. */
+#define NOT_FOUND "{\"error\":{\"code\":\"not_found\","
+
+static void not_found(const kt_server *sv, kt_client *c)
+{
+    kt_resp r;
+    char ct[64];
+    static const char *const ru[] = { "Accept-Language: ru", NULL };
+    KT_EQ_INT(kt_httpx(sv, NULL, "GET", "/no/such/page", NULL, NULL, 0, ru, &r), 404);
+    KT_EQ_STR(kt_resp_header(&r, "Content-Type", ct, sizeof ct), "text/html; charset=utf-8");
+    KT_CHECK(strstr(r.body, "<html lang=\"ru\">") && strstr(r.body, "Не найдено") &&
+             strstr(r.body, "По этому адресу страницы нет."));
+    kt_resp_free(&r);
+    static const char *const kk[] = { "Accept-Language: kk", NULL };
+    KT_EQ_INT(kt_httpx(sv, &c[ANN], "GET", "/notices/x?<b>", NULL, NULL, 0, kk, &r), 404);
+    KT_CHECK(strstr(r.body, "<html lang=\"kk\">") && strstr(r.body, "Табылмады"));
+    KT_CHECK(!strstr(r.body, "<b>"));
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(sv, &c[ANN], "GET", "/api/v1/no-such-thing", NULL, &r), 404);
+    KT_EQ_STR(kt_resp_header(&r, "Content-Type", ct, sizeof ct), "application/json");
+    KT_CHECK(!strncmp(r.body, NOT_FOUND, strlen(NOT_FOUND)));
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(sv, NULL, "GET", "/api", NULL, &r), 404);
+    KT_CHECK(!strncmp(r.body, NOT_FOUND, strlen(NOT_FOUND)));
+    kt_resp_free(&r);
+}
+
 KT_TEST(web_pages_every_page_every_role)
 {
     kt_server sv;
@@ -108,6 +208,7 @@ KT_TEST(web_pages_every_page_every_role)
         { "/platforms", 0x1f }, { "/items/1/images", 0x1f }, { "/media/1/view", 0x1f },
         { "/users", 1u << ROOT }, { "/volume", 1u << SUE | 1u << AUD | 1u << ROOT },
         { "/volume?from=2020-01-01&to=2999-01-01", 1u << SUE | 1u << AUD | 1u << ROOT },
+        { "/appeals/new", 1u << AL | 1u << ANN | 1u << SUE },
     };
     for (size_t p = 0; p < KZ_ARRAY_LEN(pages); p++) {
         for (int i = 0; i < NWHO; i++) {
@@ -197,6 +298,8 @@ KT_TEST(web_pages_every_page_every_role)
     nocsrf.csrf[0] = '\0';
     KT_EQ_INT(form(&sv, &nocsrf, "/rules/test", "text=x", &r), 403);
     kt_resp_free(&r);
+    file_appeal(&sv, c);
+    not_found(&sv, c);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
 }
 

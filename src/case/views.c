@@ -5,6 +5,7 @@
 #include "case/views.h"
 #include "case/actor_int.h"
 #include "act/active.h"
+#include "store/bank.h"
 
 /* ---- own settings ---------------------------------------------------------- */
 
@@ -421,4 +422,41 @@ int kz_view_accounts(kz_actor *a, kz_view *v)
                     "a.enrolled_at, a.disabled_at FROM accounts a "
                     "LEFT JOIN accounts c ON c.id = a.created_by ORDER BY a.name",
                     NULL, 0, NULL, NULL);
+}
+
+/* ---- hash banks ------------------------------------------------------------ */
+
+static const char *const bank_cols[] = { "name", "signal_type", "kind", "threshold", "entries",
+                                         "created_at" };
+
+int kz_view_banks(kz_actor *a, kz_view *v)
+{
+    kz_banks *bk = NULL;
+    kz_bank_info *b = NULL;
+    size_t n = 0;
+    int rc;
+    view_start(v, bank_cols, KZ_ARRAY_LEN(bank_cols));
+    if ((rc = kz_bank_open(&bk, a->s)) != 0 || (rc = kz_bank_list(bk, &b, &n)) != 0) {
+        rc = rc == KZ_ENOMEM ? kz__fail(a, rc, "out of memory")
+                             : kz__fail(a, rc, "reading the banks: %s", kz_store_errmsg(a->s));
+        goto out;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        char **row = view_row(v, &rc);
+        const char *t = kz_bank_type_name(b[i].type) ? kz_bank_type_name(b[i].type) : "?";
+        const char *k = b[i].allow ? "allow" : "block";
+        if (!row)
+            break;
+        if ((rc = set_cell(&row[0], b[i].name, strlen(b[i].name))) ||
+            (rc = set_cell(&row[1], t, strlen(t))) || (rc = set_cell(&row[2], k, strlen(k))) ||
+            (rc = set_int(&row[3], b[i].threshold)) || (rc = set_int(&row[4], b[i].entries)) ||
+            (rc = set_cell(&row[5], b[i].created_at, strlen(b[i].created_at))))
+            break;
+    }
+    if (rc == KZ_ENOMEM)
+        rc = kz__fail(a, rc, "out of memory");
+out:
+    free(b);
+    kz_bank_close(&bk);
+    return rc;
 }

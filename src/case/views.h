@@ -94,6 +94,11 @@ int kz_view_platforms(kz_actor *a, kz_view *v);
  * depth, origins, queued, done (URLs).  Any account or the system. */
 int kz_view_sources(kz_actor *a, kz_view *v);
 
+/* Hash banks by name (store/bank.h): name, signal_type ("pdq", "sha256",
+ * "md5", "simhash"), kind ("allow" or "block"), threshold, entries,
+ * created_at.  Any account or the system. */
+int kz_view_banks(kz_actor *a, kz_view *v);
+
 /* Accounts by name: name, role, disabled (0/1), created_at, created_by,
  * enrolled_at (NULL: not enrolled yet), disabled_at.  Never a hash or a
  * token.  An admin, an auditor or the system. */

@@ -139,18 +139,62 @@ int kz_scanout_lines(const kz_scanout_job *j, const char *p, size_t n, size_t fi
     return rc;
 }
 
-int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm,
-                    const char *text, size_t n)
+void kz_ruletest_release(kz_ruletest *t)
+{
+    if (!t)
+        return;
+    free(t->flagged);
+    free(t->hits);
+    memset(t, 0, sizeof *t);
+}
+
+int kz_ruletest_run(const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm, const char *text,
+                    size_t n, kz_ruletest *t)
+{
+    memset(t, 0, sizeof *t);
+    t->s = s;
+    t->text = text;
+    t->len = n;
+    int rc = kz_norm_run(nm, text, n, &t->norm);
+    /* the scan normalizes again (with its own normalizer): t->norm stays */
+    ADD(kz_scan(sc, text, n, &t->res));
+    if (rc)
+        goto out;
+    t->normalized = t->norm.text;
+    t->normalized_len = t->norm.len;
+    t->hits_dropped = t->res.hits_dropped;
+    t->invalid_utf8 = t->res.invalid_utf8;
+    if ((t->res.nflagged && !(t->flagged = kz_calloc(t->res.nflagged, sizeof *t->flagged))) ||
+        (t->res.nhits && !(t->hits = kz_calloc(t->res.nhits, sizeof *t->hits)))) {
+        rc = KZ_ENOMEM;
+        goto out;
+    }
+    for (size_t c = 0; c < kz_scanner_ncats(s) && t->nflagged < t->res.nflagged; c++)
+        if (t->res.flagged[c])
+            t->flagged[t->nflagged++] = kz_scanner_cat_name(s, c);
+    for (size_t i = 0; i < t->res.nhits; i++) {
+        const kz_hit *h = &t->res.hits[i];
+        kz_ruletest_hit *x = &t->hits[t->nhits++];
+        x->rule = kz_scanner_rule_id(s, h->rule);
+        x->category = kz_scanner_cat_name(s, kz_scanner_rule_cat(s, h->rule));
+        x->start = h->start;
+        x->end = h->end;
+    }
+out:
+    if (rc)
+        kz_ruletest_release(t);
+    return rc;
+}
+
+int kz_ruletest_json(const kz_ruletest *t, kz_buf *o)
 {
     size_t mark = o->len;
-    kz_normtext t;
-    kz_result r;
-    int rc = kz_norm_run(nm, text, n, &t);
+    int rc = 0;
     ADD(kz_buf_adds(o, "{\"normalized\":"));
-    ADD(kz_buf_add_json_str(o, t.text, t.len));
+    ADD(kz_buf_add_json_str(o, t->norm.text, t->norm.len));
     ADD(kz_buf_adds(o, ",\"words\":["));
-    for (size_t i = 0; i < t.nwords && !rc; i++) {
-        const kz_token *tk = &t.words[i];
+    for (size_t i = 0; i < t->norm.nwords && !rc; i++) {
+        const kz_token *tk = &t->norm.words[i];
         kz_buf w;
         kz_buf_init(&w, KZ_BUF_NOLIMIT);
         for (uint32_t k = 0; k < tk->nsp && !rc; k++) {
@@ -162,15 +206,24 @@ int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm
         kz_buf_release(&w);
     }
     ADD(kz_buf_adds(o, "],"));
-    /* the scan normalizes again (with its own normalizer): t is not used after */
-    ADD(kz_scan(sc, text, n, &r));
-    ADD(add_findings(o, s, &r, text));
+    ADD(add_findings(o, t->s, &t->res, t->text));
     ADD(kz_buf_adds(o, "}\n"));
     if (rc) {
         o->len = mark;
         if (o->p)
             o->p[mark] = '\0';
     }
+    return rc;
+}
+
+int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm,
+                    const char *text, size_t n)
+{
+    kz_ruletest t;
+    int rc = kz_ruletest_run(s, sc, nm, text, n, &t);
+    if (!rc)
+        rc = kz_ruletest_json(&t, o);
+    kz_ruletest_release(&t);
     return rc;
 }
 

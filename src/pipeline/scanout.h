@@ -67,13 +67,53 @@ int kz_scanout_lines(const kz_scanout_job *j, const char *p, size_t n, size_t fi
                      kz_scanout_counts *c);
 
 /*
- * The rule tester: normalize and scan text[0..n) and append
+ * The rule tester: normalize and scan text[0..n) into *t, for a page to
+ * show.  t->text is the text (lent by the caller), t->normalized its
+ * normalized form (lent by nm), t->flagged the categories flagged (names
+ * lent by the scanner), t->hits each hit with its rule's name and category
+ * and its byte span [start, end) of the text (owned by t); all valid
+ * until kz_ruletest_release or the next call on nm or sc.  0, KZ_ENOMEM,
+ * KZ_ETOOBIG (the text), KZ_EMATCHER; t is empty on error.
+ */
+typedef struct kz_ruletest_hit {
+    const char *rule, *category;
+    size_t start, end;
+} kz_ruletest_hit;
+
+typedef struct kz_ruletest {
+    const char *text;
+    size_t len;
+    const char *normalized;
+    size_t normalized_len;
+    const char **flagged;
+    size_t nflagged;
+    kz_ruletest_hit *hits;
+    size_t nhits;
+    size_t hits_dropped;        /* hits over KZ_SCAN_MAX_HITS, left out */
+    size_t invalid_utf8;        /* invalid UTF-8 bytes replaced */
+    /* what the JSON writer reads */
+    const kz_scanner *s;
+    kz_normtext norm;
+    kz_result res;
+} kz_ruletest;
+
+int  kz_ruletest_run(const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm, const char *text,
+                     size_t n, kz_ruletest *t);
+void kz_ruletest_release(kz_ruletest *t);      /* NULL-safe; leaves t empty */
+
+/*
+ * The tester's answer as JSON, appended to o:
  *   {"normalized":TEXT,"words":[W...],"flagged":[...],"score":{...},
  *    "hits":[...][,"hits_dropped":N][,"invalid_utf8":N]}\n
  * (words: each word's spellings joined by "|", as `kuzet normalize
- * --tokens` shows them).  0, KZ_ENOMEM, KZ_ETOOBIG (the text or out),
- * KZ_EMATCHER; o is left as it was on error.
+ * --tokens` shows them).  0, KZ_ENOMEM, KZ_ETOOBIG (o); o is left as it
+ * was on error.
  */
+int kz_ruletest_json(const kz_ruletest *t, kz_buf *o);
+
+/* kz_ruletest_run then kz_ruletest_json (POST /api/v1/rules/test): 0,
+ * KZ_ENOMEM, KZ_ETOOBIG (the text or out), KZ_EMATCHER; o is left as it
+ * was on error. */
 int kz_scanout_test(kz_buf *o, const kz_scanner *s, kz_scan_ctx *sc, kz_norm *nm,
                     const char *text, size_t n);
 

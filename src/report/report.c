@@ -13,22 +13,9 @@
 #include "report.h"
 #include <stdarg.h>
 
-enum { FIG_INT, FIG_NUM, FIG_STR, FIG_NULL };
-
-#define FIG_DEPTH 4                 /* the section and up to three keys */
-
-struct fig {
-    char   *path[FIG_DEPTH];
-    int     np;
-    int     kind;
-    int64_t i;
-    double  d;
-    char   *s;
-};
-
 struct kz_report {
-    struct fig *f;
-    size_t      n, cap;
+    kz_report_row *f;
+    size_t         n, cap;
 };
 
 static const char *const measures[] = { "no_action", "removal_request", "geo_restriction",
@@ -104,11 +91,13 @@ static int64_t ts_secs(const char *t)
 
 /* ---- figures ------------------------------------------------------------------ */
 
-static void fig_release(struct fig *f)
+static void fig_release(kz_report_row *f)
 {
-    for (int j = 0; j < f->np; j++)
-        free(f->path[j]);
-    free(f->s);
+    for (int j = 0; j < f->depth; j++)
+        free((char *)f->path[j]);
+    free((char *)f->key);
+    free((char *)f->str);
+    free((char *)f->value);
 }
 
 void kz_report_free(kz_report **rp)
@@ -122,37 +111,72 @@ void kz_report_free(kz_report **rp)
     *rp = NULL;
 }
 
+/* A number as the report writes it: up to 6 decimals, no trailing zeros. */
+static int add_num(kz_buf *b, double v)
+{
+    char t[64];
+    snprintf(t, sizeof t, "%.6f", v);
+    size_t n = strlen(t);
+    while (n > 1 && t[n - 1] == '0')
+        n--;
+    if (t[n - 1] == '.')
+        n--;
+    return kz_buf_add(b, t, n);
+}
+
+/* f's key (its keys joined by '.') and its value as text. */
+static int fig_texts(kz_report_row *f)
+{
+    kz_buf k, v;
+    int rc = 0;
+    kz_buf_init(&k, KZ_BUF_NOLIMIT);
+    kz_buf_init(&v, KZ_BUF_NOLIMIT);
+    for (int j = 1; j < f->depth && !rc; j++)
+        rc = (j > 1 ? kz_buf_addc(&k, '.') : 0) || kz_buf_adds(&k, f->path[j]) ? KZ_ENOMEM : 0;
+    if (!rc)
+        rc = f->kind == KZ_FIG_INT   ? kz_buf_addf(&v, "%lld", (long long)f->i)
+             : f->kind == KZ_FIG_NUM ? add_num(&v, f->num)
+             : f->kind == KZ_FIG_STR ? kz_buf_adds(&v, f->str) : 0;
+    if (!rc && (!(f->key = kz_strdup(k.p ? k.p : "")) || !(f->value = kz_strdup(v.p ? v.p : ""))))
+        rc = KZ_ENOMEM;
+    kz_buf_release(&k);
+    kz_buf_release(&v);
+    return rc;
+}
+
 /* Add a figure; the path is NULL-terminated (section first). */
 static int fig_add(kz_report *r, int kind, int64_t i, double d, const char *s, ...)
 {
-    struct fig f;
+    kz_report_row f;
     va_list ap;
     const char *p;
+    char *c;
     memset(&f, 0, sizeof f);
     f.kind = kind;
     f.i = i;
-    f.d = d;
+    f.num = kind == KZ_FIG_INT ? (double)i : kind == KZ_FIG_NUM ? d : 0;
     if (KZ_GROW(r->f, r->cap, r->n + 1))
         return KZ_ENOMEM;
     va_start(ap, s);
-    while ((p = va_arg(ap, const char *)) != NULL && f.np < FIG_DEPTH) {
-        if (!(f.path[f.np] = kz_strdup(p)))
+    while ((p = va_arg(ap, const char *)) != NULL && f.depth < KZ_REPORT_DEPTH) {
+        if (!(c = kz_strdup(p)))
             break;
-        f.np++;
+        f.path[f.depth++] = c;
     }
     va_end(ap);
-    if ((p && f.np < FIG_DEPTH) || (s && !(f.s = kz_strdup(s)))) {
+    if ((p && f.depth < KZ_REPORT_DEPTH) || (s && !(f.str = kz_strdup(s))) || fig_texts(&f)) {
         fig_release(&f);
         return KZ_ENOMEM;
     }
+    f.section = f.path[0];
     r->f[r->n++] = f;
     return 0;
 }
 
-#define ADD_INT(r, v, ...) fig_add((r), FIG_INT, (v), 0, NULL, __VA_ARGS__, (const char *)NULL)
-#define ADD_NUM(r, v, ...) fig_add((r), FIG_NUM, 0, (v), NULL, __VA_ARGS__, (const char *)NULL)
-#define ADD_STR(r, v, ...) fig_add((r), FIG_STR, 0, 0, (v), __VA_ARGS__, (const char *)NULL)
-#define ADD_NULL(r, ...)   fig_add((r), FIG_NULL, 0, 0, NULL, __VA_ARGS__, (const char *)NULL)
+#define ADD_INT(r, v, ...) fig_add((r), KZ_FIG_INT, (v), 0, NULL, __VA_ARGS__, (const char *)NULL)
+#define ADD_NUM(r, v, ...) fig_add((r), KZ_FIG_NUM, 0, (v), NULL, __VA_ARGS__, (const char *)NULL)
+#define ADD_STR(r, v, ...) fig_add((r), KZ_FIG_STR, 0, 0, (v), __VA_ARGS__, (const char *)NULL)
+#define ADD_NULL(r, ...)   fig_add((r), KZ_FIG_NULL, 0, 0, NULL, __VA_ARGS__, (const char *)NULL)
 
 /* ---- tallies: counts by a text key, sorted by strcmp -------------------------- */
 
@@ -754,39 +778,31 @@ out:
     return rc;
 }
 
-/* ---- output ---------------------------------------------------------------------- */
+/* ---- output: each writer walks the rows ------------------------------------------ */
 
-static int add_num(kz_buf *b, double v)
+const kz_report_row *kz_report_rows(const kz_report *r, size_t *n)
 {
-    char t[64];
-    snprintf(t, sizeof t, "%.6f", v);
-    size_t n = strlen(t);
-    while (n > 1 && t[n - 1] == '0')
-        n--;
-    if (t[n - 1] == '.')
-        n--;
-    return kz_buf_add(b, t, n);
+    *n = r->n;
+    return r->f;
 }
 
-static int add_value(kz_buf *b, const struct fig *f, int json)
+const kz_report_row *kz_report_find(const kz_report *r, const char *section, const char *key)
 {
-    switch (f->kind) {
-    case FIG_INT: return kz_buf_addf(b, "%lld", (long long)f->i);
-    case FIG_NUM: return add_num(b, f->d);
-    case FIG_STR: return json ? kz_buf_add_json_str(b, f->s, strlen(f->s)) : kz_buf_adds(b, f->s);
-    default:      return json ? kz_buf_adds(b, "null") : 0;
-    }
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->f[i].section, section) && !strcmp(r->f[i].key, key))
+            return &r->f[i];
+    return NULL;
 }
 
 int kz_report_json(const kz_report *r, kz_buf *out)
 {
-    int has[FIG_DEPTH + 1] = { 0 }, depth = 0, rc = 0;
-    const struct fig *prev = NULL;
+    int has[KZ_REPORT_DEPTH + 1] = { 0 }, depth = 0, rc = 0;
+    const kz_report_row *prev = NULL;
     if ((rc = kz_buf_addc(out, '{')))
         return rc;
     for (size_t i = 0; i < r->n; i++) {
-        const struct fig *f = &r->f[i];
-        int k = 0, cd = f->np - 1;
+        const kz_report_row *f = &r->f[i];
+        int k = 0, cd = f->depth - 1;
         if (prev)
             while (k < depth && k < cd && !strcmp(prev->path[k], f->path[k]))
                 k++;
@@ -803,7 +819,10 @@ int kz_report_json(const kz_report *r, kz_buf *out)
         }
         if ((has[depth] && (rc = kz_buf_addc(out, ','))) ||
             (rc = kz_buf_add_json_str(out, f->path[cd], strlen(f->path[cd]))) ||
-            (rc = kz_buf_addc(out, ':')) || (rc = add_value(out, f, 1)))
+            (rc = kz_buf_addc(out, ':')) ||
+            (rc = f->kind == KZ_FIG_STR    ? kz_buf_add_json_str(out, f->str, strlen(f->str))
+                  : f->kind == KZ_FIG_NULL ? kz_buf_adds(out, "null")
+                                           : kz_buf_adds(out, f->value)))
             return rc;
         has[depth] = 1;
         prev = f;
@@ -815,8 +834,9 @@ int kz_report_json(const kz_report *r, kz_buf *out)
 }
 
 /* A CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
-static int csv_field(kz_buf *b, const char *s, size_t n)
+static int csv_field(kz_buf *b, const char *s)
 {
+    size_t n = strlen(s);
     int rc;
     if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n))
         return kz_buf_add(b, s, n);
@@ -828,84 +848,41 @@ static int csv_field(kz_buf *b, const char *s, size_t n)
     return kz_buf_addc(b, '"');
 }
 
-static int fig_key(const struct fig *f, kz_buf *k)
-{
-    int rc = 0;
-    kz_buf_reset(k);
-    for (int j = 1; j < f->np && !rc; j++)
-        rc = (j > 1 ? kz_buf_addc(k, '.') : 0) || kz_buf_adds(k, f->path[j]) ? KZ_ENOMEM : 0;
-    return rc;
-}
-
 int kz_report_csv(const kz_report *r, kz_buf *out)
 {
-    kz_buf k, v;
-    int rc;
-    kz_buf_init(&k, KZ_BUF_NOLIMIT);
-    kz_buf_init(&v, KZ_BUF_NOLIMIT);
-    if ((rc = kz_buf_adds(out, "section,key,value\n")))
-        goto out;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct fig *f = &r->f[i];
-        kz_buf_reset(&v);
-        if ((rc = fig_key(f, &k)) || (rc = add_value(&v, f, 0)) ||
-            (rc = csv_field(out, f->path[0], strlen(f->path[0]))) || (rc = kz_buf_addc(out, ',')) ||
-            (rc = csv_field(out, k.p ? k.p : "", k.len)) || (rc = kz_buf_addc(out, ',')) ||
-            (rc = csv_field(out, v.p ? v.p : "", v.len)) || (rc = kz_buf_addc(out, '\n')))
-            goto out;
+    int rc = kz_buf_adds(out, "section,key,value\n");
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        const kz_report_row *f = &r->f[i];
+        if ((rc = csv_field(out, f->section)) || (rc = kz_buf_addc(out, ',')) ||
+            (rc = csv_field(out, f->key)) || (rc = kz_buf_addc(out, ',')) ||
+            (rc = csv_field(out, f->value)))
+            break;
+        rc = kz_buf_addc(out, '\n');
     }
-out:
-    kz_buf_release(&k);
-    kz_buf_release(&v);
     return rc;
 }
 
 int kz_report_text(const kz_report *r, kz_buf *out)
 {
-    kz_buf k, v;
     int rc = 0;
-    kz_buf_init(&k, KZ_BUF_NOLIMIT);
-    kz_buf_init(&v, KZ_BUF_NOLIMIT);
     for (size_t i = 0; i < r->n && !rc; i++) {
-        const struct fig *f = &r->f[i];
-        kz_buf_reset(&v);
-        if (!i || strcmp(r->f[i - 1].path[0], f->path[0]))
-            rc = kz_buf_addf(out, "%s%s\n", i ? "\n" : "", f->path[0]);
-        if (!rc && !(rc = fig_key(f, &k)) && !(rc = add_value(&v, f, 0)))
-            rc = kz_buf_addf(out, "  %-50s %s\n", k.p ? k.p : "",
-                             f->kind == FIG_NULL ? "-" : v.p ? v.p : "");
+        const kz_report_row *f = &r->f[i];
+        if (!i || strcmp(r->f[i - 1].section, f->section))
+            rc = kz_buf_addf(out, "%s%s\n", i ? "\n" : "", f->section);
+        if (!rc)
+            rc = kz_buf_addf(out, "  %-50s %s\n", f->key, f->kind == KZ_FIG_NULL ? "-" : f->value);
     }
-    kz_buf_release(&k);
-    kz_buf_release(&v);
     return rc;
 }
 
 int kz_report_get(const kz_report *r, const char *section, const char *key, double *v,
                   int *is_null)
 {
-    kz_buf k;
-    int rc = KZ_ENOTFOUND;
-    kz_buf_init(&k, KZ_BUF_NOLIMIT);
-    *v = 0;
+    const kz_report_row *f = kz_report_find(r, section, key);
+    *v = f ? f->num : 0;
     if (is_null)
-        *is_null = 0;
-    for (size_t i = 0; i < r->n && rc == KZ_ENOTFOUND; i++) {
-        const struct fig *f = &r->f[i];
-        if (strcmp(f->path[0], section))
-            continue;
-        if (fig_key(f, &k)) {
-            rc = KZ_ENOMEM;
-            break;
-        }
-        if (strcmp(k.p ? k.p : "", key))
-            continue;
-        rc = 0;
-        *v = f->kind == FIG_INT ? (double)f->i : f->kind == FIG_NUM ? f->d : 0;
-        if (is_null)
-            *is_null = f->kind == FIG_NULL;
-    }
-    kz_buf_release(&k);
-    return rc;
+        *is_null = f && f->kind == KZ_FIG_NULL;
+    return f ? 0 : KZ_ENOTFOUND;
 }
 
 int kz_report_period_check(const char *from, const char *to, const char *fname,

@@ -348,6 +348,18 @@ int kz__web_refuse(kz_req *rq, unsigned status, const char *code, const char *ms
     return rc ? rc : KZ_EPERM;
 }
 
+void kz__serve_not_found(kz_req *rq, const char *path)
+{
+    if (!strncmp(path, "/api/", 5) || !strcmp(path, "/api")) {
+        kz_resp_error(rq, 404, "not_found", "no such path: %.200s", path);
+        return;
+    }
+    if (kz_page_error(rq, 404, "Not found", "There is no page at this address.") != 0 &&
+        !rq->answered)
+        kz_resp_error(rq, 404, "not_found", "no such path: %.200s", path);
+    rq->err_code = "not_found";
+}
+
 /* ---- the request --------------------------------------------------------- */
 
 kz_lang kz_req_lang(kz_req *rq)

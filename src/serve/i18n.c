@@ -47,6 +47,8 @@ static const kz_msg core[] = {
     /* errors */
     { "Not allowed", "Нет доступа", "Рұқсат жоқ" },
     { "Not found", "Не найдено", "Табылмады" },
+    { "There is no page at this address.", "По этому адресу страницы нет.",
+      "Бұл мекенжайда бет жоқ." },
     { "Something went wrong", "Что-то пошло не так", "Қате орын алды" },
     { "This page is not for your role.", "Эта страница недоступна для вашей роли.",
       "Бұл бет сіздің рөліңізге арналмаған." },

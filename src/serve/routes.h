@@ -6,6 +6,9 @@
 #define KZ_SERVE_ROUTES_H
 
 #include "serve/serve.h"
+/* pipeline/scanout.h, detect/scan.h */
+typedef struct kz_ruletest kz_ruletest;
+typedef struct kz_scanner kz_scanner;
 
 extern const kz_route_table kz_routes_core;       /* routes_core.c: health, metrics */
 extern const kz_route_table kz_routes_auth;       /* routes_auth.c: log-in, sessions, tokens */
@@ -59,11 +62,12 @@ typedef struct kz_serve_public_opts {
     const char *audit_key;      /* its signer (a new version is audited; NULL: the default) */
 } kz_serve_public_opts;
 
-/* The rule list and the rule tester's answer for text[0..n), as GET
- * /api/v1/rules and POST /api/v1/rules/test answer them (JSON, appended to
- * out); KZ_ENOTFOUND when the server has no --rules (routes_public.c). */
-int kz_serve_rules_json(kz_buf *out);
-int kz_serve_rules_test_json(const char *text, size_t n, kz_buf *out);
+/* For the web app's rules page (routes_public.c): the scanner compiled
+ * from --rules (NULL: none), and the rule tester's result for text[0..n)
+ * (pipeline/scanout.h; kz_ruletest_release it), as POST /api/v1/rules/test
+ * computes it; KZ_ENOTFOUND without --rules, KZ_ETOOBIG past its limit. */
+const kz_scanner *kz_serve_scanner(void);
+int kz_serve_rules_test(const char *text, size_t n, kz_ruletest *out);
 
 /* Before kz_serve_run: compile the rules, make the blocklist holder.
  * 0, or a KZ_E* code with err saying why. */

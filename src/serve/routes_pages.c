@@ -5,16 +5,18 @@
  * blocklist in force, rules with the rule tester, banks, platforms and
  * sources, and the users (admin).  Server-rendered through the one HTML
  * writer (serve/html.h); every page works without JavaScript.  The data
- * comes from the library (case/views.h, store/media.h, store/bank.h, the
- * rule tester of routes_public.c).  docs/web.md lists the pages.
+ * comes from the library as structs (case/views.h, store/media.h, the
+ * scanner and the rule tester of pipeline/scanout.h, held by
+ * routes_public.c).  docs/web.md lists the pages.
  */
 #include "serve/routes.h"
 #include "serve/html.h"
 #include "serve/pages.h"
+#include "case/case.h"
 #include "case/views.h"
 #include "store/media.h"
-#include "store/bank.h"
-#include <json-c/json.h>
+#include "detect/scan.h"
+#include "pipeline/scanout.h"
 #include <sodium.h>
 #include <time.h>
 
@@ -290,195 +292,349 @@ static int settings_post(kz_req *rq)
     return kz_page_redirect(rq, "/settings?saved=1");
 }
 
-/* ---- notices, appeals, blocklist ---------------------------------------------- */
+/* ---- pages of views: a kz_view as a table ------------------------------------- */
+
+enum { C_TEXT, C_TR, C_CODE, C_NUM, C_CASE, C_TIME, C_SPAN, C_FN, C_KIND = 0xff,
+       C_HIDDEN_HEAD = 0x100 /* the heading only for screen readers */ };
+
+/* One column of a view's table: its heading (English, translated), the
+ * view's column, and how a cell is written: as text, translated, as code,
+ * a number, a link to the case, a time, a span of seconds, or by fn. */
+typedef struct vcol {
+    const char *head, *col;
+    int kind;
+    void (*fn)(kz_html *h, const kz_view *v, size_t r);
+} vcol;
+
+/* One table of a page: how its view is read (arg: the page's; NULL when
+ * the caller reads it and calls view_table itself), a heading
+ * above it, its caption (count: followed by the number of rows), the note
+ * when it has no rows (NULL: the empty table), its columns, a class for a
+ * row (may be NULL) and a note below it (may be NULL). */
+typedef struct vtab {
+    int (*fetch)(kz_actor *a, const void *arg, kz_view *v);
+    const char *h2, *caption;
+    int count;
+    const char *empty;
+    const vcol *cols;
+    size_t ncols;
+    const char *(*row_class)(const kz_view *v, size_t r);
+    const char *note;
+} vtab;
+
+static void view_cell(kz_html *h, const kz_view *v, size_t r, const vcol *c)
+{
+    const char *s = c->col ? kz_view_at(v, r, c->col) : NULL;
+    switch (c->kind & C_KIND) {
+    case C_TEXT: td(h, s); break;
+    case C_TR:   td(h, s ? kz_h_tr(h, s) : NULL); break;
+    case C_CODE:
+        if (s)
+            kz_h_f(h, "<td><code>%s</code></td>", s);
+        else
+            td(h, NULL);
+        break;
+    case C_NUM:  td_num(h, kz_view_int(v, r, c->col)); break;
+    case C_CASE: td_case(h, kz_view_int(v, r, c->col)); break;
+    case C_TIME: td_time(h, s, 0); break;
+    case C_SPAN:
+        if (s)
+            td_span(h, kz_view_int(v, r, c->col), NULL);
+        else
+            td(h, NULL);
+        break;
+    default:     c->fn(h, v, r); break;
+    }
+}
+
+static void view_table(kz_html *h, const vtab *t, const kz_view *v)
+{
+    if (t->h2)
+        kz_h_f(h, "<h2>%s</h2>", kz_h_tr(h, t->h2));
+    if (!v->nrows && t->empty) {
+        kz_h_f(h, "<p class=\"note\">%s</p>", kz_h_tr(h, t->empty));
+        return;
+    }
+    kz_h_raw(h, "<table>");
+    if (t->caption && t->count)
+        kz_h_f(h, "<caption>%s: %zu</caption>", kz_h_tr(h, t->caption), v->nrows);
+    else if (t->caption)
+        kz_h_f(h, "<caption>%s</caption>", kz_h_tr(h, t->caption));
+    kz_h_raw(h, "<thead><tr>");
+    for (size_t c = 0; c < t->ncols; c++)
+        kz_h_f(h, t->cols[c].kind & C_HIDDEN_HEAD ? "<th><span class=\"visually-hidden\">%s</span>"
+               "</th>" : "<th>%s</th>", kz_h_tr(h, t->cols[c].head));
+    kz_h_raw(h, "</tr></thead><tbody>");
+    for (size_t r = 0; r < v->nrows; r++) {
+        const char *cls = t->row_class ? t->row_class(v, r) : NULL;
+        if (cls)
+            kz_h_f(h, "<tr class=\"%s\">", cls);
+        else
+            kz_h_raw(h, "<tr>");
+        for (size_t c = 0; c < t->ncols; c++)
+            view_cell(h, v, r, &t->cols[c]);
+        kz_h_raw(h, "</tr>");
+    }
+    kz_h_raw(h, "</tbody></table>");
+    if (t->note)
+        kz_h_f(h, "<p class=\"note\">%s</p>", kz_h_tr(h, t->note));
+    more_note(h, v);
+}
+
+#define VIEW_PAGE_MAX 2
+
+/* A page of n tables of views: each view read (a refusal or failure: the
+ * error page), then the layout, top (filters or a form; may be NULL) and
+ * the tables. */
+static int view_page(kz_req *rq, const char *title, const char *active,
+                     void (*top)(kz_html *h, const void *arg), const void *arg, const vtab *t,
+                     size_t n)
+{
+    kz_actor *a = kz_req_actor(rq);
+    kz_view v[VIEW_PAGE_MAX];
+    int rc = a ? 0 : KZ_EDB;
+    if (n > VIEW_PAGE_MAX)
+        return KZ_EINTERNAL;
+    for (size_t i = 0; i < n; i++)
+        kz_view_init(&v[i]);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = t[i].fetch(a, arg, &v[i]);
+    if (!rc) {
+        kz_html h;
+        kz_html_init(&h, rq);
+        kz_page_begin(&h, title, active);
+        if (top)
+            top(&h, arg);
+        for (size_t i = 0; i < n; i++)
+            view_table(&h, &t[i], &v[i]);
+        rc = kz_page_send(&h, 200);
+    } else {
+        rc = fail_page(rq, a, rc);
+    }
+    for (size_t i = 0; i < n; i++)
+        kz_view_release(&v[i]);
+    return rc;
+}
+
+/* ---- notices ------------------------------------------------------------------- */
+
+static const char *const notice_keys[] = { "open", "overdue", "all" };
+static const char *const notice_labels[] = { "Open", "Overdue", "All" };
+
+static int notice_open(const kz_view *v, size_t r, int *over)
+{
+    const char *st = kz_view_at(v, r, "state");
+    *over = st && !strcmp(st, "overdue");
+    return *over || (st && !strcmp(st, "open"));
+}
+
+static const char *notice_class(const kz_view *v, size_t r)
+{
+    int over;
+    notice_open(v, r, &over);
+    return over ? "overdue" : NULL;
+}
+
+static void notice_deadline(kz_html *h, const kz_view *v, size_t r)
+{
+    int over;
+    td_time(h, kz_view_at(v, r, "deadline"), notice_open(v, r, &over));
+}
+
+static void notice_left(kz_html *h, const kz_view *v, size_t r)
+{
+    int over;
+    if (notice_open(v, r, &over))
+        td_span(h, kz_view_int(v, r, "seconds_left"), over ? "overdue" : NULL);
+    else
+        td(h, NULL);
+}
+
+static int notices_fetch(kz_actor *a, const void *arg, kz_view *v)
+{
+    return kz_view_notices(a, *(const int *)arg, v);
+}
+
+static void notices_top(kz_html *h, const void *arg)
+{
+    filters(h, "/notices", notice_keys, notice_labels, 3, notice_keys[*(const int *)arg]);
+}
 
 static int notices(kz_req *rq)
 {
-    static const char *const keys[] = { "open", "overdue", "all" };
-    static const char *const labels[] = { "Open", "Overdue", "All" };
+    static const vcol cols[] = {
+        { "Notice", "id", C_NUM, NULL }, { "Case", "case_id", C_CASE, NULL },
+        { "Platform", "platform", C_TEXT, NULL }, { "Category", "category", C_TEXT, NULL },
+        { "Sent", "sent_at", C_TIME, NULL }, { "Deadline", NULL, C_FN, notice_deadline },
+        { "Time left", NULL, C_FN, notice_left }, { "State", "state", C_TR, NULL },
+    };
+    static const vtab t = { notices_fetch, NULL, "Notices, the nearest deadline first", 0,
+                            "No notices here.", cols, KZ_ARRAY_LEN(cols), notice_class, NULL };
     const char *show = kz_req_query(rq, "show");
     int which = KZ_VIEW_NOTICES_OPEN;
     for (int i = 0; show && i < 3; i++)
-        if (!strcmp(show, keys[i]))
+        if (!strcmp(show, notice_keys[i]))
             which = i;
-    kz_actor *a = kz_req_actor(rq);
-    kz_view v;
-    kz_view_init(&v);
-    int rc = a ? kz_view_notices(a, which, &v) : KZ_EDB;
-    if (rc) {
-        kz_view_release(&v);
-        return fail_page(rq, a, rc);
-    }
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Notices", "/notices");
-    filters(&h, "/notices", keys, labels, 3, keys[which]);
-    if (!v.nrows) {
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No notices here."));
-    } else {
-        kz_h_f(&h, "<table><caption>%s</caption><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
-               kz_h_tr(&h, "Notices, the nearest deadline first"), kz_h_tr(&h, "Notice"),
-               kz_h_tr(&h, "Case"), kz_h_tr(&h, "Platform"), kz_h_tr(&h, "Category"),
-               kz_h_tr(&h, "Sent"), kz_h_tr(&h, "Deadline"), kz_h_tr(&h, "Time left"),
-               kz_h_tr(&h, "State"));
-        for (size_t r = 0; r < v.nrows; r++) {
-            const char *st = kz_view_at(&v, r, "state");
-            int over = st && !strcmp(st, "overdue"), open = st && !strcmp(st, "open");
-            kz_h_f(&h, "<tr%s>", over ? " class=\"overdue\"" : "");
-            td_num(&h, kz_view_int(&v, r, "id"));
-            td_case(&h, kz_view_int(&v, r, "case_id"));
-            td(&h, kz_view_at(&v, r, "platform"));
-            td(&h, kz_view_at(&v, r, "category"));
-            td_time(&h, kz_view_at(&v, r, "sent_at"), 0);
-            td_time(&h, kz_view_at(&v, r, "deadline"), open || over);
-            if (open || over)
-                td_span(&h, kz_view_int(&v, r, "seconds_left"), over ? "overdue" : NULL);
-            else
-                td(&h, NULL);
-            kz_h_f(&h, "<td>%s</td></tr>", kz_h_tr(&h, st ? st : ""));
-        }
-        kz_h_raw(&h, "</tbody></table>");
-        more_note(&h, &v);
-    }
-    kz_view_release(&v);
-    return kz_page_send(&h, 200);
+    return view_page(rq, "Notices", "/notices", notices_top, &which, &t, 1);
+}
+
+/* ---- appeals ------------------------------------------------------------------- */
+
+static const char *const appeal_keys[] = { "waiting", "all" };
+static const char *const appeal_labels[] = { "Waiting", "All" };
+
+static int appeals_fetch(kz_actor *a, const void *arg, kz_view *v)
+{
+    return kz_view_appeals(a, !*(const int *)arg, v);
+}
+
+static void appeals_top(kz_html *h, const void *arg)
+{
+    filters(h, "/appeals", appeal_keys, appeal_labels, 2, appeal_keys[*(const int *)arg]);
+    if (kz_serve_role_bit(kz_req_role(h->rq)) & KZ_ROLES_WORK)
+        kz_h_f(h, "<p><a href=\"/appeals/new\">%s</a></p>", kz_h_tr(h, "File an appeal"));
 }
 
 static int appeals(kz_req *rq)
 {
-    static const char *const keys[] = { "waiting", "all" };
-    static const char *const labels[] = { "Waiting", "All" };
+    static const vcol cols[] = {
+        { "Appeal", "id", C_NUM, NULL }, { "Case", "case_id", C_CASE, NULL },
+        { "Measure", "measure", C_TR, NULL }, { "Filed by", "filed_by", C_TR, NULL },
+        { "Grounds", "grounds", C_TEXT, NULL }, { "Filed", "filed_at", C_TIME, NULL },
+        { "Waiting", "waiting_seconds", C_SPAN, NULL }, { "Outcome", "outcome", C_TR, NULL },
+        { "Resolved by", "reviewer", C_TEXT, NULL },
+    };
+    static const vtab t = { appeals_fetch, NULL, "Appeals, the oldest first", 0,
+                            "No appeals here.", cols, KZ_ARRAY_LEN(cols), NULL, NULL };
     const char *show = kz_req_query(rq, "show");
     int all = show && !strcmp(show, "all");
-    kz_actor *a = kz_req_actor(rq);
-    kz_view v;
-    kz_view_init(&v);
-    int rc = a ? kz_view_appeals(a, !all, &v) : KZ_EDB;
-    if (rc) {
-        kz_view_release(&v);
-        return fail_page(rq, a, rc);
-    }
+    return view_page(rq, "Appeals", "/appeals", appeals_top, &all, &t, 1);
+}
+
+/* ---- filing an appeal ------------------------------------------------------------ */
+
+/* The appeal form: the case number, who appeals, the grounds (as typed,
+ * when shown again with the library's refusal err). */
+static int appeal_form(kz_req *rq, unsigned status, const char *case_id, const char *by,
+                       const char *grounds, const char *err)
+{
+    static const char *const who[] = { "content_owner", "platform" };
     kz_html h;
     kz_html_init(&h, rq);
-    kz_page_begin(&h, "Appeals", "/appeals");
-    filters(&h, "/appeals", keys, labels, 2, keys[all]);
-    if (!v.nrows) {
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No appeals here."));
-    } else {
-        kz_h_f(&h, "<table><caption>%s</caption><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
-               "<tbody>", kz_h_tr(&h, "Appeals, the oldest first"), kz_h_tr(&h, "Appeal"),
-               kz_h_tr(&h, "Case"), kz_h_tr(&h, "Measure"), kz_h_tr(&h, "Filed by"),
-               kz_h_tr(&h, "Grounds"), kz_h_tr(&h, "Filed"), kz_h_tr(&h, "Waiting"),
-               kz_h_tr(&h, "Outcome"), kz_h_tr(&h, "Resolved by"));
-        for (size_t r = 0; r < v.nrows; r++) {
-            const char *m = kz_view_at(&v, r, "measure"), *by = kz_view_at(&v, r, "filed_by");
-            const char *out = kz_view_at(&v, r, "outcome");
-            kz_h_raw(&h, "<tr>");
-            td_num(&h, kz_view_int(&v, r, "id"));
-            td_case(&h, kz_view_int(&v, r, "case_id"));
-            td(&h, m ? kz_h_tr(&h, m) : NULL);
-            td(&h, by ? kz_h_tr(&h, by) : NULL);
-            td(&h, kz_view_at(&v, r, "grounds"));
-            td_time(&h, kz_view_at(&v, r, "filed_at"), 0);
-            if (kz_view_at(&v, r, "waiting_seconds"))
-                td_span(&h, kz_view_int(&v, r, "waiting_seconds"), NULL);
-            else
-                td(&h, NULL);
-            td(&h, out ? kz_h_tr(&h, out) : NULL);
-            td(&h, kz_view_at(&v, r, "reviewer"));
-            kz_h_raw(&h, "</tr>");
-        }
-        kz_h_raw(&h, "</tbody></table>");
-        more_note(&h, &v);
-    }
-    kz_view_release(&v);
-    return kz_page_send(&h, 200);
+    kz_page_begin(&h, "File an appeal", "/appeals");
+    kz_h_f(&h, "<p class=\"help\">%s</p>", kz_h_tr(&h, "Record an appeal that the content's "
+           "owner or the platform sent in. A reviewer or supervisor who took no part in the "
+           "decision resolves it on the case page."));
+    kz_h_form_begin(&h, "/appeals");
+    kz_h_f(&h, "<p><label for=\"case\">%s</label><input type=\"number\" id=\"case\" "
+           "name=\"case\" required min=\"1\" step=\"1\" inputmode=\"numeric\" value=\"%s\">"
+           "</p>", kz_h_tr(&h, "Case number"), case_id ? case_id : "");
+    kz_h_f(&h, "<fieldset><legend>%s</legend>", kz_h_tr(&h, "Who appeals"));
+    for (size_t i = 0; i < KZ_ARRAY_LEN(who); i++)
+        kz_h_f(&h, "<p><input type=\"radio\" id=\"by_%s\" name=\"by\" value=\"%s\"%s%s> "
+               "<label class=\"inline\" for=\"by_%s\">%s</label></p>", who[i], who[i],
+               i ? "" : " required", (by ? !strcmp(by, who[i]) : !i) ? " checked" : "", who[i],
+               kz_h_tr(&h, who[i]));
+    kz_h_raw(&h, "</fieldset>");
+    kz_h_f(&h, "<p><label for=\"grounds\">%s</label><textarea id=\"grounds\" name=\"grounds\" "
+           "required maxlength=\"65536\">%s</textarea></p>", kz_h_tr(&h, "Grounds"),
+           grounds ? grounds : "");
+    kz_h_field_error(&h, err);
+    kz_h_f(&h, "<p><button type=\"submit\">%s</button></p></form>", kz_h_tr(&h, "File the appeal"));
+    return kz_page_send(&h, status);
+}
+
+/* GET /appeals/new[?case=N] */
+static int appeal_new(kz_req *rq)
+{
+    static const char *const q[] = { "case", NULL };
+    int rc = kz_req_query_check(rq, q);
+    return rc ? rc : appeal_form(rq, 200, kz_req_query(rq, "case"), NULL, NULL, NULL);
+}
+
+/* POST /appeals: case, by, grounds -> kz_case_appeal (as POST
+ * /api/v1/cases/{id}/appeal), then the case page; a refusal shows the
+ * form again with the library's reason. */
+static int appeal_file(kz_req *rq)
+{
+    const kz_form *f = kz_req_form(rq);
+    kz_actor *a = kz_req_actor(rq);
+    if (!f)
+        return KZ_EINVAL;
+    if (!a)
+        return KZ_EDB;
+    const char *cs = kz_form_str(f, "case"), *by = kz_form_str(f, "by");
+    const char *grounds = kz_form_str(f, "grounds");
+    char *end = NULL;
+    long long id = strtoll(cs, &end, 10);
+    if (!*cs || *end || id <= 0)
+        return appeal_form(rq, 422, cs, by, grounds,
+                           kz_tr(kz_req_lang(rq), "Give the number of the case."));
+    int64_t aid = 0;
+    int rc = kz_case_appeal(a, id, by, grounds, &aid);
+    if (rc == KZ_EINVAL || rc == KZ_EPERM || rc == KZ_ESTATE || rc == KZ_ENOTFOUND)
+        return appeal_form(rq, rc == KZ_EPERM ? 403 : rc == KZ_ENOTFOUND ? 404
+                               : rc == KZ_ESTATE ? 409 : 422, cs, by, grounds,
+                           kz_account_errmsg(a));
+    if (rc)
+        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
+    char loc[48];
+    snprintf(loc, sizeof loc, "/cases/%lld", id);
+    return kz_page_redirect(rq, loc);
+}
+
+/* ---- the blocklist in force ------------------------------------------------------ */
+
+static void block_until(kz_html *h, const kz_view *v, size_t r)
+{
+    const char *until = kz_view_at(v, r, "until");
+    if (until)
+        td_time(h, until, 0);
+    else
+        kz_h_f(h, "<td>%s</td>", kz_h_tr(h, "no end"));
+}
+
+static int blocklist_fetch(kz_actor *a, const void *arg, kz_view *v)
+{
+    return kz_view_blocklist(a, arg, v);
+}
+
+static void blocklist_top(kz_html *h, const void *arg)
+{
+    const char *at = arg;
+    kz_h_f(h, "<form method=\"get\" action=\"/blocklist\" class=\"inline\"><label for=\"at\">%s"
+           "</label><input type=\"date\" id=\"at\" name=\"at\" value=\"%.10s\"> "
+           "<button type=\"submit\" class=\"secondary\">%s</button></form>",
+           kz_h_tr(h, "In force on"), at ? at : "", kz_h_tr(h, "Show"));
 }
 
 static int blocklist(kz_req *rq)
 {
+    static const vcol cols[] = {
+        { "What", "target", C_CODE, NULL }, { "Measure", "measure", C_TR, NULL },
+        { "Since", "since", C_TIME, NULL }, { "Until", NULL, C_FN, block_until },
+        { "Decision", "decision_id", C_NUM, NULL }, { "Case", "case_id", C_CASE, NULL },
+        { "Decided by", "decided_by", C_TEXT, NULL }, { "Approved by", "approved_by", C_TEXT, NULL },
+        { "Scope", "scope", C_TEXT, NULL },
+    };
+    static const vtab t = { blocklist_fetch, NULL, "Entries", 1, "Nothing is blocked.", cols,
+                            KZ_ARRAY_LEN(cols), NULL, NULL };
     const char *at = kz_req_query(rq, "at");
     if (at && !*at)
         at = NULL;
-    kz_actor *a = kz_req_actor(rq);
-    kz_view v;
-    kz_view_init(&v);
-    int rc = a ? kz_view_blocklist(a, at, &v) : KZ_EDB;
-    if (rc) {
-        kz_view_release(&v);
-        return fail_page(rq, a, rc);
-    }
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Blocklist in force", "/blocklist");
-    kz_h_f(&h, "<form method=\"get\" action=\"/blocklist\" class=\"inline\"><label for=\"at\">%s"
-           "</label><input type=\"date\" id=\"at\" name=\"at\" value=\"%.10s\"> "
-           "<button type=\"submit\" class=\"secondary\">%s</button></form>",
-           kz_h_tr(&h, "In force on"), at ? at : "", kz_h_tr(&h, "Show"));
-    if (!v.nrows) {
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "Nothing is blocked."));
-    } else {
-        kz_h_f(&h, "<table><caption>%s: %zu</caption><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
-               "<tbody>", kz_h_tr(&h, "Entries"), v.nrows, kz_h_tr(&h, "What"),
-               kz_h_tr(&h, "Measure"), kz_h_tr(&h, "Since"), kz_h_tr(&h, "Until"),
-               kz_h_tr(&h, "Decision"), kz_h_tr(&h, "Case"), kz_h_tr(&h, "Decided by"),
-               kz_h_tr(&h, "Approved by"), kz_h_tr(&h, "Scope"));
-        for (size_t r = 0; r < v.nrows; r++) {
-            const char *m = kz_view_at(&v, r, "measure"), *until = kz_view_at(&v, r, "until");
-            kz_h_f(&h, "<tr><td><code>%s</code></td>", kz_view_at(&v, r, "target"));
-            td(&h, m ? kz_h_tr(&h, m) : NULL);
-            td_time(&h, kz_view_at(&v, r, "since"), 0);
-            if (until)
-                td_time(&h, until, 0);
-            else
-                kz_h_f(&h, "<td>%s</td>", kz_h_tr(&h, "no end"));
-            td_num(&h, kz_view_int(&v, r, "decision_id"));
-            td_case(&h, kz_view_int(&v, r, "case_id"));
-            td(&h, kz_view_at(&v, r, "decided_by"));
-            td(&h, kz_view_at(&v, r, "approved_by"));
-            td(&h, kz_view_at(&v, r, "scope"));
-            kz_h_raw(&h, "</tr>");
-        }
-        kz_h_raw(&h, "</tbody></table>");
-        more_note(&h, &v);
-    }
-    kz_view_release(&v);
-    return kz_page_send(&h, 200);
+    return view_page(rq, "Blocklist in force", "/blocklist", blocklist_top, at, &t, 1);
 }
 
 /* ---- rules and the rule tester -------------------------------------------------- */
-
-static const char *jstr(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v) : NULL;
-}
-
-static int64_t jint(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
-}
-
-static json_object *jarr(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_array) ? v
-                                                                                           : NULL;
-}
 
 static int may_test(kz_req *rq)
 {
     return (kz_serve_role_bit(kz_req_role(rq)) & (KZ_ROLES_WORK | KZ_ROLE_ADMIN)) != 0;
 }
 
-/* The tester's form, with text, and its answer (JSON from the library's
- * rule tester) when there is one. */
-static void tester(kz_html *h, const char *text, json_object *res, const char *err)
+/* The tester's form, with text, and its result (the library's rule
+ * tester, as POST /api/v1/rules/test computes it) when there is one. */
+static void tester(kz_html *h, const char *text, const kz_ruletest *res, const char *err)
 {
     kz_h_f(h, "<h2 id=\"test\">%s</h2>", kz_h_tr(h, "Try the rules on a text"));
     kz_h_form_begin(h, "/rules/test");
@@ -489,77 +645,59 @@ static void tester(kz_html *h, const char *text, json_object *res, const char *e
     if (!res)
         return;
     kz_h_f(h, "<section aria-labelledby=\"res\"><h2 id=\"res\">%s</h2>", kz_h_tr(h, "Result"));
-    kz_h_f(h, "<h3>%s</h3><div class=\"text\">%s</div>", kz_h_tr(h, "Normalized form"),
-           jstr(res, "normalized") ? jstr(res, "normalized") : "");
-    json_object *fl = jarr(res, "flagged"), *hits = jarr(res, "hits");
+    kz_h_f(h, "<h3>%s</h3><div class=\"text\">%.*s</div>", kz_h_tr(h, "Normalized form"),
+           (int)res->normalized_len, res->normalized ? res->normalized : "");
     kz_h_f(h, "<p>%s: ", kz_h_tr(h, "Flagged"));
-    if (!fl || !json_object_array_length(fl))
+    if (!res->nflagged)
         kz_h_t(h, "none");
-    for (size_t i = 0; fl && i < json_object_array_length(fl); i++)
-        kz_h_f(h, "%s<strong>%s</strong>", i ? ", " : "",
-               json_object_get_string(json_object_array_get_idx(fl, i)));
+    for (size_t i = 0; i < res->nflagged; i++)
+        kz_h_f(h, "%s<strong>%s</strong>", i ? ", " : "", res->flagged[i]);
     kz_h_raw(h, "</p>");
-    if (!hits || !json_object_array_length(hits)) {
+    if (!res->nhits) {
         kz_h_f(h, "<p class=\"note\">%s</p></section>", kz_h_tr(h, "No rule matched."));
         return;
     }
     kz_h_f(h, "<table class=\"hits\"><caption>%s</caption><thead><tr><th>%s</th><th>%s</th>"
            "<th>%s</th><th>%s</th></tr></thead><tbody>", kz_h_tr(h, "Hits"), kz_h_tr(h, "Rule"),
            kz_h_tr(h, "Category"), kz_h_tr(h, "Matched text"), kz_h_tr(h, "Bytes"));
-    for (size_t i = 0; i < json_object_array_length(hits); i++) {
-        json_object *x = json_object_array_get_idx(hits, i);
-        kz_h_f(h, "<tr><td><code>%s</code></td><td>%s</td><td><mark>%s</mark></td>"
-               "<td class=\"num\">%lld&#8211;%lld</td></tr>", jstr(x, "rule") ? jstr(x, "rule") : "",
-               jstr(x, "category") ? jstr(x, "category") : "",
-               jstr(x, "match") ? jstr(x, "match") : "", (long long)jint(x, "start"),
-               (long long)jint(x, "end"));
+    for (size_t i = 0; i < res->nhits; i++) {
+        const kz_ruletest_hit *x = &res->hits[i];
+        kz_h_f(h, "<tr><td><code>%s</code></td><td>%s</td><td><mark>%.*s</mark></td>"
+               "<td class=\"num\">%zu&#8211;%zu</td></tr>", x->rule, x->category,
+               (int)(x->end - x->start), res->text + x->start, x->start, x->end);
     }
     kz_h_raw(h, "</tbody></table></section>");
 }
 
-static int rules_page(kz_req *rq, unsigned status, const char *text, json_object *res,
+static int rules_page(kz_req *rq, unsigned status, const char *text, const kz_ruletest *res,
                       const char *err)
 {
-    kz_buf b;
-    kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int rc = kz_serve_rules_json(&b);
-    if (rc && rc != KZ_ENOTFOUND) {
-        kz_buf_release(&b);
-        return rc;
-    }
-    json_object *rules = rc ? NULL : json_tokener_parse(b.p);
-    kz_buf_release(&b);
+    const kz_scanner *sc = kz_serve_scanner();
     kz_html h;
     kz_html_init(&h, rq);
     kz_page_begin(&h, "Rules", "/rules");
-    if (!rules) {
+    if (!sc) {
         kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "The server was started without "
                "rules (kuzet serve --rules FILE)."));
         return kz_page_send(&h, 200);
     }
-    json_object *cats = jarr(rules, "categories"), *rl = jarr(rules, "rules");
     kz_h_f(&h, "<table><caption>%s</caption><thead><tr><th>%s</th><th>%s</th></tr></thead><tbody>",
            kz_h_tr(&h, "Categories"), kz_h_tr(&h, "Category"), kz_h_tr(&h, "Threshold"));
-    for (size_t i = 0; cats && i < json_object_array_length(cats); i++) {
-        json_object *c = json_object_array_get_idx(cats, i);
-        kz_h_f(&h, "<tr><td>%s</td><td class=\"num\">%lld</td></tr>",
-               jstr(c, "name") ? jstr(c, "name") : "", (long long)jint(c, "threshold"));
-    }
+    for (size_t i = 0; i < kz_scanner_ncats(sc); i++)
+        kz_h_f(&h, "<tr><td>%s</td><td class=\"num\">%d</td></tr>", kz_scanner_cat_name(sc, i),
+               kz_scanner_cat_threshold(sc, i));
     kz_h_raw(&h, "</tbody></table>");
     if (may_test(rq))
         tester(&h, text, res, err);
-    size_t nr = rl ? json_object_array_length(rl) : 0;
+    size_t nr = kz_scanner_nrules(sc);
     kz_h_f(&h, "<details><summary>%s: %zu</summary><table><thead><tr><th>%s</th><th>%s</th>"
            "<th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Rules"), nr, kz_h_tr(&h, "Rule"),
            kz_h_tr(&h, "Category"), kz_h_tr(&h, "Weight"));
-    for (size_t i = 0; i < nr && i < 1000; i++) {
-        json_object *r = json_object_array_get_idx(rl, i);
-        kz_h_f(&h, "<tr><td><code>%s</code></td><td>%s</td><td class=\"num\">%lld</td></tr>",
-               jstr(r, "id") ? jstr(r, "id") : "", jstr(r, "category") ? jstr(r, "category") : "",
-               (long long)jint(r, "weight"));
-    }
+    for (size_t i = 0; i < nr && i < 1000; i++)
+        kz_h_f(&h, "<tr><td><code>%s</code></td><td>%s</td><td class=\"num\">%d</td></tr>",
+               kz_scanner_rule_id(sc, i), kz_scanner_cat_name(sc, kz_scanner_rule_cat(sc, i)),
+               kz_scanner_rule_weight(sc, i));
     kz_h_raw(&h, "</tbody></table></details>");
-    json_object_put(rules);
     return kz_page_send(&h, status);
 }
 
@@ -573,146 +711,103 @@ static int rules_test(kz_req *rq)
     const char *text = kz_form_str(f, "text");
     if (!*text)
         return rules_page(rq, 422, text, NULL, kz_tr(kz_req_lang(rq), "Write a text to test."));
-    kz_buf b;
-    kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int rc = kz_serve_rules_test_json(text, strlen(text), &b);
-    if (rc == KZ_ENOTFOUND) {
-        kz_buf_release(&b);
+    kz_ruletest res;
+    int rc = kz_serve_rules_test(text, strlen(text), &res);
+    if (rc == KZ_ENOTFOUND)
         return rules_page(rq, 404, text, NULL, NULL);
-    }
-    if (rc) {
-        kz_buf_release(&b);
-        return rc == KZ_ETOOBIG ? rules_page(rq, 413, text, NULL,
-                                             kz_tr(kz_req_lang(rq), "The text is too long."))
-                                : rc;
-    }
-    json_object *res = json_tokener_parse(b.p);
-    kz_buf_release(&b);
-    if (!res)
-        return KZ_EINTERNAL;
-    rc = rules_page(rq, 200, text, res, NULL);
-    json_object_put(res);
+    if (rc == KZ_ETOOBIG)
+        return rules_page(rq, 413, text, NULL, kz_tr(kz_req_lang(rq), "The text is too long."));
+    if (rc)
+        return rc;
+    rc = rules_page(rq, 200, text, &res, NULL);
+    kz_ruletest_release(&res);
     return rc;
 }
 
 /* ---- banks, platforms and sources ------------------------------------------------ */
 
+static int banks_fetch(kz_actor *a, const void *arg, kz_view *v) { return kz_view_banks(a, v); }
+
 static int banks(kz_req *rq)
 {
-    static const char *const types[] = { "pdq", "sha256", "md5", "simhash" };
-    kz_store *s = kz_req_store(rq);
-    kz_banks *bk = NULL;
-    kz_bank_info *v = NULL;
-    size_t n = 0;
-    int rc;
-    if (!s)
-        return KZ_EDB;
-    if ((rc = kz_bank_open(&bk, s)) != 0 || (rc = kz_bank_list(bk, &v, &n)) != 0) {
-        kz_bank_close(&bk);
-        return rc;
-    }
-    kz_bank_close(&bk);
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Hash banks", "/banks");
-    if (!n) {
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No banks yet."));
-    } else {
-        kz_h_f(&h, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Bank"), kz_h_tr(&h, "Signal"),
-               kz_h_tr(&h, "Kind"), kz_h_tr(&h, "Threshold"), kz_h_tr(&h, "Entries"),
-               kz_h_tr(&h, "Created"));
-        for (size_t i = 0; i < n; i++) {
-            const char *t = v[i].type >= 0 && (size_t)v[i].type < KZ_ARRAY_LEN(types)
-                                ? types[v[i].type] : "?";
-            kz_h_f(&h, "<tr><td>%s</td><td>%s</td><td>%s</td>", v[i].name, t,
-                   kz_h_tr(&h, v[i].allow ? "allow" : "block"));
-            td_num(&h, v[i].threshold);
-            td_num(&h, v[i].entries);
-            td_time(&h, v[i].created_at, 0);
-            kz_h_raw(&h, "</tr>");
-        }
-        kz_h_raw(&h, "</tbody></table>");
-    }
-    free(v);
-    return kz_page_send(&h, 200);
+    static const vcol cols[] = {
+        { "Bank", "name", C_TEXT, NULL }, { "Signal", "signal_type", C_TEXT, NULL },
+        { "Kind", "kind", C_TR, NULL }, { "Threshold", "threshold", C_NUM, NULL },
+        { "Entries", "entries", C_NUM, NULL }, { "Created", "created_at", C_TIME, NULL },
+    };
+    static const vtab t = { banks_fetch, NULL, NULL, 0, "No banks yet.", cols,
+                            KZ_ARRAY_LEN(cols), NULL, NULL };
+    return view_page(rq, "Hash banks", "/banks", NULL, NULL, &t, 1);
 }
+
+static int platforms_fetch(kz_actor *a, const void *arg, kz_view *v)
+{
+    return kz_view_platforms(a, v);
+}
+
+static int sources_fetch(kz_actor *a, const void *arg, kz_view *v) { return kz_view_sources(a, v); }
 
 static int platforms(kz_req *rq)
 {
-    kz_actor *a = kz_req_actor(rq);
-    kz_view p, s;
-    kz_view_init(&p);
-    kz_view_init(&s);
-    int rc = a ? kz_view_platforms(a, &p) : KZ_EDB;
-    if (!rc)
-        rc = kz_view_sources(a, &s);
-    if (rc) {
-        kz_view_release(&p);
-        kz_view_release(&s);
-        return fail_page(rq, a, rc);
-    }
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Platforms and sources", "/platforms");
-    kz_h_f(&h, "<h2>%s</h2>", kz_h_tr(&h, "Platforms"));
-    if (!p.nrows)
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No platforms yet."));
-    else {
-        kz_h_f(&h, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th><th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Name"),
-               kz_h_tr(&h, "Kind"), kz_h_tr(&h, "Notice contact"),
-               kz_h_tr(&h, "Legal representative"), kz_h_tr(&h, "Notice language"),
-               kz_h_tr(&h, "Items"), kz_h_tr(&h, "Notices"));
-        for (size_t r = 0; r < p.nrows; r++) {
-            kz_h_raw(&h, "<tr>");
-            td(&h, kz_view_at(&p, r, "name"));
-            td(&h, kz_view_at(&p, r, "kind"));
-            td(&h, kz_view_at(&p, r, "notice_contact"));
-            td(&h, kz_view_at(&p, r, "legal_representative"));
-            td(&h, kz_view_at(&p, r, "notice_language"));
-            td_num(&h, kz_view_int(&p, r, "items"));
-            td_num(&h, kz_view_int(&p, r, "notices"));
-            kz_h_raw(&h, "</tr>");
-        }
-        kz_h_raw(&h, "</tbody></table>");
-        more_note(&h, &p);
-    }
-    kz_h_f(&h, "<h2>%s</h2>", kz_h_tr(&h, "Crawl sources"));
-    if (!s.nrows)
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No crawl sources yet."));
-    else {
-        kz_h_f(&h, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th><th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Name"),
-               kz_h_tr(&h, "Created"), kz_h_tr(&h, "Last run"), kz_h_tr(&h, "Depth"),
-               kz_h_tr(&h, "Origins"), kz_h_tr(&h, "Queued"), kz_h_tr(&h, "Fetched"));
-        for (size_t r = 0; r < s.nrows; r++) {
-            kz_h_raw(&h, "<tr>");
-            td(&h, kz_view_at(&s, r, "name"));
-            td_time(&h, kz_view_at(&s, r, "created_at"), 0);
-            td_time(&h, kz_view_at(&s, r, "last_run_at"), 0);
-            td(&h, kz_view_at(&s, r, "depth"));
-            td_num(&h, kz_view_int(&s, r, "origins"));
-            td_num(&h, kz_view_int(&s, r, "queued"));
-            td_num(&h, kz_view_int(&s, r, "done"));
-            kz_h_raw(&h, "</tr>");
-        }
-        kz_h_raw(&h, "</tbody></table>");
-        more_note(&h, &s);
-    }
-    kz_view_release(&p);
-    kz_view_release(&s);
-    return kz_page_send(&h, 200);
+    static const vcol pcols[] = {
+        { "Name", "name", C_TEXT, NULL }, { "Kind", "kind", C_TEXT, NULL },
+        { "Notice contact", "notice_contact", C_TEXT, NULL },
+        { "Legal representative", "legal_representative", C_TEXT, NULL },
+        { "Notice language", "notice_language", C_TEXT, NULL },
+        { "Items", "items", C_NUM, NULL }, { "Notices", "notices", C_NUM, NULL },
+    };
+    static const vcol scols[] = {
+        { "Name", "name", C_TEXT, NULL }, { "Created", "created_at", C_TIME, NULL },
+        { "Last run", "last_run_at", C_TIME, NULL }, { "Depth", "depth", C_TEXT, NULL },
+        { "Origins", "origins", C_NUM, NULL }, { "Queued", "queued", C_NUM, NULL },
+        { "Fetched", "done", C_NUM, NULL },
+    };
+    static const vtab t[] = {
+        { platforms_fetch, "Platforms", NULL, 0, "No platforms yet.", pcols,
+          KZ_ARRAY_LEN(pcols), NULL, NULL },
+        { sources_fetch, "Crawl sources", NULL, 0, "No crawl sources yet.", scols,
+          KZ_ARRAY_LEN(scols), NULL, NULL },
+    };
+    return view_page(rq, "Platforms and sources", "/platforms", NULL, NULL, t, 2);
 }
 
 /* ---- users (admin) ------------------------------------------------------------------ */
 
 static const char *const roles[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
 
+static void user_state(kz_html *h, const kz_view *v, size_t r)
+{
+    int dis = kz_view_int(v, r, "disabled") != 0, enrolled = kz_view_at(v, r, "enrolled_at") != NULL;
+    kz_h_f(h, "<td>%s</td>", kz_h_tr(h, dis ? "disabled" : enrolled ? "active" : "not enrolled yet"));
+}
+
+/* A button that disables the account (none once disabled). */
+static void user_action(kz_html *h, const kz_view *v, size_t r)
+{
+    const char *nm = kz_view_at(v, r, "name");
+    char action[128];
+    if (kz_view_int(v, r, "disabled") != 0 || !nm) {
+        td(h, NULL);
+        return;
+    }
+    snprintf(action, sizeof action, "/users/%s/disable", nm);
+    kz_h_f(h, "<td><form method=\"post\" action=\"%s\" class=\"inline\">", action);
+    kz_h_csrf(h);
+    kz_h_f(h, "<button type=\"submit\" class=\"secondary\" aria-label=\"%s %s\">%s"
+           "</button></form></td>", kz_h_tr(h, "Disable"), nm, kz_h_tr(h, "Disable"));
+}
+
 /* The users page; token: a new account's enrolment token to show once. */
 static int users_page(kz_req *rq, unsigned status, const char *err, const char *name,
                       const char *token, const char *expires)
 {
+    static const vcol cols[] = {
+        { "Name", "name", C_TEXT, NULL }, { "Role", "role", C_TR, NULL },
+        { "State", NULL, C_FN, user_state }, { "Created", "created_at", C_TIME, NULL },
+        { "Created by", "created_by", C_TEXT, NULL }, { "Enrolled", "enrolled_at", C_TIME, NULL },
+        { "Action", NULL, C_FN | C_HIDDEN_HEAD, user_action },
+    };
+    static const vtab t = { NULL, NULL, NULL, 0, NULL, cols, KZ_ARRAY_LEN(cols), NULL, NULL };
     kz_actor *a = kz_req_actor(rq);
     kz_view v;
     kz_view_init(&v);
@@ -733,36 +828,7 @@ static int users_page(kz_req *rq, unsigned status, const char *err, const char *
                kz_h_tr(&h, "With it the person sets their own password:"),
                kz_h_tr(&h, "before"), expires, expires);
     }
-    kz_h_f(&h, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-           "<th>%s</th><th><span class=\"visually-hidden\">%s</span></th></tr></thead><tbody>",
-           kz_h_tr(&h, "Name"), kz_h_tr(&h, "Role"), kz_h_tr(&h, "State"),
-           kz_h_tr(&h, "Created"), kz_h_tr(&h, "Created by"), kz_h_tr(&h, "Enrolled"),
-           kz_h_tr(&h, "Action"));
-    for (size_t r = 0; r < v.nrows; r++) {
-        const char *nm = kz_view_at(&v, r, "name"), *role = kz_view_at(&v, r, "role");
-        int dis = kz_view_int(&v, r, "disabled") != 0;
-        int enrolled = kz_view_at(&v, r, "enrolled_at") != NULL;
-        kz_h_f(&h, "<tr><td>%s</td><td>%s</td><td>%s</td>", nm ? nm : "",
-               kz_h_tr(&h, role ? role : ""),
-               kz_h_tr(&h, dis ? "disabled" : enrolled ? "active" : "not enrolled yet"));
-        td_time(&h, kz_view_at(&v, r, "created_at"), 0);
-        td(&h, kz_view_at(&v, r, "created_by"));
-        td_time(&h, kz_view_at(&v, r, "enrolled_at"), 0);
-        if (dis || !nm) {
-            td(&h, NULL);
-        } else {
-            char action[128];
-            snprintf(action, sizeof action, "/users/%s/disable", nm);
-            kz_h_raw(&h, "<td>");
-            kz_h_f(&h, "<form method=\"post\" action=\"%s\" class=\"inline\">", action);
-            kz_h_csrf(&h);
-            kz_h_f(&h, "<button type=\"submit\" class=\"secondary\" aria-label=\"%s %s\">%s"
-                   "</button></form></td>", kz_h_tr(&h, "Disable"), nm, kz_h_tr(&h, "Disable"));
-        }
-        kz_h_raw(&h, "</tr>");
-    }
-    kz_h_raw(&h, "</tbody></table>");
-    more_note(&h, &v);
+    view_table(&h, &t, &v);
     kz_view_release(&v);
     kz_h_f(&h, "<h2>%s</h2>", kz_h_tr(&h, "Add an account"));
     kz_h_form_begin(&h, "/users");
@@ -823,61 +889,51 @@ static int users_disable(kz_req *rq)
 
 /* ---- each person's volume of work -------------------------------------------------- */
 
+typedef struct period { const char *from, *to; } period;
+
+static int volume_fetch(kz_actor *a, const void *arg, kz_view *v)
+{
+    const period *p = arg;
+    return kz_view_volume(a, p->from, p->to, v);
+}
+
+static void volume_top(kz_html *h, const void *arg)
+{
+    const period *p = arg;
+    kz_h_f(h, "<form method=\"get\" action=\"/volume\"><p><label for=\"from\">%s</label>"
+           "<input type=\"date\" id=\"from\" name=\"from\" value=\"%.10s\"></p><p><label "
+           "for=\"to\">%s</label><input type=\"date\" id=\"to\" name=\"to\" value=\"%.10s\">"
+           "</p><p><button type=\"submit\" class=\"secondary\">%s</button></p></form>",
+           kz_h_tr(h, "From"), p->from, kz_h_tr(h, "To (not included; empty: now)"),
+           p->to ? p->to : "", kz_h_tr(h, "Show"));
+}
+
 /* GET /volume?from=YYYY-MM-DD&to=YYYY-MM-DD: what each analyst, reviewer
  * and supervisor did in the period (default: the last 7 days), so that a
  * supervisor can share the work out. */
 static int volume(kz_req *rq)
 {
-    const char *from = kz_req_query(rq, "from"), *to = kz_req_query(rq, "to");
+    static const vcol cols[] = {
+        { "Name", "account", C_TEXT, NULL }, { "Role", "role", C_TR, NULL },
+        { "Cases decided", "decided", C_NUM, NULL }, { "Blocks approved", "approved", C_NUM, NULL },
+        { "Appeals resolved", "appeals", C_NUM, NULL }, { "In review now", "in_review", C_NUM, NULL },
+    };
+    static const vtab t = { volume_fetch, NULL, NULL, 0, NULL, cols, KZ_ARRAY_LEN(cols), NULL,
+                            "Items viewed are not recorded." };
+    period p = { kz_req_query(rq, "from"), kz_req_query(rq, "to") };
     char f7[21];
-    kz_actor *a = kz_req_actor(rq);
-    if (from && !*from)
-        from = NULL;
-    if (to && !*to)
-        to = NULL;
-    if (!from) {
+    if (p.from && !*p.from)
+        p.from = NULL;
+    if (p.to && !*p.to)
+        p.to = NULL;
+    if (!p.from) {
         time_t now = time(NULL) - 7 * 86400;
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(f7, sizeof f7, "%Y-%m-%d", &tm);
-        from = f7;
+        p.from = f7;
     }
-    kz_view v;
-    kz_view_init(&v);
-    int rc = a ? kz_view_volume(a, from, to, &v) : KZ_EDB;
-    if (rc) {
-        kz_view_release(&v);
-        return fail_page(rq, a, rc);
-    }
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Volume of work", "/volume");
-    kz_h_f(&h, "<form method=\"get\" action=\"/volume\"><p><label for=\"from\">%s</label>"
-           "<input type=\"date\" id=\"from\" name=\"from\" value=\"%.10s\"></p><p><label "
-           "for=\"to\">%s</label><input type=\"date\" id=\"to\" name=\"to\" value=\"%.10s\">"
-           "</p><p><button type=\"submit\" class=\"secondary\">%s</button></p></form>",
-           kz_h_tr(&h, "From"), from, kz_h_tr(&h, "To (not included; empty: now)"),
-           to ? to : "", kz_h_tr(&h, "Show"));
-    kz_h_f(&h, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-           "<th>%s</th></tr></thead><tbody>", kz_h_tr(&h, "Name"), kz_h_tr(&h, "Role"),
-           kz_h_tr(&h, "Cases decided"), kz_h_tr(&h, "Blocks approved"),
-           kz_h_tr(&h, "Appeals resolved"), kz_h_tr(&h, "In review now"));
-    for (size_t r = 0; r < v.nrows; r++) {
-        const char *role = kz_view_at(&v, r, "role");
-        kz_h_raw(&h, "<tr>");
-        td(&h, kz_view_at(&v, r, "account"));
-        td(&h, role ? kz_h_tr(&h, role) : NULL);
-        td_num(&h, kz_view_int(&v, r, "decided"));
-        td_num(&h, kz_view_int(&v, r, "approved"));
-        td_num(&h, kz_view_int(&v, r, "appeals"));
-        td_num(&h, kz_view_int(&v, r, "in_review"));
-        kz_h_raw(&h, "</tr>");
-    }
-    kz_h_f(&h, "</tbody></table><p class=\"note\">%s</p>", kz_h_tr(&h, "Items viewed are not "
-           "recorded."));
-    more_note(&h, &v);
-    kz_view_release(&v);
-    return kz_page_send(&h, 200);
+    return view_page(rq, "Volume of work", "/volume", volume_top, &p, &t, 1);
 }
 
 /* ---- the table ---------------------------------------------------------------------- */
@@ -890,6 +946,8 @@ static const kz_route routes[] = {
     { "POST", "/settings", KZ_ROLES_STAFF, settings_post, PAGE, 8192 },
     { "GET", "/notices", KZ_ROLES_STAFF, notices, PAGE, 0 },
     { "GET", "/appeals", KZ_ROLES_STAFF, appeals, PAGE, 0 },
+    { "GET", "/appeals/new", KZ_ROLES_WORK, appeal_new, PAGE, 0 },
+    { "POST", "/appeals", KZ_ROLES_WORK, appeal_file, PAGE, 1 << 17 },
     { "GET", "/blocklist", KZ_ROLES_STAFF, blocklist, PAGE, 0 },
     { "GET", "/rules", KZ_ROLES_STAFF, rules_get, PAGE, 0 },
     { "POST", "/rules/test", KZ_ROLES_WORK | KZ_ROLE_ADMIN, rules_test, PAGE, 1 << 20 },
@@ -965,6 +1023,17 @@ static const kz_msg msgs[] = {
     { "Resolved by", "Рассмотрел", "Қараған" },
     { "content_owner", "владелец материала", "материал иесі" },
     { "platform", "платформа", "платформа" },
+    { "File an appeal", "Подать обжалование", "Шағым беру" },
+    { "File the appeal", "Подать обжалование", "Шағымды беру" },
+    { "Record an appeal that the content's owner or the platform sent in. A reviewer or "
+      "supervisor who took no part in the decision resolves it on the case page.",
+      "Зарегистрируйте обжалование, присланное владельцем материала или платформой. Его "
+      "рассматривает на странице дела проверяющий или руководитель, не участвовавший в решении.",
+      "Материал иесі немесе платформа жіберген шағымды тіркеңіз. Оны шешімге қатыспаған "
+      "тексеруші немесе жетекші іс бетінде қарайды." },
+    { "Case number", "Номер дела", "Іс нөмірі" },
+    { "Who appeals", "Кто обжалует", "Кім шағымданады" },
+    { "Give the number of the case.", "Укажите номер дела.", "Іс нөмірін көрсетіңіз." },
     { "Blocklist in force", "Действующий список блокировок", "Қолданыстағы бұғаттау тізімі" },
     { "In force on", "Действует на дату", "Күніне қолданыста" },
     { "Nothing is blocked.", "Ничего не заблокировано.", "Ештеңе бұғатталмаған." },

@@ -789,17 +789,14 @@ const kz_route_table kz_routes_public = { "public", routes, KZ_ARRAY_LEN(routes)
 
 /* ---- for the web app's rules page (routes_pages.c) ---------------------------- */
 
-int kz_serve_rules_json(kz_buf *out)
-{
-    return G.scanner ? kz_scanout_rules(out, G.scanner) : KZ_ENOTFOUND;
-}
+const kz_scanner *kz_serve_scanner(void) { return G.scanner; }
 
-int kz_serve_rules_test_json(const char *text, size_t n, kz_buf *out)
+int kz_serve_rules_test(const char *text, size_t n, kz_ruletest *out)
 {
     if (!G.scanner)
         return KZ_ENOTFOUND;
     if ((int64_t)n > TEST_MAX_TEXT)
         return KZ_ETOOBIG;
     tls *t = tls_get();
-    return t ? kz_scanout_test(out, G.scanner, t->sc, t->nm, text, n) : KZ_ENOMEM;
+    return t ? kz_ruletest_run(G.scanner, t->sc, t->nm, text, n, out) : KZ_ENOMEM;
 }

@@ -249,7 +249,7 @@ static void req_start(kz_req *rq, const char *url, const char *method, const cha
     snprintf(rq->method, sizeof rq->method, "%s", strlen(method) < sizeof rq->method ? method
                                                                                     : "?");
     if (strlen(url) > KZ_PATH_MAX) {
-        kz_resp_error(rq, 404, "not_found", "no such path");
+        kz__serve_not_found(rq, strncmp(url, "/api/", 5) ? "/" : "/api/");
         return;
     }
     /* a blocked hostname's visitors, sent here by a resolver's landing
@@ -261,7 +261,7 @@ static void req_start(kz_req *rq, const char *url, const char *method, const cha
         return;
     unsigned st = route_find(rq->method, url, rq, allow, sizeof allow);
     if (st == 404) {
-        kz_resp_error(rq, 404, "not_found", "no such path: %.200s", url);
+        kz__serve_not_found(rq, url);
         return;
     }
     if (st == 405) {

@@ -67,6 +67,9 @@ void kz__serve_auth_done(kz_req *rq);
 /* html.c: answer a refusal of a page route (KZ_ROUTE_HTML) as a page:
  * 401 -> 303 to the log-in page, others an error page. */
 int kz__web_refuse(kz_req *rq, unsigned status, const char *code, const char *msg);
+/* No route for path: under /api/ the API's JSON 404, elsewhere the web
+ * app's "Not found" page in the viewer's language (serve/html.c). */
+void kz__serve_not_found(kz_req *rq, const char *path);
 
 /* http.c: write the MHD response for rq (status, body, headers). */
 int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, size_t n,

@@ -4,9 +4,11 @@
  *
  *   GET /transparency[?from=&to=]  the transparency report for any period:
  *                                  the figures of `kuzet report` (the same
- *                                  kz_report_compute), SVG charts drawn
- *                                  here, and links to the CSV and JSON of
- *                                  /api/v1/report for the same period
+ *                                  kz_report_compute, shown from its rows,
+ *                                  as its CSV and JSON writers write them),
+ *                                  SVG charts drawn here, and links to the
+ *                                  CSV and JSON of /api/v1/report for the
+ *                                  same period
  *   GET /block/{id}                the block page of a decision (act/active.h
  *                                  writes its sections)
  *   GET /blocked                   the same, for the decision that blocks the
@@ -32,7 +34,6 @@
 #include "report/report.h"
 #include "store/audit.h"
 #include "store/store.h"
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <time.h>
@@ -165,93 +166,13 @@ static const char *num(char *buf, size_t n, double v)
 
 /* ---- the transparency report -------------------------------------------------- */
 
-/* One figure of the report's CSV. */
-typedef struct fig {
-    char *section, *key, *value;
-} fig;
-
-/* Split one CSV field at *p (quoted or not) into a new string. */
-static char *csv_field(const char **p)
-{
-    const char *s = *p;
-    kz_buf f;
-    kz_buf_init(&f, KZ_BUF_NOLIMIT);
-    if (*s == '"') {
-        for (s++; *s; s++) {
-            if (*s == '"' && s[1] == '"') {
-                kz_buf_addc(&f, '"');
-                s++;
-            } else if (*s == '"') {
-                s++;
-                break;
-            } else {
-                kz_buf_addc(&f, *s);
-            }
-        }
-    } else {
-        size_t n = strcspn(s, ",\r\n");
-        kz_buf_add(&f, s, n);
-        s += n;
-    }
-    if (*s == ',')
-        s++;
-    *p = s;
-    char *r = kz_strdup(f.p ? f.p : "");
-    kz_buf_release(&f);
-    return r;
-}
-
-/* The figures of r, in the report's order. */
-static int figures(const kz_report *r, fig **out, size_t *n)
-{
-    kz_buf csv;
-    kz_buf_init(&csv, KZ_BUF_NOLIMIT);
-    int rc = kz_report_csv(r, &csv);
-    fig *v = NULL;
-    size_t k = 0, cap = 0;
-    const char *p = csv.p ? strchr(csv.p, '\n') : NULL;   /* past the header line */
-    while (!rc && p && *++p) {
-        if (k == cap) {
-            fig *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
-            if (!nv) {
-                rc = KZ_ENOMEM;
-                break;
-            }
-            v = nv;
-        }
-        v[k].section = csv_field(&p);
-        v[k].key = csv_field(&p);
-        v[k].value = csv_field(&p);
-        k++;
-        if (!v[k - 1].section || !v[k - 1].key || !v[k - 1].value)
-            rc = KZ_ENOMEM;
-        p = strchr(p, '\n');
-    }
-    kz_buf_release(&csv);
-    *out = v;
-    *n = k;
-    return rc;
-}
-
-static void figures_free(fig *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].section);
-        free(v[i].key);
-        free(v[i].value);
-    }
-    free(v);
-}
-
+/* The figure section / key as a number; *is_null: null or not there. */
 static double fig_num(const kz_report *r, const char *section, const char *key, int *is_null)
 {
-    double v = 0;
-    int nul = 1;
-    if (kz_report_get(r, section, key, &v, &nul) != 0)
-        nul = 1;
+    const kz_report_row *f = kz_report_find(r, section, key);
     if (is_null)
-        *is_null = nul;
-    return v;
+        *is_null = !f || f->kind == KZ_FIG_NULL;
+    return f ? f->num : 0;
 }
 
 typedef struct bar {
@@ -355,11 +276,7 @@ static int page_transparency(kz_req *rq)
         return KZ_EDB;
     }
     kz_report *r = NULL;
-    fig *f = NULL;
-    size_t nf = 0;
-    if ((rc = kz_report_compute(s, from, to, &r)) != 0 || (rc = figures(r, &f, &nf)) != 0) {
-        figures_free(f, nf);
-        kz_report_free(&r);
+    if ((rc = kz_report_compute(s, from, to, &r)) != 0) {
         kz_html_release(&h);
         return kz_resp_fail(rq, rc, rc == KZ_ENOMEM ? NULL : kz_store_errmsg(s));
     }
@@ -382,6 +299,8 @@ static int page_transparency(kz_req *rq)
                                             "domain_block", "no_action" };
     static const char *const outcomes[] = { "complied_in_time", "complied_late", "overdue",
                                             "pending" };
+    size_t nf = 0;
+    const kz_report_row *f = kz_report_rows(r, &nf);
     bar b[64];
     size_t nb = 0;
     char key[96];
@@ -395,7 +314,7 @@ static int page_transparency(kz_req *rq)
     for (size_t i = 0; i < nf && nb < KZ_ARRAY_LEN(b); i++)
         if (!strcmp(f[i].section, "items_flagged") && !strncmp(f[i].key, "by_category.", 12)) {
             b[nb].label = f[i].key + 12;
-            b[nb++].v = strtod(f[i].value, NULL);
+            b[nb++].v = f[i].num;
         }
     chart(&h, "chart-categories", kz_h_tr(&h, "Cases by category"), b, nb);
     nb = 0;
@@ -413,7 +332,6 @@ static int page_transparency(kz_req *rq)
         kz_h_f(&h, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", f[i].section, f[i].key,
                f[i].value);
     kz_h_raw(&h, "</tbody>\n</table>\n");
-    figures_free(f, nf);
     kz_report_free(&r);
     return kz_page_send(&h, 200);
 }
@@ -483,12 +401,6 @@ static int page_blocked(kz_req *rq)
 
 /* ---- the audit checkpoint --------------------------------------------------------- */
 
-static const char *jstr(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 static int page_checkpoint(kz_req *rq)
 {
     static const char *const q[] = { "lang", NULL };
@@ -498,15 +410,10 @@ static int page_checkpoint(kz_req *rq)
     kz_store *s = kz_req_store(rq);
     if (!s)
         return KZ_EDB;
-    kz_buf j;
-    kz_buf_init(&j, 4096);
-    rc = kz_audit_latest_json(s, &j);
-    if (rc && rc != KZ_ENOTFOUND) {
-        kz_buf_release(&j);
+    kz_audit_stored cp;
+    rc = kz_audit_latest(s, &cp);
+    if (rc && rc != KZ_ENOTFOUND)
         return kz_resp_fail(rq, rc, kz_store_errmsg(s));
-    }
-    json_object *o = rc == 0 ? json_tokener_parse(j.p) : NULL;
-    kz_buf_release(&j);
     kz_html h;
     page_init(&h, rq);
     page_open(&h, "Audit checkpoint", "/checkpoint");
@@ -515,24 +422,24 @@ static int page_checkpoint(kz_req *rq)
                        "checkpoint signs its latest entry with the key below: anyone holding an "
                        "export of the log can check that no entry up to this one was changed or "
                        "removed since."));
-    if (!o) {
+    if (rc) {
         kz_h_f(&h, "<p>%s</p>\n", kz_h_tr(&h, "No checkpoint has been signed yet."));
-        return kz_page_send(&h, rc == KZ_ENOTFOUND ? 404 : 500);
+        return kz_page_send(&h, 404);
     }
-    static const char *const rows[][2] = {
-        { "Sequence number", "seq" }, { "Signed at", "at" }, { "Entry hash", "hash" },
-        { "Public key (Ed25519)", "public_key" }, { "Signature", "signature" },
+    kz_h_f(&h, "<dl class=\"checkpoint\">\n<dt>%s</dt><dd><code>%lld</code></dd>\n",
+           kz_h_tr(&h, "Sequence number"), (long long)cp.seq);
+    const struct { const char *label, *value; } rows[] = {
+        { "Signed at", cp.at }, { "Entry hash", cp.hash },
+        { "Public key (Ed25519)", cp.public_key }, { "Signature", cp.signature },
     };
-    kz_h_raw(&h, "<dl class=\"checkpoint\">\n");
     for (size_t i = 0; i < KZ_ARRAY_LEN(rows); i++)
-        kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>\n", kz_h_tr(&h, rows[i][0]),
-               jstr(o, rows[i][1]));
+        kz_h_f(&h, "<dt>%s</dt><dd><code>%s</code></dd>\n", kz_h_tr(&h, rows[i].label),
+               rows[i].value);
     kz_h_f(&h, "</dl>\n<h2>%s</h2>\n<pre tabindex=\"0\"><code>kuzet audit verify --pubkey %s \\\n"
-               "    --against '%s'</code></pre>\n", kz_h_tr(&h, "How to check"),
-           jstr(o, "public_key"), jstr(o, "line"));
+               "    --against '%s'</code></pre>\n", kz_h_tr(&h, "How to check"), cp.public_key,
+           cp.line);
     kz_h_f(&h, "<p><a href=\"/api/v1/audit/checkpoint\">%s %s</a></p>\n",
            kz_h_tr(&h, "Audit checkpoint"), kz_h_tr(&h, "as JSON"));
-    json_object_put(o);
     return kz_page_send(&h, 200);
 }
 

@@ -554,9 +554,10 @@ out:
     return rc;
 }
 
-int kz_audit_latest_json(kz_store *s, kz_buf *out)
+int kz_audit_latest(kz_store *s, kz_audit_stored *cp)
 {
     kz_dbres *r = NULL;
+    memset(cp, 0, sizeof *cp);
     int rc = kz_db_query(kz_store_db(s), "SELECT seq, hash, at, public_key, signature FROM "
                          "audit_checkpoints ORDER BY seq DESC LIMIT 1", NULL, 0, &r);
     if (rc) {
@@ -566,13 +567,18 @@ int kz_audit_latest_json(kz_store *s, kz_buf *out)
     rc = kz_dbres_next(r);
     if (rc == 1) {
         const char *f[4];
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 4; i++) {
             f[i] = kz_dbres_text(r, i + 1, NULL);
-        rc = kz_buf_addf(out, "{\"seq\":%lld,\"hash\":\"%s\",\"at\":\"%s\",\"public_key\":\"%s\","
-                         "\"signature\":\"%s\",\"line\":\"%lld %s %s %s %s\"}\n",
-                         (long long)kz_dbres_int(r, 0), f[0] ? f[0] : "", f[1] ? f[1] : "",
-                         f[2] ? f[2] : "", f[3] ? f[3] : "", (long long)kz_dbres_int(r, 0),
-                         f[0] ? f[0] : "", f[1] ? f[1] : "", f[2] ? f[2] : "", f[3] ? f[3] : "");
+            f[i] = f[i] ? f[i] : "";
+        }
+        cp->seq = kz_dbres_int(r, 0);
+        snprintf(cp->hash, sizeof cp->hash, "%s", f[0]);
+        snprintf(cp->at, sizeof cp->at, "%s", f[1]);
+        snprintf(cp->public_key, sizeof cp->public_key, "%s", f[2]);
+        snprintf(cp->signature, sizeof cp->signature, "%s", f[3]);
+        snprintf(cp->line, sizeof cp->line, "%lld %s %s %s %s", (long long)cp->seq, cp->hash,
+                 cp->at, cp->public_key, cp->signature);
+        rc = 0;
     } else if (rc == 0) {
         kz_store_set_errmsg(s, "no checkpoint has been signed yet");
         rc = KZ_ENOTFOUND;
@@ -581,4 +587,15 @@ int kz_audit_latest_json(kz_store *s, kz_buf *out)
     }
     kz_dbres_done(r);
     return rc;
+}
+
+int kz_audit_latest_json(kz_store *s, kz_buf *out)
+{
+    kz_audit_stored cp;
+    int rc = kz_audit_latest(s, &cp);
+    if (rc)
+        return rc;
+    return kz_buf_addf(out, "{\"seq\":%lld,\"hash\":\"%s\",\"at\":\"%s\",\"public_key\":\"%s\","
+                       "\"signature\":\"%s\",\"line\":\"%s\"}\n", (long long)cp.seq, cp.hash, cp.at,
+                       cp.public_key, cp.signature, cp.line);
 }

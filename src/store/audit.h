@@ -102,9 +102,24 @@ void kz_audit_snapshot_end(kz_store *s);
  * it cannot be read or created: kz_store_errmsg() says which. */
 int kz_audit_checkpoint(kz_store *s, const char *key_path, char *line, size_t linesz);
 
-/* The latest signed checkpoint stored, as one JSON object (seq, hash, at,
- * public_key, signature, and the line `kuzet audit verify --against`
- * takes); KZ_ENOTFOUND when there is none. */
+/* A stored checkpoint: the entry it signs (seq, hash), when, the Ed25519
+ * public key and the signature (hex), and the line `kuzet audit verify
+ * --against` takes ("seq hash time public-key signature"). */
+typedef struct kz_audit_stored {
+    int64_t seq;
+    char    hash[72];
+    char    at[24];
+    char    public_key[72];
+    char    signature[136];
+    char    line[400];
+} kz_audit_stored;
+
+/* The latest signed checkpoint stored into *cp; KZ_ENOTFOUND when there
+ * is none (kz_store_errmsg() says so), storage errors. */
+int kz_audit_latest(kz_store *s, kz_audit_stored *cp);
+
+/* The same as one JSON object (seq, hash, at, public_key, signature,
+ * line) and a newline, appended to out. */
 int kz_audit_latest_json(kz_store *s, kz_buf *out);
 
 /* The secret key at path, created as kz_audit_checkpoint does; its codes,

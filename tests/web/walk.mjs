@@ -445,11 +445,16 @@ await step('the figure on the public transparency page; the block page', async (
 
 await step('appeal and reverse it', async () => {
     check(st.block, 'no block');
-    // the appeal is recorded by staff (the content owner wrote in); no page files one
-    const ap = await api(rev2, 'POST', `/api/v1/cases/${st.block}/appeal`, { by: 'content_owner', grounds: 'The shop is closed.' });
-    check(ap.status === 200, `appeal over the API: ${ap.status} ${JSON.stringify(ap.body)}`);
-    if (!(await exists(rev2, '/appeals'))) notRun('no page at /appeals');
+    // the appeal is recorded by staff (the content owner wrote in), on its form
+    if (!(await exists(rev2, '/appeals/new'))) notRun('no page at /appeals/new');
     const page = await rev2.newPage();
+    await page.goto(`${BASE}/appeals/new?case=${st.block}`);
+    await visit(page, 'appeal-new');
+    const af = page.locator('form[action="/appeals"]');
+    await af.locator('#by_content_owner').check();
+    await af.locator('[name="grounds"]').fill('The shop is closed.');
+    await Promise.all([page.waitForURL(`**/cases/${st.block}`), af.locator('button[type="submit"]').click()]);
+    check((await caseState(rev2, st.block)) === 'appealed', `not appealed: ${await caseState(rev2, st.block)}`);
     await page.goto(`${BASE}/appeals`);
     check((await page.textContent('main')).includes(String(st.block)), `case ${st.block} is not on /appeals`);
     await visit(page, 'appeals');
