@@ -1,7 +1,7 @@
 /*
  * tests/t_evasion.c - the evasion suite (tests/evasion/README.md) through
  * the real binary: the positives missed and the negatives flagged, in the
- * hand, tune and dev sets, are exactly those of known-misses.txt; and a
+ * hand, tune, dev and dev2 sets, are exactly those of known-misses.txt; and a
  * floor on a sample of the held-out set.
  */
 #include "kt.h"
@@ -22,7 +22,10 @@ KT_TEST(evasion_suite)
 }
 
 /* The held-out set (tests/evasion/README.md), every 10th post: a floor, so
- * that a large regression fails; its figures and misses are not printed. */
+ * that a large regression fails; its figures and misses are not printed.
+ * Release build only (what it checks does not change under ASan, and
+ * evasion_suite runs the same code there). */
+#if !defined(__SANITIZE_ADDRESS__)
 KT_TEST(evasion_blind_floor)
 {
     char cmd[1024], *out = NULL;
@@ -34,3 +37,4 @@ KT_TEST(evasion_blind_floor)
     KT_CHECK(out && strcmp(out, "blind ok\n") == 0);
     free(out);
 }
+#endif

@@ -30,6 +30,7 @@ typedef struct fch {
 enum {
     FL_I    = 2,       /* written as і or І (folded to и) */
     FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
+    FL_H    = 8,       /* written as һ or Һ (folded to х): h in a Latin word */
 };
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
@@ -59,6 +60,7 @@ struct kz_norm {
     uint32_t *lc;    size_t caplc;
     uint32_t *cx;    size_t capcx;
     uint32_t *ix;    size_t capix;
+    uint32_t *ix2;   size_t capix2;
     char     *out;   size_t nout, capout;
     uint32_t *ms, *me;                       /* map, sized like out */
     char     *alt;   size_t nalt, capalt;
@@ -75,10 +77,12 @@ enum {
     V_ALT1   = 8,    /* 1 = л instead of и */
     V_PHON   = 16,   /* read Latin letters by sound even in a Cyrillic word */
     V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж; ja ju jo = я ю ё */
-    V_NG     = 64,   /* ng before a letter = нг ("kunge": күнге) instead of ң */
+    V_NG     = 64,   /* ng = нг ("kunge": күнге, "demping": демпинг) instead of ң */
     V_CYRSND = 128,  /* in a Latin word, Cyrillic letters by sound ("нobody": н = n) */
     V_ALT1M  = 256,  /* the first 1 as и, the others as л ("k1l1": kill) */
     V_ALT3M  = 512,  /* the first 3 as the primary, the others as the other ("и383рг") */
+    V_ALT1F  = 1024, /* the first 1 as л, the others as и ("exc1ud1ng": excluding) */
+    V_ALT3F  = 2048, /* the first 3 as the other, the others as the primary ("м3р3лятина") */
 };
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
@@ -94,7 +98,7 @@ void kz_norm_free(kz_norm *n)
 {
     if (!n)
         return;
-    free(n->f); free(n->m); free(n->lc); free(n->cx); free(n->ix); free(n->out); free(n->ms); free(n->me);
+    free(n->f); free(n->m); free(n->lc); free(n->cx); free(n->ix); free(n->ix2); free(n->out); free(n->ms); free(n->me);
     free(n->alt); free(n->w); free(n->j); free(n->tw); free(n->tj);
     free(n);
 }
@@ -138,7 +142,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->e = (uint32_t)(i + k);
                 x->cls = (uint8_t)(e1 >> 24);
                 x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
-                      : (cp == 0x458 || cp == 0x408) ? FL_J : 0;
+                      : (cp == 0x458 || cp == 0x408) ? FL_J
+                      : (cp == 0x4BB || cp == 0x4BA) ? FL_H : 0;
                 i += k;
                 continue;
             }
@@ -163,7 +168,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->s = (uint32_t)i;
             x->e = (uint32_t)(i + k);
             x->cls = (uint8_t)kz_cls_of(src[c]);
-            x->fl = cnt == 1 && (cp == 0x458 || cp == 0x408) ? FL_J : 0;
+            x->fl = cnt != 1 ? 0 : (cp == 0x458 || cp == 0x408) ? FL_J
+                  : (cp == 0x4BB || cp == 0x4BA) ? FL_H : 0;
         }
         i += k;
     }
@@ -280,7 +286,8 @@ static uint32_t cyr_latin(const fch *x)
     case 0x430: return 'a';  case 0x432: return 'b';  case 0x441: return 'c';
     case 0x435: return 'e';  case 0x43D: return 'h';  case 0x43A: return 'k';
     case 0x43C: return 'm';  case 0x43E: return 'o';  case 0x440: return 'p';
-    case 0x442: return 't';  case 0x443: return 'y';  case 0x445: return 'x';
+    case 0x442: return 't';  case 0x443: return 'y';
+    case 0x445: return (x->fl & FL_H) ? 'h' : 'x';                          /* һ / х */
     case 0x43F: return 'n';  case 0x433: return 'r';  case 0x448: return 'w';
     case 0x44C: return 'b';  case 0x44A: return 'b';  case 0x4CF: return 'l';
     case 0x501: return 'd';
@@ -343,7 +350,7 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj |= x->cp == 'j';
-            ng |= x->cp == 'g' && prevl == 'n' && i + 1 < cnt;
+            ng |= x->cp == 'g' && prevl == 'n';
             prevl = x->cp;
             break;
         }
@@ -376,7 +383,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         if (has3) wi->ambig |= V_ALT3;
         if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
         if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1M;
-        if (has3 > 1) wi->ambig |= V_ALT3M;
+        if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1F;
+        if (has3 > 1) wi->ambig |= V_ALT3M | V_ALT3F;
     }
 }
 
@@ -399,6 +407,10 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 vv = ones++ ? (vv | V_ALT1) : (vv & ~(unsigned)V_ALT1);
             if ((v & V_ALT3M) && cp == '3')
                 vv = threes++ ? (vv | V_ALT3) : (vv & ~(unsigned)V_ALT3);
+            if ((v & V_ALT1F) && cp == '1')
+                vv = ones++ ? (vv & ~(unsigned)V_ALT1) : (vv | V_ALT1);
+            if ((v & V_ALT3F) && cp == '3')
+                vv = threes++ ? (vv & ~(unsigned)V_ALT3) : (vv | V_ALT3);
             uint32_t l = leet(cp, wi->ctx, vv);
             if (l) cp = l;
         } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
@@ -438,7 +450,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
             /* only s z c k g n y start a digraph */
             uint32_t d = visual || li >= 26 || !((DIGRAPH_STARTS >> li) & 1) ? 0
                          : digraph(c, i, cnt, &used);
-            if (d == 0x43D && (v & V_NG) && i + 2 < cnt) {
+            if (d == 0x43D && (v & V_NG)) {
                 d = 0;                        /* n, then g */
                 used = 1;
             }
@@ -473,7 +485,18 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
         m[nm].e = e;
         nm++;
     }
-    return nm;
+    /* a stretched letter that folds to two (ц: тс) is one: "ЦЦЦАП@ТЬ" */
+    size_t w = 0;
+    for (size_t r = 0; r < nm; r++) {
+        if (w >= 2 && r + 1 < nm && m[r].s == m[r + 1].s && m[w - 2].s == m[w - 1].s &&
+            m[r].s != m[w - 1].s && m[r].cp == m[w - 2].cp && m[r + 1].cp == m[w - 1].cp) {
+            m[w - 1].e = m[r + 1].e;
+            r++;
+            continue;
+        }
+        m[w++] = m[r];
+    }
+    return w;
 }
 
 /* Emit a word (or a group joined into one word) as a token. */
@@ -504,8 +527,9 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3,
-                                      V_ALT1M, V_ALT3M };
+    /* (ng last: a one-word rule has the нг spelling itself) */
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALT4, V_ALT3,
+                                      V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG };
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if (!(wi.ambig & tries[t]))
             continue;
@@ -515,9 +539,14 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
             if ((rc = alt_cp(n, n->m[i].cp)) != 0)
                 return rc;
         uint32_t l = (uint32_t)n->nalt - a;
-        /* keep it only when it differs from the primary spelling */
-        const char *p0 = tok->sp[0].in_alt ? n->alt + tok->sp[0].off : n->out + tok->sp[0].off;
-        if (l == tok->sp[0].len && memcmp(p0, n->alt + a, l) == 0) {
+        /* keep it only when it differs from the spellings so far */
+        uint32_t z = 0;
+        for (; z < tok->nsp; z++) {
+            const char *pz = (tok->sp[z].in_alt ? n->alt : n->out) + tok->sp[z].off;
+            if (l == tok->sp[z].len && memcmp(pz, n->alt + a, l) == 0)
+                break;
+        }
+        if (z < tok->nsp) {
             n->nalt = a;
             continue;
         }
@@ -535,6 +564,20 @@ static int push_tok(tokb **arr, size_t *num, size_t *cap, const tokb *t)
 }
 
 /* ---- pass 2: segmentation ---------------------------------------------- */
+
+/* Does the run of word-like characters from f[i] hold a Latin letter and,
+ * after f[i], a leet digit or symbol ("nth3m", "$$oci@7ive", "mpi€ty")? */
+static int latin_leet_follows(const fch *f, size_t nf, size_t i)
+{
+    int lat = 0, leety = 0;
+    for (size_t j = i; j < nf && j < i + 32; j++) {
+        unsigned c = f[j].cls;
+        if (c == KZ_C_LAT) lat = 1;
+        else if (c == KZ_C_DIGIT || c == KZ_C_SYM) leety |= j > i;
+        else if (c != KZ_C_APOS && c != KZ_C_CYR && c != KZ_C_LET) break;
+    }
+    return lat && leety;
+}
 
 /* is f[i] part of a word? Symbols and apostrophes only between word chars */
 static inline int word_char(const fch *f, size_t nf, size_t i)
@@ -575,6 +618,13 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
                     (f[i + 1].cls == KZ_C_DIGIT && i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
         if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
             nextc)
+            return 1;
+        /* @ ! | before a Latin letter (or a symbol) start a word when more
+         * leet follows in it: "@nth3m", "!mpi€ty", "|nfec7iously",
+         * "@$$oci@7ive"; "@user" stays a mention, "!wow" an exclamation */
+        if ((f[i].cp == '@' || f[i].cp == '!' || f[i].cp == '|') && !prev &&
+            !(i > 0 && f[i - 1].cls == KZ_C_SYM) && i + 1 < nf &&
+            (f[i + 1].cls == KZ_C_LAT || f[i + 1].cls == KZ_C_SYM) && latin_leet_follows(f, nf, i + 1))
             return 1;
         return 0;
     }
@@ -720,13 +770,44 @@ static int one_letter_word(uint32_t cp)
     }
 }
 
+/* Add to t the spelling of the group's characters ix[from..from+len), less
+ * any | inside when nopipe, unless it is empty or already there. */
+static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size_t len, int nopipe)
+{
+    tokb sub;
+    int rc;
+    if (t->nsp >= KZ_TOKEN_MAXSP)
+        return 0;
+    if (KZ_GROW(n->ix2, n->capix2, len + 1))
+        return KZ_ENOMEM;
+    size_t k = 0;
+    for (size_t i = from; i < from + len; i++)
+        if (!nopipe || n->f[ix[i]].cp != '|' || i == 0 || i + 1 == from + len)
+            n->ix2[k++] = ix[i];
+    if ((rc = emit_word(n, n->ix2, k, &sub, 0)) != 0)
+        return rc;
+    int dup = sub.sp[0].len == 0;
+    for (uint32_t z = 0; z < t->nsp && !dup; z++) {
+        const char *p = (t->sp[z].in_alt ? n->alt : n->out) + t->sp[z].off;
+        dup = t->sp[z].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
+    }
+    if (dup)
+        n->nalt = sub.sp[0].off;
+    else
+        t->sp[t->nsp++] = sub.sp[0];
+    return 0;
+}
+
 /* A spaced-out group (indices in n->ix[0..cnt)) as one word.  Its first or
  * last letter may be a one-letter word of its own ("вступай в д ж и х а д",
  * "з а к л а д к а у гаража"): the group without it, and without both, are
- * alternate spellings, before the word's own alternates. */
+ * alternate spellings, before the word's own alternates.  A | inside may
+ * part two spaced-out words rather than be an і ("N O B O D Y | L I K E S",
+ * "ы н д ы н | ш т е п с е л"): the group without it (and without a
+ * one-letter word first) is an alternate too, after the first. */
 static int emit_spaced(kz_norm *n, size_t cnt)
 {
-    tokb t, sub;
+    tokb t;
     int rc;
     if ((rc = emit_word(n, n->ix, cnt, &t, 1)) != 0)
         return rc;
@@ -740,22 +821,14 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     uint32_t lc = n->f[n->ix[cnt - 1]].cp;     /* "д . !": ! for і, or an exclamation */
     int last = (one_letter_word(lc) || lc == '!') && ix_letters(n, 0, cnt - 1) >= 3;
     int both = first && last && cnt >= 5 && ix_letters(n, 1, cnt - 1) >= 3;
-    const struct { int on; size_t from, len; } drops[] = {
-        { first, 1, cnt - 1 }, { last, 0, cnt - 1 }, { both, 1, cnt - 2 },
-    };
-    for (size_t d = 0; d < KZ_ARRAY_LEN(drops) && t.nsp < KZ_TOKEN_MAXSP; d++) {
-        if (!drops[d].on)
-            continue;
-        if ((rc = emit_word(n, n->ix + drops[d].from, drops[d].len, &sub, 0)) != 0)
-            return rc;
-        int dup = sub.sp[0].len == 0;
-        for (uint32_t k = 0; k < t.nsp && !dup; k++) {
-            const char *p = (t.sp[k].in_alt ? n->alt : n->out) + t.sp[k].off;
-            dup = t.sp[k].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
-        }
-        if (!dup)
-            t.sp[t.nsp++] = sub.sp[0];
-    }
+    int pipe = 0;
+    for (size_t i = 1; i + 1 < cnt; i++)      /* two letters or more on each side */
+        pipe |= n->f[n->ix[i]].cp == '|' && ix_letters(n, 0, i) >= 2 && ix_letters(n, i + 1, cnt) >= 2;
+    if ((first && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 1, 0)) != 0) ||
+        (pipe && (rc = spaced_alt(n, &t, n->ix, first ? 1 : 0, first ? cnt - 1 : cnt, 1)) != 0) ||
+        (last && (rc = spaced_alt(n, &t, n->ix, 0, cnt - 1, 0)) != 0) ||
+        (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0)) != 0))
+        return rc;
     for (uint32_t k = 1; k < nown && t.nsp < KZ_TOKEN_MAXSP; k++)
         t.sp[t.nsp++] = own[k];
     return push_tok(&n->w, &n->nw, &n->capw, &t);
@@ -784,8 +857,8 @@ static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t
     n->me[at] = n->me[at + 1] = e;
 }
 
-/* An alternate reading by sound of the ASCII word c[0..cnt): ng before a
- * letter as нг (V_NG); added to t when it is new and there is room. */
+/* An alternate reading by sound of the ASCII word c[0..cnt): ng as нг
+ * (V_NG); added to t when it is new and there is room. */
 static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb *t)
 {
     if (t->nsp >= KZ_TOKEN_MAXSP)
@@ -799,7 +872,7 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
             out = digraph(c, i, cnt, &used);
-        if (out == 0x43D && (v & V_NG) && i + 2 < cnt)
+        if (out == 0x43D && (v & V_NG))
             out = 0;
         if (!out) {
             used = 1;
@@ -836,7 +909,7 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
-        ng |= cp == 'g' && i > a && i + 1 < b && f[i - 1].cp == 'n';
+        ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
         KZ_GROW(n->lc, n->caplc, cnt + 1) || KZ_GROW(n->cx, n->capcx, cnt + 1))
@@ -928,6 +1001,14 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
             me[no - 1] = me[no - 2] = f[i].e;
             continue;
         }
+        /* a stretched letter that folds to two (ц: тс) is one: "ццц" */
+        if (i + 1 < b && f[i + 1].s == f[i].s && i >= a + 2 && no >= start + 4 &&
+            f[i - 1].s == f[i - 2].s && f[i - 1].s != f[i].s && f[i - 2].cp == cp &&
+            f[i - 1].cp == f[i + 1].cp) {
+            me[no - 1] = me[no - 2] = f[i + 1].e;
+            i++;
+            continue;
+        }
         prev = cp;
         put2(n, no, cp, f[i].s, f[i].e);
         no += 2;
@@ -998,7 +1079,9 @@ static int pass2(kz_norm *n)
             size_t e = i + 1;
             while (e < nf && f[e].cls == KZ_C_CYR)
                 e++;
-            if (e - i > 1 && word_ends(f, nf, e)) {
+            /* (one written character that folds to two, a lone ц, is not a
+             * word here: it may be a spaced-out letter, "ц а п а т ь") */
+            if (e - i > 1 && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
                 if ((rc = emit_cyrillic(n, i, e)) != 0)
                     return rc;
                 i = e;

@@ -9,7 +9,7 @@ packages) nor Python, every run sees the same posts, and a change of the
 generator shows as a diff of the posts.  The output depends only on the
 dictionaries and the seeds below.
 
-Three sets, each of positives (a rule phrase written with one evasion class,
+Four generated sets, each of positives (a rule phrase written with one evasion class,
 or a combination, inside a sentence of dictionary words) and negatives
 (ordinary sentences of dictionary words that share words with the rules:
 one word of a two-word phrase, words that start or end like a rule word):
@@ -21,7 +21,10 @@ one word of a two-word phrase, words that start or end like a rule word):
   blind  the held-out set (gen/rules-blind.yaml), seeds 2026 (rules) and
          2027 (posts), drawn from the dictionaries less every word that
          appears in the hand, tune and dev sets (see main()).  Its misses
-         are never read: tests/evasion/measure prints only its figures.
+         are never read: tests/evasion/measure prints only its figures;
+  dev2   built like blind from words in none of the sets above, blind
+         included (seeds 3001, 3002), to study misses after blind was
+         measured.
 
 The classes (ids "<class>-<n>"): case, fullwidth, homoglyph, invisible,
 diacritics, spaced, leet, stretch, kzlatin (Kazakh 2021 Latin), informal
@@ -379,7 +382,7 @@ def drawn_rules(r, name, head, dicts=DICTS, single=18, pairs=3, lengths=(5, 10))
     return rules, '\n'.join(lines) + '\n'
 
 
-def negatives(phrases, r, n, dicts=DICTS):
+def negatives(phrases, r, n, dicts=DICTS, strict=False):
     """Ordinary sentences sharing words with the rules."""
     words, parts = {}, {}
     for p in phrases:
@@ -402,6 +405,9 @@ def negatives(phrases, r, n, dicts=DICTS):
                     continue              # a stem rule rightly matches these
                 if d.startswith(pre) or d.endswith(suf):
                     cand.append(d)
+        if strict:        # a word of a one-word rule is no ordinary word
+            ones = {p.rstrip('*').replace('ё', 'е') for p in phrases if ' ' not in p}
+            cand = [d for d in cand if d.replace('ё', 'е') not in ones]
         near[lang] = sorted(set(cand))
     out = []
     langs = sorted(words)
@@ -428,7 +434,7 @@ def negatives(phrases, r, n, dicts=DICTS):
     return out
 
 
-def write_set(name, phrases, seed, dicts=DICTS, per_class=PER_CLASS, neg=NEG):
+def write_set(name, phrases, seed, dicts=DICTS, per_class=PER_CLASS, neg=NEG, strict=False):
     r = random.Random(seed)
     by_lang = {}
     for p in phrases:
@@ -450,7 +456,7 @@ def write_set(name, phrases, seed, dicts=DICTS, per_class=PER_CLASS, neg=NEG):
                 rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, text, dicts)}
                 f.write(json.dumps(rec, ensure_ascii=False) + '\n')
     with open(os.path.join(OUT, name + '-negatives.jsonl'), 'w', encoding='utf-8') as f:
-        for i, s in enumerate(negatives(phrases, r, neg, dicts)):
+        for i, s in enumerate(negatives(phrases, r, neg, dicts, strict)):
             f.write(json.dumps({'id': 'neg-%d' % (i + 1), 'text': s}, ensure_ascii=False) + '\n')
 
 
@@ -464,22 +470,42 @@ def seen_words(paths):
     return seen
 
 
-def blind_dicts():
-    """The dictionaries less every word of the hand, tune and dev sets, so the
-    blind set shares no word (rule, filler or near word) with what the
-    normalizer was tuned on; rule words are drawn later from this pool too."""
-    names = ['positives.jsonl', 'negatives.jsonl', 'rules.yaml', 'gen/tune-positives.jsonl',
-             'gen/tune-negatives.jsonl', 'gen/dev-positives.jsonl', 'gen/dev-negatives.jsonl',
-             'gen/rules-dev.yaml']
+def fresh_dicts(sets):
+    """The dictionaries less every word of the given sets (hand, tune, dev...),
+    so a new set shares no word (rule, filler or near word) with them; and
+    the first five letters of their rule words, which new rule words avoid."""
+    names, rules = [], []
+    for name in sets:
+        if name == 'hand':
+            names += ['positives.jsonl', 'negatives.jsonl', 'rules.yaml']
+            rules.append(os.path.join(HERE, 'rules.yaml'))
+        elif name != 'tune':
+            names += ['gen/%s-positives.jsonl' % name, 'gen/%s-negatives.jsonl' % name,
+                      'gen/rules-%s.yaml' % name]
+            rules.append(os.path.join(OUT, 'rules-%s.yaml' % name))
+        else:
+            names += ['gen/tune-positives.jsonl', 'gen/tune-negatives.jsonl']
     seen = seen_words(os.path.join(HERE, n) for n in names)
-    rule_words = [w for p in rule_phrases(os.path.join(HERE, 'rules.yaml')) +
-                  rule_phrases(os.path.join(OUT, 'rules-dev.yaml'))
-                  for w in p.rstrip('*').split(' ')]
+    rule_words = [w for path in rules for p in rule_phrases(path) for w in p.rstrip('*').split(' ')]
     prefixes = {w.replace('ё', 'е')[:5] for w in rule_words}
     out = {}
     for lang, words in DICTS.items():
         out[lang] = [w for w in words if w.replace('ё', 'е') not in seen]
     return out, prefixes
+
+
+def fresh_set(name, sets, seeds, head, strict=False):
+    """A set like blind: rules and posts from the dictionaries less the sets'
+    words; 24 single words and 6 pairs per language, of 5 to 12 letters; 500
+    posts per class and 4,000 ordinary posts."""
+    dicts, prefixes = fresh_dicts(sets)
+    rule_pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes]
+                 for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(seeds[0]), name, head, rule_pool, single=24, pairs=6,
+                              lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-%s.yaml' % name), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    write_set(name, rules['ru'] + rules['kk'] + rules['en'], seeds[1], dicts, 500, 4000, strict)
 
 
 def main():
@@ -499,16 +525,18 @@ def main():
     # with a rule word of rules.yaml or rules-dev.yaml; 24 single words and
     # 6 pairs per language, words of 5 to 12 letters; 500 posts per class
     # and 4,000 ordinary posts.
-    dicts, prefixes = blind_dicts()
-    rule_pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes]
-                 for lang, ws in dicts.items()}
-    rules, yaml = drawn_rules(random.Random(2026), 'blind',
-                              ['# Held-out ("blind") rules (tests/evasion/gen.py): words drawn',
-                               '# from the dictionaries, none in the hand, tune or dev sets.'],
-                              rule_pool, single=24, pairs=6, lengths=(5, 12))
-    with open(os.path.join(OUT, 'rules-blind.yaml'), 'w', encoding='utf-8') as f:
-        f.write(yaml)
-    write_set('blind', rules['ru'] + rules['kk'] + rules['en'], 2027, dicts, 500, 4000)
+    fresh_set('blind', ['hand', 'tune', 'dev'], (2026, 2027),
+              ['# Held-out ("blind") rules (tests/evasion/gen.py): words drawn',
+               '# from the dictionaries, none in the hand, tune or dev sets.'])
+    # dev2: a second development set, made after blind had been measured once
+    # to study misses without reading blind's; seeds 3001 and 3002, words in
+    # none of the other sets (blind included), built like blind; and its
+    # ordinary posts never hold a word of a one-word rule (the sets above
+    # can: a rule word that starts like another rule word was taken as a
+    # near word; dev's neg-1284 is one, blind has none).
+    fresh_set('dev2', ['hand', 'tune', 'dev', 'blind'], (3001, 3002),
+              ['# Second development rules (tests/evasion/gen.py): words drawn from',
+               '# the dictionaries, none in the hand, tune, dev or blind sets.'], strict=True)
 
 
 if __name__ == '__main__':
