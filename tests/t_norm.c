@@ -357,3 +357,24 @@ KT_TEST(norm_leet_first_digit_differs)
     KT_EQ_STR(words("exc1ud1ng"), "ехсиудин|ехслудлн|ехсиудлн|ехслудин");
     KT_EQ_STR(words("м3р3ля7!на"), "мзрзлятина|мерелятина|мзрелятина|мерзлятина");
 }
+
+KT_TEST(norm_dze_in_latin_word)
+{
+    /* Cyrillic ѕ in a Latin word is s, so "ѕh" is ш, not ч */
+    KT_EQ_STR(words("ѕhamеs"), "шамес|снамес|схамес");
+}
+
+KT_TEST(norm_doubled_letter_before_digraph)
+{
+    /* "ss" + "h" may be с + ш (Kazakh жолдасшыл), not a stretched ш */
+    KT_EQ_STR(words("joldasshil"), "жолдашил|елдашил|жолдасшил");
+    KT_EQ_STR(words("qazzhwa"), "кажуа|казжуа");
+    KT_EQ_STR(words("sssshyest"), "шыест|сшыест");
+}
+
+KT_TEST(norm_two_leet_readings_together)
+{
+    /* 4 as ч with j as й; 4 as ч with 3 as е */
+    KT_EQ_STR(words("Ljamo4nii"), "лжамоани|лямоани|лжамочни|лямочни");
+    KT_EQ_STR(words("43тырёх$о7ый"), "азтырехсотыи|чзтырехсотыи|аетырехсотыи|четырехсотыи");
+}

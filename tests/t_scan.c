@@ -125,6 +125,11 @@ KT_TEST(scan_rule_variants_per_word)
     KT_EQ_STR(hits(&f, "saydyr irghis"), "r@0-13:saydyr irghis");
     KT_EQ_STR(hits(&f, "sajdyr"), "");
     teardown(&f);
+    /* iu for ю and y for я in one word: the two are apart */
+    KT_EQ_INT(setup(&f, "categories:\n  c: { threshold: 50 }\nrules:\n  - id: r\n    category: c\n"
+                        "    weight: 60\n    phrases: [хвастающийся]\n"), 0);
+    KT_EQ_STR(hits(&f, "hvastaiushchijsja"), "r@0-17:hvastaiushchijsja");
+    teardown(&f);
 }
 
 KT_TEST(scan_joined_group_matches_as_one_word)

@@ -31,6 +31,7 @@ enum {
     FL_I    = 2,       /* written as і or І (folded to и) */
     FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
     FL_H    = 8,       /* written as һ or Һ (folded to х): h in a Latin word */
+    FL_S    = 16,      /* written as ѕ or Ѕ (folded to с): s in a Latin word */
 };
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
@@ -83,7 +84,20 @@ enum {
     V_ALT3M  = 512,  /* the first 3 as the primary, the others as the other ("и383рг") */
     V_ALT1F  = 1024, /* the first 1 as л, the others as и ("exc1ud1ng": excluding) */
     V_ALT3F  = 2048, /* the first 3 as the other, the others as the primary ("м3р3лятина") */
+    V_RUNDG  = 4096, /* a doubled Latin letter starting a digraph stays two ("joldasshil": сш) */
 };
+
+/* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
+static inline int digraph_pair(uint32_t a, uint32_t b)
+{
+    switch (a) {
+    case 's': return b == 'h' || b == 'c';
+    case 'z': case 'c': case 'k': case 'g': return b == 'h';
+    case 'n': return b == 'g';
+    case 'y': return b == 'a' || b == 'u' || b == 'o';
+    default: return 0;
+    }
+}
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
 
@@ -143,7 +157,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->cls = (uint8_t)(e1 >> 24);
                 x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
                       : (cp == 0x458 || cp == 0x408) ? FL_J
-                      : (cp == 0x4BB || cp == 0x4BA) ? FL_H : 0;
+                      : (cp == 0x4BB || cp == 0x4BA) ? FL_H
+                      : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
                 i += k;
                 continue;
             }
@@ -169,7 +184,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->e = (uint32_t)(i + k);
             x->cls = (uint8_t)kz_cls_of(src[c]);
             x->fl = cnt != 1 ? 0 : (cp == 0x458 || cp == 0x408) ? FL_J
-                  : (cp == 0x4BB || cp == 0x4BA) ? FL_H : 0;
+                  : (cp == 0x4BB || cp == 0x4BA) ? FL_H
+                  : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
         }
         i += k;
     }
@@ -283,7 +299,8 @@ static inline int i_like(const fch *x)
 static uint32_t cyr_latin(const fch *x)
 {
     switch (x->cp) {
-    case 0x430: return 'a';  case 0x432: return 'b';  case 0x441: return 'c';
+    case 0x430: return 'a';  case 0x432: return 'b';
+    case 0x441: return (x->fl & FL_S) ? 's' : 'c';                          /* ѕ / с */
     case 0x435: return 'e';  case 0x43D: return 'h';  case 0x43A: return 'k';
     case 0x43C: return 'm';  case 0x43E: return 'o';  case 0x440: return 'p';
     case 0x442: return 't';  case 0x443: return 'y';
@@ -339,7 +356,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
@@ -351,6 +368,7 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj |= x->cp == 'j';
             ng |= x->cp == 'g' && prevl == 'n';
+            rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
             break;
         }
@@ -378,6 +396,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
         wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
+    if (wi->ctx == CTX_LAT && rundg)
+        wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
         if (has3) wi->ambig |= V_ALT3;
@@ -434,7 +454,8 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     uint32_t *cx = n->cx;
     size_t k = 0;
     for (size_t i = 0; i < cnt; i++) {
-        if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0)
+        if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0 &&
+            !((v & V_RUNDG) && i + 1 < cnt && digraph_pair(c[i], c[i + 1])))
             continue;
         c[k] = c[i];
         cx[k++] = (uint32_t)i;
@@ -529,9 +550,11 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
     tok->nsp = 1;
     /* (ng last: a one-word rule has the нг spelling itself) */
     static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALT4, V_ALT3,
-                                      V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG };
+                                      V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
+                                      V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
+                                      V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
-        if (!(wi.ambig & tries[t]))
+        if ((wi.ambig & tries[t]) != tries[t])
             continue;
         size_t k = word_map(n, ix, cnt, &wi, tries[t]);
         uint32_t a = (uint32_t)n->nalt;
@@ -905,11 +928,12 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0;
+    int look = 1, ng = 0, rundg = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
         ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
+        rundg |= i > a && i + 1 < b && cp == f[i - 1].cp && digraph_pair(cp, f[i + 1].cp);
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
         KZ_GROW(n->lc, n->caplc, cnt + 1) || KZ_GROW(n->cx, n->capcx, cnt + 1))
@@ -970,7 +994,22 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
         else
             t->sp[t->nsp++] = (spref){ at, l, 1 };
     }
-    return ng ? latin_alt(n, c, cnt, V_NG, t) : 0;    /* "kunge": n + g */
+    int rc = ng ? latin_alt(n, c, cnt, V_NG, t) : 0;  /* "kunge": n + g */
+    if (rc == 0 && rundg) {
+        /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
+         * two letters (с + ш, з + ж) rather than a stretched one */
+        if (KZ_GROW(n->ix2, n->capix2, b - a + 1))
+            return KZ_ENOMEM;
+        uint32_t *c2 = n->ix2;
+        size_t k2 = 0;
+        for (size_t i = a; i < b; i++) {
+            if (k2 > 0 && f[i].cp == c2[k2 - 1] && !(i + 1 < b && digraph_pair(f[i].cp, f[i + 1].cp)))
+                continue;
+            c2[k2++] = f[i].cp;
+        }
+        rc = latin_alt(n, c2, k2, 0, t);
+    }
+    return rc;
 }
 
 /* The common case, a word of Cyrillic letters only: no script, leet or
@@ -1193,7 +1232,8 @@ static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst
 
 static const struct { unsigned kind; const char *from, *to; } informal[] = {
     { 0, "ы", "и" }, { 0, "Ы", "И" },
-    { 1, "я", "иа" }, { 1, "ю", "иу" }, { 1, "Я", "ИА" }, { 1, "Ю", "ИУ" },
+    { 1, "я", "иа" }, { 1, "Я", "ИА" },
+    { 4, "ю", "иу" }, { 4, "Ю", "ИУ" },        /* apart from я: "hvastaiushchijsja" */
     { 2, "й", "ы" }, { 2, "Й", "Ы" },
     { 3, "дж", "ж" }, { 3, "Дж", "Ж" }, { 3, "ДЖ", "Ж" },
 };

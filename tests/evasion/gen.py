@@ -537,6 +537,11 @@ def main():
     fresh_set('dev2', ['hand', 'tune', 'dev', 'blind'], (3001, 3002),
               ['# Second development rules (tests/evasion/gen.py): words drawn from',
                '# the dictionaries, none in the hand, tune, dev or blind sets.'], strict=True)
+    # dev3: a third development set, made after blind had been measured
+    # twice; seeds 4001 and 4002, words in none of the other sets.
+    fresh_set('dev3', ['hand', 'tune', 'dev', 'blind', 'dev2'], (4001, 4002),
+              ['# Third development rules (tests/evasion/gen.py): words drawn from the',
+               '# dictionaries, none in the hand, tune, dev, blind or dev2 sets.'], strict=True)
 
 
 if __name__ == '__main__':
