@@ -378,3 +378,11 @@ KT_TEST(norm_two_leet_readings_together)
     KT_EQ_STR(words("Ljamo4nii"), "лжамоани|лямоани|лжамочни|лямочни");
     KT_EQ_STR(words("43тырёх$о7ый"), "азтырехсотыи|чзтырехсотыи|аетырехсотыи|четырехсотыи");
 }
+
+KT_TEST(norm_j_first_as_zh_then_as_short_i)
+{
+    /* j for ж and j for й (ju for ю) in one word: the first ж, the others й */
+    KT_EQ_STR(words("podrajajushchij"), "подражажущиж|подраяющи|подражающи");
+    KT_EQ_STR(words("objigavshijsia"), "обжигавшижсиа|обигавшисиа|обжигавшисиа");
+    KT_EQ_STR(words("jihad"), "жихад|ихад");            /* one j: no such reading */
+}

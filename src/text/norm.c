@@ -85,6 +85,7 @@ enum {
     V_ALT1F  = 1024, /* the first 1 as л, the others as и ("exc1ud1ng": excluding) */
     V_ALT3F  = 2048, /* the first 3 as the other, the others as the primary ("м3р3лятина") */
     V_RUNDG  = 4096, /* a doubled Latin letter starting a digraph stays two ("joldasshil": сш) */
+    V_ALTJF  = 8192, /* the first j as ж, the others as with V_ALTJ ("podrajajushchij") */
 };
 
 /* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
@@ -366,7 +367,7 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             la++;
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
-            hasj |= x->cp == 'j';
+            hasj += x->cp == 'j';
             ng |= x->cp == 'g' && prevl == 'n';
             rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
@@ -392,6 +393,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
     if (wi->ctx == CTX_LAT && hasj)
         wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
+    if (wi->ctx == CTX_LAT && hasj > 1)
+        wi->ambig |= V_ALTJF;           /* ж, then й: "objigavshijsia" */
     if (wi->ctx == CTX_LAT && cy > 0)
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
@@ -417,7 +420,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
-    unsigned ones = 0, threes = 0;
+    unsigned ones = 0, threes = 0, jn = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
@@ -479,7 +482,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
             if (d) {
                 out = d;
                 e = f[ix[cx[i + used] - 1]].e;
-            } else if (cp == 'j' && (v & V_ALTJ)) {
+            } else if (cp == 'j' && ((v & V_ALTJ) || ((v & V_ALTJF) && jn++ > 0))) {
                 out = 0x438;
                 if (nx == 'a' || nx == 'u' || nx == 'o') {   /* ja ju jo: я ю ё */
                     out = nx == 'a' ? 0x44F : nx == 'u' ? 0x44E : 0x435;
@@ -549,7 +552,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
     }
     tok->nsp = 1;
     /* (ng last: a one-word rule has the нг spelling itself) */
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALT4, V_ALT3,
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4, V_ALT3,
                                       V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
                                       V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
