@@ -386,3 +386,17 @@ KT_TEST(norm_j_first_as_zh_then_as_short_i)
     KT_EQ_STR(words("objigavshijsia"), "обжигавшижсиа|обигавшисиа|обжигавшисиа");
     KT_EQ_STR(words("jihad"), "жихад|ихад");            /* one j: no such reading */
 }
+
+KT_TEST(norm_e_reverse_as_e)
+{
+    /* э folds to е: informal Latin writes both e ("efemerida") */
+    KT_EQ_STR(norm("Эфемерида efemerida"), "ефемерида ефемерида");
+}
+
+KT_TEST(norm_ts_repeated_once)
+{
+    /* тс repeated is one, so цц meets tsts and tctc */
+    KT_EQ_STR(norm("пиццикато pitstsikato"), "питсикато питсикато");
+    KT_EQ_STR(words("pitctcikato"), "питсикато|ритстсикато");
+    KT_EQ_STR(norm("детство"), "детство");
+}

@@ -38,6 +38,12 @@ enum {
  * that "ьі" can be read as ы and "пοьоdγ" as "nobody". */
 static inline int is_soft(uint32_t cp) { return cp == 0x44C || cp == 0x44A; }
 
+/* Do the 4 bytes before p spell тс (UTF-8)? */
+static inline int ts_before(const char *p)
+{
+    return memcmp(p - 4, "\xD1\x82\xD1\x81", 4) == 0;
+}
+
 /* one mapped code point of a word */
 typedef struct mch {
     uint32_t cp;
@@ -509,11 +515,12 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
         m[nm].e = e;
         nm++;
     }
-    /* a stretched letter that folds to two (ц: тс) is one: "ЦЦЦАП@ТЬ" */
+    /* тс repeated is one, as a stretched letter is: ц folds to тс
+     * ("ЦЦЦАП@ТЬ"), and "пиццикато" meets "pitstsikato" and "pitctcikato" */
     size_t w = 0;
     for (size_t r = 0; r < nm; r++) {
-        if (w >= 2 && r + 1 < nm && m[r].s == m[r + 1].s && m[w - 2].s == m[w - 1].s &&
-            m[r].s != m[w - 1].s && m[r].cp == m[w - 2].cp && m[r + 1].cp == m[w - 1].cp) {
+        if (w >= 2 && r + 1 < nm && m[r].cp == 0x442 && m[r + 1].cp == 0x441 &&
+            m[w - 2].cp == 0x442 && m[w - 1].cp == 0x441) {
             m[w - 1].e = m[r + 1].e;
             r++;
             continue;
@@ -908,6 +915,11 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         if (out == prev)
             continue;
         prev = out;
+        if (out == 0x441 && n->nalt >= at + 6 && n->alt[n->nalt - 1] == '\x82' &&
+            n->alt[n->nalt - 2] == '\xD1' && ts_before(n->alt + n->nalt - 2)) {
+            n->nalt -= 2;                       /* тс repeated: one */
+            continue;
+        }
         n->alt[n->nalt++] = (char)(0xC0 | (out >> 6));
         n->alt[n->nalt++] = (char)(0x80 | (out & 0x3F));
     }
@@ -970,6 +982,13 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
         i += used;
         if (out == prev) {                      /* letter runs: one */
             me[no - 1] = me[no - 2] = e0;
+            continue;
+        }
+        if (out == 0x441 && no >= start + 6 && n->out[no - 1] == '\x82' && n->out[no - 2] == '\xD1' &&
+            ts_before(n->out + no - 2)) {
+            no -= 2;                            /* тс repeated: one ("pitstsikato") */
+            me[no - 1] = me[no - 2] = e0;
+            prev = out;
             continue;
         }
         prev = out;
@@ -1043,10 +1062,9 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
             me[no - 1] = me[no - 2] = f[i].e;
             continue;
         }
-        /* a stretched letter that folds to two (ц: тс) is one: "ццц" */
-        if (i + 1 < b && f[i + 1].s == f[i].s && i >= a + 2 && no >= start + 4 &&
-            f[i - 1].s == f[i - 2].s && f[i - 1].s != f[i].s && f[i - 2].cp == cp &&
-            f[i - 1].cp == f[i + 1].cp) {
+        /* тс repeated is one (ц folds to тс): "ццц", "пиццикато" */
+        if (cp == 0x442 && i + 1 < b && f[i + 1].cp == 0x441 && no >= start + 4 &&
+            ts_before(n->out + no)) {
             me[no - 1] = me[no - 2] = f[i + 1].e;
             i++;
             continue;
