@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import sys
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -542,6 +543,68 @@ def main():
     fresh_set('dev3', ['hand', 'tune', 'dev', 'blind', 'dev2'], (4001, 4002),
               ['# Third development rules (tests/evasion/gen.py): words drawn from the',
                '# dictionaries, none in the hand, tune, dev, blind or dev2 sets.'], strict=True)
+    # The study sets (not committed; `gen.py study` writes them): many rule
+    # words, a few classes, to find kinds of misses after blind had been
+    # measured; words of blind left out.
+    study = study_rules()
+    if 'study' in sys.argv[1:]:
+        for name, (rules, seed, classes, per_class) in study.items():
+            dicts, _ = fresh_dicts(['blind'])
+            with open(os.path.join(OUT, 'rules-%s.yaml' % name), 'w', encoding='utf-8') as f:
+                f.write(rules[1])
+            r = random.Random(seed)
+            phrases = rules[0]['ru'] + rules[0]['kk'] + rules[0]['en']
+            with open(os.path.join(OUT, '%s-positives.jsonl' % name), 'w', encoding='utf-8') as f:
+                for cls, fn, langs in CLASSES:
+                    if cls not in classes:
+                        continue
+                    usable = [p for p in phrases if (langs is None or lang_of(p) in langs) and
+                              changeable(fn, p)]
+                    for i in range(per_class):
+                        p = r.choice(usable)
+                        rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, fn(p, r), dicts)}
+                        f.write(json.dumps(rec, ensure_ascii=False) + '\n')
+    # blind2: a second held-out set, made after blind had been measured five
+    # times, to be measured once.  Seeds 7001 (rules) and 7002 (posts).  Its
+    # rule words are in no rule of any set above nor of the study sets, and
+    # share no first five letters with them; its filler and near words are
+    # any dictionary word but those rule words (the Kazakh list has no words
+    # left that are in none of the sets' posts).  24 single words and 6 pairs
+    # a language, of 5 to 12 letters; 500 posts a class, 4,000 ordinary posts
+    # that hold no word of a one-word rule.
+    rule_words = set()
+    for name in ('dev', 'blind', 'dev2', 'dev3'):
+        for ph in rule_phrases(os.path.join(OUT, 'rules-%s.yaml' % name)):
+            rule_words.update(ph.rstrip('*').split(' '))
+    for ph in rule_phrases(os.path.join(HERE, 'rules.yaml')):
+        rule_words.update(ph.rstrip('*').split(' '))
+    for rules, _, _, _ in study.values():
+        for lang in rules[0]:
+            for ph in rules[0][lang]:
+                rule_words.update(ph.split(' '))
+    rule_words = {w.replace('ё', 'е') for w in rule_words}
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(7001), 'blind2',
+                              ['# Second held-out rules (tests/evasion/gen.py): words drawn from the',
+                               '# dictionaries, in no rule of the other sets.'],
+                              pool, single=24, pairs=6, lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-blind2.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    write_set('blind2', rules['ru'] + rules['kk'] + rules['en'], 7002, dicts, 500, 4000, True)
+
+
+def study_rules():
+    """The study sets' rules: name -> ((rules, yaml), post seed, classes, posts a class)."""
+    dicts, prefixes = fresh_dicts(['blind'])
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    return {
+        'study1': (drawn_rules(random.Random(5001), 'study1', ['# study1'], pool, single=150, pairs=20,
+                               lengths=(5, 12)), 5002, ('homoglyph', 'informal', 'combo', 'leet'), 1500),
+        'study2': (drawn_rules(random.Random(6001), 'study2', ['# study2'], pool, single=400, pairs=40,
+                               lengths=(5, 12)), 6002, ('informal', 'leet', 'combo'), 4000),
+    }
 
 
 if __name__ == '__main__':
