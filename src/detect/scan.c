@@ -329,9 +329,8 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
     for (size_t i = 0; i < nwords && combos <= VARIANT_COMBOS; i++)
         combos *= nwsp[i];
     if (nwords > 1 && combos <= VARIANT_COMBOS && nseen > 0) {
-        /* every combination; those equal to the whole phrase's variants
-         * (or to the phrase) come again, and are dropped by the matcher's
-         * one-hit-per-rule accounting, so only the mixed ones are added */
+        /* every combination but the phrase itself (c = 0); those equal to
+         * a variant of the whole phrase were added above and are skipped */
         for (size_t c = 1; c < combos; c++) {
             size_t r = c, mixed = 0;
             char joined[KZ_NORM_VARIANT_MAX * 2];

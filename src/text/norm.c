@@ -815,7 +815,7 @@ static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size
         return KZ_ENOMEM;
     size_t k = 0;
     for (size_t i = from; i < from + len; i++)
-        if (!nopipe || n->f[ix[i]].cp != '|' || i == 0 || i + 1 == from + len)
+        if (!nopipe || n->f[ix[i]].cp != '|' || i == from || i + 1 == from + len)
             n->ix2[k++] = ix[i];
     if ((rc = emit_word(n, n->ix2, k, &sub, 0)) != 0)
         return rc;
