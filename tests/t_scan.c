@@ -113,6 +113,25 @@ KT_TEST(scan_rule_variants)
     teardown(&f);
 }
 
+/* Each word of a phrase varies on its own: y for ы in one word and i in the
+ * next, й as i in one word and as y in the other. */
+KT_TEST(scan_rule_variants_per_word)
+{
+    fixture f;
+    KT_EQ_INT(setup(&f, "categories:\n  c: { threshold: 50 }\nrules:\n  - id: r\n    category: c\n"
+                        "    weight: 60\n    phrases: [\"сайдыр ырғыс\", \"вникнувший яйцевидный\"]\n"), 0);
+    KT_EQ_STR(hits(&f, "sajdyr irghis"), "r@0-13:sajdyr irghis");
+    KT_EQ_STR(hits(&f, "vniknuvshii iaytcevidniy"), "r@0-24:vniknuvshii iaytcevidniy");
+    KT_EQ_STR(hits(&f, "saydyr irghis"), "r@0-13:saydyr irghis");
+    KT_EQ_STR(hits(&f, "sajdyr"), "");
+    teardown(&f);
+    /* iu for ю and y for я in one word: the two are apart */
+    KT_EQ_INT(setup(&f, "categories:\n  c: { threshold: 50 }\nrules:\n  - id: r\n    category: c\n"
+                        "    weight: 60\n    phrases: [хвастающийся]\n"), 0);
+    KT_EQ_STR(hits(&f, "hvastaiushchijsja"), "r@0-17:hvastaiushchijsja");
+    teardown(&f);
+}
+
 KT_TEST(scan_joined_group_matches_as_one_word)
 {
     fixture f;

@@ -13,14 +13,16 @@
  * (default 8) colliding groups.  Then the cost of the matcher's rule
  * variants (kz_norm_variant: i for ы, ia for я, y for й, j for дж): how
  * many words, written as a rule, would also match another word of the list
- * through a variant and not through their own form.  Not a test; run by
- * bench/collisions/run.
+ * through a variant and not through their own form.  And of the alternate
+ * spellings (kz_token.sp[1..]: PAPA read by look, ng as нг...): how many
+ * words have some, and how many would match another word through one.  Not
+ * a test; run by bench/collisions/run.
  */
 #include "util/kz.h"
 #include "text/norm.h"
 #include <utf8proc.h>
 
-typedef struct entry { char *word; char *form; char *orig; } entry;
+typedef struct entry { char *word; char *form; char *orig; char *alt[KZ_TOKEN_MAXSP - 1]; } entry;
 
 static int form_cmp(const void *k, const void *b)
 {
@@ -73,6 +75,9 @@ int main(int argc, char **argv)
         e[n].word = (char *)folded;
         e[n].form = kz_strndup(t.words[0].sp[0].s, t.words[0].sp[0].len);
         e[n].orig = kz_strdup(line);
+        for (unsigned k = 0; k + 1 < KZ_TOKEN_MAXSP; k++)
+            e[n].alt[k] = k + 1 < t.words[0].nsp
+                        ? kz_strndup(t.words[0].sp[k + 1].s, t.words[0].sp[k + 1].len) : NULL;
         n++;
     }
     fclose(f);
@@ -132,5 +137,32 @@ int main(int argc, char **argv)
     }
     printf("%s: rule variants: %zu words (%.2f%%) would also match another word of the list\n",
            argv[1], varwords, words ? 100.0 * (double)varwords / (double)words : 0.0);
+    /* the alternate spellings (a word's other readings, kz_token.sp[1..]):
+     * words one of whose alternates is another word's form, so that each
+     * matches a rule written as the other */
+    size_t altwords = 0, withalt = 0;
+    shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && !strcmp(e[i].word, e[i - 1].word))
+            continue;
+        int hit = 0;
+        withalt += e[i].alt[0] != NULL;
+        for (unsigned k = 0; !hit && k + 1 < KZ_TOKEN_MAXSP && e[i].alt[k]; k++) {
+            if (!strcmp(e[i].alt[k], e[i].form))
+                continue;
+            const entry *m = bsearch(e[i].alt[k], e, n, sizeof *e, form_cmp);
+            if (m) {
+                hit = 1;
+                if ((int)shown < examples) {
+                    printf("  alternate %s -> %s <- %s\n", e[i].orig, e[i].alt[k], m->orig);
+                    shown++;
+                }
+            }
+        }
+        altwords += hit;
+    }
+    printf("%s: alternates: %zu words have some (%.2f%%); %zu words (%.2f%%) would also match another word of the list through one\n",
+           argv[1], withalt, words ? 100.0 * (double)withalt / (double)words : 0.0,
+           altwords, words ? 100.0 * (double)altwords / (double)words : 0.0);
     return 0;
 }

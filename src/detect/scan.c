@@ -186,6 +186,9 @@ static int add_phrase(kz_scanner *s, uint32_t rule, uint8_t kind,
     return 0;
 }
 
+/* Combinations of per-word variants added for one phrase at most. */
+#define VARIANT_COMBOS 64
+
 /* Normalize one phrase and add it (and its joined or alternate forms). */
 static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_pattern *pat,
                           uint32_t rule, uint8_t kind, kz_buf *errs)
@@ -234,10 +237,24 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
         t.joined[0].end == t.words[t.nwords - 1].end)
         if ((rc = add_phrase(s, rule, kind, &t.joined[0].sp[0], 1, stem)) != 0)
             return rc;
-    /* the informal Latin variants, each once */
+    /* the informal Latin variants, each once.  A phrase of several words
+     * also gets every combination of its words' own variants ("saydyr
+     * irghis": y for ы in one word, i in the next; "vniknuvshii iaytcevidniy":
+     * й as i in one, as y in the other), when there are at most
+     * VARIANT_COMBOS of them; else only the variants of the whole phrase. */
     size_t nwords = t.nwords;
     char seen[1u << KZ_NORM_VARIANT_KINDS][KZ_NORM_VARIANT_MAX * 2];
     size_t nseen = 0;
+    char wpool[(1u << KZ_NORM_VARIANT_KINDS) * KZ_NORM_VARIANT_MAX * 2];
+    size_t npool = 0;
+    kz_spelling wsp[KZ_PHRASE_MAX_WORDS][1u << KZ_NORM_VARIANT_KINDS];
+    size_t nwsp[KZ_PHRASE_MAX_WORDS];
+    for (size_t i = 0; i < nwords; i++) {        /* the phrase's own spelling first */
+        memcpy(wpool + npool, sp[i].s, sp[i].len);
+        wsp[i][0] = (kz_spelling){ wpool + npool, sp[i].len };
+        npool += sp[i].len;
+        nwsp[i] = 1;
+    }
     for (unsigned mask = 1; len < KZ_NORM_VARIANT_MAX && mask < (1u << KZ_NORM_VARIANT_KINDS); mask++) {
         char var[KZ_NORM_VARIANT_MAX * 2];
         size_t vl = kz_norm_variant(text, len, mask, var);
@@ -254,14 +271,50 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
         if (z < nseen)
             continue;
         memcpy(seen[nseen++], t.text, t.len + 1);
-        for (size_t i = 0; i < t.nwords; i++)
+        for (size_t i = 0; i < t.nwords; i++) {
             sp[i] = t.words[i].sp[0];
+            size_t k = 0;
+            while (k < nwsp[i] && !(wsp[i][k].len == sp[i].len && !memcmp(wsp[i][k].s, sp[i].s, sp[i].len)))
+                k++;
+            if (k == nwsp[i] && npool + sp[i].len <= sizeof wpool) {
+                memcpy(wpool + npool, sp[i].s, sp[i].len);
+                wsp[i][nwsp[i]++] = (kz_spelling){ wpool + npool, sp[i].len };
+                npool += sp[i].len;
+            }
+        }
         if ((rc = add_phrase(s, rule, kind, sp, t.nwords, stem)) != 0)
             return rc;
         if (t.nwords == 1)
             for (uint32_t k = 1; k < t.words[0].nsp; k++)
                 if ((rc = add_phrase(s, rule, kind, &t.words[0].sp[k], 1, stem)) != 0)
                     return rc;
+    }
+    size_t combos = 1;
+    for (size_t i = 0; i < nwords && combos <= VARIANT_COMBOS; i++)
+        combos *= nwsp[i];
+    if (nwords > 1 && combos <= VARIANT_COMBOS && nseen > 0) {
+        /* every combination but the phrase itself (c = 0); those equal to
+         * a variant of the whole phrase were added above and are skipped */
+        for (size_t c = 1; c < combos; c++) {
+            size_t r = c, mixed = 0;
+            char joined[KZ_NORM_VARIANT_MAX * 2];
+            size_t jl = 0;
+            for (size_t i = 0; i < nwords; i++) {
+                sp[i] = wsp[i][r % nwsp[i]];
+                r /= nwsp[i];
+                if (jl + sp[i].len + 1 < sizeof joined) {
+                    memcpy(joined + jl, sp[i].s, sp[i].len);
+                    jl += sp[i].len;
+                    joined[jl++] = ' ';
+                }
+            }
+            joined[jl ? jl - 1 : 0] = '\0';
+            mixed = 1;
+            for (size_t z = 0; z < nseen && mixed; z++)
+                mixed = strcmp(seen[z], joined) != 0;
+            if (mixed && (rc = add_phrase(s, rule, kind, sp, nwords, stem)) != 0)
+                return rc;
+        }
     }
     /* "kill yourself": also written as one word ("killyourself", a hashtag,
      * letters spaced out without a wider gap between the words) */

@@ -30,11 +30,19 @@ typedef struct fch {
 enum {
     FL_I    = 2,       /* written as і or І (folded to и) */
     FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
+    FL_H    = 8,       /* written as һ or Һ (folded to х): h in a Latin word */
+    FL_S    = 16,      /* written as ѕ or Ѕ (folded to с): s in a Latin word */
 };
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
  * that "ьі" can be read as ы and "пοьоdγ" as "nobody". */
 static inline int is_soft(uint32_t cp) { return cp == 0x44C || cp == 0x44A; }
+
+/* Do the 4 bytes before p spell тс (UTF-8)? */
+static inline int ts_before(const char *p)
+{
+    return memcmp(p - 4, "\xD1\x82\xD1\x81", 4) == 0;
+}
 
 /* one mapped code point of a word */
 typedef struct mch {
@@ -59,6 +67,7 @@ struct kz_norm {
     uint32_t *lc;    size_t caplc;
     uint32_t *cx;    size_t capcx;
     uint32_t *ix;    size_t capix;
+    uint32_t *ix2;   size_t capix2;
     char     *out;   size_t nout, capout;
     uint32_t *ms, *me;                       /* map, sized like out */
     char     *alt;   size_t nalt, capalt;
@@ -75,11 +84,27 @@ enum {
     V_ALT1   = 8,    /* 1 = л instead of и */
     V_PHON   = 16,   /* read Latin letters by sound even in a Cyrillic word */
     V_ALTJ   = 32,   /* j = й (Russian transliteration) instead of ж; ja ju jo = я ю ё */
-    V_NG     = 64,   /* ng before a letter = нг ("kunge": күнге) instead of ң */
+    V_NG     = 64,   /* ng = нг ("kunge": күнге, "demping": демпинг) instead of ң */
     V_CYRSND = 128,  /* in a Latin word, Cyrillic letters by sound ("нobody": н = n) */
     V_ALT1M  = 256,  /* the first 1 as и, the others as л ("k1l1": kill) */
     V_ALT3M  = 512,  /* the first 3 as the primary, the others as the other ("и383рг") */
+    V_ALT1F  = 1024, /* the first 1 as л, the others as и ("exc1ud1ng": excluding) */
+    V_ALT3F  = 2048, /* the first 3 as the other, the others as the primary ("м3р3лятина") */
+    V_RUNDG  = 4096, /* a doubled Latin letter starting a digraph stays two ("joldasshil": сш) */
+    V_ALTJF  = 8192, /* the first j as ж, the others as with V_ALTJ ("podrajajushchij") */
 };
+
+/* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
+static inline int digraph_pair(uint32_t a, uint32_t b)
+{
+    switch (a) {
+    case 's': return b == 'h' || b == 'c';
+    case 'z': case 'c': case 'k': case 'g': return b == 'h';
+    case 'n': return b == 'g';
+    case 'y': return b == 'a' || b == 'u' || b == 'o';
+    default: return 0;
+    }
+}
 
 enum { CTX_OTHER, CTX_CYR, CTX_LAT };
 
@@ -94,7 +119,7 @@ void kz_norm_free(kz_norm *n)
 {
     if (!n)
         return;
-    free(n->f); free(n->m); free(n->lc); free(n->cx); free(n->ix); free(n->out); free(n->ms); free(n->me);
+    free(n->f); free(n->m); free(n->lc); free(n->cx); free(n->ix); free(n->ix2); free(n->out); free(n->ms); free(n->me);
     free(n->alt); free(n->w); free(n->j); free(n->tw); free(n->tj);
     free(n);
 }
@@ -138,7 +163,9 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->e = (uint32_t)(i + k);
                 x->cls = (uint8_t)(e1 >> 24);
                 x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
-                      : (cp == 0x458 || cp == 0x408) ? FL_J : 0;
+                      : (cp == 0x458 || cp == 0x408) ? FL_J
+                      : (cp == 0x4BB || cp == 0x4BA) ? FL_H
+                      : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
                 i += k;
                 continue;
             }
@@ -163,7 +190,9 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->s = (uint32_t)i;
             x->e = (uint32_t)(i + k);
             x->cls = (uint8_t)kz_cls_of(src[c]);
-            x->fl = cnt == 1 && (cp == 0x458 || cp == 0x408) ? FL_J : 0;
+            x->fl = cnt != 1 ? 0 : (cp == 0x458 || cp == 0x408) ? FL_J
+                  : (cp == 0x4BB || cp == 0x4BA) ? FL_H
+                  : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
         }
         i += k;
     }
@@ -277,10 +306,12 @@ static inline int i_like(const fch *x)
 static uint32_t cyr_latin(const fch *x)
 {
     switch (x->cp) {
-    case 0x430: return 'a';  case 0x432: return 'b';  case 0x441: return 'c';
+    case 0x430: return 'a';  case 0x432: return 'b';
+    case 0x441: return (x->fl & FL_S) ? 's' : 'c';                          /* ѕ / с */
     case 0x435: return 'e';  case 0x43D: return 'h';  case 0x43A: return 'k';
     case 0x43C: return 'm';  case 0x43E: return 'o';  case 0x440: return 'p';
-    case 0x442: return 't';  case 0x443: return 'y';  case 0x445: return 'x';
+    case 0x442: return 't';  case 0x443: return 'y';
+    case 0x445: return (x->fl & FL_H) ? 'h' : 'x';                          /* һ / х */
     case 0x43F: return 'n';  case 0x433: return 'r';  case 0x448: return 'w';
     case 0x44C: return 'b';  case 0x44A: return 'b';  case 0x4CF: return 'l';
     case 0x501: return 'd';
@@ -332,7 +363,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
@@ -342,8 +373,9 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             la++;
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
-            hasj |= x->cp == 'j';
-            ng |= x->cp == 'g' && prevl == 'n' && i + 1 < cnt;
+            hasj += x->cp == 'j';
+            ng |= x->cp == 'g' && prevl == 'n';
+            rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
             break;
         }
@@ -367,16 +399,21 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
     if (wi->ctx == CTX_LAT && hasj)
         wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
+    if (wi->ctx == CTX_LAT && hasj > 1)
+        wi->ambig |= V_ALTJF;           /* ж, then й: "objigavshijsia" */
     if (wi->ctx == CTX_LAT && cy > 0)
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
         wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
+    if (wi->ctx == CTX_LAT && rundg)
+        wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
         if (has3) wi->ambig |= V_ALT3;
         if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
         if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1M;
-        if (has3 > 1) wi->ambig |= V_ALT3M;
+        if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1F;
+        if (has3 > 1) wi->ambig |= V_ALT3M | V_ALT3F;
     }
 }
 
@@ -389,7 +426,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
-    unsigned ones = 0, threes = 0;
+    unsigned ones = 0, threes = 0, jn = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
@@ -399,6 +436,10 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 vv = ones++ ? (vv | V_ALT1) : (vv & ~(unsigned)V_ALT1);
             if ((v & V_ALT3M) && cp == '3')
                 vv = threes++ ? (vv | V_ALT3) : (vv & ~(unsigned)V_ALT3);
+            if ((v & V_ALT1F) && cp == '1')
+                vv = ones++ ? (vv & ~(unsigned)V_ALT1) : (vv | V_ALT1);
+            if ((v & V_ALT3F) && cp == '3')
+                vv = threes++ ? (vv & ~(unsigned)V_ALT3) : (vv | V_ALT3);
             uint32_t l = leet(cp, wi->ctx, vv);
             if (l) cp = l;
         } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
@@ -422,7 +463,8 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     uint32_t *cx = n->cx;
     size_t k = 0;
     for (size_t i = 0; i < cnt; i++) {
-        if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0)
+        if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0 &&
+            !((v & V_RUNDG) && i + 1 < cnt && digraph_pair(c[i], c[i + 1])))
             continue;
         c[k] = c[i];
         cx[k++] = (uint32_t)i;
@@ -438,7 +480,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
             /* only s z c k g n y start a digraph */
             uint32_t d = visual || li >= 26 || !((DIGRAPH_STARTS >> li) & 1) ? 0
                          : digraph(c, i, cnt, &used);
-            if (d == 0x43D && (v & V_NG) && i + 2 < cnt) {
+            if (d == 0x43D && (v & V_NG)) {
                 d = 0;                        /* n, then g */
                 used = 1;
             }
@@ -446,7 +488,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
             if (d) {
                 out = d;
                 e = f[ix[cx[i + used] - 1]].e;
-            } else if (cp == 'j' && (v & V_ALTJ)) {
+            } else if (cp == 'j' && ((v & V_ALTJ) || ((v & V_ALTJF) && jn++ > 0))) {
                 out = 0x438;
                 if (nx == 'a' || nx == 'u' || nx == 'o') {   /* ja ju jo: я ю ё */
                     out = nx == 'a' ? 0x44F : nx == 'u' ? 0x44E : 0x435;
@@ -473,7 +515,19 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
         m[nm].e = e;
         nm++;
     }
-    return nm;
+    /* тс repeated is one, as a stretched letter is: ц folds to тс
+     * ("ЦЦЦАП@ТЬ"), and "пиццикато" meets "pitstsikato" and "pitctcikato" */
+    size_t w = 0;
+    for (size_t r = 0; r < nm; r++) {
+        if (w >= 2 && r + 1 < nm && m[r].cp == 0x442 && m[r + 1].cp == 0x441 &&
+            m[w - 2].cp == 0x442 && m[w - 1].cp == 0x441) {
+            m[w - 1].e = m[r + 1].e;
+            r++;
+            continue;
+        }
+        m[w++] = m[r];
+    }
+    return w;
 }
 
 /* Emit a word (or a group joined into one word) as a token. */
@@ -504,10 +558,13 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
         tok->sp[0] = (spref){ a, (uint32_t)n->nalt - a, 1 };
     }
     tok->nsp = 1;
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_NG, V_ALT4, V_ALT3,
-                                      V_ALT1M, V_ALT3M };
+    /* (ng last: a one-word rule has the нг spelling itself) */
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4, V_ALT3,
+                                      V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
+                                      V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
+                                      V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
-        if (!(wi.ambig & tries[t]))
+        if ((wi.ambig & tries[t]) != tries[t])
             continue;
         size_t k = word_map(n, ix, cnt, &wi, tries[t]);
         uint32_t a = (uint32_t)n->nalt;
@@ -515,9 +572,14 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
             if ((rc = alt_cp(n, n->m[i].cp)) != 0)
                 return rc;
         uint32_t l = (uint32_t)n->nalt - a;
-        /* keep it only when it differs from the primary spelling */
-        const char *p0 = tok->sp[0].in_alt ? n->alt + tok->sp[0].off : n->out + tok->sp[0].off;
-        if (l == tok->sp[0].len && memcmp(p0, n->alt + a, l) == 0) {
+        /* keep it only when it differs from the spellings so far */
+        uint32_t z = 0;
+        for (; z < tok->nsp; z++) {
+            const char *pz = (tok->sp[z].in_alt ? n->alt : n->out) + tok->sp[z].off;
+            if (l == tok->sp[z].len && memcmp(pz, n->alt + a, l) == 0)
+                break;
+        }
+        if (z < tok->nsp) {
             n->nalt = a;
             continue;
         }
@@ -535,6 +597,20 @@ static int push_tok(tokb **arr, size_t *num, size_t *cap, const tokb *t)
 }
 
 /* ---- pass 2: segmentation ---------------------------------------------- */
+
+/* Does the run of word-like characters from f[i] hold a Latin letter and,
+ * after f[i], a leet digit or symbol ("nth3m", "$$oci@7ive", "mpi€ty")? */
+static int latin_leet_follows(const fch *f, size_t nf, size_t i)
+{
+    int lat = 0, leety = 0;
+    for (size_t j = i; j < nf && j < i + 32; j++) {
+        unsigned c = f[j].cls;
+        if (c == KZ_C_LAT) lat = 1;
+        else if (c == KZ_C_DIGIT || c == KZ_C_SYM) leety |= j > i;
+        else if (c != KZ_C_APOS && c != KZ_C_CYR && c != KZ_C_LET) break;
+    }
+    return lat && leety;
+}
 
 /* is f[i] part of a word? Symbols and apostrophes only between word chars */
 static inline int word_char(const fch *f, size_t nf, size_t i)
@@ -575,6 +651,13 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
                     (f[i + 1].cls == KZ_C_DIGIT && i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
         if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
             nextc)
+            return 1;
+        /* @ ! | before a Latin letter (or a symbol) start a word when more
+         * leet follows in it: "@nth3m", "!mpi€ty", "|nfec7iously",
+         * "@$$oci@7ive"; "@user" stays a mention, "!wow" an exclamation */
+        if ((f[i].cp == '@' || f[i].cp == '!' || f[i].cp == '|') && !prev &&
+            !(i > 0 && f[i - 1].cls == KZ_C_SYM) && i + 1 < nf &&
+            (f[i + 1].cls == KZ_C_LAT || f[i + 1].cls == KZ_C_SYM) && latin_leet_follows(f, nf, i + 1))
             return 1;
         return 0;
     }
@@ -720,13 +803,44 @@ static int one_letter_word(uint32_t cp)
     }
 }
 
+/* Add to t the spelling of the group's characters ix[from..from+len), less
+ * any | inside when nopipe, unless it is empty or already there. */
+static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size_t len, int nopipe)
+{
+    tokb sub;
+    int rc;
+    if (t->nsp >= KZ_TOKEN_MAXSP)
+        return 0;
+    if (KZ_GROW(n->ix2, n->capix2, len + 1))
+        return KZ_ENOMEM;
+    size_t k = 0;
+    for (size_t i = from; i < from + len; i++)
+        if (!nopipe || n->f[ix[i]].cp != '|' || i == from || i + 1 == from + len)
+            n->ix2[k++] = ix[i];
+    if ((rc = emit_word(n, n->ix2, k, &sub, 0)) != 0)
+        return rc;
+    int dup = sub.sp[0].len == 0;
+    for (uint32_t z = 0; z < t->nsp && !dup; z++) {
+        const char *p = (t->sp[z].in_alt ? n->alt : n->out) + t->sp[z].off;
+        dup = t->sp[z].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
+    }
+    if (dup)
+        n->nalt = sub.sp[0].off;
+    else
+        t->sp[t->nsp++] = sub.sp[0];
+    return 0;
+}
+
 /* A spaced-out group (indices in n->ix[0..cnt)) as one word.  Its first or
  * last letter may be a one-letter word of its own ("вступай в д ж и х а д",
  * "з а к л а д к а у гаража"): the group without it, and without both, are
- * alternate spellings, before the word's own alternates. */
+ * alternate spellings, before the word's own alternates.  A | inside may
+ * part two spaced-out words rather than be an і ("N O B O D Y | L I K E S",
+ * "ы н д ы н | ш т е п с е л"): the group without it (and without a
+ * one-letter word first) is an alternate too, after the first. */
 static int emit_spaced(kz_norm *n, size_t cnt)
 {
-    tokb t, sub;
+    tokb t;
     int rc;
     if ((rc = emit_word(n, n->ix, cnt, &t, 1)) != 0)
         return rc;
@@ -740,22 +854,14 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     uint32_t lc = n->f[n->ix[cnt - 1]].cp;     /* "д . !": ! for і, or an exclamation */
     int last = (one_letter_word(lc) || lc == '!') && ix_letters(n, 0, cnt - 1) >= 3;
     int both = first && last && cnt >= 5 && ix_letters(n, 1, cnt - 1) >= 3;
-    const struct { int on; size_t from, len; } drops[] = {
-        { first, 1, cnt - 1 }, { last, 0, cnt - 1 }, { both, 1, cnt - 2 },
-    };
-    for (size_t d = 0; d < KZ_ARRAY_LEN(drops) && t.nsp < KZ_TOKEN_MAXSP; d++) {
-        if (!drops[d].on)
-            continue;
-        if ((rc = emit_word(n, n->ix + drops[d].from, drops[d].len, &sub, 0)) != 0)
-            return rc;
-        int dup = sub.sp[0].len == 0;
-        for (uint32_t k = 0; k < t.nsp && !dup; k++) {
-            const char *p = (t.sp[k].in_alt ? n->alt : n->out) + t.sp[k].off;
-            dup = t.sp[k].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
-        }
-        if (!dup)
-            t.sp[t.nsp++] = sub.sp[0];
-    }
+    int pipe = 0;
+    for (size_t i = 1; i + 1 < cnt; i++)      /* two letters or more on each side */
+        pipe |= n->f[n->ix[i]].cp == '|' && ix_letters(n, 0, i) >= 2 && ix_letters(n, i + 1, cnt) >= 2;
+    if ((first && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 1, 0)) != 0) ||
+        (pipe && (rc = spaced_alt(n, &t, n->ix, first ? 1 : 0, first ? cnt - 1 : cnt, 1)) != 0) ||
+        (last && (rc = spaced_alt(n, &t, n->ix, 0, cnt - 1, 0)) != 0) ||
+        (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0)) != 0))
+        return rc;
     for (uint32_t k = 1; k < nown && t.nsp < KZ_TOKEN_MAXSP; k++)
         t.sp[t.nsp++] = own[k];
     return push_tok(&n->w, &n->nw, &n->capw, &t);
@@ -784,8 +890,8 @@ static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t
     n->me[at] = n->me[at + 1] = e;
 }
 
-/* An alternate reading by sound of the ASCII word c[0..cnt): ng before a
- * letter as нг (V_NG); added to t when it is new and there is room. */
+/* An alternate reading by sound of the ASCII word c[0..cnt): ng as нг
+ * (V_NG); added to t when it is new and there is room. */
 static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb *t)
 {
     if (t->nsp >= KZ_TOKEN_MAXSP)
@@ -799,7 +905,7 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
             out = digraph(c, i, cnt, &used);
-        if (out == 0x43D && (v & V_NG) && i + 2 < cnt)
+        if (out == 0x43D && (v & V_NG))
             out = 0;
         if (!out) {
             used = 1;
@@ -809,6 +915,11 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         if (out == prev)
             continue;
         prev = out;
+        if (out == 0x441 && n->nalt >= at + 6 && n->alt[n->nalt - 1] == '\x82' &&
+            n->alt[n->nalt - 2] == '\xD1' && ts_before(n->alt + n->nalt - 2)) {
+            n->nalt -= 2;                       /* тс repeated: one */
+            continue;
+        }
         n->alt[n->nalt++] = (char)(0xC0 | (out >> 6));
         n->alt[n->nalt++] = (char)(0x80 | (out & 0x3F));
     }
@@ -832,11 +943,12 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0;
+    int look = 1, ng = 0, rundg = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
-        ng |= cp == 'g' && i > a && i + 1 < b && f[i - 1].cp == 'n';
+        ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
+        rundg |= i > a && i + 1 < b && cp == f[i - 1].cp && digraph_pair(cp, f[i + 1].cp);
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
         KZ_GROW(n->lc, n->caplc, cnt + 1) || KZ_GROW(n->cx, n->capcx, cnt + 1))
@@ -872,6 +984,13 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
             me[no - 1] = me[no - 2] = e0;
             continue;
         }
+        if (out == 0x441 && no >= start + 6 && n->out[no - 1] == '\x82' && n->out[no - 2] == '\xD1' &&
+            ts_before(n->out + no - 2)) {
+            no -= 2;                            /* тс repeated: one ("pitstsikato") */
+            me[no - 1] = me[no - 2] = e0;
+            prev = out;
+            continue;
+        }
         prev = out;
         put2(n, no, out, s0, e0);
         no += 2;
@@ -897,7 +1016,22 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
         else
             t->sp[t->nsp++] = (spref){ at, l, 1 };
     }
-    return ng ? latin_alt(n, c, cnt, V_NG, t) : 0;    /* "kunge": n + g */
+    int rc = ng ? latin_alt(n, c, cnt, V_NG, t) : 0;  /* "kunge": n + g */
+    if (rc == 0 && rundg) {
+        /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
+         * two letters (с + ш, з + ж) rather than a stretched one */
+        if (KZ_GROW(n->ix2, n->capix2, b - a + 1))
+            return KZ_ENOMEM;
+        uint32_t *c2 = n->ix2;
+        size_t k2 = 0;
+        for (size_t i = a; i < b; i++) {
+            if (k2 > 0 && f[i].cp == c2[k2 - 1] && !(i + 1 < b && digraph_pair(f[i].cp, f[i + 1].cp)))
+                continue;
+            c2[k2++] = f[i].cp;
+        }
+        rc = latin_alt(n, c2, k2, 0, t);
+    }
+    return rc;
 }
 
 /* The common case, a word of Cyrillic letters only: no script, leet or
@@ -926,6 +1060,13 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
         }
         if (cp == prev) {                       /* stretched letter: one */
             me[no - 1] = me[no - 2] = f[i].e;
+            continue;
+        }
+        /* тс repeated is one (ц folds to тс): "ццц", "пиццикато" */
+        if (cp == 0x442 && i + 1 < b && f[i + 1].cp == 0x441 && no >= start + 4 &&
+            ts_before(n->out + no)) {
+            me[no - 1] = me[no - 2] = f[i + 1].e;
+            i++;
             continue;
         }
         prev = cp;
@@ -998,7 +1139,9 @@ static int pass2(kz_norm *n)
             size_t e = i + 1;
             while (e < nf && f[e].cls == KZ_C_CYR)
                 e++;
-            if (e - i > 1 && word_ends(f, nf, e)) {
+            /* (one written character that folds to two, a lone ц, is not a
+             * word here: it may be a spaced-out letter, "ц а п а т ь") */
+            if (e - i > 1 && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
                 if ((rc = emit_cyrillic(n, i, e)) != 0)
                     return rc;
                 i = e;
@@ -1110,7 +1253,8 @@ static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst
 
 static const struct { unsigned kind; const char *from, *to; } informal[] = {
     { 0, "ы", "и" }, { 0, "Ы", "И" },
-    { 1, "я", "иа" }, { 1, "ю", "иу" }, { 1, "Я", "ИА" }, { 1, "Ю", "ИУ" },
+    { 1, "я", "иа" }, { 1, "Я", "ИА" },
+    { 4, "ю", "иу" }, { 4, "Ю", "ИУ" },        /* apart from я: "hvastaiushchijsja" */
     { 2, "й", "ы" }, { 2, "Й", "Ы" },
     { 3, "дж", "ж" }, { 3, "Дж", "Ж" }, { 3, "ДЖ", "Ж" },
 };

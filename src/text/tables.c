@@ -104,6 +104,7 @@ static uint32_t cyr_fold(uint32_t cp)
     case 0x0456: return 0x438;  /* і → и (Kazakh, Ukrainian, Belarusian) */
     case 0x0439: return 0x438;  /* й → и (when it arrives undecomposed) */
     case 0x0451: return 0x435;  /* ё → е */
+    case 0x044D: return 0x435;  /* э → е (Latin writes both e: "efemerida") */
     case 0x0454: return 0x435;  /* є → е */
     case 0x0491: return 0x433;  /* ґ → г */
     case 0x0455: return 0x441;  /* ѕ → с */

@@ -9,14 +9,22 @@ packages) nor Python, every run sees the same posts, and a change of the
 generator shows as a diff of the posts.  The output depends only on the
 dictionaries and the seeds below.
 
-Two sets, each of positives (a rule phrase written with one evasion class,
+Four generated sets, each of positives (a rule phrase written with one evasion class,
 or a combination, inside a sentence of dictionary words) and negatives
 (ordinary sentences of dictionary words that share words with the rules:
 one word of a two-word phrase, words that start or end like a rule word):
 
-  tune     the rules of rules.yaml (written by hand), seed 1;
-  heldout  rules drawn from the dictionaries (gen/rules-heldout.yaml), seed 2:
-           the normalizer is not tuned on its misses; measure reports it apart.
+  tune   the rules of rules.yaml (written by hand), seed 1;
+  dev    rules drawn from the dictionaries (gen/rules-dev.yaml), seeds 2
+         (rules) and 3 (posts).  Written as a held-out set, then read for
+         misses and tuned on: a development set now;
+  blind  the held-out set (gen/rules-blind.yaml), seeds 2026 (rules) and
+         2027 (posts), drawn from the dictionaries less every word that
+         appears in the hand, tune and dev sets (see main()).  Its misses
+         are never read: tests/evasion/measure prints only its figures;
+  dev2   built like blind from words in none of the sets above, blind
+         included (seeds 3001, 3002), to study misses after blind was
+         measured.
 
 The classes (ids "<class>-<n>"): case, fullwidth, homoglyph, invisible,
 diacritics, spaced, leet, stretch, kzlatin (Kazakh 2021 Latin), informal
@@ -27,6 +35,7 @@ import json
 import os
 import random
 import re
+import sys
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -337,12 +346,13 @@ ONE_LETTER = {'ru': ['в', 'к', 'с', 'у', 'о', 'и', 'а', 'я'], 'kk': ['а
               'en': ['a', 'i']}
 
 
-def sentence(lang, r, k):
-    return [r.choice(DICTS[lang]) for _ in range(k)]
+def sentence(lang, r, k, dicts=DICTS):
+    return [r.choice(dicts[lang]) for _ in range(k)]
 
 
-def post(lang, r, middle):
-    before, after = sentence(lang, r, r.randint(0, 6)), sentence(lang, r, r.randint(0, 6))
+def post(lang, r, middle, dicts=DICTS):
+    before = sentence(lang, r, r.randint(0, 6), dicts)
+    after = sentence(lang, r, r.randint(0, 6), dicts)
     if r.random() < 0.15:                     # a one-letter word right before it
         before.append(r.choice(ONE_LETTER[lang]))
     return ' '.join(before + [middle] + after)
@@ -358,22 +368,22 @@ def rule_phrases(path):
     return phrases
 
 
-def heldout_rules(r):
-    rules, lines = {'ru': [], 'kk': [], 'en': []}, ['# Held-out rules (tests/evasion/gen.py):',
-                                                    '# words drawn from the dictionaries.',
-                                                    'categories:', '  heldout: { threshold: 50 }',
-                                                    'rules:']
+def drawn_rules(r, name, head, dicts=DICTS, single=18, pairs=3, lengths=(5, 10)):
+    """Rules of dictionary words drawn at random: single words and pairs."""
+    rules = {'ru': [], 'kk': [], 'en': []}
+    lines = head + ['categories:', '  %s: { threshold: 50 }' % name, 'rules:']
     for lang in ('ru', 'kk', 'en'):
-        pool = [w for w in DICTS[lang] if 5 <= len(w) <= 10]
-        words = r.sample(pool, 24)
-        phrases = words[:18] + [' '.join(words[18 + i:20 + i]) for i in (0, 2, 4)]
+        pool = [w for w in dicts[lang] if lengths[0] <= len(w) <= lengths[1]]
+        words = r.sample(pool, single + 2 * pairs)
+        phrases = words[:single] + [' '.join(words[single + i:single + 2 + i])
+                                    for i in range(0, 2 * pairs, 2)]
         rules[lang] = phrases
-        lines += ['  - id: heldout-%s' % lang, '    category: heldout', '    weight: 60',
+        lines += ['  - id: %s-%s' % (name, lang), '    category: %s' % name, '    weight: 60',
                   '    phrases: [%s]' % ', '.join('"%s"' % p for p in phrases)]
     return rules, '\n'.join(lines) + '\n'
 
 
-def negatives(phrases, r, n):
+def negatives(phrases, r, n, dicts=DICTS, strict=False):
     """Ordinary sentences sharing words with the rules."""
     words, parts = {}, {}
     for p in phrases:
@@ -389,20 +399,23 @@ def negatives(phrases, r, n):
         for w, stem in ws:
             k = max(3, min(len(w) - 1, 5))
             pre, suf = w[:k], w[-k:]
-            for d in DICTS[lang]:
+            for d in dicts[lang]:
                 if d == w or d.replace('ё', 'е') == w.replace('ё', 'е'):
                     continue
                 if stem and d.startswith(w):
                     continue              # a stem rule rightly matches these
                 if d.startswith(pre) or d.endswith(suf):
                     cand.append(d)
+        if strict:        # a word of a one-word rule is no ordinary word
+            ones = {p.rstrip('*').replace('ё', 'е') for p in phrases if ' ' not in p}
+            cand = [d for d in cand if d.replace('ё', 'е') not in ones]
         near[lang] = sorted(set(cand))
     out = []
     langs = sorted(words)
     rule_words = {w.replace('ё', 'е') for ws in words.values() for w, _ in ws}
     for i in range(n):
         lang = r.choice(langs)
-        s = [w for w in sentence(lang, r, r.randint(3, 12)) if w.replace('ё', 'е') not in rule_words]
+        s = [w for w in sentence(lang, r, r.randint(3, 12), dicts) if w.replace('ё', 'е') not in rule_words]
         kind = r.random()
         if (kind < 0.5 or lang not in parts) and near[lang]:   # words starting or ending like a rule word
             for _ in range(r.randint(1, 2)):
@@ -422,7 +435,7 @@ def negatives(phrases, r, n):
     return out
 
 
-def write_set(name, phrases, seed):
+def write_set(name, phrases, seed, dicts=DICTS, per_class=PER_CLASS, neg=NEG, strict=False):
     r = random.Random(seed)
     by_lang = {}
     for p in phrases:
@@ -431,7 +444,7 @@ def write_set(name, phrases, seed):
         for cls, fn, langs in CLASSES:
             usable = [p for p in phrases if (langs is None or lang_of(p) in langs) and
                       changeable(fn, p.rstrip('*'))]
-            for i in range(PER_CLASS):
+            for i in range(per_class):
                 p = r.choice(usable)
                 stem_tail = ''
                 if p.endswith('*'):
@@ -441,20 +454,157 @@ def write_set(name, phrases, seed):
                     else:
                         stem_tail = r.choice(['', 'у'])
                 text = fn(p + stem_tail, r)
-                rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, text)}
+                rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, text, dicts)}
                 f.write(json.dumps(rec, ensure_ascii=False) + '\n')
     with open(os.path.join(OUT, name + '-negatives.jsonl'), 'w', encoding='utf-8') as f:
-        for i, s in enumerate(negatives(phrases, r, NEG)):
+        for i, s in enumerate(negatives(phrases, r, neg, dicts, strict)):
             f.write(json.dumps({'id': 'neg-%d' % (i + 1), 'text': s}, ensure_ascii=False) + '\n')
+
+
+def seen_words(paths):
+    """Every run of letters in the given sets and rules, lowercased, ё as е."""
+    seen = set()
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            for w in re.findall('[a-zа-яёәғқңөұүһі]+', f.read().lower()):
+                seen.add(w.replace('ё', 'е'))
+    return seen
+
+
+def fresh_dicts(sets):
+    """The dictionaries less every word of the given sets (hand, tune, dev...),
+    so a new set shares no word (rule, filler or near word) with them; and
+    the first five letters of their rule words, which new rule words avoid."""
+    names, rules = [], []
+    for name in sets:
+        if name == 'hand':
+            names += ['positives.jsonl', 'negatives.jsonl', 'rules.yaml']
+            rules.append(os.path.join(HERE, 'rules.yaml'))
+        elif name != 'tune':
+            names += ['gen/%s-positives.jsonl' % name, 'gen/%s-negatives.jsonl' % name,
+                      'gen/rules-%s.yaml' % name]
+            rules.append(os.path.join(OUT, 'rules-%s.yaml' % name))
+        else:
+            names += ['gen/tune-positives.jsonl', 'gen/tune-negatives.jsonl']
+    seen = seen_words(os.path.join(HERE, n) for n in names)
+    rule_words = [w for path in rules for p in rule_phrases(path) for w in p.rstrip('*').split(' ')]
+    prefixes = {w.replace('ё', 'е')[:5] for w in rule_words}
+    out = {}
+    for lang, words in DICTS.items():
+        out[lang] = [w for w in words if w.replace('ё', 'е') not in seen]
+    return out, prefixes
+
+
+def fresh_set(name, sets, seeds, head, strict=False):
+    """A set like blind: rules and posts from the dictionaries less the sets'
+    words; 24 single words and 6 pairs per language, of 5 to 12 letters; 500
+    posts per class and 4,000 ordinary posts."""
+    dicts, prefixes = fresh_dicts(sets)
+    rule_pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes]
+                 for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(seeds[0]), name, head, rule_pool, single=24, pairs=6,
+                              lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-%s.yaml' % name), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    write_set(name, rules['ru'] + rules['kk'] + rules['en'], seeds[1], dicts, 500, 4000, strict)
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    # tune: the hand-written rules, seed 1
     write_set('tune', rule_phrases(os.path.join(HERE, 'rules.yaml')), 1)
-    rules, yaml = heldout_rules(random.Random(2))
-    with open(os.path.join(OUT, 'rules-heldout.yaml'), 'w', encoding='utf-8') as f:
+    # dev (called "heldout" until the normalizer was tuned on its misses):
+    # rules drawn with seed 2, posts with seed 3
+    rules, yaml = drawn_rules(random.Random(2), 'dev', ['# Development rules (tests/evasion/gen.py):',
+                                                        '# words drawn from the dictionaries.'])
+    with open(os.path.join(OUT, 'rules-dev.yaml'), 'w', encoding='utf-8') as f:
         f.write(yaml)
-    write_set('heldout', rules['ru'] + rules['kk'] + rules['en'], 3)
+    write_set('dev', rules['ru'] + rules['kk'] + rules['en'], 3)
+    # blind: the held-out set, measured and never read for misses.  Rules
+    # drawn with seed 2026, posts with seed 2027, from dictionaries less every
+    # word of the sets above; no rule word shares its first five letters
+    # with a rule word of rules.yaml or rules-dev.yaml; 24 single words and
+    # 6 pairs per language, words of 5 to 12 letters; 500 posts per class
+    # and 4,000 ordinary posts.
+    fresh_set('blind', ['hand', 'tune', 'dev'], (2026, 2027),
+              ['# Held-out ("blind") rules (tests/evasion/gen.py): words drawn',
+               '# from the dictionaries, none in the hand, tune or dev sets.'])
+    # dev2: a second development set, made after blind had been measured once
+    # to study misses without reading blind's; seeds 3001 and 3002, words in
+    # none of the other sets (blind included), built like blind; and its
+    # ordinary posts never hold a word of a one-word rule (the sets above
+    # can: a rule word that starts like another rule word was taken as a
+    # near word; dev's neg-1284 is one, blind has none).
+    fresh_set('dev2', ['hand', 'tune', 'dev', 'blind'], (3001, 3002),
+              ['# Second development rules (tests/evasion/gen.py): words drawn from',
+               '# the dictionaries, none in the hand, tune, dev or blind sets.'], strict=True)
+    # dev3: a third development set, made after blind had been measured
+    # twice; seeds 4001 and 4002, words in none of the other sets.
+    fresh_set('dev3', ['hand', 'tune', 'dev', 'blind', 'dev2'], (4001, 4002),
+              ['# Third development rules (tests/evasion/gen.py): words drawn from the',
+               '# dictionaries, none in the hand, tune, dev, blind or dev2 sets.'], strict=True)
+    # The study sets (not committed; `gen.py study` writes them): many rule
+    # words, a few classes, to find kinds of misses after blind had been
+    # measured; words of blind left out.
+    study = study_rules()
+    if 'study' in sys.argv[1:]:
+        for name, (rules, seed, classes, per_class) in study.items():
+            dicts, _ = fresh_dicts(['blind'])
+            with open(os.path.join(OUT, 'rules-%s.yaml' % name), 'w', encoding='utf-8') as f:
+                f.write(rules[1])
+            r = random.Random(seed)
+            phrases = rules[0]['ru'] + rules[0]['kk'] + rules[0]['en']
+            with open(os.path.join(OUT, '%s-positives.jsonl' % name), 'w', encoding='utf-8') as f:
+                for cls, fn, langs in CLASSES:
+                    if cls not in classes:
+                        continue
+                    usable = [p for p in phrases if (langs is None or lang_of(p) in langs) and
+                              changeable(fn, p)]
+                    for i in range(per_class):
+                        p = r.choice(usable)
+                        rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, fn(p, r), dicts)}
+                        f.write(json.dumps(rec, ensure_ascii=False) + '\n')
+    # blind2: a second held-out set, made after blind had been measured five
+    # times, to be measured once.  Seeds 7001 (rules) and 7002 (posts).  Its
+    # rule words are in no rule of any set above nor of the study sets, and
+    # share no first five letters with them; its filler and near words are
+    # any dictionary word but those rule words (the Kazakh list has no words
+    # left that are in none of the sets' posts).  24 single words and 6 pairs
+    # a language, of 5 to 12 letters; 500 posts a class, 4,000 ordinary posts
+    # that hold no word of a one-word rule.
+    rule_words = set()
+    for name in ('dev', 'blind', 'dev2', 'dev3'):
+        for ph in rule_phrases(os.path.join(OUT, 'rules-%s.yaml' % name)):
+            rule_words.update(ph.rstrip('*').split(' '))
+    for ph in rule_phrases(os.path.join(HERE, 'rules.yaml')):
+        rule_words.update(ph.rstrip('*').split(' '))
+    for rules, _, _, _ in study.values():
+        for lang in rules[0]:
+            for ph in rules[0][lang]:
+                rule_words.update(ph.split(' '))
+    rule_words = {w.replace('ё', 'е') for w in rule_words}
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(7001), 'blind2',
+                              ['# Second held-out rules (tests/evasion/gen.py): words drawn from the',
+                               '# dictionaries, in no rule of the other sets.'],
+                              pool, single=24, pairs=6, lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-blind2.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    write_set('blind2', rules['ru'] + rules['kk'] + rules['en'], 7002, dicts, 500, 4000, True)
+
+
+def study_rules():
+    """The study sets' rules: name -> ((rules, yaml), post seed, classes, posts a class)."""
+    dicts, prefixes = fresh_dicts(['blind'])
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    return {
+        'study1': (drawn_rules(random.Random(5001), 'study1', ['# study1'], pool, single=150, pairs=20,
+                               lengths=(5, 12)), 5002, ('homoglyph', 'informal', 'combo', 'leet'), 1500),
+        'study2': (drawn_rules(random.Random(6001), 'study2', ['# study2'], pool, single=400, pairs=40,
+                               lengths=(5, 12)), 6002, ('informal', 'leet', 'combo'), 4000),
+    }
 
 
 if __name__ == '__main__':
