@@ -1,8 +1,8 @@
 /*
  * pipeline/liverules.h - the rules a long-running process scans with, taken
  * from the store (store/rulestore.h) and replaced by a newer version
- * without a restart: what kuzet worker and kuzet serve use when they were
- * started without --rules.
+ * without a restart: what kuzet worker uses when it was started without
+ * --rules.
  *
  * Between two jobs a thread asks for the scanner (kz_liverules_get).  At
  * most once every check_ms (the first time always) that asks the store

@@ -1,8 +1,8 @@
 /*
  * store/rulestore.h - rule sets versioned in the store: the YAML rule
  * files (detect/rules.h) published into the database one version after
- * another, so that every worker and server scans with the same rules and
- * picks a new version up without restarting (docs/rules.md "Versions in
+ * another, so that every worker scans with the same rules and picks a
+ * new version up without restarting (docs/rules.md "Versions in
  * the store").
  *
  * A version is the file's whole text, its SHA-256, the name it was

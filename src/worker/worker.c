@@ -158,6 +158,11 @@ static void *loop(void *arg)
                 kz_cli_err("worker %s: %s; still scanning with rule set %lld", owner, nw.why,
                            (long long)nw.version);
             env.scanner = lsc;
+            if (!lsc && strcmp(j.kind, "tick")) {     /* cannot happen: loaded at the start */
+                kz_queue_finish(q, &j, 0, "no rule set loaded", 0);
+                kz_job_release(&j);
+                continue;
+            }
         }
         int64_t t0 = now_ms();
         int rc = kz_jobs_run(&env, &j, &res);
