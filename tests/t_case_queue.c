@@ -19,7 +19,7 @@ static int64_t add_case(kz_store *s, int n, const char *category, int score)
     snprintf(text, sizeof text, "queue post %d", n);
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
-    kz_detection_in d = { "r1", category, "rule", score, 0, 4, NULL };
+    kz_detection_in d = { "r1", category, "rule", score, 0, 4, NULL, NULL, 0 };
     kz_flag_in f = { category, score };
     kz_ingest_out out;
     KT_EQ_INT(kz_store_begin(s), 0);

@@ -259,7 +259,7 @@ static int64_t notified_case(kz_store *s, kt_staff *p, const char *platform, int
     snprintf(ref, sizeof ref, "post-%d", n);
     kz_item_in it = { url, strlen(url), "x.kz", 4, ref, strlen(ref), NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
-    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 8, NULL };
+    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 8, NULL, NULL, 0 };
     kz_flag_in f = { "drugs", 50 };
     kz_ingest_out out;
     int64_t id = 0, nid = 0;

@@ -95,8 +95,8 @@ static void build(kz_store *s)
         snprintf(text, sizeof text, "post %d with flagged words", i);
         kz_item_in it = { url, strlen(url), m->plat, strlen(m->plat), NULL, 0, NULL, 0, NULL, 0,
                           text, strlen(text), NULL };
-        kz_detection_in d[2] = { { "r1", m->cat, meths[i % 3], 40, 0, 4, NULL },
-                                 { "r2", m->cat, meths[(i + 1) % 3], 40, 5, 9, NULL } };
+        kz_detection_in d[2] = { { "r1", m->cat, meths[i % 3], 40, 0, 4, NULL, NULL, 0 },
+                                 { "r2", m->cat, meths[(i + 1) % 3], 40, 5, 9, NULL, NULL, 0 } };
         size_t nd = i % 5 == 0 ? 2 : 1;
         m->methods = 1 << (i % 3) | (nd == 2 ? 1 << ((i + 1) % 3) : 0);
         kz_flag_in f = { m->cat, 80 };

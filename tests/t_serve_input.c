@@ -26,7 +26,7 @@ static void setup(kz_store *s)
         snprintf(text, sizeof text, "post %d offers a dead drop", i);
         kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
                           strlen(text), NULL };
-        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 4, NULL };
+        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 4, NULL, NULL, 0 };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
         KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);

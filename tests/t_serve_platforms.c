@@ -18,7 +18,7 @@ static void setup(kz_store *s)
     const char *url = "https://x.example.kz/p/1", *text = "пост закладка";
     kz_item_in it = { url, strlen(url), "x.kz", 4, "p1", 2, NULL, 0, NULL, 0, text, strlen(text),
                       NULL };
-    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 8, NULL };
+    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 8, NULL, NULL, 0 };
     kz_flag_in f = { "drugs", 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_store_begin(s), 0);

@@ -34,7 +34,7 @@ static int64_t past_due_case(kz_store *s, kz_actor *al, kz_actor *ann, int n)
     snprintf(text, sizeof text, "пост номер %d закладка", n);
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text),
                       NULL };
-    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 8, NULL };
+    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 8, NULL, NULL, 0 };
     kz_flag_in f = { "drugs", 50 };
     kz_ingest_out out;
     int64_t id = 0;

@@ -491,7 +491,7 @@ static int64_t mk_case(kz_store *s, const char *url, const char *ref, const char
     kz_item_in it = { url, strlen(url), "forum", 5, ref, ref ? strlen(ref) : 0,
                       lang, lang ? strlen(lang) : 0, published, published ? strlen(published) : 0,
                       text, strlen(text), NULL };
-    kz_detection_in d = { "r1", cat, method, 50, 0, (uint32_t)strlen(text), NULL };
+    kz_detection_in d = { "r1", cat, method, 50, 0, (uint32_t)strlen(text), NULL, NULL, 0 };
     kz_flag_in f = { cat, 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);

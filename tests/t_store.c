@@ -56,7 +56,7 @@ static void ingest_some(kz_store *s, int n)
         snprintf(url, sizeof url, "https://example.kz/p/%d", i);
         snprintf(text, sizeof text, "закладка номер %d", i);
         kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text), NULL };
-        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
+        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL, NULL, 0 };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
         KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);

@@ -203,7 +203,7 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     /* and inside one */
     KT_EQ_INT(kz_store_begin(s), 0);
     kz_item_in c = { "https://x.kz/2", 14, "forum", 5, "7", 1, "ru", 2, NULL, 0, "два", 6, NULL };
-    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 6, NULL };
+    kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 6, NULL, NULL, 0 };
     KT_EQ_INT(kz_case_ingest(s, &c, &d, 1, &f, 1, &o1), 0);
     KT_EQ_INT(kz_case_ingest(s, &c, &d, 1, &f, 1, &o2), 0);
     KT_EQ_INT(kz_store_commit(s), 0);
@@ -230,7 +230,7 @@ KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
         snprintf(url, sizeof url, "https://example.kz/p/%d", i);
         snprintf(text, sizeof text, "закладка номер %d", i);
         kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text), NULL };
-        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL };
+        kz_detection_in d = { "r1", "drugs", "rule", 50, 0, 16, NULL, NULL, 0 };
         kz_flag_in f = { "drugs", 50 };
         kz_ingest_out out;
         KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);

@@ -199,7 +199,7 @@ static int64_t new_case_cat(kz_store *s, const char *plat, const char *cat, int6
     kz_item_in it = { url, strlen(url), plat, strlen(plat), NULL, 0, NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
     kz_detection_in d = { "r1", cat, "rule", 50, (uint32_t)(span - text),
-                          (uint32_t)strlen(text), NULL };
+                          (uint32_t)strlen(text), NULL, NULL, 0 };
     kz_flag_in f = { cat, 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
@@ -623,7 +623,7 @@ static int64_t ingest_item(kz_store *s, const char *url, const char *text, int64
 {
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
-    kz_detection_in d = { "r1", "terrorism", "rule", 50, 0, (uint32_t)strlen(text), NULL };
+    kz_detection_in d = { "r1", "terrorism", "rule", 50, 0, (uint32_t)strlen(text), NULL, NULL, 0 };
     kz_flag_in f = { "terrorism", 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_store_begin(s), 0);

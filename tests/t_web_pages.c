@@ -28,7 +28,7 @@ static int64_t add_item(kz_store *s, int n, const char *category, int64_t *item)
     snprintf(text, sizeof text, "post %d dead drop", n);
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
-    kz_detection_in d = { "r1", category, "rule", 50, 0, 4, NULL };
+    kz_detection_in d = { "r1", category, "rule", 50, 0, 4, NULL, NULL, 0 };
     kz_flag_in f = { category, 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);

@@ -25,7 +25,7 @@ static void add(kz_store *s, int n, const char *category, const char *text, size
     snprintf(url, sizeof url, "https://forum.example.kz/t/%d?a=\"1\"&b=<2>", n);
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
-    kz_detection_in d = { "dead-drop", category, "rule", 50, hs, he, NULL };
+    kz_detection_in d = { "dead-drop", category, "rule", 50, hs, he, NULL, NULL, 0 };
     kz_flag_in f = { category, 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);

@@ -149,7 +149,8 @@ static int detections_json(kz_actor *a, kz_buf *out, int64_t item, const char *c
     if (rc < 0)
         return kz__dbfail(a, rc, "reading the item");
     rc = kz_db_query(kz_store_db(a->s), "SELECT rule_id, category, method, weight, start_offset, "
-                     "end_offset, evidence, detected_at FROM detections WHERE item_id = $1 "
+                     "end_offset, evidence, detected_at, rules_version, bank_version FROM detections "
+                     "WHERE item_id = $1 "
                      "ORDER BY id", p, 1, &r);
     if (rc) {
         kz_buf_release(&text);
@@ -197,7 +198,8 @@ int kz_case_show_json(kz_actor *a, int64_t id, kz_buf *out)
         "spublished", "sfirst_seen", "slast_seen", "sonline_status", "sremoved_at",
         "sevidence_purged_at", NULL };
     static const char *const det_spec[] = { "srule_id", "scategory", "smethod", "iweight",
-                                            "istart", "iend", "sevidence", "sdetected_at", NULL };
+                                            "istart", "iend", "sevidence", "sdetected_at",
+                                            "srules_version", "ibank_version", NULL };
     static const char *const dec_spec[] = {
         "iid", "smeasure", "sterritorial_scope", "sstarts_at", "sends_at", "slegal_basis",
         "sfacts_and_reasons", "bautomated_detection", "sdecided_by", "sdecided_at",

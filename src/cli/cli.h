@@ -27,6 +27,7 @@ int cmd_users(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_crawl(int argc, char **argv);
 int cmd_bank(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);      /* serve/cmd_serve.c */
 int cmd_worker(int argc, char **argv);     /* src/worker/ */

@@ -53,7 +53,8 @@ static const char usage_text[] =
     "  import      rows signal_type,signal,tags (CSV or TSV, header optional);\n"
     "              bad rows are reported as FILE:LINE: reason and skipped\n"
     "  export      the bank in the same layout\n"
-    "  list        the banks and their entry counts\n"
+    "  list        the banks, their entry counts and versions (bumped by every\n"
+    "              change to a bank's entries)\n"
     "  match       each HASH against every bank of its type (without --type,\n"
     "              from its length: 16 simhash, 32 md5, 64 pdq and sha256)\n"
     "  match-file  hash each file (images: PDQ with its 8 rotations and flips;\n"
@@ -82,8 +83,8 @@ static int do_list(kz_banks *bk, int json)
         return KZ_EXIT_FAIL;
     }
     if (!json)
-        printf("%-24s %-8s %-9s %-5s %8s %s\n", "NAME", "TYPE", "THRESHOLD", "KIND", "ENTRIES",
-               "CREATED");
+        printf("%-24s %-8s %-9s %-5s %8s %7s %s\n", "NAME", "TYPE", "THRESHOLD", "KIND", "ENTRIES",
+               "VERSION", "CREATED");
     for (size_t i = 0; i < n; i++) {
         const char *t = kz_bank_type_name(v[i].type), *k = v[i].allow ? "allow" : "block";
         if (json) {
@@ -93,8 +94,9 @@ static int do_list(kz_banks *bk, int json)
                 fwrite(b.p, 1, b.len, stdout);
             kz_buf_release(&b);
         } else {
-            printf("%-24s %-8s %-9d %-5s %8lld %s\n", v[i].name, t ? t : "?", v[i].threshold, k,
-                   (long long)v[i].entries, v[i].created_at);
+            printf("%-24s %-8s %-9d %-5s %8lld %7lld %s\n", v[i].name, t ? t : "?",
+                   v[i].threshold, k, (long long)v[i].entries, (long long)v[i].version,
+                   v[i].created_at);
         }
     }
     free(v);

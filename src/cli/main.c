@@ -30,6 +30,7 @@ static const struct kz_cmd {
     { "report",    cmd_report,    "transparency report figures over a period, as JSON or CSV" },
     { "crawl",     cmd_crawl,     "fetch public pages from seeds (robots.txt, politeness), scan, store" },
     { "bank",      cmd_bank,      "hash banks: create, import, export, list, match hashes and files" },
+    { "rules",     cmd_rules,     "rule sets versioned in the database: publish, versions, show" },
     { "verify",    cmd_verify,    "re-fetch removed or blocked items: gone, still there, or back" },
     { "serve",     cmd_serve,     "the HTTP API: workflow, blocklists, URL checks" },
     { "worker",    cmd_worker,    "lease work from PostgreSQL and do it (crawl, ingest, scheduled jobs)" },

@@ -16,6 +16,7 @@
 #include "detect/rules.h"
 #include "util/utf8.h"
 #include "util/quote.h"
+#include "util/sha256.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -1161,6 +1162,8 @@ out:
         rc = KZ_ENOMEM;
     } else if (p.nerr == 0) {
         rc = 0;
+        kz_sha256_hex(p.data, p.n, p.rs->sha256);
+        snprintf(p.rs->version, sizeof p.rs->version, "file:%s", p.rs->sha256);
         *out = p.rs;
         p.rs = NULL;
     }

@@ -50,6 +50,11 @@ typedef struct kz_ruleset {
     char        *source;         /* the file name used in messages */
     kz_rule     *rules;  size_t nrules;
     kz_category *cats;   size_t ncats;   /* every category a rule uses, plus declared ones */
+    char         sha256[65];     /* of the bytes parsed (hex) */
+    char         version[80];    /* what detections record as the rules they came from:
+                                    "file:<sha256>" as parsed; a rule set read from the
+                                    store sets its version number ("3") before the
+                                    scanner is built (store/rulesets.h) */
 } kz_ruleset;
 
 #define KZ_RULES_MAX_FILE (64u << 20)     /* a rule file over 64 MiB is refused */

@@ -75,6 +75,7 @@ struct kz_scanner {
     hs_database_t *rawdb;                /* raw_regex: over the original text */
     hs_database_t *pre, *rawpre;         /* the same without start of match: a prefilter */
     unsigned       ncached;              /* databases read from the compile cache */
+    char           version[80];          /* the rule set's (kz_ruleset.version) */
     uint32_t *raw_rule; size_t nrawre;
 };
 
@@ -465,6 +466,7 @@ int kz_scanner_new(const kz_ruleset *rs, kz_scanner **out, kz_buf *errs)
     *out = NULL;
     if (!s || !(nm = kz_norm_new()))
         goto out;
+    snprintf(s->version, sizeof s->version, "%s", rs->version);
     s->ncats = rs->ncats;
     s->cats = calloc(rs->ncats + 1, sizeof *s->cats);
     s->nrules = rs->nrules;
@@ -589,6 +591,7 @@ int kz_scanner_cat_threshold(const kz_scanner *s, size_t c) { return s->cats[c].
 size_t kz_scanner_nphrases(const kz_scanner *s) { return s->nph; }
 size_t kz_scanner_nregexes(const kz_scanner *s) { return s->nre + s->nrawre; }
 unsigned kz_scanner_cached(const kz_scanner *s) { return s->ncached; }
+const char *kz_scanner_version(const kz_scanner *s) { return s->version; }
 
 /* ---- scan ---------------------------------------------------------------- */
 

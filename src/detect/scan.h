@@ -50,6 +50,9 @@ size_t      kz_scanner_nregexes(const kz_scanner *s);
 /* How many of its Hyperscan databases came from the compile cache
  * (detect/hscache.h) instead of being compiled. */
 unsigned    kz_scanner_cached(const kz_scanner *s);
+/* The rule set's version (kz_ruleset.version) it was built from: what
+ * its detections record; "" when the rule set had none. */
+const char *kz_scanner_version(const kz_scanner *s);
 
 typedef struct kz_hit {
     uint32_t rule;              /* index into the scanner's rules */

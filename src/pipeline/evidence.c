@@ -17,6 +17,7 @@ typedef struct bankhit {
     char rule[KZ_BANK_NAME_MAX + 8];        /* "bank:<name>" */
     char cat[KZ_BANK_NAME_MAX + 1];
     char origin[32];                        /* "decision:<id>", "import" or "" */
+    int64_t version;                        /* the bank's, matched against */
 } bankhit;
 
 typedef struct image {
@@ -198,6 +199,7 @@ static int add_hits(kz_evidence *e, const kz_bank_result *res)
         snprintf(b->rule, sizeof b->rule, "bank:%s", res->v[i].bank);
         hit_category(&res->v[i], b->cat, sizeof b->cat);
         snprintf(b->origin, sizeof b->origin, "%s", res->v[i].origin ? res->v[i].origin : "");
+        b->version = res->v[i].version;
     }
     return 0;
 }
@@ -309,7 +311,8 @@ static int store_matched(kz_evidence *e, const kz_item_in *it, const kz_result *
         size_t cat = kz_scanner_rule_cat(sc, h->rule);
         e->det[i] = (kz_detection_in){ kz_scanner_rule_id(sc, h->rule),
                                        kz_scanner_cat_name(sc, cat), "rule",
-                                       kz_scanner_rule_weight(sc, h->rule), h->start, h->end, NULL };
+                                       kz_scanner_rule_weight(sc, h->rule), h->start, h->end, NULL,
+                                       kz_scanner_version(sc), 0 };
     }
     size_t nf = 0;
     for (size_t c = 0; r && c < ncats; c++)
@@ -318,7 +321,8 @@ static int store_matched(kz_evidence *e, const kz_item_in *it, const kz_result *
     for (size_t i = 0; i < nbh; i++) {
         const bankhit *b = &e->bh[i];
         e->det[nhits + i] = (kz_detection_in){ b->rule, b->cat, "hash", 100, 0, 0,
-                                               b->origin[0] ? b->origin : NULL };
+                                               b->origin[0] ? b->origin : NULL, NULL,
+                                               b->version };
         size_t f = 0;
         while (f < nf && strcmp(e->flags[f].category, b->cat))
             f++;

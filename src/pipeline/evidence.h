@@ -13,7 +13,10 @@
  * A bank match is a detection of method "hash", rule "bank:<bank>",
  * weight 100, over the whole text (span 0..0), and flags the bank's
  * category; its evidence is the matched entry's origin ("decision:<id>"),
- * the link to the earlier decision.  An image that matches an allow bank
+ * the link to the earlier decision.  Every detection records where it
+ * came from: a rule hit the scanner's rule-set version
+ * (kz_scanner_version: "3", or "file:<sha256>"), a bank match the bank's
+ * version it matched against (store/bank.h).  An image that matches an allow bank
  * (any type) has all its block matches suppressed (docs/banks.md
  * "Re-uploads").
  *

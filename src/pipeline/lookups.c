@@ -10,9 +10,9 @@ int kz_lookups_bank(kz_buf *o, const kz_bank_info *b)
     int rc = kz_buf_adds(o, "{\"name\":");
     if (!rc) rc = kz_buf_add_json_str(o, b->name, strlen(b->name));
     if (!rc) rc = kz_buf_addf(o, ",\"signal_type\":\"%s\",\"threshold\":%d,\"kind\":\"%s\","
-                              "\"entries\":%lld,\"created_at\":\"%s\"}", t ? t : "?",
-                              b->threshold, b->allow ? "allow" : "block", (long long)b->entries,
-                              b->created_at);
+                              "\"entries\":%lld,\"created_at\":\"%s\",\"version\":%lld}",
+                              t ? t : "?", b->threshold, b->allow ? "allow" : "block",
+                              (long long)b->entries, b->created_at, (long long)b->version);
     return rc;
 }
 

@@ -291,6 +291,13 @@ out:
     return rc;
 }
 
+int kz_bank__bump(kz_banks *b, int64_t bank)
+{
+    kz_dbval p[] = { kz_dbint(bank) };
+    int rc = kz_db_query(b->db, "UPDATE banks SET version = version + 1 WHERE id = $1", p, 1, NULL);
+    return rc ? kz_bank__fail(b, rc, "bumping the bank's version") : 0;
+}
+
 /* Insert one entry (inside the caller's transaction); *added 0 for a duplicate. */
 static int insert_entry(kz_banks *b, int64_t bank, const char *sig, const char *tags,
                         const char *origin, const char *now, const char *minhash, int64_t *eid,
@@ -355,7 +362,8 @@ static int add_tx(kz_banks *b, const char *actor, const char *bank, int type, co
     kz_store_now(now);
     if ((rc = insert_entry(b, bid, sig, tags, origin, now, minhash, &eid, added)) != 0)
         return rc;
-    if (*added && (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0)
+    if (*added && ((rc = kz_bank__bump(b, bid)) != 0 ||
+                   (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0))
         return rc;
     kz_bank__unload(b, bid);
     return 0;
@@ -405,7 +413,8 @@ int kz_bank_add(kz_banks *b, const char *actor, const char *bank, const char *si
     kz_store_now(now);
     if ((rc = insert_entry(b, bid, sig, tags, origin, now, NULL, &eid, added)) != 0)
         goto out;
-    if (*added && (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0)
+    if (*added && ((rc = kz_bank__bump(b, bid)) != 0 ||
+                   (rc = audit_add(b, actor, bank, sig, tags, origin, eid)) != 0))
         goto out;
     if ((rc = kz_store_commit(b->s)) != 0)
         kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
@@ -524,7 +533,8 @@ int kz_bank_import(kz_banks *b, const char *actor, const char *bank, const char 
             kz_bank__fail(b, rc, "%s", kz_strerror(rc));
         goto out;
     }
-    if ((rc = import_digest(b, before, range, sizeof range)) != 0)
+    if ((rc = import_digest(b, before, range, sizeof range)) != 0 ||
+        (rep->added && (rc = kz_bank__bump(b, c.bank)) != 0))
         goto out;
     snprintf(after, sizeof after, "{\"added\":%zu,\"duplicates\":%zu,\"bad\":%zu%s}",
              rep->added, rep->duplicates, rep->bad, range);
@@ -579,10 +589,10 @@ int kz_bank__list_banks(kz_banks *b, int counts, kz_bank_info **out, size_t *n)
     *n = 0;
     if ((rc = kz_db_query(b->db, counts ? "SELECT b.id, b.name, b.signal_type, b.threshold, "
                                  "b.kind, b.created_at, (SELECT COUNT(*) FROM bank_entries e "
-                                 "WHERE e.bank_id = b.id) FROM banks b ORDER BY b.name"
+                                 "WHERE e.bank_id = b.id), b.version FROM banks b ORDER BY b.name"
                                  : "SELECT b.id, b.name, b.signal_type, b.threshold, b.kind, "
                                  "b.created_at, CASE WHEN EXISTS (SELECT 1 FROM bank_entries e "
-                                 "WHERE e.bank_id = b.id) THEN 1 ELSE 0 END FROM banks b "
+                                 "WHERE e.bank_id = b.id) THEN 1 ELSE 0 END, b.version FROM banks b "
                                  "ORDER BY b.name", NULL, 0, &r)) != 0)
         return kz_bank__fail(b, rc, "reading banks");
     while ((rc = kz_dbres_next(r)) == 1) {
@@ -603,6 +613,7 @@ int kz_bank__list_banks(kz_banks *b, int counts, kz_bank_info **out, size_t *n)
         s = kz_dbres_text(r, 5, &len);
         snprintf(bi->created_at, sizeof bi->created_at, "%.*s", (int)len, s ? s : "");
         bi->entries = kz_dbres_int(r, 6);
+        bi->version = kz_dbres_int(r, 7);
     }
     kz_dbres_done(r);
     if (rc) {

@@ -32,6 +32,14 @@
  * banks as they were when it first matched; changes made elsewhere show
  * in the next handle.
  *
+ * Versions: every bank has a version, a counter bumped in the transaction
+ * of every change to its entries (add, import, a decision's entries
+ * removed or given to another decision).  A match says which version of
+ * its bank it was made against (kz_bank_hit.version): for banks loaded
+ * for matching (PDQ, simhash), the version they were loaded at, read in
+ * the same statement as the entries; for exact types, the version when
+ * the entry was looked up.
+ *
  * A kz_banks borrows its store (close the kz_banks first) and is not
  * thread-safe.
  */
@@ -174,6 +182,7 @@ typedef struct kz_bank_info {
     int     allow;
     int64_t entries;
     char    created_at[21];
+    int64_t version;                /* bumped by every change to its entries (0: none yet) */
 } kz_bank_info;
 
 /* Every bank, by name: *out malloc'd (the caller frees; NULL when none). */
@@ -190,6 +199,7 @@ typedef struct kz_bank_hit {
     int         distance;
     int         minhash_distance;   /* simhash banks: slots that differ, -1 = not compared */
     int         allow;              /* 1: an allow-bank entry */
+    int64_t     version;            /* the bank's version the match was made against */
 } kz_bank_hit;
 
 typedef struct kz_bank_result {

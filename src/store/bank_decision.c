@@ -95,6 +95,10 @@ static int reassign(kz_banks *b, const char *actor, int64_t entry, const char *b
     int rc = kz_db_query(b->db, "UPDATE bank_entries SET origin = $1 WHERE id = $2", p, 2, NULL);
     if (rc)
         return kz_bank__fail(b, rc, "giving the entry to another decision");
+    kz_dbval bp[] = { kz_dbint(entry) };
+    if ((rc = kz_db_query(b->db, "UPDATE banks SET version = version + 1 WHERE id = (SELECT "
+                                 "bank_id FROM bank_entries WHERE id = $1)", bp, 1, NULL)) != 0)
+        return kz_bank__fail(b, rc, "bumping the bank's version");
     kz_buf_init(&before, KZ_BUF_NOLIMIT);
     kz_buf_init(&after, KZ_BUF_NOLIMIT);
     if ((rc = kz_buf_addc(&before, '{')) || (rc = kz_bank__json_kv(&before, "bank", bank, 0)) ||
@@ -168,6 +172,8 @@ int kz_bank_remove_decision_tx(kz_banks *b, const char *actor, int64_t decision,
             kz_bank__fail(b, rc, "taking the entry out of the bank");
             break;
         }
+        if ((rc = kz_bank__bump(b, bid[i])) != 0)
+            break;
         kz_buf_init(&j, KZ_BUF_NOLIMIT);
         if ((rc = kz_buf_addc(&j, '{')) || (rc = kz_bank__json_kv(&j, "bank", bname[i], 0)) ||
             (rc = kz_bank__json_kv(&j, "signal", sig[i], 0)) || (rc = kz_bank__json_kv(&j, "origin", origin, 1)) ||

@@ -16,6 +16,7 @@ typedef struct loaded {
     int64_t      id;
     char        *name;
     int          type, threshold, allow;
+    int64_t      version;           /* the bank's, as its entries were read */
     size_t       n, cap;
     int64_t     *eid;
     char        *sig;               /* n * (KZ_BANK_SIGMAX + 1) */
@@ -56,6 +57,8 @@ void kz_bank__clear_result(kz_banks *b);
 int kz_bank__json_kv(kz_buf *j, const char *k, const char *v, int last);
 /* The banks, with entry counts when counts; *out is the caller's. */
 int kz_bank__list_banks(kz_banks *b, int counts, kz_bank_info **out, size_t *n);
+/* Bump bank's version (inside the caller's transaction): its entries changed. */
+int kz_bank__bump(kz_banks *b, int64_t bank);
 /* Tags: valid UTF-8 without control characters. */
 int kz_bank__tags_ok(const char *s, size_t n);
 

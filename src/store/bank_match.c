@@ -47,15 +47,19 @@ static int load_bank(kz_banks *b, const kz_bank_info *bi, loaded **out)
     l.type = bi->type;
     l.threshold = bi->threshold;
     l.allow = bi->allow;
+    l.version = bi->version;
     if (!(l.name = kz_strdup(bi->name)) || (bi->type == KZ_BANK_PDQ && !(l.ix = kz_pdqindex_new(0)))) {
         rc = KZ_ENOMEM;
         goto out;
     }
     kz_dbval p[] = { kz_dbint(bi->id) };
-    if ((rc = kz_db_query(b->db, "SELECT id, signal, tags, origin, minhash FROM bank_entries "
-                                 "WHERE bank_id = $1 ORDER BY id", p, 1, &r)) != 0)
+    /* the bank's version in the same statement: the one these entries are */
+    if ((rc = kz_db_query(b->db, "SELECT e.id, e.signal, e.tags, e.origin, e.minhash, b.version "
+                                 "FROM bank_entries e JOIN banks b ON b.id = e.bank_id "
+                                 "WHERE e.bank_id = $1 ORDER BY e.id", p, 1, &r)) != 0)
         goto out;
     while ((rc = kz_dbres_next(r)) == 1) {
+        l.version = kz_dbres_int(r, 5);
         size_t sn = 0, tn = 0, on = 0, cap = l.cap;
         const char *sig = kz_dbres_text(r, 1, &sn), *tags = kz_dbres_text(r, 2, &tn);
         const char *orig = kz_dbres_text(r, 3, &on);
@@ -148,7 +152,7 @@ static char *keep(kz_banks *b, const char *s, size_t n)
 
 static int add_match(kz_banks *b, const char *bank, const char *sig, const char *tags,
                      size_t tags_len, const char *origin, size_t origin_len, int64_t eid,
-                     int dist, int allow)
+                     int dist, int allow, int64_t version)
 {
     if (KZ_GROW(b->mv, b->mcap, b->mn + 1))
         return KZ_ENOMEM;
@@ -161,6 +165,7 @@ static int add_match(kz_banks *b, const char *bank, const char *sig, const char 
     m->distance = dist;
     m->minhash_distance = -1;
     m->allow = allow;
+    m->version = version;
     b->mn++;
     return 0;
 }
@@ -184,15 +189,16 @@ static int match_exact(kz_banks *b, const kz_bank_info *bi, char q[][KZ_BANK_SIG
     for (int i = 0; i < nq; i++) {
         kz_dbres *r = NULL;
         kz_dbval p[] = { kz_dbint(bi->id), kz_dbstr(q[i]) };
-        int rc = kz_db_query(b->db, "SELECT id, tags, origin FROM bank_entries WHERE bank_id = $1 "
-                                    "AND signal = $2", p, 2, &r);
+        int rc = kz_db_query(b->db, "SELECT e.id, e.tags, e.origin, b.version FROM bank_entries e "
+                                    "JOIN banks b ON b.id = e.bank_id WHERE e.bank_id = $1 "
+                                    "AND e.signal = $2", p, 2, &r);
         if (rc)
             return kz_bank__fail(b, rc, "matching");
         while ((rc = kz_dbres_next(r)) == 1) {
             size_t tn = 0, on = 0;
             const char *tags = kz_dbres_text(r, 1, &tn), *orig = kz_dbres_text(r, 2, &on);
             if ((rc = add_match(b, bi->name, q[i], tags, tn, orig, on, kz_dbres_int(r, 0), 0,
-                                bi->allow)))
+                                bi->allow, kz_dbres_int(r, 3))))
                 break;
         }
         kz_dbres_done(r);
@@ -216,7 +222,7 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
                 size_t k = (size_t)hits.v[i].id;
                 rc = add_match(b, l->name, l->sig + k * (KZ_BANK_SIGMAX + 1), l->tags[k],
                                strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
-                               hits.v[i].distance, l->allow);
+                               hits.v[i].distance, l->allow, l->version);
             }
         kz_pdqindex_hits_release(&hits);
     } else {
@@ -233,7 +239,7 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
             if (best <= l->threshold)
                 rc = add_match(b, l->name, l->sig + k * (KZ_BANK_SIGMAX + 1), l->tags[k],
                                strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
-                               best, l->allow);
+                               best, l->allow, l->version);
         }
         /* near copies by MinHash: the entries SimHash did not find */
         uint32_t ids[64];
@@ -250,7 +256,7 @@ static int match_loaded(kz_banks *b, loaded *l, char q[][KZ_BANK_SIGMAX + 1], in
             }
             rc = add_match(b, l->name, l->sig + k * (KZ_BANK_SIGMAX + 1), l->tags[k],
                            strlen(l->tags[k]), l->orig[k], strlen(l->orig[k]), l->eid[k],
-                           sd, l->allow);
+                           sd, l->allow, l->version);
             if (!rc)
                 b->mv[b->mn - 1].minhash_distance = dist[j];
         }

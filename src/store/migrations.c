@@ -411,6 +411,25 @@ const kz_migration kz_migrations[] = {
     { 16, "crawl URLs: the charset a page was read in, and its source",
       "ALTER TABLE crawl_urls ADD COLUMN charset TEXT;"
       "ALTER TABLE crawl_urls ADD COLUMN charset_source TEXT;" },
+    /* migration 17 - rule sets versioned in the store (store/rulesets.h,
+     * docs/rules.md "Versions in the store"): each published rule file's
+     * text, its SHA-256, who published it when; a bank's version, bumped
+     * by every change to its entries (store/bank.h); and the versions each
+     * detection came from: rules_version the rule set's ("3", or
+     * "file:<sha256>" for rules read from a file), bank_version the
+     * matched bank's */
+    { 17, "rule sets in the store (versions); bank versions; the versions each detection came from",
+      "CREATE TABLE rule_sets ("
+      "  version BIGINT PRIMARY KEY,"
+      "  sha256 TEXT NOT NULL,"
+      "  body TEXT NOT NULL,"
+      "  name TEXT NOT NULL,"
+      "  rules INTEGER NOT NULL,"
+      "  published_by TEXT NOT NULL,"
+      "  published_at TEXT NOT NULL);"
+      "ALTER TABLE banks ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"
+      "ALTER TABLE detections ADD COLUMN rules_version TEXT;"
+      "ALTER TABLE detections ADD COLUMN bank_version BIGINT;" },
     /* migration 18 - indexes for the reviewers' pages (src/case/review.c,
      * docs/web.md "Speed"): a case's history, the items matching the same
      * bank entry, and the dashboard's figures without a scan of the store */

@@ -727,11 +727,15 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         kz_dbval p[] = { kz_dbint(item), kz_dbstr(now), kz_dbstr(d[i].method),
                          kz_dbstr(d[i].rule_id), kz_dbstr(d[i].category), kz_dbint(d[i].weight),
                          kz_dbint(a), kz_dbint(b),
-                         d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a) };
+                         d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a),
+                         d[i].rules_version && *d[i].rules_version ? kz_dbstr(d[i].rules_version)
+                                                                   : kz_dbnull(),
+                         d[i].bank_version > 0 ? kz_dbint(d[i].bank_version) : kz_dbnull() };
         if ((rc = kz_db_defer(s->db, "INSERT INTO detections (item_id, detected_at, method, "
                                      "rule_id, category, weight, start_offset, end_offset, "
-                                     "evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                              p, 9)) != 0)
+                                     "evidence, rules_version, bank_version) VALUES ($1, $2, $3, "
+                                     "$4, $5, $6, $7, $8, $9, $10, $11)",
+                              p, 11)) != 0)
             return fail(s, rc, "storing a detection");
     }
 

@@ -79,6 +79,9 @@ typedef struct kz_detection_in {
     int         weight;
     uint32_t    start, end;  /* byte span in the text */
     const char *evidence;    /* NULL: the text of the span; else this ("decision:12") */
+    const char *rules_version;  /* "rule"/"regex": the rule set's version ("3",
+                                   "file:<sha256>"); NULL or "": not recorded */
+    int64_t     bank_version;   /* "hash": the matched bank's version; 0: not recorded */
 } kz_detection_in;
 
 typedef struct kz_flag_in {

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "jobs/run.h"
 #include "detect/rules.h"
+#include "pipeline/liverules.h"
 #include "ingest/fetch.h"
 #include "store/audit.h"
 #include "util/buf.h"
@@ -23,7 +24,8 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: kuzet worker [--db URI] [--rules FILE] [--roles crawl,ingest,tick]\n"
+    "usage: kuzet worker [--db URI] [--rules FILE | --rules-check SECS]\n"
+    "                    [--roles crawl,ingest,tick]\n"
     "                    [--concurrency N] [--lease SECS] [--poll MS] [--slice PAGES]\n"
     "                    [--threads N] [--contact URL] [--metrics FILE] [--exit-when-idle]\n"
     "                    [--quiet]\n"
@@ -36,7 +38,11 @@ static const char usage_text[] =
     "database; kill one and its leases expire and others take the work over.\n"
     "\n"
     "  --db URI           PostgreSQL (default $KUZET_DB); SQLite is refused\n"
-    "  --rules FILE       the YAML rules (required for crawl and ingest)\n"
+    "  --rules FILE       the YAML rules for crawl and ingest; without it, the\n"
+    "                     latest rule set published in the database ('kuzet rules\n"
+    "                     publish'), and a newer one taken between jobs\n"
+    "  --rules-check SECS how often to look for a newer rule set (default 5;\n"
+    "                     0: before every job)\n"
     "  --roles LIST       job kinds to take (default crawl,ingest,tick; verify:\n"
     "                     only the verify tick, re-fetching decided items)\n"
     "  --concurrency N    jobs at once, each on its own connection (default 1)\n"
@@ -62,6 +68,7 @@ static void on_signal(int sig)
 struct shared {
     const char *uri, *roles, *contact, *metrics;
     const kz_scanner *sc;
+    kz_liverules *live;             /* without --rules: the store's rule sets */
     int lease, poll_ms, quiet, idle_exit;
     size_t slice;
     unsigned threads;
@@ -137,9 +144,30 @@ static void *loop(void *arg)
             continue;
         }
         kz_jobs_result res;
+        const kz_scanner *lsc = NULL;
+        if (sh->live) {
+            kz_liverules_news nw;
+            kz_liverules_get(sh->live, st, &lsc, &nw);
+            if (nw.changed && nw.previous) {
+                pthread_mutex_lock(&sh->mu);
+                fprintf(stderr, "kuzet worker %s: rule set %lld in use (was %lld)\n", owner,
+                        (long long)nw.version, (long long)nw.previous);
+                pthread_mutex_unlock(&sh->mu);
+            }
+            if (nw.rc)
+                kz_cli_err("worker %s: %s; still scanning with rule set %lld", owner, nw.why,
+                           (long long)nw.version);
+            env.scanner = lsc;
+            if (!lsc && strcmp(j.kind, "tick")) {     /* cannot happen: loaded at the start */
+                kz_queue_finish(q, &j, 0, "no rule set loaded", 0);
+                kz_job_release(&j);
+                continue;
+            }
+        }
         int64_t t0 = now_ms();
         int rc = kz_jobs_run(&env, &j, &res);
         int64_t ms = now_ms() - t0;
+        kz_liverules_put(sh->live, lsc);
         if (res.ok)
             sh->jobs_ok++;
         else if (res.lease_lost)
@@ -199,11 +227,12 @@ int cmd_worker(int argc, char **argv)
         { "slice", required_argument, NULL, 's' },    { "threads", required_argument, NULL, 't' },
         { "contact", required_argument, NULL, 'C' },  { "metrics", required_argument, NULL, 'm' },
         { "exit-when-idle", no_argument, NULL, 'x' }, { "quiet", no_argument, NULL, 'q' },
+        { "rules-check", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 }
     };
     struct shared sh;
     const char *rules = NULL;
-    long conc = 1, v;
+    long conc = 1, v, check_secs = KZ_LIVERULES_CHECK_MS / 1000;
     int c, idx;
     char *end;
     memset(&sh, 0, sizeof sh);
@@ -222,6 +251,14 @@ int cmd_worker(int argc, char **argv)
         case 'm': sh.metrics = optarg; break;
         case 'x': sh.idle_exit = 1; break;
         case 'q': sh.quiet = 1; break;
+        case 'K':
+            v = strtol(optarg, &end, 10);
+            if (*end || !*optarg || v < 0 || v > 3600) {
+                kz_cli_err("--rules-check: '%s' is not a number of seconds from 0 to 3600", optarg);
+                return KZ_EXIT_USAGE;
+            }
+            check_secs = v;
+            break;
         case 'c': case 'l': case 'p': case 's': case 't':
             v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > (c == 'p' ? 600000 : c == 's' ? 100000 : c == 'l' ? 3600 : 256)) {
@@ -256,10 +293,6 @@ int cmd_worker(int argc, char **argv)
         }
     }
     int needs_rules = strstr(sh.roles, "crawl") || strstr(sh.roles, "ingest");
-    if (needs_rules && !rules) {
-        kz_cli_err("worker needs --rules FILE for the crawl and ingest roles");
-        return KZ_EXIT_USAGE;
-    }
     if (!sh.uri)
         sh.uri = getenv("KUZET_DB");
     if (!sh.uri || (kz_db_backend(sh.uri) && strcmp(kz_db_backend(sh.uri), "postgresql"))) {
@@ -273,11 +306,34 @@ int cmd_worker(int argc, char **argv)
     struct thr *th = NULL;
     kz_buf errs;
     kz_buf_init(&errs, 1u << 20);
-    if (needs_rules &&
+    if (needs_rules && rules &&
         (kz_rules_load(rules, &rs, &errs) != 0 || kz_scanner_new(rs, &sc, &errs) != 0)) {
         fputs(errs.p ? errs.p : "", stderr);
         kz_cli_err("%s: rules not loaded", rules);
         goto out;
+    }
+    if (needs_rules && !rules) {
+        /* the store's latest rule set, loaded now: a worker that cannot
+         * scan says so at once, not at its first job */
+        kz_store *st0 = NULL;
+        const kz_scanner *first = NULL;
+        kz_liverules_news nw;
+        char err[512];
+        if (kz_liverules_new(&sh.live, check_secs * 1000) != 0)
+            goto out;
+        if (kz_store_open(&st0, sh.uri, 1, err, sizeof err) != 0) {
+            kz_cli_err("worker: %s", err);
+            goto out;
+        }
+        int lrc = kz_liverules_get(sh.live, st0, &first, &nw);
+        kz_store_close(&st0);
+        if (lrc) {
+            kz_cli_err("worker: %s; give --rules FILE or publish one", nw.why);
+            goto out;
+        }
+        if (!sh.quiet)
+            fprintf(stderr, "kuzet worker: rule set %lld from the database\n", (long long)nw.version);
+        kz_liverules_put(sh.live, first);
     }
     if (kz_fetch_global_init() != 0) {
         kz_cli_err("libcurl cannot start");
@@ -323,6 +379,7 @@ out:
     free(th);
     kz_scanner_free(&sc);
     kz_ruleset_free(&rs);
+    kz_liverules_free(&sh.live);
     kz_buf_release(&errs);
     return status;
 }

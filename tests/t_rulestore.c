@@ -1,0 +1,384 @@
+/*
+ * tests/t_rulestore.c - rule sets versioned in the store (store/rulestore.h),
+ * the rules a long-running process takes from it (pipeline/liverules.h),
+ * and the versions every detection records.
+ *
+ * SQLite: publishing validates first (bad YAML, a regex Hyperscan refuses,
+ * text that is not UTF-8: nothing stored, nothing audited), the same text
+ * twice is one version, only analysts, supervisors and admins publish;
+ * ingest records the rule set's version ("1", "2", "file:<sha256>") and a
+ * bank match its bank's version, which every change to the bank bumps.
+ * PostgreSQL: a real kuzet worker started without --rules ingests a job
+ * under version 1, version 2 is published, and its next job is scanned
+ * with version 2 without a restart.
+ */
+#include "kt.h"
+#include "kt_store.h"
+#include "jobs/queue.h"
+#include "pipeline/ingest.h"
+#include "pipeline/liverules.h"
+#include "store/bank.h"
+#include "store/rulestore.h"
+#include "util/buf.h"
+#include "util/sha256.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char rules_v1[] =
+    "rules:\n"
+    "  - id: drugs-v1\n"
+    "    category: drugs\n"
+    "    weight: 60\n"
+    "    phrases: [закладка]\n";
+
+static const char rules_v2[] =
+    "rules:\n"
+    "  - id: drugs-v2\n"
+    "    category: drugs\n"
+    "    weight: 70\n"
+    "    phrases: [закладка, закладки]\n";
+
+static int64_t one(kz_store *s, const char *sql)
+{
+    int64_t v = -1;
+    KT_EQ_INT(kz_db_int(kz_store_db(s), sql, NULL, 0, &v), 0);
+    return v;
+}
+
+/* The first row's first column of sql, as text ("NULL" for NULL). */
+static void text1(kz_store *s, const char *sql, char *out, size_t outsz)
+{
+    kz_dbres *r = NULL;
+    snprintf(out, outsz, "(no row)");
+    KT_EQ_INT(kz_db_query(kz_store_db(s), sql, NULL, 0, &r), 0);
+    if (r && kz_dbres_next(r) == 1) {
+        size_t n = 0;
+        const char *t = kz_dbres_text(r, 0, &n);
+        snprintf(out, outsz, "%.*s", (int)n, t ? t : "NULL");
+    }
+    kz_dbres_done(r);
+}
+
+static int publish(kz_store *s, const char *actor, const char *name, const char *text,
+                   kz_buf *errs, kz_rule_version *v, int *created)
+{
+    kz_buf_reset(errs);
+    int rc = kz_rulestore_publish(s, actor, name, text, strlen(text), errs, v, created);
+    (void)kz_buf_addc(errs, '\0');
+    return rc;
+}
+
+KT_TEST(rulestore_publish_validates_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulestore");
+    kz_rule_version v;
+    kz_buf errs;
+    int created = 0;
+    if (!s)
+        return;
+    kt_store_accounts(s);                           /* ann reviewer, sue supervisor */
+    kz_buf_init(&errs, 1 << 16);
+    int64_t audit0 = one(s, "SELECT count(*) FROM audit_log");
+    /* bad YAML: every problem named, nothing stored or audited */
+    KT_EQ_INT(publish(s, "sue", "bad.yaml", "rules:\n  - id: x\n    category: drugs\n    weight: 500\n"
+                                            "    phrases: []\n", &errs, &v, &created), KZ_EBADRULE);
+    KT_CHECK(strstr(errs.p, "bad.yaml:4: weight must be an integer from 1 to 100") != NULL);
+    KT_CHECK(strstr(errs.p, "bad.yaml:5: 'phrases' is an empty list") != NULL);
+    KT_EQ_INT(publish(s, "sue", "y.yaml", "rules: [\n", &errs, &v, &created), KZ_EBADRULE);
+    KT_CHECK(strstr(errs.p, "y.yaml:") != NULL);
+    /* a regex only the compile refuses */
+    KT_EQ_INT(publish(s, "sue", "re.yaml", "rules:\n  - id: r\n    category: c\n    weight: 5\n"
+                                           "    regex: ['(?<=a+)b']\n", &errs, &v, &created),
+              KZ_EBADRULE);
+    KT_CHECK(strstr(errs.p, "re.yaml:5:") != NULL);
+    /* not UTF-8 */
+    KT_EQ_INT(publish(s, "sue", "l1.yaml", "rules:\n  - id: \xe9\n", &errs, &v, &created), KZ_EBADRULE);
+    KT_CHECK(strstr(errs.p, "l1.yaml:1: not UTF-8") != NULL);
+    KT_EQ_INT(created, 0);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM rule_sets"), 0);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM audit_log"), audit0);
+    /* a reviewer may not; an unknown account neither */
+    KT_EQ_INT(publish(s, "ann", "r.yaml", rules_v1, &errs, &v, &created), KZ_EPERM);
+    KT_CHECK(strstr(kz_store_errmsg(s), "needs an analyst, supervisor or admin") != NULL);
+    KT_EQ_INT(publish(s, "nobody", "r.yaml", rules_v1, &errs, &v, &created), KZ_EPERM);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM rule_sets"), 0);
+    int64_t latest = -1;
+    KT_EQ_INT(kz_rulestore_latest(s, &latest), 0);
+    KT_EQ_INT(latest, 0);
+    /* published: version 1, its SHA-256, who; the same text again: nothing */
+    KT_EQ_INT(publish(s, "sue", "r.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(created, 1);
+    KT_EQ_INT(v.version, 1);
+    char hex[65];
+    kz_sha256_hex(rules_v1, strlen(rules_v1), hex);
+    KT_EQ_STR(v.sha256, hex);
+    KT_EQ_STR(v.by, "sue");
+    KT_EQ_INT(v.rules, 1);
+    KT_EQ_INT(publish(s, "sue", "again.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(created, 0);
+    KT_EQ_INT(v.version, 1);
+    KT_EQ_INT(publish(s, "sue", "r2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(created, 1);
+    KT_EQ_INT(v.version, 2);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM audit_log WHERE action = 'rules.publish' AND "
+                     "actor = 'sue' AND entity = 'rule_set'"), 2);
+    KT_EQ_INT(kz_rulestore_latest(s, &latest), 0);
+    KT_EQ_INT(latest, 2);
+    kz_rule_version *list = NULL;
+    size_t n = 0;
+    KT_EQ_INT(kz_rulestore_list(s, &list, &n), 0);
+    KT_EQ_INT(n, 2);
+    if (n == 2) {
+        KT_EQ_STR(list[0].name, "r.yaml");
+        KT_EQ_INT(list[1].version, 2);
+        KT_EQ_INT(list[1].rules, 1);
+    }
+    free(list);
+    /* version 1 read back: its text, and a rule set that says "1" */
+    kz_ruleset *rs = NULL;
+    KT_EQ_INT(kz_rulestore_load(s, 1, &rs, &v, NULL), 0);
+    KT_CHECK(rs && !strcmp(rs->version, "1") && !strcmp(rs->rules[0].id, "drugs-v1"));
+    kz_ruleset_free(&rs);
+    KT_EQ_INT(kz_rulestore_load(s, 9, &rs, NULL, NULL), KZ_ENOTFOUND);
+    char why[256] = "";
+    KT_EQ_INT(kt_audit_bad_seq(t.dir[0] ? kz_store_uri(s) : "", why, sizeof why), 0);
+    kz_buf_release(&errs);
+    kt_store_cleanup(&t, &s);
+}
+
+typedef struct mem {
+    const char *p;
+    size_t len, off;
+} mem;
+
+static ssize_t mem_read(void *ctx, void *buf, size_t n)
+{
+    mem *m = ctx;
+    size_t k = KZ_MIN(n, m->len - m->off);
+    memcpy(buf, m->p + m->off, k);
+    m->off += k;
+    return (ssize_t)k;
+}
+
+static void ingest(kz_store *s, const kz_scanner *sc, const char *jsonl)
+{
+    mem m = { jsonl, strlen(jsonl), 0 };
+    kz_ingest_input in;
+    kz_ingest_opts o;
+    kz_ingest_stats st;
+    memset(&in, 0, sizeof in);
+    memset(&o, 0, sizeof o);
+    in.read = mem_read;
+    in.read_ctx = &m;
+    o.scanner = sc;
+    o.store = s;
+    o.threads = 1;
+    o.no_checkpoint = 1;
+    KT_EQ_INT(kz_ingest_run(&o, &in, 1, &st), 0);
+    KT_EQ_INT(st.rejected, 0);
+}
+
+/* Ingest records the versions: the store's rule set through liverules
+ * (1, then 2 after a publish, without a new liverules), a file's
+ * "file:<sha256>", and a bank match its bank's version, bumped by each
+ * change. */
+KT_TEST(rulestore_detections_record_versions_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulever");
+    kz_liverules *lr = NULL;
+    kz_liverules_news nw;
+    const kz_scanner *sc = NULL;
+    kz_rule_version v;
+    kz_buf errs;
+    char got[200];
+    int created = 0;
+    if (!s)
+        return;
+    kt_store_accounts(s);
+    kz_buf_init(&errs, 1 << 16);
+    KT_EQ_INT(kz_liverules_new(&lr, 0), 0);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), KZ_ENOTFOUND);     /* nothing published */
+    KT_CHECK(sc == NULL && strstr(nw.why, "no rule set published") != NULL);
+    KT_EQ_INT(publish(s, "sue", "r.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), 0);
+    KT_CHECK(sc != NULL && nw.changed && nw.version == 1 && nw.previous == 0);
+    ingest(s, sc, "{\"url\":\"https://a.example/1\",\"text\":\"тут закладка\"}\n");
+    const kz_scanner *held = sc;                  /* a job still holds version 1 */
+    KT_EQ_INT(publish(s, "sue", "r2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), 0);
+    KT_CHECK(sc != NULL && sc != held && nw.changed && nw.version == 2 && nw.previous == 1);
+    KT_EQ_STR(kz_scanner_version(held), "1");    /* still usable by its job */
+    kz_liverules_put(lr, held);
+    ingest(s, sc, "{\"url\":\"https://a.example/2\",\"text\":\"там закладки\"}\n");
+    const kz_scanner *again = NULL;
+    KT_EQ_INT(kz_liverules_get(lr, s, &again, &nw), 0);
+    KT_CHECK(again == sc && !nw.changed && nw.version == 2);          /* nothing newer */
+    kz_liverules_put(lr, again);
+    kz_liverules_put(lr, sc);
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/1'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v1 1");
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/2'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v2 2");
+    /* rules from a file: "file:" and its SHA-256 */
+    kz_ruleset *rs = NULL;
+    kz_scanner *fsc = NULL;
+    KT_EQ_INT(kz_rules_parse(rules_v1, strlen(rules_v1), "f.yaml", &rs, NULL), 0);
+    KT_EQ_INT(kz_scanner_new(rs, &fsc, NULL), 0);
+    ingest(s, fsc, "{\"url\":\"https://a.example/3\",\"text\":\"закладка\"}\n");
+    char want[100], hex[65];
+    kz_sha256_hex(rules_v1, strlen(rules_v1), hex);
+    snprintf(want, sizeof want, "file:%s", hex);
+    text1(s, "SELECT rules_version FROM detections d JOIN items i ON i.id = d.item_id WHERE "
+             "i.url = 'https://a.example/3'", got, sizeof got);
+    KT_EQ_STR(got, want);
+    /* a bank match: the bank's version, bumped by every change */
+    const char *post = "{\"url\":\"https://b.example/1\",\"text\":\"banked words here\"}\n";
+    kz_sha256_hex("banked words here", 17, hex);
+    kz_banks *bk = NULL;
+    int added = 0;
+    int64_t bank_id = 0;
+    KT_EQ_INT(kz_bank_open(&bk, s), 0);
+    KT_EQ_INT(kz_bank_create(bk, "sue", "drugs-sha256", KZ_BANK_SHA256, -1, 0, &bank_id), 0);
+    KT_EQ_INT(one(s, "SELECT version FROM banks WHERE name = 'drugs-sha256'"), 0);
+    KT_EQ_INT(kz_bank_add(bk, "sue", "drugs-sha256", hex, "drugs", "import", &added), 0);
+    KT_EQ_INT(kz_bank_add(bk, "sue", "drugs-sha256", hex, "drugs", "import", &added), 0);
+    KT_EQ_INT(added, 0);                          /* already held: no change, no bump */
+    char other[65];
+    memset(other, '0', 64);
+    other[64] = '\0';
+    KT_EQ_INT(kz_bank_add(bk, "sue", "drugs-sha256", other, "drugs", "import", &added), 0);
+    KT_EQ_INT(one(s, "SELECT version FROM banks WHERE name = 'drugs-sha256'"), 2);
+    kz_bank_close(&bk);
+    ingest(s, fsc, post);
+    text1(s, "SELECT rule_id || ' ' || method || ' ' || bank_version || ' ' || "
+             "COALESCE(rules_version, 'none') FROM detections d JOIN items i ON i.id = d.item_id "
+             "WHERE i.url = 'https://b.example/1'", got, sizeof got);
+    KT_EQ_STR(got, "bank:drugs-sha256 hash 2 none");
+    /* shown in kuzet cases show */
+    char cmd[600], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' cases show 1 --db '%s'", kt_bin(), kz_store_uri(s));
+    KT_EQ_INT(kt_run(cmd, &out, &err), 0);
+    KT_CHECK(out && strstr(out, "    rules_version: 1\n") != NULL);
+    free(out);
+    free(err);
+    out = err = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' cases show 4 --json --db '%s'", kt_bin(), kz_store_uri(s));
+    KT_EQ_INT(kt_run(cmd, &out, &err), 0);
+    KT_CHECK(out && strstr(out, "\"rules_version\":null,\"bank_version\":2") != NULL);
+    free(out);
+    free(err);
+    kz_scanner_free(&fsc);
+    kz_ruleset_free(&rs);
+    kz_liverules_free(&lr);
+    kz_buf_release(&errs);
+    kt_store_cleanup(&t, &s);
+}
+
+/* Wait (up to 15 s) until count(*) of sql is want; 1 when it was. */
+static int wait_for(kz_store *s, const char *sql, int64_t want)
+{
+    for (int i = 0; i < 300; i++) {
+        int64_t v = -1;
+        if (kz_db_int(kz_store_db(s), sql, NULL, 0, &v) == 0 && v == want)
+            return 1;
+        usleep(50 * 1000);
+    }
+    return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    KT_CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A real worker without --rules: version 1 for the first job, version 2
+ * (published while it runs) for the next, without a restart. */
+KT_TEST(rulestore_worker_takes_new_version_pg)
+{
+    kt_pgdb d;
+    char uri[700], dir[] = "/tmp/kt-rulever-XXXXXX", a[300], b[300], logp[300], got[200];
+    kz_store *s = kt_store_pg(&d, "rulestore_worker_takes_new_version_pg", "rulever");
+    kz_rule_version v;
+    kz_buf errs;
+    int created = 0;
+    size_t added = 0;
+    if (!s)
+        return;
+    kz_buf_init(&errs, 1 << 16);
+    kt_store_pg_uri(&d, uri, sizeof uri);
+    KT_CHECK(mkdtemp(dir) != NULL);
+    snprintf(a, sizeof a, "%s/a.jsonl", dir);
+    snprintf(b, sizeof b, "%s/b.jsonl", dir);
+    snprintf(logp, sizeof logp, "%s/worker.log", dir);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    KT_EQ_INT(publish(s, "al", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(v.version, 1);
+    write_file(a, "{\"url\":\"https://w.example/a\",\"text\":\"тут закладка\"}\n");
+    write_file(b, "{\"url\":\"https://w.example/b\",\"text\":\"там закладки\"}\n");
+    KT_EQ_INT(kz_queue_add_ingest(s, a, 0, &added), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        setenv("KUZET_AUDIT_KEY", d.key, 1);
+        execl(kt_bin(), "kuzet", "worker", "--db", uri, "--roles", "ingest", "--rules-check", "0",
+              "--poll", "50", (char *)NULL);
+        _exit(127);
+    }
+    KT_CHECK(pid > 0);
+    KT_CHECK(wait_for(s, "SELECT count(*) FROM jobs WHERE state = 'done'", 1));
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://w.example/a'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v1 1");
+    /* version 2 published while the worker runs; the next job uses it */
+    KT_EQ_INT(publish(s, "al", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(v.version, 2);
+    KT_EQ_INT(kz_queue_add_ingest(s, b, 0, &added), 0);
+    KT_CHECK(wait_for(s, "SELECT count(*) FROM jobs WHERE state = 'done'", 2));
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://w.example/b'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v2 2");
+    int status = -1;
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        KT_EQ_INT(waitpid(pid, &status, 0), pid);
+        KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    char *log = kt_slurp(logp, NULL);
+    KT_CHECK(log && strstr(log, "kuzet worker: rule set 1 from the database\n") != NULL);
+    KT_CHECK(log && strstr(log, ": rule set 2 in use (was 1)\n") != NULL);
+    if (log && !strstr(log, "rule set 2 in use"))
+        printf("    %s\n", log);
+    free(log);
+    /* with nothing published, a worker without --rules says so and exits 1 */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "DELETE FROM rule_sets"), 0);
+    char cmd[1200], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "KUZET_AUDIT_KEY='%s' '%s' worker --db '%s' --roles ingest "
+                              "--exit-when-idle", d.key, kt_bin(), uri);
+    KT_EQ_INT(kt_run(cmd, &out, &err), 1);
+    KT_CHECK(err && strstr(err, "no rule set published (kuzet rules publish FILE)") != NULL);
+    free(out);
+    free(err);
+    unlink(a);
+    unlink(b);
+    unlink(logp);
+    rmdir(dir);
+    kz_buf_release(&errs);
+    kt_store_pg_drop(&d, &s);
+}
