@@ -20,7 +20,7 @@ static void one_case(kz_store *s, int k, const char *category)
     snprintf(text, sizeof text, "пост номер %d", k);
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text, strlen(text),
                       NULL };
-    kz_detection_in d = { "r1", category, "rule", 50, 0, 4, NULL };
+    kz_detection_in d = { "r1", category, "rule", 50, 0, 4, NULL, NULL, 0 };
     kz_flag_in f = { category, 50 };
     kz_ingest_out out;
     KT_EQ_INT(kz_case_ingest(s, &it, &d, 1, &f, 1, &out), 0);
@@ -53,10 +53,10 @@ KT_TEST(review_case_struct)
     kz_item_in it = { url, strlen(url), "forum", 5, NULL, 0, NULL, 0, NULL, 0, text,
                       strlen(text), NULL };
     kz_detection_in d[] = {
-        { "drug-word", "drugs", "rule", 40, (uint32_t)a2, (uint32_t)a2 + 16, NULL },
-        { "drug-word", "drugs", "rule", 40, (uint32_t)a1, (uint32_t)a1 + 16, NULL },
-        { "sale", "drugs", "rule", 20, 0, (uint32_t)a1 + 3, NULL },   /* cuts a letter */
-        { "bank:shops", "drugs", "hash", 100, 0, 0, "import" },
+        { "drug-word", "drugs", "rule", 40, (uint32_t)a2, (uint32_t)a2 + 16, NULL, NULL, 0 },
+        { "drug-word", "drugs", "rule", 40, (uint32_t)a1, (uint32_t)a1 + 16, NULL, NULL, 0 },
+        { "sale", "drugs", "rule", 20, 0, (uint32_t)a1 + 3, NULL, NULL, 0 },   /* cuts a letter */
+        { "bank:shops", "drugs", "hash", 100, 0, 0, "import", NULL, 0 },
     };
     kz_flag_in f = { "drugs", 60 };
     kz_ingest_out out;
