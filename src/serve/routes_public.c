@@ -5,9 +5,9 @@
  * scan of posted texts (pipeline/scanout.h), and the hash banks
  * (store/bank.h), with Meta HMA's raw_lookup shape.
  *
- * Shared state: the current published blocklist (a kz_pubcache: the first
- * request reads it, then a background thread reads the list in effect
- * again every --list-age seconds, so no request waits for it) and the scanner
+ * Shared state: the current published blocklist (a kz_pubfeed: the first
+ * request reads it, then the feed's thread reads the list in effect again
+ * every --list-age seconds, so no request waits for it) and the scanner
  * compiled from --rules at start, both read-only for handlers; and, per
  * pool thread, the scratch a check or a scan needs (a pthread key, freed
  * when the thread ends).  docs/api.md lists the routes and who may call
@@ -27,9 +27,6 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <time.h>
 #include <strings.h>
 
 #define SCAN_MAX_BODY  ((size_t)16 << 20)    /* POST /scan: JSON Lines */
@@ -38,70 +35,23 @@
 #define FILE_MAX_BODY  ((size_t)32 << 20)    /* an uploaded file to match */
 
 static struct {
-    kz_pubcache *pub;
+    kz_pubfeed *pub;            /* the list in effect, read again every --list-age */
     kz_ruleset *rs;
     kz_scanner *scanner;
     pthread_key_t key;
     int ready;
-    /* the background reader of the list in effect */
-    pthread_t reader;
-    int reader_on;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
-    double age;
-    char *db, *audit_key;
-} G = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+} G;
 
-/* Every --list-age, the list in effect read again on a connection of its
- * own, so that no request waits for it (requests only use the version
- * held; the first request of all reads the first one). */
-static void *reader(void *arg)
+static void feed_failed(void *ctx, const char *why)
 {
-    kz_store *s = NULL;
-    char err[512], key[1024];
-    int said = 0;
-    (void)arg;
-    pthread_mutex_lock(&G.mu);
-    while (!G.stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + G.age;
-        ts.tv_sec = (time_t)until;
-        ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-        pthread_cond_timedwait(&G.cv, &G.mu, &ts);
-        if (G.stop)
-            break;
-        pthread_mutex_unlock(&G.mu);
-        int rc = 0;
-        if (!s && (rc = kz_store_open(&s, G.db, 1, err, sizeof err)) == 0) {
-            if (G.audit_key)
-                snprintf(key, sizeof key, "%s", G.audit_key);
-            else
-                kz_audit_key_path(s, key, sizeof key);
-            if ((rc = kz_store_set_signer(s, key)) != 0) {
-                snprintf(err, sizeof err, "%s", kz_store_errmsg(s));
-                kz_store_close(&s);
-            }
-        }
-        if (!rc) {
-            if ((rc = kz_pubcache_refresh(G.pub, s)) != 0)
-                snprintf(err, sizeof err, "%s", kz_store_errmsg(s));
-        }
-        if (rc && !said)            /* once, not every --list-age */
-            fprintf(stderr, "kuzet serve: reading the blocklist in effect: %s\n", err);
-        said = rc != 0;
-        pthread_mutex_lock(&G.mu);
-    }
-    pthread_mutex_unlock(&G.mu);
-    kz_store_close(&s);
-    return NULL;
+    (void)ctx;
+    fprintf(stderr, "kuzet serve: reading the blocklist in effect: %s\n", why);
 }
 
 void kz_serve_public_reads(unsigned long *by_request, unsigned long *background)
 {
-    *by_request = G.pub ? kz_pubcache_loads(G.pub, 0) : 0;
-    *background = G.pub ? kz_pubcache_loads(G.pub, 1) : 0;
+    *by_request = G.pub ? kz_pubfeed_loads(G.pub, 0) : 0;
+    *background = G.pub ? kz_pubfeed_loads(G.pub, 1) : 0;
 }
 
 /* ---- per thread -------------------------------------------------------------- */
@@ -157,7 +107,6 @@ int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz
 {
     kz_buf errs;
     int rc = 0;
-    kz_pub_opts po = { o->rpz_origin, o->landing, 0 };
     if (o->rpz_origin && kz_export_name_why(o->rpz_origin)) {
         snprintf(err, errsz, "--rpz-origin '%s' is not a DNS name", o->rpz_origin);
         return KZ_EINVAL;
@@ -166,8 +115,7 @@ int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz
         snprintf(err, errsz, "--landing '%s' is not a DNS name", o->landing);
         return KZ_EINVAL;
     }
-    if (pthread_key_create(&G.key, tls_free) != 0 ||
-        !(G.pub = kz_pubcache_new(&po, o->list_age > 0 ? o->list_age : 5.0))) {
+    if (pthread_key_create(&G.key, tls_free) != 0) {
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
         return KZ_ENOMEM;
     }
@@ -181,45 +129,14 @@ int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz
     }
     kz_buf_release(&errs);
     G.ready = 1;
-    G.age = o->list_age > 0 ? o->list_age : 5.0;
-    G.stop = 0;
-    if ((o->db && !(G.db = kz_strdup(o->db))) ||
-        (o->audit_key && !(G.audit_key = kz_strdup(o->audit_key)))) {
-        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
-        return KZ_ENOMEM;
-    }
-    kz_pubcache_set_background(G.pub, 1);
-    /* SIGTERM and SIGINT are the main thread's (kz_serve_run waits for
-     * them): the reader starts with them blocked */
-    sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    rc = pthread_create(&G.reader, NULL, reader, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        snprintf(err, errsz, "cannot start the blocklist reader thread");
-        return KZ_EINTERNAL;
-    }
-    G.reader_on = 1;
-    return 0;
+    kz_pubfeed_opts fo = { { o->rpz_origin, o->landing, 0 }, o->list_age, o->db, o->audit_key,
+                           feed_failed, NULL };
+    return kz_pubfeed_start(&G.pub, &fo, err, errsz);
 }
 
 void kz_serve_public_release(void)
 {
-    if (G.reader_on) {
-        pthread_mutex_lock(&G.mu);
-        G.stop = 1;
-        pthread_cond_broadcast(&G.cv);
-        pthread_mutex_unlock(&G.mu);
-        pthread_join(G.reader, NULL);
-        G.reader_on = 0;
-    }
-    free(G.db);
-    free(G.audit_key);
-    G.db = G.audit_key = NULL;
-    kz_pubcache_free(&G.pub);
+    kz_pubfeed_stop(&G.pub);
     kz_scanner_free(&G.scanner);
     kz_ruleset_free(&G.rs);
     if (G.ready) {
@@ -245,7 +162,7 @@ static int get_pub(kz_req *rq, kz_pub **p)
         return KZ_EDB;
     if (!G.pub)
         return kz_resp_error(rq, 503, "unavailable", "the blocklist is not set up");
-    int rc = kz_pubcache_get(G.pub, s, p);
+    int rc = kz_pubfeed_get(G.pub, s, p);
     return rc ? kz_resp_fail(rq, rc, kz_store_errmsg(s)) : 0;
 }
 
@@ -332,7 +249,7 @@ int kz__serve_landing(kz_req *rq, int64_t *decision)
     tls *t = tls_get();
     kz_store *s = t ? kz_req_store(rq) : NULL;
     kz_pub *p = NULL;
-    if (!s || kz_pubcache_get(G.pub, s, &p) != 0)
+    if (!s || kz_pubfeed_get(G.pub, s, &p) != 0)
         return -1;
     const char *expr = NULL;
     int r = kz_blocklist_check(kz_pub_blocklist(p), &t->bc, url, strlen(url), decision, &expr);
