@@ -6,7 +6,7 @@
  * sources, and the users (admin).  Server-rendered through the one HTML
  * writer (serve/html.h); every page works without JavaScript.  The data
  * comes from the library (case/views.h, store/media.h, store/bank.h, the
- * rule tester of routes_public.c).  docs/web.md lists the pages.
+ * rule tester of routes_rules.c).  docs/web.md lists the pages.
  */
 #include "serve/routes.h"
 #include "serve/html.h"
