@@ -2,7 +2,8 @@
  * cli/acting.c - what the commands that act as a person on the store share
  * (kuzet notices, kuzet platforms): the usage error, the store opened and
  * the person logged in, the library's refusal said, and the JSON lines the
- * library lists read back for a table (cli/cli.h).
+ * library lists read back for a table (these also for cases and tokens;
+ * cli/cli.h).
  */
 #include "cli.h"
 #include "case/account.h"
