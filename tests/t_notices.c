@@ -428,6 +428,25 @@ static void flow(kz_store *s, const char *uri)
     KT_CHECK(b.p && strstr(b.p, "\"escalation\":{\"status\":\"sent\",\"attempts\":1"));
     KT_CHECK(b.p && strstr(b.p, "\"answers\":2"));
     kz_buf_release(&b);
+    /* and shown alone, with each attempt and answer */
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    KT_EQ_INT(kz_notice_show_json(p.sys, nid, &b), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "\"attempts\":[{\"kind\":\"notice\",\"channel\":\"email\","
+             "\"recipient\":\"notices@x.kz\",\"attempt\":1,\"at\":\"2026-03-01T10:00:01Z\","
+             "\"status\":\"sent\",\"error\":null,\"next_at\":null,\"message_id\":"
+             "\"kuzet.notice.1.notice.1.");
+    KT_CHECK(b.p && strstr(b.p, want));
+    snprintf(want, sizeof want, "{\"kind\":\"notice\",\"channel\":\"api\",\"recipient\":"
+             "\"%s\",\"attempt\":2,\"at\":\"2026-03-01T10:01:01Z\",\"status\":\"failed\","
+             "\"error\":\"HTTP 503\",\"next_at\":\"2026-03-01T10:03:01Z\",\"message_id\":null},",
+             endpoint);
+    KT_CHECK(b.p && strstr(b.p, want));
+    KT_CHECK(b.p && strstr(b.p, "\"answer_list\":[{\"at\":\"2026-03-01T10:03:01Z\",\"via\":"
+             "\"api\",\"recorded_by\":null,\"text\":\"Материал удалён\"},{\"at\":"
+             "\"2026-03-01T10:03:01Z\",\"via\":\"staff\",\"recorded_by\":\"al\",\"text\":"
+             "\"The platform says it was removed\"}],\"subject\":"));
+    kz_buf_release(&b);
 
     kt_staff_release(&p);
     receiver_stop(&r);

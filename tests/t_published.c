@@ -9,7 +9,9 @@
 #include "act/published.h"
 #include "store/db.h"
 #include "util/sha256.h"
+#include <dirent.h>
 #include <stdlib.h>
+#include <time.h>
 
 KT_TEST(published_exports_built_once_with_etag)
 {
@@ -198,4 +200,100 @@ KT_TEST(published_background_refresh)
     KT_EQ_INT(kz_pubcache_loads(c, 0), 1);
     kz_pubcache_free(&c);
     kt_store_cleanup(&tmp, &s);
+}
+
+/* ---- the feed: a thread reads the list in effect every N seconds ---------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The threads of this process (/proc/self/task). */
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A change in the store shows through get after the period, read by the
+ * thread (get reads only the first version); stop ends and joins the
+ * thread at once, even in the middle of a long period. */
+KT_TEST(published_feed_reads_every_period)
+{
+    kz_store *s = kt_store_fresh(&tmp, "pubfeed");
+    KT_CHECK(s != NULL);
+    kt_store_accounts(s);
+    block(s, "https://example.com/x", "domain_block");
+    char uri[128];
+    snprintf(uri, sizeof uri, "sqlite:%s/k.db", tmp.dir);
+    int before = threads_now();
+    kz_pubfeed_opts o = { { NULL, NULL, 0 }, 0.2, uri, NULL, NULL, NULL };
+    kz_pubfeed *f = NULL;
+    char err[256];
+    KT_EQ_INT(kz_pubfeed_start(&f, &o, err, sizeof err), 0);
+    KT_EQ_INT(threads_now(), before + 1);
+    kz_pub *p = NULL;
+    KT_EQ_INT(kz_pubfeed_get(f, s, &p), 0);                 /* the first: get reads */
+    KT_EQ_INT(kz_pub_version(p), 1);
+    kz_pub_unref(&p);
+    block(s, "http://evil.kz/", "domain_block");
+    KT_EQ_INT(kz_pubfeed_get(f, s, &p), 0);
+    KT_EQ_INT(kz_pub_version(p), 1);                        /* not read by get */
+    kz_pub_unref(&p);
+    int64_t v = 1;
+    double t0 = now_s();
+    while (v == 1 && now_s() - t0 < 5) {
+        struct timespec nap = { 0, 20 * 1000000L };
+        nanosleep(&nap, NULL);
+        KT_EQ_INT(kz_pubfeed_get(f, s, &p), 0);
+        v = kz_pub_version(p);
+        kz_pub_unref(&p);
+    }
+    KT_EQ_INT(v, 2);
+    KT_CHECK(now_s() - t0 >= 0.1);                          /* not before the period */
+    KT_EQ_INT(kz_pubfeed_loads(f, 0), 1);
+    KT_CHECK(kz_pubfeed_loads(f, 1) >= 1);
+    kz_pubfeed_stop(&f);
+    KT_CHECK(f == NULL);
+    KT_EQ_INT(threads_now(), before);                       /* joined */
+    kz_pubfeed_stop(&f);                                    /* NULL-safe */
+
+    /* a period of an hour: stop does not wait for it */
+    o.every = 3600;
+    KT_EQ_INT(kz_pubfeed_start(&f, &o, err, sizeof err), 0);
+    t0 = now_s();
+    kz_pubfeed_stop(&f);
+    KT_CHECK(now_s() - t0 < 1);
+    KT_EQ_INT(threads_now(), before);
+    kt_store_cleanup(&tmp, &s);
+}
+
+static void count_log(void *ctx, const char *why)
+{
+    int *n = ctx;
+    (*n)++;
+    KT_CHECK(why && *why);
+}
+
+/* A store that cannot be read: said once, not at every period. */
+KT_TEST(published_feed_failure_said_once)
+{
+    int said = 0;
+    kz_pubfeed_opts o = { { NULL, NULL, 0 }, 0.05, "sqlite:/nonexistent-kuzet/k.db", NULL,
+                          count_log, &said };
+    kz_pubfeed *f = NULL;
+    char err[256];
+    KT_EQ_INT(kz_pubfeed_start(&f, &o, err, sizeof err), 0);
+    struct timespec nap = { 0, 400 * 1000000L };
+    nanosleep(&nap, NULL);
+    kz_pubfeed_stop(&f);
+    KT_EQ_INT(said, 1);
 }

@@ -1,7 +1,7 @@
 /*
  * tests/t_serve_data.c - the data routes of kuzet serve for staff, over
- * real HTTP (serve/routes_public.c): the rules and the rule tester, the
- * scan of posted JSON Lines (the same lines `kuzet scan` prints), the
+ * real HTTP (serve/routes_rules.c, routes_banks.c): the rules and the rule
+ * tester, the scan of posted JSON Lines (the same lines `kuzet scan` prints), the
  * banks (list, create, add, match a signal, match an uploaded file as the
  * body and as multipart/form-data, HMA's raw_lookup); each route with the
  * roles it allows and refuses, and bad input on each (a 4xx, never a 500).

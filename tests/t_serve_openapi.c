@@ -327,7 +327,7 @@ KT_TEST(serve_openapi_bodies)
         { &root, "DELETE", "/api/v1/tokens/1", "/api/v1/tokens/{id}", NULL },
         { NULL, "GET", "/api/v1/report?from=2000-01-01&to=2099-12-31", "/api/v1/report", NULL },
         { NULL, "GET", "/api/v1/audit/checkpoint", "/api/v1/audit/checkpoint", NULL },
-        /* the public and data routes (serve/routes_public.c; no --rules here) */
+        /* the public and data routes (serve/routes_check.c, routes_rules.c, routes_banks.c; no --rules here) */
         { NULL, "GET", "/api/v1/check?url=http://forum.example.kz/", "/api/v1/check", NULL },
         { NULL, "GET", "/api/v1/check?url=http://1.2.3.4.5/", "/api/v1/check", NULL },
         { NULL, "GET", "/api/v1/check", "/api/v1/check", NULL },

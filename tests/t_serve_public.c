@@ -1,6 +1,6 @@
 /*
  * tests/t_serve_public.c - the public and data routes of kuzet serve over
- * real HTTP (serve/routes_public.c): the plain check, the private check's
+ * real HTTP (serve/routes_check.c): the plain check, the private check's
  * prefix list and full hashes (with `kuzet check --server` end to end, and
  * the changes since a version after a new decision), every blocklist export
  * with its ETag and 304, the RPZ serial, bad input on each route (a 4xx,

@@ -1,11 +1,13 @@
 /*
  * act/published.c - one published version of the blocklist with its
  * exports and prefix-list updates built once, and the holder of the
- * current version (act/published.h).
+ * current version, and the thread that keeps it current (act/published.h).
  */
 #include "published.h"
+#include "store/audit.h"
 #include "util/sha256.h"
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -503,4 +505,151 @@ unsigned long kz_pubcache_loads(const kz_pubcache *c, int background)
 {
     kz_pubcache *m = (kz_pubcache *)c;
     return atomic_load(background ? &m->bg_loads : &m->loads);
+}
+
+/* ---- the current version, read again every N seconds by a thread ------------- */
+
+struct kz_pubfeed {
+    kz_pubcache *c;
+    double every;
+    char *uri, *key;
+    void (*log)(void *ctx, const char *why);
+    void *ctx;
+    pthread_t t;
+    pthread_mutex_t mu;                 /* guards stop */
+    pthread_cond_t cv;                  /* signalled by stop */
+    int stop;
+};
+
+/* Wait f->every seconds or until stopped; 1 when stopped.  mu held. */
+static int feed_wait(kz_pubfeed *f)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + f->every;
+    ts.tv_sec = (time_t)until;
+    ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+    while (!f->stop && pthread_cond_timedwait(&f->cv, &f->mu, &ts) == 0)
+        ;                               /* woken early, not stopped: wait on */
+    return f->stop;
+}
+
+/* One reading on *s (opened and signed on first use): 0, or the error
+ * with why. */
+static int feed_read(kz_pubfeed *f, kz_store **s, char *why, size_t whysz)
+{
+    char key[1024];
+    int rc;
+    if (!*s) {
+        if ((rc = kz_store_open(s, f->uri, 1, why, whysz)) != 0)
+            return rc;
+        if (f->key)
+            snprintf(key, sizeof key, "%s", f->key);
+        else
+            kz_audit_key_path(*s, key, sizeof key);
+        if ((rc = kz_store_set_signer(*s, key)) != 0) {
+            snprintf(why, whysz, "%s", kz_store_errmsg(*s));
+            kz_store_close(s);
+            return rc;
+        }
+    }
+    if ((rc = kz_pubcache_refresh(f->c, *s)) != 0)
+        snprintf(why, whysz, "%s", kz_store_errmsg(*s));
+    return rc;
+}
+
+static void *feed_loop(void *arg)
+{
+    kz_pubfeed *f = arg;
+    kz_store *s = NULL;
+    char why[512];
+    int failing = 0;
+    pthread_mutex_lock(&f->mu);
+    while (!feed_wait(f)) {
+        pthread_mutex_unlock(&f->mu);
+        int rc = feed_read(f, &s, why, sizeof why);
+        if (rc && !failing && f->log)           /* once, not every period */
+            f->log(f->ctx, why);
+        failing = rc != 0;
+        pthread_mutex_lock(&f->mu);
+    }
+    pthread_mutex_unlock(&f->mu);
+    kz_store_close(&s);
+    return NULL;
+}
+
+static void feed_free(kz_pubfeed *f)
+{
+    kz_pubcache_free(&f->c);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f->uri);
+    free(f->key);
+    free(f);
+}
+
+int kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size_t errsz)
+{
+    kz_pubfeed *f = kz_calloc(1, sizeof *f);
+    pthread_condattr_t ca;
+    int nomem = 0, rc;
+    *out = NULL;
+    if (!f) {
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&f->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    f->every = o->every > 0 ? o->every : 5.0;
+    f->log = o->log;
+    f->ctx = o->ctx;
+    f->uri = dup_or_null(o->uri, &nomem);
+    f->key = dup_or_null(o->audit_key, &nomem);
+    if (nomem || !(f->c = kz_pubcache_new(&o->pub, f->every))) {
+        feed_free(f);
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    kz_pubcache_set_background(f->c, 1);
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    rc = pthread_create(&f->t, NULL, feed_loop, f);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        feed_free(f);
+        snprintf(err, errsz, "cannot start the blocklist reader thread");
+        return KZ_EINTERNAL;
+    }
+    *out = f;
+    return 0;
+}
+
+void kz_pubfeed_stop(kz_pubfeed **fp)
+{
+    kz_pubfeed *f = fp ? *fp : NULL;
+    if (!f)
+        return;
+    *fp = NULL;
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->t, NULL);
+    feed_free(f);
+}
+
+int kz_pubfeed_get(kz_pubfeed *f, kz_store *s, kz_pub **out)
+{
+    return kz_pubcache_get(f->c, s, out);
+}
+
+unsigned long kz_pubfeed_loads(const kz_pubfeed *f, int background)
+{
+    return kz_pubcache_loads(f->c, background);
 }

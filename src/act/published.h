@@ -127,4 +127,40 @@ void kz_pubcache_set_background(kz_pubcache *c, int on);
 int  kz_pubcache_refresh(kz_pubcache *c, kz_store *s);
 unsigned long kz_pubcache_loads(const kz_pubcache *c, int background);
 
+/* ---- the current version, read again every N seconds by a thread ----------- */
+
+/*
+ * A kz_pubfeed is a kz_pubcache in background mode and the thread that
+ * refreshes it: every `every` seconds the thread reads the list in effect
+ * on a store connection of its own (opened at its first reading and kept,
+ * signed with audit_key, since a new version is audited), so callers of
+ * kz_pubfeed_get never wait for a reading; only the first get of all
+ * reads, nothing being held yet.  `kuzet serve` starts one, as it starts
+ * a ticker (jobs/ticker.h).  The thread starts with SIGTERM and SIGINT
+ * blocked (they are the caller's main thread's).
+ */
+typedef struct kz_pubfeed kz_pubfeed;
+
+typedef struct kz_pubfeed_opts {
+    kz_pub_opts pub;            /* what the exports are written with (copied) */
+    double every;               /* seconds between readings; <= 0: 5 */
+    const char *uri;            /* the store the thread opens (NULL: $KUZET_DB) */
+    const char *audit_key;      /* its signer (NULL: kz_audit_key_path) */
+    /* a reading failed, the first time after a good one (or at the
+     * start): why; may be NULL */
+    void (*log)(void *ctx, const char *why);
+    void *ctx;
+} kz_pubfeed_opts;
+
+/* Start the thread.  0, or KZ_ENOMEM / KZ_EINTERNAL (no thread) with err
+ * saying why. */
+int  kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size_t errsz);
+/* Stop the thread (after the reading in hand), join it, free all.  NULL-safe;
+ * sets *fp = NULL. */
+void kz_pubfeed_stop(kz_pubfeed **fp);
+/* The current version (kz_pubcache_get: s reads the first one only). */
+int  kz_pubfeed_get(kz_pubfeed *f, kz_store *s, kz_pub **out);
+/* Readings so far: by get (background 0) or by the thread (1). */
+unsigned long kz_pubfeed_loads(const kz_pubfeed *f, int background);
+
 #endif

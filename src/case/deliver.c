@@ -518,11 +518,46 @@ int kz_notice_list_json(kz_actor *a, int overdue_only, kz_buf *out)
     return rc;
 }
 
+/* The rows of sql (its one parameter: the notice) as the array key of j,
+ * an object a row with the columns named cols[0..n) (column int_col an
+ * integer, the others text or null).  0, or the error (kz__dbfail: what). */
+static int rows_json(kz_actor *a, jb *j, const char *key, const char *sql, int64_t nid,
+                     const char *const *cols, int n, int int_col, const char *what)
+{
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(nid) };
+    int rc = kz_db_query(kz_store_db(a->s), sql, p, 1, &r);
+    if (rc)
+        return kz__dbfail(a, rc, what);
+    jb_key(j, key);
+    jb_raw(j, "[");
+    for (int first = 1; (rc = kz_dbres_next(r)) == 1; first = 0) {
+        jb_raw(j, first ? "{" : ",{");
+        for (int c = 0; c < n; c++) {
+            if (c == int_col) {
+                jb_int(j, cols[c], kz_dbres_int(r, c));
+                continue;
+            }
+            size_t len = 0;
+            const char *s = kz_dbres_text(r, c, &len);
+            char *v = s ? kz_strndup(s, len) : NULL;
+            jb_str(j, cols[c], v);
+            free(v);
+        }
+        jb_raw(j, "}");
+    }
+    kz_dbres_done(r);
+    jb_raw(j, "]");
+    return rc < 0 ? kz__dbfail(a, rc, what) : 0;
+}
+
 int kz_notice_show_json(kz_actor *a, int64_t notice_id, kz_buf *out)
 {
+    static const char *const attempts[] = { "kind", "channel", "recipient", "attempt", "at",
+                                            "status", "error", "next_at", "message_id" };
+    static const char *const answers[] = { "at", "via", "recorded_by", "text" };
     kz_notice_facts f;
     char now[21];
-    kz_dbres *r = NULL;
     jb j;
     int rc = kz_notice_facts_load(a, notice_id, &f);
     if (rc)
@@ -536,66 +571,15 @@ int kz_notice_show_json(kz_actor *a, int64_t notice_id, kz_buf *out)
     jb_str(&j, "email", f.email[0] ? f.email : NULL);
     jb_str(&j, "endpoint", f.endpoint[0] ? f.endpoint : NULL);
     jb_str(&j, "legal_representative_email", f.rep_email[0] ? f.rep_email : NULL);
-    kz_dbval p[] = { kz_dbint(notice_id) };
-    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT kind, channel, recipient, attempt, at, "
-                          "status, error, next_at, message_id FROM notice_deliveries WHERE "
-                          "notice_id = $1 ORDER BY id", p, 1, &r))) {
-        rc = kz__dbfail(a, rc, "reading the deliveries");
+    if ((rc = rows_json(a, &j, "attempts", "SELECT kind, channel, recipient, attempt, at, "
+                        "status, error, next_at, message_id FROM notice_deliveries WHERE "
+                        "notice_id = $1 ORDER BY id", notice_id, attempts, 9, 3,
+                        "reading the deliveries")) ||
+        (rc = rows_json(a, &j, "answer_list", "SELECT x.at, x.via, ac.name, x.text FROM "
+                        "notice_answers x LEFT JOIN accounts ac ON ac.id = x.recorded_by "
+                        "WHERE x.notice_id = $1 ORDER BY x.id", notice_id, answers, 4, -1,
+                        "reading the answers")))
         goto out;
-    }
-    jb_key(&j, "attempts");
-    jb_raw(&j, "[");
-    for (int first = 1; (rc = kz_dbres_next(r)) == 1; first = 0) {
-        static const char *const k[] = { "kind", "channel", "recipient", "attempt", "at",
-                                         "status", "error", "next_at", "message_id" };
-        jb_raw(&j, first ? "{" : ",{");
-        for (int c = 0; c < 9; c++) {
-            if (c == 3) {
-                jb_int(&j, k[c], kz_dbres_int(r, c));
-                continue;
-            }
-            size_t len = 0;
-            const char *s = kz_dbres_text(r, c, &len);
-            char *v = s ? kz_strndup(s, len) : NULL;
-            jb_str(&j, k[c], v);
-            free(v);
-        }
-        jb_raw(&j, "}");
-    }
-    kz_dbres_done(r);
-    r = NULL;
-    jb_raw(&j, "]");
-    if (rc < 0) {
-        rc = kz__dbfail(a, rc, "reading the deliveries");
-        goto out;
-    }
-    if ((rc = kz_db_query(kz_store_db(a->s), "SELECT x.at, x.via, ac.name, x.text FROM "
-                          "notice_answers x LEFT JOIN accounts ac ON ac.id = x.recorded_by "
-                          "WHERE x.notice_id = $1 ORDER BY x.id", p, 1, &r))) {
-        rc = kz__dbfail(a, rc, "reading the answers");
-        goto out;
-    }
-    jb_key(&j, "answer_list");
-    jb_raw(&j, "[");
-    for (int first = 1; (rc = kz_dbres_next(r)) == 1; first = 0) {
-        static const char *const k[] = { "at", "via", "recorded_by", "text" };
-        jb_raw(&j, first ? "{" : ",{");
-        for (int c = 0; c < 4; c++) {
-            size_t len = 0;
-            const char *s = kz_dbres_text(r, c, &len);
-            char *v = s ? kz_strndup(s, len) : NULL;
-            jb_str(&j, k[c], v);
-            free(v);
-        }
-        jb_raw(&j, "}");
-    }
-    kz_dbres_done(r);
-    r = NULL;
-    jb_raw(&j, "]");
-    if (rc < 0) {
-        rc = kz__dbfail(a, rc, "reading the answers");
-        goto out;
-    }
     kz_buf subj, body;
     kz_buf_init(&subj, 1u << 16);
     kz_buf_init(&body, 1u << 20);
@@ -610,7 +594,6 @@ int kz_notice_show_json(kz_actor *a, int64_t notice_id, kz_buf *out)
     else
         rc = kz__fail(a, rc, "out of memory");
 out:
-    kz_dbres_done(r);
     jb_release(&j);
     kz_notice_facts_release(&f);
     return rc;

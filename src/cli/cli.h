@@ -80,6 +80,34 @@ int kz_cli_store_close(struct kz_store **s, int status);
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
 
+/* cli/acting.c, for the commands that act as a person (notices, platforms):
+ * kz_cli_usage says "kuzet: " + the message and "(kuzet CMD --help for the
+ * options)", and returns KZ_EXIT_USAGE.  kz_cli_open_as opens the store at
+ * uri to write (kz_cli_store_open) and logs in as `as` (kz_cli_act; NULL:
+ * the system): KZ_EXIT_OK, or the exit status, said why.  kz_cli_outcome
+ * says a library failure rc of actor a ("refused: " + its message for
+ * EPERM, EINVAL, ENOTFOUND, ESTATE): KZ_EXIT_FAIL; KZ_EXIT_OK for 0.
+ * kz_cli_jstr: member k of a JSON object as a string, NULL when missing or
+ * null.  kz_cli_jsonl_each: fn on each line of JSON Lines that parses. */
+struct json_object;
+/* Their shared options: put KZ_CLI_ACTING_OPTIONS in the getopt_long table
+ * and call kz_cli_acting_opt from the switch's default: -1 when the option
+ * was taken (--as, --db: into o) and parsing goes on, else the exit status
+ * to return (--help: the usage on stdout, 0; anything else: 2). */
+#define KZ_CLI_ACTING_OPTIONS \
+    { "as", required_argument, NULL, 'a' }, { "db", required_argument, NULL, 'd' }, \
+    { "help", no_argument, NULL, 'h' }
+typedef struct kz_cli_acting {
+    const char *cmd, *usage;        /* the command's name and usage text */
+    const char *as, *uri;           /* --as NAME, --db URI (NULL: not given) */
+} kz_cli_acting;
+int kz_cli_acting_opt(kz_cli_acting *o, int c, const char *arg);
+int kz_cli_usage(const char *cmd, const char *fmt, ...) KZ_PRINTF(2, 3);
+int kz_cli_open_as(struct kz_store **s, const char *uri, const char *as, struct kz_actor **a);
+int kz_cli_outcome(struct kz_actor *a, int rc);
+const char *kz_cli_jstr(struct json_object *o, const char *k);
+void kz_cli_jsonl_each(const char *lines, void (*fn)(void *ctx, struct json_object *o), void *ctx);
+
 /* Before check and export act on a store's rows: kz_rows_guard.  When the
  * log or the rows do not verify, an error naming what is wrong and -1, or
  * with unverified a loud warning and 0. */

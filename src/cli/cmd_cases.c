@@ -103,37 +103,15 @@ static int fail_rc(kz_actor *a, int rc)
     return KZ_EXIT_FAIL;
 }
 
-static const char *jstr(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
-        return NULL;
-    return json_object_get_string(v);
-}
+#define jstr kz_cli_jstr
 
 /* ---- printing ------------------------------------------------------------ */
 
-typedef void (*line_fn)(json_object *o);
-
-static void each_line(const char *lines, line_fn fn)
-{
-    for (const char *p = lines; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = kz_strndup(p, len);
-        json_object *o = line ? json_tokener_parse(line) : NULL;
-        if (o)
-            fn(o);
-        json_object_put(o);
-        free(line);
-        p += len + (nl ? 1 : 0);
-    }
-}
-
 static const char *dash(const char *s) { return s ? s : "-"; }
 
-static void case_line(json_object *o)
+static void case_line(void *ctx, json_object *o)
 {
+    (void)ctx;
     printf("%-5s %-17s %-10s %5s %-12s %-16s %s\n", dash(jstr(o, "id")), dash(jstr(o, "state")),
            dash(jstr(o, "category")), dash(jstr(o, "score")), dash(jstr(o, "assigned_to")),
            dash(jstr(o, "measure")), dash(jstr(o, "url")));
@@ -147,7 +125,7 @@ static void print_cases(const char *lines, int json)
     }
     printf("%-5s %-17s %-10s %5s %-12s %-16s %s\n", "ID", "STATE", "CATEGORY", "SCORE",
            "ASSIGNEE", "MEASURE", "URL");
-    each_line(lines, case_line);
+    kz_cli_jsonl_each(lines, case_line, NULL);
 }
 
 static void print_fields(json_object *o, int indent)
@@ -202,8 +180,9 @@ static const char *state_of(kz_actor *a, int64_t id, char *out, size_t n)
     return out;
 }
 
-static void deadline_line(json_object *o)
+static void deadline_line(void *ctx, json_object *o)
 {
+    (void)ctx;
     json_object *v;
     long long s = json_object_object_get_ex(o, "seconds", &v) ? json_object_get_int64(v) : 0;
     char d[32];
@@ -318,7 +297,7 @@ static int run(const struct sub *sc, const args *g, kz_actor *a)
         if (g->given & O_JSON)
             fputs(b.p ? b.p : "", stdout);
         else
-            each_line(b.p ? b.p : "", deadline_line);
+            kz_cli_jsonl_each(b.p ? b.p : "", deadline_line, NULL);
     }
 out:
     if (rc)

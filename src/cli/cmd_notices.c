@@ -36,18 +36,10 @@ static const char usage_text[] =
 
 static int usage_err(const char *msg, const char *arg)
 {
-    kz_cli_err(msg, arg);
-    fputs("(kuzet notices --help for the options)\n", stderr);
-    return KZ_EXIT_USAGE;
+    return kz_cli_usage("notices", msg, arg);
 }
 
-static const char *jget(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
-        return NULL;
-    return json_object_get_string(v);
-}
+#define jget kz_cli_jstr
 
 static const char *dash(const char *s) { return s ? s : "-"; }
 
@@ -65,33 +57,27 @@ static void channel(json_object *o, const char *k, char *out, size_t n)
         snprintf(out, n, "%s(%s)", st, dash(jget(c, "attempts")));
 }
 
+static void list_line(void *ctx, json_object *o)
+{
+    char e[32], a[32], x[32];
+    const char *ov = jget(o, "overdue");
+    (void)ctx;
+    channel(o, "email", e, sizeof e);
+    channel(o, "api", a, sizeof a);
+    channel(o, "escalation", x, sizeof x);
+    printf("%-4s %-5s %-12s %-4s %-20s %-9s %-11s %-11s %-11s %-20s %s\n", jget(o, "id"),
+           dash(jget(o, "case_id")), dash(jget(o, "platform")), dash(jget(o, "language")),
+           dash(jget(o, "deadline")),
+           jget(o, "complied_at") ? "complied" : ov && !strcmp(ov, "true") ? "overdue" : "open",
+           e, a, x, dash(jget(o, "next_attempt")), dash(jget(o, "answers")));
+}
+
 static void print_list(const char *lines)
 {
     printf("%-4s %-5s %-12s %-4s %-20s %-9s %-11s %-11s %-11s %-20s %s\n", "ID", "CASE",
            "PLATFORM", "LANG", "DEADLINE", "STATE", "EMAIL", "API", "ESCALATION", "NEXT ATTEMPT",
            "ANSWERS");
-    for (const char *p = lines; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = kz_strndup(p, len);
-        json_object *o = line ? json_tokener_parse(line) : NULL;
-        if (o) {
-            char e[32], a[32], x[32];
-            const char *ov = jget(o, "overdue");
-            channel(o, "email", e, sizeof e);
-            channel(o, "api", a, sizeof a);
-            channel(o, "escalation", x, sizeof x);
-            printf("%-4s %-5s %-12s %-4s %-20s %-9s %-11s %-11s %-11s %-20s %s\n", jget(o, "id"),
-                   dash(jget(o, "case_id")), dash(jget(o, "platform")), dash(jget(o, "language")),
-                   dash(jget(o, "deadline")),
-                   jget(o, "complied_at") ? "complied" : ov && !strcmp(ov, "true") ? "overdue"
-                                                                                   : "open",
-                   e, a, x, dash(jget(o, "next_attempt")), dash(jget(o, "answers")));
-        }
-        json_object_put(o);
-        free(line);
-        p += len + (nl ? 1 : 0);
-    }
+    kz_cli_jsonl_each(lines, list_line, NULL);
 }
 
 static void print_show(json_object *o)
@@ -138,14 +124,12 @@ int cmd_notices(int argc, char **argv)
         { "smtp", required_argument, NULL, 's' },
         { "from", required_argument, NULL, 'f' },
         { "timeout", required_argument, NULL, 'T' },
-        { "as", required_argument, NULL, 'a' },
-        { "db", required_argument, NULL, 'd' },
-        { "help", no_argument, NULL, 'h' },
+        KZ_CLI_ACTING_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
-    const char *as = NULL, *uri = NULL, *text = NULL, *smtp = getenv("KUZET_SMTP"),
-               *from = getenv("KUZET_MAIL_FROM");
-    int overdue = 0, json = 0, text_only = 0, c, idx;
+    kz_cli_acting ao = { "notices", usage_text, NULL, NULL };
+    const char *text = NULL, *smtp = getenv("KUZET_SMTP"), *from = getenv("KUZET_MAIL_FROM");
+    int overdue = 0, json = 0, text_only = 0, c, idx, ex;
     long timeout_ms = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
@@ -164,12 +148,12 @@ int cmd_notices(int argc, char **argv)
             timeout_ms = v * 1000;
             break;
         }
-        case 'a': as = optarg; break;
-        case 'd': uri = optarg; break;
-        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
-        default: return usage_err("%s", "bad option");
+        default:
+            if ((ex = kz_cli_acting_opt(&ao, c, optarg)) >= 0)
+                return ex;
         }
     }
+    const char *as = ao.as, *uri = ao.uri;
     if (optind >= argc)
         return usage_err("%s", "a subcommand: list, show, deliver or answer");
     const char *sub = argv[optind];
@@ -198,17 +182,12 @@ int cmd_notices(int argc, char **argv)
     if (text_only && strcmp(sub, "show"))
         return usage_err("notices %s: --message is for show", sub);
 
-    char err[512];
     kz_store *s = NULL;
     kz_actor *a = NULL;
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int status = KZ_EXIT_FAIL, rc = 0;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
-        goto out;
-    }
-    if ((status = kz_cli_act(s, as, &a)) != KZ_EXIT_OK)
+    int status, rc = 0;
+    if ((status = kz_cli_open_as(&s, uri, as, &a)) != KZ_EXIT_OK)
         goto out;
     if (!strcmp(sub, "list")) {
         if (!(rc = kz_notice_list_json(a, overdue, &b))) {
@@ -248,12 +227,7 @@ int cmd_notices(int argc, char **argv)
         if (!(rc = kz_notice_answer(a, id, text, &aid)))
             printf("notice %lld: answer %lld recorded\n", (long long)id, (long long)aid);
     }
-    status = KZ_EXIT_OK;
-    if (rc) {
-        kz_cli_err("%s%s", rc == KZ_EPERM || rc == KZ_EINVAL || rc == KZ_ENOTFOUND ||
-                           rc == KZ_ESTATE ? "refused: " : "", kz_account_errmsg(a));
-        status = KZ_EXIT_FAIL;
-    }
+    status = kz_cli_outcome(a, rc);
 out:
     kz_buf_release(&b);
     kz_account_logout(&a);

@@ -33,40 +33,31 @@ static const char usage_text[] =
 
 static int usage_err(const char *msg, const char *arg)
 {
-    kz_cli_err(msg, arg);
-    fputs("(kuzet platforms --help for the options)\n", stderr);
-    return KZ_EXIT_USAGE;
+    return kz_cli_usage("platforms", msg, arg);
 }
 
 static const char *jstr(json_object *o, const char *k)
 {
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
-        return "-";
-    return json_object_get_string(v);
+    const char *v = kz_cli_jstr(o, k);
+    return v ? v : "-";
+}
+
+static void list_line(void *ctx, json_object *o)
+{
+    char rep[300];
+    (void)ctx;
+    snprintf(rep, sizeof rep, "%s <%s>", jstr(o, "legal_representative"),
+             jstr(o, "legal_representative_email"));
+    printf("%-4s %-20s %-4s %10s %-28s %-28s %s\n", jstr(o, "id"), jstr(o, "name"),
+           jstr(o, "language"), jstr(o, "monthly_users"), jstr(o, "email"),
+           strcmp(rep, "- <->") ? rep : "-", jstr(o, "endpoint"));
 }
 
 static void print_list(const char *lines)
 {
     printf("%-4s %-20s %-4s %10s %-28s %-28s %s\n", "ID", "NAME", "LANG", "USERS", "EMAIL",
            "REPRESENTATIVE", "ENDPOINT");
-    for (const char *p = lines; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = kz_strndup(p, len);
-        json_object *o = line ? json_tokener_parse(line) : NULL;
-        if (o) {
-            char rep[300];
-            snprintf(rep, sizeof rep, "%s <%s>", jstr(o, "legal_representative"),
-                     jstr(o, "legal_representative_email"));
-            printf("%-4s %-20s %-4s %10s %-28s %-28s %s\n", jstr(o, "id"), jstr(o, "name"),
-                   jstr(o, "language"), jstr(o, "monthly_users"), jstr(o, "email"),
-                   strcmp(rep, "- <->") ? rep : "-", jstr(o, "endpoint"));
-        }
-        json_object_put(o);
-        free(line);
-        p += len + (nl ? 1 : 0);
-    }
+    kz_cli_jsonl_each(lines, list_line, NULL);
 }
 
 int cmd_platforms(int argc, char **argv)
@@ -78,15 +69,13 @@ int cmd_platforms(int argc, char **argv)
         { "rep-email", required_argument, NULL, 'R' },
         { "language", required_argument, NULL, 'l' },
         { "monthly-users", required_argument, NULL, 'm' },
-        { "as", required_argument, NULL, 'a' },
         { "json", no_argument, NULL, 'j' },
-        { "db", required_argument, NULL, 'd' },
-        { "help", no_argument, NULL, 'h' },
+        KZ_CLI_ACTING_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     kz_platform_in in = { NULL, NULL, NULL, NULL, NULL, -1 };
-    const char *as = NULL, *uri = NULL;
-    int json = 0, c, idx, given = 0;
+    kz_cli_acting ao = { "platforms", usage_text, NULL, NULL };
+    int json = 0, c, idx, given = 0, ex;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
         switch (c) {
@@ -104,13 +93,13 @@ int cmd_platforms(int argc, char **argv)
             given = 1;
             break;
         }
-        case 'a': as = optarg; break;
         case 'j': json = 1; break;
-        case 'd': uri = optarg; break;
-        case 'h': fputs(usage_text, stdout); return KZ_EXIT_OK;
-        default: return usage_err("%s", "bad option");
+        default:
+            if ((ex = kz_cli_acting_opt(&ao, c, optarg)) >= 0)
+                return ex;
         }
     }
+    const char *as = ao.as, *uri = ao.uri;
     if (optind >= argc)
         return usage_err("%s", "a subcommand: list, add or set");
     const char *sub = argv[optind], *name = optind + 1 < argc ? argv[optind + 1] : NULL;
@@ -125,17 +114,12 @@ int cmd_platforms(int argc, char **argv)
     if (!is_list && json)
         return usage_err("platforms %s: --json is for list", sub);
 
-    char err[512];
     kz_store *s = NULL;
     kz_actor *a = NULL;
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    int status = KZ_EXIT_FAIL, rc;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
-        goto out;
-    }
-    if ((status = kz_cli_act(s, as, &a)) != KZ_EXIT_OK)
+    int status, rc;
+    if ((status = kz_cli_open_as(&s, uri, as, &a)) != KZ_EXIT_OK)
         goto out;
     if (is_list) {
         rc = kz_platform_list_json(a, &b);
@@ -155,12 +139,7 @@ int cmd_platforms(int argc, char **argv)
         if (!rc)
             printf("platform %s: changed\n", name);
     }
-    status = KZ_EXIT_OK;
-    if (rc) {
-        kz_cli_err("%s%s", rc == KZ_EPERM || rc == KZ_EINVAL || rc == KZ_ENOTFOUND ||
-                           rc == KZ_ESTATE ? "refused: " : "", kz_account_errmsg(a));
-        status = KZ_EXIT_FAIL;
-    }
+    status = kz_cli_outcome(a, rc);
 out:
     kz_buf_release(&b);
     kz_account_logout(&a);

@@ -35,6 +35,14 @@ static const char *jstr(json_object *o, const char *k)
     return json_object_get_string(v);
 }
 
+static void token_line(void *ctx, json_object *o)
+{
+    (void)ctx;
+    printf("%-5s %-20s %-16s %-11s %-20s %-20s %s\n", jstr(o, "id"), jstr(o, "name"),
+           jstr(o, "account"), jstr(o, "role"), jstr(o, "expires_at"), jstr(o, "revoked_at"),
+           jstr(o, "platform"));
+}
+
 static void print_tokens(const char *lines, int json)
 {
     if (json) {
@@ -43,19 +51,7 @@ static void print_tokens(const char *lines, int json)
     }
     printf("%-5s %-20s %-16s %-11s %-20s %-20s %s\n", "ID", "NAME", "ACCOUNT", "ROLE",
            "EXPIRES", "REVOKED", "PLATFORM");
-    for (const char *p = lines; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = kz_strndup(p, len);
-        json_object *o = line ? json_tokener_parse(line) : NULL;
-        if (o)
-            printf("%-5s %-20s %-16s %-11s %-20s %-20s %s\n", jstr(o, "id"), jstr(o, "name"),
-                   jstr(o, "account"), jstr(o, "role"), jstr(o, "expires_at"),
-                   jstr(o, "revoked_at"), jstr(o, "platform"));
-        json_object_put(o);
-        free(line);
-        p += len + (nl ? 1 : 0);
-    }
+    kz_cli_jsonl_each(lines, token_line, NULL);
 }
 
 int cmd_tokens(int argc, char **argv)

@@ -11,7 +11,9 @@ const kz_route_table *const kz_route_tables[] = {
     &kz_routes_platforms,
     &kz_routes_statements,
     /* the public and data routes' tables go below this line */
-    &kz_routes_public,
+    &kz_routes_check,
+    &kz_routes_rules,
+    &kz_routes_banks,
     /* the web app's pages (KZ_ROUTE_HTML) below this line */
     &kz_routes_web,
     &kz_routes_review,

@@ -19,8 +19,9 @@ extern const kz_route_table kz_routes_platforms;  /* routes_platforms.c: platfor
 extern const kz_route_table kz_routes_statements; /* routes_statements.c: DSA statements */
 /* the public and data routes (check, blocklists, rules, scan, banks) are
  * declared below this line */
-extern const kz_route_table kz_routes_public;     /* routes_public.c: check, blocklist,
-                                                     rules, scan, banks */
+extern const kz_route_table kz_routes_check;      /* routes_check.c: check, blocklist */
+extern const kz_route_table kz_routes_rules;      /* routes_rules.c: rules, rule tester, scan */
+extern const kz_route_table kz_routes_banks;      /* routes_banks.c: hash banks, HMA lookup */
 extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
                                                      settings, lists */
 
@@ -47,7 +48,7 @@ extern const kz_route_table kz_routes_webpub;     /* web_public.c: the public we
 #define KZ_LANDING_PATH "/blocked"
 /* 1 when the request's Host is a DNS name (not an address, not localhost)
  * that the blocklist in effect blocks, with *decision the decision; 0 when
- * not; negative when the list cannot be read (routes_public.c).  The
+ * not; negative when the list cannot be read (routes_check.c).  The
  * server answers every GET for such a Host with KZ_LANDING_PATH. */
 int kz__serve_landing(kz_req *rq, int64_t *decision);
 
@@ -62,20 +63,22 @@ typedef struct kz_serve_public_opts {
     const char *audit_key;      /* its signer (a new version is audited; NULL: the default) */
 } kz_serve_public_opts;
 
-/* For the web app's rules page (routes_public.c): the scanner compiled
+/* For the web app's rules page (routes_rules.c): the scanner compiled
  * from --rules (NULL: none), and the rule tester's result for text[0..n)
  * (pipeline/scanout.h; kz_ruletest_release it), as POST /api/v1/rules/test
  * computes it; KZ_ENOTFOUND without --rules, KZ_ETOOBIG past its limit. */
 const kz_scanner *kz_serve_scanner(void);
 int kz_serve_rules_test(const char *text, size_t n, kz_ruletest *out);
 
-/* Before kz_serve_run: compile the rules, make the blocklist holder.
- * 0, or a KZ_E* code with err saying why. */
+/* Before kz_serve_run: start the blocklist feed (routes_check.c), compile
+ * the rules (routes_rules.c), set up the banks' scratch (routes_banks.c);
+ * serve/public.c.  0, or a KZ_E* code with err saying why. */
 int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz);
 /* After kz_serve_run (NULL-safe to call twice). */
 void kz_serve_public_release(void);
 /* Reads of the list in effect so far: by a request (the first, or while
- * the background reader has none yet) and by the background reader. */
+ * the background reader has none yet) and by the background reader
+ * (routes_check.c). */
 void kz_serve_public_reads(unsigned long *by_request, unsigned long *background);
 
 #endif

@@ -7,7 +7,7 @@
  * writer (serve/html.h); every page works without JavaScript.  The data
  * comes from the library as structs (case/views.h, store/media.h, the
  * scanner and the rule tester of pipeline/scanout.h, held by
- * routes_public.c).  docs/web.md lists the pages.
+ * routes_rules.c).  docs/web.md lists the pages.
  */
 #include "serve/routes.h"
 #include "serve/html.h"

@@ -16,7 +16,7 @@
  *                                  sends a blocked name's visitors to this
  *                                  server, and every GET whose Host is a
  *                                  blocked hostname is answered with it
- *                                  (kz__serve_landing, serve/routes_public.c)
+ *                                  (kz__serve_landing, serve/routes_check.c)
  *   GET /checkpoint                the latest signed audit checkpoint, with
  *                                  the public key and how to verify it
  *
