@@ -7,6 +7,8 @@
 #include "kt.h"
 #include "store/content.h"
 #include <stdlib.h>
+#include <sodium.h>
+#include <zlib.h>
 
 KT_TEST(content_round_trip_and_cap)
 {
@@ -49,6 +51,53 @@ KT_TEST(content_round_trip_and_cap)
     KT_EQ_INT(kz_content_unpack(z.p, z.len / 2, &back), KZ_EINVAL);        /* cut short */
     kz_buf_release(&z);
     kz_buf_release(&back);
+}
+
+/* What compress2() at the default level and base64 give: the bytes every
+ * stored item's content_z has held. */
+static void reference_pack(const char *t, size_t n, kz_buf *out)
+{
+    uLongf zn = compressBound((uLong)n);
+    unsigned char *z = malloc(zn);
+    KT_CHECK(compress2(z, &zn, (const Bytef *)t, (uLong)n, Z_DEFAULT_COMPRESSION) == Z_OK);
+    size_t bn = sodium_base64_ENCODED_LEN(zn, sodium_base64_VARIANT_ORIGINAL);
+    KT_EQ_INT(kz_buf_grow(out, bn), 0);
+    sodium_bin2base64(out->p + out->len, bn, z, zn, sodium_base64_VARIANT_ORIGINAL);
+    out->len += bn - 1;
+    free(z);
+}
+
+KT_TEST(content_zip_reused_writes_the_same_bytes)
+{
+    kz_content_zip *zip = kz_content_zip_new();
+    KT_CHECK(zip != NULL);
+    kz_buf a, ref;
+    kz_buf_init(&a, KZ_BUF_NOLIMIT);
+    kz_buf_init(&ref, KZ_BUF_NOLIMIT);
+    size_t big = 300000;
+    char *b = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        b[i] = (char)("абвгд efgh"[(i * 7 + i / 13) % 10]);
+    /* a big text, then small ones, the empty one, and the big one again:
+     * each packed by one reused stream as a fresh compress2() packs it */
+    const size_t lens[] = { big, 42, 0, 1, 5000, big };
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        kz_buf_reset(&a);
+        kz_buf_reset(&ref);
+        KT_EQ_INT(kz_content_zip_pack(zip, b + (k == 3), lens[k], &a), 0);
+        reference_pack(b + (k == 3), lens[k], &ref);
+        KT_EQ_INT((int64_t)a.len, (int64_t)ref.len);
+        KT_CHECK(a.len == ref.len && memcmp(a.p, ref.p, a.len) == 0);
+        kz_buf_reset(&ref);
+        KT_EQ_INT(kz_content_pack(b + (k == 3), lens[k], &ref), 0);
+        KT_CHECK(a.len == ref.len && memcmp(a.p, ref.p, a.len) == 0);
+    }
+    free(b);
+    kz_buf_release(&a);
+    kz_buf_release(&ref);
+    kz_content_zip_free(&zip);
+    KT_CHECK(zip == NULL);
+    kz_content_zip_free(&zip);                      /* NULL-safe */
 }
 
 KT_TEST(content_context_words_around_a_hit)

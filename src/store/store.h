@@ -101,6 +101,15 @@ typedef struct kz_ingest_out {
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out);
 
+/* Inside a transaction: text[0..text_len) packed already (z[0..zn), what
+ * kz_content_pack writes for its kz_content_len() bytes; a scan thread
+ * packed it).  The next kz_store_ingest or kz_store_ingest_ahead of an item
+ * whose text is this very pointer and length stores z instead of packing
+ * the text again.  Nothing is copied: z stays valid until then.  Forgotten
+ * at the next call of this, and at commit or rollback. */
+void kz_store_packed_text(kz_store *s, const char *text, size_t text_len, const char *z,
+                          size_t zn);
+
 /* Inside a transaction, the first step of kz_store_ingest for an item that
  * will be stored (with the same URL and it->content_sha256, which must be
  * set), sent now without waiting, so the items of a batch go out together
