@@ -65,10 +65,18 @@ kz_db *kz_store_db(kz_store *s) { return s->db; }
 
 void kz_store_now(char out[21])
 {
+    /* a writer asks several times per stored item: formatted once a second
+     * (per thread) */
+    static _Thread_local time_t last = (time_t)-1;
+    static _Thread_local char text[21];
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (t != last) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        last = t;
+    }
+    memcpy(out, text, sizeof text);
 }
 
 /* ---- versions ------------------------------------------------------------ */
