@@ -20,6 +20,7 @@ struct kz_store {
     kz_buf scratch;             /* cleaned text of the record being stored */
     kz_buf whole;               /* its whole text, packed (store/content.h) */
     kz_content_zip *zip;        /* that packs it, kept from item to item */
+    int64_t case_next, case_last;  /* kz_store_case_id: next to hand out, last handed out */
     const char *pk_text, *pk_z; /* kz_store_packed_text */
     size_t  pk_len, pk_zn;
     char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
@@ -286,6 +287,7 @@ int kz_store_begin(kz_store *s)
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
     s->pk_z = NULL;
+    s->case_next = s->case_last = 0;
     s->in_tx = !rc;
     if (!rc && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -356,12 +358,27 @@ int kz_store_commit(kz_store *s)
         s->in_tx = 0;
         return rc;
     }
+    if (s->in_tx == 2 && s->case_last) {
+        /* the cases' sequence past the ids handed out (kz_store_case_id),
+         * before COMMIT lets another writer draw from it */
+        kz_dbval p[] = { kz_dbint(s->case_last) };
+        rc = kz_db_defer(s->db, "SELECT setval(pg_get_serial_sequence('cases', 'id'), $1)", p, 1);
+        if (rc) {
+            fail(s, rc, "moving the cases' sequence");
+            kz_db_rollback(s->db);
+            s->last_valid = 0;
+            s->in_tx = 0;
+            s->case_next = s->case_last = 0;
+            return rc;
+        }
+    }
     rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
     s->pk_z = NULL;
+    s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
@@ -371,6 +388,7 @@ int kz_store_rollback(kz_store *s)
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
     s->pk_z = NULL;
+    s->case_next = s->case_last = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -479,6 +497,28 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
         s->last_seq = seq;
         memcpy(s->last_hash, hex, sizeof s->last_hash);
     }
+    return 0;
+}
+
+/* ---- case ids ------------------------------------------------------------ */
+
+int kz_store_case_id(kz_store *s, int64_t *id)
+{
+    *id = 0;
+    if (s->in_tx != 2)
+        return 0;
+    if (!s->case_next) {
+        /* where the sequence stands, without drawing from it; never below
+         * a row already there */
+        int64_t last = 0;
+        int rc = kz_db_int(s->db, "SELECT GREATEST(COALESCE(pg_sequence_last_value("
+                                  "pg_get_serial_sequence('cases', 'id')::regclass), 0), "
+                                  "(SELECT COALESCE(MAX(id), 0) FROM cases))", NULL, 0, &last);
+        if (rc)
+            return fail(s, rc, "reading the cases' sequence");
+        s->case_next = last + 1;
+    }
+    *id = s->case_last = s->case_next++;
     return 0;
 }
 
