@@ -5,7 +5,8 @@
  * (util/pool.h); a worker prepares a batch: parses and scans each line,
  * reads and hashes its images, and copies what the writer needs of each
  * record that may be stored (its fields, hits, scores, image hashes, the
- * text's SHA-256 and, when a bank wants it, its SimHash) into the batch,
+ * text's SHA-256, the text compressed as the store keeps it, and, when a
+ * bank wants it, its SimHash) into the batch,
  * with the batch's events (lines rejected, images not hashed) in line
  * order.  A record that cannot be stored (no hits, not store_all, and no
  * block bank of a type it could match) is only counted.  The caller's
