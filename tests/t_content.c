@@ -6,7 +6,11 @@
  */
 #include "kt.h"
 #include "store/content.h"
+#include "store/db.h"
+#include "kt_store.h"
 #include <stdlib.h>
+#include <sodium.h>
+#include <zlib.h>
 
 KT_TEST(content_round_trip_and_cap)
 {
@@ -49,6 +53,108 @@ KT_TEST(content_round_trip_and_cap)
     KT_EQ_INT(kz_content_unpack(z.p, z.len / 2, &back), KZ_EINVAL);        /* cut short */
     kz_buf_release(&z);
     kz_buf_release(&back);
+}
+
+/* What compress2() at the default level and base64 give: the bytes every
+ * stored item's content_z has held. */
+static void reference_pack(const char *t, size_t n, kz_buf *out)
+{
+    uLongf zn = compressBound((uLong)n);
+    unsigned char *z = malloc(zn);
+    KT_CHECK(compress2(z, &zn, (const Bytef *)t, (uLong)n, Z_DEFAULT_COMPRESSION) == Z_OK);
+    size_t bn = sodium_base64_ENCODED_LEN(zn, sodium_base64_VARIANT_ORIGINAL);
+    KT_EQ_INT(kz_buf_grow(out, bn), 0);
+    sodium_bin2base64(out->p + out->len, bn, z, zn, sodium_base64_VARIANT_ORIGINAL);
+    out->len += bn - 1;
+    free(z);
+}
+
+KT_TEST(content_zip_reused_writes_the_same_bytes)
+{
+    kz_content_zip *zip = kz_content_zip_new();
+    KT_CHECK(zip != NULL);
+    kz_buf a, ref;
+    kz_buf_init(&a, KZ_BUF_NOLIMIT);
+    kz_buf_init(&ref, KZ_BUF_NOLIMIT);
+    size_t big = 300000;
+    char *b = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        b[i] = (char)("абвгд efgh"[(i * 7 + i / 13) % 10]);
+    /* a big text, then small ones, the empty one, and the big one again:
+     * each packed by one reused stream as a fresh compress2() packs it */
+    const size_t lens[] = { big, 42, 0, 1, 5000, big };
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        kz_buf_reset(&a);
+        kz_buf_reset(&ref);
+        KT_EQ_INT(kz_content_zip_pack(zip, b + (k == 3), lens[k], &a), 0);
+        reference_pack(b + (k == 3), lens[k], &ref);
+        KT_EQ_INT((int64_t)a.len, (int64_t)ref.len);
+        KT_CHECK(a.len == ref.len && memcmp(a.p, ref.p, a.len) == 0);
+        kz_buf_reset(&ref);
+        KT_EQ_INT(kz_content_pack(b + (k == 3), lens[k], &ref), 0);
+        KT_CHECK(a.len == ref.len && memcmp(a.p, ref.p, a.len) == 0);
+    }
+    free(b);
+    kz_buf_release(&a);
+    kz_buf_release(&ref);
+    kz_content_zip_free(&zip);
+    KT_CHECK(zip == NULL);
+    kz_content_zip_free(&zip);                      /* NULL-safe */
+}
+
+/* The text of item id as stored, unpacked into out. */
+static void stored_text(kz_store *s, int64_t id, kz_buf *out)
+{
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(id) };
+    size_t n = 0;
+    kz_buf_reset(out);
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT content_z FROM items WHERE id = $1", p, 1, &r), 0);
+    KT_EQ_INT(kz_dbres_next(r), 1);
+    const char *z = kz_dbres_text(r, 0, &n);
+    KT_EQ_INT(kz_content_unpack(z ? z : "", n, out), 0);
+    kz_dbres_done(r);
+}
+
+/* What a scan thread packed is stored for that very text (pointer and
+ * length) only, and forgotten at commit. */
+KT_TEST(content_packed_text_used_for_that_text_only)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "packed");
+    if (!s)
+        return;
+    static const char a[] = "закладка первая", other[] = "закладка вторая";
+    char b[sizeof a];
+    memcpy(b, other, sizeof b);                     /* as long as a, elsewhere */
+    kz_buf z, back;
+    kz_buf_init(&z, KZ_BUF_NOLIMIT);
+    kz_buf_init(&back, KZ_BUF_NOLIMIT);
+    /* handed over packed: the bytes given are stored (here, on purpose,
+     * those of another text, to see which were used) */
+    KT_EQ_INT(kz_content_pack("handed over", 11, &z), 0);
+    kz_ingest_out o1, o2, o3;
+    kz_item_in ia = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, a, strlen(a), NULL };
+    kz_item_in ib = { "https://x.kz/2", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, b, strlen(b), NULL };
+    kz_item_in ia2 = { "https://x.kz/3", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, a, strlen(a), NULL };
+    KT_EQ_INT(kz_store_begin(s), 0);
+    kz_store_packed_text(s, a, strlen(a), z.p, z.len);
+    KT_EQ_INT(kz_store_ingest(s, &ia, NULL, 0, &o1), 0);
+    kz_store_packed_text(s, a, strlen(a), z.p, z.len);
+    KT_EQ_INT(kz_store_ingest(s, &ib, NULL, 0, &o2), 0);     /* another text: packed here */
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_store_ingest(s, &ia2, NULL, 0, &o3), 0);    /* forgotten at the commit */
+    KT_EQ_INT(kz_store_commit(s), 0);
+    stored_text(s, o1.item_id, &back);
+    KT_CHECK(back.len == 11 && !memcmp(back.p, "handed over", 11));
+    stored_text(s, o2.item_id, &back);
+    KT_CHECK(back.len == strlen(b) && !memcmp(back.p, b, back.len));
+    stored_text(s, o3.item_id, &back);
+    KT_CHECK(back.len == strlen(a) && !memcmp(back.p, a, back.len));
+    kz_buf_release(&z);
+    kz_buf_release(&back);
+    kt_store_cleanup(&t, &s);
 }
 
 KT_TEST(content_context_words_around_a_hit)

@@ -214,6 +214,46 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     dropall();
 }
 
+/* Inside a transaction case ids are handed out by the store
+ * (kz_store_case_id: no round trip per case) in the order nextval would
+ * give them, and the sequence is moved past them at commit, so a case
+ * opened afterwards by the database's own default does not collide. */
+KT_TEST(store_pg_case_ids_handed_out_in_order)
+{
+    char uri[600];
+    if (!have_pg("store_pg_case_ids_handed_out_in_order")) return;
+    kz_store *s = fresh("c", uri, sizeof uri);
+    if (!s) { dropall(); return; }
+    kz_ingest_out o;
+    kz_flag_in f[2] = { { "drugs", 60 }, { "fraud", 70 } };
+    kz_item_in a = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "один", 8, NULL };
+    kz_item_in b = { "https://x.kz/2", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "два", 6, NULL };
+    kz_item_in c = { "https://x.kz/3", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "три", 6, NULL };
+    kz_item_in d = { "https://x.kz/4", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "четыре", 12, NULL };
+    int64_t id = -1, n = 0;
+    KT_EQ_INT(kz_store_case_id(s, &id), 0);            /* outside: the database picks */
+    KT_EQ_INT(id, 0);
+    KT_EQ_INT(kz_case_ingest(s, &a, NULL, 0, f, 1, &o), 0);        /* case 1 */
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_case_ingest(s, &b, NULL, 0, f, 1, &o), 0);        /* case 2 */
+    KT_EQ_INT(kz_case_ingest(s, &c, NULL, 0, f, 2, &o), 0);        /* cases 3, 4 */
+    KT_EQ_INT(o.cases_opened, 2);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_EQ_INT(kz_case_ingest(s, &d, NULL, 0, f + 1, 1, &o), 0);    /* case 5, by default */
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM cases c JOIN items i ON i.id = c.item_id "
+                        "WHERE c.id = CASE i.canonical_url WHEN 'https://x.kz/1' THEN 1 "
+                        "WHEN 'https://x.kz/2' THEN 2 WHEN 'https://x.kz/4' THEN 5 "
+                        "ELSE (CASE c.category WHEN 'drugs' THEN 3 ELSE 4 END) END",
+                        NULL, 0, &n), 0);
+    KT_EQ_INT(n, 5);
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM audit_log a JOIN cases c "
+                        "ON a.action = 'case.open' AND a.entity_id = c.id", NULL, 0, &n), 0);
+    KT_EQ_INT(n, 5);
+    kz_store_close(&s);
+    KT_EQ_INT(kt_audit_bad_seq(uri, NULL, 0), 0);
+    dropall();
+}
+
 KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
 {
     char uri[600], copy[600], line[512], why[256], key[] = "/tmp/kt-pgkey-XXXXXX";

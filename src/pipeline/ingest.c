@@ -5,7 +5,8 @@
  * (util/pool.h); a worker prepares a batch: parses and scans each line,
  * reads and hashes its images, and copies what the writer needs of each
  * record that may be stored (its fields, hits, scores, image hashes, the
- * text's SHA-256 and, when a bank wants it, its SimHash) into the batch,
+ * text's SHA-256, the text compressed as the store keeps it, and, when a
+ * bank wants it, its SimHash) into the batch,
  * with the batch's events (lines rejected, images not hashed) in line
  * order.  A record that cannot be stored (no hits, not store_all, and no
  * block bank of a type it could match) is only counted.  The caller's
@@ -22,6 +23,7 @@
 #include "ingest/jsonl.h"
 #include "store/audit.h"
 #include "store/bank.h"
+#include "store/content.h"
 #include "util/pool.h"
 #include "util/sha256.h"
 #include <errno.h>
@@ -42,6 +44,7 @@ typedef struct str {
 typedef struct rec {
     size_t   line;
     str      url, platform, id, lang, published, text;
+    str      z;                 /* the text packed for the store (store/content.h) */
     size_t   hit0, nhits;       /* hits[hit0..] */
     size_t   cat0;              /* score[cat0..], flag[cat0..]: ncats each */
     size_t   nflagged;
@@ -85,6 +88,7 @@ typedef struct worker {
     kz_jsonl    *jl;
     kz_scan_ctx *cx;
     kz_simhash  *sh;
+    kz_content_zip *zip;
 } worker;
 
 typedef struct run {
@@ -249,6 +253,15 @@ static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz
     k->nimg = nimg;
     if (kr->text_len)                           /* empty: the store decides (images) */
         kz_sha256_hex(kr->text, kr->text_len, k->sha);
+    /* the whole text packed here, on the scan threads, not by the writer */
+    if (!w->zip && !(w->zip = kz_content_zip_new()))
+        return KZ_ENOMEM;
+    k->z.off = b->strs.len;
+    if ((rc = kz_content_zip_pack(w->zip, kr->text ? kr->text : "",
+                                  kz_content_len(kr->text, kr->text_len), &b->strs)) != 0 ||
+        (rc = kz_buf_addc(&b->strs, '\0')) != 0)
+        return rc;
+    k->z.len = b->strs.len - 1 - k->z.off;
     if (r->want_sim && kr->text_len) {
         if (!w->sh && !(w->sh = kz_simhash_new()))
             return KZ_ENOMEM;
@@ -338,6 +351,7 @@ static int send_run(run *r, batch *b, size_t from, size_t *next)
                           sp(b, a->id), a->id.len, sp(b, a->lang), a->lang.len,
                           sp(b, a->published), a->published.len, sp(b, a->text), a->text.len,
                           a->sha };
+        kz_store_packed_text(r->o->store, it.text, it.text_len, sp(b, a->z), a->z.len);
         if ((rc = kz_store_ingest_ahead(r->o->store, &it)) <= 0)
             break;
         j++;
@@ -376,6 +390,7 @@ static int store_once(run *r, batch *b)
                           k->sha[0] ? k->sha : NULL };
         kz_result res = { b->hits + k->hit0, k->nhits, 0, b->score + k->cat0, b->flag + k->cat0,
                           k->nflagged, 0 };
+        kz_store_packed_text(st, it.text, it.text_len, sp(b, k->z), k->z.len);
         rc = kz_evidence_keep(r->ev, &it, &res, r->o->store_all, &k->out);
         k->stored = rc > 0;
         if (rc > 0)
@@ -647,6 +662,7 @@ out:
             kz_jsonl_free(r.w[i].jl);
             kz_scan_ctx_free(r.w[i].cx);
             kz_simhash_free(r.w[i].sh);
+            kz_content_zip_free(&r.w[i].zip);
         }
     free(r.w);
     if (r.ring)

@@ -5,6 +5,7 @@
  */
 #include "store/content.h"
 #include <sodium.h>
+#include <stdint.h>
 #include <zlib.h>
 
 size_t kz_content_len(const char *text, size_t n)
@@ -15,24 +16,77 @@ size_t kz_content_len(const char *text, size_t n)
     return k;
 }
 
-int kz_content_pack(const char *text, size_t n, kz_buf *out)
+struct kz_content_zip {
+    z_stream st;                /* deflateInit'ed once, deflateReset per text */
+    int      ready;
+    unsigned char *z;           /* the compressed bytes, before base64 */
+    size_t   cap;
+};
+
+kz_content_zip *kz_content_zip_new(void)
 {
-    uLongf zn = compressBound((uLong)n);
-    unsigned char *z = malloc(zn ? zn : 1);
-    int rc = KZ_ENOMEM;
-    if (!z)
-        return rc;
-    if (compress2(z, &zn, (const Bytef *)text, (uLong)n, Z_DEFAULT_COMPRESSION) != Z_OK)
-        goto out;
+    kz_content_zip *z = kz_calloc(1, sizeof *z);
+    if (z && deflateInit(&z->st, Z_DEFAULT_COMPRESSION) != Z_OK) {
+        free(z);
+        return NULL;
+    }
+    if (z)
+        z->ready = 1;
+    return z;
+}
+
+void kz_content_zip_free(kz_content_zip **zp)
+{
+    if (!zp || !*zp)
+        return;
+    if ((*zp)->ready)
+        deflateEnd(&(*zp)->st);
+    free((*zp)->z);
+    free(*zp);
+    *zp = NULL;
+}
+
+/* The same bytes as compress2() at the default level (one deflate stream
+ * with zlib's default window and memory level), without allocating
+ * deflate's state for each text. */
+int kz_content_zip_pack(kz_content_zip *z, const char *text, size_t n, kz_buf *out)
+{
+    if (n > KZ_CONTENT_MAX)
+        return KZ_ETOOBIG;
+    size_t zn = deflateBound(&z->st, (uLong)n);
+    if (zn > z->cap) {
+        unsigned char *p = realloc(z->z, zn);
+        if (!p)
+            return KZ_ENOMEM;
+        z->z = p;
+        z->cap = zn;
+    }
+    if (deflateReset(&z->st) != Z_OK)
+        return KZ_EINTERNAL;
+    z->st.next_in = (Bytef *)(uintptr_t)text;
+    z->st.avail_in = (uInt)n;
+    z->st.next_out = z->z;
+    z->st.avail_out = (uInt)zn;
+    if (deflate(&z->st, Z_FINISH) != Z_STREAM_END)
+        return KZ_EINTERNAL;
+    zn -= z->st.avail_out;
     size_t bn = sodium_base64_ENCODED_LEN(zn, sodium_base64_VARIANT_ORIGINAL);
-    if ((rc = kz_buf_grow(out, bn)) != 0)
-        goto out;
-    sodium_bin2base64(out->p + out->len, bn, z, zn, sodium_base64_VARIANT_ORIGINAL);
+    int rc = kz_buf_grow(out, bn);
+    if (rc)
+        return rc;
+    sodium_bin2base64(out->p + out->len, bn, z->z, zn, sodium_base64_VARIANT_ORIGINAL);
     out->len += bn - 1;
     out->p[out->len] = '\0';
-    rc = 0;
-out:
-    free(z);
+    return 0;
+}
+
+int kz_content_pack(const char *text, size_t n, kz_buf *out)
+{
+    kz_content_zip *z = kz_content_zip_new();
+    if (!z)
+        return KZ_ENOMEM;
+    int rc = kz_content_zip_pack(z, text, n, out);
+    kz_content_zip_free(&z);
     return rc;
 }
 

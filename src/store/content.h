@@ -18,6 +18,14 @@
  * KZ_CONTENT_MAX on a character boundary by the caller: kz_content_len).
  * 0, KZ_ENOMEM, KZ_ETOOBIG. */
 int kz_content_pack(const char *text, size_t n, kz_buf *out);
+
+/* The same, reusing zlib's state from one text to the next (a writer or a
+ * scan thread packs thousands): kz_content_zip_pack writes the bytes
+ * kz_content_pack writes.  One thread at a time per kz_content_zip. */
+typedef struct kz_content_zip kz_content_zip;
+kz_content_zip *kz_content_zip_new(void);             /* NULL: out of memory */
+void kz_content_zip_free(kz_content_zip **zp);        /* NULL-safe; sets *zp = NULL */
+int kz_content_zip_pack(kz_content_zip *z, const char *text, size_t n, kz_buf *out);
 /* How much of a text of n bytes is kept: at most KZ_CONTENT_MAX, cut on a
  * character boundary. */
 size_t kz_content_len(const char *text, size_t n);

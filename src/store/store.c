@@ -19,6 +19,10 @@ struct kz_store {
     kz_db *db;
     kz_buf scratch;             /* cleaned text of the record being stored */
     kz_buf whole;               /* its whole text, packed (store/content.h) */
+    kz_content_zip *zip;        /* that packs it, kept from item to item */
+    int64_t case_next, case_last;  /* kz_store_case_id: next to hand out, last handed out */
+    const char *pk_text, *pk_z; /* kz_store_packed_text */
+    size_t  pk_len, pk_zn;
     char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
     char   err[512];
     int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
@@ -62,10 +66,18 @@ kz_db *kz_store_db(kz_store *s) { return s->db; }
 
 void kz_store_now(char out[21])
 {
+    /* a writer asks several times per stored item: formatted once a second
+     * (per thread) */
+    static _Thread_local time_t last = (time_t)-1;
+    static _Thread_local char text[21];
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (t != last) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        last = t;
+    }
+    memcpy(out, text, sizeof text);
 }
 
 /* ---- versions ------------------------------------------------------------ */
@@ -240,6 +252,7 @@ void kz_store_close(kz_store **sp)
     kz_db_close(&(*sp)->db);
     kz_buf_release(&(*sp)->scratch);
     kz_buf_release(&(*sp)->whole);
+    kz_content_zip_free(&(*sp)->zip);
     sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
     free((*sp)->key_path);
     free((*sp)->ahead);
@@ -273,6 +286,8 @@ int kz_store_begin(kz_store *s)
     s->last_valid = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
+    s->pk_z = NULL;
+    s->case_next = s->case_last = 0;
     s->in_tx = !rc;
     if (!rc && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -343,11 +358,27 @@ int kz_store_commit(kz_store *s)
         s->in_tx = 0;
         return rc;
     }
+    if (s->in_tx == 2 && s->case_last) {
+        /* the cases' sequence past the ids handed out (kz_store_case_id),
+         * before COMMIT lets another writer draw from it */
+        kz_dbval p[] = { kz_dbint(s->case_last) };
+        rc = kz_db_defer(s->db, "SELECT setval(pg_get_serial_sequence('cases', 'id'), $1)", p, 1);
+        if (rc) {
+            fail(s, rc, "moving the cases' sequence");
+            kz_db_rollback(s->db);
+            s->last_valid = 0;
+            s->in_tx = 0;
+            s->case_next = s->case_last = 0;
+            return rc;
+        }
+    }
     rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
+    s->pk_z = NULL;
+    s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
@@ -356,6 +387,8 @@ int kz_store_rollback(kz_store *s)
     s->last_valid = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
+    s->pk_z = NULL;
+    s->case_next = s->case_last = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -467,6 +500,28 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
     return 0;
 }
 
+/* ---- case ids ------------------------------------------------------------ */
+
+int kz_store_case_id(kz_store *s, int64_t *id)
+{
+    *id = 0;
+    if (s->in_tx != 2)
+        return 0;
+    if (!s->case_next) {
+        /* where the sequence stands, without drawing from it; never below
+         * a row already there */
+        int64_t last = 0;
+        int rc = kz_db_int(s->db, "SELECT GREATEST(COALESCE(pg_sequence_last_value("
+                                  "pg_get_serial_sequence('cases', 'id')::regclass), 0), "
+                                  "(SELECT COALESCE(MAX(id), 0) FROM cases))", NULL, 0, &last);
+        if (rc)
+            return fail(s, rc, "reading the cases' sequence");
+        s->case_next = last + 1;
+    }
+    *id = s->case_last = s->case_next++;
+    return 0;
+}
+
 /* ---- ingest -------------------------------------------------------------- */
 
 /* The platform's id, added when new.  Inside a transaction the last 16
@@ -568,8 +623,16 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
     /* the whole text (up to KZ_CONTENT_MAX), compressed */
     size_t keep = kz_content_len(it->text, it->text_len);
     kz_buf_reset(&s->whole);
-    if ((rc = kz_content_pack(it->text ? it->text : "", keep, &s->whole)) != 0)
-        return fail(s, rc, "compressing the item's text");
+    kz_dbval whole;
+    if (s->pk_z && s->pk_text == it->text && s->pk_len == it->text_len) {
+        whole = kz_dbtext(s->pk_z, s->pk_zn);       /* packed by the caller */
+    } else {
+        if (!s->zip && !(s->zip = kz_content_zip_new()))
+            return fail(s, KZ_ENOMEM, "compressing the item's text");
+        if ((rc = kz_content_zip_pack(s->zip, it->text ? it->text : "", keep, &s->whole)) != 0)
+            return fail(s, rc, "compressing the item's text");
+        whole = kz_dbtext(s->whole.p ? s->whole.p : "", s->whole.len);
+    }
     kz_item_in itc = *it;                           /* the platform name, cleaned */
     kz_dbval plat = clean(s, it->platform, it->platform_len);
     itc.platform = plat.s;
@@ -578,10 +641,19 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
         return fail(s, rc, "finding the platform");
     kz_dbval v[ITEM_NP] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
                             excerpt, lang, published, kz_dbstr(now), kz_dbstr(now),
-                            kz_dbtext(s->whole.p ? s->whole.p : "", s->whole.len),
+                            whole,
                             kz_dbint((int64_t)keep), kz_dbint((int64_t)it->text_len) };
     memcpy(ip, v, sizeof v);
     return 0;
+}
+
+void kz_store_packed_text(kz_store *s, const char *text, size_t text_len, const char *z,
+                          size_t zn)
+{
+    s->pk_text = text;
+    s->pk_len = text_len;
+    s->pk_z = s->in_tx ? z : NULL;
+    s->pk_zn = zn;
 }
 
 static uint64_t ahead_key(const kz_dbval *canon, const char *hex)

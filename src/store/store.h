@@ -104,6 +104,24 @@ typedef struct kz_ingest_out {
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out);
 
+/* The id of the next case to open, for INSERT INTO cases (id, ...): on
+ * PostgreSQL inside a transaction of kz_store_begin (which holds the write
+ * lock every writer of cases takes), handed out in order from where the
+ * cases' sequence stands, without a round trip per case; the sequence is
+ * moved past the last one at commit, so ids are those nextval would have
+ * given.  *id 0 (and 0) when the database must pick it (SQLite, or outside
+ * such a transaction): INSERT ... RETURNING id.  < 0: KZ_EDB. */
+int kz_store_case_id(kz_store *s, int64_t *id);
+
+/* Inside a transaction: text[0..text_len) packed already (z[0..zn), what
+ * kz_content_pack writes for its kz_content_len() bytes; a scan thread
+ * packed it).  The next kz_store_ingest or kz_store_ingest_ahead of an item
+ * whose text is this very pointer and length stores z instead of packing
+ * the text again.  Nothing is copied: z stays valid until then.  Forgotten
+ * at the next call of this, and at commit or rollback. */
+void kz_store_packed_text(kz_store *s, const char *text, size_t text_len, const char *z,
+                          size_t zn);
+
 /* Inside a transaction, the first step of kz_store_ingest for an item that
  * will be stored (with the same URL and it->content_sha256, which must be
  * set), sent now without waiting, so the items of a batch go out together
