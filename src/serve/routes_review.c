@@ -70,22 +70,36 @@ static void case_link(kz_html *h, int64_t id)
 static kz_dash_cache *dash_cache;
 static pthread_once_t dash_once = PTHREAD_ONCE_INIT;
 
-static kz_dash_feed *dash_feed;
-
-/* made by the first view: the cache, and the library's thread that keeps
- * it fresh (case/review.h); kz__serve_review_release stops it */
-static void dash_cache_make(void)
+static void *dash_refresher(void *arg)
 {
     char err[256];
-    if (!(dash_cache = kz_dash_cache_new(DASH_MAX_MS)))
-        return;
-    if (kz_dash_feed_start(&dash_feed, dash_cache, kz__serve_opts.db, 60 * 1000, err, sizeof err))
-        dash_feed = NULL;                   /* the requests refresh it themselves */
+    kz_store *s = NULL;
+    kz_actor *a = NULL;
+    (void)arg;
+    if (kz_store_open(&s, kz__serve_opts.db, 1, err, sizeof err) != 0 ||
+        kz_account_system(&a, s) != 0) {
+        kz_store_close(&s);
+        return NULL;
+    }
+    for (;;) {
+        struct timespec ts = { 0, 100 * 1000000L };
+        nanosleep(&ts, NULL);
+        kz_dash_cache_refresh(dash_cache, a, 60 * 1000);
+    }
+    return NULL;
 }
 
-void kz__serve_review_release(void)
+static void dash_cache_make(void)
 {
-    kz_dash_feed_stop(&dash_feed);
+    pthread_t t;
+    pthread_attr_t at;
+    if (!(dash_cache = kz_dash_cache_new(DASH_MAX_MS)))
+        return;
+    if (pthread_attr_init(&at) == 0) {
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        pthread_create(&t, &at, dash_refresher, NULL);
+        pthread_attr_destroy(&at);
+    }
 }
 
 static int dashboard(kz_req *rq)

@@ -604,7 +604,6 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     }
     MHD_stop_daemon(d);
     d = NULL;
-    kz__serve_review_release();
     kz_ticker_stop(&ticker);                /* after the tick in hand */
     rc = 0;
     /* the mask stays: a second SIGTERM while stopping is one more request
@@ -612,7 +611,6 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
 out:
     if (d)
         MHD_stop_daemon(d);
-    kz__serve_review_release();
     kz_ticker_stop(&ticker);
     stores_close();
     kz__metrics_free();

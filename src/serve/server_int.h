@@ -77,9 +77,6 @@ int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, si
 
 /* metrics.c: counters for /metrics. */
 int  kz__metrics_init(void);
-/* Stop the thread that keeps the dashboard's figures fresh (routes_review.c);
- * after the daemon has stopped. */
-void kz__serve_review_release(void);
 void kz__metrics_free(void);
 void kz__metrics_observe(const kz_req *rq, double secs);
 int  kz__metrics_route(kz_req *rq);
