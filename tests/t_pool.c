@@ -4,6 +4,7 @@
  * kz_pool_submit; no more than depth jobs are out at once.
  */
 #include "kt.h"
+#include <signal.h>
 #include "util/pool.h"
 #include <pthread.h>
 #include <time.h>
@@ -134,4 +135,30 @@ KT_TEST(pool_refuses_more_than_depth)
     KT_EQ_INT(kz_pool_out(p), 0);
     kz_pool_free(&p);
     pthread_mutex_destroy(&c.mu);
+}
+
+/* A library thread never takes SIGTERM or SIGINT: they reach the front
+ * end's thread (kuzet serve waits for them with sigwait), and the thread
+ * that started it keeps its own mask. */
+static void *mask_of(void *arg)
+{
+    sigset_t *m = arg;
+    pthread_sigmask(SIG_BLOCK, NULL, m);
+    return NULL;
+}
+
+KT_TEST(pool_thread_blocks_stop_signals)
+{
+    sigset_t in_thread, before, after;
+    pthread_t t;
+    sigemptyset(&in_thread);
+    pthread_sigmask(SIG_BLOCK, NULL, &before);
+    KT_CHECK(!sigismember(&before, SIGTERM));
+    KT_EQ_INT(kz_thread_start(&t, mask_of, &in_thread), 0);
+    pthread_join(t, NULL);
+    KT_CHECK(sigismember(&in_thread, SIGTERM));
+    KT_CHECK(sigismember(&in_thread, SIGINT));
+    pthread_sigmask(SIG_BLOCK, NULL, &after);
+    KT_CHECK(!sigismember(&after, SIGTERM));
+    KT_CHECK(!sigismember(&after, SIGINT));
 }

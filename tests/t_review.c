@@ -283,3 +283,52 @@ out:
     free(d);
     kt_store_cleanup(&t, &s);
 }
+
+/* The library's refreshing thread (kz_dash_feed): a new case shows in the
+ * figures without the viewer computing them, and stop joins the thread at
+ * once (it sleeps on a condition, not a fixed sleep). */
+KT_TEST(review_dash_feed_refreshes_and_stops)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "dashf");
+    kz_actor *sys = NULL;
+    kz_dashboard *d = calloc(1, sizeof *d);
+    /* figures up to 4 s old: the thread refreshes them once they are 1 s
+     * old, so the checks below have a second to themselves */
+    kz_dash_cache *c = kz_dash_cache_new(4000);
+    kz_dash_feed *f = NULL;
+    char uri[128], err[256];
+    if (!s || !d || !c)
+        goto out;
+    KT_EQ_INT(kz_account_system(&sys, s), 0);
+    one_case(s, 1, "drugs");
+    snprintf(uri, sizeof uri, "sqlite:%s/k.db", t.dir);
+    KT_EQ_INT(kz_dash_feed_start(&f, c, uri, 10000, err, sizeof err), 0);
+    KT_EQ_INT(kz_dash_cache_get(c, sys, d), 0);             /* someone looks */
+    KT_EQ_INT(open_of(d, "drugs"), 1);
+    uint64_t before = kz_dash_cache_computed(c);
+    one_case(s, 2, "drugs");
+    for (int i = 0; i < 150 && kz_dash_cache_computed(c) == before; i++)
+        sleep_ms(20);
+    KT_CHECK(kz_dash_cache_computed(c) > before);          /* the thread computed them */
+    uint64_t after = kz_dash_cache_computed(c);
+    KT_EQ_INT(kz_dash_cache_get(c, sys, d), 0);
+    KT_EQ_INT(open_of(d, "drugs"), 2);
+    KT_EQ_INT((int64_t)kz_dash_cache_computed(c), (int64_t)after);   /* not by the viewer */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    kz_dash_feed_stop(&f);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    KT_CHECK(f == NULL);
+    KT_CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+    kz_dash_feed_stop(&f);                                   /* twice: nothing */
+    /* a store that cannot be opened: an error, nothing started */
+    KT_CHECK(kz_dash_feed_start(&f, c, "sqlite:/nonexistent/dir/k.db", 1000, err, sizeof err) != 0);
+    KT_CHECK(f == NULL);
+out:
+    kz_dash_feed_stop(&f);
+    kz_account_logout(&sys);
+    kz_dash_cache_free(&c);
+    free(d);
+    kt_store_cleanup(&t, &s);
+}

@@ -5,9 +5,9 @@
  */
 #include "published.h"
 #include "store/audit.h"
+#include "util/pool.h"
 #include "util/sha256.h"
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -592,7 +592,7 @@ int kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size
 {
     kz_pubfeed *f = kz_calloc(1, sizeof *f);
     pthread_condattr_t ca;
-    int nomem = 0, rc;
+    int nomem = 0;
     *out = NULL;
     if (!f) {
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
@@ -614,14 +614,7 @@ int kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size
         return KZ_ENOMEM;
     }
     kz_pubcache_set_background(f->c, 1);
-    sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    rc = pthread_create(&f->t, NULL, feed_loop, f);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
+    if (kz_thread_start(&f->t, feed_loop, f) != 0) {
         feed_free(f);
         snprintf(err, errsz, "cannot start the blocklist reader thread");
         return KZ_EINTERNAL;

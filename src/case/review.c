@@ -4,6 +4,7 @@
 #include "case/case_int.h"
 #include "case/review.h"
 #include "store/content.h"
+#include "util/pool.h"
 #include "case/case.h"
 #include <pthread.h>
 
@@ -703,4 +704,91 @@ int kz_dash_cache_refresh(kz_dash_cache *c, kz_actor *a, int64_t idle_ms)
     pthread_mutex_unlock(&c->mu);
     free(d);
     return rc ? rc : 1;
+}
+
+/* ---- the refreshing thread ------------------------------------------------ */
+
+struct kz_dash_feed {
+    kz_dash_cache  *c;
+    kz_store       *s;
+    kz_actor       *a;
+    int64_t         idle_ms;
+    pthread_t       t;
+    pthread_mutex_t mu;
+    pthread_cond_t  wake;
+    int             stop;
+};
+
+static void *feed_run(void *arg)
+{
+    kz_dash_feed *f = arg;
+    pthread_mutex_lock(&f->mu);
+    while (!f->stop) {
+        pthread_mutex_unlock(&f->mu);
+        kz_dash_cache_refresh(f->c, f->a, f->idle_ms);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&f->mu);
+        if (!f->stop)
+            pthread_cond_timedwait(&f->wake, &f->mu, &ts);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+int kz_dash_feed_start(kz_dash_feed **fp, kz_dash_cache *c, const char *uri, int64_t idle_ms,
+                       char *err, size_t errsz)
+{
+    *fp = NULL;
+    kz_dash_feed *f = calloc(1, sizeof *f);
+    if (!f) {
+        snprintf(err, errsz, "out of memory");
+        return KZ_ENOMEM;
+    }
+    f->c = c;
+    f->idle_ms = idle_ms;
+    int rc = kz_store_open(&f->s, uri, 1, err, errsz);
+    if (!rc && (rc = kz_account_system(&f->a, f->s)) != 0)
+        snprintf(err, errsz, "%s", kz_strerror(rc));
+    if (rc) {
+        kz_store_close(&f->s);
+        free(f);
+        return rc;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->wake, NULL);
+    if (kz_thread_start(&f->t, feed_run, f) != 0) {
+        snprintf(err, errsz, "cannot start a thread");
+        pthread_cond_destroy(&f->wake);
+        pthread_mutex_destroy(&f->mu);
+        kz_account_logout(&f->a);
+        kz_store_close(&f->s);
+        free(f);
+        return KZ_ENOMEM;
+    }
+    *fp = f;
+    return 0;
+}
+
+void kz_dash_feed_stop(kz_dash_feed **fp)
+{
+    if (!fp || !*fp)
+        return;
+    kz_dash_feed *f = *fp;
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_signal(&f->wake);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->t, NULL);
+    pthread_cond_destroy(&f->wake);
+    pthread_mutex_destroy(&f->mu);
+    kz_account_logout(&f->a);
+    kz_store_close(&f->s);
+    free(f);
+    *fp = NULL;
 }

@@ -210,4 +210,14 @@ int  kz_dash_cache_refresh(kz_dash_cache *c, kz_actor *a, int64_t idle_ms);
 /* How many times the figures were computed through c (for tests). */
 uint64_t kz_dash_cache_computed(kz_dash_cache *c);
 
+/* That thread: kz_dash_feed_start opens a store handle of its own on uri,
+ * acting as the system, and calls kz_dash_cache_refresh(c, ..., idle_ms)
+ * every 100 ms until kz_dash_feed_stop, which wakes and joins it and
+ * closes the store (NULL-safe; sets *fp = NULL).  c must outlive the
+ * feed.  0, or a KZ_E* code with err saying why (nothing started). */
+typedef struct kz_dash_feed kz_dash_feed;
+int  kz_dash_feed_start(kz_dash_feed **fp, kz_dash_cache *c, const char *uri, int64_t idle_ms,
+                        char *err, size_t errsz);
+void kz_dash_feed_stop(kz_dash_feed **fp);
+
 #endif

@@ -12,6 +12,7 @@
  */
 #include "jobs/queue.h"
 #include "store/frontier.h"
+#include "util/pool.h"
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -218,7 +219,7 @@ int kz_queue_open(kz_queue **out, kz_store *st, const char *uri, const char *own
         q->listening = 1;
     if (q->uri) {
         rc = KZ_EINTERNAL;
-        if (pthread_create(&q->hb, NULL, heartbeat, q) != 0)
+        if (kz_thread_start(&q->hb, heartbeat, q) != 0)
             goto out;
         q->hb_on = 1;
     }

@@ -6,6 +6,7 @@
 #include "jobs/ticker.h"
 #include "case/case.h"
 #include "case/deliver.h"
+#include "util/pool.h"
 #include "ingest/fetch.h"
 #include "pipeline/verifier.h"
 #include "store/audit.h"
@@ -248,7 +249,7 @@ int kz_ticker_start(kz_ticker **out, const kz_ticker_opts *o, char *err, size_t 
         goto fail;
     }
     kz_fetch_global_init();                     /* the verify tick fetches */
-    if (pthread_create(&t->t, NULL, loop, t) != 0) {
+    if (kz_thread_start(&t->t, loop, t) != 0) {
         rc = KZ_EINTERNAL;
         snprintf(err, errsz, "cannot start the tick thread");
         goto fail;

@@ -13,7 +13,6 @@
 #include "case/queue.h"
 #include "case/review.h"
 #include "text/norm.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -62,44 +61,31 @@ static void case_link(kz_html *h, int64_t id)
 }
 
 /* The figures are the process's, at most a second old (case/review.h):
- * computed a few times a second however many people look, by a thread of
- * their own on a store handle of its own while anyone looks at them in
- * the last minute, so that no request waits for them (the first one
- * does; so do all when that thread cannot open the store). */
+ * computed a few times a second however many people look, by the
+ * library's thread on a store handle of its own while anyone looked at
+ * them in the last minute, so that no request waits for them.  Started
+ * before the daemon takes requests, stopped after it has stopped
+ * (server.c). */
 #define DASH_MAX_MS 1000
 static kz_dash_cache *dash_cache;
-static pthread_once_t dash_once = PTHREAD_ONCE_INIT;
+static kz_dash_feed *dash_feed;
 
-static void *dash_refresher(void *arg)
+int kz__review_setup(const char *db, char *err, size_t errsz)
 {
-    char err[256];
-    kz_store *s = NULL;
-    kz_actor *a = NULL;
-    (void)arg;
-    if (kz_store_open(&s, kz__serve_opts.db, 1, err, sizeof err) != 0 ||
-        kz_account_system(&a, s) != 0) {
-        kz_store_close(&s);
-        return NULL;
+    if (!(dash_cache = kz_dash_cache_new(DASH_MAX_MS))) {
+        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
     }
-    for (;;) {
-        struct timespec ts = { 0, 100 * 1000000L };
-        nanosleep(&ts, NULL);
-        kz_dash_cache_refresh(dash_cache, a, 60 * 1000);
-    }
-    return NULL;
+    int rc = kz_dash_feed_start(&dash_feed, dash_cache, db, 60 * 1000, err, errsz);
+    if (rc)
+        kz_dash_cache_free(&dash_cache);
+    return rc;
 }
 
-static void dash_cache_make(void)
+void kz__review_release(void)
 {
-    pthread_t t;
-    pthread_attr_t at;
-    if (!(dash_cache = kz_dash_cache_new(DASH_MAX_MS)))
-        return;
-    if (pthread_attr_init(&at) == 0) {
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        pthread_create(&t, &at, dash_refresher, NULL);
-        pthread_attr_destroy(&at);
-    }
+    kz_dash_feed_stop(&dash_feed);
+    kz_dash_cache_free(&dash_cache);
 }
 
 static int dashboard(kz_req *rq)
@@ -108,7 +94,6 @@ static int dashboard(kz_req *rq)
     kz_dashboard *d = calloc(1, sizeof *d);
     if (!d)
         return kz_resp_fail(rq, KZ_ENOMEM, NULL);
-    pthread_once(&dash_once, dash_cache_make);
     int rc = dash_cache ? kz_dash_cache_get(dash_cache, a, d) : kz_case_dashboard(a, d);
     if (rc) {
         free(d);

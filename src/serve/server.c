@@ -109,11 +109,7 @@ int kz_route_is_api(const kz_route *r)
 
 unsigned kz_serve_role_bit(const char *role)
 {
-    static const char *const names[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
-    for (size_t i = 0; i < KZ_ARRAY_LEN(names); i++)
-        if (role && !strcmp(role, names[i]))
-            return 1u << i;
-    return 0;
+    return kz_account_role_bit(role);       /* KZ_ROLE_* follow the library's order */
 }
 
 /* ---- one store per thread ------------------------------------------------ */
@@ -515,6 +511,9 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* after the mask: its thread must not take the signals either */
+    if ((rc = kz__review_setup(so->db, err, errsz)) != 0)
+        goto out;
 
     /* a connection's memory holds the request line and headers; MHD answers
      * 431 by itself past it (our own check, max_header, answers in JSON
@@ -604,6 +603,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     }
     MHD_stop_daemon(d);
     d = NULL;
+    kz__review_release();
     kz_ticker_stop(&ticker);                /* after the tick in hand */
     rc = 0;
     /* the mask stays: a second SIGTERM while stopping is one more request
@@ -611,6 +611,7 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
 out:
     if (d)
         MHD_stop_daemon(d);
+    kz__review_release();
     kz_ticker_stop(&ticker);
     stores_close();
     kz__metrics_free();

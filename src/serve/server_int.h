@@ -75,6 +75,11 @@ void kz__serve_not_found(kz_req *rq, const char *path);
 int kz__resp_queue(kz_req *rq, unsigned status, const char *type, void *body, size_t n,
                    int must_free);
 
+/* routes_review.c: the dashboard's figures and the thread that keeps them
+ * fresh; set up before the daemon starts, released after it stopped. */
+int  kz__review_setup(const char *db, char *err, size_t errsz);
+void kz__review_release(void);
+
 /* metrics.c: counters for /metrics. */
 int  kz__metrics_init(void);
 void kz__metrics_free(void);

@@ -10,6 +10,7 @@
  */
 #include "pool.h"
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #define MAX_THREADS 1024
@@ -93,7 +94,7 @@ int kz_pool_new(kz_pool **out, unsigned nthreads, size_t depth, kz_pool_fn fn, v
             goto fail;
         wa->p = p;
         wa->id = i;
-        if (pthread_create(&p->th[i], NULL, worker_main, wa) != 0) {
+        if (kz_thread_start(&p->th[i], worker_main, wa) != 0) {
             free(wa);
             rc = KZ_EINTERNAL;
             goto fail;
@@ -172,3 +173,15 @@ void *kz_pool_take(kz_pool *p, int wait)
 size_t kz_pool_out(const kz_pool *p) { return p->tail - p->head; }
 
 unsigned kz_pool_workers(const kz_pool *p) { return p->nthreads ? p->nthreads : 1; }
+
+int kz_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}

@@ -31,6 +31,7 @@
 #define KZ_POOL_H
 
 #include "kz.h"
+#include <pthread.h>
 
 typedef struct kz_pool kz_pool;
 
@@ -65,5 +66,12 @@ size_t kz_pool_out(const kz_pool *p);
 /* How many per-worker states the job function may ask for:
  * max(1, nthreads). */
 unsigned kz_pool_workers(const kz_pool *p);
+
+/* Start a thread of the library's (these workers, and the threads that
+ * keep a cache fresh or run the on-time jobs) with SIGTERM and SIGINT
+ * blocked in it, so that they reach the front end's own thread, which
+ * waits for them to stop cleanly (kuzet serve's sigwait), and never end
+ * the process in the middle of a write.  0, or pthread_create's error. */
+int kz_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif
