@@ -5,6 +5,8 @@
 #include "kt.h"
 #include "kt_serve.h"
 #include "serve/parse.h"
+#include "serve/serve.h"
+#include "case/account.h"
 #include <stdlib.h>
 
 /* Every response carries these, whatever its status. */
@@ -147,6 +149,27 @@ KT_TEST(serve_bad_options)
 }
 
 /* ---- the parsers, directly ----------------------------------------------- */
+
+/* The routes' role bits are the library's roles, in its order: a role
+ * added to one and not the other shows here. */
+KT_TEST(serve_role_bits_are_the_library_roles)
+{
+    static const struct { const char *name; unsigned bit; } want[] = {
+        { "analyst", KZ_ROLE_ANALYST }, { "reviewer", KZ_ROLE_REVIEWER },
+        { "supervisor", KZ_ROLE_SUPERVISOR }, { "auditor", KZ_ROLE_AUDITOR },
+        { "admin", KZ_ROLE_ADMIN },
+    };
+    size_t n = 0;
+    while (kz_account_role_name(n))
+        n++;
+    KT_EQ_INT((int64_t)n, (int64_t)KZ_ARRAY_LEN(want));
+    for (size_t i = 0; i < KZ_ARRAY_LEN(want); i++) {
+        KT_EQ_INT(kz_serve_role_bit(want[i].name), want[i].bit);
+        KT_EQ_INT(kz_account_role_bit(kz_account_role_name(i)), 1u << i);
+    }
+    KT_EQ_INT(kz_serve_role_bit("root"), 0);
+    KT_EQ_INT(kz_serve_role_bit(NULL), 0);
+}
 
 KT_TEST(serve_path_match)
 {

@@ -65,6 +65,13 @@ unsigned kz__role_bit(const char *role)
 
 int kz_account_role_ok(const char *role) { return kz__role_bit(role) != 0; }
 
+const char *kz_account_role_name(size_t i)
+{
+    return i < KZ_ARRAY_LEN(roles) ? roles[i] : NULL;
+}
+
+unsigned kz_account_role_bit(const char *role) { return kz__role_bit(role); }
+
 int kz_account_name_ok(const char *name)
 {
     size_t n = name ? strlen(name) : 0;

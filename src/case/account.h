@@ -67,6 +67,12 @@ int  kz_account_set_clock(kz_actor *a, const char *now);
 int kz_account_name_ok(const char *name);
 int kz_account_role_ok(const char *role);
 
+/* The roles, in one order everywhere (the API's role bits, the forms'
+ * lists): the i-th role's name, NULL past the last; and a role's bit,
+ * 1 << its place (0 for an unknown role or NULL). */
+const char *kz_account_role_name(size_t i);
+unsigned kz_account_role_bit(const char *role);
+
 /* Add the first admin of a database that has no admin account at all:
  * only the system may (bootstrap), the role must be admin, and the
  * password (at least KZ_PASSWORD_MIN characters) is that person's own.

@@ -24,14 +24,13 @@ static const char *a_an(const char *w)
 
 static void role_names(unsigned roles, char *out, size_t n)
 {
-    static const char *const names[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
+    const char *name;
     size_t len = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < KZ_ARRAY_LEN(names); i++) {
+    for (size_t i = 0; (name = kz_account_role_name(i)) != NULL; i++) {
         if (!(roles & (1u << i)))
             continue;
-        int k = snprintf(out + len, n - len, "%s%s %s", len ? " or " : "", a_an(names[i]),
-                         names[i]);
+        int k = snprintf(out + len, n - len, "%s%s %s", len ? " or " : "", a_an(name), name);
         if (k < 0 || (size_t)k >= n - len)
             return;
         len += (size_t)k;

@@ -773,8 +773,6 @@ static int platforms(kz_req *rq)
 
 /* ---- users (admin) ------------------------------------------------------------------ */
 
-static const char *const roles[] = { "analyst", "reviewer", "supervisor", "auditor", "admin" };
-
 static void user_state(kz_html *h, const kz_view *v, size_t r)
 {
     int dis = kz_view_int(v, r, "disabled") != 0, enrolled = kz_view_at(v, r, "enrolled_at") != NULL;
@@ -838,9 +836,10 @@ static int users_page(kz_req *rq, unsigned status, const char *err, const char *
            kz_h_tr(&h, "Name"), kz_h_tr(&h, "Lowercase letters, digits, dot, dash, underscore."));
     kz_h_f(&h, "<p><label for=\"role\">%s</label><select id=\"role\" name=\"role\">",
            kz_h_tr(&h, "Role"));
-    for (size_t i = 0; i < KZ_ARRAY_LEN(roles); i++)
-        kz_h_f(&h, "<option value=\"%s\"%s>%s</option>", roles[i],
-               !strcmp(roles[i], "reviewer") ? " selected" : "", kz_h_tr(&h, roles[i]));
+    const char *role;
+    for (size_t i = 0; (role = kz_account_role_name(i)) != NULL; i++)
+        kz_h_f(&h, "<option value=\"%s\"%s>%s</option>", role,
+               !strcmp(role, "reviewer") ? " selected" : "", kz_h_tr(&h, role));
     kz_h_raw(&h, "</select></p>");
     kz_h_field_error(&h, err);
     kz_h_f(&h, "<p><button type=\"submit\">%s</button></p></form>", kz_h_tr(&h, "Add"));
