@@ -810,3 +810,19 @@ KT_TEST(case_report_counts_accounts_by_role_pg)
     kt_staff_release(&p);
     kt_store_pg_drop(&d, &s);
 }
+
+/* What may be appealed: a decision in effect that restricts something. */
+KT_TEST(case_appealable_states)
+{
+    static const char *const yes[] = { "decided", "notified", "complied", "overdue", "verified",
+                                       "reopened" };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(yes); i++)
+        KT_EQ_INT(kz_case_appealable(yes[i], "removal_request"), 1);
+    static const char *const no[] = { "detected", "in_review", "awaiting_approval", "appealed",
+                                      "reversed", "nonsense" };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(no); i++)
+        KT_EQ_INT(kz_case_appealable(no[i], "url_block"), 0);
+    KT_EQ_INT(kz_case_appealable("decided", "no_action"), 0);
+    KT_EQ_INT(kz_case_appealable("decided", NULL), 0);
+    KT_EQ_INT(kz_case_appealable(NULL, "url_block"), 0);
+}

@@ -60,6 +60,13 @@ KT_TEST(web_accept_language)
     KT_EQ_STR(kz_tr(KZ_LANG_RU, "Log in"), "Войти");
     KT_EQ_STR(kz_tr(KZ_LANG_KK, "Log in"), "Кіру");
     KT_EQ_STR(kz_tr(KZ_LANG_KK, "no such message"), "no such message");
+    /* a code of the data is shown in English as words, in the others
+     * translated; a code no catalogue has stays as it is */
+    KT_EQ_STR(kz_tr(KZ_LANG_EN, "content_owner"), "content owner");
+    KT_EQ_STR(kz_tr(KZ_LANG_EN, "awaiting_approval"), "awaiting approval");
+    KT_EQ_STR(kz_tr(KZ_LANG_RU, "content_owner"), "владелец материала");
+    KT_EQ_STR(kz_tr(KZ_LANG_EN, "not_a_known_code"), "not_a_known_code");
+    KT_EQ_STR(kz_tr(KZ_LANG_EN, "Log in"), "Log in");
 }
 
 KT_TEST(web_html_writer)

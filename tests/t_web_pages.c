@@ -108,6 +108,7 @@ static void file_appeal(const kt_server *sv, kt_client *c)
     KT_CHECK(strstr(r.body, "name=\"case\" required min=\"1\" step=\"1\" inputmode=\"numeric\" "
                             "value=\"2\"") != NULL);
     KT_CHECK(strstr(r.body, "value=\"content_owner\" required checked") != NULL);
+    KT_CHECK(strstr(r.body, "for=\"by_content_owner\">content owner</label>") != NULL);
     kt_resp_free(&r);
     static const char *const ru[] = { "Accept-Language: ru", NULL };
     KT_EQ_INT(kt_httpx(sv, &c[AL], "GET", "/appeals/new", NULL, NULL, 0, ru, &r), 200);
@@ -147,6 +148,17 @@ static void file_appeal(const kt_server *sv, kt_client *c)
     KT_EQ_INT(form(sv, &nocsrf, "/appeals", "case=2&by=platform&grounds=why", &r), 403);
     kt_resp_free(&r);
 
+    /* the case page of a decision in effect links to the form; of an
+     * appealed case or for the auditor, no link */
+    KT_EQ_INT(get(sv, &c[AL], "/cases/2", &r), 200);
+    KT_CHECK(strstr(r.body, "href=\"/appeals/new?case=2\"") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(get(sv, &c[AUD], "/cases/2", &r), 200);
+    KT_CHECK(strstr(r.body, "/appeals/new?case=2") == NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(get(sv, &c[AL], "/cases/3", &r), 200);
+    KT_CHECK(strstr(r.body, "/appeals/new?case=3") == NULL);
+    kt_resp_free(&r);
     /* filed: to the case page, appealed, and on the list */
     KT_EQ_INT(form(sv, &c[AL], "/appeals",
                    "case=2&by=platform&grounds=the+page+%3Cb%3Equotes%3C%2Fb%3E+a+court", &r), 303);
@@ -240,7 +252,7 @@ KT_TEST(web_pages_every_page_every_role)
     kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &c[ANN], "/appeals", &r), 200);
     KT_CHECK(strstr(r.body, "the post is a news quote") != NULL);
-    KT_CHECK(strstr(r.body, "content_owner") != NULL);
+    KT_CHECK(strstr(r.body, "<td>content owner</td>") != NULL);    /* the code, in words */
     kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &c[ANN], "/blocklist", &r), 200);
     KT_CHECK(strstr(r.body, "<code>https://forum.example.kz/t/2</code>") != NULL);

@@ -6,10 +6,19 @@
 
 /* ---- appeals ------------------------------------------------------------- */
 
+static const char *const appealable[] = { "decided", "notified", "complied", "overdue",
+                                          "verified", "reopened", NULL };
+
+int kz_case_appealable(const char *state, const char *measure)
+{
+    int in = 0;
+    for (size_t i = 0; state && appealable[i]; i++)
+        in |= !strcmp(state, appealable[i]);
+    return in && measure && *measure && strcmp(measure, "no_action") != 0;
+}
+
 static int do_appeal(kz_actor *a, int64_t id, const char *by, const char *grounds, int64_t *aid)
 {
-    static const char *const ok[] = { "decided", "notified", "complied", "overdue", "verified",
-                                      "reopened", NULL };
     case_row c;
     dec_row d;
     int rc;
@@ -17,7 +26,7 @@ static int do_appeal(kz_actor *a, int64_t id, const char *by, const char *ground
     if ((rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR, "recording an appeal")) ||
         (rc = kz__case_load(a, id, &c)))
         return rc;
-    if (!kz__state_is(&c, ok))
+    if (!kz__state_is(&c, appealable))
         return kz__bad_state(a, &c, "an appeal", "decided (a decision in effect)");
     if (!by || (strcmp(by, "content_owner") && strcmp(by, "platform")))
         return kz__fail(a, KZ_EINVAL, "appellant (filed_by) must be content_owner or platform, not "

@@ -166,6 +166,10 @@ int kz_case_item_json(kz_actor *a, int64_t id, kz_buf *out);
 
 const char *const *kz_case_states(void);
 int kz_case_state_valid(const char *state);
+/* 1 when a case in state, whose decision in effect took measure, may be
+ * appealed (kz_case_appeal's own test: a decision in effect, and one that
+ * restricts something; no_action has nothing to appeal). */
+int kz_case_appealable(const char *state, const char *measure);
 int kz_case_show_json(kz_actor *a, int64_t case_id, kz_buf *out);
 
 #endif

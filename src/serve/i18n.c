@@ -208,6 +208,7 @@ static const kz_msg_table *const kz_i18n_tables[] = {
 /* ---- the hash table ------------------------------------------------------ */
 
 static kz_hset table;                    /* English text -> its row */
+static kz_hset code_words;              /* a code with '_' -> its English words */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static kz_lang default_lang = KZ_LANG_EN;
 
@@ -217,10 +218,38 @@ static int en_eq(uint64_t v, const void *key, void *ctx)
     return !strcmp(((const kz_msg *)(uintptr_t)v)->en, key);
 }
 
+static int code_eq(uint64_t v, const void *key, void *ctx)
+{
+    (void)ctx;
+    const char *w = (const char *)(uintptr_t)v;
+    return !strcmp(w + strlen(w) + 1, key);
+}
+
+/* A code of the data ("content_owner", "awaiting_approval": lowercase
+ * letters joined by '_') is shown in English as words ("content owner"):
+ * each such text of the catalogues gets a copy with spaces, kept for the
+ * process's life as "words\0code". */
+static void add_code(const char *en)
+{
+    size_t n = strlen(en);
+    if (!strchr(en, '_') || strspn(en, "abcdefghijklmnopqrstuvwxyz_") != n)
+        return;
+    char *w = malloc(2 * n + 2);
+    if (!w)
+        return;
+    for (size_t i = 0; i < n; i++)
+        w[i] = en[i] == '_' ? ' ' : en[i];
+    w[n] = '\0';
+    memcpy(w + n + 1, en, n + 1);
+    if (kz_hset_add(&code_words, kz_hset_hash(en, n), (uint64_t)(uintptr_t)w, code_eq, en, NULL,
+                    NULL) != 1)
+        free(w);
+}
+
 /* Out of memory, the table stays empty and every text is shown in English. */
 static void build(void)
 {
-    if (kz_hset_init(&table, 2048))
+    if (kz_hset_init(&table, 2048) || kz_hset_init(&code_words, 64))
         return;
     for (const kz_msg_table *const *t = kz_i18n_tables; *t; t++)
         for (size_t i = 0; i < (*t)->n; i++) {
@@ -228,13 +257,21 @@ static void build(void)
             /* the first row for a text wins */
             kz_hset_add(&table, kz_hset_hash(m->en, strlen(m->en)), (uint64_t)(uintptr_t)m, en_eq,
                         m->en, NULL, NULL);
+            add_code(m->en);
         }
 }
 
 const char *kz_tr(kz_lang lang, const char *en)
 {
-    if (lang == KZ_LANG_EN || !en)
+    if (!en)
         return en;
+    if (lang == KZ_LANG_EN) {
+        if (!strchr(en, '_'))
+            return en;
+        pthread_once(&once, build);
+        const kz_hslot *c = kz_hset_find(&code_words, kz_hset_hash(en, strlen(en)), code_eq, en, NULL);
+        return c ? (const char *)(uintptr_t)c->v : en;
+    }
     pthread_once(&once, build);
     const kz_hslot *sl = kz_hset_find(&table, kz_hset_hash(en, strlen(en)), en_eq, en, NULL);
     if (!sl)
