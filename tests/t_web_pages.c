@@ -191,6 +191,12 @@ static void not_found(const kt_server *sv, kt_client *c)
     KT_EQ_INT(kt_httpx(sv, &c[ANN], "GET", "/notices/x?<b>", NULL, NULL, 0, kk, &r), 404);
     KT_CHECK(strstr(r.body, "<html lang=\"kk\">") && strstr(r.body, "Табылмады"));
     KT_CHECK(!strstr(r.body, "<b>"));
+    /* the header of the one who asks, as on every page: ann and log-out */
+    KT_CHECK(strstr(r.body, "<div class=\"who\"><a href=\"/account\">ann (") != NULL);
+    KT_CHECK(strstr(r.body, "action=\"/logout\"") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_httpx(sv, NULL, "GET", "/no/such/page", NULL, NULL, 0, kk, &r), 404);
+    KT_CHECK(strstr(r.body, "class=\"who\"") == NULL);             /* nobody: no header */
     kt_resp_free(&r);
     KT_EQ_INT(kt_http(sv, &c[ANN], "GET", "/api/v1/no-such-thing", NULL, &r), 404);
     KT_EQ_STR(kt_resp_header(&r, "Content-Type", ct, sizeof ct), "application/json");

@@ -72,6 +72,32 @@ static int form_check(kz_req *rq, const char *want)
     return 0;
 }
 
+/* Who the request is, from what kz_session_check or kz_token_check found. */
+static void set_principal(kz_req *rq, const kz_principal *p)
+{
+    rq->account_id = p->account_id;
+    snprintf(rq->account, sizeof rq->account, "%s", p->name);
+    snprintf(rq->role, sizeof rq->role, "%s", p->role);
+    snprintf(rq->platform, sizeof rq->platform, "%s", p->platform);
+    snprintf(rq->csrf, sizeof rq->csrf, "%s", p->csrf);
+}
+
+void kz__serve_identify(kz_req *rq)
+{
+    char sid[64], why[256];
+    kz_principal p;
+    if (rq->account[0] || kz_cookie_get(kz_req_header(rq, "Cookie"), "kuzet_session", sid,
+                                        sizeof sid) != 1)
+        return;
+    kz_store *s = kz_req_store(rq);
+    if (s && kz_session_check(s, sid, kz__serve_opts.session_idle, kz__serve_opts.session_max,
+                              &p, why, sizeof why) == 0) {
+        set_principal(rq, &p);
+        snprintf(rq->session, sizeof rq->session, "%s", sid);
+    }
+    sodium_memzero(sid, sizeof sid);
+}
+
 int kz__serve_authorize(kz_req *rq)
 {
     const kz_route *r = rq->route;
@@ -126,11 +152,7 @@ int kz__serve_authorize(kz_req *rq)
         snprintf(rq->session, sizeof rq->session, "%s", sid);
         by_session = 1;
     }
-    rq->account_id = p.account_id;
-    snprintf(rq->account, sizeof rq->account, "%s", p.name);
-    snprintf(rq->role, sizeof rq->role, "%s", p.role);
-    snprintf(rq->platform, sizeof rq->platform, "%s", p.platform);
-    snprintf(rq->csrf, sizeof rq->csrf, "%s", p.csrf);
+    set_principal(rq, &p);
     if (!(kz_serve_role_bit(p.role) & r->roles)) {
         char want[128];
         role_names(r->roles, want, sizeof want);

@@ -354,6 +354,7 @@ void kz__serve_not_found(kz_req *rq, const char *path)
         kz_resp_error(rq, 404, "not_found", "no such path: %.200s", path);
         return;
     }
+    kz__serve_identify(rq);                 /* the header as on every other page */
     if (kz_page_error(rq, 404, "Not found", "There is no page at this address.") != 0 &&
         !rq->answered)
         kz_resp_error(rq, 404, "not_found", "no such path: %.200s", path);

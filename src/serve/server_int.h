@@ -63,6 +63,10 @@ extern int kz__serve_tls;
 int kz__serve_authorize(kz_req *rq);
 /* auth.c: release what authorization held for rq. */
 void kz__serve_auth_done(kz_req *rq);
+/* Who is asking, when a valid session cookie says so, for a page that
+ * needs no log-in but shows the logged-in header (the 404 page); nothing
+ * when there is none.  auth.c */
+void kz__serve_identify(kz_req *rq);
 
 /* html.c: answer a refusal of a page route (KZ_ROUTE_HTML) as a page:
  * 401 -> 303 to the log-in page, others an error page. */
