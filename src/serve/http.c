@@ -162,6 +162,29 @@ int kz_resp_buf(kz_req *rq, unsigned status, const char *type, kz_buf *b)
     return kz__resp_queue(rq, status, type, p, n, 1);
 }
 
+/* JSON lines -> {"key":[line,line,...]} */
+int kz_resp_lines(kz_req *rq, const char *key, const kz_buf *lines)
+{
+    kz_buf out;
+    kz_buf_init(&out, KZ_BUF_NOLIMIT);
+    int rc = kz_buf_addf(&out, "{\"%s\":[", key);
+    size_t first = out.len;
+    for (const char *p = lines->p ? lines->p : ""; *p && !rc;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (out.len > first)
+            rc = kz_buf_addc(&out, ',');
+        if (!rc)
+            rc = kz_buf_add(&out, p, n);
+        p += n + (nl != NULL);
+    }
+    if (!rc)
+        rc = kz_buf_adds(&out, "]}\n");
+    rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &out);
+    kz_buf_release(&out);
+    return rc;
+}
+
 int kz_resp_empty(kz_req *rq, unsigned status)
 {
     return kz__resp_queue(rq, status, NULL, (void *)"", 0, 0);

@@ -174,30 +174,11 @@ static int tokens_list(kz_req *rq)
     kz_actor *a = kz_req_actor(rq);
     if (kz_req_query_check(rq, no_query))
         return KZ_EINVAL;
-    kz_buf lines, out;
+    kz_buf lines;
     kz_buf_init(&lines, KZ_BUF_NOLIMIT);
-    kz_buf_init(&out, KZ_BUF_NOLIMIT);
     int rc = kz_token_list_json(a, &lines);
-    if (rc) {
-        rc = kz_resp_fail(rq, rc, kz_account_errmsg(a));
-        goto out;
-    }
-    rc = kz_buf_adds(&out, "{\"tokens\":[");
-    for (const char *p = lines.p ? lines.p : ""; *p && !rc;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (out.len > 11)
-            rc = kz_buf_addc(&out, ',');
-        if (!rc)
-            rc = kz_buf_add(&out, p, n);
-        p += n + (nl != NULL);
-    }
-    if (!rc)
-        rc = kz_buf_adds(&out, "]}\n");
-    rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &out);
-out:
+    rc = rc ? kz_resp_fail(rq, rc, kz_account_errmsg(a)) : kz_resp_lines(rq, "tokens", &lines);
     kz_buf_release(&lines);
-    kz_buf_release(&out);
     return rc;
 }
 

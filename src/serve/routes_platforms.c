@@ -50,29 +50,11 @@ static int platforms_list(kz_req *rq)
     int rc = kz_req_query_check(rq, no_query);
     if (rc)
         return rc;
-    kz_buf b, out;
+    kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    kz_buf_init(&out, KZ_BUF_NOLIMIT);
-    if ((rc = kz_platform_list_json(a, &b))) {
-        rc = refused(rq, a, rc);
-        goto done;
-    }
-    rc = kz_buf_adds(&out, "{\"platforms\":[");
-    for (const char *p = b.p ? b.p : ""; *p && !rc;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (p != b.p)
-            rc = kz_buf_addc(&out, ',');
-        if (!rc)
-            rc = kz_buf_add(&out, p, n);
-        p += n + (nl != NULL);
-    }
-    if (!rc)
-        rc = kz_buf_adds(&out, "]}\n");
-    rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &out);
-done:
+    rc = kz_platform_list_json(a, &b);
+    rc = rc ? refused(rq, a, rc) : kz_resp_lines(rq, "platforms", &b);
     kz_buf_release(&b);
-    kz_buf_release(&out);
     return rc;
 }
 

@@ -21,29 +21,6 @@ static int refused(kz_req *rq, kz_actor *a, int rc)
     return kz_resp_fail(rq, rc, kz_account_errmsg(a));
 }
 
-/* JSON lines -> {"key":[line,line,...]} */
-static int answer_lines(kz_req *rq, const char *key, const kz_buf *lines)
-{
-    kz_buf out;
-    kz_buf_init(&out, KZ_BUF_NOLIMIT);
-    int rc = kz_buf_addf(&out, "{\"%s\":[", key);
-    size_t first = out.len;
-    for (const char *p = lines->p ? lines->p : ""; *p && !rc;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (out.len > first)
-            rc = kz_buf_addc(&out, ',');
-        if (!rc)
-            rc = kz_buf_add(&out, p, n);
-        p += n + (nl != NULL);
-    }
-    if (!rc)
-        rc = kz_buf_adds(&out, "]}\n");
-    rc = rc ? kz_resp_fail(rq, rc, NULL) : kz_resp_buf(rq, 200, "application/json", &out);
-    kz_buf_release(&out);
-    return rc;
-}
-
 /* The case as `kuzet cases show --json` prints it. */
 static int answer_case(kz_req *rq, kz_actor *a, int64_t id, unsigned status)
 {
@@ -85,7 +62,7 @@ static int cases_list(kz_req *rq)
         return rc;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
     rc = kz_case_list_json(a, state, cat, &b);
-    rc = rc ? refused(rq, a, rc) : answer_lines(rq, "cases", &b);
+    rc = rc ? refused(rq, a, rc) : kz_resp_lines(rq, "cases", &b);
     kz_buf_release(&b);
     return rc;
 }
@@ -253,7 +230,7 @@ static int notices(kz_req *rq, int overdue)
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
     rc = kz_case_notices_json(a, overdue, plat, &b);
-    rc = rc ? refused(rq, a, rc) : answer_lines(rq, "notices", &b);
+    rc = rc ? refused(rq, a, rc) : kz_resp_lines(rq, "notices", &b);
     kz_buf_release(&b);
     return rc;
 }
@@ -273,7 +250,7 @@ static int appeals(kz_req *rq)
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
     rc = kz_case_appeals_json(a, open && !strcmp(open, "true"), &b);
-    rc = rc ? refused(rq, a, rc) : answer_lines(rq, "appeals", &b);
+    rc = rc ? refused(rq, a, rc) : kz_resp_lines(rq, "appeals", &b);
     kz_buf_release(&b);
     return rc;
 }
@@ -289,7 +266,7 @@ static int users_list(kz_req *rq)
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
     rc = kz_account_list_json(a, &b);
-    rc = rc ? refused(rq, a, rc) : answer_lines(rq, "users", &b);
+    rc = rc ? refused(rq, a, rc) : kz_resp_lines(rq, "users", &b);
     kz_buf_release(&b);
     return rc;
 }

@@ -220,6 +220,9 @@ int kz_resp_header(kz_req *rq, const char *name, const char *value);
 int kz_resp_json(kz_req *rq, unsigned status, const char *json, size_t n);
 /* Takes buf's memory (buf is left empty). */
 int kz_resp_buf(kz_req *rq, unsigned status, const char *content_type, kz_buf *buf);
+/* 200 {"key":[line,line,...]} from the library's JSON lines (one object a
+ * line, as its *_json listings write them). */
+int kz_resp_lines(kz_req *rq, const char *key, const kz_buf *lines);
 int kz_resp_data(kz_req *rq, unsigned status, const char *content_type, const void *p,
                  size_t n);
 /* 304, 204: no body. */
