@@ -362,11 +362,11 @@ int kz_active_version_update(kz_active *l, kz_store *s, const char *at, const ch
     kz_db *db = kz_store_db(s);
     kz_dbres *r = NULL;
     char last_digest[65] = "";
-    kz_buf before, after;
+    kz_jw before, after;
     int rc;
     memset(v, 0, sizeof *v);
-    kz_buf_init(&before, KZ_BUF_NOLIMIT);
-    kz_buf_init(&after, KZ_BUF_NOLIMIT);
+    kz_jw_init(&before);
+    kz_jw_init(&after);
     if (at && !kz_active_time_ok(at))
         return KZ_EINVAL;
     if ((rc = kz_store_begin(s)) != 0)
@@ -394,22 +394,27 @@ int kz_active_version_update(kz_active *l, kz_store *s, const char *at, const ch
     v->serial = prev + 1;
     if ((rc = write_version(s, l, v->serial, v->digest, v)) != 0)
         goto out;
-    if (prev)
-        rc = kz_buf_addf(&before, "{\"serial\":%lld,\"digest\":\"%s\"}", (long long)prev,
-                         last_digest);
-    if (!rc)
-        rc = kz_buf_addf(&after, "{\"serial\":%lld,\"digest\":\"%s\",\"list_at\":\"%s\","
-                                 "\"entries\":%zu,\"added\":%zu,\"deleted\":%zu}",
-                         (long long)v->serial, v->digest, l->at, l->n, v->added, v->deleted);
-    if (!rc)
+    kz_jw_raw(&before, "{");
+    kz_jw_int(&before, "serial", prev);
+    kz_jw_str(&before, "digest", last_digest);
+    kz_jw_raw(&before, "}");
+    kz_jw_raw(&after, "{");
+    kz_jw_int(&after, "serial", v->serial);
+    kz_jw_str(&after, "digest", v->digest);
+    kz_jw_str(&after, "list_at", l->at);
+    kz_jw_int(&after, "entries", (int64_t)l->n);
+    kz_jw_int(&after, "added", (int64_t)v->added);
+    kz_jw_int(&after, "deleted", (int64_t)v->deleted);
+    kz_jw_raw(&after, "}");
+    if (!(rc = before.rc ? before.rc : after.rc))
         rc = kz_store_audit(s, actor ? actor : "system", "blocklist.version", "blocklist",
-                            v->serial, prev ? before.p : NULL, after.p);
+                            v->serial, prev ? before.b.p : NULL, after.b.p);
     if (!rc)
         v->changed = 1;
 out:
     kz_dbres_done(r);
-    kz_buf_release(&before);
-    kz_buf_release(&after);
+    kz_jw_release(&before);
+    kz_jw_release(&after);
     if (rc) {
         kz_store_rollback(s);
         v->changed = 0;

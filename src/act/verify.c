@@ -452,12 +452,12 @@ int kz_verify_record(kz_store *s, const char *actor, const kz_verify_check *c,
 {
     kz_db *db = kz_store_db(s);
     kz_dbres *r = NULL;
-    kz_buf before, after;
+    kz_jw before, after;
     char old[16] = "";
     int64_t id = 0;
     int rc;
-    kz_buf_init(&before, 1u << 16);
-    kz_buf_init(&after, 1u << 16);
+    kz_jw_init(&before);
+    kz_jw_init(&after);
     kz_dbval pi[] = { kz_dbint(c->item_id) };
     if ((rc = kz_db_query(db, "SELECT online_status FROM items WHERE id = $1", pi, 1, &r)))
         goto out;
@@ -497,28 +497,31 @@ int kz_verify_record(kz_store *s, const char *actor, const kz_verify_check *c,
     }
     if (rc)
         goto out;
-    rc = kz_buf_adds(&before, "{\"online_status\":");
-    if (!rc) rc = kz_buf_add_json_str(&before, old, strlen(old));
-    if (!rc) rc = kz_buf_adds(&before, "}");
-    if (!rc) rc = kz_buf_adds(&after, "{\"online_status\":");
-    if (!rc) rc = kz_buf_add_json_str(&after, now_status, strlen(now_status));
-    if (!rc) rc = kz_buf_addf(&after, ",\"check_id\":%lld,\"checked_at\":", (long long)id);
-    if (!rc) rc = kz_buf_add_json_str(&after, c->checked_at, strlen(c->checked_at));
-    if (!rc) rc = kz_buf_addf(&after, ",\"outcome\":\"%s\",\"why\":", kz_verify_outcome_name(c->outcome));
-    if (!rc) rc = kz_buf_add_json_str(&after, c->why, strlen(c->why));
-    if (!rc) rc = c->http_status ? kz_buf_addf(&after, ",\"http_status\":%ld}", c->http_status)
-                                 : kz_buf_adds(&after, ",\"http_status\":null}");
-    if (rc)
+    kz_jw_raw(&before, "{");
+    kz_jw_str(&before, "online_status", old);
+    kz_jw_raw(&before, "}");
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "online_status", now_status);
+    kz_jw_int(&after, "check_id", id);
+    kz_jw_str(&after, "checked_at", c->checked_at);
+    kz_jw_str(&after, "outcome", kz_verify_outcome_name(c->outcome));
+    kz_jw_str(&after, "why", c->why);
+    if (c->http_status)
+        kz_jw_int(&after, "http_status", c->http_status);
+    else
+        kz_jw_str(&after, "http_status", NULL);
+    kz_jw_raw(&after, "}");
+    if ((rc = before.rc ? before.rc : after.rc) != 0)
         goto out;
-    if ((rc = kz_store_audit(s, actor, "item.check", "item", c->item_id, before.p, after.p)))
+    if ((rc = kz_store_audit(s, actor, "item.check", "item", c->item_id, before.b.p, after.b.p)))
         goto out;
     if (check_id)
         *check_id = id;
     if (was_gone)
         *was_gone = gone_before;
 out:
-    kz_buf_release(&before);
-    kz_buf_release(&after);
+    kz_jw_release(&before);
+    kz_jw_release(&after);
     return rc;
 }
 

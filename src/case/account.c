@@ -264,20 +264,20 @@ int kz_account_set_clock(kz_actor *a, const char *now)
 static int auth_failure(kz_store *s, const char *name, int64_t id, const char *reason,
                         char *why, size_t whysz)
 {
-    kz_buf after;
-    kz_buf_init(&after, 4096);
+    kz_jw after;
+    kz_jw_init(&after);
     snprintf(why, whysz, "%s", reason);
-    int rc = kz_buf_adds(&after, "{\"name\":");
-    if (!rc) rc = kz_buf_add_json_str(&after, name, strlen(name));
-    if (!rc) rc = kz_buf_adds(&after, ",\"reason\":");
-    if (!rc) rc = kz_buf_add_json_str(&after, reason, strlen(reason));
-    if (!rc) rc = kz_buf_addc(&after, '}');
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "name", name);
+    kz_jw_str(&after, "reason", reason);
+    kz_jw_raw(&after, "}");
+    int rc = after.rc;
     if (!rc && (rc = kz_store_begin(s)) == 0) {
         rc = kz_store_audit(s, kz_account_name_ok(name) ? name : "?", "auth.failure", "account", id,
-                            NULL, after.p);
+                            NULL, after.b.p);
         rc = rc ? (kz_store_rollback(s), rc) : kz_store_commit(s);
     }
-    kz_buf_release(&after);
+    kz_jw_release(&after);
     if (rc)
         snprintf(why, whysz, "%s (and the failure could not be audited: %s)", reason,
                  kz_store_errmsg(s));
@@ -287,7 +287,7 @@ static int auth_failure(kz_store *s, const char *name, int64_t id, const char *r
 int kz_account_audit_failures(kz_store *s, const char *name, const char *addr,
                               unsigned failures)
 {
-    kz_buf after;
+    kz_jw after;
     int64_t id = 0;
     kz_dbval p[] = { kz_dbstr(name ? name : "") };
     int rc = kz_db_int(kz_store_db(s), "SELECT id FROM accounts WHERE name = $1", p, 1, &id);
@@ -295,18 +295,19 @@ int kz_account_audit_failures(kz_store *s, const char *name, const char *addr,
         rc = 0, id = 0;
     if (rc)
         return rc;
-    kz_buf_init(&after, 4096);
-    rc = kz_buf_adds(&after, "{\"name\":");
-    if (!rc) rc = kz_buf_add_json_str(&after, name, strlen(name));
-    if (!rc) rc = kz_buf_addf(&after, ",\"failures\":%u,\"last_address\":", failures);
-    if (!rc) rc = kz_buf_add_json_str(&after, addr ? addr : "", addr ? strlen(addr) : 0);
-    if (!rc) rc = kz_buf_addc(&after, '}');
+    kz_jw_init(&after);
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "name", name);
+    kz_jw_int(&after, "failures", failures);
+    kz_jw_str(&after, "last_address", addr ? addr : "");
+    kz_jw_raw(&after, "}");
+    rc = after.rc;
     if (!rc && (rc = kz_store_begin(s)) == 0) {
         rc = kz_store_audit(s, kz_account_name_ok(name) ? name : "?", "auth.repeated_failures",
-                            "account", id, NULL, after.p);
+                            "account", id, NULL, after.b.p);
         rc = rc ? (kz_store_rollback(s), rc) : kz_store_commit(s);
     }
-    kz_buf_release(&after);
+    kz_jw_release(&after);
     return rc;
 }
 
@@ -380,13 +381,32 @@ int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *
 
 /* ---- accounts ------------------------------------------------------------ */
 
-static int account_json(kz_buf *b, const char *name, const char *role, int disabled)
+/* An audit entry of account id whose after is {"k1":v1[,"k2":v2]} (k2
+ * NULL: one field); a failure is the actor's message. */
+static int audit_account(kz_actor *a, const char *actor, const char *action, int64_t id,
+                         const char *before, const char *k1, const char *v1, const char *k2,
+                         const char *v2)
 {
-    int rc = kz_buf_adds(b, "{\"name\":");
-    if (!rc) rc = kz_buf_add_json_str(b, name, strlen(name));
-    if (!rc) rc = kz_buf_addf(b, ",\"role\":\"%s\",\"disabled\":%s}", role,
-                              disabled ? "true" : "false");
-    return rc;
+    kz_jw after;
+    kz_jw_init(&after);
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, k1, v1);
+    if (k2)
+        kz_jw_str(&after, k2, v2);
+    kz_jw_raw(&after, "}");
+    int rc = after.rc ? after.rc : kz_store_audit(a->s, actor, action, "account", id, before,
+                                                  after.b.p);
+    kz_jw_release(&after);
+    return rc ? kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s)) : 0;
+}
+
+/* An account's first fields in the audit log (the caller opens and closes
+ * the object). */
+static void account_fields(kz_jw *j, const char *name, const char *role, int disabled)
+{
+    kz_jw_str(j, "name", name);
+    kz_jw_str(j, "role", role);
+    kz_jw_bool(j, "disabled", disabled);
 }
 
 static size_t utf8_chars(const char *s)
@@ -443,22 +463,20 @@ static int do_add(kz_actor *a, const char *name, const char *role, const char *h
      * the password from (the salt is not in it) */
     char fp[65];
     kz_rows_password_fingerprint(hash, fp);
-    kz_buf after;
-    kz_buf_init(&after, 4096);
-    rc = account_json(&after, name, role, 0);
-    if (!rc) {
-        after.len--;                                    /* reopen the object */
-        rc = kz_buf_addf(&after, ",\"password_sha256\":\"%s\",\"created_by\":\"%s\","
-                         "\"created_at\":\"%s\"", fp, a->name, now);
-        if (!rc)
-            rc = expires ? kz_buf_addf(&after, ",\"enrol_expires_at\":\"%s\"}", expires)
-                         : kz_buf_addf(&after, ",\"enrolled_at\":\"%s\"}", now);
-    }
-    if (!rc)
-        rc = kz_store_audit(a->s, a->name, "account.create", "account", *id, NULL, after.p);
+    kz_jw after;
+    kz_jw_init(&after);
+    kz_jw_raw(&after, "{");
+    account_fields(&after, name, role, 0);
+    kz_jw_str(&after, "password_sha256", fp);
+    kz_jw_str(&after, "created_by", a->name);
+    kz_jw_str(&after, "created_at", now);
+    kz_jw_str(&after, expires ? "enrol_expires_at" : "enrolled_at", expires ? expires : now);
+    kz_jw_raw(&after, "}");
+    if (!(rc = after.rc))
+        rc = kz_store_audit(a->s, a->name, "account.create", "account", *id, NULL, after.b.p);
     if (rc)
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    kz_buf_release(&after);
+    kz_jw_release(&after);
     return rc;
 }
 
@@ -597,13 +615,10 @@ static int do_enrol(kz_actor *a, const char *sha, const char *hash, int64_t *aid
                           "enrol_token_sha256 = NULL, enrol_expires_at = NULL WHERE id = $3",
                           q, 3, NULL)))
         return kz__dbfail(a, rc, "enrolling");
-    char fp[65], after[256];
+    char fp[65];
     kz_rows_password_fingerprint(hash, fp);
-    snprintf(after, sizeof after, "{\"enrolled_at\":\"%s\",\"password_sha256\":\"%s\"}", now, fp);
-    if ((rc = kz_store_audit(a->s, name, "account.enrol", "account", *aid,
-                             "{\"enrolled_at\":null}", after)))
-        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    return rc;
+    return audit_account(a, name, "account.enrol", *aid, "{\"enrolled_at\":null}", "enrolled_at",
+                         now, "password_sha256", fp);
 }
 
 int kz_account_enrol(kz_actor *a, const char *token, const char *password, char name[72])
@@ -680,13 +695,12 @@ int kz_account_reissue(kz_actor *a, const char *name, int64_t ttl_seconds,
     kz__time_parse(now, &t);
     kz__time_fmt(t + (time_t)ttl_seconds, expires);
     kz_dbval q[] = { kz_dbstr(sha), kz_dbstr(expires), kz_dbint(id) };
-    char after[128];
-    snprintf(after, sizeof after, "{\"enrol_expires_at\":\"%s\"}", expires);
     if ((rc = kz_db_query(db, "UPDATE accounts SET enrol_token_sha256 = $1, enrol_expires_at = $2 "
                           "WHERE id = $3", q, 3, NULL)))
         kz__dbfail(a, rc, "issuing the token");
-    else if ((rc = kz_store_audit(a->s, a->name, "account.token", "account", id, NULL, after)))
-        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    else
+        rc = audit_account(a, a->name, "account.token", id, NULL, "enrol_expires_at", expires,
+                           NULL, NULL);
     rc = kz__end(a, rc);
     if (rc) {
         sodium_memzero(token, KZ_ENROL_TOKEN_SIZE);
@@ -739,22 +753,24 @@ static int do_disable(kz_actor *a, const char *name)
     /* its sessions end with it (case/session.h) */
     if ((rc = kz_db_query(db, "DELETE FROM sessions WHERE account_id = $1", q2, 1, NULL)))
         return kz__dbfail(a, rc, "ending the account's sessions");
-    kz_buf before, after;
-    kz_buf_init(&before, 4096);
-    kz_buf_init(&after, 4096);
-    rc = account_json(&before, name, role, 0);
-    if (!rc) rc = account_json(&after, name, role, 1);
-    if (!rc) {
-        after.len--;                                    /* reopen the object */
-        rc = kz_buf_addf(&after, ",\"disabled_at\":\"%s\",\"disabled_by\":\"%s\"}", now,
-                         a->name);
-    }
-    if (!rc)
-        rc = kz_store_audit(a->s, a->name, "account.disable", "account", id, before.p, after.p);
+    kz_jw before, after;
+    kz_jw_init(&before);
+    kz_jw_init(&after);
+    kz_jw_raw(&before, "{");
+    account_fields(&before, name, role, 0);
+    kz_jw_raw(&before, "}");
+    kz_jw_raw(&after, "{");
+    account_fields(&after, name, role, 1);
+    kz_jw_str(&after, "disabled_at", now);
+    kz_jw_str(&after, "disabled_by", a->name);
+    kz_jw_raw(&after, "}");
+    if (!(rc = before.rc ? before.rc : after.rc))
+        rc = kz_store_audit(a->s, a->name, "account.disable", "account", id, before.b.p,
+                            after.b.p);
     if (rc)
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    kz_buf_release(&before);
-    kz_buf_release(&after);
+    kz_jw_release(&before);
+    kz_jw_release(&after);
     return rc;
 }
 
@@ -792,12 +808,10 @@ static int do_set_password(kz_actor *a, const char *name, const char *hash)
     kz_dbval d[] = { kz_dbint(id) };
     if ((rc = kz_db_query(db, "DELETE FROM sessions WHERE account_id = $1", d, 1, NULL)))
         return kz__dbfail(a, rc, "ending the account's sessions");
-    char fp[65], after[128];
+    char fp[65];
     kz_rows_password_fingerprint(hash, fp);
-    snprintf(after, sizeof after, "{\"password_sha256\":\"%s\"}", fp);
-    if ((rc = kz_store_audit(a->s, a->name, "account.password", "account", id, NULL, after)))
-        kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    return rc;
+    return audit_account(a, a->name, "account.password", id, NULL, "password_sha256", fp, NULL,
+                         NULL);
 }
 
 int kz_account_set_password(kz_actor *a, const char *name, const char *password)

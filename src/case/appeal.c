@@ -47,18 +47,18 @@ static int do_appeal(kz_actor *a, int64_t id, const char *by, const char *ground
         return kz__dbfail(a, rc, "storing the appeal");
     if (aid)
         *aid = n;
-    jb ax;
-    jb_init(&ax);
-    jb_key(&ax, "appeal");
-    jb_raw(&ax, "{");
-    jb_int(&ax, "id", n);
-    jb_int(&ax, "decision_id", d.id);
-    jb_str(&ax, "filed_by", by);
-    jb_str(&ax, "grounds", grounds);
-    jb_str(&ax, "filed_at", now);
-    jb_raw(&ax, "}");
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_key(&ax, "appeal");
+    kz_jw_raw(&ax, "{");
+    kz_jw_int(&ax, "id", n);
+    kz_jw_int(&ax, "decision_id", d.id);
+    kz_jw_str(&ax, "filed_by", by);
+    kz_jw_str(&ax, "grounds", grounds);
+    kz_jw_str(&ax, "filed_at", now);
+    kz_jw_raw(&ax, "}");
     rc = kz__move(a, &c, "appealed", "case.appeal", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 
@@ -132,19 +132,19 @@ static int do_resolve(kz_actor *a, int64_t id, const char *outcome, const char *
         if (rc)
             return rc;
     }
-    jb ax;
-    jb_init(&ax);
-    jb_int(&ax, "appeal_id", aid);
-    jb_str(&ax, "outcome", outcome);
-    jb_str(&ax, "reasons", reasons);
-    jb_str(&ax, "resolved_by", a->name);
-    jb_str(&ax, "resolved_at", now);
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_int(&ax, "appeal_id", aid);
+    kz_jw_str(&ax, "outcome", outcome);
+    kz_jw_str(&ax, "reasons", reasons);
+    kz_jw_str(&ax, "resolved_by", a->name);
+    kz_jw_str(&ax, "resolved_at", now);
     if (reversed) {
-        jb_int(&ax, "decision_id", d.id);
-        jb_str(&ax, "reversed_at", now);
+        kz_jw_int(&ax, "decision_id", d.id);
+        kz_jw_str(&ax, "reversed_at", now);
     }
     rc = kz__move(a, &c, reversed ? "reversed" : back, "case.resolve_appeal", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 

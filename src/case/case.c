@@ -75,14 +75,14 @@ static int do_assign(kz_actor *a, int64_t id, const char *to)
     if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE cases SET assigned_to = $1 WHERE id = $2",
                           q, 2, NULL)))
         return kz__dbfail(a, rc, "assigning the case");
-    jb bx, ax;
-    jb_init(&bx);
-    jb_init(&ax);
-    jb_str(&bx, "assigned_to", c.assigned_to ? was : NULL);
-    jb_str(&ax, "assigned_to", to);
+    kz_jw bx, ax;
+    kz_jw_init(&bx);
+    kz_jw_init(&ax);
+    kz_jw_str(&bx, "assigned_to", c.assigned_to ? was : NULL);
+    kz_jw_str(&ax, "assigned_to", to);
     rc = kz__move(a, &c, "in_review", "case.assign", &bx, &ax);
-    jb_release(&bx);
-    jb_release(&ax);
+    kz_jw_release(&bx);
+    kz_jw_release(&ax);
     return rc;
 }
 
@@ -244,23 +244,23 @@ static int do_decide(kz_actor *a, int64_t id, const kz_decision_in *d, int64_t *
         return kz__dbfail(a, rc, "storing the decision");
     if (did)
         *did = dec;
-    jb ax;
-    jb_init(&ax);
-    jb_key(&ax, "decision");
-    jb_raw(&ax, "{");
-    jb_int(&ax, "id", dec);
-    jb_str(&ax, "measure", m);
-    jb_str(&ax, "territorial_scope", scope);
-    jb_str(&ax, "starts_at", now);
-    jb_str(&ax, "ends_at", ends[0] ? ends : NULL);
-    jb_str(&ax, "legal_basis", basis);
-    jb_str(&ax, "facts_and_reasons", d->reasons);
-    jb_bool(&ax, "automated_detection", (int)c.automated);
-    jb_str(&ax, "decided_by", a->name);
-    jb_raw(&ax, "}");
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_key(&ax, "decision");
+    kz_jw_raw(&ax, "{");
+    kz_jw_int(&ax, "id", dec);
+    kz_jw_str(&ax, "measure", m);
+    kz_jw_str(&ax, "territorial_scope", scope);
+    kz_jw_str(&ax, "starts_at", now);
+    kz_jw_str(&ax, "ends_at", ends[0] ? ends : NULL);
+    kz_jw_str(&ax, "legal_basis", basis);
+    kz_jw_str(&ax, "facts_and_reasons", d->reasons);
+    kz_jw_bool(&ax, "automated_detection", (int)c.automated);
+    kz_jw_str(&ax, "decided_by", a->name);
+    kz_jw_raw(&ax, "}");
     const char *next = kz_case_measure_needs_approval(m) ? "awaiting_approval" : "decided";
     rc = kz__move(a, &c, next, "case.decide", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     if (!rc && restrictive && !strcmp(next, "decided"))
         rc = bank_item(a, &c, dec);
     return rc;
@@ -297,14 +297,14 @@ static int do_approve(kz_actor *a, int64_t id)
     if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE decisions SET approved_by = $1, "
                           "approved_at = $2 WHERE id = $3", p, 3, NULL)))
         return kz__dbfail(a, rc, "approving the decision");
-    jb ax;
-    jb_init(&ax);
-    jb_int(&ax, "decision_id", d.id);
-    jb_str(&ax, "measure", d.measure);
-    jb_str(&ax, "approved_by", a->name);
-    jb_str(&ax, "approved_at", now);
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_int(&ax, "decision_id", d.id);
+    kz_jw_str(&ax, "measure", d.measure);
+    kz_jw_str(&ax, "approved_by", a->name);
+    kz_jw_str(&ax, "approved_at", now);
     rc = kz__move(a, &c, "decided", "case.approve", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     if (!rc)
         rc = bank_item(a, &c, d.id);
     return rc;
@@ -343,15 +343,15 @@ static int do_reject(kz_actor *a, int64_t id, const char *reasons)
     if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE decisions SET reversed_at = $1 "
                           "WHERE id = $2 AND approved_by IS NULL", p, 2, NULL)))
         return kz__dbfail(a, rc, "closing the proposal");
-    jb ax;
-    jb_init(&ax);
-    jb_int(&ax, "decision_id", d.id);
-    jb_str(&ax, "measure", d.measure);
-    jb_str(&ax, "rejected_by", a->name);
-    jb_str(&ax, "reasons", reasons);
-    jb_str(&ax, "reversed_at", now);
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_int(&ax, "decision_id", d.id);
+    kz_jw_str(&ax, "measure", d.measure);
+    kz_jw_str(&ax, "rejected_by", a->name);
+    kz_jw_str(&ax, "reasons", reasons);
+    kz_jw_str(&ax, "reversed_at", now);
     rc = kz__move(a, &c, "in_review", "case.reject", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 

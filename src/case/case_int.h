@@ -13,33 +13,7 @@
 #define TEXT_MAX 16384          /* reasons, grounds, answers, legal basis */
 #define TEXT_MIN 3              /* letters or digits in each of them */
 
-/* ---- JSON for the audit log ---------------------------------------------- */
-
-/* Appends with a sticky error: check j->rc once at the end. */
-typedef struct jb {
-    kz_buf b;
-    int    rc;
-} jb;
-
-static inline void jb_init(jb *j) { kz_buf_init(&j->b, 1u << 20); j->rc = 0; }
-static inline void jb_release(jb *j) { kz_buf_release(&j->b); }
-static inline void jb_raw(jb *j, const char *s) { if (!j->rc) j->rc = kz_buf_adds(&j->b, s); }
-static inline void jb_key(jb *j, const char *k)
-{
-    if (!j->rc) j->rc = kz_buf_addf(&j->b, "%s\"%s\":", j->b.len && j->b.p[j->b.len - 1] != '{' &&
-                                                        j->b.p[j->b.len - 1] != '[' ? "," : "", k);
-}
-static inline void jb_str(jb *j, const char *k, const char *v)
-{
-    jb_key(j, k);
-    if (!j->rc) j->rc = v ? kz_buf_add_json_str(&j->b, v, strlen(v)) : kz_buf_adds(&j->b, "null");
-}
-static inline void jb_int(jb *j, const char *k, int64_t v)
-{
-    jb_key(j, k);
-    if (!j->rc) j->rc = kz_buf_addf(&j->b, "%lld", (long long)v);
-}
-static inline void jb_bool(jb *j, const char *k, int v) { jb_key(j, k); jb_raw(j, v ? "true" : "false"); }
+/* ---- JSON for the audit log: util/buf.h's kz_jw ------------------------ */
 
 /* ---- rows ---------------------------------------------------------------- */
 
@@ -70,6 +44,6 @@ int  kz__bad_state(kz_actor *a, const case_row *c, const char *what, const char 
 int  kz__text_ok(kz_actor *a, const char *v, const char *field, const char *why);
 /* Move the case to state and audit it (see state.c). */
 int  kz__move(kz_actor *a, case_row *c, const char *state, const char *action,
-              const jb *bx, const jb *ax);
+              const kz_jw *bx, const kz_jw *ax);
 
 #endif

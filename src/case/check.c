@@ -20,10 +20,10 @@ static int do_verify(kz_actor *a, int64_t id, int gone)
         return kz__bad_state(a, &c, "a re-check", "'complied' or 'overdue'");
     kz__now(a, now);
     kz_db *db = kz_store_db(a->s);
-    jb ax;
-    jb_init(&ax);
-    jb_str(&ax, "online_status", gone ? "removed" : "online");
-    jb_str(&ax, "checked_at", now);
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_str(&ax, "online_status", gone ? "removed" : "online");
+    kz_jw_str(&ax, "checked_at", now);
     const char *next = c.state;
     if (gone) {
         kz_dbval p[] = { kz_dbstr(now), kz_dbint(c.item_id) };
@@ -40,14 +40,14 @@ static int do_verify(kz_actor *a, int64_t id, int gone)
                              "FROM notices n JOIN decisions d ON d.id = n.decision_id WHERE "
                              "d.case_id = $2)", q, 2, NULL);
             next = "overdue";
-            jb_bool(&ax, "escalated", 1);
+            kz_jw_bool(&ax, "escalated", 1);
         }
     }
     if (rc)
         rc = kz__dbfail(a, rc, "recording the re-check");
     else
         rc = kz__move(a, &c, next, gone ? "case.verify" : "case.recheck", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 
@@ -72,14 +72,14 @@ static int reopen_case(kz_actor *a, case_row *c, const char *reason, int64_t che
                          "removed_at = NULL, gone_at = NULL WHERE id = $2", p, 2, NULL);
     if (rc)
         return kz__dbfail(a, rc, "marking the item online");
-    jb ax;
-    jb_init(&ax);
-    jb_str(&ax, "reason", reason);
-    jb_str(&ax, "online_status", "online");
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_str(&ax, "reason", reason);
+    kz_jw_str(&ax, "online_status", "online");
     if (check_id)
-        jb_int(&ax, "check_id", check_id);
+        kz_jw_int(&ax, "check_id", check_id);
     rc = kz__move(a, c, "reopened", "case.reopen", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 
@@ -141,12 +141,12 @@ static int check_gone(kz_actor *a, case_row *c, const dec_row *d, const kz_verif
         return 0;
     if ((rc = open_notice_if_any(a, d->id, &nid)))
         return rc;
-    jb ax;
-    jb_init(&ax);
-    jb_str(&ax, "online_status", "removed");
-    jb_str(&ax, "checked_at", k->checked_at);
-    jb_int(&ax, "check_id", check_id);
-    jb_str(&ax, "why", k->why);
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_str(&ax, "online_status", "removed");
+    kz_jw_str(&ax, "checked_at", k->checked_at);
+    kz_jw_int(&ax, "check_id", check_id);
+    kz_jw_str(&ax, "why", k->why);
     if (nid) {
         snprintf(answer, sizeof answer, "removal verified by kuzet verify (check %lld: %s)",
                  (long long)check_id, k->why);
@@ -154,15 +154,15 @@ static int check_gone(kz_actor *a, case_row *c, const dec_row *d, const kz_verif
         if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE notices SET complied_at = $1, "
                               "answered_at = COALESCE(answered_at, $1), answer = "
                               "COALESCE(answer, $2) WHERE id = $3", p, 3, NULL))) {
-            jb_release(&ax);
+            kz_jw_release(&ax);
             return kz__dbfail(a, rc, "recording the removal");
         }
-        jb_int(&ax, "notice_id", nid);
-        jb_str(&ax, "complied_at", k->checked_at);
+        kz_jw_int(&ax, "notice_id", nid);
+        kz_jw_str(&ax, "complied_at", k->checked_at);
     }
     snprintf(from, sizeof from, "%s", c->state);
     rc = kz__move(a, c, "verified", "case.verify", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     if (!rc) {
         e->verified++;
         effect_note(e, c->id, from, "verified");
@@ -189,14 +189,14 @@ static int check_present(kz_actor *a, case_row *c, const kz_verify_check *k, int
                               "(SELECT MAX(n.id) FROM notices n JOIN decisions d ON d.id = "
                               "n.decision_id WHERE d.case_id = $2)", q, 2, NULL)))
             return kz__dbfail(a, rc, "escalating the notice");
-        jb ax;
-        jb_init(&ax);
-        jb_str(&ax, "online_status", "online");
-        jb_str(&ax, "checked_at", k->checked_at);
-        jb_int(&ax, "check_id", check_id);
-        jb_bool(&ax, "escalated", 1);
+        kz_jw ax;
+        kz_jw_init(&ax);
+        kz_jw_str(&ax, "online_status", "online");
+        kz_jw_str(&ax, "checked_at", k->checked_at);
+        kz_jw_int(&ax, "check_id", check_id);
+        kz_jw_bool(&ax, "escalated", 1);
         rc = kz__move(a, c, "overdue", "case.recheck", NULL, &ax);
-        jb_release(&ax);
+        kz_jw_release(&ax);
         if (!rc) {
             e->escalated++;
             effect_note(e, c->id, "complied", "overdue");

@@ -39,24 +39,24 @@ static int do_deadline_set(kz_actor *a, const char *cat, int64_t secs)
                           "VALUES ($1, $2) ON CONFLICT (category) DO UPDATE SET seconds = "
                           "excluded.seconds", p, 2, NULL)))
         return kz__dbfail(a, rc, "setting the deadline");
-    jb before, after;
-    jb_init(&before);
-    jb_init(&after);
-    jb_raw(&before, "{");
-    jb_str(&before, "category", cat);
-    if (old >= 0) jb_int(&before, "seconds", old);
-    jb_raw(&before, "}");
-    jb_raw(&after, "{");
-    jb_str(&after, "category", cat);
-    jb_int(&after, "seconds", secs);
-    jb_raw(&after, "}");
+    kz_jw before, after;
+    kz_jw_init(&before);
+    kz_jw_init(&after);
+    kz_jw_raw(&before, "{");
+    kz_jw_str(&before, "category", cat);
+    if (old >= 0) kz_jw_int(&before, "seconds", old);
+    kz_jw_raw(&before, "}");
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "category", cat);
+    kz_jw_int(&after, "seconds", secs);
+    kz_jw_raw(&after, "}");
     rc = before.rc || after.rc ? KZ_ENOMEM
                                : kz_store_audit(a->s, a->name, "deadline.set", "category_deadline",
                                                 0, old >= 0 ? before.b.p : NULL, after.b.p);
     if (rc)
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    jb_release(&before);
-    jb_release(&after);
+    kz_jw_release(&before);
+    kz_jw_release(&after);
     return rc;
 }
 

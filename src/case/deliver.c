@@ -204,21 +204,21 @@ static int record(kz_actor *a, const kz_deliver_opts *o, int64_t nid, const char
         rc = kz__dbfail(a, rc, "recording the delivery");
         goto end;
     }
-    jb j;
-    jb_init(&j);
-    jb_raw(&j, "{");
-    jb_int(&j, "delivery_id", did);
-    jb_str(&j, "kind", kind);
-    jb_str(&j, "channel", channel);
-    jb_str(&j, "recipient", rcpt);
-    jb_int(&j, "attempt", attempt);
-    jb_str(&j, "status", status);
-    jb_str(&j, "error", ok ? NULL : err);
-    jb_str(&j, "next_at", next[0] ? next : NULL);
-    jb_str(&j, "message_id", msgid && *msgid ? msgid : NULL);
-    jb_raw(&j, "}");
+    kz_jw j;
+    kz_jw_init(&j);
+    kz_jw_raw(&j, "{");
+    kz_jw_int(&j, "delivery_id", did);
+    kz_jw_str(&j, "kind", kind);
+    kz_jw_str(&j, "channel", channel);
+    kz_jw_str(&j, "recipient", rcpt);
+    kz_jw_int(&j, "attempt", attempt);
+    kz_jw_str(&j, "status", status);
+    kz_jw_str(&j, "error", ok ? NULL : err);
+    kz_jw_str(&j, "next_at", next[0] ? next : NULL);
+    kz_jw_str(&j, "message_id", msgid && *msgid ? msgid : NULL);
+    kz_jw_raw(&j, "}");
     rc = j.rc ? j.rc : kz_store_audit(a->s, a->name, "notice.deliver", "notice", nid, NULL, j.b.p);
-    jb_release(&j);
+    kz_jw_release(&j);
     if (rc) {
         rc = kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
         goto end;
@@ -230,16 +230,16 @@ static int record(kz_actor *a, const kz_deliver_opts *o, int64_t nid, const char
             rc = kz__dbfail(a, rc, "recording the answer");
             goto end;
         }
-        jb_init(&j);
-        jb_raw(&j, "{");
-        jb_int(&j, "answer_id", aid);
-        jb_str(&j, "via", "api");
-        jb_str(&j, "at", now);
-        jb_str(&j, "text", answer);
-        jb_raw(&j, "}");
+        kz_jw_init(&j);
+        kz_jw_raw(&j, "{");
+        kz_jw_int(&j, "answer_id", aid);
+        kz_jw_str(&j, "via", "api");
+        kz_jw_str(&j, "at", now);
+        kz_jw_str(&j, "text", answer);
+        kz_jw_raw(&j, "}");
         rc = j.rc ? j.rc : kz_store_audit(a->s, a->name, "notice.answer", "notice", nid, NULL,
                                           j.b.p);
-        jb_release(&j);
+        kz_jw_release(&j);
         if (rc)
             rc = kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
     }
@@ -402,16 +402,16 @@ static int do_answer(kz_actor *a, int64_t nid, const char *text, int64_t *aid)
                         "recorded_by, text) VALUES ($1, $2, 'staff', $3, $4) RETURNING id",
                         q, 4, aid)))
         return kz__dbfail(a, rc, "recording the answer");
-    jb j;
-    jb_init(&j);
-    jb_raw(&j, "{");
-    jb_int(&j, "answer_id", *aid);
-    jb_str(&j, "via", "staff");
-    jb_str(&j, "at", now);
-    jb_str(&j, "text", text);
-    jb_raw(&j, "}");
+    kz_jw j;
+    kz_jw_init(&j);
+    kz_jw_raw(&j, "{");
+    kz_jw_int(&j, "answer_id", *aid);
+    kz_jw_str(&j, "via", "staff");
+    kz_jw_str(&j, "at", now);
+    kz_jw_str(&j, "text", text);
+    kz_jw_raw(&j, "}");
     rc = j.rc ? j.rc : kz_store_audit(a->s, a->name, "notice.answer", "notice", nid, NULL, j.b.p);
-    jb_release(&j);
+    kz_jw_release(&j);
     return rc ? kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s)) : 0;
 }
 
@@ -428,7 +428,7 @@ int kz_notice_answer(kz_actor *a, int64_t notice_id, const char *text, int64_t *
 /* ---- reading ------------------------------------------------------------- */
 
 /* "email": {"status": ..., "attempts": N, "next_at": ...} for one channel */
-static int channel_json(kz_actor *a, jb *j, int64_t nid, const char *key, const char *kind,
+static int channel_json(kz_actor *a, kz_jw *j, int64_t nid, const char *key, const char *kind,
                         const char *channel, char *next_min)
 {
     kz_dbres *r = NULL;
@@ -443,13 +443,13 @@ static int channel_json(kz_actor *a, jb *j, int64_t nid, const char *key, const 
         kz__col_copy(r, 1, st, sizeof st);
         kz__col_copy(r, 2, next, sizeof next);
         kz__col_copy(r, 3, at, sizeof at);
-        jb_key(j, key);
-        jb_raw(j, "{");
-        jb_str(j, "status", st);
-        jb_int(j, "attempts", kz_dbres_int(r, 0));
-        jb_str(j, "at", at);
-        jb_str(j, "next_at", next[0] ? next : NULL);
-        jb_raw(j, "}");
+        kz_jw_key(j, key);
+        kz_jw_raw(j, "{");
+        kz_jw_str(j, "status", st);
+        kz_jw_int(j, "attempts", kz_dbres_int(r, 0));
+        kz_jw_str(j, "at", at);
+        kz_jw_str(j, "next_at", next[0] ? next : NULL);
+        kz_jw_raw(j, "}");
         if (next[0] && (!next_min[0] || strcmp(next, next_min) < 0))
             memcpy(next_min, next, 21);
         rc = 0;
@@ -458,7 +458,7 @@ static int channel_json(kz_actor *a, jb *j, int64_t nid, const char *key, const 
     return rc < 0 ? kz__dbfail(a, rc, "reading the deliveries") : 0;
 }
 
-static int notice_line(kz_actor *a, jb *j, const kz_notice_facts *f, const char *now)
+static int notice_line(kz_actor *a, kz_jw *j, const kz_notice_facts *f, const char *now)
 {
     char next[21] = "";
     int64_t nans = 0;
@@ -467,24 +467,24 @@ static int notice_line(kz_actor *a, jb *j, const kz_notice_facts *f, const char 
                        "notice_id = $1", p, 1, &nans);
     if (rc)
         return kz__dbfail(a, rc, "reading the answers");
-    jb_raw(j, "{");
-    jb_int(j, "id", f->notice_id);
-    jb_int(j, "case_id", f->case_id);
-    jb_str(j, "platform", f->platform);
-    jb_str(j, "language", f->language[0] ? f->language : NULL);
-    jb_str(j, "sent_at", f->sent_at);
-    jb_str(j, "deadline", f->deadline);
-    jb_str(j, "complied_at", f->complied_at[0] ? f->complied_at : NULL);
-    jb_bool(j, "overdue", !f->complied_at[0] && strcmp(f->deadline, now) < 0);
-    jb_key(j, "delivery");
-    jb_raw(j, "{");
+    kz_jw_raw(j, "{");
+    kz_jw_int(j, "id", f->notice_id);
+    kz_jw_int(j, "case_id", f->case_id);
+    kz_jw_str(j, "platform", f->platform);
+    kz_jw_str(j, "language", f->language[0] ? f->language : NULL);
+    kz_jw_str(j, "sent_at", f->sent_at);
+    kz_jw_str(j, "deadline", f->deadline);
+    kz_jw_str(j, "complied_at", f->complied_at[0] ? f->complied_at : NULL);
+    kz_jw_bool(j, "overdue", !f->complied_at[0] && strcmp(f->deadline, now) < 0);
+    kz_jw_key(j, "delivery");
+    kz_jw_raw(j, "{");
     if ((rc = channel_json(a, j, f->notice_id, "email", "notice", "email", next)) ||
         (rc = channel_json(a, j, f->notice_id, "api", "notice", "api", next)) ||
         (rc = channel_json(a, j, f->notice_id, "escalation", "escalation", "email", next)))
         return rc;
-    jb_raw(j, "}");
-    jb_str(j, "next_attempt", next[0] ? next : NULL);
-    jb_int(j, "answers", nans);
+    kz_jw_raw(j, "}");
+    kz_jw_str(j, "next_attempt", next[0] ? next : NULL);
+    kz_jw_int(j, "answers", nans);
     return 0;
 }
 
@@ -503,15 +503,15 @@ int kz_notice_list_json(kz_actor *a, int overdue_only, kz_buf *out)
                                : kz__dbfail(a, rc, "reading the notices");
     for (size_t i = 0; i < n && !rc; i++) {
         kz_notice_facts f;
-        jb j;
+        kz_jw j;
         if ((rc = kz_notice_facts_load(a, ids[i], &f)))
             break;
-        jb_init(&j);
+        kz_jw_init(&j);
         rc = notice_line(a, &j, &f, now);
-        jb_raw(&j, "}\n");
+        kz_jw_raw(&j, "}\n");
         if (!rc)
             rc = j.rc ? kz__fail(a, j.rc, "out of memory") : kz_buf_add(out, j.b.p, j.b.len);
-        jb_release(&j);
+        kz_jw_release(&j);
         kz_notice_facts_release(&f);
     }
     free(ids);
@@ -521,7 +521,7 @@ int kz_notice_list_json(kz_actor *a, int overdue_only, kz_buf *out)
 /* The rows of sql (its one parameter: the notice) as the array key of j,
  * an object a row with the columns named cols[0..n) (column int_col an
  * integer, the others text or null).  0, or the error (kz__dbfail: what). */
-static int rows_json(kz_actor *a, jb *j, const char *key, const char *sql, int64_t nid,
+static int rows_json(kz_actor *a, kz_jw *j, const char *key, const char *sql, int64_t nid,
                      const char *const *cols, int n, int int_col, const char *what)
 {
     kz_dbres *r = NULL;
@@ -529,25 +529,25 @@ static int rows_json(kz_actor *a, jb *j, const char *key, const char *sql, int64
     int rc = kz_db_query(kz_store_db(a->s), sql, p, 1, &r);
     if (rc)
         return kz__dbfail(a, rc, what);
-    jb_key(j, key);
-    jb_raw(j, "[");
+    kz_jw_key(j, key);
+    kz_jw_raw(j, "[");
     for (int first = 1; (rc = kz_dbres_next(r)) == 1; first = 0) {
-        jb_raw(j, first ? "{" : ",{");
+        kz_jw_raw(j, first ? "{" : ",{");
         for (int c = 0; c < n; c++) {
             if (c == int_col) {
-                jb_int(j, cols[c], kz_dbres_int(r, c));
+                kz_jw_int(j, cols[c], kz_dbres_int(r, c));
                 continue;
             }
             size_t len = 0;
             const char *s = kz_dbres_text(r, c, &len);
             char *v = s ? kz_strndup(s, len) : NULL;
-            jb_str(j, cols[c], v);
+            kz_jw_str(j, cols[c], v);
             free(v);
         }
-        jb_raw(j, "}");
+        kz_jw_raw(j, "}");
     }
     kz_dbres_done(r);
-    jb_raw(j, "]");
+    kz_jw_raw(j, "]");
     return rc < 0 ? kz__dbfail(a, rc, what) : 0;
 }
 
@@ -558,19 +558,19 @@ int kz_notice_show_json(kz_actor *a, int64_t notice_id, kz_buf *out)
     static const char *const answers[] = { "at", "via", "recorded_by", "text" };
     kz_notice_facts f;
     char now[21];
-    jb j;
+    kz_jw j;
     int rc = kz_notice_facts_load(a, notice_id, &f);
     if (rc)
         return rc;
     kz__now(a, now);
-    jb_init(&j);
+    kz_jw_init(&j);
     if ((rc = notice_line(a, &j, &f, now)))
         goto out;
-    jb_str(&j, "url", f.url[0] ? f.url : NULL);
-    jb_str(&j, "measure", f.measure);
-    jb_str(&j, "email", f.email[0] ? f.email : NULL);
-    jb_str(&j, "endpoint", f.endpoint[0] ? f.endpoint : NULL);
-    jb_str(&j, "legal_representative_email", f.rep_email[0] ? f.rep_email : NULL);
+    kz_jw_str(&j, "url", f.url[0] ? f.url : NULL);
+    kz_jw_str(&j, "measure", f.measure);
+    kz_jw_str(&j, "email", f.email[0] ? f.email : NULL);
+    kz_jw_str(&j, "endpoint", f.endpoint[0] ? f.endpoint : NULL);
+    kz_jw_str(&j, "legal_representative_email", f.rep_email[0] ? f.rep_email : NULL);
     if ((rc = rows_json(a, &j, "attempts", "SELECT kind, channel, recipient, attempt, at, "
                         "status, error, next_at, message_id FROM notice_deliveries WHERE "
                         "notice_id = $1 ORDER BY id", notice_id, attempts, 9, 3,
@@ -584,17 +584,17 @@ int kz_notice_show_json(kz_actor *a, int64_t notice_id, kz_buf *out)
     kz_buf_init(&subj, 1u << 16);
     kz_buf_init(&body, 1u << 20);
     rc = kz_notice_text(&f, KZ_NOTICE_PLAIN, &subj, &body);
-    jb_str(&j, "subject", subj.p ? subj.p : "");
-    jb_str(&j, "text", body.p ? body.p : "");
+    kz_jw_str(&j, "subject", subj.p ? subj.p : "");
+    kz_jw_str(&j, "text", body.p ? body.p : "");
     kz_buf_release(&subj);
     kz_buf_release(&body);
-    jb_raw(&j, "}\n");
+    kz_jw_raw(&j, "}\n");
     if (!rc)
         rc = j.rc ? kz__fail(a, j.rc, "out of memory") : kz_buf_add(out, j.b.p, j.b.len);
     else
         rc = kz__fail(a, rc, "out of memory");
 out:
-    jb_release(&j);
+    kz_jw_release(&j);
     kz_notice_facts_release(&f);
     return rc;
 }

@@ -22,7 +22,6 @@ static int sighting(kz_store *s, int64_t item, const char *now)
 {
     kz_db *db = kz_store_db(s);
     int64_t id = 0;
-    char after[160];
     kz_dbval p[] = { kz_dbint(item), kz_dbstr(now) };
     int rc = kz_db_int(db,
         "INSERT INTO item_checks (item_id, checked_at, url, http_status, outcome, why, detail) "
@@ -37,16 +36,25 @@ static int sighting(kz_store *s, int64_t item, const char *now)
         kz_store_set_errmsg(s, "recording a sighting: %s", kz_db_errmsg(db));
         return rc;
     }
-    snprintf(after, sizeof after, "{\"check_id\":%lld,\"checked_at\":\"%s\",\"outcome\":"
-             "\"present\",\"why\":\"seen-again\"}", (long long)id, now);
-    return kz_store_audit(s, "ingest", "item.check", "item", item, NULL, after);
+    kz_jw after;
+    kz_jw_init(&after);
+    kz_jw_raw(&after, "{");
+    kz_jw_int(&after, "check_id", id);
+    kz_jw_str(&after, "checked_at", now);
+    kz_jw_str(&after, "outcome", "present");
+    kz_jw_str(&after, "why", "seen-again");
+    kz_jw_raw(&after, "}");
+    rc = after.rc ? after.rc : kz_store_audit(s, "ingest", "item.check", "item", item, NULL,
+                                              after.b.p);
+    kz_jw_release(&after);
+    return rc;
 }
 
 int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                    const kz_flag_in *f, size_t nf, kz_ingest_out *out)
 {
     kz_db *db = kz_store_db(s);
-    char now[21], after[512];
+    char now[21];
     int rc = kz_store_ingest(s, it, d, nd, out);
     if (rc)
         return rc;
@@ -92,9 +100,19 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
             kz_store_set_errmsg(s, "opening a case: %s", kz_db_errmsg(db));
             return rc;
         }
-        snprintf(after, sizeof after, "{\"state\":\"detected\",\"category\":\"%s\",\"score\":%d,"
-                 "\"item_id\":%lld,\"automated\":true}", f[i].category, f[i].score, (long long)item);
-        if ((rc = kz_store_audit(s, "ingest", "case.open", "case", cid, NULL, after)) != 0)
+        kz_jw after;
+        kz_jw_init(&after);
+        kz_jw_raw(&after, "{");
+        kz_jw_str(&after, "state", "detected");
+        kz_jw_str(&after, "category", f[i].category);
+        kz_jw_int(&after, "score", f[i].score);
+        kz_jw_int(&after, "item_id", item);
+        kz_jw_bool(&after, "automated", 1);
+        kz_jw_raw(&after, "}");
+        rc = after.rc ? after.rc : kz_store_audit(s, "ingest", "case.open", "case", cid, NULL,
+                                                  after.b.p);
+        kz_jw_release(&after);
+        if (rc)
             return rc;
         out->cases_opened++;
     }

@@ -20,14 +20,14 @@ static int platform_of(kz_actor *a, const case_row *c, const char *name, int64_t
             return rc ? kz__dbfail(a, rc, "finding the platform") : 0;
         if ((rc = kz_db_int(db, "INSERT INTO platforms (name) VALUES ($1) RETURNING id", p, 1, pid)))
             return kz__dbfail(a, rc, "adding the platform");
-        jb after;
-        jb_init(&after);
-        jb_raw(&after, "{");
-        jb_str(&after, "name", name);
-        jb_raw(&after, "}");
+        kz_jw after;
+        kz_jw_init(&after);
+        kz_jw_raw(&after, "{");
+        kz_jw_str(&after, "name", name);
+        kz_jw_raw(&after, "}");
         rc = after.rc ? KZ_ENOMEM : kz_store_audit(a->s, a->name, "platform.create", "platform",
                                                    *pid, NULL, after.b.p);
-        jb_release(&after);
+        kz_jw_release(&after);
         return rc ? kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s)) : 0;
     }
     kz_dbres *r = NULL;
@@ -83,18 +83,18 @@ static int do_notify(kz_actor *a, int64_t id, const char *platform, int64_t *nid
         *nid = n;
     if (deadline)
         memcpy(deadline, dl, 21);
-    jb ax;
-    jb_init(&ax);
-    jb_key(&ax, "notice");
-    jb_raw(&ax, "{");
-    jb_int(&ax, "id", n);
-    jb_int(&ax, "decision_id", d.id);
-    jb_str(&ax, "platform", pname);
-    jb_str(&ax, "sent_at", now);
-    jb_str(&ax, "deadline", dl);
-    jb_raw(&ax, "}");
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_key(&ax, "notice");
+    kz_jw_raw(&ax, "{");
+    kz_jw_int(&ax, "id", n);
+    kz_jw_int(&ax, "decision_id", d.id);
+    kz_jw_str(&ax, "platform", pname);
+    kz_jw_str(&ax, "sent_at", now);
+    kz_jw_str(&ax, "deadline", dl);
+    kz_jw_raw(&ax, "}");
     rc = kz__move(a, &c, "notified", "case.notify", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 
@@ -147,14 +147,14 @@ static int do_comply(kz_actor *a, int64_t id, const char *answer)
     if ((rc = kz_db_query(kz_store_db(a->s), "UPDATE notices SET answer = $1, answered_at = $2, "
                           "complied_at = $2 WHERE id = $3", p, 3, NULL)))
         return kz__dbfail(a, rc, "recording the answer");
-    jb ax;
-    jb_init(&ax);
-    jb_int(&ax, "notice_id", nid);
-    jb_str(&ax, "answer", answer);
-    jb_str(&ax, "complied_at", now);
-    jb_bool(&ax, "late", strcmp(now, dl) > 0);
+    kz_jw ax;
+    kz_jw_init(&ax);
+    kz_jw_int(&ax, "notice_id", nid);
+    kz_jw_str(&ax, "answer", answer);
+    kz_jw_str(&ax, "complied_at", now);
+    kz_jw_bool(&ax, "late", strcmp(now, dl) > 0);
     rc = kz__move(a, &c, "complied", "case.comply", NULL, &ax);
-    jb_release(&ax);
+    kz_jw_release(&ax);
     return rc;
 }
 
@@ -192,13 +192,13 @@ static int do_overdue(kz_actor *a, size_t *moved)
             kz__dbfail(a, rc, "escalating the notice");
             break;
         }
-        jb ax;
-        jb_init(&ax);
-        jb_int(&ax, "notice_id", nid);
-        jb_str(&ax, "deadline", dl);
-        jb_str(&ax, "checked_at", now);
+        kz_jw ax;
+        kz_jw_init(&ax);
+        kz_jw_int(&ax, "notice_id", nid);
+        kz_jw_str(&ax, "deadline", dl);
+        kz_jw_str(&ax, "checked_at", now);
         rc = kz__move(a, &c, "overdue", "case.overdue", NULL, &ax);
-        jb_release(&ax);
+        kz_jw_release(&ax);
     }
     free(ids);
     if (!rc && moved)

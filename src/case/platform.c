@@ -105,21 +105,21 @@ int kz_platform_get(kz_actor *a, int64_t id, kz_platform *p)
     return rc == KZ_ENOTFOUND ? kz__fail(a, rc, "no platform %lld", (long long)id) : rc;
 }
 
-static void platform_json(jb *j, const kz_platform *p)
+static void platform_json(kz_jw *j, const kz_platform *p)
 {
-    jb_raw(j, "{");
-    jb_int(j, "id", p->id);
-    jb_str(j, "name", p->name);
-    jb_str(j, "email", p->email[0] ? p->email : NULL);
-    jb_str(j, "endpoint", p->endpoint[0] ? p->endpoint : NULL);
-    jb_str(j, "legal_representative", p->rep_name[0] ? p->rep_name : NULL);
-    jb_str(j, "legal_representative_email", p->rep_email[0] ? p->rep_email : NULL);
-    jb_str(j, "language", p->language[0] ? p->language : NULL);
+    kz_jw_raw(j, "{");
+    kz_jw_int(j, "id", p->id);
+    kz_jw_str(j, "name", p->name);
+    kz_jw_str(j, "email", p->email[0] ? p->email : NULL);
+    kz_jw_str(j, "endpoint", p->endpoint[0] ? p->endpoint : NULL);
+    kz_jw_str(j, "legal_representative", p->rep_name[0] ? p->rep_name : NULL);
+    kz_jw_str(j, "legal_representative_email", p->rep_email[0] ? p->rep_email : NULL);
+    kz_jw_str(j, "language", p->language[0] ? p->language : NULL);
     if (p->monthly_users >= 0)
-        jb_int(j, "monthly_users", p->monthly_users);
+        kz_jw_int(j, "monthly_users", p->monthly_users);
     else
-        jb_str(j, "monthly_users", NULL);
-    jb_raw(j, "}");
+        kz_jw_str(j, "monthly_users", NULL);
+    kz_jw_raw(j, "}");
 }
 
 int kz_platform_list_json(kz_actor *a, kz_buf *out)
@@ -131,13 +131,13 @@ int kz_platform_list_json(kz_actor *a, kz_buf *out)
         return kz__dbfail(a, rc, "reading the platforms");
     while ((rc = kz_dbres_next(r)) == 1) {
         kz_platform p;
-        jb j;
+        kz_jw j;
         row_to(r, &p);
-        jb_init(&j);
+        kz_jw_init(&j);
         platform_json(&j, &p);
-        jb_raw(&j, "\n");
+        kz_jw_raw(&j, "\n");
         rc = j.rc ? j.rc : kz_buf_add(out, j.b.p, j.b.len);
-        jb_release(&j);
+        kz_jw_release(&j);
         if (rc)
             break;
     }
@@ -238,9 +238,9 @@ static int store_and_audit(kz_actor *a, kz_platform *p, const kz_platform *befor
                          "notice_language = $5, monthly_users = $6 WHERE id = $7", v, 7, NULL);
     if (rc)
         return kz__dbfail(a, rc, "storing the platform");
-    jb bj, aj;
-    jb_init(&bj);
-    jb_init(&aj);
+    kz_jw bj, aj;
+    kz_jw_init(&bj);
+    kz_jw_init(&aj);
     if (before)
         platform_json(&bj, before);
     platform_json(&aj, p);
@@ -249,8 +249,8 @@ static int store_and_audit(kz_actor *a, kz_platform *p, const kz_platform *befor
                                          before ? bj.b.p : NULL, aj.b.p);
     if (rc)
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    jb_release(&bj);
-    jb_release(&aj);
+    kz_jw_release(&bj);
+    kz_jw_release(&aj);
     return rc;
 }
 

@@ -49,24 +49,37 @@ static int do_purge(kz_actor *a, int days, size_t *purged)
             kz__dbfail(a, rc, "purging evidence");
             break;
         }
-        char after[200];
-        snprintf(after, sizeof after, "{\"excerpt\":null,\"content\":null,\"detections_cleared\":%lld,"
-                 "\"images_deleted\":%lld,\"evidence_purged_at\":\"%s\"}", (long long)nd,
-                 (long long)ni, now);
-        if ((rc = kz_store_audit(a->s, a->name, "item.evidence_purge", "item", ids[i],
-                                 "{\"excerpt\":\"(kept)\"}", after)))
+        kz_jw after;
+        kz_jw_init(&after);
+        kz_jw_raw(&after, "{");
+        kz_jw_str(&after, "excerpt", NULL);
+        kz_jw_str(&after, "content", NULL);
+        kz_jw_int(&after, "detections_cleared", nd);
+        kz_jw_int(&after, "images_deleted", ni);
+        kz_jw_str(&after, "evidence_purged_at", now);
+        kz_jw_raw(&after, "}");
+        if ((rc = after.rc) || (rc = kz_store_audit(a->s, a->name, "item.evidence_purge", "item",
+                                                    ids[i], "{\"excerpt\":\"(kept)\"}",
+                                                    after.b.p)))
             kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+        kz_jw_release(&after);
     }
     free(ids);
     /* a person's purge is logged even when it finds nothing (who looked,
      * when); the system's scheduled one only when it drops something, or
      * every tick would add an entry that says nothing */
     if (!rc && (n > 0 || a->id != 0)) {
-        char after[200];
-        snprintf(after, sizeof after, "{\"older_than_days\":%d,\"removed_before\":\"%s\","
-                 "\"items\":%zu}", days, cutoff, n);
-        if ((rc = kz_store_audit(a->s, a->name, "evidence.purge", "retention", 0, NULL, after)))
+        kz_jw after;
+        kz_jw_init(&after);
+        kz_jw_raw(&after, "{");
+        kz_jw_int(&after, "older_than_days", days);
+        kz_jw_str(&after, "removed_before", cutoff);
+        kz_jw_int(&after, "items", (int64_t)n);
+        kz_jw_raw(&after, "}");
+        if ((rc = after.rc) || (rc = kz_store_audit(a->s, a->name, "evidence.purge", "retention", 0,
+                                                    NULL, after.b.p)))
             kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+        kz_jw_release(&after);
     }
     if (!rc && purged)
         *purged = n;

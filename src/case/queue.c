@@ -236,14 +236,14 @@ static int do_take(kz_actor *a, int64_t id)
         return kz__dbfail(a, rc, "assigning the case");
     if (c.assigned_to)
         kz__account_name(a, c.assigned_to, was);
-    jb bx, ax;
-    jb_init(&bx);
-    jb_init(&ax);
-    jb_str(&bx, "assigned_to", c.assigned_to ? was : NULL);
-    jb_str(&ax, "assigned_to", a->name);
+    kz_jw bx, ax;
+    kz_jw_init(&bx);
+    kz_jw_init(&ax);
+    kz_jw_str(&bx, "assigned_to", c.assigned_to ? was : NULL);
+    kz_jw_str(&ax, "assigned_to", a->name);
     rc = kz__move(a, &c, "in_review", "case.assign", &bx, &ax);
-    jb_release(&bx);
-    jb_release(&ax);
+    kz_jw_release(&bx);
+    kz_jw_release(&ax);
     return rc;
 }
 

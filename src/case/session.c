@@ -210,18 +210,18 @@ static int name_ok(const char *n)
     return 1;
 }
 
-static int token_json(kz_buf *b, int64_t id, const char *name, const char *account,
+static int token_json(kz_jw *j, int64_t id, const char *name, const char *account,
                       const char *role, const char *platform, const char *expires)
 {
-    int rc = kz_buf_addf(b, "{\"id\":%lld,\"name\":", (long long)id);
-    if (!rc) rc = kz_buf_add_json_str(b, name, strlen(name));
-    if (!rc) rc = kz_buf_adds(b, ",\"account\":");
-    if (!rc) rc = kz_buf_add_json_str(b, account, strlen(account));
-    if (!rc) rc = kz_buf_addf(b, ",\"role\":\"%s\",\"platform\":", role);
-    if (!rc) rc = platform ? kz_buf_add_json_str(b, platform, strlen(platform))
-                           : kz_buf_adds(b, "null");
-    if (!rc) rc = kz_buf_addf(b, ",\"expires_at\":\"%s\"}", expires);
-    return rc;
+    kz_jw_raw(j, "{");
+    kz_jw_int(j, "id", id);
+    kz_jw_str(j, "name", name);
+    kz_jw_str(j, "account", account);
+    kz_jw_str(j, "role", role);
+    kz_jw_str(j, "platform", platform);
+    kz_jw_str(j, "expires_at", expires);
+    kz_jw_raw(j, "}");
+    return j->rc;
 }
 
 static int do_token_add(kz_actor *a, const char *account, const char *name, int days,
@@ -262,14 +262,14 @@ static int do_token_add(kz_actor *a, const char *account, const char *name, int 
                             "platform, created_by, created_at, expires_at) VALUES ($1, $2, $3, "
                             "$4, $5, $6, $7, $8) RETURNING id", p, 8, id)))
         return kz__dbfail(a, rc, "storing the token");
-    kz_buf after;
-    kz_buf_init(&after, 4096);
+    kz_jw after;
+    kz_jw_init(&after);
     rc = token_json(&after, *id, name, account, role, platform, exp);
     if (!rc)
-        rc = kz_store_audit(a->s, a->name, "token.create", "token", *id, NULL, after.p);
+        rc = kz_store_audit(a->s, a->name, "token.create", "token", *id, NULL, after.b.p);
     if (rc)
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    kz_buf_release(&after);
+    kz_jw_release(&after);
     return rc;
 }
 
@@ -325,10 +325,15 @@ static int do_token_revoke(kz_actor *a, int64_t id)
     kz_dbval u[] = { kz_dbstr(now), kz_dbint(id) };
     if ((rc = kz_db_query(db, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", u, 2, NULL)))
         return kz__dbfail(a, rc, "revoking the token");
-    char after[64];
-    snprintf(after, sizeof after, "{\"revoked_at\":\"%s\"}", now);
-    if ((rc = kz_store_audit(a->s, a->name, "token.revoke", "token", id, NULL, after)))
+    kz_jw after;
+    kz_jw_init(&after);
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "revoked_at", now);
+    kz_jw_raw(&after, "}");
+    if ((rc = after.rc) || (rc = kz_store_audit(a->s, a->name, "token.revoke", "token", id, NULL,
+                                                after.b.p)))
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
+    kz_jw_release(&after);
     return rc;
 }
 

@@ -141,7 +141,7 @@ int kz__text_ok(kz_actor *a, const char *v, const char *field, const char *why)
  * after = {"state": new, ax...}; bx and ax are fields (may be NULL), and a
  * builder that ran out of memory fails the move before anything is written. */
 int kz__move(kz_actor *a, case_row *c, const char *state, const char *action,
-                const jb *bx, const jb *ax)
+                const kz_jw *bx, const kz_jw *ax)
 {
     if ((bx && bx->rc) || (ax && ax->rc))
         return kz__fail(a, KZ_ENOMEM, "out of memory");
@@ -152,24 +152,24 @@ int kz__move(kz_actor *a, case_row *c, const char *state, const char *action,
                          "WHERE id = $3", p, 3, NULL);
     if (rc)
         return kz__dbfail(a, rc, "updating the case");
-    jb before, after;
-    jb_init(&before);
-    jb_init(&after);
-    jb_raw(&before, "{");
-    jb_str(&before, "state", c->state);
-    if (bx && bx->b.len) { jb_raw(&before, ","); jb_raw(&before, bx->b.p); }
-    jb_raw(&before, "}");
-    jb_raw(&after, "{");
-    jb_str(&after, "state", state);
-    if (ax && ax->b.len) { jb_raw(&after, ","); jb_raw(&after, ax->b.p); }
-    jb_raw(&after, "}");
+    kz_jw before, after;
+    kz_jw_init(&before);
+    kz_jw_init(&after);
+    kz_jw_raw(&before, "{");
+    kz_jw_str(&before, "state", c->state);
+    if (bx && bx->b.len) { kz_jw_raw(&before, ","); kz_jw_raw(&before, bx->b.p); }
+    kz_jw_raw(&before, "}");
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "state", state);
+    if (ax && ax->b.len) { kz_jw_raw(&after, ","); kz_jw_raw(&after, ax->b.p); }
+    kz_jw_raw(&after, "}");
     rc = before.rc ? before.rc : after.rc;
     if (rc)
         kz__fail(a, rc, "building the audit entry: %s", kz_strerror(rc));
     else if ((rc = kz_store_audit(a->s, a->name, action, "case", c->id, before.b.p, after.b.p)))
         kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    jb_release(&before);
-    jb_release(&after);
+    kz_jw_release(&before);
+    kz_jw_release(&after);
     if (!rc)
         snprintf(c->state, sizeof c->state, "%s", state);
     return rc;

@@ -41,10 +41,21 @@ int kz_review_settings_get(kz_actor *a, kz_review_settings *out)
     return rc;
 }
 
+/* The settings as the audit log keeps them. */
+static void settings_json(kz_jw *j, const kz_review_settings *v)
+{
+    kz_jw_init(j);
+    kz_jw_raw(j, "{");
+    kz_jw_bool(j, "blur", v->blur);
+    kz_jw_bool(j, "greyscale", v->greyscale);
+    kz_jw_str(j, "lang", v->lang);
+    kz_jw_raw(j, "}");
+}
+
 static int do_settings_set(kz_actor *a, const kz_review_settings *in)
 {
     kz_review_settings old;
-    char now[21], before[96], after[96];
+    char now[21];
     int rc = kz__need(a, R_ANALYST | R_REVIEWER | R_SUPERVISOR | R_AUDITOR | R_ADMIN,
                       "changing one's settings");
     if (rc || (rc = kz_review_settings_get(a, &old)) != 0)
@@ -57,14 +68,15 @@ static int do_settings_set(kz_actor *a, const kz_review_settings *in)
                           "ON CONFLICT (account_id) DO UPDATE SET blur = $2, greyscale = $3, "
                           "lang = $4, updated_at = $5", p, 5, NULL)) != 0)
         return kz__dbfail(a, rc, "saving the settings");
-    snprintf(before, sizeof before, "{\"blur\":%s,\"greyscale\":%s,\"lang\":\"%s\"}",
-             old.blur ? "true" : "false", old.greyscale ? "true" : "false", old.lang);
-    snprintf(after, sizeof after, "{\"blur\":%s,\"greyscale\":%s,\"lang\":\"%s\"}",
-             in->blur ? "true" : "false", in->greyscale ? "true" : "false", in->lang);
-    if ((rc = kz_store_audit(a->s, a->name, "account.settings", "account_settings", a->id,
-                             before, after)) != 0)
-        return kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s));
-    return 0;
+    kz_jw bx, ax;
+    settings_json(&bx, &old);
+    settings_json(&ax, in);
+    if ((rc = bx.rc ? bx.rc : ax.rc) == 0)
+        rc = kz_store_audit(a->s, a->name, "account.settings", "account_settings", a->id, bx.b.p,
+                            ax.b.p);
+    kz_jw_release(&bx);
+    kz_jw_release(&ax);
+    return rc ? kz__fail(a, rc, "auditing: %s", kz_store_errmsg(a->s)) : 0;
 }
 
 int kz_review_settings_set(kz_actor *a, const kz_review_settings *in)

@@ -201,16 +201,6 @@ static int find_bank(kz_banks *b, const char *name, int64_t *id, int *type)
     return rc ? kz_bank__fail(b, rc, "reading banks") : 0;
 }
 
-int kz_bank__json_kv(kz_buf *j, const char *k, const char *v, int last)
-{
-    int rc = kz_buf_addf(j, "\"%s\":", k);
-    if (!rc)
-        rc = kz_buf_add_json_str(j, v, strlen(v));
-    if (!rc && !last)
-        rc = kz_buf_addc(j, ',');
-    return rc;
-}
-
 static int origin_ok(const char *o)
 {
     if (!strcmp(o, "import"))
@@ -229,25 +219,28 @@ static int create_row(kz_banks *b, const char *actor, const char *name, int type
                       int allow, int64_t *id)
 {
     char now[21];
-    kz_buf j;
+    kz_jw j;
     int rc;
-    kz_buf_init(&j, KZ_BUF_NOLIMIT);
+    kz_jw_init(&j);
     kz_store_now(now);
     kz_dbval p[] = { kz_dbstr(name), kz_dbstr(kz_bank_type_name(type)), kz_dbint(threshold),
                      kz_dbstr(allow ? "allow" : "block"), kz_dbstr(now) };
     if ((rc = kz_db_int(b->db, "INSERT INTO banks (name, signal_type, threshold, kind, created_at) "
                                "VALUES ($1, $2, $3, $4, $5) RETURNING id", p, 5, id)) != 0) {
         kz_bank__fail(b, rc, "creating the bank");
-    } else if ((rc = kz_buf_addc(&j, '{')) || (rc = kz_bank__json_kv(&j, "name", name, 0)) ||
-               (rc = kz_bank__json_kv(&j, "signal_type", kz_bank_type_name(type), 0)) ||
-               (rc = kz_buf_addf(&j, "\"threshold\":%d,", threshold)) ||
-               (rc = kz_bank__json_kv(&j, "kind", allow ? "allow" : "block", 1)) ||
-               (rc = kz_buf_addc(&j, '}'))) {
-        kz_bank__fail(b, rc, "%s", kz_strerror(rc));
-    } else if ((rc = kz_store_audit(b->s, actor, "bank.create", "bank", *id, NULL, j.p)) != 0) {
-        kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
+    } else {
+        kz_jw_raw(&j, "{");
+        kz_jw_str(&j, "name", name);
+        kz_jw_str(&j, "signal_type", kz_bank_type_name(type));
+        kz_jw_int(&j, "threshold", threshold);
+        kz_jw_str(&j, "kind", allow ? "allow" : "block");
+        kz_jw_raw(&j, "}");
+        if ((rc = j.rc) != 0)
+            kz_bank__fail(b, rc, "%s", kz_strerror(rc));
+        else if ((rc = kz_store_audit(b->s, actor, "bank.create", "bank", *id, NULL, j.b.p)) != 0)
+            kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
     }
-    kz_buf_release(&j);
+    kz_jw_release(&j);
     return rc;
 }
 
@@ -318,16 +311,20 @@ static int insert_entry(kz_banks *b, int64_t bank, const char *sig, const char *
 static int audit_add(kz_banks *b, const char *actor, const char *bank, const char *sig,
                      const char *tags, const char *origin, int64_t eid)
 {
-    kz_buf j;
+    kz_jw j;
     int rc;
-    kz_buf_init(&j, KZ_BUF_NOLIMIT);
-    if ((rc = kz_buf_addc(&j, '{')) || (rc = kz_bank__json_kv(&j, "bank", bank, 0)) ||
-        (rc = kz_bank__json_kv(&j, "signal", sig, 0)) || (rc = kz_bank__json_kv(&j, "origin", origin, 0)) ||
-        (rc = kz_bank__json_kv(&j, "tags", tags ? tags : "", 1)) || (rc = kz_buf_addc(&j, '}')))
+    kz_jw_init(&j);
+    kz_jw_raw(&j, "{");
+    kz_jw_str(&j, "bank", bank);
+    kz_jw_str(&j, "signal", sig);
+    kz_jw_str(&j, "origin", origin);
+    kz_jw_str(&j, "tags", tags ? tags : "");
+    kz_jw_raw(&j, "}");
+    if ((rc = j.rc) != 0)
         kz_bank__fail(b, rc, "%s", kz_strerror(rc));
-    else if ((rc = kz_store_audit(b->s, actor, "bank.add", "bank_entry", eid, NULL, j.p)) != 0)
+    else if ((rc = kz_store_audit(b->s, actor, "bank.add", "bank_entry", eid, NULL, j.b.p)) != 0)
         kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
-    kz_buf_release(&j);
+    kz_jw_release(&j);
     return rc;
 }
 
@@ -478,7 +475,7 @@ void kz_bank_digest_entry(void *sha256_state, int64_t id, const char *signal, co
 /* What the import added, for its audit entry: the first and last id (the
  * transaction holds the write lock, so every entry past the highest id
  * before it is this import's) and the digest of those entries. */
-static int import_digest(kz_banks *b, int64_t before, char *out, size_t outsz)
+static int import_digest(kz_banks *b, int64_t before, kz_jw *out)
 {
     kz_sha256_ctx st;
     uint8_t h[KZ_SHA256_LEN];
@@ -502,21 +499,22 @@ static int import_digest(kz_banks *b, int64_t before, char *out, size_t outsz)
         return kz_bank__fail(b, rc, "reading the imported entries");
     kz_sha256_final(&st, h);
     kz_hex(h, sizeof h, hex);
-    if (first)
-        snprintf(out, outsz, ",\"first_id\":%lld,\"last_id\":%lld,\"entries_sha256\":\"%s\"",
-                 (long long)first, (long long)last, hex);
-    else
-        out[0] = '\0';
-    return 0;
+    if (first) {
+        kz_jw_int(out, "first_id", first);
+        kz_jw_int(out, "last_id", last);
+        kz_jw_str(out, "entries_sha256", hex);
+    }
+    return out->rc ? kz_bank__fail(b, out->rc, "%s", kz_strerror(out->rc)) : 0;
 }
 
 int kz_bank_import(kz_banks *b, const char *actor, const char *bank, const char *data,
                    size_t n, kz_bank_bad_fn bad, void *ctx, kz_bank_import_report *rep)
 {
     import_ctx c = { b, 0, -1, "", bad, ctx, rep };
-    char after[400], range[200];
+    kz_jw after;
     int64_t before = 0;
     int rc;
+    kz_jw_init(&after);
     memset(rep, 0, sizeof *rep);
     if ((rc = kz_store_begin(b->s)) != 0)
         return kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
@@ -533,20 +531,26 @@ int kz_bank_import(kz_banks *b, const char *actor, const char *bank, const char 
             kz_bank__fail(b, rc, "%s", kz_strerror(rc));
         goto out;
     }
-    if ((rc = import_digest(b, before, range, sizeof range)) != 0 ||
+    kz_jw_raw(&after, "{");
+    kz_jw_int(&after, "added", (int64_t)rep->added);
+    kz_jw_int(&after, "duplicates", (int64_t)rep->duplicates);
+    kz_jw_int(&after, "bad", (int64_t)rep->bad);
+    if ((rc = import_digest(b, before, &after)) != 0 ||
         (rep->added && (rc = kz_bank__bump(b, c.bank)) != 0))
         goto out;
-    snprintf(after, sizeof after, "{\"added\":%zu,\"duplicates\":%zu,\"bad\":%zu%s}",
-             rep->added, rep->duplicates, rep->bad, range);
-    if ((rc = kz_store_audit(b->s, actor, "bank.import", "bank", c.bank, NULL, after)) != 0) {
-        kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
+    kz_jw_raw(&after, "}");
+    if ((rc = after.rc) != 0 ||
+        (rc = kz_store_audit(b->s, actor, "bank.import", "bank", c.bank, NULL, after.b.p)) != 0) {
+        kz_bank__fail(b, rc, "%s", rc == after.rc ? kz_strerror(rc) : kz_store_errmsg(b->s));
         goto out;
     }
+    kz_jw_release(&after);
     if ((rc = kz_store_commit(b->s)) != 0)
         return kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
     kz_bank__unload(b, c.bank);
     return 0;
 out:
+    kz_jw_release(&after);
     kz_store_rollback(b->s);
     kz_bank__unload(b, c.bank);
     return rc;

@@ -89,7 +89,7 @@ static int reassign(kz_banks *b, const char *actor, int64_t entry, const char *b
                     const char *signal, const char *origin, int64_t other)
 {
     char now[32];
-    kz_buf before, after;
+    kz_jw before, after;
     snprintf(now, sizeof now, "decision:%lld", (long long)other);
     kz_dbval p[] = { kz_dbstr(now), kz_dbint(entry) };
     int rc = kz_db_query(b->db, "UPDATE bank_entries SET origin = $1 WHERE id = $2", p, 2, NULL);
@@ -99,20 +99,24 @@ static int reassign(kz_banks *b, const char *actor, int64_t entry, const char *b
     if ((rc = kz_db_query(b->db, "UPDATE banks SET version = version + 1 WHERE id = (SELECT "
                                  "bank_id FROM bank_entries WHERE id = $1)", bp, 1, NULL)) != 0)
         return kz_bank__fail(b, rc, "bumping the bank's version");
-    kz_buf_init(&before, KZ_BUF_NOLIMIT);
-    kz_buf_init(&after, KZ_BUF_NOLIMIT);
-    if ((rc = kz_buf_addc(&before, '{')) || (rc = kz_bank__json_kv(&before, "bank", bank, 0)) ||
-        (rc = kz_bank__json_kv(&before, "signal", signal, 0)) || (rc = kz_bank__json_kv(&before, "origin", origin, 1)) ||
-        (rc = kz_buf_addc(&before, '}')) || (rc = kz_buf_addc(&after, '{')) ||
-        (rc = kz_bank__json_kv(&after, "origin", now, 0)) ||
-        (rc = kz_bank__json_kv(&after, "reason", "decision reversed; another decision stands", 1)) ||
-        (rc = kz_buf_addc(&after, '}')))
+    kz_jw_init(&before);
+    kz_jw_init(&after);
+    kz_jw_raw(&before, "{");
+    kz_jw_str(&before, "bank", bank);
+    kz_jw_str(&before, "signal", signal);
+    kz_jw_str(&before, "origin", origin);
+    kz_jw_raw(&before, "}");
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "origin", now);
+    kz_jw_str(&after, "reason", "decision reversed; another decision stands");
+    kz_jw_raw(&after, "}");
+    if ((rc = before.rc ? before.rc : after.rc) != 0)
         kz_bank__fail(b, rc, "%s", kz_strerror(rc));
-    else if ((rc = kz_store_audit(b->s, actor, "bank.reassign", "bank_entry", entry, before.p,
-                                  after.p)) != 0)
+    else if ((rc = kz_store_audit(b->s, actor, "bank.reassign", "bank_entry", entry, before.b.p,
+                                  after.b.p)) != 0)
         kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
-    kz_buf_release(&before);
-    kz_buf_release(&after);
+    kz_jw_release(&before);
+    kz_jw_release(&after);
     return rc;
 }
 
@@ -159,7 +163,7 @@ int kz_bank_remove_decision_tx(kz_banks *b, const char *actor, int64_t decision,
     }
     for (size_t i = 0; i < n && !rc; i++) {
         kz_dbval d[] = { kz_dbint(eid[i]) };
-        kz_buf j;
+        kz_jw j;
         int64_t other = 0;
         if ((rc = standing_decision(b, decision, sig[i], tags[i], &other)) != 0)
             break;
@@ -174,15 +178,18 @@ int kz_bank_remove_decision_tx(kz_banks *b, const char *actor, int64_t decision,
         }
         if ((rc = kz_bank__bump(b, bid[i])) != 0)
             break;
-        kz_buf_init(&j, KZ_BUF_NOLIMIT);
-        if ((rc = kz_buf_addc(&j, '{')) || (rc = kz_bank__json_kv(&j, "bank", bname[i], 0)) ||
-            (rc = kz_bank__json_kv(&j, "signal", sig[i], 0)) || (rc = kz_bank__json_kv(&j, "origin", origin, 1)) ||
-            (rc = kz_buf_addc(&j, '}')))
+        kz_jw_init(&j);
+        kz_jw_raw(&j, "{");
+        kz_jw_str(&j, "bank", bname[i]);
+        kz_jw_str(&j, "signal", sig[i]);
+        kz_jw_str(&j, "origin", origin);
+        kz_jw_raw(&j, "}");
+        if ((rc = j.rc) != 0)
             kz_bank__fail(b, rc, "%s", kz_strerror(rc));
-        else if ((rc = kz_store_audit(b->s, actor, "bank.remove", "bank_entry", eid[i], j.p,
+        else if ((rc = kz_store_audit(b->s, actor, "bank.remove", "bank_entry", eid[i], j.b.p,
                                       "{\"reason\":\"decision reversed\"}")) != 0)
             kz_bank__fail(b, rc, "%s", kz_store_errmsg(b->s));
-        kz_buf_release(&j);
+        kz_jw_release(&j);
         if (!rc)
             (*removed)++;
         kz_bank__unload(b, bid[i]);

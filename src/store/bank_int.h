@@ -54,7 +54,6 @@ void kz_bank__unload(kz_banks *b, int64_t id);
 /* Forget the last match result. */
 void kz_bank__clear_result(kz_banks *b);
 /* Append "k":"v" (and ',' unless last) to j. */
-int kz_bank__json_kv(kz_buf *j, const char *k, const char *v, int last);
 /* The banks, with entry counts when counts; *out is the caller's. */
 int kz_bank__list_banks(kz_banks *b, int counts, kz_bank_info **out, size_t *n);
 /* Bump bank's version (inside the caller's transaction): its entries changed. */

@@ -663,6 +663,21 @@ static uint64_t ahead_key(const kz_dbval *canon, const char *hex)
 
 int kz_store_sends_ahead(const kz_store *s) { return kz_db_can_send(s->db); }
 
+/* The audit entry of an item stored or changed by ingest: its content's
+ * hash. */
+static int audit_content(kz_store *s, const char *action, int64_t item, const char *hex)
+{
+    kz_jw after;
+    kz_jw_init(&after);
+    kz_jw_raw(&after, "{");
+    kz_jw_str(&after, "content_sha256", hex);
+    kz_jw_raw(&after, "}");
+    int rc = after.rc ? after.rc : kz_store_audit(s, "ingest", action, "item", item, NULL,
+                                                  after.b.p);
+    kz_jw_release(&after);
+    return rc;
+}
+
 int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
 {
     char hex[65], now[21];
@@ -688,7 +703,7 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out)
 {
-    char hex[65], now[21], after[512];
+    char hex[65], now[21];
     int rc;
     int64_t item = 0;
     kz_dbval ip[ITEM_NP];
@@ -773,9 +788,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         if (rc)
             return fail(s, rc, "updating the item");
         if (!same_content) {
-            snprintf(after, sizeof after, "{\"content_sha256\":\"%s\"}", hex);
-            if ((rc = kz_store_audit(s, "ingest", "item.content_changed", "item", item, NULL,
-                                     after)) != 0)
+            if ((rc = audit_content(s, "item.content_changed", item, hex)) != 0)
                 return rc;
         }
     } else {
@@ -785,8 +798,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         out->item_created = 1;
     }
     if (out->item_created) {
-        snprintf(after, sizeof after, "{\"content_sha256\":\"%s\"}", hex);
-        if ((rc = kz_store_audit(s, "ingest", "item.create", "item", item, NULL, after)) != 0)
+        if ((rc = audit_content(s, "item.create", item, hex)) != 0)
             return rc;
     }
     out->item_id = item;

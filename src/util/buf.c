@@ -160,3 +160,47 @@ int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
     return 0;
 }
+
+/* ---- kz_jw ---------------------------------------------------------------- */
+
+void kz_jw_init(kz_jw *j)
+{
+    kz_buf_init(&j->b, 1u << 20);
+    j->rc = 0;
+}
+
+void kz_jw_release(kz_jw *j) { kz_buf_release(&j->b); }
+
+void kz_jw_raw(kz_jw *j, const char *s)
+{
+    if (!j->rc)
+        j->rc = kz_buf_adds(&j->b, s);
+}
+
+void kz_jw_key(kz_jw *j, const char *k)
+{
+    if (j->rc)
+        return;
+    char last = j->b.len ? j->b.p[j->b.len - 1] : '{';
+    j->rc = kz_buf_addf(&j->b, "%s\"%s\":", last != '{' && last != '[' ? "," : "", k);
+}
+
+void kz_jw_str(kz_jw *j, const char *k, const char *v)
+{
+    kz_jw_key(j, k);
+    if (!j->rc)
+        j->rc = v ? kz_buf_add_json_str(&j->b, v, strlen(v)) : kz_buf_adds(&j->b, "null");
+}
+
+void kz_jw_int(kz_jw *j, const char *k, int64_t v)
+{
+    kz_jw_key(j, k);
+    if (!j->rc)
+        j->rc = kz_buf_addf(&j->b, "%lld", (long long)v);
+}
+
+void kz_jw_bool(kz_jw *j, const char *k, int v)
+{
+    kz_jw_key(j, k);
+    kz_jw_raw(j, v ? "true" : "false");
+}

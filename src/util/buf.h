@@ -43,4 +43,32 @@ int kz_buf_add_utf8_clean(kz_buf *b, const char *s, size_t n);
  * valid UTF-8 are written as U+FFFD, so the output is always valid JSON. */
 int kz_buf_add_json_str(kz_buf *b, const char *s, size_t n);
 
+/* ---- a JSON object, written as it goes ------------------------------------
+ * The one writer of the audit log's JSON (before and after of every entry)
+ * and of the library's small JSON answers.  Appends with a sticky error:
+ * check j.rc once at the end; j.b.p is the text.  A key after a value gets
+ * its comma by itself:
+ *
+ *     kz_jw j;
+ *     kz_jw_init(&j);
+ *     kz_jw_raw(&j, "{");
+ *     kz_jw_int(&j, "id", 7);
+ *     kz_jw_str(&j, "name", name);              // NULL: null
+ *     kz_jw_raw(&j, "}");
+ *     rc = j.rc ? j.rc : kz_store_audit(..., j.b.p);
+ *     kz_jw_release(&j);
+ */
+typedef struct kz_jw {
+    kz_buf b;
+    int    rc;
+} kz_jw;
+
+void kz_jw_init(kz_jw *j);                      /* up to 1 MiB */
+void kz_jw_release(kz_jw *j);
+void kz_jw_raw(kz_jw *j, const char *s);        /* as it is: "{", "}", "[", a number */
+void kz_jw_key(kz_jw *j, const char *k);        /* ,"k": (the comma when one is due) */
+void kz_jw_str(kz_jw *j, const char *k, const char *v);
+void kz_jw_int(kz_jw *j, const char *k, int64_t v);
+void kz_jw_bool(kz_jw *j, const char *k, int v);
+
 #endif
