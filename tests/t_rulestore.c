@@ -1,7 +1,8 @@
 /*
  * tests/t_rulestore.c - rule sets versioned in the store (store/rulestore.h),
  * the rules a long-running process takes from it (pipeline/liverules.h),
- * and the versions every detection records.
+ * the versions every detection records, and publishes at the same moment
+ * (six processes: versions 1..6, each once).
  *
  * SQLite: publishing validates first (bad YAML, a regex Hyperscan refuses,
  * text that is not UTF-8: nothing stored, nothing audited), the same text
@@ -380,5 +381,95 @@ KT_TEST(rulestore_worker_takes_new_version_pg)
     unlink(logp);
     rmdir(dir);
     kz_buf_release(&errs);
+    kt_store_pg_drop(&d, &s);
+}
+
+/* n processes publish at the same moment (each its own text, its own
+ * connection), released together through a pipe: each gets a version, and
+ * the versions are 1..n, each exactly once; the audit log stays whole. */
+static void publish_at_once(const char *uri, const char *key, int n)
+{
+    int go[2];
+    pid_t pid[8];
+    KT_CHECK(n <= 8 && pipe(go) == 0);
+    for (int i = 0; i < n; i++) {
+        if ((pid[i] = fork()) == 0) {
+            char err[512], text[300], name[32], c;
+            kz_store *st = NULL;
+            kz_rule_version v;
+            int created = 0;
+            close(go[1]);
+            if (kz_store_open(&st, uri, 1, err, sizeof err) != 0 || kz_store_set_signer(st, key))
+                _exit(10);
+            snprintf(text, sizeof text, "rules:\n  - id: r%d\n    category: drugs\n    weight: %d\n"
+                                        "    phrases: [закладка]\n", i, 10 + i);
+            snprintf(name, sizeof name, "p%d.yaml", i);
+            if (read(go[0], &c, 1) != 0)                /* all at once: the pipe's close */
+                _exit(11);
+            int rc = kz_rulestore_publish(st, "al", name, text, strlen(text), NULL, &v, &created);
+            if (rc)
+                fprintf(stderr, "publish %d: %s: %s\n", i, kz_strerror(rc), kz_store_errmsg(st));
+            kz_store_close(&st);
+            _exit(rc ? 1 : created ? 0 : 2);
+        }
+        KT_CHECK(pid[i] > 0);
+    }
+    close(go[0]);
+    usleep(100 * 1000);                                 /* every child at its read */
+    close(go[1]);
+    for (int i = 0; i < n; i++) {
+        int status = -1;
+        if (pid[i] > 0) {
+            KT_EQ_INT(waitpid(pid[i], &status, 0), pid[i]);
+            KT_CHECK(WIFEXITED(status));
+            KT_EQ_INT(WEXITSTATUS(status), 0);
+        }
+    }
+}
+
+static void check_consecutive(kz_store *s, int n)
+{
+    kz_rule_version *list = NULL;
+    size_t cnt = 0;
+    KT_EQ_INT(kz_rulestore_list(s, &list, &cnt), 0);
+    KT_EQ_INT(cnt, (size_t)n);
+    for (size_t i = 0; i < cnt; i++)
+        KT_EQ_INT(list[i].version, (int64_t)i + 1);
+    free(list);
+    KT_EQ_INT(one(s, "SELECT count(DISTINCT entity_id) FROM audit_log WHERE action = "
+                     "'rules.publish'"), n);
+    char why[256] = "";
+    KT_EQ_INT(kt_audit_bad_seq(kz_store_uri(s), why, sizeof why), 0);
+}
+
+KT_TEST(rulestore_publish_at_once_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulepub");
+    char key[128];
+    if (!s)
+        return;
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    snprintf(key, sizeof key, "%s/k.db.audit-key", t.dir);
+    publish_at_once(kz_store_uri(s), key, 6);
+    check_consecutive(s, 6);
+    kt_store_cleanup(&t, &s);
+}
+
+KT_TEST(rulestore_publish_at_once_pg)
+{
+    kt_pgdb d;
+    char uri[700];
+    kz_store *s = kt_store_pg(&d, "rulestore_publish_at_once_pg", "rulepub");
+    if (!s)
+        return;
+    kt_store_pg_uri(&d, uri, sizeof uri);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    publish_at_once(uri, d.key, 6);
+    check_consecutive(s, 6);
     kt_store_pg_drop(&d, &s);
 }

@@ -124,6 +124,11 @@ int kz_rulestore_publish(kz_store *s, const char *actor, const char *name, const
     v.rules = (int64_t)rs->nrules;
     snprintf(v.by, sizeof v.by, "%s", actor ? actor : "");
     kz_store_now(v.at);
+    /* the store's write transaction (SQLite's BEGIN IMMEDIATE; on
+     * PostgreSQL the audit log's lock, taken when it begins): no other
+     * publish can come between reading the latest version and inserting
+     * the next, so versions are unique and consecutive however many
+     * publish at once (rulestore_publish_at_once_*) */
     if ((rc = kz_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
@@ -159,6 +164,8 @@ out:
     }
     if (rc == KZ_ENOMEM)
         kz_store_set_errmsg(s, "%s", kz_strerror(rc));
+    else if (rc == KZ_EDB || rc == KZ_EBUSY)
+        kz_store_set_errmsg(s, "storing the rule set: %s", kz_db_errmsg(kz_store_db(s)));
     kz_scanner_free(&sc);
     kz_ruleset_free(&rs);
     kz_buf_release(&j);
