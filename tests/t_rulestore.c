@@ -1,8 +1,12 @@
 /*
  * tests/t_rulestore.c - rule sets versioned in the store (store/rulestore.h),
  * the rules a long-running process takes from it (pipeline/liverules.h),
- * the versions every detection records, and publishes at the same moment
- * (six processes: versions 1..6, each once).
+ * the versions every detection records, publishes at the same moment (six
+ * processes: versions 1..6, each once), and the commands that take the
+ * published rule set without --rules: kuzet scan --db and ingest (the
+ * version on each detection; --rules FILE as before), kuzet serve (scan and
+ * rule tester: 404 with nothing published, then version 1, then version 2
+ * without a restart).
  *
  * SQLite: publishing validates first (bad YAML, a regex Hyperscan refuses,
  * text that is not UTF-8: nothing stored, nothing audited), the same text
@@ -15,6 +19,8 @@
  */
 #include "kt.h"
 #include "kt_store.h"
+#include "kt_serve.h"
+#include "case/session.h"
 #include "jobs/queue.h"
 #include "pipeline/ingest.h"
 #include "pipeline/liverules.h"
@@ -472,4 +478,180 @@ KT_TEST(rulestore_publish_at_once_pg)
     publish_at_once(uri, d.key, 6);
     check_consecutive(s, 6);
     kt_store_pg_drop(&d, &s);
+}
+
+/* Run `kuzet ARGS` (a shell line after the binary) with the store t's
+ * database; its exit status, stdout and stderr (freed by the caller). */
+static const char *abs_bin(void)
+{
+    static char bin[1024];
+    if (!bin[0] && !realpath(kt_bin(), bin))
+        snprintf(bin, sizeof bin, "%s", kt_bin());
+    return bin;
+}
+
+static int kuzet(kt_tmpstore *t, const char *args, char **out, char **err)
+{
+    char cmd[2000];
+    *out = *err = NULL;
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", t->dir, abs_bin(), args);
+    return kt_run(cmd, out, err);
+}
+
+#define HAS(s, want) KT_CHECK((s) && strstr((s), (want)) != NULL)
+
+/* kuzet scan --db, ingest without --rules: nothing published is said
+ * (exit 1, nothing stored); then the published set, its number on each
+ * detection; a newer version taken by the next run; --rules FILE as
+ * before. */
+KT_TEST(rulestore_commands_take_published_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulecmd");
+    kz_rule_version v;
+    kz_buf errs;
+    char *out = NULL, *err = NULL, got[200], path[128];
+    int created = 0;
+    if (!s)
+        return;
+    kt_store_accounts(s);
+    kz_buf_init(&errs, 1 << 16);
+    snprintf(path, sizeof path, "%s/a.jsonl", t.dir);
+    write_file(path, "{\"url\":\"https://a.example/1\",\"text\":\"тут закладка\"}\n");
+    snprintf(path, sizeof path, "%s/b.jsonl", t.dir);
+    write_file(path, "{\"url\":\"https://a.example/2\",\"text\":\"там закладки\"}\n");
+    snprintf(path, sizeof path, "%s/c.jsonl", t.dir);
+    write_file(path, "{\"url\":\"https://a.example/3\",\"text\":\"закладка\"}\n");
+    snprintf(path, sizeof path, "%s/v1.yaml", t.dir);
+    write_file(path, rules_v1);
+    /* nothing published */
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 a.jsonl", &out, &err), 1);
+    HAS(err, "kuzet: ingest: no rule set published (kuzet rules publish FILE); or give --rules FILE");
+    free(out);
+    free(err);
+    KT_EQ_INT(kuzet(&t, "scan --db k.db --threads 1 a.jsonl", &out, &err), 1);
+    HAS(err, "kuzet: scan: no rule set published");
+    free(out);
+    free(err);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM items"), 0);
+    /* version 1: scan --db (and $KUZET_DB), ingest */
+    KT_EQ_INT(publish(s, "sue", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(kuzet(&t, "scan --db k.db --threads 1 a.jsonl", &out, &err), 0);
+    HAS(out, "\"hits\":[{\"rule\":\"drugs-v1\"");
+    HAS(err, "kuzet scan: rule set 1 from the database\n");
+    free(out);
+    free(err);
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 a.jsonl", &out, &err), 0);
+    HAS(err, "kuzet ingest: rule set 1 from the database\n");
+    HAS(err, "1 cases opened");
+    free(out);
+    free(err);
+    /* version 2 published: the next run takes it */
+    KT_EQ_INT(publish(s, "sue", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 --quiet b.jsonl", &out, &err), 0);
+    free(out);
+    free(err);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cd '%s' && KUZET_DB=k.db '%s' scan --threads 1 --flagged-only "
+                              "b.jsonl", t.dir, abs_bin());
+    KT_EQ_INT(kt_run(cmd, &out, &err), 0);
+    HAS(out, "\"hits\":[{\"rule\":\"drugs-v2\"");
+    HAS(err, "kuzet scan: rule set 2 from the database\n");
+    free(out);
+    free(err);
+    /* --rules FILE: as before */
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 --rules v1.yaml c.jsonl", &out, &err), 0);
+    KT_CHECK(err && !strstr(err, "rule set"));
+    free(out);
+    free(err);
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/1'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v1 1");
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/2'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v2 2");
+    char want[100], hex[65];
+    kz_sha256_hex(rules_v1, strlen(rules_v1), hex);
+    snprintf(want, sizeof want, "drugs-v1 file:%s", hex);
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/3'", got, sizeof got);
+    KT_EQ_STR(got, want);
+    kz_buf_release(&errs);
+    kt_store_cleanup(&t, &s);
+}
+
+/* ---- kuzet serve without --rules -------------------------------------------- */
+
+static char serve_token[KZ_TOKEN_LEN + 1];
+
+static void serve_setup(kz_store *s)
+{
+    kz_actor *root = NULL;
+    kz_principal p;
+    kt_store_accounts(s);                           /* sue: a supervisor */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('root', 'admin', 'x', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    memset(&p, 0, sizeof p);                        /* no password: as if logged in */
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT id FROM accounts WHERE name = 'root'", NULL, 0,
+                        &p.account_id), 0);
+    snprintf(p.name, sizeof p.name, "root");
+    snprintf(p.role, sizeof p.role, "admin");
+    KT_EQ_INT(kz_account_act(&root, s, &p), 0);
+    KT_EQ_INT(kz_token_add(root, "sue", "rules", 1, NULL, serve_token, NULL), 0);
+    kz_account_logout(&root);
+}
+
+static void serve_publish(const kt_server *sv, const char *name, const char *text, int64_t want)
+{
+    kz_store *s = NULL;
+    kz_rule_version v;
+    char err[512];
+    int created = 0;
+    KT_EQ_INT(kz_store_open(&s, sv->uri, 1, err, sizeof err), 0);
+    if (!s)
+        return;
+    KT_EQ_INT(kz_store_set_signer(s, sv->key), 0);
+    KT_EQ_INT(kz_rulestore_publish(s, "sue", name, text, strlen(text), NULL, &v, &created), 0);
+    KT_EQ_INT(v.version, want);
+    kz_store_close(&s);
+}
+
+/* kuzet serve started without --rules: POST /api/v1/scan and the rule
+ * tester answer 404 while nothing is published, then scan with version 1,
+ * and with version 2 once it is published, without a restart. */
+KT_TEST(rulestore_serve_takes_new_version_sqlite)
+{
+    kt_server sv;
+    kt_client sue;
+    kt_resp r;
+    static const char *const extra[] = { "--rules-check", "0", NULL };
+    memset(&sue, 0, sizeof sue);
+    if (kt_serve_start(&sv, "rulesrv", 0, serve_setup, extra))
+        return;
+    snprintf(sue.token, sizeof sue.token, "%s", serve_token);
+    const char *post = "{\"id\":1,\"text\":\"там закладки\"}\n";
+    KT_EQ_INT(kt_httpx(&sv, &sue, "POST", "/api/v1/scan", "application/x-ndjson", post,
+                       strlen(post), NULL, &r), 404);
+    KT_CHECK(r.body && strstr(r.body, "none published in the database") != NULL);
+    kt_resp_free(&r);
+    serve_publish(&sv, "v1.yaml", rules_v1, 1);
+    KT_EQ_INT(kt_httpx(&sv, &sue, "POST", "/api/v1/scan", "application/x-ndjson", post,
+                       strlen(post), NULL, &r), 200);
+    KT_CHECK(r.body && strstr(r.body, "\"flagged\":[]") != NULL);      /* v1: закладка only */
+    kt_resp_free(&r);
+    serve_publish(&sv, "v2.yaml", rules_v2, 2);
+    KT_EQ_INT(kt_httpx(&sv, &sue, "POST", "/api/v1/scan", "application/x-ndjson", post,
+                       strlen(post), NULL, &r), 200);
+    KT_CHECK(r.body && strstr(r.body, "\"rule\":\"drugs-v2\"") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &sue, "POST", "/api/v1/rules/test", "{\"text\":\"там закладки\"}", &r),
+              200);
+    KT_CHECK(r.body && strstr(r.body, "\"rule\":\"drugs-v2\"") != NULL);
+    kt_resp_free(&r);
+    char *log = kt_serve_log(&sv);
+    KT_CHECK(log && strstr(log, "kuzet serve: rule set 1 from the database\n") != NULL);
+    KT_CHECK(log && strstr(log, "kuzet serve: rule set 2 in use (was 1)\n") != NULL);
+    free(log);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
 }
