@@ -6,7 +6,9 @@
  * published rule set without --rules: kuzet scan --db and ingest (the
  * version on each detection; --rules FILE as before), kuzet serve (scan and
  * rule tester: 404 with nothing published, then version 1, then version 2
- * without a restart).
+ * without a restart); the audit's rows check covers rule_sets (a text
+ * edited in the database, a column changed, a version deleted or slipped
+ * in: each named, kuzet audit verify exits 1).
  *
  * SQLite: publishing validates first (bad YAML, a regex Hyperscan refuses,
  * text that is not UTF-8: nothing stored, nothing audited), the same text
@@ -654,4 +656,81 @@ KT_TEST(rulestore_serve_takes_new_version_sqlite)
     KT_CHECK(log && strstr(log, "kuzet serve: rule set 2 in use (was 1)\n") != NULL);
     free(log);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
+}
+
+/* ---- the audit covers rule_sets ------------------------------------------- */
+
+/* A published rule set's text edited in the database (sha256 column left
+ * alone, or changed to match), a column changed, a version slipped in, one
+ * deleted: the rows check names each, and kuzet audit verify fails. */
+static void tamper(kz_store *s, const char *uri)
+{
+    kz_rule_version v;
+    kz_buf errs;
+    char what[2000], cmd[1600], *out = NULL, *err = NULL;
+    int created = 0;
+    kz_buf_init(&errs, 1 << 16);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    KT_EQ_INT(publish(s, "al", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(publish(s, "al", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(publish(s, "al", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(v.version, 3);
+    /* al was added by SQL, not through kuzet: that row is one difference */
+    int64_t base = kt_rows_differ(uri, what, sizeof what);
+    KT_EQ_INT(base, 1);
+    KT_CHECK(strstr(what, "accounts ") != NULL && !strstr(what, "rule_sets"));
+    KT_EQ_INT(one(s, "SELECT count(*) FROM audit_log WHERE action = 'rules.publish' AND "
+                     "after_state LIKE '%\"published_by\":\"al\"%'"), 3);
+    /* version 1's text: a rule's weight lowered, nothing else */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE rule_sets SET body = replace(body, 'weight: 60', "
+                                         "'weight: 6') WHERE version = 1"), 0);
+    KT_EQ_INT(kt_rows_differ(uri, what, sizeof what), base + 1);
+    KT_CHECK(strstr(what, "rule_sets 1: body is not the text the audit log recorded") != NULL);
+    snprintf(cmd, sizeof cmd, "'%s' audit verify --unpinned --db '%s'", kt_bin(), uri);
+    KT_EQ_INT(kt_run(cmd, &out, &err), 1);
+    KT_CHECK(out && strstr(out, "row rule_sets 1: body is not the text") != NULL);
+    free(out);
+    free(err);
+    /* and its sha256 column made to match: both named */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE rule_sets SET sha256 = 'ab' WHERE version = 1"),
+              0);
+    KT_EQ_INT(kt_rows_differ(uri, what, sizeof what), base + 1);
+    KT_CHECK(strstr(what, "rule_sets 1: sha256 is 'ab', the audit log says") != NULL);
+    /* who published version 2; version 3 deleted; a version 4 slipped in */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE rule_sets SET published_by = 'root' WHERE "
+                                         "version = 2"), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "DELETE FROM rule_sets WHERE version = 3"), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO rule_sets (version, sha256, body, name, "
+                                         "rules, published_by, published_at) SELECT 4, sha256, "
+                                         "body, name, rules, published_by, published_at FROM "
+                                         "rule_sets WHERE version = 2"), 0);
+    KT_EQ_INT(kt_rows_differ(uri, what, sizeof what), base + 4);     /* 1 still */
+    KT_CHECK(strstr(what, "rule_sets 2: published_by is 'root', the audit log says 'al'") != NULL);
+    KT_CHECK(strstr(what, "rule_sets 3: missing") != NULL);
+    KT_CHECK(strstr(what, "rule_sets 4: not in the audit log") != NULL);
+    kz_buf_release(&errs);
+}
+
+KT_TEST(rulestore_audit_rows_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "ruleaudit");
+    if (!s)
+        return;
+    tamper(s, kz_store_uri(s));
+    kt_store_cleanup(&t, &s);
+}
+
+KT_TEST(rulestore_audit_rows_pg)
+{
+    kt_pgdb d;
+    char uri[700];
+    kz_store *s = kt_store_pg(&d, "rulestore_audit_rows_pg", "ruleaudit");
+    if (!s)
+        return;
+    kt_store_pg_uri(&d, uri, sizeof uri);
+    tamper(s, uri);
+    kt_store_pg_drop(&d, &s);
 }

@@ -79,7 +79,8 @@ static int latest_row(kz_store *s, kz_rule_version *v)
     return rc < 0 ? rc : 0;
 }
 
-/* The audit entry's JSON: version, sha256, name, rules. */
+/* The audit entry's JSON: version, sha256, name, rules, who, when (what
+ * the rows check, case/rows.h, compares the table with). */
 static int after_json(kz_buf *j, const kz_rule_version *v)
 {
     int rc = kz_buf_addf(j, "{\"version\":%lld,\"sha256\":\"%s\",\"name\":", (long long)v->version,
@@ -87,7 +88,11 @@ static int after_json(kz_buf *j, const kz_rule_version *v)
     if (!rc)
         rc = kz_buf_add_json_str(j, v->name, strlen(v->name));
     if (!rc)
-        rc = kz_buf_addf(j, ",\"rules\":%lld}", (long long)v->rules);
+        rc = kz_buf_addf(j, ",\"rules\":%lld,\"published_by\":", (long long)v->rules);
+    if (!rc)
+        rc = kz_buf_add_json_str(j, v->by, strlen(v->by));
+    if (!rc)
+        rc = kz_buf_addf(j, ",\"published_at\":\"%s\"}", v->at);
     if (!rc)
         rc = kz_buf_addc(j, '\0');
     return rc;
