@@ -734,3 +734,58 @@ KT_TEST(rulestore_audit_rows_pg)
     tamper(s, uri);
     kt_store_pg_drop(&d, &s);
 }
+
+/* kz_liverules_open: a file is compiled at once and used whatever the
+ * store holds (version 0, "file:<sha256>"); a file with problems is
+ * refused with them; without a file the store's, and with nothing
+ * published no look at the store before check_ms is up. */
+KT_TEST(rulestore_liverules_source_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulesrc");
+    kz_liverules *lr = NULL;
+    kz_liverules_news nw;
+    const kz_scanner *sc = NULL;
+    kz_rule_version v;
+    kz_buf errs;
+    char path[128], want[100], hex[65];
+    int created = 0;
+    if (!s)
+        return;
+    kt_store_accounts(s);
+    kz_buf_init(&errs, 1 << 16);
+    snprintf(path, sizeof path, "%s/r.yaml", t.dir);
+    write_file(path, rules_v2);
+    KT_EQ_INT(publish(s, "sue", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    kz_buf_reset(&errs);
+    KT_EQ_INT(kz_liverules_open(&lr, path, 0, &errs), 0);
+    KT_EQ_INT(kz_liverules_from_store(lr), 0);
+    KT_EQ_INT(kz_liverules_get(lr, NULL, &sc, &nw), 0);     /* no store needed */
+    kz_sha256_hex(rules_v2, strlen(rules_v2), hex);
+    snprintf(want, sizeof want, "file:%s", hex);
+    KT_CHECK(sc && !strcmp(kz_scanner_version(sc), want) && nw.version == 0 && !nw.changed);
+    kz_liverules_put(lr, sc);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), 0);        /* the store's version 1: not used */
+    KT_CHECK(sc && !strcmp(kz_scanner_version(sc), want));
+    kz_liverules_put(lr, sc);
+    kz_liverules_free(&lr);
+    /* a file with problems */
+    write_file(path, "rules:\n  - id: x\n    category: drugs\n    weight: 500\n    phrases: [a]\n");
+    kz_buf_reset(&errs);
+    KT_EQ_INT(kz_liverules_open(&lr, path, 0, &errs), KZ_EBADRULE);
+    KT_CHECK(lr == NULL);
+    (void)kz_buf_addc(&errs, '\0');
+    KT_CHECK(errs.p && strstr(errs.p, "r.yaml:4: weight must be") != NULL);
+    /* the store's; nothing published yet, and no look again for an hour */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "DELETE FROM rule_sets"), 0);
+    KT_EQ_INT(kz_liverules_open(&lr, NULL, 3600 * 1000, &errs), 0);
+    KT_EQ_INT(kz_liverules_from_store(lr), 1);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), KZ_ENOTFOUND);
+    KT_CHECK(sc == NULL && strstr(nw.why, "no rule set published") != NULL);
+    KT_EQ_INT(publish(s, "sue", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), KZ_ENOTFOUND);    /* no look due */
+    KT_CHECK(sc == NULL && strstr(nw.why, "no rule set published") != NULL);
+    kz_liverules_free(&lr);
+    kz_buf_release(&errs);
+    kt_store_cleanup(&t, &s);
+}
