@@ -22,6 +22,7 @@
 #include "pipeline/crawler.h"
 #include "pipeline/verifier.h"
 #include "store/frontier.h"
+#include "store/rulestore.h"
 #include "util/buf.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -493,4 +494,38 @@ out:
     kz_ruleset_free(&rs);
     kz_store_close(&b);
     kt_store_pg_drop(&d, &a);
+}
+
+/* kuzet crawl without --rules: the rule set published in the database
+ * scans the pages, and the flagged page's detection records its number. */
+KT_TEST(pipeline_crawl_published_rules_cli)
+{
+    kt_tmpstore t;
+    kz_store *st = kt_store_fresh(&t, "pcrawlpub");
+    kz_rule_version v;
+    server sv;
+    int created = 0;
+    char bin[1024], cmd[2400], *out = NULL, *err = NULL;
+    if (!st || server_start(&sv) != 0)
+        goto out;
+    kt_store_accounts(st);
+    KT_EQ_INT(kz_rulestore_publish(st, "sue", "r.yaml", rules_yaml, strlen(rules_yaml), NULL, &v,
+                                   &created), 0);
+    KT_EQ_INT(v.version, 1);
+    if (!realpath(kt_bin(), bin))
+        snprintf(bin, sizeof bin, "%s", kt_bin());
+    snprintf(cmd, sizeof cmd, "cd '%s' && printf 'http://127.0.0.1:%d/\\n' > seeds && '%s' crawl "
+                              "--seeds seeds --db k.db --allow-private --delay 0 --source site",
+             t.dir, sv.port, bin);
+    KT_EQ_INT(kt_run(cmd, &out, &err), 0);
+    KT_CHECK(err && strstr(err, "kuzet crawl: rule set 1 from the database\n") != NULL);
+    int64_t n = -1;
+    KT_EQ_INT(kz_db_int(kz_store_db(st), "SELECT count(*) FROM detections WHERE rule_id = "
+                        "'drugs-stash' AND rules_version = '1'", NULL, 0, &n), 0);
+    KT_EQ_INT(n, 1);
+    free(out);
+    free(err);
+    server_stop(&sv);
+out:
+    kt_store_cleanup(&t, &st);
 }

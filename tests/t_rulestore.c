@@ -1,7 +1,14 @@
 /*
  * tests/t_rulestore.c - rule sets versioned in the store (store/rulestore.h),
  * the rules a long-running process takes from it (pipeline/liverules.h),
- * and the versions every detection records.
+ * the versions every detection records, publishes at the same moment (six
+ * processes: versions 1..6, each once), and the commands that take the
+ * published rule set without --rules: kuzet scan --db and ingest (the
+ * version on each detection; --rules FILE as before), kuzet serve (scan and
+ * rule tester: 404 with nothing published, then version 1, then version 2
+ * without a restart); the audit's rows check covers rule_sets (a text
+ * edited in the database, a column changed, a version deleted or slipped
+ * in: each named, kuzet audit verify exits 1).
  *
  * SQLite: publishing validates first (bad YAML, a regex Hyperscan refuses,
  * text that is not UTF-8: nothing stored, nothing audited), the same text
@@ -14,6 +21,8 @@
  */
 #include "kt.h"
 #include "kt_store.h"
+#include "kt_serve.h"
+#include "case/session.h"
 #include "jobs/queue.h"
 #include "pipeline/ingest.h"
 #include "pipeline/liverules.h"
@@ -381,4 +390,402 @@ KT_TEST(rulestore_worker_takes_new_version_pg)
     rmdir(dir);
     kz_buf_release(&errs);
     kt_store_pg_drop(&d, &s);
+}
+
+/* n processes publish at the same moment (each its own text, its own
+ * connection), released together through a pipe: each gets a version, and
+ * the versions are 1..n, each exactly once; the audit log stays whole. */
+static void publish_at_once(const char *uri, const char *key, int n)
+{
+    int go[2];
+    pid_t pid[8];
+    KT_CHECK(n <= 8 && pipe(go) == 0);
+    for (int i = 0; i < n; i++) {
+        if ((pid[i] = fork()) == 0) {
+            char err[512], text[300], name[32], c;
+            kz_store *st = NULL;
+            kz_rule_version v;
+            int created = 0;
+            close(go[1]);
+            if (kz_store_open(&st, uri, 1, err, sizeof err) != 0 || kz_store_set_signer(st, key))
+                _exit(10);
+            snprintf(text, sizeof text, "rules:\n  - id: r%d\n    category: drugs\n    weight: %d\n"
+                                        "    phrases: [закладка]\n", i, 10 + i);
+            snprintf(name, sizeof name, "p%d.yaml", i);
+            if (read(go[0], &c, 1) != 0)                /* all at once: the pipe's close */
+                _exit(11);
+            int rc = kz_rulestore_publish(st, "al", name, text, strlen(text), NULL, &v, &created);
+            if (rc)
+                fprintf(stderr, "publish %d: %s: %s\n", i, kz_strerror(rc), kz_store_errmsg(st));
+            kz_store_close(&st);
+            _exit(rc ? 1 : created ? 0 : 2);
+        }
+        KT_CHECK(pid[i] > 0);
+    }
+    close(go[0]);
+    usleep(100 * 1000);                                 /* every child at its read */
+    close(go[1]);
+    for (int i = 0; i < n; i++) {
+        int status = -1;
+        if (pid[i] > 0) {
+            KT_EQ_INT(waitpid(pid[i], &status, 0), pid[i]);
+            KT_CHECK(WIFEXITED(status));
+            KT_EQ_INT(WEXITSTATUS(status), 0);
+        }
+    }
+}
+
+static void check_consecutive(kz_store *s, int n)
+{
+    kz_rule_version *list = NULL;
+    size_t cnt = 0;
+    KT_EQ_INT(kz_rulestore_list(s, &list, &cnt), 0);
+    KT_EQ_INT(cnt, (size_t)n);
+    for (size_t i = 0; i < cnt; i++)
+        KT_EQ_INT(list[i].version, (int64_t)i + 1);
+    free(list);
+    KT_EQ_INT(one(s, "SELECT count(DISTINCT entity_id) FROM audit_log WHERE action = "
+                     "'rules.publish'"), n);
+    char why[256] = "";
+    KT_EQ_INT(kt_audit_bad_seq(kz_store_uri(s), why, sizeof why), 0);
+}
+
+KT_TEST(rulestore_publish_at_once_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulepub");
+    char key[128];
+    if (!s)
+        return;
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    snprintf(key, sizeof key, "%s/k.db.audit-key", t.dir);
+    publish_at_once(kz_store_uri(s), key, 6);
+    check_consecutive(s, 6);
+    kt_store_cleanup(&t, &s);
+}
+
+KT_TEST(rulestore_publish_at_once_pg)
+{
+    kt_pgdb d;
+    char uri[700];
+    kz_store *s = kt_store_pg(&d, "rulestore_publish_at_once_pg", "rulepub");
+    if (!s)
+        return;
+    kt_store_pg_uri(&d, uri, sizeof uri);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    publish_at_once(uri, d.key, 6);
+    check_consecutive(s, 6);
+    kt_store_pg_drop(&d, &s);
+}
+
+/* Run `kuzet ARGS` (a shell line after the binary) with the store t's
+ * database; its exit status, stdout and stderr (freed by the caller). */
+static const char *abs_bin(void)
+{
+    static char bin[1024];
+    if (!bin[0] && !realpath(kt_bin(), bin))
+        snprintf(bin, sizeof bin, "%s", kt_bin());
+    return bin;
+}
+
+static int kuzet(kt_tmpstore *t, const char *args, char **out, char **err)
+{
+    char cmd[2000];
+    *out = *err = NULL;
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", t->dir, abs_bin(), args);
+    return kt_run(cmd, out, err);
+}
+
+#define HAS(s, want) KT_CHECK((s) && strstr((s), (want)) != NULL)
+
+/* kuzet scan --db, ingest without --rules: nothing published is said
+ * (exit 1, nothing stored); then the published set, its number on each
+ * detection; a newer version taken by the next run; --rules FILE as
+ * before. */
+KT_TEST(rulestore_commands_take_published_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulecmd");
+    kz_rule_version v;
+    kz_buf errs;
+    char *out = NULL, *err = NULL, got[200], path[128];
+    int created = 0;
+    if (!s)
+        return;
+    kt_store_accounts(s);
+    kz_buf_init(&errs, 1 << 16);
+    snprintf(path, sizeof path, "%s/a.jsonl", t.dir);
+    write_file(path, "{\"url\":\"https://a.example/1\",\"text\":\"тут закладка\"}\n");
+    snprintf(path, sizeof path, "%s/b.jsonl", t.dir);
+    write_file(path, "{\"url\":\"https://a.example/2\",\"text\":\"там закладки\"}\n");
+    snprintf(path, sizeof path, "%s/c.jsonl", t.dir);
+    write_file(path, "{\"url\":\"https://a.example/3\",\"text\":\"закладка\"}\n");
+    snprintf(path, sizeof path, "%s/v1.yaml", t.dir);
+    write_file(path, rules_v1);
+    /* nothing published */
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 a.jsonl", &out, &err), 1);
+    HAS(err, "kuzet: ingest: no rule set published (kuzet rules publish FILE); or give --rules FILE");
+    free(out);
+    free(err);
+    KT_EQ_INT(kuzet(&t, "scan --db k.db --threads 1 a.jsonl", &out, &err), 1);
+    HAS(err, "kuzet: scan: no rule set published");
+    free(out);
+    free(err);
+    KT_EQ_INT(one(s, "SELECT count(*) FROM items"), 0);
+    /* version 1: scan --db (and $KUZET_DB), ingest */
+    KT_EQ_INT(publish(s, "sue", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(kuzet(&t, "scan --db k.db --threads 1 a.jsonl", &out, &err), 0);
+    HAS(out, "\"hits\":[{\"rule\":\"drugs-v1\"");
+    HAS(err, "kuzet scan: rule set 1 from the database\n");
+    free(out);
+    free(err);
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 a.jsonl", &out, &err), 0);
+    HAS(err, "kuzet ingest: rule set 1 from the database\n");
+    HAS(err, "1 cases opened");
+    free(out);
+    free(err);
+    /* version 2 published: the next run takes it */
+    KT_EQ_INT(publish(s, "sue", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 --quiet b.jsonl", &out, &err), 0);
+    free(out);
+    free(err);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cd '%s' && KUZET_DB=k.db '%s' scan --threads 1 --flagged-only "
+                              "b.jsonl", t.dir, abs_bin());
+    KT_EQ_INT(kt_run(cmd, &out, &err), 0);
+    HAS(out, "\"hits\":[{\"rule\":\"drugs-v2\"");
+    HAS(err, "kuzet scan: rule set 2 from the database\n");
+    free(out);
+    free(err);
+    /* --rules FILE: as before */
+    KT_EQ_INT(kuzet(&t, "ingest --db k.db --threads 1 --rules v1.yaml c.jsonl", &out, &err), 0);
+    KT_CHECK(err && !strstr(err, "rule set"));
+    free(out);
+    free(err);
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/1'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v1 1");
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/2'", got, sizeof got);
+    KT_EQ_STR(got, "drugs-v2 2");
+    char want[100], hex[65];
+    kz_sha256_hex(rules_v1, strlen(rules_v1), hex);
+    snprintf(want, sizeof want, "drugs-v1 file:%s", hex);
+    text1(s, "SELECT rule_id || ' ' || rules_version FROM detections d JOIN items i ON "
+             "i.id = d.item_id WHERE i.url = 'https://a.example/3'", got, sizeof got);
+    KT_EQ_STR(got, want);
+    kz_buf_release(&errs);
+    kt_store_cleanup(&t, &s);
+}
+
+/* ---- kuzet serve without --rules -------------------------------------------- */
+
+static char serve_token[KZ_TOKEN_LEN + 1];
+
+static void serve_setup(kz_store *s)
+{
+    kz_actor *root = NULL;
+    kz_principal p;
+    kt_store_accounts(s);                           /* sue: a supervisor */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('root', 'admin', 'x', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    memset(&p, 0, sizeof p);                        /* no password: as if logged in */
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT id FROM accounts WHERE name = 'root'", NULL, 0,
+                        &p.account_id), 0);
+    snprintf(p.name, sizeof p.name, "root");
+    snprintf(p.role, sizeof p.role, "admin");
+    KT_EQ_INT(kz_account_act(&root, s, &p), 0);
+    KT_EQ_INT(kz_token_add(root, "sue", "rules", 1, NULL, serve_token, NULL), 0);
+    kz_account_logout(&root);
+}
+
+static void serve_publish(const kt_server *sv, const char *name, const char *text, int64_t want)
+{
+    kz_store *s = NULL;
+    kz_rule_version v;
+    char err[512];
+    int created = 0;
+    KT_EQ_INT(kz_store_open(&s, sv->uri, 1, err, sizeof err), 0);
+    if (!s)
+        return;
+    KT_EQ_INT(kz_store_set_signer(s, sv->key), 0);
+    KT_EQ_INT(kz_rulestore_publish(s, "sue", name, text, strlen(text), NULL, &v, &created), 0);
+    KT_EQ_INT(v.version, want);
+    kz_store_close(&s);
+}
+
+/* kuzet serve started without --rules: POST /api/v1/scan and the rule
+ * tester answer 404 while nothing is published, then scan with version 1,
+ * and with version 2 once it is published, without a restart. */
+KT_TEST(rulestore_serve_takes_new_version_sqlite)
+{
+    kt_server sv;
+    kt_client sue;
+    kt_resp r;
+    static const char *const extra[] = { "--rules-check", "0", NULL };
+    memset(&sue, 0, sizeof sue);
+    if (kt_serve_start(&sv, "rulesrv", 0, serve_setup, extra))
+        return;
+    snprintf(sue.token, sizeof sue.token, "%s", serve_token);
+    const char *post = "{\"id\":1,\"text\":\"там закладки\"}\n";
+    KT_EQ_INT(kt_httpx(&sv, &sue, "POST", "/api/v1/scan", "application/x-ndjson", post,
+                       strlen(post), NULL, &r), 404);
+    KT_CHECK(r.body && strstr(r.body, "none published in the database") != NULL);
+    kt_resp_free(&r);
+    serve_publish(&sv, "v1.yaml", rules_v1, 1);
+    KT_EQ_INT(kt_httpx(&sv, &sue, "POST", "/api/v1/scan", "application/x-ndjson", post,
+                       strlen(post), NULL, &r), 200);
+    KT_CHECK(r.body && strstr(r.body, "\"flagged\":[]") != NULL);      /* v1: закладка only */
+    kt_resp_free(&r);
+    serve_publish(&sv, "v2.yaml", rules_v2, 2);
+    KT_EQ_INT(kt_httpx(&sv, &sue, "POST", "/api/v1/scan", "application/x-ndjson", post,
+                       strlen(post), NULL, &r), 200);
+    KT_CHECK(r.body && strstr(r.body, "\"rule\":\"drugs-v2\"") != NULL);
+    kt_resp_free(&r);
+    KT_EQ_INT(kt_http(&sv, &sue, "POST", "/api/v1/rules/test", "{\"text\":\"там закладки\"}", &r),
+              200);
+    KT_CHECK(r.body && strstr(r.body, "\"rule\":\"drugs-v2\"") != NULL);
+    kt_resp_free(&r);
+    char *log = kt_serve_log(&sv);
+    KT_CHECK(log && strstr(log, "kuzet serve: rule set 1 from the database\n") != NULL);
+    KT_CHECK(log && strstr(log, "kuzet serve: rule set 2 in use (was 1)\n") != NULL);
+    free(log);
+    KT_EQ_INT(kt_serve_stop(&sv), 0);
+}
+
+/* ---- the audit covers rule_sets ------------------------------------------- */
+
+/* A published rule set's text edited in the database (sha256 column left
+ * alone, or changed to match), a column changed, a version slipped in, one
+ * deleted: the rows check names each, and kuzet audit verify fails. */
+static void tamper(kz_store *s, const char *uri)
+{
+    kz_rule_version v;
+    kz_buf errs;
+    char what[2000], cmd[1600], *out = NULL, *err = NULL;
+    int created = 0;
+    kz_buf_init(&errs, 1 << 16);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO accounts (name, role, password_hash, "
+                                         "created_at) VALUES ('al', 'analyst', '', "
+                                         "'2026-01-01T00:00:00Z')"), 0);
+    KT_EQ_INT(publish(s, "al", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(publish(s, "al", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(publish(s, "al", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    KT_EQ_INT(v.version, 3);
+    /* al was added by SQL, not through kuzet: that row is one difference */
+    int64_t base = kt_rows_differ(uri, what, sizeof what);
+    KT_EQ_INT(base, 1);
+    KT_CHECK(strstr(what, "accounts ") != NULL && !strstr(what, "rule_sets"));
+    KT_EQ_INT(one(s, "SELECT count(*) FROM audit_log WHERE action = 'rules.publish' AND "
+                     "after_state LIKE '%\"published_by\":\"al\"%'"), 3);
+    /* version 1's text: a rule's weight lowered, nothing else */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE rule_sets SET body = replace(body, 'weight: 60', "
+                                         "'weight: 6') WHERE version = 1"), 0);
+    KT_EQ_INT(kt_rows_differ(uri, what, sizeof what), base + 1);
+    KT_CHECK(strstr(what, "rule_sets 1: body is not the text the audit log recorded") != NULL);
+    snprintf(cmd, sizeof cmd, "'%s' audit verify --unpinned --db '%s'", kt_bin(), uri);
+    KT_EQ_INT(kt_run(cmd, &out, &err), 1);
+    KT_CHECK(out && strstr(out, "row rule_sets 1: body is not the text") != NULL);
+    free(out);
+    free(err);
+    /* and its sha256 column made to match: both named */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE rule_sets SET sha256 = 'ab' WHERE version = 1"),
+              0);
+    KT_EQ_INT(kt_rows_differ(uri, what, sizeof what), base + 1);
+    KT_CHECK(strstr(what, "rule_sets 1: sha256 is 'ab', the audit log says") != NULL);
+    /* who published version 2; version 3 deleted; a version 4 slipped in */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "UPDATE rule_sets SET published_by = 'root' WHERE "
+                                         "version = 2"), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "DELETE FROM rule_sets WHERE version = 3"), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "INSERT INTO rule_sets (version, sha256, body, name, "
+                                         "rules, published_by, published_at) SELECT 4, sha256, "
+                                         "body, name, rules, published_by, published_at FROM "
+                                         "rule_sets WHERE version = 2"), 0);
+    KT_EQ_INT(kt_rows_differ(uri, what, sizeof what), base + 4);     /* 1 still */
+    KT_CHECK(strstr(what, "rule_sets 2: published_by is 'root', the audit log says 'al'") != NULL);
+    KT_CHECK(strstr(what, "rule_sets 3: missing") != NULL);
+    KT_CHECK(strstr(what, "rule_sets 4: not in the audit log") != NULL);
+    kz_buf_release(&errs);
+}
+
+KT_TEST(rulestore_audit_rows_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "ruleaudit");
+    if (!s)
+        return;
+    tamper(s, kz_store_uri(s));
+    kt_store_cleanup(&t, &s);
+}
+
+KT_TEST(rulestore_audit_rows_pg)
+{
+    kt_pgdb d;
+    char uri[700];
+    kz_store *s = kt_store_pg(&d, "rulestore_audit_rows_pg", "ruleaudit");
+    if (!s)
+        return;
+    kt_store_pg_uri(&d, uri, sizeof uri);
+    tamper(s, uri);
+    kt_store_pg_drop(&d, &s);
+}
+
+/* kz_liverules_open: a file is compiled at once and used whatever the
+ * store holds (version 0, "file:<sha256>"); a file with problems is
+ * refused with them; without a file the store's, and with nothing
+ * published no look at the store before check_ms is up. */
+KT_TEST(rulestore_liverules_source_sqlite)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "rulesrc");
+    kz_liverules *lr = NULL;
+    kz_liverules_news nw;
+    const kz_scanner *sc = NULL;
+    kz_rule_version v;
+    kz_buf errs;
+    char path[128], want[100], hex[65];
+    int created = 0;
+    if (!s)
+        return;
+    kt_store_accounts(s);
+    kz_buf_init(&errs, 1 << 16);
+    snprintf(path, sizeof path, "%s/r.yaml", t.dir);
+    write_file(path, rules_v2);
+    KT_EQ_INT(publish(s, "sue", "v1.yaml", rules_v1, &errs, &v, &created), 0);
+    kz_buf_reset(&errs);
+    KT_EQ_INT(kz_liverules_open(&lr, path, 0, &errs), 0);
+    KT_EQ_INT(kz_liverules_from_store(lr), 0);
+    KT_EQ_INT(kz_liverules_get(lr, NULL, &sc, &nw), 0);     /* no store needed */
+    kz_sha256_hex(rules_v2, strlen(rules_v2), hex);
+    snprintf(want, sizeof want, "file:%s", hex);
+    KT_CHECK(sc && !strcmp(kz_scanner_version(sc), want) && nw.version == 0 && !nw.changed);
+    kz_liverules_put(lr, sc);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), 0);        /* the store's version 1: not used */
+    KT_CHECK(sc && !strcmp(kz_scanner_version(sc), want));
+    kz_liverules_put(lr, sc);
+    kz_liverules_free(&lr);
+    /* a file with problems */
+    write_file(path, "rules:\n  - id: x\n    category: drugs\n    weight: 500\n    phrases: [a]\n");
+    kz_buf_reset(&errs);
+    KT_EQ_INT(kz_liverules_open(&lr, path, 0, &errs), KZ_EBADRULE);
+    KT_CHECK(lr == NULL);
+    (void)kz_buf_addc(&errs, '\0');
+    KT_CHECK(errs.p && strstr(errs.p, "r.yaml:4: weight must be") != NULL);
+    /* the store's; nothing published yet, and no look again for an hour */
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "DELETE FROM rule_sets"), 0);
+    KT_EQ_INT(kz_liverules_open(&lr, NULL, 3600 * 1000, &errs), 0);
+    KT_EQ_INT(kz_liverules_from_store(lr), 1);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), KZ_ENOTFOUND);
+    KT_CHECK(sc == NULL && strstr(nw.why, "no rule set published") != NULL);
+    KT_EQ_INT(publish(s, "sue", "v2.yaml", rules_v2, &errs, &v, &created), 0);
+    KT_EQ_INT(kz_liverules_get(lr, s, &sc, &nw), KZ_ENOTFOUND);    /* no look due */
+    KT_CHECK(sc == NULL && strstr(nw.why, "no rule set published") != NULL);
+    kz_liverules_free(&lr);
+    kz_buf_release(&errs);
+    kt_store_cleanup(&t, &s);
 }

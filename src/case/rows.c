@@ -21,7 +21,7 @@
 
 #define MAXC 14
 
-enum { T_CASES, T_DECISIONS, T_NOTICES, T_APPEALS, T_ACCOUNTS, T_BANKS, T_ENTRIES, NT };
+enum { T_CASES, T_DECISIONS, T_NOTICES, T_APPEALS, T_ACCOUNTS, T_BANKS, T_ENTRIES, T_RULES, NT };
 
 /* columns: the order of each table's SELECT, after the id */
 enum { C_ITEM, C_CATEGORY, C_STATE, C_SCORE, C_AUTOMATED, C_ASSIGNED };
@@ -35,6 +35,7 @@ enum { U_NAME, U_ROLE, U_DISABLED, U_PASSWORD, U_CREATED_BY, U_CREATED_AT, U_ENR
        U_DISABLED_AT, U_DISABLED_BY };
 enum { B_NAME, B_TYPE, B_THRESHOLD, B_KIND };
 enum { E_BANK, E_SIGNAL, E_TAGS, E_ORIGIN, E_BANK_ID /* not compared */ };
+enum { R_SHA256, R_BODY, R_NAME, R_RULES, R_BY, R_AT };
 
 /* an account or bank named by id: its name, "#id" when there is no such row */
 #define NAMED(t, c) "CASE WHEN " c " IS NULL THEN NULL ELSE COALESCE(" t ".name, '#' || " c ") END"
@@ -79,6 +80,11 @@ static const struct tdef {
     { "bank_entries", 4, { "bank", "signal", "tags", "origin" },
       "SELECT e.id, " NAMED("b", "e.bank_id") ", e.signal, e.tags, e.origin, e.bank_id "
       "FROM bank_entries e LEFT JOIN banks b ON b.id = e.bank_id ORDER BY e.id" },
+    /* the text by its SHA-256 (what rules.publish records), as well as the
+     * sha256 column that says it */
+    { "rule_sets", 6, { "sha256", "body", "name", "rules", "published_by", "published_at" },
+      "SELECT version, sha256, body, name, rules, published_by, published_at FROM rule_sets "
+      "ORDER BY version" },
 };
 
 /* ---- expected rows ---------------------------------------------------------- */
@@ -522,6 +528,14 @@ static void replay(rp *p, int64_t seq, const char *action, const char *entity, i
             if ((x = get(p, T_ENTRIES, id, seq)) != NULL)
                 x->live = 0;
         }
+    } else if (!strcmp(entity, "rule_set") && !strcmp(action, "rules.publish")) {
+        x = create(p, T_RULES, id, seq);
+        setj(p, x, R_SHA256, a, "sha256");
+        setj(p, x, R_BODY, a, "sha256");
+        setj(p, x, R_NAME, a, "name");
+        setj(p, x, R_RULES, a, "rules");
+        setj(p, x, R_BY, a, "published_by");        /* older entries lack these two */
+        setj(p, x, R_AT, a, "published_at");
     }
 }
 
@@ -530,7 +544,7 @@ static int replay_log(rp *p)
     kz_dbres *r = NULL;
     int rc = kz_db_query(kz_store_db(p->s), "SELECT seq, action, entity, entity_id, before_state, "
                          "after_state FROM audit_log WHERE entity IN ('case', 'account', 'bank', "
-                         "'bank_entry') ORDER BY seq", NULL, 0, &r);
+                         "'bank_entry', 'rule_set') ORDER BY seq", NULL, 0, &r);
     if (rc)
         return rc;
     while (!p->rc && (rc = kz_dbres_next(r)) == 1) {
@@ -653,9 +667,13 @@ static int compare(rp *p, int tab)
         for (int c = 0; c < d->ncols; c++) {
             if (!(x->known >> c & 1))
                 continue;
-            const char *v = kz_dbres_null(r, c + 1) ? NULL : kz_dbres_text(r, c + 1, NULL);
+            size_t vn = 0;
+            const char *v = kz_dbres_null(r, c + 1) ? NULL : kz_dbres_text(r, c + 1, &vn);
             if (tab == T_ACCOUNTS && c == U_PASSWORD && v) {
                 kz_rows_password_fingerprint(v, fp);
+                v = fp;
+            } else if (tab == T_RULES && c == R_BODY && v) {
+                kz_sha256_hex(v, vn, fp);
                 v = fp;
             }
             if ((!v && !x->v[c]) || (v && x->v[c] && !strcmp(v, x->v[c])))
@@ -664,6 +682,12 @@ static int compare(rp *p, int tab)
                 kz_buf_adds(&msg, "; ");
             if (tab == T_ACCOUNTS && c == U_PASSWORD) {
                 kz_buf_adds(&msg, "password_hash is not the one the audit log recorded");
+                continue;
+            }
+            if (tab == T_RULES && c == R_BODY) {
+                kz_buf_addf(&msg, "body is not the text the audit log recorded (its SHA-256 "
+                            "is %.16s..., the log says %.16s...)", v ? v : "NULL",
+                            x->v[c] ? x->v[c] : "NULL");
                 continue;
             }
             kz_buf_addf(&msg, "%s is ", d->cols[c]);

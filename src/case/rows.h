@@ -3,7 +3,7 @@
  * says they hold?
  *
  * Every change kuzet makes to a case, decision, notice, appeal, account,
- * hash bank or bank entry is an audit entry whose JSON carries what the
+ * hash bank, bank entry or rule set is an audit entry whose JSON carries what the
  * row holds after it (case/case.c, case/account.c, store/bank.c,
  * store/store.c).  kz_rows_check() replays the log, entry by entry, into
  * what each row must hold now, then reads the tables and reports every row
@@ -27,6 +27,8 @@
  *   banks          name, signal type, threshold, kind
  *   bank entries   bank, signal, tags, origin; entries of an import by
  *                  their digest (store/bank.h, kz_bank_digest_entry)
+ *   rule sets      the text (by its SHA-256), the sha256 column, name,
+ *                  rule count, who published it and when
  * Not compared: items, detections, platforms, item checks and images,
  * deadlines per category, blocklist versions, the crawl frontier, and the
  * times a row was created or last updated (cases.updated_at ...).

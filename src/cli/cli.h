@@ -77,6 +77,17 @@ int kz_cli_store_open(struct kz_store **s, const char *uri, int need_current, ch
  * key file others can read is warned about.  Returns the exit status. */
 int kz_cli_store_close(struct kz_store **s, int status);
 
+/* cmd_rules.c: the rules of a command that scans (pipeline/liverules.h
+ * kz_liverules_open: --rules FILE when given, else the rule set published
+ * in st), compiled, in *lr and *sc (kz_liverules_put and _free them).
+ * cmd names the command in messages; the version taken from the store is
+ * said on stderr unless quiet.  KZ_EXIT_OK, KZ_EXIT_USAGE (the file's
+ * rules have problems, each printed), KZ_EXIT_FAIL (none published...). */
+struct kz_liverules;
+struct kz_scanner;
+int kz_cli_rules(const char *cmd, const char *path, struct kz_store *st, int quiet,
+                 struct kz_liverules **lr, const struct kz_scanner **sc);
+
 /* "kuzet: " + message on stderr. */
 void kz_cli_err(const char *fmt, ...) KZ_PRINTF(1, 2);
 

@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "detect/rules.h"
+#include "pipeline/liverules.h"
 #include "detect/scan.h"
 #include "pipeline/crawler.h"
 #include "store/frontier.h"
@@ -23,7 +24,7 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: kuzet crawl --seeds FILE --rules FILE [--db URI] [--source NAME] [--depth N]\n"
+    "usage: kuzet crawl --seeds FILE [--rules FILE] [--db URI] [--source NAME] [--depth N]\n"
     "                   [--max-pages N] [--recrawl DURATION] [--delay MS] [--per-host N]\n"
     "                   [--contact URL] [--same-host] [--include REGEX] [--exclude REGEX]\n"
     "                   [--allow-private] [--allow-addr IP] [--timeout MS]\n"
@@ -37,7 +38,9 @@ static const char usage_text[] =
     "same command again to resume an interrupted crawl.\n"
     "\n"
     "  --seeds FILE        seed URLs (required)\n"
-    "  --rules FILE        the YAML rule file (required)\n"
+    "  --rules FILE        the YAML rule file (detections record file:<sha256>);\n"
+    "                      without it, the latest rule set published in the\n"
+    "                      database (kuzet rules publish; detections record its number)\n"
     "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
     "  --source NAME       the crawl's name in the database (default \"default\")\n"
     "  --depth N           links followed from a seed (default 2; 0: seeds only)\n"
@@ -365,8 +368,8 @@ int cmd_crawl(int argc, char **argv)
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
-    if (!seeds_path || !rules_path || optind < argc) {
-        kz_cli_err(optind < argc ? "crawl takes no operands" : "crawl needs --seeds FILE and --rules FILE");
+    if (!seeds_path || optind < argc) {
+        kz_cli_err(optind < argc ? "crawl takes no operands" : "crawl needs --seeds FILE");
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
@@ -376,18 +379,14 @@ int cmd_crawl(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
     int status = KZ_EXIT_USAGE, rc;
-    kz_ruleset *rs = NULL;
-    kz_scanner *sc = NULL;
+    kz_liverules *lr = NULL;
+    const kz_scanner *sc = NULL;
     kz_store *st = NULL;
-    kz_buf errs, seeds;
-    kz_buf_init(&errs, 1u << 20);
+    kz_buf seeds;
     kz_buf_init(&seeds, KZ_BUF_NOLIMIT);
     char err[512];
-    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &sc, &errs) != 0) {
-        fputs(errs.p ? errs.p : "", stderr);
-        kz_cli_err("%s: rules not loaded; nothing crawled", rules_path);
+    if (rules_path && kz_cli_rules("crawl", rules_path, NULL, pr.quiet, &lr, &sc) != KZ_EXIT_OK)
         goto out;
-    }
     if (read_seeds(seeds_path, &seeds) != 0)
         goto out;
     status = KZ_EXIT_FAIL;
@@ -395,6 +394,8 @@ int cmd_crawl(int argc, char **argv)
         kz_cli_err("%s", err);
         goto out;
     }
+    if (!rules_path && kz_cli_rules("crawl", NULL, st, pr.quiet, &lr, &sc) != KZ_EXIT_OK)
+        goto out;
     o.scanner = sc;
     o.store = st;
     o.source = pr.source;
@@ -460,9 +461,8 @@ int cmd_crawl(int argc, char **argv)
                      s.checkpoint < 0 ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     kz_store_close(&st);
-    kz_scanner_free(&sc);
-    kz_ruleset_free(&rs);
-    kz_buf_release(&errs);
+    kz_liverules_put(lr, sc);
+    kz_liverules_free(&lr);
     kz_buf_release(&seeds);
     return status;
 }

@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "detect/rules.h"
+#include "pipeline/liverules.h"
 #include "detect/scan.h"
 #include "pipeline/ingest.h"
 #include "store/store.h"
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: kuzet ingest --rules FILE [--db URI] [--store-all] [--max-record BYTES]\n"
+    "usage: kuzet ingest [--rules FILE] [--db URI] [--store-all] [--max-record BYTES]\n"
     "                    [--images-dir DIR] [--threads N] [--json] [--quiet] [INPUT...]\n"
     "\n"
     "Scans JSON Lines posts (stdin when no INPUT or '-') and stores in the database\n"
@@ -31,7 +32,9 @@ static const char usage_text[] =
     "with the images it lists in \"images\" (regular files inside the input's\n"
     "folder, or stdin's current one; URLs are not fetched).\n"
     "\n"
-    "  --rules FILE        the YAML rule file (required)\n"
+    "  --rules FILE        the YAML rule file (detections record file:<sha256>);\n"
+    "                      without it, the latest rule set published in the\n"
+    "                      database (kuzet rules publish; detections record its number)\n"
     "  --db URI            sqlite:PATH or a path (default $KUZET_DB, else sqlite:kuzet.db)\n"
     "  --store-all         store posts without hits too\n"
     "  --max-record BYTES  longest line accepted (default 1048576)\n"
@@ -194,31 +197,23 @@ int cmd_ingest(int argc, char **argv)
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
-    if (!rules_path) {
-        kz_cli_err("ingest needs --rules FILE");
-        fputs(usage_text, stderr);
-        return KZ_EXIT_USAGE;
-    }
     int status = KZ_EXIT_USAGE, rc;
     int ninputs = argc - optind, n = ninputs ? ninputs : 1;
-    kz_ruleset *rs = NULL;
-    kz_scanner *sc = NULL;
+    kz_liverules *lr = NULL;
+    const kz_scanner *sc = NULL;
     kz_store *st = NULL;
     kz_folder *images = NULL, *here = NULL;
     kz_ingest_input *in = NULL;
-    kz_buf errs;
-    kz_buf_init(&errs, 1u << 20);
     char err[512];
-    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &sc, &errs) != 0) {
-        fputs(errs.p ? errs.p : "", stderr);
-        kz_cli_err("%s: rules not loaded; nothing ingested", rules_path);
+    if (rules_path && kz_cli_rules("ingest", rules_path, NULL, pr.quiet, &lr, &sc) != KZ_EXIT_OK)
         goto out;
-    }
     status = KZ_EXIT_FAIL;
     if (kz_cli_store_open(&st, uri, 1, err, sizeof err) != 0) {
         kz_cli_err("%s", err);
         goto out;
     }
+    if (!rules_path && kz_cli_rules("ingest", NULL, st, pr.quiet, &lr, &sc) != KZ_EXIT_OK)
+        goto out;
     if (images_dir && (rc = kz_folder_open(&images, images_dir, 0)) != 0) {
         kz_cli_err("--images-dir: %s", rc == KZ_ENOMEM ? kz_strerror(rc) : kz_folder_errmsg(images));
         goto out;
@@ -273,8 +268,7 @@ out:
     kz_folder_free(&here);
     kz_folder_free(&images);
     status = kz_cli_store_close(&st, status);
-    kz_scanner_free(&sc);
-    kz_ruleset_free(&rs);
-    kz_buf_release(&errs);
+    kz_liverules_put(lr, sc);
+    kz_liverules_free(&lr);
     return status;
 }

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "case/account.h"
 #include "store/rulestore.h"
+#include "pipeline/liverules.h"
 #include "util/buf.h"
 #include <getopt.h>
 
@@ -20,9 +21,10 @@ static const char usage_text[] =
     "       kuzet rules versions [--json] [--db URI]\n"
     "       kuzet rules show [VERSION] [--db URI]\n"
     "\n"
-    "Rule sets versioned in the database: what 'kuzet worker' scans with when\n"
-    "started without --rules; it takes a newly published version between\n"
-    "jobs, without a restart.  ('kuzet serve' still needs --rules FILE.)\n"
+    "Rule sets versioned in the database: what kuzet scan --db, ingest, crawl,\n"
+    "worker and serve scan with when started without --rules (each detection\n"
+    "records the version's number); worker and serve take a newly published\n"
+    "version between jobs or requests, without a restart.\n"
     "\n"
     "  publish   check FILE as the scanner loads it (every problem reported as\n"
     "            FILE:LINE: reason; nothing is stored then) and store it as the\n"
@@ -38,6 +40,30 @@ static const char usage_text[] =
     "            else sqlite:kuzet.db)\n";
 
 #define RULE_FILE_MAX ((size_t)KZ_RULES_MAX_FILE)
+
+int kz_cli_rules(const char *cmd, const char *path, kz_store *st, int quiet, kz_liverules **lr,
+                 const kz_scanner **sc)
+{
+    kz_liverules_news nw;
+    kz_buf errs;
+    int status = KZ_EXIT_OK;
+    *sc = NULL;
+    kz_buf_init(&errs, 1u << 20);
+    if (kz_liverules_open(lr, path, 0, &errs) != 0) {
+        fwrite(errs.p ? errs.p : "", 1, errs.len, stderr);
+        kz_cli_err("%s: rules not loaded; nothing %s", path ? path : "rules",
+                   !strcmp(cmd, "scan") ? "scanned" : !strcmp(cmd, "crawl") ? "crawled"
+                                                                          : "ingested");
+        status = path ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+    } else if (kz_liverules_get(*lr, st, sc, &nw) != 0) {
+        kz_cli_err("%s: %s; or give --rules FILE", cmd, nw.why);
+        status = KZ_EXIT_FAIL;
+    } else if (kz_liverules_from_store(*lr) && !quiet) {
+        fprintf(stderr, "kuzet %s: rule set %lld from the database\n", cmd, (long long)nw.version);
+    }
+    kz_buf_release(&errs);
+    return status;
+}
 
 static int do_versions(kz_store *s, int json)
 {

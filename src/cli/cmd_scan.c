@@ -17,6 +17,7 @@
 #include "ingest/jsonl.h"
 #include "ingest/html.h"
 #include "ingest/lines.h"
+#include "pipeline/liverules.h"
 #include "pipeline/scanout.h"
 #include "util/buf.h"
 #include "util/pool.h"
@@ -27,13 +28,15 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: kuzet scan --rules FILE [options] [INPUT...]\n"
+    "usage: kuzet scan (--rules FILE | --db URI) [options] [INPUT...]\n"
     "\n"
     "Scans posts against the rules and prints one JSON line per record.\n"
     "INPUT is a JSON Lines file (one post per line, with \"text\" or \"html\"),\n"
     "or a .txt or .html file scanned as one document; stdin when none or '-'.\n"
     "\n"
-    "  --rules FILE        the YAML rule file (required)\n"
+    "  --rules FILE        the YAML rule file\n"
+    "  --db URI            without --rules: scan with the latest rule set published\n"
+    "                      in this database (kuzet rules publish; default $KUZET_DB)\n"
     "  --threads N         worker threads (default: the number of CPUs)\n"
     "  --flagged-only      print only records flagged for some category\n"
     "  --format F          jsonl, text or html: how to read every INPUT\n"
@@ -283,6 +286,7 @@ int cmd_scan(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "rules", required_argument, NULL, 'r' },
+        { "db", required_argument, NULL, 'd' },
         { "threads", required_argument, NULL, 't' },
         { "flagged-only", no_argument, NULL, 'f' },
         { "format", required_argument, NULL, 'F' },
@@ -291,7 +295,7 @@ int cmd_scan(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *rules_path = NULL;
+    const char *rules_path = NULL, *uri = NULL;
     long threads = (long)kz_pool_ncpu();
     int flagged_only = 0, quiet = 0, c;
     enum fmt format = FMT_AUTO;
@@ -300,6 +304,7 @@ int cmd_scan(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "r:t:fF:m:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules_path = optarg; break;
+        case 'd': uri = optarg; break;
         case 't':
             if (kz_cli_threads(optarg, &threads))
                 return KZ_EXIT_USAGE;
@@ -323,8 +328,10 @@ int cmd_scan(int argc, char **argv)
         default: fputs(usage_text, stderr); return KZ_EXIT_USAGE;
         }
     }
-    if (!rules_path) {
-        kz_cli_err("scan needs --rules FILE");
+    if (!uri && (uri = getenv("KUZET_DB")) && !*uri)
+        uri = NULL;
+    if (!rules_path && !uri) {
+        kz_cli_err("scan needs --rules FILE, or --db URI to scan with the rule set published there");
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
@@ -332,10 +339,9 @@ int cmd_scan(int argc, char **argv)
         threads = 1;
 
     int status = KZ_EXIT_USAGE;
-    kz_ruleset *rs = NULL;
-    kz_scanner *scanner = NULL;
-    kz_buf errs;
-    kz_buf_init(&errs, 1u << 20);
+    kz_liverules *lr = NULL;
+    const kz_scanner *scanner = NULL;
+    kz_store *st = NULL;
     job jb;
     memset(&jb, 0, sizeof jb);
     size_t nworkers = threads > 1 ? (size_t)threads + 1 : 1;   /* + the main thread's */
@@ -343,11 +349,17 @@ int cmd_scan(int argc, char **argv)
     totals t = { 0 };
 
     double t0 = now_s();
-    if (kz_rules_load(rules_path, &rs, &errs) != 0 || kz_scanner_new(rs, &scanner, &errs) != 0) {
-        fputs(errs.p ? errs.p : "", stderr);
-        kz_cli_err("%s: rules not loaded; nothing scanned", rules_path);
-        goto out;
+    if (!rules_path) {                  /* the rule set published in the database */
+        char err[512];
+        if (kz_store_open(&st, uri, 1, err, sizeof err) != 0) {
+            kz_cli_err("%s", err);
+            status = KZ_EXIT_FAIL;
+            goto out;
+        }
     }
+    if ((status = kz_cli_rules("scan", rules_path, st, quiet, &lr, &scanner)) != KZ_EXIT_OK)
+        goto out;
+    kz_store_close(&st);
     double t_compile = now_s() - t0;
 
     status = KZ_EXIT_FAIL;
@@ -422,8 +434,8 @@ out:
         }
         free(jb.ring);
     }
-    kz_scanner_free(&scanner);
-    kz_ruleset_free(&rs);
-    kz_buf_release(&errs);
+    kz_liverules_put(lr, scanner);
+    kz_liverules_free(&lr);
+    kz_store_close(&st);
     return status;
 }

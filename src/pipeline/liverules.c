@@ -4,7 +4,7 @@
  */
 #include "pipeline/liverules.h"
 #include "store/rulestore.h"
-#include "util/buf.h"
+#include "detect/rules.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -17,7 +17,11 @@ typedef struct held {
 struct kz_liverules {
     pthread_mutex_t mu;
     long     check_ms;
+    int      fixed;                     /* a file's: v[0] for good, no looks */
     int64_t  last_look;                 /* monotonic ms; 0: never */
+    int      last_rc;                   /* nothing loaded yet: what the last look said */
+    int64_t  last_failed;
+    char     last_why[512];
     held    *v;     size_t n, cap;      /* v[0] is current; the rest wait for puts */
 };
 
@@ -38,6 +42,31 @@ int kz_liverules_new(kz_liverules **out, long check_ms)
     lr->check_ms = check_ms < 0 ? 0 : check_ms;
     return 0;
 }
+
+int kz_liverules_open(kz_liverules **out, const char *path, long check_ms, kz_buf *errs)
+{
+    kz_ruleset *rs = NULL;
+    kz_scanner *sc = NULL;
+    int rc = kz_liverules_new(out, check_ms);
+    if (rc || !path)
+        return rc;
+    kz_liverules *lr = *out;
+    if ((rc = kz_rules_load(path, &rs, errs)) != 0 || (rc = kz_scanner_new(rs, &sc, errs)) != 0 ||
+        (rc = KZ_GROW(lr->v, lr->cap, 1)) != 0)
+        goto out;
+    lr->v[0] = (held){ sc, 0, 0 };
+    lr->n = 1;
+    lr->fixed = 1;
+    sc = NULL;
+out:
+    kz_scanner_free(&sc);
+    kz_ruleset_free(&rs);
+    if (rc)
+        kz_liverules_free(out);
+    return rc;
+}
+
+int kz_liverules_from_store(const kz_liverules *lr) { return lr && !lr->fixed; }
 
 void kz_liverules_free(kz_liverules **lp)
 {
@@ -102,7 +131,7 @@ int kz_liverules_get(kz_liverules *lr, kz_store *st, const kz_scanner **sc,
     *sc = NULL;
     pthread_mutex_lock(&lr->mu);
     int64_t t = now_ms();
-    if (lr->n == 0 || lr->last_look == 0 || t - lr->last_look >= lr->check_ms) {
+    if (!lr->fixed && (lr->last_look == 0 || t - lr->last_look >= lr->check_ms)) {
         int64_t latest = 0;
         lr->last_look = t ? t : 1;
         if ((rc = kz_rulestore_latest(st, &latest)) != 0) {
@@ -117,6 +146,13 @@ int kz_liverules_get(kz_liverules *lr, kz_store *st, const kz_scanner **sc,
             nw->rc = rc;
             nw->failed = latest;
         }
+        lr->last_rc = rc;
+        lr->last_failed = nw->failed;
+        snprintf(lr->last_why, sizeof lr->last_why, "%s", nw->why);
+    } else if (!lr->n) {                    /* none yet, and no look due: as the last one */
+        rc = nw->rc = lr->last_rc ? lr->last_rc : KZ_ENOTFOUND;
+        nw->failed = lr->last_failed;
+        snprintf(nw->why, sizeof nw->why, "%s", lr->last_why);
     }
     if (lr->n) {
         lr->v[0].refs++;

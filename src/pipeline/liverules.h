@@ -18,6 +18,14 @@
  * the failure is reported in the news of that get and tried again at the
  * next look.
  *
+ * The rule source of every command that scans is chosen here
+ * (kz_liverules_open): a file given with --rules, compiled once and used
+ * for the whole run (its detections record "file:<sha256>"), or else the
+ * store's published versions, followed as above (their detections record
+ * the version's number).  One-shot commands (kuzet scan, ingest, crawl)
+ * get once; long-running ones (kuzet worker, serve) get per job or
+ * request.
+ *
  * Thread-safe: one kz_liverules is shared by every job thread of a
  * process, each with its own store.  A load holds a lock, so the other
  * threads wait for it at their next get (they are between jobs then).
@@ -27,6 +35,7 @@
 
 #include "detect/scan.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 typedef struct kz_liverules kz_liverules;
 
@@ -37,9 +46,21 @@ typedef struct kz_liverules kz_liverules;
 int  kz_liverules_new(kz_liverules **out, long check_ms);
 void kz_liverules_free(kz_liverules **lp);          /* NULL-safe; sets *lp = NULL */
 
+/*
+ * The rules of a command: path (its --rules FILE) when not NULL, read,
+ * parsed and compiled now and never replaced (a get returns it whatever
+ * the store; version 0 in the news); else the store's published versions
+ * (kz_liverules_new(check_ms): nothing is read until the first get).
+ * 0, KZ_EBADRULE (one "FILE:LINE: reason" per problem in errs, an
+ * unreadable file too), KZ_ENOMEM, KZ_EMATCHER.
+ */
+int  kz_liverules_open(kz_liverules **out, const char *path, long check_ms, kz_buf *errs);
+/* 1: the rules come from the store (kz_liverules_open without a file). */
+int  kz_liverules_from_store(const kz_liverules *lr);
+
 /* What a get found out (for the front end to say). */
 typedef struct kz_liverules_news {
-    int64_t version;            /* the version the scanner returned is */
+    int64_t version;            /* the version the scanner returned is (0: a file's) */
     int64_t previous;           /* changed: the one before (0: none) */
     int     changed;            /* 1: this get took a new version */
     int     rc;                 /* a newer version could not be loaded: why */
@@ -52,7 +73,9 @@ typedef struct kz_liverules_news {
  * calling thread's store, used when a look is due.  0 and *sc (news says
  * what changed; may be NULL).  With no scanner yet (the first get) and
  * none that can be loaded: KZ_ENOTFOUND (nothing published), the load's
- * error (news->why says why), *sc NULL.
+ * error (news->why says why), *sc NULL; until the next look is due, gets
+ * return that again without asking the store.  st may be NULL for rules
+ * from a file.
  */
 int  kz_liverules_get(kz_liverules *lr, kz_store *st, const kz_scanner **sc,
                       kz_liverules_news *news);

@@ -30,7 +30,11 @@ static const char usage_text[] =
     "  --session-idle DUR   a session unused this long ends (default 30m)\n"
     "  --session-max DUR    a session ends this long after log-in (default 12h)\n"
     "  --drain DUR          on SIGTERM, how long requests in flight may take (30s)\n"
-    "  --rules FILE         the rules of POST /api/v1/scan and the rule tester\n"
+    "  --rules FILE         the rules of POST /api/v1/scan and the rule tester;\n"
+    "                       without it, the rule set published in the database\n"
+    "                       (kuzet rules publish), a newer one taken without a restart\n"
+    "  --rules-check SECS   how often to look for a newer published rule set\n"
+    "                       (default 5; 0: at every request that scans)\n"
     "  --list-age DUR       how often a background thread reads the decisions in\n"
     "                       effect again (default 5s)\n"
     "  --rpz-origin ZONE    the RPZ export's zone (default rpz.local)\n"
@@ -97,11 +101,13 @@ int cmd_serve(int argc, char **argv)
         { "no-ticks", no_argument, NULL, 'N' },
         { "overdue-every", required_argument, NULL, 'E' },
         { "lang", required_argument, NULL, 'G' },
+        { "rules-check", required_argument, NULL, 'Q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     kz_serve_opts o;
     kz_serve_public_opts po = { 0 };
+    po.rules_check = -1;
     unsigned age = 0, every = 0;
     memset(&o, 0, sizeof o);
     o.audit_key = getenv("KUZET_AUDIT_KEY");
@@ -139,6 +145,8 @@ int cmd_serve(int argc, char **argv)
         case 'D': if (dur("--drain", optarg, &o.drain)) return KZ_EXIT_USAGE;
                   break;
         case 'R': po.rules = optarg; break;
+        case 'Q': if (num("--rules-check", optarg, 0, 3600, &v)) return KZ_EXIT_USAGE;
+                  po.rules_check = v; break;
         case 'A': if (dur("--list-age", optarg, &age)) return KZ_EXIT_USAGE;
                   po.list_age = age; break;
         case 'O': po.rpz_origin = optarg; break;

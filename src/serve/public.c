@@ -46,7 +46,7 @@ int kz_serve_public_setup(const kz_serve_public_opts *o, char *err, size_t errsz
 {
     int rc = kz__check_setup(o, err, errsz);
     if (!rc)
-        rc = kz__rules_setup(o->rules, err, errsz);
+        rc = kz__rules_setup(o->rules, o->rules_check, err, errsz);
     if (!rc)
         rc = kz__banks_setup(err, errsz);
     return rc;

@@ -30,7 +30,7 @@ void  kz__scratch_release(kz_scratch *k);
  * release is safe after a failed or no setup). */
 int  kz__check_setup(const kz_serve_public_opts *o, char *err, size_t errsz);  /* routes_check.c */
 void kz__check_release(void);
-int  kz__rules_setup(const char *rules, char *err, size_t errsz);              /* routes_rules.c */
+int  kz__rules_setup(const char *rules, long check_secs, char *err, size_t errsz); /* routes_rules.c */
 void kz__rules_release(void);
 int  kz__banks_setup(char *err, size_t errsz);                                 /* routes_banks.c */
 void kz__banks_release(void);

@@ -54,7 +54,10 @@ int kz__serve_landing(kz_req *rq, int64_t *decision);
 
 /* What the public and data routes are set up with (kuzet serve's options). */
 typedef struct kz_serve_public_opts {
-    const char *rules;          /* --rules FILE: the rule set of scan and the tester (NULL: none) */
+    const char *rules;          /* --rules FILE: the rule set of scan and the tester (NULL: the
+                                   one published in the database, followed) */
+    long rules_check;           /* --rules-check: seconds between looks for a newer
+                                   published version (< 0: 5) */
     double list_age;            /* --list-age: seconds a blocklist version is served before
                                    the list in effect is read again (<= 0: 5) */
     const char *rpz_origin;     /* --rpz-origin ZONE (NULL: rpz.local) */
@@ -63,12 +66,16 @@ typedef struct kz_serve_public_opts {
     const char *audit_key;      /* its signer (a new version is audited; NULL: the default) */
 } kz_serve_public_opts;
 
-/* For the web app's rules page (routes_rules.c): the scanner compiled
- * from --rules (NULL: none), and the rule tester's result for text[0..n)
- * (pipeline/scanout.h; kz_ruletest_release it), as POST /api/v1/rules/test
- * computes it; KZ_ENOTFOUND without --rules, KZ_ETOOBIG past its limit. */
-const kz_scanner *kz_serve_scanner(void);
-int kz_serve_rules_test(const char *text, size_t n, kz_ruletest *out);
+/* For the web app's rules page (routes_rules.c): the scanner of this
+ * request (the file of --rules, else the rule set published in the
+ * database, a newer one taken without a restart; NULL: none), held until
+ * kz_serve_rules_put; and the rule tester's result with it for
+ * text[0..n) (pipeline/scanout.h; kz_ruletest_release it before the put),
+ * as POST /api/v1/rules/test computes it; KZ_ENOTFOUND with no scanner,
+ * KZ_ETOOBIG past its limit. */
+const kz_scanner *kz_serve_rules_get(kz_req *rq);
+void kz_serve_rules_put(const kz_scanner *sc);       /* NULL-safe */
+int kz_serve_rules_test(const kz_scanner *sc, const char *text, size_t n, kz_ruletest *out);
 
 /* Before kz_serve_run: start the blocklist feed (routes_check.c), compile
  * the rules (routes_rules.c), set up the banks' scratch (routes_banks.c);

@@ -669,16 +669,15 @@ static void tester(kz_html *h, const char *text, const kz_ruletest *res, const c
     kz_h_raw(h, "</tbody></table></section>");
 }
 
-static int rules_page(kz_req *rq, unsigned status, const char *text, const kz_ruletest *res,
-                      const char *err)
+static int rules_page(kz_req *rq, const kz_scanner *sc, unsigned status, const char *text,
+                      const kz_ruletest *res, const char *err)
 {
-    const kz_scanner *sc = kz_serve_scanner();
     kz_html h;
     kz_html_init(&h, rq);
     kz_page_begin(&h, "Rules", "/rules");
     if (!sc) {
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "The server was started without "
-               "rules (kuzet serve --rules FILE)."));
+        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No rules: none published in the "
+               "database (kuzet rules publish) and the server was not given --rules FILE."));
         return kz_page_send(&h, 200);
     }
     kz_h_f(&h, "<table><caption>%s</caption><thead><tr><th>%s</th><th>%s</th></tr></thead><tbody>",
@@ -701,26 +700,40 @@ static int rules_page(kz_req *rq, unsigned status, const char *text, const kz_ru
     return kz_page_send(&h, status);
 }
 
-static int rules_get(kz_req *rq) { return rules_page(rq, 200, NULL, NULL, NULL); }
+static int rules_get(kz_req *rq)
+{
+    const kz_scanner *sc = kz_serve_rules_get(rq);
+    int rc = rules_page(rq, sc, 200, NULL, NULL, NULL);
+    kz_serve_rules_put(sc);
+    return rc;
+}
+
+/* The page and the test with one scanner, held until both are done. */
+static int rules_test_with(kz_req *rq, const kz_scanner *sc, const char *text)
+{
+    if (!*text)
+        return rules_page(rq, sc, 422, text, NULL, kz_tr(kz_req_lang(rq), "Write a text to test."));
+    kz_ruletest res;
+    int rc = kz_serve_rules_test(sc, text, strlen(text), &res);
+    if (rc == KZ_ENOTFOUND)
+        return rules_page(rq, sc, 404, text, NULL, NULL);
+    if (rc == KZ_ETOOBIG)
+        return rules_page(rq, sc, 413, text, NULL, kz_tr(kz_req_lang(rq), "The text is too long."));
+    if (rc)
+        return rc;
+    rc = rules_page(rq, sc, 200, text, &res, NULL);
+    kz_ruletest_release(&res);
+    return rc;
+}
 
 static int rules_test(kz_req *rq)
 {
     const kz_form *f = kz_req_form(rq);
     if (!f)
         return KZ_EINVAL;
-    const char *text = kz_form_str(f, "text");
-    if (!*text)
-        return rules_page(rq, 422, text, NULL, kz_tr(kz_req_lang(rq), "Write a text to test."));
-    kz_ruletest res;
-    int rc = kz_serve_rules_test(text, strlen(text), &res);
-    if (rc == KZ_ENOTFOUND)
-        return rules_page(rq, 404, text, NULL, NULL);
-    if (rc == KZ_ETOOBIG)
-        return rules_page(rq, 413, text, NULL, kz_tr(kz_req_lang(rq), "The text is too long."));
-    if (rc)
-        return rc;
-    rc = rules_page(rq, 200, text, &res, NULL);
-    kz_ruletest_release(&res);
+    const kz_scanner *sc = kz_serve_rules_get(rq);
+    int rc = rules_test_with(rq, sc, kz_form_str(f, "text"));
+    kz_serve_rules_put(sc);
     return rc;
 }
 
@@ -1054,9 +1067,12 @@ static const kz_msg msgs[] = {
     { "Hits", "Совпадения", "Сәйкестіктер" },
     { "Matched text", "Совпавший текст", "Сәйкес мәтін" },
     { "Bytes", "Байты", "Байттар" },
-    { "The server was started without rules (kuzet serve --rules FILE).",
-      "Сервер запущен без правил (kuzet serve --rules FILE).",
-      "Сервер ережелерсіз іске қосылған (kuzet serve --rules FILE)." },
+    { "No rules: none published in the database (kuzet rules publish) and the server was not "
+      "given --rules FILE.",
+      "Правил нет: в базе не опубликовано ни одной версии (kuzet rules publish), и сервер "
+      "запущен без --rules FILE.",
+      "Ережелер жоқ: дерекқорда бірде-бір нұсқа жарияланбаған (kuzet rules publish), ал сервер "
+      "--rules FILE берілмей іске қосылған." },
     { "Categories", "Категории", "Санаттар" },
     { "Threshold", "Порог", "Шек" },
     { "Weight", "Вес", "Салмақ" },

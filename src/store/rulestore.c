@@ -79,7 +79,8 @@ static int latest_row(kz_store *s, kz_rule_version *v)
     return rc < 0 ? rc : 0;
 }
 
-/* The audit entry's JSON: version, sha256, name, rules. */
+/* The audit entry's JSON: version, sha256, name, rules, who, when (what
+ * the rows check, case/rows.h, compares the table with). */
 static int after_json(kz_buf *j, const kz_rule_version *v)
 {
     int rc = kz_buf_addf(j, "{\"version\":%lld,\"sha256\":\"%s\",\"name\":", (long long)v->version,
@@ -87,7 +88,11 @@ static int after_json(kz_buf *j, const kz_rule_version *v)
     if (!rc)
         rc = kz_buf_add_json_str(j, v->name, strlen(v->name));
     if (!rc)
-        rc = kz_buf_addf(j, ",\"rules\":%lld}", (long long)v->rules);
+        rc = kz_buf_addf(j, ",\"rules\":%lld,\"published_by\":", (long long)v->rules);
+    if (!rc)
+        rc = kz_buf_add_json_str(j, v->by, strlen(v->by));
+    if (!rc)
+        rc = kz_buf_addf(j, ",\"published_at\":\"%s\"}", v->at);
     if (!rc)
         rc = kz_buf_addc(j, '\0');
     return rc;
@@ -124,6 +129,11 @@ int kz_rulestore_publish(kz_store *s, const char *actor, const char *name, const
     v.rules = (int64_t)rs->nrules;
     snprintf(v.by, sizeof v.by, "%s", actor ? actor : "");
     kz_store_now(v.at);
+    /* the store's write transaction (SQLite's BEGIN IMMEDIATE; on
+     * PostgreSQL the audit log's lock, taken when it begins): no other
+     * publish can come between reading the latest version and inserting
+     * the next, so versions are unique and consecutive however many
+     * publish at once (rulestore_publish_at_once_*) */
     if ((rc = kz_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
@@ -159,6 +169,8 @@ out:
     }
     if (rc == KZ_ENOMEM)
         kz_store_set_errmsg(s, "%s", kz_strerror(rc));
+    else if (rc == KZ_EDB || rc == KZ_EBUSY)
+        kz_store_set_errmsg(s, "storing the rule set: %s", kz_db_errmsg(kz_store_db(s)));
     kz_scanner_free(&sc);
     kz_ruleset_free(&rs);
     kz_buf_release(&j);

@@ -14,7 +14,10 @@
  * Publishing validates the text as the scanner would load it (parse and
  * compile, detect/scan.h): a file with any problem stores nothing.  The
  * same text as the latest version stores nothing either (a deploy script
- * may publish every time).  Who may publish: an enabled analyst,
+ * may publish every time).  Publishes at the same moment, from any
+ * number of processes, get unique consecutive versions: the transaction
+ * holds the store's write lock from its start (store/store.h).  Who may
+ * publish: an enabled analyst,
  * supervisor or admin, checked inside the transaction, which also
  * appends the audit entry "rules.publish".
  */

@@ -67,8 +67,7 @@ static void on_signal(int sig)
 
 struct shared {
     const char *uri, *roles, *contact, *metrics;
-    const kz_scanner *sc;
-    kz_liverules *live;             /* without --rules: the store's rule sets */
+    kz_liverules *live;             /* --rules FILE, or the store's rule sets */
     int lease, poll_ms, quiet, idle_exit;
     size_t slice;
     unsigned threads;
@@ -125,7 +124,7 @@ static void *loop(void *arg)
         kz_store_close(&st);
         return NULL;
     }
-    kz_jobs_env env = { st, q, sh->sc, sh->slice, 0, sh->contact, sh->threads, 0, &stop_flag,
+    kz_jobs_env env = { st, q, NULL, sh->slice, 0, sh->contact, sh->threads, 0, &stop_flag,
                         getenv("KUZET_SMTP"), getenv("KUZET_MAIL_FROM") };
     if (env.smtp_url && !*env.smtp_url)
         env.smtp_url = NULL;
@@ -301,15 +300,12 @@ int cmd_worker(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
     int status = KZ_EXIT_FAIL;
-    kz_ruleset *rs = NULL;
-    kz_scanner *sc = NULL;
     struct thr *th = NULL;
     kz_buf errs;
     kz_buf_init(&errs, 1u << 20);
-    if (needs_rules && rules &&
-        (kz_rules_load(rules, &rs, &errs) != 0 || kz_scanner_new(rs, &sc, &errs) != 0)) {
+    if (needs_rules && kz_liverules_open(&sh.live, rules, check_secs * 1000, &errs) != 0) {
         fputs(errs.p ? errs.p : "", stderr);
-        kz_cli_err("%s: rules not loaded", rules);
+        kz_cli_err("%s: rules not loaded", rules ? rules : "rules");
         goto out;
     }
     if (needs_rules && !rules) {
@@ -319,8 +315,6 @@ int cmd_worker(int argc, char **argv)
         const kz_scanner *first = NULL;
         kz_liverules_news nw;
         char err[512];
-        if (kz_liverules_new(&sh.live, check_secs * 1000) != 0)
-            goto out;
         if (kz_store_open(&st0, sh.uri, 1, err, sizeof err) != 0) {
             kz_cli_err("worker: %s", err);
             goto out;
@@ -339,7 +333,6 @@ int cmd_worker(int argc, char **argv)
         kz_cli_err("libcurl cannot start");
         goto out;
     }
-    sh.sc = sc;
     gethostname(sh.host, sizeof sh.host - 1);
     pthread_mutex_init(&sh.mu, NULL);
     struct sigaction sa;
@@ -377,8 +370,6 @@ int cmd_worker(int argc, char **argv)
     status = sh.failed || sh.jobs_failed ? KZ_EXIT_FAIL : KZ_EXIT_OK;
 out:
     free(th);
-    kz_scanner_free(&sc);
-    kz_ruleset_free(&rs);
     kz_liverules_free(&sh.live);
     kz_buf_release(&errs);
     return status;
