@@ -81,21 +81,17 @@ static int latest_row(kz_store *s, kz_rule_version *v)
 
 /* The audit entry's JSON: version, sha256, name, rules, who, when (what
  * the rows check, case/rows.h, compares the table with). */
-static int after_json(kz_buf *j, const kz_rule_version *v)
+static int after_json(kz_jw *j, const kz_rule_version *v)
 {
-    int rc = kz_buf_addf(j, "{\"version\":%lld,\"sha256\":\"%s\",\"name\":", (long long)v->version,
-                         v->sha256);
-    if (!rc)
-        rc = kz_buf_add_json_str(j, v->name, strlen(v->name));
-    if (!rc)
-        rc = kz_buf_addf(j, ",\"rules\":%lld,\"published_by\":", (long long)v->rules);
-    if (!rc)
-        rc = kz_buf_add_json_str(j, v->by, strlen(v->by));
-    if (!rc)
-        rc = kz_buf_addf(j, ",\"published_at\":\"%s\"}", v->at);
-    if (!rc)
-        rc = kz_buf_addc(j, '\0');
-    return rc;
+    kz_jw_raw(j, "{");
+    kz_jw_int(j, "version", v->version);
+    kz_jw_str(j, "sha256", v->sha256);
+    kz_jw_str(j, "name", v->name);
+    kz_jw_int(j, "rules", v->rules);
+    kz_jw_str(j, "published_by", v->by);
+    kz_jw_str(j, "published_at", v->at);
+    kz_jw_raw(j, "}");
+    return j->rc;
 }
 
 int kz_rulestore_publish(kz_store *s, const char *actor, const char *name, const char *text,
@@ -104,11 +100,11 @@ int kz_rulestore_publish(kz_store *s, const char *actor, const char *name, const
     kz_ruleset *rs = NULL;
     kz_scanner *sc = NULL;
     kz_rule_version v, last;
-    kz_buf j;
+    kz_jw j;
     int rc, in_tx = 0;
     memset(out, 0, sizeof *out);
     *created = 0;
-    kz_buf_init(&j, KZ_BUF_NOLIMIT);
+    kz_jw_init(&j);
     if (!name || !*name)
         name = "rules";
     /* the text as the database keeps it: UTF-8 without NUL (YAML is
@@ -151,7 +147,7 @@ int kz_rulestore_publish(kz_store *s, const char *actor, const char *name, const
                                           "$3, $4, $5, $6, $7)", p, 7, NULL)) != 0)
         goto out;
     if ((rc = after_json(&j, &v)) != 0 ||
-        (rc = kz_store_audit(s, actor, "rules.publish", "rule_set", v.version, NULL, j.p)) != 0)
+        (rc = kz_store_audit(s, actor, "rules.publish", "rule_set", v.version, NULL, j.b.p)) != 0)
         goto out;
     if ((rc = kz_store_commit(s)) != 0) {
         in_tx = 0;
@@ -173,7 +169,7 @@ out:
         kz_store_set_errmsg(s, "storing the rule set: %s", kz_db_errmsg(kz_store_db(s)));
     kz_scanner_free(&sc);
     kz_ruleset_free(&rs);
-    kz_buf_release(&j);
+    kz_jw_release(&j);
     return rc;
 }
 
