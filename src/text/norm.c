@@ -92,6 +92,9 @@ enum {
     V_ALT3F  = 2048, /* the first 3 as the other, the others as the primary ("м3р3лятина") */
     V_RUNDG  = 4096, /* a doubled Latin letter starting a digraph stays two ("joldasshil": сш) */
     V_ALTJF  = 8192, /* the first j as ж, the others as with V_ALTJ ("podrajajushchij") */
+    V_ALT4M  = 16384, /* the first 4 as а, the others as ч ("з4ка4анный": закачанный) */
+    V_ALT4F  = 32768, /* the first 4 as ч, the others as а ("ёрни44ющий": ёрничающий) */
+    V_PHON1  = 65536, /* V_PHON with 1 as l ("P·0·Ӏ·У·Ѕ·У·1·L·@·Ь·I·C": polysyllabic) */
 };
 
 /* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
@@ -362,13 +365,19 @@ typedef struct wordinfo {
 
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
-    size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
+    size_t cy = 0, la = 0, other = 0, dig = 0, look = 0, lk = 0;
     int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         switch (x->cls) {
-        case KZ_C_CYR: cy++; break;
+        case KZ_C_CYR:
+            /* ѕ ј ӏ ԁ are in neither the Russian nor the Kazakh alphabet:
+             * written for the Latin letters they look like, they count as
+             * Latin when the word's script is chosen ("ИNԀеRӏαyѕ") */
+            if ((x->fl & (FL_S | FL_J)) || x->cp == 0x4CF || x->cp == 0x501) lk++;
+            else cy++;
+            break;
         case KZ_C_LAT: {
             la++;
             int li = lat_index(x->cp);
@@ -385,18 +394,21 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             dig += i == 0 || f[ix[i - 1]].cp != x->cp;   /* a run of one digit: one ("$000l") */
             has1 += x->cp == '1';
             has3 += x->cp == '3';
-            has4 |= x->cp == '4';
+            has4 += x->cp == '4';
             break;
         default: break;
         }
     }
-    wi->ctx = cy > 0 && cy >= la ? CTX_CYR : la > 0 ? CTX_LAT : CTX_OTHER;
+    wi->ctx = cy > 0 && cy >= la + lk ? CTX_CYR : la + lk > 0 ? CTX_LAT : CTX_OTHER;
+    cy += lk;
     wi->leet_ok = (cy + la + other) >= dig && (cy + la) > 0;
     wi->ambig = 0;
     if (wi->ctx == CTX_LAT && (look == la || cy > 0))
         wi->ambig |= V_VISUAL;          /* "PAPA" may be Cyrillic РАРА */
-    if (wi->ctx == CTX_CYR && la > 0)
+    if (wi->ctx == CTX_CYR && la + lk > 0)
         wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
+    if (wi->ctx == CTX_CYR && la + lk > 0 && has1 && wi->leet_ok)
+        wi->ambig |= V_PHON1;           /* and its 1 an l */
     if (wi->ctx == CTX_LAT && hasj)
         wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
     if (wi->ctx == CTX_LAT && hasj > 1)
@@ -409,6 +421,7 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
+        if (has4 > 1) wi->ambig |= V_ALT4M | V_ALT4F;
         if (has3) wi->ambig |= V_ALT3;
         if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
         if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1M;
@@ -425,8 +438,12 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     mch *m = n->m;
     uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
+    if (v & V_PHON1)
+        v |= V_PHON | V_ALT1;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
-    unsigned ones = 0, threes = 0, jn = 0;
+    /* read by sound, leet is read as Latin too ("Aп7н3m": anthem) */
+    int lctx = (v & V_PHON) ? CTX_LAT : wi->ctx;
+    unsigned ones = 0, threes = 0, fours = 0, jn = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
@@ -440,7 +457,11 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 vv = ones++ ? (vv & ~(unsigned)V_ALT1) : (vv | V_ALT1);
             if ((v & V_ALT3F) && cp == '3')
                 vv = threes++ ? (vv & ~(unsigned)V_ALT3) : (vv | V_ALT3);
-            uint32_t l = leet(cp, wi->ctx, vv);
+            if ((v & V_ALT4M) && cp == '4')
+                vv = fours++ ? (vv | V_ALT4) : (vv & ~(unsigned)V_ALT4);
+            if ((v & V_ALT4F) && cp == '4')
+                vv = fours++ ? (vv & ~(unsigned)V_ALT4) : (vv | V_ALT4);
+            uint32_t l = leet(cp, lctx, vv);
             if (l) cp = l;
         } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
             uint32_t l = cyr_latin(x);        /* read by sound as the Latin it imitates */
@@ -561,6 +582,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
     /* (ng last: a one-word rule has the нг spelling itself) */
     static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4, V_ALT3,
                                       V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
+                                      V_ALT4M, V_ALT4F, V_PHON1,
                                       V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
@@ -720,6 +742,7 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     if (w < nf && word_char(f, nf, w))     /* the common case: a longer word */
         return 0;
     size_t prev_k = 0, prev_end = i, trail = 0;
+    uint32_t prevcp = 0;
     for (;;) {
         /* a leet symbol is a letter here too: "z.@.k", "$ @ t"; "!" and an
          * apostrophe not first ("с . ! . н", "s_o_l_'"), and not last */
@@ -742,7 +765,8 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
             n->ix[k++] = (uint32_t)z;
         if (is_letter(f[p].cls)) letters++;
         else if (f[p].cls == KZ_C_SYM && f[p].cp != '!') syms++;
-        else if (f[p].cls == KZ_C_DIGIT) digits++;
+        else if (f[p].cls == KZ_C_DIGIT && f[p].cp != prevcp) digits++;  /* "1/1/1": one */
+        prevcp = f[p].cp;
         end = w;
         p = w - 1;
         size_t q = p + 1, sep = 0;
@@ -803,9 +827,24 @@ static int one_letter_word(uint32_t cp)
     }
 }
 
+/* Is the spelling at (in_alt ? alt : out) + off, len already one of t's? */
+static int has_spelling(const kz_norm *n, const tokb *t, const spref *r)
+{
+    const char *q = (r->in_alt ? n->alt : n->out) + r->off;
+    for (uint32_t z = 0; z < t->nsp; z++) {
+        const char *p = (t->sp[z].in_alt ? n->alt : n->out) + t->sp[z].off;
+        if (t->sp[z].len == r->len && !memcmp(p, q, r->len))
+            return 1;
+    }
+    return 0;
+}
+
 /* Add to t the spelling of the group's characters ix[from..from+len), less
- * any | inside when nopipe, unless it is empty or already there. */
-static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size_t len, int nopipe)
+ * any | inside when nopipe, unless it is empty or already there; that
+ * part's own alternates (a leet digit read the other way...) go to
+ * more[*nmore], to be added after the whole group's. */
+static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size_t len, int nopipe,
+                      spref *more, uint32_t *nmore)
 {
     tokb sub;
     int rc;
@@ -824,10 +863,12 @@ static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size
         const char *p = (t->sp[z].in_alt ? n->alt : n->out) + t->sp[z].off;
         dup = t->sp[z].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
     }
-    if (dup)
-        n->nalt = sub.sp[0].off;
-    else
+    if (!dup)
         t->sp[t->nsp++] = sub.sp[0];
+    for (uint32_t q = 1; q < sub.nsp && *nmore < KZ_TOKEN_MAXSP; q++)
+        more[(*nmore)++] = sub.sp[q];
+    if (dup && sub.nsp == 1)
+        n->nalt = sub.sp[0].off;
     return 0;
 }
 
@@ -857,13 +898,21 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     int pipe = 0;
     for (size_t i = 1; i + 1 < cnt; i++)      /* two letters or more on each side */
         pipe |= n->f[n->ix[i]].cp == '|' && ix_letters(n, 0, i) >= 2 && ix_letters(n, i + 1, cnt) >= 2;
-    if ((first && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 1, 0)) != 0) ||
-        (pipe && (rc = spaced_alt(n, &t, n->ix, first ? 1 : 0, first ? cnt - 1 : cnt, 1)) != 0) ||
-        (last && (rc = spaced_alt(n, &t, n->ix, 0, cnt - 1, 0)) != 0) ||
-        (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0)) != 0))
+    spref more[KZ_TOKEN_MAXSP];
+    uint32_t nmore = 0;
+    if ((first && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 1, 0, more, &nmore)) != 0) ||
+        (pipe && (rc = spaced_alt(n, &t, n->ix, first ? 1 : 0, first ? cnt - 1 : cnt, 1,
+                                  more, &nmore)) != 0) ||
+        (last && (rc = spaced_alt(n, &t, n->ix, 0, cnt - 1, 0, more, &nmore)) != 0) ||
+        (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0, more, &nmore)) != 0) ||
+        (pipe && first && (rc = spaced_alt(n, &t, n->ix, 0, cnt, 1, more, &nmore)) != 0))
         return rc;
     for (uint32_t k = 1; k < nown && t.nsp < KZ_TOKEN_MAXSP; k++)
-        t.sp[t.nsp++] = own[k];
+        if (!has_spelling(n, &t, &own[k]))
+            t.sp[t.nsp++] = own[k];
+    for (uint32_t k = 0; k < nmore && t.nsp < KZ_TOKEN_MAXSP; k++)
+        if (!has_spelling(n, &t, &more[k]))
+            t.sp[t.nsp++] = more[k];
     return push_tok(&n->w, &n->nw, &n->capw, &t);
 }
 
