@@ -459,3 +459,25 @@ KT_TEST(norm_spaced_stretched_digits)
     KT_CHECK(has_sp(words("s/y/1/1/1/1/1/1/4/4/4/4/4/4/b/i/f/y"), "сылабифы"));
     KT_EQ_STR(norm("1 1 1 2 2 a"), "1 1 1 2 2 а");
 }
+
+KT_TEST(norm_stretched_symbol_between_letters)
+{
+    /* a run of one leet symbol between letters is part of the word */
+    KT_EQ_STR(norm("QUUU!!!LT3DDD"), "куилтед");
+    KT_EQ_STR(norm("m€€€€€mBrAnE$"), "мембранес");
+    KT_EQ_STR(norm("wow!!! ok"), "уоу!!! ок");          /* not before a space */
+}
+
+KT_TEST(norm_stretched_letter_folding_to_two)
+{
+    /* ñññ is one ñ (ng), so the ğ after it is still read */
+    KT_CHECK(has_sp(words("Şyñññññğyrt"), "шынгырт"));
+    KT_EQ_STR(norm("пиццикато"), "питсикато");
+}
+
+KT_TEST(norm_one_as_l_with_j_as_short_i)
+{
+    /* 1 as l and j as й in one word */
+    KT_CHECK(has_sp(words("Y~U~1~|~@~N~S~K~I~J"), "юлиански"));
+    KT_CHECK(has_sp(words("gUbOsH1J0P"), "губошлеп"));
+}

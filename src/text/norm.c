@@ -137,7 +137,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         return KZ_ENOMEM;
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, nf = 0, bad = 0;
-    uint32_t tmp[KZ_FOLD_MAX];
+    uint32_t tmp[KZ_FOLD_MAX], lastcp = 0;   /* the last code point that folded to something */
     while (i < len) {
         uint32_t cp;
         size_t k;
@@ -169,6 +169,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                       : (cp == 0x458 || cp == 0x408) ? FL_J
                       : (cp == 0x4BB || cp == 0x4BA) ? FL_H
                       : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
+                lastcp = cp;
                 i += k;
                 continue;
             }
@@ -185,6 +186,16 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         }
         if (cnt == 0 && nf > 0)          /* a mark, an invisible: part of */
             n->f[nf - 1].e = (uint32_t)(i + k);   /* the span before it */
+        if (cnt > 1 && cp == lastcp && nf >= cnt) {
+            /* a stretched letter that folds to two is one ("ñññ": ng, not
+             * ngngng; "ццц": тс), as a stretched letter is in pass 2 */
+            for (size_t c = nf - cnt; c < nf; c++)
+                n->f[c].e = (uint32_t)(i + k);
+            i += k;
+            continue;
+        }
+        if (cnt > 0)
+            lastcp = cp;
         if (KZ_UNLIKELY(nf + cnt > n->capf) && KZ_GROW(n->f, n->capf, nf + cnt + 16))
             return KZ_ENOMEM;
         for (size_t c = 0; c < cnt; c++) {
@@ -583,6 +594,7 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
     static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4, V_ALT3,
                                       V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
                                       V_ALT4M, V_ALT4F, V_PHON1,
+                                      V_ALT1 | V_ALTJ,         /* "Y~U~1~|~@~N~S~K~I~J": л and й */
                                       V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
@@ -653,6 +665,15 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
                      is_alnum(f[i + 3].cls);
         int next = i + 1 < nf && is_letter(f[i + 1].cls);
         if ((prev || prevs) && (nextd || nexts || nexts2)) return 1;
+        /* a stretched symbol between word characters: "QUUU!!!LT3D",
+         * "m€€€€€mBrAnE$" (runs of one or two are the cases above) */
+        size_t lo = i, hi = i + 1;
+        while (lo > 0 && f[lo - 1].cp == f[i].cp)
+            lo--;
+        while (hi < nf && f[hi].cp == f[i].cp)
+            hi++;
+        if (hi - lo >= 3 && lo > 0 && is_alnum(f[lo - 1].cls) && hi < nf && is_alnum(f[hi].cls))
+            return 1;
         /* "$ин", "$|н|й": $ starts a word; @ before Cyrillic ("@кымак"),
          * not before Latin: "@user" is a mention */
         size_t dr = i + 1;                     /* a run of one digit: "$000l" */
