@@ -250,7 +250,7 @@ KT_TEST(norm_latin_runs_before_digraphs)
     KT_EQ_STR(norm("yooou kiiiill"), "еу кил");          /* "yooou" is "you" */
     KT_EQ_STR(norm("yoooooourrrrrselffff"), "еурселф");
     KT_EQ_STR(words("künge"), "куне|кунге");            /* ng before a letter: also n + g */
-    KT_EQ_STR(words("jeñge"), "жене|иене|женге");       /* ñ is ң, then g */
+    KT_EQ_STR(words("jeñge"), "жене|иене|женге|иенге");       /* ñ is ң, then g */
 }
 
 KT_TEST(norm_leet_symbol_runs_and_starts)
@@ -480,4 +480,37 @@ KT_TEST(norm_one_as_l_with_j_as_short_i)
     /* 1 as l and j as й in one word */
     KT_CHECK(has_sp(words("Y~U~1~|~@~N~S~K~I~J"), "юлиански"));
     KT_CHECK(has_sp(words("gUbOsH1J0P"), "губошлеп"));
+}
+
+KT_TEST(norm_greek_letters_make_a_latin_word_lookalike)
+{
+    /* Greek letters in a Latin word are look-alikes: it is read by look too */
+    KT_EQ_STR(words("aTaκcuτ"), "атаксут|атаксит");
+    KT_EQ_STR(words("attacks"), "атаскс");              /* no Greek: no such reading */
+}
+
+KT_TEST(norm_latin_only_cyrillic_letters_take_the_general_path)
+{
+    /* a word of Cyrillic letters with ѕ ј ӏ ԁ gets its reading by sound */
+    KT_EQ_STR(words("һаиӏѕ"), "хаиӏс|хаулс");
+    KT_EQ_STR(words("кстати"), "кстати");
+}
+
+KT_TEST(norm_ng_with_j_as_short_i)
+{
+    KT_CHECK(has_sp(words("slengovij"), "сленгови"));
+}
+
+KT_TEST(norm_y_before_vowel_as_yery)
+{
+    /* Kazakh 2021 writes ы as y, so ya yu yo may be ыа ыу ыо */
+    KT_CHECK(has_sp(words("saryaurudyñ"), "сарыаурудын"));
+    KT_CHECK(has_sp(words("qyo7"), "кыот"));
+}
+
+KT_TEST(norm_leet_start_before_symbol_or_digit)
+{
+    /* | ! @ start a Cyrillic word before a symbol or digit and a letter */
+    KT_EQ_STR(norm("|$целённый @6ы$ын"), "истселеныи абысын");
+    KT_EQ_STR(norm("@user !!! |"), "@усер !!! |");
 }

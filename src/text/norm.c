@@ -32,7 +32,15 @@ enum {
     FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
     FL_H    = 8,       /* written as һ or Һ (folded to х): h in a Latin word */
     FL_S    = 16,      /* written as ѕ or Ѕ (folded to с): s in a Latin word */
+    FL_GR   = 32,      /* written as a Greek letter (folded to a Latin one) */
 };
+
+/* ѕ ј ӏ ԁ: Cyrillic letters of neither Russian nor Kazakh, written for the
+ * Latin letters they look like */
+#define LATIN_ONLY_CYR(x) (((x)->fl & (FL_S | FL_J)) || (x)->cp == 0x4CF || (x)->cp == 0x501)
+
+/* Greek code points (U+0370..U+03FF), which fold to Latin look-alikes */
+#define GREEK_FL(cp) ((cp) >= 0x370 && (cp) < 0x400 ? FL_GR : 0)
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
  * that "ьі" can be read as ы and "пοьоdγ" as "nobody". */
@@ -95,6 +103,7 @@ enum {
     V_ALT4M  = 16384, /* the first 4 as а, the others as ч ("з4ка4анный": закачанный) */
     V_ALT4F  = 32768, /* the first 4 as ч, the others as а ("ёрни44ющий": ёрничающий) */
     V_PHON1  = 65536, /* V_PHON with 1 as l ("P·0·Ӏ·У·Ѕ·У·1·L·@·Ь·I·C": polysyllabic) */
+    V_YV     = 131072, /* y before a, u, o is ы, not я ю ё (Kazakh 2021: "saryaurudyñ") */
 };
 
 /* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
@@ -168,7 +177,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
                       : (cp == 0x458 || cp == 0x408) ? FL_J
                       : (cp == 0x4BB || cp == 0x4BA) ? FL_H
-                      : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
+                      : (cp == 0x455 || cp == 0x405) ? FL_S : GREEK_FL(cp);
                 lastcp = cp;
                 i += k;
                 continue;
@@ -206,7 +215,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->cls = (uint8_t)kz_cls_of(src[c]);
             x->fl = cnt != 1 ? 0 : (cp == 0x458 || cp == 0x408) ? FL_J
                   : (cp == 0x4BB || cp == 0x4BA) ? FL_H
-                  : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
+                  : (cp == 0x455 || cp == 0x405) ? FL_S : (uint8_t)GREEK_FL(cp);
         }
         i += k;
     }
@@ -377,7 +386,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0, lk = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0, greek = 0, yv = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
@@ -386,15 +395,17 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             /* ѕ ј ӏ ԁ are in neither the Russian nor the Kazakh alphabet:
              * written for the Latin letters they look like, they count as
              * Latin when the word's script is chosen ("ИNԀеRӏαyѕ") */
-            if ((x->fl & (FL_S | FL_J)) || x->cp == 0x4CF || x->cp == 0x501) lk++;
+            if (LATIN_ONLY_CYR(x)) lk++;
             else cy++;
             break;
         case KZ_C_LAT: {
             la++;
+            greek |= (x->fl & FL_GR) != 0;
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj += x->cp == 'j';
             ng |= x->cp == 'g' && prevl == 'n';
+            yv |= prevl == 'y' && (x->cp == 'a' || x->cp == 'u' || x->cp == 'o');
             rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
             break;
@@ -414,8 +425,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
     cy += lk;
     wi->leet_ok = (cy + la + other) >= dig && (cy + la) > 0;
     wi->ambig = 0;
-    if (wi->ctx == CTX_LAT && (look == la || cy > 0))
-        wi->ambig |= V_VISUAL;          /* "PAPA" may be Cyrillic РАРА */
+    if (wi->ctx == CTX_LAT && (look == la || cy > 0 || greek))
+        wi->ambig |= V_VISUAL;          /* "PAPA" may be Cyrillic РАРА; "aTaκcuτ" атаксит */
     if (wi->ctx == CTX_CYR && la + lk > 0)
         wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
     if (wi->ctx == CTX_CYR && la + lk > 0 && has1 && wi->leet_ok)
@@ -430,6 +441,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
     if (wi->ctx == CTX_LAT && rundg)
         wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
+    if (wi->ctx == CTX_LAT && yv)
+        wi->ambig |= V_YV;              /* "saryau": ы + а, not я */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
         if (has4 > 1) wi->ambig |= V_ALT4M | V_ALT4F;
@@ -516,6 +529,10 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 d = 0;                        /* n, then g */
                 used = 1;
             }
+            if (cp == 'y' && d && (v & V_YV)) {
+                d = 0;                        /* ы, then the vowel */
+                used = 1;
+            }
             uint32_t nx = i + 1 < cnt ? c[i + 1] : 0;
             if (d) {
                 out = d;
@@ -595,6 +612,8 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
                                       V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
                                       V_ALT4M, V_ALT4F, V_PHON1,
                                       V_ALT1 | V_ALTJ,         /* "Y~U~1~|~@~N~S~K~I~J": л and й */
+                                      V_NG | V_ALTJ,           /* "slengovij": нг and й */
+                                      V_YV,
                                       V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
@@ -687,11 +706,13 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
                       is_letter(f[i + 3].cls);
         if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2))
             return 1;
-        if (f[i].cp == '@' && !prev && i + 1 < nf && f[i + 1].cls == KZ_C_CYR) return 1;
-        /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг";
-         * not after a letter or digit (that is the case above) */
+        /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг",
+         * "|$целённый"; @ for а ("@қымақ", "@6ы$ын"); not after a letter or
+         * digit (that is the case above) */
         int nextc = i + 1 < nf && (f[i + 1].cls == KZ_C_CYR ||
-                    (f[i + 1].cls == KZ_C_DIGIT && i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
+                    ((f[i + 1].cls == KZ_C_DIGIT || (f[i + 1].cls == KZ_C_SYM && f[i + 1].cp != '!')) &&
+                     i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
+        if (f[i].cp == '@' && !prev && nextc && !(i > 0 && f[i - 1].cls == KZ_C_SYM)) return 1;
         if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
             nextc)
             return 1;
@@ -961,7 +982,8 @@ static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t
 }
 
 /* An alternate reading by sound of the ASCII word c[0..cnt): ng as нг
- * (V_NG); added to t when it is new and there is room. */
+ * (V_NG), ya yu yo as ыа ыу ыо (V_YV); added to t when it is new and there
+ * is room. */
 static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb *t)
 {
     if (t->nsp >= KZ_TOKEN_MAXSP)
@@ -975,6 +997,10 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
             out = digraph(c, i, cnt, &used);
+        if ((out == 0x44F || out == 0x44E || (out == 0x435 && cp == 'y')) && (v & V_YV)) {
+            out = 0;                            /* y, then the vowel */
+            used = 1;
+        }
         if (out == 0x43D && (v & V_NG))
             out = 0;
         if (!out) {
@@ -1013,11 +1039,12 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0, rundg = 0;
+    int look = 1, ng = 0, rundg = 0, yv = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
         ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
+        yv |= i > a && f[i - 1].cp == 'y' && (cp == 'a' || cp == 'u' || cp == 'o');
         rundg |= i > a && i + 1 < b && cp == f[i - 1].cp && digraph_pair(cp, f[i + 1].cp);
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
@@ -1087,6 +1114,8 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
             t->sp[t->nsp++] = (spref){ at, l, 1 };
     }
     int rc = ng ? latin_alt(n, c, cnt, V_NG, t) : 0;  /* "kunge": n + g */
+    if (rc == 0 && yv)
+        rc = latin_alt(n, c, cnt, V_YV, t);           /* "saryau": ы + а */
     if (rc == 0 && rundg) {
         /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
          * two letters (с + ш, з + ж) rather than a stretched one */
@@ -1152,7 +1181,7 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
 static int emit_chunk(kz_norm *n, size_t a, size_t b)
 {
     size_t c = a;
-    while (c < b && n->f[c].cls == KZ_C_CYR)
+    while (c < b && n->f[c].cls == KZ_C_CYR && !LATIN_ONLY_CYR(&n->f[c]))
         c++;
     if (c == b)
         return emit_cyrillic(n, a, b);
@@ -1207,20 +1236,24 @@ static int pass2(kz_norm *n)
             /* the common case: a Cyrillic word ending at a space or
              * punctuation, neither spaced out nor joined to another */
             size_t e = i + 1;
-            while (e < nf && f[e].cls == KZ_C_CYR)
+            int lk = 0;                   /* ѕ ј ӏ ԁ: Latin look-alikes, the general path */
+            while (e < nf && f[e].cls == KZ_C_CYR) {
+                lk |= LATIN_ONLY_CYR(&f[e]);
                 e++;
+            }
+            lk |= LATIN_ONLY_CYR(&f[i]);
             /* (one written character that folds to two, a lone ц, is not a
              * word here: it may be a spaced-out letter, "ц а п а т ь") */
-            if (e - i > 1 && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
+            if (e - i > 1 && !lk && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
                 if ((rc = emit_cyrillic(n, i, e)) != 0)
                     return rc;
                 i = e;
                 continue;
             }
         }
-        if (c == KZ_C_LAT && f[i].cp >= 'a' && f[i].cp <= 'z' && f[i].cp != 'j') {
-            size_t e = i + 1;
-            while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j')
+        if (c == KZ_C_LAT && f[i].cp >= 'a' && f[i].cp <= 'z' && f[i].cp != 'j' && !(f[i].fl & FL_GR)) {
+            size_t e = i + 1;             /* (Greek look-alikes: the general path) */
+            while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j' && !(f[e].fl & FL_GR))
                 e++;
             if (e - i > 1 && word_ends(f, nf, e)) {
                 if ((rc = emit_latin(n, i, e)) != 0)
