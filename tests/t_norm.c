@@ -514,3 +514,11 @@ KT_TEST(norm_leet_start_before_symbol_or_digit)
     KT_EQ_STR(norm("|$целённый @6ы$ын"), "истселеныи абысын");
     KT_EQ_STR(norm("@user !!! |"), "@усер !!! |");
 }
+
+KT_TEST(norm_apostrophes_doubled_between_letters)
+{
+    /* two or three apostrophes between letters (ь written '') are dropped
+     * like one */
+    KT_EQ_STR(norm("DdDuURaCH''E"), "дураче");
+    KT_EQ_STR(norm("''quoted''"), "''куотед''");
+}

@@ -725,10 +725,20 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
             return 1;
         return 0;
     }
-    if (c == KZ_C_APOS)                 /* between letters, or a leet digit and a letter */
-        return i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
-               (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
-                (i + 2 < nf && is_letter(f[i + 2].cls)));     /* "0'1tir" */
+    if (c == KZ_C_APOS) {               /* between letters, or a leet digit and a letter */
+        if (i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
+            (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
+             (i + 2 < nf && is_letter(f[i + 2].cls))))     /* "0'1tir" */
+            return 1;
+        /* two or three in a row between letters: "DURACH''E" */
+        size_t lo = i, hi = i + 1;
+        while (lo > 0 && i - lo < 3 && f[lo - 1].cls == KZ_C_APOS)
+            lo--;
+        while (hi < nf && hi - i < 3 && f[hi].cls == KZ_C_APOS)
+            hi++;
+        return hi - lo >= 2 && hi - lo <= 3 && lo > 0 && hi < nf && is_letter(f[lo - 1].cls) &&
+               is_letter(f[hi].cls);
+    }
     return 0;
 }
 
