@@ -522,3 +522,11 @@ KT_TEST(norm_apostrophes_doubled_between_letters)
     KT_EQ_STR(norm("DdDuURaCH''E"), "дураче");
     KT_EQ_STR(norm("''quoted''"), "''куотед''");
 }
+
+KT_TEST(norm_spaced_group_starting_with_bang)
+{
+    /* ! first in a spaced-out group with other leet in it is an і */
+    KT_EQ_STR(words("! r i $ o v y i"), "ирисовыи|ирисовы");
+    KT_EQ_STR(norm("! a b c"), "! абс");                 /* no other leet: an exclamation */
+    KT_EQ_STR(norm("wow! a b 1"), "уоу! аби");
+}

@@ -780,7 +780,7 @@ static int chunk_has_letter(const fch *f, size_t a, size_t b)
  * group (index after its last chunk) when it has 3+ chunks with 3+ letters,
  * more letters than digits; else 0.  Indices of the group's characters go
  * to n->ix. */
-static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
+static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt, int bang)
 {
     const fch *f = n->f;
     size_t nf = n->nf, k = 0, letters = 0, digits = 0, syms = 0, end = i;
@@ -798,7 +798,7 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     for (;;) {
         /* a leet symbol is a letter here too: "z.@.k", "$ @ t"; "!" and an
          * apostrophe not first ("с . ! . н", "s_o_l_'"), and not last */
-        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0)) ||
+        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0 || bang)) ||
                          (f[p].cls == KZ_C_APOS && k > 0)))
             break;
         trail = f[p].cls == KZ_C_APOS;
@@ -855,6 +855,19 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
         return end;
     }
     return 0;
+}
+
+/* Does a spaced-out group starting with ! (n->ix[0..cnt)) hold another
+ * leet digit or symbol, and four characters or more? */
+static int bang_group(const kz_norm *n, size_t cnt)
+{
+    size_t chunks = 0, leety = 0;
+    for (size_t i = 1; i < cnt; i++) {
+        const fch *x = &n->f[n->ix[i]];
+        chunks += n->f[n->ix[i - 1]].s != x->s;
+        leety += (x->cls == KZ_C_DIGIT || x->cls == KZ_C_SYM) && x->cp != '!';
+    }
+    return chunks >= 3 && leety > 0;
 }
 
 /* Letters of a group in n->ix[0..cnt) that are letters. */
@@ -1273,8 +1286,18 @@ static int pass2(kz_norm *n)
             }
         }
         size_t cnt = 0, gend;
-        if (c == KZ_C_SYM && f[i].cp != '!' && !word_char(f, nf, i) && (gend = spaced_group(n, i, &cnt)) != 0) {
+        if (c == KZ_C_SYM && f[i].cp != '!' && !word_char(f, nf, i) && (gend = spaced_group(n, i, &cnt, 0)) != 0) {
             if ((rc = emit_spaced(n, cnt)) != 0)     /* "$ @ t u" */
+                return rc;
+            i = gend;
+            continue;
+        }
+        /* ! first in a spaced-out group with other leet in it ("!-n-f-e-c-t-1",
+         * "! r i $ o v"); "! a b c" stays an exclamation before letters */
+        if (c == KZ_C_SYM && f[i].cp == '!' && !word_char(f, nf, i) &&
+            !(i > 0 && (is_alnum(f[i - 1].cls) || f[i - 1].cls == KZ_C_SYM)) &&
+            (gend = spaced_group(n, i, &cnt, 1)) != 0 && bang_group(n, cnt)) {
+            if ((rc = emit_spaced(n, cnt)) != 0)
                 return rc;
             i = gend;
             continue;
@@ -1285,7 +1308,7 @@ static int pass2(kz_norm *n)
             i++;
             continue;
         }
-        if ((gend = spaced_group(n, i, &cnt)) != 0) {
+        if ((gend = spaced_group(n, i, &cnt, 0)) != 0) {
             if ((rc = emit_spaced(n, cnt)) != 0)
                 return rc;
             i = gend;
