@@ -367,9 +367,9 @@ KT_TEST(norm_dze_in_latin_word)
 KT_TEST(norm_doubled_letter_before_digraph)
 {
     /* "ss" + "h" may be с + ш (Kazakh жолдасшыл), not a stretched ш */
-    KT_EQ_STR(words("joldasshil"), "жолдашил|елдашил|жолдасшил");
+    KT_EQ_STR(words("joldasshil"), "жолдашил|елдашил|жолдасшил|жолдасхил|елдасшил|елдасхил");
     KT_EQ_STR(words("qazzhwa"), "кажуа|казжуа");
-    KT_EQ_STR(words("sssshyest"), "шыест|сшыест");
+    KT_EQ_STR(words("sssshyest"), "шыест|схыест|сшыест");
 }
 
 KT_TEST(norm_two_leet_readings_together)
@@ -382,8 +382,8 @@ KT_TEST(norm_two_leet_readings_together)
 KT_TEST(norm_j_first_as_zh_then_as_short_i)
 {
     /* j for ж and j for й (ju for ю) in one word: the first ж, the others й */
-    KT_EQ_STR(words("podrajajushchij"), "подражажущиж|подраяющи|подражающи");
-    KT_EQ_STR(words("objigavshijsia"), "обжигавшижсиа|обигавшисиа|обжигавшисиа");
+    KT_EQ_STR(words("podrajajushchij"), "подражажущиж|подраяющи|подражающи|подражажусхчиж|подраяжущиж|подраяюсхчи");
+    KT_EQ_STR(words("objigavshijsia"), "обжигавшижсиа|обигавшисиа|обжигавшисиа|обжигавсхижсиа|обигавшижсиа|обигавсхисиа");
     KT_EQ_STR(words("jihad"), "жихад|ихад");            /* one j: no such reading */
 }
 
@@ -529,4 +529,29 @@ KT_TEST(norm_spaced_group_starting_with_bang)
     KT_EQ_STR(words("! r i $ o v y i"), "ирисовыи|ирисовы");
     KT_EQ_STR(norm("! a b c"), "! абс");                 /* no other leet: an exclamation */
     KT_EQ_STR(norm("wow! a b 1"), "уоу! аби");
+}
+
+KT_TEST(norm_sh_as_s_and_h)
+{
+    /* sh, sch, s' may be с + х, с + ч, с + ь (Russian transliteration) */
+    KT_CHECK(has_sp(words("rashodimost"), "расходимост"));
+    KT_CHECK(has_sp(words("beschuvstven"), "бесчувствен"));
+    KT_CHECK(has_sp(words("podus'kannyi"), "подусканыи"));
+    KT_EQ_STR(norm("fish"), "фиш");                     /* the primary stays ш */
+}
+
+KT_TEST(norm_j_first_as_short_i_then_as_zh)
+{
+    /* the first j as й (ju: ю), the others as ж */
+    KT_CHECK(has_sp(words("bindjujnik"), "биндюжник"));
+    KT_CHECK(has_sp(words("Bjudjette"), "бюджете"));
+}
+
+KT_TEST(norm_more_readings_together)
+{
+    /* a doubled letter before a digraph with j as й; 4 as ч with j */
+    KT_CHECK(has_sp(words("razzhevannij"), "разжевани"));
+    KT_CHECK(has_sp(words("ot4ujdatsja"), "отчуждатся"));
+    /* a spaced-out group's own alternates and its part's by turns */
+    KT_CHECK(has_sp(words("к p r j @ n u v s h i j"), "прянувши"));
 }

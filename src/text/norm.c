@@ -104,6 +104,8 @@ enum {
     V_ALT4F  = 32768, /* the first 4 as ч, the others as а ("ёрни44ющий": ёрничающий) */
     V_PHON1  = 65536, /* V_PHON with 1 as l ("P·0·Ӏ·У·Ѕ·У·1·L·@·Ь·I·C": polysyllabic) */
     V_YV     = 131072, /* y before a, u, o is ы, not я ю ё (Kazakh 2021: "saryaurudyñ") */
+    V_SH     = 1u << 18, /* sh, sch, s' are с + х, с + ч, с ("rashodimost", "beschuvstven") */
+    V_ALTJL  = 1u << 19, /* the first j as with V_ALTJ, the others as ж ("bjudjet") */
 };
 
 /* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
@@ -386,7 +388,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0, lk = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0, greek = 0, yv = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0, greek = 0, yv = 0, sh = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
@@ -404,6 +406,10 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj += x->cp == 'j';
+            if (x->cp == 's' && i + 1 < cnt) {
+                uint32_t nx = f[ix[i + 1]].cp;
+                sh |= nx == 'h' || is_apos(nx) || (nx == 'c' && i + 2 < cnt && f[ix[i + 2]].cp == 'h');
+            }
             ng |= x->cp == 'g' && prevl == 'n';
             yv |= prevl == 'y' && (x->cp == 'a' || x->cp == 'u' || x->cp == 'o');
             rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
@@ -434,7 +440,9 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
     if (wi->ctx == CTX_LAT && hasj)
         wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
     if (wi->ctx == CTX_LAT && hasj > 1)
-        wi->ambig |= V_ALTJF;           /* ж, then й: "objigavshijsia" */
+        wi->ambig |= V_ALTJF | V_ALTJL; /* ж, then й: "objigavshijsia"; й, then ж: "bjudjet" */
+    if (wi->ctx == CTX_LAT && sh)
+        wi->ambig |= V_SH;              /* "rashodimost": с + х */
     if (wi->ctx == CTX_LAT && cy > 0)
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
@@ -452,6 +460,12 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1F;
         if (has3 > 1) wi->ambig |= V_ALT3M | V_ALT3F;
     }
+}
+
+/* Is the k-th j of a word (from 0) read as й in the variant v? */
+static inline int j_short(unsigned v, unsigned k)
+{
+    return (v & V_ALTJ) || ((v & V_ALTJF) && k > 0) || ((v & V_ALTJL) && k == 0);
 }
 
 /* Map the word's code points (indices ix into n->f) to n->m; returns the
@@ -533,11 +547,15 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 d = 0;                        /* ы, then the vowel */
                 used = 1;
             }
+            if (cp == 's' && (d == 0x448 || d == 0x449) && (v & V_SH)) {
+                d = 0;                        /* с, then х, ч, or a soft sign */
+                used = 1;
+            }
             uint32_t nx = i + 1 < cnt ? c[i + 1] : 0;
             if (d) {
                 out = d;
                 e = f[ix[cx[i + used] - 1]].e;
-            } else if (cp == 'j' && ((v & V_ALTJ) || ((v & V_ALTJF) && jn++ > 0))) {
+            } else if (cp == 'j' && j_short(v, jn++)) {
                 out = 0x438;
                 if (nx == 'a' || nx == 'u' || nx == 'o') {   /* ja ju jo: я ю ё */
                     out = nx == 'a' ? 0x44F : nx == 'u' ? 0x44E : 0x435;
@@ -613,7 +631,10 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
                                       V_ALT4M, V_ALT4F, V_PHON1,
                                       V_ALT1 | V_ALTJ,         /* "Y~U~1~|~@~N~S~K~I~J": л and й */
                                       V_NG | V_ALTJ,           /* "slengovij": нг and й */
-                                      V_YV,
+                                      V_YV, V_SH, V_ALTJL,
+                                      V_RUNDG | V_ALTJ,        /* "razzhevannij": з + ж and й */
+                                      V_ALT4 | V_ALTJF,        /* "ot4ujdatsja": ч, ж and я */
+                                      V_SH | V_ALTJ,
                                       V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
@@ -972,12 +993,13 @@ static int emit_spaced(kz_norm *n, size_t cnt)
         (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0, more, &nmore)) != 0) ||
         (pipe && first && (rc = spaced_alt(n, &t, n->ix, 0, cnt, 1, more, &nmore)) != 0))
         return rc;
-    for (uint32_t k = 1; k < nown && t.nsp < KZ_TOKEN_MAXSP; k++)
-        if (!has_spelling(n, &t, &own[k]))
+    /* the whole group's alternates and its parts' by turns */
+    for (uint32_t k = 1; k < nown || k <= nmore; k++) {
+        if (k < nown && t.nsp < KZ_TOKEN_MAXSP && !has_spelling(n, &t, &own[k]))
             t.sp[t.nsp++] = own[k];
-    for (uint32_t k = 0; k < nmore && t.nsp < KZ_TOKEN_MAXSP; k++)
-        if (!has_spelling(n, &t, &more[k]))
-            t.sp[t.nsp++] = more[k];
+        if (k <= nmore && t.nsp < KZ_TOKEN_MAXSP && !has_spelling(n, &t, &more[k - 1]))
+            t.sp[t.nsp++] = more[k - 1];
+    }
     return push_tok(&n->w, &n->nw, &n->capw, &t);
 }
 
@@ -1020,6 +1042,10 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
             out = digraph(c, i, cnt, &used);
+        if (cp == 's' && (out == 0x448 || out == 0x449) && (v & V_SH)) {
+            out = 0;                            /* с, then х or ч */
+            used = 1;
+        }
         if ((out == 0x44F || out == 0x44E || (out == 0x435 && cp == 'y')) && (v & V_YV)) {
             out = 0;                            /* y, then the vowel */
             used = 1;
@@ -1062,12 +1088,13 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0, rundg = 0, yv = 0;
+    int look = 1, ng = 0, rundg = 0, yv = 0, sh = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
         ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
         yv |= i > a && f[i - 1].cp == 'y' && (cp == 'a' || cp == 'u' || cp == 'o');
+        sh |= i > a && f[i - 1].cp == 's' && (cp == 'h' || (cp == 'c' && i + 1 < b && f[i + 1].cp == 'h'));
         rundg |= i > a && i + 1 < b && cp == f[i - 1].cp && digraph_pair(cp, f[i + 1].cp);
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
@@ -1139,6 +1166,8 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
     int rc = ng ? latin_alt(n, c, cnt, V_NG, t) : 0;  /* "kunge": n + g */
     if (rc == 0 && yv)
         rc = latin_alt(n, c, cnt, V_YV, t);           /* "saryau": ы + а */
+    if (rc == 0 && sh)
+        rc = latin_alt(n, c, cnt, V_SH, t);           /* "rashodimost": с + х */
     if (rc == 0 && rundg) {
         /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
          * two letters (с + ш, з + ж) rather than a stretched one */

@@ -615,6 +615,8 @@ def main():
         f.write(yaml)
     write_set('blind2', rules['ru'] + rules['kk'] + rules['en'], 7002, dicts, 500, 4000, True)
     later_sets(rule_words, 'study' in sys.argv[1:])
+    if 'study' in sys.argv[1:]:
+        study4()
 
 
 def later_sets(rule_words, study):
@@ -657,6 +659,35 @@ def later_sets(rule_words, study):
         made.append(name)
     NATURAL_CASE = False
     return made
+
+
+def study4():
+    """study4 (seeds 10001, 10002; `gen.py study`, not committed), made after
+    blind3 had been measured once: 400 single words and 40 pairs a language
+    in no rule of hand, dev, blind, dev2, dev3, blind2, study3 or blind3,
+    sharing no first five letters with them; informal, leet and combo only,
+    3,000 posts a class, 1,000 ordinary posts."""
+    global NATURAL_CASE, CLASSES
+    NATURAL_CASE = True
+    rule_words = set()
+    for name in ('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'study3'):
+        for ph in rule_phrases(os.path.join(OUT, 'rules-%s.yaml' % name)):
+            rule_words.update(ph.rstrip('*').split(' '))
+    for ph in rule_phrases(os.path.join(HERE, 'rules.yaml')):
+        rule_words.update(ph.rstrip('*').split(' '))
+    rule_words = {w.replace('ё', 'е') for w in rule_words}
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(10001), 'study4', ['# study4'], pool, single=400, pairs=40,
+                              lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-study4.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    saved = CLASSES
+    CLASSES = [c for c in CLASSES if c[0] in ('informal', 'combo', 'leet')]
+    write_set('study4', rules['ru'] + rules['kk'] + rules['en'], 10002, dicts, 3000, 1000, True)
+    CLASSES = saved
+    NATURAL_CASE = False
 
 
 def study_rules():
