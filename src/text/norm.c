@@ -32,7 +32,15 @@ enum {
     FL_J    = 4,       /* written as ј or Ј (folded to и): j in a Latin word */
     FL_H    = 8,       /* written as һ or Һ (folded to х): h in a Latin word */
     FL_S    = 16,      /* written as ѕ or Ѕ (folded to с): s in a Latin word */
+    FL_GR   = 32,      /* written as a Greek letter (folded to a Latin one) */
 };
+
+/* ѕ ј ӏ ԁ: Cyrillic letters of neither Russian nor Kazakh, written for the
+ * Latin letters they look like */
+#define LATIN_ONLY_CYR(x) (((x)->fl & (FL_S | FL_J)) || (x)->cp == 0x4CF || (x)->cp == 0x501)
+
+/* Greek code points (U+0370..U+03FF), which fold to Latin look-alikes */
+#define GREEK_FL(cp) ((cp) >= 0x370 && (cp) < 0x400 ? FL_GR : 0)
 
 /* Soft and hard signs pass pass 1 as letters and are dropped in words, so
  * that "ьі" can be read as ы and "пοьоdγ" as "nobody". */
@@ -92,6 +100,12 @@ enum {
     V_ALT3F  = 2048, /* the first 3 as the other, the others as the primary ("м3р3лятина") */
     V_RUNDG  = 4096, /* a doubled Latin letter starting a digraph stays two ("joldasshil": сш) */
     V_ALTJF  = 8192, /* the first j as ж, the others as with V_ALTJ ("podrajajushchij") */
+    V_ALT4M  = 16384, /* the first 4 as а, the others as ч ("з4ка4анный": закачанный) */
+    V_ALT4F  = 32768, /* the first 4 as ч, the others as а ("ёрни44ющий": ёрничающий) */
+    V_PHON1  = 65536, /* V_PHON with 1 as l ("P·0·Ӏ·У·Ѕ·У·1·L·@·Ь·I·C": polysyllabic) */
+    V_YV     = 131072, /* y before a, u, o is ы, not я ю ё (Kazakh 2021: "saryaurudyñ") */
+    V_SH     = 1u << 18, /* sh, sch, s' are с + х, с + ч, с ("rashodimost", "beschuvstven") */
+    V_ALTJL  = 1u << 19, /* the first j as with V_ALTJ, the others as ж ("bjudjet") */
 };
 
 /* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
@@ -134,7 +148,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         return KZ_ENOMEM;
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, nf = 0, bad = 0;
-    uint32_t tmp[KZ_FOLD_MAX];
+    uint32_t tmp[KZ_FOLD_MAX], lastcp = 0;   /* the last code point that folded to something */
     while (i < len) {
         uint32_t cp;
         size_t k;
@@ -165,7 +179,8 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
                 x->fl = (cp == 0x456 || cp == 0x406) ? FL_I
                       : (cp == 0x458 || cp == 0x408) ? FL_J
                       : (cp == 0x4BB || cp == 0x4BA) ? FL_H
-                      : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
+                      : (cp == 0x455 || cp == 0x405) ? FL_S : GREEK_FL(cp);
+                lastcp = cp;
                 i += k;
                 continue;
             }
@@ -182,6 +197,16 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
         }
         if (cnt == 0 && nf > 0)          /* a mark, an invisible: part of */
             n->f[nf - 1].e = (uint32_t)(i + k);   /* the span before it */
+        if (cnt > 1 && cp == lastcp && nf >= cnt) {
+            /* a stretched letter that folds to two is one ("ñññ": ng, not
+             * ngngng; "ццц": тс), as a stretched letter is in pass 2 */
+            for (size_t c = nf - cnt; c < nf; c++)
+                n->f[c].e = (uint32_t)(i + k);
+            i += k;
+            continue;
+        }
+        if (cnt > 0)
+            lastcp = cp;
         if (KZ_UNLIKELY(nf + cnt > n->capf) && KZ_GROW(n->f, n->capf, nf + cnt + 16))
             return KZ_ENOMEM;
         for (size_t c = 0; c < cnt; c++) {
@@ -192,7 +217,7 @@ static int pass1(kz_norm *n, const char *s, size_t len, size_t *invalid)
             x->cls = (uint8_t)kz_cls_of(src[c]);
             x->fl = cnt != 1 ? 0 : (cp == 0x458 || cp == 0x408) ? FL_J
                   : (cp == 0x4BB || cp == 0x4BA) ? FL_H
-                  : (cp == 0x455 || cp == 0x405) ? FL_S : 0;
+                  : (cp == 0x455 || cp == 0x405) ? FL_S : (uint8_t)GREEK_FL(cp);
         }
         i += k;
     }
@@ -362,19 +387,31 @@ typedef struct wordinfo {
 
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
-    size_t cy = 0, la = 0, other = 0, dig = 0, look = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0;
+    size_t cy = 0, la = 0, other = 0, dig = 0, look = 0, lk = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0, greek = 0, yv = 0, sh = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         switch (x->cls) {
-        case KZ_C_CYR: cy++; break;
+        case KZ_C_CYR:
+            /* ѕ ј ӏ ԁ are in neither the Russian nor the Kazakh alphabet:
+             * written for the Latin letters they look like, they count as
+             * Latin when the word's script is chosen ("ИNԀеRӏαyѕ") */
+            if (LATIN_ONLY_CYR(x)) lk++;
+            else cy++;
+            break;
         case KZ_C_LAT: {
             la++;
+            greek |= (x->fl & FL_GR) != 0;
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj += x->cp == 'j';
+            if (x->cp == 's' && i + 1 < cnt) {
+                uint32_t nx = f[ix[i + 1]].cp;
+                sh |= nx == 'h' || is_apos(nx) || (nx == 'c' && i + 2 < cnt && f[ix[i + 2]].cp == 'h');
+            }
             ng |= x->cp == 'g' && prevl == 'n';
+            yv |= prevl == 'y' && (x->cp == 'a' || x->cp == 'u' || x->cp == 'o');
             rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
             break;
@@ -385,36 +422,50 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             dig += i == 0 || f[ix[i - 1]].cp != x->cp;   /* a run of one digit: one ("$000l") */
             has1 += x->cp == '1';
             has3 += x->cp == '3';
-            has4 |= x->cp == '4';
+            has4 += x->cp == '4';
             break;
         default: break;
         }
     }
-    wi->ctx = cy > 0 && cy >= la ? CTX_CYR : la > 0 ? CTX_LAT : CTX_OTHER;
+    wi->ctx = cy > 0 && cy >= la + lk ? CTX_CYR : la + lk > 0 ? CTX_LAT : CTX_OTHER;
+    cy += lk;
     wi->leet_ok = (cy + la + other) >= dig && (cy + la) > 0;
     wi->ambig = 0;
-    if (wi->ctx == CTX_LAT && (look == la || cy > 0))
-        wi->ambig |= V_VISUAL;          /* "PAPA" may be Cyrillic РАРА */
-    if (wi->ctx == CTX_CYR && la > 0)
+    if (wi->ctx == CTX_LAT && (look == la || cy > 0 || greek))
+        wi->ambig |= V_VISUAL;          /* "PAPA" may be Cyrillic РАРА; "aTaκcuτ" атаксит */
+    if (wi->ctx == CTX_CYR && la + lk > 0)
         wi->ambig |= V_PHON;            /* "сосаіnе" may be English */
+    if (wi->ctx == CTX_CYR && la + lk > 0 && has1 && wi->leet_ok)
+        wi->ambig |= V_PHON1;           /* and its 1 an l */
     if (wi->ctx == CTX_LAT && hasj)
         wi->ambig |= V_ALTJ;            /* j is й in Russian transliteration */
     if (wi->ctx == CTX_LAT && hasj > 1)
-        wi->ambig |= V_ALTJF;           /* ж, then й: "objigavshijsia" */
+        wi->ambig |= V_ALTJF | V_ALTJL; /* ж, then й: "objigavshijsia"; й, then ж: "bjudjet" */
+    if (wi->ctx == CTX_LAT && sh)
+        wi->ambig |= V_SH;              /* "rashodimost": с + х */
     if (wi->ctx == CTX_LAT && cy > 0)
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
         wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
     if (wi->ctx == CTX_LAT && rundg)
         wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
+    if (wi->ctx == CTX_LAT && yv)
+        wi->ambig |= V_YV;              /* "saryau": ы + а, not я */
     if (wi->leet_ok) {
         if (has4) wi->ambig |= V_ALT4;
+        if (has4 > 1) wi->ambig |= V_ALT4M | V_ALT4F;
         if (has3) wi->ambig |= V_ALT3;
         if (has1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1;
         if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1M;
         if (has1 > 1 && wi->ctx == CTX_LAT) wi->ambig |= V_ALT1F;
         if (has3 > 1) wi->ambig |= V_ALT3M | V_ALT3F;
     }
+}
+
+/* Is the k-th j of a word (from 0) read as й in the variant v? */
+static inline int j_short(unsigned v, unsigned k)
+{
+    return (v & V_ALTJ) || ((v & V_ALTJF) && k > 0) || ((v & V_ALTJL) && k == 0);
 }
 
 /* Map the word's code points (indices ix into n->f) to n->m; returns the
@@ -425,8 +476,12 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     mch *m = n->m;
     uint32_t *c = n->lc;              /* the word's letters after leet */
     size_t nm = 0;
+    if (v & V_PHON1)
+        v |= V_PHON | V_ALT1;
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
-    unsigned ones = 0, threes = 0, jn = 0;
+    /* read by sound, leet is read as Latin too ("Aп7н3m": anthem) */
+    int lctx = (v & V_PHON) ? CTX_LAT : wi->ctx;
+    unsigned ones = 0, threes = 0, fours = 0, jn = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
@@ -440,7 +495,11 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 vv = ones++ ? (vv & ~(unsigned)V_ALT1) : (vv | V_ALT1);
             if ((v & V_ALT3F) && cp == '3')
                 vv = threes++ ? (vv & ~(unsigned)V_ALT3) : (vv | V_ALT3);
-            uint32_t l = leet(cp, wi->ctx, vv);
+            if ((v & V_ALT4M) && cp == '4')
+                vv = fours++ ? (vv | V_ALT4) : (vv & ~(unsigned)V_ALT4);
+            if ((v & V_ALT4F) && cp == '4')
+                vv = fours++ ? (vv & ~(unsigned)V_ALT4) : (vv | V_ALT4);
+            uint32_t l = leet(cp, lctx, vv);
             if (l) cp = l;
         } else if (x->cls == KZ_C_CYR && !visual && !(v & V_CYRSND)) {
             uint32_t l = cyr_latin(x);        /* read by sound as the Latin it imitates */
@@ -484,11 +543,19 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 d = 0;                        /* n, then g */
                 used = 1;
             }
+            if (cp == 'y' && d && (v & V_YV)) {
+                d = 0;                        /* ы, then the vowel */
+                used = 1;
+            }
+            if (cp == 's' && (d == 0x448 || d == 0x449) && (v & V_SH)) {
+                d = 0;                        /* с, then х, ч, or a soft sign */
+                used = 1;
+            }
             uint32_t nx = i + 1 < cnt ? c[i + 1] : 0;
             if (d) {
                 out = d;
                 e = f[ix[cx[i + used] - 1]].e;
-            } else if (cp == 'j' && ((v & V_ALTJ) || ((v & V_ALTJF) && jn++ > 0))) {
+            } else if (cp == 'j' && j_short(v, jn++)) {
                 out = 0x438;
                 if (nx == 'a' || nx == 'u' || nx == 'o') {   /* ja ju jo: я ю ё */
                     out = nx == 'a' ? 0x44F : nx == 'u' ? 0x44E : 0x435;
@@ -561,6 +628,13 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
     /* (ng last: a one-word rule has the нг spelling itself) */
     static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4, V_ALT3,
                                       V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
+                                      V_ALT4M, V_ALT4F, V_PHON1,
+                                      V_ALT1 | V_ALTJ,         /* "Y~U~1~|~@~N~S~K~I~J": л and й */
+                                      V_NG | V_ALTJ,           /* "slengovij": нг and й */
+                                      V_YV, V_SH, V_ALTJL,
+                                      V_RUNDG | V_ALTJ,        /* "razzhevannij": з + ж and й */
+                                      V_ALT4 | V_ALTJF,        /* "ot4ujdatsja": ч, ж and я */
+                                      V_SH | V_ALTJ,
                                       V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
@@ -631,6 +705,15 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
                      is_alnum(f[i + 3].cls);
         int next = i + 1 < nf && is_letter(f[i + 1].cls);
         if ((prev || prevs) && (nextd || nexts || nexts2)) return 1;
+        /* a stretched symbol between word characters: "QUUU!!!LT3D",
+         * "m€€€€€mBrAnE$" (runs of one or two are the cases above) */
+        size_t lo = i, hi = i + 1;
+        while (lo > 0 && f[lo - 1].cp == f[i].cp)
+            lo--;
+        while (hi < nf && f[hi].cp == f[i].cp)
+            hi++;
+        if (hi - lo >= 3 && lo > 0 && is_alnum(f[lo - 1].cls) && hi < nf && is_alnum(f[hi].cls))
+            return 1;
         /* "$ин", "$|н|й": $ starts a word; @ before Cyrillic ("@кымак"),
          * not before Latin: "@user" is a mention */
         size_t dr = i + 1;                     /* a run of one digit: "$000l" */
@@ -644,11 +727,13 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
                       is_letter(f[i + 3].cls);
         if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2))
             return 1;
-        if (f[i].cp == '@' && !prev && i + 1 < nf && f[i + 1].cls == KZ_C_CYR) return 1;
-        /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг";
-         * not after a letter or digit (that is the case above) */
+        /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг",
+         * "|$целённый"; @ for а ("@қымақ", "@6ы$ын"); not after a letter or
+         * digit (that is the case above) */
         int nextc = i + 1 < nf && (f[i + 1].cls == KZ_C_CYR ||
-                    (f[i + 1].cls == KZ_C_DIGIT && i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
+                    ((f[i + 1].cls == KZ_C_DIGIT || (f[i + 1].cls == KZ_C_SYM && f[i + 1].cp != '!')) &&
+                     i + 2 < nf && f[i + 2].cls == KZ_C_CYR));
+        if (f[i].cp == '@' && !prev && nextc && !(i > 0 && f[i - 1].cls == KZ_C_SYM)) return 1;
         if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
             nextc)
             return 1;
@@ -661,10 +746,20 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
             return 1;
         return 0;
     }
-    if (c == KZ_C_APOS)                 /* between letters, or a leet digit and a letter */
-        return i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
-               (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
-                (i + 2 < nf && is_letter(f[i + 2].cls)));     /* "0'1tir" */
+    if (c == KZ_C_APOS) {               /* between letters, or a leet digit and a letter */
+        if (i > 0 && i + 1 < nf && is_alnum(f[i - 1].cls) && is_alnum(f[i + 1].cls) &&
+            (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
+             (i + 2 < nf && is_letter(f[i + 2].cls))))     /* "0'1tir" */
+            return 1;
+        /* two or three in a row between letters: "DURACH''E" */
+        size_t lo = i, hi = i + 1;
+        while (lo > 0 && i - lo < 3 && f[lo - 1].cls == KZ_C_APOS)
+            lo--;
+        while (hi < nf && hi - i < 3 && f[hi].cls == KZ_C_APOS)
+            hi++;
+        return hi - lo >= 2 && hi - lo <= 3 && lo > 0 && hi < nf && is_letter(f[lo - 1].cls) &&
+               is_letter(f[hi].cls);
+    }
     return 0;
 }
 
@@ -706,7 +801,7 @@ static int chunk_has_letter(const fch *f, size_t a, size_t b)
  * group (index after its last chunk) when it has 3+ chunks with 3+ letters,
  * more letters than digits; else 0.  Indices of the group's characters go
  * to n->ix. */
-static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
+static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt, int bang)
 {
     const fch *f = n->f;
     size_t nf = n->nf, k = 0, letters = 0, digits = 0, syms = 0, end = i;
@@ -720,10 +815,11 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     if (w < nf && word_char(f, nf, w))     /* the common case: a longer word */
         return 0;
     size_t prev_k = 0, prev_end = i, trail = 0;
+    uint32_t prevcp = 0;
     for (;;) {
         /* a leet symbol is a letter here too: "z.@.k", "$ @ t"; "!" and an
          * apostrophe not first ("с . ! . н", "s_o_l_'"), and not last */
-        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0)) ||
+        if (p >= nf || !(word_char(f, nf, p) || (f[p].cls == KZ_C_SYM && (f[p].cp != '!' || k > 0 || bang)) ||
                          (f[p].cls == KZ_C_APOS && k > 0)))
             break;
         trail = f[p].cls == KZ_C_APOS;
@@ -742,7 +838,8 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
             n->ix[k++] = (uint32_t)z;
         if (is_letter(f[p].cls)) letters++;
         else if (f[p].cls == KZ_C_SYM && f[p].cp != '!') syms++;
-        else if (f[p].cls == KZ_C_DIGIT) digits++;
+        else if (f[p].cls == KZ_C_DIGIT && f[p].cp != prevcp) digits++;  /* "1/1/1": one */
+        prevcp = f[p].cp;
         end = w;
         p = w - 1;
         size_t q = p + 1, sep = 0;
@@ -781,6 +878,19 @@ static size_t spaced_group(kz_norm *n, size_t i, size_t *cnt)
     return 0;
 }
 
+/* Does a spaced-out group starting with ! (n->ix[0..cnt)) hold another
+ * leet digit or symbol, and four characters or more? */
+static int bang_group(const kz_norm *n, size_t cnt)
+{
+    size_t chunks = 0, leety = 0;
+    for (size_t i = 1; i < cnt; i++) {
+        const fch *x = &n->f[n->ix[i]];
+        chunks += n->f[n->ix[i - 1]].s != x->s;
+        leety += (x->cls == KZ_C_DIGIT || x->cls == KZ_C_SYM) && x->cp != '!';
+    }
+    return chunks >= 3 && leety > 0;
+}
+
 /* Letters of a group in n->ix[0..cnt) that are letters. */
 static size_t ix_letters(const kz_norm *n, size_t from, size_t to)
 {
@@ -803,9 +913,24 @@ static int one_letter_word(uint32_t cp)
     }
 }
 
+/* Is the spelling at (in_alt ? alt : out) + off, len already one of t's? */
+static int has_spelling(const kz_norm *n, const tokb *t, const spref *r)
+{
+    const char *q = (r->in_alt ? n->alt : n->out) + r->off;
+    for (uint32_t z = 0; z < t->nsp; z++) {
+        const char *p = (t->sp[z].in_alt ? n->alt : n->out) + t->sp[z].off;
+        if (t->sp[z].len == r->len && !memcmp(p, q, r->len))
+            return 1;
+    }
+    return 0;
+}
+
 /* Add to t the spelling of the group's characters ix[from..from+len), less
- * any | inside when nopipe, unless it is empty or already there. */
-static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size_t len, int nopipe)
+ * any | inside when nopipe, unless it is empty or already there; that
+ * part's own alternates (a leet digit read the other way...) go to
+ * more[*nmore], to be added after the whole group's. */
+static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size_t len, int nopipe,
+                      spref *more, uint32_t *nmore)
 {
     tokb sub;
     int rc;
@@ -824,10 +949,12 @@ static int spaced_alt(kz_norm *n, tokb *t, const uint32_t *ix, size_t from, size
         const char *p = (t->sp[z].in_alt ? n->alt : n->out) + t->sp[z].off;
         dup = t->sp[z].len == sub.sp[0].len && !memcmp(p, n->alt + sub.sp[0].off, sub.sp[0].len);
     }
-    if (dup)
-        n->nalt = sub.sp[0].off;
-    else
+    if (!dup)
         t->sp[t->nsp++] = sub.sp[0];
+    for (uint32_t q = 1; q < sub.nsp && *nmore < KZ_TOKEN_MAXSP; q++)
+        more[(*nmore)++] = sub.sp[q];
+    if (dup && sub.nsp == 1)
+        n->nalt = sub.sp[0].off;
     return 0;
 }
 
@@ -857,13 +984,22 @@ static int emit_spaced(kz_norm *n, size_t cnt)
     int pipe = 0;
     for (size_t i = 1; i + 1 < cnt; i++)      /* two letters or more on each side */
         pipe |= n->f[n->ix[i]].cp == '|' && ix_letters(n, 0, i) >= 2 && ix_letters(n, i + 1, cnt) >= 2;
-    if ((first && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 1, 0)) != 0) ||
-        (pipe && (rc = spaced_alt(n, &t, n->ix, first ? 1 : 0, first ? cnt - 1 : cnt, 1)) != 0) ||
-        (last && (rc = spaced_alt(n, &t, n->ix, 0, cnt - 1, 0)) != 0) ||
-        (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0)) != 0))
+    spref more[KZ_TOKEN_MAXSP];
+    uint32_t nmore = 0;
+    if ((first && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 1, 0, more, &nmore)) != 0) ||
+        (pipe && (rc = spaced_alt(n, &t, n->ix, first ? 1 : 0, first ? cnt - 1 : cnt, 1,
+                                  more, &nmore)) != 0) ||
+        (last && (rc = spaced_alt(n, &t, n->ix, 0, cnt - 1, 0, more, &nmore)) != 0) ||
+        (both && (rc = spaced_alt(n, &t, n->ix, 1, cnt - 2, 0, more, &nmore)) != 0) ||
+        (pipe && first && (rc = spaced_alt(n, &t, n->ix, 0, cnt, 1, more, &nmore)) != 0))
         return rc;
-    for (uint32_t k = 1; k < nown && t.nsp < KZ_TOKEN_MAXSP; k++)
-        t.sp[t.nsp++] = own[k];
+    /* the whole group's alternates and its parts' by turns */
+    for (uint32_t k = 1; k < nown || k <= nmore; k++) {
+        if (k < nown && t.nsp < KZ_TOKEN_MAXSP && !has_spelling(n, &t, &own[k]))
+            t.sp[t.nsp++] = own[k];
+        if (k <= nmore && t.nsp < KZ_TOKEN_MAXSP && !has_spelling(n, &t, &more[k - 1]))
+            t.sp[t.nsp++] = more[k - 1];
+    }
     return push_tok(&n->w, &n->nw, &n->capw, &t);
 }
 
@@ -891,7 +1027,8 @@ static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t
 }
 
 /* An alternate reading by sound of the ASCII word c[0..cnt): ng as нг
- * (V_NG); added to t when it is new and there is room. */
+ * (V_NG), ya yu yo as ыа ыу ыо (V_YV); added to t when it is new and there
+ * is room. */
 static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb *t)
 {
     if (t->nsp >= KZ_TOKEN_MAXSP)
@@ -905,6 +1042,14 @@ static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
             out = digraph(c, i, cnt, &used);
+        if (cp == 's' && (out == 0x448 || out == 0x449) && (v & V_SH)) {
+            out = 0;                            /* с, then х or ч */
+            used = 1;
+        }
+        if ((out == 0x44F || out == 0x44E || (out == 0x435 && cp == 'y')) && (v & V_YV)) {
+            out = 0;                            /* y, then the vowel */
+            used = 1;
+        }
         if (out == 0x43D && (v & V_NG))
             out = 0;
         if (!out) {
@@ -943,11 +1088,13 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0, rundg = 0;
+    int look = 1, ng = 0, rundg = 0, yv = 0, sh = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
         ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
+        yv |= i > a && f[i - 1].cp == 'y' && (cp == 'a' || cp == 'u' || cp == 'o');
+        sh |= i > a && f[i - 1].cp == 's' && (cp == 'h' || (cp == 'c' && i + 1 < b && f[i + 1].cp == 'h'));
         rundg |= i > a && i + 1 < b && cp == f[i - 1].cp && digraph_pair(cp, f[i + 1].cp);
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
@@ -1017,6 +1164,10 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
             t->sp[t->nsp++] = (spref){ at, l, 1 };
     }
     int rc = ng ? latin_alt(n, c, cnt, V_NG, t) : 0;  /* "kunge": n + g */
+    if (rc == 0 && yv)
+        rc = latin_alt(n, c, cnt, V_YV, t);           /* "saryau": ы + а */
+    if (rc == 0 && sh)
+        rc = latin_alt(n, c, cnt, V_SH, t);           /* "rashodimost": с + х */
     if (rc == 0 && rundg) {
         /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
          * two letters (с + ш, з + ж) rather than a stretched one */
@@ -1082,7 +1233,7 @@ static int emit_cyrillic(kz_norm *n, size_t a, size_t b)
 static int emit_chunk(kz_norm *n, size_t a, size_t b)
 {
     size_t c = a;
-    while (c < b && n->f[c].cls == KZ_C_CYR)
+    while (c < b && n->f[c].cls == KZ_C_CYR && !LATIN_ONLY_CYR(&n->f[c]))
         c++;
     if (c == b)
         return emit_cyrillic(n, a, b);
@@ -1137,20 +1288,24 @@ static int pass2(kz_norm *n)
             /* the common case: a Cyrillic word ending at a space or
              * punctuation, neither spaced out nor joined to another */
             size_t e = i + 1;
-            while (e < nf && f[e].cls == KZ_C_CYR)
+            int lk = 0;                   /* ѕ ј ӏ ԁ: Latin look-alikes, the general path */
+            while (e < nf && f[e].cls == KZ_C_CYR) {
+                lk |= LATIN_ONLY_CYR(&f[e]);
                 e++;
+            }
+            lk |= LATIN_ONLY_CYR(&f[i]);
             /* (one written character that folds to two, a lone ц, is not a
              * word here: it may be a spaced-out letter, "ц а п а т ь") */
-            if (e - i > 1 && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
+            if (e - i > 1 && !lk && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
                 if ((rc = emit_cyrillic(n, i, e)) != 0)
                     return rc;
                 i = e;
                 continue;
             }
         }
-        if (c == KZ_C_LAT && f[i].cp >= 'a' && f[i].cp <= 'z' && f[i].cp != 'j') {
-            size_t e = i + 1;
-            while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j')
+        if (c == KZ_C_LAT && f[i].cp >= 'a' && f[i].cp <= 'z' && f[i].cp != 'j' && !(f[i].fl & FL_GR)) {
+            size_t e = i + 1;             /* (Greek look-alikes: the general path) */
+            while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j' && !(f[e].fl & FL_GR))
                 e++;
             if (e - i > 1 && word_ends(f, nf, e)) {
                 if ((rc = emit_latin(n, i, e)) != 0)
@@ -1160,8 +1315,18 @@ static int pass2(kz_norm *n)
             }
         }
         size_t cnt = 0, gend;
-        if (c == KZ_C_SYM && f[i].cp != '!' && !word_char(f, nf, i) && (gend = spaced_group(n, i, &cnt)) != 0) {
+        if (c == KZ_C_SYM && f[i].cp != '!' && !word_char(f, nf, i) && (gend = spaced_group(n, i, &cnt, 0)) != 0) {
             if ((rc = emit_spaced(n, cnt)) != 0)     /* "$ @ t u" */
+                return rc;
+            i = gend;
+            continue;
+        }
+        /* ! first in a spaced-out group with other leet in it ("!-n-f-e-c-t-1",
+         * "! r i $ o v"); "! a b c" stays an exclamation before letters */
+        if (c == KZ_C_SYM && f[i].cp == '!' && !word_char(f, nf, i) &&
+            !(i > 0 && (is_alnum(f[i - 1].cls) || f[i - 1].cls == KZ_C_SYM)) &&
+            (gend = spaced_group(n, i, &cnt, 1)) != 0 && bang_group(n, cnt)) {
+            if ((rc = emit_spaced(n, cnt)) != 0)
                 return rc;
             i = gend;
             continue;
@@ -1172,7 +1337,7 @@ static int pass2(kz_norm *n)
             i++;
             continue;
         }
-        if ((gend = spaced_group(n, i, &cnt)) != 0) {
+        if ((gend = spaced_group(n, i, &cnt, 0)) != 0) {
             if ((rc = emit_spaced(n, cnt)) != 0)
                 return rc;
             i = gend;

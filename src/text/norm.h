@@ -38,7 +38,7 @@
 #include "util/kz.h"
 
 #define KZ_NORM_MAX (256u << 20)
-#define KZ_TOKEN_MAXSP 4        /* spellings per token: the primary + 3 alternates */
+#define KZ_TOKEN_MAXSP 8        /* spellings per token: the primary + 7 alternates */
 
 typedef struct kz_spelling {
     const char *s;

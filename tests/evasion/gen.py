@@ -81,15 +81,32 @@ FULLWIDTH = {c: chr(0xFF21 + i) for i, c in enumerate('ABCDEFGHIJKLMNOPQRSTUVWXY
 FULLWIDTH.update({c: chr(0xFF41 + i) for i, c in enumerate('abcdefghijklmnopqrstuvwxyz')})
 
 
+# Look-alikes whose capital does not look like the capital of the letter
+# they stand for: Greek γ for y becomes Γ, η for n Η (an H), Cyrillic п for
+# n П, и for u И; in Cyrillic words Latin u, n, r (for и, п, г) become U, N,
+# R.  Until blind2 the case step upper-cased them all the same, writing
+# evasions nobody would type ("Γourself", "EMBOSSIΗG"); the sets made since
+# (study3, blind3) leave them as they are (c_combo sets KEEP_LOWER when the
+# phrase had look-alikes put in).  The random draws are the same either way,
+# so the older sets are written byte for byte as before.
+NATURAL_CASE = False
+UPPER_UNLIKE = {'en': set('γηпи'), 'ru': set('unr'), 'kk': set('unr')}
+KEEP_LOWER = set()
+
+
+def up(c):
+    return c if c in KEEP_LOWER else c.upper()
+
+
 def c_case(p, r):
     mode = r.choice(['upper', 'title', 'random', 'alt'])
     if mode == 'upper':
-        return p.upper()
+        return ''.join(up(c) for c in p)
     if mode == 'title':
-        return ' '.join(w[:1].upper() + w[1:] for w in p.split(' '))
+        return ' '.join(up(w[:1]) + w[1:] for w in p.split(' '))
     if mode == 'alt':
-        return ''.join(c.upper() if i % 2 else c for i, c in enumerate(p))
-    return ''.join(c.upper() if r.random() < 0.5 else c for c in p)
+        return ''.join(up(c) if i % 2 else c for i, c in enumerate(p))
+    return ''.join(up(c) if r.random() < 0.5 else c for c in p)
 
 
 def math_alpha(c, base):
@@ -314,13 +331,17 @@ def c_combo(p, r):
     middle = r.sample([c_homoglyph, c_leet, c_stretch, c_diacritics], r.randint(1, 2))
     last = r.sample([c_spaced, c_invisible, c_case], r.randint(1, 2))
     s = p
+    global KEEP_LOWER
     for f in first + middle + last:
         if (f is c_homoglyph and first) or not changeable(f, s):
             continue              # look-alikes of transliterated text: no
+        if f is c_homoglyph and NATURAL_CASE:
+            KEEP_LOWER = UPPER_UNLIKE[lang]
         if f is c_case and c_spaced in last:
-            s = s.upper()
+            s = ''.join(up(c) for c in s)
             continue
         s = f(s, r)
+    KEEP_LOWER = set()
     return s
 
 
@@ -593,6 +614,80 @@ def main():
     with open(os.path.join(OUT, 'rules-blind2.yaml'), 'w', encoding='utf-8') as f:
         f.write(yaml)
     write_set('blind2', rules['ru'] + rules['kk'] + rules['en'], 7002, dicts, 500, 4000, True)
+    later_sets(rule_words, 'study' in sys.argv[1:])
+    if 'study' in sys.argv[1:]:
+        study4()
+
+
+def later_sets(rule_words, study):
+    """study3 and blind3, made after blind2 had been measured once, with
+    the case step that keeps look-alikes whose capitals look unlike the
+    letter (NATURAL_CASE).  study3 (seeds 8001, 8002; written only by
+    `gen.py study`, not committed): 300 single words and 30 pairs a
+    language, every class, 1,000 posts a class and 4,000 ordinary posts, to
+    find misses.  blind3 (seeds 9001, 9002), the third held-out set, made
+    like blind2: rule words in no rule of any set above (blind2 and study3
+    included) and sharing no first five letters with them; filler and near
+    words any dictionary word but those; 24 single words and 6 pairs a
+    language, of 5 to 12 letters; 500 posts a class, 4,000 ordinary posts
+    that hold no word of a one-word rule."""
+    global NATURAL_CASE
+    NATURAL_CASE = True
+    rule_words = set(rule_words)
+    for ph in rule_phrases(os.path.join(OUT, 'rules-blind2.yaml')):
+        rule_words.update(ph.rstrip('*').split(' '))
+    rule_words = {w.replace('ё', 'е') for w in rule_words}
+    made = []
+    for name, seeds, single, pairs, per_class, head in (
+            ('study3', (8001, 8002), 300, 30, 1000, ['# study3']),
+            ('blind3', (9001, 9002), 24, 6, 500,
+             ['# Third held-out rules (tests/evasion/gen.py): words drawn from the',
+              '# dictionaries, in no rule of the other sets.'])):
+        prefixes = {w[:5] for w in rule_words}
+        dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+        pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+        rules, yaml = drawn_rules(random.Random(seeds[0]), name, head, pool, single=single, pairs=pairs,
+                                  lengths=(5, 12))
+        phrases = rules['ru'] + rules['kk'] + rules['en']
+        for ph in phrases:
+            rule_words.update(w.replace('ё', 'е') for w in ph.split(' '))
+        if name == 'study3' and not study:
+            continue
+        with open(os.path.join(OUT, 'rules-%s.yaml' % name), 'w', encoding='utf-8') as f:
+            f.write(yaml)
+        write_set(name, phrases, seeds[1], dicts, per_class, 4000, True)
+        made.append(name)
+    NATURAL_CASE = False
+    return made
+
+
+def study4():
+    """study4 (seeds 10001, 10002; `gen.py study`, not committed), made after
+    blind3 had been measured once: 400 single words and 40 pairs a language
+    in no rule of hand, dev, blind, dev2, dev3, blind2, study3 or blind3,
+    sharing no first five letters with them; informal, leet and combo only,
+    3,000 posts a class, 1,000 ordinary posts."""
+    global NATURAL_CASE, CLASSES
+    NATURAL_CASE = True
+    rule_words = set()
+    for name in ('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'study3'):
+        for ph in rule_phrases(os.path.join(OUT, 'rules-%s.yaml' % name)):
+            rule_words.update(ph.rstrip('*').split(' '))
+    for ph in rule_phrases(os.path.join(HERE, 'rules.yaml')):
+        rule_words.update(ph.rstrip('*').split(' '))
+    rule_words = {w.replace('ё', 'е') for w in rule_words}
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(10001), 'study4', ['# study4'], pool, single=400, pairs=40,
+                              lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-study4.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    saved = CLASSES
+    CLASSES = [c for c in CLASSES if c[0] in ('informal', 'combo', 'leet')]
+    write_set('study4', rules['ru'] + rules['kk'] + rules['en'], 10002, dicts, 3000, 1000, True)
+    CLASSES = saved
+    NATURAL_CASE = False
 
 
 def study_rules():
