@@ -646,42 +646,211 @@ int kz_queue_sync_frontier(kz_store *st, int64_t source_id, size_t *made)
 
 /* ---- status ---- */
 
+/* Copy column col of r (NULL: "") into out, cut to fit. */
+static void col_text(kz_dbres *r, int col, char *out, size_t n)
+{
+    const char *t = kz_dbres_text(r, col, NULL);
+    snprintf(out, n, "%s", t ? t : "");
+}
+
+/* Grow *p (of *n items of size sz) by one zeroed item; NULL when out of
+ * memory. */
+static void *push(void **p, size_t *n, size_t sz)
+{
+    void *q = realloc(*p, (*n + 1) * sz);
+    if (!q)
+        return NULL;
+    *p = q;
+    memset((char *)q + *n * sz, 0, sz);
+    return (char *)q + (*n)++ * sz;
+}
+
+void kz_queue_status_free(kz_queue_status **out)
+{
+    if (!out || !*out)
+        return;
+    free((*out)->workers);
+    free((*out)->depth);
+    free((*out)->leases);
+    free((*out)->errors);
+    free(*out);
+    *out = NULL;
+}
+
+static const char *const status_sql[] = {
+    "SELECT id, host, pid, roles, CASE WHEN stopped_at IS NULL AND seen_at > " NOWMS " - 90000 "
+    "THEN 1 ELSE 0 END, " NOWMS " - seen_at, jobs_done, jobs_failed, leases_lost, pages, "
+    "records, GREATEST(1000, COALESCE(stopped_at, seen_at) - started_at), last_error "
+    "FROM workers WHERE stopped_at IS NULL OR stopped_at > " NOWMS " - 3600000 ORDER BY id",
+    "SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state",
+    "SELECT id, kind, jkey, lease_owner, lease_until - " NOWMS " FROM jobs WHERE state = "
+    "'leased' AND lease_until < " NOWMS " + 10000 ORDER BY lease_until, id",
+    "SELECT id, kind, jkey, state, attempts, last_error FROM jobs WHERE last_error IS NOT NULL "
+    "ORDER BY id DESC LIMIT 20",
+};
+
+/* One row of query q into o. */
+static int status_row(kz_queue_status *o, int q, kz_dbres *r)
+{
+    if (q == 0) {
+        kz_worker_status *w = push((void **)&o->workers, &o->nworkers, sizeof *w);
+        if (!w)
+            return KZ_ENOMEM;
+        col_text(r, 0, w->id, sizeof w->id);
+        col_text(r, 1, w->host, sizeof w->host);
+        w->pid = kz_dbres_int(r, 2);
+        col_text(r, 3, w->roles, sizeof w->roles);
+        w->alive = kz_dbres_int(r, 4) != 0;
+        o->alive += (size_t)w->alive;
+        w->seen_ms_ago = kz_dbres_int(r, 5);
+        w->jobs_done = kz_dbres_int(r, 6);
+        w->jobs_failed = kz_dbres_int(r, 7);
+        w->leases_lost = kz_dbres_int(r, 8);
+        w->pages = kz_dbres_int(r, 9);
+        w->records = kz_dbres_int(r, 10);
+        double span = (double)kz_dbres_int(r, 11) / 1000.0;
+        w->pages_per_s = (double)w->pages / span;
+        w->records_per_s = (double)w->records / span;
+        col_text(r, 12, w->last_error, sizeof w->last_error);
+    } else if (q == 1) {
+        kz_queue_depth *d = push((void **)&o->depth, &o->ndepth, sizeof *d);
+        if (!d)
+            return KZ_ENOMEM;
+        col_text(r, 0, d->kind, sizeof d->kind);
+        col_text(r, 1, d->state, sizeof d->state);
+        d->jobs = kz_dbres_int(r, 2);
+    } else if (q == 2) {
+        kz_lease_status *l = push((void **)&o->leases, &o->nleases, sizeof *l);
+        if (!l)
+            return KZ_ENOMEM;
+        l->id = kz_dbres_int(r, 0);
+        col_text(r, 1, l->kind, sizeof l->kind);
+        col_text(r, 2, l->key, sizeof l->key);
+        col_text(r, 3, l->owner, sizeof l->owner);
+        l->expires_in_ms = kz_dbres_int(r, 4);
+    } else {
+        kz_job_error *e = push((void **)&o->errors, &o->nerrors, sizeof *e);
+        if (!e)
+            return KZ_ENOMEM;
+        e->id = kz_dbres_int(r, 0);
+        col_text(r, 1, e->kind, sizeof e->kind);
+        col_text(r, 2, e->key, sizeof e->key);
+        col_text(r, 3, e->state, sizeof e->state);
+        e->attempts = kz_dbres_int(r, 4);
+        col_text(r, 5, e->error, sizeof e->error);
+    }
+    return 0;
+}
+
+int kz_queue_status_read(kz_store *st, kz_queue_status **out)
+{
+    *out = NULL;
+    if (!is_pg(st)) {
+        kz_store_set_errmsg(st, "the work queue and its workers need PostgreSQL "
+                                "(docs/operations.md)");
+        return KZ_EINVAL;
+    }
+    kz_queue_status *o = calloc(1, sizeof *o);
+    if (!o)
+        return fail(st, KZ_ENOMEM, "reading the status");
+    int rc = 0;
+    for (int q = 0; q < (int)KZ_ARRAY_LEN(status_sql) && !rc; q++) {
+        kz_dbres *r = NULL;
+        if ((rc = kz_db_query(kz_store_db(st), status_sql[q], NULL, 0, &r)) != 0)
+            break;
+        while ((rc = kz_dbres_next(r)) == 1)
+            if ((rc = status_row(o, q, r)) != 0)
+                break;
+        kz_dbres_done(r);
+    }
+    if (rc) {
+        kz_queue_status_free(&o);
+        return fail(st, rc, "reading the status");
+    }
+    *out = o;
+    return 0;
+}
+
 int kz_queue_status_json(kz_store *st, kz_buf *out)
 {
-    kz_dbres *r = NULL;
-    if (!is_pg(st))
-        return KZ_EINVAL;
-    int rc = kz_db_query(
-        kz_store_db(st),
-        "WITH now AS (SELECT " NOWMS " AS ms), "
-        "w AS (SELECT COALESCE(json_agg(json_build_object('id', id, 'host', host, 'pid', pid, "
-        "'roles', roles, 'alive', stopped_at IS NULL AND seen_at > (SELECT ms FROM now) - 90000, "
-        "'seen_ms_ago', (SELECT ms FROM now) - seen_at, 'jobs_done', jobs_done, 'jobs_failed', "
-        "jobs_failed, 'leases_lost', leases_lost, 'pages', pages, 'records', records, "
-        "'pages_per_s', round(pages * 1000.0 / GREATEST(1000, COALESCE(stopped_at, seen_at) - "
-        "started_at), 2), 'records_per_s', round(records * 1000.0 / GREATEST(1000, "
-        "COALESCE(stopped_at, seen_at) - started_at), 2), 'last_error', last_error) ORDER BY "
-        "id), '[]') AS v FROM workers WHERE stopped_at IS NULL OR stopped_at > (SELECT ms FROM "
-        "now) - 3600000), "
-        "d AS (SELECT COALESCE(json_object_agg(kind, s), '{}') AS v FROM (SELECT kind, "
-        "json_object_agg(state, n) AS s FROM (SELECT kind, state, count(*) AS n FROM jobs GROUP "
-        "BY kind, state) x GROUP BY kind) y), "
-        "l AS (SELECT COALESCE(json_agg(json_build_object('id', id, 'kind', kind, 'key', jkey, "
-        "'owner', lease_owner, 'expires_in_ms', lease_until - (SELECT ms FROM now))), '[]') AS v "
-        "FROM jobs WHERE state = 'leased' AND lease_until < (SELECT ms FROM now) + 10000), "
-        "e AS (SELECT COALESCE(json_agg(json_build_object('id', id, 'kind', kind, 'key', jkey, "
-        "'state', state, 'attempts', attempts, 'error', last_error)), '[]') AS v FROM (SELECT * "
-        "FROM jobs WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 20) z) "
-        "SELECT json_build_object('workers', (SELECT v FROM w), 'queue', (SELECT v FROM d), "
-        "'leases_expiring', (SELECT v FROM l), 'errors', (SELECT v FROM e))::text",
-        NULL, 0, &r);
+    kz_queue_status *o = NULL;
+    int rc = kz_queue_status_read(st, &o);
     if (rc)
-        return fail(st, rc, "reading the status");
-    if ((rc = kz_dbres_next(r)) == 1) {
-        size_t n = 0;
-        const char *s = kz_dbres_text(r, 0, &n);
-        rc = s ? kz_buf_add(out, s, n) : 0;
+        return rc;
+    kz_jw j;
+    kz_jw_init(&j);
+    kz_jw_raw(&j, "{");
+    kz_jw_key(&j, "workers");
+    kz_jw_raw(&j, "[");
+    for (size_t i = 0; i < o->nworkers; i++) {
+        const kz_worker_status *w = &o->workers[i];
+        char rate[64];
+        kz_jw_raw(&j, "{");
+        kz_jw_str(&j, "id", w->id);
+        kz_jw_str(&j, "host", w->host);
+        kz_jw_int(&j, "pid", w->pid);
+        kz_jw_str(&j, "roles", w->roles);
+        kz_jw_bool(&j, "alive", w->alive);
+        kz_jw_int(&j, "seen_ms_ago", w->seen_ms_ago);
+        kz_jw_int(&j, "jobs_done", w->jobs_done);
+        kz_jw_int(&j, "jobs_failed", w->jobs_failed);
+        kz_jw_int(&j, "leases_lost", w->leases_lost);
+        kz_jw_int(&j, "pages", w->pages);
+        kz_jw_int(&j, "records", w->records);
+        kz_jw_key(&j, "pages_per_s");
+        snprintf(rate, sizeof rate, "%.2f", w->pages_per_s);
+        kz_jw_raw(&j, rate);
+        kz_jw_key(&j, "records_per_s");
+        snprintf(rate, sizeof rate, "%.2f", w->records_per_s);
+        kz_jw_raw(&j, rate);
+        kz_jw_str(&j, "last_error", w->last_error[0] ? w->last_error : NULL);
+        kz_jw_raw(&j, "}");
     }
-    kz_dbres_done(r);
-    return rc < 0 ? fail(st, rc, "reading the status") : 0;
+    kz_jw_raw(&j, "]");
+    kz_jw_key(&j, "queue");
+    kz_jw_raw(&j, "{");
+    for (size_t i = 0; i < o->ndepth; i++) {
+        const kz_queue_depth *d = &o->depth[i];
+        if (i && !strcmp(d->kind, o->depth[i - 1].kind)) {
+            kz_jw_int(&j, d->state, d->jobs);
+            continue;
+        }
+        if (i)
+            kz_jw_raw(&j, "}");
+        kz_jw_key(&j, d->kind);
+        kz_jw_raw(&j, "{");
+        kz_jw_int(&j, d->state, d->jobs);
+    }
+    kz_jw_raw(&j, o->ndepth ? "}}" : "}");
+    kz_jw_key(&j, "leases_expiring");
+    kz_jw_raw(&j, "[");
+    for (size_t i = 0; i < o->nleases; i++) {
+        const kz_lease_status *l = &o->leases[i];
+        kz_jw_raw(&j, "{");
+        kz_jw_int(&j, "id", l->id);
+        kz_jw_str(&j, "kind", l->kind);
+        kz_jw_str(&j, "key", l->key);
+        kz_jw_str(&j, "owner", l->owner);
+        kz_jw_int(&j, "expires_in_ms", l->expires_in_ms);
+        kz_jw_raw(&j, "}");
+    }
+    kz_jw_raw(&j, "]");
+    kz_jw_key(&j, "errors");
+    kz_jw_raw(&j, "[");
+    for (size_t i = 0; i < o->nerrors; i++) {
+        const kz_job_error *e = &o->errors[i];
+        kz_jw_raw(&j, "{");
+        kz_jw_int(&j, "id", e->id);
+        kz_jw_str(&j, "kind", e->kind);
+        kz_jw_str(&j, "key", e->key);
+        kz_jw_str(&j, "state", e->state);
+        kz_jw_int(&j, "attempts", e->attempts);
+        kz_jw_str(&j, "error", e->error);
+        kz_jw_raw(&j, "}");
+    }
+    kz_jw_raw(&j, "]}");
+    rc = j.rc ? fail(st, j.rc, "writing the status") : kz_buf_add(out, j.b.p, j.b.len);
+    kz_jw_release(&j);
+    kz_queue_status_free(&o);
+    return rc;
 }

@@ -148,10 +148,51 @@ int kz_queue_sync_frontier(kz_store *st, int64_t source_id, size_t *made);
 
 /* ---- status ---- */
 
-/* The queue and workers as JSON (kuzet status --json) into out: workers
- * alive (seen within 3 leases), their counters and rates, queue depth per
- * kind and state, leases expiring within 1/3 of a lease, failed jobs and
- * recent errors. */
+/* What `kuzet status` and the web app's status page show: the workers seen
+ * in the last hour (alive: seen within 90 s and not stopped), their
+ * counters and rates; the queue's depth per kind and state; leases that
+ * expire within 10 s; the 20 latest job errors.  Text fields are cut to
+ * fit. */
+typedef struct kz_worker_status {
+    char    id[128], host[128], roles[64], last_error[256];   /* "" for none */
+    int64_t pid, seen_ms_ago, jobs_done, jobs_failed, leases_lost, pages, records;
+    double  pages_per_s, records_per_s;
+    int     alive;
+} kz_worker_status;
+
+typedef struct kz_queue_depth {
+    char    kind[16], state[16];
+    int64_t jobs;
+} kz_queue_depth;
+
+typedef struct kz_lease_status {
+    int64_t id, expires_in_ms;
+    char    kind[16], key[256], owner[128];
+} kz_lease_status;
+
+typedef struct kz_job_error {
+    int64_t id, attempts;
+    char    kind[16], key[256], state[16], error[256];
+} kz_job_error;
+
+typedef struct kz_queue_status {
+    kz_worker_status *workers;
+    size_t            nworkers, alive;
+    kz_queue_depth   *depth;          /* by kind, then state */
+    size_t            ndepth;
+    kz_lease_status  *leases;
+    size_t            nleases;
+    kz_job_error     *errors;         /* the latest first */
+    size_t            nerrors;
+} kz_queue_status;
+
+/* Read it (PostgreSQL only: KZ_EINVAL on SQLite); *out freed with
+ * kz_queue_status_free (NULL-safe, sets *out = NULL). */
+int  kz_queue_status_read(kz_store *st, kz_queue_status **out);
+void kz_queue_status_free(kz_queue_status **out);
+
+/* The same as JSON (kuzet status --json): {"workers":[...],"queue":{kind:
+ * {state: n}},"leases_expiring":[...],"errors":[...]}. */
 int kz_queue_status_json(kz_store *st, kz_buf *out);
 
 #endif

@@ -218,6 +218,7 @@ static const struct nav {
     { "/platforms", "Platforms", KZ_ROLES_STAFF },
     { "/users", "Users", KZ_ROLE_ADMIN },
     { "/volume", "Volume of work", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN },
+    { "/status", "Workers", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN },
     { "/settings", "My settings", KZ_ROLES_STAFF },
 };
 

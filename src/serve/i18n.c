@@ -198,10 +198,12 @@ static const kz_msg core[] = {
 static const kz_msg_table core_table = { core, KZ_ARRAY_LEN(core) };
 extern const kz_msg_table kz_i18n_webpub;        /* web_public.c */
 extern const kz_msg_table kz_i18n_pages;          /* serve/routes_pages.c */
+extern const kz_msg_table kz_i18n_status;         /* serve/routes_status.c */
 static const kz_msg_table *const kz_i18n_tables[] = {
     &core_table,
     &kz_i18n_webpub,
     &kz_i18n_pages,
+    &kz_i18n_status,
     NULL,
 };
 

@@ -17,6 +17,7 @@ const kz_route_table *const kz_route_tables[] = {
     /* the web app's pages (KZ_ROUTE_HTML) below this line */
     &kz_routes_web,
     &kz_routes_review,
+    &kz_routes_status,
     &kz_routes_pages,
     &kz_routes_webpub,
 

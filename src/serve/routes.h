@@ -22,6 +22,7 @@ extern const kz_route_table kz_routes_statements; /* routes_statements.c: DSA st
 extern const kz_route_table kz_routes_check;      /* routes_check.c: check, blocklist */
 extern const kz_route_table kz_routes_rules;      /* routes_rules.c: rules, rule tester, scan */
 extern const kz_route_table kz_routes_banks;      /* routes_banks.c: hash banks, HMA lookup */
+extern const kz_route_table kz_routes_status;     /* routes_status.c: the workers and the queue */
 extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
                                                      settings, lists */
 

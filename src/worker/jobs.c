@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -220,12 +219,6 @@ static const char status_usage[] =
     "their rates; the queue's depth per job kind and state; leases that expire\n"
     "within 10 s; the latest job errors.\n";
 
-static const char *js(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : "";
-}
-
 int cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
@@ -253,60 +246,50 @@ int cmd_status(int argc, char **argv)
         return status;
     kz_buf b;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    if (kz_queue_status_json(st, &b) != 0 || kz_buf_addc(&b, '\0') != 0) {
+    kz_queue_status *q = NULL;
+    if (json) {
+        if (kz_queue_status_json(st, &b) != 0 || kz_buf_addc(&b, '\0') != 0) {
+            kz_cli_err("%s", kz_store_errmsg(st));
+            status = KZ_EXIT_FAIL;
+        } else {
+            printf("%s\n", b.p);
+        }
+        goto out;
+    }
+    if (kz_queue_status_read(st, &q) != 0) {
         kz_cli_err("%s", kz_store_errmsg(st));
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if (json) {
-        printf("%s\n", b.p);
-        goto out;
-    }
-    json_object *root = json_tokener_parse(b.p), *a = NULL, *o;
-    if (!root) {
-        status = KZ_EXIT_FAIL;
-        goto out;
-    }
-    size_t alive = 0, n;
-    json_object_object_get_ex(root, "workers", &a);
-    n = a ? json_object_array_length(a) : 0;
-    for (size_t i = 0; i < n; i++)
-        alive += !strcmp(js(json_object_array_get_idx(a, i), "alive"), "true");
-    printf("workers: %zu alive\n", alive);
-    for (size_t i = 0; i < n; i++) {
-        o = json_object_array_get_idx(a, i);
-        printf("  %-32s %-5s %-20s jobs %s ok %s failed %s lost  %s pages/s  %s records/s\n",
-               js(o, "id"), !strcmp(js(o, "alive"), "true") ? "alive" : "gone", js(o, "roles"),
-               js(o, "jobs_done"), js(o, "jobs_failed"), js(o, "leases_lost"), js(o, "pages_per_s"),
-               js(o, "records_per_s"));
+    printf("workers: %zu alive\n", q->alive);
+    for (size_t i = 0; i < q->nworkers; i++) {
+        const kz_worker_status *w = &q->workers[i];
+        printf("  %-32s %-5s %-20s jobs %lld ok %lld failed %lld lost  %.2f pages/s  %.2f "
+               "records/s\n", w->id, w->alive ? "alive" : "gone", w->roles,
+               (long long)w->jobs_done, (long long)w->jobs_failed, (long long)w->leases_lost,
+               w->pages_per_s, w->records_per_s);
     }
     printf("queue:\n");
-    if (json_object_object_get_ex(root, "queue", &o)) {
-        json_object_object_foreach(o, kind, states) {
-            printf("  %-7s", kind);
-            json_object_object_foreach(states, state, cnt)
-                printf(" %s %s", state, json_object_get_string(cnt));
-            printf("\n");
-        }
+    for (size_t i = 0; i < q->ndepth; i++) {
+        const kz_queue_depth *d = &q->depth[i];
+        if (!i || strcmp(d->kind, q->depth[i - 1].kind))
+            printf("%s  %-7s", i ? "\n" : "", d->kind);
+        printf(" %s %lld", d->state, (long long)d->jobs);
     }
-    json_object_object_get_ex(root, "leases_expiring", &a);
-    n = a ? json_object_array_length(a) : 0;
-    printf("leases expiring within 10 s: %zu\n", n);
-    for (size_t i = 0; i < n; i++) {
-        o = json_object_array_get_idx(a, i);
-        printf("  job %s %s %s, %s, in %s ms\n", js(o, "id"), js(o, "kind"), js(o, "key"),
-               js(o, "owner"), js(o, "expires_in_ms"));
+    if (q->ndepth)
+        printf("\n");
+    printf("leases expiring within 10 s: %zu\n", q->nleases);
+    for (size_t i = 0; i < q->nleases; i++)
+        printf("  job %lld %s %s, %s, in %lld ms\n", (long long)q->leases[i].id, q->leases[i].kind,
+               q->leases[i].key, q->leases[i].owner, (long long)q->leases[i].expires_in_ms);
+    printf("errors: %zu\n", q->nerrors);
+    for (size_t i = 0; i < q->nerrors; i++) {
+        const kz_job_error *e = &q->errors[i];
+        printf("  job %lld %s %s (%s, %lld attempts): %s\n", (long long)e->id, e->kind, e->key,
+               e->state, (long long)e->attempts, e->error);
     }
-    json_object_object_get_ex(root, "errors", &a);
-    n = a ? json_object_array_length(a) : 0;
-    printf("errors: %zu\n", n);
-    for (size_t i = 0; i < n; i++) {
-        o = json_object_array_get_idx(a, i);
-        printf("  job %s %s %s (%s, %s attempts): %s\n", js(o, "id"), js(o, "kind"), js(o, "key"),
-               js(o, "state"), js(o, "attempts"), js(o, "error"));
-    }
-    json_object_put(root);
 out:
+    kz_queue_status_free(&q);
     kz_buf_release(&b);
     return kz_cli_store_close(&st, status);
 }
