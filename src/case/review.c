@@ -167,6 +167,15 @@ static char *mem_dup(const char *p, size_t n)
     return o;
 }
 
+int kz_review_appealable(const kz_review *v)
+{
+    const char *measure = NULL;
+    for (size_t i = 0; i < v->ndecisions; i++)
+        if (!v->decisions[i].reversed)
+            measure = v->decisions[i].measure;
+    return kz_case_appealable(v->state, measure);
+}
+
 void kz_review_free(kz_review **rp)
 {
     if (!rp || !*rp)

@@ -108,6 +108,10 @@ typedef struct kz_review {
 int  kz_case_review(kz_actor *a, int64_t case_id, size_t text_budget, kz_review **out);
 void kz_review_free(kz_review **rp);            /* NULL-safe; sets *rp = NULL */
 
+/* 1 when the case may be appealed now: its state, and the measure of its
+ * decision in effect (the latest not reversed), pass kz_case_appealable. */
+int  kz_review_appealable(const kz_review *v);
+
 /* ---- a page of cases ----------------------------------------------------- */
 
 typedef struct kz_case_brief {

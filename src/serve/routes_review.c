@@ -584,12 +584,7 @@ static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why
         kz_h_f(h, "<p><button type=\"submit\">%s</button></p></fieldset></form>",
                kz_h_tr(h, "Resolve the appeal"));
     }
-    /* the decision in effect: the latest one not reversed */
-    const char *measure = NULL;
-    for (size_t i = 0; i < v->ndecisions; i++)
-        if (!v->decisions[i].reversed)
-            measure = v->decisions[i].measure;
-    if ((bit & KZ_ROLES_WORK) && kz_case_appealable(state, measure))
+    if ((bit & KZ_ROLES_WORK) && kz_review_appealable(v))
         kz_h_f(h, "<p><a href=\"/appeals/new?case=%lld\">%s</a></p>", id,
                kz_h_tr(h, "File an appeal"));
     kz_h_raw(h, "</div></section>");
