@@ -9,6 +9,13 @@
 static const char *const appealable[] = { "decided", "notified", "complied", "overdue",
                                           "verified", "reopened", NULL };
 
+static const char *const appellants[] = { "content_owner", "platform" };
+
+const char *kz_case_appellant(size_t i)
+{
+    return i < KZ_ARRAY_LEN(appellants) ? appellants[i] : NULL;
+}
+
 int kz_case_appealable(const char *state, const char *measure)
 {
     int in = 0;
@@ -28,7 +35,10 @@ static int do_appeal(kz_actor *a, int64_t id, const char *by, const char *ground
         return rc;
     if (!kz__state_is(&c, appealable))
         return kz__bad_state(a, &c, "an appeal", "decided (a decision in effect)");
-    if (!by || (strcmp(by, "content_owner") && strcmp(by, "platform")))
+    size_t k = 0;
+    while (by && kz_case_appellant(k) && strcmp(by, kz_case_appellant(k)))
+        k++;
+    if (!by || !kz_case_appellant(k))
         return kz__fail(a, KZ_EINVAL, "appellant (filed_by) must be content_owner or platform, not "
                         "'%s'", by ? by : "");
     if ((rc = kz__text_ok(a, grounds, "grounds", ": an appeal states them")) ||

@@ -170,6 +170,9 @@ int kz_case_state_valid(const char *state);
  * appealed (kz_case_appeal's own test: a decision in effect, and one that
  * restricts something; no_action has nothing to appeal). */
 int kz_case_appealable(const char *state, const char *measure);
+/* Who may file an appeal: the i-th appellant ("content_owner", "platform"),
+ * NULL past the last. */
+const char *kz_case_appellant(size_t i);
 int kz_case_show_json(kz_actor *a, int64_t case_id, kz_buf *out);
 
 #endif

@@ -518,7 +518,6 @@ static int appeals(kz_req *rq)
 static int appeal_form(kz_req *rq, unsigned status, const char *case_id, const char *by,
                        const char *grounds, const char *err)
 {
-    static const char *const who[] = { "content_owner", "platform" };
     kz_html h;
     kz_html_init(&h, rq);
     kz_page_begin(&h, "File an appeal", "/appeals");
@@ -530,11 +529,12 @@ static int appeal_form(kz_req *rq, unsigned status, const char *case_id, const c
            "name=\"case\" required min=\"1\" step=\"1\" inputmode=\"numeric\" value=\"%s\">"
            "</p>", kz_h_tr(&h, "Case number"), case_id ? case_id : "");
     kz_h_f(&h, "<fieldset><legend>%s</legend>", kz_h_tr(&h, "Who appeals"));
-    for (size_t i = 0; i < KZ_ARRAY_LEN(who); i++)
+    const char *who;
+    for (size_t i = 0; (who = kz_case_appellant(i)) != NULL; i++)
         kz_h_f(&h, "<p><input type=\"radio\" id=\"by_%s\" name=\"by\" value=\"%s\"%s%s> "
-               "<label class=\"inline\" for=\"by_%s\">%s</label></p>", who[i], who[i],
-               i ? "" : " required", (by ? !strcmp(by, who[i]) : !i) ? " checked" : "", who[i],
-               kz_h_tr(&h, who[i]));
+               "<label class=\"inline\" for=\"by_%s\">%s</label></p>", who, who,
+               i ? "" : " required", (by ? !strcmp(by, who) : !i) ? " checked" : "", who,
+               kz_h_tr(&h, who));
     kz_h_raw(&h, "</fieldset>");
     kz_h_f(&h, "<p><label for=\"grounds\">%s</label><textarea id=\"grounds\" name=\"grounds\" "
            "required maxlength=\"65536\">%s</textarea></p>", kz_h_tr(&h, "Grounds"),
