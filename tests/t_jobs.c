@@ -261,7 +261,7 @@ KT_TEST(jobs_tick_once_recrawl_pg)
     KT_EQ_INT(n, 1);
     KT_EQ_INT(kz_queue_lease(q2, "tick", 4, &b, &n), 0);
     KT_EQ_INT(n, 0);                                /* once, however many workers */
-    kz_jobs_env env = { s, q1, NULL, 0, 0, NULL, 1, 0, NULL, NULL, NULL };
+    kz_jobs_env env = { s, q1, NULL, 0, 0, NULL, 1, 0, NULL, NULL, NULL, 0 };
     kz_jobs_result res;
     KT_EQ_INT(kz_jobs_run(&env, &a, &res), 0);
     KT_EQ_INT(res.ok, 1);
@@ -309,9 +309,9 @@ KT_TEST(jobs_verify_role_pg)
     kz_queue_close(&q);
     /* the command line takes the role, and refuses an unknown one */
     char cmd[1024], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof cmd, "'%s' worker --db postgresql://x/y --roles verify,hash", kt_bin());
+    snprintf(cmd, sizeof cmd, "'%s' worker --db postgresql://x/y --roles verify,scan", kt_bin());
     KT_EQ_INT(kt_run(cmd, &out, &err), 2);
-    KT_CHECK(err && strstr(err, "'hash' is not crawl, ingest, tick or verify"));
+    KT_CHECK(err && strstr(err, "'scan' is not crawl, ingest, hash, tick or verify"));
     free(out);
     free(err);
     kt_store_pg_drop(&d, &s);

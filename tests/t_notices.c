@@ -693,7 +693,7 @@ KT_TEST(notices_jobs_tick_pg)
     KT_EQ_INT(kz_queue_lease(q, "tick", 4, &j, &n), 0);
     KT_EQ_INT(n, 1);
     if (n == 1) {
-        kz_jobs_env env = { s, q, NULL, 0, 0, NULL, 1, 0, NULL, NULL, NULL };
+        kz_jobs_env env = { s, q, NULL, 0, 0, NULL, 1, 0, NULL, NULL, NULL, 0 };
         kz_jobs_result res;
         KT_EQ_INT(kz_jobs_run(&env, &j, &res), 0);
         KT_EQ_INT(res.ok, 1);

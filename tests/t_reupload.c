@@ -413,6 +413,26 @@ static int free_port(void)
     return port;
 }
 
+/* nginx on 127.0.0.1:port serving dir/www, with dir/img as www/img;
+ * stopped with kill $(cat ngx/npid).  0 when it answers. */
+static int start_nginx(int port)
+{
+    char *o = NULL;
+    int rc = sh(&o, "mkdir -p www && chmod 755 . && ln -s ../img www/img && mkdir -p ngx/logs ngx/tmp && "
+                "printf 'daemon off;\\nmaster_process off;\\npid %s/ngx/pid;\\nerror_log %s/ngx/logs/e.log;\\n"
+                "events { worker_connections 16; }\\nhttp { access_log off; "
+                "client_body_temp_path %s/ngx/tmp; types { text/html html; image/png png; } "
+                "server { listen 127.0.0.1:%d; root %s/www; } }\\n' > ngx/conf && "
+                "{ nginx -p %s/ngx -e %s/ngx/logs/e.log -c %s/ngx/conf & echo $! > ngx/npid; } && "
+                "n=0; until curl -s -o /dev/null http://127.0.0.1:%d/img/photo.png; do n=$((n+1)); "
+                "[ $n -gt 50 ] && { echo nginx did not start; cat ngx/logs/e.log; exit 1; }; sleep 0.1; done",
+                dir, dir, dir, port, dir, dir, dir, dir, port);
+    if (rc)
+        kt_fail(__FILE__, __LINE__, "nginx: %s", o ? o : "");
+    free(o);
+    return rc;
+}
+
 KT_TEST(reupload_images_crawl)
 {
     char *o = NULL, p[256];
@@ -451,19 +471,12 @@ KT_TEST(reupload_images_crawl)
     HAS(o, "drugs-text: 1 added");
     free(o);
     o = NULL;
-    int rc = sh(&o, "chmod 755 . && ln -s ../img www/img && mkdir -p ngx/logs ngx/tmp && "
-                "printf 'daemon off;\\nmaster_process off;\\npid %s/ngx/pid;\\nerror_log %s/ngx/logs/e.log;\\n"
-                "events { worker_connections 16; }\\nhttp { access_log off; "
-                "client_body_temp_path %s/ngx/tmp; types { text/html html; image/png png; } "
-                "server { listen 127.0.0.1:%d; root %s/www; } }\\n' > ngx/conf && "
-                "{ nginx -p %s/ngx -e %s/ngx/logs/e.log -c %s/ngx/conf & echo $! > ngx/npid; } && "
-                "n=0; until curl -s -o /dev/null http://127.0.0.1:%d/; do n=$((n+1)); "
-                "[ $n -gt 50 ] && { echo nginx did not start; cat ngx/logs/e.log; exit 1; }; sleep 0.1; done; "
-                "echo http://127.0.0.1:%d/ > seeds && "
+    int rc = start_nginx(port);
+    if (rc == 0)
+        rc = sh(&o, "echo http://127.0.0.1:%d/ > seeds && "
                 "$K crawl --seeds seeds --rules rules.yaml --depth 1 --delay 0 --allow-private "
                 "--contact https://kuzet.example/contact --quiet; echo crawl=$?; "
-                "kill $(cat ngx/npid); $K cases list; $K cases show 1 --json",
-                dir, dir, dir, port, dir, dir, dir, dir, port, port);
+                "kill $(cat ngx/npid); $K cases list; $K cases show 1 --json", port);
     KT_EQ_INT(rc, 0);
     HAS(o, "crawl=0");
     HAS(o, "/img/rot.png");
@@ -483,5 +496,103 @@ KT_TEST(reupload_images_crawl)
     KT_EQ_INT(sh(&o, "$K cases show 2 --json"), 0);
     HAS(o, "\"rule_id\":\"bank:drugs-text\",\"category\":\"drugs\",\"method\":\"hash\"");
     free(o);
+    cleanup();
+}
+
+/* Images a post gives by URL, on PostgreSQL with workers: the ingest job
+ * queues a hash job per image URL in the chunk's transaction; a worker
+ * with the hash role fetches each (nginx on loopback), records its hashes
+ * with the post's item when the post was stored, and stores a copy of a
+ * banked image as an item of its own with a case, naming the post it was
+ * seen in.  A 404 and bytes that are not an image finish their jobs,
+ * saying so; nothing is fetched twice. */
+KT_TEST(reupload_images_worker_pg)
+{
+    const char *u = getenv("KUZET_TEST_PG");
+    char *o = NULL, db[64], p[256];
+    if (!u)
+        kt_skip("reupload_images_worker_pg: KUZET_TEST_PG is not set");
+    if (!*u || setup() != 0) {
+        kt_fail(__FILE__, __LINE__, "no test cluster, or setup failed");
+        return;
+    }
+    snprintf(db, sizeof db, "kt_rehash_%ld", (long)getpid());
+    const char *q = strchr(u, '?'), *slash = q ? q : u + strlen(u);
+    while (slash > u && slash[-1] != '/')
+        slash--;
+    snprintf(dburi, sizeof dburi, "%.*s%s%s", (int)(slash - u), u, db, q ? q : "");
+    if (sh(&o, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s'", u, db) != 0) {
+        kt_fail(__FILE__, __LINE__, "cannot create %s: %s", db, o ? o : "");
+        goto out;
+    }
+    free(o);
+    o = NULL;
+    int port = free_port();
+    if (start_nginx(port) != 0)
+        goto out;
+    snprintf(p, sizeof p, "%s/w.jsonl", dir);
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"id\":\"w1\",\"url\":\"https://w.example.kz/1\",\"text\":\"Продам закладка\","
+             "\"images\":[\"http://127.0.0.1:%d/img/rot.png\"]}\n"
+             "{\"id\":\"w2\",\"url\":\"https://w.example.kz/2\",\"text\":\"кошка\",\"images\":"
+             "[\"http://127.0.0.1:%d/img/mirror.png\",\"http://127.0.0.1:%d/img/other.png\"]}\n"
+             "{\"id\":\"w3\",\"url\":\"https://w.example.kz/3\",\"text\":\"пусто\","
+             "\"images\":[\"http://127.0.0.1:%d/img/missing.png\"]}\n"
+             "{\"id\":\"w4\",\"url\":\"https://w.example.kz/4\",\"text\":\"сломано\","
+             "\"images\":[\"http://127.0.0.1:%d/img/bad.png\",\"ftp://127.0.0.1/x.png\"]}\n",
+             port, port, port, port, port);
+    write_file(p, body);
+    KT_EQ_INT(sh(&o, "$K db init >/dev/null && "
+                 "KUZET_PASSWORD=root-password-123 $K users add root --role admin >/dev/null && "
+                 "KUZET_PASSWORD=root-password-123 $K users add al --role analyst --as root | "
+                 "KUZET_NEW_PASSWORD=al-password-123 $K users enrol - >/dev/null && "
+                 "export KUZET_PASSWORD=al-password-123 && "
+                 "$K bank create drugs-pdq --type pdq --as al >/dev/null && "
+                 "$K hash pdq img/photo.png | sed 's/^\\([0-9a-f]*\\),.*/pdq,\\1,drugs/' | "
+                 "$K bank import drugs-pdq - --as al && $K jobs add ingest \"$PWD/w.jsonl\" && "
+                 "$K worker --roles ingest,hash --rules rules.yaml --exit-when-idle --allow-private "
+                 "--poll 100; echo worker=$?"), 0);
+    HAS(o, "drugs-pdq: 1 added");
+    HAS(o, "worker=0");
+    HAS(o, "4 records, 0 rejected, 1 new items, 1 cases, 5 images queued");
+    HAS(o, "/img/rot.png: matched a block bank");
+    HAS(o, "/img/mirror.png: matched a block bank");
+    HAS(o, "/img/other.png: no match");
+    HAS(o, "/img/missing.png: HTTP 404, not hashed");
+    HAS(o, "/img/bad.png: not hashed: not a JPEG, PNG, WebP or GIF image");
+    HASNT(o, "ftp://");
+    free(o);
+    o = NULL;
+    /* every job done once; the post's item has its image's hashes; each
+     * copy is an item naming the post it was seen in, with a case */
+    KT_EQ_INT(sh(&o, "kill $(cat ngx/npid); psql -X -At \"$KUZET_DB\" -c \""
+                 "SELECT 'jobs ' || kind || ' ' || state || ' ' || count(*) FROM jobs GROUP BY kind, "
+                 "state ORDER BY kind;"
+                 "SELECT 'media ' || i.url || ' ' || m.ref || ' ' || (m.pdq IS NOT NULL) FROM "
+                 "item_media m JOIN items i ON i.id = m.item_id ORDER BY m.ref;"
+                 "SELECT 'kept ' || count(*) FROM item_images;"
+                 "SELECT 'copy ' || i.url || ' seen in ' || i.source_ref || ' case ' || c.category "
+                 "FROM items i JOIN cases c ON c.item_id = i.id WHERE i.url LIKE '%%/img/%%' "
+                 "ORDER BY i.url\""), 0);
+    HAS(o, "jobs hash done 5");
+    HAS(o, "jobs ingest done 1");
+    HAS(o, "media https://w.example.kz/1 http://127.0.0.1:");
+    HAS(o, "/img/rot.png t");
+    HAS(o, "/img/mirror.png seen in https://w.example.kz/2 case drugs");
+    HAS(o, "/img/rot.png seen in https://w.example.kz/1 case drugs");
+    HASNT(o, "other.png seen");
+    HASNT(o, "media https://w.example.kz/2");  /* the post itself was not stored */
+    free(o);
+    o = NULL;
+    KT_EQ_INT(sh(&o, "$K audit verify --pubkey \"$($K audit key)\""), 0);
+    HAS(o, "ok: ");
+out:
+    free(o);
+    o = NULL;
+    if (sh(&o, "psql -X -q '%s' -c 'DROP DATABASE IF EXISTS %s WITH (FORCE)'", u, db) != 0)
+        kt_fail(__FILE__, __LINE__, "cannot drop %s: %s", db, o ? o : "");
+    free(o);
+    snprintf(dburi, sizeof dburi, "sqlite:k.db");
     cleanup();
 }

@@ -14,6 +14,7 @@
 #include "store/frontier.h"
 #include "util/pool.h"
 #include <pthread.h>
+#include <strings.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <time.h>
@@ -50,7 +51,8 @@ void kz_job_release(kz_job *j)
     free(j->path);
     free(j->origin);
     free(j->source);
-    j->key = j->path = j->origin = j->source = NULL;
+    free(j->ref);
+    j->key = j->path = j->origin = j->source = j->ref = NULL;
 }
 
 static int is_pg(kz_store *st)
@@ -284,6 +286,25 @@ static char *dup_col(kz_dbres *r, int col)
     return d;
 }
 
+int kz_queue_roles_ok(const char *roles, const char **bad, size_t *bad_len)
+{
+    static const char *const known[] = { "crawl", "ingest", "hash", "tick", "verify" };
+    const char *p = roles;
+    while (*p) {
+        size_t n = strcspn(p, ","), k = 0;
+        while (k < sizeof known / sizeof *known &&
+               !(strlen(known[k]) == n && !strncmp(p, known[k], n)))
+            k++;
+        if (k == sizeof known / sizeof *known) {
+            *bad = p;
+            *bad_len = n;
+            return 0;
+        }
+        p += n + (p[n] == ',');
+    }
+    return 1;
+}
+
 int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, size_t *n)
 {
     kz_dbres *r = NULL;
@@ -312,7 +333,7 @@ int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, siz
         "RETURNING j.id, j.lease_token, j.kind, j.jkey, j.path, j.source_id, j.origin_id, "
         "j.off_start, j.off_end, j.every_secs, j.attempts, "
         "(SELECT origin FROM crawl_origins o WHERE o.id = j.origin_id), "
-        "(SELECT name FROM crawl_sources s WHERE s.id = j.source_id)",
+        "(SELECT name FROM crawl_sources s WHERE s.id = j.source_id), j.item_id, j.ref",
         p, 4, &r);
     if (rc)
         return fail(q->st, rc, "leasing");
@@ -333,6 +354,8 @@ int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, siz
         j->attempts = (int)kz_dbres_int(r, 10);
         j->origin = dup_col(r, 11);
         j->source = dup_col(r, 12);
+        j->item_id = kz_dbres_int(r, 13);
+        j->ref = dup_col(r, 14);
         (*n)++;
     }
     kz_dbres_done(r);
@@ -454,6 +477,46 @@ static int add_chunk(kz_store *st, const char *path, int64_t start, int64_t end,
                                   "RETURNING id", p, 5);
     kz_buf_release(&k);
     return n < 0 ? fail(st, n, "queueing an ingest chunk") : n;
+}
+
+int kz_queue_add_hash(kz_store *st, const char *url, size_t url_len, int64_t item_id,
+                      const char *post_url, size_t post_url_len, int *added)
+{
+    char id[32];
+    kz_buf k;
+    *added = 0;
+    if (!is_pg(st))
+        return KZ_EINVAL;
+    if (!((url_len > 7 && !strncasecmp(url, "http://", 7)) ||
+          (url_len > 8 && !strncasecmp(url, "https://", 8))) ||
+        memchr(url, '\0', url_len) || (post_url && memchr(post_url, '\0', post_url_len))) {
+        kz_store_set_errmsg(st, "not an http(s) URL: %.*s", (int)KZ_MIN(url_len, 200), url);
+        return KZ_EINVAL;
+    }
+    /* one job per image of a post: the post by its item, or by its URL */
+    snprintf(id, sizeof id, "%lld|", (long long)item_id);
+    kz_buf_init(&k, KZ_BUF_NOLIMIT);
+    if (kz_buf_adds(&k, id) || (!item_id && post_url && kz_buf_add(&k, post_url, post_url_len)) ||
+        kz_buf_addc(&k, '|') || kz_buf_add(&k, url, url_len)) {
+        kz_buf_release(&k);
+        return KZ_ENOMEM;
+    }
+    char now[21];
+    kz_store_now(now);
+    kz_dbval p[] = { kz_dbtext(k.p, k.len), kz_dbtext(url, url_len),
+                     item_id ? kz_dbint(item_id) : kz_dbnull(),
+                     post_url ? kz_dbtext(post_url, post_url_len) : kz_dbnull(), kz_dbstr(now) };
+    int n = rows(kz_store_db(st), "INSERT INTO jobs (kind, jkey, state, run_at, path, item_id, "
+                                  "ref, created_at) VALUES ('hash', $1, 'pending', " NOWMS
+                                  ", $2, $3, $4, $5) ON CONFLICT (kind, jkey) DO NOTHING "
+                                  "RETURNING id", p, 5);
+    kz_buf_release(&k);
+    if (n < 0)
+        return fail(st, n, "queueing an image to hash");
+    if (n > 0)
+        notify(kz_store_db(st));
+    *added = n;
+    return 0;
 }
 
 int kz_queue_add_ingest(kz_store *st, const char *path, size_t chunk, size_t *added)

@@ -11,6 +11,11 @@
  *   ingest  a chunk [off_start, off_end) of whole lines of a JSON Lines
  *           file, at most one ingest batch, so that its records are stored
  *           in one transaction;
+ *   hash    an image an ingested post refers to by URL (ingest reads only
+ *           local images): fetched with the SSRF guard and the image size
+ *           limit, hashed (SHA-256, MD5, PDQ) and matched against the block
+ *           banks as a crawled image is; queued by the ingest job in the
+ *           transaction that stores the chunk (migration 19);
  *   tick    work that must happen on time, once however many workers are
  *           up: "overdue" (notices past their deadline), "verify",
  *           "recrawl", "purge", "notices", "frontier" (a crawl job for every origin
@@ -52,9 +57,11 @@
 
 typedef struct kz_job {
     int64_t id, token;
-    char    kind[8];            /* "crawl", "ingest", "tick" */
-    char   *key;                /* jkey: tick name, "SOURCE|ORIGIN", "PATH@OFF" */
-    char   *path;               /* ingest: the file */
+    char    kind[8];            /* "crawl", "ingest", "tick", "hash" */
+    char   *key;                /* jkey: tick name, "SOURCE|ORIGIN", "PATH@OFF", "ITEM|URL" */
+    char   *path;               /* ingest: the file; hash: the image's URL */
+    char   *ref;                /* hash: the post's URL (NULL: it had none) */
+    int64_t item_id;            /* hash: the post's item (0: not stored) */
     char   *origin;             /* crawl: scheme://host:port */
     char   *source;             /* crawl: the source's name */
     int64_t source_id, origin_id;
@@ -78,7 +85,13 @@ int  kz_queue_open(kz_queue **out, kz_store *st, const char *uri, const char *ow
 /* Stop the heartbeat, mark the worker stopped, free.  NULL-safe. */
 void kz_queue_close(kz_queue **qp);
 
-/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick";
+/* The roles a worker may take, as --roles lists them. */
+#define KZ_QUEUE_ROLES "crawl, ingest, hash, tick or verify"
+/* 1 when roles is a comma-separated list of those; else 0 with *bad and
+ * *bad_len the first that is not. */
+int kz_queue_roles_ok(const char *roles, const char **bad, size_t *bad_len);
+
+/* Lease at most max jobs of the kinds listed in kinds ("crawl,ingest,tick,hash";
  * "verify" alone: the verify tick only, for machines that re-fetch decided
  * items and nothing else) into jobs[0..*n).  0 (*n may be 0: nothing due), or a storage error. */
 int kz_queue_lease(kz_queue *q, const char *kinds, size_t max, kz_job *jobs, size_t *n);
@@ -115,6 +128,15 @@ void kz_queue_wait(kz_queue *q, int ms);
  * *added: jobs new.  0, KZ_EIO (kz_store_errmsg says why), KZ_EINVAL (not
  * PostgreSQL), storage errors. */
 int kz_queue_add_ingest(kz_store *st, const char *path, size_t chunk, size_t *added);
+
+/* Queue a hash job for the image at url (http or https, as the post gave
+ * it), referred to by the post stored as item_id (0: the post was not
+ * stored) whose URL is post_url (may be NULL).  Inside the caller's
+ * transaction, so the job exists exactly when what queued it committed;
+ * the same image of the same post is queued once (*added 0).  0, KZ_EINVAL
+ * (not PostgreSQL, or not an http(s) URL), storage errors. */
+int kz_queue_add_hash(kz_store *st, const char *url, size_t url_len, int64_t item_id,
+                      const char *post_url, size_t post_url_len, int *added);
 
 typedef struct kz_queue_crawl {
     const char *source;         /* name (store/frontier.h kz_frontier_name_ok) */

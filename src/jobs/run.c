@@ -8,6 +8,11 @@
 #include "pipeline/verifier.h"
 #include "case/case.h"
 #include "case/deliver.h"
+#include "pipeline/evidence.h"
+#include "ingest/fetch.h"
+#include "ingest/image.h"
+#include "url/url.h"
+#include "util/buf.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -162,6 +167,16 @@ static int ingest_event(void *ctx, const kz_ingest_event *ev)
     return 0;
 }
 
+/* An image a post gave by URL: a hash job, in the chunk's transaction. */
+static int queue_image(void *ctx, kz_store *st, const char *url, size_t url_len, int64_t item_id,
+                       const char *post_url, size_t post_url_len)
+{
+    int added = 0;
+    (void)ctx;
+    int rc = kz_queue_add_hash(st, url, url_len, item_id, post_url, post_url_len, &added);
+    return rc == KZ_EINVAL ? 0 : rc ? rc : 1;   /* not http(s): nothing to fetch */
+}
+
 static int ingest_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
 {
     struct chunk c = { -1, j->off_start, j->off_end };
@@ -187,25 +202,139 @@ static int ingest_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
     o.batch = (size_t)(j->off_end - j->off_start) + 1;     /* the chunk is one batch */
     o.on_event = ingest_event;
     o.ctx = &ie;
+    o.on_image_url = queue_image;
     kz_ingest_stats s;
     kz_queue_hold(env->queue, j, 1);
     rc = kz_ingest_run(&o, &in, 1, &s);
     res->records = (int64_t)s.records;
     res->created = (int64_t)s.created;
     res->cases = (int64_t)s.cases;
+    res->images = (int64_t)s.image_urls;
     if (!rc && s.inputs_failed)
         rc = KZ_EIO;
     if (rc)
         say(res, "ingest %s@%lld: %s", j->path, (long long)j->off_start,
             ie.first[0] ? ie.first : kz_strerror(rc));
     else
-        say(res, "ingest %s@%lld: %zu records, %zu rejected, %zu new items, %zu cases", j->path,
-            (long long)j->off_start, s.records, s.rejected, s.created, s.cases);
+        say(res, "ingest %s@%lld: %zu records, %zu rejected, %zu new items, %zu cases, "
+            "%zu images queued", j->path, (long long)j->off_start, s.records, s.rejected,
+            s.created, s.cases, s.image_urls);
 out:
     if (c.fd >= 0)
         close(c.fd);
     res->ok = rc == 0;
     return kz_queue_finish(env->queue, j, res->ok, rc ? res->why : NULL, 0);
+}
+
+/* ---- hash ---- */
+
+struct got {
+    int    done, kind;
+    long   status;
+    kz_buf body;
+    char   why[256];
+};
+
+static void got_image(void *arg, const kz_fetch_result *r)
+{
+    struct got *g = arg;
+    g->done = 1;
+    g->kind = r->kind;
+    g->status = r->status;
+    snprintf(g->why, sizeof g->why, "%s", r->errmsg ? r->errmsg : "");
+    if (r->kind == KZ_FETCH_OK && kz_buf_add(&g->body, r->body, r->body_len) != 0)
+        snprintf(g->why, sizeof g->why, "out of memory");
+}
+
+/* GET url into g (one transfer, waited for; stops early when asked). */
+static int fetch_image(const kz_jobs_env *env, const char *url, struct got *g)
+{
+    char ua[512];
+    kz_fetch *f = NULL;
+    kz_fetch_opts fo;
+    memset(&fo, 0, sizeof fo);
+    if (kz_crawler_user_agent(env->contact, ua, sizeof ua) != 0)
+        return KZ_EINVAL;
+    fo.user_agent = ua;
+    fo.max_body = KZ_IMAGE_MAX_BYTES;
+    fo.max_parallel = 1;
+    fo.allow_private = env->allow_private;
+    kz_fetch_opts_timeout(&fo, env->timeout_ms ? env->timeout_ms : 30000);
+    int rc = kz_fetch_new(&f, &fo);
+    if (rc == 0)
+        rc = kz_fetch_add(f, url, NULL);
+    while (rc == 0 && !g->done && !(env->stop && *env->stop)) {
+        int n = kz_fetch_poll(f, 200, got_image, g);
+        if (n < 0)
+            rc = n;
+    }
+    kz_fetch_free(&f);
+    return rc ? rc : g->done ? 0 : KZ_EINTR_STOP;
+}
+
+static int hash_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
+{
+    struct got g;
+    kz_evidence *ev = NULL;
+    kz_url u;
+    kz_ingest_out out;
+    int rc, ok = 0, in_tx = 0;
+    const char *url = j->path ? j->path : "";
+    memset(&g, 0, sizeof g);
+    kz_buf_init(&g.body, KZ_IMAGE_MAX_BYTES + 1);
+    kz_url_init(&u);
+    if ((rc = fetch_image(env, url, &g)) != 0) {
+        say(res, "hash %s: %s", url, rc == KZ_EINTR_STOP ? "stopped" : kz_strerror(rc));
+        goto out;
+    }
+    if (g.kind != KZ_FETCH_OK || g.status >= 500 || g.why[0]) {
+        say(res, "hash %s: %s", url, g.kind != KZ_FETCH_OK || g.why[0] ? g.why : "server error");
+        goto out;                               /* leased again after a backoff */
+    }
+    if (g.status != 200) {                      /* gone, refused: nothing to hash, ever */
+        say(res, "hash %s: HTTP %ld, not hashed", url, g.status);
+        ok = 1;
+        goto out;
+    }
+    char host[256] = "";
+    if (kz_url_parse(&u, url, strlen(url)) == 0)
+        snprintf(host, sizeof host, "%.*s", (int)u.host_len, u.text.p + u.host_off);
+    if ((rc = kz_evidence_new(&ev, env->store, NULL)) != 0) {
+        say(res, "hash %s: %s", url, kz_strerror(rc));
+        goto out;
+    }
+    kz_queue_hold(env->queue, j, 1);            /* completed with what it stores */
+    rc = kz_evidence_store_fetched(ev, url, host, g.body.p ? g.body.p : "", g.body.len,
+                                   j->item_id, j->ref, &in_tx, &out);
+    if (rc == 0 && in_tx)
+        rc = kz_store_commit(env->store);
+    if (rc && in_tx)
+        kz_store_rollback(env->store);
+    if (rc == KZ_ESTATE) {
+        kz_evidence_free(&ev);
+        kz_buf_release(&g.body);
+        kz_url_release(&u);
+        return rc;
+    }
+    if (rc == 0) {
+        ok = 1;
+        res->images = 1;
+        res->created = out.item_created;
+        res->cases = (int64_t)out.cases_opened;
+        say(res, "hash %s: %s", url, out.item_id ? "matched a block bank" : "no match");
+    } else if (rc == KZ_EDB || rc == KZ_EBUSY || rc == KZ_ENOMEM) {
+        say(res, "hash %s: %s", url, rc == KZ_ENOMEM ? kz_strerror(rc)
+                                                       : kz_store_errmsg(env->store));
+    } else {                                    /* not an image: said, and done */
+        say(res, "hash %s: not hashed: %s", url, kz_evidence_errmsg(ev));
+        ok = 1;
+    }
+out:
+    kz_evidence_free(&ev);
+    kz_buf_release(&g.body);
+    kz_url_release(&u);
+    res->ok = ok;
+    return kz_queue_finish(env->queue, j, ok, ok ? NULL : res->why, 0);
 }
 
 /* ---- ticks ---- */
@@ -309,6 +438,8 @@ int kz_jobs_run(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
         rc = crawl_job(env, j, res);
     else if (!strcmp(j->kind, "ingest"))
         rc = ingest_job(env, j, res);
+    else if (!strcmp(j->kind, "hash"))
+        rc = hash_job(env, j, res);
     else
         rc = tick_job(env, j, res);
     if (rc == KZ_ESTATE) {

@@ -12,6 +12,14 @@
  *   ingest  kz_ingest_run over the chunk's bytes as one batch: one
  *           transaction, which also completes the job - the chunk's
  *           records are stored exactly once, whoever dies when.
+ *   hash    the image at the job's URL fetched (one GET, the SSRF guard
+ *           unless env->allow_private, KZ_IMAGE_MAX_BYTES, the crawl's
+ *           User-Agent), then kz_evidence_store_fetched: recorded with the
+ *           post's item when it was stored, matched against the block banks,
+ *           an item and a case on a match - in the transaction that
+ *           completes the job.  A 4xx answer or bytes that are not an image
+ *           finish the job (said in why); a fetch that failed otherwise, or a
+ *           5xx, fails it and it is leased again after a backoff.
  *   tick    overdue: kz_case_check_overdue as the system (notices past
  *           their deadline marked overdue, escalated), in the transaction
  *           that completes the tick; verify: kz_verifier_run; recrawl:
@@ -42,12 +50,15 @@ typedef struct kz_jobs_env {
     volatile sig_atomic_t *stop;    /* set: the job's work is committed and it stops */
     const char       *smtp_url;     /* notices tick: the SMTP server (NULL: no e-mail) */
     const char       *mail_from;    /* notices tick: the sender's address */
+    int               allow_private; /* hash: fetch from loopback and private addresses
+                                       (tests, a lab); off: the SSRF guard */
 } kz_jobs_env;
 
 typedef struct kz_jobs_result {
     int     ok;                     /* finished (kz_queue_finish was told ok) */
     int     lease_lost;             /* the lease was no longer this worker's */
     int64_t pages, records;         /* fetched, ingested */
+    int64_t images;                 /* ingest: hash jobs queued; hash: 1 hashed */
     int64_t created, cases;         /* items, cases */
     int64_t moved;                  /* tick: cases moved, URLs queued, items purged */
     char    why[512];               /* failure, or a one-line summary */

@@ -378,6 +378,30 @@ int kz_evidence_keep(kz_evidence *e, const kz_item_in *it, const kz_result *r, i
     return rc < 0 ? rc : 1;
 }
 
+static int begin(kz_evidence *e, int *in_tx)
+{
+    int rc = 0;
+    if (!*in_tx && (rc = kz_store_begin(e->st)) == 0)
+        *in_tx = 1;
+    return rc;
+}
+
+/* The current record's one image as an item of its own (its URL), stored
+ * when it matches a block bank; seen_in: where it was found, or NULL. */
+static int store_image_item(kz_evidence *e, const char *url, const char *host,
+                            const char *seen_in, int *in_tx, kz_ingest_out *out)
+{
+    int rc;
+    kz_item_in it = { url, strlen(url), host, strlen(host), seen_in,
+                      seen_in ? strlen(seen_in) : 0, NULL, 0, NULL, 0, "", 0,
+                      e->img[0].h.sha256 };
+    if ((rc = kz_evidence_bank_check(e, &it)) <= 0)
+        return rc;
+    if ((rc = begin(e, in_tx)) != 0)
+        return rc;
+    return store_matched(e, &it, NULL, out);
+}
+
 int kz_evidence_store_image(kz_evidence *e, const char *url, const char *host, const void *data,
                             size_t n, int *in_tx, kz_ingest_out *out)
 {
@@ -387,20 +411,31 @@ int kz_evidence_store_image(kz_evidence *e, const char *url, const char *host, c
     if ((rc = kz_evidence_image(e, url, strlen(url), data, n)) != 0)
         return rc;
     e->why[0] = '\0';
-    kz_item_in it = { url, strlen(url), host, strlen(host), NULL, 0, NULL, 0,
-                      NULL, 0, "", 0, e->img[0].h.sha256 };
-    if ((rc = kz_evidence_bank_check(e, &it)) <= 0) {
-        kz_evidence_reset(e);
+    rc = store_image_item(e, url, host, NULL, in_tx, out);
+    kz_evidence_reset(e);
+    return rc;
+}
+
+int kz_evidence_store_fetched(kz_evidence *e, const char *url, const char *host, const void *data,
+                              size_t n, int64_t item_id, const char *post_url, int *in_tx,
+                              kz_ingest_out *out)
+{
+    int rc;
+    memset(out, 0, sizeof *out);
+    kz_evidence_reset(e);
+    if ((rc = kz_evidence_image(e, url, strlen(url), data, n)) != 0)
         return rc;
+    e->why[0] = '\0';
+    if (item_id > 0) {                          /* the post's image, as ingest records one */
+        const image *im = &e->img[0];
+        kz_media_in m = { im->ref, im->h.sha256, im->h.md5, im->h.pdq[0], im->h.quality };
+        if ((rc = begin(e, in_tx)) != 0 || (rc = kz_media_add(e->st, item_id, &m)) != 0 ||
+            (im->data && (rc = kz_media_keep(e->st, item_id, im->h.sha256, im->ctype, im->data,
+                                             im->n)) != 0))
+            goto out;
     }
-    if (!*in_tx) {
-        if ((rc = kz_store_begin(e->st)) != 0) {
-            kz_evidence_reset(e);
-            return rc;
-        }
-        *in_tx = 1;
-    }
-    rc = store_matched(e, &it, NULL, out);
+    rc = store_image_item(e, url, host, post_url, in_tx, out);
+out:
     kz_evidence_reset(e);
     return rc;
 }

@@ -111,4 +111,13 @@ int kz_evidence_keep(kz_evidence *e, const kz_item_in *it, const kz_result *r, i
 int kz_evidence_store_image(kz_evidence *e, const char *url, const char *host, const void *data,
                             size_t n, int *in_tx, kz_ingest_out *out);
 
+/* An image a post gave by URL, fetched by a hash job (jobs/run.h): with
+ * item_id > 0 (the post was stored) its hashes and bytes are recorded
+ * with that item, as ingest records a local image; then it is matched as
+ * kz_evidence_store_image does, the item a match makes naming post_url
+ * (may be NULL) as where it was seen (source_ref).  Codes as there. */
+int kz_evidence_store_fetched(kz_evidence *e, const char *url, const char *host, const void *data,
+                              size_t n, int64_t item_id, const char *post_url, int *in_tx,
+                              kz_ingest_out *out);
+
 #endif

@@ -49,6 +49,7 @@ typedef struct rec {
     size_t   cat0;              /* score[cat0..], flag[cat0..]: ncats each */
     size_t   nflagged;
     size_t   img0, nimg;        /* img[img0..] */
+    size_t   url0, nurl;        /* urls[url0..]: images given by URL */
     char     sha[65];           /* the text's SHA-256; "" when the text is empty */
     int      have_sim;
     uint64_t sim;
@@ -80,8 +81,10 @@ typedef struct batch {
     uint32_t   *score;  size_t capscore;
     uint8_t    *flag;   size_t capflag, ncat;
     bimg       *img;    size_t nimg, capimg;
+    str        *urls;   size_t nurls, capurls;
     bevent     *ev;     size_t nev, capev;
     size_t      records, flagged, rejected, image_errors;
+    size_t      image_urls;     /* the writer's: handed to on_image_url */
 } batch;
 
 typedef struct worker {
@@ -155,7 +158,8 @@ static int add_event(batch *b, kz_ingest_what what, size_t line, const char *ref
 }
 
 /* Read and hash the record's local images (inside b->images; URLs are not
- * fetched); each one that cannot be read or decoded is an event. */
+ * fetched, only kept for on_image_url); each one that cannot be read or
+ * decoded is an event. */
 static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
 {
     char why[KZ_IMAGE_ERRLEN];
@@ -165,8 +169,16 @@ static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
         size_t n = kr->image_lens[i];
         uint8_t *data = NULL;
         size_t len = 0;
-        if (memmem(ref, n, "://", 3))
-            continue;                           /* a URL: not fetched by ingest */
+        if (memmem(ref, n, "://", 3)) {          /* a URL: not fetched by ingest */
+            if (r->o->on_image_url) {
+                if (KZ_GROW(b->urls, b->capurls, b->nurls + 1))
+                    return KZ_ENOMEM;
+                if ((rc = put_str(b, ref, n, &b->urls[b->nurls])) != 0)
+                    return rc;
+                b->nurls++;
+            }
+            continue;
+        }
         if (KZ_GROW(b->img, b->capimg, b->nimg + 1))
             return KZ_ENOMEM;
         bimg *im = &b->img[b->nimg];
@@ -212,13 +224,13 @@ static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
 static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz_result *res,
                       size_t line)
 {
-    size_t img0 = b->nimg;
+    size_t img0 = b->nimg, url0 = b->nurls;
     int rc = hash_images(r, b, kr, line);
     if (rc)
         return rc;
-    size_t nimg = b->nimg - img0;
+    size_t nimg = b->nimg - img0, nurl = b->nurls - url0;
     if (res->nhits == 0 && !r->o->store_all && !r->want_sha && !r->want_sim &&
-        !(nimg && r->want_img)) {
+        !(nimg && r->want_img) && !nurl) {
         drop_images(b, img0);                   /* nothing could match: only counted */
         return 0;
     }
@@ -251,6 +263,8 @@ static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz
     k->nflagged = res->nflagged;
     k->img0 = img0;
     k->nimg = nimg;
+    k->url0 = url0;
+    k->nurl = nurl;
     if (kr->text_len)                           /* empty: the store decides (images) */
         kz_sha256_hex(kr->text, kr->text_len, k->sha);
     /* the whole text packed here, on the scan threads, not by the writer */
@@ -317,7 +331,7 @@ static void prepare_job(void *ctx, unsigned wi, void *job)
     batch *b = job;
     kz_buf_reset(&b->strs);
     drop_images(b, 0);
-    b->nrecs = b->nhits = b->ncat = b->nev = 0;
+    b->nrecs = b->nhits = b->ncat = b->nev = b->nurls = 0;
     b->records = b->flagged = b->rejected = b->image_errors = 0;
     b->rc = prepare_batch(r, &r->w[wi], b);
 }
@@ -369,6 +383,7 @@ static int store_once(run *r, batch *b)
         return rc;
     int ahead = kz_store_sends_ahead(st);
     size_t sent = 0;                /* recs[..sent) were sent ahead, or tried */
+    b->image_urls = 0;
     for (size_t i = 0; i < b->nrecs && !rc; i++) {
         rec *k = &b->recs[i];
         if (ahead && i >= sent && (rc = send_run(r, b, i, &sent)) != 0)
@@ -395,6 +410,15 @@ static int store_once(run *r, batch *b)
         k->stored = rc > 0;
         if (rc > 0)
             rc = 0;
+        for (size_t j = 0; j < k->nurl && !rc; j++) {
+            const str *u = &b->urls[k->url0 + j];
+            rc = r->o->on_image_url(r->o->ctx, st, sp(b, *u), u->len,
+                                    k->stored ? k->out.item_id : 0, sp(b, k->url), k->url.len);
+            if (rc > 0) {
+                b->image_urls++;
+                rc = 0;
+            }
+        }
     }
     if (rc == 0)
         rc = kz_store_commit(st);
@@ -445,6 +469,7 @@ static void store_batch(run *r, batch *b)
     r->st.flagged += b->flagged;
     r->st.rejected += b->rejected;
     r->st.image_errors += b->image_errors;
+    r->st.image_urls += b->image_urls;
     r->st.bytes += b->lb.bytes;
     for (size_t i = 0; i < b->nrecs; i++) {
         const rec *k = &b->recs[i];
@@ -595,6 +620,7 @@ static void batch_release(batch *b)
     free(b->score);
     free(b->flag);
     free(b->img);
+    free(b->urls);
     free(b->ev);
 }
 

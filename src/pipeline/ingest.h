@@ -62,6 +62,7 @@ typedef struct kz_ingest_stats {
     size_t created, updated;    /* items */
     size_t cases;               /* cases opened */
     size_t image_errors;        /* images not hashed (each a KZ_INGEST_IMAGE) */
+    size_t image_urls;          /* images given by URL handed to on_image_url */
     size_t bytes;               /* input bytes read */
     size_t inputs_failed;       /* inputs that could not be opened or read */
     int    complete;            /* 1: every input was read to its end and stored */
@@ -117,6 +118,15 @@ typedef struct kz_ingest_opts {
     size_t      batch;          /* bytes a batch aims for; 0: KZ_INGEST_BATCH */
     kz_ingest_fn on_event;      /* may be NULL */
     void       *ctx;
+    /* An image a record gives by URL (http or https; ingest never fetches
+     * one): called for each such URL of every record, stored or not, in
+     * the transaction that stores the record's batch, with the item the
+     * record became (0: not stored) and the record's URL (may be NULL).
+     * 1: taken (counted in image_urls), 0: skipped, < 0: the batch is
+     * rolled back and the run stops with it.  NULL: such URLs are skipped
+     * (jobs/run.c queues a hash job for each). */
+    int       (*on_image_url)(void *ctx, kz_store *st, const char *url, size_t url_len,
+                              int64_t item_id, const char *post_url, size_t post_url_len);
 } kz_ingest_opts;
 
 /* Ingest inputs[0..ninputs) in order.  *stats (may be NULL) gets the

@@ -25,13 +25,14 @@
 
 static const char usage_text[] =
     "usage: kuzet worker [--db URI] [--rules FILE | --rules-check SECS]\n"
-    "                    [--roles crawl,ingest,tick]\n"
+    "                    [--roles crawl,ingest,hash,tick] [--allow-private]\n"
     "                    [--concurrency N] [--lease SECS] [--poll MS] [--slice PAGES]\n"
     "                    [--threads N] [--contact URL] [--metrics FILE] [--exit-when-idle]\n"
     "                    [--quiet]\n"
     "\n"
     "Leases work from the PostgreSQL work queue and does it: crawl (one host of\n"
-    "a source at a time), ingest (chunks of JSON Lines files), tick (what must\n"
+    "a source at a time), ingest (chunks of JSON Lines files), hash (images the\n"
+    "ingested posts give by URL: fetched, hashed, matched), tick (what must\n"
     "happen on time: overdue notices, verification, recrawls, retention purges,\n"
     "crawl jobs for queued URLs).  Queue work with 'kuzet jobs'; watch it with\n"
     "'kuzet status'.  Any number of workers on any number of machines share one\n"
@@ -43,7 +44,7 @@ static const char usage_text[] =
     "                     publish'), and a newer one taken between jobs\n"
     "  --rules-check SECS how often to look for a newer rule set (default 5;\n"
     "                     0: before every job)\n"
-    "  --roles LIST       job kinds to take (default crawl,ingest,tick; verify:\n"
+    "  --roles LIST       job kinds to take (default crawl,ingest,hash,tick; verify:\n"
     "                     only the verify tick, re-fetching decided items)\n"
     "  --concurrency N    jobs at once, each on its own connection (default 1)\n"
     "  --lease SECS       lease length, renewed every third of it (default 30)\n"
@@ -53,6 +54,8 @@ static const char usage_text[] =
     "  --contact URL      put in the crawl's User-Agent\n"
     "  --metrics FILE     write Prometheus text metrics to FILE every 5 s\n"
     "                     (node_exporter's textfile collector reads it)\n"
+    "  --allow-private    hash jobs may fetch from loopback and private addresses\n"
+    "                     (a lab; off, the SSRF guard refuses them)\n"
     "  --exit-when-idle   exit once no job of its roles is due or leased\n"
     "  --quiet            no line per job\n"
     "The notices tick sends e-mail through $KUZET_SMTP (smtp://HOST:PORT) from\n"
@@ -68,12 +71,12 @@ static void on_signal(int sig)
 struct shared {
     const char *uri, *roles, *contact, *metrics;
     kz_liverules *live;             /* --rules FILE, or the store's rule sets */
-    int lease, poll_ms, quiet, idle_exit;
+    int lease, poll_ms, quiet, idle_exit, allow_private;
     size_t slice;
     unsigned threads;
     char host[200];
     pthread_mutex_t mu;             /* the counters and stderr */
-    atomic_int_fast64_t jobs_ok, jobs_failed, leases_lost, pages, records, idle_threads;
+    atomic_int_fast64_t jobs_ok, jobs_failed, leases_lost, pages, records, images, idle_threads;
     int nthreads;
     int failed;                     /* a thread could not start */
 };
@@ -125,7 +128,7 @@ static void *loop(void *arg)
         return NULL;
     }
     kz_jobs_env env = { st, q, NULL, sh->slice, 0, sh->contact, sh->threads, 0, &stop_flag,
-                        getenv("KUZET_SMTP"), getenv("KUZET_MAIL_FROM") };
+                        getenv("KUZET_SMTP"), getenv("KUZET_MAIL_FROM"), sh->allow_private };
     if (env.smtp_url && !*env.smtp_url)
         env.smtp_url = NULL;
     while (!stop_flag) {
@@ -175,6 +178,7 @@ static void *loop(void *arg)
             sh->jobs_failed++;
         sh->pages += res.ok ? res.pages : 0;
         sh->records += res.ok ? res.records : 0;
+        sh->images += res.ok && !strcmp(j.kind, "hash") ? res.images : 0;
         if (!sh->quiet || !res.ok) {
             pthread_mutex_lock(&sh->mu);
             fprintf(stderr, "kuzet worker %s: job %lld %s (%.1f s)%s%s\n", owner, (long long)j.id,
@@ -208,11 +212,14 @@ static void write_metrics(struct shared *sh)
                "# HELP kuzet_worker_records_total JSON Lines records ingested.\n"
                "# TYPE kuzet_worker_records_total counter\n"
                "kuzet_worker_records_total %lld\n"
+               "# HELP kuzet_worker_images_total Images fetched and hashed (hash jobs).\n"
+               "# TYPE kuzet_worker_images_total counter\n"
+               "kuzet_worker_images_total %lld\n"
                "# HELP kuzet_worker_threads Job threads running.\n"
                "# TYPE kuzet_worker_threads gauge\n"
                "kuzet_worker_threads %d\n",
             (long long)sh->jobs_ok, (long long)sh->jobs_failed, (long long)sh->leases_lost,
-            (long long)sh->pages, (long long)sh->records, sh->nthreads);
+            (long long)sh->pages, (long long)sh->records, (long long)sh->images, sh->nthreads);
     if (fclose(f) == 0)
         rename(tmp, sh->metrics);
 }
@@ -226,7 +233,7 @@ int cmd_worker(int argc, char **argv)
         { "slice", required_argument, NULL, 's' },    { "threads", required_argument, NULL, 't' },
         { "contact", required_argument, NULL, 'C' },  { "metrics", required_argument, NULL, 'm' },
         { "exit-when-idle", no_argument, NULL, 'x' }, { "quiet", no_argument, NULL, 'q' },
-        { "rules-check", required_argument, NULL, 'K' },
+        { "rules-check", required_argument, NULL, 'K' }, { "allow-private", no_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 }
     };
     struct shared sh;
@@ -235,7 +242,7 @@ int cmd_worker(int argc, char **argv)
     int c, idx;
     char *end;
     memset(&sh, 0, sizeof sh);
-    sh.roles = "crawl,ingest,tick";
+    sh.roles = "crawl,ingest,hash,tick";
     sh.lease = KZ_QUEUE_LEASE_SECS;
     sh.poll_ms = 1000;
     sh.slice = 100;
@@ -246,6 +253,7 @@ int cmd_worker(int argc, char **argv)
         case 'd': sh.uri = optarg; break;
         case 'r': rules = optarg; break;
         case 'R': sh.roles = optarg; break;
+        case 'P': sh.allow_private = 1; break;
         case 'C': sh.contact = optarg; break;
         case 'm': sh.metrics = optarg; break;
         case 'x': sh.idle_exit = 1; break;
@@ -278,17 +286,12 @@ int cmd_worker(int argc, char **argv)
         kz_cli_err("worker takes no arguments ('%s')", argv[optind]);
         return KZ_EXIT_USAGE;
     }
-    /* the roles: a list of known kinds */
     {
-        const char *p = sh.roles;
-        while (*p) {
-            size_t n = strcspn(p, ",");
-            if (!((n == 5 && !strncmp(p, "crawl", 5)) || (n == 6 && !strncmp(p, "ingest", 6)) ||
-                  (n == 4 && !strncmp(p, "tick", 4)) || (n == 6 && !strncmp(p, "verify", 6)))) {
-                kz_cli_err("--roles: '%.*s' is not crawl, ingest, tick or verify", (int)n, p);
-                return KZ_EXIT_USAGE;
-            }
-            p += n + (p[n] == ',');
+        const char *bad = NULL;
+        size_t n = 0;
+        if (!kz_queue_roles_ok(sh.roles, &bad, &n)) {
+            kz_cli_err("--roles: '%.*s' is not %s", (int)n, bad, KZ_QUEUE_ROLES);
+            return KZ_EXIT_USAGE;
         }
     }
     int needs_rules = strstr(sh.roles, "crawl") || strstr(sh.roles, "ingest");
