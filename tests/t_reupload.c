@@ -543,6 +543,10 @@ KT_TEST(reupload_images_worker_pg)
              "\"images\":[\"http://127.0.0.1:%d/img/bad.png\",\"ftp://127.0.0.1/x.png\"]}\n",
              port, port, port, port, port);
     write_file(p, body);
+    snprintf(p, sizeof p, "%s/c.jsonl", dir);
+    snprintf(body, sizeof body, "{\"id\":\"c1\",\"url\":\"https://c.example.kz/9\",\"text\":"
+             "\"фото\",\"images\":[\"http://127.0.0.1:%d/img/photo.png\"]}\n", port);
+    write_file(p, body);
     KT_EQ_INT(sh(&o, "$K db init >/dev/null && "
                  "KUZET_PASSWORD=root-password-123 $K users add root --role admin >/dev/null && "
                  "KUZET_PASSWORD=root-password-123 $K users add al --role analyst --as root | "
@@ -550,10 +554,15 @@ KT_TEST(reupload_images_worker_pg)
                  "export KUZET_PASSWORD=al-password-123 && "
                  "$K bank create drugs-pdq --type pdq --as al >/dev/null && "
                  "$K hash pdq img/photo.png | sed 's/^\\([0-9a-f]*\\),.*/pdq,\\1,drugs/' | "
-                 "$K bank import drugs-pdq - --as al && $K jobs add ingest \"$PWD/w.jsonl\" && "
+                 "$K bank import drugs-pdq - --as al && $K ingest --rules rules.yaml c.jsonl && "
+                 "$K jobs add ingest \"$PWD/w.jsonl\" && "
                  "$K worker --roles ingest,hash --rules rules.yaml --exit-when-idle --allow-private "
                  "--poll 100; echo worker=$?"), 0);
     HAS(o, "drugs-pdq: 1 added");
+    /* kuzet ingest on PostgreSQL queues them too */
+    HAS(o, "kuzet ingest: 1 records, 0 flagged, 0 rejected; items: 0 new, 0 updated; 0 cases "
+           "opened; 1 images queued for the workers");
+    HAS(o, "/img/photo.png: matched a block bank");
     HAS(o, "worker=0");
     HAS(o, "4 records, 0 rejected, 1 new items, 1 cases, 5 images queued");
     HAS(o, "/img/rot.png: matched a block bank");
@@ -575,11 +584,12 @@ KT_TEST(reupload_images_worker_pg)
                  "SELECT 'copy ' || i.url || ' seen in ' || i.source_ref || ' case ' || c.category "
                  "FROM items i JOIN cases c ON c.item_id = i.id WHERE i.url LIKE '%%/img/%%' "
                  "ORDER BY i.url\""), 0);
-    HAS(o, "jobs hash done 5");
+    HAS(o, "jobs hash done 6");
     HAS(o, "jobs ingest done 1");
     HAS(o, "media https://w.example.kz/1 http://127.0.0.1:");
     HAS(o, "/img/rot.png t");
     HAS(o, "/img/mirror.png seen in https://w.example.kz/2 case drugs");
+    HAS(o, "/img/photo.png seen in https://c.example.kz/9 case drugs");
     HAS(o, "/img/rot.png seen in https://w.example.kz/1 case drugs");
     HASNT(o, "other.png seen");
     HASNT(o, "media https://w.example.kz/2");  /* the post itself was not stored */

@@ -12,6 +12,7 @@
 #include "pipeline/liverules.h"
 #include "detect/scan.h"
 #include "pipeline/ingest.h"
+#include "jobs/run.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/folder.h"
@@ -30,7 +31,8 @@ static const char usage_text[] =
     "seen again updates the item instead of duplicating it.  Every post is also\n"
     "matched against the block hash banks (re-uploads of material decided on),\n"
     "with the images it lists in \"images\" (regular files inside the input's\n"
-    "folder, or stdin's current one; URLs are not fetched).\n"
+    "folder, or stdin's current one; URLs are not fetched: on PostgreSQL,\n"
+    "each is queued for the workers as a hash job).\n"
     "\n"
     "  --rules FILE        the YAML rule file (detections record file:<sha256>);\n"
     "                      without it, the latest rule set published in the\n"
@@ -148,9 +150,9 @@ static void put_json(const kz_ingest_stats *s)
 {
     printf("{\"records\":%zu,\"flagged\":%zu,\"rejected\":%zu,\"items_new\":%zu,"
            "\"items_updated\":%zu,\"cases_opened\":%zu,\"images_not_hashed\":%zu,"
-           "\"inputs_failed\":%zu,\"complete\":%s,\"checkpoint\":\"%s\"}\n",
+           "\"images_queued\":%zu,\"inputs_failed\":%zu,\"complete\":%s,\"checkpoint\":\"%s\"}\n",
            s->records, s->flagged, s->rejected, s->created, s->updated, s->cases,
-           s->image_errors, s->inputs_failed, s->complete ? "true" : "false",
+           s->image_errors, s->image_urls, s->inputs_failed, s->complete ? "true" : "false",
            s->checkpoint > 0 ? "signed" : s->checkpoint < 0 ? "failed" : "none");
 }
 
@@ -243,6 +245,9 @@ int cmd_ingest(int argc, char **argv)
     o.no_checkpoint = 1;        /* every transaction signs itself (kz_cli_store_open) */
     o.on_event = on_event;
     o.ctx = &pr;
+    /* on PostgreSQL, images given by URL go to the workers (hash jobs) */
+    if (!strcmp(kz_db_scheme(kz_store_db(st)), "postgresql"))
+        o.on_image_url = kz_jobs_queue_image;
     pr.progress = !pr.quiet && isatty(STDERR_FILENO);
     pr.start = pr.last = now_s();
     kz_ingest_stats s;
@@ -259,6 +264,8 @@ int cmd_ingest(int argc, char **argv)
         fprintf(stderr, "kuzet ingest: %zu records, %zu flagged, %zu rejected; items: %zu new, "
                 "%zu updated; %zu cases opened", s.records, s.flagged, s.rejected, s.created,
                 s.updated, s.cases);
+        if (s.image_urls)
+            fprintf(stderr, "; %zu images queued for the workers", s.image_urls);
         fprintf(stderr, s.image_errors ? "; %zu images not hashed\n" : "\n", s.image_errors);
     }
     status = rc || s.inputs_failed || s.checkpoint < 0 || s.rejected || s.image_errors

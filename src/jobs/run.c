@@ -167,9 +167,8 @@ static int ingest_event(void *ctx, const kz_ingest_event *ev)
     return 0;
 }
 
-/* An image a post gave by URL: a hash job, in the chunk's transaction. */
-static int queue_image(void *ctx, kz_store *st, const char *url, size_t url_len, int64_t item_id,
-                       const char *post_url, size_t post_url_len)
+int kz_jobs_queue_image(void *ctx, kz_store *st, const char *url, size_t url_len, int64_t item_id,
+                        const char *post_url, size_t post_url_len)
 {
     int added = 0;
     (void)ctx;
@@ -202,7 +201,7 @@ static int ingest_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
     o.batch = (size_t)(j->off_end - j->off_start) + 1;     /* the chunk is one batch */
     o.on_event = ingest_event;
     o.ctx = &ie;
-    o.on_image_url = queue_image;
+    o.on_image_url = kz_jobs_queue_image;
     kz_ingest_stats s;
     kz_queue_hold(env->queue, j, 1);
     rc = kz_ingest_run(&o, &in, 1, &s);

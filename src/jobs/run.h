@@ -64,6 +64,13 @@ typedef struct kz_jobs_result {
     char    why[512];               /* failure, or a one-line summary */
 } kz_jobs_result;
 
+/* kz_ingest_opts.on_image_url for a store on PostgreSQL: a hash job for
+ * the image (kz_queue_add_hash), in the batch's transaction; a URL that is
+ * not http(s) is skipped.  The ingest job sets it, and so does kuzet ingest
+ * on PostgreSQL, so that workers with the hash role fetch the images. */
+int kz_jobs_queue_image(void *ctx, kz_store *st, const char *url, size_t url_len, int64_t item_id,
+                        const char *post_url, size_t post_url_len);
+
 /* Do j (leased from env->queue) and finish it (kz_queue_finish).  0 when
  * the job was finished, ok or not (res->ok); KZ_ESTATE when its lease was
  * lost; else a storage error finishing it. */
