@@ -181,6 +181,21 @@ static void views(kz_store *s)
     for (size_t i = 0; i < v.nrows; i++)
         KT_EQ_INT(kz_view_int(&v, i, "decided"), 0);
     KT_EQ_INT(kz_view_volume(p.sue, "yesterday", NULL, &v), KZ_EINVAL);
+    /* the default period: the last 7 days by the reader's clock, up to
+     * this very second (ann's second decision was made at 08:00:00) */
+    char from[11];
+    kt_staff_clock(&p, "2026-06-02T08:00:00Z");
+    kz_view_volume_from(p.sue, from);
+    KT_EQ_STR(from, "2026-05-26");
+    KT_EQ_INT(kz_view_volume(p.sue, NULL, NULL, &v), 0);
+    for (size_t i = 0; i < v.nrows; i++)
+        if (!strcmp(kz_view_at(&v, i, "account"), "ann"))
+            KT_EQ_INT(kz_view_int(&v, i, "decided"), 2);
+    kt_staff_clock(&p, "2026-06-10T08:00:00Z");        /* 8 days on: out of it */
+    KT_EQ_INT(kz_view_volume(p.sue, NULL, NULL, &v), 0);
+    for (size_t i = 0; i < v.nrows; i++)
+        KT_EQ_INT(kz_view_int(&v, i, "decided"), 0);
+    kt_staff_clock(&p, "2026-06-02T10:30:00Z");
 
     /* platforms, sources, accounts */
     KT_EQ_INT(kz_view_platforms(p.ann, &v), 0);

@@ -362,18 +362,32 @@ int kz_view_appeals(kz_actor *a, int waiting_only, kz_view *v)
 static const char *const volume_cols[] = { "account", "role", "decided", "approved", "appeals",
                                            "in_review" };
 
+void kz_view_volume_from(const kz_actor *a, char out[11])
+{
+    char now[21], f[21];
+    time_t t = 0;
+    kz__now(a, now);
+    kz__time_parse(now, &t);
+    kz__time_fmt(t - (time_t)KZ_VOLUME_DAYS * 86400, f);
+    snprintf(out, 11, "%.10s", f);
+}
+
 int kz_view_volume(kz_actor *a, const char *from, const char *to, kz_view *v)
 {
-    char f[21] = "0000-00-00T00:00:00Z", t[21];
+    char f[21] = "0000-00-00T00:00:00Z", t[21], d[11];
     int rc;
     view_start(v, volume_cols, KZ_ARRAY_LEN(volume_cols));
     if (a->id != 0 && (rc = kz__need(a, R_SUPERVISOR | R_AUDITOR | R_ADMIN,
                                      "reading each person's volume of work")) != 0)
         return rc;
-    if (from && !kz_active_time_arg(from, f))
+    if (!from) {
+        kz_view_volume_from(a, d);
+        from = d;
+    }
+    if (!kz_active_time_arg(from, f))
         return kz__fail(a, KZ_EINVAL, "from: not a date or time: '%.32s'", from);
     if (!to)
-        kz__now(a, t);
+        snprintf(t, sizeof t, "9999-12-31T23:59:59Z");  /* what was done this very second too */
     else if (!kz_active_time_arg(to, t))
         return kz__fail(a, KZ_EINVAL, "to: not a date or time: '%.32s'", to);
     kz_dbval p[] = { kz_dbstr(f), kz_dbstr(t) };

@@ -77,12 +77,16 @@ int kz_view_notices(kz_actor *a, int which, kz_view *v);
 int kz_view_appeals(kz_actor *a, int waiting_only, kz_view *v);
 
 /* Each active analyst, reviewer and supervisor's work in [from, to)
- * (stored times or "YYYY-MM-DD"; NULL from: the beginning, NULL to: now),
+ * (stored times or "YYYY-MM-DD"; NULL from: kz_view_volume_from, the last
+ * KZ_VOLUME_DAYS days; NULL to: up to now, this second included),
  * by name: account, role, decided (decisions made), approved (blocks
  * approved or rejected), appeals (appeals resolved), in_review (cases
  * assigned to them now, not decided).  Items viewed are not recorded.  A
  * supervisor, an auditor, an admin or the system. */
 int kz_view_volume(kz_actor *a, const char *from, const char *to, kz_view *v);
+/* The period's first day when none is given ("YYYY-MM-DD", by a's clock). */
+#define KZ_VOLUME_DAYS 7
+void kz_view_volume_from(const kz_actor *a, char out[11]);
 
 /* Platforms by name, with what the store holds about each: name, kind,
  * notice_contact, legal_representative, notice_language, items (how many

@@ -933,16 +933,13 @@ static int volume(kz_req *rq)
     static const vtab t = { volume_fetch, NULL, NULL, 0, NULL, cols, KZ_ARRAY_LEN(cols), NULL,
                             "Items viewed are not recorded." };
     period p = { kz_req_query(rq, "from"), kz_req_query(rq, "to") };
-    char f7[21];
+    char f7[11];
     if (p.from && !*p.from)
         p.from = NULL;
     if (p.to && !*p.to)
         p.to = NULL;
-    if (!p.from) {
-        time_t now = time(NULL) - 7 * 86400;
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(f7, sizeof f7, "%Y-%m-%d", &tm);
+    if (!p.from) {                      /* the library's default, shown in the form */
+        kz_view_volume_from(kz_req_actor(rq), f7);
         p.from = f7;
     }
     return view_page(rq, "Volume of work", "/volume", volume_top, &p, &t, 1);
