@@ -826,3 +826,26 @@ KT_TEST(case_appealable_states)
     KT_EQ_INT(kz_case_appealable("decided", NULL), 0);
     KT_EQ_INT(kz_case_appealable(NULL, "url_block"), 0);
 }
+
+/* Which steps are open is the library's, with the roles the steps
+ * themselves require: an admin is offered no assignment (kz_case_assign
+ * refuses one), a reviewer decides only a case assigned to them. */
+KT_TEST(case_steps_by_state_and_role)
+{
+    KT_EQ_INT(kz_case_steps("detected", "reviewer", 0), KZ_STEP_TAKE);
+    KT_EQ_INT(kz_case_steps("detected", "analyst", 0), KZ_STEP_ASSIGN);
+    KT_EQ_INT(kz_case_steps("detected", "supervisor", 0), KZ_STEP_TAKE | KZ_STEP_ASSIGN);
+    KT_EQ_INT(kz_case_steps("detected", "admin", 0), 0);
+    KT_EQ_INT(kz_case_steps("detected", "auditor", 0), 0);
+    KT_EQ_INT(kz_case_steps("in_review", "reviewer", 0), 0);
+    KT_EQ_INT(kz_case_steps("in_review", "reviewer", 1), KZ_STEP_DECIDE);
+    KT_EQ_INT(kz_case_steps("in_review", "supervisor", 1), KZ_STEP_ASSIGN | KZ_STEP_DECIDE);
+    KT_EQ_INT(kz_case_steps("awaiting_approval", "supervisor", 0), KZ_STEP_APPROVE);
+    KT_EQ_INT(kz_case_steps("awaiting_approval", "reviewer", 1), 0);
+    KT_EQ_INT(kz_case_steps("appealed", "reviewer", 0), KZ_STEP_RESOLVE);
+    KT_EQ_INT(kz_case_steps("appealed", "analyst", 0), 0);
+    KT_EQ_INT(kz_case_steps("decided", "supervisor", 1), 0);
+    KT_EQ_INT(kz_case_steps(NULL, "supervisor", 1), 0);
+    KT_EQ_INT(kz_case_steps("detected", "nobody", 0), 0);
+    KT_EQ_INT(kz_case_steps("detected", NULL, 0), 0);
+}

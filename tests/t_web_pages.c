@@ -268,6 +268,19 @@ KT_TEST(web_pages_every_page_every_role)
     KT_EQ_INT(get(&sv, &c[ANN], "/blocklist?at=2020-01-01", &r), 200);  /* before it began */
     KT_CHECK(!strstr(r.body, "forum.example.kz/t/2"));
     kt_resp_free(&r);
+    /* the forms a case page offers are the steps the library would take
+     * (kz_case_steps): an analyst may assign a detected case, an admin not */
+    KT_EQ_INT(get(&sv, &c[AL], "/cases/1", &r), 200);
+    KT_CHECK(strstr(r.body, "action=\"/cases/1/assign\"") != NULL);
+    KT_CHECK(!strstr(r.body, "action=\"/cases/1/take\""));
+    kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &c[ROOT], "/cases/1", &r), 200);
+    KT_CHECK(!strstr(r.body, "/cases/1/assign"));
+    kt_resp_free(&r);
+    KT_EQ_INT(get(&sv, &c[ANN], "/cases/1", &r), 200);
+    KT_CHECK(strstr(r.body, "action=\"/cases/1/take\"") != NULL);
+    KT_CHECK(!strstr(r.body, "action=\"/cases/1/assign\""));
+    kt_resp_free(&r);
     KT_EQ_INT(get(&sv, &c[SUE], "/volume", &r), 200);           /* ann decided 2 this week */
     KT_CHECK(strstr(r.body, "<tr><td>ann</td><td>reviewer</td><td class=\"num\">2</td>") != NULL);
     KT_CHECK(strstr(r.body, "<tr><td>sue</td><td>supervisor</td><td class=\"num\">0</td>"

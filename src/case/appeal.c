@@ -89,7 +89,7 @@ static int do_resolve(kz_actor *a, int64_t id, const char *outcome, const char *
     int rc;
     char now[21], back[24] = "";
     int64_t aid = 0;
-    if ((rc = kz__need(a, R_REVIEWER | R_SUPERVISOR, "resolving an appeal")) ||
+    if ((rc = kz__need(a, ROLES_RESOLVE, "resolving an appeal")) ||
         (rc = kz__case_load(a, id, &c)))
         return rc;
     if (strcmp(c.state, "appealed"))

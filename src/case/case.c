@@ -39,7 +39,7 @@ static int do_assign(kz_actor *a, int64_t id, const char *to)
     case_row c;
     kz_dbres *r = NULL;
     int rc;
-    if ((rc = kz__need(a, R_ANALYST | R_SUPERVISOR, "assigning a case")) ||
+    if ((rc = kz__need(a, ROLES_ASSIGN, "assigning a case")) ||
         (rc = kz__case_load(a, id, &c)))
         return rc;
     if (!kz__state_is(&c, ok))
@@ -172,7 +172,7 @@ static int do_decide(kz_actor *a, int64_t id, const kz_decision_in *d, int64_t *
     case_row c;
     int rc;
     char now[21], ends[21] = "";
-    if ((rc = kz__need(a, R_REVIEWER | R_SUPERVISOR, "deciding a case")) ||
+    if ((rc = kz__need(a, ROLES_DECIDE, "deciding a case")) ||
         (rc = kz__case_load(a, id, &c)))
         return rc;
     if (strcmp(c.state, "in_review"))
@@ -282,7 +282,7 @@ static int do_approve(kz_actor *a, int64_t id)
     dec_row d;
     int rc;
     char now[21];
-    if ((rc = kz__need(a, R_SUPERVISOR, "approving a block")) || (rc = kz__case_load(a, id, &c)))
+    if ((rc = kz__need(a, ROLES_APPROVE, "approving a block")) || (rc = kz__case_load(a, id, &c)))
         return rc;
     if (strcmp(c.state, "awaiting_approval"))
         return kz__bad_state(a, &c, "approving", "'awaiting_approval' (a proposed url_block or "
@@ -326,7 +326,7 @@ static int do_reject(kz_actor *a, int64_t id, const char *reasons)
     dec_row d;
     int rc;
     char now[21];
-    if ((rc = kz__need(a, R_SUPERVISOR, "rejecting a proposed block")) || (rc = kz__case_load(a, id, &c)))
+    if ((rc = kz__need(a, ROLES_APPROVE, "rejecting a proposed block")) || (rc = kz__case_load(a, id, &c)))
         return rc;
     if (strcmp(c.state, "awaiting_approval"))
         return kz__bad_state(a, &c, "rejecting", "'awaiting_approval' (a proposed url_block or "

@@ -175,4 +175,18 @@ int kz_case_appealable(const char *state, const char *measure);
 const char *kz_case_appellant(size_t i);
 int kz_case_show_json(kz_actor *a, int64_t case_id, kz_buf *out);
 
+/* The steps of the workflow open on a case in state for an account of
+ * role (its name), mine: the case is assigned to that account.  The same
+ * roles and states the steps themselves require, so what the web app
+ * offers is what would be accepted; a step checks the rest (texts,
+ * measures, holds, who holds the case) when it is taken. */
+enum {
+    KZ_STEP_TAKE    = 1 << 0,   /* kz_case_take: a detected case, for oneself */
+    KZ_STEP_ASSIGN  = 1 << 1,   /* kz_case_assign */
+    KZ_STEP_DECIDE  = 1 << 2,   /* kz_case_decide: a measure, or no_action */
+    KZ_STEP_APPROVE = 1 << 3,   /* kz_case_approve and kz_case_reject */
+    KZ_STEP_RESOLVE = 1 << 4,   /* kz_case_resolve_appeal */
+};
+unsigned kz_case_steps(const char *state, const char *role, int mine);
+
 #endif

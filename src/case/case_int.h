@@ -10,6 +10,13 @@
 #include "case/case.h"
 #include "case/actor_int.h"
 
+/* Who may take each step (kz_case_steps reads the same). */
+#define ROLES_TAKE    (R_REVIEWER | R_SUPERVISOR)
+#define ROLES_ASSIGN  (R_ANALYST | R_SUPERVISOR)
+#define ROLES_DECIDE  (R_REVIEWER | R_SUPERVISOR)
+#define ROLES_APPROVE R_SUPERVISOR
+#define ROLES_RESOLVE (R_REVIEWER | R_SUPERVISOR)
+
 #define TEXT_MAX 16384          /* reasons, grounds, answers, legal basis */
 #define TEXT_MIN 3              /* letters or digits in each of them */
 

@@ -84,7 +84,7 @@ static int do_next(kz_actor *a, int64_t secs, int64_t skip, int64_t *case_id, kz
     int64_t *ids = NULL;
     size_t n = 0;
     int rc;
-    if ((rc = kz__need(a, R_REVIEWER | R_SUPERVISOR, "taking a case from the review queue")))
+    if ((rc = kz__need(a, ROLES_TAKE, "taking a case from the review queue")))
         return rc;
     until_of(a, secs, now, until);
     if (skip) {
@@ -211,7 +211,7 @@ static int do_take(kz_actor *a, int64_t id)
     case_row c;
     kz_hold h;
     int rc;
-    if ((rc = kz__need(a, R_REVIEWER | R_SUPERVISOR, "taking a case for oneself")) ||
+    if ((rc = kz__need(a, ROLES_TAKE, "taking a case for oneself")) ||
         (rc = kz__case_load(a, id, &c)))
         return rc;
     if (!kz__state_is(&c, ok)) {

@@ -96,6 +96,25 @@ int kz__bad_state(kz_actor *a, const case_row *c, const char *what, const char *
                     c->state, what, need, hint);
 }
 
+unsigned kz_case_steps(const char *state, const char *role, int mine)
+{
+    unsigned r = kz__role_bit(role), steps = 0;
+    if (!state || !r)
+        return 0;
+    int detected = !strcmp(state, "detected"), in_review = !strcmp(state, "in_review");
+    if (detected && (r & ROLES_TAKE))
+        steps |= KZ_STEP_TAKE;
+    if ((detected || in_review) && (r & ROLES_ASSIGN))
+        steps |= KZ_STEP_ASSIGN;
+    if (in_review && mine && (r & ROLES_DECIDE))
+        steps |= KZ_STEP_DECIDE;
+    if (!strcmp(state, "awaiting_approval") && (r & ROLES_APPROVE))
+        steps |= KZ_STEP_APPROVE;
+    if (!strcmp(state, "appealed") && (r & ROLES_RESOLVE))
+        steps |= KZ_STEP_RESOLVE;
+    return steps;
+}
+
 /* Letters and digits in v (Unicode categories L and N); invalid UTF-8
  * counts as nothing. */
 static size_t alnum_count(const char *v)

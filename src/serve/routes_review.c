@@ -493,12 +493,12 @@ static void measure_options(kz_html *h, const char *sel)
 static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why)
 {
     long long id = (long long)v->id;
-    const char *state = v->state;
     unsigned bit = kz_serve_role_bit(kz_req_role(rq));
     int mine = v->assigned_to[0] && !strcmp(v->assigned_to, kz_req_account(rq));
+    unsigned steps = kz_case_steps(v->state, kz_req_role(rq), mine);
     char act[96];
     kz_h_f(h, "<section><h2>%s</h2><div class=\"actions\">", kz_h_tr(h, "Decision"));
-    if (!strcmp(state, "detected") && (bit & DECIDERS)) {
+    if (steps & KZ_STEP_TAKE) {
         snprintf(act, sizeof act, "/cases/%lld/take", id);
         kz_h_form_begin(h, act);
         kz_h_f(h, "<button type=\"submit\" data-key=\"a\">%s <kbd>a</kbd></button>",
@@ -506,8 +506,7 @@ static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why
         refusal_here(h, why, "take");
         kz_h_raw(h, "</form>");
     }
-    if ((!strcmp(state, "detected") || !strcmp(state, "in_review")) &&
-        (bit & (KZ_ROLE_ANALYST | KZ_ROLE_SUPERVISOR | KZ_ROLE_ADMIN))) {
+    if (steps & KZ_STEP_ASSIGN) {
         snprintf(act, sizeof act, "/cases/%lld/assign", id);
         kz_h_form_begin(h, act);
         kz_h_f(h, "<label for=\"to\">%s</label><input id=\"to\" name=\"to\" required "
@@ -516,7 +515,7 @@ static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why
         refusal_here(h, why, "assign");
         kz_h_f(h, "<p><button type=\"submit\">%s</button></p></form>", kz_h_tr(h, "Save"));
     }
-    if (!strcmp(state, "in_review") && (bit & DECIDERS) && mine) {
+    if (steps & KZ_STEP_DECIDE) {
         /* a measure: everything the law needs is required */
         snprintf(act, sizeof act, "/cases/%lld/decide", id);
         kz_h_f(h, "<details id=\"decide\" data-key=\"d\"%s><summary>%s <kbd>d</kbd></summary>",
@@ -553,7 +552,7 @@ static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why
         kz_h_f(h, "<p><button type=\"submit\">%s</button></p></form></details>",
                kz_h_tr(h, "No action"));
     }
-    if (!strcmp(state, "awaiting_approval") && (bit & KZ_ROLE_SUPERVISOR)) {
+    if (steps & KZ_STEP_APPROVE) {
         snprintf(act, sizeof act, "/cases/%lld/approve", id);
         kz_h_form_begin(h, act);
         kz_h_f(h, "<button type=\"submit\">%s</button>", kz_h_tr(h, "Approve"));
@@ -568,7 +567,7 @@ static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why
         kz_h_f(h, "<p><button type=\"submit\" class=\"secondary\">%s</button></p></form>",
                kz_h_tr(h, "Reject"));
     }
-    if (!strcmp(state, "appealed") && (bit & DECIDERS)) {
+    if (steps & KZ_STEP_RESOLVE) {
         snprintf(act, sizeof act, "/cases/%lld/resolve-appeal", id);
         kz_h_form_begin(h, act);
         kz_h_f(h, "<fieldset><legend>%s</legend>", kz_h_tr(h, "Resolve the appeal"));
@@ -837,8 +836,7 @@ static const kz_route routes[] = {
     { "POST", "/queue/next", DECIDERS, queue_next, PAGE, 8192 },
     { "GET", "/cases/{id}", STAFF, case_get, PAGE, 0 },
     { "POST", "/cases/{id}/take", DECIDERS, take, PAGE, 8192 },
-    { "POST", "/cases/{id}/assign", KZ_ROLE_ANALYST | KZ_ROLE_SUPERVISOR | KZ_ROLE_ADMIN, assign,
-      PAGE, 8192 },
+    { "POST", "/cases/{id}/assign", KZ_ROLE_ANALYST | KZ_ROLE_SUPERVISOR, assign, PAGE, 8192 },
     { "POST", "/cases/{id}/decide", DECIDERS, decide, PAGE, 65536 },
     { "POST", "/cases/{id}/no-action", DECIDERS, noaction, PAGE, 65536 },
     { "POST", "/cases/{id}/approve", KZ_ROLE_SUPERVISOR, approve, PAGE, 8192 },

@@ -351,8 +351,7 @@ static int checkpoint(kz_req *rq)
 static const kz_route routes[] = {
     { "GET", "/api/v1/cases", ANY_STAFF, cases_list, 0, 0 },
     { "GET", "/api/v1/cases/{id}", ANY_STAFF, case_get, 0, 0 },
-    { "POST", "/api/v1/cases/{id}/assign", KZ_ROLE_ANALYST | KZ_ROLE_SUPERVISOR | KZ_ROLE_ADMIN,
-      assign, 0, 0 },
+    { "POST", "/api/v1/cases/{id}/assign", KZ_ROLE_ANALYST | KZ_ROLE_SUPERVISOR, assign, 0, 0 },
     { "POST", "/api/v1/cases/{id}/decide", DECIDERS, decide, 0, 0 },
     { "POST", "/api/v1/cases/{id}/approve", KZ_ROLE_SUPERVISOR, approve, 0, 0 },
     { "POST", "/api/v1/cases/{id}/reject", KZ_ROLE_SUPERVISOR, reject, 0, 0 },
