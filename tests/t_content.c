@@ -124,9 +124,15 @@ KT_TEST(content_packed_text_used_for_that_text_only)
     kz_store *s = kt_store_fresh(&t, "packed");
     if (!s)
         return;
-    static const char a[] = "закладка первая", other[] = "закладка вторая";
-    char b[sizeof a];
-    memcpy(b, other, sizeof b);                     /* as long as a, elsewhere */
+    /* texts longer than the excerpt (shorter ones are not packed: below) */
+    char a[2400], b[2400];
+    size_t at = 0;
+    while (at + 32 < sizeof a) {
+        memcpy(a + at, "закладка первая ", 30);    /* 29 bytes of text and a space */
+        memcpy(b + at, "закладка вторая ", 30);    /* as long as a, elsewhere */
+        at += 30;
+    }
+    a[at] = b[at] = '\0';
     kz_buf z, back;
     kz_buf_init(&z, KZ_BUF_NOLIMIT);
     kz_buf_init(&back, KZ_BUF_NOLIMIT);
@@ -153,6 +159,54 @@ KT_TEST(content_packed_text_used_for_that_text_only)
     stored_text(s, o3.item_id, &back);
     KT_CHECK(back.len == strlen(a) && !memcmp(back.p, a, back.len));
     kz_buf_release(&z);
+    kz_buf_release(&back);
+    kt_store_cleanup(&t, &s);
+}
+
+/* A text the excerpt holds byte for byte is stored once: content_z NULL,
+ * content_len its length, read back whole from the excerpt; one with a
+ * byte that is not UTF-8 (the excerpt shows U+FFFD) is packed as it came. */
+KT_TEST(content_short_text_only_in_the_excerpt)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "inexcerpt");
+    if (!s)
+        return;
+    static const char ok[] = "закладка в парке", bad[] = "закладка \xff в парке";
+    KT_EQ_INT(kz_content_in_excerpt(ok, strlen(ok)), 1);
+    KT_EQ_INT(kz_content_in_excerpt(bad, strlen(bad)), 0);
+    KT_EQ_INT(kz_content_in_excerpt("a\0b", 3), 0);
+    KT_EQ_INT(kz_content_in_excerpt(NULL, 0), 0);
+    kz_ingest_out o1, o2;
+    kz_item_in i1 = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, ok, strlen(ok), NULL };
+    kz_item_in i2 = { "https://x.kz/2", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, bad, strlen(bad), NULL };
+    KT_EQ_INT(kz_store_begin(s), 0);
+    KT_EQ_INT(kz_store_ingest(s, &i1, NULL, 0, &o1), 0);
+    KT_EQ_INT(kz_store_ingest(s, &i2, NULL, 0, &o2), 0);
+    KT_EQ_INT(kz_store_commit(s), 0);
+    kz_buf back;
+    kz_buf_init(&back, KZ_BUF_NOLIMIT);
+    for (int k = 0; k < 2; k++) {
+        kz_dbres *r = NULL;
+        kz_dbval p[] = { kz_dbint(k ? o2.item_id : o1.item_id) };
+        KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT content_z, excerpt, content_len FROM items "
+                              "WHERE id = $1", p, 1, &r), 0);
+        KT_EQ_INT(kz_dbres_next(r), 1);
+        size_t zn = 0, en = 0;
+        const char *z = kz_dbres_null(r, 0) ? NULL : kz_dbres_text(r, 0, &zn);
+        const char *ex = kz_dbres_text(r, 1, &en);
+        KT_CHECK(k ? z != NULL : z == NULL);
+        kz_buf_reset(&back);
+        KT_EQ_INT(kz_content_text(z, zn, ex, en, kz_dbres_int(r, 2), 0, &back), 1);
+        const char *want = k ? bad : ok;
+        KT_CHECK(back.len == strlen(want) && !memcmp(back.p, want, back.len));
+        kz_buf_reset(&back);                         /* purged: nothing */
+        KT_EQ_INT(kz_content_text(z, zn, ex, en, kz_dbres_int(r, 2), 1, &back), k ? 1 : 0);
+        kz_dbres_done(r);
+    }
+    /* an older item (no content_len): the excerpt, said to be one */
+    kz_buf_reset(&back);
+    KT_EQ_INT(kz_content_text(NULL, 0, ok, strlen(ok), -1, 0, &back), 2);
     kz_buf_release(&back);
     kt_store_cleanup(&t, &s);
 }

@@ -131,18 +131,17 @@ static int detections_json(kz_actor *a, kz_buf *out, int64_t item, const char *c
     kz_buf_init(&text, KZ_BUF_NOLIMIT);
     kz_buf_init(&one, KZ_BUF_NOLIMIT);
     kz_dbval p[] = { kz_dbint(item) };
-    int rc = kz_db_query(kz_store_db(a->s), "SELECT content_z, excerpt, evidence_purged_at "
-                         "FROM items WHERE id = $1", p, 1, &r), have = 0;
+    int rc = kz_db_query(kz_store_db(a->s), "SELECT content_z, excerpt, evidence_purged_at, "
+                         "content_len FROM items WHERE id = $1", p, 1, &r), have = 0;
     if (rc)
         return kz__dbfail(a, rc, "reading the item");
     if ((rc = kz_dbres_next(r)) == 1) {
         size_t zn = 0, en = 0;
         const char *z = kz_dbres_null(r, 0) ? NULL : kz_dbres_text(r, 0, &zn);
         const char *ex = kz_dbres_null(r, 1) ? NULL : kz_dbres_text(r, 1, &en);
-        if (z)
-            have = kz_content_unpack(z, zn, &text) == 0;
-        else if (ex && kz_dbres_null(r, 2))
-            have = kz_buf_add(&text, ex, en) == 0;  /* older items: the excerpt */
+        /* the whole text; older items: the excerpt */
+        have = kz_content_text(z, zn, ex, en, kz_dbres_null(r, 3) ? -1 : kz_dbres_int(r, 3),
+                               !kz_dbres_null(r, 2), &text) > 0;
         rc = 0;
     }
     kz_dbres_done(r);

@@ -14,19 +14,20 @@ int kz_case_text(kz_actor *a, int64_t case_id, kz_buf *out, int *kind)
     *kind = 0;
     kz_dbval p[] = { kz_dbint(case_id) };
     int rc = kz_db_query(kz_store_db(a->s), "SELECT i.content_z, i.excerpt, "
-                         "i.evidence_purged_at FROM cases c JOIN items i ON i.id = c.item_id "
-                         "WHERE c.id = $1", p, 1, &r);
+                         "i.evidence_purged_at, i.content_len FROM cases c JOIN items i "
+                         "ON i.id = c.item_id WHERE c.id = $1", p, 1, &r);
     if (rc)
         return kz__dbfail(a, rc, "reading the item");
     if ((rc = kz_dbres_next(r)) == 1) {
         size_t zn = 0, en = 0;
         const char *z = kz_dbres_null(r, 0) ? NULL : kz_dbres_text(r, 0, &zn);
         const char *ex = kz_dbres_null(r, 1) ? NULL : kz_dbres_text(r, 1, &en);
-        rc = 0;
-        if (z && kz_content_unpack(z, zn, out) == 0)
-            *kind = 1;
-        else if (ex && kz_dbres_null(r, 2) && (rc = kz_buf_add(out, ex, en)) == 0)
-            *kind = 2;
+        rc = kz_content_text(z, zn, ex, en, kz_dbres_null(r, 3) ? -1 : kz_dbres_int(r, 3),
+                             !kz_dbres_null(r, 2), out);
+        if (rc > 0) {
+            *kind = rc;
+            rc = 0;
+        }
     } else if (rc == 0) {
         rc = kz__fail(a, KZ_ENOTFOUND, "no case %lld", (long long)case_id);
     }
@@ -210,7 +211,7 @@ static int review_case(kz_actor *a, int64_t id, kz_review *v)
     kz_dbval p[] = { kz_dbint(id) };
     int rc = kz_db_query(kz_store_db(a->s), "SELECT c.id, c.state, c.category, c.score, x.name, "
                          "c.opened_at, i.id, i.url, p.name, i.first_seen, i.content_z, "
-                         "i.excerpt, i.evidence_purged_at FROM cases c "
+                         "i.excerpt, i.evidence_purged_at, i.content_len FROM cases c "
                          "JOIN items i ON i.id = c.item_id "
                          "LEFT JOIN platforms p ON p.id = i.platform_id "
                          "LEFT JOIN accounts x ON x.id = c.assigned_to WHERE c.id = $1", p, 1, &r);
@@ -230,12 +231,14 @@ static int review_case(kz_actor *a, int64_t id, kz_review *v)
         const char *z = kz_dbres_null(r, 10) ? NULL : kz_dbres_text(r, 10, &zn);
         const char *ex = kz_dbres_null(r, 11) ? NULL : kz_dbres_text(r, 11, &en);
         rc = col_dup(r, 7, &v->url);
-        if (rc == 0 && z && kz_content_unpack(z, zn, &v->text) == 0) {
-            v->kind = 1;
-        } else if (rc == 0) {
+        if (rc == 0) {
             kz_buf_reset(&v->text);
-            if (ex && kz_dbres_null(r, 12) && (rc = kz_buf_add(&v->text, ex, en)) == 0)
-                v->kind = 2;
+            rc = kz_content_text(z, zn, ex, en, kz_dbres_null(r, 13) ? -1 : kz_dbres_int(r, 13),
+                                 !kz_dbres_null(r, 12), &v->text);
+            if (rc > 0) {
+                v->kind = rc;
+                rc = 0;
+            }
         }
     } else if (rc == 0) {
         rc = kz__fail(a, KZ_ENOTFOUND, "no case %lld", (long long)id);

@@ -267,15 +267,21 @@ static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz
     k->nurl = nurl;
     if (kr->text_len)                           /* empty: the store decides (images) */
         kz_sha256_hex(kr->text, kr->text_len, k->sha);
-    /* the whole text packed here, on the scan threads, not by the writer */
-    if (!w->zip && !(w->zip = kz_content_zip_new()))
-        return KZ_ENOMEM;
-    k->z.off = b->strs.len;
-    if ((rc = kz_content_zip_pack(w->zip, kr->text ? kr->text : "",
-                                  kz_content_len(kr->text, kr->text_len), &b->strs)) != 0 ||
-        (rc = kz_buf_addc(&b->strs, '\0')) != 0)
-        return rc;
-    k->z.len = b->strs.len - 1 - k->z.off;
+    /* the whole text packed here, on the scan threads, not by the writer,
+     * unless the excerpt holds it (most posts: store/content.h) */
+    if (kz_content_in_excerpt(kr->text, kr->text_len)) {
+        k->z.off = NONE;
+        k->z.len = 0;
+    } else {
+        if (!w->zip && !(w->zip = kz_content_zip_new()))
+            return KZ_ENOMEM;
+        k->z.off = b->strs.len;
+        if ((rc = kz_content_zip_pack(w->zip, kr->text ? kr->text : "",
+                                      kz_content_len(kr->text, kr->text_len), &b->strs)) != 0 ||
+            (rc = kz_buf_addc(&b->strs, '\0')) != 0)
+            return rc;
+        k->z.len = b->strs.len - 1 - k->z.off;
+    }
     if (r->want_sim && kr->text_len) {
         if (!w->sh && !(w->sh = kz_simhash_new()))
             return KZ_ENOMEM;

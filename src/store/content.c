@@ -4,7 +4,9 @@
  * less than it scans), then standard base64.
  */
 #include "store/content.h"
+#include "util/utf8.h"
 #include <sodium.h>
+#include <string.h>
 #include <stdint.h>
 #include <zlib.h>
 
@@ -14,6 +16,27 @@ size_t kz_content_len(const char *text, size_t n)
     while (k < n && k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80)
         k--;
     return k;
+}
+
+int kz_content_in_excerpt(const char *text, size_t n)
+{
+    return text && kz_store_excerpt_len(text, n) == n && !memchr(text, '\0', n) &&
+           kz_utf8_invalid_count(text, n) == 0;
+}
+
+int kz_content_text(const char *z, size_t zn, const char *ex, size_t en, int64_t content_len,
+                    int purged, kz_buf *out)
+{
+    int rc;
+    size_t at = out->len;
+    if (z && (rc = kz_content_unpack(z, zn, out)) != KZ_EINVAL)
+        return rc ? rc : 1;
+    out->len = at;
+    if (!ex || purged)
+        return 0;
+    if ((rc = kz_buf_add(out, ex, en)) != 0)
+        return rc;
+    return !z && content_len >= 0 && (size_t)content_len == en ? 1 : 2;
 }
 
 struct kz_content_zip {

@@ -2,7 +2,9 @@
  * store/content.h - an item's whole text as fetched, kept compressed
  * (items.content_z: zlib, then base64, so that it is text on both
  * backends), up to KZ_CONTENT_MAX bytes; items.content_len says how many
- * bytes were kept and items.content_full_len how many there were.  What a
+ * bytes were kept and items.content_full_len how many there were.  A text
+ * the excerpt already holds byte for byte (most posts) is not packed again:
+ * content_z is NULL and the excerpt, content_len bytes long, is the whole.  What a
  * hit is shown with (kuzet cases show: the words around it) comes from
  * here; the retention purge drops it with the excerpt.
  */
@@ -29,6 +31,17 @@ int kz_content_zip_pack(kz_content_zip *z, const char *text, size_t n, kz_buf *o
 /* How much of a text of n bytes is kept: at most KZ_CONTENT_MAX, cut on a
  * character boundary. */
 size_t kz_content_len(const char *text, size_t n);
+/* 1 when the item's excerpt (kz_store_excerpt_len, cleaned) holds
+ * text[0..n) byte for byte: n within the excerpt's length, valid UTF-8
+ * without a NUL.  Such a text is stored without content_z. */
+int kz_content_in_excerpt(const char *text, size_t n);
+/* The whole text from an item's columns: content_z (z, may be NULL)
+ * unpacked, else the excerpt ex[0..en) when it holds the whole (content_z
+ * NULL and en == content_len, not purged): 1; the excerpt alone (older
+ * items, texts longer than it with content_z lost): 2; nothing (purged): 0.
+ * < 0: KZ_ENOMEM, KZ_ETOOBIG. */
+int kz_content_text(const char *z, size_t zn, const char *ex, size_t en, int64_t content_len,
+                    int purged, kz_buf *out);
 /* Append the text packed in z[0..zn) to out; KZ_EINVAL when it is not
  * what kz_content_pack wrote, KZ_ENOMEM. */
 int kz_content_unpack(const char *z, size_t zn, kz_buf *out);

@@ -624,7 +624,9 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
     size_t keep = kz_content_len(it->text, it->text_len);
     kz_buf_reset(&s->whole);
     kz_dbval whole;
-    if (s->pk_z && s->pk_text == it->text && s->pk_len == it->text_len) {
+    if (kz_content_in_excerpt(it->text, it->text_len)) {
+        whole = kz_dbnull();                        /* the excerpt is the whole text */
+    } else if (s->pk_z && s->pk_text == it->text && s->pk_len == it->text_len) {
         whole = kz_dbtext(s->pk_z, s->pk_zn);       /* packed by the caller */
     } else {
         if (!s->zip && !(s->zip = kz_content_zip_new()))
