@@ -267,27 +267,28 @@ KT_TEST(reupload_images_ingest)
 
 /* The same on PostgreSQL: a database of its own on the server of
  * $KUZET_TEST_PG (skipped when unset, as tests/t_store_pg.c does). */
-KT_TEST(reupload_images_ingest_pg)
+/* Run flow on a PostgreSQL database of its own on the server of
+ * $KUZET_TEST_PG (skipped when unset, as tests/t_store_pg.c does), made
+ * for it (named prefix_PID) and dropped after; dir set up around it. */
+static void on_pg(const char *test, const char *prefix, void (*flow)(void))
 {
     const char *u = getenv("KUZET_TEST_PG");
     char *o = NULL, db[64];
-    if (!u) {
-        kt_skip("reupload_images_ingest_pg: KUZET_TEST_PG is not set");
-    }
+    if (!u)
+        kt_skip("%s: KUZET_TEST_PG is not set", test);
     if (!*u || setup() != 0) {
         kt_fail(__FILE__, __LINE__, "no test cluster, or setup failed");
         return;
     }
-    snprintf(db, sizeof db, "kt_reupload_%ld", (long)getpid());
+    snprintf(db, sizeof db, "%s_%ld", prefix, (long)getpid());
     const char *q = strchr(u, '?'), *slash = q ? q : u + strlen(u);
     while (slash > u && slash[-1] != '/')
         slash--;
     snprintf(dburi, sizeof dburi, "%.*s%s%s", (int)(slash - u), u, db, q ? q : "");
-    if (sh(&o, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s'", u, db) != 0) {
+    if (sh(&o, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s'", u, db) != 0)
         kt_fail(__FILE__, __LINE__, "cannot create %s: %s", db, o ? o : "");
-    } else {
-        ingest_flow();
-    }
+    else
+        flow();
     free(o);
     o = NULL;
     if (sh(&o, "psql -X -q '%s' -c 'DROP DATABASE IF EXISTS %s WITH (FORCE)'", u, db) != 0)
@@ -295,6 +296,11 @@ KT_TEST(reupload_images_ingest_pg)
     free(o);
     snprintf(dburi, sizeof dburi, "sqlite:k.db");
     cleanup();
+}
+
+KT_TEST(reupload_images_ingest_pg)
+{
+    on_pg("reupload_images_ingest_pg", "kt_reupload", ingest_flow);
 }
 
 /* Near copies of a decided text (detect/minhash.h): the copy has the rule
@@ -373,31 +379,7 @@ KT_TEST(reupload_text_near_copy)
 
 KT_TEST(reupload_text_near_copy_pg)
 {
-    const char *u = getenv("KUZET_TEST_PG");
-    char *o = NULL, db[64];
-    if (!u) {
-        kt_skip("reupload_text_near_copy_pg: KUZET_TEST_PG is not set");
-    }
-    if (!*u || setup() != 0) {
-        kt_fail(__FILE__, __LINE__, "no test cluster, or setup failed");
-        return;
-    }
-    snprintf(db, sizeof db, "kt_nearcopy_%ld", (long)getpid());
-    const char *q = strchr(u, '?'), *slash = q ? q : u + strlen(u);
-    while (slash > u && slash[-1] != '/')
-        slash--;
-    snprintf(dburi, sizeof dburi, "%.*s%s%s", (int)(slash - u), u, db, q ? q : "");
-    if (sh(&o, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s'", u, db) != 0)
-        kt_fail(__FILE__, __LINE__, "cannot create %s: %s", db, o ? o : "");
-    else
-        nearcopy_flow();
-    free(o);
-    o = NULL;
-    if (sh(&o, "psql -X -q '%s' -c 'DROP DATABASE IF EXISTS %s WITH (FORCE)'", u, db) != 0)
-        kt_fail(__FILE__, __LINE__, "cannot drop %s: %s", db, o ? o : "");
-    free(o);
-    snprintf(dburi, sizeof dburi, "sqlite:k.db");
-    cleanup();
+    on_pg("reupload_text_near_copy_pg", "kt_nearcopy", nearcopy_flow);
 }
 
 /* A loopback port nothing listens on (bound, then released). */
@@ -510,30 +492,12 @@ KT_TEST(reupload_images_crawl)
  * banked image as an item of its own with a case, naming the post it was
  * seen in.  A 404 and bytes that are not an image finish their jobs,
  * saying so; nothing is fetched twice. */
-KT_TEST(reupload_images_worker_pg)
+static void worker_flow(void)
 {
-    const char *u = getenv("KUZET_TEST_PG");
-    char *o = NULL, db[64], p[256];
-    if (!u)
-        kt_skip("reupload_images_worker_pg: KUZET_TEST_PG is not set");
-    if (!*u || setup() != 0) {
-        kt_fail(__FILE__, __LINE__, "no test cluster, or setup failed");
-        return;
-    }
-    snprintf(db, sizeof db, "kt_rehash_%ld", (long)getpid());
-    const char *q = strchr(u, '?'), *slash = q ? q : u + strlen(u);
-    while (slash > u && slash[-1] != '/')
-        slash--;
-    snprintf(dburi, sizeof dburi, "%.*s%s%s", (int)(slash - u), u, db, q ? q : "");
-    if (sh(&o, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'CREATE DATABASE %s'", u, db) != 0) {
-        kt_fail(__FILE__, __LINE__, "cannot create %s: %s", db, o ? o : "");
-        goto out;
-    }
-    free(o);
-    o = NULL;
+    char *o = NULL, p[256];
     int port = free_port();
     if (start_nginx(port) != 0)
-        goto out;
+        return;
     snprintf(p, sizeof p, "%s/w.jsonl", dir);
     char body[2048];
     snprintf(body, sizeof body,
@@ -601,12 +565,10 @@ KT_TEST(reupload_images_worker_pg)
     o = NULL;
     KT_EQ_INT(sh(&o, "$K audit verify --pubkey \"$($K audit key)\""), 0);
     HAS(o, "ok: ");
-out:
     free(o);
-    o = NULL;
-    if (sh(&o, "psql -X -q '%s' -c 'DROP DATABASE IF EXISTS %s WITH (FORCE)'", u, db) != 0)
-        kt_fail(__FILE__, __LINE__, "cannot drop %s: %s", db, o ? o : "");
-    free(o);
-    snprintf(dburi, sizeof dburi, "sqlite:k.db");
-    cleanup();
+}
+
+KT_TEST(reupload_images_worker_pg)
+{
+    on_pg("reupload_images_worker_pg", "kt_rehash", worker_flow);
 }
