@@ -616,3 +616,36 @@ KT_TEST(norm_rule_variants_short_i_before_vowel_and_sh_for_shcha)
     KT_EQ_INT(kz_norm_variant("кітап", strlen("кітап"), 1u << 5, out), 0);
     KT_EQ_INT(kz_norm_variant("щит", strlen("щит"), 1u << 5, out), 0);   /* Russian: sch, shch */
 }
+
+KT_TEST(norm_pipe_run_starts_a_word)
+{
+    /* | (a run of it too) before a letter is an і, though no other leet
+     * follows: "|mposter"; @ before a Latin letter stays a mention */
+    KT_EQ_STR(norm("|mposter |||mmp0ster |deograph"), "импостер импостер идеограпх");
+    KT_EQ_STR(norm("@user"), "@усер");
+}
+
+KT_TEST(norm_leet_start_before_digits_and_symbols)
+{
+    /* @ ! | first, then up to three leet digits or symbols and a letter */
+    KT_EQ_STR(norm("!36€га7ься @$$ириолог |!с73ну"), "избегатся асириолог истзну");
+    KT_EQ_STR(norm("!7chi3r @7h3|s7s"), "итчиер атхеистс");
+    KT_CHECK(has_sp(words("@11aying"), "алаыин"));
+    KT_EQ_STR(norm("!!!wow"), "!!!уоу");                 /* the same symbol only: no */
+}
+
+KT_TEST(norm_leet_symbols_ending_a_word)
+{
+    /* ! before another leet symbol ends a word, and up to three symbols */
+    KT_EQ_STR(norm("ірк!$ duch!€$ 06ъ3кт|$!"), "иркис дучиес обзктиси");
+    KT_EQ_STR(norm("кит! wow!!!"), "кит! уоу!!!");
+}
+
+KT_TEST(norm_dollar_before_two_digits)
+{
+    /* $ before two or three leet digits and two letters (or a symbol and a
+     * letter) starts a word: "$74gs", "$03|ңді" */
+    KT_EQ_STR(norm("$74gs $83зенный $03|ңді"), "стагс свзеныи созинди");
+    KT_CHECK(has_sp(words("$71ck1er"), "стисклер"));
+    KT_EQ_STR(norm("$100k"), "$100к");                   /* one letter: an amount */
+}

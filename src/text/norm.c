@@ -705,6 +705,22 @@ static int latin_leet_follows(const fch *f, size_t nf, size_t i)
     return lat && leety;
 }
 
+static inline int leet_digit(uint32_t cp) { return cp >= '0' && cp <= '8' && cp != '2'; }
+
+/* @ ! | first in a word, then one to three leet digits or symbols (one
+ * other than the first) and a letter: "!36€га7ься", "@$$ириолог",
+ * "|!с73ну", "!7chi3r", "@11aying"; not "!!!wow" */
+static int leet_start_run(const fch *f, size_t nf, size_t i)
+{
+    size_t k = i + 1;
+    int other = 0;
+    while (k < nf && k - i <= 3 && (leet_digit(f[k].cp) || (f[k].cls == KZ_C_SYM && leet(f[k].cp, CTX_CYR, 0)))) {
+        other |= f[k].cp != f[i].cp;
+        k++;
+    }
+    return k > i + 1 && k < nf && is_letter(f[k].cls) && other;
+}
+
 /* is f[i] part of a word? Symbols and apostrophes only between word chars */
 static inline int word_char(const fch *f, size_t nf, size_t i)
 {
@@ -716,7 +732,7 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         int prev = i > 0 && is_alnum(f[i - 1].cls);
         int prevs = i > 0 && f[i - 1].cls == KZ_C_SYM &&
                     ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@' ||
-                     f[i - 1].cp == 0x20AC);
+                     f[i - 1].cp == 0x20AC || f[i - 1].cp == '|');
         int nextd = i + 1 < nf && is_alnum(f[i + 1].cls);
         int nexts = i + 2 < nf && f[i + 1].cls == KZ_C_SYM && is_alnum(f[i + 2].cls);
         /* three in a row after a letter: "қ|$@қ7ау" */
@@ -744,7 +760,14 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         /* two symbols, then a letter: "€$|ртк1" */
         int nexts2l = i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
                       is_letter(f[i + 3].cls);
-        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2))
+        /* two or three leet digits, then two letters or a symbol and a
+         * letter: "$74gs", "$03|ңді" ("$100k" stays an amount) */
+        size_t d3 = i + 1;
+        while (d3 < nf && d3 - i <= 3 && f[d3].cls == KZ_C_DIGIT && leet_digit(f[d3].cp))
+            d3++;
+        int nextd3 = d3 - i >= 3 && d3 + 1 < nf && (is_letter(f[d3].cls) || f[d3].cls == KZ_C_SYM) &&
+                     is_letter(f[d3 + 1].cls);
+        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2 || nextd3))
             return 1;
         /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг",
          * "|$целённый"; @ for а ("@қымақ", "@6ы$ын"); not after a letter or
@@ -755,6 +778,14 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         if (f[i].cp == '@' && !prev && nextc && !(i > 0 && f[i - 1].cls == KZ_C_SYM)) return 1;
         if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
             nextc)
+            return 1;
+        int first = !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM);
+        if ((f[i].cp == '@' || f[i].cp == '!' || f[i].cp == '|') && first && leet_start_run(f, nf, i))
+            return 1;
+        /* | (a run of it too: lo..hi above) before a letter: "|mposter",
+         * "|||mmp0ster" */
+        if (f[i].cp == '|' && hi - lo <= 3 && hi < nf && is_letter(f[hi].cls) &&
+            !(lo > 0 && (is_alnum(f[lo - 1].cls) || f[lo - 1].cls == KZ_C_SYM)))
             return 1;
         /* @ ! | before a Latin letter (or a symbol) start a word when more
          * leet follows in it: "@nth3m", "!mpi€ty", "|nfec7iously",
@@ -795,12 +826,16 @@ static size_t chunk_end(const fch *f, size_t nf, size_t i)
     /* leet letters end the word: "закладк@", "like$", "lik€$", "е$1ртк!"
      * (! after other leet only: "кит!" is a word and an exclamation) */
     /* (after a leet digit too: "шырылд4$", "vulv4$") */
-    for (int k = 0; k < 2 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
+    /* (three at most; ! before another leet symbol too: "ірк!$", "duch!€$") */
+    for (int k = 0; k < 3 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
                     (k > 0 || is_letter(f[i - 1].cls) ||
                      (f[i - 1].cls == KZ_C_DIGIT && chunk_has_letter(f, a, i))); k++) {
         uint32_t cp = f[i].cp;
-        if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || (leety && cp == '!')))
+        int bang = cp == '!' && (leety || (i + 1 < nf && (f[i + 1].cp == '@' || f[i + 1].cp == '$' ||
+                                                         f[i + 1].cp == 0x20AC || f[i + 1].cp == '|')));
+        if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || bang))
             break;
+        leety = 1;
         i++;
     }
     return i;
