@@ -649,3 +649,11 @@ KT_TEST(norm_dollar_before_two_digits)
     KT_CHECK(has_sp(words("$71ck1er"), "стисклер"));
     KT_EQ_STR(norm("$100k"), "$100к");                   /* one letter: an amount */
 }
+
+KT_TEST(norm_spaced_letter_folding_to_two)
+{
+    /* a spaced-out ş (sh) first is one of the group's letters, as a
+     * spaced-out ц (тс) is */
+    KT_EQ_STR(norm("Ş. Ü. I. G. I. N. D. I"), "шуигинди");
+    KT_EQ_STR(norm("sh. fish ş"), "ш. фиш ш");
+}

@@ -1367,7 +1367,9 @@ static int pass2(kz_norm *n)
             size_t e = i + 1;             /* (Greek look-alikes: the general path) */
             while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j' && !(f[e].fl & FL_GR))
                 e++;
-            if (e - i > 1 && word_ends(f, nf, e)) {
+            /* (one written letter that folds to two, ş ñ æ, is not a word
+             * here: it may be a spaced-out letter, "Ş. Ü. I. G") */
+            if (e - i > 1 && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
                 if ((rc = emit_latin(n, i, e)) != 0)
                     return rc;
                 i = e;
