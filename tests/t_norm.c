@@ -657,3 +657,11 @@ KT_TEST(norm_spaced_letter_folding_to_two)
     KT_EQ_STR(norm("Ş. Ü. I. G. I. N. D. I"), "шуигинди");
     KT_EQ_STR(norm("sh. fish ş"), "ш. фиш ш");
 }
+
+KT_TEST(norm_apostrophe_run_between_letters)
+{
+    /* a stretched apostrophe (up to six) between letters is part of the
+     * word, as one is */
+    KT_EQ_STR(norm("SSSLETTTTTTAT'''''SIA dda''''uiiit"), "слетатсиа дауит");
+    KT_EQ_STR(norm("a'''''''b"), "а'''''''б");           /* seven: not */
+}

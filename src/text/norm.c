@@ -801,13 +801,14 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
             (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
              (i + 2 < nf && is_letter(f[i + 2].cls))))     /* "0'1tir" */
             return 1;
-        /* two or three in a row between letters: "DURACH''E" */
+        /* two to six in a row between letters: "DURACH''E", a stretched
+         * apostrophe "SLETAT'''''SIA" */
         size_t lo = i, hi = i + 1;
-        while (lo > 0 && i - lo < 3 && f[lo - 1].cls == KZ_C_APOS)
+        while (lo > 0 && i - lo < 6 && f[lo - 1].cls == KZ_C_APOS)
             lo--;
-        while (hi < nf && hi - i < 3 && f[hi].cls == KZ_C_APOS)
+        while (hi < nf && hi - i < 6 && f[hi].cls == KZ_C_APOS)
             hi++;
-        return hi - lo >= 2 && hi - lo <= 3 && lo > 0 && hi < nf && is_letter(f[lo - 1].cls) &&
+        return hi - lo >= 2 && hi - lo <= 6 && lo > 0 && hi < nf && is_letter(f[lo - 1].cls) &&
                is_letter(f[hi].cls);
     }
     return 0;
