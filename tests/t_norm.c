@@ -665,3 +665,17 @@ KT_TEST(norm_apostrophe_run_between_letters)
     KT_EQ_STR(norm("SSSLETTTTTTAT'''''SIA dda''''uiiit"), "слетатсиа дауит");
     KT_EQ_STR(norm("a'''''''b"), "а'''''''б");           /* seven: not */
 }
+
+KT_TEST(norm_n_before_doubled_g)
+{
+    /* ñg (ң + г, Kazakh 2021) folds to ngg: also read with the g kept, the
+     * word's other ñ as н */
+    KT_CHECK(has_sp(words("meñgerudıñ"), "менгерудин"));
+    KT_CHECK(has_sp(words("meñgerudiñ"), "менгерудин"));
+    KT_EQ_STR(norm("gutttteringgggg"), "гутерин");       /* the primary: a stretched g */
+}
+
+KT_TEST(norm_first_digraph_apart_with_j_as_short_i)
+{
+    KT_CHECK(has_sp(words("Ischisljavshiy"), "исчислявшиы"));
+}

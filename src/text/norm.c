@@ -108,6 +108,7 @@ enum {
     V_ALTJL  = 1u << 19, /* the first j as with V_ALTJ, the others as ж ("bjudjet") */
     V_SHF    = 1u << 20, /* the first sh, sch, s', zh as with V_SH, the others one letter ("nishodivshii") */
     V_ALTJE  = 1u << 21, /* the first and the last j as with V_ALTJ, the others as ж ("obrjajaemyj") */
+    V_NGG    = 1u << 22, /* ngg is н + г, the other ng н (Kazakh 2021 ñg: "meñgerudıñ") */
 };
 
 /* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo;
@@ -392,7 +393,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0, lk = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0, greek = 0, yv = 0, sh = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, ngg = 0, rundg = 0, greek = 0, yv = 0, sh = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
@@ -416,6 +417,7 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
                                     (nx == 'c' && i + 2 < cnt && f[ix[i + 2]].cp == 'h')));
             }
             ng |= x->cp == 'g' && prevl == 'n';
+            ngg |= x->cp == 'g' && prevl == 'g' && i > 1 && f[ix[i - 2]].cp == 'n';
             yv |= prevl == 'y' && (x->cp == 'a' || x->cp == 'u' || x->cp == 'o');
             rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
@@ -456,6 +458,8 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
         wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
+    if (wi->ctx == CTX_LAT && ngg)
+        wi->ambig |= V_NGG;             /* "meñgerudıñ": н + г, then н */
     if (wi->ctx == CTX_LAT && rundg)
         wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
     if (wi->ctx == CTX_LAT && yv)
@@ -533,7 +537,8 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     size_t k = 0;
     for (size_t i = 0; i < cnt; i++) {
         if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0 &&
-            !((v & V_RUNDG) && i + 1 < cnt && digraph_pair(c[i], c[i + 1])))
+            !((v & V_RUNDG) && i + 1 < cnt && digraph_pair(c[i], c[i + 1])) &&
+            !((v & V_NGG) && c[i] == 'g' && k > 1 && c[k - 2] == 'n'))   /* ñg: ngg, н + г */
             continue;
         c[k] = c[i];
         cx[k++] = (uint32_t)i;
@@ -655,6 +660,8 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
                                       V_RUNDG | V_ALTJE,       /* "bejjajlyq": й + ж, then й */
                                       V_ALT4 | V_ALTJF,        /* "ot4ujdatsja": ч, ж and я */
                                       V_SH | V_ALTJ,
+                                      V_SHF | V_ALTJ,          /* "Ischisljavshiy": с + ч, я, ш */
+                                      V_NGG,
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if ((wi.ambig & tries[t]) != tries[t])
@@ -1146,11 +1153,12 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0, rundg = 0, yv = 0, sh = 0;
+    int look = 1, ng = 0, ngg = 0, rundg = 0, yv = 0, sh = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
         ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
+        ngg |= cp == 'g' && i > a + 1 && f[i - 1].cp == 'g' && f[i - 2].cp == 'n';
         yv |= i > a && f[i - 1].cp == 'y' && (cp == 'a' || cp == 'u' || cp == 'o');
         sh += i > a && ((f[i - 1].cp == 's' && (cp == 'h' || (cp == 'c' && i + 1 < b && f[i + 1].cp == 'h'))) ||
                         (f[i - 1].cp == 'z' && cp == 'h'));
@@ -1229,6 +1237,19 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
         rc = latin_alt(n, c, cnt, V_SH, t);           /* "rashodimost": с + х; "tuzhana": з + х */
     if (rc == 0 && sh > 1)
         rc = latin_alt(n, c, cnt, V_SHF, t);          /* "nishodivshii": с + х, then ш */
+    if (rc == 0 && ngg) {
+        /* "meñgerudiñ": ñg folds to ngg, н + г; the other ng н */
+        if (KZ_GROW(n->ix2, n->capix2, b - a + 1))
+            return KZ_ENOMEM;
+        uint32_t *c2 = n->ix2;
+        size_t k2 = 0;
+        for (size_t i = a; i < b; i++) {
+            if (k2 > 0 && f[i].cp == c2[k2 - 1] && !(f[i].cp == 'g' && k2 > 1 && c2[k2 - 2] == 'n'))
+                continue;
+            c2[k2++] = f[i].cp;
+        }
+        rc = latin_alt(n, c2, k2, 0, t);
+    }
     if (rc == 0 && rundg) {
         /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
          * two letters (с + ш, з + ж) rather than a stretched one */

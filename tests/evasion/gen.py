@@ -614,6 +614,13 @@ def main():
     with open(os.path.join(OUT, 'rules-blind2.yaml'), 'w', encoding='utf-8') as f:
         f.write(yaml)
     write_set('blind2', rules['ru'] + rules['kk'] + rules['en'], 7002, dicts, 500, 4000, True)
+    if 'study7' in sys.argv[1:]:       # (after the sets below exist)
+        later_sets(rule_words, False)
+        study4(False)
+        study5(False)
+        study6(False)
+        study7()
+        return
     study = 'study' in sys.argv[1:]
     later_sets(rule_words, study)
     # the study sets' rules are drawn every time (blind4 leaves their words
@@ -803,6 +810,41 @@ def blind4():
     with open(os.path.join(OUT, 'rules-blind4.yaml'), 'w', encoding='utf-8') as f:
         f.write(yaml)
     write_set('blind4', rules['ru'] + rules['kk'] + rules['en'], 11002, dicts, 500, 4000, True)
+    NATURAL_CASE = False
+
+
+def study7():
+    """study7 (seeds 14001, 14002; `gen.py study7`, not committed), made
+    after blind4 was written (and before it was measured): informal and
+    kzlatin only, 4,000 single words a language in no rule of any set
+    (blind4 and the study sets included), 12,000 posts a class, no
+    ordinary posts."""
+    global NATURAL_CASE
+    NATURAL_CASE = True
+    rule_words = taken_rule_words(('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'blind4',
+                                   'study3', 'study4', 'study5', 'study6'))
+    for rules, _, _, _ in study_rules().values():
+        for lang in rules[0]:
+            for ph in rules[0][lang]:
+                rule_words.update(w.replace('ё', 'е') for w in ph.split(' '))
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(14001), 'study7', ['# study7'], pool, single=4000, pairs=0,
+                              lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-study7.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    r = random.Random(14002)
+    phrases = rules['ru'] + rules['kk']
+    with open(os.path.join(OUT, 'study7-positives.jsonl'), 'w', encoding='utf-8') as f:
+        for cls, fn, langs in CLASSES:
+            if cls not in ('informal', 'kzlatin'):
+                continue
+            usable = [p for p in phrases if lang_of(p) in langs]
+            for i in range(12000):
+                p = r.choice(usable)
+                rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, fn(p, r), dicts)}
+                f.write(json.dumps(rec, ensure_ascii=False) + '\n')
     NATURAL_CASE = False
 
 
