@@ -1535,7 +1535,7 @@ size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out)
         size_t k = 0, fl = 0;
         for (; k < KZ_ARRAY_LEN(informal); k++) {
             if (informal[k].from[0] != text[i])     /* most bytes start none (rules compile */
-                continue;                           /* 15 variants of every phrase) */
+                continue;                           /* the variants of every phrase) */
             fl = strlen(informal[k].from);
             if (((mask >> informal[k].kind) & 1) && i + fl <= len && !memcmp(text + i, informal[k].from, fl))
                 break;
