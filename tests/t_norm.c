@@ -368,7 +368,7 @@ KT_TEST(norm_doubled_letter_before_digraph)
 {
     /* "ss" + "h" may be с + ш (Kazakh жолдасшыл), not a stretched ш */
     KT_EQ_STR(words("joldasshil"), "жолдашил|елдашил|жолдасшил|жолдасхил|елдасшил|елдасхил");
-    KT_EQ_STR(words("qazzhwa"), "кажуа|казжуа");
+    KT_EQ_STR(words("qazzhwa"), "кажуа|казхуа|казжуа");     /* (and z + h apart) */
     KT_EQ_STR(words("sssshyest"), "шыест|схыест|сшыест");
 }
 
@@ -382,7 +382,8 @@ KT_TEST(norm_two_leet_readings_together)
 KT_TEST(norm_j_first_as_zh_then_as_short_i)
 {
     /* j for ж and j for й (ju for ю) in one word: the first ж, the others й */
-    KT_EQ_STR(words("podrajajushchij"), "подражажущиж|подраяющи|подражающи|подражажусхчиж|подраяжущиж|подраяюсхчи");
+    KT_EQ_STR(words("podrajajushchij"),
+              "подражажущиж|подраяющи|подражающи|подражажусхчиж|подраяжущиж|подраяжущи|подраяюсхчи");
     KT_EQ_STR(words("objigavshijsia"), "обжигавшижсиа|обигавшисиа|обжигавшисиа|обжигавсхижсиа|обигавшижсиа|обигавсхисиа");
     KT_EQ_STR(words("jihad"), "жихад|ихад");            /* one j: no such reading */
 }
@@ -554,4 +555,127 @@ KT_TEST(norm_more_readings_together)
     KT_CHECK(has_sp(words("ot4ujdatsja"), "отчуждатся"));
     /* a spaced-out group's own alternates and its part's by turns */
     KT_CHECK(has_sp(words("к p r j @ n u v s h i j"), "прянувши"));
+}
+
+KT_TEST(norm_doubled_j_before_vowel_is_two_letters)
+{
+    /* ж written j before ё written jo: "jjo" is ж + ё, not one stretched j */
+    KT_CHECK(has_sp(words("osterejjonnyj"), "остереженыи"));
+    KT_CHECK(has_sp(words("raskriajjovka"), "раскриажевка"));
+    KT_CHECK(has_sp(words("sberejjonnyy"), "сбережены"));
+}
+
+KT_TEST(norm_first_digraph_apart_the_others_kept)
+{
+    /* the first sh (sch, s') as two letters, the others as one: a prefix
+     * before х, then ш or щ ("нисходивший", "всходящий", "съёживавший") */
+    KT_CHECK(has_sp(words("nishodivshii"), "нисходивши"));
+    KT_CHECK(has_sp(words("vshodyashchiy"), "всходящиы"));
+    KT_CHECK(has_sp(words("s'ejivavshii"), "сеживавши"));
+    KT_CHECK(has_sp(words("shodyaschiy"), "сходящиы"));
+    KT_EQ_STR(norm("nishodivshii"), "нишодивши");       /* the primary stays ш */
+}
+
+KT_TEST(norm_zh_as_z_and_h)
+{
+    /* zh may be з + х ("тұзхана") */
+    KT_CHECK(has_sp(words("tuzhana"), "тузхана"));
+    KT_EQ_STR(norm("tuzhana"), "тужана");
+}
+
+KT_TEST(norm_j_first_and_last_as_short_i)
+{
+    /* three j or more: the first and the last й (ja: я), the others ж */
+    KT_CHECK(has_sp(words("obrjajaemyj"), "обряжаемыи"));
+    KT_CHECK(has_sp(words("utjajelennyj"), "утяжеленыи"));
+    KT_CHECK(has_sp(words("urjajatsja"), "уряжатся"));
+    KT_CHECK(has_sp(words("bejjajlyq"), "беижаилык"));     /* й + ж written jj */
+}
+
+KT_TEST(norm_four_as_che_with_j_comes_early)
+{
+    /* 4 as ч with every j as й is tried before the rarer readings */
+    KT_CHECK(has_sp(words("ozorni4ajuschij"), "озорничающи"));
+    KT_CHECK(has_sp(words("So4etayushchijsja"), "сочетающися"));
+    KT_CHECK(has_sp(words("pa4kavshijsja"), "пачкавшися"));
+}
+
+KT_TEST(norm_rule_variants_short_i_before_vowel_and_sh_for_shcha)
+{
+    char out[64];
+    /* y (or j) for й before a vowel reads as я ю ё: "mayor", "jotatsija" */
+    size_t l = kz_norm_variant("майор", strlen("майор"), 1u << 2, out);
+    KT_EQ_MEM(out, l, "маёр");
+    l = kz_norm_variant("йотация", strlen("йотация"), 1u << 2, out);
+    KT_EQ_MEM(out, l, "ётация");
+    l = kz_norm_variant("бай", strlen("бай"), 1u << 2, out);
+    KT_EQ_MEM(out, l, "баы");
+    /* sh for щ in a Kazakh phrase (informal Latin: "ashilik" for ащылық) */
+    l = kz_norm_variant("ащылық", strlen("ащылық"), 1u << 5, out);
+    KT_EQ_MEM(out, l, "ашылық");
+    KT_EQ_INT(kz_norm_variant("кітап", strlen("кітап"), 1u << 5, out), 0);
+    KT_EQ_INT(kz_norm_variant("щит", strlen("щит"), 1u << 5, out), 0);   /* Russian: sch, shch */
+}
+
+KT_TEST(norm_pipe_run_starts_a_word)
+{
+    /* | (a run of it too) before a letter is an і, though no other leet
+     * follows: "|mposter"; @ before a Latin letter stays a mention */
+    KT_EQ_STR(norm("|mposter |||mmp0ster |deograph"), "импостер импостер идеограпх");
+    KT_EQ_STR(norm("@user"), "@усер");
+}
+
+KT_TEST(norm_leet_start_before_digits_and_symbols)
+{
+    /* @ ! | first, then up to three leet digits or symbols and a letter */
+    KT_EQ_STR(norm("!36€га7ься @$$ириолог |!с73ну"), "избегатся асириолог истзну");
+    KT_EQ_STR(norm("!7chi3r @7h3|s7s"), "итчиер атхеистс");
+    KT_CHECK(has_sp(words("@11aying"), "алаыин"));
+    KT_EQ_STR(norm("!!!wow"), "!!!уоу");                 /* the same symbol only: no */
+}
+
+KT_TEST(norm_leet_symbols_ending_a_word)
+{
+    /* ! before another leet symbol ends a word, and up to three symbols */
+    KT_EQ_STR(norm("ірк!$ duch!€$ 06ъ3кт|$!"), "иркис дучиес обзктиси");
+    KT_EQ_STR(norm("кит! wow!!!"), "кит! уоу!!!");
+}
+
+KT_TEST(norm_dollar_before_two_digits)
+{
+    /* $ before two or three leet digits and two letters (or a symbol and a
+     * letter) starts a word: "$74gs", "$03|ңді" */
+    KT_EQ_STR(norm("$74gs $83зенный $03|ңді"), "стагс свзеныи созинди");
+    KT_CHECK(has_sp(words("$71ck1er"), "стисклер"));
+    KT_EQ_STR(norm("$100k"), "$100к");                   /* one letter: an amount */
+}
+
+KT_TEST(norm_spaced_letter_folding_to_two)
+{
+    /* a spaced-out ş (sh) first is one of the group's letters, as a
+     * spaced-out ц (тс) is */
+    KT_EQ_STR(norm("Ş. Ü. I. G. I. N. D. I"), "шуигинди");
+    KT_EQ_STR(norm("sh. fish ş"), "ш. фиш ш");
+}
+
+KT_TEST(norm_apostrophe_run_between_letters)
+{
+    /* a stretched apostrophe (up to six) between letters is part of the
+     * word, as one is */
+    KT_EQ_STR(norm("SSSLETTTTTTAT'''''SIA dda''''uiiit"), "слетатсиа дауит");
+    KT_EQ_STR(norm("a'''''''b"), "а'''''''б");           /* seven: not */
+}
+
+KT_TEST(norm_n_before_doubled_g)
+{
+    /* ñg (ң + г, Kazakh 2021) folds to ngg: also read with the g kept, the
+     * word's other ñ as н */
+    KT_CHECK(has_sp(words("meñgerudıñ"), "менгерудин"));
+    KT_CHECK(has_sp(words("meñgerudiñ"), "менгерудин"));
+    KT_EQ_STR(norm("gutttteringgggg"), "гутерин");       /* the primary: a stretched g */
+}
+
+KT_TEST(norm_first_digraph_apart_with_j_as_short_i)
+{
+    KT_CHECK(has_sp(words("Ischisljavshiy"), "исчислявшиы"));
 }

@@ -11,7 +11,7 @@
  *
  * Prints words, forms, colliding words and their share, and EXAMPLES
  * (default 8) colliding groups.  Then the cost of the matcher's rule
- * variants (kz_norm_variant: i for ы, ia for я, y for й, j for дж): how
+ * variants (kz_norm_variant: i for ы, ia for я, y for й, j for дж, sh for щ): how
  * many words, written as a rule, would also match another word of the list
  * through a variant and not through their own form.  And of the alternate
  * spellings (kz_token.sp[1..]: PAPA read by look, ng as нг...): how many

@@ -256,15 +256,15 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
         npool += sp[i].len;
         nwsp[i] = 1;
     }
-    /* the kinds of variant the phrase has at all: a mask with another kind
-     * spells the phrase as a smaller mask does (most phrases have none) */
+    /* the kinds the phrase has letters for: a mask with another kind in it
+     * writes what the mask without it writes */
     unsigned present = 0;
     for (unsigned k = 0; len < KZ_NORM_VARIANT_MAX && k < KZ_NORM_VARIANT_KINDS; k++) {
         char var[KZ_NORM_VARIANT_MAX * 2];
         if (kz_norm_variant(text, len, 1u << k, var))
             present |= 1u << k;
     }
-    for (unsigned mask = 1; present && mask < (1u << KZ_NORM_VARIANT_KINDS); mask++) {
+    for (unsigned mask = 1; len < KZ_NORM_VARIANT_MAX && mask < (1u << KZ_NORM_VARIANT_KINDS); mask++) {
         char var[KZ_NORM_VARIANT_MAX * 2];
         if (mask & ~present)
             continue;

@@ -106,12 +106,17 @@ enum {
     V_YV     = 131072, /* y before a, u, o is ы, not я ю ё (Kazakh 2021: "saryaurudyñ") */
     V_SH     = 1u << 18, /* sh, sch, s' are с + х, с + ч, с ("rashodimost", "beschuvstven") */
     V_ALTJL  = 1u << 19, /* the first j as with V_ALTJ, the others as ж ("bjudjet") */
+    V_SHF    = 1u << 20, /* the first sh, sch, s', zh as with V_SH, the others one letter ("nishodivshii") */
+    V_ALTJE  = 1u << 21, /* the first and the last j as with V_ALTJ, the others as ж ("obrjajaemyj") */
+    V_NGG    = 1u << 22, /* ngg is н + г, the other ng н (Kazakh 2021 ñg: "meñgerudıñ") */
 };
 
-/* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo)? */
+/* Do Latin a, b start a digraph (sh, sch, zh, ch, kh, gh, ng, ya, yu, yo;
+ * and ja ju jo, read as я ю ё with j as й)? */
 static inline int digraph_pair(uint32_t a, uint32_t b)
 {
     switch (a) {
+    case 'j': return b == 'a' || b == 'u' || b == 'o';
     case 's': return b == 'h' || b == 'c';
     case 'z': case 'c': case 'k': case 'g': return b == 'h';
     case 'n': return b == 'g';
@@ -388,7 +393,7 @@ typedef struct wordinfo {
 static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi)
 {
     size_t cy = 0, la = 0, other = 0, dig = 0, look = 0, lk = 0;
-    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, rundg = 0, greek = 0, yv = 0, sh = 0;
+    int has1 = 0, has3 = 0, has4 = 0, hasj = 0, ng = 0, ngg = 0, rundg = 0, greek = 0, yv = 0, sh = 0;
     uint32_t prevl = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
@@ -406,11 +411,13 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
             int li = lat_index(x->cp);
             if (li >= 0 && kz_lat_lookalike[li]) look++;
             hasj += x->cp == 'j';
-            if (x->cp == 's' && i + 1 < cnt) {
+            if ((x->cp == 's' || x->cp == 'z') && i + 1 < cnt) {   /* sh sch s' zh */
                 uint32_t nx = f[ix[i + 1]].cp;
-                sh |= nx == 'h' || is_apos(nx) || (nx == 'c' && i + 2 < cnt && f[ix[i + 2]].cp == 'h');
+                sh += nx == 'h' || (x->cp == 's' && (is_apos(nx) ||
+                                    (nx == 'c' && i + 2 < cnt && f[ix[i + 2]].cp == 'h')));
             }
             ng |= x->cp == 'g' && prevl == 'n';
+            ngg |= x->cp == 'g' && prevl == 'g' && i > 1 && f[ix[i - 2]].cp == 'n';
             yv |= prevl == 'y' && (x->cp == 'a' || x->cp == 'u' || x->cp == 'o');
             rundg |= x->cp == prevl && i + 1 < cnt && digraph_pair(x->cp, f[ix[i + 1]].cp);
             prevl = x->cp;
@@ -442,11 +449,17 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
     if (wi->ctx == CTX_LAT && hasj > 1)
         wi->ambig |= V_ALTJF | V_ALTJL; /* ж, then й: "objigavshijsia"; й, then ж: "bjudjet" */
     if (wi->ctx == CTX_LAT && sh)
-        wi->ambig |= V_SH;              /* "rashodimost": с + х */
+        wi->ambig |= V_SH;              /* "rashodimost": с + х; "tuzhana": з + х */
+    if (wi->ctx == CTX_LAT && sh > 1)
+        wi->ambig |= V_SHF;             /* "nishodivshii": с + х, then ш */
+    if (wi->ctx == CTX_LAT && hasj > 2)
+        wi->ambig |= V_ALTJE;           /* "obrjajaemyj": я, ж, й */
     if (wi->ctx == CTX_LAT && cy > 0)
         wi->ambig |= V_CYRSND;          /* "нobody": н may be n, not h */
     if (wi->ctx == CTX_LAT && ng)
         wi->ambig |= V_NG;              /* "kunge": n + g, not ң */
+    if (wi->ctx == CTX_LAT && ngg)
+        wi->ambig |= V_NGG;             /* "meñgerudıñ": н + г, then н */
     if (wi->ctx == CTX_LAT && rundg)
         wi->ambig |= V_RUNDG;           /* "joldasshil": с + ш, not a stretched ш */
     if (wi->ctx == CTX_LAT && yv)
@@ -462,10 +475,11 @@ static void word_info(const fch *f, const uint32_t *ix, size_t cnt, wordinfo *wi
     }
 }
 
-/* Is the k-th j of a word (from 0) read as й in the variant v? */
-static inline int j_short(unsigned v, unsigned k)
+/* Is the k-th j of a word's nj (from 0) read as й in the variant v? */
+static inline int j_short(unsigned v, unsigned k, unsigned nj)
 {
-    return (v & V_ALTJ) || ((v & V_ALTJF) && k > 0) || ((v & V_ALTJL) && k == 0);
+    return (v & V_ALTJ) || ((v & V_ALTJF) && k > 0) || ((v & V_ALTJL) && k == 0) ||
+           ((v & V_ALTJE) && (k == 0 || k + 1 == nj));
 }
 
 /* Map the word's code points (indices ix into n->f) to n->m; returns the
@@ -481,7 +495,7 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     int visual = (wi->ctx == CTX_CYR && !(v & V_PHON)) || (v & V_VISUAL);
     /* read by sound, leet is read as Latin too ("Aп7н3m": anthem) */
     int lctx = (v & V_PHON) ? CTX_LAT : wi->ctx;
-    unsigned ones = 0, threes = 0, fours = 0, jn = 0;
+    unsigned ones = 0, threes = 0, fours = 0, jn = 0, nj = 0, shn = 0;
     for (size_t i = 0; i < cnt; i++) {
         const fch *x = &f[ix[i]];
         uint32_t cp = x->cp;
@@ -523,13 +537,17 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
     size_t k = 0;
     for (size_t i = 0; i < cnt; i++) {
         if (k > 0 && c[i] == c[k - 1] && !visual && lat_index(c[i]) >= 0 &&
-            !((v & V_RUNDG) && i + 1 < cnt && digraph_pair(c[i], c[i + 1])))
+            !((v & V_RUNDG) && i + 1 < cnt && digraph_pair(c[i], c[i + 1])) &&
+            !((v & V_NGG) && c[i] == 'g' && k > 1 && c[k - 2] == 'n'))   /* ñg: ngg, н + г */
             continue;
         c[k] = c[i];
         cx[k++] = (uint32_t)i;
     }
     cx[k] = (uint32_t)cnt;
     cnt = k;
+    if (v & V_ALTJE)
+        for (size_t i = 0; i < cnt; i++)
+            nj += c[i] == 'j';
     for (size_t i = 0; i < cnt;) {
         uint32_t cp = c[i], out = cp;
         uint32_t s = f[ix[cx[i]]].s, e = f[ix[cx[i + 1] - 1]].e;
@@ -547,15 +565,18 @@ static size_t word_map(kz_norm *n, const uint32_t *ix, size_t cnt, const wordinf
                 d = 0;                        /* ы, then the vowel */
                 used = 1;
             }
-            if (cp == 's' && (d == 0x448 || d == 0x449) && (v & V_SH)) {
-                d = 0;                        /* с, then х, ч, or a soft sign */
-                used = 1;
+            if ((cp == 's' && (d == 0x448 || d == 0x449)) || (cp == 'z' && d == 0x436)) {
+                if ((v & V_SH) || ((v & V_SHF) && shn == 0)) {
+                    d = 0;                    /* с (з), then х, ч, or a soft sign */
+                    used = 1;
+                }
+                shn++;
             }
             uint32_t nx = i + 1 < cnt ? c[i + 1] : 0;
             if (d) {
                 out = d;
                 e = f[ix[cx[i + used] - 1]].e;
-            } else if (cp == 'j' && j_short(v, jn++)) {
+            } else if (cp == 'j' && j_short(v, jn++, nj)) {
                 out = 0x438;
                 if (nx == 'a' || nx == 'u' || nx == 'o') {   /* ja ju jo: я ю ё */
                     out = nx == 'a' ? 0x44F : nx == 'u' ? 0x44E : 0x435;
@@ -626,16 +647,21 @@ static int emit_word(kz_norm *n, const uint32_t *ix, size_t cnt, tokb *tok, int 
     }
     tok->nsp = 1;
     /* (ng last: a one-word rule has the нг spelling itself) */
-    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4, V_ALT3,
+    static const unsigned tries[] = { V_VISUAL, V_PHON, V_ALT1, V_CYRSND, V_ALTJ, V_ALTJF, V_ALT4,
+                                      V_ALTJ | V_ALT4,         /* "Ljamo4nii", "ozorni4ajuschij": я and ч */
+                                      V_ALT3,
                                       V_ALT1M, V_ALT3M, V_ALT1F, V_ALT3F, V_NG, V_RUNDG,
                                       V_ALT4M, V_ALT4F, V_PHON1,
                                       V_ALT1 | V_ALTJ,         /* "Y~U~1~|~@~N~S~K~I~J": л and й */
                                       V_NG | V_ALTJ,           /* "slengovij": нг and й */
-                                      V_YV, V_SH, V_ALTJL,
+                                      V_YV, V_SH, V_SHF, V_ALTJL, V_ALTJE,
                                       V_RUNDG | V_ALTJ,        /* "razzhevannij": з + ж and й */
+                                      V_RUNDG | V_ALTJF,       /* "osterejjonnyj": ж + ё */
+                                      V_RUNDG | V_ALTJE,       /* "bejjajlyq": й + ж, then й */
                                       V_ALT4 | V_ALTJF,        /* "ot4ujdatsja": ч, ж and я */
                                       V_SH | V_ALTJ,
-                                      V_ALTJ | V_ALT4,         /* "Ljamo4nii": я and ч */
+                                      V_SHF | V_ALTJ,          /* "Ischisljavshiy": с + ч, я, ш */
+                                      V_NGG,
                                       V_ALT4 | V_ALT3 };       /* "43тырёх$о7ый": ч and е */
     for (size_t t = 0; t < KZ_ARRAY_LEN(tries) && tok->nsp < KZ_TOKEN_MAXSP; t++) {
         if ((wi.ambig & tries[t]) != tries[t])
@@ -686,6 +712,22 @@ static int latin_leet_follows(const fch *f, size_t nf, size_t i)
     return lat && leety;
 }
 
+static inline int leet_digit(uint32_t cp) { return cp >= '0' && cp <= '8' && cp != '2'; }
+
+/* @ ! | first in a word, then one to three leet digits or symbols (one
+ * other than the first) and a letter: "!36€га7ься", "@$$ириолог",
+ * "|!с73ну", "!7chi3r", "@11aying"; not "!!!wow" */
+static int leet_start_run(const fch *f, size_t nf, size_t i)
+{
+    size_t k = i + 1;
+    int other = 0;
+    while (k < nf && k - i <= 3 && (leet_digit(f[k].cp) || (f[k].cls == KZ_C_SYM && leet(f[k].cp, CTX_CYR, 0)))) {
+        other |= f[k].cp != f[i].cp;
+        k++;
+    }
+    return k > i + 1 && k < nf && is_letter(f[k].cls) && other;
+}
+
 /* is f[i] part of a word? Symbols and apostrophes only between word chars */
 static inline int word_char(const fch *f, size_t nf, size_t i)
 {
@@ -697,7 +739,7 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         int prev = i > 0 && is_alnum(f[i - 1].cls);
         int prevs = i > 0 && f[i - 1].cls == KZ_C_SYM &&
                     ((i > 1 && is_alnum(f[i - 2].cls)) || f[i - 1].cp == '$' || f[i - 1].cp == '@' ||
-                     f[i - 1].cp == 0x20AC);
+                     f[i - 1].cp == 0x20AC || f[i - 1].cp == '|');
         int nextd = i + 1 < nf && is_alnum(f[i + 1].cls);
         int nexts = i + 2 < nf && f[i + 1].cls == KZ_C_SYM && is_alnum(f[i + 2].cls);
         /* three in a row after a letter: "қ|$@қ7ау" */
@@ -725,7 +767,14 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         /* two symbols, then a letter: "€$|ртк1" */
         int nexts2l = i + 3 < nf && f[i + 1].cls == KZ_C_SYM && f[i + 2].cls == KZ_C_SYM &&
                       is_letter(f[i + 3].cls);
-        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2))
+        /* two or three leet digits, then two letters or a symbol and a
+         * letter: "$74gs", "$03|ңді" ("$100k" stays an amount) */
+        size_t d3 = i + 1;
+        while (d3 < nf && d3 - i <= 3 && f[d3].cls == KZ_C_DIGIT && leet_digit(f[d3].cp))
+            d3++;
+        int nextd3 = d3 - i >= 3 && d3 + 1 < nf && (is_letter(f[d3].cls) || f[d3].cls == KZ_C_SYM) &&
+                     is_letter(f[d3 + 1].cls);
+        if ((f[i].cp == '$' || f[i].cp == 0x20AC) && !prev && (next || nexts || nexts2l || nextd2 || nextd3))
             return 1;
         /* ! and | for и at the start of a Cyrillic word: "!зверг", "|3верг",
          * "|$целённый"; @ for а ("@қымақ", "@6ы$ын"); not after a letter or
@@ -736,6 +785,14 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
         if (f[i].cp == '@' && !prev && nextc && !(i > 0 && f[i - 1].cls == KZ_C_SYM)) return 1;
         if ((f[i].cp == '!' || f[i].cp == '|') && !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM) &&
             nextc)
+            return 1;
+        int first = !prev && !(i > 0 && f[i - 1].cls == KZ_C_SYM);
+        if ((f[i].cp == '@' || f[i].cp == '!' || f[i].cp == '|') && first && leet_start_run(f, nf, i))
+            return 1;
+        /* | (a run of it too: lo..hi above) before a letter: "|mposter",
+         * "|||mmp0ster" */
+        if (f[i].cp == '|' && hi - lo <= 3 && hi < nf && is_letter(f[hi].cls) &&
+            !(lo > 0 && (is_alnum(f[lo - 1].cls) || f[lo - 1].cls == KZ_C_SYM)))
             return 1;
         /* @ ! | before a Latin letter (or a symbol) start a word when more
          * leet follows in it: "@nth3m", "!mpi€ty", "|nfec7iously",
@@ -751,13 +808,14 @@ static inline int word_char(const fch *f, size_t nf, size_t i)
             (is_letter(f[i - 1].cls) || is_letter(f[i + 1].cls) ||
              (i + 2 < nf && is_letter(f[i + 2].cls))))     /* "0'1tir" */
             return 1;
-        /* two or three in a row between letters: "DURACH''E" */
+        /* two to six in a row between letters: "DURACH''E", a stretched
+         * apostrophe "SLETAT'''''SIA" */
         size_t lo = i, hi = i + 1;
-        while (lo > 0 && i - lo < 3 && f[lo - 1].cls == KZ_C_APOS)
+        while (lo > 0 && i - lo < 6 && f[lo - 1].cls == KZ_C_APOS)
             lo--;
-        while (hi < nf && hi - i < 3 && f[hi].cls == KZ_C_APOS)
+        while (hi < nf && hi - i < 6 && f[hi].cls == KZ_C_APOS)
             hi++;
-        return hi - lo >= 2 && hi - lo <= 3 && lo > 0 && hi < nf && is_letter(f[lo - 1].cls) &&
+        return hi - lo >= 2 && hi - lo <= 6 && lo > 0 && hi < nf && is_letter(f[lo - 1].cls) &&
                is_letter(f[hi].cls);
     }
     return 0;
@@ -776,12 +834,16 @@ static size_t chunk_end(const fch *f, size_t nf, size_t i)
     /* leet letters end the word: "закладк@", "like$", "lik€$", "е$1ртк!"
      * (! after other leet only: "кит!" is a word and an exclamation) */
     /* (after a leet digit too: "шырылд4$", "vulv4$") */
-    for (int k = 0; k < 2 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
+    /* (three at most; ! before another leet symbol too: "ірк!$", "duch!€$") */
+    for (int k = 0; k < 3 && i < nf && i > a && f[i].cls == KZ_C_SYM &&
                     (k > 0 || is_letter(f[i - 1].cls) ||
                      (f[i - 1].cls == KZ_C_DIGIT && chunk_has_letter(f, a, i))); k++) {
         uint32_t cp = f[i].cp;
-        if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || (leety && cp == '!')))
+        int bang = cp == '!' && (leety || (i + 1 < nf && (f[i + 1].cp == '@' || f[i + 1].cp == '$' ||
+                                                         f[i + 1].cp == 0x20AC || f[i + 1].cp == '|')));
+        if (!(cp == '@' || cp == '$' || cp == 0x20AC || cp == '|' || bang))
             break;
+        leety = 1;
         i++;
     }
     return i;
@@ -1027,24 +1089,27 @@ static inline void put2(kz_norm *n, size_t at, uint32_t cp, uint32_t s, uint32_t
 }
 
 /* An alternate reading by sound of the ASCII word c[0..cnt): ng as нг
- * (V_NG), ya yu yo as ыа ыу ыо (V_YV); added to t when it is new and there
- * is room. */
+ * (V_NG), ya yu yo as ыа ыу ыо (V_YV), sh sch zh apart (V_SH, V_SHF: the
+ * first only); added to t when it is new and there is room. */
 static int latin_alt(kz_norm *n, const uint32_t *c, size_t cnt, unsigned v, tokb *t)
 {
     if (t->nsp >= KZ_TOKEN_MAXSP)
         return 0;
     if (KZ_GROW(n->alt, n->capalt, n->nalt + cnt * 2 + 1))
         return KZ_ENOMEM;
-    uint32_t at = (uint32_t)n->nalt, prev = 0;
+    uint32_t at = (uint32_t)n->nalt, prev = 0, shn = 0;
     for (size_t i = 0; i < cnt;) {
         uint32_t cp = c[i], out = 0;
         size_t used = 1;
         int li = (int)(cp - 'a');
         if ((DIGRAPH_STARTS >> li) & 1)
             out = digraph(c, i, cnt, &used);
-        if (cp == 's' && (out == 0x448 || out == 0x449) && (v & V_SH)) {
-            out = 0;                            /* с, then х or ч */
-            used = 1;
+        if ((cp == 's' && (out == 0x448 || out == 0x449)) || (cp == 'z' && out == 0x436)) {
+            if ((v & V_SH) || ((v & V_SHF) && shn == 0)) {
+                out = 0;                        /* с (з), then х or ч */
+                used = 1;
+            }
+            shn++;
         }
         if ((out == 0x44F || out == 0x44E || (out == 0x435 && cp == 'y')) && (v & V_YV)) {
             out = 0;                            /* y, then the vowel */
@@ -1088,13 +1153,15 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
 {
     const fch *f = n->f;
     size_t cnt = b - a;
-    int look = 1, ng = 0, rundg = 0, yv = 0, sh = 0;
+    int look = 1, ng = 0, ngg = 0, rundg = 0, yv = 0, sh = 0;
     for (size_t i = a; i < b; i++) {
         uint32_t cp = f[i].cp;
         look &= kz_lat_lookalike[cp - 'a'];
         ng |= cp == 'g' && i > a && f[i - 1].cp == 'n';
+        ngg |= cp == 'g' && i > a + 1 && f[i - 1].cp == 'g' && f[i - 2].cp == 'n';
         yv |= i > a && f[i - 1].cp == 'y' && (cp == 'a' || cp == 'u' || cp == 'o');
-        sh |= i > a && f[i - 1].cp == 's' && (cp == 'h' || (cp == 'c' && i + 1 < b && f[i + 1].cp == 'h'));
+        sh += i > a && ((f[i - 1].cp == 's' && (cp == 'h' || (cp == 'c' && i + 1 < b && f[i + 1].cp == 'h'))) ||
+                        (f[i - 1].cp == 'z' && cp == 'h'));
         rundg |= i > a && i + 1 < b && cp == f[i - 1].cp && digraph_pair(cp, f[i + 1].cp);
     }
     if (out_reserve(n, cnt * 2 + 1) || KZ_GROW(n->w, n->capw, n->nw + 1) ||
@@ -1167,7 +1234,22 @@ static int emit_latin(kz_norm *n, size_t a, size_t b)
     if (rc == 0 && yv)
         rc = latin_alt(n, c, cnt, V_YV, t);           /* "saryau": ы + а */
     if (rc == 0 && sh)
-        rc = latin_alt(n, c, cnt, V_SH, t);           /* "rashodimost": с + х */
+        rc = latin_alt(n, c, cnt, V_SH, t);           /* "rashodimost": с + х; "tuzhana": з + х */
+    if (rc == 0 && sh > 1)
+        rc = latin_alt(n, c, cnt, V_SHF, t);          /* "nishodivshii": с + х, then ш */
+    if (rc == 0 && ngg) {
+        /* "meñgerudiñ": ñg folds to ngg, н + г; the other ng н */
+        if (KZ_GROW(n->ix2, n->capix2, b - a + 1))
+            return KZ_ENOMEM;
+        uint32_t *c2 = n->ix2;
+        size_t k2 = 0;
+        for (size_t i = a; i < b; i++) {
+            if (k2 > 0 && f[i].cp == c2[k2 - 1] && !(f[i].cp == 'g' && k2 > 1 && c2[k2 - 2] == 'n'))
+                continue;
+            c2[k2++] = f[i].cp;
+        }
+        rc = latin_alt(n, c2, k2, 0, t);
+    }
     if (rc == 0 && rundg) {
         /* "joldasshil", "qazzhwa": a doubled letter before a digraph may be
          * two letters (с + ш, з + ж) rather than a stretched one */
@@ -1307,7 +1389,9 @@ static int pass2(kz_norm *n)
             size_t e = i + 1;             /* (Greek look-alikes: the general path) */
             while (e < nf && f[e].cp >= 'a' && f[e].cp <= 'z' && f[e].cp != 'j' && !(f[e].fl & FL_GR))
                 e++;
-            if (e - i > 1 && word_ends(f, nf, e)) {
+            /* (one written letter that folds to two, ş ñ æ, is not a word
+             * here: it may be a spaced-out letter, "Ş. Ü. I. G") */
+            if (e - i > 1 && f[e - 1].s != f[i].s && word_ends(f, nf, e)) {
                 if ((rc = emit_latin(n, i, e)) != 0)
                     return rc;
                 i = e;
@@ -1416,22 +1500,42 @@ static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst
 
 /* ---- rule variants ----------------------------------------------------- */
 
+#define KZ_VARIANT_SHCHA (1u << 5)
+
 static const struct { unsigned kind; const char *from, *to; } informal[] = {
     { 0, "ы", "и" }, { 0, "Ы", "И" },
     { 1, "я", "иа" }, { 1, "Я", "ИА" },
     { 4, "ю", "иу" }, { 4, "Ю", "ИУ" },        /* apart from я: "hvastaiushchijsja" */
+    { 2, "йо", "ё" }, { 2, "йа", "я" }, { 2, "йу", "ю" },    /* "mayor", "jotatsija" */
+    { 2, "Йо", "Ё" }, { 2, "Йа", "Я" }, { 2, "Йу", "Ю" },
     { 2, "й", "ы" }, { 2, "Й", "Ы" },
     { 3, "дж", "ж" }, { 3, "Дж", "Ж" }, { 3, "ДЖ", "Ж" },
+    /* Kazakh informal and 2021 Latin write щ as sh, şş: "ashilik" (ащылық);
+     * only in a phrase with a Kazakh letter (Russian writes sch, shch) */
+    { 5, "щ", "ш" }, { 5, "Щ", "Ш" },
 };
+
+/* Does text[0..len) hold a Kazakh letter (U+0480..U+04FF, і)? */
+static int has_kazakh(const char *text, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned char c = (unsigned char)text[i], d = (unsigned char)text[i + 1];
+        if (c == 0xD2 || c == 0xD3 || (c == 0xD1 && d == 0x96) || (c == 0xD0 && d == 0x86))
+            return 1;
+    }
+    return 0;
+}
 
 size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out)
 {
     size_t o = 0, changed = 0;
+    if ((mask & KZ_VARIANT_SHCHA) && !has_kazakh(text, len))
+        mask &= ~(unsigned)KZ_VARIANT_SHCHA;      /* sh for щ: Kazakh only */
     for (size_t i = 0; i < len;) {
         size_t k = 0, fl = 0;
         for (; k < KZ_ARRAY_LEN(informal); k++) {
             if (informal[k].from[0] != text[i])     /* most bytes start none (rules compile */
-                continue;                           /* 15 variants of every phrase) */
+                continue;                           /* the variants of every phrase) */
             fl = strlen(informal[k].from);
             if (((mask >> informal[k].kind) & 1) && i + fl <= len && !memcmp(text + i, informal[k].from, fl))
                 break;

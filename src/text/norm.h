@@ -79,12 +79,13 @@ int kz_norm_run(kz_norm *n, const char *s, size_t len, kz_normtext *out);
 /* Informal Latin writes some Cyrillic letters in ways that read back as
  * other letters: "vipilitsya" (i for ы), "vozdaianie" (ia for я; and iu
  * for ю, a kind of its own: as the Kazakh 2021 alphabet writes them),
- * "vstupay" (y for й), "jihad" (j for дж).  The matcher adds every rule phrase also as if written so
+ * "vstupay" (y for й; "mayor": йо as ё), "jihad" (j for дж), "ashilik"
+ * (sh for щ).  The matcher adds every rule phrase also as if written so
  * (detect/scan.c), one variant per combination of these kinds.
  * kz_norm_variant() writes text[0..len) with the replacements of the kinds
  * in mask (bit k = kind k) into out, which has room for 2 * len bytes;
  * returns the length written, or 0 when nothing was replaced. */
-#define KZ_NORM_VARIANT_KINDS 5
+#define KZ_NORM_VARIANT_KINDS 6
 #define KZ_NORM_VARIANT_MAX   256      /* bytes of a phrase that gets variants */
 size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out);
 

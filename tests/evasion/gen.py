@@ -614,9 +614,21 @@ def main():
     with open(os.path.join(OUT, 'rules-blind2.yaml'), 'w', encoding='utf-8') as f:
         f.write(yaml)
     write_set('blind2', rules['ru'] + rules['kk'] + rules['en'], 7002, dicts, 500, 4000, True)
-    later_sets(rule_words, 'study' in sys.argv[1:])
-    if 'study' in sys.argv[1:]:
-        study4()
+    if 'study7' in sys.argv[1:]:       # (after the sets below exist)
+        later_sets(rule_words, False)
+        study4(False)
+        study5(False)
+        study6(False)
+        study7()
+        return
+    study = 'study' in sys.argv[1:]
+    later_sets(rule_words, study)
+    # the study sets' rules are drawn every time (blind4 leaves their words
+    # out); their posts are written only by `gen.py study`
+    study4(study)
+    study5(study)
+    study6(study)
+    blind4()
 
 
 def later_sets(rule_words, study):
@@ -649,6 +661,7 @@ def later_sets(rule_words, study):
         rules, yaml = drawn_rules(random.Random(seeds[0]), name, head, pool, single=single, pairs=pairs,
                                   lengths=(5, 12))
         phrases = rules['ru'] + rules['kk'] + rules['en']
+        STUDY_RULES[name] = phrases
         for ph in phrases:
             rule_words.update(w.replace('ё', 'е') for w in ph.split(' '))
         if name == 'study3' and not study:
@@ -661,7 +674,19 @@ def later_sets(rule_words, study):
     return made
 
 
-def study4():
+# The rule phrases of the sets drawn in this run (the study sets' rules are
+# not committed): name -> phrases.
+STUDY_RULES = {}
+
+
+def rules_of(name):
+    """The rule phrases of a set: drawn in this run, or its rules file."""
+    if name in STUDY_RULES:
+        return STUDY_RULES[name]
+    return rule_phrases(os.path.join(OUT, 'rules-%s.yaml' % name))
+
+
+def study4(write=True):
     """study4 (seeds 10001, 10002; `gen.py study`, not committed), made after
     blind3 had been measured once: 400 single words and 40 pairs a language
     in no rule of hand, dev, blind, dev2, dev3, blind2, study3 or blind3,
@@ -671,7 +696,7 @@ def study4():
     NATURAL_CASE = True
     rule_words = set()
     for name in ('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'study3'):
-        for ph in rule_phrases(os.path.join(OUT, 'rules-%s.yaml' % name)):
+        for ph in rules_of(name):
             rule_words.update(ph.rstrip('*').split(' '))
     for ph in rule_phrases(os.path.join(HERE, 'rules.yaml')):
         rule_words.update(ph.rstrip('*').split(' '))
@@ -681,12 +706,145 @@ def study4():
     pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
     rules, yaml = drawn_rules(random.Random(10001), 'study4', ['# study4'], pool, single=400, pairs=40,
                               lengths=(5, 12))
+    STUDY_RULES['study4'] = rules['ru'] + rules['kk'] + rules['en']
+    if not write:
+        NATURAL_CASE = False
+        return
     with open(os.path.join(OUT, 'rules-study4.yaml'), 'w', encoding='utf-8') as f:
         f.write(yaml)
     saved = CLASSES
     CLASSES = [c for c in CLASSES if c[0] in ('informal', 'combo', 'leet')]
     write_set('study4', rules['ru'] + rules['kk'] + rules['en'], 10002, dicts, 3000, 1000, True)
     CLASSES = saved
+    NATURAL_CASE = False
+
+
+def taken_rule_words(names):
+    """Every word of a rule of rules.yaml and of the named sets, ё as е."""
+    words = set()
+    for name in names:
+        for ph in rules_of(name):
+            words.update(ph.rstrip('*').split(' '))
+    for ph in rule_phrases(os.path.join(HERE, 'rules.yaml')):
+        words.update(ph.rstrip('*').split(' '))
+    return {w.replace('ё', 'е') for w in words}
+
+
+def study5(write=True):
+    """study5 (seeds 12001, 12002; `gen.py study`, not committed), made
+    after blind3 had been measured once, to find informal misses: 600
+    single words and 60 pairs a language in no rule of any set above
+    (study4 included), sharing no first five letters with them; informal,
+    leet and combo, 4,000 posts a class, 1,000 ordinary posts."""
+    global NATURAL_CASE, CLASSES
+    NATURAL_CASE = True
+    rule_words = taken_rule_words(('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'study3',
+                                   'study4'))
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(12001), 'study5', ['# study5'], pool, single=600, pairs=60,
+                              lengths=(5, 12))
+    STUDY_RULES['study5'] = rules['ru'] + rules['kk'] + rules['en']
+    if not write:
+        NATURAL_CASE = False
+        return
+    with open(os.path.join(OUT, 'rules-study5.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    saved = CLASSES
+    CLASSES = [c for c in CLASSES if c[0] in ('informal', 'combo', 'leet')]
+    write_set('study5', rules['ru'] + rules['kk'] + rules['en'], 12002, dicts, 4000, 1000, True)
+    CLASSES = saved
+    NATURAL_CASE = False
+
+
+def study6(write=True):
+    """study6 (seeds 13001, 13002; `gen.py study`, not committed), made
+    with study5: informal only, 2,500 single words a language in no rule of
+    any set above (study5 included), 10,000 posts, 1,000 ordinary posts."""
+    global NATURAL_CASE, CLASSES
+    NATURAL_CASE = True
+    rule_words = taken_rule_words(('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'study3',
+                                   'study4', 'study5'))
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(13001), 'study6', ['# study6'], pool, single=2500, pairs=0,
+                              lengths=(5, 12))
+    STUDY_RULES['study6'] = rules['ru'] + rules['kk'] + rules['en']
+    if not write:
+        NATURAL_CASE = False
+        return
+    with open(os.path.join(OUT, 'rules-study6.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    saved = CLASSES
+    CLASSES = [c for c in CLASSES if c[0] == 'informal']
+    write_set('study6', rules['ru'] + rules['kk'] + rules['en'], 13002, dicts, 10000, 1000, True)
+    CLASSES = saved
+    NATURAL_CASE = False
+
+
+def blind4():
+    """blind4 (seeds 11001, 11002), the fourth held-out set, made like
+    blind3 after blind3 had been measured once and the folds found on
+    study4, study5 and study6 were in: rule words in no rule of any set
+    (the study sets included) and sharing no first five letters with
+    them; filler and near words any dictionary word but those; 24 single
+    words and 6 pairs a language, of 5 to 12 letters; 500 posts a class,
+    4,000 ordinary posts that hold no word of a one-word rule."""
+    global NATURAL_CASE
+    NATURAL_CASE = True
+    rule_words = taken_rule_words(('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'study3',
+                                   'study4', 'study5', 'study6'))
+    for rules, _, _, _ in study_rules().values():
+        for lang in rules[0]:
+            for ph in rules[0][lang]:
+                rule_words.update(w.replace('ё', 'е') for w in ph.split(' '))
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(11001), 'blind4',
+                              ['# Fourth held-out rules (tests/evasion/gen.py): words drawn from the',
+                               '# dictionaries, in no rule of the other sets.'],
+                              pool, single=24, pairs=6, lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-blind4.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    write_set('blind4', rules['ru'] + rules['kk'] + rules['en'], 11002, dicts, 500, 4000, True)
+    NATURAL_CASE = False
+
+
+def study7():
+    """study7 (seeds 14001, 14002; `gen.py study7`, not committed), made
+    after blind4 was written (and before it was measured): informal and
+    kzlatin only, 4,000 single words a language in no rule of any set
+    (blind4 and the study sets included), 12,000 posts a class, no
+    ordinary posts."""
+    global NATURAL_CASE
+    NATURAL_CASE = True
+    rule_words = taken_rule_words(('dev', 'blind', 'dev2', 'dev3', 'blind2', 'blind3', 'blind4',
+                                   'study3', 'study4', 'study5', 'study6'))
+    for rules, _, _, _ in study_rules().values():
+        for lang in rules[0]:
+            for ph in rules[0][lang]:
+                rule_words.update(w.replace('ё', 'е') for w in ph.split(' '))
+    prefixes = {w[:5] for w in rule_words}
+    dicts = {lang: [w for w in ws if w.replace('ё', 'е') not in rule_words] for lang, ws in DICTS.items()}
+    pool = {lang: [w for w in ws if w.replace('ё', 'е')[:5] not in prefixes] for lang, ws in dicts.items()}
+    rules, yaml = drawn_rules(random.Random(14001), 'study7', ['# study7'], pool, single=4000, pairs=0,
+                              lengths=(5, 12))
+    with open(os.path.join(OUT, 'rules-study7.yaml'), 'w', encoding='utf-8') as f:
+        f.write(yaml)
+    r = random.Random(14002)
+    phrases = rules['ru'] + rules['kk']
+    with open(os.path.join(OUT, 'study7-positives.jsonl'), 'w', encoding='utf-8') as f:
+        for cls, fn, langs in CLASSES:
+            if cls not in ('informal', 'kzlatin'):
+                continue
+            usable = [p for p in phrases if lang_of(p) in langs]
+            for i in range(12000):
+                p = r.choice(usable)
+                rec = {'id': '%s-%d' % (cls, i + 1), 'text': post(lang_of(p), r, fn(p, r), dicts)}
+                f.write(json.dumps(rec, ensure_ascii=False) + '\n')
     NATURAL_CASE = False
 
 
