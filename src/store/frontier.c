@@ -337,9 +337,11 @@ static int done_(void *self, int64_t id, const char *outcome, long status)
         return rc;
     kz_dbval p[] = { kz_dbstr(now(f)), kz_dbstr(outcome), status ? kz_dbint(status) : kz_dbnull(),
                      kz_dbint(id) };
-    if ((rc = kz_db_query(f->db, "UPDATE crawl_urls SET state = 'done', fetched_at = $1, "
+    /* deferred (db.h): on PostgreSQL sent without waiting; a failure comes
+     * back from the transaction's commit */
+    if ((rc = kz_db_defer(f->db, "UPDATE crawl_urls SET state = 'done', fetched_at = $1, "
                                  "outcome = $2, status = $3, fetches = fetches + 1 WHERE id = $4",
-                          p, 4, NULL)) != 0)
+                          p, 4)) != 0)
         return rc;
     if (f->queued)
         f->queued--;
@@ -439,8 +441,8 @@ static int content_(kz_frontier *f, int64_t id, const char *sha256)
     if ((rc = kz_frontier_begin(f)) != 0)
         return rc;
     kz_dbval p3[] = { kz_dbstr(sha256), kz_dbint(id) };
-    if ((rc = kz_db_query(f->db, "UPDATE crawl_urls SET content_sha256 = $1 WHERE id = $2", p3, 2,
-                          NULL)) != 0)
+    if ((rc = kz_db_defer(f->db, "UPDATE crawl_urls SET content_sha256 = $1 WHERE id = $2", p3,
+                          2)) != 0)
         return rc;
     return what;
 }
@@ -450,8 +452,8 @@ int kz_frontier_charset(kz_frontier *f, int64_t id, const char *charset, const c
     int rc = kz_frontier_begin(f);
     if (rc == 0) {
         kz_dbval p[] = { kz_dbstr(charset), kz_dbstr(source), kz_dbint(id) };
-        rc = kz_db_query(f->db, "UPDATE crawl_urls SET charset = $1, charset_source = $2 "
-                                "WHERE id = $3", p, 3, NULL);
+        rc = kz_db_defer(f->db, "UPDATE crawl_urls SET charset = $1, charset_source = $2 "
+                                "WHERE id = $3", p, 3);
     }
     return rc < 0 ? fail(f, rc, "recording a page's charset") : rc;
 }
