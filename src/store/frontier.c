@@ -85,7 +85,7 @@ int kz_frontier_begin(kz_frontier *f)
 {
     if (f->in_tx)
         return 0;
-    int rc = kz_store_begin(f->st);
+    int rc = kz_store_begin_late(f->st);       /* the write lock only when a page is stored */
     if (rc == 0) {
         f->in_tx = 1;
         f->done_in_tx = 0;
@@ -198,8 +198,12 @@ static int origin_id(kz_frontier *f, const char *origin, int create, int64_t *id
     if (rc == KZ_ENOTFOUND && create) {
         if ((rc = kz_frontier_begin(f)) != 0)
             return rc;
+        /* another worker's transaction may add it at the same time */
         rc = kz_db_int(f->db, "INSERT INTO crawl_origins (source_id, origin) VALUES ($1, $2) "
-                              "RETURNING id", p, 2, id);
+                              "ON CONFLICT (source_id, origin) DO NOTHING RETURNING id", p, 2, id);
+        if (rc == KZ_ENOTFOUND)
+            rc = kz_db_int(f->db, "SELECT id FROM crawl_origins WHERE source_id = $1 AND "
+                                  "origin = $2", p, 2, id);
     }
     if (rc)
         return rc;

@@ -280,7 +280,7 @@ static int pg_write_lock(kz_store *s)
     return 0;
 }
 
-int kz_store_begin(kz_store *s)
+static int store_begin(kz_store *s, int late)
 {
     int rc = kz_db_begin(s->db);
     s->last_valid = 0;
@@ -289,13 +289,16 @@ int kz_store_begin(kz_store *s)
     s->pk_z = NULL;
     s->case_next = s->case_last = 0;
     s->in_tx = !rc;
-    if (!rc && (rc = pg_write_lock(s)) != 0) {
+    if (!rc && !late && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
         s->in_tx = 0;
         return rc;
     }
     return rc ? fail(s, rc, "starting a transaction") : 0;
 }
+
+int kz_store_begin(kz_store *s) { return store_begin(s, 0); }
+int kz_store_begin_late(kz_store *s) { return store_begin(s, 1); }
 int kz_store_set_signer(kz_store *s, const char *key_path)
 {
     char *p = key_path ? kz_strdup(key_path) : NULL;
@@ -505,6 +508,9 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
 int kz_store_case_id(kz_store *s, int64_t *id)
 {
     *id = 0;
+    int rc0 = pg_write_lock(s);                 /* a late transaction's first need of it */
+    if (rc0)
+        return rc0;
     if (s->in_tx != 2)
         return 0;
     if (!s->case_next) {
@@ -688,6 +694,8 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
     if (!s->in_tx || !kz_db_can_send(s->db) || !it->content_sha256 ||
         strlen(it->content_sha256) != 64)
         return 0;
+    if ((rc = pg_write_lock(s)) != 0)           /* kz_store_begin_late: taken here */
+        return rc;
     if ((rc = item_row(s, it, 0, hex, now, ip)) != 0)
         return rc;
     if (ip[1].type != KZ_DB_TEXT)
@@ -710,6 +718,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     int64_t item = 0;
     kz_dbval ip[ITEM_NP];
     memset(out, 0, sizeof *out);
+    if ((rc = pg_write_lock(s)) != 0)           /* kz_store_begin_late: taken here */
+        return rc;
     size_t extra = 0;
     for (size_t i = 0; i < nd; i++)
         extra += d[i].end > d[i].start ? d[i].end - d[i].start : 0;

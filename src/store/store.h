@@ -136,6 +136,15 @@ int kz_store_sends_ahead(const kz_store *s);
 int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it);
 
 int kz_store_begin(kz_store *s);
+/* kz_store_begin for a transaction that mostly writes rows nobody else
+ * writes at the same time (the crawl frontier's: one host per lease).  On
+ * PostgreSQL the write lock (store.md "The write lock") is not taken at
+ * BEGIN but by the first write that needs it: an audit entry, an item
+ * (kz_store_ingest, kz_store_ingest_ahead), a case id; a transaction that
+ * has none (pages fetched, nothing flagged) never takes it, so such
+ * transactions of several workers run side by side.  SQLite: the same as
+ * kz_store_begin. */
+int kz_store_begin_late(kz_store *s);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
 
