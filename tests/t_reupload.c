@@ -543,6 +543,17 @@ static void worker_flow(void)
     o = NULL;
     /* every job done once; the post's item has its image's hashes; each
      * copy is an item naming the post it was seen in, with a case */
+    /* without --allow-private the SSRF guard refuses loopback: said, and done */
+    snprintf(p, sizeof p, "%s/d.jsonl", dir);
+    snprintf(body, sizeof body, "{\"id\":\"d1\",\"url\":\"https://d.example.kz/9\",\"text\":"
+             "\"фото\",\"images\":[\"http://127.0.0.1:%d/img/flat.png\"]}\n", port);
+    write_file(p, body);
+    KT_EQ_INT(sh(&o, "$K ingest --rules rules.yaml --quiet d.jsonl && $K worker --roles hash "
+                 "--exit-when-idle --poll 100; echo worker=$?"), 0);
+    HAS(o, "/img/flat.png: not hashed: refused to connect to 127.0.0.1 (not a public address)");
+    HAS(o, "worker=0");
+    free(o);
+    o = NULL;
     KT_EQ_INT(sh(&o, "kill $(cat ngx/npid); psql -X -At \"$KUZET_DB\" -c \""
                  "SELECT 'jobs ' || kind || ' ' || state || ' ' || count(*) FROM jobs GROUP BY kind, "
                  "state ORDER BY kind;"
@@ -552,7 +563,7 @@ static void worker_flow(void)
                  "SELECT 'copy ' || i.url || ' seen in ' || i.source_ref || ' case ' || c.category "
                  "FROM items i JOIN cases c ON c.item_id = i.id WHERE i.url LIKE '%%/img/%%' "
                  "ORDER BY i.url\""), 0);
-    HAS(o, "jobs hash done 6");
+    HAS(o, "jobs hash done 7");
     HAS(o, "jobs ingest done 1");
     HAS(o, "media https://w.example.kz/1 http://127.0.0.1:");
     HAS(o, "/img/rot.png t");

@@ -286,6 +286,12 @@ static int hash_job(const kz_jobs_env *env, kz_job *j, kz_jobs_result *res)
         say(res, "hash %s: %s", url, rc == KZ_EINTR_STOP ? "stopped" : kz_strerror(rc));
         goto out;
     }
+    if (g.kind == KZ_FETCH_URL || g.kind == KZ_FETCH_BLOCKED || g.kind == KZ_FETCH_BODYSIZE ||
+        g.kind == KZ_FETCH_HEADSIZE || g.kind == KZ_FETCH_REDIRECTS) {
+        say(res, "hash %s: not hashed: %s", url, g.why);   /* the same every time */
+        ok = 1;
+        goto out;
+    }
     if (g.kind != KZ_FETCH_OK || g.status >= 500 || g.why[0]) {
         say(res, "hash %s: %s", url, g.kind != KZ_FETCH_OK || g.why[0] ? g.why : "server error");
         goto out;                               /* leased again after a backoff */

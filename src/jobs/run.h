@@ -17,9 +17,12 @@
  *           User-Agent), then kz_evidence_store_fetched: recorded with the
  *           post's item when it was stored, matched against the block banks,
  *           an item and a case on a match - in the transaction that
- *           completes the job.  A 4xx answer or bytes that are not an image
- *           finish the job (said in why); a fetch that failed otherwise, or a
- *           5xx, fails it and it is leased again after a backoff.
+ *           completes the job.  A 4xx answer, bytes that are not an image,
+ *           and what fails the same every time (an address the SSRF guard
+ *           refuses, a body over the limit, a bad URL, too many redirects)
+ *           finish the job (said in why); a fetch that failed otherwise
+ *           (DNS, connection, TLS, time) or a 5xx fails it, and it is leased
+ *           again after a backoff.
  *   tick    overdue: kz_case_check_overdue as the system (notices past
  *           their deadline marked overdue, escalated), in the transaction
  *           that completes the tick; verify: kz_verifier_run; recrawl:
