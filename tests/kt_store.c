@@ -14,7 +14,7 @@
 
 kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag)
 {
-    char err[512], path[128];
+    char path[128];
     kz_store *s = NULL;
     int from, to;
     snprintf(t->dir, sizeof t->dir, "/tmp/kt-%.16s-XXXXXX", tag);
@@ -24,8 +24,9 @@ kz_store *kt_store_fresh(kt_tmpstore *t, const char *tag)
         return NULL;
     }
     snprintf(path, sizeof path, "sqlite:%s/k.db", t->dir);
-    if (kz_store_open(&s, path, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open %s: %s", path, err);
+    if (kz_store_open(&s, path, 0) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", path, kz_store_errmsg(s));
+        kz_store_close(&s);
         return NULL;
     }
     if (kz_store_migrate(s, &from, &to) != 0) {
@@ -61,11 +62,11 @@ void kt_store_cleanup(kt_tmpstore *t, kz_store **s)
 
 int kt_audit_verify(const char *uri, const kz_audit_opts *o, kz_audit_report *rep)
 {
-    char err[512];
     kz_store *s = NULL;
     memset(rep, 0, sizeof *rep);
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+    if (kz_store_open(&s, uri, 1) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, kz_store_errmsg(s));
+        kz_store_close(&s);
         return -1;
     }
     int rc = kz_audit_snapshot_begin(s);
@@ -90,14 +91,14 @@ int64_t kt_audit_bad_seq(const char *uri, char *why, size_t whysz)
 
 int64_t kt_rows_differ(const char *uri, char *what, size_t whatsz)
 {
-    char err[512];
     kz_store *s = NULL;
     kz_rows_report rep;
     kt_rowsink k = { what, whatsz };
     if (what && whatsz)
         what[0] = '\0';
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+    if (kz_store_open(&s, uri, 1) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, kz_store_errmsg(s));
+        kz_store_close(&s);
         return -1;
     }
     int rc = kz_rows_check(s, kt_rows_note, &k, &rep);
@@ -242,7 +243,7 @@ void kt_store_pg_uri(const kt_pgdb *d, char *uri, size_t urisz)
 kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
 {
     const char *base = getenv("KUZET_TEST_PG");
-    char sql[160], uri[700], err[512];
+    char sql[160], uri[700];
     kz_store *s = NULL;
     int from, to;
     d->name[0] = '\0';
@@ -265,8 +266,9 @@ kz_store *kt_store_pg(kt_pgdb *d, const char *test, const char *tag)
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", d->name);
     if (pg_exec(base, sql))
         return NULL;
-    if (kz_store_open(&s, uri, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+    if (kz_store_open(&s, uri, 0) != 0) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, kz_store_errmsg(s));
+        kz_store_close(&s);
         kt_store_pg_drop(d, &s);
         return NULL;
     }

@@ -87,10 +87,10 @@ static void tb_done(tb *b, kz_store **s)
 /* SQL on the store at uri, as a forger with a database tool would. */
 static void forge(const char *uri, const char *sql)
 {
-    char err[512];
     kz_store *s = NULL;
-    if (kz_store_open(&s, uri, 1, err, sizeof err)) {
-        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+    if (kz_store_open(&s, uri, 1)) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, kz_store_errmsg(s));
+        kz_store_close(&s);
         return;
     }
     if (kz_db_exec(kz_store_db(s), sql))
@@ -102,11 +102,12 @@ static void forge(const char *uri, const char *sql)
  * what a forger who changed an entry does next. */
 static void rechain(const char *uri, int64_t from)
 {
-    char err[512], prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+    char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
     kz_store *s = NULL;
     kz_dbres *r = NULL;
-    if (kz_store_open(&s, uri, 1, err, sizeof err)) {
-        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, err);
+    if (kz_store_open(&s, uri, 1)) {
+        kt_fail(__FILE__, __LINE__, "open %s: %s", uri, kz_store_errmsg(s));
+        kz_store_close(&s);
         return;
     }
     kz_db *db = kz_store_db(s);
@@ -268,8 +269,7 @@ static void tamper(const char *test, int pg)
         snprintf(evil, sizeof evil, "%s.forger", b.key);
         unlink(evil);
         kz_store *f = NULL;
-        char err[512];
-        KT_EQ_INT(kz_store_open(&f, uri, 1, err, sizeof err), 0);
+        KT_EQ_INT(kz_store_open(&f, uri, 1), 0);
         if (f)
             KT_EQ_INT(kz_audit_checkpoint(f, evil, line, sizeof line), 0);
         kz_store_close(&f);
@@ -425,8 +425,7 @@ static void unsigned_writes(const char *test, int pg)
     KT_EQ_INT(rep.uncovered, 1);
     has(rep.why, "not covered");
     /* the operator, having checked them, signs */
-    char err[512];
-    KT_EQ_INT(kz_store_open(&s, b.uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, b.uri, 1), 0);
     if (s)
         KT_EQ_INT(kz_audit_checkpoint(s, b.key, line, sizeof line), 0);
     kz_store_close(&s);

@@ -225,9 +225,10 @@ static void *take(void *arg)
 {
     struct taker *t = arg;
     kz_store *s = NULL;
-    char err[256];
     int64_t prev = 0;
-    int ok = kz_store_open(&s, t->uri, 0, err, sizeof err) == 0;
+    int ok = kz_store_open(&s, t->uri, 0) == 0;
+    if (!ok)
+        kz_store_close(&s);                         /* it only said why */
     if (ok)
         kz_store_set_signer(s, t->key);
     kz_actor *a = ok ? kt_login(s, t->name) : NULL;

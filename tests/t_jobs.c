@@ -55,7 +55,7 @@ KT_TEST(jobs_queue_refuses_sqlite)
 KT_TEST(jobs_lease_skip_locked_pg)
 {
     kt_pgdb d;
-    char uri[700], err[512], path[128];
+    char uri[700], path[128];
     kz_store *s = kt_store_pg(&d, "jobs_lease_skip_locked_pg", "jobs_skip"), *s2 = NULL;
     kz_queue *q1 = NULL, *q2 = NULL;
     kz_job a[4], b[4];
@@ -63,7 +63,7 @@ KT_TEST(jobs_lease_skip_locked_pg)
     if (!s)
         return;
     kt_store_pg_uri(&d, uri, sizeof uri);
-    KT_EQ_INT(kz_store_open(&s2, uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s2, uri, 1), 0);
     lines_file(path, sizeof path, 30);              /* 30 x ~210 bytes: 3 chunks of 2100 */
     KT_EQ_INT(kz_queue_add_ingest(s, path, 2100, &added), 0);
     KT_EQ_INT(added, 3);
@@ -106,7 +106,7 @@ KT_TEST(jobs_lease_skip_locked_pg)
 KT_TEST(jobs_lease_lost_pg)
 {
     kt_pgdb d;
-    char uri[700], err[512], path[128];
+    char uri[700], path[128];
     kz_store *s = kt_store_pg(&d, "jobs_lease_lost_pg", "jobs_lost"), *s2 = NULL;
     kz_queue *q1 = NULL, *q2 = NULL;
     kz_job a, b;
@@ -114,7 +114,7 @@ KT_TEST(jobs_lease_lost_pg)
     if (!s)
         return;
     kt_store_pg_uri(&d, uri, sizeof uri);
-    KT_EQ_INT(kz_store_open(&s2, uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s2, uri, 1), 0);
     lines_file(path, sizeof path, 3);
     KT_EQ_INT(kz_queue_add_ingest(s, path, 0, &added), 0);
     KT_EQ_INT(kz_queue_open(&q1, s, NULL, "w1", "ingest", 1), 0);   /* 1 s, no heartbeat */
@@ -156,7 +156,7 @@ KT_TEST(jobs_lease_lost_pg)
 KT_TEST(jobs_heartbeat_pg)
 {
     kt_pgdb d;
-    char uri[700], err[512], path[128];
+    char uri[700], path[128];
     kz_store *s = kt_store_pg(&d, "jobs_heartbeat_pg", "jobs_hb"), *s2 = NULL;
     kz_queue *q1 = NULL, *q2 = NULL;
     kz_job a, b;
@@ -164,7 +164,7 @@ KT_TEST(jobs_heartbeat_pg)
     if (!s)
         return;
     kt_store_pg_uri(&d, uri, sizeof uri);
-    KT_EQ_INT(kz_store_open(&s2, uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s2, uri, 1), 0);
     lines_file(path, sizeof path, 3);
     KT_EQ_INT(kz_queue_add_ingest(s, path, 0, &added), 0);
     KT_EQ_INT(kz_queue_open(&q1, s, uri, "w1", "ingest", 1), 0);
@@ -198,11 +198,9 @@ KT_TEST(jobs_workers_killed_pg)
     kt_store_pg_uri(&d, uri, sizeof uri);
     /* the database starts empty: the script runs kuzet db init */
     kz_store *s0 = NULL;
-    char e[512];
-    if (kz_store_open(&s0, uri, 0, e, sizeof e) == 0) {
+    if (kz_store_open(&s0, uri, 0) == 0)
         kz_db_exec(kz_store_db(s0), "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-        kz_store_close(&s0);
-    }
+    kz_store_close(&s0);
     if (!mkdtemp(work)) {
         kt_fail(__FILE__, __LINE__, "mkdtemp");
         kt_store_pg_drop(&d, &s);
@@ -233,7 +231,7 @@ KT_TEST(jobs_workers_killed_pg)
 KT_TEST(jobs_tick_once_recrawl_pg)
 {
     kt_pgdb d;
-    char uri[700], err[512];
+    char uri[700];
     kz_store *s = kt_store_pg(&d, "jobs_tick_once_recrawl_pg", "jobs_tick"), *s2 = NULL;
     kz_queue *q1 = NULL, *q2 = NULL;
     kz_job a, b;
@@ -241,7 +239,7 @@ KT_TEST(jobs_tick_once_recrawl_pg)
     if (!s)
         return;
     kt_store_pg_uri(&d, uri, sizeof uri);
-    KT_EQ_INT(kz_store_open(&s2, uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s2, uri, 1), 0);
     kz_db *db = kz_store_db(s);
     KT_EQ_INT(kz_db_exec(db, "INSERT INTO crawl_sources (name, created_at, recrawl_secs, seeds) "
                              "VALUES ('src', '2026-01-01T00:00:00Z', 3600, 'http://a.example/')"), 0);

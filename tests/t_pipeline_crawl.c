@@ -425,11 +425,10 @@ KT_TEST(pipeline_crawl_source_busy_sqlite)
     kt_tmpstore t;
     kz_store *a = kt_store_fresh(&t, "srcbusy"), *b = NULL;
     kz_frontier *fa = NULL, *fb = NULL;
-    char err[512];
     if (!a)
         return;
-    if (kz_store_open(&b, kz_store_uri(a), 1, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "second connection: %s", err);
+    if (kz_store_open(&b, kz_store_uri(a), 1) != 0) {
+        kt_fail(__FILE__, __LINE__, "second connection: %s", kz_store_errmsg(b));
         goto out;
     }
     KT_EQ_INT(kz_frontier_open(&fa, a, "forum", NULL, NULL), 0);
@@ -458,12 +457,11 @@ KT_TEST(pipeline_crawl_source_busy_pg)
     kz_frontier *fa = NULL, *fb = NULL;
     kz_ruleset *rs = NULL;
     kz_scanner *sc = scanner(&rs);
-    char err[512];
     if (!a || !sc)
         goto out;
-    if (kz_store_open(&b, kz_store_uri(a), 1, err, sizeof err) != 0) {
+    if (kz_store_open(&b, kz_store_uri(a), 1) != 0) {
         /* the URI shown has no password: the test cluster needs none */
-        kt_fail(__FILE__, __LINE__, "second connection: %s", err);
+        kt_fail(__FILE__, __LINE__, "second connection: %s", kz_store_errmsg(b));
         goto out;
     }
     KT_EQ_INT(kz_frontier_open(&fa, a, "forum", NULL, NULL), 0);

@@ -237,8 +237,7 @@ KT_TEST(published_feed_reads_every_period)
     int before = threads_now();
     kz_pubfeed_opts o = { { NULL, NULL, 0 }, 0.2, uri, NULL, NULL, NULL };
     kz_pubfeed *f = NULL;
-    char err[256];
-    KT_EQ_INT(kz_pubfeed_start(&f, &o, err, sizeof err), 0);
+    KT_EQ_INT(kz_pubfeed_start(&f, &o), 0);
     KT_EQ_INT(threads_now(), before + 1);
     kz_pub *p = NULL;
     KT_EQ_INT(kz_pubfeed_get(f, s, &p), 0);                 /* the first: get reads */
@@ -268,7 +267,7 @@ KT_TEST(published_feed_reads_every_period)
 
     /* a period of an hour: stop does not wait for it */
     o.every = 3600;
-    KT_EQ_INT(kz_pubfeed_start(&f, &o, err, sizeof err), 0);
+    KT_EQ_INT(kz_pubfeed_start(&f, &o), 0);
     t0 = now_s();
     kz_pubfeed_stop(&f);
     KT_CHECK(now_s() - t0 < 1);
@@ -290,8 +289,7 @@ KT_TEST(published_feed_failure_said_once)
     kz_pubfeed_opts o = { { NULL, NULL, 0 }, 0.05, "sqlite:/nonexistent-kuzet/k.db", NULL,
                           count_log, &said };
     kz_pubfeed *f = NULL;
-    char err[256];
-    KT_EQ_INT(kz_pubfeed_start(&f, &o, err, sizeof err), 0);
+    KT_EQ_INT(kz_pubfeed_start(&f, &o), 0);
     struct timespec nap = { 0, 400 * 1000000L };
     nanosleep(&nap, NULL);
     kz_pubfeed_stop(&f);

@@ -400,13 +400,14 @@ static void reconcile(kz_store *s)
 
 KT_TEST(report_reconciles_sqlite)
 {
-    char dir[64] = "/tmp/kt-report-XXXXXX", path[128], err[512], cmd[128];
+    char dir[64] = "/tmp/kt-report-XXXXXX", path[128], cmd[128];
     kz_store *s = NULL;
     int from, to;
     if (!mkdtemp(dir)) abort();
     snprintf(path, sizeof path, "%s/k.db", dir);
-    if (kz_store_open(&s, path, 0, err, sizeof err)) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
+    if (kz_store_open(&s, path, 0)) {
+        kt_fail(__FILE__, __LINE__, "open: %s", kz_store_errmsg(s));
+        kz_store_close(&s);
         return;
     }
     KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);

@@ -197,12 +197,11 @@ typedef struct reader {
 static void *read_dash(void *arg)
 {
     reader *r = arg;
-    char err[256];
     kz_store *s = NULL;
     kz_actor *a = NULL;
     kz_dashboard *d = calloc(1, sizeof *d);
     r->rc = -1;
-    if (d && kz_store_open(&s, r->uri, 1, err, sizeof err) == 0 && kz_account_system(&a, s) == 0) {
+    if (d && kz_store_open(&s, r->uri, 1) == 0 && kz_account_system(&a, s) == 0) {
         pthread_barrier_wait(r->go);
         r->rc = kz_dash_cache_get(r->c, a, d);
         r->drugs = open_of(d, "drugs");
@@ -297,13 +296,13 @@ KT_TEST(review_dash_feed_refreshes_and_stops)
      * old, so the checks below have a second to themselves */
     kz_dash_cache *c = kz_dash_cache_new(4000);
     kz_dash_feed *f = NULL;
-    char uri[128], err[256];
+    char uri[128];
     if (!s || !d || !c)
         goto out;
     KT_EQ_INT(kz_account_system(&sys, s), 0);
     one_case(s, 1, "drugs");
     snprintf(uri, sizeof uri, "sqlite:%s/k.db", t.dir);
-    KT_EQ_INT(kz_dash_feed_start(&f, c, uri, 10000, err, sizeof err), 0);
+    KT_EQ_INT(kz_dash_feed_start(&f, c, uri, 10000), 0);
     KT_EQ_INT(kz_dash_cache_get(c, sys, d), 0);             /* someone looks */
     KT_EQ_INT(open_of(d, "drugs"), 1);
     uint64_t before = kz_dash_cache_computed(c);
@@ -323,7 +322,9 @@ KT_TEST(review_dash_feed_refreshes_and_stops)
     KT_CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
     kz_dash_feed_stop(&f);                                   /* twice: nothing */
     /* a store that cannot be opened: an error, nothing started */
-    KT_CHECK(kz_dash_feed_start(&f, c, "sqlite:/nonexistent/dir/k.db", 1000, err, sizeof err) != 0);
+    KT_CHECK(kz_dash_feed_start(&f, c, "sqlite:/nonexistent/dir/k.db", 1000) != 0);
+    KT_CHECK(f != NULL && strstr(kz_dash_feed_errmsg(f), "/nonexistent/dir/k.db") != NULL);
+    kz_dash_feed_stop(&f);                                   /* frees what says why */
     KT_CHECK(f == NULL);
 out:
     kz_dash_feed_stop(&f);

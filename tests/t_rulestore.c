@@ -402,12 +402,12 @@ static void publish_at_once(const char *uri, const char *key, int n)
     KT_CHECK(n <= 8 && pipe(go) == 0);
     for (int i = 0; i < n; i++) {
         if ((pid[i] = fork()) == 0) {
-            char err[512], text[300], name[32], c;
+            char text[300], name[32], c;
             kz_store *st = NULL;
             kz_rule_version v;
             int created = 0;
             close(go[1]);
-            if (kz_store_open(&st, uri, 1, err, sizeof err) != 0 || kz_store_set_signer(st, key))
+            if (kz_store_open(&st, uri, 1) != 0 || kz_store_set_signer(st, key))
                 _exit(10);
             snprintf(text, sizeof text, "rules:\n  - id: r%d\n    category: drugs\n    weight: %d\n"
                                         "    phrases: [закладка]\n", i, 10 + i);
@@ -608,9 +608,8 @@ static void serve_publish(const kt_server *sv, const char *name, const char *tex
 {
     kz_store *s = NULL;
     kz_rule_version v;
-    char err[512];
     int created = 0;
-    KT_EQ_INT(kz_store_open(&s, sv->uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, sv->uri, 1), 0);
     if (!s)
         return;
     KT_EQ_INT(kz_store_set_signer(s, sv->key), 0);

@@ -187,9 +187,8 @@ KT_TEST(serve_session_revoked)
     KT_EQ_INT(kt_login_http(&sv, &sue, "sue"), 200);
     /* the account disabled (here through the library, as `kuzet users
      * disable` does): its session ends */
-    char err[512];
     kz_store *s = NULL;
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1), 0);
     kz_actor *root = kt_login(s, "root");
     KT_EQ_INT(kz_account_disable(root, "al"), 0);
     kz_account_logout(&root);
@@ -479,11 +478,12 @@ static int64_t audit_count(const kt_server *sv, const char *action, char *after,
 {
     kz_store *s = NULL;
     kz_dbres *r = NULL;
-    char err[256];
     int64_t k = 0;
     after[0] = '\0';
-    if (kz_store_open(&s, sv->uri, 0, err, sizeof err) != 0)
+    if (kz_store_open(&s, sv->uri, 0) != 0) {
+        kz_store_close(&s);
         return -1;
+    }
     kz_dbval p[] = { kz_dbstr(action) };
     if (kz_db_query(kz_store_db(s), "SELECT after_state FROM audit_log WHERE action = $1 "
                                     "ORDER BY seq", p, 1, &r) == 0) {

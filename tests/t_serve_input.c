@@ -206,10 +206,9 @@ static void two_at_once(const kt_server *sv, kt_client *a, kt_client *b, const c
 
 static int64_t count(const char *uri, const char *sql)
 {
-    char err[512];
     kz_store *s = NULL;
     int64_t n = -1;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) == 0)
+    if (kz_store_open(&s, uri, 1) == 0)
         KT_EQ_INT(kz_db_int(kz_store_db(s), sql, NULL, 0, &n), 0);
     kz_store_close(&s);
     return n;

@@ -199,8 +199,7 @@ static void check_routes(int pg)
 
     /* ---- a new decision: a new version, its changes since version 1 */
     kz_store *s = NULL;
-    char e[256];
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, e, sizeof e), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1), 0);
     decide(s, "http://evil.kz/", "domain_block", "KZ");
     kz_store_close(&s);
     int ok = 0;
@@ -326,9 +325,8 @@ static void first_publish_race(int pg)
                         r[i].status, r[i].body);
         }
         kz_store *s = NULL;
-        char err[256];
         int64_t n = -1;
-        if (kz_store_open(&s, sv.uri, 0, err, sizeof err) == 0) {
+        if (kz_store_open(&s, sv.uri, 0) == 0) {
             kz_db_int(kz_store_db(s), "SELECT count(*) FROM blocklist_versions", NULL, 0, &n);
             kz_store_close(&s);
         }
@@ -381,8 +379,7 @@ KT_TEST(serve_list_read_in_background)
     long r0 = reads(&sv, &aud, "request");
     KT_CHECK(r0 == 0 || r0 == 1);
     kz_store *s = NULL;
-    char e[256];
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, e, sizeof e), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1), 0);
     decide(s, "http://evil.kz/", "domain_block", "KZ");
     kz_store_close(&s);
     int ok = 0;

@@ -63,10 +63,11 @@ static void setup(kz_store *s)
 static int64_t count(const kt_server *sv, const char *sql, int64_t id)
 {
     kz_store *s = NULL;
-    char err[256];
     int64_t n = -1;
-    if (kz_store_open(&s, sv->uri, 0, err, sizeof err) != 0)
+    if (kz_store_open(&s, sv->uri, 0) != 0) {
+        kz_store_close(&s);
         return -1;
+    }
     kz_dbval p[] = { kz_dbint(id) };
     if (kz_db_int(kz_store_db(s), sql, p, 1, &n) != 0)
         n = -1;
@@ -162,9 +163,8 @@ KT_TEST(serve_ticks_with_worker_pg)
     KT_EQ_INT(count(&sv, "SELECT count(*) FROM workers WHERE id NOT LIKE '%:serve' AND $1 = 1", 1), 1);
     /* a second notice past its deadline, made while both run */
     kz_store *s = NULL;
-    char err[256];
     int64_t c2 = 0;
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 0, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 0), 0);
     if (s) {
         KT_EQ_INT(kz_store_set_signer(s, sv.key), 0);
         kz_actor *al = kt_login(s, "al"), *ann = kt_login(s, "ann");

@@ -195,10 +195,9 @@ KT_TEST(serve_behind_nginx)
     KT_EQ_INT(kt_httpx(&sv, &cl, "POST", "/api/v1/login", NULL,
                        BOB, strlen(BOB), h, &r), 200);
     kt_resp_free(&r);
-    char err[512];
     kz_store *s = NULL;
     int64_t k = 0;
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1), 0);
     KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM sessions WHERE client = "
                         "'203.0.113.7'", NULL, 0, &k), 0);
     KT_EQ_INT(k, 1);
@@ -224,10 +223,9 @@ KT_TEST(serve_untrusted_proxy_headers)
                        BOB, strlen(BOB), h, &r), 200);
     KT_CHECK(kt_resp_header(&r, "Set-Cookie", v, sizeof v) && !strstr(v, "Secure"));
     kt_resp_free(&r);
-    char err[512];
     kz_store *s = NULL;
     int64_t k = 0;
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1), 0);
     KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM sessions WHERE client = "
                         "'127.0.0.1'", NULL, 0, &k), 0);
     KT_EQ_INT(k, 1);

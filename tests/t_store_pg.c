@@ -138,13 +138,13 @@ static void dropall(void)
 
 static kz_store *fresh(const char *name, char *uri, size_t urisz)
 {
-    char err[512];
     kz_store *s = NULL;
     int from, to;
     if (newdb(name, NULL, uri, urisz))
         return NULL;
-    if (kz_store_open(&s, uri, 0, err, sizeof err) != 0) {
-        kt_fail(__FILE__, __LINE__, "open: %s", err);
+    if (kz_store_open(&s, uri, 0) != 0) {
+        kt_fail(__FILE__, __LINE__, "open: %s", kz_store_errmsg(s));
+        kz_store_close(&s);
         return NULL;
     }
     KT_EQ_INT(kz_store_migrate(s, &from, &to), 0);
@@ -163,18 +163,20 @@ static kz_store *fresh(const char *name, char *uri, size_t urisz)
 
 KT_TEST(store_pg_version_guard)
 {
-    char err[512], uri[600], empty[600];
+    char uri[600], empty[600];
     if (!have_pg("store_pg_version_guard")) return;
     kz_store *s = fresh("v", uri, sizeof uri);
     kz_store_close(&s);
     KT_CHECK(newdb("empty", NULL, empty, sizeof empty) == 0);
-    KT_EQ_INT(kz_store_open(&s, empty, 1, err, sizeof err), KZ_EVERSION);
-    KT_CHECK(strstr(err, "run 'kuzet db init'") != NULL);
+    KT_EQ_INT(kz_store_open(&s, empty, 1), KZ_EVERSION);
+    KT_CHECK(strstr(kz_store_errmsg(s), "run 'kuzet db init'") != NULL);
+    kz_store_close(&s);
     char db[64];
     snprintf(db, sizeof db, "%s", made[0]);
     pg_sql(db, "INSERT INTO kz_migrations VALUES (999, 'future', '2030-01-01T00:00:00Z')");
-    KT_EQ_INT(kz_store_open(&s, uri, 0, err, sizeof err), KZ_EVERSION);
-    KT_CHECK(strstr(err, "schema version 999, newer than this kuzet") != NULL);
+    KT_EQ_INT(kz_store_open(&s, uri, 0), KZ_EVERSION);
+    KT_CHECK(strstr(kz_store_errmsg(s), "schema version 999, newer than this kuzet") != NULL);
+    kz_store_close(&s);
     KT_CHECK(s == NULL);
     dropall();
 }
@@ -309,14 +311,14 @@ KT_TEST(audit_pg_detects_edit_delete_truncate_forgery)
 
 KT_TEST(store_pg_driver)
 {
-    char uri[600], err[512];
+    char uri[600];
     kz_db *a = NULL, *b = NULL;
     kz_dbres *r = NULL;
     if (!have_pg("store_pg_driver")) return;
     if (newdb("drv", NULL, uri, sizeof uri)) { dropall(); return; }
-    KT_EQ_INT(kz_db_open(&a, uri, err, sizeof err), 0);
-    KT_EQ_INT(kz_db_open(&b, uri, err, sizeof err), 0);
-    if (!a || !b) { kt_fail(__FILE__, __LINE__, "open: %s", err); goto out; }
+    KT_EQ_INT(kz_db_open(&a, uri), 0);
+    KT_EQ_INT(kz_db_open(&b, uri), 0);
+    if (!a || !b) { kt_fail(__FILE__, __LINE__, "open: %s", kz_db_errmsg(a)); goto out; }
     KT_EQ_STR(kz_db_scheme(a), "postgresql");
 
     /* parameters: text (not NUL-terminated), integers, NULL; rows back */
@@ -361,11 +363,12 @@ KT_TEST(store_pg_driver)
 
     /* a failed connection names the server, never the password */
     kz_db *c = NULL;
-    KT_EQ_INT(kz_db_open(&c, "postgresql://kuzet:sekrit@127.0.0.1:1/nothing", err, sizeof err),
+    KT_EQ_INT(kz_db_open(&c, "postgresql://kuzet:sekrit@127.0.0.1:1/nothing"),
               KZ_EDB);
-    KT_CHECK(c == NULL);
-    KT_CHECK(strstr(err, "sekrit") == NULL);
-    KT_CHECK(strstr(err, "127.0.0.1") != NULL);
+    KT_CHECK(c != NULL);                            /* a handle that says why */
+    KT_CHECK(strstr(kz_db_errmsg(c), "sekrit") == NULL);
+    KT_CHECK(strstr(kz_db_errmsg(c), "127.0.0.1") != NULL);
+    kz_db_close(&c);
 out:
     kz_dbres_done(r);
     kz_db_close(&a);
@@ -380,13 +383,13 @@ out:
  * transaction a deferred statement runs at once. */
 KT_TEST(store_pg_deferred_statements)
 {
-    char uri[600], err[512];
+    char uri[600];
     kz_db *a = NULL;
     int64_t v = 0;
     if (!have_pg("store_pg_deferred_statements")) return;
     if (newdb("defer", NULL, uri, sizeof uri)) { dropall(); return; }
-    KT_EQ_INT(kz_db_open(&a, uri, err, sizeof err), 0);
-    if (!a) { kt_fail(__FILE__, __LINE__, "open: %s", err); goto out; }
+    KT_EQ_INT(kz_db_open(&a, uri), 0);
+    if (!a) { kt_fail(__FILE__, __LINE__, "open: %s", kz_db_errmsg(a)); goto out; }
     KT_EQ_INT(kz_db_exec(a, "CREATE TABLE t (id BIGINT PRIMARY KEY, s TEXT)"), 0);
     const char *ins = "INSERT INTO t (id, s) VALUES ($1, $2)";
     kz_dbval p[] = { kz_dbint(1), kz_dbstr("one") };

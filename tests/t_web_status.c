@@ -23,7 +23,7 @@ KT_TEST(web_status_page_pg)
     kt_server sv;
     kt_client sue, ann, aud;
     kt_resp r;
-    char err[512], path[128];
+    char path[128];
     kz_store *s = NULL;
     kz_queue *q = NULL;
     kz_job j[2];
@@ -45,7 +45,7 @@ KT_TEST(web_status_page_pg)
     for (int i = 0; i < 3; i++)
         fprintf(f, "{\"url\":\"https://x.example/%d\",\"text\":\"post %d %0100d\"}\n", i, i, i);
     fclose(f);
-    KT_EQ_INT(kz_store_open(&s, sv.uri, 1, err, sizeof err), 0);
+    KT_EQ_INT(kz_store_open(&s, sv.uri, 1), 0);
     if (!s)
         goto out;
     KT_EQ_INT(kz_queue_add_ingest(s, path, 120, &added), 0);

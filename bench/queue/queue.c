@@ -51,11 +51,11 @@ static void *work(void *arg)
     worker *w = arg;
     kz_store *st = NULL;
     kz_queue *q = NULL;
-    char err[512], owner[32];
+    char owner[32];
     snprintf(owner, sizeof owner, "bench:%d", w->n);
-    if (kz_store_open(&st, uri, 0, err, sizeof err) != 0 ||
+    if (kz_store_open(&st, uri, 0) != 0 ||
         kz_queue_open(&q, st, NULL, owner, "ingest", 60) != 0) {
-        fprintf(stderr, "queue: worker %d: %s\n", w->n, st ? kz_store_errmsg(st) : err);
+        fprintf(stderr, "queue: worker %d: %s\n", w->n, kz_store_errmsg(st));
         failed = 1;
         goto out;
     }
@@ -118,10 +118,10 @@ int main(int argc, char **argv)
     uri = argv[1];
     long jobs = atol(argv[2]), aged = atol(argv[3]);
     kz_store *st = NULL;
-    char err[512], q[512];
+    char q[512];
     int from, to;
-    if (kz_store_open(&st, uri, 0, err, sizeof err) != 0 || kz_store_migrate(st, &from, &to) != 0) {
-        fprintf(stderr, "queue: %s\n", st ? kz_store_errmsg(st) : err);
+    if (kz_store_open(&st, uri, 0) != 0 || kz_store_migrate(st, &from, &to) != 0) {
+        fprintf(stderr, "queue: %s\n", kz_store_errmsg(st));
         return 1;
     }
     double fresh = round_of(st, "fresh", jobs);

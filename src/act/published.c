@@ -541,8 +541,11 @@ static int feed_read(kz_pubfeed *f, kz_store **s, char *why, size_t whysz)
     char key[1024];
     int rc;
     if (!*s) {
-        if ((rc = kz_store_open(s, f->uri, 1, why, whysz)) != 0)
+        if ((rc = kz_store_open(s, f->uri, 1)) != 0) {
+            snprintf(why, whysz, "%s", kz_store_errmsg(*s));
+            kz_store_close(s);
             return rc;
+        }
         if (f->key)
             snprintf(key, sizeof key, "%s", f->key);
         else
@@ -588,16 +591,14 @@ static void feed_free(kz_pubfeed *f)
     free(f);
 }
 
-int kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size_t errsz)
+int kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o)
 {
     kz_pubfeed *f = kz_calloc(1, sizeof *f);
     pthread_condattr_t ca;
     int nomem = 0;
     *out = NULL;
-    if (!f) {
-        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+    if (!f)
         return KZ_ENOMEM;
-    }
     pthread_mutex_init(&f->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -610,14 +611,12 @@ int kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size
     f->key = dup_or_null(o->audit_key, &nomem);
     if (nomem || !(f->c = kz_pubcache_new(&o->pub, f->every))) {
         feed_free(f);
-        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
         return KZ_ENOMEM;
     }
     kz_pubcache_set_background(f->c, 1);
     if (kz_thread_start(&f->t, feed_loop, f) != 0) {
         feed_free(f);
-        snprintf(err, errsz, "cannot start the blocklist reader thread");
-        return KZ_EINTERNAL;
+        return KZ_EINTERNAL;                    /* no thread */
     }
     *out = f;
     return 0;

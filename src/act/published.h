@@ -152,9 +152,9 @@ typedef struct kz_pubfeed_opts {
     void *ctx;
 } kz_pubfeed_opts;
 
-/* Start the thread.  0, or KZ_ENOMEM / KZ_EINTERNAL (no thread) with err
- * saying why. */
-int  kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o, char *err, size_t errsz);
+/* Start the thread.  0, or KZ_ENOMEM / KZ_EINTERNAL (no thread): the code
+ * says all there is to say (kz_strerror). */
+int  kz_pubfeed_start(kz_pubfeed **out, const kz_pubfeed_opts *o);
 /* Stop the thread (after the reading in hand), join it, free all.  NULL-safe;
  * sets *fp = NULL. */
 void kz_pubfeed_stop(kz_pubfeed **fp);

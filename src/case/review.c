@@ -729,6 +729,8 @@ struct kz_dash_feed {
     pthread_mutex_t mu;
     pthread_cond_t  wake;
     int             stop;
+    int             running;    /* the thread was started */
+    char            why[512];   /* why it did not start */
 };
 
 static void *feed_run(void *arg)
@@ -753,38 +755,36 @@ static void *feed_run(void *arg)
     return NULL;
 }
 
-int kz_dash_feed_start(kz_dash_feed **fp, kz_dash_cache *c, const char *uri, int64_t idle_ms,
-                       char *err, size_t errsz)
+int kz_dash_feed_start(kz_dash_feed **fp, kz_dash_cache *c, const char *uri, int64_t idle_ms)
 {
-    *fp = NULL;
     kz_dash_feed *f = calloc(1, sizeof *f);
-    if (!f) {
-        snprintf(err, errsz, "out of memory");
+    *fp = f;                                    /* from here on it holds why it failed */
+    if (!f)
         return KZ_ENOMEM;
-    }
     f->c = c;
     f->idle_ms = idle_ms;
-    int rc = kz_store_open(&f->s, uri, 1, err, errsz);
-    if (!rc && (rc = kz_account_system(&f->a, f->s)) != 0)
-        snprintf(err, errsz, "%s", kz_strerror(rc));
-    if (rc) {
-        kz_store_close(&f->s);
-        free(f);
-        return rc;
-    }
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->wake, NULL);
-    if (kz_thread_start(&f->t, feed_run, f) != 0) {
-        snprintf(err, errsz, "cannot start a thread");
-        pthread_cond_destroy(&f->wake);
-        pthread_mutex_destroy(&f->mu);
-        kz_account_logout(&f->a);
-        kz_store_close(&f->s);
-        free(f);
-        return KZ_ENOMEM;
+    int rc = kz_store_open(&f->s, uri, 1);
+    if (rc) {
+        snprintf(f->why, sizeof f->why, "%s", kz_store_errmsg(f->s));
+    } else if ((rc = kz_account_system(&f->a, f->s)) != 0) {
+        snprintf(f->why, sizeof f->why, "%s", kz_strerror(rc));
+    } else if (kz_thread_start(&f->t, feed_run, f) != 0) {
+        snprintf(f->why, sizeof f->why, "cannot start a thread");
+        rc = KZ_EINTERNAL;
+    } else {
+        f->running = 1;
+        return 0;
     }
-    *fp = f;
-    return 0;
+    kz_account_logout(&f->a);
+    kz_store_close(&f->s);
+    return rc;
+}
+
+const char *kz_dash_feed_errmsg(const kz_dash_feed *f)
+{
+    return f ? f->why : kz_strerror(KZ_ENOMEM);
 }
 
 void kz_dash_feed_stop(kz_dash_feed **fp)
@@ -792,11 +792,13 @@ void kz_dash_feed_stop(kz_dash_feed **fp)
     if (!fp || !*fp)
         return;
     kz_dash_feed *f = *fp;
-    pthread_mutex_lock(&f->mu);
-    f->stop = 1;
-    pthread_cond_signal(&f->wake);
-    pthread_mutex_unlock(&f->mu);
-    pthread_join(f->t, NULL);
+    if (f->running) {
+        pthread_mutex_lock(&f->mu);
+        f->stop = 1;
+        pthread_cond_signal(&f->wake);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->t, NULL);
+    }
     pthread_cond_destroy(&f->wake);
     pthread_mutex_destroy(&f->mu);
     kz_account_logout(&f->a);

@@ -218,10 +218,12 @@ uint64_t kz_dash_cache_computed(kz_dash_cache *c);
  * acting as the system, and calls kz_dash_cache_refresh(c, ..., idle_ms)
  * every 100 ms until kz_dash_feed_stop, which wakes and joins it and
  * closes the store (NULL-safe; sets *fp = NULL).  c must outlive the
- * feed.  0, or a KZ_E* code with err saying why (nothing started). */
+ * feed.  0, or a KZ_E* code (nothing started): then *fp holds only why
+ * (kz_dash_feed_errmsg; NULL when there was no memory for it) and
+ * kz_dash_feed_stop frees it. */
 typedef struct kz_dash_feed kz_dash_feed;
-int  kz_dash_feed_start(kz_dash_feed **fp, kz_dash_cache *c, const char *uri, int64_t idle_ms,
-                        char *err, size_t errsz);
+int  kz_dash_feed_start(kz_dash_feed **fp, kz_dash_cache *c, const char *uri, int64_t idle_ms);
+const char *kz_dash_feed_errmsg(const kz_dash_feed *f);    /* NULL: "out of memory" */
 void kz_dash_feed_stop(kz_dash_feed **fp);
 
 #endif

@@ -34,10 +34,8 @@ int kz_cli_acting_opt(kz_cli_acting *o, int c, const char *arg)
 
 int kz_cli_open_as(struct kz_store **s, const char *uri, const char *as, struct kz_actor **a)
 {
-    char err[512];
     *a = NULL;
-    if (kz_cli_store_open(s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(s, uri, 1) != 0) {
         return KZ_EXIT_FAIL;
     }
     return kz_cli_act(*s, as, a);

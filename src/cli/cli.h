@@ -69,9 +69,9 @@ int kz_cli_checkpoint(struct kz_store *s, const char *key, char *line, size_t li
 /* cmd_audit.c: open the store at uri (kz_store_open's arguments and codes)
  * for a command that writes: every transaction that appends audit entries
  * stores the checkpoint of its last entry, signed with the audit key at
- * its default path (kz_audit_key_path), in the same transaction. */
-int kz_cli_store_open(struct kz_store **s, const char *uri, int need_current, char *err,
-                      size_t errsz);
+ * its default path (kz_audit_key_path), in the same transaction.  On
+ * failure the reason is printed and *s is NULL. */
+int kz_cli_store_open(struct kz_store **s, const char *uri, int need_current);
 /* Close it (NULL-safe): a transaction that could not be signed (the key
  * could not be loaded) is reported, and makes an exit status of 0 a 1; a
  * key file others can read is warned about.  Returns the exit status. */

@@ -37,15 +37,16 @@ static const char usage_text[] =
 
 /* ---- the signing store every writing command opens ------------------------- */
 
-int kz_cli_store_open(kz_store **s, const char *uri, int need_current, char *err, size_t errsz)
+int kz_cli_store_open(kz_store **s, const char *uri, int need_current)
 {
     char path[1024];
-    int rc = kz_store_open(s, uri, need_current, err, errsz);
-    if (rc)
-        return rc;
-    kz_audit_key_path(*s, path, sizeof path);
-    if ((rc = kz_store_set_signer(*s, path)) != 0) {
-        snprintf(err, errsz, "%s", kz_store_errmsg(*s));
+    int rc = kz_store_open(s, uri, need_current);
+    if (rc == 0) {
+        kz_audit_key_path(*s, path, sizeof path);
+        rc = kz_store_set_signer(*s, path);
+    }
+    if (rc) {
+        kz_cli_err("%s", kz_store_errmsg(*s));
         kz_store_close(s);
     }
     return rc;
@@ -264,10 +265,10 @@ static int do_key(const char *uri, const char *key)
     if (key) {
         snprintf(path, sizeof path, "%s", key);
     } else {
-        char err[512];
         kz_store *s = NULL;
-        if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-            kz_cli_err("%s", err);
+        if (kz_store_open(&s, uri, 1) != 0) {
+            kz_cli_err("%s", kz_store_errmsg(s));
+            kz_store_close(&s);
             return KZ_EXIT_FAIL;
         }
         kz_audit_key_path(s, path, sizeof path);
@@ -354,10 +355,10 @@ int cmd_audit(int argc, char **argv)
         status = do_key(uri, key);
         goto out;
     }
-    char err[512];
     kz_store *s = NULL;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_store_open(&s, uri, 1) != 0) {
+        kz_cli_err("%s", kz_store_errmsg(s));
+        kz_store_close(&s);
         status = KZ_EXIT_FAIL;
         goto out;
     }

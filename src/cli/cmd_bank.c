@@ -320,7 +320,7 @@ int cmd_bank(int argc, char **argv)
                 return KZ_EXIT_USAGE;
         }
 
-    char err[512], *data = NULL;
+    char *data = NULL;
     size_t n = 0;
     kz_store *s = NULL;
     kz_actor *a = NULL;
@@ -336,8 +336,7 @@ int cmd_bank(int argc, char **argv)
     }
     if (!strcmp(sub, "import") && !(data = kz_cli_slurp(pos[1], BANK_FILE_MAX, &n)))
         goto out;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&s, uri, 1) != 0) {
         goto out;
     }
     if (kz_bank_open(&bk, s)) {

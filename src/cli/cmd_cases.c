@@ -442,12 +442,10 @@ int cmd_cases(int argc, char **argv)
         fputs("(kuzet cases --help for the options)\n", stderr);
         return KZ_EXIT_USAGE;
     }
-    char err[512];
     kz_store *s = NULL;
     kz_actor *a = NULL;
     int status = KZ_EXIT_FAIL;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&s, uri, 1) != 0) {
         goto out;
     }
     if ((status = kz_cli_act(s, g.as, &a)) != KZ_EXIT_OK)

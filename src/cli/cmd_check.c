@@ -92,12 +92,11 @@ static int unverified;
  * or do not match. */
 static kz_blocklist *load_db(const char *uri, const char *at)
 {
-    char err[512];
     kz_store *s = NULL;
     kz_blocklist *b = NULL;
     int rc;
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0)
-        kz_cli_err("%s", err);
+    if (kz_store_open(&s, uri, 1) != 0)
+        kz_cli_err("%s", kz_store_errmsg(s));
     else if (kz_cli_rows_guard(s, unverified) != 0)
         ;                                           /* reported */
     else if ((rc = kz_active_blocklist(s, at, &b, NULL)) == KZ_ENOMEM)

@@ -384,14 +384,12 @@ int cmd_crawl(int argc, char **argv)
     kz_store *st = NULL;
     kz_buf seeds;
     kz_buf_init(&seeds, KZ_BUF_NOLIMIT);
-    char err[512];
     if (rules_path && kz_cli_rules("crawl", rules_path, NULL, pr.quiet, &lr, &sc) != KZ_EXIT_OK)
         goto out;
     if (read_seeds(seeds_path, &seeds) != 0)
         goto out;
     status = KZ_EXIT_FAIL;
-    if (kz_cli_store_open(&st, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&st, uri, 1) != 0) {
         goto out;
     }
     if (!rules_path && kz_cli_rules("crawl", NULL, st, pr.quiet, &lr, &sc) != KZ_EXIT_OK)

@@ -68,10 +68,10 @@ int cmd_db(int argc, char **argv)
         fputs(usage_text, stderr);
         return KZ_EXIT_USAGE;
     }
-    char err[512];
     kz_store *s = NULL;
-    if (kz_store_open(&s, uri, 0, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_store_open(&s, uri, 0) != 0) {
+        kz_cli_err("%s", kz_store_errmsg(s));
+        kz_store_close(&s);
         return KZ_EXIT_FAIL;
     }
     int status = KZ_EXIT_OK;

@@ -154,9 +154,7 @@ static int unverified;
 
 static int open_store(kz_store **s, const char *uri)
 {
-    char err[512];
-    if (kz_cli_store_open(s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(s, uri, 1) != 0) {
         return -1;
     }
     if (kz_cli_rows_guard(*s, unverified) != 0) {
@@ -286,14 +284,14 @@ static int export_statements(int argc, char **argv)
         return usage_err("export statements: %s", why);
     if (strcmp(format, "json") && strcmp(format, "csv"))
         return usage_err("export statements: --format must be json or csv, not '%s'", format);
-    char err[512];
     kz_store *s = NULL;
     kz_statements *st = NULL;
     kz_buf b;
     int rc, status = KZ_EXIT_FAIL;
     kz_buf_init(&b, KZ_BUF_NOLIMIT);
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_store_open(&s, uri, 1) != 0) {
+        kz_cli_err("%s", kz_store_errmsg(s));
+        kz_store_close(&s);
         goto out;
     }
     if ((rc = kz_statements_compute(s, from, to, &st)) != 0) {

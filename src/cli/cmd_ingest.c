@@ -206,12 +206,10 @@ int cmd_ingest(int argc, char **argv)
     kz_store *st = NULL;
     kz_folder *images = NULL, *here = NULL;
     kz_ingest_input *in = NULL;
-    char err[512];
     if (rules_path && kz_cli_rules("ingest", rules_path, NULL, pr.quiet, &lr, &sc) != KZ_EXIT_OK)
         goto out;
     status = KZ_EXIT_FAIL;
-    if (kz_cli_store_open(&st, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&st, uri, 1) != 0) {
         goto out;
     }
     if (!rules_path && kz_cli_rules("ingest", NULL, st, pr.quiet, &lr, &sc) != KZ_EXIT_OK)

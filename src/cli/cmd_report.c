@@ -63,14 +63,14 @@ int cmd_report(int argc, char **argv)
         kz_cli_err("report: --format must be json, csv or text, not '%s'", format);
         return KZ_EXIT_USAGE;
     }
-    char err[512];
     kz_store *s = NULL;
     kz_report *r = NULL;
     kz_buf out;
     int rc, status = KZ_EXIT_FAIL;
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
-    if (kz_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_store_open(&s, uri, 1) != 0) {
+        kz_cli_err("%s", kz_store_errmsg(s));
+        kz_store_close(&s);
         goto out;
     }
     if ((rc = kz_report_compute(s, from, to, &r)) != 0) {

@@ -149,7 +149,7 @@ int cmd_rules(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
 
-    char err[512], *data = NULL;
+    char *data = NULL;
     size_t n = 0;
     kz_store *s = NULL;
     kz_actor *a = NULL;
@@ -158,8 +158,7 @@ int cmd_rules(int argc, char **argv)
     int status = KZ_EXIT_FAIL;
     if (!strcmp(sub, "publish") && !(data = kz_cli_slurp(pos[1], RULE_FILE_MAX, &n)))
         goto out;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&s, uri, 1) != 0) {
         goto out;
     }
     if (!strcmp(sub, "publish")) {

@@ -350,9 +350,9 @@ int cmd_scan(int argc, char **argv)
 
     double t0 = now_s();
     if (!rules_path) {                  /* the rule set published in the database */
-        char err[512];
-        if (kz_store_open(&st, uri, 1, err, sizeof err) != 0) {
-            kz_cli_err("%s", err);
+        if (kz_store_open(&st, uri, 1) != 0) {
+            kz_cli_err("%s", kz_store_errmsg(st));
+            kz_store_close(&st);
             status = KZ_EXIT_FAIL;
             goto out;
         }

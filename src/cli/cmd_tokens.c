@@ -115,14 +115,13 @@ int cmd_tokens(int argc, char **argv)
         }
         id = v;
     }
-    char err[512], tok[KZ_TOKEN_LEN + 1] = "";
+    char tok[KZ_TOKEN_LEN + 1] = "";
     kz_store *s = NULL;
     kz_actor *a = NULL;
     kz_buf out;
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
     int status = KZ_EXIT_FAIL, rc = 0;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&s, uri, 1) != 0) {
         goto out;
     }
     if ((status = kz_cli_act(s, as, &a)) != KZ_EXIT_OK)

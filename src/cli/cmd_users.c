@@ -252,15 +252,14 @@ int cmd_users(int argc, char **argv)
                    !strcmp(sub, "passwd") ? "account itself" : "admin");
         return KZ_EXIT_USAGE;
     }
-    char err[512], pw[KZ_PASSWORD_MAX + 2] = "", token[KZ_ENROL_TOKEN_SIZE] = "", expires[21] = "";
+    char pw[KZ_PASSWORD_MAX + 2] = "", token[KZ_ENROL_TOKEN_SIZE] = "", expires[21] = "";
     char tokbuf[128] = "";
     kz_store *s = NULL;
     kz_actor *a = NULL;
     kz_buf out;
     kz_buf_init(&out, KZ_BUF_NOLIMIT);
     int status = KZ_EXIT_FAIL, rc;
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&s, uri, 1) != 0) {
         goto out;
     }
     if (!strcmp(sub, "add")) {

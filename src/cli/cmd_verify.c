@@ -170,7 +170,7 @@ int cmd_verify(int argc, char **argv)
     kz_verify_markers *mk = NULL;
     kz_verifier_opts o;
     kz_verifier_stats vs;
-    char *mtext = NULL, err[512];
+    char *mtext = NULL;
     int status = KZ_EXIT_FAIL, rc;
     memset(&o, 0, sizeof o);
     memset(&vs, 0, sizeof vs);
@@ -194,8 +194,7 @@ int cmd_verify(int argc, char **argv)
             goto out;
         }
     }
-    if (kz_cli_store_open(&s, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(&s, uri, 1) != 0) {
         goto out;
     }
     if ((status = kz_cli_act(s, as, &o.actor)) != KZ_EXIT_OK)

@@ -96,7 +96,6 @@ static void *heartbeat(void *arg)
 {
     kz_queue *q = arg;
     kz_db *db = NULL;
-    char err[256];
     int64_t period = (int64_t)q->lease_secs * 1000 / 3;
     if (period < 100)
         period = 100;
@@ -104,8 +103,8 @@ static void *heartbeat(void *arg)
     while (!q->hb_stop) {
         int64_t id = q->held_id, token = q->held_token;
         pthread_mutex_unlock(&q->mu);
-        if (!db && kz_db_open(&db, q->uri, err, sizeof err) != 0)
-            db = NULL;                  /* tried again next time */
+        if (!db && kz_db_open(&db, q->uri) != 0)
+            kz_db_close(&db);           /* tried again next time */
         if (db) {
             kz_dbval p[] = { kz_dbint(id), kz_dbint(token), kz_dbstr(q->owner),
                              kz_dbint((int64_t)q->lease_secs * 1000) };

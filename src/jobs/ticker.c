@@ -23,6 +23,8 @@ struct kz_ticker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     volatile sig_atomic_t stop;
+    int running;                /* the thread was started */
+    char why[512];              /* why it did not start */
 };
 
 static int64_t mono_ms(void)
@@ -206,16 +208,14 @@ static void *loop(void *arg)
     return NULL;
 }
 
-int kz_ticker_start(kz_ticker **out, const kz_ticker_opts *o, char *err, size_t errsz)
+int kz_ticker_start(kz_ticker **out, const kz_ticker_opts *o)
 {
     kz_ticker *t = kz_calloc(1, sizeof *t);
     char key[1024];
     int rc = KZ_ENOMEM;
-    *out = NULL;
-    if (!t) {
-        snprintf(err, errsz, "%s", kz_strerror(rc));
+    *out = t;                                   /* from here on it holds why it failed */
+    if (!t)
         return rc;
-    }
     t->o = *o;
     if (t->o.poll_ms <= 0)
         t->o.poll_ms = 1000;
@@ -225,47 +225,40 @@ int kz_ticker_start(kz_ticker **out, const kz_ticker_opts *o, char *err, size_t 
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     if ((uri && *uri && !t->uri) || !t->owner) {
-        snprintf(err, errsz, "%s", kz_strerror(rc));
+        snprintf(t->why, sizeof t->why, "%s", kz_strerror(rc));
         goto fail;
     }
-    if ((rc = kz_store_open(&t->st, t->uri, 1, err, errsz)) != 0)
+    if ((rc = kz_store_open(&t->st, t->uri, 1)) != 0) {
+        snprintf(t->why, sizeof t->why, "%s", kz_store_errmsg(t->st));
         goto fail;
+    }
     if (o->audit_key)
         snprintf(key, sizeof key, "%s", o->audit_key);
     else
         kz_audit_key_path(t->st, key, sizeof key);
-    if ((rc = kz_store_set_signer(t->st, key)) != 0) {
-        snprintf(err, errsz, "%s", kz_store_errmsg(t->st));
-        goto fail;
-    }
-    if (!strcmp(kz_db_scheme(kz_store_db(t->st)), "postgresql") &&
-        (rc = kz_queue_open(&t->q, t->st, t->uri, t->owner, "tick", 0)) != 0) {
-        snprintf(err, errsz, "%s", kz_store_errmsg(t->st));
-        goto fail;
-    }
-    if (t->q && o->overdue_secs > 0 &&
-        (rc = kz_queue_add_tick(t->st, "overdue", o->overdue_secs)) != 0) {
-        snprintf(err, errsz, "%s", kz_store_errmsg(t->st));
+    if ((rc = kz_store_set_signer(t->st, key)) != 0 ||
+        (!strcmp(kz_db_scheme(kz_store_db(t->st)), "postgresql") &&
+         (rc = kz_queue_open(&t->q, t->st, t->uri, t->owner, "tick", 0)) != 0) ||
+        (t->q && o->overdue_secs > 0 &&
+         (rc = kz_queue_add_tick(t->st, "overdue", o->overdue_secs)) != 0)) {
+        snprintf(t->why, sizeof t->why, "%s", kz_store_errmsg(t->st));
         goto fail;
     }
     kz_fetch_global_init();                     /* the verify tick fetches */
     if (kz_thread_start(&t->t, loop, t) != 0) {
         rc = KZ_EINTERNAL;
-        snprintf(err, errsz, "cannot start the tick thread");
+        snprintf(t->why, sizeof t->why, "cannot start the tick thread");
         goto fail;
     }
-    *out = t;
+    t->running = 1;
     return 0;
 fail:
     kz_queue_close(&t->q);
     kz_store_close(&t->st);
-    pthread_mutex_destroy(&t->mu);
-    pthread_cond_destroy(&t->cv);
-    free(t->uri);
-    free(t->owner);
-    free(t);
     return rc;
 }
+
+const char *kz_ticker_errmsg(const kz_ticker *t) { return t ? t->why : kz_strerror(KZ_ENOMEM); }
 
 void kz_ticker_stop(kz_ticker **tp)
 {
@@ -273,11 +266,13 @@ void kz_ticker_stop(kz_ticker **tp)
     if (!t)
         return;
     *tp = NULL;
-    pthread_mutex_lock(&t->mu);
-    t->stop = 1;
-    pthread_cond_broadcast(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-    pthread_join(t->t, NULL);
+    if (t->running) {
+        pthread_mutex_lock(&t->mu);
+        t->stop = 1;
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->t, NULL);
+    }
     kz_queue_close(&t->q);
     kz_store_close(&t->st);
     pthread_mutex_destroy(&t->mu);

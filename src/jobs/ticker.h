@@ -40,9 +40,11 @@ typedef struct kz_ticker_opts {
     void       *ctx;
 } kz_ticker_opts;
 
-/* Start the thread.  0, or a KZ_E* code with err saying why (the store
- * cannot be opened, no thread). */
-int  kz_ticker_start(kz_ticker **out, const kz_ticker_opts *o, char *err, size_t errsz);
+/* Start the thread.  0, or a KZ_E* code (the store cannot be opened, no
+ * thread); then *out holds only why (kz_ticker_errmsg; NULL when there was
+ * no memory for it) and kz_ticker_stop frees it. */
+int  kz_ticker_start(kz_ticker **out, const kz_ticker_opts *o);
+const char *kz_ticker_errmsg(const kz_ticker *t);      /* NULL: "out of memory" */
 /* Stop it after the tick in hand and free it.  NULL-safe. */
 void kz_ticker_stop(kz_ticker **tp);
 

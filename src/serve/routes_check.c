@@ -57,7 +57,10 @@ int kz__check_setup(const kz_serve_public_opts *o, char *err, size_t errsz)
     }
     kz_pubfeed_opts fo = { { o->rpz_origin, o->landing, 0 }, o->list_age, o->db, o->audit_key,
                            feed_failed, NULL };
-    return kz_pubfeed_start(&feed, &fo, err, errsz);
+    int rc = kz_pubfeed_start(&feed, &fo);
+    if (rc)
+        snprintf(err, errsz, "the blocklist reader: %s", kz_strerror(rc));
+    return rc;
 }
 
 void kz__check_release(void)

@@ -76,9 +76,12 @@ int kz__review_setup(const char *db, char *err, size_t errsz)
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
         return KZ_ENOMEM;
     }
-    int rc = kz_dash_feed_start(&dash_feed, dash_cache, db, 60 * 1000, err, errsz);
-    if (rc)
+    int rc = kz_dash_feed_start(&dash_feed, dash_cache, db, 60 * 1000);
+    if (rc) {
+        snprintf(err, errsz, "%s", kz_dash_feed_errmsg(dash_feed));
+        kz_dash_feed_stop(&dash_feed);
         kz_dash_cache_free(&dash_cache);
+    }
     return rc;
 }
 

@@ -126,8 +126,10 @@ kz_store *kz_req_store(kz_req *rq)
     if (my_store)
         return my_store;
     kz_store *s = NULL;
-    int rc = kz_store_open(&s, kz__serve_opts.db, 1, err, sizeof err);
-    if (rc == 0) {
+    int rc = kz_store_open(&s, kz__serve_opts.db, 1);
+    if (rc)
+        snprintf(err, sizeof err, "%s", kz_store_errmsg(s));
+    else {
         if (kz__serve_opts.audit_key)
             snprintf(key, sizeof key, "%s", kz__serve_opts.audit_key);
         else
@@ -482,9 +484,12 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
     /* the database must be there before we listen */
     {
         kz_store *s = NULL;
-        if ((rc = kz_store_open(&s, so->db, 1, err, errsz)) != 0)
-            return rc;
+        rc = kz_store_open(&s, so->db, 1);
+        if (rc)
+            snprintf(err, errsz, "%s", kz_store_errmsg(s));
         kz_store_close(&s);
+        if (rc)
+            return rc;
     }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
@@ -560,8 +565,11 @@ int kz_serve_run(const kz_serve_opts *o, char *err, size_t errsz)
             to.smtp_url = NULL;
         to.mail_from = getenv("KUZET_MAIL_FROM");
         to.log = tick_log;
-        if ((rc = kz_ticker_start(&ticker, &to, err, errsz)) != 0)
+        if ((rc = kz_ticker_start(&ticker, &to)) != 0) {
+            snprintf(err, errsz, "%s", kz_ticker_errmsg(ticker));
+            kz_ticker_stop(&ticker);
             goto out;
+        }
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     char host[64];

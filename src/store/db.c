@@ -5,9 +5,31 @@
 #include "db.h"
 #include <ctype.h>
 
-int kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz)
+/* A database that did not open: it only says why (kz_db_open). */
+typedef struct failed_db {
+    kz_db base;
+    char  why[512];
+} failed_db;
+
+static void failed_close(kz_db *db) { free(db); }
+static const char *failed_errmsg(kz_db *db) { return ((failed_db *)db)->why; }
+static int failed_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
 {
-    *out = NULL;
+    (void)db, (void)sql, (void)p, (void)np;
+    if (res)
+        *res = NULL;
+    return KZ_EINVAL;
+}
+static void failed_unlock(kz_db *db, int64_t key) { (void)db, (void)key; }
+static int failed_try_lock(kz_db *db, int64_t key) { (void)db, (void)key; return KZ_EINVAL; }
+
+static const kz_db_ops failed_ops = {
+    .scheme = "none", .close = failed_close, .query = failed_query, .errmsg = failed_errmsg,
+    .try_lock = failed_try_lock, .unlock = failed_unlock,
+};
+
+static int open_driver(kz_db **out, const char *uri, char *err, size_t errsz)
+{
     const char *backend = kz_db_backend(uri);
     if (!backend) {                     /* only the scheme: the rest may hold a password */
         size_t n = 0;
@@ -26,6 +48,23 @@ int kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz)
         return KZ_EINVAL;
     }
     return kz_db_sqlite_ops.open(out, path, err, errsz);
+}
+
+int kz_db_open(kz_db **out, const char *uri)
+{
+    char why[512] = "";
+    *out = NULL;
+    int rc = open_driver(out, uri ? uri : "", why, sizeof why);
+    if (rc == 0)
+        return 0;
+    kz_db_close(out);                   /* a driver leaves nothing; in case it did */
+    failed_db *f = calloc(1, sizeof *f);
+    if (f) {
+        f->base.ops = &failed_ops;
+        snprintf(f->why, sizeof f->why, "%s", why[0] ? why : kz_strerror(rc));
+        *out = &f->base;
+    }
+    return rc;
 }
 
 void kz_db_close(kz_db **dbp)
@@ -48,7 +87,7 @@ void kz_db_unlock(kz_db *db, int64_t key)
     if (key >= 0)
         db->ops->unlock(db, key);
 }
-const char *kz_db_errmsg(kz_db *db) { return db->ops->errmsg(db); }
+const char *kz_db_errmsg(kz_db *db) { return db ? db->ops->errmsg(db) : kz_strerror(KZ_ENOMEM); }
 
 int kz_db_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
 {

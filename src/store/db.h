@@ -59,9 +59,12 @@ typedef struct kz_db_ops {
  * "postgresql://..." / "postgres://...", or a libpq key=value string
  * ("host=... dbname=...": any string with '=' that does not start with
  * "sqlite:").  On failure returns KZ_EDB (KZ_EINVAL for an unknown scheme or
- * a connection string libpq cannot parse) and writes the reason into err;
- * a PostgreSQL reason never holds a password (kz_db_redact_msg). */
-int  kz_db_open(kz_db **out, const char *uri, char *err, size_t errsz);
+ * a connection string libpq cannot parse), and *out is a handle that holds
+ * only the reason, as every handle holds its last error: kz_db_errmsg says
+ * it, kz_db_close frees it (as sqlite3_open does; *out is NULL only when
+ * there was no memory for it, and kz_db_errmsg(NULL) says so).  A
+ * PostgreSQL reason never holds a password (kz_db_redact_msg). */
+int  kz_db_open(kz_db **out, const char *uri);
 void kz_db_close(kz_db **dbp);                              /* NULL-safe */
 
 /* The backend a database string names, as kz_db_open reads it: "sqlite",
@@ -93,7 +96,7 @@ size_t kz_db_redact_msg(const char *msg, const char *uri, const char *const *als
                         size_t outsz);
 
 const char *kz_db_scheme(const kz_db *db);
-const char *kz_db_errmsg(kz_db *db);
+const char *kz_db_errmsg(kz_db *db);                        /* NULL: "out of memory" */
 
 /* Run sql with parameters.  With res, the caller walks the rows with
  * kz_dbres_next() (1 row, 0 end, <0 error) and must call kz_dbres_done();

@@ -52,7 +52,7 @@ static int fail(kz_store *s, int rc, const char *what)
     return rc;
 }
 
-const char *kz_store_errmsg(const kz_store *s) { return s->err; }
+const char *kz_store_errmsg(const kz_store *s) { return s ? s->err : kz_strerror(KZ_ENOMEM); }
 
 void kz_store_set_errmsg(kz_store *s, const char *fmt, ...)
 {
@@ -181,29 +181,28 @@ int kz_store_migrate(kz_store *s, int *from, int *to)
     return 0;
 }
 
-int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, size_t errsz)
+int kz_store_open(kz_store **out, const char *uri, int need_current)
 {
     *out = NULL;
-    if (sodium_init() < 0) {
-        snprintf(err, errsz, "libsodium cannot start");
-        return KZ_EINTERNAL;
-    }
     if (!uri || !*uri)
         uri = getenv("KUZET_DB");
     if (!uri || !*uri)
         uri = KZ_STORE_DEFAULT;
     kz_store *s = calloc(1, sizeof *s);
     size_t shown = kz_db_redact(uri, NULL, 0);
-    if (s) {
-        kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
-        kz_buf_init(&s->whole, KZ_BUF_NOLIMIT);
-        if ((s->uri = kz_malloc(shown + 1)) != NULL)
-            kz_db_redact(uri, s->uri, shown + 1);
-    }
-    if (!s || !s->uri) {
-        free(s);
-        snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
+    if (!s)
         return KZ_ENOMEM;
+    kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
+    kz_buf_init(&s->whole, KZ_BUF_NOLIMIT);
+    *out = s;                           /* from here on it holds why it failed */
+    if (!(s->uri = kz_malloc(shown + 1))) {
+        snprintf(s->err, sizeof s->err, "%s", kz_strerror(KZ_ENOMEM));
+        return KZ_ENOMEM;
+    }
+    kz_db_redact(uri, s->uri, shown + 1);
+    if (sodium_init() < 0) {
+        snprintf(s->err, sizeof s->err, "libsodium cannot start");
+        return KZ_EINTERNAL;
     }
     /* a command that needs the schema never leaves an empty SQLite file
      * behind where there was none (only db init and migrate make one) */
@@ -211,38 +210,39 @@ int kz_store_open(kz_store **out, const char *uri, int need_current, char *err, 
     if (need_current && backend && !strcmp(backend, "sqlite")) {
         const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
         if (*path && access(path, F_OK) != 0 && errno == ENOENT) {
-            snprintf(err, errsz, "%s: no kuzet database here yet; run 'kuzet db init'", s->uri);
-            free(s->uri);
-            free(s);
+            snprintf(s->err, sizeof s->err, "%s: no kuzet database here yet; run 'kuzet db init'",
+                     s->uri);
             return KZ_EVERSION;
         }
     }
-    int rc = kz_db_open(&s->db, uri, err, errsz);
+    int rc = kz_db_open(&s->db, uri);
     if (rc) {
-        free(s->uri);
-        free(s);
+        snprintf(s->err, sizeof s->err, "%s", kz_db_errmsg(s->db));
+        kz_db_close(&s->db);
         return rc;
     }
     int cur, latest;
     if ((rc = kz_store_version(s, &cur, &latest)) != 0) {
-        snprintf(err, errsz, "%s: %s", s->uri, s->err);
+        kz_buf m;                       /* "URI: why" */
+        kz_buf_init(&m, KZ_BUF_NOLIMIT);
+        if (kz_buf_addf(&m, "%s: %s", s->uri, s->err) == 0)
+            snprintf(s->err, sizeof s->err, "%s", m.p);
+        kz_buf_release(&m);
     } else if (cur > latest) {
-        snprintf(err, errsz, "%s: the database is at schema version %d, newer than this kuzet "
-                 "(%d); use a newer kuzet", s->uri, cur, latest);
+        snprintf(s->err, sizeof s->err, "%s: the database is at schema version %d, newer than "
+                 "this kuzet (%d); use a newer kuzet", s->uri, cur, latest);
         rc = KZ_EVERSION;
     } else if (need_current && cur < latest) {
-        snprintf(err, errsz, cur == 0 ? "%s: no kuzet database here yet; run 'kuzet db init'"
-                                      : "%s: the database is at schema version %d, this kuzet "
-                                        "needs %d; run 'kuzet db migrate'",
+        snprintf(s->err, sizeof s->err,
+                 cur == 0 ? "%s: no kuzet database here yet; run 'kuzet db init'"
+                          : "%s: the database is at schema version %d, this kuzet needs %d; "
+                            "run 'kuzet db migrate'",
                  s->uri, cur, latest);
         rc = KZ_EVERSION;
     }
-    if (rc) {
-        kz_store_close(&s);
-        return rc;
-    }
-    *out = s;
-    return 0;
+    if (rc)
+        kz_db_close(&s->db);            /* the reason stays */
+    return rc;
 }
 
 void kz_store_close(kz_store **sp)

@@ -36,10 +36,12 @@ typedef struct kz_store kz_store;
 /* Open the database at uri (NULL: $KUZET_DB, else KZ_STORE_DEFAULT).
  * need_current: refuse (KZ_EVERSION) unless the schema is exactly the one
  * this binary knows; otherwise only refuse a newer one.  On failure *out is
- * NULL and err holds the reason. */
-int  kz_store_open(kz_store **out, const char *uri, int need_current, char *err, size_t errsz);
+ * a store that holds only the reason, as every handle holds its last error
+ * (sqlite3_open's way): kz_store_errmsg says it, kz_store_close frees it;
+ * *out is NULL only when there was no memory for it. */
+int  kz_store_open(kz_store **out, const char *uri, int need_current);
 void kz_store_close(kz_store **sp);                 /* NULL-safe; sets *sp = NULL */
-const char *kz_store_errmsg(const kz_store *s);
+const char *kz_store_errmsg(const kz_store *s);     /* NULL: "out of memory" */
 /* Set the detail kz_store_errmsg() returns (for the store's own modules). */
 void kz_store_set_errmsg(kz_store *s, const char *fmt, ...) KZ_PRINTF(2, 3);
 /* The database's URI as it may be shown: any password replaced by "***"

@@ -37,9 +37,7 @@ static const char jobs_usage[] =
 
 static int open_pg(kz_store **st, const char *uri)
 {
-    char err[512];
-    if (kz_cli_store_open(st, uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("%s", err);
+    if (kz_cli_store_open(st, uri, 1) != 0) {
         return KZ_EXIT_FAIL;
     }
     if (strcmp(kz_db_scheme(kz_store_db(*st)), "postgresql")) {

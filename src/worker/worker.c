@@ -112,9 +112,10 @@ static void *loop(void *arg)
     struct shared *sh = t->sh;
     kz_store *st = NULL;
     kz_queue *q = NULL;
-    char err[512], owner[300], key[1024];
-    if (kz_store_open(&st, sh->uri, 1, err, sizeof err) != 0) {
-        kz_cli_err("worker: %s", err);
+    char owner[300], key[1024];
+    if (kz_store_open(&st, sh->uri, 1) != 0) {
+        kz_cli_err("worker: %s", kz_store_errmsg(st));
+        kz_store_close(&st);
         sh->failed = 1;
         return NULL;
     }
@@ -317,9 +318,9 @@ int cmd_worker(int argc, char **argv)
         kz_store *st0 = NULL;
         const kz_scanner *first = NULL;
         kz_liverules_news nw;
-        char err[512];
-        if (kz_store_open(&st0, sh.uri, 1, err, sizeof err) != 0) {
-            kz_cli_err("worker: %s", err);
+        if (kz_store_open(&st0, sh.uri, 1) != 0) {
+            kz_cli_err("worker: %s", kz_store_errmsg(st0));
+            kz_store_close(&st0);
             goto out;
         }
         int lrc = kz_liverules_get(sh.live, st0, &first, &nw);
