@@ -119,11 +119,11 @@ void kt_rows_note(void *ctx, const char *table, int64_t id, const char *what)
 
 kz_actor *kt_login(kz_store *s, const char *name)
 {
-    char pw[64], why[256];
+    char pw[64];
     kz_actor *a = NULL;
     snprintf(pw, sizeof pw, "%s-password-123", name);
-    if (kz_account_login(&a, s, name, pw, why, sizeof why))
-        kt_fail(__FILE__, __LINE__, "login %s: %s", name, why);
+    if (kz_account_login(&a, s, name, pw))
+        kt_fail(__FILE__, __LINE__, "login %s: %s", name, kz_store_errmsg(s));
     return a;
 }
 

@@ -311,8 +311,8 @@ int kz_account_audit_failures(kz_store *s, const char *name, const char *addr,
     return rc;
 }
 
-int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password,
-                     char *why, size_t whysz)
+static int login(kz_actor **out, kz_store *s, const char *name, const char *password,
+                 char *why, size_t whysz)
 {
     *out = NULL;
     char reason[160], hash[crypto_pwhash_STRBYTES];
@@ -377,6 +377,15 @@ int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *
     snprintf(a->role, sizeof a->role, "%s", role);
     *out = a;
     return 0;
+}
+
+int kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password)
+{
+    char why[700] = "";
+    int rc = login(out, s, name, password, why, sizeof why);
+    if (rc)
+        kz_store_set_errmsg(s, "%s", why);          /* the detail, on the store */
+    return rc;
 }
 
 /* ---- accounts ------------------------------------------------------------ */

@@ -33,13 +33,12 @@ typedef struct kz_actor kz_actor;
 #define KZ_PASSWORD_MAX 1024        /* bytes */
 
 /* Log in: check name's password.  A wrong password, an unknown or a
- * disabled account is refused with KZ_EPERM (the reason in why), and
+ * disabled account is refused with KZ_EPERM (the reason in kz_store_errmsg(s)), and
  * audited as auth.failure, in a transaction of its own; nothing else
  * changes.  Every attempt does exactly one Argon2id verification: an
  * unknown or not enrolled account is checked against a dummy hash, so the
  * time of the answer does not tell whether the name exists. */
-int  kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password,
-                      char *why, size_t whysz);
+int  kz_account_login(kz_actor **out, kz_store *s, const char *name, const char *password);
 /* Audit that name's log-ins failed failures times lately (from any
  * address; addr the last one) as auth.repeated_failures, in a transaction
  * of its own - the server's throttle calls it at 5, 10, 20, 40... so that

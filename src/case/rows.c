@@ -777,7 +777,7 @@ static void guard_row(void *ctx, const char *table, int64_t id, const char *what
         snprintf(g->first, sizeof g->first, "row %s %lld: %s", table, (long long)id, what);
 }
 
-int kz_rows_guard(kz_store *s, char *why, size_t whysz)
+static int rows_guard(kz_store *s, char *why, size_t whysz)
 {
     char path[4096], kwhy[256];
     unsigned char pk[KZ_AUDIT_PKLEN];
@@ -818,4 +818,13 @@ int kz_rows_guard(kz_store *s, char *why, size_t whysz)
         return KZ_ESTATE;
     }
     return 0;
+}
+
+int kz_rows_guard(kz_store *s)
+{
+    char why[1024] = "";
+    int rc = rows_guard(s, why, sizeof why);
+    if (rc)
+        kz_store_set_errmsg(s, "%s", why);          /* the detail, on the store */
+    return rc;
 }

@@ -61,9 +61,9 @@ void kz_rows_password_fingerprint(const char *hash, char out[65]);
 /* Before acting on the rows (kuzet check, kuzet export): verify the audit
  * log - against the store's own signing key when its key file exists
  * (kz_audit_key_path), else against the keys stored with the checkpoints -
- * and replay it against the rows.  0 when both hold; KZ_ESTATE with why
- * saying what is wrong (the first bad entry, or how many rows differ and
- * the first of them); storage errors (why says which). */
-int kz_rows_guard(kz_store *s, char *why, size_t whysz);
+ * and replay it against the rows.  0 when both hold; KZ_ESTATE with
+ * kz_store_errmsg(s) saying what is wrong (the first bad entry, or how
+ * many rows differ and the first of them); storage errors (it says which). */
+int kz_rows_guard(kz_store *s);
 
 #endif

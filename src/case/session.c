@@ -82,8 +82,8 @@ static int64_t age(const char *then, time_t now)
     return (int64_t)(now - t);
 }
 
-int kz_session_check(kz_store *s, const char *sid, int64_t idle, int64_t max, kz_principal *p,
-                     char *why, size_t whysz)
+static int session_check(kz_store *s, const char *sid, int64_t idle, int64_t max,
+                         kz_principal *p, char *why, size_t whysz)
 {
     char h[65], fp[65];
     kz_dbres *r = NULL;
@@ -156,6 +156,15 @@ int kz_session_check(kz_store *s, const char *sid, int64_t idle, int64_t max, kz
         kz_db_query(db, "UPDATE sessions SET seen_ms = $1 WHERE id = $2", u, 2, NULL);
     }
     return 0;
+}
+
+int kz_session_check(kz_store *s, const char *sid, int64_t idle, int64_t max, kz_principal *p)
+{
+    char why[600] = "";
+    int rc = session_check(s, sid, idle, max, p, why, sizeof why);
+    if (rc)
+        kz_store_set_errmsg(s, "%s", why);          /* the detail, on the store */
+    return rc;
 }
 
 int kz_session_close(kz_store *s, const char *sid)
@@ -379,7 +388,7 @@ int kz_token_list_json(kz_actor *a, kz_buf *out)
     return rc < 0 ? kz__dbfail(a, rc, "listing tokens") : 0;
 }
 
-int kz_token_check(kz_store *s, const char *token, kz_principal *p, char *why, size_t whysz)
+static int token_check(kz_store *s, const char *token, kz_principal *p, char *why, size_t whysz)
 {
     char h[65], now[21];
     kz_dbres *r = NULL;
@@ -435,4 +444,13 @@ int kz_token_check(kz_store *s, const char *token, kz_principal *p, char *why, s
         kz_db_query(db, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", u, 2, NULL);
     }
     return 0;
+}
+
+int kz_token_check(kz_store *s, const char *token, kz_principal *p)
+{
+    char why[600] = "";
+    int rc = token_check(s, token, p, why, sizeof why);
+    if (rc)
+        kz_store_set_errmsg(s, "%s", why);          /* the detail, on the store */
+    return rc;
 }

@@ -49,10 +49,9 @@ int kz_session_open(kz_actor *a, const char *client, char sid[KZ_SID_HEX + 1],
 
 /* Check session sid: unknown, idle more than idle seconds, older than max
  * seconds, of a disabled account or of a password changed since: KZ_EPERM
- * (why says which; an ended session is deleted).  Otherwise fills p and
+ * (kz_store_errmsg(s) says which; an ended session is deleted).  Otherwise fills p and
  * notes the use (at most every few seconds, so reads stay reads). */
-int kz_session_check(kz_store *s, const char *sid, int64_t idle, int64_t max, kz_principal *p,
-                     char *why, size_t whysz);
+int kz_session_check(kz_store *s, const char *sid, int64_t idle, int64_t max, kz_principal *p);
 
 /* End session sid (log-out); ending one that is not there is fine. */
 int kz_session_close(kz_store *s, const char *sid);
@@ -71,9 +70,9 @@ int kz_token_add(kz_actor *a, const char *account, const char *name, int days,
 int kz_token_revoke(kz_actor *a, int64_t id);
 /* The tokens as JSON lines, without their secrets (admin or auditor). */
 int kz_token_list_json(kz_actor *a, kz_buf *out);
-/* Check a bearer token: KZ_EPERM (why) when unknown, expired, revoked, or
+/* Check a bearer token: KZ_EPERM (kz_store_errmsg(s) says why) when unknown, expired, revoked, or
  * its account is disabled or changed role; otherwise fills p. */
-int kz_token_check(kz_store *s, const char *token, kz_principal *p, char *why, size_t whysz);
+int kz_token_check(kz_store *s, const char *token, kz_principal *p);
 
 /* Change name's password: the account itself only.  Ends every
  * session of the account.  Audited (account.password, with the new hash's

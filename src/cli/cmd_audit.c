@@ -379,8 +379,8 @@ out:
 
 int kz_cli_rows_guard(kz_store *s, int unverified)
 {
-    char why[1024];
-    int rc = kz_rows_guard(s, why, sizeof why);
+    int rc = kz_rows_guard(s);
+    const char *why = kz_store_errmsg(s);
     if (rc == 0)
         return 0;
     if (rc != KZ_ESTATE) {

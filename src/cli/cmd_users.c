@@ -98,16 +98,16 @@ static int acting_password(const char *name, char *out, size_t n)
 
 int kz_cli_act(struct kz_store *s, const char *as, struct kz_actor **out)
 {
-    char pw[KZ_PASSWORD_MAX + 2], why[512];
+    char pw[KZ_PASSWORD_MAX + 2];
     *out = NULL;
     if (!as)
         return kz_account_system(out, s) ? KZ_EXIT_FAIL : KZ_EXIT_OK;
     if (acting_password(as, pw, sizeof pw) != 0)
         return KZ_EXIT_FAIL;
-    int rc = kz_account_login(out, s, as, pw, why, sizeof why);
+    int rc = kz_account_login(out, s, as, pw);
     explicit_bzero(pw, sizeof pw);
     if (rc) {
-        kz_cli_err("refused: %s", why);
+        kz_cli_err("refused: %s", kz_store_errmsg(s));
         return KZ_EXIT_FAIL;
     }
     return KZ_EXIT_OK;

@@ -84,14 +84,14 @@ static void set_principal(kz_req *rq, const kz_principal *p)
 
 void kz__serve_identify(kz_req *rq)
 {
-    char sid[64], why[256];
+    char sid[64];
     kz_principal p;
     if (rq->account[0] || kz_cookie_get(kz_req_header(rq, "Cookie"), "kuzet_session", sid,
                                         sizeof sid) != 1)
         return;
     kz_store *s = kz_req_store(rq);
     if (s && kz_session_check(s, sid, kz__serve_opts.session_idle, kz__serve_opts.session_max,
-                              &p, why, sizeof why) == 0) {
+                              &p) == 0) {
         set_principal(rq, &p);
         snprintf(rq->session, sizeof rq->session, "%s", sid);
     }
@@ -101,7 +101,7 @@ void kz__serve_identify(kz_req *rq)
 int kz__serve_authorize(kz_req *rq)
 {
     const kz_route *r = rq->route;
-    char why[256], sid[64];
+    char sid[64];
     kz_principal p;
     int rc;
     int html = (r->flags & KZ_ROUTE_HTML) != 0;
@@ -128,10 +128,10 @@ int kz__serve_authorize(kz_req *rq)
         kz_store *s = kz_req_store(rq);
         if (!s)
             return KZ_EDB;
-        if ((rc = kz_token_check(s, tok, &p, why, sizeof why)) == KZ_EPERM)
-            return refuse(rq, 401, "unauthenticated", "%s", why);
+        if ((rc = kz_token_check(s, tok, &p)) == KZ_EPERM)
+            return refuse(rq, 401, "unauthenticated", "%s", kz_store_errmsg(s));
         if (rc)
-            return kz_resp_fail(rq, rc, why);
+            return kz_resp_fail(rq, rc, kz_store_errmsg(s));
         rq->auth_kind = "token";
     } else {
         int c = kz_cookie_get(cookie, "kuzet_session", sid, sizeof sid);
@@ -143,11 +143,11 @@ int kz__serve_authorize(kz_req *rq)
         if (!s)
             return KZ_EDB;
         rc = kz_session_check(s, sid, kz__serve_opts.session_idle, kz__serve_opts.session_max,
-                              &p, why, sizeof why);
+                              &p);
         if (rc == KZ_EPERM)
-            return refuse(rq, 401, "unauthenticated", "%s", why);
+            return refuse(rq, 401, "unauthenticated", "%s", kz_store_errmsg(s));
         if (rc)
-            return kz_resp_fail(rq, rc, why);
+            return kz_resp_fail(rq, rc, kz_store_errmsg(s));
         rq->auth_kind = "session";
         snprintf(rq->session, sizeof rq->session, "%s", sid);
         by_session = 1;

@@ -35,7 +35,9 @@ int kz_serve_login(kz_req *rq, const char *name, const char *password,
     kz_store *s = kz_req_store(rq);
     if (!s)
         return KZ_EDB;
-    rc = kz_account_login(&a, s, name, password, why, whysz);
+    rc = kz_account_login(&a, s, name, password);
+    if (rc)
+        snprintf(why, whysz, "%s", kz_store_errmsg(s));
     if (rc == KZ_EPERM) {
         /* the reason (no such account, wrong password, disabled) is in the
          * audit log, not in the answer; repeated failures too */
