@@ -846,8 +846,8 @@ int kz_account_list_json(kz_actor *a, kz_buf *out)
 {
     kz_dbres *r = NULL;
     int rc = kz_db_query(kz_store_db(a->s), "SELECT x.id, x.name, x.role, x.disabled, x.created_at, "
-                         "c.name, x.enrolled_at, x.enrol_expires_at, x.disabled_at, d.name "
-                         "FROM accounts x LEFT JOIN accounts c ON c.id = x.created_by "
+                         "c.name, x.enrolled_at, x.enrol_expires_at, x.disabled_at, d.name, "
+                         KZ__ACCOUNT_STATE("x") " FROM accounts x LEFT JOIN accounts c ON c.id = x.created_by "
                          "LEFT JOIN accounts d ON d.id = x.disabled_by ORDER BY x.name",
                          NULL, 0, &r);
     if (rc)
@@ -858,11 +858,12 @@ int kz_account_list_json(kz_actor *a, kz_buf *out)
         size_t n = 0;
         const char *name = kz_dbres_text(r, 1, &n), *role = kz_dbres_text(r, 2, NULL),
                    *at = kz_dbres_text(r, 4, NULL);
+        const char *state = kz_dbres_text(r, 10, NULL);
         if ((rc = kz_buf_addf(out, "{\"id\":%lld,\"name\":", (long long)kz_dbres_int(r, 0))) ||
             (rc = kz_buf_add_json_str(out, name ? name : "", n)) ||
-            (rc = kz_buf_addf(out, ",\"role\":\"%s\",\"disabled\":%s,\"created_at\":\"%s\"",
-                              role ? role : "", kz_dbres_int(r, 3) ? "true" : "false",
-                              at ? at : "")))
+            (rc = kz_buf_addf(out, ",\"role\":\"%s\",\"state\":\"%s\",\"disabled\":%s,"
+                              "\"created_at\":\"%s\"", role ? role : "", state ? state : "",
+                              kz_dbres_int(r, 3) ? "true" : "false", at ? at : "")))
             break;
         for (int k = 0; k < 5 && !rc; k++) {
             const char *v = kz_dbres_null(r, 5 + k) ? NULL : kz_dbres_text(r, 5 + k, NULL);

@@ -111,7 +111,8 @@ int kz_account_disable(kz_actor *a, const char *name);
 /* kz_account_set_password (a new password, which ends the account's
  * sessions) and the sessions and tokens of kuzet serve: case/session.h. */
 
-/* The accounts as JSON lines (id, name, role, disabled, created_at,
+/* The accounts as JSON lines (id, name, role, state: active, invited or
+ * disabled, disabled, created_at,
  * created_by, enrolled_at, disabled_at, disabled_by), by name.  Never the
  * hash or the token. */
 int kz_account_list_json(kz_actor *a, kz_buf *out);

@@ -22,6 +22,13 @@ struct kz_actor {
 enum { R_ANALYST = 1, R_REVIEWER = 2, R_SUPERVISOR = 4, R_AUDITOR = 8, R_ADMIN = 16 };
 unsigned kz__role_bit(const char *role);
 
+/* An account's state, as SQL over the accounts row aliased t: "disabled",
+ * "invited" (added, its owner has not enrolled yet) or "active" - the one
+ * rule every listing of accounts reads. */
+#define KZ__ACCOUNT_STATE(t)                                                    \
+    "CASE WHEN " t ".disabled <> 0 THEN 'disabled' WHEN " t ".enrolled_at IS NULL " \
+    "THEN 'invited' ELSE 'active' END"
+
 /* Set a's message and return rc. */
 int kz__fail(kz_actor *a, int rc, const char *fmt, ...) KZ_PRINTF(3, 4);
 /* A storage error while doing what: the driver's message. */

@@ -436,7 +436,7 @@ int kz_view_sources(kz_actor *a, kz_view *v)
 }
 
 static const char *const account_cols[] = { "name", "role", "disabled", "created_at",
-                                            "created_by", "enrolled_at", "disabled_at" };
+                                            "created_by", "enrolled_at", "disabled_at", "state" };
 
 int kz_view_accounts(kz_actor *a, kz_view *v)
 {
@@ -444,8 +444,8 @@ int kz_view_accounts(kz_actor *a, kz_view *v)
     view_start(v, account_cols, KZ_ARRAY_LEN(account_cols));
     if (a->id != 0 && (rc = kz__need(a, R_ADMIN | R_AUDITOR, "listing the accounts")) != 0)
         return rc;
-    return view_sql(a, v, 7, "SELECT a.name, a.role, a.disabled, a.created_at, c.name, "
-                    "a.enrolled_at, a.disabled_at FROM accounts a "
+    return view_sql(a, v, 8, "SELECT a.name, a.role, a.disabled, a.created_at, c.name, "
+                    "a.enrolled_at, a.disabled_at, " KZ__ACCOUNT_STATE("a") " FROM accounts a "
                     "LEFT JOIN accounts c ON c.id = a.created_by ORDER BY a.name",
                     NULL, 0, NULL, NULL);
 }

@@ -104,7 +104,8 @@ int kz_view_sources(kz_actor *a, kz_view *v);
 int kz_view_banks(kz_actor *a, kz_view *v);
 
 /* Accounts by name: name, role, disabled (0/1), created_at, created_by,
- * enrolled_at (NULL: not enrolled yet), disabled_at.  Never a hash or a
+ * enrolled_at (NULL: not enrolled yet), disabled_at, state ("active",
+ * "invited": not enrolled yet, "disabled").  Never a hash or a
  * token.  An admin, an auditor or the system. */
 int kz_view_accounts(kz_actor *a, kz_view *v);
 

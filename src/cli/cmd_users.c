@@ -154,11 +154,7 @@ static void print_users(const char *lines, int json)
             const char *f[4] = { "", "", "", "" };
             if (json_object_object_get_ex(o, "name", &v)) f[0] = json_object_get_string(v);
             if (json_object_object_get_ex(o, "role", &v)) f[1] = json_object_get_string(v);
-            if (json_object_object_get_ex(o, "disabled", &v))
-                f[2] = json_object_get_boolean(v) ? "disabled" : "active";
-            if (!strcmp(f[2], "active") && json_object_object_get_ex(o, "enrolled_at", &v) &&
-                json_object_is_type(v, json_type_null))
-                f[2] = "invited";
+            if (json_object_object_get_ex(o, "state", &v)) f[2] = json_object_get_string(v);
             if (json_object_object_get_ex(o, "created_at", &v)) f[3] = json_object_get_string(v);
             const char *by = "-";
             if (json_object_object_get_ex(o, "created_by", &v) && json_object_get_string(v))

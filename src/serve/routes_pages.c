@@ -788,8 +788,9 @@ static int platforms(kz_req *rq)
 
 static void user_state(kz_html *h, const kz_view *v, size_t r)
 {
-    int dis = kz_view_int(v, r, "disabled") != 0, enrolled = kz_view_at(v, r, "enrolled_at") != NULL;
-    kz_h_f(h, "<td>%s</td>", kz_h_tr(h, dis ? "disabled" : enrolled ? "active" : "not enrolled yet"));
+    const char *st = kz_view_at(v, r, "state");     /* the library's: active, invited, disabled */
+    kz_h_f(h, "<td>%s</td>", kz_h_tr(h, st && !strcmp(st, "invited") ? "not enrolled yet"
+                                                                      : st ? st : ""));
 }
 
 /* A button that disables the account (none once disabled). */
