@@ -20,6 +20,19 @@ static void head(kz_html *h, const char *const *cols, size_t n)
     kz_h_raw(h, "</tr></thead><tbody>");
 }
 
+/* A section's table, or (none: 0) what it says when there are no rows, and
+ * the section closed. */
+static int rows_or(kz_html *h, size_t n, const char *empty, const char *const *cols,
+                   size_t ncols)
+{
+    if (!n) {
+        kz_h_f(h, "<p>%s</p></section>", kz_h_tr(h, empty));
+        return 0;
+    }
+    head(h, cols, ncols);
+    return 1;
+}
+
 static void workers(kz_html *h, const kz_queue_status *q)
 {
     static const char *const cols[] = { "Worker", "Roles", "State", "Seen (s ago)", "Jobs done",
@@ -27,11 +40,8 @@ static void workers(kz_html *h, const kz_queue_status *q)
                                          "Last error" };
     kz_h_f(h, "<section><h2>%s</h2><p>%s: %zu</p>", kz_h_tr(h, "Workers"),
            kz_h_tr(h, "Alive"), q->alive);
-    if (!q->nworkers) {
-        kz_h_f(h, "<p>%s</p></section>", kz_h_tr(h, "No worker in the last hour."));
+    if (!rows_or(h, q->nworkers, "No worker in the last hour.", cols, KZ_ARRAY_LEN(cols)))
         return;
-    }
-    head(h, cols, KZ_ARRAY_LEN(cols));
     for (size_t i = 0; i < q->nworkers; i++) {
         const kz_worker_status *w = &q->workers[i];
         char pr[32], rr[32];
@@ -52,11 +62,8 @@ static void depth(kz_html *h, const kz_queue_status *q)
 {
     static const char *const cols[] = { "Kind", "State", "Jobs" };
     kz_h_f(h, "<section><h2>%s</h2>", kz_h_tr(h, "Queue"));
-    if (!q->ndepth) {
-        kz_h_f(h, "<p>%s</p></section>", kz_h_tr(h, "The queue is empty."));
+    if (!rows_or(h, q->ndepth, "The queue is empty.", cols, KZ_ARRAY_LEN(cols)))
         return;
-    }
-    head(h, cols, KZ_ARRAY_LEN(cols));
     for (size_t i = 0; i < q->ndepth; i++)
         kz_h_f(h, "<tr><td>%s</td><td>%s</td><td class=\"num\">%lld</td></tr>", q->depth[i].kind,
                kz_h_tr(h, q->depth[i].state), (long long)q->depth[i].jobs);
@@ -67,11 +74,8 @@ static void leases(kz_html *h, const kz_queue_status *q)
 {
     static const char *const cols[] = { "Job", "Kind", "Key", "Held by", "Expires in (ms)" };
     kz_h_f(h, "<section><h2>%s</h2>", kz_h_tr(h, "Leases expiring within 10 s"));
-    if (!q->nleases) {
-        kz_h_f(h, "<p>%s</p></section>", kz_h_tr(h, "Nothing here."));
+    if (!rows_or(h, q->nleases, "Nothing here.", cols, KZ_ARRAY_LEN(cols)))
         return;
-    }
-    head(h, cols, KZ_ARRAY_LEN(cols));
     for (size_t i = 0; i < q->nleases; i++) {
         const kz_lease_status *l = &q->leases[i];
         kz_h_f(h, "<tr><td class=\"num\">%lld</td><td>%s</td><td><code>%s</code></td>"
@@ -85,11 +89,8 @@ static void errors(kz_html *h, const kz_queue_status *q)
 {
     static const char *const cols[] = { "Job", "Kind", "Key", "State", "Attempts", "Error" };
     kz_h_f(h, "<section><h2>%s</h2>", kz_h_tr(h, "Latest job errors"));
-    if (!q->nerrors) {
-        kz_h_f(h, "<p>%s</p></section>", kz_h_tr(h, "Nothing here."));
+    if (!rows_or(h, q->nerrors, "Nothing here.", cols, KZ_ARRAY_LEN(cols)))
         return;
-    }
-    head(h, cols, KZ_ARRAY_LEN(cols));
     for (size_t i = 0; i < q->nerrors; i++) {
         const kz_job_error *e = &q->errors[i];
         kz_h_f(h, "<tr><td class=\"num\">%lld</td><td>%s</td><td><code>%s</code></td><td>%s</td>"
