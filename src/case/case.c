@@ -15,8 +15,11 @@
 
 /* ---- measures ------------------------------------------------------------ */
 
-static const char *const measures[] = { "no_action", "removal_request", "geo_restriction",
-                                        "url_block", "domain_block" };
+static const char *const measures[KZ_CASE_NMEASURES] = { "no_action", "removal_request",
+                                                         "geo_restriction", "url_block",
+                                                         "domain_block" };
+
+const char *kz_case_measure(size_t i) { return i < KZ_ARRAY_LEN(measures) ? measures[i] : NULL; }
 
 int kz_case_measure_ok(const char *m)
 {

@@ -38,6 +38,10 @@
 /* Is measure one of no_action, removal_request, geo_restriction,
  * url_block, domain_block; is it restrictive (all but no_action); does it
  * need a supervisor's approval (url_block, domain_block)? */
+/* The measures a decision may take, in one order everywhere (forms,
+ * reports): the i-th, NULL past the last; "no_action" first. */
+#define KZ_CASE_NMEASURES 5
+const char *kz_case_measure(size_t i);
 int kz_case_measure_ok(const char *measure);
 int kz_case_measure_restrictive(const char *measure);
 int kz_case_measure_needs_approval(const char *measure);

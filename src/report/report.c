@@ -11,6 +11,7 @@
  * compare as text the same on both backends.
  */
 #include "report.h"
+#include "case/case.h"
 #include <stdarg.h>
 
 struct kz_report {
@@ -18,8 +19,6 @@ struct kz_report {
     size_t         n, cap;
 };
 
-static const char *const measures[] = { "no_action", "removal_request", "geo_restriction",
-                                        "url_block", "domain_block" };
 static const char *const methods[] = { "rule", "regex", "hash" };
 
 /* ---- dates ----------------------------------------------------------------- */
@@ -357,7 +356,7 @@ out:
 static int decisions(struct ctx *c)
 {
     struct tally cm = { 0 }, cat = { 0 };
-    int64_t v[2], bym[KZ_ARRAY_LEN(measures)] = { 0 };
+    int64_t v[2], bym[KZ_CASE_NMEASURES] = { 0 };
     int rc;
     if ((rc = row_ints(c, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN automated_detection <> 0 "
                           "THEN 1 ELSE 0 END), 0) FROM decisions WHERE " IN_PERIOD("decided_at"),
@@ -373,16 +372,16 @@ static int decisions(struct ctx *c)
         *sep = '\0';
         if ((rc = tally_add(&cat, cm.e[i].k, cm.e[i].v)) != 0)
             goto out;
-        for (size_t m = 0; m < KZ_ARRAY_LEN(measures); m++)
-            if (!strcmp(sep + 1, measures[m]))
+        for (size_t m = 0; m < KZ_CASE_NMEASURES; m++)
+            if (!strcmp(sep + 1, kz_case_measure(m)))
                 bym[m] += cm.e[i].v;
         *sep = '\x1f';
     }
     tally_sort(&cat);
     if ((rc = ADD_INT(c->r, v[0], "decisions", "total")))
         goto out;
-    for (size_t m = 0; m < KZ_ARRAY_LEN(measures); m++)
-        if ((rc = ADD_INT(c->r, bym[m], "decisions", "by_measure", measures[m])))
+    for (size_t m = 0; m < KZ_CASE_NMEASURES; m++)
+        if ((rc = ADD_INT(c->r, bym[m], "decisions", "by_measure", kz_case_measure(m))))
             goto out;
     for (size_t i = 0; i < cat.n; i++)
         if ((rc = ADD_INT(c->r, cat.e[i].v, "decisions", "by_category", cat.e[i].k)))

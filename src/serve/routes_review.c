@@ -483,11 +483,11 @@ static void bank_and_related(kz_html *h, const kz_review *v)
 
 static void measure_options(kz_html *h, const char *sel)
 {
-    static const char *const m[] = { "removal_request", "geo_restriction", "url_block",
-                                     "domain_block" };
-    for (size_t i = 0; i < KZ_ARRAY_LEN(m); i++)
-        kz_h_f(h, "<option value=\"%s\"%s>%s</option>", m[i], !strcmp(sel, m[i]) ? " selected" : "",
-               kz_h_tr(h, m[i]));
+    const char *m;                      /* the library's, but no action: a form of its own */
+    for (size_t i = 0; (m = kz_case_measure(i)) != NULL; i++)
+        if (kz_case_measure_restrictive(m))
+            kz_h_f(h, "<option value=\"%s\"%s>%s</option>", m, !strcmp(sel, m) ? " selected" : "",
+                   kz_h_tr(h, m));
 }
 
 /* The forms a case in this state offers to this role; the library decides

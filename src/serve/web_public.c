@@ -32,6 +32,7 @@
 #include "serve/i18n.h"
 #include "act/active.h"
 #include "report/report.h"
+#include "case/case.h"
 #include "store/audit.h"
 #include "store/store.h"
 #include <stdlib.h>
@@ -295,8 +296,13 @@ static int page_transparency(kz_req *rq)
                "<a href=\"/api/v1/report?from=%s&amp;to=%s&amp;format=json\" download>JSON</a>"
                "</p>\n", kz_h_tr(&h, "Download"), from, to, from, to);
 
-    static const char *const measures[] = { "removal_request", "geo_restriction", "url_block",
-                                            "domain_block", "no_action" };
+    /* the library's measures, those that restrict first, then no action */
+    const char *measures[KZ_CASE_NMEASURES];
+    size_t nm = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; kz_case_measure(i); i++)
+            if (kz_case_measure_restrictive(kz_case_measure(i)) == !pass)
+                measures[nm++] = kz_case_measure(i);
     static const char *const outcomes[] = { "complied_in_time", "complied_late", "overdue",
                                             "pending" };
     size_t nf = 0;
@@ -304,7 +310,7 @@ static int page_transparency(kz_req *rq)
     bar b[64];
     size_t nb = 0;
     char key[96];
-    for (size_t i = 0; i < KZ_ARRAY_LEN(measures); i++) {
+    for (size_t i = 0; i < nm; i++) {
         snprintf(key, sizeof key, "by_measure.%s", measures[i]);
         b[nb].label = kz_h_tr(&h, key_name(measures[i]));
         b[nb++].v = fig_num(r, "decisions", key, NULL);
