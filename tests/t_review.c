@@ -79,6 +79,10 @@ KT_TEST(review_case_struct)
     KT_EQ_INT(v->kind, 1);
     KT_EQ_INT((int64_t)v->shown, (int64_t)strlen(text));
     KT_EQ_STR(v->text.p, text);
+    /* the shown text as the rules read it, whole (no budget) */
+    KT_EQ_INT(v->norm_ok, 1);
+    KT_CHECK(v->norm.p && strstr(v->norm.p, "продам закладка") != NULL);
+    KT_EQ_INT((int64_t)v->norm_shown, (int64_t)v->norm.len);
     /* four hits in order, each with the words around it; the bank match's
      * evidence is its origin */
     KT_EQ_INT((int64_t)v->nhits, 4);

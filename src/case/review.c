@@ -4,6 +4,7 @@
 #include "case/case_int.h"
 #include "case/review.h"
 #include "store/content.h"
+#include "text/norm.h"
 #include "util/pool.h"
 #include "case/case.h"
 #include <pthread.h>
@@ -184,6 +185,7 @@ void kz_review_free(kz_review **rp)
     kz_review *v = *rp;
     free(v->url);
     kz_buf_release(&v->text);
+    kz_buf_release(&v->norm);
     free(v->marks);
     for (size_t i = 0; v->hits && i < v->nhits; i++)
         free(v->hits[i].context);
@@ -399,6 +401,28 @@ static int review_history(kz_actor *a, kz_review *v)
     return 0;
 }
 
+/* The shown text as the rules read it; a text the normalizer refuses
+ * shows none. */
+static int review_norm(kz_actor *a, kz_review *v, size_t text_budget)
+{
+    kz_norm *n = kz_norm_new();
+    kz_normtext nt;
+    int rc = 0;
+    if (!n)
+        return kz__fail(a, KZ_ENOMEM, "%s", kz_strerror(KZ_ENOMEM));
+    if (kz_norm_run(n, v->text.p ? v->text.p : "", v->shown, &nt) == 0) {
+        v->norm_ok = 1;
+        if ((rc = kz_buf_add(&v->norm, nt.text, nt.len)) != 0)
+            rc = kz__fail(a, rc, "%s", kz_strerror(rc));
+        else
+            v->norm_shown = text_budget ? kz_content_fit_escaped(nt.text, nt.len,
+                                                                 text_budget / 8 * 3)
+                                        : nt.len;
+    }
+    kz_norm_free(n);
+    return rc;
+}
+
 int kz_case_review(kz_actor *a, int64_t case_id, size_t text_budget, kz_review **out)
 {
     kz_review *v = calloc(1, sizeof *v);
@@ -407,6 +431,7 @@ int kz_case_review(kz_actor *a, int64_t case_id, size_t text_budget, kz_review *
     if (!v)
         return kz__fail(a, KZ_ENOMEM, "%s", kz_strerror(KZ_ENOMEM));
     kz_buf_init(&v->text, KZ_BUF_NOLIMIT);
+    kz_buf_init(&v->norm, KZ_BUF_NOLIMIT);
     v->hits = calloc(KZ_REVIEW_HITS, sizeof *v->hits);
     v->history = calloc(KZ_REVIEW_HISTORY, sizeof *v->history);
     v->banks = calloc(KZ_REVIEW_MAX, sizeof *v->banks);
@@ -414,7 +439,8 @@ int kz_case_review(kz_actor *a, int64_t case_id, size_t text_budget, kz_review *
     if (!v->hits || !v->history || !v->banks || !v->related)
         rc = kz__fail(a, KZ_ENOMEM, "%s", kz_strerror(KZ_ENOMEM));
     else if (!(rc = review_case(a, case_id, v)) && !(rc = review_hits(a, v, text_budget)) &&
-             !(rc = review_decisions(a, v)) && !(rc = review_history(a, v)))
+             !(rc = review_decisions(a, v)) && !(rc = review_history(a, v)) &&
+             !(rc = review_norm(a, v, text_budget)))
         rc = related_items(a, case_id, v->related, &v->nrelated);
     if (rc == 0)
         *out = v;

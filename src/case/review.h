@@ -87,6 +87,12 @@ typedef struct kz_review {
     size_t           shown;
     kz_content_mark *marks;
     size_t           nmarks;
+    /* those shown bytes as the rules read them (text/norm.h), its first
+     * norm_shown bytes fitting 3/8 of the budget once HTML-escaped;
+     * norm_ok 0 when the normalizer refused the text */
+    kz_buf           norm;
+    size_t           norm_shown;
+    int              norm_ok;
     kz_review_hit      *hits;
     size_t              nhits;
     int                 hits_more;     /* more than KZ_REVIEW_HITS */

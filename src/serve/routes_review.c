@@ -12,7 +12,6 @@
 #include "case/case.h"
 #include "case/queue.h"
 #include "case/review.h"
-#include "text/norm.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -24,7 +23,6 @@
  * it once escaped, its normalized form 12 KB, and the tables stop short
  * of the bound, saying so. */
 #define TEXT_SHOWN  (32 * 1024)             /* bytes of the text, escaped, on the page */
-#define NORM_SHOWN  (12 * 1024)             /* bytes of its normalized form, escaped */
 #define PAGE_SOFT   (KZ_PAGE_MAX - 12 * 1024)   /* tables stop here */
 #define HISTORY_MAX 80                      /* audit entries shown (the latest) */
 
@@ -371,18 +369,12 @@ static void text_marked(kz_html *h, const kz_review *v)
 
 static void normalized(kz_html *h, const kz_review *v)
 {
-    kz_norm *n = kz_norm_new();
-    kz_normtext nt;
-    if (!n)
-        return;
-    if (kz_norm_run(n, v->text.p ? v->text.p : "", v->shown, &nt) == 0) {
-        size_t shown = kz_content_fit_escaped(nt.text, nt.len, NORM_SHOWN);
-        kz_h_f(h, "<details><summary>%s</summary><div class=\"text\">",
-               kz_h_tr(h, "Normalized form"));
-        kz_h_textn(h, nt.text, shown);
-        kz_h_raw(h, shown < nt.len ? "&#8230;</div></details>" : "</div></details>");
-    }
-    kz_norm_free(n);
+    if (!v->norm_ok)
+        return;                                 /* the normalizer refused the text */
+    kz_h_f(h, "<details><summary>%s</summary><div class=\"text\">",
+           kz_h_tr(h, "Normalized form"));
+    kz_h_textn(h, v->norm.p ? v->norm.p : "", v->norm_shown);
+    kz_h_raw(h, v->norm_shown < v->norm.len ? "&#8230;</div></details>" : "</div></details>");
 }
 
 static void dl_row(kz_html *h, const char *term, const char *v)
