@@ -728,6 +728,8 @@ static void loopback(const char *mode)
     if (rc < 0)
         return;
     KT_EQ_INT(rc, 0);
+    if (rc != 0)                            /* what stopped the script, for whoever reads the log */
+        fprintf(stderr, "    tests/verify/run.sh %s: stderr:\n%s\n", mode, err ? err : "");
     if (!out)
         out = strdup("");
     HAS(out, "== end");
