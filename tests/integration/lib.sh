@@ -24,7 +24,7 @@ ROOT=0
 
 # a TCP port nothing listens on (the same number is used for UDP)
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-next_port=$((20000 + $$ % 20000))
+next_port=$((20000 + $$ % 12000))     # below the ephemeral range (32768 and up)
 pick_port() {  # sets PORT (no subshell: next_port must advance)
     while ! port_free "$next_port"; do next_port=$((next_port + 1)); done
     PORT=$next_port

@@ -36,7 +36,9 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-p=$((30000 + $$ % 20000))
+# below the kernel's ephemeral range (32768 and up): a port there may be the
+# local end of some connection, which a connect test calls free and bind() refuses
+p=$((20000 + $$ % 12000))
 while ! port_free $p; do p=$((p + 1)); done
 PORT=$p
 p=$((p + 1))
