@@ -127,15 +127,16 @@ static int run_migration(kz_store *s, const kz_migration *m)
                 rc = kz_buf_addc(&sql, p[i]);
             }
         }
-        /* "{PG}" before a statement: PostgreSQL only (storage parameters) */
+        /* "{PG}" before a statement: PostgreSQL only (storage parameters);
+         * "{LITE}": SQLite only (a table made again in a new shape) */
         const char *q = sql.p;
+        int lite = !strcmp(kz_db_scheme(s->db), "sqlite");
         while (q && (*q == ' ' || *q == '\n'))
             q++;
-        if (!rc && q && !strncmp(q, "{PG}", 4)) {
-            q += 4;
-            if (!strcmp(kz_db_scheme(s->db), "sqlite"))
-                q = NULL;
-        }
+        if (!rc && q && !strncmp(q, "{PG}", 4))
+            q = lite ? NULL : q + 4;
+        else if (!rc && q && !strncmp(q, "{LITE}", 6))
+            q = lite ? q + 6 : NULL;
         if (!rc && q && *q)
             rc = kz_db_exec(s->db, q);
         p += n + (semi ? 1 : 0);
