@@ -617,6 +617,28 @@ KT_TEST(norm_rule_variants_short_i_before_vowel_and_sh_for_shcha)
     KT_EQ_INT(kz_norm_variant("щит", strlen("щит"), 1u << 5, out), 0);   /* Russian: sch, shch */
 }
 
+KT_TEST(norm_variant_kinds_are_those_that_replace_something)
+{
+    static const char *const words[] = {
+        "майор", "выпилиться", "ЯД", "джихад", "ащылық", "щит", "hvastaiushchijsja", "бай",
+        "юность", "Йод", "ДЖИП", "", "ы", "kill yourself", "дж", "й",
+    };
+    char out[64];
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        unsigned want = 0;
+        size_t n = strlen(words[w]);
+        for (unsigned k = 0; k < KZ_NORM_VARIANT_KINDS; k++)
+            if (kz_norm_variant(words[w], n, 1u << k, out))
+                want |= 1u << k;
+        KT_EQ_INT(kz_norm_variant_kinds(words[w], n), want);
+    }
+    /* a few by hand: ы (kind 0), я (1), й (2), дж (3), щ in Kazakh (5) */
+    KT_EQ_INT(kz_norm_variant_kinds("выпилиться", strlen("выпилиться")), 1u << 0 | 1u << 1);
+    KT_EQ_INT(kz_norm_variant_kinds("майор", strlen("майор")), 1u << 2);
+    KT_EQ_INT(kz_norm_variant_kinds("джихадистская", strlen("джихадистская")), 1u << 1 | 1u << 3);
+    KT_EQ_INT(kz_norm_variant_kinds("ащылық", strlen("ащылық")), 1u << 0 | 1u << 5);
+}
+
 KT_TEST(norm_pipe_run_starts_a_word)
 {
     /* | (a run of it too) before a letter is an і, though no other leet

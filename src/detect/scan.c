@@ -258,12 +258,7 @@ static int compile_phrase(kz_scanner *s, kz_norm *nm, const char *src, const kz_
     }
     /* the kinds the phrase has letters for: a mask with another kind in it
      * writes what the mask without it writes */
-    unsigned present = 0;
-    for (unsigned k = 0; len < KZ_NORM_VARIANT_MAX && k < KZ_NORM_VARIANT_KINDS; k++) {
-        char var[KZ_NORM_VARIANT_MAX * 2];
-        if (kz_norm_variant(text, len, 1u << k, var))
-            present |= 1u << k;
-    }
+    unsigned present = len < KZ_NORM_VARIANT_MAX ? kz_norm_variant_kinds(text, len) : 0;
     for (unsigned mask = 1; len < KZ_NORM_VARIANT_MAX && mask < (1u << KZ_NORM_VARIANT_KINDS); mask++) {
         char var[KZ_NORM_VARIANT_MAX * 2];
         if (mask & ~present)

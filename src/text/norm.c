@@ -1502,18 +1502,27 @@ static int finish_tokens(kz_norm *n, const tokb *src, size_t cnt, kz_token **dst
 
 #define KZ_VARIANT_SHCHA (1u << 5)
 
-static const struct { unsigned kind; const char *from, *to; } informal[] = {
-    { 0, "ы", "и" }, { 0, "Ы", "И" },
-    { 1, "я", "иа" }, { 1, "Я", "ИА" },
-    { 4, "ю", "иу" }, { 4, "Ю", "ИУ" },        /* apart from я: "hvastaiushchijsja" */
-    { 2, "йо", "ё" }, { 2, "йа", "я" }, { 2, "йу", "ю" },    /* "mayor", "jotatsija" */
-    { 2, "Йо", "Ё" }, { 2, "Йа", "Я" }, { 2, "Йу", "Ю" },
-    { 2, "й", "ы" }, { 2, "Й", "Ы" },
-    { 3, "дж", "ж" }, { 3, "Дж", "Ж" }, { 3, "ДЖ", "Ж" },
+/* from and to with their lengths (sizeof - 1): every from starts with a
+ * two-byte letter, so its first two bytes are compared before the rest
+ * (the rules' build asks for variants of every phrase) */
+#define VAR(k, f, t) { k, f, t, sizeof f - 1, sizeof t - 1 }
+static const struct {
+    unsigned kind;
+    const char *from, *to;
+    unsigned char fl, tl;
+} informal[] = {
+    VAR(0, "ы", "и"), VAR(0, "Ы", "И"),
+    VAR(1, "я", "иа"), VAR(1, "Я", "ИА"),
+    VAR(4, "ю", "иу"), VAR(4, "Ю", "ИУ"),        /* apart from я: "hvastaiushchijsja" */
+    VAR(2, "йо", "ё"), VAR(2, "йа", "я"), VAR(2, "йу", "ю"),    /* "mayor", "jotatsija" */
+    VAR(2, "Йо", "Ё"), VAR(2, "Йа", "Я"), VAR(2, "Йу", "Ю"),
+    VAR(2, "й", "ы"), VAR(2, "Й", "Ы"),
+    VAR(3, "дж", "ж"), VAR(3, "Дж", "Ж"), VAR(3, "ДЖ", "Ж"),
     /* Kazakh informal and 2021 Latin write щ as sh, şş: "ashilik" (ащылық);
      * only in a phrase with a Kazakh letter (Russian writes sch, shch) */
-    { 5, "щ", "ш" }, { 5, "Щ", "Ш" },
+    VAR(5, "щ", "ш"), VAR(5, "Щ", "Ш"),
 };
+#undef VAR
 
 /* Does text[0..len) hold a Kazakh letter (U+0480..U+04FF, і)? */
 static int has_kazakh(const char *text, size_t len)
@@ -1526,6 +1535,27 @@ static int has_kazakh(const char *text, size_t len)
     return 0;
 }
 
+/* Does informal[k] start at text[i..len)? */
+static int variant_at(size_t k, const char *text, size_t i, size_t len)
+{
+    size_t fl = informal[k].fl;
+    return informal[k].from[0] == text[i] && informal[k].from[1] == text[i + 1] &&
+           i + fl <= len && !memcmp(text + i + 2, informal[k].from + 2, fl - 2);
+}
+
+unsigned kz_norm_variant_kinds(const char *text, size_t len)
+{
+    unsigned kinds = 0;
+    for (size_t i = 0; i + 1 < len; i++)
+        if ((unsigned char)text[i] >= 0xC2)         /* every replaced letter is beyond ASCII */
+            for (size_t k = 0; k < KZ_ARRAY_LEN(informal); k++)
+                if (variant_at(k, text, i, len))
+                    kinds |= 1u << informal[k].kind;
+    if ((kinds & KZ_VARIANT_SHCHA) && !has_kazakh(text, len))
+        kinds &= ~(unsigned)KZ_VARIANT_SHCHA;
+    return kinds;
+}
+
 size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out)
 {
     size_t o = 0, changed = 0;
@@ -1533,15 +1563,17 @@ size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out)
         mask &= ~(unsigned)KZ_VARIANT_SHCHA;      /* sh for щ: Kazakh only */
     for (size_t i = 0; i < len;) {
         size_t k = 0, fl = 0;
-        for (; k < KZ_ARRAY_LEN(informal); k++) {
-            if (informal[k].from[0] != text[i])     /* most bytes start none (rules compile */
-                continue;                           /* the variants of every phrase) */
-            fl = strlen(informal[k].from);
-            if (((mask >> informal[k].kind) & 1) && i + fl <= len && !memcmp(text + i, informal[k].from, fl))
-                break;
+        if (i + 1 < len && (unsigned char)text[i] >= 0xC2) {
+            for (; k < KZ_ARRAY_LEN(informal); k++)
+                if (((mask >> informal[k].kind) & 1) && variant_at(k, text, i, len)) {
+                    fl = informal[k].fl;
+                    break;
+                }
+        } else {
+            k = KZ_ARRAY_LEN(informal);
         }
         if (k < KZ_ARRAY_LEN(informal)) {
-            size_t tl = strlen(informal[k].to);
+            size_t tl = informal[k].tl;
             memcpy(out + o, informal[k].to, tl);
             o += tl;
             i += fl;

@@ -84,10 +84,14 @@ int kz_norm_run(kz_norm *n, const char *s, size_t len, kz_normtext *out);
  * (detect/scan.c), one variant per combination of these kinds.
  * kz_norm_variant() writes text[0..len) with the replacements of the kinds
  * in mask (bit k = kind k) into out, which has room for 2 * len bytes;
- * returns the length written, or 0 when nothing was replaced. */
+ * returns the length written, or 0 when nothing was replaced.
+ * kz_norm_variant_kinds() is the mask of the kinds that would replace
+ * something in text[0..len) (kind k in it when kz_norm_variant with mask
+ * 1 << k returns non-zero), in one pass. */
 #define KZ_NORM_VARIANT_KINDS 6
 #define KZ_NORM_VARIANT_MAX   256      /* bytes of a phrase that gets variants */
-size_t kz_norm_variant(const char *text, size_t len, unsigned mask, char *out);
+size_t   kz_norm_variant(const char *text, size_t len, unsigned mask, char *out);
+unsigned kz_norm_variant_kinds(const char *text, size_t len);
 
 /* Map a normalized byte span [ns, ne) (ne > ns) to the original bytes. */
 static inline void kz_norm_span(const kz_normtext *t, size_t ns, size_t ne,
