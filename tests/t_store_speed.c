@@ -5,12 +5,16 @@
  * nothing was inserted; text bound without a copy is stored as it was when
  * the statement ran; the platform remembered inside a transaction is
  * forgotten when the transaction rolls back (it would point at a row that
- * is gone); a new item flagged twice for one category opens one case.
+ * is gone); a new item flagged twice for one category opens one case;
+ * with kz_db_bulk, SQLite's log is copied into the database while the
+ * connection writes on, and nothing written is lost at close.
  */
 #include "kt.h"
 #include "case/case.h"
 #include "kt_store.h"
 #include "store/store.h"
+#include <sys/stat.h>
+#include <time.h>
 
 KT_TEST(store_sqlite_insert_returning_id)
 {
@@ -158,5 +162,63 @@ KT_TEST(store_new_item_one_case_per_category)
     KT_EQ_INT(out.item_created, 0);
     KT_EQ_INT(out.cases_opened, 0);
     KT_EQ_INT(kz_store_commit(s), 0);
+    kt_store_cleanup(&t, &s);
+}
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+KT_TEST(store_sqlite_bulk_checkpoints_in_the_background)
+{
+    kt_tmpstore t;
+    kz_store *s = kt_store_fresh(&t, "bulk");
+    if (!s)
+        return;
+    char file[128], wal[128];
+    snprintf(file, sizeof file, "%s/k.db", t.dir);
+    snprintf(wal, sizeof wal, "%s/k.db-wal", t.dir);
+    kz_db *db = kz_store_db(s);
+    KT_EQ_INT(kz_db_bulk(db), 0);
+    KT_EQ_INT(kz_db_bulk(db), 0);                   /* a second time: nothing more */
+    KT_EQ_INT(kz_db_exec(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)"), 0);
+    long long before = file_size(file);
+    /* 12 transactions of 100 rows of 4 KB: about 1,200 pages each, past
+     * KZ_DB_BULK_WAL_PAGES every time, and far below the 16,384 pages at
+     * which the writer would copy the log itself */
+    char v[4096];
+    memset(v, 'x', sizeof v);
+    for (int tx = 0; tx < 12; tx++) {
+        KT_EQ_INT(kz_db_begin(db), 0);
+        for (int i = 0; i < 100; i++) {
+            v[0] = (char)('a' + tx);
+            kz_dbval p[] = { kz_dbtext(v, sizeof v) };
+            KT_EQ_INT(kz_db_query(db, "INSERT INTO big (v) VALUES ($1)", p, 1, NULL), 0);
+        }
+        KT_EQ_INT(kz_db_commit(db), 0);
+    }
+    /* the database file grows while the connection is still open: the
+     * thread copied the log into it (waited for, up to 10 s) */
+    long long now = file_size(file);
+    for (int i = 0; i < 200 && now < before + 2 * 1024 * 1024; i++) {
+        nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+        now = file_size(file);
+    }
+    KT_CHECK(now >= before + 2 * 1024 * 1024);
+    kz_store_close(&s);
+    KT_EQ_INT(file_size(wal), -1);                  /* closed cleanly: no log left */
+    /* every row, read back by a connection of its own */
+    char uri[160];
+    snprintf(uri, sizeof uri, "sqlite:%s", file);
+    kz_db *rd = NULL;
+    KT_EQ_INT(kz_db_open(&rd, uri), 0);
+    int64_t n = 0, last = 0;
+    KT_EQ_INT(kz_db_int(rd, "SELECT COUNT(*) FROM big", NULL, 0, &n), 0);
+    KT_EQ_INT(n, 1200);
+    KT_EQ_INT(kz_db_int(rd, "SELECT COUNT(*) FROM big WHERE v LIKE 'l%'", NULL, 0, &last), 0);
+    KT_EQ_INT(last, 100);
+    kz_db_close(&rd);
     kt_store_cleanup(&t, &s);
 }

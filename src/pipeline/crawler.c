@@ -551,6 +551,7 @@ int kz_crawler_run(const kz_crawler_opts *o, kz_crawler_stats *stats)
     unsigned nthreads = r.threaded ? (o->threads ? o->threads : 1) : 0;
     if ((rc = kz_evidence_new(&r.ev, r.st, o->scanner)) != 0)
         goto out;
+    kz_store_bulk(r.st);
     rc = KZ_ENOMEM;
     r.ncx = nthreads ? nthreads : 1;
     if (!(r.cx = kz_calloc(r.ncx, sizeof *r.cx)))

@@ -647,6 +647,7 @@ int kz_ingest_run(const kz_ingest_opts *o, const kz_ingest_input *inputs, size_t
     int rc = KZ_ENOMEM;
     if ((rc = kz_evidence_new(&r.ev, o->store, o->scanner)) != 0)
         goto out;
+    kz_store_bulk(o->store);
     /* which hashes a record no rule matched needs: those some block bank
      * holds, as the banks are when the run starts */
     int want[KZ_BANK_NTYPES];

@@ -156,6 +156,11 @@ int kz_db_ids(kz_db *db, const char *sql, const kz_dbval *p, int np, int64_t **i
     return 0;
 }
 
+int kz_db_bulk(kz_db *db)
+{
+    return db->ops->bulk ? db->ops->bulk(db) : 0;
+}
+
 int kz_db_wait_notify(kz_db *db, int ms)
 {
     return db->ops->wait_notify ? db->ops->wait_notify(db, ms) : KZ_EINVAL;

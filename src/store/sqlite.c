@@ -17,8 +17,10 @@
  * which cost as much as the insert.
  */
 #include "db.h"
+#include "util/pool.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,9 +36,19 @@ typedef struct sqres {
     char          rowid_txt[24];
 } sqres;
 
+/* kz_db_bulk's checkpointer: a thread and its own connection */
+typedef struct ckpt {
+    pthread_t       t;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    sqlite3        *h;
+    int             want, stop;
+} ckpt;
+
 typedef struct sqdb {
     kz_db    base;
     sqlite3 *h;
+    ckpt    *ck;                  /* kz_db_bulk, or NULL */
     struct { uint64_t key; char *sql; sqlite3_stmt *st; int rowid; } cache[CACHE];
     size_t   ncache, next_evict;
     sqres    res;                 /* one result walk at a time */
@@ -76,9 +88,92 @@ static int sq_open(kz_db **out, const char *target, char *err, size_t errsz)
     return 0;
 }
 
+/* ---- kz_db_bulk: checkpoints on a thread of their own ---------------------- */
+
+static void *ckpt_main(void *arg)
+{
+    ckpt *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->want && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->stop)
+            break;
+        c->want = 0;
+        pthread_mutex_unlock(&c->mu);
+        /* PASSIVE: copies what no reader still needs, never waits for the
+         * writer, which goes on appending; a failure (a reader in the way)
+         * is tried again after the next commit */
+        sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* sqlite3_wal_hook: after each commit, with the pages now in the log */
+static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+    ckpt *c = arg;
+    if (pages >= KZ_DB_BULK_WAL_PAGES) {
+        pthread_mutex_lock(&c->mu);
+        c->want = 1;
+        pthread_cond_signal(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+    }
+    return SQLITE_OK;
+}
+
+static void ckpt_free(ckpt *c, int started)
+{
+    if (!c)
+        return;
+    if (started) {
+        pthread_mutex_lock(&c->mu);
+        c->stop = 1;
+        pthread_cond_signal(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->t, NULL);
+    }
+    sqlite3_close(c->h);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static int sq_bulk(kz_db *db)
+{
+    sqdb *d = (sqdb *)db;
+    const char *file = sqlite3_db_filename(d->h, "main");
+    if (d->ck || !file || !*file)
+        return 0;                   /* already, or in memory: no log to copy */
+    ckpt *c = calloc(1, sizeof *c);
+    if (!c)
+        return KZ_ENOMEM;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (sqlite3_open_v2(file, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(c->h, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK) {
+        ckpt_free(c, 0);
+        return KZ_EDB;
+    }
+    if (kz_thread_start(&c->t, ckpt_main, c) != 0) {
+        ckpt_free(c, 0);
+        return KZ_EDB;
+    }
+    d->ck = c;
+    sqlite3_wal_hook(d->h, ckpt_hook, c);   /* in place of wal_autocheckpoint */
+    return 0;
+}
+
 static void sq_close(kz_db *db)
 {
     sqdb *d = (sqdb *)db;
+    if (d->ck) {
+        sqlite3_wal_hook(d->h, NULL, NULL);
+        ckpt_free(d->ck, 1);        /* first: the close below copies what is left */
+    }
     for (size_t i = 0; i < d->ncache; i++) {
         sqlite3_finalize(d->cache[i].st);
         free(d->cache[i].sql);
@@ -335,6 +430,7 @@ const kz_db_ops kz_db_sqlite_ops = {
     .col_null = sq_null,
     .done = sq_done,
     .errmsg = sq_errmsg,
+    .bulk = sq_bulk,
     .try_lock = sq_try_lock,
     .unlock = sq_unlock,
     .busy_code = KZ_EBUSY,

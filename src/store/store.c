@@ -64,6 +64,11 @@ void kz_store_set_errmsg(kz_store *s, const char *fmt, ...)
 const char *kz_store_uri(const kz_store *s) { return s->uri; }
 kz_db *kz_store_db(kz_store *s) { return s->db; }
 
+void kz_store_bulk(kz_store *s)
+{
+    (void)kz_db_bulk(s->db);
+}
+
 void kz_store_now(char out[21])
 {
     /* a writer asks several times per stored item: formatted once a second

@@ -48,6 +48,10 @@ void kz_store_set_errmsg(kz_store *s, const char *fmt, ...) KZ_PRINTF(2, 3);
  * (kz_db_redact); a SQLite path as given. */
 const char *kz_store_uri(const kz_store *s);
 kz_db *kz_store_db(kz_store *s);
+/* The store is about to write much (an ingest, a crawl): SQLite's log is
+ * checkpointed by a thread of its own from now on (kz_db_bulk).  Only a
+ * matter of speed: when that cannot be had, nothing else changes. */
+void kz_store_bulk(kz_store *s);
 
 /* Schema version of the database (0: empty) and of this binary. */
 int kz_store_version(kz_store *s, int *current, int *latest);
