@@ -183,16 +183,20 @@ KT_TEST(store_sqlite_bulk_checkpoints_in_the_background)
     kz_db *db = kz_store_db(s);
     KT_EQ_INT(kz_db_bulk(db), 0);
     KT_EQ_INT(kz_db_bulk(db), 0);                   /* a second time: nothing more */
+    int64_t page = 0;                               /* a new database's pages: 16 KiB */
+    KT_EQ_INT(kz_db_int(db, "PRAGMA page_size", NULL, 0, &page), 0);
+    KT_EQ_INT(page, 16384);
     KT_EQ_INT(kz_db_exec(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)"), 0);
     long long before = file_size(file);
-    /* 12 transactions of 100 rows of 4 KB: about 1,200 pages each, past
-     * KZ_DB_BULK_WAL_PAGES every time, and far below the 16,384 pages at
-     * which the writer would copy the log itself */
+    /* 8 transactions of 1,100 rows of 4 KB (three to a page of 16 KiB):
+     * about 6 MB of log each, past KZ_DB_BULK_WAL_BYTES every time, and
+     * 48 MB in all, below the 64 MiB at which the writer would copy the
+     * log itself */
     char v[4096];
     memset(v, 'x', sizeof v);
-    for (int tx = 0; tx < 12; tx++) {
+    for (int tx = 0; tx < 8; tx++) {
         KT_EQ_INT(kz_db_begin(db), 0);
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 1100; i++) {
             v[0] = (char)('a' + tx);
             kz_dbval p[] = { kz_dbtext(v, sizeof v) };
             KT_EQ_INT(kz_db_query(db, "INSERT INTO big (v) VALUES ($1)", p, 1, NULL), 0);
@@ -202,11 +206,11 @@ KT_TEST(store_sqlite_bulk_checkpoints_in_the_background)
     /* the database file grows while the connection is still open: the
      * thread copied the log into it (waited for, up to 10 s) */
     long long now = file_size(file);
-    for (int i = 0; i < 200 && now < before + 2 * 1024 * 1024; i++) {
+    for (int i = 0; i < 200 && now < before + 8 * 1024 * 1024; i++) {
         nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
         now = file_size(file);
     }
-    KT_CHECK(now >= before + 2 * 1024 * 1024);
+    KT_CHECK(now >= before + 8 * 1024 * 1024);
     kz_store_close(&s);
     KT_EQ_INT(file_size(wal), -1);                  /* closed cleanly: no log left */
     /* every row, read back by a connection of its own */
@@ -216,9 +220,9 @@ KT_TEST(store_sqlite_bulk_checkpoints_in_the_background)
     KT_EQ_INT(kz_db_open(&rd, uri), 0);
     int64_t n = 0, last = 0;
     KT_EQ_INT(kz_db_int(rd, "SELECT COUNT(*) FROM big", NULL, 0, &n), 0);
-    KT_EQ_INT(n, 1200);
-    KT_EQ_INT(kz_db_int(rd, "SELECT COUNT(*) FROM big WHERE v LIKE 'l%'", NULL, 0, &last), 0);
-    KT_EQ_INT(last, 100);
+    KT_EQ_INT(n, 8800);
+    KT_EQ_INT(kz_db_int(rd, "SELECT COUNT(*) FROM big WHERE v LIKE 'h%'", NULL, 0, &last), 0);
+    KT_EQ_INT(last, 1100);
     kz_db_close(&rd);
     kt_store_cleanup(&t, &s);
 }

@@ -159,15 +159,15 @@ void kz_db_unlock(kz_db *db, int64_t key);
 /* The connection is about to write much (an ingest, a crawl).  On SQLite
  * (a database file), the write-ahead log is from now on copied into the
  * database (checkpointed) by a thread of its own, on a second connection,
- * after each commit that leaves KZ_DB_BULK_WAL_PAGES pages or more in the
- * log, instead of by the committing thread when the log reaches 16,384
- * pages: the writer never waits for a checkpoint, and what is left to copy
+ * after each commit that leaves KZ_DB_BULK_WAL_BYTES or more in the log,
+ * instead of by the committing thread when the log reaches 64 MiB: the
+ * writer never waits for a checkpoint, and what is left to copy
  * when the connection closes is at most a batch.  What is written, and
  * when it is durable, do not change (synchronous=NORMAL: a checkpoint
  * syncs the log, then the database).  0; or KZ_EDB/KZ_ENOMEM when the
  * thread or its connection could not be had, and the connection
  * checkpoints as before.  Nothing on PostgreSQL, or a second time. */
-#define KZ_DB_BULK_WAL_PAGES 1024
+#define KZ_DB_BULK_WAL_BYTES ((int64_t)4 << 20)
 int kz_db_bulk(kz_db *db);
 
 /* Transactions: BEGIN (IMMEDIATE on SQLite), COMMIT, ROLLBACK. */
