@@ -90,17 +90,23 @@ int kz_buf_add_utf8_clean(kz_buf *b, const char *s, size_t n)
     char *o = b->p + b->len;
     size_t i = 0;
     while (i < n) {
-        uint32_t cp;
-        size_t k = (unsigned char)s[i] < 0x80 ? 1 : kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (k == 0 || s[i] == '\0') {
+        /* a run of valid characters without NUL, copied at once */
+        size_t run = i;
+        while (i < n) {
+            unsigned char c = (unsigned char)s[i];
+            uint32_t cp;
+            size_t k = c < 0x80 ? (c != 0) : kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+            if (k == 0)
+                break;
+            i += k;
+        }
+        memcpy(o, s + run, i - run);
+        o += i - run;
+        if (i < n) {                                /* a NUL or an invalid byte */
             memcpy(o, "\xEF\xBF\xBD", 3);
             o += 3;
             i++;
-            continue;
         }
-        memcpy(o, s + i, k);
-        o += k;
-        i += k;
     }
     b->len = (size_t)(o - b->p);
     b->p[b->len] = '\0';

@@ -54,6 +54,15 @@ size_t kz_utf8_invalid_count(const char *s, size_t n)
     size_t bad = 0, i = 0;
     uint32_t cp;
     while (i < n) {
+        if ((unsigned char)s[i] < 0x80) {           /* ASCII: then 8 bytes at a time */
+            i++;
+            for (uint64_t w; i + 8 <= n; i += 8) {
+                memcpy(&w, s + i, 8);
+                if (w & 0x8080808080808080ull)
+                    break;
+            }
+            continue;
+        }
         size_t k = kz_utf8_decode((const unsigned char *)s + i, n - i, &cp);
         if (k == 0) { bad++; k = 1; }
         i += k;

@@ -12,9 +12,14 @@
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(kz_sha256_ctx), "kz_sha256_ctx too small");
 _Static_assert(_Alignof(SHA256_CTX) <= _Alignof(kz_sha256_ctx), "kz_sha256_ctx misaligned");
 
+/* Not SHA256(): in OpenSSL 3 it goes through EVP_Digest, which allocates
+ * and frees a context and looks the method up for every call. */
 void kz_sha256(const void *data, size_t n, uint8_t out[KZ_SHA256_LEN])
 {
-    SHA256(data, n, out);
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, n);
+    SHA256_Final(out, &c);
 }
 void kz_hex(const uint8_t *b, size_t n, char *out)
 {
