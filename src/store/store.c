@@ -407,38 +407,49 @@ int kz_store_rollback(kz_store *s)
 /* The hash of an entry: SHA-256 over its fields, each as "length:bytes",
  * starting with the previous entry's hash, so any edit, insertion or
  * deletion breaks the chain from there on. */
+/* v in decimal into out (room for 21 bytes and a NUL); its length */
+static size_t dec(char out[24], long long v)
+{
+    char tmp[24];
+    size_t n = sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[--n] = '-';
+    memcpy(out, tmp + n, sizeof tmp - n);
+    out[sizeof tmp - n] = '\0';
+    return sizeof tmp - n;
+}
+
+/* "LEN:" then s into the hash; NULL as "-:" */
+static void hash_field(kz_sha256_ctx *st, const char *s)
+{
+    char len[24];
+    if (!s) {
+        kz_sha256_update(st, "-:", 2);
+        return;
+    }
+    size_t n = strlen(s), k = dec(len, (long long)n);
+    len[k++] = ':';
+    kz_sha256_update(st, len, k);
+    kz_sha256_update(st, s, n);
+}
+
 void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const char *actor,
                        const char *action, const char *entity, int64_t entity_id,
                        const char *before, const char *after, char hex[65])
 {
     kz_sha256_ctx st;
-    char num[48];
-    const char *f[8];
-    f[0] = prev;
-    snprintf(num, sizeof num, "%lld", (long long)seq);
-    f[1] = num;
-    f[2] = at;
-    f[3] = actor;
-    f[4] = action;
-    f[5] = entity;
-    char eid[24];
-    snprintf(eid, sizeof eid, "%lld", (long long)entity_id);
-    f[6] = eid;
+    char num[24], eid[24];
+    dec(num, (long long)seq);
+    dec(eid, (long long)entity_id);
+    const char *f[9] = { prev, num, at, actor, action, entity, eid, before, after };
     kz_sha256_init(&st);
-    for (int i = 0; i < 7; i++) {
-        char len[24];
-        int n = snprintf(len, sizeof len, "%zu:", strlen(f[i]));
-        kz_sha256_update(&st, len, n);
-        kz_sha256_update(&st, f[i], strlen(f[i]));
-    }
-    const char *ba[2] = { before, after };
-    for (int i = 0; i < 2; i++) {
-        char len[24];
-        int n = ba[i] ? snprintf(len, sizeof len, "%zu:", strlen(ba[i])) : snprintf(len, sizeof len, "-:");
-        kz_sha256_update(&st, len, n);
-        if (ba[i])
-            kz_sha256_update(&st, ba[i], strlen(ba[i]));
-    }
+    for (int i = 0; i < 9; i++)
+        hash_field(&st, f[i]);
     uint8_t h[KZ_SHA256_LEN];
     kz_sha256_final(&st, h);
     kz_hex(h, sizeof h, hex);

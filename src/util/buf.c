@@ -188,7 +188,14 @@ void kz_jw_key(kz_jw *j, const char *k)
     if (j->rc)
         return;
     char last = j->b.len ? j->b.p[j->b.len - 1] : '{';
-    j->rc = kz_buf_addf(&j->b, "%s\"%s\":", last != '{' && last != '[' ? "," : "", k);
+    if (last != '{' && last != '[')
+        j->rc = kz_buf_addc(&j->b, ',');
+    if (!j->rc)
+        j->rc = kz_buf_addc(&j->b, '"');
+    if (!j->rc)
+        j->rc = kz_buf_adds(&j->b, k);
+    if (!j->rc)
+        j->rc = kz_buf_add(&j->b, "\":", 2);
 }
 
 void kz_jw_str(kz_jw *j, const char *k, const char *v)
@@ -202,7 +209,7 @@ void kz_jw_int(kz_jw *j, const char *k, int64_t v)
 {
     kz_jw_key(j, k);
     if (!j->rc)
-        j->rc = kz_buf_addf(&j->b, "%lld", (long long)v);
+        j->rc = v >= 0 ? kz_buf_add_uint(&j->b, (uint64_t)v) : kz_buf_addf(&j->b, "%lld", (long long)v);
 }
 
 void kz_jw_bool(kz_jw *j, const char *k, int v)
