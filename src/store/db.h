@@ -161,7 +161,9 @@ void kz_db_unlock(kz_db *db, int64_t key);
  * database (checkpointed) by a thread of its own, on a second connection,
  * after each commit that leaves KZ_DB_BULK_WAL_BYTES or more in the log,
  * instead of by the committing thread when the log reaches 64 MiB: the
- * writer never waits for a checkpoint, and what is left to copy
+ * writer seldom waits for a checkpoint (only when the thread falls so far
+ * behind that the log reaches 64 MiB: it then finishes the copy, so the log
+ * never grows past that and a transaction), and what is left to copy
  * when the connection closes is at most a batch.  What is written, and
  * when it is durable, do not change (synchronous=NORMAL: a checkpoint
  * syncs the log, then the database).  0; or KZ_EDB/KZ_ENOMEM when the

@@ -47,7 +47,8 @@ typedef struct ckpt {
     pthread_cond_t  cv;
     sqlite3        *h;
     int             pages;      /* a checkpoint once the log holds this many */
-    int             want, stop;
+    int             cap;        /* and by the writer past this many */
+    int             want, stop, running;
 } ckpt;
 
 typedef struct sqdb {
@@ -117,22 +118,38 @@ static void *ckpt_main(void *arg)
         if (c->stop)
             break;
         c->want = 0;
+        c->running = 1;
         pthread_mutex_unlock(&c->mu);
         /* PASSIVE: copies what no reader still needs, never waits for the
          * writer, which goes on appending; a failure (a reader in the way)
          * is tried again after the next commit */
         sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&c->mu);
+        c->running = 0;
+        pthread_cond_broadcast(&c->cv);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
 }
 
-/* sqlite3_wal_hook: after each commit, with the pages now in the log */
+/* sqlite3_wal_hook: after each commit, with the pages now in the log.
+ * The log starts again from its beginning only when a write transaction
+ * begins with all of it copied, which the thread alone seldom achieves
+ * while the writer commits batch after batch: past the writer's own
+ * threshold, the writer waits for the thread's copy to end and copies the
+ * rest itself (most of it is done), so the log stays about as small as
+ * without kz_db_bulk. */
 static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
     ckpt *c = arg;
-    if (pages >= c->pages) {
+    if (pages >= c->cap) {
+        pthread_mutex_lock(&c->mu);
+        c->want = 0;
+        while (c->running)
+            pthread_cond_wait(&c->cv, &c->mu);
+        pthread_mutex_unlock(&c->mu);
+        sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (pages >= c->pages) {
         pthread_mutex_lock(&c->mu);
         c->want = 1;
         pthread_cond_signal(&c->cv);
@@ -170,6 +187,7 @@ static int sq_bulk(kz_db *db)
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     c->pages = (int)(KZ_DB_BULK_WAL_BYTES / d->page);
+    c->cap = (int)(WAL_CHECKPOINT_BYTES / d->page);
     if (sqlite3_open_v2(file, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
         sqlite3_exec(c->h, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK) {
