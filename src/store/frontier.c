@@ -470,33 +470,31 @@ static void page_wait(kz_frontier *f, int64_t id)
 static int content_(kz_frontier *f, int64_t id, const char *sha256)
 {
     kz_dbres *r = NULL;
-    int rc, same = 0;
+    int rc, same = 0, dup = 0;
     if (f->page_id && f->page_id != id && (rc = flush_page(f)) != 0)
         return rc;
-    if (f->page_id == id && f->page_sha[0]) {
-        same = !strcmp(f->page_sha, sha256);    /* recorded already, not written yet */
-    } else {
-        kz_dbval p1[] = { kz_dbint(id) };
-        if ((rc = kz_db_query(f->db, "SELECT content_sha256 FROM crawl_urls WHERE id = $1", p1,
-                              1, &r)) != 0)
-            return rc;
-        if ((rc = kz_dbres_next(r)) == 1) {
-            const char *h = kz_dbres_text(r, 0, NULL);
-            same = h && !strcmp(h, sha256);
-        }
-        kz_dbres_done(r);
-        if (rc < 0)
-            return rc;
+    if (f->page_id == id && f->page_sha[0] && !strcmp(f->page_sha, sha256))
+        return KZ_FRONTIER_UNCHANGED;           /* recorded already, not written yet */
+    /* the URL's own hash as last fetched, and another URL of the source
+     * with this content: one round trip */
+    kz_dbval p[] = { kz_dbint(id), kz_dbint(f->source), kz_dbstr(sha256) };
+    if ((rc = kz_db_query(f->db, "SELECT (SELECT content_sha256 FROM crawl_urls WHERE id = $1), "
+                                 "EXISTS (SELECT 1 FROM crawl_urls WHERE source_id = $2 AND "
+                                 "content_sha256 = $3 AND id <> $1)", p, 3, &r)) != 0)
+        return rc;
+    if ((rc = kz_dbres_next(r)) == 1) {
+        const char *h = kz_dbres_text(r, 0, NULL);
+        const char *d = kz_dbres_text(r, 1, NULL);
+        /* a hash waiting for this URL is newer than the one stored */
+        same = f->page_id != id && h && !strcmp(h, sha256);
+        dup = d && (*d == 't' || *d == '1');    /* PostgreSQL's boolean, SQLite's 1 */
     }
+    kz_dbres_done(r);
+    if (rc < 0)
+        return rc;
     if (same)
         return KZ_FRONTIER_UNCHANGED;
-    int64_t other = 0;
-    kz_dbval p2[] = { kz_dbint(f->source), kz_dbstr(sha256) };
-    rc = kz_db_int(f->db, "SELECT id FROM crawl_urls WHERE source_id = $1 AND content_sha256 = $2 "
-                          "LIMIT 1", p2, 2, &other);
-    if (rc && rc != KZ_ENOTFOUND)
-        return rc;
-    int what = rc == 0 ? KZ_FRONTIER_DUP : KZ_FRONTIER_NEW;
+    int what = dup ? KZ_FRONTIER_DUP : KZ_FRONTIER_NEW;
     if (strlen(sha256) >= sizeof f->page_sha)
         return KZ_EINVAL;
     page_wait(f, id);                           /* written with the URL's done */
