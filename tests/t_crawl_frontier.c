@@ -128,6 +128,18 @@ static void frontier_checks(kz_store *s)
     KT_EQ_INT(kz_frontier_content(f, id2, SHA1), KZ_FRONTIER_DUP);
     KT_EQ_INT(kz_frontier_content(f, id2, SHA2), KZ_FRONTIER_NEW);
     KT_EQ_INT(kz_frontier_commit(f), 0);
+    /* each page's last hash is in its row (written on commit: id2 is not done) */
+    KT_EQ_INT(sql_int(s, "SELECT COUNT(*) FROM crawl_urls WHERE content_sha256 = '" SHA1 "'"), 1);
+    KT_EQ_INT(sql_int(s, "SELECT COUNT(*) FROM crawl_urls WHERE content_sha256 = '" SHA2 "'"), 1);
+    /* a page's hash and charset go in with its done, in one row version */
+    KT_EQ_INT(kz_frontier_content(f, idx, SHA2), KZ_FRONTIER_DUP);
+    KT_EQ_INT(kz_frontier_charset(f, idx, "windows-1251", "detected"), 0);
+    KT_EQ_INT(ops.done(ops.self, idx, "ok", 200), 0);
+    KT_EQ_INT(kz_frontier_commit(f), 0);
+    KT_EQ_INT(sql_int(s, "SELECT COUNT(*) FROM crawl_urls WHERE content_sha256 = '" SHA2 "' AND "
+                         "charset = 'windows-1251' AND charset_source = 'detected' AND "
+                         "state = 'done' AND fetches = 2"), 1);
+    KT_EQ_INT(kz_frontier_content(f, idx, SHA2), KZ_FRONTIER_UNCHANGED);
 
     /* a rollback loses what the open transaction held, nothing before */
     KT_EQ_INT(ops.done(ops.self, id2, "ok", 200), 0);

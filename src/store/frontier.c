@@ -168,10 +168,13 @@ static int flush_page(kz_frontier *f);
 int kz_frontier_commit(kz_frontier *f)
 {
     int rc = flush_adds(f);
-    if (!rc && f->page_id)
-        rc = flush_page(f);
     if (rc) {
         fail(f, rc, "queueing new URLs");
+        kz_frontier_rollback(f);
+        return rc;
+    }
+    if (f->page_id && (rc = flush_page(f)) != 0) {
+        fail(f, rc, "recording a page's content hash");
         kz_frontier_rollback(f);
         return rc;
     }
@@ -486,7 +489,7 @@ static int content_(kz_frontier *f, int64_t id, const char *sha256)
         const char *h = kz_dbres_text(r, 0, NULL);
         const char *d = kz_dbres_text(r, 1, NULL);
         /* a hash waiting for this URL is newer than the one stored */
-        same = f->page_id != id && h && !strcmp(h, sha256);
+        same = !(f->page_id == id && f->page_sha[0]) && h && !strcmp(h, sha256);
         dup = d && (*d == 't' || *d == '1');    /* PostgreSQL's boolean, SQLite's 1 */
     }
     kz_dbres_done(r);

@@ -404,9 +404,6 @@ int kz_store_rollback(kz_store *s)
 
 /* ---- audit log ----------------------------------------------------------- */
 
-/* The hash of an entry: SHA-256 over its fields, each as "length:bytes",
- * starting with the previous entry's hash, so any edit, insertion or
- * deletion breaks the chain from there on. */
 /* v in decimal into out (room for 21 bytes and a NUL); its length */
 static size_t dec(char out[24], long long v)
 {
@@ -438,6 +435,9 @@ static void hash_field(kz_sha256_ctx *st, const char *s)
     kz_sha256_update(st, s, n);
 }
 
+/* The hash of an entry: SHA-256 over its fields, each as "length:bytes",
+ * starting with the previous entry's hash, so any edit, insertion or
+ * deletion breaks the chain from there on. */
 void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const char *actor,
                        const char *action, const char *entity, int64_t entity_id,
                        const char *before, const char *after, char hex[65])
