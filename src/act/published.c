@@ -518,7 +518,7 @@ struct kz_pubfeed {
     pthread_t t;
     pthread_mutex_t mu;                 /* guards stop */
     pthread_cond_t cv;                  /* signalled by stop */
-    int stop;
+    volatile sig_atomic_t stop;
 };
 
 /* Wait f->every seconds or until stopped; 1 when stopped.  mu held. */
@@ -628,11 +628,7 @@ void kz_pubfeed_stop(kz_pubfeed **fp)
     if (!f)
         return;
     *fp = NULL;
-    pthread_mutex_lock(&f->mu);
-    f->stop = 1;
-    pthread_cond_broadcast(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-    pthread_join(f->t, NULL);
+    kz_thread_stop(f->t, &f->mu, &f->cv, &f->stop);
     feed_free(f);
 }
 

@@ -754,7 +754,7 @@ struct kz_dash_feed {
     pthread_t       t;
     pthread_mutex_t mu;
     pthread_cond_t  wake;
-    int             stop;
+    volatile sig_atomic_t stop;
     int             running;    /* the thread was started */
     char            why[512];   /* why it did not start */
 };
@@ -819,11 +819,7 @@ void kz_dash_feed_stop(kz_dash_feed **fp)
         return;
     kz_dash_feed *f = *fp;
     if (f->running) {
-        pthread_mutex_lock(&f->mu);
-        f->stop = 1;
-        pthread_cond_signal(&f->wake);
-        pthread_mutex_unlock(&f->mu);
-        pthread_join(f->t, NULL);
+        kz_thread_stop(f->t, &f->mu, &f->wake, &f->stop);
     }
     pthread_cond_destroy(&f->wake);
     pthread_mutex_destroy(&f->mu);

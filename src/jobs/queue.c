@@ -38,7 +38,8 @@ struct kz_queue {
     /* the heartbeat */
     char     *uri;
     pthread_t hb;
-    int       hb_on, hb_stop;
+    int       hb_on;
+    volatile sig_atomic_t hb_stop;
     int64_t   pages, records;   /* not yet added to the worker's row */
     int       listening;
 };
@@ -249,11 +250,7 @@ void kz_queue_close(kz_queue **qp)
     if (!q)
         return;
     if (q->hb_on) {
-        pthread_mutex_lock(&q->mu);
-        q->hb_stop = 1;
-        pthread_cond_signal(&q->cv);
-        pthread_mutex_unlock(&q->mu);
-        pthread_join(q->hb, NULL);
+        kz_thread_stop(q->hb, &q->mu, &q->cv, &q->hb_stop);
     }
     if (q->owner && q->st) {
         kz_store_set_commit_hook(q->st, NULL, NULL);

@@ -267,11 +267,7 @@ void kz_ticker_stop(kz_ticker **tp)
         return;
     *tp = NULL;
     if (t->running) {
-        pthread_mutex_lock(&t->mu);
-        t->stop = 1;
-        pthread_cond_broadcast(&t->cv);
-        pthread_mutex_unlock(&t->mu);
-        pthread_join(t->t, NULL);
+        kz_thread_stop(t->t, &t->mu, &t->cv, &t->stop);
     }
     kz_queue_close(&t->q);
     kz_store_close(&t->st);

@@ -48,7 +48,8 @@ typedef struct ckpt {
     sqlite3        *h;
     int             pages;      /* a checkpoint once the log holds this many */
     int             cap;        /* and by the writer past this many */
-    int             want, stop, running;
+    int             want, running;
+    volatile sig_atomic_t stop;
 } ckpt;
 
 typedef struct sqdb {
@@ -163,11 +164,7 @@ static void ckpt_free(ckpt *c, int started)
     if (!c)
         return;
     if (started) {
-        pthread_mutex_lock(&c->mu);
-        c->stop = 1;
-        pthread_cond_signal(&c->cv);
-        pthread_mutex_unlock(&c->mu);
-        pthread_join(c->t, NULL);
+        kz_thread_stop(c->t, &c->mu, &c->cv, &c->stop);
     }
     sqlite3_close(c->h);
     pthread_cond_destroy(&c->cv);

@@ -185,3 +185,13 @@ int kz_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
+
+void kz_thread_stop(pthread_t t, pthread_mutex_t *mu, pthread_cond_t *cv,
+                    volatile sig_atomic_t *stop)
+{
+    pthread_mutex_lock(mu);
+    *stop = 1;
+    pthread_cond_broadcast(cv);
+    pthread_mutex_unlock(mu);
+    pthread_join(t, NULL);
+}

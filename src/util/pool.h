@@ -32,6 +32,7 @@
 
 #include "kz.h"
 #include <pthread.h>
+#include <signal.h>
 
 typedef struct kz_pool kz_pool;
 
@@ -73,5 +74,10 @@ unsigned kz_pool_workers(const kz_pool *p);
  * waits for them to stop cleanly (kuzet serve's sigwait), and never end
  * the process in the middle of a write.  0, or pthread_create's error. */
 int kz_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/* Stop such a thread that waits on cv under mu until *stop: *stop set
+ * under mu, cv broadcast, the thread joined. */
+void kz_thread_stop(pthread_t t, pthread_mutex_t *mu, pthread_cond_t *cv,
+                    volatile sig_atomic_t *stop);
 
 #endif
