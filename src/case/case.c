@@ -224,8 +224,9 @@ static int do_decide(kz_actor *a, int64_t id, const kz_decision_in *d, int64_t *
                 return kz__fail(a, KZ_EINVAL, "end date (until) %s is not in the future",
                                 d->until);
         } else if (d->days) {
-            if (d->days < 1 || d->days > 3650)
-                return kz__fail(a, KZ_EINVAL, "duration (days) must be 1 to 3650, not %d", d->days);
+            if (d->days < 1 || d->days > KZ_DECISION_DAYS_MAX)
+                return kz__fail(a, KZ_EINVAL, "duration (days) must be 1 to %d, not %d",
+                                KZ_DECISION_DAYS_MAX, d->days);
             t = t0 + (time_t)d->days * 86400;
         } else {
             return kz__fail(a, KZ_EINVAL, "missing duration or end date (days or until)%s", why);

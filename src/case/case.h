@@ -56,9 +56,11 @@ typedef struct kz_decision_in {
     const char *reasons;          /* facts and reasons; always required */
     const char *scope;            /* territorial scope; required when restrictive */
     const char *until;            /* end: "YYYY-MM-DD[THH:MM:SSZ]", or */
-    int         days;             /* duration in days (1..3650); one is required
-                                     when restrictive */
+    int         days;             /* duration in days (1..KZ_DECISION_DAYS_MAX); one
+                                     is required when restrictive */
 } kz_decision_in;
+
+#define KZ_DECISION_DAYS_MAX 3650   /* a measure's longest duration given in days */
 
 /* in_review -> decided (awaiting_approval for blocks), by the account the
  * case is assigned to.  The decision records whether detection was

@@ -294,8 +294,9 @@ int kz_token_add(kz_actor *a, const char *account, const char *name, int days,
         return kz__fail(a, KZ_EINVAL, "'%s' is not an account name", account ? account : "");
     if (!name_ok(name))
         return kz__fail(a, KZ_EINVAL, "a token's name is 1 to 64 printable characters");
-    if (days < 1 || days > 3650)
-        return kz__fail(a, KZ_EINVAL, "a token lasts 1 to 3650 days, not %d", days);
+    if (days < 1 || days > KZ_TOKEN_DAYS_MAX)
+        return kz__fail(a, KZ_EINVAL, "a token lasts 1 to %d days, not %d", KZ_TOKEN_DAYS_MAX,
+                        days);
     if (platform && !name_ok(platform))
         return kz__fail(a, KZ_EINVAL, "a platform name is 1 to 64 printable characters");
     int rc = kz__begin(a);

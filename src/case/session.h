@@ -62,8 +62,9 @@ int kz_session_close(kz_store *s, const char *sid);
 int kz_account_act(kz_actor **out, kz_store *s, const kz_principal *p);
 
 /* Make a token for account (admin only), named name (1-64 printable
- * characters), valid days days (1-3650), for platform (NULL: any).  token
- * gets the secret, shown this once; *id its id (may be NULL). */
+ * characters), valid days days (1-KZ_TOKEN_DAYS_MAX), for platform (NULL:
+ * any).  token gets the secret, shown this once; *id its id (may be NULL). */
+#define KZ_TOKEN_DAYS_MAX 3650
 int kz_token_add(kz_actor *a, const char *account, const char *name, int days,
                  const char *platform, char token[KZ_TOKEN_LEN + 1], int64_t *id);
 /* Revoke token id (admin only); revoking one revoked already is KZ_ESTATE. */

@@ -9,6 +9,7 @@
  * first move cases whose notice deadline passed to 'overdue'.
  */
 #include "cli.h"
+#include <stdarg.h>
 #include "case/case.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -306,9 +307,15 @@ out:
     return status;
 }
 
-static int usage_err(const char *msg, const char *sub)
+static int usage_err(const char *fmt, ...) KZ_PRINTF(1, 2);
+static int usage_err(const char *fmt, ...)
 {
-    kz_cli_err(msg, sub);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kz_cli_err("%s", msg);
     fputs("(kuzet cases --help for the options)\n", stderr);
     return KZ_EXIT_USAGE;
 }
@@ -359,8 +366,8 @@ int cmd_cases(int argc, char **argv)
         case 'U': g.until = optarg; g.given |= O_UNTIL; break;
         case 'D': {
             long v = strtol(optarg, &e, 10);
-            if (*e || e == optarg || v < 1 || v > 3650)
-                return usage_err("--days takes 1 to 3650, not '%s'", optarg);
+            if (*e || e == optarg || v < 1 || v > KZ_DECISION_DAYS_MAX)
+                return usage_err("--days takes 1 to %d, not '%s'", KZ_DECISION_DAYS_MAX, optarg);
             g.days = (int)v;
             g.given |= O_DAYS;
             break;

@@ -76,8 +76,8 @@ int cmd_tokens(int argc, char **argv)
         case 'n': name = optarg; break;
         case 'D':
             days = strtol(optarg, &e, 10);
-            if (e == optarg || *e || days < 1 || days > 3650) {
-                kz_cli_err("--days takes 1 to 3650, not '%s'", optarg);
+            if (e == optarg || *e || days < 1 || days > KZ_TOKEN_DAYS_MAX) {
+                kz_cli_err("--days takes 1 to %d, not '%s'", KZ_TOKEN_DAYS_MAX, optarg);
                 return KZ_EXIT_USAGE;
             }
             break;

@@ -191,7 +191,7 @@ static int tokens_add(kz_req *rq)
     static const kz_field f[] = {
         { "account", KZ_F_STR, 1, 0, 64 },
         { "name", KZ_F_STR, 1, 0, 64 },
-        { "days", KZ_F_INT, 0, 1, 3650 },
+        { "days", KZ_F_INT, 0, 1, KZ_TOKEN_DAYS_MAX },
         { "platform", KZ_F_STR, 0, 0, 64 },
     };
     kz_fval v[4];

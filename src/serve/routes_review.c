@@ -529,8 +529,8 @@ static void forms(kz_html *h, kz_req *rq, const kz_review *v, const refusal *why
                "maxlength=\"1024\" value=\"%s\"></p>", kz_h_tr(h, "Territorial scope"),
                *typed(why, "decide", "scope") ? typed(why, "decide", "scope") : "KZ");
         kz_h_f(h, "<p><label for=\"days\">%s</label><input id=\"days\" name=\"days\" "
-               "type=\"number\" required min=\"1\" max=\"3650\" value=\"%s\"></p>",
-               kz_h_tr(h, "Days in force"),
+               "type=\"number\" required min=\"1\" max=\"%d\" value=\"%s\"></p>",
+               kz_h_tr(h, "Days in force"), KZ_DECISION_DAYS_MAX,
                *typed(why, "decide", "days") ? typed(why, "decide", "days") : "90");
         refusal_here(h, why, "decide");
         kz_h_f(h, "<p><button type=\"submit\">%s</button></p></form></details>",
@@ -770,7 +770,7 @@ static int do_decide(kz_actor *a, int64_t id, const kz_form *f)
     const char *days = kz_form_str(f, "days");
     char *e = NULL;
     long dv = *days ? strtol(days, &e, 10) : 0;
-    if (*days && (*e || dv < 1 || dv > 3650))
+    if (*days && (*e || dv < 1 || dv > KZ_DECISION_DAYS_MAX))
         dv = -1;                            /* the library names the field */
     kz_decision_in d = { kz_form_str(f, "measure"), fopt(f, "legal_basis"), fopt(f, "reasons"),
                          fopt(f, "scope"), fopt(f, "until"), (int)dv };

@@ -138,7 +138,7 @@ static int decide(kz_req *rq)
         { "reasons", KZ_F_STR, 0, 0, 0 },
         { "scope", KZ_F_STR, 0, 0, 1024 },
         { "until", KZ_F_STR, 0, 0, 32 },
-        { "days", KZ_F_INT, 0, 1, 3650 },
+        { "days", KZ_F_INT, 0, 1, KZ_DECISION_DAYS_MAX },
     };
     return case_action(rq, f, KZ_ARRAY_LEN(f), do_decide);
 }
