@@ -404,23 +404,6 @@ int kz_store_rollback(kz_store *s)
 
 /* ---- audit log ----------------------------------------------------------- */
 
-/* v in decimal into out (room for 21 bytes and a NUL); its length */
-static size_t dec(char out[24], long long v)
-{
-    char tmp[24];
-    size_t n = sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        tmp[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[--n] = '-';
-    memcpy(out, tmp + n, sizeof tmp - n);
-    out[sizeof tmp - n] = '\0';
-    return sizeof tmp - n;
-}
-
 /* "LEN:" then s into the hash; NULL as "-:" */
 static void hash_field(kz_sha256_ctx *st, const char *s)
 {
@@ -429,7 +412,7 @@ static void hash_field(kz_sha256_ctx *st, const char *s)
         kz_sha256_update(st, "-:", 2);
         return;
     }
-    size_t n = strlen(s), k = dec(len, (long long)n);
+    size_t n = strlen(s), k = kz_fmt_uint(len, n);
     len[k++] = ':';
     kz_sha256_update(st, len, k);
     kz_sha256_update(st, s, n);
@@ -444,8 +427,8 @@ void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const ch
 {
     kz_sha256_ctx st;
     char num[24], eid[24];
-    dec(num, (long long)seq);
-    dec(eid, (long long)entity_id);
+    kz_fmt_int(num, seq);
+    kz_fmt_int(eid, entity_id);
     const char *f[9] = { prev, num, at, actor, action, entity, eid, before, after };
     kz_sha256_init(&st);
     for (int i = 0; i < 9; i++)

@@ -71,7 +71,7 @@ int kz_buf_addf(kz_buf *b, const char *fmt, ...)
     return 0;
 }
 
-int kz_buf_add_uint(kz_buf *b, uint64_t v)
+size_t kz_fmt_uint(char out[24], uint64_t v)
 {
     char tmp[24];
     size_t n = sizeof tmp;
@@ -79,7 +79,25 @@ int kz_buf_add_uint(kz_buf *b, uint64_t v)
         tmp[--n] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    return kz_buf_add(b, tmp + n, sizeof tmp - n);
+    memcpy(out, tmp + n, sizeof tmp - n);
+    out[sizeof tmp - n] = '\0';
+    return sizeof tmp - n;
+}
+
+size_t kz_fmt_int(char out[24], int64_t v)
+{
+    char tmp[24];
+    size_t n = kz_fmt_uint(tmp, v < 0 ? 0 - (uint64_t)v : (uint64_t)v), k = 0;
+    if (v < 0)
+        out[k++] = '-';
+    memcpy(out + k, tmp, n + 1);
+    return k + n;
+}
+
+int kz_buf_add_uint(kz_buf *b, uint64_t v)
+{
+    char tmp[24];
+    return kz_buf_add(b, tmp, kz_fmt_uint(tmp, v));
 }
 
 int kz_buf_add_utf8_clean(kz_buf *b, const char *s, size_t n)
@@ -208,8 +226,10 @@ void kz_jw_str(kz_jw *j, const char *k, const char *v)
 void kz_jw_int(kz_jw *j, const char *k, int64_t v)
 {
     kz_jw_key(j, k);
-    if (!j->rc)
-        j->rc = v >= 0 ? kz_buf_add_uint(&j->b, (uint64_t)v) : kz_buf_addf(&j->b, "%lld", (long long)v);
+    if (!j->rc) {
+        char num[24];
+        j->rc = kz_buf_add(&j->b, num, kz_fmt_int(num, v));
+    }
 }
 
 void kz_jw_bool(kz_jw *j, const char *k, int v)

@@ -34,6 +34,10 @@ int kz_buf_adds(kz_buf *b, const char *s);
 int kz_buf_addf(kz_buf *b, const char *fmt, ...) KZ_PRINTF(2, 3);
 /* Append v in decimal (faster than kz_buf_addf on hot paths). */
 int kz_buf_add_uint(kz_buf *b, uint64_t v);
+/* v in decimal into out (at most 20 digits and a sign), NUL-terminated;
+ * returns the length. */
+size_t kz_fmt_uint(char out[24], uint64_t v);
+size_t kz_fmt_int(char out[24], int64_t v);
 
 /* Append s[0..n) with every byte that is not valid UTF-8, and every NUL,
  * replaced by U+FFFD: text any database or JSON consumer accepts. */
