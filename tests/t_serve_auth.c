@@ -7,6 +7,7 @@
 #include "kt.h"
 #include "kt_serve.h"
 #include "case/session.h"
+#include "serve/throttle.h"
 #include <stdlib.h>
 #include <unistd.h>
 #include <time.h>
@@ -360,6 +361,30 @@ KT_TEST(serve_login_throttle)
     KT_EQ_STR(kt_resp_header(&r, "Retry-After", v, sizeof v), "2");
     kt_resp_free(&r);
     KT_EQ_INT(kt_serve_stop(&sv), 0);
+}
+
+/* The wait told is whole seconds rounded up from the time of the last
+ * failure: half a second after the fourth failure one second is still due
+ * (counted in whole seconds it was 0 or 1 depending on the clock). */
+KT_TEST(serve_throttle_rounds_the_wait_up)
+{
+    const char *who = "throttle-unit", *from = "192.0.2.7";
+    for (int i = 0; i < 3; i++)
+        KT_EQ_INT(kz_throttle_wait(who, from), 0);
+    for (int i = 0; i < 3; i++)
+        kz_throttle_fail(who, from);
+    KT_EQ_INT(kz_throttle_wait(who, from), 1);
+    sleep_ms(500);
+    KT_EQ_INT(kz_throttle_wait(who, from), 1);
+    sleep_ms(600);
+    KT_EQ_INT(kz_throttle_wait(who, from), 0);
+    kz_throttle_fail(who, from);
+    KT_EQ_INT(kz_throttle_wait(who, from), 2);
+    sleep_ms(1100);
+    KT_EQ_INT(kz_throttle_wait(who, from), 1);
+    KT_EQ_INT(kz_throttle_wait("throttle-other", from), 0);
+    kz_throttle_ok(who, from);
+    KT_EQ_INT(kz_throttle_wait(who, from), 0);
 }
 
 KT_TEST(serve_tokens_cli)

@@ -9,12 +9,12 @@
 
 #define SLOTS   16384
 #define PROBE   16
-#define FORGET  (15 * 60)
+#define FORGET  (15 * 60 * 1000)       /* ms */
 
 typedef struct slot {
     uint64_t key;                       /* 0: empty */
     unsigned fails;
-    time_t   last;                      /* the last failure (monotonic seconds) */
+    int64_t  last;                      /* the last failure (monotonic ms) */
 } slot;
 
 #define REPORT_FIRST 5                  /* an account's failures audited at 5, 10, 20... */
@@ -23,11 +23,13 @@ static slot tab[SLOTS];
 static atomic_ulong nfailed, nrefused;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
-static time_t now_s(void)
+/* Milliseconds, so that a second boundary between a failure and the next
+ * try cannot shorten the wait told (it is rounded up to whole seconds). */
+static int64_t now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec;
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static uint64_t hash_key(char kind, const char *name, const char *addr)
@@ -42,7 +44,7 @@ static uint64_t hash_key(char kind, const char *name, const char *addr)
 }
 
 /* The slot of key (made when make), or NULL; mu held. */
-static slot *find(uint64_t key, int make, time_t now)
+static slot *find(uint64_t key, int make, int64_t now)
 {
     slot *victim = NULL;
     for (size_t i = 0; i < PROBE; i++) {
@@ -64,7 +66,8 @@ static slot *find(uint64_t key, int make, time_t now)
     return victim;
 }
 
-static unsigned wait_of(const slot *s, unsigned free_, unsigned cap, time_t now)
+/* The seconds left to wait (rounded up), 0 when none. */
+static unsigned wait_of(const slot *s, unsigned free_, unsigned cap, int64_t now)
 {
     if (!s || s->fails < free_ || now - s->last >= FORGET)
         return 0;
@@ -72,13 +75,13 @@ static unsigned wait_of(const slot *s, unsigned free_, unsigned cap, time_t now)
     unsigned w = shift >= 16 ? cap : 1u << shift;
     if (w > cap)
         w = cap;
-    time_t since = now - s->last;
-    return since >= (time_t)w ? 0 : (unsigned)(w - since);
+    int64_t left = (int64_t)w * 1000 - (now - s->last);
+    return left <= 0 ? 0 : (unsigned)((left + 999) / 1000);
 }
 
 unsigned kz_throttle_wait(const char *name, const char *addr)
 {
-    time_t now = now_s();
+    int64_t now = now_ms();
     pthread_mutex_lock(&mu);
     unsigned a = wait_of(find(hash_key('p', name, addr), 0, now), 3, 60, now);
     unsigned b = wait_of(find(hash_key('a', "", addr), 0, now), 20, 300, now);
@@ -88,7 +91,7 @@ unsigned kz_throttle_wait(const char *name, const char *addr)
 
 unsigned kz_throttle_fail(const char *name, const char *addr)
 {
-    time_t now = now_s();
+    int64_t now = now_ms();
     unsigned report = 0;
     atomic_fetch_add(&nfailed, 1);
     pthread_mutex_lock(&mu);
@@ -122,7 +125,7 @@ void kz_throttle_counts(unsigned long *failed, unsigned long *refused)
 
 void kz_throttle_ok(const char *name, const char *addr)
 {
-    time_t now = now_s();
+    int64_t now = now_ms();
     pthread_mutex_lock(&mu);
     slot *s = find(hash_key('p', name, addr), 0, now);
     if (s)
