@@ -116,8 +116,24 @@ static void stored_text(kz_store *s, int64_t id, kz_buf *out)
     kz_dbres_done(r);
 }
 
-/* What a scan thread packed is stored for that very text (pointer and
- * length) only, and forgotten at commit. */
+/* The canonical URL of item id as stored, into out (NUL-terminated). */
+static void stored_url(kz_store *s, int64_t id, kz_buf *out)
+{
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbint(id) };
+    size_t n = 0;
+    kz_buf_reset(out);
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT canonical_url FROM items WHERE id = $1", p, 1,
+                          &r), 0);
+    KT_EQ_INT(kz_dbres_next(r), 1);
+    const char *u = kz_dbres_text(r, 0, &n);
+    KT_EQ_INT(kz_buf_add(out, u ? u : "", n), 0);
+    KT_EQ_INT(kz_buf_addc(out, '\0'), 0);
+    kz_dbres_done(r);
+}
+
+/* What a scan thread prepared (the text packed, its canonical URL) is used
+ * for that very text (pointer and length) only, and forgotten at commit. */
 KT_TEST(content_packed_text_used_for_that_text_only)
 {
     kt_tmpstore t;
@@ -143,10 +159,13 @@ KT_TEST(content_packed_text_used_for_that_text_only)
     kz_item_in ia = { "https://x.kz/1", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, a, strlen(a), NULL };
     kz_item_in ib = { "https://x.kz/2", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, b, strlen(b), NULL };
     kz_item_in ia2 = { "https://x.kz/3", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, a, strlen(a), NULL };
+    /* and its canonical URL worked out by the caller (here, on purpose,
+     * another one, to see which was used) */
+    kz_item_prep pa = { a, strlen(a), z.p, z.len, 1, 1, "https://given.kz/", 17 };
     KT_EQ_INT(kz_store_begin(s), 0);
-    kz_store_packed_text(s, a, strlen(a), z.p, z.len);
+    kz_store_prepared(s, &pa);
     KT_EQ_INT(kz_store_ingest(s, &ia, NULL, 0, &o1), 0);
-    kz_store_packed_text(s, a, strlen(a), z.p, z.len);
+    kz_store_prepared(s, &pa);
     KT_EQ_INT(kz_store_ingest(s, &ib, NULL, 0, &o2), 0);     /* another text: packed here */
     KT_EQ_INT(kz_store_commit(s), 0);
     KT_EQ_INT(kz_store_begin(s), 0);
@@ -154,6 +173,10 @@ KT_TEST(content_packed_text_used_for_that_text_only)
     KT_EQ_INT(kz_store_commit(s), 0);
     stored_text(s, o1.item_id, &back);
     KT_CHECK(back.len == 11 && !memcmp(back.p, "handed over", 11));
+    stored_url(s, o1.item_id, &back);
+    KT_EQ_STR(back.p, "https://given.kz/");
+    stored_url(s, o2.item_id, &back);
+    KT_EQ_STR(back.p, "https://x.kz/2");
     stored_text(s, o2.item_id, &back);
     KT_CHECK(back.len == strlen(b) && !memcmp(back.p, b, back.len));
     stored_text(s, o3.item_id, &back);

@@ -25,7 +25,9 @@
 #include "store/bank.h"
 #include "store/content.h"
 #include "util/pool.h"
+#include "url/url.h"
 #include "util/sha256.h"
+#include "util/utf8.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -45,6 +47,8 @@ typedef struct rec {
     size_t   line;
     str      url, platform, id, lang, published, text;
     str      z;                 /* the text packed for the store (store/content.h) */
+    str      canon;             /* kz_url_canon(url); off NONE: none */
+    int      clean;             /* every string valid UTF-8 without NUL (kz_item_in.clean) */
     size_t   hit0, nhits;       /* hits[hit0..] */
     size_t   cat0;              /* score[cat0..], flag[cat0..]: ncats each */
     size_t   nflagged;
@@ -219,6 +223,13 @@ static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
     return 0;
 }
 
+/* s[0..n) can be stored as it is: valid UTF-8 without NUL bytes (NULL
+ * too); what the store checks itself when kz_item_in.clean is 0. */
+static int str_ok(const char *s, size_t n)
+{
+    return !s || (!memchr(s, '\0', n) && kz_utf8_invalid_count(s, n) == 0);
+}
+
 /* A record parsed and scanned: its images hashed, and what the writer
  * needs of it kept unless it cannot be stored. */
 static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz_result *res,
@@ -267,9 +278,29 @@ static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz
     k->nurl = nurl;
     if (kr->text_len)                           /* empty: the store decides (images) */
         kz_sha256_hex(kr->text, kr->text_len, k->sha);
+    /* what the store would otherwise work out on the one writer thread:
+     * whether every string can be stored as it is, the canonical URL */
+    int text_ok = str_ok(kr->text, kr->text_len);
+    k->clean = text_ok && str_ok(kr->url, kr->url_len) && str_ok(kr->platform, kr->platform_len) &&
+               str_ok(kr->id, kr->id_len) && str_ok(kr->lang, kr->lang_len) &&
+               str_ok(kr->published, kr->published_len);
+    k->canon.off = NONE;
+    k->canon.len = 0;
+    if (kr->url && kr->url_len) {
+        size_t at = b->strs.len;
+        rc = kz_url_canon(kr->url, kr->url_len, &b->strs, NULL);
+        if (rc == 0 && (rc = kz_buf_addc(&b->strs, '\0')) == 0) {
+            k->canon.off = at;
+            k->canon.len = b->strs.len - 1 - at;
+        } else if (rc == KZ_ENOMEM) {
+            return rc;
+        } else {
+            b->strs.len = at;                   /* kept as written (store.c) */
+        }
+    }
     /* the whole text packed here, on the scan threads, not by the writer,
      * unless the excerpt holds it (most posts: store/content.h) */
-    if (kz_content_in_excerpt(kr->text, kr->text_len)) {
+    if (text_ok && kz_store_excerpt_len(kr->text, kr->text_len) == kr->text_len) {
         k->z.off = NONE;
         k->z.len = 0;
     } else {
@@ -355,6 +386,14 @@ static int emit(run *r, kz_ingest_event *ev)
     return rc;
 }
 
+/* Hand the store what add_record prepared of k (item: k's). */
+static void prepared(kz_store *st, const batch *b, const rec *k, const kz_item_in *it)
+{
+    kz_item_prep p = { it->text, it->text_len, sp(b, k->z), k->z.len, k->clean, 1,
+                       sp(b, k->canon), k->canon.len };
+    kz_store_prepared(st, &p);
+}
+
 /* Send ahead (kz_store_ingest_ahead) the run of records from recs[from]
  * on that will surely be stored, so their items go out together and each
  * keeps its place in the order of ids; *next: the record after the run
@@ -371,7 +410,7 @@ static int send_run(run *r, batch *b, size_t from, size_t *next)
                           sp(b, a->id), a->id.len, sp(b, a->lang), a->lang.len,
                           sp(b, a->published), a->published.len, sp(b, a->text), a->text.len,
                           a->sha };
-        kz_store_packed_text(r->o->store, it.text, it.text_len, sp(b, a->z), a->z.len);
+        prepared(r->o->store, b, a, &it);
         if ((rc = kz_store_ingest_ahead(r->o->store, &it)) <= 0)
             break;
         j++;
@@ -411,7 +450,7 @@ static int store_once(run *r, batch *b)
                           k->sha[0] ? k->sha : NULL };
         kz_result res = { b->hits + k->hit0, k->nhits, 0, b->score + k->cat0, b->flag + k->cat0,
                           k->nflagged, 0 };
-        kz_store_packed_text(st, it.text, it.text_len, sp(b, k->z), k->z.len);
+        prepared(st, b, k, &it);
         rc = kz_evidence_keep(r->ev, &it, &res, r->o->store_all, &k->out);
         k->stored = rc > 0;
         if (rc > 0)

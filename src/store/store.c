@@ -21,8 +21,8 @@ struct kz_store {
     kz_buf whole;               /* its whole text, packed (store/content.h) */
     kz_content_zip *zip;        /* that packs it, kept from item to item */
     int64_t case_next, case_last;  /* kz_store_case_id: next to hand out, last handed out */
-    const char *pk_text, *pk_z; /* kz_store_packed_text */
-    size_t  pk_len, pk_zn;
+    kz_item_prep pk;            /* kz_store_prepared */
+    int     pk_set;
     char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
     char   err[512];
     int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
@@ -292,7 +292,7 @@ static int store_begin(kz_store *s, int late)
     s->last_valid = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
-    s->pk_z = NULL;
+    s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->in_tx = !rc;
     if (!rc && !late && (rc = pg_write_lock(s)) != 0) {
@@ -386,7 +386,7 @@ int kz_store_commit(kz_store *s)
     s->in_tx = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
-    s->pk_z = NULL;
+    s->pk_set = 0;
     s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
@@ -396,7 +396,7 @@ int kz_store_rollback(kz_store *s)
     s->last_valid = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
-    s->pk_z = NULL;
+    s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
@@ -571,10 +571,12 @@ size_t kz_store_excerpt_len(const char *text, size_t n)
 
 /* A cleaned copy of p[0..n) in s->scratch (room reserved beforehand, so
  * earlier copies stay where they are). */
-static kz_dbval clean(kz_store *s, const char *p, size_t n)
+static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
 {
     if (!p)
         return kz_dbnull();
+    if (checked)
+        return kz_dbtext(p, n);                     /* kz_item_in.clean */
     size_t at = s->scratch.len;
     kz_buf_add_utf8_clean(&s->scratch, p, n);
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
@@ -596,6 +598,8 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
                     kz_dbval ip[ITEM_NP])
 {
     int rc;
+    const kz_item_prep *pp = s->pk_set && s->pk.text == it->text &&
+                             s->pk.text_len == it->text_len ? &s->pk : NULL;
     int64_t pid = 0;
     if (it->content_sha256 && strlen(it->content_sha256) == 64) {
         memcpy(hex, it->content_sha256, 65);
@@ -612,8 +616,12 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
     kz_buf_reset(&s->scratch);
     if ((rc = kz_buf_grow(&s->scratch, need * 3 + 64)) != 0)
         return fail(s, rc, "storing the item");
-    kz_dbval url = clean(s, it->url, it->url_len), canon = kz_dbnull();
-    if (it->url && it->url_len) {
+    int ok = pp && pp->clean;
+    kz_dbval url = clean(s, it->url, it->url_len, ok), canon = kz_dbnull();
+    if (pp && pp->canon_given) {
+        if (pp->canonical_url)
+            canon = kz_dbtext(pp->canonical_url, pp->canonical_url_len);
+    } else if (it->url && it->url_len) {
         /* the canonical URL identifies the item; a URL that does not
          * canonicalize is kept as written, and the content identifies it */
         size_t at = s->scratch.len;
@@ -622,18 +630,18 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
         else
             s->scratch.len = at;
     }
-    kz_dbval ref = clean(s, it->source_ref, it->source_ref_len);
-    kz_dbval lang = clean(s, it->lang, it->lang_len);
-    kz_dbval published = clean(s, it->published, it->published_len);
-    kz_dbval excerpt = clean(s, it->text, ex);
+    kz_dbval ref = clean(s, it->source_ref, it->source_ref_len, ok);
+    kz_dbval lang = clean(s, it->lang, it->lang_len, ok);
+    kz_dbval published = clean(s, it->published, it->published_len, ok);
+    kz_dbval excerpt = clean(s, it->text, ex, ok);
     /* the whole text (up to KZ_CONTENT_MAX), compressed */
     size_t keep = kz_content_len(it->text, it->text_len);
     kz_buf_reset(&s->whole);
     kz_dbval whole;
-    if (kz_content_in_excerpt(it->text, it->text_len)) {
+    if (ok ? ex == it->text_len : kz_content_in_excerpt(it->text, it->text_len)) {
         whole = kz_dbnull();                        /* the excerpt is the whole text */
-    } else if (s->pk_z && s->pk_text == it->text && s->pk_len == it->text_len) {
-        whole = kz_dbtext(s->pk_z, s->pk_zn);       /* packed by the caller */
+    } else if (pp && pp->z) {
+        whole = kz_dbtext(pp->z, pp->zn);           /* packed by the caller */
     } else {
         if (!s->zip && !(s->zip = kz_content_zip_new()))
             return fail(s, KZ_ENOMEM, "compressing the item's text");
@@ -642,7 +650,7 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
         whole = kz_dbtext(s->whole.p ? s->whole.p : "", s->whole.len);
     }
     kz_item_in itc = *it;                           /* the platform name, cleaned */
-    kz_dbval plat = clean(s, it->platform, it->platform_len);
+    kz_dbval plat = clean(s, it->platform, it->platform_len, ok);
     itc.platform = plat.s;
     itc.platform_len = plat.n;
     if ((rc = platform_id(s, &itc, &pid)) != 0)
@@ -655,13 +663,10 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
     return 0;
 }
 
-void kz_store_packed_text(kz_store *s, const char *text, size_t text_len, const char *z,
-                          size_t zn)
+void kz_store_prepared(kz_store *s, const kz_item_prep *p)
 {
-    s->pk_text = text;
-    s->pk_len = text_len;
-    s->pk_z = s->in_tx ? z : NULL;
-    s->pk_zn = zn;
+    s->pk = *p;
+    s->pk_set = s->in_tx != 0;
 }
 
 static uint64_t ahead_key(const kz_dbval *canon, const char *hex)
@@ -823,7 +828,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         kz_dbval p[] = { kz_dbint(item), kz_dbstr(now), kz_dbstr(d[i].method),
                          kz_dbstr(d[i].rule_id), kz_dbstr(d[i].category), kz_dbint(d[i].weight),
                          kz_dbint(a), kz_dbint(b),
-                         d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a),
+                         d[i].evidence ? kz_dbstr(d[i].evidence) : clean(s, it->text + a, b - a, 0),
                          d[i].rules_version && *d[i].rules_version ? kz_dbstr(d[i].rules_version)
                                                                    : kz_dbnull(),
                          d[i].bank_version > 0 ? kz_dbint(d[i].bank_version) : kz_dbnull() };

@@ -119,14 +119,27 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
  * such a transaction): INSERT ... RETURNING id.  < 0: KZ_EDB. */
 int kz_store_case_id(kz_store *s, int64_t *id);
 
-/* Inside a transaction: text[0..text_len) packed already (z[0..zn), what
- * kz_content_pack writes for its kz_content_len() bytes; a scan thread
- * packed it).  The next kz_store_ingest or kz_store_ingest_ahead of an item
- * whose text is this very pointer and length stores z instead of packing
- * the text again.  Nothing is copied: z stays valid until then.  Forgotten
- * at the next call of this, and at commit or rollback. */
-void kz_store_packed_text(kz_store *s, const char *text, size_t text_len, const char *z,
-                          size_t zn);
+/* What a scan thread prepared of an item so that the one writer need not
+ * (each field NULL or 0 when it did not). */
+typedef struct kz_item_prep {
+    const char *text;  size_t text_len;  /* the item's text: how it is recognized */
+    const char *z;     size_t zn;        /* the text packed already: what
+                                            kz_content_zip_pack writes for its
+                                            kz_content_len() bytes */
+    int         clean;                   /* 1: every string of the item (the whole
+                                            text too) was checked valid UTF-8
+                                            without NUL bytes: stored as it is */
+    int         canon_given;             /* 1: canonical_url is what kz_url_canon
+                                            makes of the item's url (NULL: none) */
+    const char *canonical_url;  size_t canonical_url_len;
+} kz_item_prep;
+
+/* Inside a transaction: the next kz_store_ingest or kz_store_ingest_ahead
+ * of an item whose text is this very pointer and length uses *p instead of
+ * working it out again.  Nothing is copied: what p points to stays valid
+ * until then.  Forgotten at the next call of this, and at commit or
+ * rollback. */
+void kz_store_prepared(kz_store *s, const kz_item_prep *p);
 
 /* Inside a transaction, the first step of kz_store_ingest for an item that
  * will be stored (with the same URL and it->content_sha256, which must be
