@@ -63,8 +63,16 @@ typedef struct sqdb {
     int      lockfd;              /* "PATH-locks" (kz_db_try_lock), -1 until needed */
 } sqdb;
 
+/* Once per process, before the first connection: no memory statistics.
+ * With them, every allocation SQLite makes takes one mutex shared by all
+ * connections (the writer's and the checkpointer's); kuzet never asks
+ * sqlite3_memory_used. */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static void sq_config(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 static int sq_open(kz_db **out, const char *target, char *err, size_t errsz)
 {
+    pthread_once(&sq_once, sq_config);
     sqdb *d = calloc(1, sizeof *d);
     if (!d) {
         snprintf(err, errsz, "%s", kz_strerror(KZ_ENOMEM));
