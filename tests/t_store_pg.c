@@ -436,6 +436,96 @@ out:
     dropall();
 }
 
+/* Deferred INSERTs of one plain form are sent 32 rows to a statement
+ * (store/pg.c): counted here by a statement trigger.  The rows stored are
+ * those deferred, NULLs, quotes and dollars included; a read in between
+ * sees every row deferred before it; a failing row fails COMMIT with the
+ * server's message and nothing is stored; ROLLBACK drops what is held. */
+KT_TEST(store_pg_deferred_inserts_merged)
+{
+    char uri[600];
+    kz_db *a = NULL;
+    int64_t v = 0;
+    if (!have_pg("store_pg_deferred_inserts_merged")) return;
+    if (newdb("merge", NULL, uri, sizeof uri)) { dropall(); return; }
+    KT_EQ_INT(kz_db_open(&a, uri), 0);
+    if (!a) { kt_fail(__FILE__, __LINE__, "open: %s", kz_db_errmsg(a)); goto out; }
+    KT_EQ_INT(kz_db_exec(a, "CREATE TABLE m (id BIGINT PRIMARY KEY, s TEXT, n BIGINT)"), 0);
+    KT_EQ_INT(kz_db_exec(a, "CREATE TABLE m2 (k TEXT NOT NULL)"), 0);
+    KT_EQ_INT(kz_db_exec(a, "CREATE TABLE stmts (n INT)"), 0);
+    KT_EQ_INT(kz_db_exec(a, "CREATE FUNCTION count_stmt() RETURNS trigger LANGUAGE plpgsql AS "
+                            "$$ BEGIN INSERT INTO stmts VALUES (1); RETURN NULL; END $$"), 0);
+    KT_EQ_INT(kz_db_exec(a, "CREATE TRIGGER m_stmt AFTER INSERT ON m FOR EACH STATEMENT "
+                            "EXECUTE FUNCTION count_stmt()"), 0);
+    const char *ins = "INSERT INTO m (id, s, n) VALUES ($1, $2, $3)";
+    const char *ins2 = "INSERT INTO m2 (k) VALUES ($1)";
+    char s[64];
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 1; i <= 100; i++) {
+        snprintf(s, sizeof s, "row '%d' $1 (x)", i);
+        kz_dbval q[] = { kz_dbint(i), i % 7 ? kz_dbstr(s) : kz_dbnull(), kz_dbint(-i * 1000) };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 3), 0);
+        kz_dbval k[] = { kz_dbstr(s) };
+        KT_EQ_INT(kz_db_defer(a, ins2, k, 1), 0);
+        if (i == 45) {
+            KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m", NULL, 0, &v), 0);
+            KT_EQ_INT(v, 45);
+        }
+    }
+    KT_EQ_INT(kz_db_commit(a), 0);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m2", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 100);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM stmts", NULL, 0, &v), 0);
+    KT_CHECK(v >= 4 && v <= 40);                    /* 100 rows in a few statements */
+    kz_dbres *r = NULL;
+    int rows = 0;
+    KT_EQ_INT(kz_db_query(a, "SELECT id, s, n FROM m ORDER BY id", NULL, 0, &r), 0);
+    while (r && kz_dbres_next(r) == 1) {
+        int i = ++rows;
+        size_t n = 0;
+        const char *t = kz_dbres_text(r, 1, &n);
+        snprintf(s, sizeof s, "row '%d' $1 (x)", i);
+        KT_EQ_INT(kz_dbres_int(r, 0), i);
+        KT_EQ_INT(kz_dbres_int(r, 2), -i * 1000);
+        if (i % 7)
+            KT_CHECK(t && n == strlen(s) && !memcmp(t, s, n));
+        else
+            KT_CHECK(kz_dbres_null(r, 1));
+    }
+    kz_dbres_done(r);
+    KT_EQ_INT(rows, 100);
+    /* a failing row among 40: COMMIT fails with the server's message */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 101; i <= 140; i++) {
+        kz_dbval q[] = { kz_dbint(i == 120 ? 5 : i), kz_dbstr("late"), kz_dbint(0) };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 3), 0);
+    }
+    KT_EQ_INT(kz_db_commit(a), KZ_EDB);
+    KT_CHECK(strstr(kz_db_errmsg(a), "duplicate key") != NULL);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 100);
+    /* ROLLBACK drops the rows held; the connection goes on */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 201; i <= 205; i++) {
+        kz_dbval q[] = { kz_dbint(i), kz_dbstr("dropped"), kz_dbint(0) };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 3), 0);
+    }
+    KT_EQ_INT(kz_db_rollback(a), 0);
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 301; i <= 303; i++) {
+        kz_dbval q[] = { kz_dbint(i), kz_dbstr("kept"), kz_dbint(0) };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 3), 0);
+    }
+    KT_EQ_INT(kz_db_commit(a), 0);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m WHERE s = 'dropped'", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 0);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m WHERE s = 'kept'", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 3);
+out:
+    kz_db_close(&a);
+    dropall();
+}
+
 /* `kuzet ingest` runs a batch again when the database says "busy": here a
  * lock held past the lock_timeout (55P03) makes the first tries fail. */
 KT_TEST(store_pg_ingest_retries_when_busy)

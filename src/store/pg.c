@@ -23,7 +23,10 @@
  * of going to stderr: library code does not print.
  */
 #include "db.h"
+#include "util/buf.h"
 #include <libpq-fe.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <poll.h>
 #include <xxhash.h>
@@ -56,6 +59,9 @@ typedef struct pgdb {
     size_t     khead, kcap;   /* keep[khead .. khead + pending) */
     struct sent { struct pgres *res; int rc; } *took;   /* kept results read, oldest first */
     size_t     thead, tlen, tcap;
+    struct merge *mg;         /* deferred INSERTs held to be merged (below) */
+    size_t     nmg, held;     /* forms known; rows held in all of them */
+    int        flushing;
 } pgdb;
 
 /* msg on one line: libpq's messages end in a newline and may hold more
@@ -90,12 +96,14 @@ static void safe_line(const pgdb *d, char *out, size_t outsz, const char *msg)
 static void set_err(pgdb *d, const char *msg) { safe_line(d, d->err, sizeof d->err, msg); }
 
 static void drop_sent(pgdb *d);
+static void merge_free(pgdb *d);
 
 static void free_db(pgdb *d)
 {
     if (!d)
         return;
     drop_sent(d);
+    merge_free(d);
     free(d->keep);
     free(d->took);
     PQfinish(d->c);
@@ -479,7 +487,8 @@ static int pipe_send(pgdb *d, int i, int np, int keep)
 
 static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res);
 
-static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
+/* One statement deferred as it is. */
+static int defer_one(kz_db *db, const char *sql, const kz_dbval *p, int np)
 {
     pgdb *d = (pgdb *)db;
     int rc, i;
@@ -508,6 +517,254 @@ static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
     return 0;
 }
 
+/* ---- rows merged -------------------------------------------------------------
+ * Inside a transaction, deferred INSERTs of one plain form ("INSERT INTO t
+ * (cols) VALUES ($1, ..., $n)" with nothing after it) are held and sent
+ * MERGE_ROWS at a time as one statement of that many rows: the server then
+ * plans, starts and ends one statement instead of MERGE_ROWS, which is most
+ * of what a small insert costs it.  What is held goes out (form by form,
+ * each in the order it came) before anything else is sent or read, so
+ * every later statement sees the rows as if each had gone out alone; the
+ * rows left when that happens go out one statement each.  A failure is
+ * what the server says of the merged statement, returned as a deferred
+ * statement's is (db.h).  The forms of one transaction have no order
+ * between them that matters: kuzet's deferred INSERTs (detections, cases,
+ * audit entries) refer to rows written before them, never to each other. */
+
+#define MERGE_ROWS  32
+#define MERGE_FORMS 8
+
+struct merge {
+    char     *sql;              /* the one-row form */
+    char     *multi;            /* the MERGE_ROWS-row form */
+    uint64_t  key;
+    int       np;
+    size_t    rows;             /* held */
+    char     *vals;             /* the values held, each NUL-terminated */
+    size_t    vlen, vcap;
+    size_t   *off;              /* per value: its offset in vals; SIZE_MAX: NULL */
+    size_t    ocap;
+};
+
+/* The "(...)" after " VALUES " when sql is a one-row INSERT with nothing
+ * after it, else NULL. */
+static const char *merge_row(const char *sql)
+{
+    if (strncmp(sql, "INSERT INTO ", 12) || strstr(sql, "RETURNING") || strstr(sql, "ON CONFLICT"))
+        return NULL;
+    const char *v = strstr(sql, " VALUES (");
+    if (!v)
+        return NULL;
+    const char *row = v + 8, *p = row;
+    int depth = 0;
+    for (; *p; p++) {
+        if (*p == '\'') {
+            while (*++p && *p != '\'')
+                ;
+            if (!*p)
+                return NULL;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && --depth == 0) {
+            p++;
+            break;
+        }
+    }
+    while (*p == ' ')
+        p++;
+    return depth == 0 && *p == '\0' ? row : NULL;
+}
+
+/* sql's form of rows rows: its row repeated, $k of row r as $(k + r * np). */
+static char *merge_sql(const char *sql, const char *row, int np, int rows)
+{
+    size_t rl = strlen(row), pre = (size_t)(row - sql);
+    size_t cap = pre + (size_t)rows * (rl + 2 + 8 * (size_t)np) + 1;
+    char *out = malloc(cap), *o = out;
+    if (!out)
+        return NULL;
+    memcpy(o, sql, pre);
+    o += pre;
+    for (int r = 0; r < rows; r++) {
+        if (r)
+            *o++ = ',';
+        for (const char *p = row; *p;) {
+            if (*p == '\'') {
+                const char *q = strchr(p + 1, '\'') + 1;
+                memcpy(o, p, (size_t)(q - p));
+                o += q - p;
+                p = q;
+            } else if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+                char *end;
+                long k = strtol(p + 1, &end, 10);
+                o += snprintf(o, 16, "$%ld", k + (long)r * np);
+                p = end;
+            } else {
+                *o++ = *p++;
+            }
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void merge_free(pgdb *d)
+{
+    for (size_t i = 0; i < d->nmg; i++) {
+        free(d->mg[i].sql);
+        free(d->mg[i].multi);
+        free(d->mg[i].vals);
+        free(d->mg[i].off);
+    }
+    free(d->mg);
+    d->mg = NULL;
+    d->nmg = d->held = 0;
+}
+
+/* Forget every row held (the transaction ends without them). */
+static void merge_drop(pgdb *d)
+{
+    for (size_t i = 0; i < d->nmg; i++)
+        d->mg[i].rows = d->mg[i].vlen = 0;
+    d->held = 0;
+}
+
+/* Send m's rows held: MERGE_ROWS of them as one statement, fewer one by one. */
+static int merge_send(pgdb *d, struct merge *m)
+{
+    size_t rows = m->rows, nv = rows * (size_t)m->np;
+    kz_dbval stack[64], *v = nv <= 64 ? stack : malloc(nv * sizeof *v);
+    int rc = 0;
+    m->rows = 0;
+    d->held -= rows;
+    if (!v) {
+        m->vlen = 0;
+        if (!d->perr) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            d->perr = KZ_ENOMEM;
+        }
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < nv; i++)
+        v[i] = m->off[i] == SIZE_MAX ? kz_dbnull()
+                                     : kz_dbtext(m->vals + m->off[i], strlen(m->vals + m->off[i]));
+    if (rows == MERGE_ROWS && m->multi) {
+        rc = defer_one(&d->base, m->multi, v, (int)nv);
+    } else {
+        for (size_t r = 0; r < rows && !rc; r++)
+            rc = defer_one(&d->base, m->sql, v + r * (size_t)m->np, m->np);
+    }
+    m->vlen = 0;
+    if (v != stack)
+        free(v);
+    return rc;
+}
+
+/* Send every row held, before anything else goes out. */
+static int merge_flush(pgdb *d)
+{
+    int rc = 0;
+    if (!d->held || d->flushing)
+        return 0;
+    d->flushing = 1;
+    for (size_t i = 0; i < d->nmg; i++)
+        if (d->mg[i].rows) {
+            int r = merge_send(d, &d->mg[i]);
+            if (!rc)
+                rc = r;
+        }
+    d->flushing = 0;
+    return rc;
+}
+
+/* Hold a row of sql (row: its "(...)"); 1 when held, 0 when sql is not
+ * to be merged after all (too many forms, no memory for its form). */
+static int merge_hold(pgdb *d, const char *sql, const char *row, const kz_dbval *p, int np,
+                      int *rc)
+{
+    uint64_t key = XXH3_64bits(sql, strlen(sql));
+    struct merge *m = NULL;
+    *rc = 0;
+    for (size_t i = 0; i < d->nmg && !m; i++)
+        if (d->mg[i].key == key && !strcmp(d->mg[i].sql, sql))
+            m = &d->mg[i];
+    if (!m) {
+        if (d->nmg == MERGE_FORMS || np <= 0 || np * MERGE_ROWS > 32767)
+            return 0;
+        if (!d->mg && !(d->mg = calloc(MERGE_FORMS, sizeof *d->mg)))
+            return 0;
+        struct merge *n = &d->mg[d->nmg];
+        memset(n, 0, sizeof *n);
+        n->sql = kz_strdup(sql);
+        n->multi = merge_sql(sql, row, np, MERGE_ROWS);
+        n->off = malloc((size_t)np * MERGE_ROWS * sizeof *n->off);
+        if (!n->sql || !n->multi || !n->off) {
+            free(n->sql);
+            free(n->multi);
+            free(n->off);
+            return 0;
+        }
+        n->key = key;
+        n->np = np;
+        m = n;
+        d->nmg++;
+    }
+    if (np != m->np)
+        return 0;
+    for (int i = 0; i < np; i++) {
+        size_t at = m->rows * (size_t)np + (size_t)i;
+        char num[24];
+        const char *s = NULL;
+        size_t n = 0;
+        if (p[i].type == KZ_DB_TEXT) {
+            if (memchr(p[i].s, '\0', p[i].n)) {
+                set_err(d, "a text value holds a NUL byte, which PostgreSQL cannot store");
+                *rc = d->perr = KZ_EDB;    /* this transaction must not commit */
+                return 1;
+            }
+            s = p[i].s;
+            n = p[i].n;
+        } else if (p[i].type == KZ_DB_INT) {
+            n = kz_fmt_int(num, p[i].i);
+            s = num;
+        }
+        if (!s) {
+            m->off[at] = SIZE_MAX;
+            continue;
+        }
+        if (KZ_GROW(m->vals, m->vcap, m->vlen + n + 1)) {
+            set_err(d, kz_strerror(KZ_ENOMEM));
+            *rc = d->perr = KZ_ENOMEM;
+            return 1;
+        }
+        memcpy(m->vals + m->vlen, s, n);
+        m->vals[m->vlen + n] = '\0';
+        m->off[at] = m->vlen;
+        m->vlen += n + 1;
+    }
+    m->rows++;
+    d->held++;
+    if (m->rows == MERGE_ROWS)
+        *rc = merge_send(d, m) == KZ_ENOMEM ? KZ_ENOMEM : 0;
+    return 1;
+}
+
+static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
+{
+    pgdb *d = (pgdb *)db;
+    const char *row;
+    int rc;
+    if (d->perr)
+        return 0;                       /* reported where the pipeline is read */
+    if ((row = merge_row(sql)) != NULL &&
+        (d->pipe || PQtransactionStatus(d->c) == PQTRANS_INTRANS) &&
+        merge_hold(d, sql, row, p, np, &rc))
+        return rc;
+    if ((rc = merge_flush(d)) == KZ_ENOMEM)
+        return rc;
+    return defer_one(db, sql, p, np);
+}
+
 static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_dbres **res)
 {
     pgdb *d = (pgdb *)db;
@@ -516,6 +773,10 @@ static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_db
     PGresult *r = NULL;
     if (res)
         *res = NULL;
+    if (!strncasecmp(sql, "ROLLBACK", 8))
+        merge_drop(d);
+    else if ((rc = merge_flush(d)) == KZ_ENOMEM)
+        return rc;
     if (d->pipe && !d->perr && (i = cached(d, sql)) >= 0) {
         /* behind the statements deferred: their results first, then its */
         d->err[0] = '\0';
@@ -592,6 +853,8 @@ static int pg_send(kz_db *db, const char *sql, const kz_dbval *p, int np)
 {
     pgdb *d = (pgdb *)db;
     int rc, i;
+    if ((rc = merge_flush(d)) == KZ_ENOMEM)
+        return rc;
     if (!d->perr && (i = cached(d, sql)) >= 0 &&
         (d->pipe || (PQtransactionStatus(d->c) == PQTRANS_INTRANS &&
                      PQenterPipelineMode(d->c)))) {
