@@ -48,7 +48,7 @@ typedef struct rec {
     str      url, platform, id, lang, published, text;
     str      z;                 /* the text packed for the store (store/content.h) */
     str      canon;             /* kz_url_canon(url); off NONE: none */
-    int      clean;             /* every string valid UTF-8 without NUL (kz_item_in.clean) */
+    int      clean;             /* every string valid UTF-8 without NUL (kz_item_prep.clean) */
     size_t   hit0, nhits;       /* hits[hit0..] */
     size_t   cat0;              /* score[cat0..], flag[cat0..]: ncats each */
     size_t   nflagged;
@@ -224,7 +224,7 @@ static int hash_images(run *r, batch *b, const kz_record *kr, size_t line)
 }
 
 /* s[0..n) can be stored as it is: valid UTF-8 without NUL bytes (NULL
- * too); what the store checks itself when kz_item_in.clean is 0. */
+ * too); what the store checks itself when kz_item_prep.clean is 0. */
 static int str_ok(const char *s, size_t n)
 {
     return !s || (!memchr(s, '\0', n) && kz_utf8_invalid_count(s, n) == 0);

@@ -576,7 +576,7 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
     if (!p)
         return kz_dbnull();
     if (checked)
-        return kz_dbtext(p, n);                     /* kz_item_in.clean */
+        return kz_dbtext(p, n);                     /* checked by the caller (kz_item_prep) */
     size_t at = s->scratch.len;
     kz_buf_add_utf8_clean(&s->scratch, p, n);
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
