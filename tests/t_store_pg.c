@@ -504,6 +504,16 @@ KT_TEST(store_pg_deferred_inserts_merged)
     KT_CHECK(strstr(kz_db_errmsg(a), "duplicate key") != NULL);
     KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m", NULL, 0, &v), 0);
     KT_EQ_INT(v, 100);
+    /* a value PostgreSQL refuses (a NUL byte) among rows held: that call
+     * says so, and COMMIT fails; nothing is stored */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 151; i <= 160; i++) {
+        kz_dbval q[] = { kz_dbint(i), i == 155 ? kz_dbtext("a\0b", 3) : kz_dbstr("nul"), kz_dbint(0) };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 3), i == 155 ? KZ_EDB : 0);
+    }
+    KT_CHECK(kz_db_commit(a) != 0);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 100);
     /* ROLLBACK drops the rows held; the connection goes on */
     KT_EQ_INT(kz_db_begin(a), 0);
     for (int i = 201; i <= 205; i++) {

@@ -543,7 +543,7 @@ struct merge {
     char     *vals;             /* the values held, each NUL-terminated */
     size_t    vlen, vcap;
     size_t   *off;              /* per value: its offset in vals; SIZE_MAX: NULL */
-    size_t    ocap;
+    kz_dbval *v;                /* the values as sent (MERGE_ROWS rows' room) */
 };
 
 /* The "(...)" after " VALUES " when sql is a one-row INSERT with nothing
@@ -615,6 +615,7 @@ static void merge_free(pgdb *d)
         free(d->mg[i].multi);
         free(d->mg[i].vals);
         free(d->mg[i].off);
+        free(d->mg[i].v);
     }
     free(d->mg);
     d->mg = NULL;
@@ -629,22 +630,15 @@ static void merge_drop(pgdb *d)
     d->held = 0;
 }
 
-/* Send m's rows held: MERGE_ROWS of them as one statement, fewer one by one. */
+/* Send m's rows held: MERGE_ROWS of them as one statement, fewer one by
+ * one.  An error is defer_one's, as if the rows had been deferred alone. */
 static int merge_send(pgdb *d, struct merge *m)
 {
     size_t rows = m->rows, nv = rows * (size_t)m->np;
-    kz_dbval stack[64], *v = nv <= 64 ? stack : malloc(nv * sizeof *v);
+    kz_dbval *v = m->v;
     int rc = 0;
     m->rows = 0;
     d->held -= rows;
-    if (!v) {
-        m->vlen = 0;
-        if (!d->perr) {
-            set_err(d, kz_strerror(KZ_ENOMEM));
-            d->perr = KZ_ENOMEM;
-        }
-        return KZ_ENOMEM;
-    }
     for (size_t i = 0; i < nv; i++)
         v[i] = m->off[i] == SIZE_MAX ? kz_dbnull()
                                      : kz_dbtext(m->vals + m->off[i], strlen(m->vals + m->off[i]));
@@ -655,8 +649,6 @@ static int merge_send(pgdb *d, struct merge *m)
             rc = defer_one(&d->base, m->sql, v + r * (size_t)m->np, m->np);
     }
     m->vlen = 0;
-    if (v != stack)
-        free(v);
     return rc;
 }
 
@@ -677,14 +669,19 @@ static int merge_flush(pgdb *d)
     return rc;
 }
 
-/* Hold a row of sql (row: its "(...)"); 1 when held, 0 when sql is not
- * to be merged after all (too many forms, no memory for its form). */
+/* Hold a row of sql (row: its "(...)"); 1 when held (*rc: what sending
+ * the rows held said, when they went out), 0 when this row is to be sent
+ * as it is instead (too many forms, no memory, a value PostgreSQL refuses:
+ * defer_one says so as before). */
 static int merge_hold(pgdb *d, const char *sql, const char *row, const kz_dbval *p, int np,
                       int *rc)
 {
     uint64_t key = XXH3_64bits(sql, strlen(sql));
     struct merge *m = NULL;
     *rc = 0;
+    for (int i = 0; i < np; i++)
+        if (p[i].type == KZ_DB_TEXT && memchr(p[i].s, '\0', p[i].n))
+            return 0;
     for (size_t i = 0; i < d->nmg && !m; i++)
         if (d->mg[i].key == key && !strcmp(d->mg[i].sql, sql))
             m = &d->mg[i];
@@ -698,10 +695,12 @@ static int merge_hold(pgdb *d, const char *sql, const char *row, const kz_dbval 
         n->sql = kz_strdup(sql);
         n->multi = merge_sql(sql, row, np, MERGE_ROWS);
         n->off = malloc((size_t)np * MERGE_ROWS * sizeof *n->off);
-        if (!n->sql || !n->multi || !n->off) {
+        n->v = malloc((size_t)np * MERGE_ROWS * sizeof *n->v);
+        if (!n->sql || !n->multi || !n->off || !n->v) {
             free(n->sql);
             free(n->multi);
             free(n->off);
+            free(n->v);
             return 0;
         }
         n->key = key;
@@ -711,17 +710,13 @@ static int merge_hold(pgdb *d, const char *sql, const char *row, const kz_dbval 
     }
     if (np != m->np)
         return 0;
+    size_t vlen0 = m->vlen;
     for (int i = 0; i < np; i++) {
         size_t at = m->rows * (size_t)np + (size_t)i;
         char num[24];
         const char *s = NULL;
         size_t n = 0;
         if (p[i].type == KZ_DB_TEXT) {
-            if (memchr(p[i].s, '\0', p[i].n)) {
-                set_err(d, "a text value holds a NUL byte, which PostgreSQL cannot store");
-                *rc = d->perr = KZ_EDB;    /* this transaction must not commit */
-                return 1;
-            }
             s = p[i].s;
             n = p[i].n;
         } else if (p[i].type == KZ_DB_INT) {
@@ -733,9 +728,8 @@ static int merge_hold(pgdb *d, const char *sql, const char *row, const kz_dbval 
             continue;
         }
         if (KZ_GROW(m->vals, m->vcap, m->vlen + n + 1)) {
-            set_err(d, kz_strerror(KZ_ENOMEM));
-            *rc = d->perr = KZ_ENOMEM;
-            return 1;
+            m->vlen = vlen0;            /* this row is not held */
+            return 0;
         }
         memcpy(m->vals + m->vlen, s, n);
         m->vals[m->vlen + n] = '\0';
@@ -745,7 +739,7 @@ static int merge_hold(pgdb *d, const char *sql, const char *row, const kz_dbval 
     m->rows++;
     d->held++;
     if (m->rows == MERGE_ROWS)
-        *rc = merge_send(d, m) == KZ_ENOMEM ? KZ_ENOMEM : 0;
+        *rc = merge_send(d, m);
     return 1;
 }
 
@@ -760,7 +754,7 @@ static int pg_defer(kz_db *db, const char *sql, const kz_dbval *p, int np)
         (d->pipe || PQtransactionStatus(d->c) == PQTRANS_INTRANS) &&
         merge_hold(d, sql, row, p, np, &rc))
         return rc;
-    if ((rc = merge_flush(d)) == KZ_ENOMEM)
+    if ((rc = merge_flush(d)) != 0)
         return rc;
     return defer_one(db, sql, p, np);
 }
@@ -773,10 +767,21 @@ static int pg_query(kz_db *db, const char *sql, const kz_dbval *p, int np, kz_db
     PGresult *r = NULL;
     if (res)
         *res = NULL;
-    if (!strncasecmp(sql, "ROLLBACK", 8))
+    if (!strncasecmp(sql, "ROLLBACK", 8)) {
         merge_drop(d);
-    else if ((rc = merge_flush(d)) == KZ_ENOMEM)
+    } else if ((rc = merge_flush(d)) != 0) {
+        /* the rows held failed (as a deferred statement fails): the
+         * transaction is aborted, and COMMIT must not report success */
+        if (!strncasecmp(sql, "COMMIT", 6)) {
+            char keep[sizeof d->err];
+            memcpy(keep, d->err, sizeof keep);
+            pipe_leave(d);
+            PQclear(PQexec(d->c, "ROLLBACK"));
+            memcpy(d->err, keep, sizeof keep);
+            drop_sent(d);
+        }
         return rc;
+    }
     if (d->pipe && !d->perr && (i = cached(d, sql)) >= 0) {
         /* behind the statements deferred: their results first, then its */
         d->err[0] = '\0';
@@ -853,7 +858,7 @@ static int pg_send(kz_db *db, const char *sql, const kz_dbval *p, int np)
 {
     pgdb *d = (pgdb *)db;
     int rc, i;
-    if ((rc = merge_flush(d)) == KZ_ENOMEM)
+    if ((rc = merge_flush(d)) != 0)
         return rc;
     if (!d->perr && (i = cached(d, sql)) >= 0 &&
         (d->pipe || (PQtransactionStatus(d->c) == PQTRANS_INTRANS &&
