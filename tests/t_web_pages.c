@@ -1,8 +1,9 @@
 /*
  * tests/t_web_pages.c - the reviewers' web app over real HTTP
- * (serve/routes_pages.c): every page for every role that may open it and
- * refused for the others (a visitor is sent to log in); the images kept
- * for review served to staff only with their content type and nosniff,
+ * (serve/routes_pages.c, routes_media.c, routes_users.c): every page for
+ * every role that may open it and refused for the others (a visitor is
+ * sent to log in); the images kept for review served to staff only with
+ * their content type and nosniff,
  * shown blurred and in greyscale by default and as the reviewer's own
  * settings say; notices with countdowns, appeals, the blocklist in force,
  * the rule tester's form; an appeal filed on its form; the 404 page; an

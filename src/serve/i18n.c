@@ -198,11 +198,15 @@ static const kz_msg core[] = {
 static const kz_msg_table core_table = { core, KZ_ARRAY_LEN(core) };
 extern const kz_msg_table kz_i18n_webpub;        /* web_public.c */
 extern const kz_msg_table kz_i18n_pages;          /* serve/routes_pages.c */
+extern const kz_msg_table kz_i18n_media;          /* serve/routes_media.c */
+extern const kz_msg_table kz_i18n_users;          /* serve/routes_users.c */
 extern const kz_msg_table kz_i18n_status;         /* serve/routes_status.c */
 static const kz_msg_table *const kz_i18n_tables[] = {
     &core_table,
     &kz_i18n_webpub,
     &kz_i18n_pages,
+    &kz_i18n_media,
+    &kz_i18n_users,
     &kz_i18n_status,
     NULL,
 };

@@ -1,5 +1,5 @@
 /*
- * serve/pages.h - what the web app's pages (serve/routes_pages.c) offer
+ * serve/pages.h - what the web app's image pages (serve/routes_media.c) offer
  * the other pages: the kept images of an item, blurred and in greyscale as
  * the viewer's settings say, each revealed on its own.
  */

@@ -19,6 +19,8 @@ const kz_route_table *const kz_route_tables[] = {
     &kz_routes_review,
     &kz_routes_status,
     &kz_routes_pages,
+    &kz_routes_media,
+    &kz_routes_users,
     &kz_routes_webpub,
 
     NULL,

@@ -23,8 +23,10 @@ extern const kz_route_table kz_routes_check;      /* routes_check.c: check, bloc
 extern const kz_route_table kz_routes_rules;      /* routes_rules.c: rules, rule tester, scan */
 extern const kz_route_table kz_routes_banks;      /* routes_banks.c: hash banks, HMA lookup */
 extern const kz_route_table kz_routes_status;     /* routes_status.c: the workers and the queue */
-extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's images,
-                                                     settings, lists */
+extern const kz_route_table kz_routes_pages;      /* routes_pages.c: the web app's settings,
+                                                     lists, rule tester */
+extern const kz_route_table kz_routes_media;      /* routes_media.c: the images kept */
+extern const kz_route_table kz_routes_users;      /* routes_users.c: the users (admin) */
 
 /* Log in as POST /api/v1/login does (routes_auth.c; the log-in page calls
  * it too): log-in throttling, the password check, a new session and its

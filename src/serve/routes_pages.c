@@ -1,31 +1,25 @@
 /*
  * serve/routes_pages.c - the reviewers' web app beyond the queue and the
- * case page: the images kept for review (blurred and grey by default,
- * revealed one at a time), one's own settings, notices, appeals, the
- * blocklist in force, rules with the rule tester, banks, platforms and
- * sources, and the users (admin).  Server-rendered through the one HTML
- * writer (serve/html.h); every page works without JavaScript.  The data
- * comes from the library as structs (case/views.h, store/media.h, the
- * scanner and the rule tester of pipeline/scanout.h, held by
+ * case page: one's own settings, notices, appeals, the blocklist in force,
+ * rules with the rule tester, banks, platforms and sources, each person's
+ * volume of work; and what the pages share (serve/pages_int.h), a library
+ * view written as a table.  The images kept for review are in
+ * routes_media.c, the users (admin) in routes_users.c.  Server-rendered
+ * through the one HTML writer (serve/html.h); every page works without
+ * JavaScript.  The data comes from the library as structs (case/views.h,
+ * the scanner and the rule tester of pipeline/scanout.h, held by
  * routes_rules.c).  docs/web.md lists the pages.
  */
-#include "serve/routes.h"
-#include "serve/html.h"
-#include "serve/pages.h"
+#include "serve/pages_int.h"
 #include "case/case.h"
 #include "case/views.h"
-#include "store/media.h"
 #include "detect/scan.h"
 #include "pipeline/scanout.h"
-#include <sodium.h>
 #include <time.h>
-
-#define PAGE KZ_ROUTE_HTML
 
 /* ---- shared ------------------------------------------------------------------ */
 
-/* A library refusal or failure as a whole page. */
-static int fail_page(kz_req *rq, kz_actor *a, int rc)
+int kz_wp_fail(kz_req *rq, kz_actor *a, int rc)
 {
     const char *code = NULL;
     unsigned st = kz_serve_status_of(rc, &code);
@@ -35,8 +29,7 @@ static int fail_page(kz_req *rq, kz_actor *a, int rc)
                          a ? kz_account_errmsg(a) : kz_strerror(rc));
 }
 
-/* A cell: the text, or a dash. */
-static void td(kz_html *h, const char *s)
+void kz_wp_td(kz_html *h, const char *s)
 {
     if (s && *s)
         kz_h_f(h, "<td>%s</td>", s);
@@ -89,131 +82,6 @@ static void more_note(kz_html *h, const kz_view *v)
         kz_h_f(h, "<p class=\"note\">%s</p>", kz_h_tr(h, "Only the first 500 rows are shown."));
 }
 
-/* ---- images kept for review -------------------------------------------------- */
-
-/* GET /media/{id}: the kept bytes of image id (item_media.id) with their
- * content type; never cached by a shared cache, never sniffed, never
- * framed or run as a document (the server's CSP and nosniff). */
-static int media(kz_req *rq)
-{
-    int64_t id = 0;
-    char ctype[24];
-    kz_buf b;
-    int rc;
-    if ((rc = kz_req_param_id(rq, "id", &id)))
-        return rc;
-    struct kz_store *s = kz_req_store(rq);
-    if (!s)
-        return KZ_EDB;
-    kz_buf_init(&b, KZ_MEDIA_KEEP_MAX + 1);
-    if ((rc = kz_media_get(s, id, ctype, &b, NULL)) != 0) {
-        kz_buf_release(&b);
-        if (rc == KZ_ENOTFOUND || rc == KZ_EINVAL)
-            return kz_page_error(rq, 404, "Not found", "This image is not kept.");
-        return rc;
-    }
-    kz_resp_header(rq, "Cache-Control", "private, no-store");
-    kz_resp_header(rq, "Content-Disposition", "inline");
-    kz_resp_header(rq, "Cross-Origin-Resource-Policy", "same-origin");
-    return kz_resp_buf(rq, 200, ctype, &b);
-}
-
-/* One figure: blurred and grey as the viewer's settings say, revealed by a
- * click or Enter/Space (app.js toggles "revealed"), or without script by
- * its own page (/media/{id}/view). */
-static void figure(kz_html *h, int64_t id, size_t n, const kz_review_settings *rs, int revealed)
-{
-    /* the toggle is a real button around the image (named by its alt text):
-     * focusable, Enter and Space for free, nothing interactive nested in it */
-    kz_h_f(h, "<figure class=\"media%s%s%s\" id=\"m%lld\"><button type=\"button\" "
-           "class=\"shield\" aria-pressed=\"%s\"><img src=\"/media/%lld\" alt=\"%s %zu\" "
-           "loading=\"lazy\" decoding=\"async\"></button><figcaption>",
-           rs->blur ? " blur" : "", rs->greyscale ? " grey" : "", revealed ? " revealed" : "",
-           (long long)id, revealed ? "true" : "false", (long long)id, kz_h_tr(h, "Image"), n);
-    if (!revealed)
-        kz_h_f(h, "<a class=\"reveal\" href=\"/media/%lld/view\">%s</a>", (long long)id,
-               kz_h_tr(h, "Reveal this image"));
-    kz_h_raw(h, "</figcaption></figure>");
-}
-
-int kz_web_media_figures(kz_html *h, int64_t item_id)
-{
-    kz_req *rq = h->rq;
-    kz_store *s = kz_req_store(rq);
-    kz_actor *a = kz_req_actor(rq);
-    kz_review_settings rs = { 1, 1, "" };
-    int64_t *ids = NULL;
-    size_t n = 0;
-    int rc;
-    if (!s || !a)
-        return KZ_EDB;
-    if ((rc = kz_review_settings_get(a, &rs)) != 0 || (rc = kz_media_kept(s, item_id, &ids, &n)))
-        return rc;
-    if (n) {
-        kz_h_f(h, "<div class=\"images\"><p class=\"help\">%s</p>",
-               kz_h_tr(h, rs.blur || rs.greyscale ?
-                       "Images are shown blurred and in greyscale. Click one, or focus it and "
-                       "press Enter, to reveal it; again to hide it." :
-                       "Images are shown as they are (your settings)."));
-        for (size_t i = 0; i < n; i++)
-            figure(h, ids[i], i + 1, &rs, 0);
-        kz_h_raw(h, "</div>");
-    }
-    free(ids);
-    return 0;
-}
-
-/* GET /media/{id}/view: one image revealed, on a page of its own (the way
- * to reveal without JavaScript). */
-static int media_view(kz_req *rq)
-{
-    int64_t id = 0, item = 0;
-    char ctype[24];
-    kz_buf b;
-    int rc;
-    if ((rc = kz_req_param_id(rq, "id", &id)))
-        return rc;
-    struct kz_store *s = kz_req_store(rq);
-    if (!s)
-        return KZ_EDB;
-    kz_buf_init(&b, KZ_MEDIA_KEEP_MAX + 1);
-    rc = kz_media_get(s, id, ctype, &b, &item);
-    kz_buf_release(&b);
-    if (rc == KZ_ENOTFOUND || rc == KZ_EINVAL)
-        return kz_page_error(rq, 404, "Not found", "This image is not kept.");
-    if (rc)
-        return rc;
-    kz_review_settings rs = { 0, 0, "" };
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Image", NULL);
-    figure(&h, id, 1, &rs, 1);
-    kz_h_f(&h, "<p><a href=\"/items/%lld/images\">%s</a></p>", (long long)item,
-           kz_h_tr(&h, "All images of the item, blurred"));
-    return kz_page_send(&h, 200);
-}
-
-/* GET /items/{id}/images: the item's kept images, as the case page shows them. */
-static int item_images(kz_req *rq)
-{
-    int64_t id = 0;
-    int rc;
-    if ((rc = kz_req_param_id(rq, "id", &id)))
-        return rc;
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Images of the item", NULL);
-    kz_h_f(&h, "<p>%s %lld</p>", kz_h_tr(&h, "Item"), (long long)id);
-    size_t before = h.b.len;
-    if ((rc = kz_web_media_figures(&h, id)) != 0) {
-        kz_html_release(&h);
-        return rc;
-    }
-    if (h.b.len == before)
-        kz_h_f(&h, "<p class=\"note\">%s</p>", kz_h_tr(&h, "No images of this item are kept."));
-    return kz_page_send(&h, 200);
-}
-
 /* ---- own settings -------------------------------------------------------------- */
 
 static int settings_page(kz_req *rq, unsigned status, const char *err, int saved)
@@ -224,7 +92,7 @@ static int settings_page(kz_req *rq, unsigned status, const char *err, int saved
     if (!a)
         return KZ_EDB;
     if ((rc = kz_review_settings_get(a, &rs)) != 0)
-        return fail_page(rq, a, rc);
+        return kz_wp_fail(rq, a, rc);
     kz_html h;
     kz_html_init(&h, rq);
     kz_page_begin(&h, "My settings", "/settings");
@@ -294,60 +162,32 @@ static int settings_post(kz_req *rq)
 
 /* ---- pages of views: a kz_view as a table ------------------------------------- */
 
-enum { C_TEXT, C_TR, C_CODE, C_NUM, C_CASE, C_TIME, C_SPAN, C_FN, C_KIND = 0xff,
-       C_HIDDEN_HEAD = 0x100 /* the heading only for screen readers */ };
-
-/* One column of a view's table: its heading (English, translated), the
- * view's column, and how a cell is written: as text, translated, as code,
- * a number, a link to the case, a time, a span of seconds, or by fn. */
-typedef struct vcol {
-    const char *head, *col;
-    int kind;
-    void (*fn)(kz_html *h, const kz_view *v, size_t r);
-} vcol;
-
-/* One table of a page: how its view is read (arg: the page's; NULL when
- * the caller reads it and calls view_table itself), a heading
- * above it, its caption (count: followed by the number of rows), the note
- * when it has no rows (NULL: the empty table), its columns, a class for a
- * row (may be NULL) and a note below it (may be NULL). */
-typedef struct vtab {
-    int (*fetch)(kz_actor *a, const void *arg, kz_view *v);
-    const char *h2, *caption;
-    int count;
-    const char *empty;
-    const vcol *cols;
-    size_t ncols;
-    const char *(*row_class)(const kz_view *v, size_t r);
-    const char *note;
-} vtab;
-
-static void view_cell(kz_html *h, const kz_view *v, size_t r, const vcol *c)
+static void view_cell(kz_html *h, const kz_view *v, size_t r, const kz_wp_col *c)
 {
     const char *s = c->col ? kz_view_at(v, r, c->col) : NULL;
-    switch (c->kind & C_KIND) {
-    case C_TEXT: td(h, s); break;
-    case C_TR:   td(h, s ? kz_h_tr(h, s) : NULL); break;
-    case C_CODE:
+    switch (c->kind & VC_KIND) {
+    case VC_TEXT: kz_wp_td(h, s); break;
+    case VC_TR:   kz_wp_td(h, s ? kz_h_tr(h, s) : NULL); break;
+    case VC_CODE:
         if (s)
             kz_h_f(h, "<td><code>%s</code></td>", s);
         else
-            td(h, NULL);
+            kz_wp_td(h, NULL);
         break;
-    case C_NUM:  td_num(h, kz_view_int(v, r, c->col)); break;
-    case C_CASE: td_case(h, kz_view_int(v, r, c->col)); break;
-    case C_TIME: td_time(h, s, 0); break;
-    case C_SPAN:
+    case VC_NUM:  td_num(h, kz_view_int(v, r, c->col)); break;
+    case VC_CASE: td_case(h, kz_view_int(v, r, c->col)); break;
+    case VC_TIME: td_time(h, s, 0); break;
+    case VC_SPAN:
         if (s)
             td_span(h, kz_view_int(v, r, c->col), NULL);
         else
-            td(h, NULL);
+            kz_wp_td(h, NULL);
         break;
     default:     c->fn(h, v, r); break;
     }
 }
 
-static void view_table(kz_html *h, const vtab *t, const kz_view *v)
+void kz_wp_table(kz_html *h, const kz_wp_tab *t, const kz_view *v)
 {
     if (t->h2)
         kz_h_f(h, "<h2>%s</h2>", kz_h_tr(h, t->h2));
@@ -362,7 +202,7 @@ static void view_table(kz_html *h, const vtab *t, const kz_view *v)
         kz_h_f(h, "<caption>%s</caption>", kz_h_tr(h, t->caption));
     kz_h_raw(h, "<thead><tr>");
     for (size_t c = 0; c < t->ncols; c++)
-        kz_h_f(h, t->cols[c].kind & C_HIDDEN_HEAD ? "<th><span class=\"visually-hidden\">%s</span>"
+        kz_h_f(h, t->cols[c].kind & VC_HIDDEN_HEAD ? "<th><span class=\"visually-hidden\">%s</span>"
                "</th>" : "<th>%s</th>", kz_h_tr(h, t->cols[c].head));
     kz_h_raw(h, "</tr></thead><tbody>");
     for (size_t r = 0; r < v->nrows; r++) {
@@ -381,13 +221,11 @@ static void view_table(kz_html *h, const vtab *t, const kz_view *v)
     more_note(h, v);
 }
 
-#define VIEW_PAGE_MAX 2
-
 /* A page of n tables of views: each view read (a refusal or failure: the
  * error page), then the layout, top (filters or a form; may be NULL) and
  * the tables. */
-static int view_page(kz_req *rq, const char *title, const char *active,
-                     void (*top)(kz_html *h, const void *arg), const void *arg, const vtab *t,
+int kz_wp_page(kz_req *rq, const char *title, const char *active,
+                     void (*top)(kz_html *h, const void *arg), const void *arg, const kz_wp_tab *t,
                      size_t n)
 {
     kz_actor *a = kz_req_actor(rq);
@@ -406,10 +244,10 @@ static int view_page(kz_req *rq, const char *title, const char *active,
         if (top)
             top(&h, arg);
         for (size_t i = 0; i < n; i++)
-            view_table(&h, &t[i], &v[i]);
+            kz_wp_table(&h, &t[i], &v[i]);
         rc = kz_page_send(&h, 200);
     } else {
-        rc = fail_page(rq, a, rc);
+        rc = kz_wp_fail(rq, a, rc);
     }
     for (size_t i = 0; i < n; i++)
         kz_view_release(&v[i]);
@@ -447,7 +285,7 @@ static void notice_left(kz_html *h, const kz_view *v, size_t r)
     if (notice_open(v, r, &over))
         td_span(h, kz_view_int(v, r, "seconds_left"), over ? "overdue" : NULL);
     else
-        td(h, NULL);
+        kz_wp_td(h, NULL);
 }
 
 static int notices_fetch(kz_actor *a, const void *arg, kz_view *v)
@@ -462,20 +300,20 @@ static void notices_top(kz_html *h, const void *arg)
 
 static int notices(kz_req *rq)
 {
-    static const vcol cols[] = {
-        { "Notice", "id", C_NUM, NULL }, { "Case", "case_id", C_CASE, NULL },
-        { "Platform", "platform", C_TEXT, NULL }, { "Category", "category", C_TEXT, NULL },
-        { "Sent", "sent_at", C_TIME, NULL }, { "Deadline", NULL, C_FN, notice_deadline },
-        { "Time left", NULL, C_FN, notice_left }, { "State", "state", C_TR, NULL },
+    static const kz_wp_col cols[] = {
+        { "Notice", "id", VC_NUM, NULL }, { "Case", "case_id", VC_CASE, NULL },
+        { "Platform", "platform", VC_TEXT, NULL }, { "Category", "category", VC_TEXT, NULL },
+        { "Sent", "sent_at", VC_TIME, NULL }, { "Deadline", NULL, VC_FN, notice_deadline },
+        { "Time left", NULL, VC_FN, notice_left }, { "State", "state", VC_TR, NULL },
     };
-    static const vtab t = { notices_fetch, NULL, "Notices, the nearest deadline first", 0,
+    static const kz_wp_tab t = { notices_fetch, NULL, "Notices, the nearest deadline first", 0,
                             "No notices here.", cols, KZ_ARRAY_LEN(cols), notice_class, NULL };
     const char *show = kz_req_query(rq, "show");
     int which = KZ_VIEW_NOTICES_OPEN;
     for (int i = 0; show && i < 3; i++)
         if (!strcmp(show, notice_keys[i]))
             which = i;
-    return view_page(rq, "Notices", "/notices", notices_top, &which, &t, 1);
+    return kz_wp_page(rq, "Notices", "/notices", notices_top, &which, &t, 1);
 }
 
 /* ---- appeals ------------------------------------------------------------------- */
@@ -497,18 +335,18 @@ static void appeals_top(kz_html *h, const void *arg)
 
 static int appeals(kz_req *rq)
 {
-    static const vcol cols[] = {
-        { "Appeal", "id", C_NUM, NULL }, { "Case", "case_id", C_CASE, NULL },
-        { "Measure", "measure", C_TR, NULL }, { "Filed by", "filed_by", C_TR, NULL },
-        { "Grounds", "grounds", C_TEXT, NULL }, { "Filed", "filed_at", C_TIME, NULL },
-        { "Waiting", "waiting_seconds", C_SPAN, NULL }, { "Outcome", "outcome", C_TR, NULL },
-        { "Resolved by", "reviewer", C_TEXT, NULL },
+    static const kz_wp_col cols[] = {
+        { "Appeal", "id", VC_NUM, NULL }, { "Case", "case_id", VC_CASE, NULL },
+        { "Measure", "measure", VC_TR, NULL }, { "Filed by", "filed_by", VC_TR, NULL },
+        { "Grounds", "grounds", VC_TEXT, NULL }, { "Filed", "filed_at", VC_TIME, NULL },
+        { "Waiting", "waiting_seconds", VC_SPAN, NULL }, { "Outcome", "outcome", VC_TR, NULL },
+        { "Resolved by", "reviewer", VC_TEXT, NULL },
     };
-    static const vtab t = { appeals_fetch, NULL, "Appeals, the oldest first", 0,
+    static const kz_wp_tab t = { appeals_fetch, NULL, "Appeals, the oldest first", 0,
                             "No appeals here.", cols, KZ_ARRAY_LEN(cols), NULL, NULL };
     const char *show = kz_req_query(rq, "show");
     int all = show && !strcmp(show, "all");
-    return view_page(rq, "Appeals", "/appeals", appeals_top, &all, &t, 1);
+    return kz_wp_page(rq, "Appeals", "/appeals", appeals_top, &all, &t, 1);
 }
 
 /* ---- filing an appeal ------------------------------------------------------------ */
@@ -610,19 +448,19 @@ static void blocklist_top(kz_html *h, const void *arg)
 
 static int blocklist(kz_req *rq)
 {
-    static const vcol cols[] = {
-        { "What", "target", C_CODE, NULL }, { "Measure", "measure", C_TR, NULL },
-        { "Since", "since", C_TIME, NULL }, { "Until", NULL, C_FN, block_until },
-        { "Decision", "decision_id", C_NUM, NULL }, { "Case", "case_id", C_CASE, NULL },
-        { "Decided by", "decided_by", C_TEXT, NULL }, { "Approved by", "approved_by", C_TEXT, NULL },
-        { "Scope", "scope", C_TEXT, NULL },
+    static const kz_wp_col cols[] = {
+        { "What", "target", VC_CODE, NULL }, { "Measure", "measure", VC_TR, NULL },
+        { "Since", "since", VC_TIME, NULL }, { "Until", NULL, VC_FN, block_until },
+        { "Decision", "decision_id", VC_NUM, NULL }, { "Case", "case_id", VC_CASE, NULL },
+        { "Decided by", "decided_by", VC_TEXT, NULL }, { "Approved by", "approved_by", VC_TEXT, NULL },
+        { "Scope", "scope", VC_TEXT, NULL },
     };
-    static const vtab t = { blocklist_fetch, NULL, "Entries", 1, "Nothing is blocked.", cols,
+    static const kz_wp_tab t = { blocklist_fetch, NULL, "Entries", 1, "Nothing is blocked.", cols,
                             KZ_ARRAY_LEN(cols), NULL, NULL };
     const char *at = kz_req_query(rq, "at");
     if (at && !*at)
         at = NULL;
-    return view_page(rq, "Blocklist in force", "/blocklist", blocklist_top, at, &t, 1);
+    return kz_wp_page(rq, "Blocklist in force", "/blocklist", blocklist_top, at, &t, 1);
 }
 
 /* ---- rules and the rule tester -------------------------------------------------- */
@@ -743,14 +581,14 @@ static int banks_fetch(kz_actor *a, const void *arg, kz_view *v) { return kz_vie
 
 static int banks(kz_req *rq)
 {
-    static const vcol cols[] = {
-        { "Bank", "name", C_TEXT, NULL }, { "Signal", "signal_type", C_TEXT, NULL },
-        { "Kind", "kind", C_TR, NULL }, { "Threshold", "threshold", C_NUM, NULL },
-        { "Entries", "entries", C_NUM, NULL }, { "Created", "created_at", C_TIME, NULL },
+    static const kz_wp_col cols[] = {
+        { "Bank", "name", VC_TEXT, NULL }, { "Signal", "signal_type", VC_TEXT, NULL },
+        { "Kind", "kind", VC_TR, NULL }, { "Threshold", "threshold", VC_NUM, NULL },
+        { "Entries", "entries", VC_NUM, NULL }, { "Created", "created_at", VC_TIME, NULL },
     };
-    static const vtab t = { banks_fetch, NULL, NULL, 0, "No banks yet.", cols,
+    static const kz_wp_tab t = { banks_fetch, NULL, NULL, 0, "No banks yet.", cols,
                             KZ_ARRAY_LEN(cols), NULL, NULL };
-    return view_page(rq, "Hash banks", "/banks", NULL, NULL, &t, 1);
+    return kz_wp_page(rq, "Hash banks", "/banks", NULL, NULL, &t, 1);
 }
 
 static int platforms_fetch(kz_actor *a, const void *arg, kz_view *v)
@@ -762,142 +600,26 @@ static int sources_fetch(kz_actor *a, const void *arg, kz_view *v) { return kz_v
 
 static int platforms(kz_req *rq)
 {
-    static const vcol pcols[] = {
-        { "Name", "name", C_TEXT, NULL }, { "Kind", "kind", C_TEXT, NULL },
-        { "Notice contact", "notice_contact", C_TEXT, NULL },
-        { "Legal representative", "legal_representative", C_TEXT, NULL },
-        { "Notice language", "notice_language", C_TEXT, NULL },
-        { "Items", "items", C_NUM, NULL }, { "Notices", "notices", C_NUM, NULL },
+    static const kz_wp_col pcols[] = {
+        { "Name", "name", VC_TEXT, NULL }, { "Kind", "kind", VC_TEXT, NULL },
+        { "Notice contact", "notice_contact", VC_TEXT, NULL },
+        { "Legal representative", "legal_representative", VC_TEXT, NULL },
+        { "Notice language", "notice_language", VC_TEXT, NULL },
+        { "Items", "items", VC_NUM, NULL }, { "Notices", "notices", VC_NUM, NULL },
     };
-    static const vcol scols[] = {
-        { "Name", "name", C_TEXT, NULL }, { "Created", "created_at", C_TIME, NULL },
-        { "Last run", "last_run_at", C_TIME, NULL }, { "Depth", "depth", C_TEXT, NULL },
-        { "Origins", "origins", C_NUM, NULL }, { "Queued", "queued", C_NUM, NULL },
-        { "Fetched", "done", C_NUM, NULL },
+    static const kz_wp_col scols[] = {
+        { "Name", "name", VC_TEXT, NULL }, { "Created", "created_at", VC_TIME, NULL },
+        { "Last run", "last_run_at", VC_TIME, NULL }, { "Depth", "depth", VC_TEXT, NULL },
+        { "Origins", "origins", VC_NUM, NULL }, { "Queued", "queued", VC_NUM, NULL },
+        { "Fetched", "done", VC_NUM, NULL },
     };
-    static const vtab t[] = {
+    static const kz_wp_tab t[] = {
         { platforms_fetch, "Platforms", NULL, 0, "No platforms yet.", pcols,
           KZ_ARRAY_LEN(pcols), NULL, NULL },
         { sources_fetch, "Crawl sources", NULL, 0, "No crawl sources yet.", scols,
           KZ_ARRAY_LEN(scols), NULL, NULL },
     };
-    return view_page(rq, "Platforms and sources", "/platforms", NULL, NULL, t, 2);
-}
-
-/* ---- users (admin) ------------------------------------------------------------------ */
-
-static void user_state(kz_html *h, const kz_view *v, size_t r)
-{
-    const char *st = kz_view_at(v, r, "state");     /* the library's: active, invited, disabled */
-    kz_h_f(h, "<td>%s</td>", kz_h_tr(h, st && !strcmp(st, "invited") ? "not enrolled yet"
-                                                                      : st ? st : ""));
-}
-
-/* A button that disables the account (none once disabled). */
-static void user_action(kz_html *h, const kz_view *v, size_t r)
-{
-    const char *nm = kz_view_at(v, r, "name");
-    char action[128];
-    if (kz_view_int(v, r, "disabled") != 0 || !nm) {
-        td(h, NULL);
-        return;
-    }
-    snprintf(action, sizeof action, "/users/%s/disable", nm);
-    kz_h_f(h, "<td><form method=\"post\" action=\"%s\" class=\"inline\">", action);
-    kz_h_csrf(h);
-    kz_h_f(h, "<button type=\"submit\" class=\"secondary\" aria-label=\"%s %s\">%s"
-           "</button></form></td>", kz_h_tr(h, "Disable"), nm, kz_h_tr(h, "Disable"));
-}
-
-/* The users page; token: a new account's enrolment token to show once. */
-static int users_page(kz_req *rq, unsigned status, const char *err, const char *name,
-                      const char *token, const char *expires)
-{
-    static const vcol cols[] = {
-        { "Name", "name", C_TEXT, NULL }, { "Role", "role", C_TR, NULL },
-        { "State", NULL, C_FN, user_state }, { "Created", "created_at", C_TIME, NULL },
-        { "Created by", "created_by", C_TEXT, NULL }, { "Enrolled", "enrolled_at", C_TIME, NULL },
-        { "Action", NULL, C_FN | C_HIDDEN_HEAD, user_action },
-    };
-    static const vtab t = { NULL, NULL, NULL, 0, NULL, cols, KZ_ARRAY_LEN(cols), NULL, NULL };
-    kz_actor *a = kz_req_actor(rq);
-    kz_view v;
-    kz_view_init(&v);
-    int rc = a ? kz_view_accounts(a, &v) : KZ_EDB;
-    if (rc) {
-        kz_view_release(&v);
-        return fail_page(rq, a, rc);
-    }
-    kz_html h;
-    kz_html_init(&h, rq);
-    kz_page_begin(&h, "Users", "/users");
-    if (token) {
-        kz_h_f(&h, "<section class=\"flash ok\" role=\"status\"><p>%s <strong>%s</strong>. %s</p>"
-               "<p><code class=\"token\">%s</code></p><p class=\"help\">%s <kbd>kuzet users enrol "
-               "TOKEN</kbd> %s <time datetime=\"%s\">%s</time>.</p></section>",
-               kz_h_tr(&h, "Account added:"), name, kz_h_tr(&h, "Its one-time enrolment token, "
-               "shown only now; give it to that person only:"), token,
-               kz_h_tr(&h, "With it the person sets their own password:"),
-               kz_h_tr(&h, "before"), expires, expires);
-    }
-    view_table(&h, &t, &v);
-    kz_view_release(&v);
-    kz_h_f(&h, "<h2>%s</h2>", kz_h_tr(&h, "Add an account"));
-    kz_h_form_begin(&h, "/users");
-    kz_h_f(&h, "<p><label for=\"name\">%s</label><input id=\"name\" name=\"name\" required "
-           "maxlength=\"64\" pattern=\"[a-z0-9._\\-]+\" autocomplete=\"off\" "
-           "aria-describedby=\"namehelp\"></p><p id=\"namehelp\" class=\"help\">%s</p>",
-           kz_h_tr(&h, "Name"), kz_h_tr(&h, "Lowercase letters, digits, dot, dash, underscore."));
-    kz_h_f(&h, "<p><label for=\"role\">%s</label><select id=\"role\" name=\"role\">",
-           kz_h_tr(&h, "Role"));
-    const char *role;
-    for (size_t i = 0; (role = kz_account_role_name(i)) != NULL; i++)
-        kz_h_f(&h, "<option value=\"%s\"%s>%s</option>", role,
-               !strcmp(role, "reviewer") ? " selected" : "", kz_h_tr(&h, role));
-    kz_h_raw(&h, "</select></p>");
-    kz_h_field_error(&h, err);
-    kz_h_f(&h, "<p><button type=\"submit\">%s</button></p></form>", kz_h_tr(&h, "Add"));
-    return kz_page_send(&h, status);
-}
-
-static int users_get(kz_req *rq) { return users_page(rq, 200, NULL, NULL, NULL, NULL); }
-
-static int users_add(kz_req *rq)
-{
-    const kz_form *f = kz_req_form(rq);
-    kz_actor *a = kz_req_actor(rq);
-    char token[KZ_ENROL_TOKEN_SIZE], expires[21];
-    if (!f)
-        return KZ_EINVAL;
-    if (!a)
-        return KZ_EDB;
-    const char *name = kz_form_str(f, "name"), *role = kz_form_str(f, "role");
-    int rc = kz_account_invite(a, name, role, 0, token, expires, NULL);
-    if (rc == KZ_EINVAL || rc == KZ_EPERM || rc == KZ_ESTATE)
-        return users_page(rq, rc == KZ_EPERM ? 403 : 422, kz_account_errmsg(a), NULL, NULL, NULL);
-    if (rc)
-        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
-    /* shown once, on this answer (not a redirect: the token is never in a URL) */
-    rc = users_page(rq, 201, NULL, name, token, expires);
-    sodium_memzero(token, sizeof token);
-    return rc;
-}
-
-static int users_disable(kz_req *rq)
-{
-    kz_actor *a = kz_req_actor(rq);
-    const char *name = kz_req_param(rq, "name");
-    if (!kz_req_form(rq))
-        return KZ_EINVAL;
-    if (!a || !name)
-        return KZ_EDB;
-    int rc = kz_account_disable(a, name);
-    if (rc == KZ_EINVAL || rc == KZ_EPERM || rc == KZ_ESTATE || rc == KZ_ENOTFOUND)
-        return users_page(rq, rc == KZ_EPERM ? 403 : rc == KZ_ENOTFOUND ? 404 : 409,
-                          kz_account_errmsg(a), NULL, NULL, NULL);
-    if (rc)
-        return kz_resp_fail(rq, rc, kz_account_errmsg(a));
-    return kz_page_redirect(rq, "/users");
+    return kz_wp_page(rq, "Platforms and sources", "/platforms", NULL, NULL, t, 2);
 }
 
 /* ---- each person's volume of work -------------------------------------------------- */
@@ -926,12 +648,12 @@ static void volume_top(kz_html *h, const void *arg)
  * supervisor can share the work out. */
 static int volume(kz_req *rq)
 {
-    static const vcol cols[] = {
-        { "Name", "account", C_TEXT, NULL }, { "Role", "role", C_TR, NULL },
-        { "Cases decided", "decided", C_NUM, NULL }, { "Blocks approved", "approved", C_NUM, NULL },
-        { "Appeals resolved", "appeals", C_NUM, NULL }, { "In review now", "in_review", C_NUM, NULL },
+    static const kz_wp_col cols[] = {
+        { "Name", "account", VC_TEXT, NULL }, { "Role", "role", VC_TR, NULL },
+        { "Cases decided", "decided", VC_NUM, NULL }, { "Blocks approved", "approved", VC_NUM, NULL },
+        { "Appeals resolved", "appeals", VC_NUM, NULL }, { "In review now", "in_review", VC_NUM, NULL },
     };
-    static const vtab t = { volume_fetch, NULL, NULL, 0, NULL, cols, KZ_ARRAY_LEN(cols), NULL,
+    static const kz_wp_tab t = { volume_fetch, NULL, NULL, 0, NULL, cols, KZ_ARRAY_LEN(cols), NULL,
                             "Items viewed are not recorded." };
     period p = { kz_req_query(rq, "from"), kz_req_query(rq, "to") };
     char f7[11];
@@ -943,15 +665,12 @@ static int volume(kz_req *rq)
         kz_view_volume_from(kz_req_actor(rq), f7);
         p.from = f7;
     }
-    return view_page(rq, "Volume of work", "/volume", volume_top, &p, &t, 1);
+    return kz_wp_page(rq, "Volume of work", "/volume", volume_top, &p, &t, 1);
 }
 
 /* ---- the table ---------------------------------------------------------------------- */
 
 static const kz_route routes[] = {
-    { "GET", "/media/{id}", KZ_ROLES_STAFF, media, PAGE, 0 },
-    { "GET", "/media/{id}/view", KZ_ROLES_STAFF, media_view, PAGE, 0 },
-    { "GET", "/items/{id}/images", KZ_ROLES_STAFF, item_images, PAGE, 0 },
     { "GET", "/settings", KZ_ROLES_STAFF, settings_get, PAGE, 0 },
     { "POST", "/settings", KZ_ROLES_STAFF, settings_post, PAGE, 8192 },
     { "GET", "/notices", KZ_ROLES_STAFF, notices, PAGE, 0 },
@@ -964,9 +683,6 @@ static const kz_route routes[] = {
     { "GET", "/banks", KZ_ROLES_STAFF, banks, PAGE, 0 },
     { "GET", "/platforms", KZ_ROLES_STAFF, platforms, PAGE, 0 },
     { "GET", "/volume", KZ_ROLE_SUPERVISOR | KZ_ROLE_AUDITOR | KZ_ROLE_ADMIN, volume, PAGE, 0 },
-    { "GET", "/users", KZ_ROLE_ADMIN, users_get, PAGE, 0 },
-    { "POST", "/users", KZ_ROLE_ADMIN, users_add, PAGE, 8192 },
-    { "POST", "/users/{name}/disable", KZ_ROLE_ADMIN, users_disable, PAGE, 8192 },
 };
 
 const kz_route_table kz_routes_pages = { "pages", routes, KZ_ARRAY_LEN(routes) };
@@ -982,23 +698,6 @@ static const kz_msg msgs[] = {
     { "Show", "Показать", "Көрсету" },
     { "Only the first 500 rows are shown.", "Показаны только первые 500 строк.",
       "Тек алғашқы 500 жол көрсетілген." },
-    { "This image is not kept.", "Это изображение не сохранено.", "Бұл сурет сақталмаған." },
-    { "Image", "Изображение", "Сурет" },
-    { "Reveal this image", "Показать это изображение", "Бұл суретті ашу" },
-    { "Images are shown blurred and in greyscale. Click one, or focus it and press Enter, to "
-      "reveal it; again to hide it.",
-      "Изображения показаны размытыми и в оттенках серого. Нажмите на изображение или выберите "
-      "его и нажмите Enter, чтобы открыть; ещё раз — чтобы скрыть.",
-      "Суреттер бұлыңғыр және сұр түсте көрсетіледі. Ашу үшін суретті басыңыз немесе оны таңдап, "
-      "Enter пернесін басыңыз; жасыру үшін тағы бір рет." },
-    { "Images are shown as they are (your settings).",
-      "Изображения показаны как есть (ваши настройки).",
-      "Суреттер сол күйінде көрсетіледі (сіздің баптауларыңыз)." },
-    { "All images of the item, blurred", "Все изображения материала, размытые",
-      "Материалдың барлық суреттері, бұлыңғыр" },
-    { "Images of the item", "Изображения материала", "Материал суреттері" },
-    { "No images of this item are kept.", "Изображения этого материала не сохранены.",
-      "Бұл материалдың суреттері сақталмаған." },
     { "My settings", "Мои настройки", "Менің баптауларым" },
     { "Saved.", "Сохранено.", "Сақталды." },
     { "Blur images until I reveal them", "Размывать изображения, пока я их не открою",
@@ -1096,25 +795,7 @@ static const kz_msg msgs[] = {
     { "Origins", "Сайты", "Сайттар" },
     { "Queued", "В очереди", "Кезекте" },
     { "Fetched", "Загружено", "Жүктелді" },
-    { "Account added:", "Учётная запись добавлена:", "Тіркелгі қосылды:" },
-    { "Its one-time enrolment token, shown only now; give it to that person only:",
-      "Её одноразовый токен регистрации, показан только сейчас; передайте его только этому "
-      "человеку:",
-      "Оның бір реттік тіркелу токені, тек қазір көрсетіледі; оны тек сол адамға беріңіз:" },
-    { "With it the person sets their own password:",
-      "С ним человек сам задаёт свой пароль:", "Онымен адам өз құпиясөзін өзі орнатады:" },
-    { "before", "до", "дейін" },
-    { "Created by", "Создал", "Құрған" },
-    { "Enrolled", "Зарегистрирован", "Тіркелген" },
-    { "disabled", "отключена", "өшірілген" },
     { "active", "активна", "белсенді" },
-    { "not enrolled yet", "ещё не зарегистрирована", "әлі тіркелмеген" },
-    { "Disable", "Отключить", "Өшіру" },
-    { "Add an account", "Добавить учётную запись", "Тіркелгі қосу" },
-    { "Lowercase letters, digits, dot, dash, underscore.",
-      "Строчные латинские буквы, цифры, точка, дефис, подчёркивание.",
-      "Кіші латын әріптері, сандар, нүкте, сызықша, астын сызу." },
-    { "Add", "Добавить", "Қосу" },
     { "Volume of work", "Объём работы", "Жұмыс көлемі" },
     { "From", "С", "Бастап" },
     { "To (not included; empty: now)", "По (не включая; пусто — сейчас)",
@@ -1125,8 +806,6 @@ static const kz_msg msgs[] = {
     { "In review now", "Сейчас на проверке", "Қазір тексеруде" },
     { "Items viewed are not recorded.", "Просмотры материалов не записываются.",
       "Материалдарды қарау жазылмайды." },
-    { "The images cannot be shown now.", "Изображения сейчас нельзя показать.",
-      "Суреттерді қазір көрсету мүмкін емес." },
 };
 
 const kz_msg_table kz_i18n_pages = { msgs, KZ_ARRAY_LEN(msgs) };

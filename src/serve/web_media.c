@@ -2,7 +2,7 @@
  * serve/web_media.c - THE HOOK for a case's evidence images on the review
  * page (serve/html.h: kz_web_case_media).  The review page
  * (routes_review.c) calls it between the text and the hash-bank matches.
- * It writes the item's kept images (serve/pages.h, routes_pages.c),
+ * It writes the item's kept images (serve/pages.h, routes_media.c),
  * blurred and in greyscale as the reviewer's settings say until revealed
  * one at a time (<figure class="media blur grey" tabindex="0"
  * role="button" aria-pressed="false">, web/static/app.css and app.js).
