@@ -440,7 +440,8 @@ out:
  * (store/pg.c): counted here by a statement trigger.  The rows stored are
  * those deferred, NULLs, quotes and dollars included; a read in between
  * sees every row deferred before it; a failing row fails COMMIT with the
- * server's message and nothing is stored; ROLLBACK drops what is held. */
+ * server's message and nothing is stored; ROLLBACK drops what is held;
+ * ROLLBACK TO SAVEPOINT undoes only the rows deferred after it. */
 KT_TEST(store_pg_deferred_inserts_merged)
 {
     char uri[600];
@@ -531,6 +532,18 @@ KT_TEST(store_pg_deferred_inserts_merged)
     KT_EQ_INT(v, 0);
     KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m WHERE s = 'kept'", NULL, 0, &v), 0);
     KT_EQ_INT(v, 3);
+    /* ROLLBACK TO SAVEPOINT undoes what came after the savepoint only */
+    KT_EQ_INT(kz_db_begin(a), 0);
+    for (int i = 401; i <= 410; i++) {
+        if (i == 406)
+            KT_EQ_INT(kz_db_exec(a, "SAVEPOINT s"), 0);
+        kz_dbval q[] = { kz_dbint(i), kz_dbstr(i < 406 ? "before" : "after"), kz_dbint(0) };
+        KT_EQ_INT(kz_db_defer(a, ins, q, 3), 0);
+    }
+    KT_EQ_INT(kz_db_exec(a, "ROLLBACK TO SAVEPOINT s"), 0);
+    KT_EQ_INT(kz_db_commit(a), 0);
+    KT_EQ_INT(kz_db_int(a, "SELECT COUNT(*) FROM m WHERE id > 400", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 5);
 out:
     kz_db_close(&a);
     dropall();
