@@ -280,7 +280,7 @@ static int add_record(run *r, worker *w, batch *b, const kz_record *kr, const kz
         kz_sha256_hex(kr->text, kr->text_len, k->sha);
     /* what the store would otherwise work out on the one writer thread:
      * whether every string can be stored as it is, the canonical URL */
-    int text_ok = str_ok(kr->text, kr->text_len);
+    int text_ok = res->invalid_utf8 == 0 && !memchr(kr->text, '\0', kr->text_len);  /* scanned */
     k->clean = text_ok && str_ok(kr->url, kr->url_len) && str_ok(kr->platform, kr->platform_len) &&
                str_ok(kr->id, kr->id_len) && str_ok(kr->lang, kr->lang_len) &&
                str_ok(kr->published, kr->published_len);
