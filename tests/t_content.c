@@ -102,34 +102,38 @@ KT_TEST(content_zip_reused_writes_the_same_bytes)
     kz_content_zip_free(&zip);                      /* NULL-safe */
 }
 
-/* The text of item id as stored, unpacked into out. */
-static void stored_text(kz_store *s, int64_t id, kz_buf *out)
+/* Column col of item id as stored, into out (NUL-terminated; "" for NULL). */
+static void stored_col(kz_store *s, int64_t id, const char *col, kz_buf *out)
 {
     kz_dbres *r = NULL;
     kz_dbval p[] = { kz_dbint(id) };
+    char sql[96];
     size_t n = 0;
     kz_buf_reset(out);
-    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT content_z FROM items WHERE id = $1", p, 1, &r), 0);
+    snprintf(sql, sizeof sql, "SELECT %s FROM items WHERE id = $1", col);
+    KT_EQ_INT(kz_db_query(kz_store_db(s), sql, p, 1, &r), 0);
     KT_EQ_INT(kz_dbres_next(r), 1);
-    const char *z = kz_dbres_text(r, 0, &n);
-    KT_EQ_INT(kz_content_unpack(z ? z : "", n, out), 0);
+    const char *t = kz_dbres_text(r, 0, &n);
+    KT_EQ_INT(kz_buf_add(out, t ? t : "", n), 0);
+    KT_EQ_INT(kz_buf_addc(out, '\0'), 0);
     kz_dbres_done(r);
 }
 
-/* The canonical URL of item id as stored, into out (NUL-terminated). */
+/* The text of item id as stored, unpacked into out. */
+static void stored_text(kz_store *s, int64_t id, kz_buf *out)
+{
+    kz_buf z;
+    kz_buf_init(&z, KZ_BUF_NOLIMIT);
+    stored_col(s, id, "content_z", &z);
+    kz_buf_reset(out);
+    KT_EQ_INT(kz_content_unpack(z.p, z.len - 1, out), 0);
+    kz_buf_release(&z);
+}
+
+/* The canonical URL of item id as stored, into out. */
 static void stored_url(kz_store *s, int64_t id, kz_buf *out)
 {
-    kz_dbres *r = NULL;
-    kz_dbval p[] = { kz_dbint(id) };
-    size_t n = 0;
-    kz_buf_reset(out);
-    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT canonical_url FROM items WHERE id = $1", p, 1,
-                          &r), 0);
-    KT_EQ_INT(kz_dbres_next(r), 1);
-    const char *u = kz_dbres_text(r, 0, &n);
-    KT_EQ_INT(kz_buf_add(out, u ? u : "", n), 0);
-    KT_EQ_INT(kz_buf_addc(out, '\0'), 0);
-    kz_dbres_done(r);
+    stored_col(s, id, "canonical_url", out);
 }
 
 /* What a scan thread prepared (the text packed, its canonical URL) is used
