@@ -182,6 +182,81 @@ void kt_staff_release(kt_staff *p)
     kz_account_logout(&p->al);
 }
 
+/* ---- migration 21, on either backend --------------------------------------- */
+
+static void sql_on(const char *uri, const char *const *sql, size_t n)
+{
+    kz_store *s = NULL;
+    if (kz_store_open(&s, uri, 0) != 0) {
+        kt_fail(__FILE__, __LINE__, "open: %s", kz_store_errmsg(s));
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (kz_db_query(kz_store_db(s), sql[i], NULL, 0, NULL) != 0)
+                kt_fail(__FILE__, __LINE__, "%s: %s", sql[i], kz_store_errmsg(s));
+    }
+    kz_store_close(&s);
+}
+
+void kt_content_key_migration(kz_store **sp, const char *uri)
+{
+    static const char *const hashes[] = {
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210",
+        "zz3456789abcdefg0123456789abcdef0123456789abcdef0123456789abcdef",
+    };
+    kz_store *s = *sp;
+    kz_ingest_out o;
+    int64_t first = 0;
+    for (size_t i = 0; i < 4; i++) {
+        char url[32], text[32];
+        snprintf(url, sizeof url, "https://ck.kz/%zu", i);
+        snprintf(text, sizeof text, "текст %zu", i);
+        kz_item_in it = { url, strlen(url), NULL, 0, NULL, 0, NULL, 0, NULL, 0, text, strlen(text),
+                          i < 3 ? hashes[i] : NULL };
+        KT_EQ_INT(kz_store_ingest(s, &it, NULL, 0, &o), 0);
+        if (i == 0)
+            first = o.item_id;
+    }
+    kz_store_close(sp);
+    static const char *const back[] = {
+        "UPDATE items SET content_sha256 = '7' WHERE url = 'https://ck.kz/2'",
+        "DROP INDEX items_by_content",
+        "ALTER TABLE items DROP COLUMN content_key",
+        "CREATE INDEX items_by_content ON items(content_sha256)",
+        "DELETE FROM kz_migrations WHERE version = 21",
+    };
+    sql_on(uri, back, KZ_ARRAY_LEN(back));
+    int from = 0, to = 0;
+    if (kz_store_open(&s, uri, 0) != 0) {
+        kt_fail(__FILE__, __LINE__, "open: %s", kz_store_errmsg(s));
+        kz_store_close(&s);
+        return;
+    }
+    if (kz_store_migrate(s, &from, &to) != 0)
+        kt_fail(__FILE__, __LINE__, "migrate: %s", kz_store_errmsg(s));
+    KT_EQ_INT(from, 20);
+    KT_EQ_INT(to, 21);
+    kz_dbres *r = NULL;
+    int n = 0;
+    KT_EQ_INT(kz_db_query(kz_store_db(s), "SELECT content_sha256, content_key FROM items", NULL, 0,
+                          &r), 0);
+    while (r && kz_dbres_next(r) == 1) {
+        const char *h = kz_dbres_text(r, 0, NULL);
+        KT_CHECK(!kz_dbres_null(r, 1));
+        KT_EQ_INT(kz_dbres_int(r, 1), kz_store_content_key(h));
+        n++;
+    }
+    kz_dbres_done(r);
+    KT_EQ_INT(n, 4);
+    /* the same text without a URL: the first item, found through its key */
+    kz_item_in again = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "текст 0", strlen("текст 0"),
+                         hashes[0] };
+    KT_EQ_INT(kz_store_ingest(s, &again, NULL, 0, &o), 0);
+    KT_EQ_INT(o.item_created, 0);
+    KT_EQ_INT(o.item_id, first);
+    *sp = s;
+}
+
 static void pg_quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
 
 /* One statement on the server of base; 0, or -1 (a failure recorded). */

@@ -53,6 +53,14 @@ int64_t kt_rows_differ(const char *uri, char *what, size_t whatsz);
 typedef struct kt_rowsink { char *out; size_t outsz; } kt_rowsink;
 void kt_rows_note(void *ctx, const char *table, int64_t id, const char *what);
 
+/* Migration 21 (items.content_key) on the migrated store s at uri, either
+ * backend: s gets items whose hashes are lowercase, uppercase, not hex and
+ * short, and is closed; the store is taken back to schema 20 (the column
+ * dropped, the old index made again) and migrated; then every item's key
+ * must be kz_store_content_key of its hash, and a record without a URL
+ * must find its item by its content. */
+void kt_content_key_migration(kz_store **s, const char *uri);
+
 /* A throwaway migrated database kt_<tag>_<pid> on the server of
  * $KUZET_TEST_PG (same URI, another database name).  NULL when there is none:
  * without KUZET_TEST_PG the test named test is skipped (a "skip" line);

@@ -111,6 +111,27 @@ KT_TEST(store_ingest_dedupes_by_url_and_content)
     cleanup();
 }
 
+KT_TEST(store_content_key)
+{
+    KT_EQ_INT(kz_store_content_key("000000000000001f" "0000000000000000000000000000000000000000000000"), 1);
+    KT_EQ_INT(kz_store_content_key("0000000000000100"), 16);
+    KT_EQ_INT(kz_store_content_key("fffffffffffffff0"), ((int64_t)1 << 60) - 1);
+    KT_EQ_INT(kz_store_content_key("FFFFFFFFFFFFFFF"), kz_store_content_key("fffffffffffffff"));
+    KT_EQ_INT(kz_store_content_key("1"), (int64_t)1 << 56);          /* short: the rest 0 */
+    KT_EQ_INT(kz_store_content_key("g1"), (int64_t)1 << 52);         /* not hex: 0 */
+    KT_EQ_INT(kz_store_content_key(""), 0);
+    KT_EQ_INT(kz_store_content_key(NULL), 0);
+}
+
+KT_TEST(store_content_key_migration)
+{
+    kz_store *s = fresh("ck.db");
+    if (!s) { cleanup(); return; }
+    kt_content_key_migration(&s, mkdb("ck.db"));
+    kz_store_close(&s);
+    cleanup();
+}
+
 KT_TEST(audit_detects_edit_delete_truncate_forgery)
 {
     char line[512], why[256], key[128], cmd[512];

@@ -216,6 +216,17 @@ KT_TEST(store_pg_ingest_dedupes_by_url_and_content)
     dropall();
 }
 
+KT_TEST(store_pg_content_key_migration)
+{
+    char uri[600];
+    if (!have_pg("store_pg_content_key_migration")) return;
+    kz_store *s = fresh("ck", uri, sizeof uri);
+    if (!s) { dropall(); return; }
+    kt_content_key_migration(&s, uri);
+    kz_store_close(&s);
+    dropall();
+}
+
 /* Inside a transaction case ids are handed out by the store
  * (kz_store_case_id: no round trip per case) in the order nextval would
  * give them, and the sequence is moved past them at commit, so a case

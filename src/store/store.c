@@ -584,14 +584,14 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
 
 #define ITEM_COLS "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
                   "content_sha256, excerpt, lang, published, first_seen, last_seen, " \
-                  "content_z, content_len, content_full_len) " \
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                  "content_z, content_len, content_full_len, content_key) " \
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
 #define ITEM_UPSERT ITEM_COLS "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
-#define ITEM_NP 13
+#define ITEM_NP 14
 
 /* The item's row as the INSERT binds it (ip[0..ITEM_NP), ip[1] the
  * canonical URL or NULL, ip[5] the excerpt, ip[10..13) the whole text
- * packed into s->whole), cleaned into s->scratch; hex its
+ * packed into s->whole, ip[13] the content key), cleaned into s->scratch; hex its
  * content's SHA-256, now the time.  extra: bytes more to reserve in
  * s->scratch for what the caller cleans after. */
 static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65], char now[21],
@@ -658,7 +658,8 @@ static int item_row(kz_store *s, const kz_item_in *it, size_t extra, char hex[65
     kz_dbval v[ITEM_NP] = { url, canon, pid ? kz_dbint(pid) : kz_dbnull(), ref, kz_dbstr(hex),
                             excerpt, lang, published, kz_dbstr(now), kz_dbstr(now),
                             whole,
-                            kz_dbint((int64_t)keep), kz_dbint((int64_t)it->text_len) };
+                            kz_dbint((int64_t)keep), kz_dbint((int64_t)it->text_len),
+                            kz_dbint(kz_store_content_key(hex)) };
     memcpy(ip, v, sizeof v);
     return 0;
 }
@@ -667,6 +668,19 @@ void kz_store_prepared(kz_store *s, const kz_item_prep *p)
 {
     s->pk = *p;
     s->pk_set = s->in_tx != 0;
+}
+
+int64_t kz_store_content_key(const char *hex)
+{
+    int64_t k = 0;
+    int i = 0;
+    for (; i < KZ_CONTENT_KEY_DIGITS && hex && hex[i]; i++) {
+        int c = hex[i] | 0x20, d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+        k = k * 16 + d;
+    }
+    for (; i < KZ_CONTENT_KEY_DIGITS; i++)
+        k *= 16;
+    return k;
 }
 
 static uint64_t ahead_key(const kz_dbval *canon, const char *hex)
@@ -769,9 +783,9 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE canonical_url = $1",
                              p, 1, &r);
         } else {
-            kz_dbval p[] = { kz_dbstr(hex) };
-            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_sha256 = $1 "
-                                    "ORDER BY id LIMIT 1", p, 1, &r);
+            kz_dbval p[] = { ip[13], kz_dbstr(hex) };
+            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_key = $1 "
+                                    "AND content_sha256 = $2 ORDER BY id LIMIT 1", p, 2, &r);
         }
         if (rc)
             return fail(s, rc, "finding the item");
@@ -797,10 +811,10 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1 WHERE id = $2", p, 2);
         } else {                                    /* edited: the new text and hash */
             kz_dbval p[] = { kz_dbstr(now), kz_dbstr(hex), excerpt, kz_dbint(item),
-                             ip[10], ip[11], ip[12] };
+                             ip[10], ip[11], ip[12], ip[13] };
             rc = kz_db_defer(s->db, "UPDATE items SET last_seen = $1, content_sha256 = $2, "
                                     "excerpt = $3, content_z = $5, content_len = $6, "
-                                    "content_full_len = $7 WHERE id = $4", p, 7);
+                                    "content_full_len = $7, content_key = $8 WHERE id = $4", p, 8);
         }
         if (rc)
             return fail(s, rc, "updating the item");

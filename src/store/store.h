@@ -195,6 +195,13 @@ int64_t kz_store_signed(const kz_store *s, const char **why);
 int kz_store_audit(kz_store *s, const char *actor, const char *action, const char *entity,
                    int64_t entity_id, const char *before, const char *after);
 
+/* items.content_key: the value of the first KZ_CONTENT_KEY_DIGITS hex
+ * digits of a content hash (either case; any other character, or none,
+ * counts 0), so 0 <= key < 2^60.  The items are found by their content
+ * through it (indexed), then by the whole hash. */
+#define KZ_CONTENT_KEY_DIGITS 15
+int64_t kz_store_content_key(const char *hex);
+
 /* The hash of an audit entry, as 64 hex digits (store/audit.h). */
 void kz_store_entry_hash(const char *prev, int64_t seq, const char *at, const char *actor,
                          const char *action, const char *entity, int64_t entity_id,
