@@ -545,7 +545,8 @@ const kz_migration kz_migrations[] = {
      * the size, and its keys are compared as integers: every stored item
      * lands at a random place in it, which dirtied a page of it for nearly
      * every item of a batch. */
-    { 21, "items: an integer key of the content hash, indexed in place of the hash itself",
+    { 21, "items: an integer key of the content hash, indexed in place of the hash itself "
+          "(rewrites items: stop the workers first)",
       "ALTER TABLE items ADD COLUMN content_key BIGINT;"
       "{LITE}UPDATE items SET content_key = " CONTENT_KEY_SQL("max", "instr") ";"
       "{PG}UPDATE items SET content_key = " CONTENT_KEY_SQL("GREATEST", "strpos") ";"
