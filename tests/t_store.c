@@ -119,6 +119,8 @@ KT_TEST(store_content_key)
     KT_EQ_INT(kz_store_content_key("FFFFFFFFFFFFFFF"), kz_store_content_key("fffffffffffffff"));
     KT_EQ_INT(kz_store_content_key("1"), (int64_t)1 << 56);          /* short: the rest 0 */
     KT_EQ_INT(kz_store_content_key("g1"), (int64_t)1 << 52);         /* not hex: 0 */
+    KT_EQ_INT(kz_store_content_key("\x11" "1"), (int64_t)1 << 52);
+    KT_EQ_INT(kz_store_content_key("G1"), (int64_t)1 << 52);
     KT_EQ_INT(kz_store_content_key(""), 0);
     KT_EQ_INT(kz_store_content_key(NULL), 0);
 }

@@ -675,7 +675,10 @@ int64_t kz_store_content_key(const char *hex)
     int64_t k = 0;
     int i = 0;
     for (; i < KZ_CONTENT_KEY_DIGITS && hex && hex[i]; i++) {
-        int c = hex[i] | 0x20, d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+        int c = (unsigned char)hex[i];
+        int d = c >= '0' && c <= '9' ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
         k = k * 16 + d;
     }
     for (; i < KZ_CONTENT_KEY_DIGITS; i++)

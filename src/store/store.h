@@ -196,9 +196,11 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
                    int64_t entity_id, const char *before, const char *after);
 
 /* items.content_key: the value of the first KZ_CONTENT_KEY_DIGITS hex
- * digits of a content hash (either case; any other character, or none,
- * counts 0), so 0 <= key < 2^60.  The items are found by their content
- * through it (indexed), then by the whole hash. */
+ * digits of a content hash (either case; any other byte, or none, counts
+ * 0), so 0 <= key < 2^60.  The items are found by their content through it
+ * (indexed), then by the whole hash.  Migration 21 computes the same in SQL
+ * for the hashes already stored (ASCII: SQL counts characters, this
+ * bytes). */
 #define KZ_CONTENT_KEY_DIGITS 15
 int64_t kz_store_content_key(const char *hex);
 
