@@ -227,6 +227,143 @@ KT_TEST(store_pg_content_key_migration)
     dropall();
 }
 
+/* A second store on uri, signing with the first's key, whose statements
+ * give up after 5 s of waiting for a lock (a test that would otherwise
+ * hang fails instead). */
+static kz_store *second(const char *uri)
+{
+    kz_store *s = NULL;
+    if (kz_store_open(&s, uri, 0) != 0) {
+        kt_fail(__FILE__, __LINE__, "open: %s", kz_store_errmsg(s));
+        kz_store_close(&s);
+        return NULL;
+    }
+    if (nkeys)
+        KT_EQ_INT(kz_store_set_signer(s, keys[nkeys - 1]), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(s), "SET lock_timeout = '5s'"), 0);
+    return s;
+}
+
+/* In a child process, on a store of its own: a bulk transaction that
+ * ingests it with flag f, says so on fd ('y', or 'n' on a failure),
+ * waits 300 ms and commits.  Its exit status is 0 when all went well. */
+static pid_t bulk_child(const char *uri, const kz_item_in *it, const kz_flag_in *f, int fd)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    kz_store *c = NULL;
+    kz_ingest_out o;
+    int ok = kz_store_open(&c, uri, 0) == 0 &&
+             (!nkeys || kz_store_set_signer(c, keys[nkeys - 1]) == 0) &&
+             kz_store_begin_bulk(c) == 0 &&
+             kz_case_ingest(c, it, NULL, 0, f, 1, &o) == 0;
+    ok = write(fd, ok ? "y" : "n", 1) == 1 && ok;
+    struct timespec ts = { 0, 300 * 1000000L };
+    nanosleep(&ts, NULL);
+    ok = ok && kz_store_commit(c) == 0;
+    _exit(ok ? 0 : 1);
+}
+
+static int child_ok(pid_t pid)
+{
+    int st = 0;
+    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* kz_store_begin_bulk: two writers' batches written side by side (under
+ * the write lock held from BEGIN the second would wait for the first's
+ * commit: here it gives up after 5 s and fails), their audit entries
+ * appended at commit in commit order, each case.open naming its case's
+ * id, the chain whole; a rolled back batch appends nothing; the same text
+ * without a URL, and a new case of an existing item, stored once when two
+ * writers store them at the same time. */
+KT_TEST(store_pg_bulk_transactions_side_by_side)
+{
+    char uri[600];
+    if (!have_pg("store_pg_bulk_transactions_side_by_side")) return;
+    kz_store *a = fresh("bulk", uri, sizeof uri), *b = a ? second(uri) : NULL;
+    if (!a || !b) { kz_store_close(&a); kz_store_close(&b); dropall(); return; }
+    kz_flag_in f = { "drugs", 60 }, g = { "terror \"x\"", 70 };
+    kz_ingest_out ox, oy;
+    kz_item_in x = { "https://b.kz/x", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "икс", 6, NULL };
+    kz_item_in y = { "https://b.kz/y", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "игрек", 10, NULL };
+    KT_EQ_INT(kz_store_begin_bulk(a), 0);
+    KT_EQ_INT(kz_case_ingest(a, &x, NULL, 0, &f, 1, &ox), 0);
+    KT_EQ_INT(kz_store_begin_bulk(b), 0);
+    KT_EQ_INT(kz_case_ingest(b, &y, NULL, 0, &f, 1, &oy), 0);
+    KT_EQ_INT(kz_store_commit(b), 0);
+    KT_EQ_INT(kz_store_commit(a), 0);
+    KT_EQ_INT(ox.cases_opened, 1);
+    KT_EQ_INT(oy.cases_opened, 1);
+    kz_db *db = kz_store_db(b);
+    int64_t v = 0;
+    kz_dbval px[] = { kz_dbint(ox.item_id) }, py[] = { kz_dbint(oy.item_id) };
+    KT_EQ_INT(kz_db_int(db, "SELECT seq FROM audit_log WHERE entity = 'item' AND entity_id = $1",
+                        py, 1, &v), 0);
+    KT_EQ_INT(v, 1);                                /* b committed first */
+    KT_EQ_INT(kz_db_int(db, "SELECT seq FROM audit_log WHERE entity = 'item' AND entity_id = $1",
+                        px, 1, &v), 0);
+    KT_EQ_INT(v, 3);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM audit_log l JOIN cases c ON l.entity = 'case' "
+                            "AND l.action = 'case.open' AND l.entity_id = c.id", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2);
+    /* a rolled back batch appends nothing */
+    KT_EQ_INT(kz_store_begin_bulk(a), 0);
+    kz_item_in z = { "https://b.kz/z", 14, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "зет", 6, NULL };
+    KT_EQ_INT(kz_case_ingest(a, &z, NULL, 0, &f, 1, &ox), 0);
+    KT_EQ_INT(kz_store_rollback(a), 0);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM audit_log", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 4);
+    /* the same URL twice in one batch, with a category whose name needs
+     * quoting in an array: one case, its entry naming it */
+    KT_EQ_INT(kz_store_begin_bulk(a), 0);
+    KT_EQ_INT(kz_case_ingest(a, &z, NULL, 0, &g, 1, &ox), 0);
+    KT_EQ_INT(kz_case_ingest(a, &z, NULL, 0, &g, 1, &oy), 0);
+    KT_EQ_INT(kz_store_commit(a), 0);
+    KT_EQ_INT(ox.cases_opened + oy.cases_opened, 1);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM audit_log l JOIN cases c ON l.entity = 'case' "
+                            "AND l.action = 'case.open' AND l.entity_id = c.id", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 3);
+
+    /* the same text without a URL from two writers at once: one item */
+    int fds[2];
+    char c = 0;
+    kz_item_in t = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "без адреса", 19, NULL };
+    KT_EQ_INT(pipe(fds), 0);
+    pid_t pid = bulk_child(uri, &t, &f, fds[1]);
+    KT_EQ_INT(read(fds[0], &c, 1), 1);
+    KT_EQ_INT(c, 'y');
+    KT_EQ_INT(kz_store_begin_bulk(b), 0);
+    KT_EQ_INT(kz_case_ingest(b, &t, NULL, 0, &f, 1, &oy), 0);    /* waits for the child */
+    KT_EQ_INT(kz_store_commit(b), 0);
+    KT_CHECK(child_ok(pid));
+    KT_EQ_INT(oy.item_created, 0);
+    KT_EQ_INT(oy.cases_opened, 0);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM items WHERE url IS NULL", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 1);
+    /* a new category of an item that exists, from two writers at once: one case */
+    pid = bulk_child(uri, &x, &g, fds[1]);
+    KT_EQ_INT(read(fds[0], &c, 1), 1);
+    KT_EQ_INT(c, 'y');
+    KT_EQ_INT(kz_store_begin_bulk(b), 0);
+    KT_EQ_INT(kz_case_ingest(b, &x, NULL, 0, &g, 1, &oy), 0);    /* waits for the child */
+    KT_EQ_INT(kz_store_commit(b), 0);
+    KT_CHECK(child_ok(pid));
+    KT_EQ_INT(oy.cases_opened, 0);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM cases WHERE category = 'terror \"x\"'", NULL, 0,
+                        &v), 0);
+    KT_EQ_INT(v, 2);                                /* z's and x's */
+    close(fds[0]);
+    close(fds[1]);
+    kz_store_close(&a);
+    kz_store_close(&b);
+    char why[512] = "";
+    KT_EQ_INT(kt_audit_bad_seq(uri, why, sizeof why), 0);
+    KT_EQ_STR(why, "");
+    dropall();
+}
+
 /* Inside a transaction case ids are handed out by the store
  * (kz_store_case_id: no round trip per case) in the order nextval would
  * give them, and the sequence is moved past them at commit, so a case

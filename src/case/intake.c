@@ -62,6 +62,8 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
     kz_store_now(now);
     if (out->same_content && (rc = sighting(s, item, now)) != 0)
         return rc;
+    if (!out->item_created && nf && (rc = kz_store_lock_item(s, item)) != 0)
+        return rc;
     for (size_t i = 0; i < nf; i++) {
         int64_t cid = 0;
         kz_dbval q[] = { kz_dbint(item), kz_dbstr(f[i].category) };
@@ -91,6 +93,13 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
             rc = kz_db_defer(db, "INSERT INTO cases (item_id, category, state, score, automated, "
                                  "opened_at, updated_at, id) VALUES ($1, $2, 'detected', $3, 1, "
                                  "$4, $5, $6)", p, 6);
+        } else if ((rc = kz_store_case_later(s, item, f[i].category, &cid)) != 0) {
+            if (rc < 0)
+                return rc;
+            /* its id read back at commit: sent without waiting either */
+            rc = kz_db_defer(db, "INSERT INTO cases (item_id, category, state, score, automated, "
+                                 "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "
+                                 "$5)", p, 5);
         } else {
             rc = kz_db_int(db, "INSERT INTO cases (item_id, category, state, score, automated, "
                                "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "

@@ -423,7 +423,7 @@ static int send_run(run *r, batch *b, size_t from, size_t *next)
 static int store_once(run *r, batch *b)
 {
     kz_store *st = r->o->store;
-    int rc = kz_store_begin(st);
+    int rc = kz_store_begin_bulk(st);
     if (rc)
         return rc;
     int ahead = kz_store_sends_ahead(st);

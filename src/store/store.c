@@ -41,6 +41,14 @@ struct kz_store {
     size_t  nplat;              /* the platforms looked up (most exports name a few) */
     uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
     size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
+    /* kz_store_begin_bulk (PostgreSQL): the audit entries held until the
+     * commit appends them under the write lock, and the cases opened
+     * meanwhile, whose ids the commit reads back for them */
+    struct held { int64_t entity_id; size_t off[5]; } *held;
+    size_t  nheld, held_cap;
+    struct hcase { int64_t item; size_t cat; } *hcase;
+    size_t  nhcase, hcase_cap;
+    kz_buf  heldtext;           /* their strings, each with its NUL */
 };
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -200,6 +208,7 @@ int kz_store_open(kz_store **out, const char *uri, int need_current)
         return KZ_ENOMEM;
     kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
     kz_buf_init(&s->whole, KZ_BUF_NOLIMIT);
+    kz_buf_init(&s->heldtext, KZ_BUF_NOLIMIT);
     *out = s;                           /* from here on it holds why it failed */
     if (!(s->uri = kz_malloc(shown + 1))) {
         snprintf(s->err, sizeof s->err, "%s", kz_strerror(KZ_ENOMEM));
@@ -258,6 +267,9 @@ void kz_store_close(kz_store **sp)
     kz_db_close(&(*sp)->db);
     kz_buf_release(&(*sp)->scratch);
     kz_buf_release(&(*sp)->whole);
+    kz_buf_release(&(*sp)->heldtext);
+    free((*sp)->held);
+    free((*sp)->hcase);
     kz_content_zip_free(&(*sp)->zip);
     sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
     free((*sp)->key_path);
@@ -266,6 +278,10 @@ void kz_store_close(kz_store **sp)
     free(*sp);
     *sp = NULL;
 }
+
+/* in_tx: 0 none; 1 a transaction; 2 one holding the PostgreSQL write lock;
+ * IN_BULK one of kz_store_begin_bulk, which takes the lock at commit */
+#define IN_BULK 3
 
 /* PostgreSQL only: the audit log's "read the last entry, insert the next"
  * must not interleave between writers, or two would both append seq N+1
@@ -294,6 +310,8 @@ static int store_begin(kz_store *s, int late)
     s->ahead_head = s->ahead_len = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
+    s->nheld = s->nhcase = 0;
+    kz_buf_reset(&s->heldtext);
     s->in_tx = !rc;
     if (!rc && !late && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -305,6 +323,154 @@ static int store_begin(kz_store *s, int late)
 
 int kz_store_begin(kz_store *s) { return store_begin(s, 0); }
 int kz_store_begin_late(kz_store *s) { return store_begin(s, 1); }
+
+int kz_store_begin_bulk(kz_store *s)
+{
+    if (strcmp(kz_db_scheme(s->db), "postgresql"))
+        return store_begin(s, 0);
+    int rc = store_begin(s, 1);
+    if (!rc)
+        s->in_tx = IN_BULK;
+    return rc;
+}
+
+/* s into heldtext with its NUL: its offset, SIZE_MAX for NULL, or
+ * SIZE_MAX - 1 when out of memory. */
+static size_t held_str(kz_store *s, const char *str)
+{
+    if (!str)
+        return SIZE_MAX;
+    size_t at = s->heldtext.len;
+    return kz_buf_add(&s->heldtext, str, strlen(str) + 1) ? SIZE_MAX - 1 : at;
+}
+
+/* A bulk transaction's audit entry, held until its commit. */
+static int hold_entry(kz_store *s, const char *actor, const char *action, const char *entity,
+                      int64_t entity_id, const char *before, const char *after)
+{
+    if (KZ_GROW(s->held, s->held_cap, s->nheld + 1))
+        return fail(s, KZ_ENOMEM, "writing the audit log");
+    struct held *h = &s->held[s->nheld];
+    const char *f[5] = { actor, action, entity, before, after };
+    for (int i = 0; i < 5; i++)
+        if ((h->off[i] = held_str(s, f[i])) == SIZE_MAX - 1)
+            return fail(s, KZ_ENOMEM, "writing the audit log");
+    h->entity_id = entity_id;
+    s->nheld++;
+    return 0;
+}
+
+int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t *placeholder)
+{
+    *placeholder = 0;
+    if (s->in_tx != IN_BULK)
+        return 0;
+    if (KZ_GROW(s->hcase, s->hcase_cap, s->nhcase + 1))
+        return fail(s, KZ_ENOMEM, "opening a case");
+    struct hcase *c = &s->hcase[s->nhcase];
+    if ((c->cat = held_str(s, category)) >= SIZE_MAX - 1)
+        return fail(s, KZ_ENOMEM, "opening a case");
+    c->item = item;
+    *placeholder = -(int64_t)++s->nhcase;
+    return 1;
+}
+
+/* "{"...","..."}": a PostgreSQL array literal of the held cases' items
+ * (text 0) or categories (1). */
+static int case_array(kz_store *s, int text, kz_buf *b)
+{
+    int rc = kz_buf_addc(b, '{');
+    for (size_t i = 0; i < s->nhcase && !rc; i++) {
+        if (i)
+            rc = kz_buf_addc(b, ',');
+        if (!text) {
+            char num[24];
+            size_t n = kz_fmt_int(num, s->hcase[i].item);
+            rc = rc ? rc : kz_buf_add(b, num, n);
+            continue;
+        }
+        rc = rc ? rc : kz_buf_addc(b, '"');
+        for (const char *c = s->heldtext.p + s->hcase[i].cat; *c && !rc; c++)
+            rc = (*c == '"' || *c == '\\' ? kz_buf_addc(b, '\\') : 0) || kz_buf_addc(b, *c);
+        rc = rc ? rc : kz_buf_addc(b, '"');
+    }
+    rc = rc ? rc : kz_buf_addc(b, '}');
+    return rc ? rc : kz_buf_addc(b, '\0');
+}
+
+/* The ids the database gave the held cases, in ids[0..nhcase): one query
+ * for all of them (their INSERTs, sent before, have run). */
+static int case_ids(kz_store *s, int64_t *ids)
+{
+    kz_buf a, b;
+    kz_dbres *r = NULL;
+    kz_buf_init(&a, KZ_BUF_NOLIMIT);
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    int rc = case_array(s, 0, &a);
+    if (!rc)
+        rc = case_array(s, 1, &b);
+    if (rc) {
+        rc = fail(s, KZ_ENOMEM, "opening the cases");
+        goto out;
+    }
+    kz_dbval p[] = { kz_dbstr(a.p), kz_dbstr(b.p) };
+    rc = kz_db_query(s->db, "SELECT u.n, c.id FROM unnest($1::bigint[], $2::text[]) "
+                            "WITH ORDINALITY AS u(item_id, category, n) "
+                            "JOIN cases c ON c.item_id = u.item_id AND c.category = u.category",
+                     p, 2, &r);
+    size_t found = 0;
+    while (!rc && (rc = kz_dbres_next(r)) == 1) {
+        int64_t n = kz_dbres_int(r, 0);
+        if (n >= 1 && (size_t)n <= s->nhcase) {
+            ids[n - 1] = kz_dbres_int(r, 1);
+            found++;
+        }
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    if (rc < 0 || rc == KZ_EDB || rc == KZ_EBUSY)
+        rc = fail(s, rc, "opening the cases");
+    else if (found != s->nhcase)
+        rc = fail(s, KZ_EINTERNAL, "opening the cases (one is missing)");
+out:
+    kz_buf_release(&a);
+    kz_buf_release(&b);
+    return rc;
+}
+
+/* At a bulk transaction's commit: the write lock, then its held entries
+ * appended in the order they were made (kz_store_audit, now holding it),
+ * with the ids of the cases it opened.  What else the transaction wrote
+ * was sent before the LOCK, so it never waits for another transaction's
+ * rows while holding the lock. */
+static int append_held(kz_store *s)
+{
+    if (s->in_tx != IN_BULK)
+        return 0;
+    s->in_tx = 1;
+    int64_t *ids = NULL;
+    int rc = 0;
+    if (s->nhcase && !(ids = kz_calloc(s->nhcase, sizeof *ids)))
+        rc = fail(s, KZ_ENOMEM, "opening the cases");
+    if (!rc && s->nhcase)
+        rc = case_ids(s, ids);
+    if (!rc && s->nheld)
+        rc = pg_write_lock(s);
+    for (size_t i = 0; i < s->nheld && !rc; i++) {
+        const struct held *h = &s->held[i];
+        const char *f[5];
+        for (int k = 0; k < 5; k++)
+            f[k] = h->off[k] == SIZE_MAX ? NULL : s->heldtext.p + h->off[k];
+        int64_t id = h->entity_id;
+        if (id < 0 && (size_t)-id <= s->nhcase)
+            id = ids[-id - 1];
+        rc = kz_store_audit(s, f[0], f[1], f[2], id, f[3], f[4]);
+    }
+    free(ids);
+    s->nheld = s->nhcase = 0;
+    kz_buf_reset(&s->heldtext);
+    return rc;
+}
 int kz_store_set_signer(kz_store *s, const char *key_path)
 {
     char *p = key_path ? kz_strdup(key_path) : NULL;
@@ -360,6 +526,8 @@ int kz_store_commit(kz_store *s)
 {
     int rc = s->in_tx && s->hook ? s->hook(s->hook_ctx, s) : 0;
     if (!rc)
+        rc = append_held(s);
+    if (!rc)
         rc = s->in_tx && s->last_valid ? sign_tx(s) : 0;
     if (rc) {
         kz_db_rollback(s->db);
@@ -384,6 +552,7 @@ int kz_store_commit(kz_store *s)
     rc = kz_db_commit(s->db);
     s->last_valid = 0;
     s->in_tx = 0;
+    s->nheld = s->nhcase = 0;
     s->nplat = 0;
     s->ahead_head = s->ahead_len = 0;
     s->pk_set = 0;
@@ -398,6 +567,7 @@ int kz_store_rollback(kz_store *s)
     s->ahead_head = s->ahead_len = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
+    s->nheld = s->nhcase = 0;
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -457,6 +627,8 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
         }
         return kz_store_commit(s);
     }
+    if (s->in_tx == IN_BULK)                    /* appended at commit */
+        return hold_entry(s, actor, action, entity, entity_id, before, after);
     if ((rc = pg_write_lock(s)) != 0)          /* no-op after kz_store_begin */
         return rc;
     if (s->in_tx && s->last_valid) {
@@ -528,6 +700,15 @@ int kz_store_case_id(kz_store *s, int64_t *id)
     return 0;
 }
 
+int kz_store_lock_item(kz_store *s, int64_t item)
+{
+    if (s->in_tx != IN_BULK)
+        return 0;
+    kz_dbval p[] = { kz_dbint(((int64_t)2 << 60) | item) };
+    int rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", p, 1, NULL);
+    return rc ? fail(s, rc, "locking the item") : 0;
+}
+
 /* ---- ingest -------------------------------------------------------------- */
 
 /* The platform's id, added when new.  Inside a transaction the last 16
@@ -548,8 +729,11 @@ static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
             }
     kz_dbval p[] = { kz_dbtext(it->platform, n) };
     int rc = kz_db_int(s->db, "SELECT id FROM platforms WHERE name = $1", p, 1, id);
+    if (rc == KZ_ENOTFOUND)     /* in a bulk transaction another may be adding it too */
+        rc = kz_db_int(s->db, "INSERT INTO platforms (name) VALUES ($1) "
+                              "ON CONFLICT (name) DO NOTHING RETURNING id", p, 1, id);
     if (rc == KZ_ENOTFOUND)
-        rc = kz_db_int(s->db, "INSERT INTO platforms (name) VALUES ($1) RETURNING id", p, 1, id);
+        rc = kz_db_int(s->db, "SELECT id FROM platforms WHERE name = $1", p, 1, id);
     if (rc == 0 && s->in_tx && n < sizeof s->plat[0].name && !memchr(it->platform, '\0', n)) {
         size_t i = s->nplat < KZ_ARRAY_LEN(s->plat) ? s->nplat++ : (size_t)(*id % 16);
         memcpy(s->plat[i].name, it->platform, n);
@@ -786,6 +970,13 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE canonical_url = $1",
                              p, 1, &r);
         } else {
+            /* in a bulk transaction nothing else keeps another writer from
+             * storing the same text meanwhile: the two take turns */
+            if (s->in_tx == IN_BULK) {
+                kz_dbval k[] = { kz_dbint(((int64_t)1 << 60) | ip[13].i) };
+                if ((rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", k, 1, NULL)) != 0)
+                    return fail(s, rc, "locking the item's content");
+            }
             kz_dbval p[] = { ip[13], kz_dbstr(hex) };
             rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_key = $1 "
                                     "AND content_sha256 = $2 ORDER BY id LIMIT 1", p, 2, &r);

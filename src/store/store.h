@@ -119,6 +119,19 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
  * such a transaction): INSERT ... RETURNING id.  < 0: KZ_EDB. */
 int kz_store_case_id(kz_store *s, int64_t *id);
 
+/* In a transaction of kz_store_begin_bulk: the case of item and category
+ * is being inserted with the id the database gives it (a deferred INSERT
+ * without id, after this call); *placeholder (< 0) stands for that id in
+ * the transaction's audit entries until the commit reads it back.  1, or 0
+ * and nothing done outside such a transaction; < 0 out of memory. */
+int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t *placeholder);
+
+/* In a transaction of kz_store_begin_bulk, before reading what decides a
+ * write about an item that existed before it (its cases): another bulk
+ * writer doing the same waits for this one's commit (a transaction
+ * advisory lock).  Otherwise nothing: the write lock does it. */
+int kz_store_lock_item(kz_store *s, int64_t item);
+
 /* What a scan thread prepared of an item so that the one writer need not
  * (each field NULL or 0 when it did not). */
 typedef struct kz_item_prep {
@@ -164,6 +177,15 @@ int kz_store_begin(kz_store *s);
  * transactions of several workers run side by side.  SQLite: the same as
  * kz_store_begin. */
 int kz_store_begin_late(kz_store *s);
+/* kz_store_begin for ingest's batches.  On PostgreSQL the write lock is
+ * taken at commit, for as long as the batch's audit entries take to
+ * append (held in memory until then, in order; their time is the
+ * commit's), so the batches of several writers are written side by side.
+ * Cases get the ids the database gives them (kz_store_case_later); a text
+ * without a URL is looked up under a lock of its content, an existing
+ * item's cases under kz_store_lock_item, so two writers never store one
+ * twice.  SQLite: the same as kz_store_begin. */
+int kz_store_begin_bulk(kz_store *s);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
 
