@@ -265,10 +265,27 @@ static pid_t bulk_child(const char *uri, const kz_item_in *it, const kz_flag_in 
     _exit(ok ? 0 : 1);
 }
 
-static int child_ok(pid_t pid)
+/* it ingested with flag f by a child (bulk_child) and, while the child's
+ * transaction is open, by s in a bulk transaction of its own: s must wait
+ * for the child's commit, then commit; s's outcome in *out. */
+static void race(const char *uri, kz_store *s, const kz_item_in *it, const kz_flag_in *f,
+                 kz_ingest_out *out)
 {
-    int st = 0;
-    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    int fds[2], st = 0;
+    char c = 0;
+    if (pipe(fds) != 0) {
+        kt_fail(__FILE__, __LINE__, "pipe");
+        return;
+    }
+    pid_t pid = bulk_child(uri, it, f, fds[1]);
+    KT_EQ_INT(read(fds[0], &c, 1), 1);
+    KT_EQ_INT(c, 'y');
+    KT_EQ_INT(kz_store_begin_bulk(s), 0);
+    KT_EQ_INT(kz_case_ingest(s, it, NULL, 0, f, 1, out), 0);     /* waits for the child */
+    KT_EQ_INT(kz_store_commit(s), 0);
+    KT_CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(fds[0]);
+    close(fds[1]);
 }
 
 /* kz_store_begin_bulk: two writers' batches written side by side (under
@@ -327,35 +344,18 @@ KT_TEST(store_pg_bulk_transactions_side_by_side)
     KT_EQ_INT(v, 3);
 
     /* the same text without a URL from two writers at once: one item */
-    int fds[2];
-    char c = 0;
     kz_item_in t = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, "без адреса", 19, NULL };
-    KT_EQ_INT(pipe(fds), 0);
-    pid_t pid = bulk_child(uri, &t, &f, fds[1]);
-    KT_EQ_INT(read(fds[0], &c, 1), 1);
-    KT_EQ_INT(c, 'y');
-    KT_EQ_INT(kz_store_begin_bulk(b), 0);
-    KT_EQ_INT(kz_case_ingest(b, &t, NULL, 0, &f, 1, &oy), 0);    /* waits for the child */
-    KT_EQ_INT(kz_store_commit(b), 0);
-    KT_CHECK(child_ok(pid));
+    race(uri, b, &t, &f, &oy);
     KT_EQ_INT(oy.item_created, 0);
     KT_EQ_INT(oy.cases_opened, 0);
     KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM items WHERE url IS NULL", NULL, 0, &v), 0);
     KT_EQ_INT(v, 1);
     /* a new category of an item that exists, from two writers at once: one case */
-    pid = bulk_child(uri, &x, &g, fds[1]);
-    KT_EQ_INT(read(fds[0], &c, 1), 1);
-    KT_EQ_INT(c, 'y');
-    KT_EQ_INT(kz_store_begin_bulk(b), 0);
-    KT_EQ_INT(kz_case_ingest(b, &x, NULL, 0, &g, 1, &oy), 0);    /* waits for the child */
-    KT_EQ_INT(kz_store_commit(b), 0);
-    KT_CHECK(child_ok(pid));
+    race(uri, b, &x, &g, &oy);
     KT_EQ_INT(oy.cases_opened, 0);
     KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM cases WHERE category = 'terror \"x\"'", NULL, 0,
                         &v), 0);
     KT_EQ_INT(v, 2);                                /* z's and x's */
-    close(fds[0]);
-    close(fds[1]);
     kz_store_close(&a);
     kz_store_close(&b);
     char why[512] = "";
