@@ -25,7 +25,7 @@ struct kz_store {
     int     pk_set;
     char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
     char   err[512];
-    int    in_tx;               /* 1: in a transaction; 2: and holding the PG write lock */
+    int    in_tx;               /* 0, 1, 2 or IN_BULK: see IN_BULK below */
     int    last_valid;          /* inside a write transaction, the last audit entry */
     int64_t last_seq;           /* appended is known without reading it back */
     char   last_hash[65];
@@ -283,6 +283,8 @@ void kz_store_close(kz_store **sp)
  * IN_BULK one of kz_store_begin_bulk, which takes the lock at commit */
 #define IN_BULK 3
 
+static int is_pg(const kz_store *s) { return !strcmp(kz_db_scheme(s->db), "postgresql"); }
+
 /* PostgreSQL only: the audit log's "read the last entry, insert the next"
  * must not interleave between writers, or two would both append seq N+1
  * (one failing on the key) and the chain would fork.  So a store
@@ -293,7 +295,7 @@ void kz_store_close(kz_store **sp)
  * items_by_url, or deadlock).  Readers of the log are not blocked. */
 static int pg_write_lock(kz_store *s)
 {
-    if (s->in_tx != 1 || strcmp(kz_db_scheme(s->db), "postgresql"))
+    if (s->in_tx != 1 || !is_pg(s))
         return 0;
     int rc = kz_db_exec(s->db, "LOCK TABLE audit_log IN EXCLUSIVE MODE");
     if (rc)
@@ -326,7 +328,7 @@ int kz_store_begin_late(kz_store *s) { return store_begin(s, 1); }
 
 int kz_store_begin_bulk(kz_store *s)
 {
-    if (strcmp(kz_db_scheme(s->db), "postgresql"))
+    if (!is_pg(s))
         return store_begin(s, 0);
     int rc = store_begin(s, 1);
     if (!rc)
@@ -428,7 +430,7 @@ static int case_ids(kz_store *s, int64_t *ids)
         rc = 0;
     }
     kz_dbres_done(r);
-    if (rc < 0 || rc == KZ_EDB || rc == KZ_EBUSY)
+    if (rc < 0)
         rc = fail(s, rc, "opening the cases");
     else if (found != s->nhcase)
         rc = fail(s, KZ_EINTERNAL, "opening the cases (one is missing)");

@@ -115,8 +115,9 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
  * lock every writer of cases takes), handed out in order from where the
  * cases' sequence stands, without a round trip per case; the sequence is
  * moved past the last one at commit, so ids are those nextval would have
- * given.  *id 0 (and 0) when the database must pick it (SQLite, or outside
- * such a transaction): INSERT ... RETURNING id.  < 0: KZ_EDB. */
+ * given.  *id 0 (and 0) when the database must pick it (SQLite, outside
+ * such a transaction: INSERT ... RETURNING id; in one of
+ * kz_store_begin_bulk: kz_store_case_later).  < 0: KZ_EDB. */
 int kz_store_case_id(kz_store *s, int64_t *id);
 
 /* In a transaction of kz_store_begin_bulk: the case of item and category
