@@ -183,8 +183,6 @@ static void run_jsonl(job *jb, int fd, const char *path, totals *t)
     batch *b;
     kz_lines_init(&rd, fd, jb->max_record);
     for (;;) {
-        while ((b = kz_pool_take(jb->pool, 0)) != NULL)
-            write_batch(b, t);
         if (!rd.eof && kz_pool_out(jb->pool) < jb->nring) {
             b = &jb->ring[jb->submitted % jb->nring];
             if (fill(&rd, b, path)) {

@@ -602,9 +602,9 @@ static void run_input(run *r, const kz_ingest_input *in)
         kz_lines_set_reader(&rd, in->read, in->read_ctx, 0);
     rd.batch = r->o->batch ? r->o->batch : KZ_INGEST_BATCH;
     for (;;) {
-        while ((b = kz_pool_take(r->pool, 0)) != NULL)
-            if (!r->rc)
-                store_batch(r, b);
+        /* a batch read and submitted whenever there is room, before the
+         * oldest is stored: the scan threads work while the writer stores,
+         * rather than waiting for it to store every batch they finished */
         if (!r->rc && !rd.eof && kz_pool_out(r->pool) < r->nring) {
             b = &r->ring[r->submitted % r->nring];
             int rc = kz_lines_fill(&rd, &b->lb);

@@ -13,11 +13,16 @@
  *
  *     kz_pool_new(&p, nthreads, depth, run, ctx);
  *     while (more input or kz_pool_out(p)) {
- *         while ((j = kz_pool_take(p, 0)))  write(j);      // what is done
  *         if (more input && kz_pool_out(p) < depth) { fill(j); kz_pool_submit(p, j); }
  *         else if ((j = kz_pool_take(p, 1)))  write(j);   // wait for the oldest
  *     }
  *     kz_pool_free(&p);
+ *
+ * Submitting comes first: the workers then run jobs while the caller
+ * writes one.  A caller that wrote every finished job before submitting
+ * more would leave the workers idle for as long as its writes took (the
+ * ingest writer, whose stores take as long as the scans, ran 10-20 %
+ * slower that way).
  *
  * With nthreads 0 no thread is started and kz_pool_submit runs the job on
  * the caller's thread, as worker 0: the same loop then runs everything in
