@@ -364,6 +364,55 @@ KT_TEST(store_pg_bulk_transactions_side_by_side)
     dropall();
 }
 
+/* kz_store_add_platform: a new platform added before a bulk batch, so a
+ * second writer's batch naming it goes on while the first is open (named
+ * first inside the batch, the second waits for the first's commit: here
+ * it gives up after 200 ms and fails, as the second half shows). */
+KT_TEST(store_pg_new_platform_added_before_the_batch)
+{
+    char uri[600];
+    if (!have_pg("store_pg_new_platform_added_before_the_batch")) return;
+    kz_store *a = fresh("plat", uri, sizeof uri), *b = a ? second(uri) : NULL;
+    if (!a || !b) { kz_store_close(&a); kz_store_close(&b); dropall(); return; }
+    kz_flag_in f = { "drugs", 60 };
+    kz_ingest_out ox, oy;
+    kz_item_in x = { "https://p.kz/x", 14, "new.kz", 6, NULL, 0, NULL, 0, NULL, 0, "икс", 6, NULL };
+    kz_item_in y = { "https://p.kz/y", 14, "new.kz", 6, NULL, 0, NULL, 0, NULL, 0, "игрек", 10, NULL };
+    KT_EQ_INT(kz_store_add_platform(a, "new.kz", 6), 0);
+    KT_EQ_INT(kz_store_add_platform(a, "new.kz", 6), 0);         /* known: nothing */
+    KT_EQ_INT(kz_store_begin_bulk(a), 0);
+    KT_EQ_INT(kz_store_add_platform(a, "new.kz", 6), KZ_EINVAL); /* not inside one */
+    KT_EQ_INT(kz_case_ingest(a, &x, NULL, 0, &f, 1, &ox), 0);
+    KT_EQ_INT(kz_store_add_platform(b, "new.kz", 6), 0);
+    KT_EQ_INT(kz_store_begin_bulk(b), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(b), "SET LOCAL lock_timeout = '200ms'"), 0);
+    KT_EQ_INT(kz_case_ingest(b, &y, NULL, 0, &f, 1, &oy), 0);    /* does not wait for a */
+    KT_EQ_INT(kz_store_commit(b), 0);
+    KT_EQ_INT(kz_store_commit(a), 0);
+    kz_db *db = kz_store_db(b);
+    int64_t v = 0;
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM platforms WHERE name = 'new.kz'", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 1);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(DISTINCT i.platform_id) FROM items i JOIN platforms p "
+                            "ON p.id = i.platform_id AND p.name = 'new.kz'", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 1);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM items", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2);
+    /* not added first: the second batch waits for the first's commit */
+    x.url = "https://p.kz/x2"; x.url_len = 15; x.platform = "other.kz"; x.platform_len = 8;
+    y.url = "https://p.kz/y2"; y.url_len = 15; y.platform = "other.kz"; y.platform_len = 8;
+    KT_EQ_INT(kz_store_begin_bulk(a), 0);
+    KT_EQ_INT(kz_case_ingest(a, &x, NULL, 0, &f, 1, &ox), 0);
+    KT_EQ_INT(kz_store_begin_bulk(b), 0);
+    KT_EQ_INT(kz_db_exec(kz_store_db(b), "SET LOCAL lock_timeout = '200ms'"), 0);
+    KT_CHECK(kz_case_ingest(b, &y, NULL, 0, &f, 1, &oy) < 0);
+    KT_EQ_INT(kz_store_rollback(b), 0);
+    KT_EQ_INT(kz_store_commit(a), 0);
+    kz_store_close(&a);
+    kz_store_close(&b);
+    dropall();
+}
+
 /* Inside a transaction case ids are handed out by the store
  * (kz_store_case_id: no round trip per case) in the order nextval would
  * give them, and the sequence is moved past them at commit, so a case

@@ -419,11 +419,35 @@ static int send_run(run *r, batch *b, size_t from, size_t *next)
     return rc < 0 ? rc : 0;
 }
 
+/* The platforms of b's records that will surely be stored, added before
+ * the batch's transaction (kz_store_add_platform: batches of other writers
+ * naming a new one then do not wait for this one's commit). */
+static int add_platforms(run *r, batch *b)
+{
+    const char *last = NULL;
+    size_t last_len = 0;
+    for (size_t i = 0; i < b->nrecs; i++) {
+        const rec *k = &b->recs[i];
+        const char *p = sp(b, k->platform);
+        if (!(k->nhits || r->o->store_all) || !p || !k->platform.len ||
+            (last && k->platform.len == last_len && !memcmp(p, last, last_len)))
+            continue;
+        int rc = kz_store_add_platform(r->o->store, p, k->platform.len);
+        if (rc)
+            return rc;
+        last = p;
+        last_len = k->platform.len;
+    }
+    return 0;
+}
+
 /* Store b's records in one transaction. */
 static int store_once(run *r, batch *b)
 {
     kz_store *st = r->o->store;
-    int rc = kz_store_begin_bulk(st);
+    int rc = add_platforms(r, b);
+    if (!rc)
+        rc = kz_store_begin_bulk(st);
     if (rc)
         return rc;
     int ahead = kz_store_sends_ahead(st);

@@ -39,6 +39,8 @@ struct kz_store {
     void  *hook_ctx;
     struct { int64_t id; char name[64]; } plat[16];   /* inside a transaction, */
     size_t  nplat;              /* the platforms looked up (most exports name a few) */
+    char    padded[16][64];     /* the last platforms kz_store_add_platform added */
+    size_t  npadded;            /* or found (committed: they stay) */
     uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
     size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
     /* kz_store_begin_bulk (PostgreSQL): the audit entries held until the
@@ -743,6 +745,33 @@ static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
         s->plat[i].id = *id;
     }
     return rc;
+}
+
+int kz_store_add_platform(kz_store *s, const char *name, size_t n)
+{
+    if (!is_pg(s) || !name || !n)
+        return 0;
+    if (s->in_tx)
+        return fail(s, KZ_EINVAL, "adding the platform (inside a transaction)");
+    int known = n < sizeof s->padded[0] && !memchr(name, '\0', n);
+    if (known)
+        for (size_t i = 0; i < s->npadded; i++)
+            if (!memcmp(s->padded[i], name, n) && !s->padded[i][n])
+                return 0;
+    int64_t id;
+    kz_dbval p[] = { kz_dbtext(name, n) };
+    int rc = kz_db_int(s->db, "SELECT id FROM platforms WHERE name = $1", p, 1, &id);
+    if (rc == KZ_ENOTFOUND)     /* a statement of its own: committed at once */
+        rc = kz_db_query(s->db, "INSERT INTO platforms (name) VALUES ($1) "
+                                "ON CONFLICT (name) DO NOTHING", p, 1, NULL);
+    if (rc)
+        return fail(s, rc, "adding the platform");
+    if (known) {
+        size_t i = s->npadded < KZ_ARRAY_LEN(s->padded) ? s->npadded++ : (size_t)(n % 16);
+        memcpy(s->padded[i], name, n);
+        s->padded[i][n] = '\0';
+    }
+    return 0;
 }
 
 #define EXCERPT_MAX 2000

@@ -187,6 +187,15 @@ int kz_store_begin_late(kz_store *s);
  * item's cases under kz_store_lock_item, so two writers never store one
  * twice.  SQLite: the same as kz_store_begin. */
 int kz_store_begin_bulk(kz_store *s);
+/* Before a kz_store_begin_bulk transaction, outside any: the platform
+ * named name[0..n) is added now, in a transaction of its own, when it is
+ * not in the store yet.  On PostgreSQL a batch adding a new platform holds
+ * its name until it commits, and every other batch naming it waits that
+ * long (the name is unique); added first, it is there for all of them.
+ * A platform so added stays when the batch then rolls back (a name, no
+ * item).  SQLite (one writer at a time anyway): nothing.  0, or an error
+ * code with kz_store_errmsg. */
+int kz_store_add_platform(kz_store *s, const char *name, size_t n);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
 
