@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include <errno.h>
 
+/* Items sent ahead go out AHEAD_ROWS to a statement (ahead_send) */
+#define AHEAD_ROWS 32
+
 struct kz_store {
     kz_db *db;
     kz_buf scratch;             /* cleaned text of the record being stored */
@@ -43,6 +46,15 @@ struct kz_store {
     size_t  npadded;            /* or found (committed: they stay) */
     uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
     size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
+    int64_t *ahead_id;          /* their ids once the results are read, 0: not inserted */
+    size_t  ahead_idcap;
+    size_t  ahead_sent;         /* ahead[..ahead_sent) sent, the rest held in arow */
+    size_t  ahead_read;         /* ahead[..ahead_read) with their results read */
+    unsigned char *agroup;      /* the rows of each statement sent, oldest first */
+    size_t  agroup_head, agroup_len, agroup_cap;
+    struct arow { kz_dbtype type; int64_t i; size_t off, n; } *arow;   /* rows held */
+    kz_buf  abytes;             /* their texts */
+    char   *amulti;             /* the AHEAD_ROWS-row INSERT */
     /* kz_store_begin_bulk (PostgreSQL): the audit entries held until the
      * commit appends them under the write lock, and the cases opened
      * meanwhile, whose ids the commit reads back for them */
@@ -211,6 +223,7 @@ int kz_store_open(kz_store **out, const char *uri, int need_current)
     kz_buf_init(&s->scratch, KZ_BUF_NOLIMIT);
     kz_buf_init(&s->whole, KZ_BUF_NOLIMIT);
     kz_buf_init(&s->heldtext, KZ_BUF_NOLIMIT);
+    kz_buf_init(&s->abytes, KZ_BUF_NOLIMIT);
     *out = s;                           /* from here on it holds why it failed */
     if (!(s->uri = kz_malloc(shown + 1))) {
         snprintf(s->err, sizeof s->err, "%s", kz_strerror(KZ_ENOMEM));
@@ -276,6 +289,11 @@ void kz_store_close(kz_store **sp)
     sodium_memzero((*sp)->sk, sizeof (*sp)->sk);
     free((*sp)->key_path);
     free((*sp)->ahead);
+    free((*sp)->ahead_id);
+    free((*sp)->agroup);
+    free((*sp)->arow);
+    free((*sp)->amulti);
+    kz_buf_release(&(*sp)->abytes);
     free((*sp)->uri);
     free(*sp);
     *sp = NULL;
@@ -286,6 +304,14 @@ void kz_store_close(kz_store **sp)
 #define IN_BULK 3
 
 static int is_pg(const kz_store *s) { return !strcmp(kz_db_scheme(s->db), "postgresql"); }
+
+/* No item sent ahead (kz_store_ingest_ahead), held or waiting for its result */
+static void ahead_reset(kz_store *s)
+{
+    s->ahead_head = s->ahead_len = s->ahead_sent = s->ahead_read = 0;
+    s->agroup_head = s->agroup_len = 0;
+    kz_buf_reset(&s->abytes);
+}
 
 /* PostgreSQL only: the audit log's "read the last entry, insert the next"
  * must not interleave between writers, or two would both append seq N+1
@@ -311,7 +337,7 @@ static int store_begin(kz_store *s, int late)
     int rc = kz_db_begin(s->db);
     s->last_valid = 0;
     s->nplat = 0;
-    s->ahead_head = s->ahead_len = 0;
+    ahead_reset(s);
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
@@ -558,7 +584,7 @@ int kz_store_commit(kz_store *s)
     s->in_tx = 0;
     s->nheld = s->nhcase = 0;
     s->nplat = 0;
-    s->ahead_head = s->ahead_len = 0;
+    ahead_reset(s);
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
@@ -568,7 +594,7 @@ int kz_store_rollback(kz_store *s)
     int rc = kz_db_rollback(s->db);
     s->last_valid = 0;
     s->nplat = 0;
-    s->ahead_head = s->ahead_len = 0;
+    ahead_reset(s);
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
@@ -797,11 +823,14 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
 }
 
-#define ITEM_COLS "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
+#define ITEM_INTO "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
                   "content_sha256, excerpt, lang, published, first_seen, last_seen, " \
-                  "content_z, content_len, content_full_len, content_key) " \
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+                  "content_z, content_len, content_full_len, content_key) VALUES "
+#define ITEM_COLS ITEM_INTO "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
 #define ITEM_UPSERT ITEM_COLS "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+/* sent ahead: what tells which rows were inserted */
+#define ITEM_AHEAD_END "ON CONFLICT (canonical_url) DO NOTHING " \
+                       "RETURNING id, canonical_url, content_sha256"
 #define ITEM_NP 14
 
 /* The item's row as the INSERT binds it (ip[0..ITEM_NP), ip[1] the
@@ -923,6 +952,88 @@ static int audit_content(kz_store *s, const char *action, int64_t item, const ch
     return rc;
 }
 
+/* The INSERT of AHEAD_ROWS items sent ahead: ITEM_INTO, then the rows'
+ * parameters in turn, then ITEM_AHEAD_END. */
+static char *ahead_multi_sql(void)
+{
+    kz_buf b;
+    kz_buf_init(&b, KZ_BUF_NOLIMIT);
+    int rc = kz_buf_adds(&b, ITEM_INTO);
+    for (int r = 0; r < AHEAD_ROWS && !rc; r++) {
+        rc = kz_buf_adds(&b, r ? ", (" : "(");
+        for (int k = 1; k <= ITEM_NP && !rc; k++)
+            rc = kz_buf_addf(&b, k < ITEM_NP ? "$%d, " : "$%d)", r * ITEM_NP + k);
+    }
+    if (!rc)
+        rc = kz_buf_adds(&b, " " ITEM_AHEAD_END);
+    if (!rc)
+        rc = kz_buf_addc(&b, '\0');
+    if (rc) {
+        kz_buf_release(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* Send the items held: AHEAD_ROWS of them as one statement (the server
+ * then plans, starts and ends one INSERT instead of AHEAD_ROWS, which cost
+ * it as much as the rows), fewer one statement each. */
+static int ahead_send(kz_store *s)
+{
+    size_t held = s->ahead_len - s->ahead_sent;
+    if (!held)
+        return 0;
+    kz_dbval v[AHEAD_ROWS * ITEM_NP];
+    for (size_t k = 0; k < held * ITEM_NP; k++) {
+        const struct arow *a = &s->arow[k];
+        v[k].type = a->type;
+        v[k].i = a->i;
+        v[k].s = a->type == KZ_DB_TEXT ? s->abytes.p + a->off : NULL;
+        v[k].n = a->n;
+    }
+    size_t per = held == AHEAD_ROWS ? AHEAD_ROWS : 1;
+    for (size_t r = 0; r < held; r += per) {
+        if (KZ_GROW(s->agroup, s->agroup_cap, s->agroup_len + 1))
+            return fail(s, KZ_ENOMEM, "storing the item");
+        int rc = kz_db_send(s->db, per == 1 ? ITEM_COLS ITEM_AHEAD_END : s->amulti,
+                            v + r * ITEM_NP, (int)(per * ITEM_NP));
+        if (rc)
+            return fail(s, rc, "storing the item");
+        s->agroup[s->agroup_len++] = (unsigned char)per;
+    }
+    s->ahead_sent = s->ahead_len;
+    kz_buf_reset(&s->abytes);
+    return 0;
+}
+
+/* The result of the oldest statement of items sent ahead: the id of each
+ * item it inserted; an item it did not (its URL is stored) keeps id 0. */
+static int ahead_read(kz_store *s)
+{
+    if (s->agroup_head == s->agroup_len)
+        return KZ_EINTERNAL;
+    size_t at = s->ahead_read, end = at + s->agroup[s->agroup_head++];
+    kz_dbres *r = NULL;
+    int rc = kz_db_take(s->db, &r);
+    while (rc == 0 && (rc = kz_dbres_next(r)) == 1) {
+        size_t un = 0, hn = 0;
+        const char *u = kz_dbres_text(r, 1, &un), *h = kz_dbres_text(r, 2, &hn);
+        kz_dbval canon = kz_dbtext(u, un);
+        uint64_t key = u && h && hn == 64 ? ahead_key(&canon, h) : 0;
+        while (at < end && s->ahead[at] != key)
+            at++;                               /* not inserted: the URL was there */
+        if (at == end) {
+            rc = KZ_EINTERNAL;                  /* a row of no item sent */
+            break;
+        }
+        s->ahead_id[at++] = kz_dbres_int(r, 0);
+        rc = 0;
+    }
+    kz_dbres_done(r);
+    s->ahead_read = end;
+    return rc;
+}
+
 int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
 {
     char hex[65], now[21];
@@ -938,12 +1049,27 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
     if (ip[1].type != KZ_DB_TEXT)
         return 0;                                   /* found by its content: not sent ahead */
     if (s->ahead_head == s->ahead_len)
-        s->ahead_head = s->ahead_len = 0;
-    if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1))
+        ahead_reset(s);
+    if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1) ||
+        KZ_GROW(s->ahead_id, s->ahead_idcap, s->ahead_len + 1) ||
+        (!s->amulti && !(s->amulti = ahead_multi_sql())) ||
+        (!s->arow && !(s->arow = malloc(AHEAD_ROWS * ITEM_NP * sizeof *s->arow))))
         return fail(s, KZ_ENOMEM, "storing the item");
-    if ((rc = kz_db_send(s->db, ITEM_UPSERT, ip, ITEM_NP)) != 0)
-        return fail(s, rc, "storing the item");
-    s->ahead[s->ahead_len++] = ahead_key(&ip[1], hex);
+    /* held, its texts copied: ip's point into buffers the next item reuses */
+    struct arow *a = &s->arow[(s->ahead_len - s->ahead_sent) * ITEM_NP];
+    for (int k = 0; k < ITEM_NP; k++) {
+        a[k].type = ip[k].type;
+        a[k].i = ip[k].i;
+        a[k].off = s->abytes.len;
+        a[k].n = ip[k].n;
+        if (ip[k].type == KZ_DB_TEXT &&
+            (kz_buf_add(&s->abytes, ip[k].s, ip[k].n) || kz_buf_addc(&s->abytes, '\0')))
+            return fail(s, KZ_ENOMEM, "storing the item");
+    }
+    s->ahead[s->ahead_len] = ahead_key(&ip[1], hex);
+    s->ahead_id[s->ahead_len++] = 0;
+    if (s->ahead_len - s->ahead_sent == AHEAD_ROWS && (rc = ahead_send(s)) != 0)
+        return rc;
     return 1;
 }
 
@@ -968,20 +1094,18 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
      * canonical URL, a new item is inserted in the statement that finds
      * out it is new (one round trip on PostgreSQL, not two). */
     if (canon.type == KZ_DB_TEXT && s->ahead_head < s->ahead_len) {
-        /* sent ahead: its result, which must be this item's */
-        kz_dbres *r = NULL;
-        if (s->ahead[s->ahead_head++] != ahead_key(&canon, hex))
+        /* sent ahead (or held, then sent now): its result, which must be
+         * this item's */
+        size_t at = s->ahead_head++;
+        if (s->ahead[at] != ahead_key(&canon, hex))
             return fail(s, KZ_EINTERNAL, "storing the item (another item was sent ahead)");
-        if ((rc = kz_db_take(s->db, &r)) == 0) {
-            rc = kz_dbres_next(r);
-            if (rc == 1) {
-                item = kz_dbres_int(r, 0);
-                rc = 0;
-            } else if (rc == 0) {
-                rc = KZ_ENOTFOUND;
-            }
-        }
-        kz_dbres_done(r);
+        if (at >= s->ahead_sent && (rc = ahead_send(s)) != 0)
+            return rc;
+        rc = 0;
+        while (!rc && at >= s->ahead_read)
+            rc = ahead_read(s);
+        if (!rc && !(item = s->ahead_id[at]))
+            rc = KZ_ENOTFOUND;
         if (rc == 0)
             out->item_created = 1;
         else if (rc != KZ_ENOTFOUND)
