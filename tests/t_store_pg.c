@@ -364,6 +364,47 @@ KT_TEST(store_pg_bulk_transactions_side_by_side)
     dropall();
 }
 
+/* A bulk batch storing again more items than the server's lock table has
+ * room for (max_locks_per_transaction x max_connections, 3,200 on the
+ * test cluster, and some slack), half with a URL and flagged again (each
+ * locked while its cases are decided), half without (found by their
+ * text): it commits.  With an advisory lock an item or a text it failed
+ * with "out of shared memory", and the batch was not stored. */
+KT_TEST(store_pg_bulk_batch_of_many_stored_items)
+{
+    char uri[600];
+    if (!have_pg("store_pg_bulk_batch_of_many_stored_items")) return;
+    kz_store *s = fresh("many", uri, sizeof uri);
+    if (!s) { dropall(); return; }
+    enum { N = 4000 };
+    kz_flag_in f = { "drugs", 60 };
+    kz_ingest_out o;
+    int64_t v = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        KT_EQ_INT(kz_store_begin_bulk(s), 0);
+        int bad = 0;
+        for (int i = 0; i < N && !bad; i++) {
+            char url[64], text[64], bare[64];
+            int un = snprintf(url, sizeof url, "https://many.kz/p/%d", i);
+            int tn = snprintf(text, sizeof text, "пост %d", i);
+            int bn = snprintf(bare, sizeof bare, "без адреса %d", i);
+            kz_item_in a = { url, (size_t)un, NULL, 0, NULL, 0, NULL, 0, NULL, 0, text, (size_t)tn, NULL };
+            kz_item_in b = { NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, bare, (size_t)bn, NULL };
+            bad = kz_case_ingest(s, &a, NULL, 0, &f, 1, &o) != 0 ||
+                  kz_case_ingest(s, &b, NULL, 0, &f, 1, &o) != 0;
+        }
+        if (bad)
+            kt_fail(__FILE__, __LINE__, "pass %d: %s", pass, kz_store_errmsg(s));
+        KT_EQ_INT(bad ? kz_store_rollback(s) : kz_store_commit(s), 0);
+    }
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM items", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2 * N);
+    KT_EQ_INT(kz_db_int(kz_store_db(s), "SELECT COUNT(*) FROM cases", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 2 * N);
+    kz_store_close(&s);
+    dropall();
+}
+
 /* kz_store_add_platform: a new platform added before a bulk batch, so a
  * second writer's batch naming it goes on while the first is open (named
  * first inside the batch, the second waits for the first's commit: here

@@ -46,6 +46,7 @@ struct kz_store {
     size_t  npadded;            /* or found (committed: they stay) */
     uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
     size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
+    int     urlless_locked;     /* a bulk transaction holds the lock of URL-less texts */
     int64_t *ahead_id;          /* their ids once the results are read, 0: not inserted */
     size_t  ahead_idcap;
     size_t  ahead_sent;         /* ahead[..ahead_sent) sent, the rest held in arow */
@@ -338,6 +339,7 @@ static int store_begin(kz_store *s, int late)
     s->last_valid = 0;
     s->nplat = 0;
     ahead_reset(s);
+    s->urlless_locked = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
@@ -585,6 +587,7 @@ int kz_store_commit(kz_store *s)
     s->nheld = s->nhcase = 0;
     s->nplat = 0;
     ahead_reset(s);
+    s->urlless_locked = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
@@ -595,6 +598,7 @@ int kz_store_rollback(kz_store *s)
     s->last_valid = 0;
     s->nplat = 0;
     ahead_reset(s);
+    s->urlless_locked = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
@@ -734,8 +738,11 @@ int kz_store_lock_item(kz_store *s, int64_t item)
 {
     if (s->in_tx != IN_BULK)
         return 0;
-    kz_dbval p[] = { kz_dbint(((int64_t)2 << 60) | item) };
-    int rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", p, 1, NULL);
+    /* the item's row, not an advisory lock: a row lock takes no room in the
+     * server's lock table, whose few thousand slots a batch re-ingesting
+     * that many items filled ("out of shared memory") */
+    kz_dbval p[] = { kz_dbint(item) };
+    int rc = kz_db_query(s->db, "SELECT 1 FROM items WHERE id = $1 FOR NO KEY UPDATE", p, 1, NULL);
     return rc ? fail(s, rc, "locking the item") : 0;
 }
 
@@ -1126,11 +1133,14 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                              p, 1, &r);
         } else {
             /* in a bulk transaction nothing else keeps another writer from
-             * storing the same text meanwhile: the two take turns */
-            if (s->in_tx == IN_BULK) {
-                kz_dbval k[] = { kz_dbint(((int64_t)1 << 60) | ip[13].i) };
+             * storing the same text meanwhile: batches with texts without a
+             * URL take turns, from the first such text to their commit (one
+             * lock a batch: a lock a text filled the server's lock table) */
+            if (s->in_tx == IN_BULK && !s->urlless_locked) {
+                kz_dbval k[] = { kz_dbint((int64_t)1 << 60) };
                 if ((rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", k, 1, NULL)) != 0)
-                    return fail(s, rc, "locking the item's content");
+                    return fail(s, rc, "locking the texts without a URL");
+                s->urlless_locked = 1;
             }
             kz_dbval p[] = { ip[13], kz_dbstr(hex) };
             rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_key = $1 "
