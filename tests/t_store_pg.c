@@ -439,6 +439,11 @@ KT_TEST(store_pg_new_platform_added_before_the_batch)
     KT_EQ_INT(v, 1);
     KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM items", NULL, 0, &v), 0);
     KT_EQ_INT(v, 2);
+    /* a name the server would refuse: left to the batch, which cleans it */
+    KT_EQ_INT(kz_store_add_platform(a, "bad\xff", 4), 0);
+    KT_EQ_INT(kz_store_add_platform(a, "n\0l", 3), 0);
+    KT_EQ_INT(kz_db_int(db, "SELECT COUNT(*) FROM platforms", NULL, 0, &v), 0);
+    KT_EQ_INT(v, 1);
     /* not added first: the second batch waits for the first's commit */
     x.url = "https://p.kz/x2"; x.url_len = 15; x.platform = "other.kz"; x.platform_len = 8;
     y.url = "https://p.kz/y2"; y.url_len = 15; y.platform = "other.kz"; y.platform_len = 8;

@@ -421,7 +421,8 @@ static int send_run(run *r, batch *b, size_t from, size_t *next)
 
 /* The platforms of b's records that will surely be stored, added before
  * the batch's transaction (kz_store_add_platform: batches of other writers
- * naming a new one then do not wait for this one's commit). */
+ * naming a new one then do not wait for this one's commit).  A record with
+ * a string that is not valid UTF-8 is left to the store, which cleans it. */
 static int add_platforms(run *r, batch *b)
 {
     const char *last = NULL;
@@ -429,7 +430,7 @@ static int add_platforms(run *r, batch *b)
     for (size_t i = 0; i < b->nrecs; i++) {
         const rec *k = &b->recs[i];
         const char *p = sp(b, k->platform);
-        if (!(k->nhits || r->o->store_all) || !p || !k->platform.len ||
+        if (!(k->nhits || r->o->store_all) || !k->clean || !p || !k->platform.len ||
             (last && k->platform.len == last_len && !memcmp(p, last, last_len)))
             continue;
         int rc = kz_store_add_platform(r->o->store, p, k->platform.len);

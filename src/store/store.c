@@ -7,6 +7,7 @@
 #include "store/content.h"
 #include "util/buf.h"
 #include "util/sha256.h"
+#include "util/utf8.h"
 #include "url/url.h"
 #include <sodium.h>
 #include <xxhash.h>
@@ -782,11 +783,11 @@ static int platform_id(kz_store *s, const kz_item_in *it, int64_t *id)
 
 int kz_store_add_platform(kz_store *s, const char *name, size_t n)
 {
-    if (!is_pg(s) || !name || !n)
-        return 0;
+    if (!is_pg(s) || !name || !n || memchr(name, '\0', n) || kz_utf8_invalid_count(name, n))
+        return 0;               /* not as stored: the batch cleans it and adds it */
     if (s->in_tx)
         return fail(s, KZ_EINVAL, "adding the platform (inside a transaction)");
-    int known = n < sizeof s->padded[0] && !memchr(name, '\0', n);
+    int known = n < sizeof s->padded[0];
     if (known)
         for (size_t i = 0; i < s->npadded; i++)
             if (!memcmp(s->padded[i], name, n) && !s->padded[i][n])

@@ -193,8 +193,9 @@ int kz_store_begin_bulk(kz_store *s);
  * its name until it commits, and every other batch naming it waits that
  * long (the name is unique); added first, it is there for all of them.
  * A platform so added stays when the batch then rolls back (a name, no
- * item).  SQLite (one writer at a time anyway): nothing.  0, or an error
- * code with kz_store_errmsg. */
+ * item).  A name that is not valid UTF-8 without NUL, and SQLite (one
+ * writer at a time anyway): nothing (the batch cleans and adds the name).
+ * 0, or an error code with kz_store_errmsg. */
 int kz_store_add_platform(kz_store *s, const char *name, size_t n);
 int kz_store_commit(kz_store *s);
 int kz_store_rollback(kz_store *s);
