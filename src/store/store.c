@@ -48,6 +48,7 @@ struct kz_store {
     uint64_t *ahead;            /* items sent ahead (kz_store_ingest_ahead), oldest first: */
     size_t  ahead_head, ahead_len, ahead_cap;   /* the hash of canonical URL and content */
     int     urlless_locked;     /* a bulk transaction holds the lock of URL-less texts */
+    int64_t locked_item;        /* and the row lock of this item (the last found) */
     int64_t *ahead_id;          /* their ids once the results are read, 0: not inserted */
     size_t  ahead_idcap;
     size_t  ahead_sent;         /* ahead[..ahead_sent) sent, the rest held in arow */
@@ -341,6 +342,7 @@ static int store_begin(kz_store *s, int late)
     s->nplat = 0;
     ahead_reset(s);
     s->urlless_locked = 0;
+    s->locked_item = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
@@ -589,6 +591,7 @@ int kz_store_commit(kz_store *s)
     s->nplat = 0;
     ahead_reset(s);
     s->urlless_locked = 0;
+    s->locked_item = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
@@ -600,6 +603,7 @@ int kz_store_rollback(kz_store *s)
     s->nplat = 0;
     ahead_reset(s);
     s->urlless_locked = 0;
+    s->locked_item = 0;
     s->pk_set = 0;
     s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
@@ -737,8 +741,8 @@ int kz_store_case_id(kz_store *s, int64_t *id)
 
 int kz_store_lock_item(kz_store *s, int64_t item)
 {
-    if (s->in_tx != IN_BULK)
-        return 0;
+    if (s->in_tx != IN_BULK || item == s->locked_item)
+        return 0;                   /* locked when kz_store_ingest found it */
     /* the item's row, not an advisory lock: a row lock takes no room in the
      * server's lock table, whose few thousand slots a batch re-ingesting
      * that many items filled ("out of shared memory") */
@@ -1128,24 +1132,33 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     int same_content = 0;
     if (!out->item_created) {
         kz_dbres *r = NULL;
+        /* in a bulk transaction the item found is locked by the same query
+         * (kz_store_lock_item then costs no round trip of its own) */
+        int bulk = s->in_tx == IN_BULK;
         if (canon.type == KZ_DB_TEXT) {
             kz_dbval p[] = { canon };
-            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE canonical_url = $1",
-                             p, 1, &r);
+            rc = kz_db_query(s->db, bulk ? "SELECT id, content_sha256 FROM items "
+                                           "WHERE canonical_url = $1 FOR NO KEY UPDATE"
+                                         : "SELECT id, content_sha256 FROM items "
+                                           "WHERE canonical_url = $1", p, 1, &r);
         } else {
             /* in a bulk transaction nothing else keeps another writer from
              * storing the same text meanwhile: batches with texts without a
              * URL take turns, from the first such text to their commit (one
              * lock a batch: a lock a text filled the server's lock table) */
-            if (s->in_tx == IN_BULK && !s->urlless_locked) {
+            if (bulk && !s->urlless_locked) {
                 kz_dbval k[] = { kz_dbint((int64_t)1 << 60) };
                 if ((rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", k, 1, NULL)) != 0)
                     return fail(s, rc, "locking the texts without a URL");
                 s->urlless_locked = 1;
             }
             kz_dbval p[] = { ip[13], kz_dbstr(hex) };
-            rc = kz_db_query(s->db, "SELECT id, content_sha256 FROM items WHERE content_key = $1 "
-                                    "AND content_sha256 = $2 ORDER BY id LIMIT 1", p, 2, &r);
+            rc = kz_db_query(s->db, bulk ? "SELECT id, content_sha256 FROM items WHERE "
+                                           "content_key = $1 AND content_sha256 = $2 ORDER BY id "
+                                           "LIMIT 1 FOR NO KEY UPDATE"
+                                         : "SELECT id, content_sha256 FROM items WHERE "
+                                           "content_key = $1 AND content_sha256 = $2 ORDER BY id "
+                                           "LIMIT 1", p, 2, &r);
         }
         if (rc)
             return fail(s, rc, "finding the item");
@@ -1154,6 +1167,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             const char *hx = kz_dbres_text(r, 1, &n);
             item = kz_dbres_int(r, 0);
             same_content = hx && n == 64 && !memcmp(hx, hex, 64);
+            if (bulk)
+                s->locked_item = item;
             rc = 0;
         } else if (rc == 0) {
             rc = KZ_ENOTFOUND;
