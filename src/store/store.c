@@ -316,6 +316,20 @@ static void ahead_reset(kz_store *s)
     kz_buf_reset(&s->abytes);
 }
 
+/* Nothing of a transaction's own state left: when one begins or ends */
+static void tx_reset(kz_store *s)
+{
+    s->last_valid = 0;
+    s->nplat = 0;
+    ahead_reset(s);
+    s->urlless_locked = 0;
+    s->locked_item = 0;
+    s->pk_set = 0;
+    s->case_next = s->case_last = 0;
+    s->nheld = s->nhcase = 0;
+    kz_buf_reset(&s->heldtext);
+}
+
 /* PostgreSQL only: the audit log's "read the last entry, insert the next"
  * must not interleave between writers, or two would both append seq N+1
  * (one failing on the key) and the chain would fork.  So a store
@@ -338,15 +352,7 @@ static int pg_write_lock(kz_store *s)
 static int store_begin(kz_store *s, int late)
 {
     int rc = kz_db_begin(s->db);
-    s->last_valid = 0;
-    s->nplat = 0;
-    ahead_reset(s);
-    s->urlless_locked = 0;
-    s->locked_item = 0;
-    s->pk_set = 0;
-    s->case_next = s->case_last = 0;
-    s->nheld = s->nhcase = 0;
-    kz_buf_reset(&s->heldtext);
+    tx_reset(s);
     s->in_tx = !rc;
     if (!rc && !late && (rc = pg_write_lock(s)) != 0) {
         kz_db_rollback(s->db);
@@ -585,28 +591,14 @@ int kz_store_commit(kz_store *s)
         }
     }
     rc = kz_db_commit(s->db);
-    s->last_valid = 0;
+    tx_reset(s);
     s->in_tx = 0;
-    s->nheld = s->nhcase = 0;
-    s->nplat = 0;
-    ahead_reset(s);
-    s->urlless_locked = 0;
-    s->locked_item = 0;
-    s->pk_set = 0;
-    s->case_next = s->case_last = 0;
     return rc ? fail(s, rc, "committing") : 0;
 }
 int kz_store_rollback(kz_store *s)
 {
     int rc = kz_db_rollback(s->db);
-    s->last_valid = 0;
-    s->nplat = 0;
-    ahead_reset(s);
-    s->urlless_locked = 0;
-    s->locked_item = 0;
-    s->pk_set = 0;
-    s->case_next = s->case_last = 0;
-    s->nheld = s->nhcase = 0;
+    tx_reset(s);
     s->in_tx = 0;
     return rc ? fail(s, rc, "rolling back") : 0;
 }
@@ -844,6 +836,11 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
 #define ITEM_AHEAD_END "ON CONFLICT (canonical_url) DO NOTHING " \
                        "RETURNING id, canonical_url, content_sha256"
 #define ITEM_NP 14
+/* an item found: by its canonical URL, by its text (the content key, then
+ * the whole hash) */
+#define ITEM_BY_URL "SELECT id, content_sha256 FROM items WHERE canonical_url = $1"
+#define ITEM_BY_TEXT "SELECT id, content_sha256 FROM items WHERE content_key = $1 " \
+                     "AND content_sha256 = $2 ORDER BY id LIMIT 1"
 
 /* The item's row as the INSERT binds it (ip[0..ITEM_NP), ip[1] the
  * canonical URL or NULL, ip[5] the excerpt, ip[10..13) the whole text
@@ -1137,10 +1134,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         int bulk = s->in_tx == IN_BULK;
         if (canon.type == KZ_DB_TEXT) {
             kz_dbval p[] = { canon };
-            rc = kz_db_query(s->db, bulk ? "SELECT id, content_sha256 FROM items "
-                                           "WHERE canonical_url = $1 FOR NO KEY UPDATE"
-                                         : "SELECT id, content_sha256 FROM items "
-                                           "WHERE canonical_url = $1", p, 1, &r);
+            rc = kz_db_query(s->db, bulk ? ITEM_BY_URL " FOR NO KEY UPDATE" : ITEM_BY_URL,
+                             p, 1, &r);
         } else {
             /* in a bulk transaction nothing else keeps another writer from
              * storing the same text meanwhile: batches with texts without a
@@ -1153,12 +1148,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
                 s->urlless_locked = 1;
             }
             kz_dbval p[] = { ip[13], kz_dbstr(hex) };
-            rc = kz_db_query(s->db, bulk ? "SELECT id, content_sha256 FROM items WHERE "
-                                           "content_key = $1 AND content_sha256 = $2 ORDER BY id "
-                                           "LIMIT 1 FOR NO KEY UPDATE"
-                                         : "SELECT id, content_sha256 FROM items WHERE "
-                                           "content_key = $1 AND content_sha256 = $2 ORDER BY id "
-                                           "LIMIT 1", p, 2, &r);
+            rc = kz_db_query(s->db, bulk ? ITEM_BY_TEXT " FOR NO KEY UPDATE" : ITEM_BY_TEXT,
+                             p, 2, &r);
         }
         if (rc)
             return fail(s, rc, "finding the item");

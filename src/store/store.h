@@ -129,8 +129,9 @@ int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t
 
 /* In a transaction of kz_store_begin_bulk, before reading what decides a
  * write about an item that existed before it (its cases): another bulk
- * writer doing the same waits for this one's commit (a transaction
- * advisory lock).  Otherwise nothing: the write lock does it. */
+ * writer doing the same waits for this one's commit (the item's row
+ * locked; already done when kz_store_ingest just found the item).
+ * Otherwise nothing: the write lock does it. */
 int kz_store_lock_item(kz_store *s, int64_t item);
 
 /* What a scan thread prepared of an item so that the one writer need not
@@ -182,10 +183,11 @@ int kz_store_begin_late(kz_store *s);
  * taken at commit, for as long as the batch's audit entries take to
  * append (held in memory until then, in order; their time is the
  * commit's), so the batches of several writers are written side by side.
- * Cases get the ids the database gives them (kz_store_case_later); a text
- * without a URL is looked up under a lock of its content, an existing
- * item's cases under kz_store_lock_item, so two writers never store one
- * twice.  SQLite: the same as kz_store_begin. */
+ * Cases get the ids the database gives them (kz_store_case_later); texts
+ * without a URL are looked up under one lock a batch (such batches take
+ * turns from their first one), an existing item's cases with its row
+ * locked (kz_store_lock_item), so two writers never store one twice.
+ * SQLite: the same as kz_store_begin. */
 int kz_store_begin_bulk(kz_store *s);
 /* Before a kz_store_begin_bulk transaction, outside any: the platform
  * named name[0..n) is added now, in a transaction of its own, when it is
