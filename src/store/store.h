@@ -110,14 +110,12 @@ typedef struct kz_ingest_out {
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out);
 
-/* The id of the next case to open, for INSERT INTO cases (id, ...): on
- * PostgreSQL inside a transaction of kz_store_begin (which holds the write
- * lock every writer of cases takes), handed out in order from where the
- * cases' sequence stands, without a round trip per case; the sequence is
- * moved past the last one at commit, so ids are those nextval would have
- * given.  *id 0 (and 0) when the database must pick it (SQLite, outside
- * such a transaction: INSERT ... RETURNING id; in one of
- * kz_store_begin_bulk: kz_store_case_later).  < 0: KZ_EDB. */
+/* The id of the next case to open, for INSERT INTO cases (id, ...): now
+ * always *id 0 (and 0), the database picking it (INSERT ... RETURNING id;
+ * in a transaction of kz_store_begin_bulk: kz_store_case_later).  It takes
+ * a late transaction's write lock on PostgreSQL.  Ids it once handed out
+ * itself from where the cases' sequence stood collided with those bulk
+ * batches draw from the sequence without the lock.  < 0: KZ_EDB. */
 int kz_store_case_id(kz_store *s, int64_t *id);
 
 /* In a transaction of kz_store_begin_bulk: the case of item and category
