@@ -84,22 +84,14 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
             return rc;
         }
         kz_dbval p[] = { kz_dbint(item), kz_dbstr(f[i].category), kz_dbint(f[i].score),
-                         kz_dbstr(now), kz_dbstr(now), kz_dbnull() };
-        if ((rc = kz_store_case_id(s, &cid)) != 0)
-            return rc;
-        if (cid) {
-            /* its id known: sent without waiting (PostgreSQL: no round trip) */
-            p[5] = kz_dbint(cid);
-            rc = kz_db_defer(db, "INSERT INTO cases (item_id, category, state, score, automated, "
-                                 "opened_at, updated_at, id) VALUES ($1, $2, 'detected', $3, 1, "
-                                 "$4, $5, $6)", p, 6);
-        } else if ((rc = kz_store_case_later(s, item, f[i].category, &cid)) != 0) {
-            if (rc < 0)
-                return rc;
-            /* its id read back at commit: sent without waiting either */
+                         kz_dbstr(now), kz_dbstr(now) };
+        if ((rc = kz_store_case_later(s, item, f[i].category, &cid)) > 0) {
+            /* its id read back at commit: sent without waiting */
             rc = kz_db_defer(db, "INSERT INTO cases (item_id, category, state, score, automated, "
                                  "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "
                                  "$5)", p, 5);
+        } else if (rc < 0) {
+            return rc;
         } else {
             rc = kz_db_int(db, "INSERT INTO cases (item_id, category, state, score, automated, "
                                "opened_at, updated_at) VALUES ($1, $2, 'detected', $3, 1, $4, "

@@ -24,7 +24,6 @@ struct kz_store {
     kz_buf scratch;             /* cleaned text of the record being stored */
     kz_buf whole;               /* its whole text, packed (store/content.h) */
     kz_content_zip *zip;        /* that packs it, kept from item to item */
-    int64_t case_next, case_last;  /* kz_store_case_id: next to hand out, last handed out */
     kz_item_prep pk;            /* kz_store_prepared */
     int     pk_set;
     char  *uri;                 /* as it may be shown: no password (kz_db_redact) */
@@ -325,7 +324,6 @@ static void tx_reset(kz_store *s)
     s->urlless_locked = 0;
     s->locked_item = 0;
     s->pk_set = 0;
-    s->case_next = s->case_last = 0;
     s->nheld = s->nhcase = 0;
     kz_buf_reset(&s->heldtext);
 }
@@ -405,7 +403,7 @@ int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t
 {
     *placeholder = 0;
     if (s->in_tx != IN_BULK)
-        return 0;
+        return pg_write_lock(s);            /* a late transaction's first need of it */
     if (KZ_GROW(s->hcase, s->hcase_cap, s->nhcase + 1))
         return fail(s, KZ_ENOMEM, "opening a case");
     struct hcase *c = &s->hcase[s->nhcase];
@@ -576,20 +574,6 @@ int kz_store_commit(kz_store *s)
         s->in_tx = 0;
         return rc;
     }
-    if (s->in_tx == 2 && s->case_last) {
-        /* the cases' sequence past the ids handed out (kz_store_case_id),
-         * before COMMIT lets another writer draw from it */
-        kz_dbval p[] = { kz_dbint(s->case_last) };
-        rc = kz_db_defer(s->db, "SELECT setval(pg_get_serial_sequence('cases', 'id'), $1)", p, 1);
-        if (rc) {
-            fail(s, rc, "moving the cases' sequence");
-            kz_db_rollback(s->db);
-            s->last_valid = 0;
-            s->in_tx = 0;
-            s->case_next = s->case_last = 0;
-            return rc;
-        }
-    }
     rc = kz_db_commit(s->db);
     tx_reset(s);
     s->in_tx = 0;
@@ -703,22 +687,6 @@ int kz_store_audit(kz_store *s, const char *actor, const char *action, const cha
         s->last_seq = seq;
         memcpy(s->last_hash, hex, sizeof s->last_hash);
     }
-    return 0;
-}
-
-/* ---- case ids ------------------------------------------------------------ */
-
-int kz_store_case_id(kz_store *s, int64_t *id)
-{
-    *id = 0;
-    int rc0 = pg_write_lock(s);                 /* a late transaction's first need of it */
-    if (rc0)
-        return rc0;
-    /* the database's sequence gives every case its id (INSERT ... RETURNING
-     * id): ids handed out here from where the sequence stood collided with
-     * those bulk batches draw from it meanwhile, without the write lock (a
-     * deadlock between a crawl and an ingest worker, test
-     * jobs_workers_killed_pg) */
     return 0;
 }
 

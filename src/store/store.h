@@ -110,19 +110,15 @@ typedef struct kz_ingest_out {
 int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, size_t nd,
                     kz_ingest_out *out);
 
-/* The id of the next case to open, for INSERT INTO cases (id, ...): now
- * always *id 0 (and 0), the database picking it (INSERT ... RETURNING id;
- * in a transaction of kz_store_begin_bulk: kz_store_case_later).  It takes
- * a late transaction's write lock on PostgreSQL.  Ids it once handed out
- * itself from where the cases' sequence stood collided with those bulk
- * batches draw from the sequence without the lock.  < 0: KZ_EDB. */
-int kz_store_case_id(kz_store *s, int64_t *id);
-
-/* In a transaction of kz_store_begin_bulk: the case of item and category
- * is being inserted with the id the database gives it (a deferred INSERT
- * without id, after this call); *placeholder (< 0) stands for that id in
- * the transaction's audit entries until the commit reads it back.  1, or 0
- * and nothing done outside such a transaction; < 0 out of memory. */
+/* Before a case of item and category is inserted.  Every case gets the
+ * id the database's sequence gives it: ids a store handed out itself from
+ * where the sequence stood collided with those bulk batches draw meanwhile.
+ * In a transaction of kz_store_begin_bulk the INSERT is then sent without
+ * id and without waiting, and *placeholder (< 0) stands for that id in the
+ * transaction's audit entries until the commit reads it back: returns 1.
+ * Otherwise 0 (INSERT ... RETURNING id), after taking a late
+ * transaction's write lock on PostgreSQL (kz_store_begin_late); < 0
+ * KZ_ENOMEM or KZ_EDB. */
 int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t *placeholder);
 
 /* In a transaction of kz_store_begin_bulk, before reading what decides a
