@@ -60,7 +60,8 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
         return rc;
     int64_t item = out->item_id;
     kz_store_now(now);
-    if (out->same_content && (rc = sighting(s, item, now)) != 0)
+    if (out->same_content && kz_store_known_gone(s, item) != 0 &&
+        (rc = sighting(s, item, now)) != 0)
         return rc;
     if (!out->item_created && nf && (rc = kz_store_lock_item(s, item)) != 0)
         return rc;
@@ -73,6 +74,8 @@ int kz_case_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d, 
             while (j < i && strcmp(f[j].category, f[i].category))
                 j++;
             rc = j < i ? 0 : KZ_ENOTFOUND;
+        } else if ((rc = kz_store_known_case(s, item, f[i].category)) >= 0) {
+            rc = rc ? 0 : KZ_ENOTFOUND;             /* found with others: no round trip */
         } else {
             rc = kz_db_int(db, "SELECT id FROM cases WHERE item_id = $1 AND category = $2", q, 2,
                            &cid);

@@ -57,6 +57,21 @@ struct kz_store {
     struct arow { kz_dbtype type; int64_t i; size_t off, n; } *arow;   /* rows held */
     kz_buf  abytes;             /* their texts */
     char   *amulti;             /* the AHEAD_ROWS-row INSERT */
+    /* items sent ahead whose URL was stored already: found a statement's
+     * rows at a time (ahead_find), with what decides their writes */
+    struct afound {
+        size_t  url;            /* its canonical URL in aurls */
+        int64_t id;             /* found: the item's id; 0 not (looked up alone) */
+        char    hash[64];       /* its content's hash as stored */
+        unsigned char gone;     /* 1: removed, or a notice of its complied with */
+        size_t  c0, c1;         /* its cases' categories: acat[c0..c1) */
+    } *afound;
+    size_t  afound_cap;
+    kz_buf  aurls;              /* the canonical URLs sent ahead, each with its NUL */
+    size_t *acat;               /* offsets in acats */
+    size_t  nacat, acat_cap;
+    kz_buf  acats;              /* the categories, each with its NUL */
+    size_t  acur;               /* the position kz_store_ingest took last, or SIZE_MAX */
     /* kz_store_begin_bulk (PostgreSQL): the audit entries held until the
      * commit appends them under the write lock, and the cases opened
      * meanwhile, whose ids the commit reads back for them */
@@ -226,6 +241,9 @@ int kz_store_open(kz_store **out, const char *uri, int need_current)
     kz_buf_init(&s->whole, KZ_BUF_NOLIMIT);
     kz_buf_init(&s->heldtext, KZ_BUF_NOLIMIT);
     kz_buf_init(&s->abytes, KZ_BUF_NOLIMIT);
+    kz_buf_init(&s->aurls, KZ_BUF_NOLIMIT);
+    kz_buf_init(&s->acats, KZ_BUF_NOLIMIT);
+    s->acur = SIZE_MAX;
     *out = s;                           /* from here on it holds why it failed */
     if (!(s->uri = kz_malloc(shown + 1))) {
         snprintf(s->err, sizeof s->err, "%s", kz_strerror(KZ_ENOMEM));
@@ -296,6 +314,10 @@ void kz_store_close(kz_store **sp)
     free((*sp)->arow);
     free((*sp)->amulti);
     kz_buf_release(&(*sp)->abytes);
+    free((*sp)->afound);
+    free((*sp)->acat);
+    kz_buf_release(&(*sp)->aurls);
+    kz_buf_release(&(*sp)->acats);
     free((*sp)->uri);
     free(*sp);
     *sp = NULL;
@@ -313,6 +335,10 @@ static void ahead_reset(kz_store *s)
     s->ahead_head = s->ahead_len = s->ahead_sent = s->ahead_read = 0;
     s->agroup_head = s->agroup_len = 0;
     kz_buf_reset(&s->abytes);
+    kz_buf_reset(&s->aurls);
+    kz_buf_reset(&s->acats);
+    s->nacat = 0;
+    s->acur = SIZE_MAX;
 }
 
 /* Nothing of a transaction's own state left: when one begins or ends */
@@ -399,9 +425,12 @@ static int hold_entry(kz_store *s, const char *actor, const char *action, const 
     return 0;
 }
 
+static void afound_forget(kz_store *s, int64_t item);
+
 int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t *placeholder)
 {
     *placeholder = 0;
+    afound_forget(s, item);
     if (s->in_tx != IN_BULK)
         return pg_write_lock(s);            /* a late transaction's first need of it */
     if (KZ_GROW(s->hcase, s->hcase_cap, s->nhcase + 1))
@@ -974,12 +1003,86 @@ static int ahead_send(kz_store *s)
     return 0;
 }
 
+/* The items of ahead[from..end) not inserted (their URL was stored): one
+ * query finds them all, with what decides their writes (their content's
+ * hash, their cases, whether they may be a sighting: case/intake.c), where
+ * each would otherwise cost a round trip or three (re-ingesting an export:
+ * most of its items stored already).  In a bulk transaction their rows are
+ * locked by it, as ITEM_BY_URL's lookup locks one.  An item not found
+ * keeps id 0 and is looked up alone. */
+#define ITEM_FIND \
+    "SELECT u.n, i.id, i.content_sha256, CASE WHEN i.online_status = 'removed' OR EXISTS " \
+    "(SELECT 1 FROM cases k JOIN decisions d ON d.case_id = k.id JOIN notices o ON " \
+    "o.decision_id = d.id WHERE k.item_id = i.id AND o.complied_at IS NOT NULL) THEN 1 " \
+    "ELSE 0 END, c.category FROM unnest($1::text[]) WITH ORDINALITY AS u(url, n) " \
+    "JOIN items i ON i.canonical_url = u.url LEFT JOIN cases c ON c.item_id = i.id " \
+    "ORDER BY u.n"
+static int ahead_find(kz_store *s, size_t from, size_t end)
+{
+    kz_buf a;
+    kz_buf_init(&a, KZ_BUF_NOLIMIT);
+    int rc = kz_buf_addc(&a, '{');
+    size_t miss = 0, pos[AHEAD_ROWS];
+    for (size_t k = from; k < end && !rc; k++) {
+        s->afound[k].id = 0;
+        if (s->ahead_id[k] || miss == AHEAD_ROWS)
+            continue;
+        pos[miss] = k;
+        rc = kz_buf_adds(&a, miss++ ? ",\"" : "\"");
+        for (const char *c = s->aurls.p + s->afound[k].url; *c && !rc; c++)
+            rc = (*c == '"' || *c == '\\' ? kz_buf_addc(&a, '\\') : 0) || kz_buf_addc(&a, *c);
+        rc = rc ? rc : kz_buf_addc(&a, '"');
+    }
+    rc = rc ? rc : kz_buf_adds(&a, "}");
+    rc = rc ? rc : kz_buf_addc(&a, '\0');
+    if (rc || !miss) {
+        kz_buf_release(&a);
+        return rc ? fail(s, KZ_ENOMEM, "finding the items") : 0;
+    }
+    kz_dbres *r = NULL;
+    kz_dbval p[] = { kz_dbstr(a.p) };
+    rc = kz_db_query(s->db, s->in_tx == IN_BULK ? ITEM_FIND " FOR NO KEY UPDATE OF i" : ITEM_FIND,
+                     p, 1, &r);
+    while (!rc && (rc = kz_dbres_next(r)) == 1) {
+        int64_t n = kz_dbres_int(r, 0);
+        size_t hn = 0, cn = 0;
+        const char *h = kz_dbres_text(r, 2, &hn), *cat = kz_dbres_text(r, 4, &cn);
+        rc = 0;
+        if (n < 1 || (size_t)n > miss || hn != 64) {
+            rc = KZ_EINTERNAL;
+            break;
+        }
+        struct afound *f = &s->afound[pos[n - 1]];
+        if (!f->id) {                           /* its first row */
+            f->id = kz_dbres_int(r, 1);
+            memcpy(f->hash, h, 64);
+            f->gone = kz_dbres_int(r, 3) != 0;
+            f->c0 = f->c1 = s->nacat;
+        }
+        if (!cat)
+            continue;                           /* no case */
+        if (KZ_GROW(s->acat, s->acat_cap, s->nacat + 1)) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+        s->acat[s->nacat++] = s->acats.len;
+        f->c1 = s->nacat;
+        if (kz_buf_add(&s->acats, cat, cn) || kz_buf_addc(&s->acats, '\0')) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+    }
+    kz_dbres_done(r);
+    kz_buf_release(&a);
+    return rc ? fail(s, rc, "finding the items") : 0;
+}
+
 /* The result of the oldest statement of items sent ahead: the id of each
  * item it inserted; an item it did not (its URL is stored) keeps id 0. */
 static int ahead_read(kz_store *s)
 {
     if (s->agroup_head == s->agroup_len)
-        return KZ_EINTERNAL;
+        return fail(s, KZ_EINTERNAL, "storing the item");
     size_t at = s->ahead_read, end = at + s->agroup[s->agroup_head++];
     kz_dbres *r = NULL;
     int rc = kz_db_take(s->db, &r);
@@ -998,8 +1101,46 @@ static int ahead_read(kz_store *s)
         rc = 0;
     }
     kz_dbres_done(r);
+    size_t from = s->ahead_read;
     s->ahead_read = end;
-    return rc;
+    return rc ? fail(s, rc, "storing the item") : ahead_find(s, from, end);
+}
+
+/* What was found of item with its statement (ahead_find) no longer holds:
+ * a case of it opened or its content changed.  Those not yet stored of
+ * the items found are looked up alone. */
+static void afound_forget(kz_store *s, int64_t item)
+{
+    for (size_t k = s->ahead_head; k < s->ahead_read; k++)
+        if (s->afound[k].id == item)
+            s->afound[k].id = 0;
+    if (s->acur != SIZE_MAX && s->afound[s->acur].id == item)
+        s->acur = SIZE_MAX;
+}
+
+/* The item kz_store_ingest took last, as ahead_find found it, or NULL */
+static const struct afound *afound_cur(const kz_store *s, int64_t item)
+{
+    if (s->acur == SIZE_MAX || s->acur >= s->ahead_len || s->afound[s->acur].id != item)
+        return NULL;
+    return &s->afound[s->acur];
+}
+
+int kz_store_known_case(kz_store *s, int64_t item, const char *category)
+{
+    const struct afound *f = afound_cur(s, item);
+    if (!f)
+        return -1;
+    for (size_t k = f->c0; k < f->c1; k++)
+        if (!strcmp(s->acats.p + s->acat[k], category))
+            return 1;
+    return 0;
+}
+
+int kz_store_known_gone(kz_store *s, int64_t item)
+{
+    const struct afound *f = afound_cur(s, item);
+    return f ? f->gone : -1;
 }
 
 int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
@@ -1020,6 +1161,7 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
         ahead_reset(s);
     if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1) ||
         KZ_GROW(s->ahead_id, s->ahead_idcap, s->ahead_len + 1) ||
+        KZ_GROW(s->afound, s->afound_cap, s->ahead_len + 1) ||
         (!s->amulti && !(s->amulti = ahead_multi_sql())) ||
         (!s->arow && !(s->arow = malloc(AHEAD_ROWS * ITEM_NP * sizeof *s->arow))))
         return fail(s, KZ_ENOMEM, "storing the item");
@@ -1034,6 +1176,10 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
             (kz_buf_add(&s->abytes, ip[k].s, ip[k].n) || kz_buf_addc(&s->abytes, '\0')))
             return fail(s, KZ_ENOMEM, "storing the item");
     }
+    s->afound[s->ahead_len].url = s->aurls.len;
+    s->afound[s->ahead_len].id = 0;
+    if (kz_buf_add(&s->aurls, ip[1].s, ip[1].n) || kz_buf_addc(&s->aurls, '\0'))
+        return fail(s, KZ_ENOMEM, "storing the item");
     s->ahead[s->ahead_len] = ahead_key(&ip[1], hex);
     s->ahead_id[s->ahead_len++] = 0;
     if (s->ahead_len - s->ahead_sent == AHEAD_ROWS && (rc = ahead_send(s)) != 0)
@@ -1049,6 +1195,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     int64_t item = 0;
     kz_dbval ip[ITEM_NP];
     memset(out, 0, sizeof *out);
+    s->acur = SIZE_MAX;
     if ((rc = pg_write_lock(s)) != 0)           /* kz_store_begin_late: taken here */
         return rc;
     size_t extra = 0;
@@ -1072,12 +1219,19 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         rc = 0;
         while (!rc && at >= s->ahead_read)
             rc = ahead_read(s);
-        if (!rc && !(item = s->ahead_id[at]))
-            rc = KZ_ENOTFOUND;
-        if (rc == 0)
+        if (rc)
+            return rc;
+        if ((item = s->ahead_id[at]) != 0) {
             out->item_created = 1;
-        else if (rc != KZ_ENOTFOUND)
-            return fail(s, rc, "storing the item");
+        } else if ((item = s->afound[at].id) != 0) {
+            /* found with its statement's other items (ahead_find) */
+            s->acur = at;
+            out->same_content = !memcmp(s->afound[at].hash, hex, 64);
+            if (s->in_tx == IN_BULK)
+                s->locked_item = item;
+        } else {
+            rc = KZ_ENOTFOUND;
+        }
     } else if (canon.type == KZ_DB_TEXT) {
         rc = kz_db_int(s->db, ITEM_UPSERT, ip, ITEM_NP, &item);
         if (rc == 0)
@@ -1085,8 +1239,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         else if (rc != KZ_ENOTFOUND)
             return fail(s, rc, "storing the item");
     }
-    int same_content = 0;
-    if (!out->item_created) {
+    int same_content = out->same_content;
+    if (!out->item_created && !item) {
         kz_dbres *r = NULL;
         /* in a bulk transaction the item found is locked by the same query
          * (kz_store_lock_item then costs no round trip of its own) */
@@ -1144,6 +1298,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
         if (rc)
             return fail(s, rc, "updating the item");
         if (!same_content) {
+            afound_forget(s, item);
             if ((rc = audit_content(s, "item.content_changed", item, hex)) != 0)
                 return rc;
         }

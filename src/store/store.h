@@ -121,6 +121,16 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
  * KZ_ENOMEM or KZ_EDB. */
 int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t *placeholder);
 
+/* What the store read of item when kz_store_ingest last found it stored
+ * already, with the other items of its statement sent ahead (PostgreSQL,
+ * kz_store_ingest_ahead: one query for all those whose URL was stored):
+ * whether it has a case of category (1 yes, 0 no), and whether it may
+ * have been gone (1: removed, or a notice of it complied with at some
+ * time; 0 neither).  -1: not known (another item, not found that way, or
+ * a case of it opened or its text changed since): ask the database. */
+int kz_store_known_case(kz_store *s, int64_t item, const char *category);
+int kz_store_known_gone(kz_store *s, int64_t item);
+
 /* In a transaction of kz_store_begin_bulk, before reading what decides a
  * write about an item that existed before it (its cases): another bulk
  * writer doing the same waits for this one's commit (the item's row
