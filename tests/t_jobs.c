@@ -14,7 +14,15 @@
 #include "kt_store.h"
 #include "jobs/run.h"
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t one(kz_store *s, const char *sql)
 {
@@ -80,10 +88,19 @@ KT_TEST(jobs_lease_skip_locked_pg)
     KT_CHECK(na == 2 && a[0].off_start == 0 && a[1].off_start > 0);
     KT_EQ_INT(kz_queue_lease(q2, "crawl,tick", 4, b + 1, &nb), 0);
     KT_EQ_INT(nb, 0);
+    kz_queue_listen_done(q2);
     for (size_t i = 0; i < na; i++) {
         KT_EQ_INT(kz_queue_finish(q1, &a[i], 1, NULL, 0), 0);
         kz_job_release(&a[i]);
     }
+    /* q2 (--exit-when-idle) is woken by the jobs q1 finished, not a poll
+     * later; q1, not listening for them, waits its poll out */
+    int64_t t0 = mono_ms();
+    kz_queue_wait(q2, 30000);
+    KT_CHECK(mono_ms() - t0 < 15000);
+    t0 = mono_ms();
+    kz_queue_wait(q1, 400);
+    KT_CHECK(mono_ms() - t0 >= 350);
     kz_job_release(&b[0]);
     KT_EQ_INT(one(s, "SELECT count(*) FROM jobs WHERE state = 'done'"), 2);
     /* kuzet status: both workers alive, the queue's depth, q2's lease */

@@ -437,7 +437,14 @@ count:
                        "0 END, jobs_failed = jobs_failed + CASE WHEN $2 = 0 THEN 1 ELSE 0 END, "
                        "leases_lost = leases_lost + CASE WHEN $2 = -1 THEN 1 ELSE 0 END, "
                        "last_error = COALESCE($3, last_error) WHERE id = $1", pw, 3, NULL);
+    kz_db_exec(q->db, "NOTIFY kuzet_jobs_done");  /* kz_queue_listen_done */
     return rc;
+}
+
+void kz_queue_listen_done(kz_queue *q)
+{
+    if (q->listening)
+        kz_db_exec(q->db, "LISTEN kuzet_jobs_done");
 }
 
 void kz_queue_wait(kz_queue *q, int ms)

@@ -116,8 +116,15 @@ int kz_queue_finish(kz_queue *q, kz_job *j, int ok, const char *why, int64_t del
 /* Counters of this worker, added to its row (status, metrics). */
 void kz_queue_count(kz_queue *q, int64_t pages, int64_t records);
 
-/* Wait at most ms for a "kuzet_jobs" notification (a hint). */
+/* Wait at most ms for a "kuzet_jobs" notification (a hint), or a
+ * "kuzet_jobs_done" one after kz_queue_listen_done. */
 void kz_queue_wait(kz_queue *q, int ms);
+
+/* kz_queue_wait also wakes when another worker finishes a job (every
+ * kz_queue_finish notifies "kuzet_jobs_done"): for a worker that exits once
+ * the queue is idle, which then sees it so at once, not a poll later.  Left
+ * to such workers: a busy fleet finishes many jobs a second. */
+void kz_queue_listen_done(kz_queue *q);
 
 /* ---- adding work (any process; these need no kz_queue) ---- */
 

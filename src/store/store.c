@@ -63,7 +63,7 @@ struct kz_store {
         size_t  url;            /* its canonical URL in aurls */
         int64_t id;             /* found: the item's id; 0 not (looked up alone) */
         char    hash[64];       /* its content's hash as stored */
-        unsigned char gone;     /* 1: removed, or a notice of its complied with */
+        unsigned char gone;     /* 1: removed, or a notice of it complied with */
         size_t  c0, c1;         /* its cases' categories: acat[c0..c1) */
     } *afound;
     size_t  afound_cap;

@@ -128,6 +128,8 @@ static void *loop(void *arg)
         kz_store_close(&st);
         return NULL;
     }
+    if (sh->idle_exit)
+        kz_queue_listen_done(q);
     kz_jobs_env env = { st, q, NULL, sh->slice, 0, sh->contact, sh->threads, 0, &stop_flag,
                         getenv("KUZET_SMTP"), getenv("KUZET_MAIL_FROM"), sh->allow_private };
     if (env.smtp_url && !*env.smtp_url)
