@@ -276,6 +276,11 @@ KT_TEST(web_queue_holds_and_decisions)
     /* what was typed is kept */
     KT_CHECK(strstr(r.body, "calls to join a terrorist organisation</textarea>") != NULL);
     kt_resp_free(&r);
+    /* a duration out of range is refused with the number given */
+    KT_EQ_INT(form(&sv, ann, path, "measure=url_block&legal_basis=Law+on+Communications%2C+art."
+                   "+41-1&reasons=calls+to+join&scope=KZ&days=5000", &r), 422);
+    KT_CHECK(strstr(r.body, "must be 1 to 3650, not 5000") != NULL);
+    kt_resp_free(&r);
     KT_EQ_INT(form(&sv, ann, path, "measure=url_block&legal_basis=Law+on+Communications%2C+art."
                    "+41-1&reasons=calls+to+join+a+terrorist+organisation&scope=KZ&days=90", &r), 303);
     kt_resp_free(&r);

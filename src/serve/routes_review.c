@@ -12,6 +12,7 @@
 #include "case/case.h"
 #include "case/queue.h"
 #include "case/review.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -770,8 +771,10 @@ static int do_decide(kz_actor *a, int64_t id, const kz_form *f)
     const char *days = kz_form_str(f, "days");
     char *e = NULL;
     long dv = *days ? strtol(days, &e, 10) : 0;
-    if (*days && (*e || dv < 1 || dv > KZ_DECISION_DAYS_MAX))
-        dv = -1;                            /* the library names the field */
+    if (*days && (*e || dv < 1))
+        dv = -1;                            /* not a count: the library names the field */
+    else if (dv > INT_MAX)
+        dv = INT_MAX;                       /* out of range: it says so, with the number */
     kz_decision_in d = { kz_form_str(f, "measure"), fopt(f, "legal_basis"), fopt(f, "reasons"),
                          fopt(f, "scope"), fopt(f, "until"), (int)dv };
     int64_t did;
