@@ -285,11 +285,11 @@ static int cached(const pgdb *d, const char *sql)
  * when it is not to be prepared (not DML, or the cache is full). */
 static int prepared(pgdb *d, const char *sql, int np, char name[16], int *hit)
 {
-    static const char *const dml[] = { "SELECT", "INSERT", "UPDATE", "DELETE" };
+    static const char *const dml[] = { "SELECT", "INSERT", "UPDATE", "DELETE", "WITH" };
     size_t i;
     *hit = 0;
     for (i = 0; i < KZ_ARRAY_LEN(dml); i++)
-        if (!strncasecmp(sql, dml[i], 6))
+        if (!strncasecmp(sql, dml[i], strlen(dml[i])))
             break;
     if (i == KZ_ARRAY_LEN(dml))
         return 0;

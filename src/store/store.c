@@ -64,8 +64,11 @@ struct kz_store {
         int64_t id;             /* found: the item's id; 0 not (looked up alone) */
         char    hash[64];       /* its content's hash as stored */
         unsigned char gone;     /* 1: removed, or a notice of it complied with */
+        unsigned char cases;    /* 1: acat[c0..c1) are all its cases */
         size_t  c0, c1;         /* its cases' categories: acat[c0..c1) */
+        uint64_t changes;       /* a text's: s->changes when it was sent */
     } *afound;
+    uint64_t changes;           /* cases opened and texts changed (afound_forget) */
     size_t  afound_cap;
     kz_buf  aurls;              /* the canonical URLs sent ahead, each with its NUL */
     size_t *acat;               /* offsets in acats */
@@ -815,9 +818,10 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
     return kz_dbtext(s->scratch.p + at, s->scratch.len - at);
 }
 
-#define ITEM_INTO "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
-                  "content_sha256, excerpt, lang, published, first_seen, last_seen, " \
-                  "content_z, content_len, content_full_len, content_key) VALUES "
+#define ITEM_INSERT "INSERT INTO items (url, canonical_url, platform_id, source_ref, " \
+                    "content_sha256, excerpt, lang, published, first_seen, last_seen, " \
+                    "content_z, content_len, content_full_len, content_key) "
+#define ITEM_INTO ITEM_INSERT "VALUES "
 #define ITEM_COLS ITEM_INTO "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
 #define ITEM_UPSERT ITEM_COLS "ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
 /* sent ahead: what tells which rows were inserted */
@@ -829,6 +833,18 @@ static kz_dbval clean(kz_store *s, const char *p, size_t n, int checked)
 #define ITEM_BY_URL "SELECT id, content_sha256 FROM items WHERE canonical_url = $1"
 #define ITEM_BY_TEXT "SELECT id, content_sha256 FROM items WHERE content_key = $1 " \
                      "AND content_sha256 = $2 ORDER BY id LIMIT 1"
+/* an item without a canonical URL sent ahead (kz_store_ingest_ahead): found
+ * by its text as ITEM_BY_TEXT finds it (locked in a bulk transaction), else
+ * inserted; rows (id, 1, 0, NULL) inserted, or (id, 0, gone, category) a row
+ * a case of the item found (ahead_read_text) */
+#define ITEM_TEXT_WITH(lock) \
+    "WITH f AS (SELECT id FROM items WHERE content_key = $14::bigint AND content_sha256 = $5 " \
+    "ORDER BY id LIMIT 1" lock "), n AS (" ITEM_INSERT "SELECT $1, $2, $3::bigint, $4, $5, $6, " \
+    "$7, $8, $9, $10, $11, $12::bigint, $13::bigint, $14::bigint WHERE NOT EXISTS (SELECT 1 " \
+    "FROM f) RETURNING id) SELECT id, 1, 0, NULL FROM n UNION ALL SELECT i.id, 0, " ITEM_GONE \
+    ", c.category FROM f JOIN items i ON i.id = f.id LEFT JOIN cases c ON c.item_id = i.id"
+#define ITEM_TEXT ITEM_TEXT_WITH("")
+#define ITEM_TEXT_LOCKED ITEM_TEXT_WITH(" FOR NO KEY UPDATE")
 
 /* The item's row as the INSERT binds it (ip[0..ITEM_NP), ip[1] the
  * canonical URL or NULL, ip[5] the excerpt, ip[10..13) the whole text
@@ -929,7 +945,8 @@ int64_t kz_store_content_key(const char *hex)
 
 static uint64_t ahead_key(const kz_dbval *canon, const char *hex)
 {
-    return XXH3_64bits(canon->s, canon->n) * 31 + XXH3_64bits(hex, 64);
+    uint64_t u = canon->type == KZ_DB_TEXT ? XXH3_64bits(canon->s, canon->n) : 1;
+    return u * 31 + XXH3_64bits(hex, 64);
 }
 
 int kz_store_sends_ahead(const kz_store *s) { return kz_db_can_send(s->db); }
@@ -1010,13 +1027,26 @@ static int ahead_send(kz_store *s)
  * most of its items stored already).  In a bulk transaction their rows are
  * locked by it, as ITEM_BY_URL's lookup locks one.  An item not found
  * keeps id 0 and is looked up alone. */
+#define ITEM_GONE \
+    "CASE WHEN i.online_status = 'removed' OR EXISTS (SELECT 1 FROM cases k JOIN decisions d " \
+    "ON d.case_id = k.id JOIN notices o ON o.decision_id = d.id WHERE k.item_id = i.id AND " \
+    "o.complied_at IS NOT NULL) THEN 1 ELSE 0 END"
 #define ITEM_FIND \
-    "SELECT u.n, i.id, i.content_sha256, CASE WHEN i.online_status = 'removed' OR EXISTS " \
-    "(SELECT 1 FROM cases k JOIN decisions d ON d.case_id = k.id JOIN notices o ON " \
-    "o.decision_id = d.id WHERE k.item_id = i.id AND o.complied_at IS NOT NULL) THEN 1 " \
-    "ELSE 0 END, c.category FROM unnest($1::text[]) WITH ORDINALITY AS u(url, n) " \
-    "JOIN items i ON i.canonical_url = u.url LEFT JOIN cases c ON c.item_id = i.id " \
-    "ORDER BY u.n"
+    "SELECT u.n, i.id, i.content_sha256, " ITEM_GONE ", c.category FROM unnest($1::text[]) " \
+    "WITH ORDINALITY AS u(url, n) JOIN items i ON i.canonical_url = u.url " \
+    "LEFT JOIN cases c ON c.item_id = i.id ORDER BY u.n"
+
+/* A category of the item found at f, kept */
+static int afound_cat(kz_store *s, struct afound *f, const char *cat, size_t cn)
+{
+    if (KZ_GROW(s->acat, s->acat_cap, s->nacat + 1))
+        return KZ_ENOMEM;
+    s->acat[s->nacat++] = s->acats.len;
+    f->c1 = s->nacat;
+    if (kz_buf_add(&s->acats, cat, cn) || kz_buf_addc(&s->acats, '\0'))
+        return KZ_ENOMEM;
+    return 0;
+}
 static int ahead_find(kz_store *s, size_t from, size_t end)
 {
     kz_buf a;
@@ -1057,20 +1087,11 @@ static int ahead_find(kz_store *s, size_t from, size_t end)
             f->id = kz_dbres_int(r, 1);
             memcpy(f->hash, h, 64);
             f->gone = kz_dbres_int(r, 3) != 0;
+            f->cases = 1;
             f->c0 = f->c1 = s->nacat;
         }
-        if (!cat)
-            continue;                           /* no case */
-        if (KZ_GROW(s->acat, s->acat_cap, s->nacat + 1)) {
-            rc = KZ_ENOMEM;
+        if (cat && (rc = afound_cat(s, f, cat, cn)) != 0)
             break;
-        }
-        s->acat[s->nacat++] = s->acats.len;
-        f->c1 = s->nacat;
-        if (kz_buf_add(&s->acats, cat, cn) || kz_buf_addc(&s->acats, '\0')) {
-            rc = KZ_ENOMEM;
-            break;
-        }
     }
     kz_dbres_done(r);
     kz_buf_release(&a);
@@ -1079,10 +1100,16 @@ static int ahead_find(kz_store *s, size_t from, size_t end)
 
 /* The result of the oldest statement of items sent ahead: the id of each
  * item it inserted; an item it did not (its URL is stored) keeps id 0. */
+static int ahead_read_text(kz_store *s);
+
 static int ahead_read(kz_store *s)
 {
     if (s->agroup_head == s->agroup_len)
         return fail(s, KZ_EINTERNAL, "storing the item");
+    if (!s->agroup[s->agroup_head]) {
+        s->agroup_head++;
+        return ahead_read_text(s);
+    }
     size_t at = s->ahead_read, end = at + s->agroup[s->agroup_head++];
     kz_dbres *r = NULL;
     int rc = kz_db_take(s->db, &r);
@@ -1106,11 +1133,43 @@ static int ahead_read(kz_store *s)
     return rc ? fail(s, rc, "storing the item") : ahead_find(s, from, end);
 }
 
+/* The result of an item without a canonical URL sent ahead (ITEM_TEXT):
+ * inserted, or found by its text with what decides its writes.  Its cases
+ * were read when it was sent, before the items ahead of it were stored:
+ * known only if none of those opened a case or changed a text since. */
+static int ahead_read_text(kz_store *s)
+{
+    size_t at = s->ahead_read++;
+    struct afound *f = &s->afound[at];
+    kz_dbres *r = NULL;
+    int rc = kz_db_take(s->db, &r);
+    while (rc == 0 && (rc = kz_dbres_next(r)) == 1) {
+        size_t cn = 0;
+        const char *cat = kz_dbres_text(r, 3, &cn);
+        rc = 0;
+        if (kz_dbres_int(r, 1)) {
+            s->ahead_id[at] = kz_dbres_int(r, 0);   /* inserted */
+            continue;
+        }
+        if (!f->id) {                           /* its first row */
+            f->id = kz_dbres_int(r, 0);
+            f->gone = kz_dbres_int(r, 2) != 0;
+            f->cases = f->changes == s->changes;
+            f->c0 = f->c1 = s->nacat;
+        }
+        if (cat && f->cases && (rc = afound_cat(s, f, cat, cn)) != 0)
+            break;
+    }
+    kz_dbres_done(r);
+    return rc ? fail(s, rc, "storing the item") : 0;
+}
+
 /* What was found of item with its statement (ahead_find) no longer holds:
  * a case of it opened or its content changed.  Those not yet stored of
  * the items found are looked up alone. */
 static void afound_forget(kz_store *s, int64_t item)
 {
+    s->changes++;
     for (size_t k = s->ahead_head; k < s->ahead_read; k++)
         if (s->afound[k].id == item)
             s->afound[k].id = 0;
@@ -1129,7 +1188,7 @@ static const struct afound *afound_cur(const kz_store *s, int64_t item)
 int kz_store_known_case(kz_store *s, int64_t item, const char *category)
 {
     const struct afound *f = afound_cur(s, item);
-    if (!f)
+    if (!f || !f->cases)
         return -1;
     for (size_t k = f->c0; k < f->c1; k++)
         if (!strcmp(s->acats.p + s->acat[k], category))
@@ -1141,6 +1200,48 @@ int kz_store_known_gone(kz_store *s, int64_t item)
 {
     const struct afound *f = afound_cur(s, item);
     return f ? f->gone : -1;
+}
+
+/* In a bulk transaction nothing else keeps another writer from storing
+ * the same text without a URL meanwhile: batches with such texts take
+ * turns, from the first one to their commit (one lock a batch: a lock a
+ * text filled the server's lock table) */
+static int urlless_lock(kz_store *s)
+{
+    if (s->in_tx != IN_BULK || s->urlless_locked)
+        return 0;
+    kz_dbval k[] = { kz_dbint((int64_t)1 << 60) };
+    int rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", k, 1, NULL);
+    if (rc)
+        return fail(s, rc, "locking the texts without a URL");
+    s->urlless_locked = 1;
+    return 0;
+}
+
+/* An item without a canonical URL sent ahead: its own statement
+ * (ITEM_TEXT), after the items held, which come before it. */
+static int ahead_text(kz_store *s, const kz_dbval ip[ITEM_NP], const char *hex)
+{
+    int rc = ahead_send(s);
+    if (!rc)
+        rc = urlless_lock(s);
+    if (rc)
+        return rc;
+    if (KZ_GROW(s->agroup, s->agroup_cap, s->agroup_len + 1))
+        return fail(s, KZ_ENOMEM, "storing the item");
+    struct afound *f = &s->afound[s->ahead_len];
+    f->url = SIZE_MAX;
+    f->id = 0;
+    memcpy(f->hash, hex, 64);                   /* found: by this very hash */
+    f->changes = s->changes;
+    s->ahead[s->ahead_len] = ahead_key(&ip[1], hex);
+    s->ahead_id[s->ahead_len++] = 0;
+    rc = kz_db_send(s->db, s->in_tx == IN_BULK ? ITEM_TEXT_LOCKED : ITEM_TEXT, ip, ITEM_NP);
+    if (rc)
+        return fail(s, rc, "storing the item");
+    s->agroup[s->agroup_len++] = 0;             /* a text: ahead_read_text */
+    s->ahead_sent = s->ahead_len;
+    return 1;
 }
 
 int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
@@ -1155,8 +1256,6 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
         return rc;
     if ((rc = item_row(s, it, 0, hex, now, ip)) != 0)
         return rc;
-    if (ip[1].type != KZ_DB_TEXT)
-        return 0;                                   /* found by its content: not sent ahead */
     if (s->ahead_head == s->ahead_len)
         ahead_reset(s);
     if (KZ_GROW(s->ahead, s->ahead_cap, s->ahead_len + 1) ||
@@ -1165,6 +1264,8 @@ int kz_store_ingest_ahead(kz_store *s, const kz_item_in *it)
         (!s->amulti && !(s->amulti = ahead_multi_sql())) ||
         (!s->arow && !(s->arow = malloc(AHEAD_ROWS * ITEM_NP * sizeof *s->arow))))
         return fail(s, KZ_ENOMEM, "storing the item");
+    if (ip[1].type != KZ_DB_TEXT)
+        return ahead_text(s, ip, hex);          /* found by its content, or new */
     /* held, its texts copied: ip's point into buffers the next item reuses */
     struct arow *a = &s->arow[(s->ahead_len - s->ahead_sent) * ITEM_NP];
     for (int k = 0; k < ITEM_NP; k++) {
@@ -1208,7 +1309,7 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
     /* the same URL, or else the same content, is the same item.  With a
      * canonical URL, a new item is inserted in the statement that finds
      * out it is new (one round trip on PostgreSQL, not two). */
-    if (canon.type == KZ_DB_TEXT && s->ahead_head < s->ahead_len) {
+    if (s->ahead_head < s->ahead_len) {
         /* sent ahead (or held, then sent now): its result, which must be
          * this item's */
         size_t at = s->ahead_head++;
@@ -1250,16 +1351,8 @@ int kz_store_ingest(kz_store *s, const kz_item_in *it, const kz_detection_in *d,
             rc = kz_db_query(s->db, bulk ? ITEM_BY_URL " FOR NO KEY UPDATE" : ITEM_BY_URL,
                              p, 1, &r);
         } else {
-            /* in a bulk transaction nothing else keeps another writer from
-             * storing the same text meanwhile: batches with texts without a
-             * URL take turns, from the first such text to their commit (one
-             * lock a batch: a lock a text filled the server's lock table) */
-            if (bulk && !s->urlless_locked) {
-                kz_dbval k[] = { kz_dbint((int64_t)1 << 60) };
-                if ((rc = kz_db_query(s->db, "SELECT pg_advisory_xact_lock($1)", k, 1, NULL)) != 0)
-                    return fail(s, rc, "locking the texts without a URL");
-                s->urlless_locked = 1;
-            }
+            if ((rc = urlless_lock(s)) != 0)
+                return rc;
             kz_dbval p[] = { ip[13], kz_dbstr(hex) };
             rc = kz_db_query(s->db, bulk ? ITEM_BY_TEXT " FOR NO KEY UPDATE" : ITEM_BY_TEXT,
                              p, 2, &r);

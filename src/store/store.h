@@ -123,7 +123,8 @@ int kz_store_case_later(kz_store *s, int64_t item, const char *category, int64_t
 
 /* What the store read of item when kz_store_ingest last found it stored
  * already, with the other items of its statement sent ahead (PostgreSQL,
- * kz_store_ingest_ahead: one query for all those whose URL was stored):
+ * kz_store_ingest_ahead: one query for all those whose URL was stored; a
+ * text without URL with the statement that found it):
  * whether it has a case of category (1 yes, 0 no), and whether it may
  * have been gone (1: removed, or a notice of it complied with at some
  * time; 0 neither).  -1: not known (another item, not found that way, or
@@ -163,11 +164,12 @@ void kz_store_prepared(kz_store *s, const kz_item_prep *p);
 /* Inside a transaction, the first step of kz_store_ingest for an item that
  * will be stored (with the same URL and it->content_sha256, which must be
  * set), sent now without waiting, so the items of a batch go out together
- * (on PostgreSQL one round trip, not one each).  kz_store_ingest takes the
- * answers in the order sent, so the items sent ahead must be the next
- * ones stored, in order: an item not sent ahead stored between them
- * would get its id after theirs.  1 sent; 0 not sent (its URL does not
- * canonicalize: it is found by its content; outside a transaction; or
+ * (on PostgreSQL one round trip, not one each): those with a canonical URL
+ * 32 to an INSERT, one without (found by its content, else inserted) a
+ * statement of its own.  kz_store_ingest takes the answers in the order
+ * sent, so the items sent ahead must be the next ones stored, in order: an
+ * item not sent ahead stored between them would get its id after theirs.
+ * 1 sent; 0 not sent (outside a transaction, no content hash, or
  * kz_store_sends_ahead is 0); or an error.  kz_store_sends_ahead: 0 where
  * a statement costs no round trip (SQLite), and nothing is ever sent. */
 int kz_store_sends_ahead(const kz_store *s);
