@@ -403,21 +403,19 @@ static int appeal_file(kz_req *rq)
         return KZ_EDB;
     const char *cs = kz_form_str(f, "case"), *by = kz_form_str(f, "by");
     const char *grounds = kz_form_str(f, "grounds");
-    char *end = NULL;
-    long long id = strtoll(cs, &end, 10);
-    if (!*cs || *end || id <= 0)
+    int64_t id = 0;
+    if (kz_parse_int(cs, 1, INT64_MAX, &id) != 0)
         return appeal_form(rq, 422, cs, by, grounds,
                            kz_tr(kz_req_lang(rq), "Give the number of the case."));
     int64_t aid = 0;
     int rc = kz_case_appeal(a, id, by, grounds, &aid);
     if (rc == KZ_EINVAL || rc == KZ_EPERM || rc == KZ_ESTATE || rc == KZ_ENOTFOUND)
-        return appeal_form(rq, rc == KZ_EPERM ? 403 : rc == KZ_ENOTFOUND ? 404
-                               : rc == KZ_ESTATE ? 409 : 422, cs, by, grounds,
+        return appeal_form(rq, kz_serve_status_of(rc, NULL), cs, by, grounds,
                            kz_account_errmsg(a));
     if (rc)
         return kz_resp_fail(rq, rc, kz_account_errmsg(a));
     char loc[48];
-    snprintf(loc, sizeof loc, "/cases/%lld", id);
+    snprintf(loc, sizeof loc, "/cases/%lld", (long long)id);
     return kz_page_redirect(rq, loc);
 }
 

@@ -769,9 +769,8 @@ static int do_assign(kz_actor *a, int64_t id, const kz_form *f)
 static int do_decide(kz_actor *a, int64_t id, const kz_form *f)
 {
     const char *days = kz_form_str(f, "days");
-    char *e = NULL;
-    long dv = *days ? strtol(days, &e, 10) : 0;
-    if (*days && (*e || dv < 1))
+    int64_t dv = 0;
+    if (*days && (kz_parse_int(days, 1, INT64_MAX, &dv) != 0))
         dv = -1;                            /* not a count: the library names the field */
     else if (dv > INT_MAX)
         dv = INT_MAX;                       /* out of range: it says so, with the number */
