@@ -4,7 +4,7 @@
  * Opens a "postgresql://" or "postgres://" URI (any libpq connection URI;
  * client_encoding is UTF8).  Each query is one round trip with every
  * parameter sent as text (integers in decimal, NULL as NULL); the server
- * infers the types from the SQL.  The SELECT/INSERT/UPDATE/DELETE statements
+ * infers the types from the SQL.  The SELECT/INSERT/UPDATE/DELETE/WITH statements
  * are prepared once per connection (the first CACHE of them, by their text;
  * about half the server time of parsing each again), anything else goes
  * through PQexecParams.  A result is walked row by row over the one PGresult

@@ -68,13 +68,13 @@ struct kz_store {
         size_t  c0, c1;         /* its cases' categories: acat[c0..c1) */
         uint64_t changes;       /* a text's: s->changes when it was sent */
     } *afound;
-    uint64_t changes;           /* cases opened and texts changed (afound_forget) */
     size_t  afound_cap;
     kz_buf  aurls;              /* the canonical URLs sent ahead, each with its NUL */
     size_t *acat;               /* offsets in acats */
     size_t  nacat, acat_cap;
     kz_buf  acats;              /* the categories, each with its NUL */
     size_t  acur;               /* the position kz_store_ingest took last, or SIZE_MAX */
+    uint64_t changes;           /* cases opened and texts changed (afound_forget) */
     /* kz_store_begin_bulk (PostgreSQL): the audit entries held until the
      * commit appends them under the write lock, and the cases opened
      * meanwhile, whose ids the commit reads back for them */
